@@ -1,0 +1,1 @@
+//! Safe wrappers over Node-API (see docs/design/storage-api.md).

@@ -1,0 +1,1 @@
+//! The Node addon gluing tsdb to JavaScript (see docs/design/storage-api.md).

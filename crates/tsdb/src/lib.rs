@@ -1,0 +1,9 @@
+//! Promethium's time-series database, pure Rust with the standard library only.
+//!
+//! The design follows Prometheus's TSDB: an in-memory head with XOR-compressed chunks and a
+//! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
+//! `docs/design/storage-api.md` in the repository describes the public API.
+
+pub mod labels;
+
+pub use labels::{Label, Labels, METRIC_NAME};

@@ -1,0 +1,34 @@
+// The `promethium` command line: one binary, subcommands in the style of the upstream tools.
+// Each subcommand lives with its domain (src/<domain>/cli.ts) and is loaded on demand, so
+// `promethium node-exporter` does not load the TSDB addon.
+
+export type CommandMain = (argv: string[]) => Promise<number>;
+
+interface Command {
+  summary: string;
+  load: () => Promise<CommandMain>;
+}
+
+const commands: Record<string, Command> = {};
+
+function usage(): string {
+  const lines = ['usage: promethium <command> [flags]', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(16)} ${c.summary}`);
+  lines.push('', 'Run `promethium <command> --help` for the flags of a command.');
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`promethium: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const main = await command.load();
+  return main(rest);
+}
