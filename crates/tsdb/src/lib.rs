@@ -4,6 +4,10 @@
 //! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
 //! `docs/design/storage-api.md` in the repository describes the public API.
 
+pub mod error;
 pub mod labels;
+pub mod matcher;
 
+pub use error::{Error, Result};
 pub use labels::{Label, Labels, METRIC_NAME};
+pub use matcher::Matcher;

@@ -1,0 +1,47 @@
+//! The storage's error type: every failure says what was being done and why.
+
+use std::fmt;
+use std::io;
+
+#[derive(Debug)]
+pub enum Error {
+    /// An I/O failure, with what we were doing (e.g. "write WAL segment 00000003").
+    Io { context: String, source: io::Error },
+    /// Data on disk that does not follow its format (with file and offset where known).
+    Corrupt(String),
+    /// The data directory is locked by another process.
+    Locked(String),
+    /// A bad argument from the caller (e.g. arrays of different lengths).
+    Invalid(String),
+    /// The database was closed.
+    Closed,
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: io::Error) -> Error {
+        Error::Io { context: context.into(), source }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Corrupt(m) => write!(f, "corrupt data: {m}"),
+            Error::Locked(m) => write!(f, "{m}"),
+            Error::Invalid(m) => write!(f, "invalid argument: {m}"),
+            Error::Closed => f.write_str("the database is closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
