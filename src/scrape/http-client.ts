@@ -1,0 +1,159 @@
+// The HTTP side of a scrape: one GET with Prometheus's headers, timeout, gzip, auth and TLS.
+// Error texts follow Prometheus's (Go's net/http) wording, because users search for them and the
+// Targets page shows them: `Get "http://host:9100/metrics": dial tcp 127.0.0.1:9100: connect:
+// connection refused`, `context deadline exceeded`, `server returned HTTP status 500 ...`.
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+import { readFileSync } from 'node:fs';
+
+/** Prometheus 2.x/3.x's Accept header for scrapes: OpenMetrics preferred, then the text format. */
+export const SCRAPE_ACCEPT_HEADER =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+export interface TlsOptions {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+}
+
+export interface ScrapeRequest {
+  url: URL;
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+  /** `Authorization: <type> <credentials>` (bearer tokens). */
+  authorization?: { type: string; credentials: string };
+  tls?: TlsOptions;
+  followRedirects?: boolean;
+  /** Bytes; 0 = unlimited (Prometheus's body_size_limit). */
+  bodySizeLimit?: number;
+  userAgent?: string;
+}
+
+export interface ScrapeResponse {
+  body: string;
+  contentType: string;
+}
+
+export class ScrapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScrapeError';
+  }
+}
+
+const MAX_REDIRECTS = 10;
+
+export function scrapeHttp(req: ScrapeRequest, signal?: AbortSignal): Promise<ScrapeResponse> {
+  return fetchOnce(req, req.url, 0, signal);
+}
+
+function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
+  const prefix = `Get "${url.href}"`;
+  return new Promise<ScrapeResponse>((resolve, reject) => {
+    const headers: Record<string, string> = {
+      Accept: SCRAPE_ACCEPT_HEADER,
+      'Accept-Encoding': 'gzip',
+      'User-Agent': req.userAgent ?? 'Promethium',
+      'X-Prometheus-Scrape-Timeout-Seconds': (req.timeoutMs / 1000).toString(),
+      ...req.headers,
+    };
+    if (req.basicAuth !== undefined) {
+      headers.Authorization = 'Basic ' + Buffer.from(`${req.basicAuth.username}:${req.basicAuth.password}`).toString('base64');
+    } else if (req.authorization !== undefined) {
+      headers.Authorization = `${req.authorization.type} ${req.authorization.credentials}`;
+    }
+    const isHttps = url.protocol === 'https:';
+    let tlsOptions: https.RequestOptions = {};
+    if (isHttps && req.tls !== undefined) {
+      try {
+        tlsOptions = {
+          ca: req.tls.caFile !== undefined ? readFileSync(req.tls.caFile) : undefined,
+          cert: req.tls.certFile !== undefined ? readFileSync(req.tls.certFile) : undefined,
+          key: req.tls.keyFile !== undefined ? readFileSync(req.tls.keyFile) : undefined,
+          servername: req.tls.serverName,
+          rejectUnauthorized: req.tls.insecureSkipVerify !== true,
+        };
+      } catch (e) {
+        reject(new ScrapeError(`${prefix}: unable to load TLS files: ${(e as Error).message}`));
+        return;
+      }
+    }
+    const options: https.RequestOptions = { method: 'GET', headers, signal, ...tlsOptions };
+    // One deadline for the whole exchange (connect, headers and body), as Prometheus's scrape context.
+    const timer = setTimeout(() => request.destroy(new ScrapeError(`${prefix}: context deadline exceeded`)), req.timeoutMs);
+    const request = (isHttps ? https : http).request(url, options, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location !== undefined) {
+        res.resume();
+        clearTimeout(timer);
+        if (req.followRedirects === false) {
+          reject(new ScrapeError(`server returned HTTP status ${status} ${res.statusMessage ?? ''}`.trim()));
+          return;
+        }
+        if (redirects >= MAX_REDIRECTS) {
+          reject(new ScrapeError(`${prefix}: stopped after ${MAX_REDIRECTS} redirects`));
+          return;
+        }
+        fetchOnce(req, new URL(res.headers.location, url), redirects + 1, signal).then(resolve, reject);
+        return;
+      }
+      if (status !== 200) {
+        res.resume();
+        clearTimeout(timer);
+        reject(new ScrapeError(`server returned HTTP status ${status} ${res.statusMessage ?? ''}`.trim()));
+        return;
+      }
+      const gzipped = (res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
+      const stream = gzipped ? res.pipe(zlib.createGunzip()) : res;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const limit = req.bodySizeLimit ?? 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (limit > 0 && size > limit) {
+          request.destroy(new ScrapeError(`body size limit exceeded: more than ${limit} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.on('end', () => {
+        clearTimeout(timer);
+        resolve({ body: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') });
+      });
+      stream.on('error', (e: Error) => {
+        clearTimeout(timer);
+        reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${gzipped ? 'gzip: ' : ''}${e.message}`));
+      });
+    });
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${goNetError(e, url)}`));
+    });
+    request.end();
+  });
+}
+
+/** Go's wording for the common network failures. */
+function goNetError(e: NodeJS.ErrnoException, url: URL): string {
+  const errno = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  const addr = errno.address !== undefined ? `${errno.address.includes(':') ? `[${errno.address}]` : errno.address}:${errno.port ?? url.port}` : url.host;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${addr}: connect: connection refused`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `dial tcp: lookup ${url.hostname}: no such host`;
+    case 'ECONNRESET':
+      return 'read: connection reset by peer';
+    case 'EHOSTUNREACH':
+      return `dial tcp ${addr}: connect: no route to host`;
+    case 'ABORT_ERR':
+      return 'context canceled';
+    default:
+      return e.message;
+  }
+}

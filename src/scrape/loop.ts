@@ -1,0 +1,314 @@
+// One scrape loop per target: on every interval, fetch, parse, label, append in one batch, and
+// write the per-target report series (`up`, `scrape_duration_seconds`, ...). Prometheus's
+// semantics: target labels attached (honor_labels decides conflicts, the loser becomes
+// `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
+// series vanishes, when the target goes down and when the target is removed.
+import { ScrapeCache, DROPPED } from './cache.js';
+import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
+import type { Labels } from '../model/labels.js';
+import type { Logger } from '../util/logger.js';
+
+/** The stale marker: a NaN with a payload that no computation produces. */
+export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
+
+export interface ExpositionSample {
+  /** The series as written in the exposition (`name{a="b"}`), the scrape cache key. */
+  series: string;
+  value: number;
+  /** Milliseconds, when the exposition gave a timestamp. */
+  timestamp?: number;
+}
+
+/** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
+export interface ExpositionCodec {
+  parse(body: string, contentType: string): Iterable<ExpositionSample>;
+  seriesLabels(series: string): Labels;
+}
+
+export interface AppendCounts {
+  appended: number;
+  outOfOrder: number;
+  duplicate: number;
+  tooOld: number;
+  unknownRef: number;
+}
+
+/** The storage side of a scrape: label sets to refs, then one batch append. */
+export interface ScrapeStorage {
+  seriesRefs(labelSets: Labels[]): Uint32Array;
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendCounts;
+}
+
+export interface ScrapeOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  sampleLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  /** metric_relabel_configs as a function: null drops the series. */
+  metricRelabel: ((labels: Labels) => Labels | null) | undefined;
+  http: Omit<ScrapeRequest, 'url' | 'timeoutMs'>;
+}
+
+export type TargetHealth = 'up' | 'down' | 'unknown';
+
+export interface TargetState {
+  health: TargetHealth;
+  lastError: string;
+  /** ms since epoch; 0 before the first scrape. */
+  lastScrape: number;
+  lastScrapeDurationSeconds: number;
+  lastSamples: number;
+}
+
+export interface ScrapeLoopDeps {
+  storage: ScrapeStorage;
+  codec: ExpositionCodec;
+  logger: Logger;
+  /** Called after every scrape with the counts that feed prometheus_target_* metrics. */
+  onScrape?: (report: { intervalSeconds: number; counts: AppendCounts; sampleLimitExceeded: boolean; bodyLimitExceeded: boolean }) => void;
+  now?: () => number;
+}
+
+const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
+
+class ScrapeFailure extends Error {}
+
+export class ScrapeLoop {
+  readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
+  private readonly cache = new ScrapeCache();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private stopped = false;
+  private reportRefs: Uint32Array | undefined;
+  private lastScrapeStart = 0;
+  private readonly now: () => number;
+
+  constructor(
+    readonly url: URL,
+    /** Final target labels (job, instance, ...), attached to every scraped series. */
+    readonly targetLabels: Labels,
+    readonly options: ScrapeOptions,
+    private readonly deps: ScrapeLoopDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Starts scraping. The first scrape waits for an offset derived from the target's identity, so
+   * targets spread over the interval instead of all scraping at once (as Prometheus does).
+   */
+  start(offsetSeed: string): void {
+    const interval = this.options.intervalMs;
+    const offset = hashString(offsetSeed + this.url.href) % interval;
+    const base = this.now();
+    const first = (Math.floor(base / interval) * interval + offset - base + interval) % interval;
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.running = this.scrapeOnce().finally(() => {
+        this.running = undefined;
+      });
+      // Schedule from the ideal grid, not from when this scrape ended, so intervals do not drift.
+      const now = this.now();
+      const next = interval - ((now - base - first) % interval);
+      this.timer = setTimeout(tick, next);
+    };
+    this.timer = setTimeout(tick, first);
+  }
+
+  /**
+   * Stops the loop. With `targetRemoved`, the target's series get stale markers so queries stop
+   * returning them at once instead of after the lookback delta.
+   */
+  async stop(targetRemoved: boolean): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.abort?.abort();
+    await this.running?.catch(() => undefined);
+    if (targetRemoved) {
+      const ts = this.now();
+      const refs = this.cache.lastRefs();
+      const all = this.reportRefs !== undefined ? concatRefs(refs, this.reportRefs) : refs;
+      this.appendStale(all, ts);
+    }
+  }
+
+  /** One scrape; exported for tests and for the scrape-now paths. Never throws. */
+  async scrapeOnce(): Promise<void> {
+    const start = this.now();
+    const intervalSeconds = this.lastScrapeStart === 0 ? this.options.intervalMs / 1000 : (start - this.lastScrapeStart) / 1000;
+    this.lastScrapeStart = start;
+    this.abort = new AbortController();
+    let scraped = 0;
+    let postRelabel = 0;
+    let added = 0;
+    let counts: AppendCounts = { appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, unknownRef: 0 };
+    let error = '';
+    let sampleLimitExceeded = false;
+    let bodyLimitExceeded = false;
+    this.cache.begin();
+    try {
+      const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
+      const r = this.ingest(res.body, res.contentType, start);
+      ({ scraped, postRelabel, added, counts } = r);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      if (error === 'sample limit exceeded') sampleLimitExceeded = true;
+      if (e instanceof ScrapeError && error.startsWith('body size limit exceeded')) bodyLimitExceeded = true;
+    }
+    const durationSeconds = (this.now() - start) / 1000;
+    if (error === '') {
+      this.appendStale(this.cache.commit(), start);
+    } else {
+      this.appendStale(this.cache.fail(), start);
+      if (this.stopped) return; // aborted by stop(): no report for a target going away
+    }
+    this.state.health = error === '' ? 'up' : 'down';
+    this.state.lastError = error;
+    this.state.lastScrape = start;
+    this.state.lastScrapeDurationSeconds = durationSeconds;
+    this.state.lastSamples = scraped;
+    this.appendReport(start, error === '' ? 1 : 0, durationSeconds, scraped, postRelabel, added);
+    if (error !== '') this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
+    this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded });
+  }
+
+  /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
+  private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts } {
+    const o = this.options;
+    const refs: number[] = [];
+    const ts: number[] = [];
+    const vs: number[] = [];
+    // Cache misses: their labels resolve to refs in one call after the loop.
+    const newSeries: { text: string; labels: Labels | null; slot: number }[] = [];
+    let scraped = 0;
+    for (const s of this.deps.codec.parse(body, contentType)) {
+      scraped++;
+      const t = o.honorTimestamps && s.timestamp !== undefined ? s.timestamp : scrapeTime;
+      const ref = this.cache.get(s.series);
+      if (ref === DROPPED) continue;
+      refs.push(ref ?? 0);
+      ts.push(t);
+      vs.push(s.value);
+      if (ref === undefined) newSeries.push({ text: s.series, labels: null, slot: refs.length - 1 });
+    }
+
+    let added = 0;
+    if (newSeries.length > 0) {
+      const keep: typeof newSeries = [];
+      const dropSlots = new Set<number>();
+      for (const n of newSeries) {
+        const labels = this.seriesLabels(n.text);
+        if (labels === null) {
+          this.cache.set(n.text, DROPPED);
+          dropSlots.add(n.slot);
+        } else {
+          n.labels = labels;
+          keep.push(n);
+        }
+      }
+      const newRefs = this.deps.storage.seriesRefs(keep.map((n) => n.labels!));
+      keep.forEach((n, i) => {
+        refs[n.slot] = newRefs[i]!;
+        this.cache.set(n.text, newRefs[i]!);
+      });
+      added = keep.length;
+      if (dropSlots.size > 0) {
+        let w = 0;
+        for (let r = 0; r < refs.length; r++) {
+          if (dropSlots.has(r)) continue;
+          refs[w] = refs[r]!;
+          ts[w] = ts[r]!;
+          vs[w] = vs[r]!;
+          w++;
+        }
+        refs.length = ts.length = vs.length = w;
+      }
+    }
+    const postRelabel = refs.length;
+    if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
+      throw new ScrapeFailure('sample limit exceeded');
+    }
+    const refArr = Uint32Array.from(refs);
+    const counts = this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
+    for (const r of refArr) this.cache.appended(r);
+    return { scraped, postRelabel, added, counts };
+  }
+
+  /** Final labels of a scraped series, or null when metric relabeling drops it. */
+  private seriesLabels(seriesText: string): Labels | null {
+    const o = this.options;
+    const scraped = this.deps.codec.seriesLabels(seriesText);
+    const out: Labels = { ...scraped };
+    for (const [k, v] of Object.entries(this.targetLabels)) {
+      if (o.honorLabels) {
+        if (out[k] === undefined || out[k] === '') out[k] = v;
+      } else {
+        const existing = out[k];
+        if (existing !== undefined && existing !== '') {
+          // The scraped label loses its name: exported_<name>, prefixed again while that is taken.
+          let name = `exported_${k}`;
+          while (out[name] !== undefined && out[name] !== '') name = `exported_${name}`;
+          out[name] = existing;
+        }
+        out[k] = v;
+      }
+    }
+    for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
+    const relabeled = o.metricRelabel !== undefined ? o.metricRelabel(out) : out;
+    if (relabeled === null) return null;
+    this.checkLabelLimits(relabeled);
+    return relabeled;
+  }
+
+  private checkLabelLimits(labels: Labels): void {
+    const o = this.options;
+    const entries = Object.entries(labels);
+    if (o.labelLimit > 0 && entries.length > o.labelLimit) {
+      throw new ScrapeFailure(`label_limit exceeded (metric: ${labels.__name__ ?? ''}, number of labels: ${entries.length}, limit: ${o.labelLimit})`);
+    }
+    for (const [k, v] of entries) {
+      if (o.labelNameLengthLimit > 0 && k.length > o.labelNameLengthLimit) {
+        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${labels.__name__ ?? ''}, label name: ${k}, length: ${k.length}, limit: ${o.labelNameLengthLimit})`);
+      }
+      if (o.labelValueLengthLimit > 0 && v.length > o.labelValueLengthLimit) {
+        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${labels.__name__ ?? ''}, label name: ${k}, value: ${JSON.stringify(v)}, length: ${v.length}, limit: ${o.labelValueLengthLimit})`);
+      }
+    }
+  }
+
+  private appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): void {
+    if (this.reportRefs === undefined) {
+      this.reportRefs = this.deps.storage.seriesRefs(REPORT_NAMES.map((name) => ({ ...this.targetLabels, __name__: name })));
+    }
+    const values = Float64Array.from([up, duration, scraped, postRelabel, added]);
+    const r = this.deps.storage.append(this.reportRefs, new Float64Array(REPORT_NAMES.length).fill(ts), values);
+    if (r.unknownRef > 0) this.reportRefs = undefined;
+  }
+
+  private appendStale(refs: Uint32Array, ts: number): void {
+    if (refs.length === 0) return;
+    this.deps.storage.append(refs, new Float64Array(refs.length).fill(ts), new Float64Array(refs.length).fill(STALE_NAN));
+  }
+}
+
+function concatRefs(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** FNV-1a: a cheap, stable hash to spread target start offsets. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}

@@ -1,0 +1,53 @@
+// /-/healthy, /-/ready, /-/reload and /-/quit, with Prometheus's texts and status codes.
+import type { FastifyInstance } from 'fastify';
+
+export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
+  const { lifecycle, logger } = app.services;
+
+  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Prometheus Server is Healthy.\n'));
+  app.head('/-/healthy', async (_req, reply) => reply.status(200).send());
+
+  const ready = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
+    if (lifecycle.isReady()) {
+      await reply.type('text/plain; charset=utf-8').send('Prometheus Server is Ready.\n');
+    } else {
+      await reply.status(503).type('text/plain; charset=utf-8').send('Service Unavailable');
+    }
+  };
+  app.get('/-/ready', ready);
+
+  const disabled = 'Lifecycle API is not enabled.';
+  const reload = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
+    if (!lifecycle.enabled) {
+      await reply.status(403).type('text/plain; charset=utf-8').send(disabled);
+      return;
+    }
+    try {
+      await lifecycle.reload();
+      await reply.status(200).send();
+    } catch (e) {
+      await reply.status(500).type('text/plain; charset=utf-8').send(`failed to reload config: ${(e as Error).message}\n`);
+    }
+  };
+  app.post('/-/reload', reload);
+  app.put('/-/reload', reload);
+
+  const quit = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
+    if (!lifecycle.enabled) {
+      await reply.status(403).type('text/plain; charset=utf-8').send(disabled);
+      return;
+    }
+    logger.warn('Received termination request via web service, exiting gracefully...');
+    await reply.type('text/plain; charset=utf-8').send('Requesting termination... Goodbye!');
+    // Let the response leave before shutting the server down.
+    setImmediate(() => lifecycle.quit());
+  };
+  app.post('/-/quit', quit);
+  app.put('/-/quit', quit);
+
+  app.get('/metrics', async (_req, reply) => {
+    const { registry } = app.services.metrics;
+    const body = await registry.metrics();
+    return reply.type(registry.contentType).send(body);
+  });
+}
