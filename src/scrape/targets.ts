@@ -3,6 +3,7 @@
 // `__scrape_timeout__`), then relabel_configs, then `instance` defaulting to the address, the URL
 // from what is left, and every `__`-prefixed label removed. Kept pure so it is easy to test.
 import type { Labels } from '../model/labels.js';
+import { formatDuration } from '../model/duration-format.js';
 
 export interface TargetGroup {
   targets: string[];
@@ -40,22 +41,6 @@ export function buildTargets(groups: TargetGroup[], d: TargetDefaults, relabel: 
   return out;
 }
 
-function formatDurationMs(ms: number): string {
-  // Prometheus prints model.Duration: the largest units that divide it (e.g. 1m, 15s, 1m30s).
-  if (ms === 0) return '0s';
-  const units: [string, number][] = [['y', 31536000000], ['w', 604800000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]];
-  let rest = ms;
-  let s = '';
-  for (const [u, n] of units) {
-    if (rest >= n) {
-      const q = Math.floor(rest / n);
-      s += `${q}${u}`;
-      rest -= q * n;
-    }
-  }
-  return s;
-}
-
 function parseSimpleDuration(s: string): number | undefined {
   const re = /(\d+)(ms|[ywdhms])/gy;
   const unit: Record<string, number> = { y: 31536000000, w: 604800000, d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 };
@@ -76,8 +61,8 @@ export function buildTarget(address: string, groupLabels: Labels, d: TargetDefau
     job: d.jobName,
     __scheme__: d.scheme,
     __metrics_path__: d.metricsPath,
-    __scrape_interval__: formatDurationMs(d.intervalMs),
-    __scrape_timeout__: formatDurationMs(d.timeoutMs),
+    __scrape_interval__: formatDuration(d.intervalMs),
+    __scrape_timeout__: formatDuration(d.timeoutMs),
     ...dropEmpty(groupLabels),
     __address__: address,
   };

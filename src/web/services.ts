@@ -3,6 +3,7 @@
 // small fakes and keeps data flowing one way (web -> engine -> storage).
 import type { Logger } from '../util/logger.js';
 import type { ServerMetrics } from '../server/metrics.js';
+import type { ActiveTarget, DroppedTarget } from '../scrape/manager.js';
 
 export interface RuntimeInfo {
   startTime: string;
@@ -33,9 +34,54 @@ export interface StatusService {
   runtimeInfo(): RuntimeInfo;
 }
 
+/** JSON-ready query results in the API's shapes (`vector`, `matrix`, `scalar`, `string`). */
+export interface QueryData {
+  resultType: 'vector' | 'matrix' | 'scalar' | 'string';
+  result: unknown;
+}
+
+export interface QueryResponse {
+  data: QueryData;
+  warnings: string[];
+  infos: string[];
+}
+
+export interface QueryOptions {
+  timeoutMs?: number;
+  lookbackDeltaMs?: number;
+  /** `limit`: the maximum number of series returned (0 = no limit). */
+  limit?: number;
+}
+
+/**
+ * PromQL over HTTP. Implementations throw `ApiError` (bad_data for parse errors, execution for
+ * evaluation errors, timeout, canceled) so the plugin can return them as they are.
+ */
+export interface QueryService {
+  instant(expr: string, timeMs: number, opts: QueryOptions): Promise<QueryResponse>;
+  range(expr: string, startMs: number, endMs: number, stepMs: number, opts: QueryOptions): Promise<QueryResponse>;
+  /** The expression pretty-printed (`/api/v1/format_query`); throws ApiError on a parse error. */
+  format(expr: string): string;
+}
+
+/** Series metadata: `match[]` selectors are PromQL series selectors. */
+export interface SeriesService {
+  series(matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: Record<string, string>[]; warnings: string[] }>;
+  labelNames(matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: string[]; warnings: string[] }>;
+  labelValues(name: string, matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: string[]; warnings: string[] }>;
+}
+
+export interface TargetService {
+  active(): ActiveTarget[];
+  dropped(): DroppedTarget[];
+}
+
 export interface WebServices {
   logger: Logger;
   metrics: ServerMetrics;
   lifecycle: LifecycleService;
   status: StatusService;
+  queries: QueryService;
+  series: SeriesService;
+  targets: TargetService;
 }

@@ -1,0 +1,91 @@
+// /api/v1/query, /api/v1/query_range and /api/v1/format_query, GET and POST, with Prometheus's
+// parameter handling and errors (e.g. the 11,000-points limit is checked before evaluation).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, success } from './envelope.js';
+import { parseDurationParam, parseTime, requestParams, single } from './params.js';
+import type { QueryOptions } from '../services.js';
+
+const MAX_POINTS = 11000;
+
+const querySchema = {
+  querystring: {
+    type: 'object',
+    properties: {
+      query: { type: 'string' },
+      time: { type: 'string' },
+      start: { type: 'string' },
+      end: { type: 'string' },
+      step: { type: 'string' },
+      timeout: { type: 'string' },
+      limit: { type: 'string' },
+      lookback_delta: { type: 'string' },
+      stats: { type: 'string' },
+    },
+  },
+} as const;
+
+function options(p: ReturnType<typeof requestParams>): QueryOptions {
+  const o: QueryOptions = {};
+  const timeout = single(p, 'timeout');
+  if (timeout !== undefined && timeout !== '') o.timeoutMs = parseDurationParam(timeout, 'timeout');
+  const lookback = single(p, 'lookback_delta');
+  if (lookback !== undefined && lookback !== '') o.lookbackDeltaMs = parseDurationParam(lookback, 'lookback_delta');
+  const limit = single(p, 'limit');
+  if (limit !== undefined && limit !== '') {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 0) throw new ApiError('bad_data', 'limit must be a non-negative number');
+    o.limit = n;
+  }
+  return o;
+}
+
+function requireQuery(p: ReturnType<typeof requestParams>): string {
+  const q = single(p, 'query');
+  if (q === undefined) throw new ApiError('bad_data', 'invalid parameter "query": unknown position: parse error: no expression found in input');
+  return q;
+}
+
+export async function queryApi(app: FastifyInstance): Promise<void> {
+  const { queries } = app.services;
+
+  const instant = async (req: FastifyRequest) => {
+    const p = requestParams(req);
+    const expr = requireQuery(p);
+    const t = single(p, 'time');
+    const time = t === undefined || t === '' ? Date.now() : parseTime(t, 'time');
+    const r = await queries.instant(expr, time, options(p));
+    return success(r.data, r.warnings, r.infos);
+  };
+  app.get('/api/v1/query', { schema: querySchema }, instant);
+  app.post('/api/v1/query', instant);
+
+  const range = async (req: FastifyRequest) => {
+    const p = requestParams(req);
+    const expr = requireQuery(p);
+    const startText = single(p, 'start');
+    const endText = single(p, 'end');
+    const stepText = single(p, 'step');
+    if (startText === undefined) throw new ApiError('bad_data', 'invalid parameter "start": cannot parse "" to a valid timestamp');
+    if (endText === undefined) throw new ApiError('bad_data', 'invalid parameter "end": cannot parse "" to a valid timestamp');
+    const start = parseTime(startText, 'start');
+    const end = parseTime(endText, 'end');
+    if (end < start) throw new ApiError('bad_data', 'invalid parameter "end": end timestamp must not be before start time');
+    if (stepText === undefined) throw new ApiError('bad_data', 'invalid parameter "step": cannot parse "" to a valid duration');
+    const step = parseDurationParam(stepText, 'step');
+    if (step <= 0) throw new ApiError('bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if ((end - start) / step > MAX_POINTS) {
+      throw new ApiError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+    }
+    const r = await queries.range(expr, start, end, step, options(p));
+    return success(r.data, r.warnings, r.infos);
+  };
+  app.get('/api/v1/query_range', { schema: querySchema }, range);
+  app.post('/api/v1/query_range', range);
+
+  const format = async (req: FastifyRequest) => {
+    const p = requestParams(req);
+    return success(queries.format(requireQuery(p)));
+  };
+  app.get('/api/v1/format_query', format);
+  app.post('/api/v1/format_query', format);
+}

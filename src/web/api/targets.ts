@@ -1,0 +1,54 @@
+// /api/v1/targets: the scrape pools' targets with health, last error and timings (the data behind
+// the Targets page and `promtool`/Grafana's target views).
+import type { FastifyInstance } from 'fastify';
+import { ApiError, success } from './envelope.js';
+import { formatDuration } from '../../model/duration-format.js';
+
+const schema = {
+  querystring: {
+    type: 'object',
+    properties: {
+      state: { type: 'string', enum: ['active', 'dropped', 'any', ''] },
+      scrapePool: { type: 'string' },
+    },
+  },
+} as const;
+
+function isoTime(ms: number): string {
+  // Go's zero time for targets never scraped, as Prometheus prints it.
+  return ms === 0 ? '0001-01-01T00:00:00Z' : new Date(ms).toISOString();
+}
+
+export async function targetsApi(app: FastifyInstance): Promise<void> {
+  const { targets } = app.services;
+  app.get<{ Querystring: { state?: string; scrapePool?: string } }>('/api/v1/targets', { schema }, async (req) => {
+    const state = req.query.state ?? 'any';
+    const pool = req.query.scrapePool;
+    if (!['active', 'dropped', 'any', ''].includes(state)) throw new ApiError('bad_data', `invalid state ${state}`);
+    const showActive = state === 'any' || state === '' || state === 'active';
+    const showDropped = state === 'any' || state === '' || state === 'dropped';
+    const active = showActive
+      ? targets
+          .active()
+          .filter((t) => pool === undefined || pool === '' || t.scrapePool === pool)
+          .map((t) => ({
+            discoveredLabels: t.discoveredLabels,
+            labels: t.labels,
+            scrapePool: t.scrapePool,
+            scrapeUrl: t.scrapeUrl,
+            globalUrl: t.globalUrl,
+            lastError: t.state.lastError,
+            lastScrape: isoTime(t.state.lastScrape),
+            lastScrapeDuration: t.state.lastScrapeDurationSeconds,
+            health: t.state.health,
+            scrapeInterval: formatDuration(t.intervalMs),
+            scrapeTimeout: formatDuration(t.timeoutMs),
+          }))
+      : [];
+    const droppedAll = targets.dropped().filter((t) => pool === undefined || pool === '' || t.scrapePool === pool);
+    const droppedTargetCounts: Record<string, number> = {};
+    for (const d of droppedAll) droppedTargetCounts[d.scrapePool] = (droppedTargetCounts[d.scrapePool] ?? 0) + 1;
+    const dropped = showDropped ? droppedAll.map((d) => ({ discoveredLabels: d.discoveredLabels, scrapePool: d.scrapePool })) : [];
+    return success({ activeTargets: active, droppedTargets: dropped, droppedTargetCounts });
+  });
+}
