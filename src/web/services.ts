@@ -76,6 +76,30 @@ export interface TargetService {
   dropped(): DroppedTarget[];
 }
 
+export interface NameCount {
+  name: string;
+  value: number;
+}
+
+/** `/api/v1/status/tsdb`'s data, in the API's field names. */
+export interface TsdbStatus {
+  headStats: { numSeries: number; numLabelPairs: number; chunkCount: number; minTime: number; maxTime: number };
+  seriesCountByMetricName: NameCount[];
+  labelValueCountByLabelName: NameCount[];
+  memoryInBytesByLabelName: NameCount[];
+  seriesCountByLabelValuePair: NameCount[];
+}
+
+/** Storage administration (`--web.enable-admin-api`). */
+export interface TsdbService {
+  status(limit: number): TsdbStatus;
+  adminEnabled: boolean;
+  deleteSeries(matchers: string[], startMs: number, endMs: number): Promise<void>;
+  cleanTombstones(): Promise<void>;
+  /** Returns the snapshot's directory name under `<data>/snapshots/`. */
+  snapshot(skipHead: boolean): Promise<string>;
+}
+
 export interface WebServices {
   logger: Logger;
   metrics: ServerMetrics;
@@ -84,4 +108,5 @@ export interface WebServices {
   queries: QueryService;
   series: SeriesService;
   targets: TargetService;
+  tsdb: TsdbService;
 }

@@ -1,0 +1,58 @@
+// `promethium server` flags: Prometheus's names and defaults, so existing unit files and scripts
+// keep working.
+import { flag, type FlagValues } from '../util/flags.js';
+import { parseDurationParam } from '../web/api/params.js';
+
+function duration(s: string): number {
+  return parseDurationParam(s, 'flag');
+}
+
+/** `--storage.tsdb.retention.size`: bytes with units B, KB, MB, GB, TB, PB, EB (powers of 1024). */
+export function parseByteSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|EB)$/.exec(s.trim());
+  if (m === null) throw new Error(`invalid size "${s}": use a number with a unit (B, KB, MB, GB, TB, PB, EB)`);
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  return Math.floor(Number(m[1]) * 1024 ** units.indexOf(m[2]!));
+}
+
+export const serverFlags = {
+  'config.file': flag.string('Prometheus configuration file path.', 'prometheus.yml'),
+  'web.listen-address': flag.string('Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090'),
+  'web.read-timeout': flag.custom('Maximum duration before timing out read of the request, and closing idle connections.', 300000, '5m', duration),
+  'web.max-connections': flag.custom('Maximum number of simultaneous connections.', 512, '512', Number),
+  'web.external-url': flag.optionalString('The URL under which Prometheus is externally reachable (for example, if Prometheus is served via a reverse proxy). Used for generating relative and absolute links back to Prometheus itself.', '<URL>'),
+  'web.route-prefix': flag.optionalString('Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.', '<path>'),
+  'web.enable-lifecycle': flag.bool('Enable shutdown and reload via HTTP request.'),
+  'web.enable-admin-api': flag.bool('Enable API endpoints for admin control actions.'),
+  'web.enable-remote-write-receiver': flag.bool('Enable API endpoint accepting remote write requests.'),
+  'web.page-title': flag.string('Document title of Prometheus instance.', 'Promethium Time Series Collection and Processing Server'),
+  'web.cors.origin': flag.string('Regex for CORS origin. It is fully anchored.', '.*'),
+  'storage.tsdb.path': flag.string('Base path for metrics storage.', 'data/'),
+  'storage.tsdb.retention.time': flag.custom('How long to retain samples in storage. When this flag is set it overrides "storage.tsdb.retention". If neither this flag nor "storage.tsdb.retention" nor "storage.tsdb.retention.size" is set, the retention time defaults to 15d.', 0, undefined, duration),
+  'storage.tsdb.retention.size': flag.custom('Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, MB, GB, TB, PB, EB. Ex: "512MB".', 0, undefined, parseByteSize),
+  'storage.tsdb.no-lockfile': flag.bool('Do not create lockfile in data directory.'),
+  'rules.alert.for-outage-tolerance': flag.custom('Max time to tolerate prometheus outage for restoring "for" state of alert.', 3600000, '1h', duration),
+  'rules.alert.for-grace-period': flag.custom('Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.', 600000, '10m', duration),
+  'rules.alert.resend-delay': flag.custom('Minimum amount of time to wait before resending an alert to Alertmanager.', 60000, '1m', duration),
+  'alertmanager.notification-queue-capacity': flag.custom('The capacity of the queue for pending Alertmanager notifications.', 10000, '10000', Number),
+  'alertmanager.timeout': flag.custom('Timeout for sending alerts to Alertmanager.', 10000, '10s', duration),
+  'query.lookback-delta': flag.custom('The maximum lookback duration for retrieving metrics during expression evaluations and federation.', 300000, '5m', duration),
+  'query.timeout': flag.custom('Maximum time a query may take before being aborted.', 120000, '2m', duration),
+  'query.max-concurrency': flag.custom('Maximum number of queries executed concurrently.', 20, '20', Number),
+  'query.max-samples': flag.custom('Maximum number of samples a single query can load into memory. Note that queries will fail if they try to load more samples than this into memory, so this also limits the number of samples a query can return.', 50000000, '50000000', Number),
+  'enable-feature': flag.strings('Comma separated feature names to enable. Valid options: promql-experimental-functions, promql-delayed-name-removal, promql-duration-expr, ...', '<name>'),
+  'log.level': flag.enumeration('Only log messages with the given severity or above.', 'info', ['debug', 'info', 'warn', 'error'] as const),
+  'log.format': flag.enumeration('Output format of log messages.', 'logfmt', ['logfmt', 'json'] as const),
+};
+
+export type ServerFlags = FlagValues<typeof serverFlags>;
+
+/** The flags as `/api/v1/status/flags` lists them: every flag, as text. */
+export function flagsForStatus(values: ServerFlags, raw: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(serverFlags)) {
+    const v = (values as Record<string, unknown>)[name];
+    out[name] = raw[name] ?? (Array.isArray(v) ? v.join(',') : v === undefined ? '' : (spec.defaultText ?? String(v)).replace(/^"(.*)"$/, '$1'));
+  }
+  return out;
+}

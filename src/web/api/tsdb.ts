@@ -1,0 +1,60 @@
+// /api/v1/status/tsdb and the admin endpoints (delete_series, clean_tombstones, snapshot), the
+// latter only with --web.enable-admin-api as in Prometheus.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, success } from './envelope.js';
+import { MAX_TIME_MS, MIN_TIME_MS, multi, parseTime, requestParams, single } from './params.js';
+
+export async function tsdbApi(app: FastifyInstance): Promise<void> {
+  const { tsdb } = app.services;
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/api/v1/status/tsdb',
+    { schema: { querystring: { type: 'object', properties: { limit: { type: 'string' } } } } },
+    async (req) => {
+      const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
+      if (!Number.isInteger(limit) || limit <= 0) throw new ApiError('bad_data', 'limit must be a positive number');
+      return success(tsdb.status(limit));
+    },
+  );
+
+  const requireAdmin = (): void => {
+    if (!tsdb.adminEnabled) throw new ApiError('unavailable', 'admin APIs disabled');
+  };
+
+  const deleteSeries = async (req: FastifyRequest) => {
+    requireAdmin();
+    const p = requestParams(req);
+    const matchers = multi(p, 'match[]');
+    if (matchers.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
+    const s = single(p, 'start');
+    const e = single(p, 'end');
+    await tsdb.deleteSeries(matchers, s === undefined ? MIN_TIME_MS : parseTime(s, 'start'), e === undefined ? MAX_TIME_MS : parseTime(e, 'end'));
+    return null;
+  };
+  app.post('/api/v1/admin/tsdb/delete_series', async (req, reply) => {
+    await deleteSeries(req);
+    return reply.status(204).send();
+  });
+  app.put('/api/v1/admin/tsdb/delete_series', async (req, reply) => {
+    await deleteSeries(req);
+    return reply.status(204).send();
+  });
+
+  const clean = async (_req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    requireAdmin();
+    await tsdb.cleanTombstones();
+    return reply.status(204).send();
+  };
+  app.post('/api/v1/admin/tsdb/clean_tombstones', clean);
+  app.put('/api/v1/admin/tsdb/clean_tombstones', clean);
+
+  const snapshot = async (req: FastifyRequest) => {
+    requireAdmin();
+    const p = requestParams(req);
+    const skip = single(p, 'skip_head');
+    const name = await tsdb.snapshot(skip === 'true' || skip === '1');
+    return success({ name });
+  };
+  app.post('/api/v1/admin/tsdb/snapshot', snapshot);
+  app.put('/api/v1/admin/tsdb/snapshot', snapshot);
+}
