@@ -16,7 +16,7 @@ export interface FlagSpec<T> {
   /** Placeholder in --help, e.g. `<path>`. */
   placeholder?: string;
   /** Turns the text given on the command line into the value; throws with a reason on bad input. */
-  parse: (text: string, previous: T) => T;
+  parse(text: string, previous: T): T;
   hidden?: boolean;
 }
 
