@@ -9,7 +9,16 @@ interface Command {
   load: () => Promise<CommandMain>;
 }
 
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = {
+  start: {
+    summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
+    load: async () => (await import('./walkthrough/cli.js')).main,
+  },
+};
+
+export function commandNames(): string[] {
+  return Object.keys(commands);
+}
 
 function usage(): string {
   const lines = ['usage: promethium <command> [flags]', '', 'commands:'];
