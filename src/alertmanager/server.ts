@@ -1,0 +1,106 @@
+// The Alertmanager process: HTTP server (API v2, /-/ endpoints, /metrics, UI) around the core,
+// configuration reload on SIGHUP and POST /-/reload (a bad file keeps the running configuration).
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import { AlertmanagerCore, type CoreConfig } from './core.js';
+import { alertmanagerApiV2 } from './api/v2.js';
+import { createAlertmanagerMetrics, type AlertmanagerMetrics } from './metrics.js';
+import type { SilenceMatcher } from './silences.js';
+import type { Logger } from '../util/logger.js';
+
+export interface AlertmanagerServerOptions {
+  listenHost: string;
+  listenPort: number;
+  /** --web.route-prefix: where everything is mounted ('' for /). */
+  routePrefix: string;
+  externalUrl: string;
+  storagePath: string;
+  retentionMs: number;
+  logger: Logger;
+  /** Reads and validates alertmanager.yml; throws with the reason. */
+  loadConfig: () => CoreConfig;
+  parseMatcher: (s: string) => SilenceMatcher;
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export class AlertmanagerServer {
+  readonly metrics: AlertmanagerMetrics = createAlertmanagerMetrics();
+  core: AlertmanagerCore | undefined;
+  private app: FastifyInstance | undefined;
+  private readonly startTime = new Date();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly o: AlertmanagerServerOptions) {
+    this.metrics.attach(() => this.core);
+  }
+
+  async start(): Promise<{ port: number }> {
+    const config = this.o.loadConfig();
+    this.metrics.configHash(configHash(config.original), true);
+    this.core = new AlertmanagerCore(config, {
+      storagePath: this.o.storagePath,
+      retentionMs: this.o.retentionMs,
+      externalUrl: this.o.externalUrl,
+      logger: this.o.logger,
+      metrics: this.metrics,
+    });
+    this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
+
+    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, ignoreTrailingSlash: true });
+    app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
+    const prefix = this.o.routePrefix.replace(/\/$/, '');
+    await app.register(
+      async (scoped) => {
+        scoped.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('OK'));
+        scoped.get('/-/ready', async (_req, reply) => reply.type('text/plain').send('OK'));
+        scoped.post('/-/reload', async (_req, reply) => {
+          try {
+            this.reload();
+            return reply.status(200).send();
+          } catch (e) {
+            return reply.status(500).type('text/plain').send(`failed to reload config: ${(e as Error).message}`);
+          }
+        });
+        scoped.get('/metrics', async (_req, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
+        await scoped.register(alertmanagerApiV2);
+        for (const p of this.o.plugins ?? []) await scoped.register(p);
+      },
+      { prefix },
+    );
+    await app.listen({ host: this.o.listenHost, port: this.o.listenPort });
+    this.app = app;
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : this.o.listenPort;
+    this.o.logger.info('Listening', { address: `${this.o.listenHost}:${port}` });
+    return { port };
+  }
+
+  /** Applies the configuration file again; throws (and keeps the old one) when it is invalid. */
+  reload(): void {
+    let config: CoreConfig;
+    try {
+      config = this.o.loadConfig();
+    } catch (e) {
+      this.metrics.configHash(0, false);
+      this.o.logger.error('Loading configuration file failed', { component: 'configuration', err: e as Error });
+      throw e;
+    }
+    this.core?.applyConfig(config);
+    this.metrics.configHash(configHash(config.original), true);
+    this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
+  }
+
+  stop(): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    this.stopping = (async () => {
+      this.core?.stop();
+      await this.app?.close();
+    })();
+    return this.stopping;
+  }
+}
+
+/** A number that changes when the configuration text does (alertmanager_config_hash). */
+function configHash(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0);
+}
