@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import client from 'prom-client';
+import { Notifier } from '../../src/notifier/notifier.js';
+import { Logger } from '../../src/util/logger.js';
+
+const quiet = new Logger({ write: () => undefined });
+
+async function fakeAlertmanager(status = 200): Promise<{ url: string; bodies: unknown[][]; close: () => Promise<void>; next: () => Promise<unknown[]> }> {
+  const bodies: unknown[][] = [];
+  const waiters: ((b: unknown[]) => void)[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      assert.equal(req.url, '/api/v2/alerts');
+      const parsed = JSON.parse(body) as unknown[];
+      bodies.push(parsed);
+      waiters.shift()?.(parsed);
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    bodies,
+    close: () => new Promise((r) => server.close(() => r())),
+    next: () => new Promise((r) => waiters.push(r)),
+  };
+}
+
+test('alerts reach every Alertmanager with external labels and relabeling applied', async () => {
+  const am1 = await fakeAlertmanager();
+  const am2 = await fakeAlertmanager();
+  const registry = new client.Registry();
+  const n = new Notifier({ queueCapacity: 100, externalLabels: {}, logger: quiet, registry });
+  n.configure(
+    [
+      { url: am1.url, timeoutMs: 2000 },
+      { url: am2.url, timeoutMs: 2000 },
+    ],
+    { cluster: 'eu', alertname: 'not-overridden' },
+    (l) => (l.drop === 'yes' ? null : { ...l, relabeled: 'true' }),
+  );
+  try {
+    const got = Promise.all([am1.next(), am2.next()]);
+    n.send([
+      { labels: { alertname: 'InstanceDown', instance: 'a' }, annotations: { summary: 's' }, startsAt: 1_700_000_000_000, endsAt: 0, generatorURL: 'http://p/graph' },
+      { labels: { alertname: 'Dropped', drop: 'yes' }, annotations: {}, startsAt: 1_700_000_000_000, endsAt: 0, generatorURL: '' },
+    ]);
+    const [b1, b2] = await got;
+    assert.deepEqual(b1, b2);
+    assert.deepEqual(b1, [
+      {
+        labels: { alertname: 'InstanceDown', instance: 'a', cluster: 'eu', relabeled: 'true' },
+        annotations: { summary: 's' },
+        startsAt: '2023-11-14T22:13:20.000Z',
+        generatorURL: 'http://p/graph',
+      },
+    ]);
+    assert.deepEqual(n.activeAlertmanagers(), [`${am1.url}api/v2/alerts`, `${am2.url}api/v2/alerts`]);
+  } finally {
+    await n.stop();
+    await am1.close();
+    await am2.close();
+  }
+});
+
+test('a full queue drops the oldest alerts and counts them; failed sends are counted as errors', async () => {
+  const am = await fakeAlertmanager(500);
+  const registry = new client.Registry();
+  const n = new Notifier({ queueCapacity: 2, externalLabels: {}, logger: quiet, registry });
+  n.configure([{ url: am.url, timeoutMs: 2000 }], {}, undefined);
+  try {
+    const first = am.next();
+    n.send([1, 2, 3].map((i) => ({ labels: { alertname: `A${i}` }, annotations: {}, startsAt: 0, endsAt: 0, generatorURL: '' })));
+    const body = (await first) as { labels: { alertname: string } }[];
+    assert.deepEqual(body.map((a) => a.labels.alertname), ['A2', 'A3']);
+    await n.stop();
+    const text = await registry.metrics();
+    assert.match(text, /prometheus_notifications_dropped_total 3/); // 1 for overflow + 2 that no Alertmanager took
+    assert.match(text, /prometheus_notifications_errors_total\{alertmanager="[^"]+"\} 2/);
+  } finally {
+    await am.close();
+  }
+});
