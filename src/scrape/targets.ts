@@ -3,7 +3,7 @@
 // `__scrape_timeout__`), then relabel_configs, then `instance` defaulting to the address, the URL
 // from what is left, and every `__`-prefixed label removed. Kept pure so it is easy to test.
 import type { Labels } from '../model/labels.js';
-import { formatDuration } from '../model/duration-format.js';
+import { formatDuration } from '../model/duration.js';
 
 export interface TargetGroup {
   targets: string[];

@@ -17,7 +17,7 @@ import { targetsApi } from '../web/api/targets.js';
 import { tsdbApi } from '../web/api/tsdb.js';
 import type { QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
-import { formatDuration } from '../model/duration-format.js';
+import { formatDuration } from '../model/duration.js';
 
 /** A loaded configuration, reduced to what the server acts on. */
 export interface LoadedConfig {

@@ -2,7 +2,7 @@
 // the Targets page and `promtool`/Grafana's target views).
 import type { FastifyInstance } from 'fastify';
 import { ApiError, success } from './envelope.js';
-import { formatDuration } from '../../model/duration-format.js';
+import { formatDuration } from '../../model/duration.js';
 
 const schema = {
   querystring: {

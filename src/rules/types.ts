@@ -1,0 +1,35 @@
+// Shared types of the rule engine. The rule manager does not import the PromQL engine or the
+// template engine directly: the server passes them in as these functions, which keeps rules
+// testable on their own and the data flow one way (rules -> engine -> storage).
+import type { Labels } from '../model/labels.js';
+
+/** One element of an instant vector (or a scalar as a vector of one, without labels). */
+export interface InstantSample {
+  labels: Labels;
+  value: number;
+}
+
+/** Evaluates a PromQL expression at a time (ms); throws with the engine's error. */
+export type QueryFn = (expr: string, timeMs: number) => Promise<InstantSample[]>;
+
+/** Data that label and annotation templates see: `$labels`, `$value`, `$externalLabels`, `$externalURL`. */
+export interface RuleTemplateData {
+  labels: Labels;
+  value: number;
+  externalLabels: Labels;
+  externalURL: string;
+}
+
+/**
+ * Expands one template (a label value or annotation). Errors do not throw: like Prometheus, the
+ * result is the error text, so a broken template is visible in the alert instead of failing it.
+ */
+export type ExpandFn = (name: string, text: string, data: RuleTemplateData, timeMs: number) => Promise<string>;
+
+/** Where rule results go: the storage's appender. */
+export interface SampleSink {
+  /** Appends samples (in one batch) at their timestamps. */
+  append(samples: { labels: Labels; t: number; v: number }[]): void;
+}
+
+export type RuleHealth = 'ok' | 'err' | 'unknown';
