@@ -1,0 +1,279 @@
+// The Query page (expression browser): panels with a PromQL editor (highlighting, completion of
+// metric names, labels, values and functions, inline syntax errors via codemirror-promql against our
+// own API), a Table (console) view at an evaluation time and a Graph view over a range. The state of
+// every panel lives in the URL, in Prometheus's `g0.expr=...&g0.tab=...` form, so links from
+// Prometheus (and alerts' generator URLs) open the same view.
+import { EditorView, keymap, placeholder } from '@codemirror/view';
+import { EditorState, Prec } from '@codemirror/state';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { autocompletion, closeBrackets, completionKeymap } from '@codemirror/autocomplete';
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { PromQLExtension } from '@prometheus-io/codemirror-promql';
+import { api, apiBase } from './api.js';
+import { clear, h, seriesName } from './dom.js';
+import { drawGraph, type GraphSeries } from './graph.js';
+
+export interface PanelState {
+  expr: string;
+  tab: 'table' | 'graph';
+  /** Range for the graph, a Prometheus duration such as `1h`. */
+  range: string;
+  /** End of the graph range / evaluation time of the table; '' = now. */
+  endTime: string;
+  /** Resolution in seconds; '' = automatic. */
+  step: string;
+  stacked: boolean;
+}
+
+const defaultPanel = (): PanelState => ({ expr: '', tab: 'table', range: '1h', endTime: '', step: '', stacked: false });
+
+const DURATION_MS: Record<string, number> = { y: 31536000000, w: 604800000, d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 };
+
+export function parseDurationMs(s: string): number | undefined {
+  const re = /(\d+)(ms|[ywdhms])/gy;
+  let total = 0;
+  let len = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) {
+    total += Number(m[1]) * DURATION_MS[m[2]!]!;
+    len += m[0].length;
+  }
+  return len === s.length && len > 0 ? total : undefined;
+}
+
+/** Panels from the URL: Prometheus 2's and 3's `gN.*` parameters. */
+export function panelsFromUrl(search: URLSearchParams): PanelState[] {
+  const panels: PanelState[] = [];
+  for (let i = 0; ; i++) {
+    const expr = search.get(`g${i}.expr`);
+    if (expr === null) break;
+    const tab = search.get(`g${i}.tab`);
+    panels.push({
+      expr,
+      // Prometheus 2 used 0 = graph, 1 = table; Prometheus 3 uses the names.
+      tab: tab === '0' || tab === 'graph' ? 'graph' : 'table',
+      range: search.get(`g${i}.range_input`) ?? '1h',
+      endTime: search.get(`g${i}.end_input`) ?? search.get(`g${i}.moment_input`) ?? '',
+      step: search.get(`g${i}.step_input`) ?? '',
+      stacked: search.get(`g${i}.stacked`) === '1',
+    });
+  }
+  return panels.length > 0 ? panels : [defaultPanel()];
+}
+
+export function panelsToUrl(panels: PanelState[]): string {
+  const p = new URLSearchParams();
+  panels.forEach((s, i) => {
+    p.set(`g${i}.expr`, s.expr);
+    p.set(`g${i}.tab`, s.tab);
+    p.set(`g${i}.range_input`, s.range);
+    if (s.endTime !== '') p.set(`g${i}.end_input`, s.endTime);
+    if (s.step !== '') p.set(`g${i}.step_input`, s.step);
+    if (s.stacked) p.set(`g${i}.stacked`, '1');
+  });
+  return p.toString();
+}
+
+function parseEnd(s: string): number {
+  if (s === '') return Date.now();
+  const t = Date.parse(s.includes('T') || s.includes(' ') ? s.replace(' ', 'T') + (/(Z|[+-]\d\d:?\d\d)$/.test(s) ? '' : 'Z') : s);
+  return Number.isNaN(t) ? Date.now() : t;
+}
+
+interface VectorItem {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+interface MatrixItem {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+type QueryData = { resultType: 'vector'; result: VectorItem[] } | { resultType: 'matrix'; result: MatrixItem[] } | { resultType: 'scalar' | 'string'; result: [number, string] };
+
+const promql = new PromQLExtension().activateCompletion(true).activateLinter(true);
+
+export function renderQueryPage(root: HTMLElement): void {
+  const panels = panelsFromUrl(new URLSearchParams(location.search));
+  const list = h('div', { class: 'panels' });
+  const save = (): void => window.history.replaceState(null, '', `${location.pathname.replace(/\/graph$/, '/query')}?${panelsToUrl(panels)}`);
+  const addPanel = (state: PanelState): void => {
+    list.appendChild(
+      renderPanel(state, save, (el) => {
+        const i = panels.indexOf(state);
+        if (i >= 0) panels.splice(i, 1);
+        el.remove();
+        save();
+      }),
+    );
+  };
+  panels.forEach(addPanel);
+  root.append(
+    list,
+    h(
+      'button',
+      {
+        class: 'btn add-panel',
+        onclick: () => {
+          const s = defaultPanel();
+          panels.push(s);
+          addPanel(s);
+          save();
+        },
+      },
+      'Add query',
+    ),
+  );
+  promql.setComplete({ remote: { url: new URL(apiBase(), location.href).href.replace(/\/$/, '') } });
+}
+
+function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLElement) => void): HTMLElement {
+  const result = h('div', { class: 'result' });
+  const status = h('div', { class: 'status-line' });
+  let controller: AbortController | undefined;
+
+  const execute = async (): Promise<void> => {
+    state.expr = view.state.doc.toString();
+    save();
+    controller?.abort();
+    controller = new AbortController();
+    clear(result);
+    clear(status);
+    if (state.expr.trim() === '') return;
+    const started = performance.now();
+    result.append(h('div', { class: 'muted' }, 'Loading...'));
+    try {
+      const end = parseEnd(state.endTime);
+      if (state.tab === 'table') {
+        const r = await api<QueryData>('api/v1/query', { query: state.expr, time: (end / 1000).toString() }, controller.signal);
+        clear(result);
+        renderTable(result, r.data);
+        renderWarnings(status, r.warnings, performance.now() - started, resultCount(r.data));
+      } else {
+        const rangeMs = parseDurationMs(state.range) ?? 3600_000;
+        const stepS = state.step !== '' ? Number(state.step) : Math.max(Math.floor(rangeMs / 1000 / 250), 1);
+        const start = end - rangeMs;
+        const r = await api<QueryData>('api/v1/query_range', { query: state.expr, start: (start / 1000).toString(), end: (end / 1000).toString(), step: stepS.toString() }, controller.signal);
+        clear(result);
+        if (r.data.resultType !== 'matrix') throw new Error(`expected a range vector, got ${r.data.resultType}`);
+        const series: GraphSeries[] = r.data.result.map((m) => ({ labels: m.metric, points: m.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
+        drawGraph(result, series, { start: start / 1000, end: end / 1000, step: stepS, stacked: state.stacked });
+        renderWarnings(status, r.warnings, performance.now() - started, series.length);
+      }
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') return;
+      clear(result);
+      result.append(h('div', { class: 'alert error', role: 'alert' }, (e as Error).message));
+    }
+  };
+
+  const view = new EditorView({
+    parent: undefined,
+    state: EditorState.create({
+      doc: state.expr,
+      extensions: [
+        history(),
+        closeBrackets(),
+        bracketMatching(),
+        autocompletion(),
+        syntaxHighlighting(defaultHighlightStyle),
+        placeholder('Expression (press Shift+Enter to execute)'),
+        promql.asExtension(),
+        EditorView.lineWrapping,
+        Prec.highest(keymap.of([{ key: 'Shift-Enter', run: () => (void execute(), true) }])),
+        keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap]),
+      ],
+    }),
+  });
+
+  const tabButton = (tab: PanelState['tab'], label: string): HTMLButtonElement =>
+    h(
+      'button',
+      {
+        class: `tab${state.tab === tab ? ' active' : ''}`,
+        'data-tab': tab,
+        onclick: (ev: Event) => {
+          state.tab = tab;
+          for (const b of (ev.currentTarget as HTMLElement).parentElement!.querySelectorAll('.tab')) b.classList.toggle('active', b.getAttribute('data-tab') === tab);
+          controls.replaceWith((controls = renderControls()));
+          void execute();
+        },
+      },
+      label,
+    );
+
+  const input = (value: string, attrs: Record<string, string>, onchange: (v: string) => void): HTMLInputElement => {
+    const el = h('input', { value, ...attrs });
+    el.addEventListener('change', () => {
+      onchange(el.value);
+      void execute();
+    });
+    return el;
+  };
+  const renderControls = (): HTMLElement =>
+    state.tab === 'table'
+      ? h('div', { class: 'controls' }, h('label', {}, 'Evaluation time ', input(state.endTime, { placeholder: 'now (YYYY-MM-DD HH:MM:SS, UTC)', class: 'time-input' }, (v) => (state.endTime = v))))
+      : h(
+          'div',
+          { class: 'controls' },
+          h('label', {}, 'Range ', input(state.range, { class: 'range-input', size: '6' }, (v) => (state.range = parseDurationMs(v) === undefined ? '1h' : v))),
+          h('label', {}, 'End ', input(state.endTime, { placeholder: 'now', class: 'time-input' }, (v) => (state.endTime = v))),
+          h('label', {}, 'Resolution ', input(state.step, { placeholder: 'auto (s)', class: 'step-input', size: '8' }, (v) => (state.step = v))),
+          h(
+            'label',
+            {},
+            (() => {
+              const c = h('input', { type: 'checkbox', class: 'stacked-input' });
+              c.checked = state.stacked;
+              c.addEventListener('change', () => {
+                state.stacked = c.checked;
+                void execute();
+              });
+              return c;
+            })(),
+            ' Stacked',
+          ),
+        );
+  let controls = renderControls();
+
+  const panel = h(
+    'section',
+    { class: 'panel' },
+    h('div', { class: 'editor-row' }, h('div', { class: 'editor' }), h('button', { class: 'btn primary execute', onclick: () => void execute() }, 'Execute'), h('button', { class: 'btn remove', title: 'Remove query', onclick: () => remove(panel) }, '×')),
+    h('div', { class: 'tabs' }, tabButton('table', 'Table'), tabButton('graph', 'Graph')),
+    controls,
+    status,
+    result,
+  );
+  panel.querySelector('.editor')!.appendChild(view.dom);
+  if (state.expr !== '') void execute();
+  return panel;
+}
+
+function resultCount(d: QueryData): number {
+  return d.resultType === 'vector' || d.resultType === 'matrix' ? d.result.length : 1;
+}
+
+function renderWarnings(el: HTMLElement, warnings: string[], ms: number, count: number): void {
+  el.append(h('span', { class: 'muted' }, `Load time: ${ms.toFixed(0)}ms · Result series: ${count}`));
+  for (const w of warnings) el.append(h('div', { class: 'alert warning' }, `Warning: ${w}`));
+}
+
+function renderTable(el: HTMLElement, d: QueryData): void {
+  const table = h('table', { class: 'data-table' });
+  if (d.resultType === 'vector') {
+    if (d.result.length === 0) {
+      el.append(h('div', { class: 'muted empty' }, 'Empty query result'));
+      return;
+    }
+    for (const s of d.result) table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, s.value[1])));
+  } else if (d.resultType === 'matrix') {
+    if (d.result.length === 0) {
+      el.append(h('div', { class: 'muted empty' }, 'Empty query result'));
+      return;
+    }
+    for (const s of d.result) table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, s.values.map(([t, v]) => h('div', {}, `${v} @${t}`)))));
+  } else {
+    table.append(h('tr', {}, h('td', { class: 'series' }, d.resultType), h('td', { class: 'value' }, d.result[1])));
+  }
+  el.append(table);
+}
