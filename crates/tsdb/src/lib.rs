@@ -4,6 +4,7 @@
 //! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
 //! `docs/design/storage-api.md` in the repository describes the public API.
 
+pub mod chunkenc;
 pub mod error;
 pub mod labels;
 pub mod matcher;

@@ -1,0 +1,150 @@
+//! Bit streams: the writer appends bits most-significant first, the reader reads them back.
+
+/// An append-only bit stream over a byte vector.
+#[derive(Clone, Debug, Default)]
+pub struct BitWriter {
+    bytes: Vec<u8>,
+    /// Free bits in the last byte (0 = a new byte is needed for the next bit).
+    free: u8,
+}
+
+impl BitWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Continues writing after `bits_used` bits of `bytes`.
+    pub fn resume(mut bytes: Vec<u8>, bits_used: usize) -> Self {
+        bytes.truncate(bits_used.div_ceil(8));
+        let rem = (bits_used % 8) as u8;
+        let free = if rem == 0 { 0 } else { 8 - rem };
+        BitWriter { bytes, free }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    pub fn write_bit(&mut self, bit: bool) {
+        if self.free == 0 {
+            self.bytes.push(0);
+            self.free = 8;
+        }
+        if bit {
+            *self.bytes.last_mut().expect("a byte was pushed") |= 1 << (self.free - 1);
+        }
+        self.free -= 1;
+    }
+
+    pub fn write_byte(&mut self, byte: u8) {
+        if self.free == 0 {
+            self.bytes.push(byte);
+            return;
+        }
+        let last = self.bytes.last_mut().expect("free > 0 implies a byte");
+        *last |= byte >> (8 - self.free);
+        self.bytes.push(byte << self.free);
+    }
+
+    /// Writes the low `n` bits of `v`, most significant first.
+    pub fn write_bits(&mut self, v: u64, n: u8) {
+        let mut n = n;
+        let mut v = if n == 64 { v } else { v << (64 - n) };
+        while n >= 8 {
+            self.write_byte((v >> 56) as u8);
+            v <<= 8;
+            n -= 8;
+        }
+        while n > 0 {
+            self.write_bit(v >> 63 == 1);
+            v <<= 1;
+            n -= 1;
+        }
+    }
+}
+
+/// Reads bits from a byte slice.
+#[derive(Clone, Debug)]
+pub struct BitReader<'a> {
+    bytes: &'a [u8],
+    /// Position in bits from the start of `bytes`.
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        BitReader { bytes, pos: 0 }
+    }
+
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub fn read_bit(&mut self) -> Option<bool> {
+        let byte = *self.bytes.get(self.pos / 8)?;
+        let bit = (byte >> (7 - (self.pos % 8))) & 1 == 1;
+        self.pos += 1;
+        Some(bit)
+    }
+
+    /// Reads `n` (<= 64) bits as the low bits of a u64.
+    pub fn read_bits(&mut self, n: u8) -> Option<u64> {
+        if n == 0 {
+            return Some(0);
+        }
+        if self.pos + n as usize > self.bytes.len() * 8 {
+            return None;
+        }
+        let mut v: u64 = 0;
+        let mut left = n as usize;
+        while left > 0 {
+            let byte = self.bytes[self.pos / 8];
+            let offset = self.pos % 8;
+            let avail = 8 - offset;
+            let take = avail.min(left);
+            let bits = (byte >> (avail - take)) & ((1u16 << take) - 1) as u8;
+            v = (v << take) | bits as u64;
+            self.pos += take;
+            left -= take;
+        }
+        Some(v)
+    }
+
+    pub fn read_byte(&mut self) -> Option<u8> {
+        self.read_bits(8).map(|b| b as u8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_round_trip() {
+        let mut w = BitWriter::new();
+        w.write_bit(true);
+        w.write_bits(0b1011, 4);
+        w.write_byte(0xA5);
+        w.write_bits(u64::MAX, 64);
+        w.write_bits(0x1234, 13);
+        let mut r = BitReader::new(w.bytes());
+        assert_eq!(r.read_bit(), Some(true));
+        assert_eq!(r.read_bits(4), Some(0b1011));
+        assert_eq!(r.read_byte(), Some(0xA5));
+        assert_eq!(r.read_bits(64), Some(u64::MAX));
+        assert_eq!(r.read_bits(13), Some(0x1234 & 0x1fff));
+    }
+
+    #[test]
+    fn resume_continues_at_the_bit() {
+        let mut w = BitWriter::new();
+        w.write_bits(0b101, 3);
+        let mut w2 = BitWriter::resume(w.bytes().to_vec(), 3);
+        w2.write_bits(0b11111, 5);
+        assert_eq!(w2.bytes(), &[0b1011_1111]);
+    }
+}
