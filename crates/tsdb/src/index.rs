@@ -1,0 +1,253 @@
+//! The in-memory inverted index: interned strings, label pair -> sorted postings (series refs),
+//! and the set operations that resolve matchers to series.
+
+use crate::matcher::Matcher;
+use std::collections::HashMap;
+
+/// Interned strings: each distinct label name or value is stored once.
+#[derive(Default, Debug)]
+pub struct Symbols {
+    ids: HashMap<Box<str>, u32>,
+    strings: Vec<Box<str>>,
+}
+
+impl Symbols {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        let b: Box<str> = s.into();
+        self.strings.push(b.clone());
+        self.ids.insert(b, id);
+        id
+    }
+
+    pub fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+
+    pub fn lookup(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+/// Sorted, deduplicated series refs.
+pub type Postings = Vec<u32>;
+
+pub fn intersect(a: &[u32], b: &[u32]) -> Postings {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+pub fn merge(lists: &[&[u32]]) -> Postings {
+    let mut out: Vec<u32> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// `a` without the refs in `b`.
+pub fn subtract(a: &[u32], b: &[u32]) -> Postings {
+    let mut out = Vec::with_capacity(a.len());
+    let mut j = 0;
+    for &x in a {
+        while j < b.len() && b[j] < x {
+            j += 1;
+        }
+        if j < b.len() && b[j] == x {
+            continue;
+        }
+        out.push(x);
+    }
+    out
+}
+
+/// Label pair -> postings, and label name -> its values.
+#[derive(Default, Debug)]
+pub struct PostingsIndex {
+    postings: HashMap<(u32, u32), Vec<u32>>,
+    values: HashMap<u32, Vec<u32>>,
+    all: Vec<u32>,
+}
+
+impl PostingsIndex {
+    /// Adds a series. Refs must be added in increasing order (they are allocated monotonically).
+    pub fn add(&mut self, r: u32, labels: &[(u32, u32)]) {
+        for &(n, v) in labels {
+            let list = self.postings.entry((n, v)).or_insert_with(|| {
+                self.values.entry(n).or_default().push(v);
+                Vec::new()
+            });
+            list.push(r);
+        }
+        self.all.push(r);
+    }
+
+    /// Removes deleted series (garbage collection after head truncation).
+    pub fn remove(&mut self, dead: &[u32], labels_of: impl Fn(u32) -> Vec<(u32, u32)>) {
+        let mut sorted = dead.to_vec();
+        sorted.sort_unstable();
+        for &r in &sorted {
+            for (n, v) in labels_of(r) {
+                if let Some(list) = self.postings.get_mut(&(n, v)) {
+                    list.retain(|&x| x != r);
+                    if list.is_empty() {
+                        self.postings.remove(&(n, v));
+                        if let Some(vals) = self.values.get_mut(&n) {
+                            vals.retain(|&x| x != v);
+                            if vals.is_empty() {
+                                self.values.remove(&n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.all = subtract(&self.all, &sorted);
+    }
+
+    pub fn all(&self) -> &[u32] {
+        &self.all
+    }
+
+    pub fn postings(&self, name: u32, value: u32) -> &[u32] {
+        self.postings.get(&(name, value)).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn values_of(&self, name: u32) -> &[u32] {
+        self.values.get(&name).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = u32> + '_ {
+        self.values.keys().copied()
+    }
+
+    pub fn num_pairs(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// Series matching all matchers, with Prometheus's empty-value semantics.
+    pub fn select(&self, symbols: &Symbols, matchers: &[Matcher]) -> Postings {
+        let mut result: Option<Postings> = None;
+        // Matchers that do not match "" narrow the set directly; do them first (cheapest).
+        let (narrowing, widening): (Vec<&Matcher>, Vec<&Matcher>) = matchers.iter().partition(|m| !m.matches_empty());
+        for m in narrowing.iter().chain(widening.iter()) {
+            let set = self.matching(symbols, m);
+            result = Some(match result {
+                None => set,
+                Some(r) => intersect(&r, &set),
+            });
+            if result.as_ref().is_some_and(|r| r.is_empty()) {
+                return Vec::new();
+            }
+        }
+        result.unwrap_or_else(|| self.all.clone())
+    }
+
+    fn matching(&self, symbols: &Symbols, m: &Matcher) -> Postings {
+        let Some(name) = symbols.get(m.name()) else {
+            // Nobody has the label: every series has it "empty".
+            return if m.matches_empty() { self.all.clone() } else { Vec::new() };
+        };
+        let values = self.values_of(name);
+        if m.matches_empty() {
+            // All series except those with a value that does not match.
+            let excluded: Vec<&[u32]> = values.iter().filter(|&&v| !m.matches(symbols.lookup(v))).map(|&v| self.postings(name, v)).collect();
+            subtract(&self.all, &merge(&excluded))
+        } else {
+            let lists: Vec<&[u32]> = match m {
+                Matcher::Equal { value, .. } => symbols.get(value).map(|v| vec![self.postings(name, v)]).unwrap_or_default(),
+                _ => values.iter().filter(|&&v| m.matches(symbols.lookup(v))).map(|&v| self.postings(name, v)).collect(),
+            };
+            if lists.len() == 1 {
+                lists[0].to_vec()
+            } else {
+                merge(&lists)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny deterministic PRNG so the randomized test needs no crates.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[test]
+    fn set_operations() {
+        assert_eq!(intersect(&[1, 3, 5, 7], &[3, 4, 5]), vec![3, 5]);
+        assert_eq!(merge(&[&[1, 4], &[2, 4, 9]]), vec![1, 2, 4, 9]);
+        assert_eq!(subtract(&[1, 2, 3, 4], &[2, 4, 8]), vec![1, 3]);
+    }
+
+    #[test]
+    fn select_matches_a_naive_model_on_random_data() {
+        let mut rng = Rng(0x9e3779b97f4a7c15);
+        let mut symbols = Symbols::default();
+        let mut index = PostingsIndex::default();
+        let names = ["a", "b", "c"];
+        let values = ["x", "y", "z", "w"];
+        let mut model: Vec<Vec<(String, String)>> = Vec::new();
+        for r in 0..500u32 {
+            let mut labels = Vec::new();
+            for n in names {
+                if rng.below(3) != 0 {
+                    labels.push((n.to_string(), values[rng.below(4) as usize].to_string()));
+                }
+            }
+            let ids: Vec<(u32, u32)> = labels.iter().map(|(n, v)| (symbols.intern(n), symbols.intern(v))).collect();
+            index.add(r, &ids);
+            model.push(labels);
+        }
+        let get = |labels: &Vec<(String, String)>, n: &str| labels.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
+        for _ in 0..300 {
+            let mut ms = Vec::new();
+            for _ in 0..(1 + rng.below(3)) {
+                let name = names[rng.below(3) as usize].to_string();
+                let v = |rng: &mut Rng| if rng.below(5) == 0 { String::new() } else { values[rng.below(4) as usize].to_string() };
+                ms.push(match rng.below(4) {
+                    0 => Matcher::Equal { name, value: v(&mut rng) },
+                    1 => Matcher::NotEqual { name, value: v(&mut rng) },
+                    2 => Matcher::In { name, values: vec![v(&mut rng), v(&mut rng)] },
+                    _ => Matcher::NotIn { name, values: vec![v(&mut rng)] },
+                });
+            }
+            let want: Vec<u32> = (0..500u32).filter(|&r| ms.iter().all(|m| m.matches(&get(&model[r as usize], m.name())))).collect();
+            assert_eq!(index.select(&symbols, &ms), want, "matchers {ms:?}");
+        }
+    }
+}
