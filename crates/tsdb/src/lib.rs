@@ -5,10 +5,14 @@
 //! `docs/design/storage-api.md` in the repository describes the public API.
 
 pub mod chunkenc;
+pub mod encoding;
 pub mod error;
+pub mod head;
 pub mod index;
+pub mod kernels;
 pub mod labels;
 pub mod matcher;
+pub mod wal;
 
 pub use error::{Error, Result};
 pub use labels::{Label, Labels, METRIC_NAME};

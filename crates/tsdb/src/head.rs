@@ -1,0 +1,377 @@
+//! The head block: recent samples in memory, XOR-compressed as they arrive.
+//!
+//! Each series keeps its closed chunks and one open chunk. A chunk is cut at `samples_per_chunk`
+//! samples or when a sample crosses the block-range boundary after the chunk's first sample, so
+//! no chunk straddles two blocks and compaction can move whole chunks. Label strings are interned
+//! once in `Symbols`; a series stores only symbol ids.
+
+use crate::chunkenc::XorAppender;
+use crate::index::{PostingsIndex, Symbols};
+use crate::labels::{Label, Labels};
+use crate::matcher::Matcher;
+use std::collections::HashMap;
+
+/// A closed chunk of one series.
+#[derive(Clone, Debug)]
+pub struct MemChunk {
+    pub min_t: i64,
+    pub max_t: i64,
+    pub data: Box<[u8]>,
+}
+
+#[derive(Debug)]
+pub struct MemSeries {
+    /// (name, value) symbol ids, sorted by the name strings.
+    pub labels: Box<[(u32, u32)]>,
+    pub chunks: Vec<MemChunk>,
+    pub open: Option<XorAppender>,
+    /// End of the block range the open chunk belongs to (exclusive).
+    open_until: i64,
+    pub last_t: i64,
+    pub last_v_bits: u64,
+}
+
+impl MemSeries {
+    pub fn min_time(&self) -> Option<i64> {
+        self.chunks.first().map(|c| c.min_t).or_else(|| self.open.as_ref().filter(|a| a.num_samples() > 0).map(|a| a.min_time()))
+    }
+
+    pub fn max_time(&self) -> Option<i64> {
+        if self.open.as_ref().is_some_and(|a| a.num_samples() > 0) || !self.chunks.is_empty() {
+            Some(self.last_t)
+        } else {
+            None
+        }
+    }
+
+    pub fn num_chunks(&self) -> usize {
+        self.chunks.len() + usize::from(self.open.as_ref().is_some_and(|a| a.num_samples() > 0))
+    }
+
+    /// Chunks overlapping `[mint, maxt]`, the open one included, as (min, max, bytes).
+    pub fn chunks_in(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, i64, &[u8])> {
+        let closed = self.chunks.iter().filter(move |c| c.max_t >= mint && c.min_t <= maxt).map(|c| (c.min_t, c.max_t, &c.data[..]));
+        let open = self.open.as_ref().filter(move |a| a.num_samples() > 0 && a.max_time() >= mint && a.min_time() <= maxt).map(|a| (a.min_time(), a.max_time(), a.bytes()));
+        closed.chain(open)
+    }
+}
+
+/// Why a sample was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    OutOfOrder,
+    /// Same timestamp as the last sample, different value.
+    Duplicate,
+    /// Older than what the head still accepts (already persisted in a block).
+    TooOld,
+    UnknownRef,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppendStats {
+    pub appended: u64,
+    pub out_of_order: u64,
+    pub duplicate: u64,
+    pub too_old: u64,
+    pub unknown_ref: u64,
+}
+
+impl AppendStats {
+    pub fn count(&mut self, r: Refusal) {
+        match r {
+            Refusal::OutOfOrder => self.out_of_order += 1,
+            Refusal::Duplicate => self.duplicate += 1,
+            Refusal::TooOld => self.too_old += 1,
+            Refusal::UnknownRef => self.unknown_ref += 1,
+        }
+    }
+}
+
+/// A fast, non-cryptographic hash of a label set (FNV-1a over names and values with separators).
+pub fn labels_hash<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |b: &[u8]| {
+        for &x in b {
+            h ^= x as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    for (n, v) in pairs {
+        feed(n.as_bytes());
+        feed(v.as_bytes());
+    }
+    h
+}
+
+#[derive(Debug)]
+pub struct Head {
+    pub symbols: Symbols,
+    pub index: PostingsIndex,
+    series: Vec<Option<Box<MemSeries>>>,
+    by_hash: HashMap<u64, Vec<u32>>,
+    num_series: usize,
+    samples_per_chunk: usize,
+    block_range: i64,
+    /// Samples before this time are refused (they belong to persisted blocks).
+    pub min_valid_time: i64,
+    min_t: i64,
+    max_t: i64,
+    pub samples_appended: u64,
+    pub chunks_created: u64,
+}
+
+impl Head {
+    pub fn new(samples_per_chunk: usize, block_range: i64) -> Head {
+        Head {
+            symbols: Symbols::default(),
+            index: PostingsIndex::default(),
+            series: Vec::new(),
+            by_hash: HashMap::new(),
+            num_series: 0,
+            samples_per_chunk: samples_per_chunk.clamp(1, u16::MAX as usize),
+            block_range: block_range.max(1),
+            min_valid_time: i64::MIN,
+            min_t: i64::MAX,
+            max_t: i64::MIN,
+            samples_appended: 0,
+            chunks_created: 0,
+        }
+    }
+
+    pub fn num_series(&self) -> usize {
+        self.num_series
+    }
+
+    /// The time range of the samples in the head, if any.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        (self.min_t <= self.max_t).then_some((self.min_t, self.max_t))
+    }
+
+    pub fn next_ref(&self) -> u32 {
+        self.series.len() as u32
+    }
+
+    pub fn get(&self, r: u32) -> Option<&MemSeries> {
+        self.series.get(r as usize).and_then(|s| s.as_deref())
+    }
+
+    pub fn labels_of(&self, r: u32) -> Option<Labels> {
+        self.get(r).map(|s| self.labels_from_ids(&s.labels))
+    }
+
+    pub fn labels_from_ids(&self, ids: &[(u32, u32)]) -> Labels {
+        Labels::from_sorted(ids.iter().map(|&(n, v)| Label { name: self.symbols.lookup(n).to_string(), value: self.symbols.lookup(v).to_string() }).collect())
+    }
+
+    /// The ref of the series with these labels, if it is in the head.
+    pub fn find(&self, labels: &Labels) -> Option<u32> {
+        let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+        self.by_hash.get(&h)?.iter().copied().find(|&r| self.get(r).is_some_and(|s| self.same_labels(&s.labels, labels)))
+    }
+
+    fn same_labels(&self, ids: &[(u32, u32)], labels: &Labels) -> bool {
+        ids.len() == labels.len() && ids.iter().zip(labels.iter()).all(|(&(n, v), l)| self.symbols.lookup(n) == l.name && self.symbols.lookup(v) == l.value)
+    }
+
+    /// Creates the series with the given ref (from WAL replay) or the next free one. Returns the
+    /// ref and whether it was created.
+    pub fn get_or_create(&mut self, labels: &Labels, wanted_ref: Option<u32>) -> (u32, bool) {
+        if let Some(r) = self.find(labels) {
+            return (r, false);
+        }
+        let r = wanted_ref.unwrap_or(self.series.len() as u32);
+        let ids: Box<[(u32, u32)]> = labels.iter().map(|l| (self.symbols.intern(&l.name), self.symbols.intern(&l.value))).collect();
+        if self.series.len() <= r as usize {
+            self.series.resize_with(r as usize + 1, || None);
+        }
+        self.index.add(r, &ids);
+        let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+        self.by_hash.entry(h).or_default().push(r);
+        self.series[r as usize] = Some(Box::new(MemSeries { labels: ids, chunks: Vec::new(), open: None, open_until: i64::MIN, last_t: i64::MIN, last_v_bits: 0 }));
+        self.num_series += 1;
+        (r, true)
+    }
+
+    /// Checks whether a sample would be accepted, without appending it.
+    pub fn check(&self, r: u32, t: i64, v: f64) -> Result<bool, Refusal> {
+        let s = self.get(r).ok_or(Refusal::UnknownRef)?;
+        if t < self.min_valid_time {
+            return Err(Refusal::TooOld);
+        }
+        if s.last_t == i64::MIN || t > s.last_t {
+            return Ok(true);
+        }
+        if t == s.last_t {
+            // Same timestamp and same value is an idempotent re-append (e.g. a retried
+            // scrape), accepted without storing anything, as Prometheus does.
+            return if v.to_bits() == s.last_v_bits { Ok(false) } else { Err(Refusal::Duplicate) };
+        }
+        Err(Refusal::OutOfOrder)
+    }
+
+    /// Appends a sample that `check` accepted.
+    pub fn append_checked(&mut self, r: u32, t: i64, v: f64) {
+        let per_chunk = self.samples_per_chunk;
+        let block_range = self.block_range;
+        let s = self.series[r as usize].as_deref_mut().expect("checked ref");
+        let needs_cut = match &s.open {
+            None => true,
+            Some(a) => a.num_samples() >= per_chunk || t >= s.open_until,
+        };
+        if needs_cut {
+            if let Some(a) = s.open.take() {
+                if a.num_samples() > 0 {
+                    s.chunks.push(MemChunk { min_t: a.min_time(), max_t: a.max_time(), data: a.bytes().into() });
+                }
+            }
+            s.open = Some(XorAppender::new());
+            s.open_until = t.div_euclid(block_range) * block_range + block_range;
+            self.chunks_created += 1;
+        }
+        s.open.as_mut().expect("open chunk").append(t, v);
+        s.last_t = t;
+        s.last_v_bits = v.to_bits();
+        self.min_t = self.min_t.min(t);
+        self.max_t = self.max_t.max(t);
+        self.samples_appended += 1;
+    }
+
+    /// Series refs matching the matchers that have samples in `[mint, maxt]`.
+    pub fn select(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Vec<u32> {
+        let mut refs = self.index.select(&self.symbols, matchers);
+        refs.retain(|&r| self.get(r).is_some_and(|s| s.min_time().is_some_and(|a| a <= maxt) && s.max_time().is_some_and(|b| b >= mint)));
+        refs
+    }
+
+    /// Drops all data before `mint` (it was persisted in a block) and the series left empty.
+    /// Returns the refs of the removed series.
+    pub fn truncate(&mut self, mint: i64) -> Vec<u32> {
+        self.min_valid_time = self.min_valid_time.max(mint);
+        let mut dead = Vec::new();
+        let mut new_min = i64::MAX;
+        for (r, slot) in self.series.iter_mut().enumerate() {
+            let Some(s) = slot.as_deref_mut() else { continue };
+            s.chunks.retain(|c| c.max_t >= mint);
+            if s.open.as_ref().is_some_and(|a| a.num_samples() > 0 && a.max_time() < mint) {
+                s.open = None;
+            }
+            match s.min_time() {
+                Some(t) => new_min = new_min.min(t),
+                None => dead.push(r as u32),
+            }
+        }
+        self.min_t = new_min;
+        if new_min == i64::MAX {
+            self.max_t = i64::MIN;
+        }
+        let series = &self.series;
+        self.index.remove(&dead, |r| series[r as usize].as_ref().map(|s| s.labels.to_vec()).unwrap_or_default());
+        for &r in &dead {
+            if let Some(s) = self.series[r as usize].take() {
+                let labels = self.labels_from_ids(&s.labels);
+                let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
+                if let Some(list) = self.by_hash.get_mut(&h) {
+                    list.retain(|&x| x != r);
+                    if list.is_empty() {
+                        self.by_hash.remove(&h);
+                    }
+                }
+                self.num_series -= 1;
+            }
+        }
+        dead
+    }
+
+    /// Live series refs in ref order.
+    pub fn refs(&self) -> impl Iterator<Item = u32> + '_ {
+        self.series.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(r, _)| r as u32)
+    }
+
+    pub fn num_chunks(&self) -> usize {
+        self.series.iter().flatten().map(|s| s.num_chunks()).sum()
+    }
+
+    /// Approximate heap bytes used by chunk data (for statistics).
+    pub fn chunk_bytes(&self) -> usize {
+        self.series.iter().flatten().map(|s| s.chunks.iter().map(|c| c.data.len()).sum::<usize>() + s.open.as_ref().map_or(0, |a| a.bytes().len())).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunkenc::XorIterator;
+
+    fn labels(name: &str, job: &str) -> Labels {
+        Labels::from_pairs([("__name__", name), ("job", job)])
+    }
+
+    fn append(h: &mut Head, r: u32, t: i64, v: f64) -> Result<(), Refusal> {
+        if h.check(r, t, v)? {
+            h.append_checked(r, t, v);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn refs_are_stable_and_labels_round_trip() {
+        let mut h = Head::new(120, 7_200_000);
+        let (a, created) = h.get_or_create(&labels("up", "x"), None);
+        assert!(created);
+        let (b, _) = h.get_or_create(&labels("up", "y"), None);
+        assert_ne!(a, b);
+        assert_eq!(h.get_or_create(&labels("up", "x"), None), (a, false));
+        assert_eq!(h.labels_of(b), Some(labels("up", "y")));
+    }
+
+    #[test]
+    fn out_of_order_and_duplicates_are_refused() {
+        let mut h = Head::new(120, 7_200_000);
+        let (r, _) = h.get_or_create(&labels("up", "x"), None);
+        append(&mut h, r, 1000, 1.0).unwrap();
+        assert_eq!(append(&mut h, r, 999, 1.0), Err(Refusal::OutOfOrder));
+        assert_eq!(append(&mut h, r, 1000, 2.0), Err(Refusal::Duplicate));
+        assert_eq!(append(&mut h, r, 1000, 1.0), Ok(()), "same value again is accepted as a no-op");
+        assert_eq!(h.check(99, 1, 1.0), Err(Refusal::UnknownRef));
+        assert_eq!(h.samples_appended, 1);
+    }
+
+    #[test]
+    fn chunks_are_cut_by_count_and_block_boundary() {
+        let mut h = Head::new(120, 7_200_000);
+        let (r, _) = h.get_or_create(&labels("up", "x"), None);
+        for i in 0..300 {
+            append(&mut h, r, i * 15_000, i as f64).unwrap();
+        }
+        let s = h.get(r).unwrap();
+        // 300 samples at 15s = 75 min: cut at 120 and 240.
+        assert_eq!(s.num_chunks(), 3);
+        let mut h = Head::new(120, 7_200_000);
+        let (r, _) = h.get_or_create(&labels("up", "x"), None);
+        append(&mut h, r, 7_199_000, 1.0).unwrap();
+        append(&mut h, r, 7_200_000, 2.0).unwrap();
+        let s = h.get(r).unwrap();
+        assert_eq!(s.num_chunks(), 2, "a chunk never straddles a block boundary");
+        let all: Vec<(i64, f64)> = s.chunks_in(i64::MIN, i64::MAX).flat_map(|(_, _, b)| XorIterator::new(b).collect::<Vec<_>>()).collect();
+        assert_eq!(all, vec![(7_199_000, 1.0), (7_200_000, 2.0)]);
+    }
+
+    #[test]
+    fn truncate_drops_old_chunks_and_empty_series() {
+        let mut h = Head::new(120, 1000);
+        let (a, _) = h.get_or_create(&labels("old", "x"), None);
+        let (b, _) = h.get_or_create(&labels("new", "x"), None);
+        append(&mut h, a, 100, 1.0).unwrap();
+        append(&mut h, b, 100, 1.0).unwrap();
+        append(&mut h, b, 1500, 1.0).unwrap();
+        let dead = h.truncate(1000);
+        assert_eq!(dead, vec![a]);
+        assert_eq!(h.num_series(), 1);
+        assert_eq!(h.find(&labels("old", "x")), None);
+        assert_eq!(h.select(&[Matcher::Equal { name: "job".into(), value: "x".into() }], 0, 2000), vec![b]);
+        assert_eq!(h.time_range(), Some((1500, 1500)));
+        assert_eq!(append(&mut h, b, 900, 1.0), Err(Refusal::TooOld));
+    }
+}
