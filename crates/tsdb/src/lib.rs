@@ -4,9 +4,11 @@
 //! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
 //! `docs/design/storage-api.md` in the repository describes the public API.
 
+pub mod block;
 pub mod chunkenc;
 pub mod encoding;
 pub mod error;
+pub mod fileutil;
 pub mod head;
 pub mod index;
 pub mod kernels;
