@@ -150,7 +150,7 @@ fn section(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
 }
 
 fn pad_to(out: &mut Vec<u8>, align: usize) {
-    while out.len() % align != 0 {
+    while !out.len().is_multiple_of(align) {
         out.push(0);
     }
 }

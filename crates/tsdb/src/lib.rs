@@ -6,6 +6,7 @@
 
 pub mod block;
 pub mod chunkenc;
+pub mod db;
 pub mod encoding;
 pub mod error;
 pub mod fileutil;
@@ -16,6 +17,9 @@ pub mod labels;
 pub mod matcher;
 pub mod wal;
 
+pub use db::{Db, DbStats, Matrix, Options, SamplesCsr, Selection};
 pub use error::{Error, Result};
+pub use head::AppendStats;
+pub use kernels::{RangeFn, Steps};
 pub use labels::{Label, Labels, METRIC_NAME};
 pub use matcher::Matcher;

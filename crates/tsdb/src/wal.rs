@@ -524,7 +524,7 @@ mod tests {
         let dir = tmpdir("flip");
         let mut w = WalWriter::create(&dir, 0, DEFAULT_SEGMENT_SIZE).unwrap();
         for i in 0..5u8 {
-            w.log(&[&vec![i + 1; 100]]).unwrap();
+            w.log(&[&[i + 1; 100]]).unwrap();
         }
         drop(w);
         let path = dir.join(segment_name(0));

@@ -1,0 +1,1006 @@
+//! The database: a locked data directory with persistent blocks, the in-memory head and its
+//! write-ahead log. Appends are acknowledged once in the WAL; the head is cut into 2h blocks,
+//! blocks are merged into larger ones and dropped by retention; queries span head and blocks.
+
+use crate::block::{now_ms, write_block, write_tombstones, Block, BlockMeta, ChunkOut};
+use crate::chunkenc::{is_stale_nan, XorAppender, XorIterator};
+use crate::error::{Error, Result};
+use crate::fileutil::is_ulid;
+use crate::head::{AppendStats, Head};
+use crate::kernels::{eval_range_series, instant_series, RangeFn, Steps};
+use crate::labels::Labels;
+use crate::matcher::Matcher;
+use crate::wal::{self, Corruption, Record, WalWriter};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Blocks older than this (relative to the newest block) are deleted; 0 keeps them forever.
+    pub retention_ms: i64,
+    /// Oldest blocks are deleted while blocks and WAL together exceed this; 0 means no limit.
+    pub retention_bytes: u64,
+    pub block_range_ms: i64,
+    pub samples_per_chunk: usize,
+    pub wal_segment_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE }
+    }
+}
+
+/// What WAL replay found when the database was opened.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayReport {
+    pub series: u64,
+    pub samples: u64,
+    pub duration_ms: f64,
+    /// The corruption that was cut off (the WAL was repaired and the database opened anyway).
+    pub corruption: Option<Corruption>,
+}
+
+/// Counters since the database was opened.
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    pub samples_appended: u64,
+    pub out_of_order: u64,
+    pub duplicate: u64,
+    pub too_old: u64,
+    pub unknown_ref: u64,
+    pub series_created: u64,
+    pub series_removed: u64,
+    pub wal_corruptions: u64,
+    pub compactions: u64,
+    pub compactions_failed: u64,
+    pub head_truncations: u64,
+    pub checkpoints: u64,
+    pub blocks_deleted_by_retention: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DbStats {
+    pub num_series: u64,
+    pub num_label_pairs: u64,
+    pub chunk_count: u64,
+    pub head_chunk_bytes: u64,
+    pub min_time: Option<i64>,
+    pub max_time: Option<i64>,
+    pub wal_bytes: u64,
+    pub blocks_bytes: u64,
+    pub blocks: Vec<BlockMeta>,
+    pub counters: Counters,
+    pub series_count_by_metric_name: Vec<(String, u64)>,
+    pub label_value_count_by_label_name: Vec<(String, u64)>,
+    pub memory_in_bytes_by_label_name: Vec<(String, u64)>,
+    pub series_count_by_label_value_pair: Vec<(String, u64)>,
+}
+
+type Tombstones = HashMap<u32, Vec<(i64, i64)>>;
+/// Chunks of one series gathered from several blocks, with its deleted intervals.
+type MergedSeries = (Vec<ChunkOut>, Vec<(i64, i64)>);
+
+struct State {
+    head: Head,
+    blocks: Vec<Arc<Block>>,
+    head_tombstones: Tombstones,
+    /// Deletions per block ULID (also in each block's tombstones file).
+    block_tombstones: HashMap<String, Tombstones>,
+    closed: bool,
+}
+
+pub struct Db {
+    dir: PathBuf,
+    opts: Options,
+    _lock: File,
+    state: RwLock<State>,
+    wal: Mutex<Option<WalWriter>>,
+    /// One compaction (or deletion rewrite) at a time.
+    compacting: Mutex<()>,
+    counters: Mutex<Counters>,
+    pub replay: ReplayReport,
+}
+
+fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
+    stones.is_some_and(|s| s.iter().any(|&(a, b)| a <= t && t <= b))
+}
+
+/// Re-encodes samples into chunks of at most `per_chunk` samples that do not cross `range`
+/// boundaries.
+fn encode_chunks(samples: &[(i64, f64)], per_chunk: usize, range: i64) -> Vec<ChunkOut> {
+    let mut out = Vec::new();
+    let mut app = XorAppender::new();
+    let mut until = i64::MIN;
+    for &(t, v) in samples {
+        if app.num_samples() >= per_chunk || (app.num_samples() > 0 && t >= until) {
+            out.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
+            app = XorAppender::new();
+        }
+        if app.num_samples() == 0 {
+            until = t.div_euclid(range) * range + range;
+        }
+        app.append(t, v);
+    }
+    if app.num_samples() > 0 {
+        out.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
+    }
+    out
+}
+
+/// Merges chunk lists of one series: kept as they are unless they overlap or have deletions,
+/// in which case the samples are decoded, merged (first source wins on equal timestamps),
+/// filtered and re-encoded.
+fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, maxt: i64, per_chunk: usize, range: i64) -> Vec<ChunkOut> {
+    chunks.sort_by_key(|c| c.min_t);
+    let overlap = chunks.windows(2).any(|w| w[1].min_t <= w[0].max_t);
+    let outside = chunks.iter().any(|c| c.min_t < mint || c.max_t > maxt);
+    let hit = chunks.iter().any(|c| stones.iter().any(|&(a, b)| a <= c.max_t && c.min_t <= b));
+    if !overlap && !hit && !outside {
+        return chunks;
+    }
+    let mut samples: Vec<(i64, f64)> = chunks.iter().flat_map(|c| XorIterator::new(&c.data).collect::<Vec<_>>()).collect();
+    samples.sort_by_key(|s| s.0);
+    samples.dedup_by_key(|s| s.0);
+    samples.retain(|&(t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
+    encode_chunks(&samples, per_chunk, range)
+}
+
+impl Db {
+    pub fn open(dir: &Path, opts: Options) -> Result<Db> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(format!("create data directory {}", dir.display()), e))?;
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(format!("open lock file {}", lock_path.display()), e))?;
+        if lock.try_lock().is_err() {
+            return Err(Error::Locked(format!("the data directory {} is in use by another process (lock file {} is held)", dir.display(), lock_path.display())));
+        }
+        let blocks = Self::load_blocks(dir)?;
+        let mut block_tombstones = HashMap::new();
+        for b in &blocks {
+            if !b.tombstones.is_empty() {
+                block_tombstones.insert(b.meta.ulid.clone(), b.tombstones.clone());
+            }
+        }
+        let mut head = Head::new(opts.samples_per_chunk, opts.block_range_ms);
+        if let Some(max) = blocks.iter().map(|b| b.meta.max_time).max() {
+            head.min_valid_time = max;
+        }
+        let mut state = State { head, blocks, head_tombstones: HashMap::new(), block_tombstones, closed: false };
+        let wal_dir = dir.join("wal");
+        let replay = Self::replay(&wal_dir, &mut state)?;
+        let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
+        let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
+        let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
+        Ok(Db { dir: dir.to_path_buf(), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), replay })
+    }
+
+    fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
+        let mut blocks = Vec::new();
+        for e in fs::read_dir(dir).map_err(|e| Error::io(format!("list {}", dir.display()), e))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tmp-for-creation") || name.ends_with(".tmp-for-deletion") {
+                // Left over from a crash in the middle of writing or deleting a block.
+                let _ = fs::remove_dir_all(e.path());
+                continue;
+            }
+            if is_ulid(&name) && e.path().join("meta.json").exists() {
+                blocks.push(Block::open(&e.path())?);
+            }
+        }
+        // A block whose data is all in another, newer block (a crash after a merge or rewrite,
+        // before the old block was deleted) is dropped now.
+        let supersedes = |y: &Block, x: &Block| {
+            y.meta.ulid != x.meta.ulid
+                && x.meta.sources.iter().all(|s| y.meta.sources.contains(s))
+                && (y.meta.level > x.meta.level || (y.meta.level == x.meta.level && y.meta.ulid > x.meta.ulid))
+        };
+        let mut keep = Vec::new();
+        for x in &blocks {
+            if blocks.iter().any(|y| supersedes(y, x)) {
+                let _ = fs::remove_dir_all(&x.dir);
+            }
+        }
+        for x in blocks {
+            if x.dir.exists() {
+                keep.push(Arc::new(x));
+            }
+        }
+        keep.sort_by_key(|b| b.meta.min_time);
+        Ok(keep)
+    }
+
+    fn replay(wal_dir: &Path, state: &mut State) -> Result<ReplayReport> {
+        let start = Instant::now();
+        let mut report = ReplayReport::default();
+        let mut ref_map: HashMap<u64, u32> = HashMap::new();
+        let mut apply = |rec: &[u8], state: &mut State, report: &mut ReplayReport| -> std::result::Result<(), String> {
+            match wal::decode(rec)? {
+                Record::Series(series) => {
+                    for (r, labels) in series {
+                        let wanted = u32::try_from(r).ok().filter(|&w| state.head.get(w).is_none());
+                        let (ours, _) = state.head.get_or_create(&labels, wanted);
+                        if ours as u64 != r {
+                            ref_map.insert(r, ours);
+                        }
+                        report.series += 1;
+                    }
+                }
+                Record::Samples(samples) => {
+                    for (r, t, v) in samples {
+                        let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
+                        if let Ok(true) = state.head.check(ours, t, v) {
+                            state.head.append_checked(ours, t, v);
+                            report.samples += 1;
+                        }
+                    }
+                }
+                Record::Tombstones(stones) => {
+                    for (r, a, b) in stones {
+                        let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
+                        state.head_tombstones.entry(ours).or_default().push((a, b));
+                    }
+                }
+                Record::Other(_) => {}
+            }
+            Ok(())
+        };
+        let checkpoint = wal::last_checkpoint(wal_dir)?;
+        if let Some((cp_dir, _)) = &checkpoint {
+            for s in wal::list_segments(cp_dir)? {
+                let data = wal::read_segment_file(cp_dir, s)?;
+                if let Some(c) = wal::read_segment(s, &data, |r| apply(r, state, &mut report)) {
+                    return Err(Error::Corrupt(format!("WAL checkpoint {}: segment {} offset {}: {}", cp_dir.display(), c.segment, c.offset, c.reason)));
+                }
+            }
+        }
+        let first = checkpoint.as_ref().map_or(0, |(_, n)| n + 1);
+        for s in wal::list_segments(wal_dir)? {
+            if s < first {
+                // Covered by the checkpoint; removal was interrupted.
+                let _ = fs::remove_file(wal_dir.join(wal::segment_name(s)));
+                continue;
+            }
+            let data = wal::read_segment_file(wal_dir, s)?;
+            if let Some(c) = wal::read_segment(s, &data, |r| apply(r, state, &mut report)) {
+                wal::repair(wal_dir, &c)?;
+                report.corruption = Some(c);
+                break;
+            }
+        }
+        report.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+        Ok(report)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    fn write_wal(&self, records: &[&[u8]]) -> Result<()> {
+        let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
+        w.as_mut().ok_or(Error::Closed)?.log(records)
+    }
+
+    /// Refs of the head series with these labels, created (and logged) when new.
+    pub fn series_refs(&self, label_sets: &[Labels]) -> Result<Vec<u32>> {
+        let mut st = self.state.write().map_err(|_| Error::Closed)?;
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let mut refs = Vec::with_capacity(label_sets.len());
+        let mut created: Vec<usize> = Vec::new();
+        for (i, l) in label_sets.iter().enumerate() {
+            if l.is_empty() {
+                return Err(Error::Invalid(format!("label set {i} is empty")));
+            }
+            let (r, new) = st.head.get_or_create(l, None);
+            if new {
+                created.push(i);
+            }
+            refs.push(r);
+        }
+        if !created.is_empty() {
+            let mut rec = Vec::new();
+            let items: Vec<(u64, &Labels)> = created.iter().map(|&i| (refs[i] as u64, &label_sets[i])).collect();
+            wal::encode_series(&mut rec, &items);
+            self.write_wal(&[&rec])?;
+            self.counters.lock().unwrap().series_created += created.len() as u64;
+        }
+        Ok(refs)
+    }
+
+    /// Appends samples; each refused sample is counted by reason and the rest is kept. Returns
+    /// once the accepted samples are in the WAL.
+    pub fn append(&self, refs: &[u32], ts: &[i64], vs: &[f64]) -> Result<AppendStats> {
+        if refs.len() != ts.len() || ts.len() != vs.len() {
+            return Err(Error::Invalid(format!("refs, timestamps and values differ in length ({}, {}, {})", refs.len(), ts.len(), vs.len())));
+        }
+        let mut stats = AppendStats::default();
+        let mut rec = Vec::with_capacity(17 + refs.len() * 12);
+        {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            if st.closed {
+                return Err(Error::Closed);
+            }
+            let head = &mut st.head;
+            let mut accepted = Vec::with_capacity(refs.len());
+            for i in 0..refs.len() {
+                match head.check(refs[i], ts[i], vs[i]) {
+                    Ok(true) => {
+                        head.append_checked(refs[i], ts[i], vs[i]);
+                        accepted.push(i);
+                    }
+                    Ok(false) => {}
+                    Err(r) => stats.count(r),
+                }
+            }
+            stats.appended = accepted.len() as u64;
+            if !accepted.is_empty() {
+                wal::encode_samples(&mut rec, accepted.iter().map(|&i| (refs[i] as u64, ts[i], vs[i])));
+                // Logged while the head lock is held so WAL order matches append order.
+                self.write_wal(&[&rec])?;
+            }
+        }
+        let mut c = self.counters.lock().unwrap();
+        c.samples_appended += stats.appended;
+        c.out_of_order += stats.out_of_order;
+        c.duplicate += stats.duplicate;
+        c.too_old += stats.too_old;
+        c.unknown_ref += stats.unknown_ref;
+        Ok(stats)
+    }
+
+    /// Series matching the matchers with samples in `[mint, maxt]`, merged over head and blocks.
+    pub fn select(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Selection> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let mut by_labels: BTreeMap<Labels, SelSeries> = BTreeMap::new();
+        for b in st.blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
+            let stones = st.block_tombstones.get(&b.meta.ulid);
+            for s in b.select(matchers, mint, maxt)? {
+                let e = by_labels.entry(s.labels).or_default();
+                e.chunks.extend(s.chunks.iter().map(|c| SelChunk { min_t: c.min_t, max_t: c.max_t, src: ChunkSrc::Block(b.clone(), c.r) }));
+                if let Some(ivs) = stones.and_then(|t| t.get(&s.id)) {
+                    e.deleted.extend_from_slice(ivs);
+                }
+            }
+        }
+        for r in st.head.select(matchers, mint, maxt) {
+            let s = st.head.get(r).expect("selected ref");
+            let labels = st.head.labels_from_ids(&s.labels);
+            let e = by_labels.entry(labels).or_default();
+            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(data.into()) }));
+            if let Some(ivs) = st.head_tombstones.get(&r) {
+                e.deleted.extend_from_slice(ivs);
+            }
+        }
+        let mut labels = Vec::with_capacity(by_labels.len());
+        let mut series = Vec::with_capacity(by_labels.len());
+        for (l, mut s) in by_labels {
+            s.chunks.sort_by_key(|c| c.min_t);
+            labels.push(l);
+            series.push(s);
+        }
+        Ok(Selection { labels, series, mint, maxt })
+    }
+
+    pub fn label_names(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Vec<String>> {
+        let mut out = BTreeSet::new();
+        if matchers.is_empty() {
+            let st = self.state.read().map_err(|_| Error::Closed)?;
+            for n in st.head.index.names() {
+                out.insert(st.head.symbols.lookup(n).to_string());
+            }
+            for b in st.blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
+                out.extend(b.label_names());
+            }
+        } else {
+            for l in self.select(matchers, mint, maxt)?.labels {
+                out.extend(l.iter().map(|x| x.name.clone()));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    pub fn label_values(&self, name: &str, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Vec<String>> {
+        let mut out = BTreeSet::new();
+        if matchers.is_empty() {
+            let st = self.state.read().map_err(|_| Error::Closed)?;
+            if let Some(n) = st.head.symbols.get(name) {
+                for &v in st.head.index.values_of(n) {
+                    out.insert(st.head.symbols.lookup(v).to_string());
+                }
+            }
+            for b in st.blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
+                out.extend(b.label_values(name));
+            }
+        } else {
+            for l in self.select(matchers, mint, maxt)?.labels {
+                if let Some(v) = l.get(name) {
+                    out.insert(v.to_string());
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Marks samples of matching series in `[mint, maxt]` as deleted (tombstones).
+    pub fn delete_series(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<()> {
+        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
+        let mut st = self.state.write().map_err(|_| Error::Closed)?;
+        let refs = st.head.index.select(&st.head.symbols, matchers);
+        if !refs.is_empty() {
+            let stones: Vec<(u64, i64, i64)> = refs.iter().map(|&r| (r as u64, mint, maxt)).collect();
+            let mut rec = Vec::new();
+            wal::encode_tombstones(&mut rec, &stones);
+            self.write_wal(&[&rec])?;
+            for r in refs {
+                st.head_tombstones.entry(r).or_default().push((mint, maxt));
+            }
+        }
+        let blocks = st.blocks.clone();
+        for b in blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
+            let ids = b.select_ids(matchers)?;
+            if ids.is_empty() {
+                continue;
+            }
+            let stones = st.block_tombstones.entry(b.meta.ulid.clone()).or_default();
+            for id in ids {
+                stones.entry(id).or_default().push((mint, maxt));
+            }
+            let mut flat: Vec<(u32, i64, i64)> = stones.iter().flat_map(|(&r, ivs)| ivs.iter().map(move |&(a, c)| (r, a, c))).collect();
+            flat.sort_unstable();
+            write_tombstones(&b.dir.join("tombstones"), &flat)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites blocks that have tombstones without the deleted data.
+    pub fn clean_tombstones(&self) -> Result<()> {
+        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
+        let (targets, stones) = {
+            let st = self.state.read().map_err(|_| Error::Closed)?;
+            let t: Vec<Arc<Block>> = st.blocks.iter().filter(|b| st.block_tombstones.get(&b.meta.ulid).is_some_and(|s| !s.is_empty())).cloned().collect();
+            (t, st.block_tombstones.clone())
+        };
+        for b in targets {
+            let meta = self.rewrite_blocks(std::slice::from_ref(&b), &stones, b.meta.level)?;
+            self.swap_blocks(&[b], meta)?;
+        }
+        Ok(())
+    }
+
+    /// Reads blocks' series, applies deletions, merges them and writes one new block.
+    fn rewrite_blocks(&self, blocks: &[Arc<Block>], stones: &HashMap<String, Tombstones>, level: u32) -> Result<Option<BlockMeta>> {
+        let mint = blocks.iter().map(|b| b.meta.min_time).min().unwrap_or(0);
+        let maxt = blocks.iter().map(|b| b.meta.max_time).max().unwrap_or(0);
+        let mut merged: BTreeMap<Labels, MergedSeries> = BTreeMap::new();
+        for b in blocks {
+            let bs = stones.get(&b.meta.ulid);
+            for s in b.all_series()? {
+                let e = merged.entry(s.labels).or_default();
+                for c in &s.chunks {
+                    e.0.push(ChunkOut { min_t: c.min_t, max_t: c.max_t, data: b.chunk(c.r)?.to_vec() });
+                }
+                if let Some(ivs) = bs.and_then(|t| t.get(&s.id)) {
+                    e.1.extend_from_slice(ivs);
+                }
+            }
+        }
+        let series: Vec<(Labels, Vec<ChunkOut>)> = merged
+            .into_iter()
+            .map(|(l, (chunks, st))| (l, merge_chunks(chunks, &st, mint, maxt - 1, self.opts.samples_per_chunk, self.opts.block_range_ms)))
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
+        if series.is_empty() {
+            return Ok(None);
+        }
+        let mut sources: Vec<String> = blocks.iter().flat_map(|b| b.meta.sources.iter().cloned()).collect();
+        sources.sort();
+        sources.dedup();
+        write_block(&self.dir, mint, maxt, level, sources, &series, None).map(Some)
+    }
+
+    /// Replaces `old` blocks by `new` (if any) in the state, then deletes the old directories.
+    fn swap_blocks(&self, old: &[Arc<Block>], new: Option<BlockMeta>) -> Result<()> {
+        let opened = match new {
+            Some(m) => Some(Arc::new(Block::open(&self.dir.join(&m.ulid))?)),
+            None => None,
+        };
+        {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            st.blocks.retain(|b| !old.iter().any(|o| o.meta.ulid == b.meta.ulid));
+            for o in old {
+                st.block_tombstones.remove(&o.meta.ulid);
+            }
+            if let Some(b) = opened {
+                st.blocks.push(b);
+            }
+            st.blocks.sort_by_key(|b| b.meta.min_time);
+        }
+        for o in old {
+            let gone = o.dir.with_extension("tmp-for-deletion");
+            if fs::rename(&o.dir, &gone).is_ok() {
+                let _ = fs::remove_dir_all(&gone);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the head spans enough time to cut a block (1.5 block ranges, as Prometheus).
+    fn head_compactable(&self) -> Result<Option<(i64, i64)>> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        let Some((min, max)) = st.head.time_range() else { return Ok(None) };
+        let br = self.opts.block_range_ms;
+        if max - min <= br / 2 * 3 {
+            return Ok(None);
+        }
+        let start = min.div_euclid(br) * br;
+        Ok(Some((start, start + br)))
+    }
+
+    /// Persists the head's `[start, end)` as a block and truncates the head and the WAL.
+    fn compact_head_range(&self, start: i64, end: i64) -> Result<()> {
+        let series: Vec<(Labels, Vec<ChunkOut>)> = {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            // From now on the head refuses samples for this range: they would be lost.
+            st.head.min_valid_time = st.head.min_valid_time.max(end);
+            let head = &st.head;
+            let mut out = Vec::new();
+            for r in head.refs() {
+                let s = head.get(r).expect("live ref");
+                let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, d)| ChunkOut { min_t: a, max_t: b, data: d.to_vec() }).collect();
+                if chunks.is_empty() {
+                    continue;
+                }
+                let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
+                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms);
+                if !chunks.is_empty() {
+                    out.push((head.labels_from_ids(&s.labels), chunks));
+                }
+            }
+            out
+        };
+        let mut series = series;
+        series.sort_by(|a, b| a.0.cmp(&b.0));
+        let meta = if series.is_empty() { None } else { Some(write_block(&self.dir, start, end, 1, vec![], &series, None)?) };
+        let opened = match &meta {
+            Some(m) => Some(Arc::new(Block::open(&self.dir.join(&m.ulid))?)),
+            None => None,
+        };
+        let (dead, live_refs, mint) = {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            if let Some(b) = opened {
+                st.blocks.push(b);
+                st.blocks.sort_by_key(|b| b.meta.min_time);
+            }
+            let dead = st.head.truncate(end);
+            for r in &dead {
+                st.head_tombstones.remove(r);
+            }
+            let live: BTreeSet<u32> = st.head.refs().collect();
+            (dead.len(), live, st.head.min_valid_time)
+        };
+        {
+            let mut c = self.counters.lock().unwrap();
+            c.head_truncations += 1;
+            c.series_removed += dead as u64;
+        }
+        self.checkpoint(&live_refs, mint)
+    }
+
+    /// Checkpoints every closed WAL segment: keeps series still in the head and samples at or
+    /// after `mint`, then deletes the segments.
+    fn checkpoint(&self, live: &BTreeSet<u32>, mint: i64) -> Result<()> {
+        let wal_dir = self.dir.join("wal");
+        let last = {
+            let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
+            let w = w.as_mut().ok_or(Error::Closed)?;
+            w.next_segment()?;
+            w.segment() - 1
+        };
+        let mut keep: Vec<Vec<u8>> = Vec::new();
+        let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
+            let mut out = Vec::new();
+            match wal::decode(rec)? {
+                Record::Series(s) => {
+                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live.contains(&(*r as u32))).map(|(r, l)| (*r, l)).collect();
+                    if !items.is_empty() {
+                        wal::encode_series(&mut out, &items);
+                    }
+                }
+                Record::Samples(s) => {
+                    let kept: Vec<(u64, i64, f64)> = s.into_iter().filter(|&(r, t, _)| t >= mint && live.contains(&(r as u32))).collect();
+                    if !kept.is_empty() {
+                        wal::encode_samples(&mut out, kept.into_iter());
+                    }
+                }
+                Record::Tombstones(s) => {
+                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
+                    if !kept.is_empty() {
+                        wal::encode_tombstones(&mut out, &kept);
+                    }
+                }
+                Record::Other(_) => {}
+            }
+            if !out.is_empty() {
+                keep.push(out);
+            }
+            Ok(())
+        };
+        if let Some((cp, _)) = wal::last_checkpoint(&wal_dir)? {
+            for s in wal::list_segments(&cp)? {
+                let data = wal::read_segment_file(&cp, s)?;
+                if let Some(c) = wal::read_segment(s, &data, &mut filter) {
+                    return Err(Error::Corrupt(format!("WAL checkpoint {}: {}", cp.display(), c.reason)));
+                }
+            }
+        }
+        for s in wal::list_segments(&wal_dir)?.into_iter().filter(|&s| s <= last) {
+            let data = wal::read_segment_file(&wal_dir, s)?;
+            if let Some(c) = wal::read_segment(s, &data, &mut filter) {
+                return Err(Error::Corrupt(format!("WAL segment {s} offset {}: {}", c.offset, c.reason)));
+            }
+        }
+        wal::write_checkpoint(&wal_dir, last, &keep)?;
+        self.counters.lock().unwrap().checkpoints += 1;
+        Ok(())
+    }
+
+    /// Head to blocks, block merging, retention. Safe to call from a background thread.
+    pub fn compact(&self) -> Result<()> {
+        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
+        let r = self.compact_locked();
+        let mut c = self.counters.lock().unwrap();
+        match &r {
+            Ok(()) => c.compactions += 1,
+            Err(_) => c.compactions_failed += 1,
+        }
+        r
+    }
+
+    fn compact_locked(&self) -> Result<()> {
+        while let Some((start, end)) = self.head_compactable()? {
+            self.compact_head_range(start, end)?;
+        }
+        self.compact_blocks()?;
+        self.apply_retention()
+    }
+
+    /// Leveled merging: blocks that fall in one window of 3x, 9x, ... the block range are
+    /// merged once the window is complete.
+    fn compact_blocks(&self) -> Result<()> {
+        let max_range = if self.opts.retention_ms > 0 { (self.opts.retention_ms / 10).min(31 * 24 * 3600 * 1000) } else { 31 * 24 * 3600 * 1000 };
+        let mut range = self.opts.block_range_ms * 3;
+        while range <= max_range {
+            loop {
+                let group = {
+                    let st = self.state.read().map_err(|_| Error::Closed)?;
+                    let newest = st.blocks.iter().map(|b| b.meta.max_time).max().unwrap_or(i64::MIN);
+                    let mut windows: BTreeMap<i64, Vec<Arc<Block>>> = BTreeMap::new();
+                    for b in &st.blocks {
+                        let w = b.meta.min_time.div_euclid(range);
+                        if b.meta.max_time <= (w + 1) * range {
+                            windows.entry(w).or_default().push(b.clone());
+                        }
+                    }
+                    windows.into_iter().find(|(w, bs)| bs.len() > 1 && (w + 1) * range <= newest).map(|(_, bs)| bs)
+                };
+                let Some(group) = group else { break };
+                let stones = self.state.read().map_err(|_| Error::Closed)?.block_tombstones.clone();
+                let level = group.iter().map(|b| b.meta.level).max().unwrap_or(1) + 1;
+                let meta = self.rewrite_blocks(&group, &stones, level)?;
+                self.swap_blocks(&group, meta)?;
+            }
+            range *= 3;
+        }
+        Ok(())
+    }
+
+    fn apply_retention(&self) -> Result<()> {
+        let doomed: Vec<Arc<Block>> = {
+            let st = self.state.read().map_err(|_| Error::Closed)?;
+            let mut doomed = Vec::new();
+            let newest = st.blocks.iter().map(|b| b.meta.max_time).max().unwrap_or(i64::MIN);
+            if self.opts.retention_ms > 0 {
+                doomed.extend(st.blocks.iter().filter(|b| newest - b.meta.max_time > self.opts.retention_ms).cloned());
+            }
+            if self.opts.retention_bytes > 0 {
+                let mut total: u64 = st.blocks.iter().map(|b| b.size_bytes).sum::<u64>() + wal::dir_size(&self.dir.join("wal"));
+                for b in &st.blocks {
+                    // Oldest first (blocks are sorted by time).
+                    if total <= self.opts.retention_bytes {
+                        break;
+                    }
+                    total -= b.size_bytes;
+                    if !doomed.iter().any(|d| d.meta.ulid == b.meta.ulid) {
+                        doomed.push(b.clone());
+                    }
+                }
+            }
+            doomed
+        };
+        if !doomed.is_empty() {
+            self.counters.lock().unwrap().blocks_deleted_by_retention += doomed.len() as u64;
+            self.swap_blocks(&doomed, None)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a consistent copy of the data into `dir`: blocks hard-linked, and the head as one
+    /// more block when `with_head`.
+    pub fn snapshot(&self, dir: &Path, with_head: bool) -> Result<()> {
+        fs::create_dir_all(dir).map_err(|e| Error::io(format!("create snapshot directory {}", dir.display()), e))?;
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        for b in &st.blocks {
+            let target = dir.join(&b.meta.ulid);
+            link_tree(&b.dir, &target)?;
+        }
+        if with_head {
+            if let Some((min, max)) = st.head.time_range() {
+                let mut series = Vec::new();
+                for r in st.head.refs() {
+                    let s = st.head.get(r).expect("live ref");
+                    let chunks: Vec<ChunkOut> = s.chunks_in(min, max).map(|(a, b, d)| ChunkOut { min_t: a, max_t: b, data: d.to_vec() }).collect();
+                    let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
+                    let chunks = merge_chunks(chunks, &stones, min, max, self.opts.samples_per_chunk, self.opts.block_range_ms);
+                    if !chunks.is_empty() {
+                        series.push((st.head.labels_from_ids(&s.labels), chunks));
+                    }
+                }
+                series.sort_by(|a, b| a.0.cmp(&b.0));
+                if !series.is_empty() {
+                    write_block(dir, min, max + 1, 1, vec![], &series, None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters.lock().unwrap().clone()
+    }
+
+    /// Head statistics and cardinality (the top `limit` of each list).
+    pub fn stats(&self, limit: usize) -> DbStats {
+        let st = match self.state.read() {
+            Ok(s) => s,
+            Err(_) => return DbStats::default(),
+        };
+        let head = &st.head;
+        let sym = &head.symbols;
+        let mut by_metric = Vec::new();
+        let mut value_counts = Vec::new();
+        let mut memory = Vec::new();
+        let mut pairs = Vec::new();
+        let name_id = sym.get(crate::labels::METRIC_NAME);
+        for n in head.index.names() {
+            let values = head.index.values_of(n);
+            let name = sym.lookup(n);
+            value_counts.push((name.to_string(), values.len() as u64));
+            let mut mem = 0u64;
+            for &v in values {
+                let count = head.index.postings(n, v).len() as u64;
+                let value = sym.lookup(v);
+                mem += value.len() as u64 * count;
+                pairs.push((format!("{name}={value}"), count));
+                if Some(n) == name_id {
+                    by_metric.push((value.to_string(), count));
+                }
+            }
+            memory.push((name.to_string(), mem));
+        }
+        let top = |mut v: Vec<(String, u64)>| {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v.truncate(limit);
+            v
+        };
+        let range = head.time_range();
+        DbStats {
+            num_series: head.num_series() as u64,
+            num_label_pairs: head.index.num_pairs() as u64,
+            chunk_count: head.num_chunks() as u64,
+            head_chunk_bytes: head.chunk_bytes() as u64,
+            min_time: range.map(|r| r.0),
+            max_time: range.map(|r| r.1),
+            wal_bytes: wal::dir_size(&self.dir.join("wal")),
+            blocks_bytes: st.blocks.iter().map(|b| b.size_bytes).sum(),
+            blocks: st.blocks.iter().map(|b| b.meta.clone()).collect(),
+            counters: self.counters(),
+            series_count_by_metric_name: top(by_metric),
+            label_value_count_by_label_name: top(value_counts),
+            memory_in_bytes_by_label_name: top(memory),
+            series_count_by_label_value_pair: top(pairs),
+        }
+    }
+
+    /// Flushes and fsyncs the WAL, and releases the directory (the lock goes with the Db).
+    pub fn close(&self) -> Result<()> {
+        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
+        let mut st = self.state.write().map_err(|_| Error::Closed)?;
+        if st.closed {
+            return Ok(());
+        }
+        st.closed = true;
+        if let Some(mut w) = self.wal.lock().map_err(|_| Error::Closed)?.take() {
+            w.close()?;
+        }
+        Ok(())
+    }
+
+    pub fn now_ms() -> u64 {
+        now_ms()
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn link_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| Error::io(format!("create {}", to.display()), e))?;
+    for e in fs::read_dir(from).map_err(|e| Error::io(format!("list {}", from.display()), e))?.flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            link_tree(&e.path(), &target)?;
+        } else if fs::hard_link(e.path(), &target).is_err() {
+            fs::copy(e.path(), &target).map_err(|err| Error::io(format!("copy {}", e.path().display()), err))?;
+        }
+    }
+    Ok(())
+}
+
+enum ChunkSrc {
+    Owned(Box<[u8]>),
+    Block(Arc<Block>, u64),
+}
+
+struct SelChunk {
+    min_t: i64,
+    max_t: i64,
+    src: ChunkSrc,
+}
+
+#[derive(Default)]
+struct SelSeries {
+    chunks: Vec<SelChunk>,
+    deleted: Vec<(i64, i64)>,
+}
+
+/// Dense series x steps result: index `[series * steps + step]`.
+#[derive(Debug, Default)]
+pub struct Matrix {
+    pub values: Vec<f64>,
+    pub present: Vec<u8>,
+    pub timestamps: Vec<i64>,
+}
+
+/// Raw samples of every series, series i at `offsets[i]..offsets[i+1]`.
+#[derive(Debug, Default)]
+pub struct SamplesCsr {
+    pub offsets: Vec<u32>,
+    pub t: Vec<i64>,
+    pub v: Vec<f64>,
+}
+
+/// The series of one selection, sorted by labels, with their chunks. Holds no lock: chunk data
+/// is copied from the head and referenced (memory-mapped) from blocks.
+pub struct Selection {
+    labels: Vec<Labels>,
+    series: Vec<SelSeries>,
+    mint: i64,
+    maxt: i64,
+}
+
+impl Selection {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    pub fn labels(&self) -> &[Labels] {
+        &self.labels
+    }
+
+    /// Samples of series `i` in `[lo, hi]` (within the selection's range) into the buffers,
+    /// deletions applied; sorted and de-duplicated if sources overlapped.
+    pub fn decode(&self, i: usize, lo: i64, hi: i64, t: &mut Vec<i64>, v: &mut Vec<f64>) -> Result<()> {
+        t.clear();
+        v.clear();
+        let (lo, hi) = (lo.max(self.mint), hi.min(self.maxt));
+        let s = &self.series[i];
+        let mut sorted = true;
+        for c in s.chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
+            let data: &[u8] = match &c.src {
+                ChunkSrc::Owned(b) => b,
+                ChunkSrc::Block(b, r) => b.chunk(*r)?,
+            };
+            let mut it = XorIterator::new(data);
+            for (ts, val) in it.by_ref() {
+                if ts > hi {
+                    break;
+                }
+                if ts < lo || (!s.deleted.is_empty() && deleted(Some(&s.deleted), ts)) {
+                    continue;
+                }
+                if t.last().is_some_and(|&p| p >= ts) {
+                    sorted = false;
+                }
+                t.push(ts);
+                v.push(val);
+            }
+            if let Some(e) = it.error() {
+                return Err(Error::Corrupt(format!("chunk of {}: {e}", self.labels[i])));
+            }
+        }
+        if !sorted {
+            let mut pairs: Vec<(i64, f64)> = t.iter().copied().zip(v.iter().copied()).collect();
+            pairs.sort_by_key(|p| p.0);
+            pairs.dedup_by_key(|p| p.0);
+            t.clear();
+            v.clear();
+            for (a, b) in pairs {
+                t.push(a);
+                v.push(b);
+            }
+        }
+        Ok(())
+    }
+
+    /// All samples in the selection's range, stale markers left out.
+    pub fn samples(&self) -> Result<SamplesCsr> {
+        let mut out = SamplesCsr { offsets: Vec::with_capacity(self.len() + 1), ..Default::default() };
+        out.offsets.push(0);
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode(i, self.mint, self.maxt, &mut t, &mut v)?;
+            for (&a, &b) in t.iter().zip(&v) {
+                if !is_stale_nan(b) {
+                    out.t.push(a);
+                    out.v.push(b);
+                }
+            }
+            out.offsets.push(out.t.len() as u32);
+        }
+        Ok(out)
+    }
+
+    /// Instant-vector sampling at every step.
+    pub fn instant(&self, steps: &Steps, lookback: i64) -> Result<Matrix> {
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: vec![0; n * self.len()] };
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode(i, steps.start - lookback + 1, steps.end, &mut t, &mut v)?;
+            let r = i * n..(i + 1) * n;
+            instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r]);
+        }
+        Ok(m)
+    }
+
+    /// A range-vector function at every step.
+    pub fn eval_range(&self, f: &RangeFn, steps: &Steps, range: i64) -> Result<Matrix> {
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode(i, steps.start - range + 1, steps.end, &mut t, &mut v)?;
+            let r = i * n..(i + 1) * n;
+            eval_range_series(f, &t, &v, steps, range, &mut m.values[r.clone()], &mut m.present[r]);
+        }
+        Ok(m)
+    }
+}

@@ -1,0 +1,219 @@
+//! The database end to end: append, select, WAL replay and repair, the directory lock,
+//! compaction into blocks, retention, deletion.
+
+use std::fs;
+use std::path::PathBuf;
+use tsdb::chunkenc::stale_nan;
+use tsdb::db::{Db, Options};
+use tsdb::kernels::{RangeFn, Steps};
+use tsdb::{Error, Labels, Matcher};
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("promethium-db-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+fn name_is(v: &str) -> Matcher {
+    Matcher::Equal { name: "__name__".into(), value: v.into() }
+}
+
+fn series(name: &str, i: usize) -> Labels {
+    Labels::from_pairs([("__name__", name.to_string()), ("i", i.to_string())])
+}
+
+const H: i64 = 3600 * 1000;
+
+/// Appends `n` series x `count` samples every `every` ms from `start`, values t/1000 + i.
+fn fill(db: &Db, n: usize, start: i64, count: i64, every: i64) {
+    let labels: Vec<Labels> = (0..n).map(|i| series("m", i)).collect();
+    let refs = db.series_refs(&labels).unwrap();
+    for k in 0..count {
+        let t = start + k * every;
+        let ts = vec![t; n];
+        let vs: Vec<f64> = (0..n).map(|i| (t / 1000) as f64 + i as f64).collect();
+        let st = db.append(&refs, &ts, &vs).unwrap();
+        assert_eq!(st.appended, n as u64);
+    }
+}
+
+fn all_samples(db: &Db) -> Vec<(String, Vec<(i64, f64)>)> {
+    let sel = db.select(&[name_is("m")], i64::MIN / 2, i64::MAX / 2).unwrap();
+    let csr = sel.samples().unwrap();
+    sel.labels()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let r = csr.offsets[i] as usize..csr.offsets[i + 1] as usize;
+            (l.to_string(), csr.t[r.clone()].iter().copied().zip(csr.v[r].iter().copied()).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn append_select_and_evaluate() {
+    let dir = temp_dir("basic");
+    let db = Db::open(&dir, Options::default()).unwrap();
+    fill(&db, 3, 0, 40, 15_000);
+    let sel = db.select(&[name_is("m"), Matcher::NotEqual { name: "i".into(), value: "1".into() }], 0, 600_000).unwrap();
+    assert_eq!(sel.labels().iter().map(|l| l.get("i").unwrap().to_string()).collect::<Vec<_>>(), vec!["0", "2"]);
+    let steps = Steps { start: 300_000, end: 600_000, step: 60_000 };
+    let m = sel.instant(&steps, 300_000).unwrap();
+    assert_eq!(m.present.iter().filter(|&&p| p == 1).count(), 2 * 6, "the last sample (585s) is within the lookback");
+    assert_eq!(m.values[0], 300.0);
+    let r = sel.eval_range(&RangeFn::Rate, &steps, 120_000).unwrap();
+    assert!((r.values[0] - 1.0).abs() < 1e-9, "{}", r.values[0]);
+    assert_eq!(db.label_values("i", &[], 0, 1).unwrap(), vec!["0", "1", "2"]);
+    assert_eq!(db.label_names(&[name_is("m")], 0, 600_000).unwrap(), vec!["__name__", "i"]);
+}
+
+#[test]
+fn refusals_are_counted_and_the_rest_is_kept() {
+    let dir = temp_dir("refusals");
+    let db = Db::open(&dir, Options::default()).unwrap();
+    let refs = db.series_refs(&[series("m", 0), series("m", 1)]).unwrap();
+    db.append(&refs, &[1000, 1000], &[1.0, 1.0]).unwrap();
+    let st = db.append(&[refs[0], refs[1], refs[0], 999], &[500, 1000, 2000, 1], &[1.0, 2.0, stale_nan(), 1.0]).unwrap();
+    assert_eq!((st.appended, st.out_of_order, st.duplicate, st.unknown_ref), (1, 1, 1, 1));
+    let samples = all_samples(&db);
+    // The stale marker is stored (it ends the series for instant queries) but is not a sample.
+    assert_eq!(samples[0].1, vec![(1000, 1.0)]);
+    let sel = db.select(&[name_is("m")], 0, 3000).unwrap();
+    let m = sel.instant(&Steps { start: 1500, end: 2500, step: 1000 }, 300_000).unwrap();
+    assert_eq!(&m.present[0..2], &[1, 0]);
+    assert!(matches!(db.append(&refs, &[1], &[1.0, 2.0]), Err(Error::Invalid(_))));
+}
+
+#[test]
+fn a_second_process_cannot_open_the_directory() {
+    let dir = temp_dir("lock");
+    let db = Db::open(&dir, Options::default()).unwrap();
+    match Db::open(&dir, Options::default()) {
+        Err(Error::Locked(msg)) => assert!(msg.contains("in use by another process"), "{msg}"),
+        Err(e) => panic!("wrong error {e}"),
+        Ok(_) => panic!("opened twice"),
+    }
+    db.close().unwrap();
+    drop(db);
+    Db::open(&dir, Options::default()).unwrap();
+}
+
+#[test]
+fn wal_replay_restores_everything() {
+    let dir = temp_dir("replay");
+    let before = {
+        let db = Db::open(&dir, Options::default()).unwrap();
+        fill(&db, 50, 1_000_000, 100, 10_000);
+        all_samples(&db)
+        // Dropped without an orderly close of the head: only the WAL remains.
+    };
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert_eq!(db.replay.samples, 5000);
+    assert!(db.replay.corruption.is_none());
+    assert_eq!(all_samples(&db), before);
+    // New samples continue after the replayed ones, and survive another restart.
+    let refs = db.series_refs(&[series("m", 0)]).unwrap();
+    db.append(&refs, &[5_000_000], &[42.0]).unwrap();
+    drop(db);
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert_eq!(all_samples(&db)[0].1.last(), Some(&(5_000_000, 42.0)));
+}
+
+#[test]
+fn corrupted_wal_tail_is_cut_and_the_rest_kept() {
+    let dir = temp_dir("corrupt");
+    {
+        let db = Db::open(&dir, Options::default()).unwrap();
+        fill(&db, 10, 0, 20, 1000);
+    }
+    let seg = dir.join("wal").join("00000000");
+    let mut data = fs::read(&seg).unwrap();
+    // The segment was padded to a full page at close; flip a bit in the last record's data.
+    let last = data.iter().rposition(|&b| b != 0).unwrap();
+    data[last] ^= 0x10;
+    fs::write(&seg, &data).unwrap();
+    let db = Db::open(&dir, Options::default()).unwrap();
+    let c = db.replay.corruption.clone().expect("corruption reported");
+    assert!(c.reason.contains("checksum"), "{}", c.reason);
+    assert_eq!(db.counters().wal_corruptions, 1);
+    // The last batch is lost, the 19 before it are intact.
+    assert_eq!(db.replay.samples, 190);
+    fill(&db, 10, 100_000, 1, 1000);
+    drop(db);
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert!(db.replay.corruption.is_none(), "the repaired WAL reads cleanly");
+    assert_eq!(db.replay.samples, 200);
+}
+
+#[test]
+fn compaction_cuts_blocks_and_queries_span_them() {
+    let dir = temp_dir("compact");
+    let opts = Options { retention_ms: 0, ..Options::default() };
+    let before = {
+        let db = Db::open(&dir, opts.clone()).unwrap();
+        fill(&db, 20, 0, 5 * 60, 60_000); // 5h of data at 1/min
+        db.compact().unwrap();
+        let st = db.stats(10);
+        // Head keeps the last 1.5 block ranges; [0,2h) is a block.
+        assert_eq!(st.blocks.len(), 1);
+        assert_eq!((st.blocks[0].min_time, st.blocks[0].max_time), (0, 2 * H));
+        assert_eq!(st.blocks[0].num_samples, 20 * 120);
+        assert_eq!(st.min_time, Some(2 * H));
+        let s = all_samples(&db);
+        assert_eq!(s[0].1.len(), 300);
+        // Samples for the persisted range are refused now.
+        let refs = db.series_refs(&[series("m", 0)]).unwrap();
+        assert_eq!(db.append(&refs, &[H], &[1.0]).unwrap().too_old, 1);
+        s
+    };
+    // After a restart: the block, plus the head rebuilt from the checkpoint and WAL.
+    let db = Db::open(&dir, opts).unwrap();
+    assert_eq!(all_samples(&db), before);
+    assert!(fs::read_dir(dir.join("wal")).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("checkpoint.")));
+}
+
+#[test]
+fn blocks_merge_and_retention_drops_old_ones() {
+    let dir = temp_dir("retention");
+    let ranges = |db: &Db| db.stats(1).blocks.iter().map(|b| (b.min_time / H, b.max_time / H, b.level)).collect::<Vec<_>>();
+    {
+        // 10h retention: blocks are never merged (the largest block is a tenth of retention),
+        // and blocks ending more than 10h before the newest block's end are deleted.
+        let db = Db::open(&dir, Options { retention_ms: 10 * H, ..Options::default() }).unwrap();
+        fill(&db, 5, 0, 16 * 60, 60_000); // 16h
+        db.compact().unwrap();
+        assert_eq!(ranges(&db), vec![(2, 4, 1), (4, 6, 1), (6, 8, 1), (8, 10, 1), (10, 12, 1), (12, 14, 1)]);
+        assert_eq!(db.counters().blocks_deleted_by_retention, 1);
+    }
+    {
+        // A longer retention merges complete 6h windows (not the one holding the newest block).
+        let db = Db::open(&dir, Options { retention_ms: 100 * H, ..Options::default() }).unwrap();
+        db.compact().unwrap();
+        assert_eq!(ranges(&db), vec![(2, 6, 2), (6, 12, 2), (12, 14, 1)]);
+        let s = all_samples(&db);
+        assert_eq!(s[0].1.len(), 14 * 60, "2h..16h survive: blocks and head");
+    }
+    // Retention by size: a tiny limit deletes every block; the head stays.
+    let db = Db::open(&dir, Options { retention_bytes: 1, ..Options::default() }).unwrap();
+    db.compact().unwrap();
+    assert_eq!(ranges(&db), vec![]);
+    assert_eq!(all_samples(&db)[0].1.len(), 2 * 60);
+}
+
+#[test]
+fn deleted_series_disappear_from_head_and_blocks() {
+    let dir = temp_dir("delete");
+    let db = Db::open(&dir, Options { retention_ms: 0, ..Options::default() }).unwrap();
+    fill(&db, 4, 0, 5 * 60, 60_000);
+    db.compact().unwrap();
+    let m = Matcher::Equal { name: "i".into(), value: "1".into() };
+    db.delete_series(std::slice::from_ref(&m), 30 * 60_000, 4 * H).unwrap();
+    let sel = db.select(std::slice::from_ref(&m), 0, 10 * H).unwrap();
+    let csr = sel.samples().unwrap();
+    assert_eq!(csr.t.len(), 300 - (4 * 60 - 30 + 1), "samples in [30m, 4h] are gone");
+    db.clean_tombstones().unwrap();
+    drop(db);
+    let db = Db::open(&dir, Options { retention_ms: 0, ..Options::default() }).unwrap();
+    let csr = db.select(&[m], 0, 10 * H).unwrap().samples().unwrap();
+    assert_eq!(csr.t.len(), 300 - (4 * 60 - 30 + 1));
+}
