@@ -1,1 +1,492 @@
-//! The Node addon gluing tsdb to JavaScript (see docs/design/storage-api.md).
+//! The Node addon: exposes `tsdb::Db` as `NativeDb` and selections as `NativeSelection`
+//! (see docs/design/storage-api.md for the JavaScript contract). Bulk data crosses as typed
+//! arrays or one buffer per call.
+
+use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
+use std::sync::{Arc, Mutex};
+use tsdb::db::{Db, DbStats, Matrix, Options, Selection};
+use tsdb::kernels::{eval_range_series, RangeFn, Steps};
+use tsdb::{Error, Labels, Matcher};
+
+struct DbHandle {
+    db: Mutex<Option<Arc<Db>>>,
+}
+impl Class for DbHandle {
+    const TAG: u64 = 0x5052_4d54_4442_0001;
+}
+
+struct SelHandle {
+    sel: Selection,
+}
+impl Class for SelHandle {
+    const TAG: u64 = 0x5052_4d54_5345_4c02;
+}
+
+/// Per-environment module state.
+struct Module {
+    selection_ctor: Persistent,
+}
+
+fn js_err(e: Error) -> JsError {
+    let code = match &e {
+        Error::Locked(_) => "ELOCKED",
+        Error::Invalid(_) => "ERR_INVALID_ARG_VALUE",
+        Error::Corrupt(_) => "ECORRUPT",
+        Error::Io { .. } => "EIO",
+        Error::Closed => "ERR_DB_CLOSED",
+    };
+    JsError::with_code(code, e.to_string())
+}
+
+fn db_of(env: &Env, this: Value) -> JsResult<Arc<Db>> {
+    let h = env.unwrap::<DbHandle>(this)?;
+    let guard = h.db.lock().map_err(|_| JsError::new("database handle poisoned"))?;
+    guard.clone().ok_or_else(|| js_err(Error::Closed))
+}
+
+fn opt_number(env: &Env, obj: Value, key: &str) -> JsResult<Option<f64>> {
+    match env.get(obj, key)? {
+        Some(v) => Ok(Some(env.get_f64(v, key)?)),
+        None => Ok(None),
+    }
+}
+
+fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let dir = env.get_string(ci.arg(0)?, "dir")?;
+    let mut opts = Options::default();
+    if let Some(o) = ci.args.get(1).copied() {
+        if env.type_of(o)? == node_api::JsType::Object {
+            if let Some(x) = opt_number(env, o, "retentionMs")? {
+                opts.retention_ms = x as i64;
+            }
+            if let Some(x) = opt_number(env, o, "retentionBytes")? {
+                opts.retention_bytes = x as u64;
+            }
+            if let Some(x) = opt_number(env, o, "blockRangeMs")? {
+                if x < 1000.0 {
+                    return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "blockRangeMs must be at least 1000"));
+                }
+                opts.block_range_ms = x as i64;
+            }
+            if let Some(x) = opt_number(env, o, "samplesPerChunk")? {
+                opts.samples_per_chunk = x as usize;
+            }
+            if let Some(x) = opt_number(env, o, "walSegmentSize")? {
+                opts.wal_segment_size = x as usize;
+            }
+        }
+    }
+    let db = Db::open(std::path::Path::new(&dir), opts).map_err(js_err)?;
+    env.wrap(ci.this, DbHandle { db: Mutex::new(Some(Arc::new(db))) })?;
+    env.undefined()
+}
+
+/// Label sets from the buffer encoding: u32 count; per set u16 n; per label u32 len + name,
+/// u32 len + value (little-endian, UTF-8).
+fn decode_label_sets(b: &[u8]) -> JsResult<Vec<Labels>> {
+    let bad = |why: &str| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("label-set buffer: {why}"));
+    let mut pos = 0usize;
+    let u32_at = |pos: &mut usize| -> JsResult<u32> {
+        let s = b.get(*pos..*pos + 4).ok_or_else(|| bad("truncated"))?;
+        *pos += 4;
+        Ok(u32::from_le_bytes(s.try_into().unwrap()))
+    };
+    let count = u32_at(&mut pos)? as usize;
+    let mut out = Vec::with_capacity(count.min(1 << 20));
+    for _ in 0..count {
+        let n = b.get(pos..pos + 2).ok_or_else(|| bad("truncated"))?;
+        pos += 2;
+        let n = u16::from_le_bytes([n[0], n[1]]) as usize;
+        let mut pairs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut s = [String::new(), String::new()];
+            for part in &mut s {
+                let len = u32_at(&mut pos)? as usize;
+                let bytes = b.get(pos..pos + len).ok_or_else(|| bad("truncated"))?;
+                pos += len;
+                *part = std::str::from_utf8(bytes).map_err(|_| bad("invalid UTF-8"))?.to_string();
+            }
+            let [name, value] = s;
+            if name.is_empty() {
+                return Err(bad("empty label name"));
+            }
+            pairs.push((name, value));
+        }
+        out.push(Labels::from_pairs(pairs));
+    }
+    if pos != b.len() {
+        return Err(bad("trailing bytes"));
+    }
+    Ok(out)
+}
+
+fn encode_label_sets(sets: &[Labels]) -> Vec<u8> {
+    let mut b = Vec::with_capacity(4 + sets.len() * 64);
+    b.extend_from_slice(&(sets.len() as u32).to_le_bytes());
+    for l in sets {
+        b.extend_from_slice(&(l.len() as u16).to_le_bytes());
+        for x in l.iter() {
+            b.extend_from_slice(&(x.name.len() as u32).to_le_bytes());
+            b.extend_from_slice(x.name.as_bytes());
+            b.extend_from_slice(&(x.value.len() as u32).to_le_bytes());
+            b.extend_from_slice(x.value.as_bytes());
+        }
+    }
+    b
+}
+
+fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let sets = decode_label_sets(env.get_typed::<u8>(ci.arg(0)?, "label sets")?)?;
+    let refs = db.series_refs(&sets).map_err(js_err)?;
+    env.typed(&refs)
+}
+
+fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?;
+    let ts_f = env.get_typed::<f64>(ci.arg(1)?, "timestamps")?;
+    let vs = env.get_typed::<f64>(ci.arg(2)?, "values")?;
+    let mut ts = Vec::with_capacity(ts_f.len());
+    for &t in ts_f {
+        if t.fract() != 0.0 || !t.is_finite() {
+            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamp {t} is not an integer number of milliseconds")));
+        }
+        ts.push(t as i64);
+    }
+    let st = db.append(refs, &ts, vs).map_err(js_err)?;
+    let o = env.object()?;
+    env.set(o, "appended", env.double(st.appended as f64)?)?;
+    env.set(o, "outOfOrder", env.double(st.out_of_order as f64)?)?;
+    env.set(o, "duplicate", env.double(st.duplicate as f64)?)?;
+    env.set(o, "tooOld", env.double(st.too_old as f64)?)?;
+    env.set(o, "unknownRef", env.double(st.unknown_ref as f64)?)?;
+    Ok(o)
+}
+
+fn matchers_of(env: &Env, v: Value) -> JsResult<Vec<Matcher>> {
+    let mut out = Vec::new();
+    for (i, m) in env.get_array(v, "matchers")?.into_iter().enumerate() {
+        let what = format!("matchers[{i}]");
+        let typ = env.get_string(env.get(m, "type")?.ok_or_else(|| JsError::type_error(format!("{what}.type is missing")))?, &format!("{what}.type"))?;
+        let name = env.get_string(env.get(m, "name")?.ok_or_else(|| JsError::type_error(format!("{what}.name is missing")))?, &format!("{what}.name"))?;
+        let value = || -> JsResult<String> { env.get_string(env.get(m, "value")?.ok_or_else(|| JsError::type_error(format!("{what}.value is missing")))?, &format!("{what}.value")) };
+        let values = || -> JsResult<Vec<String>> {
+            let arr = env.get(m, "values")?.ok_or_else(|| JsError::type_error(format!("{what}.values is missing")))?;
+            env.get_array(arr, &format!("{what}.values"))?.into_iter().map(|x| env.get_string(x, &format!("{what}.values[]"))).collect()
+        };
+        out.push(match typ.as_str() {
+            "=" => Matcher::Equal { name, value: value()? },
+            "!=" => Matcher::NotEqual { name, value: value()? },
+            "in" => Matcher::In { name, values: values()? },
+            "notin" => Matcher::NotIn { name, values: values()? },
+            other => return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("{what}.type {other:?} is not one of =, !=, in, notin"))),
+        });
+    }
+    Ok(out)
+}
+
+fn db_select(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let matchers = matchers_of(env, ci.arg(0)?)?;
+    let mint = env.get_i64(ci.arg(1)?, "mint")?;
+    let maxt = env.get_i64(ci.arg(2)?, "maxt")?;
+    let sel = db.select(&matchers, mint, maxt).map_err(js_err)?;
+    // The selection constructor takes the state through an External we own until it returns.
+    let module = env.instance_data::<Module>()?;
+    let ctor = env.get_persistent(&module.selection_ctor)?;
+    let mut slot: Option<Selection> = Some(sel);
+    let ext = env.external_ptr(&mut slot as *mut Option<Selection> as *mut std::ffi::c_void)?;
+    env.new_instance(ctor, &[ext])
+}
+
+fn sel_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let p = ci.args.first().map(|&a| env.get_external_ptr(a)).transpose().ok().flatten();
+    let Some(p) = p else {
+        return Err(JsError::type_error("NativeSelection is created by NativeDb.select()"));
+    };
+    // SAFETY: db_select passes a pointer to a live Option<Selection> for the duration of new_instance.
+    let slot = unsafe { &mut *(p as *mut Option<Selection>) };
+    let sel = slot.take().ok_or_else(|| JsError::new("selection already taken"))?;
+    env.wrap(ci.this, SelHandle { sel })?;
+    env.undefined()
+}
+
+fn sel_len(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    env.double(s.sel.len() as f64)
+}
+
+fn sel_labels(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    env.typed(&encode_label_sets(s.sel.labels()))
+}
+
+fn to_f64(ts: &[i64]) -> Vec<f64> {
+    ts.iter().map(|&t| t as f64).collect()
+}
+
+fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let csr = s.sel.samples().map_err(js_err)?;
+    let o = env.object()?;
+    env.set(o, "offsets", env.typed(&csr.offsets)?)?;
+    env.set(o, "t", env.typed(&to_f64(&csr.t))?)?;
+    env.set(o, "v", env.typed(&csr.v)?)?;
+    Ok(o)
+}
+
+fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<Steps> {
+    let start = env.get_i64(ci.arg(first)?, "start")?;
+    let end = env.get_i64(ci.arg(first + 1)?, "end")?;
+    let step = env.get_i64(ci.arg(first + 2)?, "step")?;
+    if step <= 0 {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "step must be positive"));
+    }
+    if end < start {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "end must not be before start"));
+    }
+    if (end - start) / step > 50_000_000 {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "too many steps"));
+    }
+    Ok(Steps { start, end, step })
+}
+
+fn matrix_value(env: &Env, m: &Matrix, with_ts: bool) -> JsResult<Value> {
+    let o = env.object()?;
+    env.set(o, "values", env.typed(&m.values)?)?;
+    env.set(o, "present", env.typed(&m.present)?)?;
+    if with_ts {
+        env.set(o, "timestamps", env.typed(&to_f64(&m.timestamps))?)?;
+    }
+    Ok(o)
+}
+
+fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let steps = steps_of(env, ci, 0)?;
+    let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
+    let m = s.sel.instant(&steps, lookback).map_err(js_err)?;
+    matrix_value(env, &m, true)
+}
+
+fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
+    let name = env.get_string(ci.arg(0)?, "function")?;
+    let params: Vec<f64> = env.get_array(ci.arg(1)?, "params")?.into_iter().map(|p| env.get_f64(p, "params[]")).collect::<JsResult<_>>()?;
+    RangeFn::from_name(&name, &params).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))
+}
+
+fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let f = range_fn_of(env, ci)?;
+    let steps = steps_of(env, ci, 2)?;
+    let range = env.get_i64(ci.arg(5)?, "range")?;
+    let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
+    matrix_value(env, &m, false)
+}
+
+/// A range function over samples given in CSR form (e.g. a subquery's inner result).
+fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let f = range_fn_of(env, ci)?;
+    let offsets = env.get_typed::<u32>(ci.arg(2)?, "offsets")?;
+    let t = env.get_typed::<f64>(ci.arg(3)?, "t")?;
+    let v = env.get_typed::<f64>(ci.arg(4)?, "v")?;
+    let steps = steps_of(env, ci, 5)?;
+    let range = env.get_i64(ci.arg(8)?, "range")?;
+    if offsets.is_empty() || t.len() != v.len() || *offsets.last().unwrap() as usize > t.len() || offsets.windows(2).any(|w| w[1] < w[0]) {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "offsets must be non-decreasing and end within t and v, which must have the same length"));
+    }
+    let n = steps.len();
+    let series = offsets.len() - 1;
+    let mut m = Matrix { values: vec![0.0; n * series], present: vec![0; n * series], timestamps: Vec::new() };
+    let mut ts: Vec<i64> = Vec::new();
+    for i in 0..series {
+        let r = offsets[i] as usize..offsets[i + 1] as usize;
+        ts.clear();
+        ts.extend(t[r.clone()].iter().map(|&x| x as i64));
+        if ts.windows(2).any(|w| w[1] <= w[0]) {
+            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamps of series {i} are not strictly increasing")));
+        }
+        let o = i * n..(i + 1) * n;
+        eval_range_series(&f, &ts, &v[r], &steps, range, &mut m.values[o.clone()], &mut m.present[o]);
+    }
+    matrix_value(env, &m, false)
+}
+
+fn db_label_names(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let matchers = matchers_of(env, ci.arg(0)?)?;
+    let names = db.label_names(&matchers, env.get_i64(ci.arg(1)?, "mint")?, env.get_i64(ci.arg(2)?, "maxt")?).map_err(js_err)?;
+    env.string_array(&names)
+}
+
+fn db_label_values(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let name = env.get_string(ci.arg(0)?, "name")?;
+    let matchers = matchers_of(env, ci.arg(1)?)?;
+    let values = db.label_values(&name, &matchers, env.get_i64(ci.arg(2)?, "mint")?, env.get_i64(ci.arg(3)?, "maxt")?).map_err(js_err)?;
+    env.string_array(&values)
+}
+
+fn resolve_undefined(env: &Env, _: ()) -> JsResult<Value> {
+    env.undefined()
+}
+
+fn db_compact(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    env.spawn("promethium.compact", move || db.compact().map_err(js_err), resolve_undefined)
+}
+
+fn db_clean_tombstones(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    env.spawn("promethium.cleanTombstones", move || db.clean_tombstones().map_err(js_err), resolve_undefined)
+}
+
+fn db_snapshot(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let dir = env.get_string(ci.arg(0)?, "dir")?;
+    let with_head = env.get_bool(ci.arg(1)?, "withHead")?;
+    env.spawn("promethium.snapshot", move || db.snapshot(std::path::Path::new(&dir), with_head).map_err(js_err), resolve_undefined)
+}
+
+fn db_delete_series(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let matchers = matchers_of(env, ci.arg(0)?)?;
+    db.delete_series(&matchers, env.get_i64(ci.arg(1)?, "mint")?, env.get_i64(ci.arg(2)?, "maxt")?).map_err(js_err)?;
+    env.undefined()
+}
+
+fn pairs(env: &Env, list: &[(String, u64)]) -> JsResult<Value> {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|(n, v)| {
+            let o = env.object()?;
+            env.set(o, "name", env.string(n)?)?;
+            env.set(o, "value", env.double(*v as f64)?)?;
+            Ok(o)
+        })
+        .collect::<JsResult<_>>()?;
+    env.array(&items)
+}
+
+fn stats_value(env: &Env, s: &DbStats) -> JsResult<Value> {
+    let o = env.object()?;
+    let num = |k: &str, x: f64| -> JsResult<()> { env.set(o, k, env.double(x)?) };
+    num("numSeries", s.num_series as f64)?;
+    num("numLabelPairs", s.num_label_pairs as f64)?;
+    num("chunkCount", s.chunk_count as f64)?;
+    num("headChunkBytes", s.head_chunk_bytes as f64)?;
+    env.set(o, "minTime", match s.min_time { Some(t) => env.double(t as f64)?, None => env.null()? })?;
+    env.set(o, "maxTime", match s.max_time { Some(t) => env.double(t as f64)?, None => env.null()? })?;
+    num("walBytes", s.wal_bytes as f64)?;
+    num("blocksBytes", s.blocks_bytes as f64)?;
+    let c = &s.counters;
+    let counters = env.object()?;
+    for (k, v) in [
+        ("samplesAppended", c.samples_appended),
+        ("outOfOrder", c.out_of_order),
+        ("duplicate", c.duplicate),
+        ("tooOld", c.too_old),
+        ("unknownRef", c.unknown_ref),
+        ("seriesCreated", c.series_created),
+        ("seriesRemoved", c.series_removed),
+        ("walCorruptions", c.wal_corruptions),
+        ("compactions", c.compactions),
+        ("compactionsFailed", c.compactions_failed),
+        ("headTruncations", c.head_truncations),
+        ("checkpoints", c.checkpoints),
+        ("blocksDeletedByRetention", c.blocks_deleted_by_retention),
+    ] {
+        env.set(counters, k, env.double(v as f64)?)?;
+    }
+    env.set(o, "counters", counters)?;
+    let blocks: Vec<Value> = s
+        .blocks
+        .iter()
+        .map(|b| {
+            let x = env.object()?;
+            env.set(x, "ulid", env.string(&b.ulid)?)?;
+            env.set(x, "minTime", env.double(b.min_time as f64)?)?;
+            env.set(x, "maxTime", env.double(b.max_time as f64)?)?;
+            env.set(x, "numSamples", env.double(b.num_samples as f64)?)?;
+            env.set(x, "numSeries", env.double(b.num_series as f64)?)?;
+            env.set(x, "numChunks", env.double(b.num_chunks as f64)?)?;
+            env.set(x, "level", env.double(b.level as f64)?)?;
+            Ok(x)
+        })
+        .collect::<JsResult<_>>()?;
+    env.set(o, "blocks", env.array(&blocks)?)?;
+    env.set(o, "seriesCountByMetricName", pairs(env, &s.series_count_by_metric_name)?)?;
+    env.set(o, "labelValueCountByLabelName", pairs(env, &s.label_value_count_by_label_name)?)?;
+    env.set(o, "memoryInBytesByLabelName", pairs(env, &s.memory_in_bytes_by_label_name)?)?;
+    env.set(o, "seriesCountByLabelValuePair", pairs(env, &s.series_count_by_label_value_pair)?)?;
+    Ok(o)
+}
+
+fn db_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let limit = match ci.args.first() {
+        Some(&v) if env.type_of(v)? == node_api::JsType::Number => env.get_u32(v, "limit")? as usize,
+        _ => 10,
+    };
+    stats_value(env, &db.stats(limit))
+}
+
+fn db_replay_info(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let r = &db.replay;
+    let o = env.object()?;
+    env.set(o, "series", env.double(r.series as f64)?)?;
+    env.set(o, "samples", env.double(r.samples as f64)?)?;
+    env.set(o, "durationMs", env.double(r.duration_ms)?)?;
+    match &r.corruption {
+        Some(c) => {
+            let x = env.object()?;
+            env.set(x, "segment", env.double(c.segment as f64)?)?;
+            env.set(x, "offset", env.double(c.offset as f64)?)?;
+            env.set(x, "reason", env.string(&c.reason)?)?;
+            env.set(o, "corruption", x)?;
+        }
+        None => env.set(o, "corruption", env.null()?)?,
+    }
+    Ok(o)
+}
+
+fn db_close(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let h = env.unwrap::<DbHandle>(ci.this)?;
+    let taken = h.db.lock().map_err(|_| JsError::new("database handle poisoned"))?.take();
+    if let Some(db) = taken {
+        db.close().map_err(js_err)?;
+    }
+    env.undefined()
+}
+
+fn init(env: &Env, exports: Value) -> JsResult<()> {
+    let db_class = env.define_class(
+        "NativeDb",
+        db_new,
+        &[
+            ("seriesRefs", db_series_refs),
+            ("append", db_append),
+            ("select", db_select),
+            ("labelNames", db_label_names),
+            ("labelValues", db_label_values),
+            ("compact", db_compact),
+            ("deleteSeries", db_delete_series),
+            ("cleanTombstones", db_clean_tombstones),
+            ("snapshot", db_snapshot),
+            ("stats", db_stats),
+            ("replayInfo", db_replay_info),
+            ("close", db_close),
+        ],
+    )?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("evalRange", sel_eval_range)])?;
+    env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
+    env.set(exports, "NativeDb", db_class)?;
+    env.set(exports, "NativeSelection", sel_class)?;
+    env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
+    env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
+    Ok(())
+}
+
+register!(init);
