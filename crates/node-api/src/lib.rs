@@ -103,15 +103,15 @@ unsafe extern "C" fn finalize_tagged<T: Class>(_env: napi_env, data: *mut c_void
 unsafe extern "C" fn trampoline(env: napi_env, info: napi_callback_info) -> napi_value {
     let e = Env(env);
     let result = catch_unwind(AssertUnwindSafe(|| -> JsResult<Value> {
-        let mut argc: usize = 8;
-        let mut argv = [ptr::null_mut(); 8];
+        let mut argc: usize = 16;
+        let mut argv = [ptr::null_mut(); 16];
         let mut this = ptr::null_mut();
         let mut data = ptr::null_mut();
         // SAFETY: buffers sized as declared in argc.
         check(unsafe { napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), &mut this, &mut data) }, "napi_get_cb_info")?;
         // SAFETY: data is the Callback fn pointer stored when the function was created.
         let f: Callback = unsafe { std::mem::transmute::<*mut c_void, Callback>(data) };
-        let ci = CallInfo { this: Value(this), args: argv[..argc.min(8)].iter().map(|&v| Value(v)).collect() };
+        let ci = CallInfo { this: Value(this), args: argv[..argc.min(16)].iter().map(|&v| Value(v)).collect() };
         f(&e, &ci)
     }));
     match result {

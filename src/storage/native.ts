@@ -1,0 +1,165 @@
+// Loads the native TSDB addon: the prebuilt binary from the matching `@promethium/native-*`
+// package when it is installed, else the one `npm run build:native` put in `native/`.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** One batch append's outcome, per reason a sample was refused. */
+export interface NativeAppendResult {
+  appended: number;
+  outOfOrder: number;
+  duplicate: number;
+  tooOld: number;
+  unknownRef: number;
+}
+
+export type NativeMatcher =
+  | { type: '=' | '!='; name: string; value: string }
+  | { type: 'in' | 'notin'; name: string; values: string[] };
+
+export interface NativeMatrix {
+  values: Float64Array;
+  present: Uint8Array;
+  timestamps?: Float64Array;
+}
+
+export interface NativeSamples {
+  offsets: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface NativeSelection {
+  length(): number;
+  labels(): Uint8Array;
+  samples(): NativeSamples;
+  instant(start: number, end: number, step: number, lookback: number): Required<NativeMatrix>;
+  evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number): NativeMatrix;
+}
+
+export interface NativeNameCount {
+  name: string;
+  value: number;
+}
+
+export interface NativeBlockMeta {
+  ulid: string;
+  minTime: number;
+  maxTime: number;
+  numSamples: number;
+  numSeries: number;
+  numChunks: number;
+  level: number;
+}
+
+export interface NativeStats {
+  numSeries: number;
+  numLabelPairs: number;
+  chunkCount: number;
+  headChunkBytes: number;
+  minTime: number | null;
+  maxTime: number | null;
+  walBytes: number;
+  blocksBytes: number;
+  counters: Record<
+    | 'samplesAppended'
+    | 'outOfOrder'
+    | 'duplicate'
+    | 'tooOld'
+    | 'unknownRef'
+    | 'seriesCreated'
+    | 'seriesRemoved'
+    | 'walCorruptions'
+    | 'compactions'
+    | 'compactionsFailed'
+    | 'headTruncations'
+    | 'checkpoints'
+    | 'blocksDeletedByRetention',
+    number
+  >;
+  blocks: NativeBlockMeta[];
+  seriesCountByMetricName: NativeNameCount[];
+  labelValueCountByLabelName: NativeNameCount[];
+  memoryInBytesByLabelName: NativeNameCount[];
+  seriesCountByLabelValuePair: NativeNameCount[];
+}
+
+export interface NativeReplayInfo {
+  series: number;
+  samples: number;
+  durationMs: number;
+  corruption: { segment: number; offset: number; reason: string } | null;
+}
+
+export interface NativeDbOptions {
+  retentionMs?: number;
+  retentionBytes?: number;
+  blockRangeMs?: number;
+  samplesPerChunk?: number;
+  walSegmentSize?: number;
+}
+
+export interface NativeDb {
+  seriesRefs(labelSets: Uint8Array): Uint32Array;
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): NativeAppendResult;
+  select(matchers: NativeMatcher[], mint: number, maxt: number): NativeSelection;
+  labelNames(matchers: NativeMatcher[], mint: number, maxt: number): string[];
+  labelValues(name: string, matchers: NativeMatcher[], mint: number, maxt: number): string[];
+  compact(): Promise<void>;
+  deleteSeries(matchers: NativeMatcher[], mint: number, maxt: number): void;
+  cleanTombstones(): Promise<void>;
+  snapshot(dir: string, withHead: boolean): Promise<void>;
+  stats(limit?: number): NativeStats;
+  replayInfo(): NativeReplayInfo;
+  close(): void;
+}
+
+export interface NativeAddon {
+  NativeDb: new (dir: string, opts: NativeDbOptions) => NativeDb;
+  evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
+  nativeVersion: string;
+}
+
+/** The platform part of binary names, as napi-rs spells it (e.g. `linux-x64-gnu`). */
+export function platformTriple(): string {
+  const { platform, arch } = process;
+  if (platform === 'linux') {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    const libc = report?.header?.glibcVersionRuntime ? 'gnu' : 'musl';
+    return `linux-${arch}-${libc}`;
+  }
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+const require = createRequire(import.meta.url);
+let loaded: NativeAddon | undefined;
+
+/** The addon, loaded once. Throws a message naming the platform when no binary fits. */
+export function loadNative(): NativeAddon {
+  if (loaded) return loaded;
+  const triple = platformTriple();
+  const tried: string[] = [];
+  const pkg = `@promethium/native-${triple}`;
+  try {
+    loaded = require(pkg) as NativeAddon;
+    return loaded;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND') throw e;
+    tried.push(`package ${pkg} (not installed)`);
+  }
+  // src/storage or dist/storage -> repository root.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const local = join(root, 'native', `promethium.${triple}.node`);
+  if (existsSync(local)) {
+    loaded = require(local) as NativeAddon;
+    return loaded;
+  }
+  tried.push(`${local} (not built)`);
+  throw new Error(
+    `Promethium's native TSDB addon is not available for this platform (${triple}). Tried: ${tried.join('; ')}. ` +
+      'Build it with `npm run build:native` (needs Rust and cargo), or install the matching prebuilt package.',
+  );
+}

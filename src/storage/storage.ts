@@ -1,0 +1,198 @@
+// The typed face of the native TSDB: open a data directory, append batches, select series and
+// evaluate instant sampling and range functions over them in one native call each.
+import type { Labels } from '../model/labels.js';
+import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
+import { loadNative } from './native.js';
+import type { NativeAppendResult, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
+import { resolveMatchers } from './matchers.js';
+import type { LabelMatcher } from './matchers.js';
+
+export interface StorageOptions {
+  /** Delete blocks older than this, relative to the newest block (default 15 days; 0 keeps all). */
+  retentionMs?: number;
+  /** Delete the oldest blocks while blocks and WAL exceed this many bytes (0: no limit). */
+  retentionBytes?: number;
+  /** Length of the blocks the head is cut into (default 2h). */
+  blockRangeMs?: number;
+  /** Samples per chunk before a new one is cut (default 120). */
+  samplesPerChunk?: number;
+  /** WAL segment size in bytes (default 128 MiB). */
+  walSegmentSize?: number;
+}
+
+export type AppendResult = NativeAppendResult;
+export type StorageStats = NativeStats;
+export type ReplayInfo = NativeReplayInfo;
+
+/** A batch of samples for many series, committed in one native call. */
+export class Appender {
+  private readonly pendingLabels: Labels[] = [];
+  private readonly pendingIndex: number[] = [];
+  private refs: number[] = [];
+  private ts: number[] = [];
+  private vs: number[] = [];
+
+  constructor(private readonly storage: Storage) {}
+
+  /** Adds a sample for the series with these labels (created on commit if new). */
+  add(labels: Labels, timestampMs: number, value: number): this {
+    this.pendingIndex.push(this.refs.length);
+    this.pendingLabels.push(labels);
+    this.refs.push(0);
+    this.ts.push(timestampMs);
+    this.vs.push(value);
+    return this;
+  }
+
+  /** Adds a sample for a series ref returned by `Storage.seriesRefs` or an earlier commit. */
+  addRef(ref: number, timestampMs: number, value: number): this {
+    this.refs.push(ref);
+    this.ts.push(timestampMs);
+    this.vs.push(value);
+    return this;
+  }
+
+  get size(): number {
+    return this.refs.length;
+  }
+
+  /** Writes the batch to the WAL and the head; resolves once it is durable against a crash. */
+  commit(): AppendResult {
+    if (this.pendingLabels.length > 0) {
+      const created = this.storage.seriesRefs(this.pendingLabels);
+      this.pendingIndex.forEach((at, i) => {
+        this.refs[at] = created[i] ?? 0;
+      });
+    }
+    const result = this.storage.append(Uint32Array.from(this.refs), Float64Array.from(this.ts), Float64Array.from(this.vs));
+    this.pendingLabels.length = 0;
+    this.pendingIndex.length = 0;
+    this.refs = [];
+    this.ts = [];
+    this.vs = [];
+    return result;
+  }
+}
+
+/** Evaluation steps: start, start+step, ... <= end (ms). */
+export interface Steps {
+  start: number;
+  end: number;
+  step: number;
+}
+
+/** Series that matched a selection, sorted by labels, and the bulk reads over them. */
+export class Selection {
+  private decoded: Labels[] | undefined;
+
+  constructor(private readonly native: NativeSelection | undefined) {}
+
+  get length(): number {
+    return this.native ? this.native.length() : 0;
+  }
+
+  /** Label sets of the series, in selection order. */
+  get labels(): Labels[] {
+    this.decoded ??= this.native ? decodeLabelSets(this.native.labels()) : [];
+    return this.decoded;
+  }
+
+  /** Raw samples in the selected range (stale markers left out); series i at offsets[i]..offsets[i+1]. */
+  samples(): NativeSamples {
+    return this.native ? this.native.samples() : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
+  }
+
+  /** Instant-vector sampling at every step, as a dense series x steps matrix. */
+  instant(steps: Steps, lookbackMs: number): Required<NativeMatrix> {
+    if (!this.native) return { values: new Float64Array(), present: new Uint8Array(), timestamps: new Float64Array() };
+    return this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
+  }
+
+  /** A range-vector function (`rate`, `quantile_over_time`, ...) at every step. */
+  evalRange(fn: string, params: number[], steps: Steps, rangeMs: number): NativeMatrix {
+    if (!this.native) return { values: new Float64Array(), present: new Uint8Array() };
+    return this.native.evalRange(fn, params, steps.start, steps.end, steps.step, rangeMs);
+  }
+}
+
+/** Range functions over samples already in memory (e.g. a subquery's result), in CSR form. */
+export function evalRangeSamples(fn: string, params: number[], samples: NativeSamples, steps: Steps, rangeMs: number): NativeMatrix {
+  return loadNative().evalRangeSamples(fn, params, samples.offsets, samples.t, samples.v, steps.start, steps.end, steps.step, rangeMs);
+}
+
+export class Storage {
+  private constructor(
+    readonly dir: string,
+    private readonly db: NativeDb,
+  ) {}
+
+  /** Opens (or creates) a data directory; replays its WAL. Throws if another process holds it. */
+  static open(dir: string, options: StorageOptions = {}): Storage {
+    const { NativeDb } = loadNative();
+    return new Storage(dir, new NativeDb(dir, options));
+  }
+
+  /** Refs of the series with these label sets, created when new. */
+  seriesRefs(labelSets: readonly Labels[]): Uint32Array {
+    return this.db.seriesRefs(encodeLabelSets(labelSets));
+  }
+
+  /** Appends one batch; refused samples are counted by reason, the rest is kept. */
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendResult {
+    return this.db.append(refs, timestamps, values);
+  }
+
+  appender(): Appender {
+    return new Appender(this);
+  }
+
+  private resolve(matchers: readonly LabelMatcher[], mint: number, maxt: number) {
+    return resolveMatchers(matchers, (name) => this.db.labelValues(name, [], mint, maxt));
+  }
+
+  /** Series matching all matchers with samples in [mint, maxt]. */
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): Selection {
+    if (matchers.length === 0) throw new Error('a selection needs at least one matcher');
+    const native = this.resolve(matchers, mint, maxt);
+    return new Selection(this.db.select(native, mint, maxt));
+  }
+
+  labelNames(matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    return this.db.labelNames(this.resolve(matchers, mint, maxt), mint, maxt);
+  }
+
+  labelValues(name: string, matchers: readonly LabelMatcher[], mint: number, maxt: number): string[] {
+    return this.db.labelValues(name, this.resolve(matchers, mint, maxt), mint, maxt);
+  }
+
+  /** Cuts the head into blocks, merges blocks, applies retention (on a worker thread). */
+  compact(): Promise<void> {
+    return this.db.compact();
+  }
+
+  deleteSeries(matchers: readonly LabelMatcher[], mint: number, maxt: number): void {
+    this.db.deleteSeries(this.resolve(matchers, mint, maxt), mint, maxt);
+  }
+
+  cleanTombstones(): Promise<void> {
+    return this.db.cleanTombstones();
+  }
+
+  snapshot(dir: string, withHead: boolean): Promise<void> {
+    return this.db.snapshot(dir, withHead);
+  }
+
+  stats(limit = 10): StorageStats {
+    return this.db.stats(limit);
+  }
+
+  /** What the WAL replay at open found (a repaired corruption is reported here). */
+  replayInfo(): ReplayInfo {
+    return this.db.replayInfo();
+  }
+
+  /** Flushes the WAL and releases the directory. */
+  close(): void {
+    this.db.close();
+  }
+}
