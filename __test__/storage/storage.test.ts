@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage, evalRangeSamples } from '../../src/storage/index.js';
 import { decodeLabelSets, encodeLabelSets } from '../../src/storage/label-codec.js';
+import type { Labels } from '../../src/model/labels.js';
 
 function tempStorage(): Storage {
   return Storage.open(mkdtempSync(join(tmpdir(), 'promethium-storage-')));
 }
 
 test('label sets cross the boundary intact, UTF-8 included', () => {
-  const sets = [{ __name__: 'a', job: 'x' }, {}, { 'label': 'ünïcödé ✓', other: '' }];
+  const sets: Labels[] = [{ __name__: 'a', job: 'x' }, {}, { label: 'ünïcödé ✓', other: '' }];
   assert.deepEqual(decodeLabelSets(encodeLabelSets(sets)), sets);
 });
 
