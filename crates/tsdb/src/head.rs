@@ -87,6 +87,16 @@ impl AppendStats {
     }
 }
 
+/// The predicted end of a chunk that started at `start` and reached `cur` at `1/ratio` of its
+/// target size, so that the time left until `max` is split into equally full chunks.
+fn chunk_end_time(start: i64, cur: i64, max: i64, ratio: f64) -> i64 {
+    let n = (max - start) as f64 / ((cur - start + 1) as f64 * ratio);
+    if n <= 1.0 {
+        return max;
+    }
+    (start as f64 + (max - start) as f64 / n.floor()) as i64
+}
+
 /// A fast, non-cryptographic hash of a label set (FNV-1a over names and values with separators).
 pub fn labels_hash<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -127,7 +137,8 @@ impl Head {
         Head {
             symbols: Symbols::default(),
             index: PostingsIndex::default(),
-            series: Vec::new(),
+            // Ref 0 is never used: Prometheus treats it as "no ref", and our WAL is theirs.
+            series: vec![None],
             by_hash: HashMap::new(),
             num_series: 0,
             samples_per_chunk: samples_per_chunk.clamp(1, u16::MAX as usize),
@@ -216,9 +227,17 @@ impl Head {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
+        // Prometheus's cutting rule (so our chunks match its chunks): at a quarter of the
+        // target size, predict an end time that spreads the rest of the block range evenly
+        // over chunks; cut there, at the block boundary, or at twice the target size.
+        if let Some(a) = &s.open {
+            if a.num_samples() == per_chunk / 4 && a.num_samples() > 0 {
+                s.open_until = chunk_end_time(a.min_time(), a.max_time(), s.open_until, 4.0);
+            }
+        }
         let needs_cut = match &s.open {
             None => true,
-            Some(a) => a.num_samples() >= per_chunk || t >= s.open_until,
+            Some(a) => a.num_samples() >= per_chunk * 2 || t >= s.open_until,
         };
         if needs_cut {
             if let Some(a) = s.open.take() {

@@ -1,0 +1,129 @@
+// `npm run bench [-- storage] [--series N] [--rounds R]`: prints figures for this machine, with
+// Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
+// Not part of `npm test`: it takes minutes and gigabytes.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+const reference = join(here, '..', '..', 'shared', 'reference');
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const SERIES = opt('series', 1_000_000);
+const ROUNDS = opt('rounds', 60);
+
+function child(...a: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', join(here, 'storage-child.ts'), ...a], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench child ${a[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+}
+
+function has(cmd: string): boolean {
+  return spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+const fmt = (x: number, d = 2): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const rows: [string, string, string, string][] = [];
+function row(figure: string, ours: string, prometheus: string, target: string): void {
+  rows.push([figure, ours, prometheus, target]);
+  console.error(`  ${figure}: ours ${ours} | Prometheus ${prometheus} | target ${target}`);
+}
+
+/** Starts Prometheus on a copy of a data directory; returns its WAL replay time and memory. */
+async function prometheusReplay(dir: string): Promise<{ replaySeconds: number; rssBytes: number } | undefined> {
+  if (!has('prometheus')) return undefined;
+  const cfg = join(dir, '..', 'prom-bench.yml');
+  writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
+  const p = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${dir}`, '--web.listen-address=127.0.0.1:0', '--storage.tsdb.retention.time=100y'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 600_000);
+    p.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('Server is ready to receive web requests')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    p.on('exit', () => resolve(false));
+  });
+  let rss = 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
+    rss = m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    /* exited */
+  }
+  p.kill('SIGKILL');
+  if (!ready) {
+    console.error(`Prometheus did not become ready:\n${log.slice(-2000)}`);
+    return undefined;
+  }
+  const m = /WAL replay completed.*?total_replay_duration=([0-9.]+)(ms|s|m)/.exec(log);
+  if (!m) return { replaySeconds: NaN, rssBytes: rss };
+  const v = Number(m[1]);
+  return { replaySeconds: m[2] === 'ms' ? v / 1000 : m[2] === 'm' ? v * 60 : v, rssBytes: rss };
+}
+
+async function storageBench(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'promethium-bench-'));
+  try {
+    console.error(`storage: ${SERIES} series x ${ROUNDS} scrapes, batches of 10k series (work dir ${work})`);
+    const dir = join(work, 'ingest');
+    const ing = child('ingest', dir, String(SERIES), String(ROUNDS));
+    row('append throughput through N-API (batches of 10k series)', `${fmt(ing.samplesPerSecond! / 1e6)} M samples/s`, '-', '>= 5 M samples/s');
+    const copy = join(work, 'prom-copy');
+    cpSync(dir, copy, { recursive: true, filter: (src) => !src.endsWith('/lock') });
+    const rep = child('replay', dir);
+    const prom = await prometheusReplay(copy);
+    const samples = rep.samples!;
+    row(
+      `WAL replay, ${fmt(SERIES / 1e6, 1)}M series, ${fmt(samples / 1e6, 1)}M samples (the same WAL for both)`,
+      `${fmt(rep.replaySeconds!)} s (${fmt((rep.replaySeconds! / samples) * 1e9 * 10, 0)} ns per 10 samples; open ${fmt(rep.openSeconds!)} s)`,
+      prom ? `${fmt(prom.replaySeconds)} s` : 'not measured (prometheus not installed)',
+      'no slower than Prometheus (1.2 s per 10M samples)',
+    );
+    row(
+      `resident memory per active series after replay (${ROUNDS} samples each)`,
+      `${fmt(rep.rssBytes! / SERIES, 0)} B (process RSS ${fmt(rep.rssBytes! / 2 ** 20, 0)} MiB)`,
+      prom ? `${fmt(prom.rssBytes / SERIES, 0)} B (process RSS ${fmt(prom.rssBytes / 2 ** 20, 0)} MiB)` : '-',
+      '<= 1 KB',
+    );
+    row(`resident memory per active series while ingesting (RSS growth)`, `${fmt(ing.rssDeltaBytes! / SERIES, 0)} B`, '2.8 KB (reference README, scraped)', '<= 1 KB');
+    rmSync(copy, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+
+    // Bytes per sample on the reference data set: promtool's blocks vs ours from the same samples.
+    const gen = join(reference, 'gen_typical.py');
+    if (existsSync(gen) && has('promtool')) {
+      const om = join(work, 'typical.om');
+      const g = spawnSync('sh', ['-c', `python3 ${gen} 2000 2 15 1 > ${om}`]);
+      if (g.status !== 0) throw new Error('gen_typical.py failed');
+      const promDir = join(work, 'promtool');
+      spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, promDir], { encoding: 'utf8' });
+      const bps = (d: string): string => spawnSync('python3', [join(reference, 'bytes_per_sample.py'), d], { encoding: 'utf8' }).stdout.trim();
+      const theirs = bps(promDir);
+      const oursDir = join(work, 'ours');
+      child('reingest', promDir, oursDir);
+      const ours = bps(join(oursDir, 'snapshot'));
+      const pick = (s: string): string => /bytes_per_sample=([0-9.]+)/.exec(s)?.[1] ?? s;
+      row('bytes per sample in blocks, gen_typical.py 2000 2 15 1', `${pick(ours)} (${ours})`, `${pick(theirs)} (${theirs})`, "no more than Prometheus's");
+    } else {
+      row('bytes per sample in blocks', 'not measured (needs ../shared/reference and promtool)', '-', '-');
+    }
+
+    const k = child('kernels', join(work, 'kernels'));
+    row('rate() over 10k series x 2h of 15s samples, 15s step (one native call)', `${fmt(k.medianSeconds! * 1000, 1)} ms (${fmt(k.samplesScannedPerSecond! / 1e6, 1)} M samples/s, ${fmt(k.cellsPerSecond! / 1e6, 1)} M results/s)`, '-', '-');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+if (sections.length === 0 || sections.includes('storage')) await storageBench();
+console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
