@@ -297,6 +297,10 @@ impl Head {
                         self.by_hash.remove(&h);
                     }
                 }
+                for &(n, v) in s.labels.iter() {
+                    self.symbols.release(n);
+                    self.symbols.release(v);
+                }
                 self.num_series -= 1;
             }
         }
@@ -392,5 +396,11 @@ mod tests {
         assert_eq!(h.select(&[Matcher::Equal { name: "job".into(), value: "x".into() }], 0, 2000), vec![b]);
         assert_eq!(h.time_range(), Some((1500, 1500)));
         assert_eq!(append(&mut h, b, 900, 1.0), Err(Refusal::TooOld));
+        // The strings only the removed series used are gone; ids are reused.
+        assert_eq!(h.symbols.get("old"), None);
+        assert_eq!(h.symbols.len(), 4);
+        let (c, _) = h.get_or_create(&labels("again", "y"), None);
+        assert_eq!(h.labels_of(c), Some(labels("again", "y")));
+        assert_eq!(h.labels_of(b), Some(labels("new", "x")));
     }
 }

@@ -4,23 +4,53 @@
 use crate::matcher::Matcher;
 use std::collections::HashMap;
 
-/// Interned strings: each distinct label name or value is stored once.
+/// Interned strings: each distinct label name or value is stored once. Strings are reference
+/// counted by the series that use them, so series churn does not grow the table forever: a
+/// released id is reused for the next new string.
 #[derive(Default, Debug)]
 pub struct Symbols {
     ids: HashMap<Box<str>, u32>,
     strings: Vec<Box<str>>,
+    refs: Vec<u32>,
+    free: Vec<u32>,
 }
 
 impl Symbols {
+    /// The id of `s`, adding it if new; takes one reference.
     pub fn intern(&mut self, s: &str) -> u32 {
         if let Some(&id) = self.ids.get(s) {
+            self.refs[id as usize] += 1;
             return id;
         }
-        let id = self.strings.len() as u32;
         let b: Box<str> = s.into();
-        self.strings.push(b.clone());
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.strings[id as usize] = b.clone();
+                self.refs[id as usize] = 1;
+                id
+            }
+            None => {
+                self.strings.push(b.clone());
+                self.refs.push(1);
+                (self.strings.len() - 1) as u32
+            }
+        };
         self.ids.insert(b, id);
         id
+    }
+
+    /// Drops one reference; the string is forgotten when none is left.
+    pub fn release(&mut self, id: u32) {
+        let Some(r) = self.refs.get_mut(id as usize) else { return };
+        if *r == 0 {
+            return;
+        }
+        *r -= 1;
+        if *r == 0 {
+            let s = std::mem::take(&mut self.strings[id as usize]);
+            self.ids.remove(&s);
+            self.free.push(id);
+        }
     }
 
     pub fn get(&self, s: &str) -> Option<u32> {
@@ -31,12 +61,13 @@ impl Symbols {
         &self.strings[id as usize]
     }
 
+    /// Number of live strings.
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
+        self.ids.is_empty()
     }
 }
 
