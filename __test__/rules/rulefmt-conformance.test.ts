@@ -2,12 +2,13 @@
 // files load, bad files are refused with the error upstream gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { conformanceDir } from '../helpers/conformance.js';
 import { join } from 'node:path';
 import { parseRuleFile, RuleFileError, type RuleValidators } from '../../src/rules/rulefmt.js';
 import { ruleValidators } from './validators.js';
 
-const dir = new URL('../../../shared/conformance/rules/rulefmt/', import.meta.url).pathname;
+const dir = conformanceDir('rules/rulefmt');
 
 interface Case {
   file: string;
@@ -37,7 +38,7 @@ const cases: Case[] = [
   { file: 'record_and_keep_firing_for.bad.yaml', accept: false, error: "invalid field 'keep_firing_for' in recording rule" },
 ];
 
-test('rulefmt conformance cases', { skip: !existsSync(dir) && 'shared/conformance is not beside the repository' }, () => {
+test('rulefmt conformance cases', () => {
   let passed = 0;
   for (const c of cases) {
     const v: RuleValidators = { ...ruleValidators, utf8Names: c.legacy !== true };

@@ -108,7 +108,10 @@ export class Selection {
     return this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
   }
 
-  /** A range-vector function (`rate`, `quantile_over_time`, ...) at every step. */
+  /**
+   * A range-vector function (`rate`, `quantile_over_time`, ...) at every step, one row per series.
+   * `absent_over_time` is the exception: one row, present (1) where no series has samples.
+   */
   evalRange(fn: string, params: number[], steps: Steps, rangeMs: number): NativeMatrix {
     if (!this.native) return { values: new Float64Array(), present: new Uint8Array() };
     return this.native.evalRange(fn, params, steps.start, steps.end, steps.step, rangeMs);

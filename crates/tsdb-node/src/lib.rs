@@ -278,6 +278,13 @@ fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
 
 fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
+    if env.get_string(ci.arg(0)?, "function")? == "absent_over_time" {
+        // Across all series: one row, present where none has samples.
+        let steps = steps_of(env, ci, 2)?;
+        let range = env.get_i64(ci.arg(5)?, "range")?;
+        let m = s.sel.eval_absent(&steps, range).map_err(js_err)?;
+        return matrix_value(env, &m, false);
+    }
     let f = range_fn_of(env, ci)?;
     let steps = steps_of(env, ci, 2)?;
     let range = env.get_i64(ci.arg(5)?, "range")?;

@@ -991,6 +991,23 @@ impl Selection {
         Ok(m)
     }
 
+    /// `absent_over_time`: one row, present (value 1) at the steps where no selected series
+    /// has a sample in the window.
+    pub fn eval_absent(&self, steps: &Steps, range: i64) -> Result<Matrix> {
+        let n = steps.len();
+        let any = self.eval_range(&RangeFn::PresentOverTime, steps, range)?;
+        let mut m = Matrix { values: vec![1.0; n], present: vec![1; n], timestamps: Vec::new() };
+        for i in 0..self.len() {
+            for (j, &p) in any.present[i * n..(i + 1) * n].iter().enumerate() {
+                if p == 1 {
+                    m.present[j] = 0;
+                    m.values[j] = 0.0;
+                }
+            }
+        }
+        Ok(m)
+    }
+
     /// A range-vector function at every step.
     pub fn eval_range(&self, f: &RangeFn, steps: &Steps, range: i64) -> Result<Matrix> {
         let n = steps.len();

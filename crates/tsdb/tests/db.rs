@@ -64,6 +64,10 @@ fn append_select_and_evaluate() {
     let r = sel.eval_range(&RangeFn::Rate, &steps, 120_000).unwrap();
     assert!((r.values[0] - 1.0).abs() < 1e-9, "{}", r.values[0]);
     assert_eq!(db.label_values("i", &[], 0, 1).unwrap(), vec!["0", "1", "2"]);
+    // absent_over_time: one row, present where no series has a sample in the window.
+    let late = Steps { start: 600_000, end: 1_200_000, step: 300_000 };
+    let a = sel.eval_absent(&late, 60_000).unwrap();
+    assert_eq!(a.present, vec![0, 1, 1]);
     assert_eq!(db.label_names(&[name_is("m")], 0, 600_000).unwrap(), vec!["__name__", "i"]);
 }
 
