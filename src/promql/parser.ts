@@ -1,0 +1,635 @@
+// PromQL parser: recursive descent with precedence climbing, then Prometheus's type checks.
+// Errors read like Prometheus's: `1:5: parse error: unexpected ...`.
+import type { LabelMatcher, MatchType } from '../storage/matchers.js';
+import { matchesEmpty } from '../storage/matchers.js';
+import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
+import { parsePromDuration } from '../model/duration.js';
+import { PromQLSyntaxError, tokenize } from './lexer.js';
+import type { Token, TokenKind } from './lexer.js';
+import { COMPARISON_OPS, SET_OPS, typeName } from './ast.js';
+import type { AggregateExpr, AtModifier, BinaryExpr, BinaryOp, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, ValueType, VectorMatching, VectorSelector } from './ast.js';
+import { AGGREGATIONS, FUNCTIONS } from './functions.js';
+
+export { PromQLSyntaxError } from './lexer.js';
+
+const BINARY_PRECEDENCE: Partial<Record<TokenKind | 'and' | 'or' | 'unless' | 'atan2', number>> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  EQLC: 3,
+  NEQ: 3,
+  LSS: 3,
+  LTE: 3,
+  GTR: 3,
+  GTE: 3,
+  ADD: 4,
+  SUB: 4,
+  MUL: 5,
+  DIV: 5,
+  MOD: 5,
+  atan2: 5,
+  POW: 6,
+  TRIM_UPPER: 5,
+  TRIM_LOWER: 5,
+};
+const MUL_PRECEDENCE = 5;
+const POW_PRECEDENCE = 6;
+
+const OP_TEXT: Partial<Record<TokenKind, BinaryOp>> = { TRIM_UPPER: '</', TRIM_LOWER: '>/', EQLC: '==', NEQ: '!=', LSS: '<', LTE: '<=', GTR: '>', GTE: '>=', ADD: '+', SUB: '-', MUL: '*', DIV: '/', MOD: '%', POW: '^' };
+
+/** Words that cannot be metric names in expression position. */
+const KEYWORDS = new Set(['and', 'or', 'unless', 'atan2', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset']);
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case 'EOF':
+      return 'end of input';
+    case 'IDENT':
+      return KEYWORDS.has(t.text.toLowerCase()) ? `<${t.text}>` : `identifier ${JSON.stringify(t.text)}`;
+    case 'NUMBER':
+      return `number ${JSON.stringify(t.text)}`;
+    case 'DURATION':
+      return `duration ${JSON.stringify(t.text)}`;
+    case 'STRING':
+      return `string ${JSON.stringify(t.text)}`;
+    case 'RBRACKET':
+      return '"]"';
+    case 'RPAREN':
+      return '")"';
+    case 'RBRACE':
+      return '"}"';
+    case 'COMMA':
+      return '","';
+    default:
+      return `"${t.raw}"`;
+  }
+}
+
+export function parseNumber(text: string): number {
+  const t = text.toLowerCase();
+  if (t === 'inf' || t === '+inf') return Infinity;
+  if (t === '-inf') return -Infinity;
+  if (t === 'nan' || t === '+nan' || t === '-nan') return NaN;
+  if (/^[+-]?0x/.test(t)) return (t.startsWith('-') ? -1 : 1) * parseInt(t.replace(/^[+-]?0x/, ''), 16);
+  return Number(text);
+}
+
+class Parser {
+  private i = 0;
+  private readonly tokens: Token[];
+
+  constructor(private readonly query: string) {
+    this.tokens = tokenize(query);
+  }
+
+  private peek(o = 0): Token {
+    return this.tokens[Math.min(this.i + o, this.tokens.length - 1)]!;
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'EOF') this.i++;
+    return t;
+  }
+
+  private fail(t: Token, detail: string): never {
+    throw new PromQLSyntaxError(this.query, t.pos, detail);
+  }
+
+  private unexpected(t: Token, context?: string): never {
+    this.fail(t, `unexpected ${describe(t)}${context ? ` in ${context}` : ''}`);
+  }
+
+  private expect(kind: TokenKind, context: string): Token {
+    const t = this.peek();
+    if (t.kind !== kind) {
+      const want = { RPAREN: '")"', RBRACKET: '"]"', RBRACE: '"}"', LPAREN: '"("', COMMA: '","' }[kind as string] ?? kind;
+      this.fail(t, `unexpected ${describe(t)} in ${context}, expected ${want}`);
+    }
+    return this.next();
+  }
+
+  private isWord(t: Token, w: string): boolean {
+    return t.kind === 'IDENT' && t.text.toLowerCase() === w;
+  }
+
+  parseQuery(): Expr {
+    if (this.peek().kind === 'EOF') this.fail(this.peek(), 'no expression found in input');
+    const e = this.parseExpr(0);
+    const t = this.peek();
+    if (t.kind !== 'EOF') this.unexpected(t);
+    return e;
+  }
+
+  private binaryOpAt(t: Token): { op: BinaryOp; prec: number } | undefined {
+    if (t.kind === 'IDENT') {
+      const w = t.text.toLowerCase();
+      if (w === 'and' || w === 'or' || w === 'unless' || w === 'atan2') return { op: w, prec: BINARY_PRECEDENCE[w]! };
+      return undefined;
+    }
+    const op = OP_TEXT[t.kind];
+    return op ? { op, prec: BINARY_PRECEDENCE[t.kind]! } : undefined;
+  }
+
+  private parseExpr(minPrec: number): Expr {
+    let lhs = this.parseUnary();
+    for (;;) {
+      const t = this.peek();
+      const b = this.binaryOpAt(t);
+      if (!b || b.prec < minPrec) return lhs;
+      this.next();
+      const mods = this.parseBinaryModifiers(b.op);
+      const rhs = this.parseExpr(b.op === '^' ? b.prec : b.prec + 1);
+      lhs = { type: 'BinaryExpr', op: b.op, lhs, rhs, pos: lhs.pos, end: rhs.end, ...mods };
+    }
+  }
+
+  private parseLabelList(context: string): string[] {
+    this.expect('LPAREN', context);
+    const out: string[] = [];
+    while (this.peek().kind !== 'RPAREN') {
+      const t = this.next();
+      if (t.kind === 'IDENT' || t.kind === 'STRING') out.push(t.text);
+      else this.unexpected(t, context);
+      if (this.peek().kind === 'COMMA') this.next();
+      else if (this.peek().kind !== 'RPAREN') this.unexpected(this.peek(), context);
+    }
+    this.next();
+    return out;
+  }
+
+  private parseBinaryModifiers(op: BinaryOp): Pick<BinaryExpr, 'returnBool' | 'matching' | 'fillLeft' | 'fillRight'> {
+    let returnBool = false;
+    let matching: VectorMatching | undefined;
+    let fillLeft: number | undefined;
+    let fillRight: number | undefined;
+    if (this.isWord(this.peek(), 'bool')) {
+      this.next();
+      returnBool = true;
+    }
+    const t = this.peek();
+    if (this.isWord(t, 'on') || this.isWord(t, 'ignoring')) {
+      this.next();
+      const on = t.text.toLowerCase() === 'on';
+      matching = { card: SET_OPS.has(op) ? 'many-to-many' : 'one-to-one', on, labels: this.parseLabelList('grouping opts'), include: [], explicit: true };
+      const g = this.peek();
+      if (this.isWord(g, 'group_left') || this.isWord(g, 'group_right')) {
+        this.next();
+        matching.card = g.text.toLowerCase() === 'group_left' ? 'many-to-one' : 'one-to-many';
+        if (this.peek().kind === 'LPAREN') matching.include = this.parseLabelList('grouping opts');
+      }
+    } else if (this.isWord(t, 'group_left') || this.isWord(t, 'group_right')) {
+      this.fail(t, `unexpected <${t.text}>`);
+    }
+    for (;;) {
+      const f = this.peek();
+      const w = f.kind === 'IDENT' ? f.text.toLowerCase() : '';
+      if ((w === 'fill' || w === 'fill_left' || w === 'fill_right') && this.peek(1).kind === 'LPAREN') {
+        this.next();
+        this.next();
+        let sign = 1;
+        while (this.peek().kind === 'SUB' || this.peek().kind === 'ADD') if (this.next().kind === 'SUB') sign = -sign;
+        const v = this.next();
+        if (v.kind !== 'NUMBER' && !(v.kind === 'IDENT' && /^(inf|nan)$/i.test(v.text))) this.unexpected(v, 'fill modifier');
+        const value = sign * parseNumber(v.text);
+        this.expect('RPAREN', 'fill modifier');
+        if (w !== 'fill_right') fillLeft = value;
+        if (w !== 'fill_left') fillRight = value;
+        continue;
+      }
+      break;
+    }
+    return { returnBool, matching, fillLeft, fillRight };
+  }
+
+  private parseUnary(): Expr {
+    const t = this.peek();
+    if (t.kind === 'SUB' || t.kind === 'ADD') {
+      this.next();
+      const e = this.parseExpr(POW_PRECEDENCE);
+      // Fold signs into number literals, as Prometheus does.
+      if (e.type === 'NumberLiteral') return { ...e, value: t.kind === 'SUB' ? -e.value : e.value, pos: t.pos };
+      return { type: 'UnaryExpr', op: t.kind === 'SUB' ? '-' : '+', expr: e, pos: t.pos, end: e.end };
+    }
+    void MUL_PRECEDENCE;
+    return this.parsePostfix(this.parsePrimary());
+  }
+
+  private parsePostfix(e: Expr): Expr {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'LBRACKET') {
+        e = this.parseRangeOrSubquery(e);
+        continue;
+      }
+      if (this.isWord(t, 'offset')) {
+        this.next();
+        const off = this.parseOffsetOperand();
+        e = this.setOffset(e, off, t);
+        continue;
+      }
+      if (t.kind === 'AT') {
+        this.next();
+        e = this.setAt(e, this.parseAtOperand(), t);
+        continue;
+      }
+      if ((this.isWord(t, 'anchored') || this.isWord(t, 'smoothed')) && (e.type === 'MatrixSelector' || e.type === 'VectorSelector')) {
+        this.next();
+        if (t.text.toLowerCase() === 'anchored') e = { ...e, anchored: true, end: t.end };
+        else e = { ...e, smoothed: true, end: t.end };
+        continue;
+      }
+      return e;
+    }
+  }
+
+  private setOffset(e: Expr, off: DurationExpr, at: Token): Expr {
+    const target = e.type === 'MatrixSelector' ? e.vector : e;
+    if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') this.fail(at, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    if (target.offset) this.fail(at, 'offset may not be set multiple times');
+    target.offset = off;
+    return { ...e, end: off.end };
+  }
+
+  private setAt(e: Expr, at: AtModifier, tok: Token): Expr {
+    const target = e.type === 'MatrixSelector' ? e.vector : e;
+    if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') this.fail(tok, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+    if (target.at) this.fail(tok, '@ <timestamp> may not be set multiple times');
+    target.at = at;
+    return e;
+  }
+
+  private parseOffsetOperand(): DurationExpr {
+    const t = this.peek();
+    if (t.kind === 'SUB' || t.kind === 'ADD') {
+      this.next();
+      const inner = this.parseOffsetOperand();
+      return t.kind === 'SUB' ? { kind: 'neg', expr: inner, pos: t.pos, end: inner.end } : inner;
+    }
+    if (t.kind === 'LPAREN') {
+      this.next();
+      const d = this.parseDuration(0, 'offset');
+      this.expect('RPAREN', 'offset');
+      return d;
+    }
+    if (t.kind === 'DURATION' || t.kind === 'NUMBER') return this.durationAtom();
+    if (['step', 'range', 'min_of', 'max_of'].some((w) => this.isWord(t, w)) && this.peek(1).kind === 'LPAREN') return this.parseDurationUnary('offset');
+    this.unexpected(t, 'offset');
+  }
+
+  private parseAtOperand(): AtModifier {
+    const t = this.peek();
+    if ((this.isWord(t, 'start') || this.isWord(t, 'end')) && this.peek(1).kind === 'LPAREN') {
+      this.next();
+      this.next();
+      this.expect('RPAREN', '@ modifier');
+      return { kind: t.text.toLowerCase() === 'start' ? 'start' : 'end' };
+    }
+    if (t.kind === 'SUB' || t.kind === 'ADD' || t.kind === 'NUMBER' || t.kind === 'DURATION' || t.kind === 'LPAREN') {
+      return { kind: 'time', seconds: this.parseOffsetOperand() };
+    }
+    this.fail(t, `unexpected ${describe(t)} in @, expected timestamp`);
+  }
+
+  private durationMs(t: Token): number {
+    try {
+      return parsePromDuration(t.text);
+    } catch {
+      this.fail(t, `bad number or duration syntax: ${JSON.stringify(t.text)}`);
+    }
+  }
+
+  private durationAtom(): DurationExpr {
+    const t = this.next();
+    if (t.kind === 'DURATION') {
+      return { kind: 'number', seconds: this.durationMs(t) / 1000, pos: t.pos, end: t.end };
+    }
+    if (t.kind === 'NUMBER') return { kind: 'number', seconds: parseNumber(t.text), pos: t.pos, end: t.end };
+    this.unexpected(t, 'duration');
+  }
+
+  /** Duration arithmetic inside [...], offset (...) and @ (...). */
+  private parseDuration(minPrec: number, context: string): DurationExpr {
+    let lhs = this.parseDurationUnary(context);
+    for (;;) {
+      const t = this.peek();
+      const op = OP_TEXT[t.kind];
+      if (!op || !['+', '-', '*', '/', '%', '^'].includes(op)) return lhs;
+      const prec = BINARY_PRECEDENCE[t.kind]!;
+      if (prec < minPrec) return lhs;
+      this.next();
+      const rhs = this.parseDuration(op === '^' ? prec : prec + 1, context);
+      lhs = { kind: 'binary', op: op as '+', lhs, rhs, pos: lhs.pos, end: rhs.end };
+    }
+  }
+
+  private parseDurationUnary(context: string): DurationExpr {
+    const t = this.peek();
+    if (t.kind === 'SUB' || t.kind === 'ADD') {
+      this.next();
+      const e = this.parseDuration(POW_PRECEDENCE, context);
+      return t.kind === 'SUB' ? { kind: 'neg', expr: e, pos: t.pos, end: e.end } : e;
+    }
+    if (t.kind === 'LPAREN') {
+      this.next();
+      const e = this.parseDuration(0, context);
+      this.expect('RPAREN', context);
+      return e;
+    }
+    if (t.kind === 'IDENT' && (this.isWord(t, 'step') || this.isWord(t, 'range')) && this.peek(1).kind === 'LPAREN') {
+      this.next();
+      this.next();
+      const close = this.expect('RPAREN', context);
+      return { kind: 'fn', name: t.text.toLowerCase() as 'step', pos: t.pos, end: close.end };
+    }
+    if (t.kind === 'IDENT' && (this.isWord(t, 'min_of') || this.isWord(t, 'max_of')) && this.peek(1).kind === 'LPAREN') {
+      this.next();
+      this.next();
+      const args = [this.parseDuration(0, context)];
+      while (this.peek().kind === 'COMMA') {
+        this.next();
+        args.push(this.parseDuration(0, context));
+      }
+      const close = this.expect('RPAREN', context);
+      return { kind: 'minmax', name: t.text.toLowerCase() === 'min_of' ? 'min' : 'max', args, pos: t.pos, end: close.end };
+    }
+    if (t.kind === 'DURATION' || t.kind === 'NUMBER') return this.durationAtom();
+    this.unexpected(t, context);
+  }
+
+  private parseRangeOrSubquery(e: Expr): Expr {
+    const open = this.next();
+    if (this.peek().kind === 'RBRACKET') this.fail(this.peek(), 'unexpected "]" in subquery or range selector, expected number or duration');
+    const range = this.parseDuration(0, 'subquery or range selector');
+    if (this.peek().kind === 'COLON') {
+      this.next();
+      let step: DurationExpr | undefined;
+      if (this.peek().kind !== 'RBRACKET') step = this.parseDuration(0, 'subquery');
+      const close = this.expect('RBRACKET', 'subquery');
+      const sq: SubqueryExpr = { type: 'SubqueryExpr', expr: e, range, step, offset: undefined, at: undefined, pos: e.pos, end: close.end };
+      return sq;
+    }
+    const close = this.expect('RBRACKET', 'range selector');
+    if (e.type !== 'VectorSelector') this.fail(open, 'ranges only allowed for vector selectors');
+    if (e.offset || e.at) this.fail(open, 'no offset modifiers allowed before range');
+    const ms: MatrixSelector = { type: 'MatrixSelector', vector: e, range, anchored: false, smoothed: false, pos: e.pos, end: close.end };
+    return ms;
+  }
+
+  private parsePrimary(): Expr {
+    const t = this.peek();
+    switch (t.kind) {
+      case 'NUMBER':
+        this.next();
+        return { type: 'NumberLiteral', value: parseNumber(t.text), pos: t.pos, end: t.end };
+      case 'DURATION': {
+        this.next();
+        return { type: 'NumberLiteral', value: this.durationMs(t) / 1000, pos: t.pos, end: t.end };
+      }
+      case 'STRING':
+        this.next();
+        return { type: 'StringLiteral', value: t.text, pos: t.pos, end: t.end };
+      case 'LPAREN': {
+        this.next();
+        const e = this.parseExpr(0);
+        const close = this.expect('RPAREN', 'paren expression');
+        return { type: 'ParenExpr', expr: e, pos: t.pos, end: close.end };
+      }
+      case 'LBRACE':
+        return this.parseSelector(undefined, t);
+      case 'IDENT':
+        return this.parseIdentifier(t);
+      case 'EOF':
+        this.fail(t, 'unexpected end of input');
+      // falls through (fail throws)
+      default:
+        this.unexpected(t);
+    }
+  }
+
+  private parseIdentifier(t: Token): Expr {
+    const lower = t.text.toLowerCase();
+    if (lower === 'inf' || lower === 'nan') {
+      this.next();
+      return { type: 'NumberLiteral', value: parseNumber(t.text), pos: t.pos, end: t.end };
+    }
+    const after = this.peek(1);
+    if (AGGREGATIONS.has(lower) && (after.kind === 'LPAREN' || this.isWord(after, 'by') || this.isWord(after, 'without'))) return this.parseAggregation(t);
+    if (after.kind === 'LPAREN') {
+      if (!FUNCTIONS.has(t.text)) this.fail(t, `unknown function with name ${JSON.stringify(t.text)}`);
+      return this.parseCall(t);
+    }
+    if (KEYWORDS.has(lower)) this.unexpected(t);
+    this.next();
+    if (this.peek().kind === 'LBRACE') return this.parseSelector(t.text, t);
+    return { type: 'VectorSelector', name: t.text, matchers: [{ type: '=', name: '__name__', value: t.text }], offset: undefined, at: undefined, pos: t.pos, end: t.end };
+  }
+
+  private parseCall(t: Token): Call {
+    this.next();
+    this.next();
+    const args: Expr[] = [];
+    while (this.peek().kind !== 'RPAREN') {
+      args.push(this.parseExpr(0));
+      if (this.peek().kind === 'COMMA') {
+        this.next();
+        if (this.peek().kind === 'RPAREN') this.unexpected(this.peek(), 'function call');
+      } else if (this.peek().kind !== 'RPAREN') this.fail(this.peek(), `unexpected ${describe(this.peek())} in function call, expected "," or ")"`);
+    }
+    const close = this.next();
+    return { type: 'Call', name: t.text, args, pos: t.pos, end: close.end };
+  }
+
+  private parseAggregation(t: Token): AggregateExpr {
+    this.next();
+    let grouping: string[] = [];
+    let without = false;
+    let hasGrouping = false;
+    const modifier = (): void => {
+      const m = this.peek();
+      if (this.isWord(m, 'by') || this.isWord(m, 'without')) {
+        this.next();
+        without = m.text.toLowerCase() === 'without';
+        grouping = this.parseLabelList('grouping opts');
+        hasGrouping = true;
+      }
+    };
+    modifier();
+    this.expect('LPAREN', 'aggregation');
+    const args: Expr[] = [];
+    while (this.peek().kind !== 'RPAREN') {
+      args.push(this.parseExpr(0));
+      if (this.peek().kind === 'COMMA') this.next();
+      else if (this.peek().kind !== 'RPAREN') this.fail(this.peek(), `unexpected ${describe(this.peek())} in aggregation, expected "," or ")"`);
+    }
+    const close = this.next();
+    let end = close.end;
+    if (!hasGrouping) {
+      const before = this.i;
+      modifier();
+      if (this.i !== before) end = this.tokens[this.i - 1]!.end;
+    }
+    const op = t.text.toLowerCase();
+    const spec = AGGREGATIONS.get(op)!;
+    if (args.length === 0) this.fail(close, 'no arguments for aggregate expression provided');
+    const want = spec.param ? 2 : 1;
+    if (args.length !== want) this.fail(t, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+    const param = spec.param ? args[0] : undefined;
+    const expr = args[args.length - 1]!;
+    return { type: 'AggregateExpr', op, expr, param, grouping, without, hasGrouping, pos: t.pos, end };
+  }
+
+  private parseSelector(name: string | undefined, start: Token): VectorSelector {
+    this.expect('LBRACE', 'label matching');
+    const matchers: LabelMatcher[] = [];
+    let metricName = name;
+    while (this.peek().kind !== 'RBRACE') {
+      const l = this.next();
+      if (l.kind !== 'IDENT' && l.kind !== 'STRING') this.fail(l, `unexpected ${describe(l)} in label matching, expected label`);
+      const opTok = this.peek();
+      const ops: Partial<Record<TokenKind, MatchType>> = { ASSIGN: '=', NEQ: '!=', EQL_REGEX: '=~', NEQ_REGEX: '!~' };
+      const op = ops[opTok.kind];
+      if (!op) {
+        if (l.kind === 'STRING' && (opTok.kind === 'COMMA' || opTok.kind === 'RBRACE')) {
+          // A lone quoted string is the metric name: {"my.metric"}.
+          if (metricName !== undefined) this.fail(l, `metric name must not be set twice: ${JSON.stringify(metricName)} or ${JSON.stringify(l.text)}`);
+          metricName = l.text;
+          matchers.push({ type: '=', name: '__name__', value: l.text });
+          if (this.peek().kind === 'COMMA') this.next();
+          continue;
+        }
+        this.fail(opTok, `unexpected ${describe(opTok)} in label matching, expected label matching operator`);
+      }
+      this.next();
+      const v = this.next();
+      if (v.kind !== 'STRING') this.fail(v, `unexpected ${describe(v)} in label matching, expected string`);
+      if (op === '=~' || op === '!~') {
+        try {
+          compileAnchored(v.text, { dotAll: true });
+        } catch (e) {
+          if (e instanceof Re2SyntaxError) this.fail(v, `invalid regular expression ${JSON.stringify(v.text)}: ${e.message}`);
+          throw e;
+        }
+      }
+      if (l.text === '__name__' && op === '=' && name !== undefined) this.fail(l, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(v.text)}`);
+      matchers.push({ type: op, name: l.text, value: v.text });
+      if (this.peek().kind === 'COMMA') this.next();
+      else if (this.peek().kind !== 'RBRACE') this.fail(this.peek(), `unexpected ${describe(this.peek())} in label matching, expected "," or "}"`);
+    }
+    const close = this.next();
+    if (name !== undefined) matchers.unshift({ type: '=', name: '__name__', value: name });
+    return { type: 'VectorSelector', name: metricName, matchers, offset: undefined, at: undefined, pos: start.pos, end: close.end };
+  }
+}
+
+/** The type an expression evaluates to. */
+export function typeOf(e: Expr): ValueType {
+  switch (e.type) {
+    case 'NumberLiteral':
+      return 'scalar';
+    case 'StringLiteral':
+      return 'string';
+    case 'VectorSelector':
+    case 'AggregateExpr':
+      return 'vector';
+    case 'MatrixSelector':
+    case 'SubqueryExpr':
+      return 'matrix';
+    case 'Call':
+      return FUNCTIONS.get(e.name)?.returns ?? 'vector';
+    case 'ParenExpr':
+    case 'UnaryExpr':
+      return typeOf(e.expr);
+    case 'BinaryExpr':
+      return typeOf(e.lhs) === 'scalar' && typeOf(e.rhs) === 'scalar' ? 'scalar' : 'vector';
+  }
+}
+
+class TypeCheckError extends PromQLSyntaxError {}
+
+/** Prometheus's semantic checks on a parsed tree. */
+function check(query: string, e: Expr): void {
+  const fail = (at: { pos: number }, msg: string): never => {
+    throw new TypeCheckError(query, at.pos, msg);
+  };
+  switch (e.type) {
+    case 'ParenExpr':
+      check(query, e.expr);
+      return;
+    case 'UnaryExpr': {
+      check(query, e.expr);
+      const t = typeOf(e.expr);
+      if (t !== 'scalar' && t !== 'vector') fail(e, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(typeName(t))}`);
+      return;
+    }
+    case 'SubqueryExpr': {
+      check(query, e.expr);
+      const t = typeOf(e.expr);
+      if (t !== 'vector' && t !== 'scalar') fail(e, `subquery is only allowed on instant vector, got ${typeName(t)} instead`);
+      return;
+    }
+    case 'VectorSelector':
+      if (!e.matchers.some((m) => !matchesEmpty(m))) fail(e, 'vector selector must contain at least one non-empty matcher');
+      return;
+    case 'MatrixSelector':
+      check(query, e.vector);
+      return;
+    case 'NumberLiteral':
+    case 'StringLiteral':
+      return;
+    case 'AggregateExpr': {
+      check(query, e.expr);
+      if (e.param) check(query, e.param);
+      const t = typeOf(e.expr);
+      if (t !== 'vector') fail(e, `expected type instant vector in aggregation expression, got ${typeName(t)}`);
+      const spec = AGGREGATIONS.get(e.op)!;
+      if (spec.param && e.param && typeOf(e.param) !== spec.param) fail(e.param, `expected type ${typeName(spec.param)} in aggregation parameter, got ${typeName(typeOf(e.param))}`);
+      return;
+    }
+    case 'Call': {
+      const f = FUNCTIONS.get(e.name)!;
+      // info()'s second argument selects info metrics' data labels and may match everything.
+      e.args.forEach((a, i) => {
+        if (!(f.name === 'info' && i === 1 && a.type === 'VectorSelector')) check(query, a);
+      });
+      const n = e.args.length;
+      if (f.variadic === 0 && n !== f.args.length) fail(e, `expected ${f.args.length} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
+      if (f.variadic > 0) {
+        const min = f.args.length - f.variadic;
+        if (n < min || n > f.args.length) fail(e, `expected at least ${min} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
+      }
+      if (f.variadic < 0 && n < f.args.length - 1) fail(e, `expected at least ${f.args.length - 1} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
+      e.args.forEach((a, i) => {
+        const want = f.args[Math.min(i, f.args.length - 1)]!;
+        const got = typeOf(a);
+        if (got !== want) fail(a, `expected type ${typeName(want)} in call to function ${JSON.stringify(f.name)}, got ${typeName(got)}`);
+      });
+      return;
+    }
+    case 'BinaryExpr': {
+      check(query, e.lhs);
+      check(query, e.rhs);
+      const lt = typeOf(e.lhs);
+      const rt = typeOf(e.rhs);
+      if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) fail(e, 'binary expression must contain only scalar and instant vector types');
+      if (e.returnBool && !COMPARISON_OPS.has(e.op)) fail(e, 'bool modifier can only be used on comparison operators');
+      if (COMPARISON_OPS.has(e.op) && lt === 'scalar' && rt === 'scalar' && !e.returnBool) fail(e, 'comparisons between scalars must use BOOL modifier');
+      if (SET_OPS.has(e.op) && (lt === 'scalar' || rt === 'scalar')) fail(e, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
+      if (e.matching && (lt !== 'vector' || rt !== 'vector')) {
+        if (e.matching.explicit || e.matching.card !== 'one-to-one') fail(e, 'vector matching only allowed between instant vectors');
+      }
+      if (e.matching && SET_OPS.has(e.op) && (e.matching.card === 'many-to-one' || e.matching.card === 'one-to-many')) fail(e, `no grouping allowed for ${JSON.stringify(e.op)} operation`);
+      if (e.matching && e.matching.on) {
+        for (const l of e.matching.include) if (e.matching.labels.includes(l)) fail(e, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+      }
+      return;
+    }
+  }
+}
+
+/** Parses and type-checks a PromQL expression. Throws PromQLSyntaxError. */
+export function parseExpr(query: string): Expr {
+  const e = new Parser(query).parseQuery();
+  check(query, e);
+  return e;
+}
