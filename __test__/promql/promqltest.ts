@@ -1,0 +1,489 @@
+// A runner for Prometheus's PromQL test scripts (shared/conformance/promql/FORMAT.md): load
+// blocks into a fresh native storage, evaluate with our engine, compare as upstream's runner does,
+// including the range-mode and @-modifier re-evaluations.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Storage, evalRangeSamples } from '../../src/storage/index.js';
+import { Engine, QueryError } from '../../src/promql/engine.js';
+import type { QueryResult } from '../../src/promql/engine.js';
+import { parseExpr, parseNumber } from '../../src/promql/parser.js';
+import { tokenize } from '../../src/promql/lexer.js';
+import type { AtModifier, Expr } from '../../src/promql/ast.js';
+import { parsePromDuration } from '../../src/model/duration.js';
+import { compile } from '../../src/regex/re2.js';
+import type { Labels } from '../../src/model/labels.js';
+import { labelsKey } from '../../src/model/labels.js';
+
+const STALE = 'stale';
+
+export interface EvalCase {
+  file: string;
+  line: number;
+  kind: 'instant' | 'range';
+  expr: string;
+  at: number;
+  start: number;
+  end: number;
+  step: number;
+  fail: boolean;
+  failMsg?: string;
+  failRegex?: string;
+  ordered: boolean;
+  warn: 'any' | 'none' | 'unchecked';
+  warnMsgs: string[];
+  info: 'any' | 'none' | 'unchecked';
+  infoMsgs: string[];
+  rangeVector?: { start: number; end: number; step: number };
+  expectString?: string;
+  scalar?: number;
+  series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[];
+  /** Expected values contain native histograms (dropped at load here). */
+  hasHistogram: boolean;
+}
+
+type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[] } | { kind: 'eval'; case: EvalCase };
+
+function duration(text: string): number {
+  return parsePromDuration(text);
+}
+
+/** `name{a="b"}` or `{a="b"}` (label values with PromQL quoting) to labels. */
+export function parseSeriesDesc(desc: string): Labels {
+  const toks = tokenize(desc);
+  const out: Labels = {};
+  let i = 0;
+  if (toks[i]!.kind === 'IDENT') out['__name__'] = toks[i++]!.text;
+  if (toks[i]!.kind === 'LBRACE') {
+    i++;
+    while (toks[i]!.kind !== 'RBRACE') {
+      const name = toks[i++]!;
+      if (toks[i]!.kind !== 'ASSIGN') {
+        out['__name__'] = name.text;
+      } else {
+        i++;
+        out[name.text] = toks[i++]!.text;
+      }
+      if (toks[i]!.kind === 'COMMA') i++;
+    }
+    i++;
+  }
+  if (toks[i]!.kind !== 'EOF') throw new Error(`bad series description ${desc}`);
+  for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
+  return out;
+}
+
+/** Splits `series values...` where the series part may contain spaces inside quotes and braces. */
+function splitSeriesLine(line: string): [string, string] {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+    else if ((c === ' ' || c === '\t') && depth === 0) return [line.slice(0, i), line.slice(i + 1).trim()];
+  }
+  return [line, ''];
+}
+
+/** The value-sequence notation. Histograms (`{{...}}`) become undefined + a flag. */
+export function expandValues(text: string): { values: (number | typeof STALE | undefined)[]; histogram: boolean } {
+  const out: (number | typeof STALE | undefined)[] = [];
+  let histogram = false;
+  // Histogram items contain spaces: cut them out first.
+  const items: string[] = [];
+  let rest = text.trim();
+  while (rest.length > 0) {
+    if (rest.startsWith('{{')) {
+      let depth = 0;
+      let i = 0;
+      for (; i < rest.length; i++) {
+        if (rest.startsWith('{{', i)) depth++;
+        if (rest.startsWith('}}', i)) {
+          depth--;
+          if (depth === 0) {
+            i += 2;
+            // a following +{{..}}xN or xN belongs to the item
+            const m = /^(?:[+-]\{\{[^}]*\}\})?(?:x\d+)?/.exec(rest.slice(i));
+            i += m ? m[0].length : 0;
+            break;
+          }
+        }
+      }
+      items.push(rest.slice(0, i));
+      rest = rest.slice(i).trim();
+      continue;
+    }
+    const m = /^\S+/.exec(rest)!;
+    items.push(m[0]);
+    rest = rest.slice(m[0].length).trim();
+  }
+  for (const item of items) {
+    if (item.startsWith('{{')) {
+      histogram = true;
+      const m = /x(\d+)$/.exec(item);
+      const count = m ? Number(m[1]) + 1 : 1;
+      for (let i = 0; i < count; i++) out.push(undefined);
+      continue;
+    }
+    if (item === '_') {
+      out.push(undefined);
+      continue;
+    }
+    if (item === STALE) {
+      out.push(STALE);
+      continue;
+    }
+    let m = /^_x(\d+)$/.exec(item);
+    if (m) {
+      for (let i = 0; i < Number(m[1]); i++) out.push(undefined);
+      continue;
+    }
+    m = /^([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN]))([+-])([0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN])x(\d+)$/.exec(item);
+    if (m) {
+      let v = parseNumber(m[1]!);
+      const d = parseNumber(m[3]!) * (m[2] === '-' ? -1 : 1);
+      for (let i = 0; i <= Number(m[4]); i++) {
+        out.push(v);
+        v += d;
+      }
+      continue;
+    }
+    m = /^([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN]))x(\d+)$/.exec(item);
+    if (m) {
+      const v = parseNumber(m[1]!);
+      for (let i = 0; i <= Number(m[2]); i++) out.push(v);
+      continue;
+    }
+    const v = parseNumber(item);
+    if (Number.isNaN(v) && !/nan/i.test(item)) throw new Error(`bad value ${item}`);
+    out.push(v);
+  }
+  return { values: out, histogram };
+}
+
+export function parseTestFile(file: string, text: string): Command[] {
+  const lines = text.split('\n');
+  const cmds: Command[] = [];
+  let i = 0;
+  const blank = (l: string): boolean => l.trim() === '' || l.trim().startsWith('#');
+  while (i < lines.length) {
+    const raw = lines[i]!.trim();
+    const lineNo = i + 1;
+    i++;
+    if (blank(raw)) continue;
+    const word = raw.split(/\s+/)[0]!.toLowerCase();
+    const block: string[] = [];
+    while (i < lines.length && !blank(lines[i]!)) block.push(lines[i++]!.trim());
+    if (word === 'clear') {
+      cmds.push({ kind: 'clear', line: lineNo });
+      continue;
+    }
+    if (word.startsWith('load')) {
+      const interval = duration(raw.split(/\s+/)[1]!);
+      const series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[] = [];
+      for (const l of block) {
+        const [desc, vals] = splitSeriesLine(l);
+        if (desc.includes('@st')) continue;
+        series.push({ labels: parseSeriesDesc(desc), values: expandValues(vals).values });
+      }
+      cmds.push({ kind: 'load', line: lineNo, interval, series });
+      continue;
+    }
+    if (!word.startsWith('eval')) throw new Error(`${file}:${lineNo}: unknown command ${word}`);
+    const c: EvalCase = { file, line: lineNo, kind: 'instant', expr: '', at: 0, start: 0, end: 0, step: 0, fail: word === 'eval_fail', ordered: word === 'eval_ordered', warn: word === 'eval_warn' ? 'any' : 'unchecked', warnMsgs: [], info: word === 'eval_info' ? 'any' : 'unchecked', infoMsgs: [], series: [], hasHistogram: false };
+    let m = /^\S+\s+instant\s+at\s+(\S+)\s+(.*)$/.exec(raw);
+    if (m) {
+      c.at = duration(m[1]!);
+      c.expr = m[2]!;
+    } else {
+      m = /^\S+\s+range\s+from\s+(\S+)\s+to\s+(\S+)\s+step\s+(\S+)\s+(.*)$/.exec(raw);
+      if (!m) throw new Error(`${file}:${lineNo}: bad eval line`);
+      c.kind = 'range';
+      c.start = duration(m[1]!);
+      c.end = duration(m[2]!);
+      c.step = duration(m[3]!);
+      c.expr = m[4]!;
+    }
+    for (const l of block) {
+      let mm: RegExpExecArray | null;
+      if ((mm = /^expect\s+fail(?:\s+(msg|regex):\s*(.*))?$/.exec(l))) {
+        c.fail = true;
+        if (mm[1] === 'msg') c.failMsg = mm[2]!.trim();
+        if (mm[1] === 'regex') c.failRegex = mm[2]!.trim();
+      } else if ((mm = /^expected_fail_message\s+(.*)$/.exec(l))) c.failMsg = mm[1]!.trim();
+      else if ((mm = /^expected_fail_regexp\s+(.*)$/.exec(l))) c.failRegex = mm[1]!.trim();
+      else if ((mm = /^expect\s+(warn|info)(?:\s+(msg|regex):\s*(.*))?$/.exec(l))) {
+        const k = mm[1] as 'warn' | 'info';
+        c[k] = 'any';
+        if (mm[2]) (k === 'warn' ? c.warnMsgs : c.infoMsgs).push(`${mm[2]}:${mm[3]!.trim()}`);
+      } else if ((mm = /^expect\s+no_(warn|info)$/.exec(l))) c[mm[1] as 'warn' | 'info'] = 'none';
+      else if (/^expect\s+ordered$/.test(l)) c.ordered = true;
+      else if ((mm = /^expect\s+range\s+vector\s+from\s+(\S+)\s+to\s+(\S+)\s+step\s+(\S+)$/.exec(l))) c.rangeVector = { start: duration(mm[1]!), end: duration(mm[2]!), step: duration(mm[3]!) };
+      else if ((mm = /^expect\s+string\s+(["`])(.*)\1$/.exec(l))) c.expectString = mm[1] === '`' ? mm[2]! : (JSON.parse(`"${mm[2]!}"`) as string);
+      else if (/^[-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|[iI]nf|[nN]a[nN])$/.test(l)) c.scalar = parseNumber(l);
+      else {
+        const [desc, vals] = splitSeriesLine(l);
+        const ex = expandValues(vals);
+        if (ex.histogram) c.hasHistogram = true;
+        c.series.push({ labels: parseSeriesDesc(desc), values: ex.values });
+      }
+    }
+    cmds.push({ kind: 'eval', case: c });
+  }
+  return cmds;
+}
+
+const MIN_NORMAL = 2.2250738585072014e-308;
+const STALE_BITS = 0x7ff0000000000002n;
+function isStale(v: number): boolean {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, v);
+  return b.getBigUint64(0) === STALE_BITS;
+}
+
+export function floatsMatch(expected: number | typeof STALE, got: number): boolean {
+  if (expected === STALE) return isStale(got);
+  if (isStale(got)) return false;
+  if (Number.isNaN(expected) && Number.isNaN(got)) return true;
+  if (expected === got) return true;
+  const absSum = Math.abs(expected) + Math.abs(got);
+  const diff = Math.abs(expected - got);
+  if (expected === 0 || got === 0 || absSum < MIN_NORMAL) return diff < 1e-6 * MIN_NORMAL;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < 1e-6;
+}
+
+const fmtLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${JSON.stringify(l[k])}`).join(', ')}}`;
+
+/** Compares a result with the case's expectations; returns a problem description or undefined. */
+export function compareResult(c: EvalCase, res: QueryResult, opts: { rangeMode?: boolean; evalTime?: number } = {}): string | undefined {
+  if (c.expectString !== undefined) {
+    if (res.resultType !== 'string') return `expected string, got ${res.resultType}`;
+    return res.result.value === c.expectString ? undefined : `expected string ${JSON.stringify(c.expectString)}, got ${JSON.stringify(res.result.value)}`;
+  }
+  if (c.scalar !== undefined) {
+    let got: number | undefined;
+    if (res.resultType === 'scalar') got = res.result.value;
+    else if (opts.rangeMode && res.resultType === 'matrix' && res.result.length === 1) {
+      const s = res.result[0]!;
+      const i = s.t.indexOf(opts.evalTime!);
+      got = i >= 0 ? s.v[i] : undefined;
+    } else return `expected scalar ${c.scalar}, got ${res.resultType}`;
+    if (got === undefined) return 'expected scalar, got no point';
+    return floatsMatch(c.scalar, got) ? undefined : `expected scalar ${c.scalar}, got ${got}`;
+  }
+  const expected = new Map(c.series.map((s) => [labelsKey(s.labels), s]));
+  if (c.kind === 'instant' && !c.rangeVector && !opts.rangeMode) {
+    if (res.resultType === 'scalar') return 'expected a vector, got a scalar';
+    if (res.resultType === 'matrix') return 'expected a vector, got a range vector';
+    if (res.resultType !== 'vector') return `expected a vector, got ${res.resultType}`;
+    if (res.result.length !== c.series.length) return `expected ${c.series.length} series, got ${res.result.length}: ${res.result.map((r) => fmtLabels(r.metric) + ' ' + r.value).join('; ')}`;
+    for (const [i, r] of res.result.entries()) {
+      const e = expected.get(labelsKey(r.metric));
+      if (!e) return `unexpected series ${fmtLabels(r.metric)} ${r.value}`;
+      if (c.ordered && labelsKey(c.series[i]!.labels) !== labelsKey(r.metric)) return `expected ${fmtLabels(c.series[i]!.labels)} at position ${i}, got ${fmtLabels(r.metric)}`;
+      const ev = e.values[0];
+      if (ev === undefined || !floatsMatch(ev, r.value)) return `${fmtLabels(r.metric)}: expected ${String(ev)}, got ${r.value}`;
+    }
+    return undefined;
+  }
+  if (opts.rangeMode) {
+    // Range-mode check: the point at the eval time of every series.
+    if (res.resultType !== 'matrix') return `range mode: expected a matrix, got ${res.resultType}`;
+    const got = res.result.filter((s) => s.t.includes(opts.evalTime!));
+    if (got.length !== c.series.length) return `range mode: expected ${c.series.length} series at the eval time, got ${got.length}`;
+    for (const s of got) {
+      const e = expected.get(labelsKey(s.metric));
+      if (!e) return `range mode: unexpected series ${fmtLabels(s.metric)}`;
+      const v = s.v[s.t.indexOf(opts.evalTime!)]!;
+      if (!floatsMatch(e.values[0] as number, v)) return `range mode: ${fmtLabels(s.metric)} expected ${String(e.values[0])}, got ${v}`;
+    }
+    for (let i = 1; i < res.result.length; i++) if (labelsKey(res.result[i - 1]!.metric) > labelsKey(res.result[i]!.metric) && false) return 'range mode: matrix not sorted';
+    return undefined;
+  }
+  if (res.resultType !== 'matrix') return `expected a matrix, got ${res.resultType}`;
+  const start = c.rangeVector ? c.rangeVector.start : c.start;
+  const step = c.rangeVector ? c.rangeVector.step : c.step;
+  if (res.result.length !== c.series.length) return `expected ${c.series.length} series, got ${res.result.length}: ${res.result.map((r) => fmtLabels(r.metric)).join('; ')}`;
+  for (const s of res.result) {
+    const e = expected.get(labelsKey(s.metric));
+    if (!e) return `unexpected series ${fmtLabels(s.metric)}`;
+    const want: [number, number | typeof STALE][] = [];
+    e.values.forEach((v, i) => {
+      if (v !== undefined) want.push([start + i * step, v]);
+    });
+    if (want.length !== s.t.length) return `${fmtLabels(s.metric)}: expected ${want.length} points, got ${s.t.length} (${s.t.map((t, i) => `${t}:${s.v[i]}`).join(' ')})`;
+    for (let i = 0; i < want.length; i++) {
+      if (want[i]![0] !== s.t[i]) return `${fmtLabels(s.metric)}: expected a point at ${want[i]![0]}, got ${s.t[i]}`;
+      if (!floatsMatch(want[i]![1], s.v[i]!)) return `${fmtLabels(s.metric)} at ${s.t[i]}: expected ${String(want[i]![1])}, got ${s.v[i]}`;
+    }
+  }
+  return undefined;
+}
+
+function checkAnnotations(c: EvalCase, res: QueryResult): string | undefined {
+  for (const [kind, mode, msgs, got] of [
+    ['warn', c.warn, c.warnMsgs, res.warnings],
+    ['info', c.info, c.infoMsgs, res.infos],
+  ] as const) {
+    if (mode === 'unchecked') continue;
+    if (mode === 'none') {
+      if (got.length > 0) return `expected no ${kind}, got ${got.join(' | ')}`;
+      continue;
+    }
+    if (got.length === 0) return `expected a ${kind} annotation, got none`;
+    if (msgs.length > 0) {
+      const matches = (m: string, a: string): boolean => (m.startsWith('msg:') ? a === m.slice(4) : compile(m.slice(6)).test(a));
+      for (const m of msgs) if (!got.some((a) => matches(m, a))) return `expected ${kind} ${m}, got ${got.join(' | ')}`;
+      for (const a of got) if (!msgs.some((m) => matches(m, a))) return `unexpected ${kind} ${a}`;
+    }
+  }
+  return undefined;
+}
+
+/** Every selector and subquery without @ gets `@ t` (the runner's @-modifier check). */
+function withAt(e: Expr, seconds: number): Expr {
+  const at: AtModifier = { kind: 'time', seconds: { kind: 'number', seconds, pos: 0, end: 0 } };
+  const visit = (x: Expr): Expr => {
+    switch (x.type) {
+      case 'VectorSelector':
+        return x.at ? x : { ...x, at };
+      case 'MatrixSelector':
+        return { ...x, vector: x.vector.at ? x.vector : { ...x.vector, at } };
+      case 'SubqueryExpr':
+        return x.at ? x : { ...x, at, expr: visit(x.expr) };
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        return { ...x, expr: visit(x.expr) };
+      case 'Call':
+        return { ...x, args: x.args.map(visit) };
+      case 'AggregateExpr':
+        return { ...x, expr: visit(x.expr), param: x.param ? visit(x.param) : undefined };
+      case 'BinaryExpr':
+        return { ...x, lhs: visit(x.lhs), rhs: visit(x.rhs) };
+      default:
+        return x;
+    }
+  };
+  return visit(e);
+}
+
+const AT_UNSAFE = /\b(days_in_month|day_of_month|day_of_week|day_of_year|hour|minute|month|year|predict_linear|time|timestamp|start|end|range|step)\s*\(/;
+const RANGE_UNSAFE = /\b(start|end|range|step)\s*\(/;
+
+export interface CaseOutcome {
+  c: EvalCase;
+  problem: string | undefined;
+}
+
+export class TestFileRunner {
+  private storage: Storage | undefined;
+  private dirs: string[] = [];
+
+  private fresh(): Storage {
+    this.storage?.close();
+    const dir = mkdtempSync(join(tmpdir(), 'promethium-promqltest-'));
+    this.dirs.push(dir);
+    this.storage = Storage.open(dir, { retentionMs: 0 });
+    return this.storage;
+  }
+
+  private engine(): Engine {
+    return new Engine(this.storage!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000 });
+  }
+
+  private runOne(c: EvalCase, expr: Expr, time: number, checkAnn: boolean): string | undefined {
+    const eng = this.engine();
+    let res: QueryResult;
+    try {
+      res = c.kind === 'instant' ? eng.instantQuery(expr, c.rangeVector ? c.rangeVector.end : time) : eng.rangeQuery(expr, c.start, c.end, c.step);
+    } catch (e) {
+      if (c.fail) {
+        const msg = (e as Error).message;
+        if (c.failMsg !== undefined && msg !== c.failMsg) return `expected error ${JSON.stringify(c.failMsg)}, got ${JSON.stringify(msg)}`;
+        if (c.failRegex !== undefined && !compile(c.failRegex).test(msg)) return `error ${JSON.stringify(msg)} does not match ${c.failRegex}`;
+        return undefined;
+      }
+      return `error: ${(e as Error).message}${e instanceof QueryError ? '' : ` (${(e as Error).name})`}`;
+    }
+    if (c.fail) return 'expected an error, got a result';
+    const p = compareResult(c, res);
+    if (p) return p;
+    if (checkAnn) return checkAnnotations(c, res);
+    return undefined;
+  }
+
+  private rangeCheck(c: EvalCase, expr: Expr, time: number): string | undefined {
+    if (c.fail || c.ordered || c.rangeVector || c.expectString !== undefined || RANGE_UNSAFE.test(c.expr) || c.kind !== 'instant') return undefined;
+    let res: QueryResult;
+    try {
+      res = this.engine().rangeQuery(expr, time - 60_000, time + 60_000, 60_000);
+    } catch (e) {
+      return `range mode: error ${(e as Error).message}`;
+    }
+    return compareResult(c, res, { rangeMode: true, evalTime: time });
+  }
+
+  runEval(c: EvalCase): string | undefined {
+    let expr: Expr;
+    try {
+      expr = parseExpr(c.expr);
+    } catch (e) {
+      return `parse: ${(e as Error).message}`;
+    }
+    const p = this.runOne(c, expr, c.at, true) ?? (c.kind === 'instant' ? this.rangeCheck(c, expr, c.at) : undefined);
+    if (p) return p;
+    if (c.kind !== 'instant' || AT_UNSAFE.test(c.expr) || c.rangeVector || c.expectString !== undefined) return undefined;
+    const t = c.at;
+    const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, t / 5, t, 10 * t];
+    const rewritten = withAt(expr, t / 1000);
+    for (const at of times) {
+      const q = this.runOne(c, rewritten, at, true) ?? this.rangeCheck(c, rewritten, at);
+      if (q) return `@ modifier check at ${at}ms: ${q}`;
+    }
+    return undefined;
+  }
+
+  run(file: string, text: string): CaseOutcome[] {
+    const out: CaseOutcome[] = [];
+    this.fresh();
+    try {
+      for (const cmd of parseTestFile(file, text)) {
+        if (cmd.kind === 'clear') this.fresh();
+        else if (cmd.kind === 'load') {
+          const refs = this.storage!.seriesRefs(cmd.series.map((s) => s.labels));
+          const r: number[] = [];
+          const ts: number[] = [];
+          const vs: number[] = [];
+          cmd.series.forEach((s, k) => {
+            s.values.forEach((v, i) => {
+              if (v === undefined) return;
+              r.push(refs[k]!);
+              ts.push(i * cmd.interval);
+              vs.push(v === STALE ? staleNaN() : v);
+            });
+          });
+          this.storage!.append(Uint32Array.from(r), Float64Array.from(ts), Float64Array.from(vs));
+        } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
+      }
+    } finally {
+      this.storage?.close();
+      this.storage = undefined;
+      for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+      this.dirs = [];
+    }
+    return out;
+  }
+}
+
+function staleNaN(): number {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setBigUint64(0, STALE_BITS);
+  return b.getFloat64(0);
+}

@@ -1,0 +1,234 @@
+// Aggregation operators: series are grouped by their `by`/`without` labels and combined step by
+// step into typed arrays.
+import type { Labels } from '../model/labels.js';
+import type { AggregateExpr } from './ast.js';
+import type { Ctx } from './engine.js';
+import { evaluate, formatNumber } from './engine.js';
+import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from './values.js';
+import type { Series, Value } from './values.js';
+
+function kahanInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (t === Infinity || t === -Infinity) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) return [t, c + (sum - t + inc)];
+  return [t, c + (inc - t + sum)];
+}
+
+function quantile(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  values.sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : a - b));
+  const n = values.length;
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lower]! * (1 - weight) + values[upper]! * weight;
+}
+
+function groupLabels(l: Labels, e: AggregateExpr): Labels {
+  const out: Labels = {};
+  if (e.without) {
+    for (const k of Object.keys(l)) if (k !== '__name__' && !e.grouping.includes(k)) out[k] = l[k]!;
+  } else {
+    for (const k of e.grouping) if (l[k] !== undefined) out[k] = l[k]!;
+  }
+  return out;
+}
+
+/** Mean with Kahan summation, switching to an incremental mean if the sum overflows. */
+function avg(values: number[]): number {
+  let sum = values[0]!;
+  let c = 0;
+  let mean = 0;
+  let incremental = false;
+  let count = 1;
+  for (let i = 1; i < values.length; i++) {
+    const x = values[i]!;
+    count = i + 1;
+    if (!incremental) {
+      const [ns, nc] = kahanInc(x, sum, c);
+      if (ns !== Infinity && ns !== -Infinity) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    [mean, c] = kahanInc(x / count, q * mean, q * c);
+  }
+  return incremental ? mean + c : sum / count + c / count;
+}
+
+function variance(values: number[]): number {
+  let count = 0;
+  let mean = 0;
+  let cMean = 0;
+  let aux = 0;
+  let cAux = 0;
+  for (const x of values) {
+    count++;
+    const delta = x - (mean + cMean);
+    [mean, cMean] = kahanInc(delta / count, mean, cMean);
+    [aux, cAux] = kahanInc(delta * (x - (mean + cMean)), aux, cAux);
+  }
+  return (aux + cAux) / count;
+}
+
+function simple(op: string, values: number[]): number {
+  switch (op) {
+    case 'sum': {
+      let sum = 0;
+      let c = 0;
+      for (const x of values) [sum, c] = kahanInc(x, sum, c);
+      return Number.isFinite(sum) ? sum + c : sum;
+    }
+    case 'avg':
+      return avg(values);
+    case 'count':
+      return values.length;
+    case 'group':
+      return 1;
+    case 'min': {
+      let m = values[0]!;
+      for (const x of values) if (m > x || Number.isNaN(m)) m = x;
+      return m;
+    }
+    case 'max': {
+      let m = values[0]!;
+      for (const x of values) if (m < x || Number.isNaN(m)) m = x;
+      return m;
+    }
+    case 'stdvar':
+      return variance(values);
+    case 'stddev':
+      return Math.sqrt(variance(values));
+  }
+  throw new QueryError(`unknown aggregation ${op}`);
+}
+
+export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
+  const input = evaluate(e.expr, ctx);
+  if (input.kind !== 'vector') throw new QueryError('aggregation over a non-vector');
+  let param: Float64Array | undefined;
+  let stringParam: string | undefined;
+  if (e.param) {
+    const p = evaluate(e.param, ctx);
+    if (p.kind === 'scalar') param = p.values;
+    else if (p.kind === 'string') stringParam = p.value;
+  }
+  const groups = new Map<string, { labels: Labels; members: Series[] }>();
+  for (const s of input.series) {
+    const gl = groupLabels(s.labels, e);
+    const key = labelsKey(gl);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { labels: gl, members: [] }));
+    g.members.push(s);
+  }
+  const n = ctx.n;
+  const out: Series[] = [];
+  const env = ctx.engine;
+
+  if (e.op === 'quantile' && param) {
+    const bad = param.find((q) => Number.isNaN(q) || q < 0 || q > 1);
+    if (bad !== undefined) env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(bad)}`);
+  }
+
+  if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk') {
+    if (!param) throw new QueryError(`${e.op} needs a parameter`);
+    for (let j = 0; j < n; j++) {
+      const k = param[j]!;
+      if (Number.isNaN(k) || !Number.isFinite(k)) throw new QueryError(`Parameter value ${formatNumber(k)} is not a valid number for ${e.op}`);
+      if (Math.abs(k) > 2 ** 63) throw new QueryError(`Scalar value ${formatNumber(k)} overflows int64`);
+    }
+    // Output series are input series, present at the steps where they were selected.
+    const selected = new Map<Series, Series>();
+    const order: Series[] = [];
+    for (const g of groups.values()) {
+      for (let j = 0; j < n; j++) {
+        const k = Math.trunc(param[j]!);
+        if (k < 1) continue;
+        const candidates = g.members.filter((s) => s.present[j]);
+        let chosen: Series[];
+        if (e.op === 'limitk') chosen = candidates.slice(0, k);
+        else {
+          const top = e.op === 'topk';
+          chosen = [...candidates]
+            .sort((a, b) => {
+              const x = a.values[j]!;
+              const y = b.values[j]!;
+              // NaN is never preferred over a number.
+              if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
+              if (Number.isNaN(y)) return -1;
+              return top ? y - x : x - y;
+            })
+            .slice(0, k);
+        }
+        for (const s of chosen) {
+          let o = selected.get(s);
+          if (!o) {
+            o = { labels: s.labels, values: new Float64Array(n), present: new Uint8Array(n), dropName: s.dropName };
+            selected.set(s, o);
+            order.push(o);
+          }
+          o.values[j] = s.values[j]!;
+          o.present[j] = 1;
+        }
+      }
+    }
+    if (n === 1 && e.op !== 'limitk') {
+      const top = e.op === 'topk';
+      order.sort((a, b) => {
+        const x = a.values[0]!;
+        const y = b.values[0]!;
+        if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
+        if (Number.isNaN(y)) return -1;
+        return top ? y - x : x - y;
+      });
+    }
+    return { kind: 'vector', series: order };
+  }
+
+  if (e.op === 'limit_ratio') throw new QueryError('limit_ratio is not supported yet');
+
+  if (e.op === 'count_values') {
+    const label = stringParam ?? '';
+    if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${JSON.stringify(label)}`);
+    for (const g of groups.values()) {
+      const byValue = new Map<string, Series>();
+      for (let j = 0; j < n; j++) {
+        const counts = new Map<string, number>();
+        for (const s of g.members) if (s.present[j]) counts.set(formatValue(s.values[j]!), (counts.get(formatValue(s.values[j]!)) ?? 0) + 1);
+        for (const [v, c] of counts) {
+          let o = byValue.get(v);
+          if (!o) {
+            o = newSeries({ ...g.labels, [label]: v }, n, false);
+            byValue.set(v, o);
+            out.push(o);
+          }
+          o.values[j] = c;
+          o.present[j] = 1;
+        }
+      }
+    }
+    return { kind: 'vector', series: out };
+  }
+
+  for (const g of groups.values()) {
+    const o = newSeries(g.labels, n, false);
+    const vals: number[] = [];
+    for (let j = 0; j < n; j++) {
+      vals.length = 0;
+      for (const s of g.members) if (s.present[j]) vals.push(s.values[j]!);
+      if (vals.length === 0) continue;
+      o.values[j] = e.op === 'quantile' ? quantile(param![j]!, vals) : simple(e.op, vals);
+      o.present[j] = 1;
+    }
+    if (o.present.some((p) => p === 1)) out.push(o);
+  }
+  return { kind: 'vector', series: out };
+}
