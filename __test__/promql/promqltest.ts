@@ -179,12 +179,13 @@ export function parseTestFile(file: string, text: string): Command[] {
     i++;
     if (blank(raw)) continue;
     const word = raw.split(/\s+/)[0]!.toLowerCase();
-    const block: string[] = [];
-    while (i < lines.length && !blank(lines[i]!)) block.push(lines[i++]!.trim());
     if (word === 'clear') {
+      // clear owns no lines: a command may follow on the next line.
       cmds.push({ kind: 'clear', line: lineNo });
       continue;
     }
+    const block: string[] = [];
+    while (i < lines.length && !blank(lines[i]!)) block.push(lines[i++]!.trim());
     if (word.startsWith('load')) {
       const interval = duration(raw.split(/\s+/)[1]!);
       const series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[] = [];
@@ -357,7 +358,8 @@ function withAt(e: Expr, seconds: number): Expr {
       case 'MatrixSelector':
         return { ...x, vector: x.vector.at ? x.vector : { ...x.vector, at } };
       case 'SubqueryExpr':
-        return x.at ? x : { ...x, at, expr: visit(x.expr) };
+        // Selectors inside a subquery with @ keep their own times.
+        return x.at ? x : { ...x, at };
       case 'ParenExpr':
       case 'UnaryExpr':
         return { ...x, expr: visit(x.expr) };
@@ -374,8 +376,25 @@ function withAt(e: Expr, seconds: number): Expr {
   return visit(e);
 }
 
-const AT_UNSAFE = /\b(days_in_month|day_of_month|day_of_week|day_of_year|hour|minute|month|year|predict_linear|time|timestamp|start|end|range|step)\s*\(/;
-const RANGE_UNSAFE = /\b(start|end|range|step)\s*\(/;
+const AT_UNSAFE_FUNCTIONS = new Set(['days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year', 'predict_linear', 'time', 'timestamp', 'start', 'end', 'range', 'step']);
+const RANGE_UNSAFE_FUNCTIONS = new Set(['start', 'end', 'range', 'step']);
+
+function callsAny(e: Expr, names: Set<string>): boolean {
+  switch (e.type) {
+    case 'Call':
+      return names.has(e.name) || e.args.some((a) => callsAny(a, names));
+    case 'ParenExpr':
+    case 'UnaryExpr':
+    case 'SubqueryExpr':
+      return callsAny(e.expr, names);
+    case 'AggregateExpr':
+      return callsAny(e.expr, names) || (e.param !== undefined && callsAny(e.param, names));
+    case 'BinaryExpr':
+      return callsAny(e.lhs, names) || callsAny(e.rhs, names);
+    default:
+      return false;
+  }
+}
 
 export interface CaseOutcome {
   c: EvalCase;
@@ -420,7 +439,7 @@ export class TestFileRunner {
   }
 
   private rangeCheck(c: EvalCase, expr: Expr, time: number): string | undefined {
-    if (c.fail || c.ordered || c.rangeVector || c.expectString !== undefined || RANGE_UNSAFE.test(c.expr) || c.kind !== 'instant') return undefined;
+    if (c.fail || c.ordered || c.rangeVector || c.expectString !== undefined || callsAny(expr, RANGE_UNSAFE_FUNCTIONS) || c.kind !== 'instant') return undefined;
     let res: QueryResult;
     try {
       res = this.engine().rangeQuery(expr, time - 60_000, time + 60_000, 60_000);
@@ -439,7 +458,7 @@ export class TestFileRunner {
     }
     const p = this.runOne(c, expr, c.at, true) ?? (c.kind === 'instant' ? this.rangeCheck(c, expr, c.at) : undefined);
     if (p) return p;
-    if (c.kind !== 'instant' || AT_UNSAFE.test(c.expr) || c.rangeVector || c.expectString !== undefined) return undefined;
+    if (c.kind !== 'instant' || callsAny(expr, AT_UNSAFE_FUNCTIONS) || c.rangeVector || c.expectString !== undefined) return undefined;
     const t = c.at;
     const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, t / 5, t, 10 * t];
     const rewritten = withAt(expr, t / 1000);
