@@ -71,3 +71,52 @@ export function bucketQuantile(q: number, input: Bucket[]): { quantile: number; 
   }
   return { quantile: start + (end - start) * (rank / count), forcedMonotonic };
 }
+
+/** The fraction of observations between lower and upper, interpolating linearly in buckets. */
+export function bucketFraction(lower: number, upper: number, input: Bucket[]): number {
+  const sorted = [...input].sort((a, b) => a.upperBound - b.upperBound);
+  if (sorted.length === 0 || sorted[sorted.length - 1]!.upperBound !== Infinity) return NaN;
+  const buckets: Bucket[] = [];
+  for (const b of sorted) {
+    const last = buckets[buckets.length - 1];
+    if (last && last.upperBound === b.upperBound) last.count += b.count;
+    else buckets.push({ ...b });
+  }
+  const count = buckets[buckets.length - 1]!.count;
+  if (count === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
+  if (lower >= upper) return 0;
+  let rank = 0;
+  let lowerRank = 0;
+  let upperRank = 0;
+  let lowerSet = false;
+  let upperSet = false;
+  let lowerBound = buckets[0]!.upperBound <= 0 ? -Infinity : 0;
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!;
+    if (i > 0) lowerBound = buckets[i - 1]!.upperBound;
+    const upperBound = b.upperBound;
+    const interpolate = (v: number): number => (lowerBound === -Infinity ? b.count : rank + ((b.count - rank) * (v - lowerBound)) / (upperBound - lowerBound));
+    if (!lowerSet && lowerBound >= lower) {
+      lowerRank = rank;
+      lowerSet = true;
+    }
+    if (!upperSet && lowerBound >= upper) {
+      upperRank = rank;
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    if (!lowerSet && lowerBound < lower && upperBound > lower) {
+      lowerRank = interpolate(lower);
+      lowerSet = true;
+    }
+    if (!upperSet && lowerBound < upper && upperBound > upper) {
+      upperRank = interpolate(upper);
+      upperSet = true;
+    }
+    if (lowerSet && upperSet) break;
+    rank = b.count;
+  }
+  if (!lowerSet || lowerRank > count) lowerRank = count;
+  if (!upperSet || upperRank > count) upperRank = count;
+  return (upperRank - lowerRank) / count;
+}

@@ -4,7 +4,7 @@ import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import type { Call, Expr } from './ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, markDropName, stepTime, compareLabels } from './engine.js';
-import { bucketQuantile } from './histogram.js';
+import { bucketFraction, bucketQuantile } from './histogram.js';
 import type { Bucket } from './histogram.js';
 import { QueryError, isValidLabelName, newSeries, withoutName, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
@@ -160,47 +160,108 @@ function byValue(desc: boolean) {
   };
 }
 
-function histogramQuantile(call: Call, ctx: Ctx): Value {
-  const q = scalarArg(call, 0, ctx);
-  const input = vectorArg(call, 1, ctx);
-  const env = ctx.engine;
-  for (const x of q) {
-    if (Number.isNaN(x) || x < 0 || x > 1) {
-      env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${Number.isNaN(x) ? 'NaN' : String(x)}`);
-      break;
-    }
-  }
-  const groups = new Map<string, { labels: Labels; members: { le: number; s: Series }[] }>();
+interface BucketGroup {
+  labels: Labels;
+  members: { le: number; s: Series }[];
+}
+
+/** Classic histogram series grouped by their labels without `le` (the metric name stays). */
+function classicGroups(input: Series[], ctx: Ctx): BucketGroup[] {
+  const groups = new Map<string, BucketGroup>();
   for (const s of input) {
-    const leText = s.labels['le'];
-    if (leText === undefined) continue;
-    const le = leText === '+Inf' || leText === 'Inf' || leText === '+inf' ? Infinity : Number(leText);
-    if (Number.isNaN(le) && !/^nan$/i.test(leText)) {
-      env.warnings.add(`PromQL warning: bucket label "le" is missing or has a malformed value of ${JSON.stringify(leText)} for metric name ${JSON.stringify(s.labels['__name__'] ?? '')}`);
+    const leText = s.labels['le'] ?? '';
+    const le = /^\+?inf$/i.test(leText) ? Infinity : leText.trim() === '' ? NaN : Number(leText);
+    if (Number.isNaN(le)) {
+      ctx.engine.warnings.add(`PromQL warning: bucket label "le" is missing or has a malformed value of ${JSON.stringify(leText)} for metric name ${JSON.stringify(s.labels['__name__'] ?? '')}`);
       continue;
     }
     const rest: Labels = {};
-    for (const k of Object.keys(s.labels)) if (k !== 'le' && k !== '__name__') rest[k] = s.labels[k]!;
+    for (const k of Object.keys(s.labels)) if (k !== 'le') rest[k] = s.labels[k]!;
     const key = labelsKey(rest);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { labels: rest, members: [] }));
     g.members.push({ le, s });
   }
+  return [...groups.values()];
+}
+
+function bucketsAt(g: BucketGroup, j: number): Bucket[] {
+  const out: Bucket[] = [];
+  for (const m of g.members) if (m.s.present[j]) out.push({ upperBound: m.le, count: m.s.values[j]! });
+  return out;
+}
+
+function warnQuantile(ctx: Ctx, qs: Iterable<number>): void {
+  for (const x of qs) {
+    if (Number.isNaN(x) || x < 0 || x > 1) {
+      ctx.engine.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${Number.isNaN(x) ? 'NaN' : String(x)}`);
+      return;
+    }
+  }
+}
+
+/** Evaluates `f` per bucket group and step into series (metric name dropped). */
+function perGroup(groups: BucketGroup[], ctx: Ctx, f: (b: Bucket[], j: number, g: BucketGroup) => number, extra: Labels = {}): Series[] {
   const out: Series[] = [];
-  for (const g of groups.values()) {
-    const res = newSeries(g.labels, ctx.n, false);
+  for (const g of groups) {
+    const res = newSeries({ ...g.labels, ...extra }, ctx.n, true);
     for (let j = 0; j < ctx.n; j++) {
-      const buckets: Bucket[] = [];
-      for (const m of g.members) if (m.s.present[j]) buckets.push({ upperBound: m.le, count: m.s.values[j]! });
-      if (buckets.length === 0) continue;
-      const r = bucketQuantile(q[j]!, buckets);
-      if (r.forcedMonotonic) env.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.members[0]!.s.labels['__name__'] ?? '')}`);
-      res.values[j] = r.quantile;
+      const b = bucketsAt(g, j);
+      if (b.length === 0) continue;
+      res.values[j] = f(b, j, g);
       res.present[j] = 1;
     }
-    if (res.present.some((p) => p === 1)) out.push(res);
+    if (res.present.some((p) => p === 1)) out.push(ctx.engine.delayedNameRemoval ? res : { ...res, labels: withoutName(res.labels), dropName: false });
+  }
+  return out;
+}
+
+function quantileLabel(q: number): string {
+  if (Number.isNaN(q)) return 'NaN';
+  if (Number.isInteger(q)) return `${q}.0`;
+  return String(q);
+}
+
+function histogramQuantile(call: Call, ctx: Ctx): Value {
+  const q = scalarArg(call, 0, ctx);
+  const groups = classicGroups(vectorArg(call, 1, ctx), ctx);
+  warnQuantile(ctx, q);
+  const monotonic = (g: BucketGroup): void => {
+    ctx.engine.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.members[0]!.s.labels['__name__'] ?? '')}`);
+  };
+  return {
+    kind: 'vector',
+    series: perGroup(groups, ctx, (b, j, g) => {
+      const r = bucketQuantile(q[j]!, b);
+      if (r.forcedMonotonic) monotonic(g);
+      return r.quantile;
+    }),
+  };
+}
+
+function histogramQuantiles(call: Call, ctx: Ctx): Value {
+  const groups = classicGroups(vectorArg(call, 0, ctx), ctx);
+  const label = stringArg(call, 1, ctx);
+  const qs = call.args.slice(2).map((_, i) => scalarArg(call, i + 2, ctx));
+  warnQuantile(ctx, qs.map((q) => q[0]!));
+  const out: Series[] = [];
+  for (const q of qs) {
+    out.push(...perGroup(groups, ctx, (b, j) => bucketQuantile(q[j]!, b).quantile, { [label]: quantileLabel(q[0]!) }));
+  }
+  const seen = new Set<string>();
+  for (const s of out) {
+    const k = labelsKey(withoutName(s.labels));
+    if (seen.has(k)) throw new QueryError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
   }
   return { kind: 'vector', series: out };
+}
+
+function histogramFraction(call: Call, ctx: Ctx): Value {
+  const lower = scalarArg(call, 0, ctx);
+  const upper = scalarArg(call, 1, ctx);
+  const groups = classicGroups(vectorArg(call, 2, ctx), ctx);
+  return { kind: 'vector', series: perGroup(groups, ctx, (b, j) => bucketFraction(lower[j]!, upper[j]!, b)) };
 }
 
 export function evalInstantFunction(call: Call, ctx: Ctx): Value {
@@ -384,12 +445,15 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
     }
     case 'histogram_quantile':
       return histogramQuantile(call, ctx);
+    case 'histogram_quantiles':
+      return histogramQuantiles(call, ctx);
+    case 'histogram_fraction':
+      return histogramFraction(call, ctx);
     case 'histogram_count':
     case 'histogram_sum':
     case 'histogram_avg':
     case 'histogram_stddev':
     case 'histogram_stdvar':
-    case 'histogram_fraction':
       // These read native histograms only; float samples are ignored (native histograms are
       // not stored yet), so the result is empty.
       for (let i = 0; i < call.args.length; i++) evaluate(call.args[i]!, ctx);
