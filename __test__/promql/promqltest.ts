@@ -477,18 +477,24 @@ export class TestFileRunner {
         if (cmd.kind === 'clear') this.fresh();
         else if (cmd.kind === 'load') {
           const refs = this.storage!.seriesRefs(cmd.series.map((s) => s.labels));
-          const r: number[] = [];
-          const ts: number[] = [];
-          const vs: number[] = [];
+          let total = 0;
+          for (const s of cmd.series) for (const v of s.values) if (v !== undefined) total++;
+          // Typed arrays written directly: a JS number array would quiet the stale NaN's bits.
+          const r = new Uint32Array(total);
+          const ts = new Float64Array(total);
+          const vs = new Float64Array(total);
+          let at = 0;
           cmd.series.forEach((s, k) => {
             s.values.forEach((v, i) => {
               if (v === undefined) return;
-              r.push(refs[k]!);
-              ts.push(i * cmd.interval);
-              vs.push(v === STALE ? staleNaN() : v);
+              r[at] = refs[k]!;
+              ts[at] = i * cmd.interval;
+              if (v === STALE) new BigUint64Array(vs.buffer, at * 8, 1)[0] = STALE_BITS;
+              else vs[at] = v;
+              at++;
             });
           });
-          this.storage!.append(Uint32Array.from(r), Float64Array.from(ts), Float64Array.from(vs));
+          this.storage!.append(r, ts, vs);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {
@@ -499,10 +505,4 @@ export class TestFileRunner {
     }
     return out;
   }
-}
-
-function staleNaN(): number {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setBigUint64(0, STALE_BITS);
-  return b.getFloat64(0);
 }

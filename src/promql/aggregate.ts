@@ -219,7 +219,8 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
   }
 
   for (const g of groups.values()) {
-    const o = newSeries(g.labels, n, false);
+    // Grouping by __name__ keeps a to-be-dropped name until the end (delayed name removal).
+    const o = newSeries(g.labels, n, g.labels['__name__'] !== undefined && g.members.some((s) => s.dropName));
     const vals: number[] = [];
     for (let j = 0; j < n; j++) {
       vals.length = 0;

@@ -9,6 +9,8 @@ import type { Bucket } from './histogram.js';
 import { QueryError, isValidLabelName, newSeries, withoutName, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
 
+const SORT_RANGE_WARNING = 'PromQL warning: sort is ineffective for range queries since results are always ordered by labels';
+
 const MATH: Record<string, (x: number) => number> = {
   abs: Math.abs,
   ceil: Math.ceil,
@@ -381,11 +383,13 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
     case 'sort':
     case 'sort_desc': {
       const input = vectorArg(call, 0, ctx);
+      if (ctx.n > 1) ctx.engine.warnings.add(SORT_RANGE_WARNING);
       return { kind: 'vector', series: ctx.n === 1 ? [...input].sort(byValue(name === 'sort_desc')) : input };
     }
     case 'sort_by_label':
     case 'sort_by_label_desc': {
       const input = vectorArg(call, 0, ctx);
+      if (ctx.n > 1) ctx.engine.warnings.add(SORT_RANGE_WARNING);
       const names = call.args.slice(1).map((_, i) => stringArg(call, i + 1, ctx));
       const cmp = (a: Series, b: Series): number => {
         for (const n of names) {

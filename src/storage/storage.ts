@@ -28,35 +28,50 @@ export type ReplayInfo = NativeReplayInfo;
 export class Appender {
   private readonly pendingLabels: Labels[] = [];
   private readonly pendingIndex: number[] = [];
-  private refs: number[] = [];
-  private ts: number[] = [];
-  private vs: number[] = [];
+  // Typed arrays, not JS arrays: V8 would rewrite the stale marker's NaN bits in a number[].
+  private refs = new Uint32Array(64);
+  private ts = new Float64Array(64);
+  private vs = new Float64Array(64);
+  private n = 0;
 
   constructor(private readonly storage: Storage) {}
 
+  private push(ref: number, t: number, v: number): void {
+    if (this.n === this.refs.length) {
+      const grow = <T extends Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a as never);
+        return b;
+      };
+      this.refs = grow(this.refs, (k) => new Uint32Array(k));
+      this.ts = grow(this.ts, (k) => new Float64Array(k));
+      this.vs = grow(this.vs, (k) => new Float64Array(k));
+    }
+    this.refs[this.n] = ref;
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.n++;
+  }
+
   /** Adds a sample for the series with these labels (created on commit if new). */
   add(labels: Labels, timestampMs: number, value: number): this {
-    this.pendingIndex.push(this.refs.length);
+    this.pendingIndex.push(this.n);
     this.pendingLabels.push(labels);
-    this.refs.push(0);
-    this.ts.push(timestampMs);
-    this.vs.push(value);
+    this.push(0, timestampMs, value);
     return this;
   }
 
   /** Adds a sample for a series ref returned by `Storage.seriesRefs` or an earlier commit. */
   addRef(ref: number, timestampMs: number, value: number): this {
-    this.refs.push(ref);
-    this.ts.push(timestampMs);
-    this.vs.push(value);
+    this.push(ref, timestampMs, value);
     return this;
   }
 
   get size(): number {
-    return this.refs.length;
+    return this.n;
   }
 
-  /** Writes the batch to the WAL and the head; resolves once it is durable against a crash. */
+  /** Writes the batch to the WAL and the head; durable against a crash when it returns. */
   commit(): AppendResult {
     if (this.pendingLabels.length > 0) {
       const created = this.storage.seriesRefs(this.pendingLabels);
@@ -64,12 +79,10 @@ export class Appender {
         this.refs[at] = created[i] ?? 0;
       });
     }
-    const result = this.storage.append(Uint32Array.from(this.refs), Float64Array.from(this.ts), Float64Array.from(this.vs));
+    const result = this.storage.append(this.refs.subarray(0, this.n), this.ts.subarray(0, this.n), this.vs.subarray(0, this.n));
     this.pendingLabels.length = 0;
     this.pendingIndex.length = 0;
-    this.refs = [];
-    this.ts = [];
-    this.vs = [];
+    this.n = 0;
     return result;
   }
 }
