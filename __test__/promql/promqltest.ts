@@ -378,6 +378,8 @@ function withAt(e: Expr, seconds: number): Expr {
 
 const AT_UNSAFE_FUNCTIONS = new Set(['days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year', 'predict_linear', 'time', 'timestamp', 'start', 'end', 'range', 'step']);
 const RANGE_UNSAFE_FUNCTIONS = new Set(['start', 'end', 'range', 'step']);
+// Upstream skips the range-mode check for these calls wherever they appear (also in durations).
+const QUERY_CONTEXT_CALL = /(start|end|range|step)\(\)/;
 
 function callsAny(e: Expr, names: Set<string>): boolean {
   switch (e.type) {
@@ -439,7 +441,7 @@ export class TestFileRunner {
   }
 
   private rangeCheck(c: EvalCase, expr: Expr, time: number): string | undefined {
-    if (c.fail || c.ordered || c.rangeVector || c.expectString !== undefined || callsAny(expr, RANGE_UNSAFE_FUNCTIONS) || c.kind !== 'instant') return undefined;
+    if (c.fail || c.ordered || c.rangeVector || c.expectString !== undefined || callsAny(expr, RANGE_UNSAFE_FUNCTIONS) || QUERY_CONTEXT_CALL.test(c.expr) || c.kind !== 'instant') return undefined;
     let res: QueryResult;
     try {
       res = this.engine().rangeQuery(expr, time - 60_000, time + 60_000, 60_000);

@@ -142,7 +142,7 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     if (!param) throw new QueryError(`${e.op} needs a parameter`);
     for (let j = 0; j < n; j++) {
       const k = param[j]!;
-      if (Number.isNaN(k) || !Number.isFinite(k)) throw new QueryError(`Parameter value ${formatNumber(k)} is not a valid number for ${e.op}`);
+      if (Number.isNaN(k)) throw new QueryError('Parameter value is NaN');
       if (Math.abs(k) > 2 ** 63) throw new QueryError(`Scalar value ${formatNumber(k)} overflows int64`);
     }
     // Output series are input series, present at the steps where they were selected.
@@ -193,7 +193,10 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     return { kind: 'vector', series: order };
   }
 
-  if (e.op === 'limit_ratio') throw new QueryError('limit_ratio is not supported yet');
+  if (e.op === 'limit_ratio') {
+    if (param?.some((x) => Number.isNaN(x))) throw new QueryError('Ratio value is NaN');
+    throw new QueryError('limit_ratio is not supported yet');
+  }
 
   if (e.op === 'count_values') {
     const label = stringParam ?? '';

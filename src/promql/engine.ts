@@ -268,7 +268,6 @@ function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   const params = scalarArgs(call, ctx);
   const fn = kernelName(call.name);
   const dropName = call.name !== 'last_over_time' && call.name !== 'first_over_time';
-  const constant = params.every((p) => p.every((x) => Object.is(x, p[0])));
 
   // run(steps-range evaluation for all series) -> matrix per series
   let labels: Labels[];
@@ -299,43 +298,59 @@ function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     countSamples(env, csr.t.length);
     labels = sq.inner.map((s) => s.labels);
     inputDropName = sq.inner.map((s) => s.dropName);
-    evalAll = (p, st) => env.rangeKernel(fn, p, csr, st, range);
+    // absent_over_time over a subquery: present_over_time per inner series.
+    evalAll = (p, st) => env.rangeKernel(fn === 'absent_over_time' ? 'present_over_time' : fn, p, csr, st, range);
   }
 
+  // The time a window ends at, per output step (offset and @ applied).
+  const windowEnd = (j: number): number => (fixed ? stepsAll.start : stepsAll.start + j * stepsAll.step);
+
   if (call.name === 'absent_over_time') {
-    const m = evalAll([], stepsAll);
+    const present = evalAll([], stepsAll);
+    const k = fixed ? 1 : ctx.n;
     const out = newSeries(labelsForAbsent(arg.type === 'MatrixSelector' ? arg : arg.expr), ctx.n, true);
     for (let j = 0; j < ctx.n; j++) {
       const at = fixed ? 0 : j;
-      const absent = labels.length === 0 ? true : m.present[at] === 1;
-      out.present[j] = absent ? 1 : 0;
+      let any = false;
+      if (arg.type === 'SubqueryExpr') {
+        // present_over_time per series; absent where none has samples.
+        for (let i = 0; i < labels.length; i++) if (present.present[i * k + at]) any = true;
+      } else any = labels.length > 0 && present.present[at] === 0;
+      out.present[j] = any ? 0 : 1;
       out.values[j] = 1;
     }
     return out.present.some((p) => p === 1) ? [out] : [];
   }
 
+  if (call.name === 'predict_linear') {
+    // predict_linear extrapolates from the evaluation time, not from the shifted window end.
+    const p = params[0]!;
+    const shifted = new Float64Array(ctx.n);
+    for (let j = 0; j < ctx.n; j++) shifted[j] = p[j]! + (stepTime(ctx, j) - windowEnd(j)) / 1000;
+    params[0] = shifted;
+  }
+  const constant = params.every((p) => p.every((x) => Object.is(x, p[0])));
+
   const k = fixed ? 1 : ctx.n;
   const result = labels.map((l, i) => newSeries(l, ctx.n, dropName || inputDropName[i]!));
-  const fill = (m: NativeMatrix, stepIndex: number | undefined): void => {
-    const per = stepIndex === undefined ? k : 1;
+  if (constant) {
+    const m = evalAll(params.map((p) => p[0] ?? 0), stepsAll);
     result.forEach((s, i) => {
-      for (let j = 0; j < per; j++) {
-        const src = i * per + j;
-        const dstSteps = fixed ? [...Array(ctx.n).keys()] : [stepIndex ?? j];
-        for (const d of dstSteps) {
-          s.values[d] = m.values[src]!;
-          s.present[d] = m.present[src]!;
-        }
+      for (let j = 0; j < ctx.n; j++) {
+        const src = i * k + (fixed ? 0 : j);
+        s.values[j] = m.values[src]!;
+        s.present[j] = m.present[src]!;
       }
     });
-  };
-  if (constant || fixed) {
-    fill(evalAll(params.map((p) => p[0] ?? 0), stepsAll), undefined);
   } else {
     // Parameters that change from step to step: one evaluation per step.
     for (let j = 0; j < ctx.n; j++) {
-      const t = stepsAll.start + j * stepsAll.step;
-      fill(evalAll(params.map((p) => p[j]!), { start: t, end: t, step: 1 }), j);
+      const t = windowEnd(j);
+      const m = evalAll(params.map((p) => p[j]!), { start: t, end: t, step: 1 });
+      result.forEach((s, i) => {
+        s.values[j] = m.values[i]!;
+        s.present[j] = m.present[i]!;
+      });
     }
   }
   if (call.name === 'quantile_over_time') {

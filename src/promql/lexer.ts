@@ -79,15 +79,32 @@ function isIdentPart(c: string): boolean {
 }
 
 /** Go's string escapes (as PromQL uses them in double and single quotes). */
+/** Bytes from \x and octal escapes, decoded as UTF-8; bytes that are not valid UTF-8 become lone
+ * surrogates (U+DC80..U+DCFF), so the string stays detectably invalid like Go's. */
+function decodeBytes(bytes: number[]): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return bytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b))).join('');
+  }
+}
+
 function unescape(query: string, body: string, quote: string, pos: number): string {
   let out = '';
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length > 0) out += decodeBytes(bytes);
+    bytes = [];
+  };
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
     if (c !== '\\') {
+      flush();
       out += c;
       continue;
     }
     const e = body[++i];
+    if (e !== 'x' && !(e !== undefined && /[0-7]/.test(e))) flush();
     const at = pos + 1 + i;
     switch (e) {
       case 'a':
@@ -122,7 +139,7 @@ function unescape(query: string, body: string, quote: string, pos: number): stri
       case 'x': {
         const h = body.slice(i + 1, i + 3);
         if (!/^[0-9a-fA-F]{2}$/.test(h)) throw new PromQLSyntaxError(query, at, 'illegal character in escape sequence');
-        out += String.fromCharCode(parseInt(h, 16));
+        bytes.push(parseInt(h, 16));
         i += 2;
         break;
       }
@@ -143,13 +160,14 @@ function unescape(query: string, body: string, quote: string, pos: number): stri
           if (!/^[0-7]{3}$/.test(o)) throw new PromQLSyntaxError(query, at, 'illegal character in escape sequence');
           const v = parseInt(o, 8);
           if (v > 255) throw new PromQLSyntaxError(query, at, 'escape sequence is invalid Unicode code point');
-          out += String.fromCharCode(v);
+          bytes.push(v);
           i += 2;
           break;
         }
         throw new PromQLSyntaxError(query, at, `unknown escape sequence U+${(e ?? '').charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} '${e ?? ''}'`);
     }
   }
+  flush();
   return out;
 }
 

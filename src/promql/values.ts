@@ -42,10 +42,11 @@ export function newSeries(labels: Labels, n: number, dropName = false): Series {
   return { labels, values: new Float64Array(n), present: new Uint8Array(n), dropName };
 }
 
+/** The labels without the metric name and its metadata (__type__, __unit__), as Prometheus drops them together. */
 export function withoutName(l: Labels): Labels {
-  if (!('__name__' in l)) return l;
+  if (!('__name__' in l) && !('__type__' in l) && !('__unit__' in l)) return l;
   const out: Labels = {};
-  for (const k of Object.keys(l)) if (k !== '__name__') out[k] = l[k]!;
+  for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__') out[k] = l[k]!;
   return out;
 }
 
