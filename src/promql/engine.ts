@@ -163,8 +163,8 @@ function evalVectorSelector(vs: VectorSelector, ctx: Ctx): Series[] {
   const env = ctx.engine;
   const offset = vs.offset ? durationMs(vs.offset, ctx) : 0;
   const { steps, fixed } = selectorSteps(ctx, offset, atTime(vs.at, ctx));
-  const sel = env.storage.select(vs.matchers, steps.start - env.lookback + 1, steps.end);
-  const m = sel.instant(steps, env.lookback);
+  const sel = env.storage.select(vs.matchers, steps.start - env.lookback + (vs.smoothed ? 0 : 1), steps.end + (vs.smoothed ? env.lookback : 0));
+  const m = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : sel.instant(steps, env.lookback);
   const labels = sel.labels;
   const k = fixed ? 1 : ctx.n;
   const out: Series[] = [];
@@ -278,17 +278,23 @@ function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   let fixed: boolean;
   if (arg.type === 'MatrixSelector') {
     const ms: MatrixSelector = arg;
-    if (ms.anchored || ms.smoothed) throw new QueryError('anchored and smoothed range selectors are not supported yet');
+    const modifier = ms.anchored || ms.vector.anchored ? 'anchored' : ms.smoothed || ms.vector.smoothed ? 'smoothed' : undefined;
+    if (modifier) {
+      const allowed = modifier === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate'];
+      if (!allowed.includes(call.name)) throw new QueryError(`${modifier} modifier can only be used with: ${allowed.join(', ')} - not with ${call.name}`);
+    }
     range = durationMs(ms.range, ctx);
     if (range <= 0) throw new QueryError(`invalid range ${range}ms in range selector`, 'bad_data');
     const offset = ms.vector.offset ? durationMs(ms.vector.offset, ctx) : 0;
     const s = selectorSteps(ctx, offset, atTime(ms.vector.at, ctx));
     stepsAll = s.steps;
     fixed = s.fixed;
-    const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range + 1, stepsAll.end);
+    const before = modifier ? env.lookback : 0;
+    const after = modifier === 'smoothed' ? env.lookback : 0;
+    const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range - before + 1, stepsAll.end + after);
     labels = sel.labels;
     inputDropName = labels.map(() => false);
-    evalAll = (p, st) => sel.evalRange(fn, p, st, range);
+    evalAll = (p, st) => (modifier ? sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback }) : sel.evalRange(fn, p, st, range));
   } else {
     const sq = subqueryInner(arg, ctx);
     range = sq.range;
@@ -405,7 +411,6 @@ export function evaluate(e: Expr, ctx: Ctx): Value {
       throw new QueryError('unary minus on a non-numeric value');
     }
     case 'VectorSelector':
-      if (e.anchored || e.smoothed) throw new QueryError('anchored and smoothed selectors are not supported yet');
       return { kind: 'vector', series: evalVectorSelector(e, ctx) };
     case 'MatrixSelector':
     case 'SubqueryExpr':

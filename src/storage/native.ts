@@ -34,8 +34,8 @@ export interface NativeSelection {
   length(): number;
   labels(): Uint8Array;
   samples(): NativeSamples;
-  instant(start: number, end: number, step: number, lookback: number): Required<NativeMatrix>;
-  evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number): NativeMatrix;
+  instant(start: number, end: number, step: number, lookback: number, modifier?: 'smoothed'): Required<NativeMatrix>;
+  evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
 }
 
 export interface NativeNameCount {

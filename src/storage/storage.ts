@@ -116,17 +116,18 @@ export class Selection {
   }
 
   /** Instant-vector sampling at every step, as a dense series x steps matrix. */
-  instant(steps: Steps, lookbackMs: number): Required<NativeMatrix> {
+  instant(steps: Steps, lookbackMs: number, modifier?: 'smoothed'): Required<NativeMatrix> {
     if (!this.native) return { values: new Float64Array(), present: new Uint8Array(), timestamps: new Float64Array() };
-    return this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
+    return modifier ? this.native.instant(steps.start, steps.end, steps.step, lookbackMs, modifier) : this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
   }
 
   /**
    * A range-vector function (`rate`, `quantile_over_time`, ...) at every step, one row per series.
    * `absent_over_time` is the exception: one row, present (1) where no series has samples.
    */
-  evalRange(fn: string, params: number[], steps: Steps, rangeMs: number): NativeMatrix {
+  evalRange(fn: string, params: number[], steps: Steps, rangeMs: number, extended?: { modifier: 'anchored' | 'smoothed'; lookbackMs: number }): NativeMatrix {
     if (!this.native) return { values: new Float64Array(), present: new Uint8Array() };
+    if (extended) return this.native.evalRange(fn, params, steps.start, steps.end, steps.step, rangeMs, extended.modifier, extended.lookbackMs);
     return this.native.evalRange(fn, params, steps.start, steps.end, steps.step, rangeMs);
   }
 }

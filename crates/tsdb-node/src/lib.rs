@@ -5,7 +5,7 @@
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
 use std::sync::{Arc, Mutex};
 use tsdb::db::{Db, DbStats, Matrix, Options, Selection};
-use tsdb::kernels::{eval_range_series, RangeFn, Steps};
+use tsdb::kernels::{eval_range_series, Extension, RangeFn, Steps};
 use tsdb::{Error, Labels, Matcher};
 
 struct DbHandle {
@@ -266,6 +266,14 @@ fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
     let steps = steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
+    if let Some(&flag) = ci.args.get(4) {
+        if env.type_of(flag)? == node_api::JsType::String && env.get_string(flag, "modifier")? == "smoothed" {
+            let mut m = s.sel.instant_smoothed(&steps, lookback).map_err(js_err)?;
+            // Interpolated values have no sample timestamp: report the step's own time.
+            m.timestamps = (0..s.sel.len()).flat_map(|_| (0..steps.len()).map(|j| steps.at(j))).collect();
+            return matrix_value(env, &m, true);
+        }
+    }
     let m = s.sel.instant(&steps, lookback).map_err(js_err)?;
     matrix_value(env, &m, true)
 }
@@ -288,6 +296,20 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let f = range_fn_of(env, ci)?;
     let steps = steps_of(env, ci, 2)?;
     let range = env.get_i64(ci.arg(5)?, "range")?;
+    // Optional: "anchored" | "smoothed" and the lookback delta (extended range selectors).
+    if let Some(&modifier) = ci.args.get(6) {
+        if env.type_of(modifier)? == node_api::JsType::String {
+            let name = env.get_string(modifier, "modifier")?;
+            let ext = Extension::from_name(&name).ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("unknown range modifier {name:?}")))?;
+            let fname = env.get_string(ci.arg(0)?, "function")?;
+            if !ext.allowed().contains(&fname.as_str()) {
+                return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("{name} modifier can only be used with: {} - not with {fname}", ext.allowed().join(", "))));
+            }
+            let lookback = env.get_i64(ci.arg(7)?, "lookback")?;
+            let m = s.sel.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
+            return matrix_value(env, &m, false);
+        }
+    }
     let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
     matrix_value(env, &m, false)
 }

@@ -7,7 +7,7 @@ use crate::chunkenc::{is_stale_nan, XorAppender, XorIterator};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
 use crate::head::{AppendStats, Head};
-use crate::kernels::{eval_range_series, instant_series, RangeFn, Steps};
+use crate::kernels::{eval_extended_series, eval_range_series, instant_series, smoothed_instant_series, Extension, RangeFn, Steps};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
 use crate::wal::{self, Corruption, Record, WalWriter};
@@ -1004,6 +1004,33 @@ impl Selection {
                     m.values[j] = 0.0;
                 }
             }
+        }
+        Ok(m)
+    }
+
+    /// A range function over `anchored` or `smoothed` windows at every step.
+    pub fn eval_range_extended(&self, f: &RangeFn, ext: Extension, steps: &Steps, range: i64, lookback: i64) -> Result<Matrix> {
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let after = if ext == Extension::Smoothed { lookback } else { 0 };
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode(i, steps.start - range - lookback + 1, steps.end + after, &mut t, &mut v)?;
+            let r = i * n..(i + 1) * n;
+            eval_extended_series(f, ext, &t, &v, steps, range, lookback, &mut m.values[r.clone()], &mut m.present[r]);
+        }
+        Ok(m)
+    }
+
+    /// Instant sampling of a `smoothed` selector: values interpolated at each step.
+    pub fn instant_smoothed(&self, steps: &Steps, lookback: i64) -> Result<Matrix> {
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let (mut t, mut v) = (Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode(i, steps.start - lookback, steps.end + lookback, &mut t, &mut v)?;
+            let r = i * n..(i + 1) * n;
+            smoothed_instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.present[r]);
         }
         Ok(m)
     }
