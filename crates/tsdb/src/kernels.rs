@@ -448,6 +448,7 @@ fn interpolate(t1: i64, v1: f64, t2: i64, v2: f64, t: i64, is_counter: bool) -> 
 
 /// rate/increase/delta over an anchored or smoothed window: the difference between the values
 /// at the window's edges (picked or interpolated), corrected for counter resets, not extrapolated.
+#[allow(clippy::too_many_arguments)]
 fn extended_rate(t: &[i64], v: &[f64], range_start: i64, range_end: i64, range_ms: i64, smoothed: bool, is_counter: bool, is_rate: bool) -> Option<f64> {
     if t.is_empty() {
         return None;
