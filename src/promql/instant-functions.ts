@@ -5,6 +5,7 @@ import type { Call, Expr } from './ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, markDropName, stepTime, compareLabels } from './engine.js';
 import { bucketFraction, bucketQuantile } from './histogram.js';
+import { evalInfo } from './info.js';
 import type { Bucket } from './histogram.js';
 import { QueryError, isValidLabelName, newSeries, withoutName, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
@@ -447,6 +448,8 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
         }),
       };
     }
+    case 'info':
+      return evalInfo(call, ctx);
     case 'histogram_quantile':
       return histogramQuantile(call, ctx);
     case 'histogram_quantiles':
