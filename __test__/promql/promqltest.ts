@@ -192,7 +192,11 @@ export function parseTestFile(file: string, text: string): Command[] {
       for (const l of block) {
         const [desc, vals] = splitSeriesLine(l);
         if (desc.includes('@st')) continue;
-        series.push({ labels: parseSeriesDesc(desc), values: expandValues(vals).values });
+        const labels = parseSeriesDesc(desc);
+        // Within one block a repeated series line replaces the earlier one.
+        const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
+        if (at >= 0) series.splice(at, 1);
+        series.push({ labels, values: expandValues(vals).values });
       }
       cmds.push({ kind: 'load', line: lineNo, interval, series });
       continue;

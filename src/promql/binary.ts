@@ -198,6 +198,17 @@ function resultLabels(many: Labels, one: Labels, e: BinaryExpr, m: VectorMatchin
   return out;
 }
 
+/** Labels of a series whose partner was filled in: only what the matching looks at. */
+function matchedLabelsOnly(l: Labels, m: VectorMatching): Labels {
+  const out: Labels = {};
+  if (m.on) {
+    for (const k of m.labels) if (l[k] !== undefined) out[k] = l[k]!;
+  } else {
+    for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__' && !m.labels.includes(k)) out[k] = l[k]!;
+  }
+  return out;
+}
+
 function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx): Series[] {
   const m = defaultMatching(e);
   const n = ctx.n;
@@ -208,8 +219,10 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
   const one = swapped ? lhsIn : rhsIn;
   const manySig = many.map((s) => signature(s.labels, m));
   const oneSig = one.map((s) => signature(s.labels, m));
-  const fillMany = swapped ? e.fillRight : e.fillLeft;
-  const fillOne = swapped ? e.fillLeft : e.fillRight;
+  // fill_left fills the many side (the left one unless group_right swapped the roles) and
+  // fill_right the one side, as Prometheus applies them after the swap.
+  const fillMany = e.fillLeft;
+  const fillOne = e.fillRight;
   const dropsName = isArithmetic(e.op) || e.returnBool;
   const delayed = ctx.engine.delayedNameRemoval;
 
@@ -294,7 +307,7 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
         const [fl, fr] = swapped ? [s.values[j]!, fillMany] : [fillMany, s.values[j]!];
         const { keep, value } = compute(fl, fr);
         if (!keep) return;
-        emit(labelsFor(-1, i, s.labels, s.labels), dropsName ? true : s.dropName, j, value);
+        emit(matchedLabelsOnly(s.labels, m), false, j, value);
       });
     }
   }

@@ -225,18 +225,19 @@ function quantileLabel(q: number): string {
   return String(q);
 }
 
+function monotonicInfo(ctx: Ctx, g: BucketGroup): void {
+  ctx.engine.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.members[0]!.s.labels['__name__'] ?? '')}`);
+}
+
 function histogramQuantile(call: Call, ctx: Ctx): Value {
   const q = scalarArg(call, 0, ctx);
   const groups = classicGroups(vectorArg(call, 1, ctx), ctx);
   warnQuantile(ctx, q);
-  const monotonic = (g: BucketGroup): void => {
-    ctx.engine.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.members[0]!.s.labels['__name__'] ?? '')}`);
-  };
   return {
     kind: 'vector',
     series: perGroup(groups, ctx, (b, j, g) => {
       const r = bucketQuantile(q[j]!, b);
-      if (r.forcedMonotonic) monotonic(g);
+      if (r.forcedMonotonic) monotonicInfo(ctx, g);
       return r.quantile;
     }),
   };
@@ -249,7 +250,18 @@ function histogramQuantiles(call: Call, ctx: Ctx): Value {
   warnQuantile(ctx, qs.map((q) => q[0]!));
   const out: Series[] = [];
   for (const q of qs) {
-    out.push(...perGroup(groups, ctx, (b, j) => bucketQuantile(q[j]!, b).quantile, { [label]: quantileLabel(q[0]!) }));
+    out.push(
+      ...perGroup(
+        groups,
+        ctx,
+        (b, j, g) => {
+          const r = bucketQuantile(q[j]!, b);
+          if (r.forcedMonotonic) monotonicInfo(ctx, g);
+          return r.quantile;
+        },
+        { [label]: quantileLabel(q[0]!) },
+      ),
+    );
   }
   const seen = new Set<string>();
   for (const s of out) {
