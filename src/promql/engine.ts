@@ -5,6 +5,7 @@ import type { Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import type { Selection, Steps } from '../storage/storage.js';
+import { evalRangeSamples } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
 import type { AtModifier, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
 import { parseExpr, typeOf } from './parser.js';
@@ -36,7 +37,7 @@ export interface EngineOptions {
   /** Keep __name__ until the end of evaluation (promql-delayed-name-removal). */
   delayedNameRemoval?: boolean;
   /** Range functions over in-memory samples (subqueries); the native addon's by default. */
-  rangeKernel: RangeKernel;
+  rangeKernel?: RangeKernel;
 }
 
 export interface InstantSample {
@@ -486,7 +487,7 @@ export class Engine {
 
   constructor(
     private readonly storage: Queryable,
-    opts: EngineOptions,
+    opts: EngineOptions = {},
   ) {
     this.opts = {
       lookbackDeltaMs: opts.lookbackDeltaMs ?? 300_000,
@@ -494,7 +495,7 @@ export class Engine {
       timeoutMs: opts.timeoutMs ?? 120_000,
       defaultSubqueryStepMs: opts.defaultSubqueryStepMs ?? 60_000,
       delayedNameRemoval: opts.delayedNameRemoval ?? false,
-      rangeKernel: opts.rangeKernel,
+      rangeKernel: opts.rangeKernel ?? evalRangeSamples,
     };
   }
 

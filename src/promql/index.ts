@@ -1,0 +1,4 @@
+export { Engine, QueryError } from './engine.js';
+export type { EngineOptions, QueryResult, InstantSample, RangeSeries, Queryable } from './engine.js';
+export { parseExpr, PromQLSyntaxError } from './parser.js';
+export type { Expr } from './ast.js';
