@@ -148,25 +148,35 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     // Output series are input series, present at the steps where they were selected.
     const selected = new Map<Series, Series>();
     const order: Series[] = [];
+    const top = e.op === 'topk';
+    // Whether value x ranks before y (NaN never ranks before a number).
+    const before = (x: number, y: number): boolean => {
+      if (Number.isNaN(x)) return false;
+      if (Number.isNaN(y)) return true;
+      return top ? x > y : x < y;
+    };
+    const chosen: Series[] = [];
     for (const g of groups.values()) {
       for (let j = 0; j < n; j++) {
         const k = Math.trunc(param[j]!);
         if (k < 1) continue;
-        const candidates = g.members.filter((s) => s.present[j]);
-        let chosen: Series[];
-        if (e.op === 'limitk') chosen = candidates.slice(0, k);
-        else {
-          const top = e.op === 'topk';
-          chosen = [...candidates]
-            .sort((a, b) => {
-              const x = a.values[j]!;
-              const y = b.values[j]!;
-              // NaN is never preferred over a number.
-              if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-              if (Number.isNaN(y)) return -1;
-              return top ? y - x : x - y;
-            })
-            .slice(0, k);
+        chosen.length = 0;
+        for (const s of g.members) {
+          if (!s.present[j]) continue;
+          if (e.op === 'limitk') {
+            if (chosen.length < k) chosen.push(s);
+            continue;
+          }
+          // Keep the best k so far, ordered; insertion is cheap for the small k used in practice.
+          const v = s.values[j]!;
+          if (chosen.length === k && !before(v, chosen[k - 1]!.values[j]!)) continue;
+          let at = chosen.length < k ? chosen.length : k - 1;
+          if (chosen.length < k) chosen.push(s);
+          while (at > 0 && before(v, chosen[at - 1]!.values[j]!)) {
+            chosen[at] = chosen[at - 1]!;
+            at--;
+          }
+          chosen[at] = s;
         }
         for (const s of chosen) {
           let o = selected.get(s);
