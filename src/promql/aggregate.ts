@@ -122,9 +122,16 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     else if (p.kind === 'string') stringParam = p.value;
   }
   const groups = new Map<string, { labels: Labels; members: Series[] }>();
+  // by(...): the key is the grouping labels' values in order (cheaper than sorting label sets).
+  const keyOf = e.without ? (l: Labels): string => labelsKey(groupLabels(l, e)) : (l: Labels): string => e.grouping.map((k) => l[k] ?? '').join('\xff');
   for (const s of input.series) {
+    const key = keyOf(s.labels);
+    const existing = groups.get(key);
+    if (existing) {
+      existing.members.push(s);
+      continue;
+    }
     const gl = groupLabels(s.labels, e);
-    const key = labelsKey(gl);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { labels: gl, members: [] }));
     g.members.push(s);

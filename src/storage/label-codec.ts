@@ -4,6 +4,34 @@ import type { Labels } from '../model/labels.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const latin1 = new TextDecoder('latin1');
+
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
+  return true;
+}
+
+function decodeAscii(view: DataView, whole: string): Labels[] {
+  let pos = 0;
+  const count = view.getUint32(pos, true);
+  pos += 4;
+  const out: Labels[] = new Array<Labels>(count);
+  for (let i = 0; i < count; i++) {
+    const n = view.getUint16(pos, true);
+    pos += 2;
+    const set: Labels = {};
+    for (let j = 0; j < n; j++) {
+      const nl = view.getUint32(pos, true);
+      const name = whole.slice(pos + 4, pos + 4 + nl);
+      pos += 4 + nl;
+      const vl = view.getUint32(pos, true);
+      set[name] = whole.slice(pos + 4, pos + 4 + vl);
+      pos += 4 + vl;
+    }
+    out[i] = set;
+  }
+  return out;
+}
 
 export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
   const encoded: Uint8Array[][] = [];
@@ -40,6 +68,10 @@ export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
 
 export function decodeLabelSets(buf: Uint8Array): Labels[] {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Fast path: decode the whole buffer once; when it is all ASCII (the common case), byte
+  // offsets are character offsets and every name and value is a slice of that one string.
+  const whole = latin1.decode(buf);
+  if (isAscii(buf)) return decodeAscii(view, whole);
   let pos = 0;
   const count = view.getUint32(pos, true);
   pos += 4;
