@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { conformanceDir } from '../helpers/conformance.js';
+import { parseText, parseSeriesText, parseOpenMetrics, ExpositionCodecImpl } from '../../src/exposition/index.js';
+import type { MetricMetadata } from '../../src/exposition/index.js';
+
+test('text format 0.0.4: values, timestamps, escapes, metadata', () => {
+  const meta = new Map<string, MetricMetadata>();
+  const body = [
+    '# HELP http_requests_total The total number of HTTP requests.',
+    '# TYPE http_requests_total counter',
+    'http_requests_total{method="post",code="200"} 1027 1395066363000',
+    'http_requests_total{method="post",code="400"}    3 1395066363000',
+    '',
+    '# A comment that is ignored',
+    'msdos_file_access_time_seconds{path="C:\\\\DIR\\\\FILE.TXT",error="Cannot find file:\\n\\"FILE.TXT\\""} 1.458255915e9',
+    'metric_without_timestamp_and_labels 12.47',
+    'something_weird{problem="division by zero"} +Inf -3982045',
+    'nan_value NaN',
+    '{"my.dotted.metric", "le"="0.5"} 3',
+  ].join('\n');
+  const samples = [...parseText(body, meta)];
+  assert.equal(samples.length, 7);
+  assert.deepEqual(samples[0], { series: 'http_requests_total{method="post",code="200"}', value: 1027, timestamp: 1395066363000 });
+  assert.equal(samples[1]!.value, 3);
+  assert.deepEqual(parseSeriesText(samples[2]!.series), { __name__: 'msdos_file_access_time_seconds', path: 'C:\\DIR\\FILE.TXT', error: 'Cannot find file:\n"FILE.TXT"' });
+  assert.equal(samples[2]!.value, 1.458255915e9);
+  assert.deepEqual(samples[4], { series: 'something_weird{problem="division by zero"}', value: Infinity, timestamp: -3982045 });
+  assert.ok(Number.isNaN(samples[5]!.value));
+  assert.deepEqual(parseSeriesText(samples[6]!.series), { __name__: 'my.dotted.metric', le: '0.5' });
+  assert.deepEqual(meta.get('http_requests_total'), { type: 'counter', help: 'The total number of HTTP requests.', unit: '' });
+});
+
+test('malformed text is refused with the line', () => {
+  assert.throws(() => [...parseText('ok 1\nbad{a="b" 1\n')], /^ExpositionError: line 2: /);
+  assert.throws(() => [...parseText('x 1 2 3\n')], /line 1: unexpected "3"/);
+  assert.throws(() => [...parseText('x abc\n')], /line 1: invalid value "abc"/);
+  assert.throws(() => [...parseText('x{a="1",a="2"} 1\n')], /duplicate label name "a"/);
+  assert.throws(() => [...parseText('# TYPE x foo\n')], /invalid metric type "foo"/);
+  assert.throws(() => [...parseText('x 1 1.5\n')], /invalid timestamp/);
+});
+
+test('realistic expositions parse (Prometheus textparse test data)', () => {
+  const dir = conformanceDir('openmetrics/prometheus-textparse');
+  const count = (name: string, om: boolean): number => {
+    const body = readFileSync(join(dir, name), 'utf8');
+    return [...(om ? parseOpenMetrics(body) : parseText(body))].length;
+  };
+  const withMeta = count('alltypes.237mfs.prom.txt', false);
+  assert.ok(withMeta > 1000, String(withMeta));
+  assert.equal(count('alltypes.237mfs.nometa.prom.txt', false), withMeta, 'the same samples without metadata');
+  assert.ok(count('alltypes.5mfs.om.txt', true) > 10);
+  assert.ok(count('1histogram.om.txt', true) > 3);
+});
+
+test('the codec picks the parser from the content type', () => {
+  const codec = new ExpositionCodecImpl();
+  assert.throws(() => [...codec.parse('a 1\n', 'application/openmetrics-text; version=1.0.0; charset=utf-8')], /does not end with # EOF/);
+  assert.deepEqual([...codec.parse('a 1\n', 'text/plain; version=0.0.4')], [{ series: 'a', value: 1 }]);
+});

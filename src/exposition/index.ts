@@ -1,0 +1,28 @@
+// The exposition codec the scrape loop uses: picks the parser from the response's content type.
+import type { Labels } from '../model/labels.js';
+import { parseOpenMetrics } from './openmetrics.js';
+import { parseSeriesText, parseText } from './text.js';
+import type { MetricMetadata, ParsedSample } from './text.js';
+
+export { ExpositionError } from './lexer.js';
+export { parseOpenMetrics } from './openmetrics.js';
+export { parseText, parseSeriesText } from './text.js';
+export type { MetricMetadata, MetricType, ParsedSample } from './text.js';
+
+/** The Accept header a scraper sends (OpenMetrics preferred, as Prometheus does). */
+export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+export function isOpenMetrics(contentType: string): boolean {
+  return /^\s*application\/openmetrics-text/i.test(contentType);
+}
+
+export class ExpositionCodecImpl {
+  /** Parses a scrape body. `metadata` receives TYPE/HELP/UNIT per family. */
+  parse(body: string, contentType: string, metadata?: Map<string, MetricMetadata>): Iterable<ParsedSample> {
+    return isOpenMetrics(contentType) ? parseOpenMetrics(body, metadata) : parseText(body, metadata);
+  }
+
+  seriesLabels(series: string): Labels {
+    return parseSeriesText(series);
+  }
+}
