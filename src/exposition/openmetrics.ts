@@ -53,7 +53,17 @@ function codePoints(s: string): number {
   return [...s].length;
 }
 
-export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMetadata>): Generator<ParsedSample> {
+export interface OpenMetricsOptions {
+  /**
+   * Validate the whole exposition against the OpenMetrics 1.0 specification (families, values,
+   * histogram structure, grouping). Off for scraping: there we accept what Prometheus accepts, so
+   * a target that works with Prometheus works with us.
+   */
+  strict?: boolean;
+}
+
+export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMetadata>, options: OpenMetricsOptions = {}): Generator<ParsedSample> {
+  const strict = options.strict ?? false;
   const lines = body.split('\n');
   // The body ends with "# EOF" and optionally one newline.
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -64,18 +74,18 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
   const lastTs = new Map<string, number | null>();
 
   const finishFamily = (f: Family | undefined, line: number): void => {
-    if (!f) return;
+    if (!f || !strict) return;
     if (f.type !== 'histogram' && f.type !== 'gaugehistogram') return;
     for (const [, h] of f.histograms) checkHistogram(f, h, line);
   };
 
   const startFamily = (name: string, type: MetricType, line: number): Family => {
-    if (families.has(name) || usedNames.has(name)) throw new ExpositionError(line, `metric family ${JSON.stringify(name)} appears more than once or clashes with another family's samples`);
+    if (strict && (families.has(name) || usedNames.has(name))) throw new ExpositionError(line, `metric family ${JSON.stringify(name)} appears more than once or clashes with another family's samples`);
     finishFamily(current, line);
     const f: Family = { name, type, hasSamples: false, groups: new Set(), histograms: new Map() };
     families.set(name, f);
     for (const s of SUFFIXES[type]) {
-      if (s !== '' && families.has(name + s)) throw new ExpositionError(line, `metric family ${JSON.stringify(name)} clashes with family ${JSON.stringify(name + s)}`);
+      if (strict && s !== '' && families.has(name + s)) throw new ExpositionError(line, `metric family ${JSON.stringify(name)} clashes with family ${JSON.stringify(name + s)}`);
       usedNames.add(name + s);
     }
     current = f;
@@ -98,27 +108,27 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
       const rest = m[3];
       let f = families.get(name);
       if (!f || f !== current) {
-        if (f) c.fail(`metadata for ${JSON.stringify(name)} after its samples or another family`);
+        if (f && strict) c.fail(`metadata for ${JSON.stringify(name)} after its samples or another family`);
         f = startFamily(name, 'unknown', lineNo);
       }
-      if (f.hasSamples) c.fail(`${kw} for ${JSON.stringify(name)} after its samples`);
+      if (f.hasSamples && strict) c.fail(`${kw} for ${JSON.stringify(name)} after its samples`);
       if (kw === 'TYPE') {
         if (rest === undefined || !TYPES.has(rest as MetricType)) c.fail(`invalid metric type ${JSON.stringify(rest ?? '')}`);
-        if ((f as Family & { typed?: boolean }).typed) c.fail(`second TYPE line for ${JSON.stringify(name)}`);
+        if (strict && (f as Family & { typed?: boolean }).typed) c.fail(`second TYPE line for ${JSON.stringify(name)}`);
         (f as Family & { typed?: boolean }).typed = true;
         f.type = rest as MetricType;
         for (const s of SUFFIXES[f.type]) {
-          if (s !== '' && families.has(name + s)) c.fail(`metric family ${JSON.stringify(name)} clashes with family ${JSON.stringify(name + s)}`);
+          if (strict && s !== '' && families.has(name + s)) c.fail(`metric family ${JSON.stringify(name)} clashes with family ${JSON.stringify(name + s)}`);
           usedNames.add(name + s);
         }
       } else if (kw === 'HELP') {
         if (rest === undefined) c.fail('HELP without text');
-        if (f.help !== undefined) c.fail(`second HELP line for ${JSON.stringify(name)}`);
+        if (strict && f.help !== undefined) c.fail(`second HELP line for ${JSON.stringify(name)}`);
         f.help = unescapeHelp(rest);
       } else {
         if (rest === undefined) c.fail('UNIT without a unit');
-        if (f.unit !== undefined) c.fail(`second UNIT line for ${JSON.stringify(name)}`);
-        if (rest !== '' && (f.type === 'info' || f.type === 'stateset')) c.fail(`${f.type} metrics cannot have a unit`);
+        if (strict && f.unit !== undefined) c.fail(`second UNIT line for ${JSON.stringify(name)}`);
+        if (strict && rest !== '' && (f.type === 'info' || f.type === 'stateset')) c.fail(`${f.type} metrics cannot have a unit`);
         if (rest !== '' && !name.endsWith(`_${rest}`)) c.fail(`unit ${JSON.stringify(rest)} is not a suffix of the metric name ${JSON.stringify(name)}`);
         f.unit = rest;
       }
@@ -165,14 +175,18 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     let f = current;
     let suffix = f ? suffixOf(f, sampleName) : undefined;
     if (!f || suffix === undefined) {
-      const existing = [...families.values()].find((x) => suffixOf(x, sampleName) !== undefined);
+      const existing = strict ? [...families.values()].find((x) => suffixOf(x, sampleName) !== undefined) : undefined;
       if (existing) c.fail(`sample ${JSON.stringify(sampleName)} of family ${JSON.stringify(existing.name)} is not grouped with its family`);
       f = startFamily(sampleName, 'unknown', lineNo);
       suffix = '';
     }
     f.hasSamples = true;
 
-    if (exemplar) parseExemplar(c, f, suffix);
+    if (exemplar) {
+      // Prometheus allows exemplars on samples named *_total or *_bucket, whatever the type.
+      if (!strict && !/(_total|_bucket)$/.test(sampleName)) c.fail(`metric name ${sampleName} does not support exemplars`);
+      parseExemplar(c, f, suffix, strict);
+    }
 
     // Grouping: the label sets of a family (without le/quantile) must not interleave.
     const groupLabels: Labels = { ...labels };
@@ -180,7 +194,7 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     if (f.type === 'summary') delete groupLabels['quantile'];
     const group = labelsKey(groupLabels);
     if (group !== f.currentGroup) {
-      if (f.groups.has(group)) c.fail(`samples of ${JSON.stringify(f.name)} with labels ${series} are not grouped together`);
+      if (strict && f.groups.has(group)) c.fail(`samples of ${JSON.stringify(f.name)} with labels ${series} are not grouped together`);
       f.groups.add(group);
       f.currentGroup = group;
     }
@@ -188,13 +202,13 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     // Timestamps: per series, never backwards, and either always or never present.
     const key = sampleName + '\x00' + labelsKey(labels);
     const prev = lastTs.get(key);
-    if (prev !== undefined) {
+    if (prev !== undefined && strict) {
       if ((prev === null) !== (timestamp === undefined)) c.fail(`series ${series} mixes samples with and without timestamps`);
       if (prev !== null && timestamp !== undefined && timestamp < prev) c.fail(`timestamp of ${series} goes backwards`);
     }
     lastTs.set(key, timestamp ?? null);
 
-    checkValue(c, f, suffix, labels, value);
+    if (strict) checkValue(c, f, suffix, labels, value);
 
     yield timestamp === undefined ? { series, value } : { series, value, timestamp: Math.round(timestamp * 1000) };
   }
@@ -217,16 +231,14 @@ function checkValue(c: LineCursor, f: Family, suffix: string, labels: Labels, va
       if (labels[f.name] === undefined) c.fail(`stateset sample without the ${JSON.stringify(f.name)} label`);
       break;
     case 'summary':
-      if (suffix === '_count') nonNegative('summary _count');
-      // A summary's _sum may be negative (negative observations), as Prometheus and its own test
-      // data have it; NaN is still refused.
-      if (suffix === '_sum' && Number.isNaN(value)) c.fail('summary _sum must not be NaN');
+      if (suffix === '_count' || suffix === '_sum') nonNegative(`summary ${suffix}`);
       if (suffix === '') {
         const q = labels['quantile'];
         if (q === undefined) c.fail('summary quantile sample without a quantile label');
         const qv = parseOmFloat(q);
         if (qv === undefined || Number.isNaN(qv) || qv < 0 || qv > 1) c.fail(`invalid quantile ${JSON.stringify(q)}`);
-        // Quantile values may be NaN (no observations) or negative (the observed values can be).
+        // NaN means "no observations yet".
+        if (value < 0) c.fail(`a summary quantile value must not be negative, got ${value}`);
       }
       break;
     case 'histogram':
@@ -276,14 +288,13 @@ function checkHistogram(f: Family, h: HistogramGroup, line: number): void {
   if (h.buckets[h.buckets.length - 1]!.le !== Infinity) fail('no +Inf bucket');
   if ((sum === undefined) !== (count === undefined)) fail('sum and count must come together');
   if (count !== undefined && count !== h.buckets[h.buckets.length - 1]!.value) fail('count differs from the +Inf bucket');
-  // OpenMetrics 1.0 forbids _sum on a histogram with negative buckets; Prometheus's parser (and
-  // its own test data) accepts it, so do we.
+  if (f.type === 'histogram' && hasNegative && sum !== undefined) fail('sum with negative buckets');
   if (f.type === 'gaugehistogram' && sum !== undefined && sum < 0 && !hasNegative) fail('negative gsum without negative buckets');
 }
 
-function parseExemplar(c: LineCursor, f: Family, suffix: string): void {
+function parseExemplar(c: LineCursor, f: Family, suffix: string, strict: boolean): void {
   const allowed = (f.type === 'counter' && suffix === '_total') || ((f.type === 'histogram' || f.type === 'gaugehistogram') && suffix === '_bucket');
-  if (!allowed) c.fail(`exemplars are not allowed on ${f.type} samples${suffix ? ` (${suffix})` : ''}`);
+  if (strict && !allowed) c.fail(`exemplars are not allowed on ${f.type} samples${suffix ? ` (${suffix})` : ''}`);
   // "# {labels} value [timestamp]"
   if (c.text.slice(c.pos, c.pos + 2) !== '# ') c.fail('exemplar must start with "# "');
   c.pos += 2;
@@ -292,7 +303,7 @@ function parseExemplar(c: LineCursor, f: Family, suffix: string): void {
   if (name !== undefined) c.fail('invalid exemplar labels');
   let length = 0;
   for (const [k, v] of Object.entries(labels)) length += codePoints(k) + codePoints(v);
-  if (length > 128) c.fail(`exemplar labels are ${length} characters long, more than 128`);
+  if (strict && length > 128) c.fail(`exemplar labels are ${length} characters long, more than 128`);
   if (c.peek() !== ' ') c.fail('expected a single space before the exemplar value');
   c.pos++;
   const v = c.token();
