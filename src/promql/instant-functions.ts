@@ -1,6 +1,7 @@
 // Functions over instant vectors and scalars, evaluated for all steps at once.
 import type { Labels } from '../model/labels.js';
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
+import { expandTemplate } from '../regex/expand.js';
 import type { Call, Expr } from './ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, markDropName, stepTime, compareLabels } from './engine.js';
@@ -93,43 +94,6 @@ function absentLabels(e: Expr): Labels {
   for (const m of e.matchers) {
     if (m.name === '__name__') continue;
     if (m.type === '=' && seen.get(m.name) === 1) out[m.name] = m.value;
-  }
-  return out;
-}
-
-/** Go's regexp.Expand: $1, ${1}, $name, ${name}, $$. */
-function expandTemplate(template: string, match: RegExpExecArray): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== '$') {
-      out += c;
-      continue;
-    }
-    const rest = template.slice(i + 1);
-    if (rest.startsWith('$')) {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string | undefined;
-    let len = 0;
-    const braced = /^\{([a-zA-Z0-9_]+)\}/.exec(rest);
-    const bare = /^[a-zA-Z0-9_]+/.exec(rest);
-    if (braced) {
-      name = braced[1];
-      len = braced[0].length;
-    } else if (bare) {
-      name = bare[0];
-      len = bare[0].length;
-    }
-    if (name === undefined) {
-      out += '$';
-      continue;
-    }
-    i += len;
-    if (/^[0-9]+$/.test(name)) out += match[Number(name)] ?? '';
-    else out += match.groups?.[name] ?? '';
   }
   return out;
 }
