@@ -10,6 +10,10 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  server: {
+    summary: 'The monitoring server: scrapes, stores, answers PromQL (Prometheus-compatible flags and API).',
+    load: async () => (await import('./server/main.js')).main,
+  },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,

@@ -46,7 +46,7 @@ export class AlertmanagerServer {
     });
     this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
 
-    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, ignoreTrailingSlash: true });
+    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
     await app.register(

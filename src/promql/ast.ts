@@ -15,7 +15,7 @@ export interface Span {
 
 /** Duration arithmetic (3.x): evaluated to seconds when the query is planned. */
 export type DurationExpr =
-  | ({ kind: 'number'; seconds: number } & Span)
+  | ({ kind: 'number'; seconds: number; /** written as a duration (5m), not a number */ unit?: boolean } & Span)
   | ({ kind: 'binary'; op: '+' | '-' | '*' | '/' | '%' | '^'; lhs: DurationExpr; rhs: DurationExpr } & Span)
   | ({ kind: 'neg'; expr: DurationExpr } & Span)
   | ({ kind: 'fn'; name: 'step' | 'range' } & Span)

@@ -302,7 +302,7 @@ class Parser {
   private durationAtom(): DurationExpr {
     const t = this.next();
     if (t.kind === 'DURATION') {
-      return { kind: 'number', seconds: this.durationMs(t) / 1000, pos: t.pos, end: t.end };
+      return { kind: 'number', seconds: this.durationMs(t) / 1000, unit: true, pos: t.pos, end: t.end };
     }
     if (t.kind === 'NUMBER') return { kind: 'number', seconds: parseNumber(t.text), pos: t.pos, end: t.end };
     this.unexpected(t, 'duration');

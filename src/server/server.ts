@@ -44,7 +44,8 @@ export interface ServerParts {
   storage: ServerStorage;
   /** The exposition parsers (text format and OpenMetrics). */
   codec: ExpositionCodec;
-  queries: QueryService;
+  /** The query service, or a factory that gets the server's metrics (for query timings). */
+  queries: QueryService | ((metrics: ServerMetrics) => QueryService);
   series: SeriesService;
   tsdb: TsdbService;
   /** Reads and validates the configuration file; throws with file:line:col and reason. */
@@ -131,7 +132,7 @@ export class Server {
           storageRetention: this.parts.retentionText,
         }),
       },
-      queries: this.parts.queries,
+      queries: typeof this.parts.queries === 'function' ? this.parts.queries(this.metrics) : this.parts.queries,
       series: this.parts.series,
       targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets() },
       tsdb: this.parts.tsdb,

@@ -30,8 +30,7 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     // Large PromQL queries and match[] lists arrive as form bodies.
     bodyLimit: 16 * 1024 * 1024,
     // Prometheus tolerates a trailing slash on API paths.
-    ignoreTrailingSlash: true,
-    routerOptions: { maxParamLength: 2048 },
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
   });
   app.decorate('services', services);
   await app.register(formbody);

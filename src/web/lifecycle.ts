@@ -5,7 +5,6 @@ export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
   const { lifecycle, logger } = app.services;
 
   app.get('/-/healthy', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Prometheus Server is Healthy.\n'));
-  app.head('/-/healthy', async (_req, reply) => reply.status(200).send());
 
   const ready = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
     if (lifecycle.isReady()) {

@@ -1,0 +1,103 @@
+// `promethium server` end to end: scraping a target, the HTTP API (also through Debian's promtool,
+// a real Go client), reload keeping the old config on error, and a clean shutdown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../helpers/net.js';
+import { Storage } from '../../src/storage/index.js';
+
+const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+
+interface Api {
+  status: string;
+  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+  errorType?: string;
+  error?: string;
+}
+
+async function get(url: string): Promise<{ code: number; body: Api }> {
+  const r = await fetch(url);
+  return { code: r.status, body: (await r.json()) as Api };
+}
+
+test('the server scrapes, stores and answers like Prometheus', async (t) => {
+  // A target exposing the text format, with a counter that moves.
+  let hits = 0;
+  const target = createServer((_req, res) => {
+    hits++;
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+    res.end(`# TYPE demo_requests_total counter\ndemo_requests_total{path="/a"} ${hits * 10}\ndemo_temperature_celsius 21.5\n`);
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const tport = (target.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-server-'));
+  const config = join(dir, 'prometheus.yml');
+  const good = `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ["127.0.0.1:${tport}"]\n        labels: {env: test}\n`;
+  writeFileSync(config, good);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  t.after(() => {
+    server.kill('SIGKILL');
+    target.close();
+  });
+
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).status === 200 ? true : undefined));
+  assert.match(log, /Server is ready to receive web requests\./);
+  const up = await waitFor('up', async () => {
+    const r = await get(`${base}/api/v1/query?query=up`);
+    return r.body.data.result.length > 0 ? r.body : undefined;
+  });
+  assert.deepEqual(up.data.result[0]!.metric, { __name__: 'up', env: 'test', instance: `127.0.0.1:${tport}`, job: 'demo' });
+  assert.equal(up.data.result[0]!.value[1], '1');
+
+  // Enough scrapes for a rate.
+  await waitFor('3 scrapes', async () => (hits >= 3 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1200));
+  const rate = await get(`${base}/api/v1/query?query=${encodeURIComponent('rate(demo_requests_total[1m])')}`);
+  assert.equal(rate.body.data.result.length, 1);
+  assert.ok(Number(rate.body.data.result[0]!.value[1]) > 0);
+
+  // Errors in Prometheus's envelope and status codes.
+  const bad = await get(`${base}/api/v1/query?query=${encodeURIComponent('sum(')}`);
+  assert.equal(bad.code, 400);
+  assert.equal(bad.body.errorType, 'bad_data');
+  assert.match(bad.body.error!, /1:5: parse error/);
+
+  // Debian's promtool as a client of our API.
+  const promtool = (...args: string[]): string => {
+    const r = spawnSync('promtool', args, { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.match(promtool('query', 'instant', base, 'demo_temperature_celsius'), /demo_temperature_celsius\{env="test", instance="127\.0\.0\.1:\d+", job="demo"\} => 21\.5 @\[/);
+  const now = Math.floor(Date.now() / 1000);
+  assert.match(promtool('query', 'range', `--start=${now - 30}`, `--end=${now}`, '--step=1s', base, 'up'), /up\{env="test", instance="127\.0\.0\.1:\d+", job="demo"\} =>\n1 @\[/);
+  assert.match(promtool('query', 'series', '--match=demo_requests_total', base), /\{__name__="demo_requests_total", env="test", instance="127\.0\.0\.1:\d+", job="demo", path="\/a"\}/);
+  assert.match(promtool('query', 'labels', base, 'job'), /^demo$/m);
+
+  // A reload with a broken config keeps the running one.
+  writeFileSync(config, good + '  - job_name: demo\n');
+  const reload = await fetch(`${base}/-/reload`, { method: 'POST' });
+  assert.equal(reload.status, 500);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /^prometheus_config_last_reload_successful 0$/m);
+  assert.match(metrics, /^prometheus_tsdb_head_series \d+$/m);
+  const stillUp = await get(`${base}/api/v1/targets`);
+  assert.equal((stillUp.body.data as unknown as { activeTargets: unknown[] }).activeTargets.length, 1);
+
+  // SIGTERM: a clean shutdown that releases the data directory.
+  const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
+  server.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const reopened = Storage.open(join(dir, 'data'));
+  assert.ok(reopened.select([{ type: '=', name: '__name__', value: 'up' }], 0, Date.now()).length >= 1, 'the samples are on disk');
+  reopened.close();
+});

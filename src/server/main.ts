@@ -1,0 +1,109 @@
+// `promethium server`: Prometheus's server command line on Promethium's storage and engine.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseFlags, reportExit } from '../util/flags.js';
+import { Logger } from '../util/logger.js';
+import { versionText } from '../version.js';
+import { Storage } from '../storage/index.js';
+import { parseConfig, defaultConfigYaml } from '../config/index.js';
+import { ExpositionCodecImpl } from '../exposition/index.js';
+import { uiPlugin } from '../web/ui-plugin.js';
+import { formatDuration } from '../model/duration.js';
+import { serverFlags, flagsForStatus } from './flags.js';
+import { Server } from './server.js';
+import type { LoadedConfig } from './server.js';
+import { makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
+import { registerStorageMetrics } from './storage-metrics.js';
+import { scrapePools } from './scrape-pools.js';
+
+const DEFAULT_RETENTION_MS = 15 * 24 * 3600 * 1000;
+
+function splitAddress(a: string): { host: string; port: number } {
+  const i = a.lastIndexOf(':');
+  const host = i > 0 ? a.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(a.slice(i + 1)) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const r = parseFlags({ name: 'promethium server', description: 'The Promethium monitoring server (Prometheus-compatible).', version: versionText('prometheus') }, serverFlags, argv);
+  if (r.kind === 'exit') return reportExit(r);
+  const flags = r.values;
+  const logger = new Logger({ level: flags['log.level'], format: flags['log.format'] });
+  const raw: Record<string, string> = {};
+  for (const name of r.given) raw[name] = String((flags as Record<string, unknown>)[name]);
+  const { host, port } = splitAddress(flags['web.listen-address']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    logger.error('Invalid --web.listen-address', { address: flags['web.listen-address'] });
+    return 1;
+  }
+
+  // No --config.file and no prometheus.yml here: the built-in default (the server scrapes itself).
+  const configPath = flags['config.file'];
+  const builtIn = !r.given.has('config.file') && !existsSync(configPath);
+  const loadConfig = (): LoadedConfig => {
+    const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
+    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger) };
+  };
+  let initial;
+  try {
+    initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath);
+  } catch (e) {
+    logger.error('Error loading config', { file: configPath, err: e as Error });
+    return 1;
+  }
+  if (builtIn) logger.info('No configuration file found: using the built-in default, which scrapes this server every 10s', { config: configPath });
+
+  Server.logStartup(logger, flags as unknown as Record<string, string>);
+  const retentionMs = flags['storage.tsdb.retention.time'] || (flags['storage.tsdb.retention.size'] ? 0 : DEFAULT_RETENTION_MS);
+  let storage: Storage;
+  try {
+    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs, retentionBytes: flags['storage.tsdb.retention.size'] });
+  } catch (e) {
+    logger.error('Opening storage failed', { err: e as Error });
+    return 1;
+  }
+  const replay = storage.replayInfo();
+  if (replay.corruption) logger.warn('WAL corruption found and repaired: the data after it was cut', { segment: replay.corruption.segment, offset: replay.corruption.offset, reason: replay.corruption.reason });
+  logger.info('WAL replay completed', { component: 'tsdb', series: replay.series, samples: replay.samples, total_replay_duration: `${(replay.durationMs / 1000).toFixed(3)}s` });
+  logger.info('TSDB started');
+
+  const features = new Set(flags['enable-feature']);
+  const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
+  const server = new Server({
+    logger,
+    listenHost: host,
+    listenPort: port,
+    lifecycleEnabled: flags['web.enable-lifecycle'],
+    flags: flagsForStatus(flags, raw),
+    retentionText,
+    storage,
+    codec: new ExpositionCodecImpl(),
+    queries: (metrics) =>
+      makeQueryService(storage, { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal') }, metrics),
+    series: makeSeriesService(storage),
+    tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
+    loadConfig,
+    plugins: [uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
+    registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    logger.error('Error starting the server', { err: e as Error });
+    await server.stop();
+    return 1;
+  }
+  process.on('SIGHUP', () => {
+    server.reload().catch(() => undefined);
+  });
+  const shutdown = (signal: string): void => {
+    logger.warn('Received an OS signal, exiting gracefully...', { signal });
+    void server.stop();
+  };
+  process.once('SIGTERM', () => shutdown('terminated'));
+  process.once('SIGINT', () => shutdown('interrupt'));
+  await server.done;
+  return 0;
+}

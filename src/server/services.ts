@@ -1,0 +1,153 @@
+// The server's implementations of the web layer's services: PromQL over HTTP on the engine,
+// series and label metadata on the storage, and TSDB status and administration.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Storage } from '../storage/index.js';
+import type { LabelMatcher } from '../storage/matchers.js';
+import { Engine, QueryError, PromQLSyntaxError, parseExpr } from '../promql/index.js';
+import type { EngineOptions, QueryResult } from '../promql/index.js';
+import { printExpr } from '../promql/printer.js';
+import { formatValue } from '../promql/values.js';
+import { ApiError } from '../web/api/envelope.js';
+import type { QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
+import type { ServerMetrics } from './metrics.js';
+
+function sampleValue(v: number): string {
+  return formatValue(v);
+}
+
+/** The engine's result in the HTTP API's JSON shapes. */
+export function toApiData(r: QueryResult, limit = 0): QueryData {
+  switch (r.resultType) {
+    case 'scalar':
+      return { resultType: 'scalar', result: [r.result.t / 1000, sampleValue(r.result.value)] };
+    case 'string':
+      return { resultType: 'string', result: [r.result.t / 1000, r.result.value] };
+    case 'vector': {
+      const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
+      return { resultType: 'vector', result: rows.map((s) => ({ metric: s.metric, value: [s.t / 1000, sampleValue(s.value)] })) };
+    }
+    case 'matrix': {
+      const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
+      return { resultType: 'matrix', result: rows.map((s) => ({ metric: s.metric, values: s.t.map((t, i) => [t / 1000, sampleValue(s.v[i]!)]) })) };
+    }
+  }
+}
+
+function apiError(e: unknown): never {
+  if (e instanceof ApiError) throw e;
+  if (e instanceof PromQLSyntaxError) throw new ApiError('bad_data', e.message);
+  if (e instanceof QueryError) throw new ApiError(e.errorType, e.message);
+  throw new ApiError('internal', (e as Error).message ?? String(e));
+}
+
+export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics): QueryService {
+  const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : base.timeoutMs });
+  const timed = <T>(f: () => T): T => {
+    const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
+    try {
+      return f();
+    } finally {
+      end();
+    }
+  };
+  return {
+    async instant(expr, timeMs, opts) {
+      try {
+        const r = timed(() => engine(opts).instantQuery(expr, timeMs));
+        return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
+      } catch (e) {
+        apiError(e);
+      }
+    },
+    async range(expr, startMs, endMs, stepMs, opts) {
+      try {
+        const r = timed(() => engine(opts).rangeQuery(expr, startMs, endMs, stepMs));
+        return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
+      } catch (e) {
+        apiError(e);
+      }
+    },
+    format(expr) {
+      try {
+        return printExpr(parseExpr(expr));
+      } catch (e) {
+        apiError(e);
+      }
+    },
+  };
+}
+
+/** `match[]` values: series selectors, parsed as PromQL. */
+export function parseSelectors(matches: string[]): LabelMatcher[][] {
+  return matches.map((m) => {
+    let e;
+    try {
+      e = parseExpr(m);
+    } catch (err) {
+      throw new ApiError('bad_data', `invalid parameter "match[]": ${(err as Error).message}`);
+    }
+    while (e.type === 'ParenExpr') e = e.expr;
+    if (e.type !== 'VectorSelector') throw new ApiError('bad_data', `invalid parameter "match[]": expected a series selector, got ${JSON.stringify(m)}`);
+    return e.matchers;
+  });
+}
+
+export function makeSeriesService(storage: Storage): SeriesService {
+  const limited = <T>(xs: T[], limit: number): { result: T[]; warnings: string[] } =>
+    limit > 0 && xs.length > limit ? { result: xs.slice(0, limit), warnings: ['results truncated due to limit'] } : { result: xs, warnings: [] };
+  return {
+    async series(matches, start, end, limit) {
+      if (matches.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
+      const seen = new Map<string, Record<string, string>>();
+      for (const ms of parseSelectors(matches)) {
+        for (const l of storage.select(ms, start, end).labels) seen.set(JSON.stringify(Object.entries(l).sort()), l);
+      }
+      const all = [...seen.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, l]) => l);
+      return limited(all, limit);
+    },
+    async labelNames(matches, start, end, limit) {
+      const names = new Set<string>();
+      if (matches.length === 0) for (const n of storage.labelNames([], start, end)) names.add(n);
+      else for (const ms of parseSelectors(matches)) for (const n of storage.labelNames(ms, start, end)) names.add(n);
+      return limited([...names].sort(), limit);
+    },
+    async labelValues(name, matches, start, end, limit) {
+      const values = new Set<string>();
+      if (matches.length === 0) for (const v of storage.labelValues(name, [], start, end)) values.add(v);
+      else for (const ms of parseSelectors(matches)) for (const v of storage.labelValues(name, ms, start, end)) values.add(v);
+      return limited([...values].sort(), limit);
+    },
+  };
+}
+
+export function makeTsdbService(storage: Storage, dataDir: string, adminEnabled: boolean): TsdbService {
+  return {
+    adminEnabled,
+    status(limit): TsdbStatus {
+      const s = storage.stats(limit);
+      return {
+        headStats: { numSeries: s.numSeries, numLabelPairs: s.numLabelPairs, chunkCount: s.chunkCount, minTime: s.minTime ?? 0, maxTime: s.maxTime ?? 0 },
+        seriesCountByMetricName: s.seriesCountByMetricName,
+        labelValueCountByLabelName: s.labelValueCountByLabelName,
+        memoryInBytesByLabelName: s.memoryInBytesByLabelName,
+        seriesCountByLabelValuePair: s.seriesCountByLabelValuePair,
+      };
+    },
+    async deleteSeries(matches, start, end) {
+      if (matches.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
+      for (const ms of parseSelectors(matches)) storage.deleteSeries(ms, start, end);
+    },
+    async cleanTombstones() {
+      await storage.cleanTombstones();
+    },
+    async snapshot(skipHead) {
+      const name = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(8).toString('hex')}`;
+      const dir = join(dataDir, 'snapshots', name);
+      mkdirSync(dir, { recursive: true });
+      await storage.snapshot(dir, !skipHead);
+      return name;
+    },
+  };
+}
