@@ -1,4 +1,2 @@
 // The validators the server uses for rule files, shared by the rule tests.
-import type { RuleValidators } from '../../src/rules/rulefmt.js';
-
-export const ruleValidators: RuleValidators = {};
+export { ruleValidators } from '../../src/rules/validators.js';

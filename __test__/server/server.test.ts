@@ -101,3 +101,46 @@ test('the server scrapes, stores and answers like Prometheus', async (t) => {
   assert.ok(reopened.select([{ type: '=', name: '__name__', value: 'up' }], 0, Date.now()).length >= 1, 'the samples are on disk');
   reopened.close();
 });
+
+test('alerting rules fire and are sent to the Alertmanager; recording rules are written', async (t) => {
+  // A fake Alertmanager that records what it receives.
+  const received: { labels: Record<string, string>; annotations: Record<string, string> }[] = [];
+  const am = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      if (req.url === '/api/v2/alerts') received.push(...(JSON.parse(body) as typeof received));
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => am.listen(0, '127.0.0.1', r));
+  const amPort = (am.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-rules-'));
+  const deadPort = await freePort();
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    'groups:\n  - name: walkthrough\n    interval: 1s\n    rules:\n      - alert: InstanceDown\n        expr: up == 0\n        for: 2s\n        labels: {severity: page}\n        annotations:\n          summary: "Instance {{ $labels.instance }} down"\n      - record: job:up:sum\n        expr: sum by (job) (up)\n',
+  );
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n  external_labels: {site: lab}\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:${amPort}"]\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ["127.0.0.1:${deadPort}"]\n`,
+  );
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  t.after(() => {
+    server.kill('SIGKILL');
+    am.close();
+  });
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).status === 200 ? true : undefined));
+  const alert = await waitFor('the alert at the Alertmanager', async () => received.find((a) => a.labels['alertname'] === 'InstanceDown'), 300, 100);
+  assert.deepEqual(alert.labels, { alertname: 'InstanceDown', instance: `127.0.0.1:${deadPort}`, job: 'node', severity: 'page', site: 'lab' });
+  assert.equal(alert.annotations['summary'], `Instance 127.0.0.1:${deadPort} down`);
+  const alerts = (await (await fetch(`${base}/api/v1/alerts`)).json()) as { data: { alerts: { state: string }[] } };
+  assert.equal(alerts.data.alerts[0]!.state, 'firing');
+  const recorded = await get(`${base}/api/v1/query?query=${encodeURIComponent('job:up:sum')}`);
+  assert.deepEqual(recorded.body.data.result[0]!.metric, { __name__: 'job:up:sum', job: 'node' });
+  const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { rules: { health: string }[] }[] } };
+  assert.ok(rules.data.groups[0]!.rules.every((r) => r.health === 'ok'));
+});

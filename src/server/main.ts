@@ -15,6 +15,8 @@ import type { LoadedConfig } from './server.js';
 import { makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { scrapePools } from './scrape-pools.js';
+import { Ruling } from './rules.js';
+import os from 'node:os';
 
 const DEFAULT_RETENTION_MS = 15 * 24 * 3600 * 1000;
 
@@ -40,12 +42,6 @@ export async function main(argv: string[]): Promise<number> {
   // No --config.file and no prometheus.yml here: the built-in default (the server scrapes itself).
   const configPath = flags['config.file'];
   const builtIn = !r.given.has('config.file') && !existsSync(configPath);
-  const loadConfig = (): LoadedConfig => {
-    const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-    const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
-    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger) };
-  };
   let initial;
   try {
     initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath);
@@ -70,6 +66,23 @@ export async function main(argv: string[]): Promise<number> {
   logger.info('TSDB started');
 
   const features = new Set(flags['enable-feature']);
+  const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal') };
+  const externalURL = (flags['web.external-url'] ?? `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
+  const ruling = new Ruling({
+    storage,
+    engine: engineOptions,
+    logger,
+    externalURL,
+    resendDelayMs: flags['rules.alert.resend-delay'],
+    queueCapacity: flags['alertmanager.notification-queue-capacity'],
+    alertmanagerTimeoutMs: flags['alertmanager.timeout'],
+  });
+  const loadConfig = (): LoadedConfig => {
+    const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
+    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger), applyOthers: () => ruling.apply(cfg) };
+  };
   const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
   const server = new Server({
     logger,
@@ -80,14 +93,15 @@ export async function main(argv: string[]): Promise<number> {
     retentionText,
     storage,
     codec: new ExpositionCodecImpl(),
-    queries: (metrics) =>
-      makeQueryService(storage, { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal') }, metrics),
+    queries: (metrics) => makeQueryService(storage, engineOptions, metrics),
     series: makeSeriesService(storage),
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     loadConfig,
-    plugins: [uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
+    plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
+    onStop: () => ruling.stop(),
   });
+  ruling.init(server.metrics);
   try {
     await server.start();
   } catch (e) {

@@ -25,6 +25,8 @@ export interface LoadedConfig {
   yaml: string;
   /** One source per scrape job. */
   scrapePools: PoolSource[];
+  /** Applies the rest of the configuration (rules, alerting); throws to refuse it. */
+  applyOthers?: () => Promise<void>;
 }
 
 /** The storage as the server drives it. */
@@ -54,6 +56,8 @@ export interface ServerParts {
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Registers collectors that read storage figures at scrape time. */
   registerStorageMetrics?(metrics: ServerMetrics): void;
+  /** Stops what the server does not own itself (rule evaluation, the notifier). */
+  onStop?: () => Promise<void>;
   /** How often the head is compacted and retention applied. */
   compactionIntervalMs?: number;
 }
@@ -146,6 +150,7 @@ export class Server {
     log.info('Start listening for connections', { component: 'web', address: `${this.parts.listenHost}:${port}` });
 
     await this.scrape.apply(config.scrapePools);
+    await config.applyOthers?.();
     this.scheduleCompaction();
     this.ready = true;
     log.info('Server is ready to receive web requests.');
@@ -159,6 +164,14 @@ export class Server {
     let next: LoadedConfig;
     try {
       next = this.parts.loadConfig();
+    } catch (e) {
+      this.reloadSuccess = false;
+      this.metrics.configLastReloadSuccessful.set(0);
+      log.error('Error reloading config', { err: e as Error });
+      throw e;
+    }
+    try {
+      await next.applyOthers?.();
     } catch (e) {
       this.reloadSuccess = false;
       this.metrics.configLastReloadSuccessful.set(0);
@@ -196,6 +209,7 @@ export class Server {
       log.info('Stopping scrape manager...');
       await this.scrape.stop();
       log.info('Scrape manager stopped');
+      await this.parts.onStop?.();
       await this.app?.close();
       await this.compacting;
       this.parts.storage.close();

@@ -1,0 +1,118 @@
+// Rule evaluation and alerting in the server: the rule manager on the engine and storage, alert
+// templates, and the notifier sending to the configured Alertmanagers.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.js';
+import { relabel } from '../config/index.js';
+import type { Storage } from '../storage/index.js';
+import { Engine } from '../promql/index.js';
+import type { EngineOptions } from '../promql/index.js';
+import { RuleManager } from '../rules/manager.js';
+import { createRuleMetrics } from '../rules/metrics.js';
+import { ruleValidators } from '../rules/validators.js';
+import type { InstantSample } from '../rules/types.js';
+import { Notifier } from '../notifier/notifier.js';
+import { expandAlertTemplate } from '../template/prometheus.js';
+import { rulesApi } from '../web/api/rules.js';
+import type { Logger } from '../util/logger.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface RulingOptions {
+  storage: Storage;
+  engine: Omit<EngineOptions, 'rangeKernel'>;
+  logger: Logger;
+  externalURL: string;
+  resendDelayMs: number;
+  queueCapacity: number;
+  alertmanagerTimeoutMs: number;
+}
+
+export class Ruling {
+  private manager: RuleManager | undefined;
+  private notifier: Notifier | undefined;
+  private config: Config | undefined;
+  /** Shared with the rule groups; refreshed in place when a configuration is applied. */
+  private readonly externalLabels: Record<string, string> = {};
+
+  constructor(private readonly o: RulingOptions) {}
+
+  /** Creates the manager and notifier on the server's metrics registry. */
+  init(metrics: ServerMetrics): void {
+    const engine = new Engine(this.o.storage, this.o.engine);
+    const query = async (expr: string, timeMs: number): Promise<InstantSample[]> => {
+      const r = engine.instantQuery(expr, timeMs);
+      if (r.resultType === 'vector') return r.result.map((s) => ({ labels: s.metric, value: s.value }));
+      if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
+      throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);
+    };
+    this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
+    this.manager = new RuleManager({
+      deps: {
+        query,
+        expand: async (name, text, data, timeMs) =>
+          expandAlertTemplate(name, text, { labels: data.labels, externalLabels: data.externalLabels, externalURL: data.externalURL, value: data.value }, {
+            externalURL: this.o.externalURL,
+            query: (q) => {
+              const r = engine.instantQuery(q, timeMs);
+              return r.resultType === 'vector' ? r.result.map((s) => ({ Labels: s.metric, Value: s.value })) : r.resultType === 'scalar' ? [{ Labels: {}, Value: r.result.value }] : [];
+            },
+          }),
+        sink: {
+          append: (samples) => {
+            if (samples.length === 0) return;
+            const refs = this.o.storage.seriesRefs(samples.map((s) => s.labels));
+            const ts = new Float64Array(samples.length);
+            const vs = new Float64Array(samples.length);
+            samples.forEach((s, i) => {
+              ts[i] = s.t;
+              vs[i] = s.v;
+            });
+            this.o.storage.append(refs, ts, vs);
+          },
+        },
+        externalLabels: this.externalLabels,
+        externalURL: this.o.externalURL,
+        resendDelayMs: this.o.resendDelayMs,
+        metrics: createRuleMetrics(metrics.registry),
+      },
+      validators: ruleValidators,
+      notify: (expr, alerts) => {
+        const url = `${this.o.externalURL}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
+        this.notifier?.send(alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.activeAt, endsAt: a.validUntil, generatorURL: url })));
+      },
+      logger: this.o.logger.with({ component: 'rule manager' }),
+    });
+  }
+
+  /** Applies a configuration: rule files and Alertmanagers. Throws (changing nothing) if a rule file is bad. */
+  async apply(cfg: Config): Promise<void> {
+    if (!this.manager || !this.notifier) throw new Error('rules not initialised');
+    // Validate every rule file before changing anything.
+    this.manager.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
+    const targets = cfg.alerting.alertmanagers.flatMap((am) =>
+      am.staticConfigs.flatMap((s) => s.targets.map((t) => ({ url: `${am.scheme}://${t}${am.pathPrefix.replace(/\/$/, '')}/`, timeoutMs: am.timeoutMs }))),
+    );
+    const rules = cfg.alerting.alertRelabelConfigs;
+    this.notifier.configure(targets, cfg.global.externalLabels, rules.length > 0 ? (l) => relabel(l, rules) : undefined);
+    for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
+    Object.assign(this.externalLabels, cfg.global.externalLabels);
+    this.config = cfg;
+    await this.manager.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
+  }
+
+  /** The /api/v1/rules, /api/v1/alerts and /api/v1/alertmanagers plugin. */
+  plugin(): (app: FastifyInstance) => Promise<void> {
+    return async (app) => {
+      app.decorate('rules', {
+        groups: () => this.manager?.ruleGroups() ?? [],
+        alertmanagers: () => ({ active: this.notifier?.activeAlertmanagers() ?? [], dropped: [] }),
+      });
+      await rulesApi(app);
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.manager?.stop();
+    await this.notifier?.stop();
+    void this.config;
+  }
+}
