@@ -70,3 +70,13 @@ test('vector matching errors are Prometheus errors', () => {
   assert.throws(() => engine.instantQuery('http_requests_total + on(job) up', 600_000), /many-to-many matching not allowed|multiple matches/);
   storage.close();
 });
+
+test('gated language features refuse with Prometheus messages when switched off', () => {
+  const off = { experimentalFunctions: false, extendedRangeSelectors: false, binopFillModifiers: false };
+  assert.throws(() => parseExpr('mad_over_time(x[5m])', off), /function "mad_over_time" is not enabled/);
+  assert.throws(() => parseExpr('limitk(2, x)', off), /limitk\(\) is experimental and must be enabled with --enable-feature=promql-experimental-functions/);
+  assert.throws(() => parseExpr('rate(x[5m] anchored)', off), /anchored modifier is experimental and not enabled/);
+  assert.throws(() => parseExpr('a + fill(0) b', off), /binop fill modifiers are experimental and not enabled/);
+  assert.doesNotThrow(() => parseExpr('rate(x[5m]) + on(a) group_left b', off));
+  assert.doesNotThrow(() => parseExpr('mad_over_time(x[5m])'));
+});

@@ -9,6 +9,7 @@ import { evalRangeSamples } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
 import type { AtModifier, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
 import { parseExpr, typeOf } from './parser.js';
+import type { ParseOptions } from './parser.js';
 import { KERNEL_FUNCTIONS } from './functions.js';
 import { evalAggregation } from './aggregate.js';
 import { evalBinary } from './binary.js';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   delayedNameRemoval?: boolean;
   /** Range functions over in-memory samples (subqueries); the native addon's by default. */
   rangeKernel?: RangeKernel;
+  /** Gated language features (Prometheus's --enable-feature); all on by default. */
+  features?: ParseOptions;
 }
 
 export interface InstantSample {
@@ -483,7 +486,7 @@ function cleanup(labels: Labels, dropName: boolean): Labels {
 }
 
 export class Engine {
-  private readonly opts: Required<Omit<EngineOptions, 'rangeKernel'>> & { rangeKernel: RangeKernel };
+  private readonly opts: Required<Omit<EngineOptions, 'rangeKernel' | 'features'>> & { rangeKernel: RangeKernel; features: ParseOptions };
 
   constructor(
     private readonly storage: Queryable,
@@ -496,6 +499,7 @@ export class Engine {
       defaultSubqueryStepMs: opts.defaultSubqueryStepMs ?? 60_000,
       delayedNameRemoval: opts.delayedNameRemoval ?? false,
       rangeKernel: opts.rangeKernel ?? evalRangeSamples,
+      features: opts.features ?? {},
     };
   }
 
@@ -516,7 +520,7 @@ export class Engine {
 
   /** Evaluates at one time (ms). */
   instantQuery(query: string | Expr, timeMs: number): QueryResult {
-    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
     const env = this.env();
     const ctx: Ctx = { start: timeMs, end: timeMs, step: 0, n: 1, queryStart: timeMs, queryEnd: timeMs, queryStep: 0, engine: env };
     const v = evaluate(expr, ctx);
@@ -545,7 +549,7 @@ export class Engine {
 
   /** Evaluates at start, start+step, ... <= end (ms). */
   rangeQuery(query: string | Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
-    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
     if (stepMs <= 0) throw new QueryError('zero or negative query resolution step widths are not accepted. Try a positive integer', 'bad_data');
     if (endMs < startMs) throw new QueryError('end timestamp must not be before start time', 'bad_data');
     const n = Math.floor((endMs - startMs) / stepMs) + 1;

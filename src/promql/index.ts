@@ -1,4 +1,5 @@
 export { Engine, QueryError } from './engine.js';
 export type { EngineOptions, QueryResult, InstantSample, RangeSeries, Queryable } from './engine.js';
 export { parseExpr, PromQLSyntaxError } from './parser.js';
+export type { ParseOptions } from './parser.js';
 export type { Expr } from './ast.js';

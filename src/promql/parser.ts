@@ -74,11 +74,24 @@ export function parseNumber(text: string): number {
   return Number(text);
 }
 
+/** Language features Prometheus gates behind --enable-feature (all on unless switched off). */
+export interface ParseOptions {
+  /** promql-experimental-functions: limitk, limit_ratio, info, mad_over_time, ... */
+  experimentalFunctions?: boolean;
+  /** promql-extended-range-selectors: `anchored` and `smoothed`. */
+  extendedRangeSelectors?: boolean;
+  /** promql-binop-fill-modifiers: fill(), fill_left(), fill_right(). */
+  binopFillModifiers?: boolean;
+}
+
 class Parser {
   private i = 0;
   private readonly tokens: Token[];
 
-  constructor(private readonly query: string) {
+  constructor(
+    private readonly query: string,
+    private readonly options: ParseOptions = {},
+  ) {
     this.tokens = tokenize(query);
   }
 
@@ -185,6 +198,7 @@ class Parser {
       const f = this.peek();
       const w = f.kind === 'IDENT' ? f.text.toLowerCase() : '';
       if ((w === 'fill' || w === 'fill_left' || w === 'fill_right') && this.peek(1).kind === 'LPAREN') {
+        if (this.options.binopFillModifiers === false) this.fail(f, 'binop fill modifiers are experimental and not enabled');
         this.next();
         this.next();
         let sign = 1;
@@ -234,6 +248,7 @@ class Parser {
         continue;
       }
       if ((this.isWord(t, 'anchored') || this.isWord(t, 'smoothed')) && (e.type === 'MatrixSelector' || e.type === 'VectorSelector')) {
+        if (this.options.extendedRangeSelectors === false) this.fail(t, `${t.text.toLowerCase()} modifier is experimental and not enabled`);
         this.next();
         if (t.text.toLowerCase() === 'anchored') e = { ...e, anchored: true, end: t.end };
         else e = { ...e, smoothed: true, end: t.end };
@@ -416,7 +431,9 @@ class Parser {
     const after = this.peek(1);
     if (AGGREGATIONS.has(lower) && (after.kind === 'LPAREN' || this.isWord(after, 'by') || this.isWord(after, 'without'))) return this.parseAggregation(t);
     if (after.kind === 'LPAREN') {
-      if (!FUNCTIONS.has(t.text)) this.fail(t, `unknown function with name ${JSON.stringify(t.text)}`);
+      const fn = FUNCTIONS.get(t.text);
+      if (!fn) this.fail(t, `unknown function with name ${JSON.stringify(t.text)}`);
+      if (fn.experimental && this.options.experimentalFunctions === false) this.fail(t, `function ${JSON.stringify(t.text)} is not enabled`);
       return this.parseCall(t);
     }
     if (KEYWORDS.has(lower)) this.unexpected(t);
@@ -471,6 +488,7 @@ class Parser {
     }
     const op = t.text.toLowerCase();
     const spec = AGGREGATIONS.get(op)!;
+    if (spec.experimental && this.options.experimentalFunctions === false) this.fail(t, `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`);
     if (args.length === 0) this.fail(close, 'no arguments for aggregate expression provided');
     const want = spec.param ? 2 : 1;
     if (args.length !== want) this.fail(t, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
@@ -628,8 +646,8 @@ function check(query: string, e: Expr): void {
 }
 
 /** Parses and type-checks a PromQL expression. Throws PromQLSyntaxError. */
-export function parseExpr(query: string): Expr {
-  const e = new Parser(query).parseQuery();
+export function parseExpr(query: string, options: ParseOptions = {}): Expr {
+  const e = new Parser(query, options).parseQuery();
   check(query, e);
   return e;
 }

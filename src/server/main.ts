@@ -66,7 +66,9 @@ export async function main(argv: string[]): Promise<number> {
   logger.info('TSDB started');
 
   const features = new Set(flags['enable-feature']);
-  const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal') };
+  const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'),
+    features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
+  };
   const externalURL = (flags['web.external-url'] ?? `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
   const ruling = new Ruling({
     storage,
