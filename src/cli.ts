@@ -14,6 +14,10 @@ const commands: Record<string, Command> = {
     summary: 'The monitoring server: scrapes, stores, answers PromQL (Prometheus-compatible flags and API).',
     load: async () => (await import('./server/main.js')).main,
   },
+  alertmanager: {
+    summary: 'The Alertmanager: routing, grouping, inhibition, silences, e-mail and webhooks (API v2).',
+    load: async () => (await import('./alertmanager/main.js')).main,
+  },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,

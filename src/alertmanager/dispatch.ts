@@ -63,7 +63,9 @@ class AggregationGroup {
       const now = this.now();
       const snapshot = [...this.alerts.entries()].map(([fp, a]) => ({ fingerprint: fp, alert: a }));
       if (snapshot.length > 0) {
-        const ok = await this.notify({ groupKey: this.key, route: this.route, groupLabels: this.labels, alerts: snapshot, now });
+        // A failure inside the pipeline must not take the process down: the group retries at
+        // the next group_interval, as after a failed notification.
+        const ok = await this.notify({ groupKey: this.key, route: this.route, groupLabels: this.labels, alerts: snapshot, now }).catch(() => false);
         this.flushed = true;
         if (ok) {
           // Resolved alerts that did not change during the notification are done.

@@ -54,12 +54,20 @@ export class NotificationLog {
     if (changed) this.persist();
   }
 
+  /** Writes the log to disk; a failure keeps it in memory (it is written again next time). */
   private persist(): void {
     if (this.file === undefined) return;
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify([...this.entries.values()]));
-    renameSync(tmp, this.file);
+    try {
+      writeFileSync(tmp, JSON.stringify([...this.entries.values()]));
+      renameSync(tmp, this.file);
+    } catch {
+      this.persistFailures++;
+    }
   }
+
+  /** How often writing the log to disk failed (kept in memory meanwhile). */
+  persistFailures = 0;
 }
 
 /**

@@ -607,7 +607,7 @@ function ruleFiles(y: YamlFile, n: Node | undefined, dir: string): string[] {
 
 /** Parses and validates prometheus.yml text. `file` is used for messages and relative paths. */
 export function parseConfig(text: string, file: string, options: { agent?: boolean } = {}): Config {
-  const y = new YamlFile(file, text);
+  const y: YamlFile = new YamlFile(file, text);
   const dir = dirname(resolve(file));
   const L = new Loader(y, dir);
   const top = y.map(y.root, 'config.plain', ['global', 'runtime', 'rule_files', 'scrape_config_files', 'scrape_configs', 'alerting', 'remote_write', 'remote_read', 'storage', 'tracing', 'otlp']);

@@ -525,14 +525,28 @@ export class Template {
     throw new TemplateError(`template: ${this.name}: undefined variable: ${name}`);
   }
 
+  /** Field access; a method without arguments is called, as Go does for niladic methods. */
   private field(v: unknown, path: string[]): unknown {
     let cur = v;
     for (const p of path) {
       if (cur === null || cur === undefined) return undefined;
-      if (typeof cur === 'object') cur = (cur as Record<string, unknown>)[p];
-      else throw new TemplateError(`template: ${this.name}: can't evaluate field ${p} in type ${typeof cur}`);
+      if (typeof cur === 'object') {
+        const next = (cur as Record<string, unknown>)[p];
+        cur = typeof next === 'function' ? (next as (...a: unknown[]) => unknown).call(cur) : next;
+      } else throw new TemplateError(`template: ${this.name}: can't evaluate field ${p} in type ${typeof cur}`);
     }
     return cur;
+  }
+
+  /** A method call with arguments: `.Labels.Remove .Names` (receiver path, then the method). */
+  private method(head: Arg, dot: unknown, scope: Map<string, unknown>[]): { recv: unknown; fn: (...a: unknown[]) => unknown } | undefined {
+    if ((head.t !== 'field' && head.t !== 'var') || head.path.length === 0) return undefined;
+    const recvPath = head.path.slice(0, -1);
+    const name = head.path[head.path.length - 1]!;
+    const base = head.t === 'var' ? this.lookupVar(scope, head.name) : dot;
+    const recv = this.field(base, recvPath);
+    const fn = recv !== null && typeof recv === 'object' ? (recv as Record<string, unknown>)[name] : undefined;
+    return typeof fn === 'function' ? { recv, fn: fn as (...a: unknown[]) => unknown } : undefined;
   }
 
   private evalArg(a: Arg, dot: unknown, scope: Map<string, unknown>[], final?: unknown, hasFinal = false): unknown {
@@ -580,7 +594,15 @@ export class Template {
         throw new TemplateError(`template: ${this.name}: error calling ${head.name}: ${(e as Error).message}`);
       }
     }
-    if (cmd.length > 1 || hasFinal) throw new TemplateError(`template: ${this.name}: can't give argument to non-function`);
+    if (cmd.length > 1 || hasFinal) {
+      const m = this.method(head, dot, scope);
+      if (m) {
+        const args = cmd.slice(1).map((a) => this.evalArg(a, dot, scope));
+        if (hasFinal) args.push(final);
+        return m.fn.apply(m.recv, args);
+      }
+      throw new TemplateError(`template: ${this.name}: can't give argument to non-function`);
+    }
     return this.evalArg(head, dot, scope);
   }
 

@@ -2,6 +2,7 @@
 // sends one message through the smarthost with nodemailer — plain SMTP, STARTTLS when required, or
 // implicit TLS on port 465 — with HTML and text parts.
 import nodemailer from 'nodemailer';
+import { readFileSync } from 'node:fs';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 
 export interface EmailOptions {
@@ -12,6 +13,8 @@ export interface EmailOptions {
   hello: string;
   authUsername?: string;
   authPassword?: string;
+  /** Read when a message is sent (the loader never opens it, as Alertmanager's does not). */
+  authPasswordFile?: string;
   requireTls: boolean;
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string; insecureSkipVerify?: boolean };
   /** Header templates; `Subject`, `To` and `From` included (Alertmanager fills defaults). */
@@ -57,7 +60,7 @@ export function emailIntegration(o: EmailOptions, index: number, render: RenderF
         requireTLS: o.requireTls && port !== 465,
         ignoreTLS: !o.requireTls && port !== 465,
         name: o.hello,
-        auth: o.authUsername !== undefined && o.authUsername !== '' ? { user: o.authUsername, pass: o.authPassword ?? '' } : undefined,
+        auth: o.authUsername !== undefined && o.authUsername !== '' ? { user: o.authUsername, pass: o.authPasswordFile ? readFileSync(o.authPasswordFile, 'utf8').trim() : (o.authPassword ?? '') } : undefined,
         tls: {
           ca: o.tls?.ca,
           cert: o.tls?.cert,

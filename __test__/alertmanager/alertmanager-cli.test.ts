@@ -1,0 +1,59 @@
+// `promethium alertmanager` end to end: alertmanager.yml loaded, an alert posted through API v2
+// becomes an e-mail (default templates) at an SMTP server; amtool works as a client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../helpers/net.js';
+import { startSmtpSink } from '../../src/walkthrough/smtp-sink.js';
+import type { ReceivedMail } from '../../src/walkthrough/smtp-sink.js';
+
+const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+
+test('an alert becomes an e-mail; amtool queries alerts and adds silences', async (t) => {
+  const mails: ReceivedMail[] = [];
+  const smtpPort = await freePort();
+  const sink = await startSmtpSink('127.0.0.1', smtpPort, (m) => mails.push(m));
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-'));
+  const config = join(dir, 'alertmanager.yml');
+  writeFileSync(
+    config,
+    `global:\n  smtp_smarthost: '127.0.0.1:${smtpPort}'\n  smtp_from: 'am@example.org'\n  smtp_require_tls: false\nroute:\n  receiver: mails\n  group_by: [alertname, job]\n  group_wait: 1s\n  group_interval: 1m\n  repeat_interval: 3h\nreceivers:\n  - name: mails\n    email_configs:\n      - to: 'team@example.org'\n`,
+  );
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  am.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  t.after(async () => {
+    am.kill('SIGKILL');
+    await sink.close();
+  });
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).status === 200 ? true : undefined));
+
+  const post = await fetch(`${base}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify([{ labels: { alertname: 'InstanceDown', job: 'node', instance: 'host:9100', severity: 'page' }, annotations: { summary: 'Instance host:9100 down' }, generatorURL: 'http://prometheus/graph' }]),
+  });
+  assert.equal(post.status, 200, log);
+  const mail = await waitFor('the e-mail', async () => mails[0], 100, 100);
+  assert.deepEqual(mail.to, ['team@example.org']);
+  assert.equal(mail.subject, '[FIRING:1] InstanceDown node (host:9100 page)');
+  // Quoted-printable: '=' is written =3D.
+  assert.match(mail.raw, /summary =3D Instance host:9100 down/);
+
+  // amtool, Alertmanager's own Go client, against our API v2.
+  const amtool = (...args: string[]): string => {
+    const r = spawnSync('amtool', [`--alertmanager.url=${base}`, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stderr}\n--- alertmanager log:\n${log}`);
+    return r.stdout;
+  };
+  assert.match(amtool('alert', 'query'), /InstanceDown/);
+  const id = amtool('silence', 'add', '--comment=maintenance', '--author=test', 'alertname=InstanceDown').trim();
+  assert.match(id, /^[0-9a-f-]{36}$/);
+  assert.match(amtool('silence', 'query'), new RegExp(id));
+  assert.match(amtool('alert', 'query', '--silenced'), /InstanceDown/);
+});

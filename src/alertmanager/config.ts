@@ -1,0 +1,336 @@
+// alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
+// errors, built into what the core runs (routing tree, inhibition, receivers). E-mail and webhook
+// receivers are implemented; other integrations are refused with a clear message.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { YamlFile, ConfigError } from '../config/yaml-reader.js';
+import type { Node } from '../config/yaml-reader.js';
+import { expandGlob } from '../discovery/file.js';
+import type { Labels } from '../model/labels.js';
+import type { CoreConfig } from './core.js';
+import type { InhibitRule } from './inhibit.js';
+import type { Integration } from './notify.js';
+import type { RouteNode } from './route.js';
+import type { SilenceMatcher } from './silences.js';
+import { routeTimeMuted } from './time-intervals.js';
+import type { TimeIntervalSpec, InclusiveRange } from './time-intervals.js';
+import { emailIntegration } from './integrations/email.js';
+import { webhookIntegration } from './integrations/webhook.js';
+import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
+import { makeRenderer } from './templates.js';
+
+export { ConfigError };
+
+const INTEGRATIONS = ['email_configs', 'webhook_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'slack_configs', 'sns_configs', 'telegram_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
+
+const GLOBAL_KEYS = [
+  'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
+  'smtp_auth_identity', 'smtp_require_tls', 'smtp_tls_config', 'slack_api_url', 'slack_api_url_file', 'slack_app_token', 'slack_app_token_file', 'slack_app_url', 'victorops_api_key', 'victorops_api_key_file',
+  'victorops_api_url', 'pagerduty_url', 'opsgenie_api_key', 'opsgenie_api_key_file', 'opsgenie_api_url', 'wechat_api_url', 'wechat_api_secret', 'wechat_api_secret_file', 'wechat_api_corp_id',
+  'telegram_api_url', 'telegram_bot_token', 'telegram_bot_token_file', 'webex_api_url', 'rocketchat_api_url', 'rocketchat_token', 'rocketchat_token_file', 'rocketchat_token_id', 'rocketchat_token_id_file',
+  'mattermost_webhook_url', 'mattermost_webhook_url_file', 'jira_api_url',
+];
+
+/** Pairs of global settings that may not both be set (inline and from a file, ...). */
+const EXCLUSIVE_GLOBALS: [string, string, string][] = [
+  ['smtp_auth_password', 'smtp_auth_password_file', 'at most one of smtp_auth_password & smtp_auth_password_file must be configured'],
+  ['victorops_api_key', 'victorops_api_key_file', 'at most one of victorops_api_key & victorops_api_key_file must be configured'],
+  ['telegram_bot_token', 'telegram_bot_token_file', 'at most one of telegram_bot_token & telegram_bot_token_file must be configured'],
+  ['opsgenie_api_key', 'opsgenie_api_key_file', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured'],
+  ['slack_api_url', 'slack_api_url_file', 'at most one of slack_api_url & slack_api_url_file must be configured'],
+  ['slack_app_token', 'slack_app_token_file', 'at most one of slack_app_token & slack_app_token_file must be configured'],
+  ['rocketchat_token', 'rocketchat_token_file', 'at most one of rocketchat_token & rocketchat_token_file must be configured'],
+  ['rocketchat_token_id', 'rocketchat_token_id_file', 'at most one of rocketchat_token_id & rocketchat_token_id_file must be configured'],
+  ['wechat_api_secret', 'wechat_api_secret_file', 'at most one of wechat_api_secret & wechat_api_secret_file must be configured'],
+  ['mattermost_webhook_url', 'mattermost_webhook_url_file', 'at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured'],
+];
+
+interface Defaults {
+  receiver: string;
+  groupBy: string[] | 'all';
+  groupWaitMs: number;
+  groupIntervalMs: number;
+  repeatIntervalMs: number;
+}
+
+export interface AlertmanagerConfigFile {
+  core: CoreConfig;
+  receivers: string[];
+  templates: string[];
+}
+
+function scalarString(y: YamlFile, n: Node | undefined, what: string): string {
+  if (!n || n.kind === 'null') return '';
+  if (n.kind !== 'scalar') y.fail(n, `${what} must be a string`);
+  return String(n.value);
+}
+
+function labelMap(y: YamlFile, n: Node | undefined, what: string): Labels {
+  const out: Labels = {};
+  if (!n || n.kind === 'null') return out;
+  if (n.kind !== 'map') y.fail(n, `${what} must be a mapping`);
+  for (const e of n.entries!) {
+    if (e.value.kind === 'null') y.fail(e.keyNode, `${what}: the value of ${JSON.stringify(e.key)} is empty (key ${e.key})`);
+    out[e.key] = scalarString(y, e.value, `${what}.${e.key}`);
+  }
+  return out;
+}
+
+/** match, match_re and matchers of a route or an inhibit rule side, as matchers. */
+function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | undefined, matchers: Node | undefined, what: string): SilenceMatcher[] {
+  const out: SilenceMatcher[] = [];
+  for (const [k, v] of Object.entries(labelMap(y, match, `${what}match`))) out.push({ name: k, value: v, isRegex: false, isEqual: true });
+  for (const [k, v] of Object.entries(labelMap(y, matchRe, `${what}match_re`))) {
+    try {
+      out.push(parseMatcher(`${k}=~${JSON.stringify(v)}`));
+    } catch (e) {
+      y.fail(matchRe, (e as Error).message);
+    }
+  }
+  for (const item of y.seq(matchers, `${what}matchers`)) {
+    try {
+      out.push(parseMatcher(scalarString(y, item, 'matcher')));
+    } catch (e) {
+      if (e instanceof MatcherError) y.fail(item, e.message);
+      throw e;
+    }
+  }
+  return out;
+}
+
+function parseRange(text: string, names: string[] | undefined, what: string, y: YamlFile, n: Node): InclusiveRange {
+  const toNum = (s: string): number => {
+    const t = s.trim().toLowerCase();
+    if (names) {
+      const i = names.findIndex((x) => x.toLowerCase() === t);
+      if (i >= 0) return i + (what === 'months' ? 1 : 0);
+    }
+    const v = Number(t);
+    if (!Number.isInteger(v)) y.fail(n, `invalid ${what} ${JSON.stringify(s)}`);
+    return v;
+  };
+  const [a, b] = text.split(':');
+  return { begin: toNum(a!), end: toNum(b ?? a!) };
+}
+
+export function parseAlertmanagerConfig(text: string, file: string): AlertmanagerConfigFile {
+  const y: YamlFile = new YamlFile(file, text);
+  if (y.root.kind === 'null') y.fail(undefined, 'no route provided');
+  const dir = dirname(file);
+  const top = y.map(y.root, 'config.plain', ['global', 'route', 'inhibit_rules', 'receivers', 'templates', 'time_intervals', 'mute_time_intervals']);
+  const gm = y.map(top.get('global') ?? { kind: 'null', line: 0, col: 0 }, 'config.GlobalConfig', GLOBAL_KEYS);
+  for (const [a, b, msg] of EXCLUSIVE_GLOBALS) {
+    if (scalarString(y, gm.get(a), a) !== '' && scalarString(y, gm.get(b), b) !== '') y.fail(gm.get(b), msg);
+  }
+  const smarthost = scalarString(y, gm.get('smtp_smarthost'), 'smtp_smarthost');
+  if (smarthost !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(smarthost)) y.fail(gm.get('smtp_smarthost'), `address ${smarthost}: missing port in address`);
+  const global = {
+    resolveTimeoutMs: y.duration(gm.get('resolve_timeout'), 'resolve_timeout', 5 * 60_000),
+    smtpFrom: scalarString(y, gm.get('smtp_from'), 'smtp_from'),
+    smtpHello: scalarString(y, gm.get('smtp_hello'), 'smtp_hello') || 'localhost',
+    smtpSmarthost: smarthost,
+    smtpAuthUsername: scalarString(y, gm.get('smtp_auth_username'), 'smtp_auth_username'),
+    smtpAuthPassword: scalarString(y, gm.get('smtp_auth_password'), 'smtp_auth_password'),
+    smtpAuthPasswordFile: scalarString(y, gm.get('smtp_auth_password_file'), 'smtp_auth_password_file'),
+    smtpRequireTls: y.bool(gm.get('smtp_require_tls'), 'smtp_require_tls', true),
+  };
+
+  // Time intervals.
+  const intervals = new Map<string, TimeIntervalSpec[]>();
+  for (const key of ['time_intervals', 'mute_time_intervals'] as const) {
+    for (const ti of y.seq(top.get(key), key)) {
+      const m = y.map(ti, 'config.TimeInterval', ['name', 'time_intervals']);
+      const name = scalarString(y, m.get('name'), 'name');
+      if (name === '') y.fail(ti, 'missing name in time interval');
+      if (intervals.has(name)) y.fail(ti, `time interval ${JSON.stringify(name)} is not unique`);
+      intervals.set(
+        name,
+        y.seq(m.get('time_intervals'), 'time_intervals').map((spec) => {
+          const s = y.map(spec, 'timeinterval.TimeInterval', ['times', 'weekdays', 'days_of_month', 'months', 'years', 'location']);
+          const out: TimeIntervalSpec = {};
+          if (s.has('times'))
+            out.times = y.seq(s.get('times'), 'times').map((t) => {
+              const tm = y.map(t, 'timeinterval.TimeRange', ['start_time', 'end_time']);
+              const mins = (v: string): number => {
+                const mm = /^(\d{1,2}):(\d{2})$/.exec(v);
+                if (!mm || Number(mm[1]) > 24 || Number(mm[2]) > 59) y.fail(t, `invalid time of day ${JSON.stringify(v)}`);
+                return Number(mm[1]) * 60 + Number(mm[2]);
+              };
+              return { startMinute: mins(scalarString(y, tm.get('start_time'), 'start_time')), endMinute: mins(scalarString(y, tm.get('end_time'), 'end_time')) };
+            });
+          const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+          const months = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+          if (s.has('weekdays')) out.weekdays = y.strings(s.get('weekdays'), 'weekdays').map((w) => parseRange(w, days, 'weekdays', y, spec));
+          if (s.has('days_of_month')) out.daysOfMonth = y.strings(s.get('days_of_month'), 'days_of_month').map((w) => parseRange(w, undefined, 'days_of_month', y, spec));
+          if (s.has('months')) out.months = y.strings(s.get('months'), 'months').map((w) => parseRange(w, months, 'months', y, spec));
+          if (s.has('years')) out.years = y.strings(s.get('years'), 'years').map((w) => parseRange(w, undefined, 'years', y, spec));
+          if (s.has('location')) out.location = scalarString(y, s.get('location'), 'location');
+          return out;
+        }),
+      );
+    }
+  }
+
+  // Templates: the default ones plus the configured globs (relative to the config file).
+  const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => expandGlob(isAbsolute(g) ? g : join(dir, g), dir));
+  let render: ReturnType<typeof makeRenderer> | undefined;
+  const renderer = (): ReturnType<typeof makeRenderer> => (render ??= makeRenderer(templates));
+
+  // Receivers.
+  const receivers = new Map<string, Integration[]>();
+  for (const r of y.seq(top.get('receivers'), 'receivers')) {
+    for (const e of r.kind === 'map' ? r.entries! : []) {
+      if (UNSUPPORTED_INTEGRATIONS.includes(e.key)) y.fail(e.keyNode, `${e.key}: this integration is not supported by Promethium's Alertmanager (supported: ${INTEGRATIONS.join(', ')})`);
+    }
+    const m = y.map(r, 'config.Receiver', ['name', 'labels', ...INTEGRATIONS]);
+    const name = scalarString(y, m.get('name'), 'name');
+    if (name === '') y.fail(r, 'missing name in receiver');
+    if (receivers.has(name)) y.fail(r, `notification config name ${JSON.stringify(name)} is not unique`);
+    const integrations: Integration[] = [];
+    y.seq(m.get('email_configs'), 'email_configs').forEach((ec, i) => {
+      if (ec.kind === 'null') y.fail(ec, 'missing email config');
+      const em = y.map(ec, 'config.EmailConfig', ['to', 'from', 'smarthost', 'hello', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_secret_file', 'auth_identity', 'require_tls', 'tls_config', 'headers', 'html', 'text', 'send_resolved', 'threading']);
+      const to = scalarString(y, em.get('to'), 'to');
+      if (to === '') y.fail(ec, 'missing to address in email config');
+      const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
+      const host = scalarString(y, em.get('smarthost'), 'smarthost') || global.smtpSmarthost;
+      if (host === '') y.fail(ec, 'no global SMTP smarthost set');
+      if (from === '') y.fail(ec, 'no global SMTP from set');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(labelMap(y, em.get('headers'), 'headers'))) headers[k.charAt(0).toUpperCase() + k.slice(1).toLowerCase()] = v;
+      headers['Subject'] ??= '{{ template "email.default.subject" . }}';
+      headers['To'] ??= to;
+      headers['From'] ??= from;
+      // Receiver credentials override the global ones field by field; files are read when sending.
+      const ownPassword = scalarString(y, em.get('auth_password'), 'auth_password');
+      const ownFile = scalarString(y, em.get('auth_password_file'), 'auth_password_file');
+      if (ownPassword !== '' && ownFile !== '') y.fail(ec, 'at most one of auth_password & auth_password_file must be configured');
+      const passwordFile = ownPassword !== '' ? '' : ownFile || (global.smtpAuthPassword !== '' ? '' : global.smtpAuthPasswordFile);
+      const password = ownPassword || (ownFile !== '' ? '' : global.smtpAuthPassword);
+      integrations.push(
+        emailIntegration(
+          {
+            to,
+            from,
+            smarthost: host,
+            hello: scalarString(y, em.get('hello'), 'hello') || global.smtpHello,
+            authUsername: scalarString(y, em.get('auth_username'), 'auth_username') || global.smtpAuthUsername || undefined,
+            authPassword: password || undefined,
+            authPasswordFile: passwordFile || undefined,
+            requireTls: y.bool(em.get('require_tls'), 'require_tls', global.smtpRequireTls),
+            headers,
+            html: em.has('html') ? scalarString(y, em.get('html'), 'html') : '{{ template "email.default.html" . }}',
+            text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '{{ template "email.default.text" . }}',
+            sendResolved: y.bool(em.get('send_resolved'), 'send_resolved', false),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('webhook_configs'), 'webhook_configs').forEach((wc, i) => {
+      if (wc.kind === 'null') y.fail(wc, 'missing webhook config');
+      const wm = y.map(wc, 'config.WebhookConfig', ['url', 'url_file', 'send_resolved', 'max_alerts', 'http_config', 'timeout']);
+      let url = scalarString(y, wm.get('url'), 'url');
+      const urlFile = scalarString(y, wm.get('url_file'), 'url_file');
+      if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
+      if (url === '' && urlFile === '') y.fail(wc, 'one of url or url_file must be configured');
+      if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
+      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: y.int(wm.get('max_alerts'), 'max_alerts', 0), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000) }, i));
+    });
+    receivers.set(name, integrations);
+  }
+
+  // The routing tree.
+  const routeNode = top.get('route');
+  if (!routeNode || routeNode.kind === 'null') y.fail(undefined, 'no route provided');
+  const used = new Set<string>();
+  const usedIntervals: [string, Node][] = [];
+  const build = (n: Node, parent: Defaults | undefined, parentKey: string, root: boolean): RouteNode => {
+    const m = y.map(n, 'config.Route', ['receiver', 'group_by', 'continue', 'matchers', 'match', 'match_re', 'group_wait', 'group_interval', 'repeat_interval', 'mute_time_intervals', 'active_time_intervals', 'routes']);
+    const matchers = readMatchers(y, m.get('match'), m.get('match_re'), m.get('matchers'), '');
+    if (root) {
+      if (matchers.length > 0) y.fail(n, 'root route must not have any matchers');
+      if (m.has('continue')) y.fail(n, 'cannot have continue in root route');
+      if (scalarString(y, m.get('receiver'), 'receiver') === '') y.fail(n, 'root route must specify a default receiver');
+      if (m.has('mute_time_intervals') || m.has('active_time_intervals')) y.fail(n, 'root route must not have any mute or active time intervals');
+    }
+    let groupBy: string[] | 'all' | undefined;
+    if (m.has('group_by')) {
+      const list = y.strings(m.get('group_by'), 'group_by');
+      if (list.includes('...')) {
+        if (list.length > 1) y.fail(m.get('group_by'), 'cannot have wildcard group_by (`...`) and other labels at the same time');
+        groupBy = 'all';
+      } else {
+        if (new Set(list).size !== list.length) y.fail(m.get('group_by'), `duplicated label ${JSON.stringify(list.find((x, i) => list.indexOf(x) !== i))} in group_by`);
+        groupBy = list;
+      }
+    }
+    const d: Defaults = {
+      receiver: scalarString(y, m.get('receiver'), 'receiver') || parent!.receiver,
+      groupBy: groupBy ?? parent?.groupBy ?? [],
+      groupWaitMs: y.duration(m.get('group_wait'), 'group_wait', parent?.groupWaitMs ?? 30_000),
+      groupIntervalMs: y.duration(m.get('group_interval'), 'group_interval', parent?.groupIntervalMs ?? 5 * 60_000),
+      repeatIntervalMs: y.duration(m.get('repeat_interval'), 'repeat_interval', parent?.repeatIntervalMs ?? 4 * 3600_000),
+    };
+    if (d.groupIntervalMs === 0) y.fail(m.get('group_interval'), 'group_interval cannot be zero');
+    if (d.repeatIntervalMs === 0) y.fail(m.get('repeat_interval'), 'repeat_interval cannot be zero');
+    used.add(d.receiver);
+    const mute = y.strings(m.get('mute_time_intervals'), 'mute_time_intervals');
+    const active = y.strings(m.get('active_time_intervals'), 'active_time_intervals');
+    for (const x of [...mute, ...active]) usedIntervals.push([x, n]);
+    const key = root ? '{}' : `${parentKey}/{${matchers.map(formatMatcher).join(',')}}`;
+    const node: RouteNode = {
+      key,
+      receiver: d.receiver,
+      groupBy: d.groupBy,
+      groupWaitMs: d.groupWaitMs,
+      groupIntervalMs: d.groupIntervalMs,
+      repeatIntervalMs: d.repeatIntervalMs,
+      matches: matcherPredicate(matchers),
+      continue: y.bool(m.get('continue'), 'continue', false),
+      routes: [],
+      muteTimeIntervals: mute,
+      activeTimeIntervals: active,
+    };
+    node.routes = y.seq(m.get('routes'), 'routes').map((c) => build(c, d, key, false));
+    return node;
+  };
+  const route = build(routeNode, undefined, '', true);
+  for (const r of used) if (!receivers.has(r)) y.fail(routeNode, `undefined receiver ${JSON.stringify(r)} used in route`);
+  for (const [x, n] of usedIntervals) if (!intervals.has(x)) y.fail(n, `undefined time interval ${JSON.stringify(x)} used in route`);
+
+  const inhibitRules: InhibitRule[] = y.seq(top.get('inhibit_rules'), 'inhibit_rules').map((r) => {
+    const m = y.map(r, 'config.InhibitRule', ['source_match', 'source_match_re', 'source_matchers', 'target_match', 'target_match_re', 'target_matchers', 'equal']);
+    return {
+      sourceMatches: matcherPredicate(readMatchers(y, m.get('source_match'), m.get('source_match_re'), m.get('source_matchers'), 'source_')),
+      targetMatches: matcherPredicate(readMatchers(y, m.get('target_match'), m.get('target_match_re'), m.get('target_matchers'), 'target_')),
+      equal: y.strings(m.get('equal'), 'equal'),
+    };
+  });
+
+  return {
+    core: {
+      route,
+      inhibitRules,
+      receivers,
+      resolveTimeoutMs: global.resolveTimeoutMs,
+      timeMuted: (mute, active, now) => routeTimeMuted(intervals, mute, active, now),
+      original: text,
+    },
+    receivers: [...receivers.keys()],
+    templates,
+  };
+}
+
+export function loadAlertmanagerConfig(file: string): AlertmanagerConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: ${(e as Error).message}`);
+  }
+  return parseAlertmanagerConfig(text, file);
+}

@@ -1,0 +1,83 @@
+// `promethium alertmanager`: the Alertmanager's command line (Alertmanager 0.2x flags).
+import os from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { flag, parseFlags, reportExit } from '../util/flags.js';
+import { Logger } from '../util/logger.js';
+import { versionText } from '../version.js';
+import { parseDurationParam } from '../web/api/params.js';
+import { AlertmanagerServer } from './server.js';
+import { loadAlertmanagerConfig } from './config.js';
+import { parseMatcher } from './matchers.js';
+
+const specs = {
+  'config.file': flag.string('Alertmanager configuration file name.', 'alertmanager.yml'),
+  'storage.path': flag.string('Base path for data storage.', 'data/'),
+  'data.retention': flag.custom('How long to keep data for.', 120 * 3600_000, '120h', (s) => parseDurationParam(s, 'flag')),
+  'web.listen-address': flag.string('Address to listen on for the web interface and API.', ':9093'),
+  'web.external-url': flag.optionalString('The URL under which Alertmanager is externally reachable.', '<URL>'),
+  'web.route-prefix': flag.optionalString('Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.', '<path>'),
+  'cluster.listen-address': flag.string('Listen address for cluster. Set to empty string to disable HA mode (Promethium runs without clustering).', ''),
+  'log.level': flag.enumeration('Only log messages with the given severity or above.', 'info', ['debug', 'info', 'warn', 'error'] as const),
+  'log.format': flag.enumeration('Output format of log messages.', 'logfmt', ['logfmt', 'json'] as const),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const r = parseFlags({ name: 'promethium alertmanager', description: 'Promethium Alertmanager: routing, grouping, inhibition, silences, e-mail and webhooks.', version: versionText('alertmanager') }, specs, argv);
+  if (r.kind === 'exit') return reportExit(r);
+  const f = r.values;
+  const logger = new Logger({ level: f['log.level'], format: f['log.format'] });
+  const addr = f['web.listen-address'];
+  const i = addr.lastIndexOf(':');
+  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
+  const port = Number(addr.slice(i + 1));
+  if (f['cluster.listen-address'] !== '') logger.warn('Clustering is not supported; running as a single Alertmanager', { 'cluster.listen-address': f['cluster.listen-address'] });
+  const externalUrl = (f['web.external-url'] ?? `http://${host === '0.0.0.0' || host === '' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
+  const routePrefix = f['web.route-prefix'] ?? new URL(externalUrl).pathname.replace(/\/$/, '');
+  logger.info('Starting Alertmanager', { version: versionText('alertmanager').split('\n')[0] });
+  try {
+    mkdirSync(f['storage.path'], { recursive: true });
+  } catch (e) {
+    logger.error('Cannot create the storage directory', { path: f['storage.path'], err: e as Error });
+    return 1;
+  }
+  try {
+    loadAlertmanagerConfig(f['config.file']);
+  } catch (e) {
+    logger.error('Loading configuration file failed', { file: f['config.file'], err: e as Error });
+    return 1;
+  }
+  const server = new AlertmanagerServer({
+    listenHost: host === '' ? '0.0.0.0' : host,
+    listenPort: port,
+    routePrefix,
+    externalUrl,
+    storagePath: f['storage.path'],
+    retentionMs: f['data.retention'],
+    logger,
+    loadConfig: () => loadAlertmanagerConfig(f['config.file']).core,
+    parseMatcher,
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    logger.error('Error starting the Alertmanager', { err: e as Error });
+    await server.stop();
+    return 1;
+  }
+  process.on('SIGHUP', () => {
+    try {
+      server.reload();
+    } catch {
+      /* logged; the running configuration stays */
+    }
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      logger.info('Received an OS signal, exiting gracefully...');
+      void server.stop().then(resolve);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}
