@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureExporters } from './node-exporter.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -201,8 +202,21 @@ async function prometheusQueries(dir: string, queries: string[], end: number): P
   return out;
 }
 
+async function nodeExporterBench(): Promise<void> {
+  const scrapes = opt('scrapes', 300);
+  console.error(`node exporter: ${scrapes} scrapes each, default collectors, alternating with Debian's node_exporter 1.5`);
+  const { ours, theirs, theirsSame } = await measureExporters(scrapes);
+  const n = (f: number): string => fmt(f, 1);
+  const both = (f: (x: NonNullable<typeof theirs>) => string): string =>
+    theirs && theirsSame ? `${f(theirsSame)} (node_exporter 1.5, our 15 collectors); ${f(theirs)} (its ~45 defaults)` : 'not measured (prometheus-node-exporter not installed)';
+  row('node exporter scrape latency, median / p90 (15 collectors)', `${n(ours.medianMs)} / ${n(ours.p90Ms)} ms (${fmt(ours.bytes / 1024, 0)} KiB body)`, both((x) => `${n(x.medianMs)} / ${n(x.p90Ms)} ms, ${fmt(x.bytes / 1024, 0)} KiB`), '-');
+  row('node exporter CPU per scrape', `${n(ours.cpuMsPerScrape)} ms`, both((x) => `${n(x.cpuMsPerScrape)} ms`), '-');
+  row('node exporter resident memory after the scrapes', `${n(ours.rssMiB)} MiB`, both((x) => `${n(x.rssMiB)} MiB`), '-');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 if (sections.length === 0 || sections.includes('storage')) await storageBench();
 if (sections.length === 0 || sections.includes('query')) await queryBench();
+if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

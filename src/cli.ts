@@ -18,6 +18,10 @@ const commands: Record<string, Command> = {
     summary: 'The Alertmanager: routing, grouping, inhibition, silences, e-mail and webhooks (API v2).',
     load: async () => (await import('./alertmanager/main.js')).main,
   },
+  'node-exporter': {
+    summary: 'The node exporter: machine metrics with node_exporter 1.5\'s names, labels and flags (:9100).',
+    load: async () => (await import('./node-exporter/main.js')).main,
+  },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,

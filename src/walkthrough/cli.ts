@@ -9,7 +9,6 @@ import { dirname, join, resolve } from 'node:path';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import { versionText } from '../version.js';
 import { startSmtpSink } from './smtp-sink.js';
-import { commandNames } from '../cli.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -52,7 +51,6 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\x1b[35m${'smtp-sink'.padEnd(13)}|\x1b[0m mail from ${m.from} to ${m.to.join(', ')}: ${m.subject}\n`);
   });
 
-  const available = new Set(commandNames());
   const components: Component[] = [
     { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=127.0.0.1:9090', '--web.enable-lifecycle'] },
     { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=127.0.0.1:9100'] },
@@ -62,10 +60,6 @@ export async function main(argv: string[]): Promise<number> {
   if (!existsSync(bin)) throw new Error(`cannot find ${bin}`);
   const children: ChildProcess[] = [];
   for (const c of components) {
-    if (!available.has(c.args[0]!)) {
-      process.stdout.write(`${c.name.padEnd(13)}| not available in this build; the stack runs without it\n`);
-      continue;
-    }
     const child = spawn(process.execPath, [bin, ...c.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     pipeWithPrefix(child, c.name, c.color);
     child.on('exit', (code, signal) => process.stdout.write(`${c.name.padEnd(13)}| exited (${signal ?? code})\n`));

@@ -1,0 +1,109 @@
+// Node exporter figures: scrape latency, CPU per scrape and resident memory of ours next to
+// Debian's node_exporter 1.5, both with their default collectors, scraped alternately on this machine.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+}
+
+async function start(cmd: string[], port: number): Promise<Running> {
+  const child = spawn(cmd[0]!, [...cmd.slice(1), `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const url = `http://127.0.0.1:${port}/metrics`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return { child, url };
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${cmd.join(' ')} did not start`);
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** utime + stime of a process, in seconds (USER_HZ = 100). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Figures {
+  medianMs: number;
+  p90Ms: number;
+  cpuMsPerScrape: number;
+  rssMiB: number;
+  bytes: number;
+}
+
+/** Our collectors, to run node_exporter with the same set as well as with its ~45 defaults. */
+const OUR_COLLECTORS = ['cpu', 'diskstats', 'entropy', 'filefd', 'filesystem', 'loadavg', 'meminfo', 'netclass', 'netdev', 'os', 'pressure', 'stat', 'time', 'uname', 'vmstat'];
+
+export async function measureExporters(scrapes: number): Promise<{ ours: Figures; theirs?: Figures; theirsSame?: Figures }> {
+  const targets: Record<string, string[]> = { ours: [process.execPath, `${root}bin/promethium.js`, 'node-exporter'] };
+  targets['theirs'] = ['/usr/bin/prometheus-node-exporter'];
+  targets['theirsSame'] = ['/usr/bin/prometheus-node-exporter', '--collector.disable-defaults', ...OUR_COLLECTORS.map((c) => `--collector.${c}`)];
+  const running: Record<string, Running> = {};
+  const times: Record<string, number[]> = {};
+  const bytes: Record<string, number> = {};
+  const cpuStart: Record<string, number> = {};
+  try {
+    for (const [k, cmd] of Object.entries(targets)) {
+      try {
+        running[k] = await start(cmd, await freePort());
+      } catch (e) {
+        if (k === 'ours') throw e;
+      }
+    }
+    // Warm up (JIT, first reads), then scrape alternately so both see the same machine load.
+    for (const r of Object.values(running)) for (let i = 0; i < 10; i++) await (await fetch(r.url)).text();
+    for (const [k, r] of Object.entries(running)) {
+      times[k] = [];
+      cpuStart[k] = cpuSeconds(r.child.pid!);
+    }
+    for (let i = 0; i < scrapes; i++) {
+      for (const [k, r] of Object.entries(running)) {
+        const t0 = process.hrtime.bigint();
+        const body = await (await fetch(r.url)).text();
+        times[k]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        bytes[k] = body.length;
+      }
+    }
+    const figures = (k: string): Figures | undefined => {
+      const r = running[k];
+      if (!r) return undefined;
+      const t = times[k]!.sort((a, b) => a - b);
+      return {
+        medianMs: t[Math.floor(t.length / 2)]!,
+        p90Ms: t[Math.floor(t.length * 0.9)]!,
+        cpuMsPerScrape: ((cpuSeconds(r.child.pid!) - cpuStart[k]!) * 1000) / scrapes,
+        rssMiB: rssBytes(r.child.pid!) / 2 ** 20,
+        bytes: bytes[k]!,
+      };
+    };
+    return { ours: figures('ours')!, theirs: figures('theirs'), theirsSame: figures('theirsSame') };
+  } finally {
+    for (const r of Object.values(running)) r.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,28 @@
+// The collectors this exporter has, and the default filters of node_exporter 1.5 as Debian ships it
+// (Debian leaves out /run, /mnt and /media mounts and the loopback interface's traffic).
+import type { Collector } from './collector.js';
+import { cpu } from './cpu.js';
+import { diskstats } from './diskstats.js';
+import { entropy } from './entropy.js';
+import { filefd } from './filefd.js';
+import { filesystem } from './filesystem.js';
+import { loadavg } from './loadavg.js';
+import { meminfo } from './meminfo.js';
+import { netclass } from './netclass.js';
+import { netdev } from './netdev.js';
+import { osRelease } from './os.js';
+import { pressure } from './pressure.js';
+import { stat } from './stat.js';
+import { time } from './time.js';
+import { uname } from './uname.js';
+import { vmstat } from './vmstat.js';
+
+export type { Collector, CollectorOptions } from './collector.js';
+
+export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat];
+
+export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
+export const DEFAULT_FS_TYPES_EXCLUDE = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
+export const DEFAULT_DISKSTATS_DEVICE_EXCLUDE = '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
+export const DEFAULT_NETCLASS_IGNORED_DEVICES = '^$';
+export const DEFAULT_NETDEV_DEVICE_EXCLUDE = '^lo$';
