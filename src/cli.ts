@@ -22,6 +22,10 @@ const commands: Record<string, Command> = {
     summary: 'The node exporter: machine metrics with node_exporter 1.5\'s names, labels and flags (:9100).',
     load: async () => (await import('./node-exporter/main.js')).main,
   },
+  check: {
+    summary: 'Check prometheus.yml and rule files, as `promtool check config|rules` does.',
+    load: async () => (await import('./config/check-cli.js')).main,
+  },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,

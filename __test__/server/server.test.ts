@@ -83,6 +83,30 @@ test('the server scrapes, stores and answers like Prometheus', async (t) => {
   assert.match(promtool('query', 'series', '--match=demo_requests_total', base), /\{__name__="demo_requests_total", env="test", instance="127\.0\.0\.1:\d+", job="demo", path="\/a"\}/);
   assert.match(promtool('query', 'labels', base, 'job'), /^demo$/m);
 
+  // Metadata the target exposed, per target and per metric.
+  const tmeta = (await (await fetch(`${base}/api/v1/targets/metadata?match_target=${encodeURIComponent('{job="demo"}')}&metric=demo_requests_total`)).json()) as { data: { target: Record<string, string>; type: string; help: string; unit: string }[] };
+  assert.deepEqual(tmeta.data, [{ target: { env: 'test', instance: `127.0.0.1:${tport}`, job: 'demo' }, type: 'counter', help: '', unit: '' }]);
+  const meta = (await (await fetch(`${base}/api/v1/metadata`)).json()) as { data: Record<string, { type: string }[]> };
+  assert.deepEqual(meta.data['demo_requests_total'], [{ type: 'counter', help: '', unit: '' }]);
+  assert.equal(meta.data['demo_temperature_celsius'], undefined, 'no TYPE or HELP line, no metadata');
+  const none = (await (await fetch(`${base}/api/v1/targets/metadata?match_target=${encodeURIComponent('{job="other"}')}`)).json()) as { data: unknown[] };
+  assert.deepEqual(none.data, []);
+  assert.equal((await fetch(`${base}/api/v1/targets/metadata?match_target=${encodeURIComponent('{job=')}`)).status, 400);
+
+  // Federation: the latest sample of each selected series with its timestamp, in the text format.
+  const fed = await fetch(`${base}/federate?match[]=${encodeURIComponent('{job="demo",__name__=~"demo_.*"}')}`);
+  assert.equal(fed.status, 200);
+  const fedText = await fed.text();
+  assert.match(fedText, /^# TYPE demo_requests_total untyped$/m);
+  const fedTemp = new RegExp(`^demo_temperature_celsius\\{env="test",instance="127\\.0\\.0\\.1:${tport}",job="demo"\\} 21\\.5 (\\d+)$`, 'm').exec(fedText);
+  assert.ok(fedTemp, fedText);
+  assert.ok(Math.abs(Number(fedTemp[1]) - Date.now()) < 10_000);
+  assert.doesNotMatch(fedText, /^up\{/m);
+  assert.equal((await fetch(`${base}/federate`)).status, 400);
+  const fedLint = spawnSync('promtool', ['check', 'metrics'], { input: fedText.replace(/ \d+$/gm, ''), encoding: 'utf8' });
+  // Federation carries no HELP (Prometheus's neither): that is promtool's only remark.
+  assert.deepEqual(`${fedLint.stdout}${fedLint.stderr}`.split('\n').filter((l) => l !== '' && !/ no help text$/.test(l)), []);
+
   // A reload with a broken config keeps the running one.
   writeFileSync(config, good + '  - job_name: demo\n');
   const reload = await fetch(`${base}/-/reload`, { method: 'POST' });

@@ -1,5 +1,8 @@
 // Metric families as the collectors produce them, and the text exposition they are written in.
 import type { Labels } from '../model/labels.js';
+import { formatSampleValue } from '../exposition/format.js';
+
+export { formatSampleValue };
 
 export type FamilyType = 'counter' | 'gauge' | 'untyped';
 
@@ -41,23 +44,6 @@ function escapeValue(v: string): string {
 
 function escapeHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-/**
- * Go's strconv.FormatFloat(v, 'g', -1, 64), as the Go client writes sample values: the shortest
- * digits, in exponent form when the decimal exponent is below -4 or at least 6 (Go's rule for the
- * shortest precision), exponents with at least two digits.
- */
-export function formatSampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const e = v.toExponential();
-  const [mantissa, expText] = e.split('e') as [string, string];
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(v);
 }
 
 /** The Prometheus text format 0.0.4, families sorted by name, samples by labels. */

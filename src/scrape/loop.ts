@@ -20,8 +20,16 @@ export interface ExpositionSample {
 }
 
 /** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
+/** TYPE, HELP and UNIT of a metric family as the target exposes them. */
+export interface FamilyMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
 export interface ExpositionCodec {
-  parse(body: string, contentType: string): Iterable<ExpositionSample>;
+  /** Parses a body; `metadata` receives each family's TYPE/HELP/UNIT. */
+  parse(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>): Iterable<ExpositionSample>;
   seriesLabels(series: string): Labels;
 }
 
@@ -80,6 +88,8 @@ class ScrapeFailure extends Error {}
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
   private readonly cache = new ScrapeCache();
+  /** The families of the last successful scrape (/api/v1/targets/metadata, /api/v1/metadata). */
+  private familyMetadata: ReadonlyMap<string, FamilyMetadata> = new Map();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private abort: AbortController | undefined;
@@ -96,6 +106,10 @@ export class ScrapeLoop {
     private readonly deps: ScrapeLoopDeps,
   ) {
     this.now = deps.now ?? Date.now;
+  }
+
+  get metadata(): ReadonlyMap<string, FamilyMetadata> {
+    return this.familyMetadata;
   }
 
   /**
@@ -186,7 +200,8 @@ export class ScrapeLoop {
     // Cache misses: their labels resolve to refs in one call after the loop.
     const newSeries: { text: string; labels: Labels | null; slot: number }[] = [];
     let scraped = 0;
-    for (const s of this.deps.codec.parse(body, contentType)) {
+    const metadata = new Map<string, FamilyMetadata>();
+    for (const s of this.deps.codec.parse(body, contentType, metadata)) {
       scraped++;
       const t = o.honorTimestamps && s.timestamp !== undefined ? s.timestamp : scrapeTime;
       const ref = this.cache.get(s.series);
@@ -236,6 +251,7 @@ export class ScrapeLoop {
     const refArr = Uint32Array.from(refs);
     const counts = this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
     for (const r of refArr) this.cache.appended(r);
+    this.familyMetadata = metadata;
     return { scraped, postRelabel, added, counts };
   }
 

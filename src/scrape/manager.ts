@@ -2,7 +2,7 @@
 // configuration (start or reload) keeps the loops of targets that did not change, so a reload
 // neither resets their scrape cache nor leaves gaps; removed targets get stale markers.
 import { buildTargets, type TargetDefaults, type TargetGroup, type TargetResult } from './targets.js';
-import { ScrapeLoop, type ScrapeLoopDeps, type ScrapeOptions, type TargetState } from './loop.js';
+import { ScrapeLoop, type ScrapeLoopDeps, type ScrapeOptions, type TargetState, type FamilyMetadata } from './loop.js';
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
@@ -28,6 +28,8 @@ export interface ActiveTarget {
   intervalMs: number;
   timeoutMs: number;
   state: TargetState;
+  /** Metric families of the last successful scrape. */
+  metadata(): ReadonlyMap<string, FamilyMetadata>;
 }
 
 export interface DroppedTarget {
@@ -117,6 +119,7 @@ class ScrapePool {
       intervalMs: e.loop.options.intervalMs,
       timeoutMs: e.loop.options.timeoutMs,
       state: e.loop.state,
+      metadata: () => e.loop.metadata,
     }));
   }
 

@@ -12,7 +12,7 @@ import { formatDuration } from '../model/duration.js';
 import { serverFlags, flagsForStatus } from './flags.js';
 import { Server } from './server.js';
 import type { LoadedConfig } from './server.js';
-import { makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
+import { makeFederationService, makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { scrapePools } from './scrape-pools.js';
 import { Ruling } from './rules.js';
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger), applyOthers: () => ruling.apply(cfg) };
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger), applyOthers: () => ruling.apply(cfg), externalLabels: cfg.global.externalLabels };
   };
   const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
   const server = new Server({
@@ -98,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     queries: (metrics) => makeQueryService(storage, engineOptions, metrics),
     series: makeSeriesService(storage),
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
+    federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
     loadConfig,
     plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),

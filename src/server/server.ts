@@ -14,8 +14,10 @@ import { statusApi } from '../web/api/status.js';
 import { queryApi } from '../web/api/query.js';
 import { seriesApi } from '../web/api/series.js';
 import { targetsApi } from '../web/api/targets.js';
+import { metadataApi } from '../web/api/metadata.js';
 import { tsdbApi } from '../web/api/tsdb.js';
-import type { QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
+import { federateApi } from '../web/api/federate.js';
+import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
 
@@ -27,6 +29,8 @@ export interface LoadedConfig {
   scrapePools: PoolSource[];
   /** Applies the rest of the configuration (rules, alerting); throws to refuse it. */
   applyOthers?: () => Promise<void>;
+  /** `global.external_labels`. */
+  externalLabels?: Record<string, string>;
 }
 
 /** The storage as the server drives it. */
@@ -50,6 +54,8 @@ export interface ServerParts {
   queries: QueryService | ((metrics: ServerMetrics) => QueryService);
   series: SeriesService;
   tsdb: TsdbService;
+  /** /federate over the storage; `externalLabels` reads the running configuration's. */
+  federation: (externalLabels: () => Record<string, string>) => FederationService;
   /** Reads and validates the configuration file; throws with file:line:col and reason. */
   loadConfig(): LoadedConfig;
   /** Extra HTTP plugins (UI, rules API) registered after the core ones. */
@@ -140,9 +146,10 @@ export class Server {
       series: this.parts.series,
       targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets() },
       tsdb: this.parts.tsdb,
+      federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
     };
     this.app = await buildWebApp(services, {
-      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, tsdbApi, ...(this.parts.plugins ?? [])],
+      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, tsdbApi, ...(this.parts.plugins ?? [])],
     });
     await this.app.listen({ host: this.parts.listenHost, port: this.parts.listenPort });
     const addr = this.app.server.address();

@@ -10,7 +10,7 @@ import type { EngineOptions, QueryResult } from '../promql/index.js';
 import { printExpr } from '../promql/printer.js';
 import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
-import type { QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
+import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
 
 function sampleValue(v: number): string {
@@ -118,6 +118,27 @@ export function makeSeriesService(storage: Storage): SeriesService {
       if (matches.length === 0) for (const v of storage.labelValues(name, [], start, end)) values.add(v);
       else for (const ms of parseSelectors(matches)) for (const v of storage.labelValues(name, ms, start, end)) values.add(v);
       return limited([...values].sort(), limit);
+    },
+  };
+}
+
+export function makeFederationService(storage: Storage, lookbackMs: number, externalLabels: () => Record<string, string>): FederationService {
+  return {
+    externalLabels,
+    federate(matches, atMs) {
+      if (matches.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
+      const out = new Map<string, FederatedSample>();
+      for (const ms of parseSelectors(matches)) {
+        const sel = storage.select(ms, atMs - lookbackMs, atMs);
+        // One step at atMs: the value a vector selector would return there, with its own timestamp
+        // (stale series are not present).
+        const m = sel.instant({ start: atMs, end: atMs, step: 1 }, lookbackMs);
+        sel.labels.forEach((labels, i) => {
+          if (m.present[i] !== 1) return;
+          out.set(JSON.stringify(Object.entries(labels).sort()), { labels, t: m.timestamps[i]!, v: m.values[i]! });
+        });
+      }
+      return [...out.values()];
     },
   };
 }

@@ -100,6 +100,20 @@ export interface TsdbService {
   snapshot(skipHead: boolean): Promise<string>;
 }
 
+/** A series' latest sample, as /federate writes it. */
+export interface FederatedSample {
+  labels: Record<string, string>;
+  t: number;
+  v: number;
+}
+
+export interface FederationService {
+  /** The latest sample within the lookback delta of each series any selector matches, at `atMs`. */
+  federate(matches: string[], atMs: number): FederatedSample[];
+  /** `global.external_labels` of the running configuration. */
+  externalLabels(): Record<string, string>;
+}
+
 export interface WebServices {
   logger: Logger;
   metrics: ServerMetrics;
@@ -109,4 +123,5 @@ export interface WebServices {
   series: SeriesService;
   targets: TargetService;
   tsdb: TsdbService;
+  federation: FederationService;
 }

@@ -1,0 +1,45 @@
+// /federate: the latest sample of every series the `match[]` selectors select, in the text format,
+// with the server's external labels, so another Prometheus can scrape this one.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { multi, requestParams } from './params.js';
+import { escapeLabelValue, formatSampleValue } from '../../exposition/format.js';
+
+const schema = {
+  querystring: { type: 'object', properties: { 'match[]': { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
+} as const;
+
+export async function federateApi(app: FastifyInstance): Promise<void> {
+  const { federation } = app.services;
+  const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const matches = multi(requestParams(req), 'match[]');
+    if (matches.length === 0) return reply.code(400).type('text/plain; charset=utf-8').send('no match[] parameter provided\n');
+    let samples;
+    try {
+      samples = federation.federate(matches, Date.now());
+    } catch (e) {
+      return reply.code(400).type('text/plain; charset=utf-8').send(`${(e as Error).message}\n`);
+    }
+    const external = federation.externalLabels();
+    const rows = samples.map((s) => {
+      const labels: Record<string, string> = { ...s.labels };
+      // External labels fill in; a series' own label of the same name wins, as in Prometheus.
+      for (const [k, v] of Object.entries(external)) if (labels[k] === undefined || labels[k] === '') labels[k] = v;
+      const name = labels['__name__'] ?? '';
+      delete labels['__name__'];
+      const pairs = Object.keys(labels).sort().map((k) => `${k}="${escapeLabelValue(labels[k]!)}"`);
+      return { name, line: `${name}{${pairs.join(',')}} ${formatSampleValue(s.v)} ${s.t}` };
+    });
+    rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+    const out: string[] = [];
+    let current: string | undefined;
+    for (const r of rows) {
+      if (r.name !== current) {
+        out.push(`# TYPE ${r.name} untyped`);
+        current = r.name;
+      }
+      out.push(r.line);
+    }
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(out.length > 0 ? out.join('\n') + '\n' : '');
+  };
+  app.get('/federate', { schema }, handler);
+}
