@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
+import { measureScraping } from './scrape.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -214,9 +215,24 @@ async function nodeExporterBench(): Promise<void> {
   row('node exporter resident memory after the scrapes', `${n(ours.rssMiB)} MiB`, both((x) => `${n(x.rssMiB)} MiB`), '-');
 }
 
+async function scrapeBench(): Promise<void> {
+  const warmupSeconds = opt('warmup', 30);
+  const measureSeconds = opt('measure', 60);
+  for (const [targets, perTarget] of [[1, 10_000], [4, 25_000]] as const) {
+    const total = targets * perTarget;
+    console.error(`scrape: ${targets} x ${perTarget} series every 2s (target.mjs), ${warmupSeconds}s warm-up, ${measureSeconds}s measured; ours, then Prometheus 2.42`);
+    const { ours, prometheus: p } = await measureScraping(reference, { targets, seriesPerTarget: perTarget, intervalSeconds: 2, warmupSeconds, measureSeconds }, has('prometheus'));
+    const k = `${fmt(total / 1000, 0)}k series`;
+    row(`scrape CPU per 1M samples, ${k}`, `${fmt(ours.cpuSecondsPerMillionSamples)} CPU-s (${fmt(ours.samplesPerSecond / 1000, 0)}k samples/s)`, p ? `${fmt(p.cpuSecondsPerMillionSamples)} CPU-s (${fmt(p.samplesPerSecond / 1000, 0)}k samples/s)` : 'not measured', "<= 0.7x Prometheus's");
+    row(`resident memory per head series while scraping, ${k}`, `${fmt(ours.rssBytesPerSeries, 0)} B (RSS ${fmt(ours.rssMiB, 0)} MiB, ${ours.headSeries} series)`, p ? `${fmt(p.rssBytesPerSeries, 0)} B (RSS ${fmt(p.rssMiB, 0)} MiB, ${p.headSeries} series)` : 'not measured', "<= 0.7x Prometheus's");
+    row(`\`up\` through the API while scraping, ${k}, median / max`, `${fmt(ours.upQueryMedianMs, 1)} / ${fmt(ours.upQueryMaxMs, 1)} ms`, p ? `${fmt(p.upQueryMedianMs, 1)} / ${fmt(p.upQueryMaxMs, 1)} ms` : 'not measured', 'not blocked by scrapes');
+  }
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 if (sections.length === 0 || sections.includes('storage')) await storageBench();
 if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
+if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

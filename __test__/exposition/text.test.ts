@@ -62,3 +62,18 @@ test('the codec picks the parser from the content type', () => {
   assert.throws(() => [...codec.parse('a 1\n', 'application/openmetrics-text; version=1.0.0; charset=utf-8')], /does not end with # EOF/);
   assert.deepEqual([...codec.parse('a 1\n', 'text/plain; version=0.0.4')], [{ series: 'a', value: 1 }]);
 });
+
+test('the known-series fast path gives what the full parser gives, and still refuses bad values', () => {
+  const body = '# TYPE a counter\na{x="1",y="q\\"}"} 1.5\na{x="2"}\t2e3\nb 7 1700000000000\nc +Inf\nd -0.25\n';
+  const full = [...parseText(body)];
+  const known = new Map(full.map((s, i) => [s.series, i]));
+  const lookups: string[] = [];
+  const fast = [...parseText(body, undefined, { knownSeries: (s) => (lookups.push(s), known.get(s)) })];
+  assert.deepEqual(fast.map(({ series, value, timestamp }) => ({ series, value, timestamp })), full.map(({ series, value, timestamp }) => ({ series, value, timestamp })));
+  // Lines with a known series and a plain value carry the looked-up entry.
+  assert.equal(fast.find((s) => s.series === 'a{x="1",y="q\\"}"}')?.cached, known.get('a{x="1",y="q\\"}"}'));
+  assert.equal(fast.find((s) => s.series === 'd')?.cached, known.get('d'));
+  // A known series does not make a bad value acceptable.
+  assert.throws(() => [...parseText('a{x="2"} 1.2.3\n', undefined, { knownSeries: () => 0 })], /line 1: invalid value "1\.2\.3"/);
+  assert.throws(() => [...parseText('a{x="2"} 1 2 3\n', undefined, { knownSeries: () => 0 })], /line 1: unexpected "3"/);
+});

@@ -18,8 +18,8 @@ export function isOpenMetrics(contentType: string): boolean {
 
 export class ExpositionCodecImpl {
   /** Parses a scrape body. `metadata` receives TYPE/HELP/UNIT per family. */
-  parse(body: string, contentType: string, metadata?: Map<string, MetricMetadata>): Iterable<ParsedSample> {
-    return isOpenMetrics(contentType) ? parseOpenMetrics(body, metadata) : parseText(body, metadata);
+  parse(body: string, contentType: string, metadata?: Map<string, MetricMetadata>, knownSeries?: (series: string) => number | undefined): Iterable<ParsedSample> {
+    return isOpenMetrics(contentType) ? parseOpenMetrics(body, metadata) : parseText(body, metadata, { knownSeries });
   }
 
   seriesLabels(series: string): Labels {

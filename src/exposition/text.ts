@@ -9,6 +9,8 @@ export interface ParsedSample {
   value: number;
   /** Milliseconds, when the line had a timestamp. */
   timestamp?: number;
+  /** What `knownSeries` returned for the series (e.g. its storage ref), when the fast path took the line. */
+  cached?: number;
 }
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
@@ -37,12 +39,92 @@ export function parseSeriesText(series: string, line = 0): Labels {
   return { __name__: metric, ...labels };
 }
 
+export interface ParseOptions {
+  /**
+   * Looks a series text up among those seen in earlier valid scrapes (the scrape cache). A line
+   * whose series text is known skips the label lexer: it was validated when first seen, and the
+   * same text is the same series. The value found is passed on as `cached`. Any other line goes
+   * through the full parser.
+   */
+  knownSeries?: (series: string) => number | undefined;
+}
+
+const enum Ch {
+  Tab = 9,
+  Space = 32,
+  Quote = 34,
+  Backslash = 92,
+  OpenBrace = 123,
+  CloseBrace = 125,
+}
+
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 58;
+}
+
+/** Digits, sign, point and exponent only: such a token means what Number() reads in it, if anything. */
+function isPlainNumber(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) return false;
+  }
+  return true;
+}
+
+/**
+ * The steady-state path: a sample line `name{...} value [timestamp]` whose series text is known.
+ * Returns undefined to hand the line to the full parser (unknown series, comments, anything unusual).
+ */
+function fastSample(text: string, known: (series: string) => number | undefined): ParsedSample | undefined {
+  const n = text.length;
+  let i = 0;
+  while (i < n && isNameChar(text.charCodeAt(i))) i++;
+  if (i === 0) return undefined;
+  if (i < n && text.charCodeAt(i) === Ch.OpenBrace) {
+    let inQuote = false;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (inQuote) {
+        if (c === Ch.Backslash) i++;
+        else if (c === Ch.Quote) inQuote = false;
+      } else if (c === Ch.Quote) inQuote = true;
+      else if (c === Ch.CloseBrace) break;
+    }
+    if (i >= n) return undefined;
+    i++;
+  }
+  const end = i;
+  if (end >= n || (text.charCodeAt(end) !== Ch.Space && text.charCodeAt(end) !== Ch.Tab)) return undefined;
+  const series = text.slice(0, end);
+  const cached = known(series);
+  if (cached === undefined) return undefined;
+  while (i < n && (text.charCodeAt(i) === Ch.Space || text.charCodeAt(i) === Ch.Tab)) i++;
+  const vStart = i;
+  while (i < n && text.charCodeAt(i) !== Ch.Space && text.charCodeAt(i) !== Ch.Tab) i++;
+  const valueText = text.slice(vStart, i);
+  if (!isPlainNumber(valueText)) return undefined;
+  const value = Number(valueText);
+  if (Number.isNaN(value)) return undefined;
+  while (i < n && (text.charCodeAt(i) === Ch.Space || text.charCodeAt(i) === Ch.Tab)) i++;
+  if (i === n) return { series, value, cached };
+  return undefined; // a timestamp or trailing text: the full parser decides
+}
+
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
-export function* parseText(body: string, metadata?: Map<string, MetricMetadata>): Generator<ParsedSample> {
+export function* parseText(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions = {}): Generator<ParsedSample> {
   const lines = splitLines(body);
+  const known = options.knownSeries;
   for (let i = 0; i < lines.length; i++) {
     let text = lines[i]!;
     if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (known !== undefined) {
+      const fast = fastSample(text, known);
+      if (fast !== undefined) {
+        yield fast;
+        continue;
+      }
+    }
     const lineNo = i + 1;
     const c: LineCursor = new LineCursor(text, lineNo);
     c.skipSpaces(false);

@@ -17,6 +17,8 @@ export interface ExpositionSample {
   value: number;
   /** Milliseconds, when the exposition gave a timestamp. */
   timestamp?: number;
+  /** The cache entry the parser already looked up for this series (see ExpositionCodec.parse). */
+  cached?: number;
 }
 
 /** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
@@ -29,7 +31,7 @@ export interface FamilyMetadata {
 
 export interface ExpositionCodec {
   /** Parses a body; `metadata` receives each family's TYPE/HELP/UNIT. */
-  parse(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>): Iterable<ExpositionSample>;
+  parse(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>, knownSeries?: (series: string) => number | undefined): Iterable<ExpositionSample>;
   seriesLabels(series: string): Labels;
 }
 
@@ -88,6 +90,8 @@ class ScrapeFailure extends Error {}
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
   private readonly cache = new ScrapeCache();
+  /** Series texts of earlier valid scrapes, which the parser need not lex again. */
+  private readonly knownSeries = (series: string): number | undefined => this.cache.get(series);
   /** The families of the last successful scrape (/api/v1/targets/metadata, /api/v1/metadata). */
   private familyMetadata: ReadonlyMap<string, FamilyMetadata> = new Map();
   private timer: NodeJS.Timeout | undefined;
@@ -201,10 +205,10 @@ export class ScrapeLoop {
     const newSeries: { text: string; labels: Labels | null; slot: number }[] = [];
     let scraped = 0;
     const metadata = new Map<string, FamilyMetadata>();
-    for (const s of this.deps.codec.parse(body, contentType, metadata)) {
+    for (const s of this.deps.codec.parse(body, contentType, metadata, this.knownSeries)) {
       scraped++;
       const t = o.honorTimestamps && s.timestamp !== undefined ? s.timestamp : scrapeTime;
-      const ref = this.cache.get(s.series);
+      const ref = s.cached ?? this.cache.get(s.series);
       if (ref === DROPPED) continue;
       refs.push(ref ?? 0);
       ts.push(t);
