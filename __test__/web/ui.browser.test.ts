@@ -48,6 +48,16 @@ test('the walkthrough in the browser: query, graph, targets, alerts, rules, stat
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  try {
+    await walkthrough(page, base, port, deadPort);
+  } catch (e) {
+    await shot(page, 'failure');
+    throw new Error(`${(e as Error).message}\npage errors: ${pageErrors.join('; ')}\nserver log: ${log.slice(-1500)}`);
+  }
+  assert.deepEqual(pageErrors, [], log.slice(-2000));
+});
+
+async function walkthrough(page: Page, base: string, port: number, deadPort: number): Promise<void> {
 
   // Query page, Table view: type `up`, Shift+Enter, find the server's own row with value 1.
   await page.goto(`${base}/query`);
@@ -75,6 +85,9 @@ test('the walkthrough in the browser: query, graph, targets, alerts, rules, stat
   await page.keyboard.press('Control+A');
   await page.keyboard.type('rate(prometheus_tsdb_head_samples_appended_total[1m])');
   await page.click('.panel .tab[data-tab="graph"]');
+  // The server has run for seconds only: a 1s resolution puts evaluation steps where the data is.
+  await page.fill('.panel .step-input', '1');
+  await page.fill('.panel .range-input', '5m');
   await page.click('.panel .execute');
   await page.locator('.panel .graph-legend .legend-item').first().waitFor({ timeout: 15_000 });
   assert.match(await page.locator('.panel .graph-legend').innerText(), /job="prometheus"/);
@@ -135,6 +148,4 @@ test('the walkthrough in the browser: query, graph, targets, alerts, rules, stat
   await page.click('.theme-toggle');
   assert.equal(await page.evaluate(() => document.documentElement.dataset['theme']), 'dark');
   await shot(page, 'config-dark');
-
-  assert.deepEqual(pageErrors, [], log.slice(-2000));
-});
+}
