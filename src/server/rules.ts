@@ -77,7 +77,9 @@ export class Ruling {
       validators: ruleValidators,
       notify: (expr, alerts) => {
         const url = `${this.o.externalURL}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
-        this.notifier?.send(alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.activeAt, endsAt: a.validUntil, generatorURL: url })));
+        // A resolved alert ends when it resolved, which tells the Alertmanager at once; a firing one
+        // is valid until a few resend delays ahead, so one missed evaluation does not resolve it.
+        this.notifier?.send(alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.activeAt, endsAt: a.resolvedAt !== 0 ? a.resolvedAt : a.validUntil, generatorURL: url })));
       },
       logger: this.o.logger.with({ component: 'rule manager' }),
     });
