@@ -26,6 +26,10 @@ const commands: Record<string, Command> = {
     summary: 'Check prometheus.yml and rule files, as `promtool check config|rules` does.',
     load: async () => (await import('./config/check-cli.js')).main,
   },
+  test: {
+    summary: 'Run rule unit tests written for `promtool test rules`.',
+    load: async () => (await import('./rule-tests/cli.js')).main,
+  },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,

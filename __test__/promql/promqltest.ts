@@ -8,14 +8,15 @@ import { Storage, evalRangeSamples } from '../../src/storage/index.js';
 import { Engine, QueryError } from '../../src/promql/engine.js';
 import type { QueryResult } from '../../src/promql/engine.js';
 import { parseExpr, parseNumber } from '../../src/promql/parser.js';
-import { tokenize } from '../../src/promql/lexer.js';
 import type { AtModifier, Expr } from '../../src/promql/ast.js';
 import { parsePromDuration } from '../../src/model/duration.js';
 import { compile } from '../../src/regex/re2.js';
 import type { Labels } from '../../src/model/labels.js';
 import { labelsKey } from '../../src/model/labels.js';
 
-const STALE = 'stale';
+import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
+
+export { expandValues, parseSeriesDesc };
 
 export interface EvalCase {
   file: string;
@@ -48,31 +49,6 @@ function duration(text: string): number {
   return parsePromDuration(text);
 }
 
-/** `name{a="b"}` or `{a="b"}` (label values with PromQL quoting) to labels. */
-export function parseSeriesDesc(desc: string): Labels {
-  const toks = tokenize(desc);
-  const out: Labels = {};
-  let i = 0;
-  if (toks[i]!.kind === 'IDENT') out['__name__'] = toks[i++]!.text;
-  if (toks[i]!.kind === 'LBRACE') {
-    i++;
-    while (toks[i]!.kind !== 'RBRACE') {
-      const name = toks[i++]!;
-      if (toks[i]!.kind !== 'ASSIGN') {
-        out['__name__'] = name.text;
-      } else {
-        i++;
-        out[name.text] = toks[i++]!.text;
-      }
-      if (toks[i]!.kind === 'COMMA') i++;
-    }
-    i++;
-  }
-  if (toks[i]!.kind !== 'EOF') throw new Error(`bad series description ${desc}`);
-  for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
-  return out;
-}
-
 /** Splits `series values...` where the series part may contain spaces inside quotes and braces. */
 function splitSeriesLine(line: string): [string, string] {
   let depth = 0;
@@ -90,82 +66,6 @@ function splitSeriesLine(line: string): [string, string] {
     else if ((c === ' ' || c === '\t') && depth === 0) return [line.slice(0, i), line.slice(i + 1).trim()];
   }
   return [line, ''];
-}
-
-/** The value-sequence notation. Histograms (`{{...}}`) become undefined + a flag. */
-export function expandValues(text: string): { values: (number | typeof STALE | undefined)[]; histogram: boolean } {
-  const out: (number | typeof STALE | undefined)[] = [];
-  let histogram = false;
-  // Histogram items contain spaces: cut them out first.
-  const items: string[] = [];
-  let rest = text.trim();
-  while (rest.length > 0) {
-    if (rest.startsWith('{{')) {
-      let depth = 0;
-      let i = 0;
-      for (; i < rest.length; i++) {
-        if (rest.startsWith('{{', i)) depth++;
-        if (rest.startsWith('}}', i)) {
-          depth--;
-          if (depth === 0) {
-            i += 2;
-            // a following +{{..}}xN or xN belongs to the item
-            const m = /^(?:[+-]\{\{[^}]*\}\})?(?:x\d+)?/.exec(rest.slice(i));
-            i += m ? m[0].length : 0;
-            break;
-          }
-        }
-      }
-      items.push(rest.slice(0, i));
-      rest = rest.slice(i).trim();
-      continue;
-    }
-    const m = /^\S+/.exec(rest)!;
-    items.push(m[0]);
-    rest = rest.slice(m[0].length).trim();
-  }
-  for (const item of items) {
-    if (item.startsWith('{{')) {
-      histogram = true;
-      const m = /x(\d+)$/.exec(item);
-      const count = m ? Number(m[1]) + 1 : 1;
-      for (let i = 0; i < count; i++) out.push(undefined);
-      continue;
-    }
-    if (item === '_') {
-      out.push(undefined);
-      continue;
-    }
-    if (item === STALE) {
-      out.push(STALE);
-      continue;
-    }
-    let m = /^_x(\d+)$/.exec(item);
-    if (m) {
-      for (let i = 0; i < Number(m[1]); i++) out.push(undefined);
-      continue;
-    }
-    m = /^([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN]))([+-])([0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN])x(\d+)$/.exec(item);
-    if (m) {
-      let v = parseNumber(m[1]!);
-      const d = parseNumber(m[3]!) * (m[2] === '-' ? -1 : 1);
-      for (let i = 0; i <= Number(m[4]); i++) {
-        out.push(v);
-        v += d;
-      }
-      continue;
-    }
-    m = /^([-+]?(?:[0-9.]+(?:[eE][-+]?[0-9]+)?|[iI]nf|[nN]a[nN]))x(\d+)$/.exec(item);
-    if (m) {
-      const v = parseNumber(m[1]!);
-      for (let i = 0; i <= Number(m[2]); i++) out.push(v);
-      continue;
-    }
-    const v = parseNumber(item);
-    if (Number.isNaN(v) && !/nan/i.test(item)) throw new Error(`bad value ${item}`);
-    out.push(v);
-  }
-  return { values: out, histogram };
 }
 
 export function parseTestFile(file: string, text: string): Command[] {

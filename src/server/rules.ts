@@ -9,9 +9,8 @@ import type { EngineOptions } from '../promql/index.js';
 import { RuleManager } from '../rules/manager.js';
 import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
-import type { InstantSample } from '../rules/types.js';
+import { engineRuleDeps } from './rule-deps.js';
 import { Notifier } from '../notifier/notifier.js';
-import { expandAlertTemplate } from '../template/prometheus.js';
 import { rulesApi } from '../web/api/rules.js';
 import type { Logger } from '../util/logger.js';
 import type { ServerMetrics } from './metrics.js';
@@ -38,37 +37,13 @@ export class Ruling {
   /** Creates the manager and notifier on the server's metrics registry. */
   init(metrics: ServerMetrics): void {
     const engine = new Engine(this.o.storage, this.o.engine);
-    const query = async (expr: string, timeMs: number): Promise<InstantSample[]> => {
-      const r = engine.instantQuery(expr, timeMs);
-      if (r.resultType === 'vector') return r.result.map((s) => ({ labels: s.metric, value: s.value }));
-      if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
-      throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);
-    };
+    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL);
     this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
     this.manager = new RuleManager({
       deps: {
         query,
-        expand: async (name, text, data, timeMs) =>
-          expandAlertTemplate(name, text, { labels: data.labels, externalLabels: data.externalLabels, externalURL: data.externalURL, value: data.value }, {
-            externalURL: this.o.externalURL,
-            query: (q) => {
-              const r = engine.instantQuery(q, timeMs);
-              return r.resultType === 'vector' ? r.result.map((s) => ({ Labels: s.metric, Value: s.value })) : r.resultType === 'scalar' ? [{ Labels: {}, Value: r.result.value }] : [];
-            },
-          }),
-        sink: {
-          append: (samples) => {
-            if (samples.length === 0) return;
-            const refs = this.o.storage.seriesRefs(samples.map((s) => s.labels));
-            const ts = new Float64Array(samples.length);
-            const vs = new Float64Array(samples.length);
-            samples.forEach((s, i) => {
-              ts[i] = s.t;
-              vs[i] = s.v;
-            });
-            this.o.storage.append(refs, ts, vs);
-          },
-        },
+        expand,
+        sink,
         externalLabels: this.externalLabels,
         externalURL: this.o.externalURL,
         resendDelayMs: this.o.resendDelayMs,

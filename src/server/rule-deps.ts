@@ -1,0 +1,39 @@
+// What rule groups need from the rest of the server: queries on the PromQL engine, templates with
+// Prometheus's functions (including `query`), and a sink appending rule output to the storage.
+// Shared by the server and `promethium test rules`.
+import type { Storage } from '../storage/index.js';
+import type { Engine } from '../promql/index.js';
+import type { ExpandFn, InstantSample, QueryFn, SampleSink } from '../rules/types.js';
+import { expandAlertTemplate } from '../template/prometheus.js';
+
+export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
+  const query = async (expr: string, timeMs: number): Promise<InstantSample[]> => {
+    const r = engine.instantQuery(expr, timeMs);
+    if (r.resultType === 'vector') return r.result.map((s) => ({ labels: s.metric, value: s.value }));
+    if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
+    throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);
+  };
+  const expand: ExpandFn = async (name, text, data, timeMs) =>
+    expandAlertTemplate(name, text, { labels: data.labels, externalLabels: data.externalLabels, externalURL: data.externalURL, value: data.value }, {
+      externalURL,
+      query: (q) => {
+        const r = engine.instantQuery(q, timeMs);
+        return r.resultType === 'vector' ? r.result.map((s) => ({ Labels: s.metric, Value: s.value })) : r.resultType === 'scalar' ? [{ Labels: {}, Value: r.result.value }] : [];
+      },
+    });
+  const sink: SampleSink = {
+    append: (samples) => {
+      if (samples.length === 0) return;
+      const refs = storage.seriesRefs(samples.map((s) => s.labels));
+      // Typed arrays throughout: a JS number array would quiet the stale NaN's bits.
+      const ts = new Float64Array(samples.length);
+      const vs = new Float64Array(samples.length);
+      samples.forEach((s, i) => {
+        ts[i] = s.t;
+        vs[i] = s.v;
+      });
+      storage.append(refs, ts, vs);
+    },
+  };
+  return { query, expand, sink };
+}
