@@ -23,7 +23,7 @@ const commands: Record<string, Command> = {
     load: async () => (await import('./node-exporter/main.js')).main,
   },
   check: {
-    summary: 'Check prometheus.yml and rule files, as `promtool check config|rules` does.',
+    summary: 'Check prometheus.yml, rule and alertmanager.yml files (as `promtool check config|rules`, `amtool check-config`).',
     load: async () => (await import('./config/check-cli.js')).main,
   },
   test: {

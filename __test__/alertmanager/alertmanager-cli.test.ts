@@ -57,3 +57,40 @@ test('an alert becomes an e-mail; amtool queries alerts and adds silences', asyn
   assert.match(amtool('silence', 'query'), new RegExp(id));
   assert.match(amtool('alert', 'query', '--silenced'), /InstanceDown/);
 });
+
+test("Debian's Prometheus 2.42 sends an up == 0 alert to our Alertmanager and the e-mail arrives", { timeout: 120_000 }, async (t) => {
+  const mails: ReceivedMail[] = [];
+  const smtpPort = await freePort();
+  const sink = await startSmtpSink('127.0.0.1', smtpPort, (m) => mails.push(m));
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-interop-'));
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    `global:\n  smtp_smarthost: '127.0.0.1:${smtpPort}'\n  smtp_from: 'am@example.org'\n  smtp_require_tls: false\nroute:\n  receiver: mails\n  group_by: [alertname, job]\n  group_wait: 1s\nreceivers:\n  - name: mails\n    email_configs:\n      - to: 'team@example.org'\n`,
+  );
+  const [amPort, promPort, deadPort] = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'rules.yml'), 'groups:\n- name: example\n  rules:\n  - alert: InstanceDown\n    expr: up == 0\n    labels:\n      severity: page\n    annotations:\n      summary: "Instance {{ $labels.instance }} down"\n');
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:${amPort}"]\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ["127.0.0.1:${deadPort}"]\n`,
+  );
+  const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  am.stderr?.resume();
+  const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let promLog = '';
+  prom.stderr?.on('data', (d: Buffer) => (promLog += d.toString()));
+  t.after(async () => {
+    prom.kill('SIGKILL');
+    am.kill('SIGKILL');
+    await sink.close();
+  });
+  const mail = await waitFor('the e-mail', async () => mails[0], 400, 100).catch((e: Error) => {
+    throw new Error(`${e.message}\n--- prometheus log:\n${promLog.slice(-2000)}`);
+  });
+  assert.deepEqual(mail.to, ['team@example.org']);
+  assert.equal(mail.subject, `[FIRING:1] InstanceDown node (127.0.0.1:${deadPort} page)`);
+  // Quoted-printable with its soft line breaks joined.
+  const body = mail.raw.replace(/=\r?\n/g, '');
+  assert.match(body, new RegExp(`summary =3D Instance 127\\.0\\.0\\.1:${deadPort} down`));
+  // Prometheus's generator URL points back at it.
+  assert.match(body, new RegExp(`:${promPort}/graph\\?g0\\.expr=3Dup`));
+});

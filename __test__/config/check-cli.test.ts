@@ -42,6 +42,19 @@ test('check config and rules: the same verdicts and exit codes as promtool', asy
   assert.equal((await check('config', missingRules)).code, 1);
   assert.equal((await check('nonsense')).code, 2);
 
+  // alertmanager.yml, as amtool check-config.
+  const am = join(dir, 'alertmanager.yml');
+  const badAm = join(dir, 'bad-alertmanager.yml');
+  writeFileSync(am, 'route:\n  receiver: team\nreceivers:\n  - name: team\n');
+  writeFileSync(badAm, 'route:\n  receiver: nobody\nreceivers:\n  - name: team\n');
+  const okAm = await check('alertmanager-config', am);
+  assert.equal(okAm.code, 0, okAm.err);
+  assert.match(okAm.out, /SUCCESS\nFound:\n - global config\n - route\n - 0 inhibit rules\n - 1 receivers\n - 0 templates/);
+  const failAm = await check('alertmanager-config', badAm);
+  assert.equal(failAm.code, 1);
+  assert.match(failAm.err, /FAILED: .*nobody/);
+  for (const [file, code] of [[am, 0], [badAm, 1]] as const) assert.equal(spawnSync('amtool', ['check-config', file], { encoding: 'utf8' }).status, code, file);
+
   // promtool agrees on each file.
   for (const [args, code] of [[['config', good], 0], [['rules', badRules], 1], [['config', badConfig], 1], [['config', missingRules], 1]] as const) {
     const r = spawnSync('promtool', ['check', ...args], { encoding: 'utf8' });

@@ -7,10 +7,11 @@ import { expandGlob } from '../discovery/file.js';
 import { parseRuleFile } from '../rules/rulefmt.js';
 import { ruleValidators } from '../rules/validators.js';
 
-const USAGE = `usage: promethium check <config|rules> FILE...
+const USAGE = `usage: promethium check <config|rules|alertmanager-config> FILE...
 
-  config FILE...   Check that prometheus.yml files are valid, and the rule files they name.
-  rules FILE...    Check that rule files are valid.`;
+  config FILE...                Check that prometheus.yml files are valid, and the rule files they name.
+  rules FILE...                 Check that rule files are valid.
+  alertmanager-config FILE...   Check that alertmanager.yml files are valid (as amtool check-config).`;
 
 interface Output {
   out: (s: string) => void;
@@ -57,16 +58,33 @@ function checkConfigs(files: string[], o: Output): number {
   return failed;
 }
 
+async function checkAlertmanagerConfigs(files: string[], o: Output): Promise<number> {
+  // Loaded on demand: the Alertmanager's modules are not needed for the other checks.
+  const { loadAlertmanagerConfig } = await import('../alertmanager/config.js');
+  let failed = 0;
+  for (const file of files) {
+    try {
+      const cfg = loadAlertmanagerConfig(file);
+      o.out(`Checking '${file}'  SUCCESS\nFound:\n - global config\n - route\n - ${cfg.core.inhibitRules.length} inhibit rules\n - ${cfg.receivers.length} receivers\n - ${cfg.templates.length} templates`);
+    } catch (e) {
+      failed++;
+      o.err(`Checking '${file}'  FAILED: ${(e as Error).message}`);
+    }
+    o.out('');
+  }
+  return failed;
+}
+
 export async function main(argv: string[], o: Output = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const [what, ...files] = argv;
   if (what === '--help' || what === '-h') {
     o.out(USAGE);
     return 0;
   }
-  if ((what !== 'config' && what !== 'rules') || files.length === 0) {
+  if ((what !== 'config' && what !== 'rules' && what !== 'alertmanager-config') || files.length === 0) {
     o.err(USAGE);
     return 2;
   }
-  const failed = what === 'config' ? checkConfigs(files, o) : checkRules(files, o);
+  const failed = what === 'config' ? checkConfigs(files, o) : what === 'rules' ? checkRules(files, o) : await checkAlertmanagerConfigs(files, o);
   return failed > 0 ? 1 : 0;
 }
