@@ -221,7 +221,8 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             requireTls: y.bool(em.get('require_tls'), 'require_tls', global.smtpRequireTls),
             headers,
             html: em.has('html') ? scalarString(y, em.get('html'), 'html') : '{{ template "email.default.html" . }}',
-            text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '{{ template "email.default.text" . }}',
+            // Alertmanager sends only the HTML part unless `text` is configured.
+            text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '',
             sendResolved: y.bool(em.get('send_resolved'), 'send_resolved', false),
             timeoutMs: 30_000,
           },

@@ -1,6 +1,6 @@
 // Notification templates: the data receivers render (with Alertmanager's methods such as
-// .Alerts.Firing and .CommonLabels.SortedPairs), Alertmanager's template functions, and our
-// built-in default templates (same names and subject format as Alertmanager's, our own markup).
+// .Alerts.Firing and .CommonLabels.SortedPairs), Alertmanager's template functions, and Alertmanager's
+// own default templates, loaded as data.
 import { readFileSync } from 'node:fs';
 import { Template, goString } from '../template/template.js';
 import type { TemplateFunc } from '../template/template.js';
@@ -87,48 +87,11 @@ export const ALERTMANAGER_FUNCS: Record<string, TemplateFunc> = {
 };
 
 /**
- * Built-in templates, defined under Alertmanager's names so configurations that refer to them
- * (`{{ template "email.default.subject" . }}`) work. The subject follows Alertmanager's format:
- * `[FIRING:2] InstanceDown node (host:9100 page)`.
+ * Alertmanager's own built-in templates (`templates/default.tmpl`, `templates/email.tmpl`, kept as
+ * data), so configurations that refer to them (`{{ template "email.default.subject" . }}`) work and
+ * the default subject and body are Alertmanager's: `[FIRING:2] InstanceDown node (host:9100 page)`.
  */
-export const DEFAULT_TEMPLATES = `
-{{ define "__alertmanager" }}Promethium Alertmanager{{ end }}
-{{ define "__alertmanagerURL" }}{{ .ExternalURL }}/#/alerts?receiver={{ .Receiver | urlquery }}{{ end }}
-{{ define "__subject" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .GroupLabels.SortedPairs.Values | join " " }} {{ if gt (len .CommonLabels) (len .GroupLabels) }}({{ with .CommonLabels.Remove .GroupLabels.Names }}{{ .Values | join " " }}{{ end }}){{ end }}{{ end }}
-{{ define "__description" }}{{ end }}
-{{ define "__text_alert_list" }}{{ range . }}Labels:
-{{ range .Labels.SortedPairs }} - {{ .Name }} = {{ .Value }}
-{{ end }}Annotations:
-{{ range .Annotations.SortedPairs }} - {{ .Name }} = {{ .Value }}
-{{ end }}Source: {{ .GeneratorURL }}
-{{ end }}{{ end }}
-{{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
-{{ define "email.default.text" }}{{ template "__subject" . }}
-
-{{ if gt (len .Alerts.Firing) 0 }}Firing alerts:
-{{ template "__text_alert_list" .Alerts.Firing }}{{ end }}{{ if gt (len .Alerts.Resolved) 0 }}Resolved alerts:
-{{ template "__text_alert_list" .Alerts.Resolved }}{{ end }}
-Sent by {{ template "__alertmanager" . }}: {{ template "__alertmanagerURL" . }}
-{{ end }}
-{{ define "email.default.html" }}<!DOCTYPE html>
-<html><head><meta charset="UTF-8"><title>{{ template "__subject" . }}</title></head>
-<body style="font-family: Helvetica, Arial, sans-serif; font-size: 14px; color: #222;">
-<h2 style="color: {{ if eq .Status "firing" }}#c0392b{{ else }}#27ae60{{ end }};">{{ .Alerts | len }} alert{{ if gt (len .Alerts) 1 }}s{{ end }} for {{ range .GroupLabels.SortedPairs }}{{ .Name | html }}={{ .Value | html }} {{ end }}</h2>
-<p><a href="{{ template "__alertmanagerURL" . }}">View in {{ template "__alertmanager" . }}</a></p>
-{{ if gt (len .Alerts.Firing) 0 }}<h3>[{{ .Alerts.Firing | len }}] Firing</h3>
-{{ range .Alerts.Firing }}<div style="border-left: 4px solid #c0392b; padding: 4px 12px; margin: 8px 0;">
-<b>Labels</b><br>{{ range .Labels.SortedPairs }}{{ .Name | html }} = {{ .Value | html }}<br>{{ end }}
-{{ if gt (len .Annotations) 0 }}<b>Annotations</b><br>{{ end }}{{ range .Annotations.SortedPairs }}{{ .Name | html }} = {{ .Value | html }}<br>{{ end }}
-<a href="{{ .GeneratorURL }}">Source</a></div>
-{{ end }}{{ end }}{{ if gt (len .Alerts.Resolved) 0 }}<h3>[{{ .Alerts.Resolved | len }}] Resolved</h3>
-{{ range .Alerts.Resolved }}<div style="border-left: 4px solid #27ae60; padding: 4px 12px; margin: 8px 0;">
-<b>Labels</b><br>{{ range .Labels.SortedPairs }}{{ .Name | html }} = {{ .Value | html }}<br>{{ end }}
-{{ if gt (len .Annotations) 0 }}<b>Annotations</b><br>{{ end }}{{ range .Annotations.SortedPairs }}{{ .Name | html }} = {{ .Value | html }}<br>{{ end }}
-<a href="{{ .GeneratorURL }}">Source</a></div>
-{{ end }}{{ end }}
-<p style="color: #888; font-size: 12px;">Sent by {{ template "__alertmanager" . }}.</p>
-</body></html>{{ end }}
-`;
+export const DEFAULT_TEMPLATES = ['default.tmpl', 'email.tmpl'].map((f) => readFileSync(new URL(`./templates/${f}`, import.meta.url), 'utf8')).join('\n');
 
 /** A renderer over the default templates plus the configuration's template files. */
 export function makeRenderer(templateFiles: string[]): (text: string, data: TemplateData) => string {
