@@ -103,3 +103,56 @@ test('a group evaluates rules in order, appends results and stale markers, count
   assert.match(await registry.metrics(), /prometheus_rule_evaluation_failures_total\{rule_group="f.yml;g"\} 2/);
   assert.equal(g.evalTimestamp(g.evalTimestamp(123_456)), g.evalTimestamp(123_456), 'aligned timestamps are fixed points');
 });
+
+test("after a restart, an alert's `for` state is restored from ALERTS_FOR_STATE (outage tolerance, grace period)", async () => {
+  const MIN = 60_000;
+  const labels = { alertname: 'InstanceDown', instance: 'a:9100', job: 'node', severity: 'page' };
+  const restoreAt = async (forMs: number, activeAtMs: number, downAtMs: number, ts: number): Promise<{ activeAt: number; appendedAlerts: number; lookups: number }> => {
+    const r = rule(forMs);
+    const appended: { labels: Labels }[] = [];
+    let lookups = 0;
+    const g = new RuleGroup(
+      { name: 'g', file: 'f.yml', intervalMs: MIN, limit: 0, queryOffsetMs: 0, rules: [r] },
+      {
+        query: world(() => ['a:9100']),
+        expand,
+        sink: { append: (s) => appended.push(...s) },
+        externalLabels: {},
+        externalURL: '',
+        resendDelayMs: MIN,
+        notify: () => undefined,
+        metrics: createRuleMetrics(new client.Registry()),
+        forState: {
+          outageToleranceMs: 60 * MIN,
+          gracePeriodMs: 10 * MIN,
+          lastForState: async (alertname, start, end) => {
+            lookups++;
+            assert.equal(alertname, 'InstanceDown');
+            assert.deepEqual([start, end], [ts - 60 * MIN, ts]);
+            return [{ labels, t: downAtMs, v: activeAtMs / 1000 }];
+          },
+        },
+      },
+    );
+    g.restoreOnFirstEvaluation();
+    await g.evaluate(ts);
+    const appendedAlerts = appended.filter((s) => s.labels['__name__'] === 'ALERTS' || s.labels['__name__'] === 'ALERTS_FOR_STATE').length;
+    await g.restoreForState(ts);
+    return { activeAt: [...r.active.values()][0]!.activeAt, appendedAlerts, lookups };
+  };
+  const now = 1_000 * MIN;
+  // Pending for 10m of a 30m `for` when the server went down 5m ago: 20m still to go from now.
+  const moved = await restoreAt(30 * MIN, now - 15 * MIN, now - 5 * MIN, now);
+  assert.equal(moved.activeAt, now - 10 * MIN);
+  assert.equal(moved.appendedAlerts, 0, 'no ALERTS written before the state is restored');
+  // Would have fired 2m after going down (28m of 30m spent): it gets the 10m grace period.
+  const graced = await restoreAt(30 * MIN, now - 33 * MIN, now - 5 * MIN, now);
+  assert.equal(graced.activeAt, now + 10 * MIN - 30 * MIN);
+  // Already past its `for` before the outage: fires at the next evaluation.
+  const due = await restoreAt(30 * MIN, now - 40 * MIN, now - 5 * MIN, now);
+  assert.equal(due.activeAt, now - 40 * MIN);
+  // A `for` shorter than the grace period is not restored.
+  const short = await restoreAt(5 * MIN, now - 4 * MIN, now - 1 * MIN, now);
+  assert.equal(short.activeAt, now);
+  assert.equal(short.lookups, 0);
+});

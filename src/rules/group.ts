@@ -5,7 +5,7 @@
 import { labelsKey, type Labels } from '../model/labels.js';
 import { AlertingRule, type ActiveAlert } from './alerting.js';
 import { RecordingRule } from './recording.js';
-import type { ExpandFn, QueryFn, SampleSink } from './types.js';
+import type { ExpandFn, ForStateRestore, QueryFn, SampleSink } from './types.js';
 import type { RuleMetrics } from './metrics.js';
 
 export type Rule = AlertingRule | RecordingRule;
@@ -23,6 +23,8 @@ export interface GroupDeps {
   notify: (expr: string, alerts: ActiveAlert[]) => void;
   metrics: RuleMetrics;
   now?: () => number;
+  /** Present when alerts' `for` state is to be restored after a restart (the server's first load). */
+  forState?: ForStateRestore;
 }
 
 export interface GroupSpec {
@@ -43,6 +45,7 @@ export class RuleGroup {
   /** Series each rule wrote at its last evaluation (key -> labels), for staleness. */
   private readonly lastSeries = new Map<number, Map<string, Labels>>();
   private readonly now: () => number;
+  private pendingRestore = false;
 
   constructor(
     readonly spec: GroupSpec,
@@ -63,6 +66,18 @@ export class RuleGroup {
     return adjusted - (((adjusted % interval) + interval) % interval) + offset;
   }
 
+  /**
+   * Restores the `for` state of this group's alerts at its first evaluation (set for the groups of
+   * the first load after start-up, as Prometheus does; not for groups that appear on a reload).
+   */
+  restoreOnFirstEvaluation(): void {
+    if (this.deps.forState === undefined) return;
+    this.pendingRestore = true;
+    // ALERTS and ALERTS_FOR_STATE are written only once restored, or the first evaluation's own
+    // ALERTS_FOR_STATE (active since now) would hide the one the previous run left.
+    for (const r of this.spec.rules) if (r instanceof AlertingRule) r.restored = false;
+  }
+
   start(): void {
     const interval = this.spec.intervalMs;
     const m = this.deps.metrics;
@@ -72,7 +87,9 @@ export class RuleGroup {
     const tick = (): void => {
       if (this.stopped) return;
       const ts = next;
-      this.running = this.evaluate(ts).finally(() => (this.running = undefined));
+      this.running = this.evaluate(ts)
+        .then(() => (this.pendingRestore ? this.restoreForState(ts) : undefined))
+        .finally(() => (this.running = undefined));
       next += interval;
       // Iterations that could not run in time are skipped and counted, as Prometheus does.
       const now = this.now();
@@ -90,6 +107,42 @@ export class RuleGroup {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.running;
+  }
+
+  /**
+   * Prometheus's RestoreForState: each pending alert takes its activeAt from the last
+   * ALERTS_FOR_STATE sample within the outage tolerance, moved forward by the time the server was
+   * down, and kept at least the grace period away from firing.
+   */
+  async restoreForState(ts: number): Promise<void> {
+    this.pendingRestore = false;
+    const fs = this.deps.forState;
+    for (const rule of this.spec.rules) {
+      if (!(rule instanceof AlertingRule)) continue;
+      const hold = rule.spec.forMs;
+      try {
+        // A `for` shorter than the grace period is not held back by it, so there is nothing to restore.
+        if (fs === undefined || hold <= 0 || hold < fs.gracePeriodMs) continue;
+        const series = await fs.lastForState(rule.name, ts - fs.outageToleranceMs, ts);
+        const byKey = new Map(series.map((s) => [labelsKey(s.labels), s]));
+        for (const [key, a] of rule.active) {
+          const s = byKey.get(labelsKey(a.labels));
+          if (s === undefined) continue;
+          let activeAt = s.v * 1000;
+          const downAt = s.t;
+          const remaining = hold - (downAt - activeAt);
+          if (remaining <= 0) {
+            // It would have fired already: it fires at the next evaluation.
+          } else if (remaining < fs.gracePeriodMs) activeAt = ts + fs.gracePeriodMs - hold;
+          else activeAt += ts - downAt;
+          rule.restoreActiveAt(key, activeAt);
+        }
+      } catch (e) {
+        rule.lastError = `restoring for state: ${(e as Error).message}`;
+      } finally {
+        rule.restored = true;
+      }
+    }
   }
 
   /** Takes over the alert state of the same rules in the group this one replaces (reload). */

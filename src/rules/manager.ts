@@ -27,6 +27,8 @@ export interface RuleFilesConfig {
 
 export class RuleManager {
   private groups = new Map<string, RuleGroup>();
+  /** `for` state is restored for the groups of the first load only (after start-up). */
+  private loadedOnce = false;
 
   constructor(private readonly o: RuleManagerOptions) {}
 
@@ -60,6 +62,8 @@ export class RuleManager {
   async update(cfg: RuleFilesConfig): Promise<void> {
     const next = this.load(cfg);
     const old = this.groups;
+    const firstLoad = !this.loadedOnce;
+    this.loadedOnce = true;
     this.groups = new Map();
     for (const g of next) {
       const prev = old.get(g.key);
@@ -67,6 +71,8 @@ export class RuleManager {
         await prev.stop();
         g.copyState(prev);
         old.delete(g.key);
+      } else if (firstLoad) {
+        g.restoreOnFirstEvaluation();
       }
       this.groups.set(g.key, g);
       g.start();

@@ -33,3 +33,15 @@ export interface SampleSink {
 }
 
 export type RuleHealth = 'ok' | 'err' | 'unknown';
+
+/**
+ * Restoring `for` state after a restart (Prometheus's --rules.alert.for-outage-tolerance and
+ * --rules.alert.for-grace-period): the ALERTS_FOR_STATE series the previous run wrote say since
+ * when each alert was active.
+ */
+export interface ForStateRestore {
+  outageToleranceMs: number;
+  gracePeriodMs: number;
+  /** ALERTS_FOR_STATE series of an alert in [startMs, endMs]: labels without __name__, and the last sample. */
+  lastForState(alertname: string, startMs: number, endMs: number): Promise<{ labels: Labels; t: number; v: number }[]>;
+}

@@ -78,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     resendDelayMs: flags['rules.alert.resend-delay'],
     queueCapacity: flags['alertmanager.notification-queue-capacity'],
     alertmanagerTimeoutMs: flags['alertmanager.timeout'],
+    forOutageToleranceMs: flags['rules.alert.for-outage-tolerance'],
+    forGracePeriodMs: flags['rules.alert.for-grace-period'],
   });
   const loadConfig = (): LoadedConfig => {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

@@ -3,7 +3,7 @@
 // Shared by the server and `promethium test rules`.
 import type { Storage } from '../storage/index.js';
 import type { Engine } from '../promql/index.js';
-import type { ExpandFn, InstantSample, QueryFn, SampleSink } from '../rules/types.js';
+import type { ExpandFn, ForStateRestore, InstantSample, QueryFn, SampleSink } from '../rules/types.js';
 import { expandAlertTemplate } from '../template/prometheus.js';
 
 export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
@@ -36,4 +36,25 @@ export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: st
     },
   };
   return { query, expand, sink };
+}
+
+/** ALERTS_FOR_STATE lookups for restoring alerts' `for` state after a restart. */
+export function storageForState(storage: Storage, outageToleranceMs: number, gracePeriodMs: number): ForStateRestore {
+  return {
+    outageToleranceMs,
+    gracePeriodMs,
+    async lastForState(alertname, startMs, endMs) {
+      const sel = storage.select([{ type: '=', name: '__name__', value: 'ALERTS_FOR_STATE' }, { type: '=', name: 'alertname', value: alertname }], startMs, endMs);
+      const { offsets, t, v } = sel.samples();
+      const out: { labels: Record<string, string>; t: number; v: number }[] = [];
+      sel.labels.forEach((l, i) => {
+        const last = offsets[i + 1]! - 1;
+        if (last < offsets[i]!) return;
+        const labels = { ...l };
+        delete labels['__name__'];
+        out.push({ labels, t: t[last]!, v: v[last]! });
+      });
+      return out;
+    },
+  };
 }

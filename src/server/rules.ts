@@ -9,7 +9,7 @@ import type { EngineOptions } from '../promql/index.js';
 import { RuleManager } from '../rules/manager.js';
 import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
-import { engineRuleDeps } from './rule-deps.js';
+import { engineRuleDeps, storageForState } from './rule-deps.js';
 import { Notifier } from '../notifier/notifier.js';
 import { rulesApi } from '../web/api/rules.js';
 import type { Logger } from '../util/logger.js';
@@ -23,6 +23,9 @@ export interface RulingOptions {
   resendDelayMs: number;
   queueCapacity: number;
   alertmanagerTimeoutMs: number;
+  /** --rules.alert.for-outage-tolerance and --rules.alert.for-grace-period. */
+  forOutageToleranceMs: number;
+  forGracePeriodMs: number;
 }
 
 export class Ruling {
@@ -48,6 +51,7 @@ export class Ruling {
         externalURL: this.o.externalURL,
         resendDelayMs: this.o.resendDelayMs,
         metrics: createRuleMetrics(metrics.registry),
+        forState: storageForState(this.o.storage, this.o.forOutageToleranceMs, this.o.forGracePeriodMs),
       },
       validators: ruleValidators,
       notify: (expr, alerts) => {
