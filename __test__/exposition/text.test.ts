@@ -64,7 +64,7 @@ test('the codec picks the parser from the content type', () => {
 });
 
 test('the known-series fast path gives what the full parser gives, and still refuses bad values', () => {
-  const body = '# TYPE a counter\na{x="1",y="q\\"}"} 1.5\na{x="2"}\t2e3\nb 7 1700000000000\nc +Inf\nd -0.25\n';
+  const body = '# TYPE a counter\na{x="1",y="q\\"}"} 1.5\na{x="2"}\t2e3\nb 7 1700000000000\nc +Inf\nd -0.25\ne 12345678901234567890\nf 0042\r\ng 3.5e2\n';
   const full = [...parseText(body)];
   const known = new Map(full.map((s, i) => [s.series, i]));
   const lookups: string[] = [];

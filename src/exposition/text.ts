@@ -23,10 +23,6 @@ export interface MetricMetadata {
 
 const TEXT_TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
-function splitLines(body: string): string[] {
-  return body.split('\n');
-}
-
 /** Parses one series text (`name{...}` or `{"name", ...}`) into labels with __name__. */
 export function parseSeriesText(series: string, line = 0): Labels {
   const c: LineCursor = new LineCursor(series, line);
@@ -73,59 +69,80 @@ function isPlainNumber(s: string): boolean {
 }
 
 /**
- * The steady-state path: a sample line `name{...} value [timestamp]` whose series text is known.
- * Returns undefined to hand the line to the full parser (unknown series, comments, anything unusual).
+ * The steady-state path: a sample line `name{...} value` (body[start, end)) whose series text is
+ * known, read in place without cutting the line out of the body. Returns undefined to hand the line
+ * to the full parser (unknown series, comments, timestamps, anything unusual).
  */
-function fastSample(text: string, known: (series: string) => number | undefined): ParsedSample | undefined {
-  const n = text.length;
-  let i = 0;
-  while (i < n && isNameChar(text.charCodeAt(i))) i++;
-  if (i === 0) return undefined;
-  if (i < n && text.charCodeAt(i) === Ch.OpenBrace) {
+function fastSample(body: string, start: number, end: number, known: (series: string) => number | undefined): ParsedSample | undefined {
+  let i = start;
+  while (i < end && isNameChar(body.charCodeAt(i))) i++;
+  if (i === start) return undefined;
+  if (i < end && body.charCodeAt(i) === Ch.OpenBrace) {
     let inQuote = false;
-    for (i++; i < n; i++) {
-      const c = text.charCodeAt(i);
+    for (i++; i < end; i++) {
+      const c = body.charCodeAt(i);
       if (inQuote) {
         if (c === Ch.Backslash) i++;
         else if (c === Ch.Quote) inQuote = false;
       } else if (c === Ch.Quote) inQuote = true;
       else if (c === Ch.CloseBrace) break;
     }
-    if (i >= n) return undefined;
+    if (i >= end) return undefined;
     i++;
   }
-  const end = i;
-  if (end >= n || (text.charCodeAt(end) !== Ch.Space && text.charCodeAt(end) !== Ch.Tab)) return undefined;
-  const series = text.slice(0, end);
+  const seriesEnd = i;
+  if (seriesEnd >= end || (body.charCodeAt(seriesEnd) !== Ch.Space && body.charCodeAt(seriesEnd) !== Ch.Tab)) return undefined;
+  const series = body.slice(start, seriesEnd);
   const cached = known(series);
   if (cached === undefined) return undefined;
-  while (i < n && (text.charCodeAt(i) === Ch.Space || text.charCodeAt(i) === Ch.Tab)) i++;
+  while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
   const vStart = i;
-  while (i < n && text.charCodeAt(i) !== Ch.Space && text.charCodeAt(i) !== Ch.Tab) i++;
-  const valueText = text.slice(vStart, i);
-  if (!isPlainNumber(valueText)) return undefined;
-  const value = Number(valueText);
-  if (Number.isNaN(value)) return undefined;
-  while (i < n && (text.charCodeAt(i) === Ch.Space || text.charCodeAt(i) === Ch.Tab)) i++;
-  if (i === n) return { series, value, cached };
-  return undefined; // a timestamp or trailing text: the full parser decides
+  // Integers (most counters) are accumulated digit by digit: no string for the value. Up to 15
+  // digits the sum is exact; longer or other numbers go through Number() on the token.
+  let int = 0;
+  let digitsOnly = true;
+  while (i < end) {
+    const c = body.charCodeAt(i);
+    if (c === Ch.Space || c === Ch.Tab) break;
+    if (c >= 48 && c <= 57) int = int * 10 + (c - 48);
+    else digitsOnly = false;
+    i++;
+  }
+  const vEnd = i;
+  if (vEnd === vStart) return undefined;
+  let value: number;
+  if (digitsOnly && vEnd - vStart <= 15) value = int;
+  else {
+    const valueText = body.slice(vStart, vEnd);
+    if (!isPlainNumber(valueText)) return undefined;
+    value = Number(valueText);
+    if (Number.isNaN(value)) return undefined;
+  }
+  while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
+  if (i === end) return { series, value, cached };
+  return undefined;
 }
 
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
 export function* parseText(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions = {}): Generator<ParsedSample> {
-  const lines = splitLines(body);
   const known = options.knownSeries;
-  for (let i = 0; i < lines.length; i++) {
-    let text = lines[i]!;
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (known !== undefined) {
-      const fast = fastSample(text, known);
+  let lineNo = 0;
+  for (let pos = 0; pos <= body.length; ) {
+    const nl = body.indexOf('\n', pos);
+    const lineEnd = nl === -1 ? body.length : nl;
+    const lineStart = pos;
+    pos = lineEnd + 1;
+    lineNo++;
+    let end = lineEnd;
+    if (end > lineStart && body.charCodeAt(end - 1) === 13) end--; // \r\n line ends
+    if (known !== undefined && end > lineStart) {
+      const fast = fastSample(body, lineStart, end, known);
       if (fast !== undefined) {
         yield fast;
         continue;
       }
     }
-    const lineNo = i + 1;
+    const text = body.slice(lineStart, end);
     const c: LineCursor = new LineCursor(text, lineNo);
     c.skipSpaces(false);
     if (c.atEnd()) continue;

@@ -55,7 +55,7 @@ export class NodeExporter {
     this.errors = new client.Counter({ name: 'promhttp_metric_handler_errors_total', help: 'Total number of internal errors encountered by the promhttp metric handler.', labelNames: ['cause'], registers: [] });
     for (const cause of ['encoding', 'gathering']) this.errors.inc({ cause }, 0);
     if (o.exporterMetrics) {
-      client.collectDefaultMetrics({ register: this.registry });
+      client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 }); // see src/server/metrics.ts
       // These three are gauges named like counters, which `promtool check metrics` rejects.
       for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);
       this.registry.registerMetric(virtualMemoryMax());

@@ -25,7 +25,9 @@ export interface ServerMetrics {
 
 export function createServerMetrics(): ServerMetrics {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry });
+  // Event-loop lag sampled every 100 ms, not prom-client's 10 ms: 100 wake-ups a second cost an
+  // idle server more CPU than everything else it does.
+  client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
   const b = buildInfo();
   const info = new client.Gauge({
     name: 'prometheus_build_info',
