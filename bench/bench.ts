@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
+import { measureGraph } from './ui.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -229,10 +230,22 @@ async function scrapeBench(): Promise<void> {
   }
 }
 
+async function uiBench(): Promise<void> {
+  console.error('ui: the Graph view with 200 series x 11,000 points in headless Chromium');
+  const f = await measureGraph();
+  if (!f) {
+    row('graph of 200 series x 11,000 points', 'not measured (chromium not installed)', '-', 'responsive');
+    return;
+  }
+  row('graph of 200 series x 11,000 points: page opened to graph drawn (of which the API answer)', `${fmt(f.loadToDrawnMs / 1000, 1)} s (${fmt(f.apiMs / 1000, 1)} s)`, '-', 'responsive');
+  row('graph of 200 series x 11,000 points: hover to painted cursor and tooltip, median / max', `${fmt(f.hoverMedianMs, 0)} / ${fmt(f.hoverMaxMs, 0)} ms`, '-', 'responsive');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 if (sections.length === 0 || sections.includes('storage')) await storageBench();
 if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
 if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
+if (sections.length === 0 || sections.includes('ui')) await uiBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

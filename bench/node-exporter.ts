@@ -2,21 +2,11 @@
 // Debian's node_exporter 1.5, both with their default collectors, scraped alternately on this machine.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+
+import { freePort } from '../src/util/free-port.js';
+import { cpuSeconds, rssBytes } from './proc.js';
 
 const root = new URL('..', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 interface Running {
   child: ChildProcess;
@@ -36,17 +26,6 @@ async function start(cmd: string[], port: number): Promise<Running> {
   }
   child.kill('SIGKILL');
   throw new Error(`${cmd.join(' ')} did not start`);
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** utime + stime of a process, in seconds (USER_HZ = 100). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Figures {

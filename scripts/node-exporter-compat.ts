@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/util/free-port.js';
 import { compareFamilies, familyShapes } from '../src/node-exporter/compat/families.js';
 import type { Comparison } from '../src/node-exporter/compat/families.js';
 
@@ -19,17 +19,6 @@ export const COMPARED_COLLECTORS = ['cpu', 'diskstats', 'entropy', 'filefd', 'fi
 
 /** Families every exporter has whatever the collectors: Go runtime metrics have no Node counterpart. */
 const RUNTIME_ONLY = /^go_/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function scrapeWhenUp(port: number, child: ChildProcess, what: string): Promise<string> {
   for (let i = 0; i < 200; i++) {

@@ -102,6 +102,12 @@ async function walkthrough(page: Page, base: string, port: number, deadPort: num
     return n;
   });
   assert.ok(inked > 100, `the graph canvas has ${inked} drawn pixels`);
+  assert.equal(await page.locator('.cm-tooltip-autocomplete').count(), 0, 'the completion list is closed once the query runs');
+  // Hovering the graph shows the series and its value.
+  const over = (await page.locator('.panel .u-over').boundingBox())!;
+  await page.mouse.move(over.x + over.width - 5, over.y + over.height / 2);
+  await page.locator('.panel .graph-tooltip:not([hidden])').waitFor({ timeout: 5_000 });
+  assert.match(await page.locator('.panel .graph-tooltip').innerText(), /job="prometheus"[\s\S]*value: /);
   await shot(page, 'query-graph');
   // The state is in the URL: reloading shows the same graph.
   assert.match(page.url(), /g0\.expr=rate/);

@@ -26,7 +26,7 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
   const xs: number[] = [];
   for (let t = o.start; t <= o.end + 1e-9; t += o.step) xs.push(Math.round(t * 1000) / 1000);
   const index = new Map(xs.map((t, i) => [t, i]));
-  const ys = series.map((s) => {
+  const raw = series.map((s) => {
     const col: (number | null)[] = new Array(xs.length).fill(null);
     for (const [t, v] of s.points) {
       const i = index.get(Math.round(t * 1000) / 1000);
@@ -34,6 +34,7 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
     }
     return col;
   });
+  const ys = o.stacked ? raw.map((c) => [...c]) : raw;
   if (o.stacked) {
     for (let s = 1; s < ys.length; s++) for (let i = 0; i < xs.length; i++) if (ys[s]![i] !== null) ys[s]![i] = ys[s]![i]! + (ys[s - 1]![i] ?? 0);
   }
@@ -43,13 +44,17 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
   el.append(h('div', { class: 'graph-wrap' }, container, tooltip), legend);
 
   const width = Math.max(el.clientWidth - 20, 400);
+  // With many points, dimming the other series on hover means redrawing all of them at every mouse
+  // move, and one cursor point per series is one DOM update each: both are left out so hovering
+  // stays quick (the tooltip still names the nearest series).
+  const big = series.length * xs.length > 200_000;
   const plot = new uPlot(
     {
       width,
       height: 360,
       legend: { show: false },
-      cursor: { focus: { prox: 30 } },
-      focus: { alpha: 0.3 },
+      cursor: { focus: { prox: big ? -1 : 30 }, points: { show: !big } },
+      focus: { alpha: big ? 1 : 0.3 },
       scales: { x: { time: true } },
       axes: [{ stroke: 'var(--fg)', grid: { stroke: 'var(--grid)' } }, { stroke: 'var(--fg)', grid: { stroke: 'var(--grid)' }, size: 70 }],
       series: [{}, ...series.map((s, i) => ({ label: seriesName(s.labels), stroke: PALETTE[i % PALETTE.length], width: 1.5, fill: o.stacked ? `${PALETTE[i % PALETTE.length]}33` : undefined, spanGaps: false }))],
@@ -63,9 +68,9 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
               return;
             }
             const s = series[sIdx - 1]!;
-            const raw = s.points.find(([t]) => Math.round(t * 1000) / 1000 === xs[idx]);
+            const value = raw[sIdx - 1]![idx];
             tooltip.hidden = false;
-            tooltip.replaceChildren(h('div', { class: 'muted' }, new Date(xs[idx]! * 1000).toISOString()), h('div', {}, seriesName(s.labels)), h('div', { class: 'value' }, `value: ${raw === undefined ? '-' : raw[1]}`));
+            tooltip.replaceChildren(h('div', { class: 'muted' }, new Date(xs[idx]! * 1000).toISOString()), h('div', {}, seriesName(s.labels)), h('div', { class: 'value' }, `value: ${value === null || value === undefined ? '-' : value}`));
             tooltip.style.left = `${(u.cursor.left ?? 0) + 60}px`;
             tooltip.style.top = `${(u.cursor.top ?? 0) + 10}px`;
           },

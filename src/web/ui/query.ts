@@ -6,7 +6,7 @@
 import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { autocompletion, closeBrackets, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { api, apiBase } from './api.js';
@@ -132,6 +132,8 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
   let controller: AbortController | undefined;
 
   const execute = async (): Promise<void> => {
+    // The completion list has no business over the result once the query runs.
+    closeCompletion(view);
     state.expr = view.state.doc.toString();
     save();
     controller?.abort();
