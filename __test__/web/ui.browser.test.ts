@@ -113,6 +113,12 @@ async function walkthrough(page: Page, base: string, port: number, deadPort: num
   assert.match(page.url(), /g0\.expr=rate/);
   assert.match(page.url(), /g0\.tab=(graph|0)/);
 
+  // Panels can be added and removed.
+  await page.click('.add-panel');
+  assert.equal(await page.locator('.panel').count(), 2);
+  await page.locator('.panel').nth(1).locator('.remove').click();
+  assert.equal(await page.locator('.panel').count(), 1);
+
   // Prometheus's /graph links open the same view.
   await page.goto(`${base}/graph?g0.expr=${encodeURIComponent('up')}&g0.tab=1`);
   await page.locator('.panel .data-table tr', { hasText: 'job="prometheus"' }).waitFor({ timeout: 15_000 });
@@ -143,7 +149,7 @@ async function walkthrough(page: Page, base: string, port: number, deadPort: num
   await shot(page, 'rules');
 
   // Status pages.
-  for (const [path, text] of [['status', /Runtime/i], ['tsdb-status', /prometheus_tsdb_head_series|Head/i], ['flags', /storage\.tsdb\.path/], ['config', /job_name: broken/]] as const) {
+  for (const [path, text] of [['status', /Runtime/i], ['tsdb-status', /prometheus_tsdb_head_series|Head/i], ['flags', /storage\.tsdb\.path/], ['config', /job_name: broken/], ['service-discovery', /__address__="127\.0\.0\.1:\d+"/]] as const) {
     await page.goto(`${base}/${path}`);
     await page.waitForSelector('body[data-ready="true"]');
     assert.match(await page.locator('main').innerText(), text, path);
