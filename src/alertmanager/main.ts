@@ -6,6 +6,7 @@ import { Logger } from '../util/logger.js';
 import { versionText } from '../version.js';
 import { parseDurationParam } from '../web/api/params.js';
 import { AlertmanagerServer } from './server.js';
+import { uiPlugin } from '../web/ui-plugin.js';
 import { loadAlertmanagerConfig } from './config.js';
 import { parseMatcher } from './matchers.js';
 
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     logger,
     loadConfig: () => loadAlertmanagerConfig(f['config.file']).core,
     parseMatcher,
+    plugins: [uiPlugin({ title: 'Alertmanager', routePrefix, bundle: 'am-ui', paths: ['/'] })],
   });
   try {
     await server.start();

@@ -8,14 +8,23 @@ import { dirname, join } from 'node:path';
 
 const UI_PATHS = ['/', '/query', '/graph', '/alerts', '/targets', '/rules', '/status', '/tsdb-status', '/flags', '/config', '/service-discovery'];
 
-function uiDir(): string {
-  // From src/web (tsx) or dist/web (built): the bundle is in <package>/dist/ui.
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'ui');
+/** A bundle in <package>/dist/<name>, from src/web (tsx) or dist/web (built). */
+function uiDir(bundle: string): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', bundle);
 }
 
-export function uiPlugin(options: { title: string; routePrefix: string }) {
+export interface UiOptions {
+  title: string;
+  routePrefix: string;
+  /** The esbuild bundle under dist/ (`ui` for the server, `am-ui` for the Alertmanager). */
+  bundle?: string;
+  /** Paths answered with the page shell (the UI routes in the browser). */
+  paths?: string[];
+}
+
+export function uiPlugin(options: UiOptions) {
   return async (app: FastifyInstance): Promise<void> => {
-    const dir = uiDir();
+    const dir = uiDir(options.bundle ?? 'ui');
     const base = `${options.routePrefix.replace(/\/$/, '')}/`;
     const shell = `<!doctype html>
 <html lang="en">
@@ -31,10 +40,10 @@ export function uiPlugin(options: { title: string; routePrefix: string }) {
 </body>
 </html>
 `;
-    for (const p of UI_PATHS) {
+    for (const p of options.paths ?? UI_PATHS) {
       app.get(p, async (_req, reply) => {
         if (!existsSync(join(dir, 'app.js'))) {
-          return reply.status(503).type('text/plain').send('The web UI is not built: run `npm run build` (it bundles src/web/ui into dist/ui).');
+          return reply.status(503).type('text/plain').send(`The web UI is not built: run \`npm run build\` (it bundles the UI into dist/${options.bundle ?? 'ui'}).`);
         }
         return reply.type('text/html; charset=utf-8').send(shell);
       });
