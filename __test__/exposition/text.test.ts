@@ -77,3 +77,20 @@ test('the known-series fast path gives what the full parser gives, and still ref
   assert.throws(() => [...parseText('a{x="2"} 1.2.3\n', undefined, { knownSeries: () => 0 })], /line 1: invalid value "1\.2\.3"/);
   assert.throws(() => [...parseText('a{x="2"} 1 2 3\n', undefined, { knownSeries: () => 0 })], /line 1: unexpected "3"/);
 });
+
+test("the previous scrape's order lets lines be matched in place, and a change of order or text falls back", () => {
+  const first = 'a{x="1"} 1\na{x="2"} 2\nup 1\n';
+  const full = [...parseText(first)];
+  const lookups: string[] = [];
+  const entries = full.map((s, i) => ({ id: i, series: s.series }));
+  const known = (s: string): { id: number; series: string } | undefined => (lookups.push(s), entries.find((e) => e.series === s));
+  const previous = { series: full.map((s) => s.series), cached: entries };
+  // Same order: no lookups, the previous entries come back.
+  const same = [...parseText('a{x="1"} 10\na{x="2"} 20\nup 0\n', undefined, { knownSeries: known, previous })];
+  assert.deepEqual(same.map((s) => [s.series, s.value, s.cached?.id]), [['a{x="1"}', 10, 0], ['a{x="2"}', 20, 1], ['up', 0, 2]]);
+  assert.deepEqual(lookups, []);
+  // Swapped lines, a longer name with the same prefix, a new series: looked up or fully parsed.
+  const moved = [...parseText('a{x="2"} 5\nup_total 3\na{x="1"} 6\nup 1\n', undefined, { knownSeries: known, previous })];
+  assert.deepEqual(moved.map((s) => [s.series, s.value, s.cached?.id]), [['a{x="2"}', 5, 1], ['up_total', 3, undefined], ['a{x="1"}', 6, 0], ['up', 1, 2]]);
+  assert.deepEqual(lookups, ['a{x="2"}', 'up_total', 'a{x="1"}', 'up']);
+});

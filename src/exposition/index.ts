@@ -2,12 +2,12 @@
 import type { Labels } from '../model/labels.js';
 import { parseOpenMetrics } from './openmetrics.js';
 import { parseSeriesText, parseText } from './text.js';
-import type { MetricMetadata, ParsedSample } from './text.js';
+import type { MetricMetadata, ParseOptions, ParsedSample } from './text.js';
 
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseSeriesText } from './text.js';
-export type { MetricMetadata, MetricType, ParsedSample } from './text.js';
+export type { MetricMetadata, MetricType, ParseOptions, ParsedSample } from './text.js';
 
 /** The Accept header a scraper sends (OpenMetrics preferred, as Prometheus does). */
 export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -18,8 +18,8 @@ export function isOpenMetrics(contentType: string): boolean {
 
 export class ExpositionCodecImpl {
   /** Parses a scrape body. `metadata` receives TYPE/HELP/UNIT per family. */
-  parse(body: string, contentType: string, metadata?: Map<string, MetricMetadata>, knownSeries?: (series: string) => number | undefined): Iterable<ParsedSample> {
-    return isOpenMetrics(contentType) ? parseOpenMetrics(body, metadata) : parseText(body, metadata, { knownSeries });
+  parse<T>(body: string, contentType: string, metadata?: Map<string, MetricMetadata>, fast?: ParseOptions<T>): Iterable<ParsedSample<T>> {
+    return isOpenMetrics(contentType) ? (parseOpenMetrics(body, metadata) as Iterable<ParsedSample<T>>) : parseText<T>(body, metadata, fast);
   }
 
   seriesLabels(series: string): Labels {

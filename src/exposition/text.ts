@@ -3,14 +3,14 @@
 import type { Labels } from '../model/labels.js';
 import { ExpositionError, LineCursor, parseGoFloat } from './lexer.js';
 
-export interface ParsedSample {
+export interface ParsedSample<T = unknown> {
   /** The series exactly as written (`name{a="b"}`): the scrape cache key. */
   series: string;
   value: number;
   /** Milliseconds, when the line had a timestamp. */
   timestamp?: number;
-  /** What `knownSeries` returned for the series (e.g. its storage ref), when the fast path took the line. */
-  cached?: number;
+  /** What the caller's cache holds for the series (e.g. its storage ref), when the fast path took the line. */
+  cached?: T;
 }
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
@@ -35,14 +35,20 @@ export function parseSeriesText(series: string, line = 0): Labels {
   return { __name__: metric, ...labels };
 }
 
-export interface ParseOptions {
+export interface ParseOptions<T> {
   /**
    * Looks a series text up among those seen in earlier valid scrapes (the scrape cache). A line
    * whose series text is known skips the label lexer: it was validated when first seen, and the
    * same text is the same series. The value found is passed on as `cached`. Any other line goes
    * through the full parser.
    */
-  knownSeries?: (series: string) => number | undefined;
+  knownSeries?: (series: string) => T | undefined;
+  /**
+   * The previous scrape's samples in order (series texts and their cache values). Targets expose
+   * the same series in the same order scrape after scrape, so the k-th sample line is first compared
+   * in place with the previous k-th series text: no string is cut out and no lookup is made.
+   */
+  previous?: { series: readonly string[]; cached: readonly T[] };
 }
 
 const enum Ch {
@@ -52,6 +58,10 @@ const enum Ch {
   Backslash = 92,
   OpenBrace = 123,
   CloseBrace = 125,
+}
+
+function isBlank(c: number): boolean {
+  return c === Ch.Space || c === Ch.Tab;
 }
 
 function isNameChar(c: number): boolean {
@@ -73,28 +83,35 @@ function isPlainNumber(s: string): boolean {
  * known, read in place without cutting the line out of the body. Returns undefined to hand the line
  * to the full parser (unknown series, comments, timestamps, anything unusual).
  */
-function fastSample(body: string, start: number, end: number, known: (series: string) => number | undefined): ParsedSample | undefined {
+function fastSample<T>(body: string, start: number, end: number, known: (series: string) => T | undefined, expected: string | undefined, expectedCached: T | undefined): ParsedSample<T> | undefined {
   let i = start;
-  while (i < end && isNameChar(body.charCodeAt(i))) i++;
-  if (i === start) return undefined;
-  if (i < end && body.charCodeAt(i) === Ch.OpenBrace) {
-    let inQuote = false;
-    for (i++; i < end; i++) {
-      const c = body.charCodeAt(i);
-      if (inQuote) {
-        if (c === Ch.Backslash) i++;
-        else if (c === Ch.Quote) inQuote = false;
-      } else if (c === Ch.Quote) inQuote = true;
-      else if (c === Ch.CloseBrace) break;
+  let series: string;
+  let cached: T | undefined;
+  if (expected !== undefined && expectedCached !== undefined && body.startsWith(expected, start) && isBlank(body.charCodeAt(start + expected.length))) {
+    series = expected;
+    cached = expectedCached;
+    i = start + expected.length;
+  } else {
+    while (i < end && isNameChar(body.charCodeAt(i))) i++;
+    if (i === start) return undefined;
+    if (i < end && body.charCodeAt(i) === Ch.OpenBrace) {
+      let inQuote = false;
+      for (i++; i < end; i++) {
+        const c = body.charCodeAt(i);
+        if (inQuote) {
+          if (c === Ch.Backslash) i++;
+          else if (c === Ch.Quote) inQuote = false;
+        } else if (c === Ch.Quote) inQuote = true;
+        else if (c === Ch.CloseBrace) break;
+      }
+      if (i >= end) return undefined;
+      i++;
     }
-    if (i >= end) return undefined;
-    i++;
+    if (i >= end || !isBlank(body.charCodeAt(i))) return undefined;
+    series = body.slice(start, i);
+    cached = known(series);
+    if (cached === undefined) return undefined;
   }
-  const seriesEnd = i;
-  if (seriesEnd >= end || (body.charCodeAt(seriesEnd) !== Ch.Space && body.charCodeAt(seriesEnd) !== Ch.Tab)) return undefined;
-  const series = body.slice(start, seriesEnd);
-  const cached = known(series);
-  if (cached === undefined) return undefined;
   while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
   const vStart = i;
   // Integers (most counters) are accumulated digit by digit: no string for the value. Up to 15
@@ -124,9 +141,11 @@ function fastSample(body: string, start: number, end: number, known: (series: st
 }
 
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
-export function* parseText(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions = {}): Generator<ParsedSample> {
+export function* parseText<T = unknown>(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions<T> = {}): Generator<ParsedSample<T>> {
   const known = options.knownSeries;
+  const prev = options.previous;
   let lineNo = 0;
+  let sampleNo = 0;
   for (let pos = 0; pos <= body.length; ) {
     const nl = body.indexOf('\n', pos);
     const lineEnd = nl === -1 ? body.length : nl;
@@ -136,8 +155,9 @@ export function* parseText(body: string, metadata?: Map<string, MetricMetadata>,
     let end = lineEnd;
     if (end > lineStart && body.charCodeAt(end - 1) === 13) end--; // \r\n line ends
     if (known !== undefined && end > lineStart) {
-      const fast = fastSample(body, lineStart, end, known);
+      const fast = fastSample(body, lineStart, end, known, prev?.series[sampleNo], prev?.cached[sampleNo]);
       if (fast !== undefined) {
+        sampleNo++;
         yield fast;
         continue;
       }
@@ -186,6 +206,7 @@ export function* parseText(body: string, metadata?: Map<string, MetricMetadata>,
       c.skipSpaces(false);
       if (!c.atEnd()) c.fail(`unexpected ${JSON.stringify(text.slice(c.pos))} after the timestamp`);
     }
+    sampleNo++;
     yield timestamp === undefined ? { series, value } : { series, value, timestamp };
   }
 }

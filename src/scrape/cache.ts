@@ -8,11 +8,12 @@
 /** Marks a series that metric relabeling dropped: cached so the rules are not run again. */
 export const DROPPED = -1;
 
-interface Entry {
+export interface CacheEntry {
   ref: number;
   /** The scrape iteration that last saw this series. */
   seen: number;
 }
+type Entry = CacheEntry;
 
 export class ScrapeCache {
   private readonly entries = new Map<string, Entry>();
@@ -27,16 +28,23 @@ export class ScrapeCache {
     this.currentRefs.length = 0;
   }
 
-  /** The ref for a series text, DROPPED, or undefined on a miss. Marks the series as seen. */
-  get(seriesText: string): number | undefined {
+  /** The entry for a series text (its ref, or DROPPED), or undefined on a miss. Marks it as seen. */
+  get(seriesText: string): CacheEntry | undefined {
     const e = this.entries.get(seriesText);
     if (e === undefined) return undefined;
     e.seen = this.iteration;
-    return e.ref;
+    return e;
   }
 
-  set(seriesText: string, ref: number): void {
-    this.entries.set(seriesText, { ref, seen: this.iteration });
+  set(seriesText: string, ref: number): CacheEntry {
+    const e = { ref, seen: this.iteration };
+    this.entries.set(seriesText, e);
+    return e;
+  }
+
+  /** Marks an entry found without a lookup (the previous scrape's order) as seen. */
+  touch(e: CacheEntry): void {
+    e.seen = this.iteration;
   }
 
   /** Records that `ref` got a sample in this iteration. */

@@ -3,7 +3,7 @@
 // semantics: target labels attached (honor_labels decides conflicts, the loser becomes
 // `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
 // series vanishes, when the target goes down and when the target is removed.
-import { ScrapeCache, DROPPED } from './cache.js';
+import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
@@ -11,14 +11,20 @@ import type { Logger } from '../util/logger.js';
 /** The stale marker: a NaN with a payload that no computation produces. */
 export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
 
-export interface ExpositionSample {
+export interface ExpositionSample<T> {
   /** The series as written in the exposition (`name{a="b"}`), the scrape cache key. */
   series: string;
   value: number;
   /** Milliseconds, when the exposition gave a timestamp. */
   timestamp?: number;
-  /** The cache entry the parser already looked up for this series (see ExpositionCodec.parse). */
-  cached?: number;
+  /** The cache entry the parser already found for this series (see ExpositionCodec.parse). */
+  cached?: T;
+}
+
+/** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
+export interface FastPathHints<T> {
+  knownSeries: (series: string) => T | undefined;
+  previous?: { series: readonly string[]; cached: readonly T[] };
 }
 
 /** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
@@ -31,7 +37,7 @@ export interface FamilyMetadata {
 
 export interface ExpositionCodec {
   /** Parses a body; `metadata` receives each family's TYPE/HELP/UNIT. */
-  parse(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>, knownSeries?: (series: string) => number | undefined): Iterable<ExpositionSample>;
+  parse<T>(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>, fast?: FastPathHints<T>): Iterable<ExpositionSample<T>>;
   seriesLabels(series: string): Labels;
 }
 
@@ -91,7 +97,9 @@ export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
   private readonly cache = new ScrapeCache();
   /** Series texts of earlier valid scrapes, which the parser need not lex again. */
-  private readonly knownSeries = (series: string): number | undefined => this.cache.get(series);
+  private readonly knownSeries = (series: string): CacheEntry | undefined => this.cache.get(series);
+  /** The last successful scrape's samples in order, for the parser's in-place comparison. */
+  private previous: { series: string[]; cached: CacheEntry[] } | undefined;
   /** The families of the last successful scrape (/api/v1/targets/metadata, /api/v1/metadata). */
   private familyMetadata: ReadonlyMap<string, FamilyMetadata> = new Map();
   private timer: NodeJS.Timeout | undefined;
@@ -202,18 +210,25 @@ export class ScrapeLoop {
     const ts: number[] = [];
     const vs: number[] = [];
     // Cache misses: their labels resolve to refs in one call after the loop.
-    const newSeries: { text: string; labels: Labels | null; slot: number }[] = [];
+    const newSeries: { text: string; labels: Labels | null; slot: number; at: number }[] = [];
     let scraped = 0;
     const metadata = new Map<string, FamilyMetadata>();
-    for (const s of this.deps.codec.parse(body, contentType, metadata, this.knownSeries)) {
+    // This scrape's samples in order, with their cache entries: the next scrape's fast path.
+    const order: string[] = [];
+    const orderEntries: (CacheEntry | undefined)[] = [];
+    for (const s of this.deps.codec.parse(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous })) {
       scraped++;
       const t = o.honorTimestamps && s.timestamp !== undefined ? s.timestamp : scrapeTime;
-      const ref = s.cached ?? this.cache.get(s.series);
-      if (ref === DROPPED) continue;
-      refs.push(ref ?? 0);
+      let e = s.cached;
+      if (e !== undefined) this.cache.touch(e);
+      else e = this.cache.get(s.series);
+      order.push(s.series);
+      orderEntries.push(e);
+      if (e !== undefined && e.ref === DROPPED) continue;
+      refs.push(e?.ref ?? 0);
       ts.push(t);
       vs.push(s.value);
-      if (ref === undefined) newSeries.push({ text: s.series, labels: null, slot: refs.length - 1 });
+      if (e === undefined) newSeries.push({ text: s.series, labels: null, slot: refs.length - 1, at: order.length - 1 });
     }
 
     let added = 0;
@@ -223,7 +238,7 @@ export class ScrapeLoop {
       for (const n of newSeries) {
         const labels = this.seriesLabels(n.text);
         if (labels === null) {
-          this.cache.set(n.text, DROPPED);
+          orderEntries[n.at] = this.cache.set(n.text, DROPPED);
           dropSlots.add(n.slot);
         } else {
           n.labels = labels;
@@ -233,7 +248,7 @@ export class ScrapeLoop {
       const newRefs = this.deps.storage.seriesRefs(keep.map((n) => n.labels!));
       keep.forEach((n, i) => {
         refs[n.slot] = newRefs[i]!;
-        this.cache.set(n.text, newRefs[i]!);
+        orderEntries[n.at] = this.cache.set(n.text, newRefs[i]!);
       });
       added = keep.length;
       if (dropSlots.size > 0) {
@@ -256,6 +271,7 @@ export class ScrapeLoop {
     const counts = this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
     for (const r of refArr) this.cache.appended(r);
     this.familyMetadata = metadata;
+    this.previous = { series: order, cached: orderEntries as CacheEntry[] };
     return { scraped, postRelabel, added, counts };
   }
 
