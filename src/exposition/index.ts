@@ -1,13 +1,13 @@
 // The exposition codec the scrape loop uses: picks the parser from the response's content type.
 import type { Labels } from '../model/labels.js';
 import { parseOpenMetrics } from './openmetrics.js';
-import { parseSeriesText, parseText } from './text.js';
-import type { MetricMetadata, ParseOptions, ParsedSample } from './text.js';
+import { parseSeriesText, parseText, parseTextInto } from './text.js';
+import type { MetricMetadata, ParseOptions, ParsedSample, SampleSink } from './text.js';
 
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
-export { parseText, parseSeriesText } from './text.js';
-export type { MetricMetadata, MetricType, ParseOptions, ParsedSample } from './text.js';
+export { parseText, parseTextInto, parseSeriesText } from './text.js';
+export type { MetricMetadata, MetricType, ParseOptions, ParsedSample, SampleSink } from './text.js';
 
 /** The Accept header a scraper sends (OpenMetrics preferred, as Prometheus does). */
 export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -20,6 +20,12 @@ export class ExpositionCodecImpl {
   /** Parses a scrape body. `metadata` receives TYPE/HELP/UNIT per family. */
   parse<T>(body: string, contentType: string, metadata?: Map<string, MetricMetadata>, fast?: ParseOptions<T>): Iterable<ParsedSample<T>> {
     return isOpenMetrics(contentType) ? (parseOpenMetrics(body, metadata) as Iterable<ParsedSample<T>>) : parseText<T>(body, metadata, fast);
+  }
+
+  /** The same, each sample handed to `sink` (the scrape loop's path: no object per sample for text bodies). */
+  parseInto<T>(body: string, contentType: string, metadata: Map<string, MetricMetadata> | undefined, fast: ParseOptions<T>, sink: SampleSink<T>): void {
+    if (!isOpenMetrics(contentType)) return parseTextInto(body, metadata, fast, sink);
+    for (const s of parseOpenMetrics(body, metadata)) sink(s.series, s.value, s.timestamp, undefined);
   }
 
   seriesLabels(series: string): Labels {

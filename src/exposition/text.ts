@@ -35,6 +35,9 @@ export function parseSeriesText(series: string, line = 0): Labels {
   return { __name__: metric, ...labels };
 }
 
+/** Receives each sample: the series text, value, timestamp (ms) if the line had one, and the cache value if the fast path found it. */
+export type SampleSink<T> = (series: string, value: number, timestamp: number | undefined, cached: T | undefined) => void;
+
 export interface ParseOptions<T> {
   /**
    * Looks a series text up among those seen in earlier valid scrapes (the scrape cache). A line
@@ -80,10 +83,10 @@ function isPlainNumber(s: string): boolean {
 
 /**
  * The steady-state path: a sample line `name{...} value` (body[start, end)) whose series text is
- * known, read in place without cutting the line out of the body. Returns undefined to hand the line
+ * known, read in place without cutting the line out of the body. Returns false to hand the line
  * to the full parser (unknown series, comments, timestamps, anything unusual).
  */
-function fastSample<T>(body: string, start: number, end: number, known: (series: string) => T | undefined, expected: string | undefined, expectedCached: T | undefined): ParsedSample<T> | undefined {
+function fastSample<T>(body: string, start: number, end: number, known: (series: string) => T | undefined, expected: string | undefined, expectedCached: T | undefined, sink: SampleSink<T>): boolean {
   let i = start;
   let series: string;
   let cached: T | undefined;
@@ -93,7 +96,7 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
     i = start + expected.length;
   } else {
     while (i < end && isNameChar(body.charCodeAt(i))) i++;
-    if (i === start) return undefined;
+    if (i === start) return false;
     if (i < end && body.charCodeAt(i) === Ch.OpenBrace) {
       let inQuote = false;
       for (i++; i < end; i++) {
@@ -104,13 +107,13 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
         } else if (c === Ch.Quote) inQuote = true;
         else if (c === Ch.CloseBrace) break;
       }
-      if (i >= end) return undefined;
+      if (i >= end) return false;
       i++;
     }
-    if (i >= end || !isBlank(body.charCodeAt(i))) return undefined;
+    if (i >= end || !isBlank(body.charCodeAt(i))) return false;
     series = body.slice(start, i);
     cached = known(series);
-    if (cached === undefined) return undefined;
+    if (cached === undefined) return false;
   }
   while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
   const vStart = i;
@@ -126,22 +129,38 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
     i++;
   }
   const vEnd = i;
-  if (vEnd === vStart) return undefined;
+  if (vEnd === vStart) return false;
   let value: number;
   if (digitsOnly && vEnd - vStart <= 15) value = int;
   else {
     const valueText = body.slice(vStart, vEnd);
-    if (!isPlainNumber(valueText)) return undefined;
+    if (!isPlainNumber(valueText)) return false;
     value = Number(valueText);
-    if (Number.isNaN(value)) return undefined;
+    if (Number.isNaN(value)) return false;
   }
   while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
-  if (i === end) return { series, value, cached };
-  return undefined;
+  if (i !== end) return false;
+  sink(series, value, undefined, cached);
+  return true;
 }
 
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
 export function* parseText<T = unknown>(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions<T> = {}): Generator<ParsedSample<T>> {
+  const out: ParsedSample<T>[] = [];
+  parseTextInto(body, metadata, options, (series, value, timestamp, cached) => {
+    const sample: ParsedSample<T> = { series, value };
+    if (timestamp !== undefined) sample.timestamp = timestamp;
+    if (cached !== undefined) sample.cached = cached;
+    out.push(sample);
+  });
+  yield* out;
+}
+
+/**
+ * Parses a text-format body, handing each sample to `sink` (no object per sample: a scrape of
+ * 100k series would otherwise allocate as many, for the garbage collector to sweep).
+ */
+export function parseTextInto<T = unknown>(body: string, metadata: Map<string, MetricMetadata> | undefined, options: ParseOptions<T>, sink: SampleSink<T>): void {
   const known = options.knownSeries;
   const prev = options.previous;
   let lineNo = 0;
@@ -155,10 +174,8 @@ export function* parseText<T = unknown>(body: string, metadata?: Map<string, Met
     let end = lineEnd;
     if (end > lineStart && body.charCodeAt(end - 1) === 13) end--; // \r\n line ends
     if (known !== undefined && end > lineStart) {
-      const fast = fastSample(body, lineStart, end, known, prev?.series[sampleNo], prev?.cached[sampleNo]);
-      if (fast !== undefined) {
+      if (fastSample(body, lineStart, end, known, prev?.series[sampleNo], prev?.cached[sampleNo], sink)) {
         sampleNo++;
-        yield fast;
         continue;
       }
     }
@@ -207,7 +224,7 @@ export function* parseText<T = unknown>(body: string, metadata?: Map<string, Met
       if (!c.atEnd()) c.fail(`unexpected ${JSON.stringify(text.slice(c.pos))} after the timestamp`);
     }
     sampleNo++;
-    yield timestamp === undefined ? { series, value } : { series, value, timestamp };
+    sink(series, value, timestamp, undefined);
   }
 }
 

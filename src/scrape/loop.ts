@@ -11,23 +11,12 @@ import type { Logger } from '../util/logger.js';
 /** The stale marker: a NaN with a payload that no computation produces. */
 export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
 
-export interface ExpositionSample<T> {
-  /** The series as written in the exposition (`name{a="b"}`), the scrape cache key. */
-  series: string;
-  value: number;
-  /** Milliseconds, when the exposition gave a timestamp. */
-  timestamp?: number;
-  /** The cache entry the parser already found for this series (see ExpositionCodec.parse). */
-  cached?: T;
-}
-
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
 export interface FastPathHints<T> {
   knownSeries: (series: string) => T | undefined;
   previous?: { series: readonly string[]; cached: readonly T[] };
 }
 
-/** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
 /** TYPE, HELP and UNIT of a metric family as the target exposes them. */
 export interface FamilyMetadata {
   type: string;
@@ -35,9 +24,12 @@ export interface FamilyMetadata {
   unit: string;
 }
 
+/** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
 export interface ExpositionCodec {
-  /** Parses a body; `metadata` receives each family's TYPE/HELP/UNIT. */
-  parse<T>(body: string, contentType: string, metadata?: Map<string, FamilyMetadata>, fast?: FastPathHints<T>): Iterable<ExpositionSample<T>>;
+  /**
+   * Parses a body, handing each sample to `sink` (series text, value, timestamp in ms if given, and
+   * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
+  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined) => void): void;
   seriesLabels(series: string): Labels;
 }
 
@@ -216,20 +208,20 @@ export class ScrapeLoop {
     // This scrape's samples in order, with their cache entries: the next scrape's fast path.
     const order: string[] = [];
     const orderEntries: (CacheEntry | undefined)[] = [];
-    for (const s of this.deps.codec.parse(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous })) {
+    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous }, (series, value, timestamp, cached) => {
       scraped++;
-      const t = o.honorTimestamps && s.timestamp !== undefined ? s.timestamp : scrapeTime;
-      let e = s.cached;
+      const t = o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime;
+      let e = cached;
       if (e !== undefined) this.cache.touch(e);
-      else e = this.cache.get(s.series);
-      order.push(s.series);
+      else e = this.cache.get(series);
+      order.push(series);
       orderEntries.push(e);
-      if (e !== undefined && e.ref === DROPPED) continue;
+      if (e !== undefined && e.ref === DROPPED) return;
       refs.push(e?.ref ?? 0);
       ts.push(t);
-      vs.push(s.value);
-      if (e === undefined) newSeries.push({ text: s.series, labels: null, slot: refs.length - 1, at: order.length - 1 });
-    }
+      vs.push(value);
+      if (e === undefined) newSeries.push({ text: series, labels: null, slot: refs.length - 1, at: order.length - 1 });
+    });
 
     let added = 0;
     if (newSeries.length > 0) {
