@@ -107,6 +107,15 @@ test('the server scrapes, stores and answers like Prometheus', async (t) => {
   // Federation carries no HELP (Prometheus's neither): that is promtool's only remark.
   assert.deepEqual(`${fedLint.stdout}${fedLint.stderr}`.split('\n').filter((l) => l !== '' && !/ no help text$/.test(l)), []);
 
+  // Exemplars are not stored: answered as Prometheus answers without exemplar storage.
+  const ex = await get(`${base}/api/v1/query_exemplars?query=${encodeURIComponent('demo_requests_total')}&start=0&end=${now}`);
+  assert.equal(ex.code, 200);
+  assert.deepEqual(ex.body.data, []);
+  const badEx = await get(`${base}/api/v1/query_exemplars?query=up&start=10&end=1`);
+  assert.equal(badEx.code, 400);
+  assert.equal(badEx.body.error, 'end timestamp must not be before start timestamp');
+  assert.equal((await get(`${base}/api/v1/query_exemplars`)).body.error, '1:1: parse error: no expression found in input');
+
   // A reload with a broken config keeps the running one.
   writeFileSync(config, good + '  - job_name: demo\n');
   const reload = await fetch(`${base}/-/reload`, { method: 'POST' });

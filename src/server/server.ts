@@ -17,6 +17,7 @@ import { targetsApi } from '../web/api/targets.js';
 import { metadataApi } from '../web/api/metadata.js';
 import { tsdbApi } from '../web/api/tsdb.js';
 import { federateApi } from '../web/api/federate.js';
+import { exemplarsApi } from '../web/api/exemplars.js';
 import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
@@ -149,7 +150,7 @@ export class Server {
       federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
     };
     this.app = await buildWebApp(services, {
-      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, tsdbApi, ...(this.parts.plugins ?? [])],
+      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, ...(this.parts.plugins ?? [])],
     });
     await this.app.listen({ host: this.parts.listenHost, port: this.parts.listenPort });
     const addr = this.app.server.address();
