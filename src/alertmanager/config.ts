@@ -1,6 +1,6 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
 // errors, built into what the core runs (routing tree, inhibition, receivers). E-mail and webhook
-// receivers are implemented; other integrations are refused with a clear message.
+// and Slack receivers are implemented; other integrations are refused with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -16,13 +16,15 @@ import { routeTimeMuted } from './time-intervals.js';
 import type { TimeIntervalSpec, InclusiveRange } from './time-intervals.js';
 import { emailIntegration } from './integrations/email.js';
 import { webhookIntegration } from './integrations/webhook.js';
+import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
+import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'slack_configs', 'sns_configs', 'telegram_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'telegram_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -58,6 +60,35 @@ export interface AlertmanagerConfigFile {
   core: CoreConfig;
   receivers: string[];
   templates: string[];
+}
+
+/** A receiver's http_config: authorization, basic_auth and follow_redirects are applied; the rest is refused. */
+function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
+  if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
+  const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
+  for (const k of ['proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
+    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects)`);
+  }
+  const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
+  const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
+  const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
+  if (m.has('authorization')) {
+    const am = y.map(m.get('authorization')!, 'config.Authorization', ['type', 'credentials', 'credentials_file']);
+    const credentials = scalarString(y, am.get('credentials'), 'credentials');
+    const credentialsFile = scalarString(y, am.get('credentials_file'), 'credentials_file');
+    if (credentials !== '' && credentialsFile !== '') y.fail(m.get('authorization'), 'at most one of authorization credentials & credentials_file must be configured');
+    out.authorization = { type: scalarString(y, am.get('type'), 'type') || 'Bearer', credentials: credentials || undefined, credentialsFile: credentialsFile || undefined };
+  } else if (bearer !== '' || bearerFile !== '') {
+    out.authorization = { type: 'Bearer', credentials: bearer || undefined, credentialsFile: bearerFile || undefined };
+  }
+  if (m.has('basic_auth')) {
+    if (out.authorization !== undefined) y.fail(m.get('basic_auth'), 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
+    const bm = y.map(m.get('basic_auth')!, 'config.BasicAuth', ['username', 'password', 'password_file', 'username_file']);
+    const password = scalarString(y, bm.get('password'), 'password');
+    const passwordFile = scalarString(y, bm.get('password_file'), 'password_file');
+    out.basicAuth = { username: scalarString(y, bm.get('username'), 'username'), password: password || undefined, passwordFile: passwordFile || undefined };
+  }
+  return out;
 }
 
 function scalarString(y: YamlFile, n: Node | undefined, what: string): string {
@@ -134,7 +165,17 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     smtpAuthPassword: scalarString(y, gm.get('smtp_auth_password'), 'smtp_auth_password'),
     smtpAuthPasswordFile: scalarString(y, gm.get('smtp_auth_password_file'), 'smtp_auth_password_file'),
     smtpRequireTls: y.bool(gm.get('smtp_require_tls'), 'smtp_require_tls', true),
+    slackApiUrl: scalarString(y, gm.get('slack_api_url'), 'slack_api_url'),
+    slackApiUrlFile: scalarString(y, gm.get('slack_api_url_file'), 'slack_api_url_file'),
+    slackAppToken: scalarString(y, gm.get('slack_app_token'), 'slack_app_token'),
+    slackAppTokenFile: scalarString(y, gm.get('slack_app_token_file'), 'slack_app_token_file'),
+    slackAppUrl: scalarString(y, gm.get('slack_app_url'), 'slack_app_url') || SLACK_APP_URL,
   };
+  // A webhook URL and an app token exclude each other, except for the old workaround of pointing
+  // the URL at chat.postMessage.
+  if ((global.slackAppToken !== '' || global.slackAppTokenFile !== '') && (global.slackApiUrlFile !== '' || (global.slackApiUrl !== '' && global.slackApiUrl !== SLACK_APP_URL))) {
+    y.fail(gm.get('slack_app_token') ?? gm.get('slack_app_token_file'), 'at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured');
+  }
 
   // Time intervals.
   const intervals = new Map<string, TimeIntervalSpec[]>();
@@ -239,7 +280,83 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
       if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
       if (url === '' && urlFile === '') y.fail(wc, 'one of url or url_file must be configured');
       if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
-      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: y.int(wm.get('max_alerts'), 'max_alerts', 0), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000) }, i));
+      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: y.int(wm.get('max_alerts'), 'max_alerts', 0), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i));
+    });
+    y.seq(m.get('slack_configs'), 'slack_configs').forEach((sc, i) => {
+      if (sc.kind === 'null') y.fail(sc, 'missing slack config');
+      const sm = y.map(sc, 'config.SlackConfig', [
+        'send_resolved', 'http_config', 'api_url', 'api_url_file', 'app_token', 'app_token_file', 'app_url', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields',
+        'short_fields', 'footer', 'fallback', 'callback_id', 'icon_emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'mrkdwn_in', 'actions', 'update_message', 'timeout',
+      ]);
+      const str = (k: string, dflt = ''): string => (sm.has(k) ? scalarString(y, sm.get(k), k) : dflt);
+      if (str('api_url') !== '' && str('api_url_file') !== '') y.fail(sc, 'at most one of api_url & api_url_file must be configured');
+      if (str('app_token') !== '' && str('app_token_file') !== '') y.fail(sc, 'at most one of app_token & app_token_file must be configured');
+      const http = readHttpConfig(y, sm.get('http_config'));
+      // Where it posts: an inline webhook URL wins; else an app token (inline, then global) posts to
+      // the app URL; else the global webhook URL.
+      let url: string | undefined;
+      let urlFile: string | undefined;
+      let token: string | undefined;
+      let tokenFile: string | undefined;
+      if (str('api_url') !== '' || str('api_url_file') !== '') {
+        url = str('api_url') || undefined;
+        urlFile = str('api_url_file') || undefined;
+      } else if (str('app_token') !== '' || str('app_token_file') !== '' || global.slackAppToken !== '' || global.slackAppTokenFile !== '') {
+        token = str('app_token') || (str('app_token_file') !== '' ? undefined : global.slackAppToken || undefined);
+        tokenFile = token !== undefined ? undefined : str('app_token_file') || global.slackAppTokenFile || undefined;
+        url = str('app_url') || global.slackAppUrl;
+      } else if (global.slackApiUrl !== '' || global.slackApiUrlFile !== '') {
+        url = global.slackApiUrl || undefined;
+        urlFile = global.slackApiUrl !== '' ? undefined : global.slackApiUrlFile;
+      } else {
+        y.fail(sc, 'no Slack API URL nor App token set either inline or in a file');
+      }
+      if (y.bool(sm.get('update_message'), 'update_message', false)) {
+        if (token === undefined && tokenFile === undefined && url !== SLACK_APP_URL) y.fail(sm.get('update_message'), `update_message can only be used with bot tokens. api_url must be set to ${SLACK_APP_URL}`);
+        y.fail(sm.get('update_message'), 'update_message: updating sent Slack messages is not supported by Promethium');
+      }
+      if (sm.has('actions') && y.seq(sm.get('actions'), 'actions').length > 0) y.fail(sm.get('actions'), 'actions: Slack message actions are not supported by Promethium');
+      const fields = y.seq(sm.get('fields'), 'fields').map((f) => {
+        const fm = y.map(f, 'config.SlackField', ['title', 'value', 'short']);
+        const title = scalarString(y, fm.get('title'), 'title');
+        const value = scalarString(y, fm.get('value'), 'value');
+        if (title === '') y.fail(f, 'missing title in Slack field configuration');
+        if (value === '') y.fail(f, 'missing value in Slack field configuration');
+        return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
+      });
+      integrations.push(
+        slackIntegration(
+          {
+            url,
+            urlFile,
+            token,
+            tokenFile,
+            channel: str('channel'),
+            username: str('username', '{{ template "slack.default.username" . }}'),
+            color: str('color', '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}'),
+            title: str('title', '{{ template "slack.default.title" . }}'),
+            titleLink: str('title_link', '{{ template "slack.default.titlelink" . }}'),
+            pretext: str('pretext', '{{ template "slack.default.pretext" . }}'),
+            text: str('text', '{{ template "slack.default.text" . }}'),
+            fallback: str('fallback', '{{ template "slack.default.fallback" . }}'),
+            callbackId: str('callback_id', '{{ template "slack.default.callbackid" . }}'),
+            iconEmoji: str('icon_emoji', '{{ template "slack.default.iconemoji" . }}'),
+            iconUrl: str('icon_url', '{{ template "slack.default.iconurl" . }}'),
+            imageUrl: str('image_url'),
+            thumbUrl: str('thumb_url'),
+            footer: str('footer', '{{ template "slack.default.footer" . }}'),
+            linkNames: y.bool(sm.get('link_names'), 'link_names', false),
+            shortFields: y.bool(sm.get('short_fields'), 'short_fields', false),
+            mrkdwnIn: sm.has('mrkdwn_in') ? y.strings(sm.get('mrkdwn_in'), 'mrkdwn_in') : ['fallback', 'pretext', 'text'],
+            fields,
+            sendResolved: y.bool(sm.get('send_resolved'), 'send_resolved', false),
+            http,
+            timeoutMs: y.duration(sm.get('timeout'), 'timeout', 30_000),
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
     });
     receivers.set(name, integrations);
   }

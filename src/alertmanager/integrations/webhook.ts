@@ -1,5 +1,6 @@
 // webhook_configs: POSTs Alertmanager's webhook JSON (version 4) to a URL.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
+import { DEFAULT_HTTP, httpHeaders, type HttpClientOptions } from './http-config.js';
 
 export interface WebhookOptions {
   url: string;
@@ -7,9 +8,7 @@ export interface WebhookOptions {
   /** 0 = all alerts. */
   maxAlerts: number;
   timeoutMs: number;
-  headers?: Record<string, string>;
-  basicAuth?: { username: string; password: string };
-  bearerToken?: string;
+  http?: HttpClientOptions;
 }
 
 export interface WebhookMessage {
@@ -69,12 +68,11 @@ export function webhookIntegration(o: WebhookOptions, index: number): Integratio
     index,
     sendResolved: o.sendResolved,
     async notify(data, groupKey) {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...o.headers };
-      if (o.basicAuth !== undefined) headers.Authorization = 'Basic ' + Buffer.from(`${o.basicAuth.username}:${o.basicAuth.password}`).toString('base64');
-      else if (o.bearerToken !== undefined) headers.Authorization = `Bearer ${o.bearerToken}`;
+      const http = o.http ?? DEFAULT_HTTP;
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(http)) };
       let res: Response;
       try {
-        res = await fetch(o.url, { method: 'POST', headers, body: JSON.stringify(webhookMessage(data, groupKey, o.maxAlerts)), signal: AbortSignal.timeout(o.timeoutMs) });
+        res = await fetch(o.url, { method: 'POST', headers, body: JSON.stringify(webhookMessage(data, groupKey, o.maxAlerts)), redirect: http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
       } catch (e) {
         throw new NotifyError(`Post "${o.url}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
       }

@@ -1,0 +1,75 @@
+// slack_configs: the message Alertmanager would send (default slack.* templates), to a webhook URL
+// or to chat.postMessage with the app token as Bearer authorization; Slack's refusals are errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
+import type { TemplateData } from '../../src/alertmanager/notify.js';
+
+interface Received {
+  path: string;
+  authorization?: string;
+  body: Record<string, unknown>;
+}
+
+async function fakeSlack(answer: (path: string) => { status: number; json?: unknown }): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(body) as Record<string, unknown> });
+      const a = answer(req.url ?? '');
+      if (a.json !== undefined) res.writeHead(a.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(a.json));
+      else res.writeHead(a.status).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const data: TemplateData = {
+  Receiver: 'team',
+  Status: 'firing',
+  Alerts: [{ Status: 'firing', Labels: { alertname: 'InstanceDown', instance: 'host-1:9100', job: 'node' }, Annotations: { summary: 'host-1 down' }, StartsAt: new Date(1_700_000_000_000), EndsAt: new Date(0), GeneratorURL: 'http://prom/graph', Fingerprint: 'abc' }],
+  GroupLabels: { alertname: 'InstanceDown' },
+  CommonLabels: { alertname: 'InstanceDown', instance: 'host-1:9100', job: 'node' },
+  CommonAnnotations: { summary: 'host-1 down' },
+  ExternalURL: 'http://am.example',
+};
+
+test('a Slack webhook receives Alertmanager\'s default message', async (t) => {
+  const slack = await fakeSlack(() => ({ status: 200 }));
+  t.after(() => slack.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  slack_api_url: '${slack.url}/services/T0/B0/X'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    slack_configs:\n      - channel: '#alerts'\n        fields:\n          - title: Summary\n            value: '{{ .CommonAnnotations.summary }}'\n`, 'alertmanager.yml');
+  const [slackIntegration] = cfg.core.receivers.get('team')!;
+  assert.equal(slackIntegration!.name, 'slack');
+  assert.equal(slackIntegration!.sendResolved, false);
+  await slackIntegration!.notify(data, '{}:{alertname="InstanceDown"}');
+  const [m] = slack.received;
+  assert.equal(m!.path, '/services/T0/B0/X');
+  assert.equal(m!.authorization, undefined);
+  assert.equal(m!.body.channel, '#alerts');
+  assert.equal(m!.body.username, 'Alertmanager');
+  const [att] = m!.body.attachments as Record<string, unknown>[];
+  assert.equal(att!.title, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  assert.equal(att!.title_link, 'http://am.example/#/alerts?receiver=team');
+  assert.equal(att!.color, 'danger');
+  assert.equal(att!.fallback, '[FIRING:1] InstanceDown (host-1:9100 node) | http://am.example/#/alerts?receiver=team');
+  assert.deepEqual(att!.fields, [{ title: 'Summary', value: 'host-1 down', short: false }]);
+  assert.deepEqual(att!.mrkdwn_in, ['fallback', 'pretext', 'text']);
+});
+
+test('an app token posts to chat.postMessage with Bearer authorization; an error answer fails the notification', async (t) => {
+  let ok = true;
+  const slack = await fakeSlack(() => ({ status: 200, json: ok ? { ok: true } : { ok: false, error: 'channel_not_found' } }));
+  t.after(() => slack.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  slack_app_token: 'xoxb-test'\n  slack_app_url: '${slack.url}/api/chat.postMessage'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    slack_configs:\n      - channel: '#alerts'\n        send_resolved: true\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, 'g');
+  assert.equal(slack.received[0]!.path, '/api/chat.postMessage');
+  assert.equal(slack.received[0]!.authorization, 'Bearer xoxb-test');
+  ok = false;
+  await assert.rejects(integration!.notify(data, 'g'), /error response from Slack: channel_not_found/);
+});
