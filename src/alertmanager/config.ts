@@ -1,6 +1,6 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
-// errors, built into what the core runs (routing tree, inhibition, receivers). E-mail and webhook
-// and Slack receivers are implemented; other integrations are refused with a clear message.
+// errors, built into what the core runs (routing tree, inhibition, receivers). E-mail, webhook,
+// Slack and Telegram receivers are implemented; other integrations are refused with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -17,14 +17,15 @@ import type { TimeIntervalSpec, InclusiveRange } from './time-intervals.js';
 import { emailIntegration } from './integrations/email.js';
 import { webhookIntegration } from './integrations/webhook.js';
 import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
+import { TELEGRAM_API_URL, telegramIntegration } from './integrations/telegram.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'telegram_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -170,6 +171,9 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     slackAppToken: scalarString(y, gm.get('slack_app_token'), 'slack_app_token'),
     slackAppTokenFile: scalarString(y, gm.get('slack_app_token_file'), 'slack_app_token_file'),
     slackAppUrl: scalarString(y, gm.get('slack_app_url'), 'slack_app_url') || SLACK_APP_URL,
+    telegramApiUrl: scalarString(y, gm.get('telegram_api_url'), 'telegram_api_url') || TELEGRAM_API_URL,
+    telegramBotToken: scalarString(y, gm.get('telegram_bot_token'), 'telegram_bot_token'),
+    telegramBotTokenFile: scalarString(y, gm.get('telegram_bot_token_file'), 'telegram_bot_token_file'),
   };
   // A webhook URL and an app token exclude each other, except for the old workaround of pointing
   // the URL at chat.postMessage.
@@ -352,6 +356,40 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             sendResolved: y.bool(sm.get('send_resolved'), 'send_resolved', false),
             http,
             timeoutMs: y.duration(sm.get('timeout'), 'timeout', 30_000),
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('telegram_configs'), 'telegram_configs').forEach((tc, i) => {
+      if (tc.kind === 'null') y.fail(tc, 'missing telegram config');
+      const tm = y.map(tc, 'config.TelegramConfig', ['send_resolved', 'http_config', 'api_url', 'bot_token', 'bot_token_file', 'chat_id', 'message_thread_id', 'message', 'disable_notifications', 'parse_mode']);
+      const str = (k: string): string => scalarString(y, tm.get(k), k);
+      if (str('bot_token') !== '' && str('bot_token_file') !== '') y.fail(tc, 'at most one of bot_token & bot_token_file must be configured');
+      // The receiver's own token (inline or file) wins over the global one.
+      const own = str('bot_token') !== '' || str('bot_token_file') !== '';
+      const botToken = own ? str('bot_token') || undefined : global.telegramBotToken || undefined;
+      const botTokenFile = own ? str('bot_token_file') || undefined : botToken === undefined ? global.telegramBotTokenFile || undefined : undefined;
+      if (botToken === undefined && botTokenFile === undefined) y.fail(tc, 'missing bot_token or bot_token_file on telegram_config');
+      const chatId = y.int(tm.get('chat_id'), 'chat_id', 0);
+      if (chatId === 0) y.fail(tc, 'missing chat_id on telegram_config');
+      const parseMode = tm.has('parse_mode') ? str('parse_mode') : 'HTML';
+      if (!['', 'Markdown', 'MarkdownV2', 'HTML'].includes(parseMode)) y.fail(tm.get('parse_mode'), `unknown parse_mode ${JSON.stringify(parseMode)}: must be Markdown, MarkdownV2, HTML or empty`);
+      integrations.push(
+        telegramIntegration(
+          {
+            apiUrl: str('api_url') || global.telegramApiUrl,
+            botToken,
+            botTokenFile,
+            chatId,
+            messageThreadId: tm.has('message_thread_id') ? y.int(tm.get('message_thread_id'), 'message_thread_id', 0) : undefined,
+            message: tm.has('message') ? str('message') : '{{ template "telegram.default.message" . }}',
+            parseMode,
+            disableNotifications: y.bool(tm.get('disable_notifications'), 'disable_notifications', false),
+            sendResolved: y.bool(tm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, tm.get('http_config')),
+            timeoutMs: 30_000,
           },
           i,
           (t, d) => renderer()(t, d),

@@ -1,4 +1,4 @@
-// slack_configs: the message Alertmanager would send (default slack.* templates), to a webhook URL
+// slack_configs and telegram_configs: the messages Alertmanager would send (default templates), to a webhook URL
 // or to chat.postMessage with the app token as Bearer authorization; Slack's refusals are errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,4 +72,20 @@ test('an app token posts to chat.postMessage with Bearer authorization; an error
   assert.equal(slack.received[0]!.authorization, 'Bearer xoxb-test');
   ok = false;
   await assert.rejects(integration!.notify(data, 'g'), /error response from Slack: channel_not_found/);
+});
+
+test('telegram_configs sends the default message through the Bot API with the global token', async (t) => {
+  const bot = await fakeSlack(() => ({ status: 200, json: { ok: true } }));
+  t.after(() => bot.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  telegram_bot_token: 'tok123'\n  telegram_api_url: '${bot.url}'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    telegram_configs:\n      - chat_id: -100123\n`, 'alertmanager.yml');
+  const [tg] = cfg.core.receivers.get('team')!;
+  assert.equal(tg!.name, 'telegram');
+  await tg!.notify(data, 'g');
+  const [m] = bot.received;
+  assert.equal(m!.path, '/bottok123/sendMessage');
+  assert.equal(m!.body.chat_id, -100123);
+  assert.equal(m!.body.parse_mode, 'HTML');
+  assert.match(String(m!.body.text), /InstanceDown/);
+  assert.match(String(m!.body.text), /host-1 down/);
+  assert.throws(() => parseAlertmanagerConfig('route:\n  receiver: team\nreceivers:\n  - name: team\n    telegram_configs:\n      - chat_id: 1\n', 'x.yml'), /missing bot_token or bot_token_file on telegram_config/);
 });
