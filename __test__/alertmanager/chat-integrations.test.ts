@@ -1,5 +1,6 @@
-// slack_configs and telegram_configs: the messages Alertmanager would send (default templates), to a webhook URL
-// or to chat.postMessage with the app token as Bearer authorization; Slack's refusals are errors.
+// slack_configs and telegram_configs: the messages Alertmanager would send (its default templates), to
+// a Slack webhook URL or chat.postMessage with the app token as Bearer authorization, or to the
+// Telegram Bot API; the services' refusals are notification errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
