@@ -1,6 +1,7 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
 // errors, built into what the core runs (routing tree, inhibition, receivers). E-mail, webhook,
-// Slack and Telegram receivers are implemented; other integrations are refused with a clear message.
+// Slack, Telegram, Opsgenie and VictorOps receivers are implemented; other integrations are refused
+// with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -18,14 +19,15 @@ import { emailIntegration } from './integrations/email.js';
 import { webhookIntegration } from './integrations/webhook.js';
 import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
 import { TELEGRAM_API_URL, telegramIntegration } from './integrations/telegram.js';
+import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieIntegration, victoropsIntegration, type Secret } from './integrations/oncall.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'opsgenie_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'victorops_configs', 'webex_configs', 'wechat_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'webex_configs', 'wechat_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -174,6 +176,12 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     telegramApiUrl: scalarString(y, gm.get('telegram_api_url'), 'telegram_api_url') || TELEGRAM_API_URL,
     telegramBotToken: scalarString(y, gm.get('telegram_bot_token'), 'telegram_bot_token'),
     telegramBotTokenFile: scalarString(y, gm.get('telegram_bot_token_file'), 'telegram_bot_token_file'),
+    opsgenieApiKey: scalarString(y, gm.get('opsgenie_api_key'), 'opsgenie_api_key'),
+    opsgenieApiKeyFile: scalarString(y, gm.get('opsgenie_api_key_file'), 'opsgenie_api_key_file'),
+    opsgenieApiUrl: scalarString(y, gm.get('opsgenie_api_url'), 'opsgenie_api_url') || OPSGENIE_API_URL,
+    victoropsApiKey: scalarString(y, gm.get('victorops_api_key'), 'victorops_api_key'),
+    victoropsApiKeyFile: scalarString(y, gm.get('victorops_api_key_file'), 'victorops_api_key_file'),
+    victoropsApiUrl: scalarString(y, gm.get('victorops_api_url'), 'victorops_api_url') || VICTOROPS_API_URL,
   };
   // A webhook URL and an app token exclude each other, except for the old workaround of pointing
   // the URL at chat.postMessage.
@@ -389,6 +397,81 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             disableNotifications: y.bool(tm.get('disable_notifications'), 'disable_notifications', false),
             sendResolved: y.bool(tm.get('send_resolved'), 'send_resolved', true),
             http: readHttpConfig(y, tm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    /** A receiver's key (inline or file) or else the global one (inline, then file). */
+    const keyOf = (own: string, ownFile: string, globalKey: string, globalFile: string): Secret | undefined =>
+      own !== '' ? { value: own } : ownFile !== '' ? { file: ownFile } : globalKey !== '' ? { value: globalKey } : globalFile !== '' ? { file: globalFile } : undefined;
+    y.seq(m.get('opsgenie_configs'), 'opsgenie_configs').forEach((oc, i) => {
+      if (oc.kind === 'null') y.fail(oc, 'missing opsgenie config');
+      const om = y.map(oc, 'config.OpsGenieConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts']);
+      const str = (k: string, dflt = ''): string => (om.has(k) ? scalarString(y, om.get(k), k) : dflt);
+      if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(oc, 'at most one of api_key & api_key_file must be configured');
+      const apiKey = keyOf(str('api_key'), str('api_key_file'), global.opsgenieApiKey, global.opsgenieApiKeyFile);
+      if (apiKey === undefined) y.fail(oc, 'no global OpsGenie API Key set either inline or in a file');
+      if (y.bool(om.get('update_alerts'), 'update_alerts', false)) y.fail(om.get('update_alerts'), 'update_alerts: updating Opsgenie alerts is not supported by Promethium');
+      const responders = y.seq(om.get('responders'), 'responders').map((rn) => {
+        const rm = y.map(rn, 'config.OpsGenieConfigResponder', ['id', 'name', 'username', 'type']);
+        const rs = (k: string): string | undefined => scalarString(y, rm.get(k), k) || undefined;
+        const r = { id: rs('id'), name: rs('name'), username: rs('username'), type: rs('type') ?? '' };
+        if (r.id === undefined && r.name === undefined && r.username === undefined) y.fail(rn, 'opsGenieConfig responder must have at least an id, a name or an username defined');
+        if (!r.type.includes('{{') && !/^(team|teams|user|escalation|schedule)$/.test(r.type.toLowerCase())) y.fail(rn, `opsGenieConfig responder ${JSON.stringify(r.type)} type does not match valid options team,teams,user,escalation,schedule`);
+        return r;
+      });
+      integrations.push(
+        opsgenieIntegration(
+          {
+            apiKey: apiKey!,
+            apiUrl: str('api_url') || global.opsgenieApiUrl,
+            message: str('message', '{{ template "opsgenie.default.message" . }}'),
+            description: str('description', '{{ template "opsgenie.default.description" . }}'),
+            source: str('source', '{{ template "opsgenie.default.source" . }}'),
+            details: labelMap(y, om.get('details'), 'details'),
+            entity: str('entity'),
+            responders,
+            actions: str('actions'),
+            tags: str('tags'),
+            note: str('note'),
+            priority: str('priority'),
+            sendResolved: y.bool(om.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, om.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('victorops_configs'), 'victorops_configs').forEach((vc, i) => {
+      if (vc.kind === 'null') y.fail(vc, 'missing victorops config');
+      const vm = y.map(vc, 'config.VictorOpsConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields']);
+      const str = (k: string, dflt = ''): string => (vm.has(k) ? scalarString(y, vm.get(k), k) : dflt);
+      if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(vc, 'at most one of api_key & api_key_file must be configured');
+      const apiKey = keyOf(str('api_key'), str('api_key_file'), global.victoropsApiKey, global.victoropsApiKeyFile);
+      if (apiKey === undefined) y.fail(vc, 'no global VictorOps API Key set');
+      if (str('routing_key') === '') y.fail(vc, 'missing Routing key in VictorOps config');
+      const customFields = labelMap(y, vm.get('custom_fields'), 'custom_fields');
+      for (const k of Object.keys(customFields)) {
+        if (['routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'entity_id', 'entity_state'].includes(k)) y.fail(vm.get('custom_fields'), `victorOps config contains custom field ${k} which cannot be used as it conflicts with the fixed/static fields`);
+      }
+      integrations.push(
+        victoropsIntegration(
+          {
+            apiKey: apiKey!,
+            apiUrl: str('api_url') || global.victoropsApiUrl,
+            routingKey: str('routing_key'),
+            messageType: str('message_type', 'CRITICAL'),
+            entityDisplayName: str('entity_display_name', '{{ template "victorops.default.entity_display_name" . }}'),
+            stateMessage: str('state_message', '{{ template "victorops.default.state_message" . }}'),
+            monitoringTool: str('monitoring_tool', '{{ template "victorops.default.monitoring_tool" . }}'),
+            customFields,
+            sendResolved: y.bool(vm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, vm.get('http_config')),
             timeoutMs: 30_000,
           },
           i,

@@ -1,6 +1,5 @@
-// slack_configs and telegram_configs: the messages Alertmanager would send (its default templates), to
-// a Slack webhook URL or chat.postMessage with the app token as Bearer authorization, or to the
-// Telegram Bot API; the services' refusals are notification errors.
+// slack, telegram, opsgenie and victorops receivers: the requests Alertmanager would send (its default
+// templates), to fake services on a local port; the services' refusals are notification errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -89,4 +88,40 @@ test('telegram_configs sends the default message through the Bot API with the gl
   assert.match(String(m!.body.text), /InstanceDown/);
   assert.match(String(m!.body.text), /host-1 down/);
   assert.throws(() => parseAlertmanagerConfig('route:\n  receiver: team\nreceivers:\n  - name: team\n    telegram_configs:\n      - chat_id: 1\n', 'x.yml'), /missing bot_token or bot_token_file on telegram_config/);
+});
+
+test('opsgenie_configs creates the alert with GenieKey auth and closes it by alias when resolved', async (t) => {
+  const og = await fakeSlack(() => ({ status: 202, json: { result: 'Request will be processed' } }));
+  t.after(() => og.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  opsgenie_api_key: 'key-1'\n  opsgenie_api_url: '${og.url}/'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    opsgenie_configs:\n      - responders:\n          - name: ops\n            type: team\n        tags: 'a, b'\n        priority: P2\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, '{}:{alertname="InstanceDown"}');
+  const [create] = og.received;
+  assert.equal(create!.path, '/v2/alerts');
+  assert.equal(create!.authorization, 'GenieKey key-1');
+  assert.equal(create!.body.message, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  assert.match(String(create!.body.alias), /^[0-9a-f]{64}$/);
+  assert.deepEqual(create!.body.responders, [{ name: 'ops', type: 'team' }]);
+  assert.deepEqual(create!.body.tags, ['a', 'b']);
+  assert.equal(create!.body.priority, 'P2');
+  assert.match(String(create!.body.description), /host-1 down/);
+  await integration!.notify({ ...data, Status: 'resolved', Alerts: data.Alerts.map((a) => ({ ...a, Status: 'resolved' as const })) }, '{}:{alertname="InstanceDown"}');
+  assert.equal(og.received[1]!.path, `/v2/alerts/${String(create!.body.alias)}/close?identifierType=alias`);
+});
+
+test('victorops_configs posts CRITICAL, then RECOVERY, to the routing key', async (t) => {
+  const vo = await fakeSlack(() => ({ status: 200, json: { result: 'success' } }));
+  t.after(() => vo.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  victorops_api_key: 'k1'\n  victorops_api_url: '${vo.url}/alert/'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    victorops_configs:\n      - routing_key: team-x\n        custom_fields:\n          runbook: 'https://runbooks/{{ .CommonLabels.alertname }}'\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, 'g1');
+  const [m] = vo.received;
+  assert.equal(m!.path, '/alert/k1/team-x');
+  assert.equal(m!.body.message_type, 'CRITICAL');
+  assert.equal(m!.body.entity_display_name, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  assert.equal(m!.body.monitoring_tool, 'Alertmanager');
+  assert.equal(m!.body.runbook, 'https://runbooks/InstanceDown');
+  await integration!.notify({ ...data, Status: 'resolved' }, 'g1');
+  assert.equal(vo.received[1]!.body.message_type, 'RECOVERY');
+  assert.equal(vo.received[1]!.body.entity_id, m!.body.entity_id);
 });
