@@ -19,7 +19,8 @@ async function fakeSlack(answer: (path: string) => { status: number; json?: unkn
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: JSON.parse(body) as Record<string, unknown> });
+      const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: form ? Object.fromEntries(new URLSearchParams(body)) : (JSON.parse(body) as Record<string, unknown>) });
       const a = answer(req.url ?? '');
       if (a.json !== undefined) res.writeHead(a.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(a.json));
       else res.writeHead(a.status).end('ok');
@@ -124,4 +125,49 @@ test('victorops_configs posts CRITICAL, then RECOVERY, to the routing key', asyn
   await integration!.notify({ ...data, Status: 'resolved' }, 'g1');
   assert.equal(vo.received[1]!.body.message_type, 'RECOVERY');
   assert.equal(vo.received[1]!.body.entity_id, m!.body.entity_id);
+});
+
+test('pagerduty_configs sends an Events API v2 trigger, then a resolve with the same dedup key', async (t) => {
+  const pd = await fakeSlack(() => ({ status: 202, json: { status: 'success' } }));
+  t.after(() => pd.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  pagerduty_url: '${pd.url}/v2/enqueue'\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    pagerduty_configs:\n      - routing_key: rk-1\n        severity: critical\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, 'g');
+  const [m] = pd.received;
+  assert.equal(m!.body.routing_key, 'rk-1');
+  assert.equal(m!.body.event_action, 'trigger');
+  const payload = m!.body.payload as Record<string, unknown>;
+  assert.equal(payload.summary, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  assert.equal(payload.severity, 'critical');
+  assert.equal(payload.source, 'Alertmanager');
+  assert.equal((payload.custom_details as Record<string, string>).num_firing, '1');
+  await integration!.notify({ ...data, Status: 'resolved' }, 'g');
+  assert.equal(pd.received[1]!.body.event_action, 'resolve');
+  assert.equal(pd.received[1]!.body.dedup_key, m!.body.dedup_key);
+});
+
+test('pushover, mattermost and rocketchat send their payloads with their credentials', async (t) => {
+  const svc = await fakeSlack((path) => ({ status: 200, json: path.includes('chat.postMessage') ? { success: true } : { status: 1 } }));
+  t.after(() => svc.close());
+  // Pushover's API URL is fixed in Alertmanager's configuration; the integration is pointed here directly.
+  const { pushoverIntegration } = await import('../../src/alertmanager/integrations/paging.js');
+  const { makeRenderer } = await import('../../src/alertmanager/templates.js');
+  const po = pushoverIntegration({ userKey: { value: 'u1' }, token: { value: 't1' }, title: '{{ template "pushover.default.title" . }}', message: '{{ template "pushover.default.message" . }}', url: '{{ template "pushover.default.url" . }}', urlTitle: '', device: '', sound: '', priority: '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}', retrySeconds: 60, expireSeconds: 3600, ttlSeconds: 0, html: false, apiUrl: `${svc.url}/1/messages.json`, sendResolved: true, http: { followRedirects: true }, timeoutMs: 5000 }, 0, makeRenderer([]));
+  await po.notify(data, 'g');
+  const form = svc.received[0]!.body;
+  assert.deepEqual([form.token, form.user, form.title, form.priority, form.retry, form.expire], ['t1', 'u1', '[FIRING:1] InstanceDown (host-1:9100 node)', '2', '60', '3600']);
+  assert.match(String(form.message), /host-1 down/);
+  const cfg = parseAlertmanagerConfig(
+    `global:\n  mattermost_webhook_url: '${svc.url}/hooks/abc'\n  rocketchat_api_url: '${svc.url}'\n  rocketchat_token: tok\n  rocketchat_token_id: uid\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    mattermost_configs:\n      - channel: ops\n    rocketchat_configs:\n      - channel: '#ops'\n`,
+    'alertmanager.yml',
+  );
+  const [mm, rc] = cfg.core.receivers.get('team')!;
+  await mm!.notify(data, 'g');
+  await rc!.notify(data, 'g');
+  const mmReq = svc.received.find((r) => r.path === '/hooks/abc')!;
+  assert.equal(mmReq.body.channel, 'ops');
+  assert.equal((mmReq.body.attachments as Record<string, unknown>[])[0]!.title, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  const rcReq = svc.received.find((r) => r.path === '/api/v1/chat.postMessage')!;
+  assert.equal(rcReq.body.channel, '#ops');
+  assert.equal((rcReq.body.attachments as Record<string, unknown>[])[0]!.color, 'red');
 });

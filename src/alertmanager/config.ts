@@ -1,7 +1,7 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
 // errors, built into what the core runs (routing tree, inhibition, receivers). E-mail, webhook,
-// Slack, Telegram, Opsgenie and VictorOps receivers are implemented; other integrations are refused
-// with a clear message.
+// Slack, Telegram, Opsgenie, VictorOps, PagerDuty, Pushover, Mattermost and Rocket.Chat receivers are
+// implemented; other integrations are refused with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -20,14 +20,16 @@ import { webhookIntegration } from './integrations/webhook.js';
 import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
 import { TELEGRAM_API_URL, telegramIntegration } from './integrations/telegram.js';
 import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieIntegration, victoropsIntegration, type Secret } from './integrations/oncall.js';
+import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegration, pushoverIntegration } from './integrations/paging.js';
+import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'mattermost_configs', 'msteams_configs', 'msteamsv2_configs', 'pagerduty_configs', 'pushover_configs', 'rocketchat_configs', 'sns_configs', 'webex_configs', 'wechat_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'sns_configs', 'webex_configs', 'wechat_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -182,6 +184,14 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     victoropsApiKey: scalarString(y, gm.get('victorops_api_key'), 'victorops_api_key'),
     victoropsApiKeyFile: scalarString(y, gm.get('victorops_api_key_file'), 'victorops_api_key_file'),
     victoropsApiUrl: scalarString(y, gm.get('victorops_api_url'), 'victorops_api_url') || VICTOROPS_API_URL,
+    pagerdutyUrl: scalarString(y, gm.get('pagerduty_url'), 'pagerduty_url') || PAGERDUTY_URL,
+    mattermostWebhookUrl: scalarString(y, gm.get('mattermost_webhook_url'), 'mattermost_webhook_url'),
+    mattermostWebhookUrlFile: scalarString(y, gm.get('mattermost_webhook_url_file'), 'mattermost_webhook_url_file'),
+    rocketchatApiUrl: scalarString(y, gm.get('rocketchat_api_url'), 'rocketchat_api_url') || ROCKETCHAT_API_URL,
+    rocketchatToken: scalarString(y, gm.get('rocketchat_token'), 'rocketchat_token'),
+    rocketchatTokenFile: scalarString(y, gm.get('rocketchat_token_file'), 'rocketchat_token_file'),
+    rocketchatTokenId: scalarString(y, gm.get('rocketchat_token_id'), 'rocketchat_token_id'),
+    rocketchatTokenIdFile: scalarString(y, gm.get('rocketchat_token_id_file'), 'rocketchat_token_id_file'),
   };
   // A webhook URL and an app token exclude each other, except for the old workaround of pointing
   // the URL at chat.postMessage.
@@ -472,6 +482,156 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             customFields,
             sendResolved: y.bool(vm.get('send_resolved'), 'send_resolved', true),
             http: readHttpConfig(y, vm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('pagerduty_configs'), 'pagerduty_configs').forEach((pc, i) => {
+      if (pc.kind === 'null') y.fail(pc, 'missing pagerduty config');
+      const pm = y.map(pc, 'config.PagerdutyConfig', ['send_resolved', 'http_config', 'routing_key', 'routing_key_file', 'service_key', 'service_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group', 'timeout']);
+      const str = (k: string, dflt = ''): string => (pm.has(k) ? scalarString(y, pm.get(k), k) : dflt);
+      if (str('routing_key') !== '' && str('routing_key_file') !== '') y.fail(pc, 'at most one of routing_key & routing_key_file must be configured');
+      if (str('service_key') !== '' && str('service_key_file') !== '') y.fail(pc, 'at most one of service_key & service_key_file must be configured');
+      const routing = str('routing_key') !== '' ? { value: str('routing_key') } : str('routing_key_file') !== '' ? { file: str('routing_key_file') } : undefined;
+      const service = str('service_key') !== '' ? { value: str('service_key') } : str('service_key_file') !== '' ? { file: str('service_key_file') } : undefined;
+      if (routing === undefined && service === undefined) y.fail(pc, 'missing service or routing key in PagerDuty config');
+      const client = str('client', '{{ template "pagerduty.default.client" . }}');
+      integrations.push(
+        pagerdutyIntegration(
+          {
+            routingKey: routing,
+            serviceKey: routing === undefined ? service : undefined,
+            url: str('url') || global.pagerdutyUrl,
+            client,
+            clientUrl: str('client_url', '{{ template "pagerduty.default.clientURL" . }}'),
+            description: str('description', '{{ template "pagerduty.default.description" .}}'),
+            details: pm.has('details') ? { ...PAGERDUTY_DEFAULT_DETAILS, ...labelMap(y, pm.get('details'), 'details') } : PAGERDUTY_DEFAULT_DETAILS,
+            images: y.seq(pm.get('images'), 'images').map((n) => {
+              const im = y.map(n, 'config.PagerdutyImage', ['src', 'alt', 'href']);
+              return { src: scalarString(y, im.get('src'), 'src'), alt: scalarString(y, im.get('alt'), 'alt'), href: scalarString(y, im.get('href'), 'href') };
+            }),
+            links: y.seq(pm.get('links'), 'links').map((n) => {
+              const lm = y.map(n, 'config.PagerdutyLink', ['href', 'text']);
+              return { href: scalarString(y, lm.get('href'), 'href'), text: scalarString(y, lm.get('text'), 'text') };
+            }),
+            source: str('source', client),
+            severity: str('severity', 'error'),
+            class: str('class'),
+            component: str('component'),
+            group: str('group'),
+            sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, pm.get('http_config')),
+            timeoutMs: y.duration(pm.get('timeout'), 'timeout', 30_000),
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('pushover_configs'), 'pushover_configs').forEach((pc, i) => {
+      if (pc.kind === 'null') y.fail(pc, 'missing pushover config');
+      const pm = y.map(pc, 'config.PushoverConfig', ['send_resolved', 'http_config', 'user_key', 'user_key_file', 'token', 'token_file', 'title', 'message', 'url', 'url_title', 'device', 'sound', 'priority', 'retry', 'expire', 'ttl', 'html', 'monospace']);
+      const str = (k: string, dflt = ''): string => (pm.has(k) ? scalarString(y, pm.get(k), k) : dflt);
+      if (str('user_key') === '' && str('user_key_file') === '') y.fail(pc, 'one of user_key or user_key_file must be configured');
+      if (str('user_key') !== '' && str('user_key_file') !== '') y.fail(pc, 'at most one of user_key & user_key_file must be configured');
+      if (str('token') === '' && str('token_file') === '') y.fail(pc, 'one of token or token_file must be configured');
+      if (str('token') !== '' && str('token_file') !== '') y.fail(pc, 'at most one of token & token_file must be configured');
+      if (y.bool(pm.get('monospace'), 'monospace', false)) y.fail(pm.get('monospace'), 'monospace: Pushover monospace messages are not supported by Promethium');
+      integrations.push(
+        pushoverIntegration(
+          {
+            userKey: str('user_key') !== '' ? { value: str('user_key') } : { file: str('user_key_file') },
+            token: str('token') !== '' ? { value: str('token') } : { file: str('token_file') },
+            title: str('title', '{{ template "pushover.default.title" . }}'),
+            message: str('message', '{{ template "pushover.default.message" . }}'),
+            url: str('url', '{{ template "pushover.default.url" . }}'),
+            urlTitle: str('url_title'),
+            device: str('device'),
+            sound: str('sound'),
+            priority: str('priority', '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}'),
+            retrySeconds: y.duration(pm.get('retry'), 'retry', 60_000) / 1000,
+            expireSeconds: y.duration(pm.get('expire'), 'expire', 3600_000) / 1000,
+            ttlSeconds: y.duration(pm.get('ttl'), 'ttl', 0) / 1000,
+            html: y.bool(pm.get('html'), 'html', false),
+            apiUrl: PUSHOVER_URL,
+            sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, pm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('mattermost_configs'), 'mattermost_configs').forEach((mc, i) => {
+      if (mc.kind === 'null') y.fail(mc, 'missing mattermost config');
+      const mm = y.map(mc, 'config.MattermostConfig', ['send_resolved', 'http_config', 'webhook_url', 'webhook_url_file', 'channel', 'username', 'icon_url', 'icon_emoji', 'text', 'color', 'title', 'title_link', 'fallback']);
+      const str = (k: string, dflt = ''): string => (mm.has(k) ? scalarString(y, mm.get(k), k) : dflt);
+      if (str('webhook_url') !== '' && str('webhook_url_file') !== '') y.fail(mc, 'at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured');
+      const webhookUrl = keyOf(str('webhook_url'), str('webhook_url_file'), global.mattermostWebhookUrl, global.mattermostWebhookUrlFile);
+      if (webhookUrl === undefined) y.fail(mc, 'missing webhook_url or webhook_url_file on mattermost_config');
+      integrations.push(
+        mattermostIntegration(
+          {
+            webhookUrl: webhookUrl!,
+            channel: str('channel'),
+            username: str('username', '{{ template "mattermost.default.username" . }}'),
+            iconUrl: str('icon_url'),
+            iconEmoji: str('icon_emoji'),
+            text: str('text', '{{ template "mattermost.default.text" . }}'),
+            color: str('color', '{{ template "mattermost.default.color" . }}'),
+            title: str('title', '{{ template "mattermost.default.title" . }}'),
+            titleLink: str('title_link', '{{ template "mattermost.default.titlelink" . }}'),
+            fallback: str('fallback', '{{ template "mattermost.default.fallback" . }}'),
+            sendResolved: y.bool(mm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, mm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('rocketchat_configs'), 'rocketchat_configs').forEach((rc, i) => {
+      if (rc.kind === 'null') y.fail(rc, 'missing rocketchat config');
+      const rm = y.map(rc, 'config.RocketchatConfig', ['send_resolved', 'http_config', 'api_url', 'token', 'token_file', 'token_id', 'token_id_file', 'channel', 'color', 'title', 'title_link', 'text', 'fields', 'short_fields', 'emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'actions']);
+      const str = (k: string, dflt = ''): string => (rm.has(k) ? scalarString(y, rm.get(k), k) : dflt);
+      if (str('token') !== '' && str('token_file') !== '') y.fail(rc, 'at most one of rocketchat_token & rocketchat_token_file must be configured');
+      if (str('token_id') !== '' && str('token_id_file') !== '') y.fail(rc, 'at most one of rocketchat_token_id & rocketchat_token_id_file must be configured');
+      const token = keyOf(str('token'), str('token_file'), global.rocketchatToken, global.rocketchatTokenFile);
+      const tokenId = keyOf(str('token_id'), str('token_id_file'), global.rocketchatTokenId, global.rocketchatTokenIdFile);
+      if (token === undefined) y.fail(rc, 'no global Rocketchat Token set either inline or in a file');
+      if (tokenId === undefined) y.fail(rc, 'no global Rocketchat TokenID set either inline or in a file');
+      if (rm.has('actions') && y.seq(rm.get('actions'), 'actions').length > 0) y.fail(rm.get('actions'), 'actions: Rocket.Chat message actions are not supported by Promethium');
+      integrations.push(
+        rocketchatIntegration(
+          {
+            apiUrl: str('api_url') || global.rocketchatApiUrl,
+            token: token!,
+            tokenId: tokenId!,
+            channel: str('channel'),
+            color: str('color', '{{ if eq .Status "firing" }}red{{ else }}green{{ end }}'),
+            title: str('title', '{{ template "rocketchat.default.title" . }}'),
+            titleLink: str('title_link', '{{ template "rocketchat.default.titlelink" . }}'),
+            text: str('text', '{{ template "rocketchat.default.text" . }}'),
+            alias: '{{ template "rocketchat.default.alias" . }}',
+            emoji: str('emoji', '{{ template "rocketchat.default.emoji" . }}'),
+            iconUrl: str('icon_url', '{{ template "rocketchat.default.iconurl" . }}'),
+            imageUrl: str('image_url'),
+            thumbUrl: str('thumb_url'),
+            linkNames: y.bool(rm.get('link_names'), 'link_names', false),
+            shortFields: y.bool(rm.get('short_fields'), 'short_fields', false),
+            fields: y.seq(rm.get('fields'), 'fields').map((f) => {
+              const fm = y.map(f, 'config.RocketchatAttachmentField', ['title', 'value', 'short']);
+              const title = scalarString(y, fm.get('title'), 'title');
+              const value = scalarString(y, fm.get('value'), 'value');
+              return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
+            }),
+            sendResolved: y.bool(rm.get('send_resolved'), 'send_resolved', false),
+            http: readHttpConfig(y, rm.get('http_config')),
             timeoutMs: 30_000,
           },
           i,

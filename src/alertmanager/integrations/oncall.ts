@@ -2,44 +2,16 @@
 // victorops_configs (Splunk On-Call's REST endpoint), with Alertmanager's payloads and default
 // templates. Both identify a notification group by the SHA-256 of its group key, as Alertmanager does,
 // so the service deduplicates repeats and matches the resolve to the alert.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { httpHeaders, type HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from './http-config.js';
+import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
+
+export type { Secret } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;
 
 export const OPSGENIE_API_URL = 'https://api.opsgenie.com/';
 export const VICTOROPS_API_URL = 'https://alert.victorops.com/integrations/generic/20131114/alert/';
-
-function groupHash(groupKey: string): string {
-  return createHash('sha256').update(groupKey).digest('hex');
-}
-
-/** A secret inline or in a file read at send time. */
-export interface Secret {
-  value?: string;
-  file?: string;
-}
-
-async function secret(s: Secret): Promise<string> {
-  return s.value ?? (await readFile(s.file!, 'utf8')).trim();
-}
-
-async function post(url: string, shownUrl: string, headers: Record<string, string>, body: unknown, http: HttpClientOptions, timeoutMs: number): Promise<{ status: number; text: string }> {
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(http)), ...headers }, body: JSON.stringify(body), redirect: http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(timeoutMs) });
-  } catch (e) {
-    throw new NotifyError(`Post "${shownUrl}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
-  }
-  return { status: res.status, text: await res.text().catch(() => '') };
-}
-
-function truncate(s: string, n: number): string {
-  const chars = [...s];
-  return chars.length > n ? chars.slice(0, n - 1).join('') + '…' : s;
-}
 
 export interface OpsgenieResponder {
   id?: string;
@@ -75,7 +47,7 @@ export function opsgenieIntegration(o: OpsgenieOptions, index: number, render: R
       const r = (t: string): string => render(t, data);
       const alias = groupHash(groupKey);
       const base = o.apiUrl.endsWith('/') ? o.apiUrl : `${o.apiUrl}/`;
-      const headers = { Authorization: `GenieKey ${await secret(o.apiKey)}` };
+      const headers = { Authorization: `GenieKey ${await readSecret(o.apiKey)}` };
       let url: string;
       let body: Record<string, unknown>;
       if (data.Status === 'resolved') {
@@ -101,8 +73,7 @@ export function opsgenieIntegration(o: OpsgenieOptions, index: number, render: R
         };
         for (const k of ['note', 'priority', 'entity']) if (body[k] === '') delete body[k];
       }
-      const res = await post(url, url, headers, body, o.http, o.timeoutMs);
-      if (res.status < 200 || res.status >= 300) throw new NotifyError(`unexpected status code ${res.status}: ${res.text.slice(0, 200)}`, res.status >= 500 || res.status === 429);
+      checkStatus(await post(url, body, { headers, http: o.http, timeoutMs: o.timeoutMs }));
     },
   };
 }
@@ -128,7 +99,7 @@ export function victoropsIntegration(o: VictoropsOptions, index: number, render:
     sendResolved: o.sendResolved,
     async notify(data, groupKey) {
       const r = (t: string): string => render(t, data);
-      const key = await secret(o.apiKey);
+      const key = await readSecret(o.apiKey);
       const routingKey = r(o.routingKey);
       const base = o.apiUrl.endsWith('/') ? o.apiUrl : `${o.apiUrl}/`;
       const url = `${base}${encodeURIComponent(key)}/${encodeURIComponent(routingKey)}`;
@@ -141,8 +112,8 @@ export function victoropsIntegration(o: VictoropsOptions, index: number, render:
         state_message: truncate(r(o.stateMessage), 20480),
         monitoring_tool: r(o.monitoringTool),
       });
-      const res = await post(url, `${base}<secret>/${routingKey}`, {}, body, o.http, o.timeoutMs);
-      if (res.status < 200 || res.status >= 300) throw new NotifyError(`unexpected status code ${res.status}: ${res.text.slice(0, 200)}`, res.status >= 500 || res.status === 429);
+      const res = await post(url, body, { shownUrl: `${base}<secret>/${routingKey}`, http: o.http, timeoutMs: o.timeoutMs });
+      checkStatus(res);
       let answer: { result?: string; message?: string } = {};
       try {
         answer = JSON.parse(res.text) as typeof answer;

@@ -1,0 +1,123 @@
+// Paging services: pagerduty_configs (Events API v2 with a routing key, or v1 with a service key)
+// and pushover_configs (Pushover's messages API), with Alertmanager's payloads and default templates.
+import { NotifyError, type Integration, type TemplateData } from '../notify.js';
+import type { HttpClientOptions } from './http-config.js';
+import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
+
+type Render = (text: string, data: TemplateData) => string;
+
+export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
+export const PAGERDUTY_V1_URL = 'https://events.pagerduty.com/generic/2010-04-15/create_event.json';
+export const PUSHOVER_URL = 'https://api.pushover.net/1/messages.json';
+
+export interface PagerdutyOptions {
+  /** Events API v2 routing key, or a v1 service key. */
+  routingKey?: Secret;
+  serviceKey?: Secret;
+  url: string;
+  client: string;
+  clientUrl: string;
+  description: string;
+  details: Record<string, string>;
+  images: { src: string; alt: string; href: string }[];
+  links: { href: string; text: string }[];
+  source: string;
+  severity: string;
+  class: string;
+  component: string;
+  group: string;
+  sendResolved: boolean;
+  http: HttpClientOptions;
+  timeoutMs: number;
+}
+
+export const PAGERDUTY_DEFAULT_DETAILS: Record<string, string> = {
+  firing: '{{ template "pagerduty.default.instances" .Alerts.Firing }}',
+  resolved: '{{ template "pagerduty.default.instances" .Alerts.Resolved }}',
+  num_firing: '{{ .Alerts.Firing | len }}',
+  num_resolved: '{{ .Alerts.Resolved | len }}',
+};
+
+export function pagerdutyIntegration(o: PagerdutyOptions, index: number, render: Render): Integration {
+  return {
+    name: 'pagerduty',
+    index,
+    sendResolved: o.sendResolved,
+    async notify(data, groupKey) {
+      const r = (t: string): string => render(t, data);
+      const details: Record<string, string> = {};
+      for (const [k, v] of Object.entries(o.details)) details[k] = r(v);
+      const resolved = data.Status === 'resolved';
+      const dedup = groupHash(groupKey);
+      let res;
+      if (o.serviceKey !== undefined) {
+        const body = { service_key: await readSecret(o.serviceKey), event_type: resolved ? 'resolve' : 'trigger', incident_key: dedup, description: truncate(r(o.description), 1024), details, client: r(o.client), client_url: r(o.clientUrl) };
+        res = await post(o.url === PAGERDUTY_URL ? PAGERDUTY_V1_URL : o.url, body, { http: o.http, timeoutMs: o.timeoutMs });
+      } else {
+        const payload: Record<string, unknown> = { summary: truncate(r(o.description), 1024), source: r(o.source), severity: r(o.severity), custom_details: details };
+        for (const [k, v] of [['class', o.class], ['component', o.component], ['group', o.group]] as const) if (v !== '') payload[k] = r(v);
+        const body: Record<string, unknown> = {
+          routing_key: await readSecret(o.routingKey!),
+          event_action: resolved ? 'resolve' : 'trigger',
+          dedup_key: dedup,
+          client: r(o.client),
+          client_url: r(o.clientUrl),
+          payload,
+        };
+        if (o.images.length > 0) body.images = o.images.map((i) => ({ src: r(i.src), alt: r(i.alt), href: r(i.href) }));
+        if (o.links.length > 0) body.links = o.links.map((l) => ({ href: r(l.href), text: r(l.text) }));
+        res = await post(o.url, body, { http: o.http, timeoutMs: o.timeoutMs });
+      }
+      if (res.status === 400) throw new NotifyError(`PagerDuty refused the event (400): ${res.text.slice(0, 200)}`, false);
+      checkStatus(res);
+    },
+  };
+}
+
+export interface PushoverOptions {
+  userKey: Secret;
+  token: Secret;
+  title: string;
+  message: string;
+  url: string;
+  urlTitle: string;
+  device: string;
+  sound: string;
+  priority: string;
+  retrySeconds: number;
+  expireSeconds: number;
+  ttlSeconds: number;
+  html: boolean;
+  apiUrl: string;
+  sendResolved: boolean;
+  http: HttpClientOptions;
+  timeoutMs: number;
+}
+
+export function pushoverIntegration(o: PushoverOptions, index: number, render: Render): Integration {
+  return {
+    name: 'pushover',
+    index,
+    sendResolved: o.sendResolved,
+    async notify(data) {
+      const r = (t: string): string => render(t, data);
+      const form: Record<string, string> = {
+        token: await readSecret(o.token),
+        user: await readSecret(o.userKey),
+        title: truncate(r(o.title), 250),
+        message: truncate(r(o.message), 1024) || '(no details)',
+        url: truncate(r(o.url), 512),
+        priority: r(o.priority),
+        retry: String(o.retrySeconds),
+        expire: String(o.expireSeconds),
+      };
+      if (o.urlTitle !== '') form.url_title = r(o.urlTitle);
+      if (o.device !== '') form.device = r(o.device);
+      if (o.sound !== '') form.sound = r(o.sound);
+      if (o.html) form.html = '1';
+      if (o.ttlSeconds > 0) form.ttl = String(o.ttlSeconds);
+      const res = await post(o.apiUrl, form, { form: true, http: o.http, timeoutMs: o.timeoutMs });
+      checkStatus(res);
+    },
+  };
+}
