@@ -1,4 +1,4 @@
-// slack, telegram, opsgenie and victorops receivers: the requests Alertmanager would send (its default
+// The chat, paging and on-call receivers: the requests Alertmanager would send (its default
 // templates), to fake services on a local port; the services' refusals are notification errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ async function fakeSlack(answer: (path: string) => { status: number; json?: unkn
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: form ? Object.fromEntries(new URLSearchParams(body)) : (JSON.parse(body) as Record<string, unknown>) });
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: form ? Object.fromEntries(new URLSearchParams(body)) : body === '' ? {} : (JSON.parse(body) as Record<string, unknown>) });
       const a = answer(req.url ?? '');
       if (a.json !== undefined) res.writeHead(a.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(a.json));
       else res.writeHead(a.status).end('ok');
@@ -170,4 +170,20 @@ test('pushover, mattermost and rocketchat send their payloads with their credent
   const rcReq = svc.received.find((r) => r.path === '/api/v1/chat.postMessage')!;
   assert.equal(rcReq.body.channel, '#ops');
   assert.equal((rcReq.body.attachments as Record<string, unknown>[])[0]!.color, 'red');
+});
+
+test('wechat_configs fetches an access token once and sends the message with it', async (t) => {
+  const wx = await fakeSlack((path) => ({ status: 200, json: path.startsWith('/cgi-bin/gettoken') ? { errcode: 0, access_token: 'AT1', expires_in: 7200 } : { errcode: 0, errmsg: 'ok' } }));
+  t.after(() => wx.close());
+  const cfg = parseAlertmanagerConfig(`global:\n  wechat_api_url: '${wx.url}/cgi-bin/'\n  wechat_api_secret: s3cret\n  wechat_api_corp_id: corp1\nroute:\n  receiver: team\nreceivers:\n  - name: team\n    wechat_configs:\n      - to_user: '@all'\n        agent_id: '1000002'\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, 'g');
+  await integration!.notify(data, 'g');
+  assert.deepEqual(wx.received.map((r) => r.path.replace(/\?.*/, '')), ['/cgi-bin/gettoken', '/cgi-bin/message/send', '/cgi-bin/message/send']);
+  assert.equal(wx.received[0]!.path, '/cgi-bin/gettoken?corpid=corp1&corpsecret=s3cret');
+  const send = wx.received[1]!;
+  assert.equal(send.path, '/cgi-bin/message/send?access_token=AT1');
+  assert.equal(send.body.touser, '@all');
+  assert.equal(send.body.agentid, '1000002');
+  assert.match(String((send.body.text as Record<string, string>).content), /InstanceDown/);
 });

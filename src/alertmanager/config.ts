@@ -1,7 +1,7 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
 // errors, built into what the core runs (routing tree, inhibition, receivers). E-mail, webhook,
-// Slack, Telegram, Opsgenie, VictorOps, PagerDuty, Pushover, Mattermost and Rocket.Chat receivers are
-// implemented; other integrations are refused with a clear message.
+// Slack, Telegram, Opsgenie, VictorOps, PagerDuty, Pushover, Mattermost, Rocket.Chat and WeChat receivers
+// are implemented; other integrations are refused with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -22,14 +22,15 @@ import { TELEGRAM_API_URL, telegramIntegration } from './integrations/telegram.j
 import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieIntegration, victoropsIntegration, type Secret } from './integrations/oncall.js';
 import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegration, pushoverIntegration } from './integrations/paging.js';
 import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
+import { WECHAT_API_URL, wechatIntegration } from './integrations/wechat.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'sns_configs', 'webex_configs', 'wechat_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs', 'wechat_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'sns_configs', 'webex_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -192,6 +193,10 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     rocketchatTokenFile: scalarString(y, gm.get('rocketchat_token_file'), 'rocketchat_token_file'),
     rocketchatTokenId: scalarString(y, gm.get('rocketchat_token_id'), 'rocketchat_token_id'),
     rocketchatTokenIdFile: scalarString(y, gm.get('rocketchat_token_id_file'), 'rocketchat_token_id_file'),
+    wechatApiUrl: scalarString(y, gm.get('wechat_api_url'), 'wechat_api_url') || WECHAT_API_URL,
+    wechatApiSecret: scalarString(y, gm.get('wechat_api_secret'), 'wechat_api_secret'),
+    wechatApiSecretFile: scalarString(y, gm.get('wechat_api_secret_file'), 'wechat_api_secret_file'),
+    wechatApiCorpId: scalarString(y, gm.get('wechat_api_corp_id'), 'wechat_api_corp_id'),
   };
   // A webhook URL and an app token exclude each other, except for the old workaround of pointing
   // the URL at chat.postMessage.
@@ -632,6 +637,37 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             }),
             sendResolved: y.bool(rm.get('send_resolved'), 'send_resolved', false),
             http: readHttpConfig(y, rm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('wechat_configs'), 'wechat_configs').forEach((wc, i) => {
+      const wm = y.map(wc, 'config.WechatConfig', ['send_resolved', 'http_config', 'api_secret', 'api_secret_file', 'corp_id', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id', 'message', 'message_type']);
+      const str = (k: string, dflt = ''): string => (wm.has(k) ? scalarString(y, wm.get(k), k) : dflt);
+      if (str('api_secret') !== '' && str('api_secret_file') !== '') y.fail(wc, 'at most one of wechat_api_secret & wechat_api_secret_file must be configured');
+      const apiSecret = keyOf(str('api_secret'), str('api_secret_file'), global.wechatApiSecret, global.wechatApiSecretFile);
+      if (apiSecret === undefined) y.fail(wc, 'no global Wechat Api Secret set either inline or in a file');
+      const corpId = str('corp_id') || global.wechatApiCorpId;
+      if (corpId === '') y.fail(wc, 'no global Wechat CorpID set');
+      const messageType = str('message_type', 'text');
+      if (messageType !== 'text' && messageType !== 'markdown') y.fail(wm.get('message_type'), `weChat message type ${JSON.stringify(messageType)} does not match valid options text,markdown`);
+      integrations.push(
+        wechatIntegration(
+          {
+            apiUrl: str('api_url') || global.wechatApiUrl,
+            apiSecret: apiSecret!,
+            corpId,
+            agentId: str('agent_id', '{{ template "wechat.default.agent_id" . }}'),
+            toUser: str('to_user', '{{ template "wechat.default.to_user" . }}'),
+            toParty: str('to_party', '{{ template "wechat.default.to_party" . }}'),
+            toTag: str('to_tag', '{{ template "wechat.default.to_tag" . }}'),
+            message: str('message', '{{ template "wechat.default.message" . }}'),
+            messageType,
+            sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', false),
+            http: readHttpConfig(y, wm.get('http_config')),
             timeoutMs: 30_000,
           },
           i,
