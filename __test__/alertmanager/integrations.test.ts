@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import type { TemplateData } from '../../src/alertmanager/notify.js';
@@ -186,4 +187,33 @@ test('wechat_configs fetches an access token once and sends the message with it'
   assert.equal(send.body.touser, '@all');
   assert.equal(send.body.agentid, '1000002');
   assert.match(String((send.body.text as Record<string, string>).content), /InstanceDown/);
+});
+
+test('http_config.proxy_url sends the notification through the proxy', async (t) => {
+  const target = await fakeSlack(() => ({ status: 200 }));
+  // A CONNECT proxy that records where it tunnels to.
+  const tunnels: string[] = [];
+  const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+  proxy.on('connect', (req, client, head) => {
+    tunnels.push(req.url ?? '');
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(async () => {
+    await target.close();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  });
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const cfg = parseAlertmanagerConfig(`route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: '${target.url}/hook'\n        http_config:\n          proxy_url: '${proxyUrl}'\n`, 'alertmanager.yml');
+  const [hook] = cfg.core.receivers.get('team')!;
+  await hook!.notify(data, 'g');
+  assert.deepEqual(tunnels, [new URL(target.url).host]);
+  assert.equal(target.received[0]!.path, '/hook');
 });

@@ -68,14 +68,16 @@ export interface AlertmanagerConfigFile {
   templates: string[];
 }
 
-/** A receiver's http_config: authorization, basic_auth and follow_redirects are applied; the rest is refused. */
+/** A receiver's http_config: authorization, basic_auth, follow_redirects and proxy_url are applied; the rest is refused. */
 function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
   const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-  for (const k of ['proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
-    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects)`);
+  for (const k of ['tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
+    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy_url)`);
   }
   const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
+  const proxy = scalarString(y, m.get('proxy_url'), 'proxy_url');
+  if (proxy !== '') out.proxyUrl = proxy;
   const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
   const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
   if (m.has('authorization')) {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { NotifyError } from '../notify.js';
-import { httpHeaders, type HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
 
 /** A secret inline or in a file read at send time (so rotated files are picked up). */
 export interface Secret {
@@ -40,13 +40,7 @@ export async function post(url: string, body: unknown, o: PostOptions): Promise<
   const payload = o.form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body);
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': contentType, 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)), ...o.headers },
-      body: payload,
-      redirect: o.http.followRedirects ? 'follow' : 'manual',
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
+    res = await httpFetch(url, { method: 'POST', headers: { 'Content-Type': contentType, 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)), ...o.headers }, body: payload, signal: AbortSignal.timeout(o.timeoutMs) }, o.http);
   } catch (e) {
     throw new NotifyError(`Post "${o.shownUrl ?? url}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
   }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from './http-config.js';
-import { httpHeaders } from './http-config.js';
+import { httpFetch, httpHeaders } from './http-config.js';
 
 export const SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';
 
@@ -90,7 +90,7 @@ export function slackIntegration(o: SlackOptions, index: number, render: Render)
       if (token !== undefined && headers.Authorization === undefined) headers.Authorization = `Bearer ${token}`;
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(slackMessage(o, data, render)), redirect: o.http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
+        res = await httpFetch(url, { method: 'POST', headers, body: JSON.stringify(slackMessage(o, data, render)), signal: AbortSignal.timeout(o.timeoutMs) }, o.http);
       } catch (e) {
         throw new NotifyError(`Post "${url}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
       }

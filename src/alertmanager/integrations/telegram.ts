@@ -2,7 +2,7 @@
 // telegram.default.message template and HTML parse mode by default.
 import { readFile } from 'node:fs/promises';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { httpHeaders, type HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
 
 export const TELEGRAM_API_URL = 'https://api.telegram.org';
 
@@ -45,7 +45,7 @@ export function telegramIntegration(o: TelegramOptions, index: number, render: R
       const shown = url.replace(token, '<secret>');
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)) }, body: JSON.stringify(telegramMessage(o, data, render)), redirect: o.http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
+        res = await httpFetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)) }, body: JSON.stringify(telegramMessage(o, data, render)), signal: AbortSignal.timeout(o.timeoutMs) }, o.http);
       } catch (e) {
         throw new NotifyError(`Post "${shown}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
       }

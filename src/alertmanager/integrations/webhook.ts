@@ -1,6 +1,6 @@
 // webhook_configs: POSTs Alertmanager's webhook JSON (version 4) to a URL.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { DEFAULT_HTTP, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { DEFAULT_HTTP, httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
 
 export interface WebhookOptions {
   url: string;
@@ -72,7 +72,7 @@ export function webhookIntegration(o: WebhookOptions, index: number): Integratio
       const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(http)) };
       let res: Response;
       try {
-        res = await fetch(o.url, { method: 'POST', headers, body: JSON.stringify(webhookMessage(data, groupKey, o.maxAlerts)), redirect: http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
+        res = await httpFetch(o.url, { method: 'POST', headers, body: JSON.stringify(webhookMessage(data, groupKey, o.maxAlerts)), signal: AbortSignal.timeout(o.timeoutMs) }, http);
       } catch (e) {
         throw new NotifyError(`Post "${o.url}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
       }

@@ -2,7 +2,7 @@
 // (cached until it expires or is refused), then `message/send` to users, parties or tags.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from './http-config.js';
-import { httpHeaders } from './http-config.js';
+import { httpFetch, httpHeaders } from './http-config.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;
@@ -32,7 +32,7 @@ export function wechatIntegration(o: WechatOptions, index: number, render: Rende
     const url = `${base}gettoken?corpid=${encodeURIComponent(o.corpId)}&corpsecret=${encodeURIComponent(await readSecret(o.apiSecret))}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)) }, signal: AbortSignal.timeout(o.timeoutMs) });
+      res = await httpFetch(url, { headers: { 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)) }, signal: AbortSignal.timeout(o.timeoutMs) }, o.http);
     } catch (e) {
       throw new NotifyError(`Get "${base}gettoken": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
     }
