@@ -11,6 +11,8 @@ import type { TemplateData } from '../../src/alertmanager/notify.js';
 interface Received {
   path: string;
   authorization?: string;
+  headers: http.IncomingHttpHeaders;
+  raw: string;
   body: Record<string, unknown>;
 }
 
@@ -21,7 +23,7 @@ async function fakeSlack(answer: (path: string) => { status: number; json?: unkn
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body: form ? Object.fromEntries(new URLSearchParams(body)) : body === '' ? {} : (JSON.parse(body) as Record<string, unknown>) });
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, headers: req.headers, raw: body, body: form ? Object.fromEntries(new URLSearchParams(body)) : body === '' ? {} : (JSON.parse(body) as Record<string, unknown>) });
       const a = answer(req.url ?? '');
       if (a.json !== undefined) res.writeHead(a.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(a.json));
       else res.writeHead(a.status).end('ok');
@@ -216,4 +218,32 @@ test('http_config.proxy_url sends the notification through the proxy', async (t)
   await hook!.notify(data, 'g');
   assert.deepEqual(tunnels, [new URL(target.url).host]);
   assert.equal(target.received[0]!.path, '/hook');
+});
+
+test('sns_configs publishes to the topic with a valid AWS Signature Version 4', async (t) => {
+  const aws = await fakeSlack(() => ({ status: 200 }));
+  t.after(() => aws.close());
+  const cfg = parseAlertmanagerConfig(`route:\n  receiver: team\nreceivers:\n  - name: team\n    sns_configs:\n      - api_url: '${aws.url}/'\n        topic_arn: arn:aws:sns:us-east-2:123456789012:Alerts\n        sigv4:\n          region: us-east-2\n          access_key: AKIDEXAMPLE\n          secret_key: wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n        attributes:\n          severity: Sev2\n`, 'alertmanager.yml');
+  const [integration] = cfg.core.receivers.get('team')!;
+  await integration!.notify(data, 'g');
+  const [req] = aws.received;
+  assert.equal(req!.body.Action, 'Publish');
+  assert.equal(req!.body.TopicArn, 'arn:aws:sns:us-east-2:123456789012:Alerts');
+  assert.equal(req!.body.Subject, '[FIRING:1] InstanceDown (host-1:9100 node)');
+  assert.equal(req!.body['MessageAttributes.entry.1.Name'], 'severity');
+  assert.equal(req!.body['MessageAttributes.entry.1.Value.StringValue'], 'Sev2');
+  // Check the signature with an independent SigV4 computation over what the server received.
+  const auth = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/(\d{8})\/us-east-2\/sns\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(req!.authorization ?? '');
+  assert.ok(auth, req!.authorization);
+  const [, day, signedHeaders, signature] = auth;
+  const { createHash, createHmac } = await import('node:crypto');
+  const sha = (x: string): string => createHash('sha256').update(x).digest('hex');
+  const hmac = (k: Buffer | string, x: string): Buffer => createHmac('sha256', k).update(x).digest();
+  const names = signedHeaders!.split(';');
+  const canonicalHeaders = names.map((n) => `${n}:${String(req!.headers[n]).trim()}\n`).join('');
+  const canonical = ['POST', '/', '', canonicalHeaders, signedHeaders, sha(req!.raw)].join('\n');
+  const amzDate = String(req!.headers['x-amz-date']);
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, `${day}/us-east-2/sns/aws4_request`, sha(canonical)].join('\n');
+  const key = hmac(hmac(hmac(hmac('AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', day!), 'us-east-2'), 'sns'), 'aws4_request');
+  assert.equal(createHmac('sha256', key).update(toSign).digest('hex'), signature);
 });

@@ -1,7 +1,7 @@
 // alertmanager.yml: Alertmanager's keys, defaults and validation, read strictly with file:line:col
 // errors, built into what the core runs (routing tree, inhibition, receivers). E-mail, webhook,
-// Slack, Telegram, Opsgenie, VictorOps, PagerDuty, Pushover, Mattermost, Rocket.Chat and WeChat receivers
-// are implemented; other integrations are refused with a clear message.
+// Slack, Telegram, Opsgenie, VictorOps, PagerDuty, Pushover, Mattermost, Rocket.Chat, WeChat and SNS
+// receivers are implemented; other integrations are refused with a clear message.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
@@ -23,14 +23,15 @@ import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieIntegration, victoropsInte
 import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegration, pushoverIntegration } from './integrations/paging.js';
 import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
 import { WECHAT_API_URL, wechatIntegration } from './integrations/wechat.js';
+import { regionFrom, snsIntegration } from './integrations/sns.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs', 'wechat_configs'];
-const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'sns_configs', 'webex_configs'];
+const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs', 'wechat_configs', 'sns_configs'];
+const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'webex_configs'];
 
 const GLOBAL_KEYS = [
   'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
@@ -670,6 +671,48 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             messageType,
             sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', false),
             http: readHttpConfig(y, wm.get('http_config')),
+            timeoutMs: 30_000,
+          },
+          i,
+          (t, d) => renderer()(t, d),
+        ),
+      );
+    });
+    y.seq(m.get('sns_configs'), 'sns_configs').forEach((nc, i) => {
+      if (nc.kind === 'null') y.fail(nc, 'missing sns config');
+      const nm = y.map(nc, 'config.SNSConfig', ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes']);
+      const str = (k: string, dflt = ''): string => (nm.has(k) ? scalarString(y, nm.get(k), k) : dflt);
+      const targets = [str('topic_arn'), str('target_arn'), str('phone_number')].filter((x) => x !== '');
+      if (targets.length === 0) y.fail(nc, 'must provide either a Target ARN, Topic ARN, or Phone Number for SNS config');
+      if (targets.length > 1) y.fail(nc, 'must provide only one of a Target ARN, Topic ARN, or Phone Number for SNS config');
+      let region = '';
+      let accessKey: string | undefined;
+      let secretKey: string | undefined;
+      if (nm.has('sigv4')) {
+        const sv = y.map(nm.get('sigv4')!, 'sigv4.SigV4Config', ['region', 'access_key', 'secret_key', 'profile', 'role_arn', 'use_fips_sts_endpoint']);
+        for (const k of ['profile', 'role_arn']) if (sv.has(k)) y.fail(sv.get(k), `sigv4.${k}: shared profiles and assumed roles are not supported by Promethium; give access_key and secret_key, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+        region = scalarString(y, sv.get('region'), 'region');
+        accessKey = scalarString(y, sv.get('access_key'), 'access_key') || undefined;
+        secretKey = scalarString(y, sv.get('secret_key'), 'secret_key') || undefined;
+        if ((accessKey === undefined) !== (secretKey === undefined)) y.fail(nm.get('sigv4'), 'must provide an AWS SigV4 Access key and Secret Key if either is provided');
+      }
+      region ||= process.env['AWS_REGION'] ?? regionFrom(str('api_url')) ?? regionFrom(str('topic_arn') || str('target_arn')) ?? '';
+      if (region === '') y.fail(nc, 'sns: no AWS region: set sigv4.region, an sns.<region>.amazonaws.com api_url, or AWS_REGION');
+      integrations.push(
+        snsIntegration(
+          {
+            apiUrl: str('api_url'),
+            region,
+            accessKey,
+            secretKey,
+            topicArn: str('topic_arn'),
+            targetArn: str('target_arn'),
+            phoneNumber: str('phone_number'),
+            subject: str('subject', '{{ template "sns.default.subject" . }}'),
+            message: str('message', '{{ template "sns.default.message" . }}'),
+            attributes: labelMap(y, nm.get('attributes'), 'attributes'),
+            sendResolved: y.bool(nm.get('send_resolved'), 'send_resolved', true),
+            http: readHttpConfig(y, nm.get('http_config')),
             timeoutMs: 30_000,
           },
           i,

@@ -1,0 +1,88 @@
+// sns_configs: Amazon SNS's Publish action (to a topic, a target ARN or a phone number), signed with
+// AWS Signature Version 4 by the aws4 package, with Alertmanager's sns.default.* templates.
+import aws4 from 'aws4';
+import { NotifyError, type Integration, type TemplateData } from '../notify.js';
+import type { HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders } from './http-config.js';
+import { truncate } from './post.js';
+
+type Render = (text: string, data: TemplateData) => string;
+
+export interface SnsOptions {
+  /** Empty: https://sns.<region>.amazonaws.com/. */
+  apiUrl: string;
+  region: string;
+  /** Static credentials; otherwise AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN). */
+  accessKey?: string;
+  secretKey?: string;
+  topicArn: string;
+  targetArn: string;
+  phoneNumber: string;
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+  sendResolved: boolean;
+  http: HttpClientOptions;
+  timeoutMs: number;
+}
+
+/** The region of an ARN (arn:aws:sns:<region>:...), or of an sns.<region>.amazonaws.com URL. */
+export function regionFrom(arnOrUrl: string): string | undefined {
+  return /^arn:[^:]+:sns:([^:]+):/.exec(arnOrUrl)?.[1] ?? /sns[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(arnOrUrl)?.[1];
+}
+
+export function snsPublishForm(o: SnsOptions, data: TemplateData, render: Render): Record<string, string> {
+  const r = (t: string): string => render(t, data);
+  const form: Record<string, string> = { Action: 'Publish', Version: '2010-03-31' };
+  if (o.topicArn !== '') form.TopicArn = r(o.topicArn);
+  else if (o.targetArn !== '') form.TargetArn = r(o.targetArn);
+  else form.PhoneNumber = r(o.phoneNumber);
+  // SMS has no subject and a short limit; other endpoints take up to 256 KB.
+  form.Message = truncate(r(o.message), o.phoneNumber !== '' && o.topicArn === '' && o.targetArn === '' ? 1600 : 256 * 1024);
+  if (o.phoneNumber === '' || o.topicArn !== '' || o.targetArn !== '') form.Subject = truncate(r(o.subject), 100);
+  Object.keys(o.attributes)
+    .sort()
+    .forEach((k, i) => {
+      form[`MessageAttributes.entry.${i + 1}.Name`] = k;
+      form[`MessageAttributes.entry.${i + 1}.Value.DataType`] = 'String';
+      form[`MessageAttributes.entry.${i + 1}.Value.StringValue`] = r(o.attributes[k]!);
+    });
+  if (form.TopicArn?.endsWith('.fifo')) {
+    form.MessageGroupId = data.GroupLabels['alertname'] ?? 'alertmanager';
+    form.MessageDeduplicationId = `${data.Status}-${Date.now()}`;
+  }
+  return form;
+}
+
+export function snsIntegration(o: SnsOptions, index: number, render: Render): Integration {
+  return {
+    name: 'sns',
+    index,
+    sendResolved: o.sendResolved,
+    async notify(data) {
+      const accessKeyId = o.accessKey ?? process.env['AWS_ACCESS_KEY_ID'];
+      const secretAccessKey = o.secretKey ?? process.env['AWS_SECRET_ACCESS_KEY'];
+      if (!accessKeyId || !secretAccessKey) throw new NotifyError('sns: no AWS credentials (sigv4.access_key/secret_key or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)', false);
+      const url = new URL(o.apiUrl !== '' ? o.apiUrl : `https://sns.${o.region}.amazonaws.com/`);
+      const body = new URLSearchParams(snsPublishForm(o, data, render)).toString();
+      const signed = aws4.sign(
+        { host: url.host, path: url.pathname || '/', method: 'POST', service: 'sns', region: o.region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } },
+        { accessKeyId, secretAccessKey, sessionToken: o.accessKey === undefined ? process.env['AWS_SESSION_TOKEN'] : undefined },
+      );
+      // fetch sets Host and Content-Length itself, to the values that were signed.
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(signed.headers ?? {})) if (!/^(host|content-length)$/i.test(k)) headers[k] = String(v);
+      let res: Response;
+      try {
+        res = await httpFetch(url.href, { method: 'POST', headers: { ...(await httpHeaders(o.http)), ...headers }, body, signal: AbortSignal.timeout(o.timeoutMs) }, o.http);
+      } catch (e) {
+        throw new NotifyError(`Post "${url.href}": ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`, true);
+      }
+      const text = await res.text().catch(() => '');
+      if (!res.ok) {
+        const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text.slice(0, 200);
+        throw new NotifyError(`sns: ${res.status}: ${message}`, res.status >= 500 || res.status === 429);
+      }
+    },
+  };
+}
