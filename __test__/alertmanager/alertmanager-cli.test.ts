@@ -59,6 +59,14 @@ test('an alert becomes an e-mail; amtool queries alerts and adds silences', asyn
   assert.match(id, /^[0-9a-f-]{36}$/);
   assert.match(amtool('silence', 'query'), new RegExp(id));
   assert.match(amtool('alert', 'query', '--silenced'), /InstanceDown/);
+  amtool('silence', 'expire', id);
+  assert.doesNotMatch(amtool('silence', 'query'), new RegExp(id));
+  assert.match(amtool('silence', 'query', '--expired'), new RegExp(id));
+  // amtool alert add posts through API v2 as well.
+  amtool('alert', 'add', 'alertname=DiskFull', 'instance=db-1', '--annotation=summary=disk full');
+  assert.match(amtool('alert', 'query', 'alertname=DiskFull'), /DiskFull/);
+  // config show prints the running configuration.
+  assert.match(amtool('config', 'show'), /receiver: mails/);
 });
 
 test("Debian's Prometheus 2.42 sends an up == 0 alert to our Alertmanager and the e-mail arrives", { timeout: 120_000 }, async (t) => {
@@ -96,4 +104,27 @@ test("Debian's Prometheus 2.42 sends an up == 0 alert to our Alertmanager and th
   assert.match(body, new RegExp(`summary =3D Instance 127\\.0\\.0\\.1:${deadPort} down`));
   // Prometheus's generator URL points back at it.
   assert.match(body, new RegExp(`:${promPort}/graph\\?g0\\.expr=3Dup`));
+});
+
+test('with the SMTP server down the e-mail is retried and counted as failed, and arrives once it is up', { timeout: 60_000 }, async (t) => {
+  const smtpPort = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-smtp-down-'));
+  writeFileSync(join(dir, 'alertmanager.yml'), `global:\n  smtp_smarthost: '127.0.0.1:${smtpPort}'\n  smtp_from: 'am@example.org'\n  smtp_require_tls: false\nroute:\n  receiver: mails\n  group_wait: 1s\n  group_interval: 3s\nreceivers:\n  - name: mails\n    email_configs:\n      - to: 'team@example.org'\n`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  am.stderr?.resume();
+  const mails: ReceivedMail[] = [];
+  let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
+  t.after(async () => {
+    am.kill('SIGKILL');
+    await sink?.close();
+  });
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+  await fetch(`${base}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ labels: { alertname: 'InstanceDown', instance: 'h:9100' } }]) });
+  const failed = async (): Promise<number> => Number(/^alertmanager_notifications_failed_total\{[^}]*integration="email"[^}]*\} (\S+)$/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+  await waitFor('a failed attempt counted', async () => ((await failed()) > 0 ? true : undefined), 100, 100);
+  sink = await startSmtpSink('127.0.0.1', smtpPort, (m) => mails.push(m));
+  const mail = await waitFor('the e-mail after the server came up', async () => mails[0], 150, 100);
+  assert.equal(mail.subject, '[FIRING:1]  (InstanceDown h:9100)');
 });
