@@ -69,6 +69,25 @@ export interface AlertmanagerConfigFile {
   templates: string[];
 }
 
+/** tls_config for SMTP: CA, client certificate and key (files read now), server name, skipping verification. */
+function readTlsConfig(y: YamlFile, n: Node | undefined): { ca?: string; cert?: string; key?: string; serverName?: string; insecureSkipVerify?: boolean } | undefined {
+  if (n === undefined || n.kind === 'null') return undefined;
+  const m = y.map(n, 'config.TLSConfig', ['ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version']);
+  const file = (inline: string, path: string): string | undefined => {
+    const text = scalarString(y, m.get(inline), inline);
+    const f = scalarString(y, m.get(path), path);
+    if (text !== '' && f !== '') y.fail(n, `at most one of ${inline} and ${path} must be configured`);
+    if (f === '') return text || undefined;
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (e) {
+      return y.fail(m.get(path), `unable to read ${path} ${f}: ${(e as Error).message}`);
+    }
+  };
+  for (const k of ['min_version', 'max_version']) if (m.has(k)) y.fail(m.get(k), `tls_config.${k} is not supported by Promethium's Alertmanager`);
+  return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false) };
+}
+
 /** A receiver's http_config: authorization, basic_auth, follow_redirects and proxy_url are applied; the rest is refused. */
 function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
@@ -295,6 +314,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             // Alertmanager sends only the HTML part unless `text` is configured.
             text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '',
             sendResolved: y.bool(em.get('send_resolved'), 'send_resolved', false),
+            tls: readTlsConfig(y, em.get('tls_config') ?? gm.get('smtp_tls_config')),
             timeoutMs: 30_000,
           },
           i,
