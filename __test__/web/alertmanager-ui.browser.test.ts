@@ -5,24 +5,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, waitFor } from '../helpers/net.js';
+import { CHROMIUM, assertChromium, shot } from '../helpers/browser.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
-const artifacts = new URL('../../artifacts/ui/', import.meta.url).pathname;
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-async function shot(page: Page, name: string): Promise<void> {
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-}
 
 test('Alertmanager UI: alerts, silence from an alert with preview, expire, status', { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH`);
+  assertChromium();
   const dir = mkdtempSync(join(tmpdir(), 'promethium-am-ui-'));
   writeFileSync(join(dir, 'alertmanager.yml'), 'route:\n  receiver: team\n  group_by: [alertname]\nreceivers:\n  - name: team\n');
   const port = await freePort();
