@@ -66,3 +66,26 @@ test('a restart keeps silences and does not re-send what was already sent', { ti
   await new Promise((r) => setTimeout(r, 3500));
   assert.equal(received.length, 1, 'not sent again before repeat_interval');
 });
+
+test('POST /-/reload applies a new configuration, and a broken one keeps the running one', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-reload-'));
+  const config = join(dir, 'alertmanager.yml');
+  writeFileSync(config, 'route:\n  receiver: first\nreceivers:\n  - name: first\n');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  am.stderr?.resume();
+  t.after(() => am.kill('SIGKILL'));
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+  const receivers = async (): Promise<string[]> => ((await (await fetch(`${base}/api/v2/receivers`)).json()) as { name: string }[]).map((r) => r.name);
+  assert.deepEqual(await receivers(), ['first']);
+  writeFileSync(config, 'route:\n  receiver: second\nreceivers:\n  - name: second\n');
+  assert.equal((await fetch(`${base}/-/reload`, { method: 'POST' })).status, 200);
+  assert.deepEqual(await receivers(), ['second']);
+  writeFileSync(config, 'route:\n  receiver: nobody\nreceivers:\n  - name: second\n');
+  const bad = await fetch(`${base}/-/reload`, { method: 'POST' });
+  assert.equal(bad.status, 500);
+  assert.match(await bad.text(), /failed to reload config: .*nobody/);
+  assert.deepEqual(await receivers(), ['second']);
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /^alertmanager_config_last_reload_successful 0$/m);
+});
