@@ -128,3 +128,48 @@ test('with the SMTP server down the e-mail is retried and counted as failed, and
   const mail = await waitFor('the e-mail after the server came up', async () => mails[0], 150, 100);
   assert.equal(mail.subject, '[FIRING:1]  (InstanceDown h:9100)');
 });
+
+test('e-mail: two alerts grouped into one mail, the resolved mail, and silences and inhibition muting mails', { timeout: 60_000 }, async (t) => {
+  const mails: ReceivedMail[] = [];
+  const smtpPort = await freePort();
+  const sink = await startSmtpSink('127.0.0.1', smtpPort, (m) => mails.push(m));
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-mails-'));
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    `global:\n  smtp_smarthost: '127.0.0.1:${smtpPort}'\n  smtp_from: 'am@example.org'\n  smtp_require_tls: false\nroute:\n  receiver: mails\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 2s\ninhibit_rules:\n  - source_matchers: [severity="critical"]\n    target_matchers: [severity="warning"]\n    equal: [cluster]\nreceivers:\n  - name: mails\n    email_configs:\n      - to: 'team@example.org'\n        send_resolved: true\n`,
+  );
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  am.stderr?.resume();
+  t.after(async () => {
+    am.kill('SIGKILL');
+    await sink.close();
+  });
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+  const post = (alerts: unknown[]): Promise<Response> => fetch(`${base}/api/v2/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts) });
+  const subjects = (): string[] => mails.map((m) => m.subject);
+
+  // Grouping: two alerts of one alertname, one mail.
+  await post([{ labels: { alertname: 'InstanceDown', instance: 'a:9100' } }, { labels: { alertname: 'InstanceDown', instance: 'b:9100' } }]);
+  await waitFor('grouped mail', async () => (mails.length >= 1 ? true : undefined), 100, 100);
+  assert.equal(subjects()[0], '[FIRING:2] InstanceDown');
+  // Resolved (send_resolved): ending both alerts brings one RESOLVED mail.
+  const past = new Date(Date.now() - 1000).toISOString();
+  await post([{ labels: { alertname: 'InstanceDown', instance: 'a:9100' }, endsAt: past }, { labels: { alertname: 'InstanceDown', instance: 'b:9100' }, endsAt: past }]);
+  await waitFor('resolved mail', async () => (subjects().some((s) => s.startsWith('[RESOLVED]')) ? true : undefined), 100, 100);
+  assert.equal(subjects().find((s) => s.startsWith('[RESOLVED]')), '[RESOLVED] InstanceDown');
+
+  // A silence mutes its alert; inhibition mutes the warning while the critical one fires.
+  const now = Date.now();
+  await fetch(`${base}/api/v2/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ matchers: [{ name: 'alertname', value: 'Silenced', isRegex: false, isEqual: true }], startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3600_000).toISOString(), createdBy: 'ops', comment: 'quiet' }) });
+  await post([
+    { labels: { alertname: 'Silenced', instance: 'c:9100' } },
+    { labels: { alertname: 'DiskFull', severity: 'critical', cluster: 'eu' } },
+    { labels: { alertname: 'DiskSlow', severity: 'warning', cluster: 'eu' } },
+  ]);
+  await waitFor('the critical mail', async () => (subjects().some((s) => s.includes('DiskFull')) ? true : undefined), 100, 100);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.ok(!subjects().some((s) => s.includes('Silenced')), `silenced alert mailed: ${subjects().join(' | ')}`);
+  assert.ok(!subjects().some((s) => s.includes('DiskSlow')), `inhibited alert mailed: ${subjects().join(' | ')}`);
+});
