@@ -31,4 +31,9 @@ export class ExpositionCodecImpl {
   seriesLabels(series: string): Labels {
     return parseSeriesText(series);
   }
+
+  /** Whatever is not OpenMetrics is read as the text format, as Prometheus falls back to it. */
+  isTextFormat(contentType: string): boolean {
+    return !isOpenMetrics(contentType);
+  }
 }

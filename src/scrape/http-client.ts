@@ -34,7 +34,8 @@ export interface ScrapeRequest {
 }
 
 export interface ScrapeResponse {
-  body: string;
+  /** The body's bytes (gunzipped): text-format bodies go to the native scrape cache as they are. */
+  body: Buffer;
   contentType: string;
 }
 
@@ -122,7 +123,7 @@ function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: Abor
       });
       stream.on('end', () => {
         clearTimeout(timer);
-        resolve({ body: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') });
+        resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), contentType: String(res.headers['content-type'] ?? '') });
       });
       stream.on('error', (e: Error) => {
         clearTimeout(timer);

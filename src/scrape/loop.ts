@@ -13,7 +13,7 @@ export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002
 
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
 export interface FastPathHints<T> {
-  knownSeries: (series: string) => T | undefined;
+  knownSeries?: (series: string) => T | undefined;
   previous?: { series: readonly string[]; cached: readonly T[] };
 }
 
@@ -31,6 +31,8 @@ export interface ExpositionCodec {
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined) => void): void;
   seriesLabels(series: string): Labels;
+  /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
+  isTextFormat(contentType: string): boolean;
 }
 
 export interface AppendCounts {
@@ -41,11 +43,33 @@ export interface AppendCounts {
   unknownRef: number;
 }
 
+/** A finished native scrape: the append counts and the scrape's own figures. */
+export interface TextScrapeCounts extends AppendCounts {
+  scraped: number;
+  postRelabel: number;
+  added: number;
+}
+
+/**
+ * A per-target cache that reads text-format bodies natively (src/storage/scrape-cache.ts): known
+ * series are appended there; the residue comes back for the full parser.
+ */
+export interface TextScrapeCachePort {
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
+  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array }, scrapeTs: number, sampleLimit: number): TextScrapeCounts | { sampleLimitExceeded: true };
+  fail(ts: number): number;
+}
+
 /** The storage side of a scrape: label sets to refs, then one batch append. */
 export interface ScrapeStorage {
   seriesRefs(labelSets: Labels[]): Uint32Array;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendCounts;
+  /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
+  textScrapeCache?(): TextScrapeCachePort;
 }
+
+/** The ref a native cache keeps for a series that metric relabeling dropped. */
+const NATIVE_DROPPED = 0xffffffff;
 
 export interface ScrapeOptions {
   intervalMs: number;
@@ -87,7 +111,10 @@ class ScrapeFailure extends Error {}
 
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
+  /** The JavaScript path's cache (OpenMetrics bodies, or no native cache). */
   private readonly cache = new ScrapeCache();
+  /** The native path's cache (text-format bodies). */
+  private readonly textCache: TextScrapeCachePort | undefined;
   /** Series texts of earlier valid scrapes, which the parser need not lex again. */
   private readonly knownSeries = (series: string): CacheEntry | undefined => this.cache.get(series);
   /** The last successful scrape's samples in order, for the parser's in-place comparison. */
@@ -100,6 +127,8 @@ export class ScrapeLoop {
   private stopped = false;
   private reportRefs: Uint32Array | undefined;
   private lastScrapeStart = 0;
+  /** Whether the current (or last) scrape went through the native cache. */
+  private lastScrapeNative = false;
   private readonly now: () => number;
 
   constructor(
@@ -110,6 +139,7 @@ export class ScrapeLoop {
     private readonly deps: ScrapeLoopDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.textCache = deps.storage.textScrapeCache?.();
   }
 
   get metadata(): ReadonlyMap<string, FamilyMetadata> {
@@ -152,6 +182,7 @@ export class ScrapeLoop {
       const refs = this.cache.lastRefs();
       const all = this.reportRefs !== undefined ? concatRefs(refs, this.reportRefs) : refs;
       this.appendStale(all, ts);
+      this.textCache?.fail(ts);
     }
   }
 
@@ -169,9 +200,10 @@ export class ScrapeLoop {
     let sampleLimitExceeded = false;
     let bodyLimitExceeded = false;
     this.cache.begin();
+    this.lastScrapeNative = false;
     try {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
-      const r = this.ingest(res.body, res.contentType, start);
+      const r = this.textCache !== undefined && this.deps.codec.isTextFormat(res.contentType) ? this.ingestNative(this.textCache, res.body, res.contentType, start) : this.ingest(res.body.toString('utf8'), res.contentType, start);
       ({ scraped, postRelabel, added, counts } = r);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
@@ -179,10 +211,14 @@ export class ScrapeLoop {
       if (e instanceof ScrapeError && error.startsWith('body size limit exceeded')) bodyLimitExceeded = true;
     }
     const durationSeconds = (this.now() - start) / 1000;
+    // Only one of the two caches took this scrape; the other one's previous series (if the target
+    // changed format) go stale, as any series missing from a scrape does.
     if (error === '') {
       this.appendStale(this.cache.commit(), start);
+      if (!this.lastScrapeNative) this.textCache?.fail(start);
     } else {
       this.appendStale(this.cache.fail(), start);
+      this.textCache?.fail(start);
       if (this.stopped) return; // aborted by stop(): no report for a target going away
     }
     this.state.health = error === '' ? 'up' : 'down';
@@ -265,6 +301,59 @@ export class ScrapeLoop {
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };
     return { scraped, postRelabel, added, counts };
+  }
+
+  /**
+   * The native path: the body goes to the target's native cache, which appends the lines of known
+   * series itself; the residue it returns (new series, unusual lines, changed HELP/TYPE) is parsed
+   * here, its series labeled and resolved, and handed back to finish the scrape in one call.
+   */
+  private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts } {
+    this.lastScrapeNative = true;
+    const o = this.options;
+    const residue = cache.scan(body, scrapeTime, o.honorTimestamps);
+    const series: string[] = [];
+    const ts: number[] = [];
+    const vs: number[] = [];
+    let metadata: Map<string, FamilyMetadata> | undefined;
+    let refs: Uint32Array = new Uint32Array(0);
+    if (residue !== null) {
+      metadata = new Map();
+      this.deps.codec.parseInto(residue, contentType, metadata, {}, (text, value, timestamp) => {
+        series.push(text);
+        ts.push(o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime);
+        vs.push(value);
+      });
+      refs = this.resolveSeries(series);
+    }
+    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) }, scrapeTime, o.sampleLimit);
+    if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
+    if (metadata !== undefined) this.familyMetadata = metadata;
+    this.previous = undefined;
+    const { scraped, postRelabel, added, ...counts } = r;
+    return { scraped, postRelabel, added, counts };
+  }
+
+  /** Refs for series texts (labels, target labels, metric relabeling; NATIVE_DROPPED when dropped), in one storage call. */
+  private resolveSeries(texts: readonly string[]): Uint32Array {
+    const refs = new Uint32Array(texts.length).fill(NATIVE_DROPPED);
+    const slotOf = new Map<string, number>();
+    const labelSets: Labels[] = [];
+    const slots = new Int32Array(texts.length).fill(-1);
+    texts.forEach((text, i) => {
+      let slot = slotOf.get(text);
+      if (slot === undefined) {
+        const labels = this.seriesLabels(text);
+        slot = labels === null ? -1 : labelSets.push(labels) - 1;
+        slotOf.set(text, slot);
+      }
+      slots[i] = slot;
+    });
+    const resolved = this.deps.storage.seriesRefs(labelSets);
+    slots.forEach((slot, i) => {
+      if (slot >= 0) refs[i] = resolved[slot]!;
+    });
+    return refs;
   }
 
   /** Final labels of a scraped series, or null when metric relabeling drops it. */

@@ -3,3 +3,5 @@ export type { StorageOptions, AppendResult, StorageStats, ReplayInfo, Steps } fr
 export type { LabelMatcher, MatchType } from './matchers.js';
 export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
 export { loadNative, platformTriple } from './native.js';
+export { TextScrapeCache, DROPPED_REF } from './scrape-cache.js';
+export type { ResidueSamples, TextScrapeResult } from './scrape-cache.js';

@@ -115,8 +115,31 @@ export interface NativeDb {
   close(): void;
 }
 
+/** A finished scrape through the native cache (see crates/scrape). */
+export interface NativeScrapeFinish extends NativeAppendResult {
+  /** Sample lines in the body, dropped series included. */
+  scraped: number;
+  /** Samples appended after metric relabeling. */
+  postRelabel: number;
+  /** Series new to the cache. */
+  added: number;
+  /** Stale markers written for series the previous scrape had. */
+  stale: number;
+}
+
+/** One target's scrape cache: series text -> ref, appending straight into a NativeDb. */
+export interface NativeScrapeCache {
+  /** null: every line was handled; else the residue (handled lines blanked) for the full parser. */
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
+  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number): NativeScrapeFinish | { sampleLimitExceeded: true };
+  fail(db: NativeDb, ts: number): number;
+  size(): number;
+  clear(): void;
+}
+
 export interface NativeAddon {
   NativeDb: new (dir: string, opts: NativeDbOptions) => NativeDb;
+  NativeScrapeCache: new () => NativeScrapeCache;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
 }

@@ -5,6 +5,7 @@ import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
 import type { NativeAppendResult, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
+import { TextScrapeCache } from './scrape-cache.js';
 import type { LabelMatcher } from './matchers.js';
 
 export interface StorageOptions {
@@ -157,6 +158,11 @@ export class Storage {
   /** Appends one batch; refused samples are counted by reason, the rest is kept. */
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendResult {
     return this.db.append(refs, timestamps, values);
+  }
+
+  /** A scrape cache for one target whose text-format scrapes are read and appended natively. */
+  textScrapeCache(): TextScrapeCache {
+    return new TextScrapeCache(this.db);
   }
 
   appender(): Appender {

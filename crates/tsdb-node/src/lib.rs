@@ -1,6 +1,9 @@
-//! The Node addon: exposes `tsdb::Db` as `NativeDb` and selections as `NativeSelection`
+//! The Node addon: exposes `tsdb::Db` as `NativeDb`, selections as `NativeSelection` and the scrape
+//! cache (crates/scrape) as `NativeScrapeCache`
 //! (see docs/design/storage-api.md for the JavaScript contract). Bulk data crosses as typed
 //! arrays or one buffer per call.
+
+mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
 use std::sync::{Arc, Mutex};
@@ -27,7 +30,7 @@ struct Module {
     selection_ctor: Persistent,
 }
 
-fn js_err(e: Error) -> JsError {
+pub(crate) fn js_err(e: Error) -> JsError {
     let code = match &e {
         Error::Locked(_) => "ELOCKED",
         Error::Invalid(_) => "ERR_INVALID_ARG_VALUE",
@@ -38,7 +41,7 @@ fn js_err(e: Error) -> JsError {
     JsError::with_code(code, e.to_string())
 }
 
-fn db_of(env: &Env, this: Value) -> JsResult<Arc<Db>> {
+pub(crate) fn db_of(env: &Env, this: Value) -> JsResult<Arc<Db>> {
     let h = env.unwrap::<DbHandle>(this)?;
     let guard = h.db.lock().map_err(|_| JsError::new("database handle poisoned"))?;
     guard.clone().ok_or_else(|| js_err(Error::Closed))
@@ -513,6 +516,9 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;
+    use scrape_cache::*;
+    let cache_class = env.define_class("NativeScrapeCache", cache_new, &[("scan", cache_scan), ("finish", cache_finish), ("fail", cache_fail), ("size", cache_size), ("clear", cache_clear)])?;
+    env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())

@@ -1,0 +1,187 @@
+// The scrape loop's semantics, on both of its paths: text-format bodies through the native scrape
+// cache (crates/scrape) and the JavaScript path (OpenMetrics bodies, or a storage without the native
+// cache). The same sequence of bodies must leave the same samples, stale markers and report series
+// in the storage either way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScrapeLoop } from '../../src/scrape/loop.js';
+import type { ScrapeOptions, ScrapeStorage, TextScrapeCachePort } from '../../src/scrape/loop.js';
+import { ExpositionCodecImpl } from '../../src/exposition/index.js';
+import { Storage } from '../../src/storage/index.js';
+import { Logger } from '../../src/util/logger.js';
+
+const T0 = 1_700_000_000_000;
+const TEXT = 'text/plain; version=0.0.4';
+const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+interface Step {
+  body: string;
+  contentType?: string;
+}
+
+async function serve(steps: Step[]): Promise<{ server: Server; url: URL; next: () => void }> {
+  let i = 0;
+  const server = createServer((_req, res) => {
+    const s = steps[Math.min(i, steps.length - 1)]!;
+    res.writeHead(200, { 'Content-Type': s.contentType ?? TEXT });
+    res.end(s.body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { server, url: new URL(`http://127.0.0.1:${port}/metrics`), next: () => i++ };
+}
+
+function options(o: Partial<ScrapeOptions> = {}): ScrapeOptions {
+  return {
+    intervalMs: 1000,
+    timeoutMs: 1000,
+    honorLabels: false,
+    honorTimestamps: true,
+    sampleLimit: 0,
+    labelLimit: 0,
+    labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0,
+    metricRelabel: (l) => (l.__name__ === 'dropme' ? null : l),
+    http: {},
+    ...o,
+  };
+}
+
+/** Everything the storage holds: samples per series, and which series are present just after each scrape (stale markers hide them). */
+function dump(storage: Storage, scrapes: number): { samples: Record<string, [number, number][]>; present: Record<string, string> } {
+  const sel = storage.select([{ type: '=~', name: '__name__', value: '.+' }], 0, T0 + 1e9);
+  const { offsets, t, v } = sel.samples();
+  const samples: Record<string, [number, number][]> = {};
+  sel.labels.forEach((l, i) => {
+    const key = JSON.stringify(l);
+    samples[key] = [];
+    for (let k = offsets[i]!; k < offsets[i + 1]!; k++) samples[key].push([t[k]! - T0, v[k]!]);
+  });
+  const m = sel.instant({ start: T0 + 1, end: T0 + 1 + (scrapes - 1) * 1000, step: 1000 }, 300_000);
+  const present: Record<string, string> = {};
+  sel.labels.forEach((l, i) => {
+    let row = '';
+    for (let s = 0; s < scrapes; s++) row += m.present[i * scrapes + s] ? 'x' : '.';
+    present[JSON.stringify(l)] = row;
+  });
+  return { samples, present };
+}
+
+interface Run {
+  states: { health: string; lastError: string; lastSamples: number; help: string | undefined }[];
+  stored: ReturnType<typeof dump>;
+  completeScans: number;
+}
+
+/** Scrapes each step once (scrape i at T0 + i s), then removes the target. */
+async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {}): Promise<Run> {
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-scrape-loop-')));
+  const target = await serve(steps);
+  let completeScans = 0;
+  const port: ScrapeStorage = {
+    seriesRefs: (sets) => storage.seriesRefs(sets),
+    append: (refs, ts, vs) => storage.append(refs, ts, vs),
+  };
+  if (native) {
+    port.textScrapeCache = (): TextScrapeCachePort => {
+      const c = storage.textScrapeCache();
+      return {
+        scan: (body, ts, honor) => {
+          const r = c.scan(body, ts, honor);
+          if (r === null) completeScans++;
+          return r;
+        },
+        finish: (residue, ts, limit) => c.finish(residue, ts, limit),
+        fail: (ts) => c.fail(ts),
+      };
+    };
+  }
+  let now = T0;
+  const loop = new ScrapeLoop(target.url, { job: 'j', instance: 'i:1' }, options(o), { storage: port, codec: new ExpositionCodecImpl(), logger: new Logger({ level: 'error', write: () => undefined }), now: () => now });
+  const states: Run['states'] = [];
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      now = T0 + i * 1000;
+      await loop.scrapeOnce();
+      states.push({ health: loop.state.health, lastError: loop.state.lastError, lastSamples: loop.state.lastSamples, help: loop.metadata.get('a_total')?.help });
+      target.next();
+    }
+    now = T0 + steps.length * 1000;
+    await loop.stop(true);
+    return { states, stored: dump(storage, steps.length + 1), completeScans };
+  } finally {
+    target.server.close();
+    storage.close();
+  }
+}
+
+const steady = '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 1\na_total{x="2"} 2\nb 3\nc{y="z",job="scraped"} 4\ndropme 5\n';
+const STEPS: Step[] = [
+  { body: steady },
+  // A new series, a value in Go's hexadecimal form, a timestamp, \r\n line ends.
+  { body: steady.replace('b 3', 'b 30\r\nd 7\nweird 0x1p4\ntimed 1 1700000000500') },
+  // A series vanishes; HELP changes.
+  { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 11\nb 31\nc{y="z",job="scraped"} 41\ndropme 5\nd 8\nweird 0x1p4\n' },
+  // A malformed line fails the scrape.
+  { body: 'a_total{x="1"} 12\nb not-a-number\n' },
+  // Back, with special values and blanks between tokens.
+  { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 13\nb\t\t32  \nc{y="z",job="scraped"} +Inf\nd NaN\ne{le="+Inf"} -Inf\nf 1e-3\n' },
+  // The same again: the steady state.
+  { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 14\nb\t\t33  \nc{y="z",job="scraped"} 1.5\nd NaN\ne{le="+Inf"} -Inf\nf 2E+2\n' },
+  // OpenMetrics: the JavaScript path; series it does not repeat go stale.
+  { body: '# TYPE a counter\na_total{x="1"} 15\nb 34\n# EOF\n', contentType: OPENMETRICS },
+  // And back to the text format.
+  { body: 'a_total{x="1"} 16\nb 35\ng 1\n' },
+];
+
+test('the native and the JavaScript paths store the same samples, stale markers and report series', async () => {
+  const nat = await run(STEPS, true);
+  const js = await run(STEPS, false);
+  assert.deepEqual(nat.states, js.states);
+  // scrape_series_added counts series new to the cache that took the scrape: when a target switches
+  // to OpenMetrics (scrape 6) the JavaScript cache has not seen the series yet.
+  const added = JSON.stringify({ __name__: 'scrape_series_added', instance: 'i:1', job: 'j' });
+  assert.deepEqual(nat.stored.samples[added]!.map(([, v]) => v), [4, 3, 0, 0, 2, 0, 2, 1]);
+  assert.deepEqual(js.stored.samples[added]!.map(([, v]) => v), [4, 3, 0, 0, 2, 0, 0, 1]);
+  delete nat.stored.samples[added];
+  delete js.stored.samples[added];
+  assert.deepEqual(nat.stored, js.stored);
+  assert.ok(nat.completeScans >= 1, 'the steady-state scrape was handled natively in full');
+
+  const s = nat.stored;
+  const key = (l: Record<string, string>): string => JSON.stringify(Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1))));
+  const lab = (name: string, extra: Record<string, string> = {}): string => key({ __name__: name, instance: 'i:1', job: 'j', ...extra });
+  assert.deepEqual(nat.states.map((x) => x.health), ['up', 'up', 'up', 'down', 'up', 'up', 'up', 'up']);
+  assert.deepEqual(nat.states.map((x) => x.help), ['A.', 'A.', 'A changed.', 'A changed.', 'A changed.', 'A changed.', undefined, undefined], 'metadata of the last successful scrape');
+  assert.match(nat.states[3]!.lastError, /line 2.*invalid value "not-a-number"/);
+  assert.deepEqual(s.samples[lab('up')]!.map(([, v]) => v), [1, 1, 1, 0, 1, 1, 1, 1]);
+  assert.deepEqual(s.samples[lab('scrape_samples_scraped')]!.map(([, v]) => v), [5, 8, 6, 0, 6, 6, 2, 3]);
+  assert.deepEqual(s.samples[lab('scrape_samples_post_metric_relabeling')]!.map(([, v]) => v), [4, 7, 5, 0, 6, 6, 2, 3]);
+  assert.equal(s.samples[lab('dropme')], undefined, 'metric relabeling dropped it');
+  assert.deepEqual(s.samples[lab('c', { exported_job: 'scraped', y: 'z' })]!.map(([t]) => t), [0, 1000, 2000, 4000, 5000]);
+  assert.deepEqual(s.samples[lab('timed')], [[500, 1]], 'honor_timestamps keeps the exposed timestamp');
+  assert.deepEqual(s.samples[lab('weird')], [[1000, 16], [2000, 16]]);
+  assert.deepEqual(s.samples[lab('f')], [[4000, 0.001], [5000, 200]]);
+  // a_total{x="2"} went stale at scrape 2; everything at the failed scrape 3 and at the removal (8).
+  assert.equal(s.present[lab('a_total', { x: '2' })], 'xx.......');
+  assert.equal(s.present[lab('a_total', { x: '1' })], 'xxx.xxxx.');
+  assert.equal(s.present[lab('f')], '....xx...', 'gone stale when the OpenMetrics scrape lacked it');
+  assert.equal(s.present[lab('g')], '.......x.');
+  assert.equal(s.present[lab('up')], 'xxxxxxxx.');
+});
+
+test('honor_timestamps off, honor_labels on, and the sample limit, on both paths', async () => {
+  const steps: Step[] = [{ body: 'a{job="mine"} 1 1700000000500\nb 2\n' }, { body: 'a{job="mine"} 2 1700000001500\nb 3\n' }, { body: 'a{job="mine"} 3\nb 4\nc 5\n' }];
+  for (const native of [true, false]) {
+    const r = await run(steps, native, { honorTimestamps: false, honorLabels: true, sampleLimit: 2 });
+    const a = JSON.stringify({ __name__: 'a', instance: 'i:1', job: 'mine' });
+    assert.deepEqual(r.stored.samples[a], [[0, 1], [1000, 2]], `native=${native}`);
+    assert.deepEqual(r.states.map((s) => s.lastError), ['', '', 'sample limit exceeded'], `native=${native}`);
+    assert.equal(r.stored.present[a], 'xx..');
+  }
+});

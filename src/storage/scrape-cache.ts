@@ -1,0 +1,51 @@
+// The native scrape cache (crates/scrape) bound to one storage. A target's text-format body goes
+// to Rust as one buffer: lines of series seen before become samples there and are appended without
+// coming back; only the residue (new series, unusual lines, changed HELP/TYPE) returns as text for
+// the full parser in src/exposition, whose samples come back in one call to finish the scrape.
+import { loadNative } from './native.js';
+import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
+
+export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true };
+
+/** The full parser's samples for a residue, with the refs resolved for their series. */
+export interface ResidueSamples {
+  /** Series texts as the parser cut them (the cache keys). */
+  series: readonly string[];
+  /** Storage refs; DROPPED_REF for series that metric relabeling dropped. */
+  refs: Uint32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+/** The ref the native cache keeps for a dropped series. */
+export const DROPPED_REF = 0xffffffff;
+
+const utf8 = new TextEncoder();
+
+export class TextScrapeCache {
+  private readonly native: NativeScrapeCache;
+
+  constructor(private readonly db: NativeDb) {
+    this.native = new (loadNative().NativeScrapeCache)();
+  }
+
+  /** Reads a body: null when every line was handled, else the residue for the full parser. */
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null {
+    return this.native.scan(body, scrapeTs, honorTimestamps);
+  }
+
+  /** Appends the scrape (handled lines and the residue's samples) and stale markers for vanished series. */
+  finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number): TextScrapeResult {
+    const series = utf8.encode(residue.series.join('\n'));
+    return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit);
+  }
+
+  /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers. */
+  fail(ts: number): number {
+    return this.native.fail(this.db, ts);
+  }
+
+  get size(): number {
+    return this.native.size();
+  }
+}
