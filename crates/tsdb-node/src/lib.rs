@@ -3,6 +3,7 @@
 //! (see docs/design/storage-api.md for the JavaScript contract). Bulk data crosses as typed
 //! arrays or one buffer per call.
 
+mod memory;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -142,6 +143,11 @@ fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
     let sets = decode_label_sets(env.get_typed::<u8>(ci.arg(0)?, "label sets")?)?;
     let refs = db.series_refs(&sets).map_err(js_err)?;
+    let many = sets.len() >= memory::TRIM_AFTER_SERIES;
+    drop(sets);
+    if many {
+        memory::trim();
+    }
     env.typed(&refs)
 }
 
@@ -366,7 +372,15 @@ fn resolve_undefined(env: &Env, _: ()) -> JsResult<Value> {
 
 fn db_compact(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
-    env.spawn("promethium.compact", move || db.compact().map_err(js_err), resolve_undefined)
+    env.spawn(
+        "promethium.compact",
+        move || {
+            let r = db.compact().map_err(js_err);
+            memory::trim();
+            r
+        },
+        resolve_undefined,
+    )
 }
 
 fn db_clean_tombstones(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -494,6 +508,7 @@ fn db_close(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 }
 
 fn init(env: &Env, exports: Value) -> JsResult<()> {
+    memory::tune();
     let db_class = env.define_class(
         "NativeDb",
         db_new,

@@ -81,6 +81,9 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     };
     let st = db.append(&f.refs, &f.timestamps, &f.values).map_err(js_err)?;
     append_stale(&db, &f.stale, scrape_ts)?;
+    if f.added >= crate::memory::TRIM_AFTER_SERIES {
+        crate::memory::trim();
+    }
     if st.unknown_ref > 0 {
         // The storage forgot some series (deleted): resolve every series text again next time.
         cache.clear();
