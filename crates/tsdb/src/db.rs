@@ -362,32 +362,47 @@ impl Db {
         if st.closed {
             return Err(Error::Closed);
         }
-        let mut by_labels: BTreeMap<Labels, SelSeries> = BTreeMap::new();
+        // Each source's series, then one sort by labels: a block lists its series sorted already,
+        // and the sort merges such runs in linear time (a map keyed by label sets cost more here
+        // than the rest of the selection), then the same series from several sources are merged.
+        let mut all: Vec<(Labels, SelSeries)> = Vec::new();
         for b in st.blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
             let stones = st.block_tombstones.get(&b.meta.ulid);
             for s in b.select(matchers, mint, maxt)? {
-                let e = by_labels.entry(s.labels).or_default();
+                let mut e = SelSeries::default();
                 e.chunks.extend(s.chunks.iter().map(|c| SelChunk { min_t: c.min_t, max_t: c.max_t, src: ChunkSrc::Block(b.clone(), c.r) }));
                 if let Some(ivs) = stones.and_then(|t| t.get(&s.id)) {
                     e.deleted.extend_from_slice(ivs);
                 }
+                all.push((s.labels, e));
             }
         }
         for r in st.head.select(matchers, mint, maxt) {
             let s = st.head.get(r).expect("selected ref");
-            let labels = st.head.labels_from_ids(&s.labels);
-            let e = by_labels.entry(labels).or_default();
+            let mut e = SelSeries::default();
             e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(data.into()) }));
             if let Some(ivs) = st.head_tombstones.get(&r) {
                 e.deleted.extend_from_slice(ivs);
             }
+            all.push((st.head.labels_from_ids(&s.labels), e));
         }
-        let mut labels = Vec::with_capacity(by_labels.len());
-        let mut series = Vec::with_capacity(by_labels.len());
-        for (l, mut s) in by_labels {
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut labels: Vec<Labels> = Vec::with_capacity(all.len());
+        let mut series: Vec<SelSeries> = Vec::with_capacity(all.len());
+        for (l, s) in all {
+            match (labels.last(), series.last_mut()) {
+                (Some(last), Some(into)) if *last == l => {
+                    into.chunks.extend(s.chunks);
+                    into.deleted.extend(s.deleted);
+                }
+                _ => {
+                    labels.push(l);
+                    series.push(s);
+                }
+            }
+        }
+        for s in &mut series {
             s.chunks.sort_by_key(|c| c.min_t);
-            labels.push(l);
-            series.push(s);
         }
         Ok(Selection { labels, series, mint, maxt })
     }
