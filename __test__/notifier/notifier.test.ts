@@ -38,8 +38,8 @@ test('alerts reach every Alertmanager with external labels and relabeling applie
   const n = new Notifier({ queueCapacity: 100, externalLabels: {}, logger: quiet, registry });
   n.configure(
     [
-      { url: am1.url, timeoutMs: 2000 },
-      { url: am2.url, timeoutMs: 2000 },
+      { alertsUrl: `${am1.url}api/v2/alerts`, timeoutMs: 2000 },
+      { alertsUrl: `${am2.url}api/v2/alerts`, timeoutMs: 2000 },
     ],
     { cluster: 'eu', alertname: 'not-overridden' },
     (l) => (l.drop === 'yes' ? null : { ...l, relabeled: 'true' }),
@@ -72,7 +72,7 @@ test('a full queue drops the oldest alerts and counts them; failed sends are cou
   const am = await fakeAlertmanager(500);
   const registry = new client.Registry();
   const n = new Notifier({ queueCapacity: 2, externalLabels: {}, logger: quiet, registry });
-  n.configure([{ url: am.url, timeoutMs: 2000 }], {}, undefined);
+  n.configure([{ alertsUrl: `${am.url}api/v2/alerts`, timeoutMs: 2000 }], {}, undefined);
   try {
     const first = am.next();
     n.send([1, 2, 3].map((i) => ({ labels: { alertname: `A${i}` }, annotations: {}, startsAt: 0, endsAt: 0, generatorURL: '' })));
@@ -84,5 +84,33 @@ test('a full queue drops the oldest alerts and counts them; failed sends are cou
     assert.match(text, /prometheus_notifications_errors_total\{alertmanager="[^"]+"\} 2/);
   } finally {
     await am.close();
+  }
+});
+
+test("an Alertmanager's own alert_relabel_configs apply to what it receives only", async () => {
+  const all = await fakeAlertmanager();
+  const pages = await fakeAlertmanager();
+  const n = new Notifier({ queueCapacity: 100, externalLabels: {}, logger: quiet, registry: new client.Registry() });
+  n.configure(
+    [
+      { alertsUrl: `${all.url}api/v2/alerts`, timeoutMs: 2000 },
+      { alertsUrl: `${pages.url}api/v2/alerts`, timeoutMs: 2000, relabel: (l) => (l.severity === 'page' ? { ...l, routed: 'pager' } : null) },
+    ],
+    {},
+    undefined,
+  );
+  try {
+    const got = Promise.all([all.next(), pages.next()]);
+    n.send([
+      { labels: { alertname: 'A', severity: 'page' }, annotations: {}, startsAt: 1_700_000_000_000, endsAt: 0, generatorURL: '' },
+      { labels: { alertname: 'B', severity: 'info' }, annotations: {}, startsAt: 1_700_000_000_000, endsAt: 0, generatorURL: '' },
+    ]);
+    const [toAll, toPages] = (await got) as [{ labels: Record<string, string> }[], { labels: Record<string, string> }[]];
+    assert.deepEqual(toAll.map((a) => a.labels), [{ alertname: 'A', severity: 'page' }, { alertname: 'B', severity: 'info' }]);
+    assert.deepEqual(toPages.map((a) => a.labels), [{ alertname: 'A', severity: 'page', routed: 'pager' }]);
+  } finally {
+    await n.stop();
+    await all.close();
+    await pages.close();
   }
 });

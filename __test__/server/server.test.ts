@@ -135,14 +135,16 @@ test('the server scrapes, stores and answers like Prometheus', async (t) => {
   reopened.close();
 });
 
-test('alerting rules fire and are sent to the Alertmanager; recording rules are written', async (t) => {
+test('alerting rules fire and are sent to the Alertmanagers (static and file discovery, relabeling, auth); recording rules are written', async (t) => {
   // A fake Alertmanager that records what it receives.
   const received: { labels: Record<string, string>; annotations: Record<string, string> }[] = [];
+  const viaFileSd: { authorization: string | undefined; count: number }[] = [];
   const am = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       if (req.url === '/api/v2/alerts') received.push(...(JSON.parse(body) as typeof received));
+      if (req.url === '/prefix/api/v2/alerts') viaFileSd.push({ authorization: req.headers.authorization, count: (JSON.parse(body) as unknown[]).length });
       res.writeHead(200);
       res.end();
     });
@@ -151,13 +153,16 @@ test('alerting rules fire and are sent to the Alertmanager; recording rules are 
   const amPort = (am.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), 'promethium-rules-'));
   const deadPort = await freePort();
+  // The second alertmanager config finds the same Alertmanager through a file, under a path prefix
+  // with basic auth; relabeling drops the other discovered target.
+  writeFileSync(join(dir, 'ams.json'), JSON.stringify([{ targets: [`127.0.0.1:${amPort}`, '127.0.0.1:1'], labels: { team: 'ops' } }]));
   writeFileSync(
     join(dir, 'rules.yml'),
     'groups:\n  - name: walkthrough\n    interval: 1s\n    rules:\n      - alert: InstanceDown\n        expr: up == 0\n        for: 2s\n        labels: {severity: page}\n        annotations:\n          summary: "Instance {{ $labels.instance }} down"\n      - record: job:up:sum\n        expr: sum by (job) (up)\n',
   );
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n  external_labels: {site: lab}\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:${amPort}"]\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ["127.0.0.1:${deadPort}"]\n`,
+    `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n  external_labels: {site: lab}\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:${amPort}"]\n    - file_sd_configs:\n        - files: [ams.json]\n      path_prefix: /prefix\n      basic_auth: {username: prom, password: secret}\n      relabel_configs:\n        - source_labels: [__address__]\n          regex: '127\\.0\\.0\\.1:1'\n          action: drop\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ["127.0.0.1:${deadPort}"]\n`,
   );
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -170,6 +175,11 @@ test('alerting rules fire and are sent to the Alertmanager; recording rules are 
   const alert = await waitFor('the alert at the Alertmanager', async () => received.find((a) => a.labels['alertname'] === 'InstanceDown'), 300, 100);
   assert.deepEqual(alert.labels, { alertname: 'InstanceDown', instance: `127.0.0.1:${deadPort}`, job: 'node', severity: 'page', site: 'lab' });
   assert.equal(alert.annotations['summary'], `Instance 127.0.0.1:${deadPort} down`);
+  await waitFor('the alert through file discovery', async () => (viaFileSd.length > 0 ? true : undefined), 100, 100);
+  assert.equal(viaFileSd[0]!.authorization, `Basic ${Buffer.from('prom:secret').toString('base64')}`);
+  const ams = (await (await fetch(`${base}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[]; droppedAlertmanagers: { url: string }[] } };
+  assert.deepEqual(ams.data.activeAlertmanagers.map((a) => a.url).sort(), [`http://127.0.0.1:${amPort}/api/v2/alerts`, `http://127.0.0.1:${amPort}/prefix/api/v2/alerts`]);
+  assert.deepEqual(ams.data.droppedAlertmanagers, [{ url: 'http://127.0.0.1:1/prefix/api/v2/alerts' }]);
   const alerts = (await (await fetch(`${base}/api/v1/alerts`)).json()) as { data: { alerts: { state: string }[] } };
   assert.equal(alerts.data.alerts[0]!.state, 'firing');
   const recorded = await get(`${base}/api/v1/query?query=${encodeURIComponent('job:up:sum')}`);

@@ -17,10 +17,12 @@ export interface NotifierAlert {
 }
 
 export interface AlertmanagerTarget {
-  /** Base URL incl. path_prefix, e.g. `http://localhost:9093/`. */
-  url: string;
+  /** Where alerts are posted, e.g. `http://localhost:9093/api/v2/alerts`. */
+  alertsUrl: string;
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** This Alertmanager's own alert_relabel_configs (after the global ones): null drops the alert. */
+  relabel?: (labels: Labels) => Labels | null;
 }
 
 export interface NotifierOptions {
@@ -135,8 +137,14 @@ export class Notifier {
       const batch = this.queue.splice(0, max);
       this.metrics.queueLength.set(this.queue.length);
       if (this.targets.length === 0) continue;
-      const body = JSON.stringify(batch.map(postableAlert));
-      const results = await Promise.all(this.targets.map((t) => this.post(t, body, batch.length)));
+      const shared = JSON.stringify(batch.map(postableAlert));
+      const results = await Promise.all(
+        this.targets.map((t) => {
+          if (t.relabel === undefined) return this.post(t, shared, batch.length);
+          const own = relabelBatch(batch, t.relabel);
+          return own.length === 0 ? Promise.resolve(true) : this.post(t, JSON.stringify(own.map(postableAlert)), own.length);
+        }),
+      );
       // Alerts count as dropped only when no Alertmanager took them.
       if (!results.some(Boolean)) this.metrics.dropped.inc(batch.length);
     }
@@ -175,5 +183,14 @@ export class Notifier {
 }
 
 function apiUrl(t: AlertmanagerTarget): string {
-  return new URL('api/v2/alerts', t.url.endsWith('/') ? t.url : `${t.url}/`).href;
+  return t.alertsUrl;
+}
+
+function relabelBatch(batch: NotifierAlert[], relabel: (labels: Labels) => Labels | null): NotifierAlert[] {
+  const out: NotifierAlert[] = [];
+  for (const a of batch) {
+    const labels = relabel({ ...a.labels });
+    if (labels !== null) out.push({ ...a, labels });
+  }
+  return out;
 }

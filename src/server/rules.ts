@@ -11,6 +11,11 @@ import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
 import { engineRuleDeps, storageForState } from './rule-deps.js';
 import { Notifier } from '../notifier/notifier.js';
+import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
+import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
+import { startDiscovery } from '../discovery/index.js';
+import { httpOptions } from './scrape-pools.js';
+import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
 import type { Logger } from '../util/logger.js';
 import type { ServerMetrics } from './metrics.js';
@@ -32,6 +37,9 @@ export class Ruling {
   private manager: RuleManager | undefined;
   private notifier: Notifier | undefined;
   private config: Config | undefined;
+  /** The Alertmanagers each alertmanager config currently yields, and how to stop their discovery. */
+  private alertmanagerSets: AlertmanagerSet[] = [];
+  private stopAlertmanagerDiscovery: (() => void) | undefined;
   /** Shared with the rule groups; refreshed in place when a configuration is applied. */
   private readonly externalLabels: Record<string, string> = {};
 
@@ -69,15 +77,36 @@ export class Ruling {
     if (!this.manager || !this.notifier) throw new Error('rules not initialised');
     // Validate every rule file before changing anything.
     this.manager.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
-    const targets = cfg.alerting.alertmanagers.flatMap((am) =>
-      am.staticConfigs.flatMap((s) => s.targets.map((t) => ({ url: `${am.scheme}://${t}${am.pathPrefix.replace(/\/$/, '')}/`, timeoutMs: am.timeoutMs }))),
-    );
-    const rules = cfg.alerting.alertRelabelConfigs;
-    this.notifier.configure(targets, cfg.global.externalLabels, rules.length > 0 ? (l) => relabel(l, rules) : undefined);
+    this.discoverAlertmanagers(cfg);
     for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
     Object.assign(this.externalLabels, cfg.global.externalLabels);
     this.config = cfg;
     await this.manager.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
+  }
+
+  /** Alertmanagers from each alertmanager config's static and file discovery, relabeled; the notifier follows every change. */
+  private discoverAlertmanagers(cfg: Config): void {
+    const notifier = this.notifier!;
+    const ams = cfg.alerting.alertmanagers;
+    // Credentials files are read first: if one cannot be read, the running Alertmanagers stay.
+    const headers = ams.map((am) => authHeaders(am.http));
+    this.stopAlertmanagerDiscovery?.();
+    const globalRules = cfg.alerting.alertRelabelConfigs;
+    const sets: AlertmanagerSet[] = ams.map(() => ({ active: [], dropped: [] }));
+    this.alertmanagerSets = sets;
+    const update = (): void => notifier.configure(sets.flatMap((s) => s.active), cfg.global.externalLabels, globalRules.length > 0 ? (l) => relabel(l, globalRules) : undefined);
+    const stops = ams.map((am, i) =>
+      startDiscovery(am, '/', this.o.logger.with({ component: 'discovery', config: `config-${i}` }), (groups) => {
+        sets[i] = alertmanagersFromGroups(am, groups, {
+          relabel: (l) => relabel(l, am.relabelConfigs),
+          alertRelabel: am.alertRelabelConfigs.length > 0 ? (l) => relabel(l, am.alertRelabelConfigs) : undefined,
+          headers: headers[i],
+        });
+        update();
+      }),
+    );
+    this.stopAlertmanagerDiscovery = () => stops.forEach((stop) => stop());
+    update();
   }
 
   /** The /api/v1/rules, /api/v1/alerts and /api/v1/alertmanagers plugin. */
@@ -85,15 +114,25 @@ export class Ruling {
     return async (app) => {
       app.decorate('rules', {
         groups: () => this.manager?.ruleGroups() ?? [],
-        alertmanagers: () => ({ active: this.notifier?.activeAlertmanagers() ?? [], dropped: [] }),
+        alertmanagers: () => ({ active: this.notifier?.activeAlertmanagers() ?? [], dropped: this.alertmanagerSets.flatMap((s) => s.dropped) }),
       });
       await rulesApi(app);
     };
   }
 
   async stop(): Promise<void> {
+    this.stopAlertmanagerDiscovery?.();
     await this.manager?.stop();
     await this.notifier?.stop();
     void this.config;
   }
+}
+
+/** The headers an Alertmanager's http config asks for (basic auth, authorization, http_headers). */
+function authHeaders(h: HttpClientConfig): Record<string, string> {
+  const o = httpOptions(h, 0);
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.basicAuth !== undefined) headers.Authorization = 'Basic ' + Buffer.from(`${o.basicAuth.username}:${o.basicAuth.password}`).toString('base64');
+  else if (o.authorization !== undefined) headers.Authorization = `${o.authorization.type} ${o.authorization.credentials}`;
+  return headers;
 }

@@ -6,7 +6,7 @@ import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
 import type { ScrapeRequest } from '../scrape/http-client.js';
 import type { TargetGroup } from '../scrape/targets.js';
-import { FileDiscovery } from '../discovery/file.js';
+import { startDiscovery } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';
 import { buildInfo } from '../version.js';
 
@@ -57,21 +57,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger): PoolSour
       configHash: JSON.stringify(sc),
     },
     discover(onGroups: (groups: TargetGroup[]) => void): () => void {
-      const statics: TargetGroup[] = sc.staticConfigs.map((s, i) => ({ targets: s.targets, labels: s.labels, source: `static/${i}` }));
-      const fromFiles = new Map<number, TargetGroup[]>();
-      const emit = (): void => onGroups([...statics, ...[...fromFiles.values()].flat()]);
-      const discoveries = sc.fileSdConfigs.map((f, i) => {
-        const d = new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ component: 'discovery', discovery: 'file', config: sc.jobName }), (groups) => {
-          fromFiles.set(i, groups);
-          emit();
-        });
-        d.start();
-        return d;
-      });
-      emit();
-      return () => {
-        for (const d of discoveries) d.stop();
-      };
+      return startDiscovery(sc, baseDir, logger.with({ component: 'discovery', config: sc.jobName }), onGroups);
     },
   };
 }
