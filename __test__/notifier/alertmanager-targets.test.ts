@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertmanagersFromGroups, alertsPath } from '../../src/notifier/alertmanager-targets.js';
 import type { AlertmanagerConfig } from '../../src/config/index.js';
+import type { TargetGroup } from '../../src/scrape/targets.js';
 
 const am = { scheme: 'https', pathPrefix: 'am/', timeoutMs: 3000 } as AlertmanagerConfig;
 
 test('targets become alerts URLs through __scheme__, __address__ and __alerts_path__', () => {
   assert.equal(alertsPath(''), '/api/v2/alerts');
   assert.equal(alertsPath('/x/'), '/x/api/v2/alerts');
-  const groups = [
+  const groups: TargetGroup[] = [
     { targets: ['a:9093', 'b:9093'], labels: { dc: 'eu' }, source: 'static/0' },
     { targets: ['c:9093'], labels: { __scheme__: 'http', __alerts_path__: '/custom' }, source: 'static/1' },
   ];
