@@ -1,5 +1,5 @@
 // prometheus.yml: Prometheus's keys, defaults and validation (3.x), read strictly from YAML with
-// file:line:col errors. Service discovery: static_configs and file_sd_configs; any other
+// file:line:col errors. Service discovery: static_configs, file_sd_configs and dns_sd_configs; any other
 // mechanism is refused with a clear message rather than silently ignored.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -46,6 +46,15 @@ export interface FileSdConfig {
   refreshIntervalMs: number;
 }
 
+/** dns_sd_configs: targets from DNS records, re-resolved every refresh_interval. */
+export interface DnsSdConfig {
+  names: string[];
+  type: 'SRV' | 'A' | 'AAAA' | 'MX' | 'NS';
+  /** Required for every type but SRV (whose records carry the port). */
+  port: number;
+  refreshIntervalMs: number;
+}
+
 export interface ScrapeConfig {
   jobName: string;
   honorLabels: boolean;
@@ -73,12 +82,14 @@ export interface ScrapeConfig {
   metricRelabelConfigs: RelabelConfig[];
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSdConfig[];
+  dnsSdConfigs: DnsSdConfig[];
   http: HttpClientConfig;
 }
 
 export interface AlertmanagerConfig {
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSdConfig[];
+  dnsSdConfigs: DnsSdConfig[];
   scheme: string;
   pathPrefix: string;
   timeoutMs: number;
@@ -142,7 +153,7 @@ const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'];
 
 /** Service-discovery sections Prometheus has and we do not implement. */
 const UNSUPPORTED_SD = [
-  'azure_sd_configs', 'consul_sd_configs', 'digitalocean_sd_configs', 'docker_sd_configs', 'dockerswarm_sd_configs', 'dns_sd_configs', 'ec2_sd_configs', 'eureka_sd_configs',
+  'azure_sd_configs', 'consul_sd_configs', 'digitalocean_sd_configs', 'docker_sd_configs', 'dockerswarm_sd_configs', 'ec2_sd_configs', 'eureka_sd_configs',
   'gce_sd_configs', 'hetzner_sd_configs', 'http_sd_configs', 'ionos_sd_configs', 'kubernetes_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
   'nerve_sd_configs', 'nomad_sd_configs', 'oci_sd_configs', 'openstack_sd_configs', 'outscale_sd_configs', 'ovhcloud_sd_configs', 'puppetdb_sd_configs', 'scaleway_sd_configs', 'serverset_sd_configs',
   'stackit_sd_configs', 'triton_sd_configs', 'uyuni_sd_configs', 'vultr_sd_configs',
@@ -277,6 +288,21 @@ class Loader {
     });
   }
 
+  dnsSd(n: Node | undefined): DnsSdConfig[] {
+    const y = this.y;
+    return y.seq(n, 'dns_sd_configs').map((s) => {
+      const m = y.map(s, 'dns.SDConfig', ['names', 'refresh_interval', 'type', 'port']);
+      const names = y.strings(m.get('names'), 'names');
+      if (names.length === 0) y.fail(s, 'DNS-SD config must contain at least one SRV record name');
+      const typeText = y.str(m.get('type'), 'type', 'SRV');
+      const type = typeText.toUpperCase();
+      const port = y.int(m.get('port'), 'port', 0);
+      if (type !== 'SRV' && type !== 'A' && type !== 'AAAA' && type !== 'MX' && type !== 'NS') y.fail(m.get('type') ?? s, `invalid DNS-SD records type ${typeText}`);
+      if (type !== 'SRV' && port === 0) y.fail(s, 'a port is required in DNS-SD configs for all record types except SRV');
+      return { names, type: type as DnsSdConfig['type'], port, refreshIntervalMs: y.duration(m.get('refresh_interval'), 'refresh_interval', 30_000) };
+    });
+  }
+
   protocols(n: Node | undefined, job: string | undefined, dflt: string[]): string[] {
     const y = this.y;
     if (!n) return dflt;
@@ -362,13 +388,13 @@ class Loader {
     if (n.kind === 'null') y.fail(n, 'empty or null scrape config section');
     const entries = n.kind === 'map' ? n.entries! : [];
     for (const e of entries) {
-      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs or file_sd_configs)`);
+      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs or dns_sd_configs)`);
     }
     const m = y.map(n, 'config.ScrapeConfig', [
       'job_name', 'honor_labels', 'honor_timestamps', 'track_timestamps_staleness', 'scrape_interval', 'scrape_timeout', 'scrape_protocols', 'fallback_scrape_protocol', 'enable_compression', 'metrics_path',
       'scheme', 'params', 'body_size_limit', 'sample_limit', 'target_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'keep_dropped_targets',
       'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb', 'extra_scrape_metrics',
-      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs',
+      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs',
       ...HTTP_FIELDS,
     ]);
     const jobName = y.str(m.get('job_name'), 'job_name');
@@ -428,6 +454,7 @@ class Loader {
       metricRelabelConfigs: this.relabels(m.get('metric_relabel_configs'), 'metric relabeling rule'),
       staticConfigs: this.staticConfigs(m.get('static_configs')),
       fileSdConfigs: this.fileSd(m.get('file_sd_configs')),
+      dnsSdConfigs: this.dnsSd(m.get('dns_sd_configs')),
       http: this.http(m, n),
     };
   }
@@ -436,13 +463,14 @@ class Loader {
     const y = this.y;
     const m = y.map(n ?? { kind: 'null', line: 0, col: 0 }, 'config.AlertingConfig', ['alert_relabel_configs', 'alertmanagers']);
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
-      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs or file_sd_configs)`);
-      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs or dns_sd_configs)`);
+      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
       return {
         staticConfigs: this.staticConfigs(am.get('static_configs')),
         fileSdConfigs: this.fileSd(am.get('file_sd_configs')),
+        dnsSdConfigs: this.dnsSd(am.get('dns_sd_configs')),
         scheme: y.str(am.get('scheme'), 'scheme', 'http'),
         pathPrefix: y.str(am.get('path_prefix'), 'path_prefix', ''),
         timeoutMs: y.duration(am.get('timeout'), 'timeout', 10_000),
