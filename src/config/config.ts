@@ -1,5 +1,5 @@
 // prometheus.yml: Prometheus's keys, defaults and validation (3.x), read strictly from YAML with
-// file:line:col errors. Service discovery: static_configs, file_sd_configs and dns_sd_configs; any other
+// file:line:col errors. Service discovery: static, file, DNS and HTTP; any other
 // mechanism is refused with a clear message rather than silently ignored.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -46,6 +46,13 @@ export interface FileSdConfig {
   refreshIntervalMs: number;
 }
 
+/** http_sd_configs: target groups fetched as JSON from a URL every refresh_interval. */
+export interface HttpSdConfig {
+  url: string;
+  refreshIntervalMs: number;
+  http: HttpClientConfig;
+}
+
 /** dns_sd_configs: targets from DNS records, re-resolved every refresh_interval. */
 export interface DnsSdConfig {
   names: string[];
@@ -83,6 +90,7 @@ export interface ScrapeConfig {
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
+  httpSdConfigs: HttpSdConfig[];
   http: HttpClientConfig;
 }
 
@@ -90,6 +98,7 @@ export interface AlertmanagerConfig {
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
+  httpSdConfigs: HttpSdConfig[];
   scheme: string;
   pathPrefix: string;
   timeoutMs: number;
@@ -154,7 +163,7 @@ const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'];
 /** Service-discovery sections Prometheus has and we do not implement. */
 const UNSUPPORTED_SD = [
   'azure_sd_configs', 'consul_sd_configs', 'digitalocean_sd_configs', 'docker_sd_configs', 'dockerswarm_sd_configs', 'ec2_sd_configs', 'eureka_sd_configs',
-  'gce_sd_configs', 'hetzner_sd_configs', 'http_sd_configs', 'ionos_sd_configs', 'kubernetes_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
+  'gce_sd_configs', 'hetzner_sd_configs', 'ionos_sd_configs', 'kubernetes_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
   'nerve_sd_configs', 'nomad_sd_configs', 'oci_sd_configs', 'openstack_sd_configs', 'outscale_sd_configs', 'ovhcloud_sd_configs', 'puppetdb_sd_configs', 'scaleway_sd_configs', 'serverset_sd_configs',
   'stackit_sd_configs', 'triton_sd_configs', 'uyuni_sd_configs', 'vultr_sd_configs',
 ];
@@ -288,6 +297,22 @@ class Loader {
     });
   }
 
+  httpSd(n: Node | undefined): HttpSdConfig[] {
+    const y = this.y;
+    return y.seq(n, 'http_sd_configs').map((s) => {
+      const m = y.map(s, 'http.SDConfig', ['url', 'refresh_interval', ...HTTP_FIELDS]);
+      const url = y.str(m.get('url'), 'url');
+      const where = m.get('url') ?? s;
+      if (url === '') y.fail(where, 'URL is missing');
+      // Go's url.Parse: the scheme is what precedes the first colon; the host follows "//".
+      const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase() ?? '';
+      if (scheme !== 'http' && scheme !== 'https') y.fail(where, "URL scheme must be 'http' or 'https'");
+      const host = (/^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? '').replace(/^.*@/, '');
+      if (host === '') y.fail(where, 'host is missing in URL');
+      return { url, refreshIntervalMs: y.duration(m.get('refresh_interval'), 'refresh_interval', 60_000), http: this.http(m, s) };
+    });
+  }
+
   dnsSd(n: Node | undefined): DnsSdConfig[] {
     const y = this.y;
     return y.seq(n, 'dns_sd_configs').map((s) => {
@@ -388,15 +413,20 @@ class Loader {
     if (n.kind === 'null') y.fail(n, 'empty or null scrape config section');
     const entries = n.kind === 'map' ? n.entries! : [];
     for (const e of entries) {
-      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs or dns_sd_configs)`);
+      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs or http_sd_configs)`);
     }
     const m = y.map(n, 'config.ScrapeConfig', [
       'job_name', 'honor_labels', 'honor_timestamps', 'track_timestamps_staleness', 'scrape_interval', 'scrape_timeout', 'scrape_protocols', 'fallback_scrape_protocol', 'enable_compression', 'metrics_path',
       'scheme', 'params', 'body_size_limit', 'sample_limit', 'target_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'keep_dropped_targets',
       'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb', 'extra_scrape_metrics',
-      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs',
+      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs',
       ...HTTP_FIELDS,
     ]);
+    // Discovery sections are checked first, as Prometheus does while unmarshalling (a bad URL is
+    // reported even when job_name is missing too).
+    const fileSdConfigs = this.fileSd(m.get('file_sd_configs'));
+    const dnsSdConfigs = this.dnsSd(m.get('dns_sd_configs'));
+    const httpSdConfigs = this.httpSd(m.get('http_sd_configs'));
     const jobName = y.str(m.get('job_name'), 'job_name');
     if (jobName === '') y.fail(n, 'job_name is empty');
     const interval = y.duration(m.get('scrape_interval'), 'scrape_interval', g.scrapeIntervalMs);
@@ -453,8 +483,9 @@ class Loader {
       relabelConfigs: this.relabels(m.get('relabel_configs'), 'target relabeling rule'),
       metricRelabelConfigs: this.relabels(m.get('metric_relabel_configs'), 'metric relabeling rule'),
       staticConfigs: this.staticConfigs(m.get('static_configs')),
-      fileSdConfigs: this.fileSd(m.get('file_sd_configs')),
-      dnsSdConfigs: this.dnsSd(m.get('dns_sd_configs')),
+      fileSdConfigs,
+      dnsSdConfigs,
+      httpSdConfigs,
       http: this.http(m, n),
     };
   }
@@ -463,14 +494,15 @@ class Loader {
     const y = this.y;
     const m = y.map(n ?? { kind: 'null', line: 0, col: 0 }, 'config.AlertingConfig', ['alert_relabel_configs', 'alertmanagers']);
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
-      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs or dns_sd_configs)`);
-      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs or http_sd_configs)`);
+      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
       return {
         staticConfigs: this.staticConfigs(am.get('static_configs')),
         fileSdConfigs: this.fileSd(am.get('file_sd_configs')),
         dnsSdConfigs: this.dnsSd(am.get('dns_sd_configs')),
+        httpSdConfigs: this.httpSd(am.get('http_sd_configs')),
         scheme: y.str(am.get('scheme'), 'scheme', 'http'),
         pathPrefix: y.str(am.get('path_prefix'), 'path_prefix', ''),
         timeoutMs: y.duration(am.get('timeout'), 'timeout', 10_000),

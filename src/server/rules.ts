@@ -14,7 +14,7 @@ import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
-import { httpOptions } from './scrape-pools.js';
+import { httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
 import type { Logger } from '../util/logger.js';

@@ -1,0 +1,71 @@
+// http_sd_configs: target groups fetched as JSON from a URL every refresh_interval, as Prometheus's
+// HTTP service discovery: a 200 answer with a JSON list of { targets, labels }, the URL in the
+// `__meta_url` label. A failed fetch keeps the last good groups and the error is logged.
+import type { HttpSdConfig } from '../config/index.js';
+import { scrapeHttp } from '../scrape/http-client.js';
+import { httpOptions } from '../scrape/http-options.js';
+import type { TargetGroup } from '../scrape/targets.js';
+import type { Logger } from '../util/logger.js';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Parses an HTTP SD answer; throws with the reason. */
+export function parseHttpSdBody(url: string, contentType: string, body: string): TargetGroup[] {
+  if (!/^application\/json\b/i.test(contentType.trim())) throw new Error(`unsupported content type "${contentType}"`);
+  const doc: unknown = JSON.parse(body);
+  if (!Array.isArray(doc)) throw new Error('expected a JSON list of target groups');
+  return doc.map((g: unknown, i) => {
+    if (g === null || typeof g !== 'object') throw new Error(`group ${i}: expected an object`);
+    const { targets = [], labels = {} } = g as { targets?: unknown; labels?: unknown };
+    if (!Array.isArray(targets) || targets.some((t) => typeof t !== 'string')) throw new Error(`group ${i}: "targets" must be a list of strings`);
+    if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) throw new Error(`group ${i}: "labels" must be a map`);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+      if (!LABEL_NAME.test(k)) throw new Error(`group ${i}: "${k}" is not a valid label name`);
+      if (typeof v !== 'string') throw new Error(`group ${i}: the value of "${k}" must be a string`);
+      out[k] = v;
+    }
+    out.__meta_url = url;
+    return { targets: targets as string[], labels: out, source: `${url}:${i}` };
+  });
+}
+
+export class HttpDiscovery {
+  private lastGood: TargetGroup[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private abort = new AbortController();
+
+  constructor(
+    private readonly config: HttpSdConfig,
+    private readonly logger: Logger,
+    private readonly onUpdate: (groups: TargetGroup[]) => void,
+  ) {}
+
+  start(): void {
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.abort.abort();
+  }
+
+  /** Fetches the URL now and reports its groups (the last good ones if the fetch fails). */
+  async refresh(): Promise<void> {
+    const c = this.config;
+    try {
+      const base = httpOptions(c.http, 0);
+      const res = await scrapeHttp(
+        { ...base, url: new URL(c.url), timeoutMs: c.refreshIntervalMs, headers: { ...base.headers, Accept: 'application/json', 'X-Prometheus-Refresh-Interval-Seconds': String(c.refreshIntervalMs / 1000) } },
+        this.abort.signal,
+      );
+      this.lastGood = parseHttpSdBody(c.url, res.contentType, res.body.toString('utf8'));
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      this.logger.error('Unable to refresh target groups', { component: 'discovery', discovery: 'http', url: c.url, err: (e as Error).message });
+    }
+    if (!this.abort.signal.aborted) this.onUpdate(this.lastGood);
+  }
+}

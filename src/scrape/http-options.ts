@@ -1,0 +1,31 @@
+// A config's HTTP client settings (auth, TLS, headers, redirects) as the scrape HTTP client takes
+// them, with secrets read from their files. Scrapes, HTTP service discovery and the notifier use it.
+import { readFileSync } from 'node:fs';
+import type { HttpClientConfig } from '../config/index.js';
+import type { ScrapeRequest } from './http-client.js';
+import { buildInfo } from '../version.js';
+
+function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
+  if (inline !== undefined) return inline;
+  if (file === undefined) return undefined;
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** HTTP client settings of a job as the scrape client takes them (secrets read from files). */
+export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<ScrapeRequest, 'url' | 'timeoutMs'> {
+  const headers: Record<string, string> = {};
+  for (const [name, v] of Object.entries(h.httpHeaders)) {
+    const values = [...v.values, ...v.secrets, ...v.files.map((f) => readFileSync(f, 'utf8').trim())];
+    if (values.length > 0) headers[name] = values.join(', ');
+  }
+  const out: Omit<ScrapeRequest, 'url' | 'timeoutMs'> = {
+    headers,
+    followRedirects: h.followRedirects,
+    bodySizeLimit,
+    userAgent: `Prometheus/${buildInfo().version} (Promethium)`,
+    tls: { caFile: h.tls.caFile, certFile: h.tls.certFile, keyFile: h.tls.keyFile, serverName: h.tls.serverName, insecureSkipVerify: h.tls.insecureSkipVerify },
+  };
+  if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
+  if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
+  return out;
+}
