@@ -20,32 +20,29 @@ export interface DiscoverySources {
   httpSdConfigs: HttpSdConfig[];
 }
 
+/** One running discovery mechanism. */
+interface Discoverer {
+  start(): void;
+  stop(): void;
+}
+
+type Report = (groups: TargetGroup[]) => void;
+
 /** Starts discovery; `onGroups` gets every group known so far, at once and on each change. Returns a stop function. */
 export function startDiscovery(sources: DiscoverySources, baseDir: string, logger: Logger, onGroups: (groups: TargetGroup[]) => void): () => void {
   const statics: TargetGroup[] = sources.staticConfigs.map((s, i) => ({ targets: s.targets, labels: s.labels, source: `static/${i}` }));
-  const fromFiles = new Map<number, TargetGroup[]>();
-  const fromDns = new Map<number, TargetGroup[]>();
-  const fromHttp = new Map<number, TargetGroup[]>();
-  const emit = (): void => onGroups([...statics, ...[...fromFiles.values()].flat(), ...[...fromDns.values()].flat(), ...[...fromHttp.values()].flat()]);
-  const discoveries = sources.fileSdConfigs.map((f, i) => {
-    const d = new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ discovery: 'file' }), (groups) => {
-      fromFiles.set(i, groups);
-      emit();
-    });
-    d.start();
-    return d;
-  });
-  const dnsDiscoveries = sources.dnsSdConfigs.map((c, i) => {
-    const d = new DnsDiscovery(c, logger.with({ discovery: 'dns' }), (groups) => {
-      fromDns.set(i, groups);
-      emit();
-    });
-    d.start();
-    return d;
-  });
-  const httpDiscoveries = sources.httpSdConfigs.map((c, i) => {
-    const d = new HttpDiscovery(c, logger.with({ discovery: 'http' }), (groups) => {
-      fromHttp.set(i, groups);
+  // The latest groups of each running discoverer, in config order.
+  const latest: TargetGroup[][] = [];
+  const emit = (): void => onGroups([...statics, ...latest.flat()]);
+  const makers: ((report: Report) => Discoverer)[] = [
+    ...sources.fileSdConfigs.map((f) => (report: Report) => new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ discovery: 'file' }), report)),
+    ...sources.dnsSdConfigs.map((c) => (report: Report) => new DnsDiscovery(c, logger.with({ discovery: 'dns' }), report)),
+    ...sources.httpSdConfigs.map((c) => (report: Report) => new HttpDiscovery(c, logger.with({ discovery: 'http' }), report)),
+  ];
+  const running = makers.map((make, i) => {
+    latest.push([]);
+    const d = make((groups) => {
+      latest[i] = groups;
       emit();
     });
     d.start();
@@ -53,8 +50,6 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
   });
   emit();
   return () => {
-    for (const d of discoveries) d.stop();
-    for (const d of dnsDiscoveries) d.stop();
-    for (const d of httpDiscoveries) d.stop();
+    for (const d of running) d.stop();
   };
 }
