@@ -3,10 +3,21 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
+import { createServer as createHttpsServer } from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Notifier } from '../../src/notifier/notifier.js';
+import { tlsDispatcher } from '../../src/notifier/tls-agent.js';
 import { Logger } from '../../src/util/logger.js';
 
 const quiet = new Logger({ write: () => undefined });
+
+async function waitUntil(ok: () => Promise<boolean> | boolean): Promise<void> {
+  for (let i = 0; i < 100 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(await ok(), 'condition not reached');
+}
 
 async function fakeAlertmanager(status = 200): Promise<{ url: string; bodies: unknown[][]; close: () => Promise<void>; next: () => Promise<unknown[]> }> {
   const bodies: unknown[][] = [];
@@ -113,4 +124,35 @@ test("an Alertmanager's own alert_relabel_configs apply to what it receives only
     await all.close();
     await pages.close();
   }
+});
+
+test("an Alertmanager's tls_config: its CA makes the HTTPS connection trusted", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-tls-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=am.test', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const bodies: unknown[] = [];
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      bodies.push(JSON.parse(body));
+      res.writeHead(200);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/alerts`;
+  const registry = new client.Registry();
+  const n = new Notifier({ queueCapacity: 100, externalLabels: {}, logger: quiet, registry });
+  const alert = { labels: { alertname: 'A' }, annotations: {}, startsAt: 1_700_000_000_000, endsAt: 0, generatorURL: '' };
+  // Without the CA the self-signed certificate is refused (and counted); with it the alert arrives.
+  n.configure([{ alertsUrl: url, timeoutMs: 5000 }], {}, undefined);
+  n.send([alert]);
+  await waitUntil(async () => (await registry.getSingleMetricAsString('prometheus_notifications_errors_total')).includes(' 1'));
+  assert.equal(bodies.length, 0);
+  n.configure([{ alertsUrl: url, timeoutMs: 5000, dispatcher: tlsDispatcher({ caFile: join(dir, 'cert.pem'), insecureSkipVerify: false }) }], {}, undefined);
+  n.send([alert]);
+  await waitUntil(async () => bodies.length === 1);
+  await n.stop();
 });

@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import type { AlertmanagerConfig } from '../config/index.js';
 import type { Labels } from '../model/labels.js';
 import type { TargetGroup } from '../scrape/targets.js';
+import type { Dispatcher } from 'undici';
 import type { AlertmanagerTarget } from './notifier.js';
 
 export interface AlertmanagerSet {
@@ -20,6 +21,8 @@ export interface AlertmanagerOptions {
   alertRelabel?: (labels: Labels) => Labels | null;
   /** Authorization and other headers from its http config. */
   headers?: Record<string, string>;
+  /** Connections with its tls_config. */
+  dispatcher?: Dispatcher;
 }
 
 /** The API v2 path under a path_prefix: path.Join("/", prefix, "/api/v2/alerts"). */
@@ -48,6 +51,7 @@ export function alertmanagersFromGroups(am: AlertmanagerConfig, groups: readonly
       const t: AlertmanagerTarget = { alertsUrl: alertsUrl(kept), timeoutMs: am.timeoutMs };
       if (o.headers !== undefined && Object.keys(o.headers).length > 0) t.headers = o.headers;
       if (o.alertRelabel !== undefined) t.relabel = o.alertRelabel;
+      if (o.dispatcher !== undefined) t.dispatcher = o.dispatcher;
       out.active.push(t);
     }
   }

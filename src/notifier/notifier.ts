@@ -3,6 +3,8 @@
 // labels added, alert_relabel_configs applied, the oldest alerts dropped when the queue is full,
 // and every drop, send and error counted).
 import client from 'prom-client';
+import { fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
@@ -23,6 +25,8 @@ export interface AlertmanagerTarget {
   headers?: Record<string, string>;
   /** This Alertmanager's own alert_relabel_configs (after the global ones): null drops the alert. */
   relabel?: (labels: Labels) => Labels | null;
+  /** Connections with its tls_config (CA, client certificate, server name, verification). */
+  dispatcher?: Dispatcher;
 }
 
 export interface NotifierOptions {
@@ -154,7 +158,8 @@ export class Notifier {
     const url = apiUrl(t);
     const start = Date.now();
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Promethium', ...t.headers }, body, signal: AbortSignal.timeout(t.timeoutMs) });
+      const init = { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Promethium', ...t.headers }, body, signal: AbortSignal.timeout(t.timeoutMs) };
+      const res = t.dispatcher !== undefined ? await undiciFetch(url, { ...init, dispatcher: t.dispatcher }) : await fetch(url, init);
       await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) throw new Error(`bad response status ${res.status} ${res.statusText}`);
       this.metrics.sent.inc({ alertmanager: url }, count);

@@ -14,6 +14,7 @@ import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
+import { tlsDispatcher } from '../notifier/tls-agent.js';
 import { httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
@@ -88,8 +89,9 @@ export class Ruling {
   private discoverAlertmanagers(cfg: Config): void {
     const notifier = this.notifier!;
     const ams = cfg.alerting.alertmanagers;
-    // Credentials files are read first: if one cannot be read, the running Alertmanagers stay.
+    // Credentials and TLS files are read first: if one cannot be read, the running Alertmanagers stay.
     const headers = ams.map((am) => authHeaders(am.http));
+    const dispatchers = ams.map((am) => tlsDispatcher(am.http.tls));
     this.stopAlertmanagerDiscovery?.();
     const globalRules = cfg.alerting.alertRelabelConfigs;
     const sets: AlertmanagerSet[] = ams.map(() => ({ active: [], dropped: [] }));
@@ -101,11 +103,15 @@ export class Ruling {
           relabel: (l) => relabel(l, am.relabelConfigs),
           alertRelabel: am.alertRelabelConfigs.length > 0 ? (l) => relabel(l, am.alertRelabelConfigs) : undefined,
           headers: headers[i],
+          dispatcher: dispatchers[i],
         });
         update();
       }),
     );
-    this.stopAlertmanagerDiscovery = () => stops.forEach((stop) => stop());
+    this.stopAlertmanagerDiscovery = () => {
+      stops.forEach((stop) => stop());
+      for (const d of dispatchers) void d?.close();
+    };
     update();
   }
 
