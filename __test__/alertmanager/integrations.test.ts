@@ -3,6 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
@@ -246,4 +251,26 @@ test('sns_configs publishes to the topic with a valid AWS Signature Version 4', 
   const toSign = ['AWS4-HMAC-SHA256', amzDate, `${day}/us-east-2/sns/aws4_request`, sha(canonical)].join('\n');
   const key = hmac(hmac(hmac(hmac('AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', day!), 'us-east-2'), 'sns'), 'aws4_request');
   assert.equal(createHmac('sha256', key).update(toSign).digest('hex'), signature);
+});
+
+test('http_config.tls_config: a webhook over HTTPS with its own CA, refused without it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-hook-tls-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=hooks.test', '-addext', 'subjectAltName=DNS:hooks.test,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const paths: string[] = [];
+  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    paths.push(req.url ?? '');
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const receiver = (tls: string): string => `route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: '${url}'\n${tls}`;
+  const trusted = parseAlertmanagerConfig(receiver(`        http_config:\n          tls_config:\n            ca_file: '${join(dir, 'cert.pem')}'\n            server_name: hooks.test\n`), 'alertmanager.yml');
+  await trusted.core.receivers.get('team')![0]!.notify(data, 'g');
+  assert.deepEqual(paths, ['/hook']);
+  const untrusted = parseAlertmanagerConfig(receiver(''), 'alertmanager.yml');
+  await assert.rejects(untrusted.core.receivers.get('team')![0]!.notify(data, 'g'));
+  assert.equal(paths.length, 1);
 });

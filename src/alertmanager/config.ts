@@ -88,14 +88,16 @@ function readTlsConfig(y: YamlFile, n: Node | undefined): { ca?: string; cert?: 
   return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false) };
 }
 
-/** A receiver's http_config: authorization, basic_auth, follow_redirects and proxy_url are applied; the rest is refused. */
+/** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy_url and tls_config are applied; the rest is refused. */
 function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
   const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-  for (const k of ['tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
-    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy_url)`);
+  for (const k of ['oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
+    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy_url, tls_config)`);
   }
   const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
+  const tls = readTlsConfig(y, m.get('tls_config'));
+  if (tls !== undefined) out.tls = tls;
   const proxy = scalarString(y, m.get('proxy_url'), 'proxy_url');
   if (proxy !== '') out.proxyUrl = proxy;
   const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');

@@ -1,7 +1,9 @@
 // A receiver's http_config: the parts Promethium applies (authorization, basic auth, redirects, an
-// HTTP proxy). TLS settings and OAuth2 are refused when the configuration is loaded, not ignored.
+// HTTP proxy, TLS). OAuth2 and the proxy variants are refused when the configuration is loaded, not
+// ignored.
 import { readFile } from 'node:fs/promises';
-import { ProxyAgent, fetch as undiciFetch } from 'undici';
+import { Agent, ProxyAgent, fetch as undiciFetch } from 'undici';
+import type { Dispatcher } from 'undici';
 
 export interface HttpClientOptions {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
@@ -9,6 +11,8 @@ export interface HttpClientOptions {
   followRedirects: boolean;
   /** Requests go through this HTTP proxy (CONNECT tunnels), as Go's http.Transport does. */
   proxyUrl?: string;
+  /** tls_config: CA, client certificate and key (PEM, read when the configuration was loaded), server name, verification. */
+  tls?: { ca?: string; cert?: string; key?: string; serverName?: string; insecureSkipVerify?: boolean };
 }
 
 export const DEFAULT_HTTP: HttpClientOptions = { followRedirects: true };
@@ -26,24 +30,32 @@ export async function httpHeaders(o: HttpClientOptions): Promise<Record<string, 
   return {};
 }
 
-const proxies = new Map<string, ProxyAgent>();
+/** One dispatcher per client settings object (the configuration keeps them for its lifetime). */
+const dispatchers = new WeakMap<HttpClientOptions, Dispatcher>();
 
-/**
- * fetch with the client settings: through the configured proxy when there is one (the agent is made
- * on first use, so a bad proxy URL fails the notification with a clear error rather than the load).
- */
-export async function httpFetch(url: string, init: RequestInit, o: HttpClientOptions): Promise<Response> {
-  const request = { ...init, redirect: o.followRedirects ? 'follow' : 'manual' } as RequestInit;
-  if (o.proxyUrl === undefined) return fetch(url, request);
-  let agent = proxies.get(o.proxyUrl);
-  if (agent === undefined) {
+function dispatcherFor(o: HttpClientOptions): Dispatcher {
+  let d = dispatchers.get(o);
+  if (d !== undefined) return d;
+  const tls = o.tls === undefined ? undefined : { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, servername: o.tls.serverName, rejectUnauthorized: o.tls.insecureSkipVerify !== true };
+  if (o.proxyUrl !== undefined) {
     try {
-      agent = new ProxyAgent(o.proxyUrl);
+      d = new ProxyAgent(tls === undefined ? o.proxyUrl : { uri: o.proxyUrl, requestTls: tls });
     } catch (e) {
       throw new Error(`invalid proxy_url ${JSON.stringify(o.proxyUrl)}: ${(e as Error).message}`);
     }
-    proxies.set(o.proxyUrl, agent);
-  }
+  } else d = new Agent({ connect: tls });
+  dispatchers.set(o, d);
+  return d;
+}
+
+/**
+ * fetch with the client settings: through the configured proxy and with the TLS settings when there
+ * are some (the dispatcher is made on first use, so a bad proxy URL fails the notification with a
+ * clear error rather than the load).
+ */
+export async function httpFetch(url: string, init: RequestInit, o: HttpClientOptions): Promise<Response> {
+  const request = { ...init, redirect: o.followRedirects ? 'follow' : 'manual' } as RequestInit;
+  if (o.proxyUrl === undefined && o.tls === undefined) return fetch(url, request);
   // undici's own fetch takes a dispatcher; its Response is the same web Response shape.
-  return (await undiciFetch(url, { ...(request as Parameters<typeof undiciFetch>[1]), dispatcher: agent })) as unknown as Response;
+  return (await undiciFetch(url, { ...(request as Parameters<typeof undiciFetch>[1]), dispatcher: dispatcherFor(o) })) as unknown as Response;
 }
