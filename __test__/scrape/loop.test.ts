@@ -76,6 +76,8 @@ interface Run {
   states: { health: string; lastError: string; lastSamples: number; help: string | undefined }[];
   stored: ReturnType<typeof dump>;
   completeScans: number;
+  /** Samples the storage refused as duplicates (e.g. a stale marker where the scrape wrote a sample). */
+  duplicates: number;
 }
 
 /** Scrapes each step once (scrape i at T0 + i s), then removes the target. */
@@ -96,8 +98,8 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
           if (r === null) completeScans++;
           return r;
         },
-        finish: (residue, ts, limit) => c.finish(residue, ts, limit),
-        fail: (ts) => c.fail(ts),
+        finish: (residue, ts, limit, adopt) => c.finish(residue, ts, limit, adopt),
+        fail: (ts, except) => c.fail(ts, except),
       };
     };
   }
@@ -113,7 +115,7 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
     }
     now = T0 + steps.length * 1000;
     await loop.stop(true);
-    return { states, stored: dump(storage, steps.length + 1), completeScans };
+    return { states, stored: dump(storage, steps.length + 1), completeScans, duplicates: storage.stats().counters.duplicate };
   } finally {
     target.server.close();
     storage.close();
@@ -152,6 +154,7 @@ test('the native and the JavaScript paths store the same samples, stale markers 
   delete js.stored.samples[added];
   assert.deepEqual(nat.stored, js.stored);
   assert.ok(nat.completeScans >= 1, 'the steady-state scrape was handled natively in full');
+  assert.deepEqual([nat.duplicates, js.duplicates], [0, 0], 'switching formats marks stale only what the new scrape lacks');
 
   const s = nat.stored;
   const key = (l: Record<string, string>): string => JSON.stringify(Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1))));

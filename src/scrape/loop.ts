@@ -56,8 +56,8 @@ export interface TextScrapeCounts extends AppendCounts {
  */
 export interface TextScrapeCachePort {
   scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
-  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array }, scrapeTs: number, sampleLimit: number): TextScrapeCounts | { sampleLimitExceeded: true };
-  fail(ts: number): number;
+  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
+  fail(ts: number, except?: Uint32Array): number;
 }
 
 /** The storage side of a scrape: label sets to refs, then one batch append. */
@@ -212,10 +212,13 @@ export class ScrapeLoop {
     }
     const durationSeconds = (this.now() - start) / 1000;
     // Only one of the two caches took this scrape; the other one's previous series (if the target
-    // changed format) go stale, as any series missing from a scrape does.
+    // changed format) go stale unless this scrape has them, as any series missing from a scrape does.
     if (error === '') {
-      this.appendStale(this.cache.commit(), start);
-      if (!this.lastScrapeNative) this.textCache?.fail(start);
+      if (this.lastScrapeNative) this.cache.fail(); // adopted by the native cache's finish
+      else {
+        this.appendStale(this.cache.commit(), start);
+        this.textCache?.fail(start, this.cache.lastRefs());
+      }
     } else {
       this.appendStale(this.cache.fail(), start);
       this.textCache?.fail(start);
@@ -326,7 +329,8 @@ export class ScrapeLoop {
       });
       refs = this.resolveSeries(series);
     }
-    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) }, scrapeTime, o.sampleLimit);
+    const fromJsPath = this.cache.lastRefs();
+    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
     if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
     if (metadata !== undefined) this.familyMetadata = metadata;
     this.previous = undefined;

@@ -131,8 +131,10 @@ export interface NativeScrapeFinish extends NativeAppendResult {
 export interface NativeScrapeCache {
   /** null: every line was handled; else the residue (handled lines blanked) for the full parser. */
   scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
-  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number): NativeScrapeFinish | { sampleLimitExceeded: true };
-  fail(db: NativeDb, ts: number): number;
+  /** `adoptPrevious`: series another cache's earlier scrapes had, which go stale unless this scrape has them. */
+  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): NativeScrapeFinish | { sampleLimitExceeded: true };
+  /** `except`: series another cache's scrape appended at `ts` (no stale marker for them). */
+  fail(db: NativeDb, ts: number, except?: Uint32Array): number;
   size(): number;
   clear(): void;
 }

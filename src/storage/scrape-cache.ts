@@ -34,15 +34,18 @@ export class TextScrapeCache {
     return this.native.scan(body, scrapeTs, honorTimestamps);
   }
 
-  /** Appends the scrape (handled lines and the residue's samples) and stale markers for vanished series. */
-  finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number): TextScrapeResult {
+  /**
+   * Appends the scrape (handled lines and the residue's samples) and stale markers for vanished
+   * series; `adoptPrevious` adds series that earlier scrapes through another cache had.
+   */
+  finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeResult {
     const series = utf8.encode(residue.series.join('\n'));
-    return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit);
+    return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit, adoptPrevious);
   }
 
-  /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers. */
-  fail(ts: number): number {
-    return this.native.fail(this.db, ts);
+  /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers, but for `except`. */
+  fail(ts: number, except?: Uint32Array): number {
+    return this.native.fail(this.db, ts, except);
   }
 
   get size(): number {

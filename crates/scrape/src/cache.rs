@@ -297,6 +297,30 @@ impl ScrapeCache {
         Ok(out)
     }
 
+    /// Counts `refs` among the previous scrape's series, so `finish` marks them stale unless this
+    /// scrape has them (a target whose earlier scrapes went through another cache).
+    pub fn adopt_previous(&mut self, refs: &[u32]) {
+        if refs.is_empty() {
+            return;
+        }
+        self.previous.extend_from_slice(refs);
+        self.previous.sort_unstable();
+        self.previous.dedup();
+        self.previous_is_order = false;
+    }
+
+    /// Like `fail`, but the series in `keep` are not returned as stale: another cache took this
+    /// scrape and appended them.
+    pub fn fail_except(&mut self, keep: &[u32]) -> Vec<u32> {
+        let mut stale = self.fail();
+        if !keep.is_empty() {
+            let mut keep = keep.to_vec();
+            keep.sort_unstable();
+            stale.retain(|r| keep.binary_search(r).is_err());
+        }
+        stale
+    }
+
     /// Ends a scrape that failed (target down, bad body, a limit): every series of the previous
     /// successful scrape goes stale, which is returned.
     pub fn fail(&mut self) -> Vec<u32> {
@@ -465,6 +489,19 @@ mod tests {
         assert_eq!((f.refs, f.stale, f.scraped), (vec![1], vec![2], 2));
         assert_eq!(c.fail(), vec![1]);
         assert!(c.last_refs().is_empty());
+    }
+
+    #[test]
+    fn series_of_another_cache_are_adopted_or_kept() {
+        let mut c = ScrapeCache::new();
+        c.scan(b"a 1\n", 1, false);
+        c.adopt_previous(&[1, 9]);
+        let f = c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0] }, 0).unwrap();
+        assert_eq!(f.stale, vec![9], "9 went away; 1 is in this scrape");
+        assert_eq!(c.fail_except(&[5, 1]), Vec::<u32>::new());
+        c.scan(b"a 1\n", 2, false);
+        c.finish(ResidueSamples::NONE, 0).unwrap();
+        assert_eq!(c.fail_except(&[]), vec![1]);
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn append_stale(db: &Db, refs: &[u32], ts: i64) -> JsResult<()> {
 }
 
 /// finish(db, series: Uint8Array (texts joined by '\n'), refs, timestamps, values, scrapeTs,
-/// sampleLimit): appends the scrape and the stale markers of vanished series. Returns the append
+/// sampleLimit, adoptPrevious?): appends the scrape and the stale markers of vanished series. Returns the append
 /// counts with scraped/postRelabel/added/stale, or `{ sampleLimitExceeded: true }` (nothing
 /// appended; call fail()).
 pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -65,12 +65,14 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let values = env.get_typed::<f64>(ci.arg(4)?, "values")?;
     let scrape_ts = integer_ms(env.get_f64(ci.arg(5)?, "scrapeTs")?, "scrapeTs")?;
     let sample_limit = env.get_u32(ci.arg(6)?, "sampleLimit")? as usize;
+    let adopt = optional_refs(env, ci, 7, "adoptPrevious")?;
     let series: Vec<&[u8]> = if refs.is_empty() { Vec::new() } else { joined.split(|&c| c == b'\n').collect() };
     if series.len() != refs.len() || ts_f.len() != refs.len() || values.len() != refs.len() {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "series, refs, timestamps and values differ in length"));
     }
     let timestamps = ts_f.iter().map(|&t| integer_ms(t, "timestamp")).collect::<JsResult<Vec<i64>>>()?;
     let mut cache = cache_of(env, ci.this)?;
+    cache.adopt_previous(adopt);
     let o = env.object()?;
     let f = match cache.finish(ResidueSamples { series: &series, refs, timestamps: &timestamps, values }, sample_limit) {
         Ok(f) => f,
@@ -101,12 +103,21 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
-/// fail(db, ts): ends a failed scrape (or a removed target): the previous scrape's series get
-/// stale markers at `ts`. Returns how many.
+/// An optional Uint32Array argument (absent or undefined: empty).
+fn optional_refs<'a>(env: &Env, ci: &node_api::CallInfo, i: usize, what: &str) -> JsResult<&'a [u32]> {
+    match ci.args.get(i).copied() {
+        Some(v) if env.type_of(v)? != node_api::JsType::Undefined => env.get_typed::<u32>(v, what),
+        _ => Ok(&[]),
+    }
+}
+
+/// fail(db, ts, except?): ends a failed scrape (or a removed target): the previous scrape's series
+/// get stale markers at `ts`, but for those in `except` (appended by another cache's scrape). Returns how many.
 pub fn cache_fail(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.arg(0)?)?;
     let ts = integer_ms(env.get_f64(ci.arg(1)?, "ts")?, "ts")?;
-    let stale = cache_of(env, ci.this)?.fail();
+    let except = optional_refs(env, ci, 2, "except")?;
+    let stale = cache_of(env, ci.this)?.fail_except(except);
     append_stale(&db, &stale, ts)?;
     env.double(stale.len() as f64)
 }
