@@ -3,8 +3,8 @@
 // labels added, alert_relabel_configs applied, the oldest alerts dropped when the queue is full,
 // and every drop, send and error counted).
 import client from 'prom-client';
-import { fetch as undiciFetch } from 'undici';
 import type { Dispatcher } from 'undici';
+import { undici } from '../util/undici.js';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
@@ -159,7 +159,7 @@ export class Notifier {
     const start = Date.now();
     try {
       const init = { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Promethium', ...t.headers }, body, signal: AbortSignal.timeout(t.timeoutMs) };
-      const res = t.dispatcher !== undefined ? await undiciFetch(url, { ...init, dispatcher: t.dispatcher }) : await fetch(url, init);
+      const res = t.dispatcher !== undefined ? await undici().fetch(url, { ...init, dispatcher: t.dispatcher }) : await fetch(url, init);
       await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) throw new Error(`bad response status ${res.status} ${res.statusText}`);
       this.metrics.sent.inc({ alertmanager: url }, count);

@@ -2,7 +2,8 @@
 // insecure_skip_verify apply to the connections alerts are posted on (files read when the
 // configuration is applied, as Prometheus reads them when it builds its HTTP client).
 import { readFileSync } from 'node:fs';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../util/undici.js';
 import type { TlsConfig } from '../config/index.js';
 
 /** The dispatcher for a TLS config, or undefined when nothing in it differs from the defaults. */
@@ -11,5 +12,5 @@ export function tlsDispatcher(tls: TlsConfig): Agent | undefined {
   const cert = tls.cert ?? (tls.certFile !== undefined ? readFileSync(tls.certFile, 'utf8') : undefined);
   const key = tls.key ?? (tls.keyFile !== undefined ? readFileSync(tls.keyFile, 'utf8') : undefined);
   if (ca === undefined && cert === undefined && key === undefined && tls.serverName === undefined && !tls.insecureSkipVerify) return undefined;
-  return new Agent({ connect: { ca, cert, key, servername: tls.serverName, rejectUnauthorized: !tls.insecureSkipVerify } });
+  return new (undici().Agent)({ connect: { ca, cert, key, servername: tls.serverName, rejectUnauthorized: !tls.insecureSkipVerify } });
 }

@@ -2,8 +2,8 @@
 // HTTP proxy, TLS). OAuth2 and the proxy variants are refused when the configuration is loaded, not
 // ignored.
 import { readFile } from 'node:fs/promises';
-import { Agent, ProxyAgent, fetch as undiciFetch } from 'undici';
 import type { Dispatcher } from 'undici';
+import { undici } from '../../util/undici.js';
 
 export interface HttpClientOptions {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
@@ -39,11 +39,11 @@ function dispatcherFor(o: HttpClientOptions): Dispatcher {
   const tls = o.tls === undefined ? undefined : { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, servername: o.tls.serverName, rejectUnauthorized: o.tls.insecureSkipVerify !== true };
   if (o.proxyUrl !== undefined) {
     try {
-      d = new ProxyAgent(tls === undefined ? o.proxyUrl : { uri: o.proxyUrl, requestTls: tls });
+      d = new (undici().ProxyAgent)(tls === undefined ? o.proxyUrl : { uri: o.proxyUrl, requestTls: tls });
     } catch (e) {
       throw new Error(`invalid proxy_url ${JSON.stringify(o.proxyUrl)}: ${(e as Error).message}`);
     }
-  } else d = new Agent({ connect: tls });
+  } else d = new (undici().Agent)({ connect: tls });
   dispatchers.set(o, d);
   return d;
 }
@@ -57,5 +57,5 @@ export async function httpFetch(url: string, init: RequestInit, o: HttpClientOpt
   const request = { ...init, redirect: o.followRedirects ? 'follow' : 'manual' } as RequestInit;
   if (o.proxyUrl === undefined && o.tls === undefined) return fetch(url, request);
   // undici's own fetch takes a dispatcher; its Response is the same web Response shape.
-  return (await undiciFetch(url, { ...(request as Parameters<typeof undiciFetch>[1]), dispatcher: dispatcherFor(o) })) as unknown as Response;
+  return (await undici().fetch(url, { ...(request as Parameters<ReturnType<typeof undici>["fetch"]>[1]), dispatcher: dispatcherFor(o) })) as unknown as Response;
 }
