@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Notifier } from '../../src/notifier/notifier.js';
-import { tlsDispatcher } from '../../src/notifier/tls-agent.js';
+import { httpDispatcher } from '../../src/notifier/http-dispatcher.js';
 import { Logger } from '../../src/util/logger.js';
 
 const quiet = new Logger({ write: () => undefined });
@@ -151,7 +151,7 @@ test("an Alertmanager's tls_config: its CA makes the HTTPS connection trusted", 
   n.send([alert]);
   await waitUntil(async () => (await registry.getSingleMetricAsString('prometheus_notifications_errors_total')).includes(' 1'));
   assert.equal(bodies.length, 0);
-  n.configure([{ alertsUrl: url, timeoutMs: 5000, dispatcher: tlsDispatcher({ caFile: join(dir, 'cert.pem'), insecureSkipVerify: false }) }], {}, undefined);
+  n.configure([{ alertsUrl: url, timeoutMs: 5000, dispatcher: httpDispatcher({ tls: { caFile: join(dir, 'cert.pem'), insecureSkipVerify: false } }) }], {}, undefined);
   n.send([alert]);
   await waitUntil(async () => bodies.length === 1);
   await n.stop();

@@ -28,7 +28,6 @@ export interface TlsConfig {
 export interface HttpClientConfig {
   basicAuth?: { username: string; usernameFile?: string; password?: string; passwordFile?: string };
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
-  oauth2?: Record<string, unknown>;
   tls: TlsConfig;
   proxyUrl?: string;
   followRedirects: boolean;
@@ -240,6 +239,8 @@ class Loader {
     if ((bearer || bearerFile) && (baMap || oauth2)) y.fail(where, 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
     if (auMap && (baMap || oauth2)) y.fail(where, 'at most one of basic_auth, oauth2 & authorization must be configured');
     if (auMap && (bearer || bearerFile)) y.fail(where, 'authorization is not compatible with bearer_token & bearer_token_file');
+    // Refused rather than ignored: requests would go out without the credentials the user configured.
+    if (oauth2) y.fail(oauth2, 'oauth2 is not supported by Promethium (use authorization, basic_auth or http_headers)');
     void n;
     let authorization: HttpClientConfig['authorization'];
     if (auMap) authorization = { type: y.str(auMap.get('type'), 'type', 'Bearer'), credentials: y.str(auMap.get('credentials'), 'credentials') || undefined, credentialsFile: this.path(y.str(auMap.get('credentials_file'), 'credentials_file') || undefined) };
@@ -256,7 +257,6 @@ class Loader {
     return {
       basicAuth: baMap ? { username: y.str(baMap.get('username'), 'username'), usernameFile: this.path(y.str(baMap.get('username_file'), 'username_file') || undefined), password: y.str(baMap.get('password'), 'password') || undefined, passwordFile: this.path(y.str(baMap.get('password_file'), 'password_file') || undefined) } : undefined,
       authorization,
-      oauth2: oauth2 ? { configured: true } : undefined,
       tls,
       proxyUrl: y.str(m.get('proxy_url'), 'proxy_url') || undefined,
       followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true),

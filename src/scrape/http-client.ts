@@ -4,6 +4,8 @@
 // connection refused`, `context deadline exceeded`, `server returned HTTP status 500 ...`.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 
@@ -30,6 +32,11 @@ export interface ScrapeRequest {
   followRedirects?: boolean;
   /** Bytes; 0 = unlimited (Prometheus's body_size_limit). */
   bodySizeLimit?: number;
+  /**
+   * proxy_url: http targets are asked through the proxy with the absolute URL, https targets through
+   * a CONNECT tunnel (Go's http.Transport does the same); credentials in the URL are sent to the proxy.
+   */
+  proxyUrl?: string;
   userAgent?: string;
 }
 
@@ -52,8 +59,52 @@ export function scrapeHttp(req: ScrapeRequest, signal?: AbortSignal): Promise<Sc
   return fetchOnce(req, req.url, 0, signal);
 }
 
-function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
+/** Proxy-Authorization for credentials in a proxy URL. */
+function proxyAuth(proxy: URL): Record<string, string> {
+  if (proxy.username === '' && proxy.password === '') return {};
+  return { 'Proxy-Authorization': 'Basic ' + Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64') };
+}
+
+/** Opens a CONNECT tunnel through `proxy` to the target's host:port. */
+function connectTunnel(proxy: URL, target: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<Socket> {
+  const port = target.port !== '' ? target.port : target.protocol === 'https:' ? '443' : '80';
+  const authority = `${target.hostname}:${port}`;
+  return new Promise<Socket>((resolve, reject) => {
+    const req = http.request({ host: proxy.hostname, port: proxy.port !== '' ? Number(proxy.port) : 80, method: 'CONNECT', path: authority, headers: { Host: authority, ...proxyAuth(proxy) }, signal, timeout: timeoutMs });
+    req.on('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        reject(new ScrapeError(`proxyconnect tcp: proxy answered ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`.trim()));
+        return;
+      }
+      resolve(socket);
+    });
+    req.on('timeout', () => req.destroy(new ScrapeError('proxyconnect tcp: context deadline exceeded')));
+    req.on('error', (e: NodeJS.ErrnoException) => reject(e instanceof ScrapeError ? e : new ScrapeError(`proxyconnect tcp: ${goNetError(e, proxy)}`)));
+    req.end();
+  });
+}
+
+async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
   const prefix = `Get "${url.href}"`;
+  let proxy: URL | undefined;
+  if (req.proxyUrl !== undefined) {
+    try {
+      proxy = new URL(req.proxyUrl);
+    } catch {
+      throw new ScrapeError(`${prefix}: invalid proxy_url ${JSON.stringify(req.proxyUrl)}`);
+    }
+  }
+  const started = Date.now();
+  let tunnel: Socket | undefined;
+  if (proxy !== undefined && url.protocol === 'https:') {
+    try {
+      tunnel = await connectTunnel(proxy, url, req.timeoutMs, signal);
+    } catch (e) {
+      throw e instanceof ScrapeError ? new ScrapeError(`${prefix}: ${e.message}`) : e;
+    }
+  }
+  const remainingMs = Math.max(1, req.timeoutMs - (Date.now() - started));
   return new Promise<ScrapeResponse>((resolve, reject) => {
     const headers: Record<string, string> = {
       Accept: SCRAPE_ACCEPT_HEADER,
@@ -84,9 +135,20 @@ function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: Abor
       }
     }
     const options: https.RequestOptions = { method: 'GET', headers, signal, ...tlsOptions };
+    if (tunnel !== undefined) {
+      // TLS to the target inside the proxy's tunnel.
+      const socket = tunnel;
+      options.agent = false;
+      options.createConnection = () => tls.connect({ socket, servername: tlsOptions.servername ?? url.hostname, ca: tlsOptions.ca, cert: tlsOptions.cert, key: tlsOptions.key, rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true });
+    }
     // One deadline for the whole exchange (connect, headers and body), as Prometheus's scrape context.
-    const timer = setTimeout(() => request.destroy(new ScrapeError(`${prefix}: context deadline exceeded`)), req.timeoutMs);
-    const request = (isHttps ? https : http).request(url, options, (res) => {
+    const timer = setTimeout(() => request.destroy(new ScrapeError(`${prefix}: context deadline exceeded`)), remainingMs);
+    const request =
+      proxy !== undefined && !isHttps
+        ? // Plain http through the proxy: the absolute URL as the request target.
+          http.request({ ...options, host: proxy.hostname, port: proxy.port !== '' ? Number(proxy.port) : 80, path: url.href, headers: { ...headers, Host: url.host, ...proxyAuth(proxy) } }, (res) => onResponse(res))
+        : (isHttps ? https : http).request(url, options, (res) => onResponse(res));
+    const onResponse = (res: http.IncomingMessage): void => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location !== undefined) {
         res.resume();
@@ -129,7 +191,7 @@ function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: Abor
         clearTimeout(timer);
         reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${gzipped ? 'gzip: ' : ''}${e.message}`));
       });
-    });
+    };
     request.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${goNetError(e, url)}`));

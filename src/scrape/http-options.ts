@@ -26,6 +26,7 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
     tls: { caFile: h.tls.caFile, certFile: h.tls.certFile, keyFile: h.tls.keyFile, serverName: h.tls.serverName, insecureSkipVerify: h.tls.insecureSkipVerify },
   };
   if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
+  if (h.proxyUrl !== undefined) out.proxyUrl = h.proxyUrl;
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;
 }

@@ -14,7 +14,7 @@ import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
-import { tlsDispatcher } from '../notifier/tls-agent.js';
+import { httpDispatcher } from '../notifier/http-dispatcher.js';
 import { httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
@@ -91,7 +91,7 @@ export class Ruling {
     const ams = cfg.alerting.alertmanagers;
     // Credentials and TLS files are read first: if one cannot be read, the running Alertmanagers stay.
     const headers = ams.map((am) => authHeaders(am.http));
-    const dispatchers = ams.map((am) => tlsDispatcher(am.http.tls));
+    const dispatchers = ams.map((am) => httpDispatcher(am.http));
     this.stopAlertmanagerDiscovery?.();
     const globalRules = cfg.alerting.alertRelabelConfigs;
     const sets: AlertmanagerSet[] = ams.map(() => ({ active: [], dropped: [] }));
