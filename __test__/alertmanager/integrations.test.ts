@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
+import { tunnel } from '../helpers/net.js';
 import type { AddressInfo } from 'node:net';
 import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
 import type { TemplateData } from '../../src/alertmanager/notify.js';
@@ -203,14 +203,7 @@ test('http_config.proxy_url sends the notification through the proxy', async (t)
   const proxy = http.createServer((_req, res) => res.writeHead(405).end());
   proxy.on('connect', (req, client, head) => {
     tunnels.push(req.url ?? '');
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
+    tunnel(req, client, head);
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   t.after(async () => {

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrapeHttp } from '../../src/scrape/http-client.js';
+import { tunnel } from '../helpers/net.js';
 
 const port = (s: net.Server): number => (s.address() as AddressInfo).port;
 
@@ -34,14 +35,7 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
   });
   proxy.on('connect', (req, client, head) => {
     seen.push({ kind: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
-    const [host, p] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(p), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.destroy());
+    tunnel(req, client, head);
   });
   for (const s of [plain, secure, proxy]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   t.after(() => {
