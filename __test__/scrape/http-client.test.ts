@@ -1,5 +1,5 @@
-// The scrape HTTP client through proxy_url: http targets by absolute URL, https targets through a
-// CONNECT tunnel with the job's TLS settings, and the proxy's credentials from its URL.
+// The scrape HTTP client through proxy_url (http targets by absolute URL, https targets through a
+// CONNECT tunnel with the job's TLS settings, the proxy's credentials from its URL) and with oauth2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -11,6 +11,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrapeHttp } from '../../src/scrape/http-client.js';
+import { httpOptions } from '../../src/scrape/http-options.js';
+import { parseConfig } from '../../src/config/index.js';
 import { tunnel } from '../helpers/net.js';
 
 const port = (s: net.Server): number => (s.address() as AddressInfo).port;
@@ -60,4 +62,61 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
   const deadPort = port(closed);
   closed.close();
   await assert.rejects(scrapeHttp({ url: new URL(`https://127.0.0.1:${port(secure)}/metrics`), timeoutMs: 5000, proxyUrl: `http://127.0.0.1:${deadPort}` }), /proxyconnect tcp: dial tcp 127\.0\.0\.1:\d+: connect: connection refused/);
+});
+
+test('oauth2: a client-credentials token fetched once, sent as Bearer, refreshed when expired', async (t) => {
+  const tokenRequests: { auth: string | undefined; form: Record<string, string> }[] = [];
+  let issued = 0;
+  let refuseHeaderAuth = false;
+  const tokens = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      tokenRequests.push({ auth: req.headers.authorization, form: Object.fromEntries(new URLSearchParams(body)) });
+      if (refuseHeaderAuth && req.headers.authorization !== undefined) return void res.writeHead(401).end('{"error":"invalid_client"}');
+      issued++;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: `tok${issued}`, token_type: 'bearer', expires_in: issued === 1 ? 3600 : 5 }));
+    });
+  });
+  const seenAuth: (string | undefined)[] = [];
+  const target = http.createServer((req, res) => {
+    seenAuth.push(req.headers.authorization);
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('m 1\n');
+  });
+  for (const s of [tokens, target]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of [tokens, target]) s.close();
+  });
+  const cfg = parseConfig(
+    `scrape_configs:\n  - job_name: x\n    oauth2:\n      client_id: promethium\n      client_secret: s3cret\n      scopes: [metrics.read, extra]\n      token_url: http://127.0.0.1:${port(tokens)}/token\n      endpoint_params: {audience: monitoring}\n    static_configs:\n      - targets: ['127.0.0.1:${port(target)}']\n`,
+    'p.yml',
+  );
+  const options = httpOptions(cfg.scrapeConfigs[0]!.http, 0);
+  const url = new URL(`http://127.0.0.1:${port(target)}/metrics`);
+  await scrapeHttp({ ...options, url, timeoutMs: 5000 });
+  await scrapeHttp({ ...options, url, timeoutMs: 5000 });
+  assert.deepEqual(seenAuth, ['Bearer tok1', 'Bearer tok1'], 'the token is reused while valid');
+  assert.deepEqual(tokenRequests, [{ auth: `Basic ${Buffer.from('promethium:s3cret').toString('base64')}`, form: { grant_type: 'client_credentials', audience: 'monitoring', scope: 'metrics.read extra' } }]);
+
+  // An endpoint that refuses HTTP basic auth gets the credentials as form fields (Go's auto-detection).
+  refuseHeaderAuth = true;
+  const fresh = httpOptions(cfg.scrapeConfigs[0]!.http, 0);
+  await scrapeHttp({ ...fresh, url, timeoutMs: 5000 });
+  assert.equal(seenAuth.at(-1), 'Bearer tok2');
+  assert.deepEqual(tokenRequests.at(-1)!.form, { grant_type: 'client_credentials', audience: 'monitoring', scope: 'metrics.read extra', client_id: 'promethium', client_secret: 's3cret' });
+  // tok2 expires within the 10 s margin: the next scrape fetches a new one.
+  await scrapeHttp({ ...fresh, url, timeoutMs: 5000 });
+  assert.equal(seenAuth.at(-1), 'Bearer tok3');
+
+  // A token endpoint that fails fails the scrape with the reason.
+  tokens.close();
+  const broken = httpOptions(cfg.scrapeConfigs[0]!.http, 0);
+  await assert.rejects(scrapeHttp({ ...broken, url, timeoutMs: 5000 }), /Get "http:\/\/127\.0\.0\.1:\d+\/metrics": .*fetch failed|ECONNREFUSED/);
+});
+
+test('oauth2 settings are validated', () => {
+  const job = (o: string): string => `scrape_configs:\n  - job_name: x\n    oauth2:\n${o}`;
+  assert.throws(() => parseConfig(job('      client_id: a\n'), 'p.yml'), /oauth2 token_url must be configured/);
+  assert.throws(() => parseConfig(job('      client_id: a\n      client_secret: b\n      client_secret_file: c\n      token_url: http://t\n'), 'p.yml'), /at most one of oauth2 client_secret & client_secret_file must be configured/);
+  assert.throws(() => parseConfig(`scrape_configs:\n  - job_name: x\n    basic_auth: {username: u}\n    oauth2: {client_id: a, token_url: 'http://t'}\n`, 'p.yml'), /at most one of basic_auth, oauth2 & authorization must be configured|at most one of basic_auth, oauth2, bearer_token/);
 });

@@ -25,9 +25,23 @@ export interface TlsConfig {
   maxVersion?: string;
 }
 
+/** oauth2: the client-credentials flow; the token is sent as a Bearer authorization. */
+export interface OAuth2Config {
+  clientId: string;
+  clientSecret?: string;
+  clientSecretFile?: string;
+  scopes: string[];
+  tokenUrl: string;
+  endpointParams: Record<string, string>;
+  /** For the token endpoint. */
+  tls: TlsConfig;
+  proxyUrl?: string;
+}
+
 export interface HttpClientConfig {
   basicAuth?: { username: string; usernameFile?: string; password?: string; passwordFile?: string };
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
+  oauth2?: OAuth2Config;
   tls: TlsConfig;
   proxyUrl?: string;
   followRedirects: boolean;
@@ -237,10 +251,8 @@ class Loader {
     if (bearer && bearerFile) y.fail(where, 'at most one of bearer_token & bearer_token_file must be configured');
     const n = [baMap, oauth2, bearer || bearerFile ? 1 : undefined].filter((x) => x !== undefined).length;
     if ((bearer || bearerFile) && (baMap || oauth2)) y.fail(where, 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
-    if (auMap && (baMap || oauth2)) y.fail(where, 'at most one of basic_auth, oauth2 & authorization must be configured');
+    if ((auMap && (baMap || oauth2)) || (baMap && oauth2)) y.fail(where, 'at most one of basic_auth, oauth2 & authorization must be configured');
     if (auMap && (bearer || bearerFile)) y.fail(where, 'authorization is not compatible with bearer_token & bearer_token_file');
-    // Refused rather than ignored: requests would go out without the credentials the user configured.
-    if (oauth2) y.fail(oauth2, 'oauth2 is not supported by Promethium (use authorization, basic_auth or http_headers)');
     void n;
     let authorization: HttpClientConfig['authorization'];
     if (auMap) authorization = { type: y.str(auMap.get('type'), 'type', 'Bearer'), credentials: y.str(auMap.get('credentials'), 'credentials') || undefined, credentialsFile: this.path(y.str(auMap.get('credentials_file'), 'credentials_file') || undefined) };
@@ -257,12 +269,30 @@ class Loader {
     return {
       basicAuth: baMap ? { username: y.str(baMap.get('username'), 'username'), usernameFile: this.path(y.str(baMap.get('username_file'), 'username_file') || undefined), password: y.str(baMap.get('password'), 'password') || undefined, passwordFile: this.path(y.str(baMap.get('password_file'), 'password_file') || undefined) } : undefined,
       authorization,
+      oauth2: oauth2 ? this.oauth2(oauth2) : undefined,
       tls,
       proxyUrl: y.str(m.get('proxy_url'), 'proxy_url') || undefined,
       followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true),
       enableHttp2: y.bool(m.get('enable_http2'), 'enable_http2', true),
       httpHeaders,
     };
+  }
+
+  oauth2(n: Node): OAuth2Config {
+    const y = this.y;
+    const m = y.map(n, 'config.OAuth2', ['client_id', 'client_id_file', 'client_secret', 'client_secret_file', 'client_secret_ref', 'scopes', 'token_url', 'endpoint_params', 'tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
+    const clientId = y.str(m.get('client_id'), 'client_id');
+    const secret = y.str(m.get('client_secret'), 'client_secret');
+    const secretFile = y.str(m.get('client_secret_file'), 'client_secret_file');
+    if (secret && secretFile) y.fail(n, 'at most one of oauth2 client_secret & client_secret_file must be configured');
+    const tokenUrl = y.str(m.get('token_url'), 'token_url');
+    if (tokenUrl === '') y.fail(n, 'oauth2 token_url must be configured');
+    const params: Record<string, string> = {};
+    const pn = m.get('endpoint_params');
+    if (pn && pn.kind === 'map') for (const e of pn.entries!) params[e.key] = y.str(e.value, `endpoint_params.${e.key}`);
+    // The token endpoint's own TLS and proxy: read with the same rules as a client's.
+    const inner = this.http(new Map([...(m.get('tls_config') ? [['tls_config', m.get('tls_config')!] as [string, Node]] : []), ...(m.get('proxy_url') ? [['proxy_url', m.get('proxy_url')!] as [string, Node]] : [])]), n);
+    return { clientId, clientSecret: secret || undefined, clientSecretFile: this.path(secretFile || undefined), scopes: y.strings(m.get('scopes'), 'scopes'), tokenUrl, endpointParams: params, tls: inner.tls, proxyUrl: inner.proxyUrl };
   }
 
   relabels(n: Node | undefined, what: string): RelabelConfig[] {

@@ -21,8 +21,10 @@ export interface AlertmanagerOptions {
   alertRelabel?: (labels: Labels) => Labels | null;
   /** Authorization and other headers from its http config. */
   headers?: Record<string, string>;
-  /** Connections with its tls_config. */
+  /** Connections with its proxy_url and tls_config. */
   dispatcher?: Dispatcher;
+  /** Its oauth2 token source. */
+  oauth2?: { authorization(): Promise<string> };
 }
 
 /** The API v2 path under a path_prefix: path.Join("/", prefix, "/api/v2/alerts"). */
@@ -52,6 +54,7 @@ export function alertmanagersFromGroups(am: AlertmanagerConfig, groups: readonly
       if (o.headers !== undefined && Object.keys(o.headers).length > 0) t.headers = o.headers;
       if (o.alertRelabel !== undefined) t.relabel = o.alertRelabel;
       if (o.dispatcher !== undefined) t.dispatcher = o.dispatcher;
+      if (o.oauth2 !== undefined) t.oauth2 = o.oauth2;
       out.active.push(t);
     }
   }

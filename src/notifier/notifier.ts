@@ -25,8 +25,10 @@ export interface AlertmanagerTarget {
   headers?: Record<string, string>;
   /** This Alertmanager's own alert_relabel_configs (after the global ones): null drops the alert. */
   relabel?: (labels: Labels) => Labels | null;
-  /** Connections with its tls_config (CA, client certificate, server name, verification). */
+  /** Connections with its proxy_url and tls_config (CA, client certificate, server name, verification). */
   dispatcher?: Dispatcher;
+  /** oauth2: the Authorization header comes from this token source. */
+  oauth2?: { authorization(): Promise<string> };
 }
 
 export interface NotifierOptions {
@@ -158,7 +160,9 @@ export class Notifier {
     const url = apiUrl(t);
     const start = Date.now();
     try {
-      const init = { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Promethium', ...t.headers }, body, signal: AbortSignal.timeout(t.timeoutMs) };
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'Promethium', ...t.headers };
+      if (t.oauth2 !== undefined) headers.Authorization = await t.oauth2.authorization();
+      const init = { method: 'POST', headers, body, signal: AbortSignal.timeout(t.timeoutMs) };
       const res = t.dispatcher !== undefined ? await undici().fetch(url, { ...init, dispatcher: t.dispatcher }) : await fetch(url, init);
       await res.arrayBuffer().catch(() => undefined);
       if (res.status < 200 || res.status >= 300) throw new Error(`bad response status ${res.status} ${res.statusText}`);

@@ -38,6 +38,8 @@ export interface ScrapeRequest {
    */
   proxyUrl?: string;
   userAgent?: string;
+  /** oauth2: the Authorization header comes from this token source. */
+  oauth2?: { authorization(): Promise<string> };
 }
 
 export interface ScrapeResponse {
@@ -96,6 +98,14 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
     }
   }
   const started = Date.now();
+  let oauthHeader: string | undefined;
+  if (req.oauth2 !== undefined) {
+    try {
+      oauthHeader = await req.oauth2.authorization();
+    } catch (e) {
+      throw new ScrapeError(`${prefix}: ${(e as Error).message}`);
+    }
+  }
   let tunnel: Socket | undefined;
   if (proxy !== undefined && url.protocol === 'https:') {
     try {
@@ -117,6 +127,8 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
       headers.Authorization = 'Basic ' + Buffer.from(`${req.basicAuth.username}:${req.basicAuth.password}`).toString('base64');
     } else if (req.authorization !== undefined) {
       headers.Authorization = `${req.authorization.type} ${req.authorization.credentials}`;
+    } else if (oauthHeader !== undefined) {
+      headers.Authorization = oauthHeader;
     }
     const isHttps = url.protocol === 'https:';
     let tlsOptions: https.RequestOptions = {};

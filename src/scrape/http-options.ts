@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { HttpClientConfig } from '../config/index.js';
 import type { ScrapeRequest } from './http-client.js';
 import { buildInfo } from '../version.js';
+import { OAuth2TokenSource } from './oauth2.js';
 
 function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
   if (inline !== undefined) return inline;
@@ -27,6 +28,7 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
   };
   if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
   if (h.proxyUrl !== undefined) out.proxyUrl = h.proxyUrl;
+  if (h.oauth2 !== undefined) out.oauth2 = new OAuth2TokenSource(h.oauth2);
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;
 }

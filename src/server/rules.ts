@@ -14,7 +14,8 @@ import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
-import { httpDispatcher } from '../notifier/http-dispatcher.js';
+import { httpDispatcher } from '../util/http-dispatcher.js';
+import { OAuth2TokenSource } from '../scrape/oauth2.js';
 import { httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
@@ -92,6 +93,7 @@ export class Ruling {
     // Credentials and TLS files are read first: if one cannot be read, the running Alertmanagers stay.
     const headers = ams.map((am) => authHeaders(am.http));
     const dispatchers = ams.map((am) => httpDispatcher(am.http));
+    const tokens = ams.map((am) => (am.http.oauth2 !== undefined ? new OAuth2TokenSource(am.http.oauth2) : undefined));
     this.stopAlertmanagerDiscovery?.();
     const globalRules = cfg.alerting.alertRelabelConfigs;
     const sets: AlertmanagerSet[] = ams.map(() => ({ active: [], dropped: [] }));
@@ -104,6 +106,7 @@ export class Ruling {
           alertRelabel: am.alertRelabelConfigs.length > 0 ? (l) => relabel(l, am.alertRelabelConfigs) : undefined,
           headers: headers[i],
           dispatcher: dispatchers[i],
+          oauth2: tokens[i],
         });
         update();
       }),

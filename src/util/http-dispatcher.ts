@@ -1,10 +1,11 @@
-// An Alertmanager's http config as an undici dispatcher: its proxy_url and tls_config (CA, client
-// certificate, server name, insecure_skip_verify) apply to the connections alerts are posted on
-// (files read when the configuration is applied, as Prometheus reads them when it builds its client).
+// An http config's proxy_url and tls_config (CA, client certificate, server name,
+// insecure_skip_verify) as an undici dispatcher, for requests made with fetch: alerts posted to
+// Alertmanagers, oauth2 token requests (files read when the dispatcher is made, as Prometheus reads
+// them when it builds its client).
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { HttpClientConfig } from '../config/index.js';
-import { undici } from '../util/undici.js';
+import { undici } from './undici.js';
 
 /** The dispatcher for an http config, or undefined when plain connections will do. */
 export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'>): Dispatcher | undefined {
