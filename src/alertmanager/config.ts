@@ -181,46 +181,47 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   const dir = dirname(file);
   const top = y.map(y.root, 'config.plain', ['global', 'route', 'inhibit_rules', 'receivers', 'templates', 'time_intervals', 'mute_time_intervals']);
   const gm = y.map(top.get('global') ?? { kind: 'null', line: 0, col: 0 }, 'config.GlobalConfig', GLOBAL_KEYS);
+  const globalStr = (k: string): string => scalarString(y, gm.get(k), k);
   for (const [a, b, msg] of EXCLUSIVE_GLOBALS) {
-    if (scalarString(y, gm.get(a), a) !== '' && scalarString(y, gm.get(b), b) !== '') y.fail(gm.get(b), msg);
+    if (globalStr(a) !== '' && globalStr(b) !== '') y.fail(gm.get(b), msg);
   }
-  const smarthost = scalarString(y, gm.get('smtp_smarthost'), 'smtp_smarthost');
+  const smarthost = globalStr('smtp_smarthost');
   if (smarthost !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(smarthost)) y.fail(gm.get('smtp_smarthost'), `address ${smarthost}: missing port in address`);
   const global = {
     resolveTimeoutMs: y.duration(gm.get('resolve_timeout'), 'resolve_timeout', 5 * 60_000),
-    smtpFrom: scalarString(y, gm.get('smtp_from'), 'smtp_from'),
-    smtpHello: scalarString(y, gm.get('smtp_hello'), 'smtp_hello') || 'localhost',
+    smtpFrom: globalStr('smtp_from'),
+    smtpHello: globalStr('smtp_hello') || 'localhost',
     smtpSmarthost: smarthost,
-    smtpAuthUsername: scalarString(y, gm.get('smtp_auth_username'), 'smtp_auth_username'),
-    smtpAuthPassword: scalarString(y, gm.get('smtp_auth_password'), 'smtp_auth_password'),
-    smtpAuthPasswordFile: scalarString(y, gm.get('smtp_auth_password_file'), 'smtp_auth_password_file'),
+    smtpAuthUsername: globalStr('smtp_auth_username'),
+    smtpAuthPassword: globalStr('smtp_auth_password'),
+    smtpAuthPasswordFile: globalStr('smtp_auth_password_file'),
     smtpRequireTls: y.bool(gm.get('smtp_require_tls'), 'smtp_require_tls', true),
-    slackApiUrl: scalarString(y, gm.get('slack_api_url'), 'slack_api_url'),
-    slackApiUrlFile: scalarString(y, gm.get('slack_api_url_file'), 'slack_api_url_file'),
-    slackAppToken: scalarString(y, gm.get('slack_app_token'), 'slack_app_token'),
-    slackAppTokenFile: scalarString(y, gm.get('slack_app_token_file'), 'slack_app_token_file'),
-    slackAppUrl: scalarString(y, gm.get('slack_app_url'), 'slack_app_url') || SLACK_APP_URL,
-    telegramApiUrl: scalarString(y, gm.get('telegram_api_url'), 'telegram_api_url') || TELEGRAM_API_URL,
-    telegramBotToken: scalarString(y, gm.get('telegram_bot_token'), 'telegram_bot_token'),
-    telegramBotTokenFile: scalarString(y, gm.get('telegram_bot_token_file'), 'telegram_bot_token_file'),
-    opsgenieApiKey: scalarString(y, gm.get('opsgenie_api_key'), 'opsgenie_api_key'),
-    opsgenieApiKeyFile: scalarString(y, gm.get('opsgenie_api_key_file'), 'opsgenie_api_key_file'),
-    opsgenieApiUrl: scalarString(y, gm.get('opsgenie_api_url'), 'opsgenie_api_url') || OPSGENIE_API_URL,
-    victoropsApiKey: scalarString(y, gm.get('victorops_api_key'), 'victorops_api_key'),
-    victoropsApiKeyFile: scalarString(y, gm.get('victorops_api_key_file'), 'victorops_api_key_file'),
-    victoropsApiUrl: scalarString(y, gm.get('victorops_api_url'), 'victorops_api_url') || VICTOROPS_API_URL,
-    pagerdutyUrl: scalarString(y, gm.get('pagerduty_url'), 'pagerduty_url') || PAGERDUTY_URL,
-    mattermostWebhookUrl: scalarString(y, gm.get('mattermost_webhook_url'), 'mattermost_webhook_url'),
-    mattermostWebhookUrlFile: scalarString(y, gm.get('mattermost_webhook_url_file'), 'mattermost_webhook_url_file'),
-    rocketchatApiUrl: scalarString(y, gm.get('rocketchat_api_url'), 'rocketchat_api_url') || ROCKETCHAT_API_URL,
-    rocketchatToken: scalarString(y, gm.get('rocketchat_token'), 'rocketchat_token'),
-    rocketchatTokenFile: scalarString(y, gm.get('rocketchat_token_file'), 'rocketchat_token_file'),
-    rocketchatTokenId: scalarString(y, gm.get('rocketchat_token_id'), 'rocketchat_token_id'),
-    rocketchatTokenIdFile: scalarString(y, gm.get('rocketchat_token_id_file'), 'rocketchat_token_id_file'),
-    wechatApiUrl: scalarString(y, gm.get('wechat_api_url'), 'wechat_api_url') || WECHAT_API_URL,
-    wechatApiSecret: scalarString(y, gm.get('wechat_api_secret'), 'wechat_api_secret'),
-    wechatApiSecretFile: scalarString(y, gm.get('wechat_api_secret_file'), 'wechat_api_secret_file'),
-    wechatApiCorpId: scalarString(y, gm.get('wechat_api_corp_id'), 'wechat_api_corp_id'),
+    slackApiUrl: globalStr('slack_api_url'),
+    slackApiUrlFile: globalStr('slack_api_url_file'),
+    slackAppToken: globalStr('slack_app_token'),
+    slackAppTokenFile: globalStr('slack_app_token_file'),
+    slackAppUrl: globalStr('slack_app_url') || SLACK_APP_URL,
+    telegramApiUrl: globalStr('telegram_api_url') || TELEGRAM_API_URL,
+    telegramBotToken: globalStr('telegram_bot_token'),
+    telegramBotTokenFile: globalStr('telegram_bot_token_file'),
+    opsgenieApiKey: globalStr('opsgenie_api_key'),
+    opsgenieApiKeyFile: globalStr('opsgenie_api_key_file'),
+    opsgenieApiUrl: globalStr('opsgenie_api_url') || OPSGENIE_API_URL,
+    victoropsApiKey: globalStr('victorops_api_key'),
+    victoropsApiKeyFile: globalStr('victorops_api_key_file'),
+    victoropsApiUrl: globalStr('victorops_api_url') || VICTOROPS_API_URL,
+    pagerdutyUrl: globalStr('pagerduty_url') || PAGERDUTY_URL,
+    mattermostWebhookUrl: globalStr('mattermost_webhook_url'),
+    mattermostWebhookUrlFile: globalStr('mattermost_webhook_url_file'),
+    rocketchatApiUrl: globalStr('rocketchat_api_url') || ROCKETCHAT_API_URL,
+    rocketchatToken: globalStr('rocketchat_token'),
+    rocketchatTokenFile: globalStr('rocketchat_token_file'),
+    rocketchatTokenId: globalStr('rocketchat_token_id'),
+    rocketchatTokenIdFile: globalStr('rocketchat_token_id_file'),
+    wechatApiUrl: globalStr('wechat_api_url') || WECHAT_API_URL,
+    wechatApiSecret: globalStr('wechat_api_secret'),
+    wechatApiSecretFile: globalStr('wechat_api_secret_file'),
+    wechatApiCorpId: globalStr('wechat_api_corp_id'),
   };
   // A webhook URL and an app token exclude each other, except for the old workaround of pointing
   // the URL at chat.postMessage.
@@ -268,6 +269,8 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => expandGlob(isAbsolute(g) ? g : join(dir, g), dir));
   let render: ReturnType<typeof makeRenderer> | undefined;
   const renderer = (): ReturnType<typeof makeRenderer> => (render ??= makeRenderer(templates));
+  // Integrations render through this; the templates are compiled on first use.
+  const renderTemplate = (t: string, d: Parameters<ReturnType<typeof makeRenderer>>[1]): string => renderer()(t, d);
 
   // Receivers.
   const receivers = new Map<string, Integration[]>();
@@ -280,9 +283,15 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     if (name === '') y.fail(r, 'missing name in receiver');
     if (receivers.has(name)) y.fail(r, `notification config name ${JSON.stringify(name)} is not unique`);
     const integrations: Integration[] = [];
-    y.seq(m.get('email_configs'), 'email_configs').forEach((ec, i) => {
-      if (ec.kind === 'null') y.fail(ec, 'missing email config');
-      const em = y.map(ec, 'config.EmailConfig', ['to', 'from', 'smarthost', 'hello', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_secret_file', 'auth_identity', 'require_tls', 'tls_config', 'headers', 'html', 'text', 'send_resolved', 'threading']);
+    /** Each entry of one `<kind>_configs` list, its keys checked, with a reader of its string fields. */
+    const eachConfig = (key: string, typeName: string, fields: readonly string[], missing: string | undefined, read: (c: Node, cm: Map<string, Node>, str: (k: string, dflt?: string) => string, i: number) => void): void => {
+      y.seq(m.get(key), key).forEach((c, i) => {
+        if (missing !== undefined && c.kind === 'null') y.fail(c, missing);
+        const cm = y.map(c, typeName, fields);
+        read(c, cm, (k, dflt = '') => (cm.has(k) ? scalarString(y, cm.get(k), k) : dflt), i);
+      });
+    };
+    eachConfig('email_configs', 'config.EmailConfig', ['to', 'from', 'smarthost', 'hello', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_secret_file', 'auth_identity', 'require_tls', 'tls_config', 'headers', 'html', 'text', 'send_resolved', 'threading'], 'missing email config', (ec, em, _str, i) => {
       const to = scalarString(y, em.get('to'), 'to');
       if (to === '') y.fail(ec, 'missing to address in email config');
       const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
@@ -320,13 +329,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('webhook_configs'), 'webhook_configs').forEach((wc, i) => {
-      if (wc.kind === 'null') y.fail(wc, 'missing webhook config');
-      const wm = y.map(wc, 'config.WebhookConfig', ['url', 'url_file', 'send_resolved', 'max_alerts', 'http_config', 'timeout']);
+    eachConfig('webhook_configs', 'config.WebhookConfig', ['url', 'url_file', 'send_resolved', 'max_alerts', 'http_config', 'timeout'], 'missing webhook config', (wc, wm, _str, i) => {
       let url = scalarString(y, wm.get('url'), 'url');
       const urlFile = scalarString(y, wm.get('url_file'), 'url_file');
       if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
@@ -334,13 +341,10 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
       if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
       integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: y.int(wm.get('max_alerts'), 'max_alerts', 0), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i));
     });
-    y.seq(m.get('slack_configs'), 'slack_configs').forEach((sc, i) => {
-      if (sc.kind === 'null') y.fail(sc, 'missing slack config');
-      const sm = y.map(sc, 'config.SlackConfig', [
+    eachConfig('slack_configs', 'config.SlackConfig', [
         'send_resolved', 'http_config', 'api_url', 'api_url_file', 'app_token', 'app_token_file', 'app_url', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields',
         'short_fields', 'footer', 'fallback', 'callback_id', 'icon_emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'mrkdwn_in', 'actions', 'update_message', 'timeout',
-      ]);
-      const str = (k: string, dflt = ''): string => (sm.has(k) ? scalarString(y, sm.get(k), k) : dflt);
+      ], 'missing slack config', (sc, sm, str, i) => {
       if (str('api_url') !== '' && str('api_url_file') !== '') y.fail(sc, 'at most one of api_url & api_url_file must be configured');
       if (str('app_token') !== '' && str('app_token_file') !== '') y.fail(sc, 'at most one of app_token & app_token_file must be configured');
       const http = readHttpConfig(y, sm.get('http_config'));
@@ -406,14 +410,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: y.duration(sm.get('timeout'), 'timeout', 30_000),
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('telegram_configs'), 'telegram_configs').forEach((tc, i) => {
-      if (tc.kind === 'null') y.fail(tc, 'missing telegram config');
-      const tm = y.map(tc, 'config.TelegramConfig', ['send_resolved', 'http_config', 'api_url', 'bot_token', 'bot_token_file', 'chat_id', 'message_thread_id', 'message', 'disable_notifications', 'parse_mode']);
-      const str = (k: string): string => scalarString(y, tm.get(k), k);
+    eachConfig('telegram_configs', 'config.TelegramConfig', ['send_resolved', 'http_config', 'api_url', 'bot_token', 'bot_token_file', 'chat_id', 'message_thread_id', 'message', 'disable_notifications', 'parse_mode'], 'missing telegram config', (tc, tm, str, i) => {
       if (str('bot_token') !== '' && str('bot_token_file') !== '') y.fail(tc, 'at most one of bot_token & bot_token_file must be configured');
       // The receiver's own token (inline or file) wins over the global one.
       const own = str('bot_token') !== '' || str('bot_token_file') !== '';
@@ -440,17 +441,14 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
     /** A receiver's key (inline or file) or else the global one (inline, then file). */
     const keyOf = (own: string, ownFile: string, globalKey: string, globalFile: string): Secret | undefined =>
       own !== '' ? { value: own } : ownFile !== '' ? { file: ownFile } : globalKey !== '' ? { value: globalKey } : globalFile !== '' ? { file: globalFile } : undefined;
-    y.seq(m.get('opsgenie_configs'), 'opsgenie_configs').forEach((oc, i) => {
-      if (oc.kind === 'null') y.fail(oc, 'missing opsgenie config');
-      const om = y.map(oc, 'config.OpsGenieConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts']);
-      const str = (k: string, dflt = ''): string => (om.has(k) ? scalarString(y, om.get(k), k) : dflt);
+    eachConfig('opsgenie_configs', 'config.OpsGenieConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts'], 'missing opsgenie config', (oc, om, str, i) => {
       if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(oc, 'at most one of api_key & api_key_file must be configured');
       const apiKey = keyOf(str('api_key'), str('api_key_file'), global.opsgenieApiKey, global.opsgenieApiKeyFile);
       if (apiKey === undefined) y.fail(oc, 'no global OpsGenie API Key set either inline or in a file');
@@ -483,14 +481,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('victorops_configs'), 'victorops_configs').forEach((vc, i) => {
-      if (vc.kind === 'null') y.fail(vc, 'missing victorops config');
-      const vm = y.map(vc, 'config.VictorOpsConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields']);
-      const str = (k: string, dflt = ''): string => (vm.has(k) ? scalarString(y, vm.get(k), k) : dflt);
+    eachConfig('victorops_configs', 'config.VictorOpsConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields'], 'missing victorops config', (vc, vm, str, i) => {
       if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(vc, 'at most one of api_key & api_key_file must be configured');
       const apiKey = keyOf(str('api_key'), str('api_key_file'), global.victoropsApiKey, global.victoropsApiKeyFile);
       if (apiKey === undefined) y.fail(vc, 'no global VictorOps API Key set');
@@ -515,14 +510,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('pagerduty_configs'), 'pagerduty_configs').forEach((pc, i) => {
-      if (pc.kind === 'null') y.fail(pc, 'missing pagerduty config');
-      const pm = y.map(pc, 'config.PagerdutyConfig', ['send_resolved', 'http_config', 'routing_key', 'routing_key_file', 'service_key', 'service_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group', 'timeout']);
-      const str = (k: string, dflt = ''): string => (pm.has(k) ? scalarString(y, pm.get(k), k) : dflt);
+    eachConfig('pagerduty_configs', 'config.PagerdutyConfig', ['send_resolved', 'http_config', 'routing_key', 'routing_key_file', 'service_key', 'service_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group', 'timeout'], 'missing pagerduty config', (pc, pm, str, i) => {
       if (str('routing_key') !== '' && str('routing_key_file') !== '') y.fail(pc, 'at most one of routing_key & routing_key_file must be configured');
       if (str('service_key') !== '' && str('service_key_file') !== '') y.fail(pc, 'at most one of service_key & service_key_file must be configured');
       const routing = str('routing_key') !== '' ? { value: str('routing_key') } : str('routing_key_file') !== '' ? { file: str('routing_key_file') } : undefined;
@@ -557,14 +549,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: y.duration(pm.get('timeout'), 'timeout', 30_000),
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('pushover_configs'), 'pushover_configs').forEach((pc, i) => {
-      if (pc.kind === 'null') y.fail(pc, 'missing pushover config');
-      const pm = y.map(pc, 'config.PushoverConfig', ['send_resolved', 'http_config', 'user_key', 'user_key_file', 'token', 'token_file', 'title', 'message', 'url', 'url_title', 'device', 'sound', 'priority', 'retry', 'expire', 'ttl', 'html', 'monospace']);
-      const str = (k: string, dflt = ''): string => (pm.has(k) ? scalarString(y, pm.get(k), k) : dflt);
+    eachConfig('pushover_configs', 'config.PushoverConfig', ['send_resolved', 'http_config', 'user_key', 'user_key_file', 'token', 'token_file', 'title', 'message', 'url', 'url_title', 'device', 'sound', 'priority', 'retry', 'expire', 'ttl', 'html', 'monospace'], 'missing pushover config', (pc, pm, str, i) => {
       if (str('user_key') === '' && str('user_key_file') === '') y.fail(pc, 'one of user_key or user_key_file must be configured');
       if (str('user_key') !== '' && str('user_key_file') !== '') y.fail(pc, 'at most one of user_key & user_key_file must be configured');
       if (str('token') === '' && str('token_file') === '') y.fail(pc, 'one of token or token_file must be configured');
@@ -592,14 +581,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('mattermost_configs'), 'mattermost_configs').forEach((mc, i) => {
-      if (mc.kind === 'null') y.fail(mc, 'missing mattermost config');
-      const mm = y.map(mc, 'config.MattermostConfig', ['send_resolved', 'http_config', 'webhook_url', 'webhook_url_file', 'channel', 'username', 'icon_url', 'icon_emoji', 'text', 'color', 'title', 'title_link', 'fallback']);
-      const str = (k: string, dflt = ''): string => (mm.has(k) ? scalarString(y, mm.get(k), k) : dflt);
+    eachConfig('mattermost_configs', 'config.MattermostConfig', ['send_resolved', 'http_config', 'webhook_url', 'webhook_url_file', 'channel', 'username', 'icon_url', 'icon_emoji', 'text', 'color', 'title', 'title_link', 'fallback'], 'missing mattermost config', (mc, mm, str, i) => {
       if (str('webhook_url') !== '' && str('webhook_url_file') !== '') y.fail(mc, 'at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured');
       const webhookUrl = keyOf(str('webhook_url'), str('webhook_url_file'), global.mattermostWebhookUrl, global.mattermostWebhookUrlFile);
       if (webhookUrl === undefined) y.fail(mc, 'missing webhook_url or webhook_url_file on mattermost_config');
@@ -621,14 +607,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('rocketchat_configs'), 'rocketchat_configs').forEach((rc, i) => {
-      if (rc.kind === 'null') y.fail(rc, 'missing rocketchat config');
-      const rm = y.map(rc, 'config.RocketchatConfig', ['send_resolved', 'http_config', 'api_url', 'token', 'token_file', 'token_id', 'token_id_file', 'channel', 'color', 'title', 'title_link', 'text', 'fields', 'short_fields', 'emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'actions']);
-      const str = (k: string, dflt = ''): string => (rm.has(k) ? scalarString(y, rm.get(k), k) : dflt);
+    eachConfig('rocketchat_configs', 'config.RocketchatConfig', ['send_resolved', 'http_config', 'api_url', 'token', 'token_file', 'token_id', 'token_id_file', 'channel', 'color', 'title', 'title_link', 'text', 'fields', 'short_fields', 'emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'actions'], 'missing rocketchat config', (rc, rm, str, i) => {
       if (str('token') !== '' && str('token_file') !== '') y.fail(rc, 'at most one of rocketchat_token & rocketchat_token_file must be configured');
       if (str('token_id') !== '' && str('token_id_file') !== '') y.fail(rc, 'at most one of rocketchat_token_id & rocketchat_token_id_file must be configured');
       const token = keyOf(str('token'), str('token_file'), global.rocketchatToken, global.rocketchatTokenFile);
@@ -665,13 +648,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('wechat_configs'), 'wechat_configs').forEach((wc, i) => {
-      const wm = y.map(wc, 'config.WechatConfig', ['send_resolved', 'http_config', 'api_secret', 'api_secret_file', 'corp_id', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id', 'message', 'message_type']);
-      const str = (k: string, dflt = ''): string => (wm.has(k) ? scalarString(y, wm.get(k), k) : dflt);
+    eachConfig('wechat_configs', 'config.WechatConfig', ['send_resolved', 'http_config', 'api_secret', 'api_secret_file', 'corp_id', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id', 'message', 'message_type'], undefined, (wc, wm, str, i) => {
       if (str('api_secret') !== '' && str('api_secret_file') !== '') y.fail(wc, 'at most one of wechat_api_secret & wechat_api_secret_file must be configured');
       const apiSecret = keyOf(str('api_secret'), str('api_secret_file'), global.wechatApiSecret, global.wechatApiSecretFile);
       if (apiSecret === undefined) y.fail(wc, 'no global Wechat Api Secret set either inline or in a file');
@@ -696,14 +677,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });
-    y.seq(m.get('sns_configs'), 'sns_configs').forEach((nc, i) => {
-      if (nc.kind === 'null') y.fail(nc, 'missing sns config');
-      const nm = y.map(nc, 'config.SNSConfig', ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes']);
-      const str = (k: string, dflt = ''): string => (nm.has(k) ? scalarString(y, nm.get(k), k) : dflt);
+    eachConfig('sns_configs', 'config.SNSConfig', ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes'], 'missing sns config', (nc, nm, str, i) => {
       const targets = [str('topic_arn'), str('target_arn'), str('phone_number')].filter((x) => x !== '');
       if (targets.length === 0) y.fail(nc, 'must provide either a Target ARN, Topic ARN, or Phone Number for SNS config');
       if (targets.length > 1) y.fail(nc, 'must provide only one of a Target ARN, Topic ARN, or Phone Number for SNS config');
@@ -738,7 +716,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
             timeoutMs: 30_000,
           },
           i,
-          (t, d) => renderer()(t, d),
+          renderTemplate,
         ),
       );
     });

@@ -34,6 +34,8 @@ export class HttpDiscovery {
   private lastGood: TargetGroup[] = [];
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
+  /** The client settings (secrets read, the oauth2 token source), made once like a scrape pool's. */
+  private client: ReturnType<typeof httpOptions> | undefined;
 
   constructor(
     private readonly config: HttpSdConfig,
@@ -56,7 +58,7 @@ export class HttpDiscovery {
   async refresh(): Promise<void> {
     const c = this.config;
     try {
-      const base = httpOptions(c.http, 0);
+      const base = (this.client ??= httpOptions(c.http, 0));
       const res = await scrapeHttp(
         { ...base, url: new URL(c.url), timeoutMs: c.refreshIntervalMs, headers: { ...base.headers, Accept: 'application/json', 'X-Prometheus-Refresh-Interval-Seconds': String(c.refreshIntervalMs / 1000) } },
         this.abort.signal,

@@ -6,6 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
+import { authorizationHeader } from './http-options.js';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 
@@ -123,13 +124,8 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
       'X-Prometheus-Scrape-Timeout-Seconds': (req.timeoutMs / 1000).toString(),
       ...req.headers,
     };
-    if (req.basicAuth !== undefined) {
-      headers.Authorization = 'Basic ' + Buffer.from(`${req.basicAuth.username}:${req.basicAuth.password}`).toString('base64');
-    } else if (req.authorization !== undefined) {
-      headers.Authorization = `${req.authorization.type} ${req.authorization.credentials}`;
-    } else if (oauthHeader !== undefined) {
-      headers.Authorization = oauthHeader;
-    }
+    const authorization = authorizationHeader(req) ?? oauthHeader;
+    if (authorization !== undefined) headers.Authorization = authorization;
     const isHttps = url.protocol === 'https:';
     let tlsOptions: https.RequestOptions = {};
     if (isHttps && req.tls !== undefined) {

@@ -32,3 +32,10 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;
 }
+
+/** The Authorization header of basic_auth or authorization settings, if any (oauth2 tokens are fetched per request). */
+export function authorizationHeader(o: Pick<ScrapeRequest, 'basicAuth' | 'authorization'>): string | undefined {
+  if (o.basicAuth !== undefined) return 'Basic ' + Buffer.from(`${o.basicAuth.username}:${o.basicAuth.password}`).toString('base64');
+  if (o.authorization !== undefined) return `${o.authorization.type} ${o.authorization.credentials}`;
+  return undefined;
+}

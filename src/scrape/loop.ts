@@ -68,7 +68,7 @@ export interface ScrapeStorage {
   textScrapeCache?(): TextScrapeCachePort;
 }
 
-/** The ref a native cache keeps for a series that metric relabeling dropped. */
+/** The ref resolveSeries gives (and the native cache keeps) for a series that metric relabeling dropped. */
 const NATIVE_DROPPED = 0xffffffff;
 
 export interface ScrapeOptions {
@@ -241,7 +241,7 @@ export class ScrapeLoop {
     const ts: number[] = [];
     const vs: number[] = [];
     // Cache misses: their labels resolve to refs in one call after the loop.
-    const newSeries: { text: string; labels: Labels | null; slot: number; at: number }[] = [];
+    const newSeries: { text: string; slot: number; at: number }[] = [];
     let scraped = 0;
     const metadata = new Map<string, FamilyMetadata>();
     // This scrape's samples in order, with their cache entries: the next scrape's fast path.
@@ -259,29 +259,24 @@ export class ScrapeLoop {
       refs.push(e?.ref ?? 0);
       ts.push(t);
       vs.push(value);
-      if (e === undefined) newSeries.push({ text: series, labels: null, slot: refs.length - 1, at: order.length - 1 });
+      if (e === undefined) newSeries.push({ text: series, slot: refs.length - 1, at: order.length - 1 });
     });
 
     let added = 0;
     if (newSeries.length > 0) {
-      const keep: typeof newSeries = [];
       const dropSlots = new Set<number>();
-      for (const n of newSeries) {
-        const labels = this.seriesLabels(n.text);
-        if (labels === null) {
+      const newRefs = this.resolveSeries(newSeries.map((n) => n.text));
+      newSeries.forEach((n, i) => {
+        const ref = newRefs[i]!;
+        if (ref === NATIVE_DROPPED) {
           orderEntries[n.at] = this.cache.set(n.text, DROPPED);
           dropSlots.add(n.slot);
-        } else {
-          n.labels = labels;
-          keep.push(n);
+          return;
         }
-      }
-      const newRefs = this.deps.storage.seriesRefs(keep.map((n) => n.labels!));
-      keep.forEach((n, i) => {
-        refs[n.slot] = newRefs[i]!;
-        orderEntries[n.at] = this.cache.set(n.text, newRefs[i]!);
+        refs[n.slot] = ref;
+        orderEntries[n.at] = this.cache.set(n.text, ref);
+        added++;
       });
-      added = keep.length;
       if (dropSlots.size > 0) {
         let w = 0;
         for (let r = 0; r < refs.length; r++) {

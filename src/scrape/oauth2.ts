@@ -4,6 +4,7 @@
 // 10 s before it expires.
 import { readFileSync } from 'node:fs';
 import type { OAuth2Config } from '../config/index.js';
+import type { Dispatcher } from 'undici';
 import { httpDispatcher } from '../util/http-dispatcher.js';
 import { undici } from '../util/undici.js';
 
@@ -12,6 +13,8 @@ const EXPIRY_MARGIN_MS = 10_000;
 export class OAuth2TokenSource {
   private cached: { token: string; type: string; expiresAt: number } | undefined;
   private pending: Promise<string> | undefined;
+  /** The token endpoint's proxy and TLS, made on the first token request. */
+  private dispatcher: Dispatcher | undefined | null = null;
 
   constructor(private readonly c: OAuth2Config) {}
 
@@ -27,7 +30,8 @@ export class OAuth2TokenSource {
     const secret = c.clientSecret ?? (c.clientSecretFile !== undefined ? readFileSync(c.clientSecretFile, 'utf8').trim() : '');
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...c.endpointParams });
     if (c.scopes.length > 0) form.set('scope', c.scopes.join(' '));
-    const dispatcher = httpDispatcher(c);
+    if (this.dispatcher === null) this.dispatcher = httpDispatcher(c);
+    const dispatcher = this.dispatcher;
     const post = async (inHeader: boolean): Promise<Response> => {
       const body = new URLSearchParams(form);
       const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };

@@ -16,7 +16,7 @@ import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
 import { httpDispatcher } from '../util/http-dispatcher.js';
 import { OAuth2TokenSource } from '../scrape/oauth2.js';
-import { httpOptions } from '../scrape/http-options.js';
+import { authorizationHeader, httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';
 import { rulesApi } from '../web/api/rules.js';
 import type { Logger } from '../util/logger.js';
@@ -141,7 +141,7 @@ export class Ruling {
 function authHeaders(h: HttpClientConfig): Record<string, string> {
   const o = httpOptions(h, 0);
   const headers: Record<string, string> = { ...o.headers };
-  if (o.basicAuth !== undefined) headers.Authorization = 'Basic ' + Buffer.from(`${o.basicAuth.username}:${o.basicAuth.password}`).toString('base64');
-  else if (o.authorization !== undefined) headers.Authorization = `${o.authorization.type} ${o.authorization.credentials}`;
+  const authorization = authorizationHeader(o);
+  if (authorization !== undefined) headers.Authorization = authorization;
   return headers;
 }

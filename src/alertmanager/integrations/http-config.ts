@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { undici } from '../../util/undici.js';
+import { makeDispatcher, type PemTls } from '../../util/http-dispatcher.js';
 
 export interface HttpClientOptions {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
@@ -12,7 +13,7 @@ export interface HttpClientOptions {
   /** Requests go through this HTTP proxy (CONNECT tunnels), as Go's http.Transport does. */
   proxyUrl?: string;
   /** tls_config: CA, client certificate and key (PEM, read when the configuration was loaded), server name, verification. */
-  tls?: { ca?: string; cert?: string; key?: string; serverName?: string; insecureSkipVerify?: boolean };
+  tls?: PemTls;
 }
 
 export const DEFAULT_HTTP: HttpClientOptions = { followRedirects: true };
@@ -35,16 +36,10 @@ const dispatchers = new WeakMap<HttpClientOptions, Dispatcher>();
 
 function dispatcherFor(o: HttpClientOptions): Dispatcher {
   let d = dispatchers.get(o);
-  if (d !== undefined) return d;
-  const tls = o.tls === undefined ? undefined : { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key, servername: o.tls.serverName, rejectUnauthorized: o.tls.insecureSkipVerify !== true };
-  if (o.proxyUrl !== undefined) {
-    try {
-      d = new (undici().ProxyAgent)(tls === undefined ? o.proxyUrl : { uri: o.proxyUrl, requestTls: tls });
-    } catch (e) {
-      throw new Error(`invalid proxy_url ${JSON.stringify(o.proxyUrl)}: ${(e as Error).message}`);
-    }
-  } else d = new (undici().Agent)({ connect: tls });
-  dispatchers.set(o, d);
+  if (d === undefined) {
+    d = makeDispatcher(o.tls, o.proxyUrl)!; // called only when there is a proxy or TLS settings
+    dispatchers.set(o, d);
+  }
   return d;
 }
 

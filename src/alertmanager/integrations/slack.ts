@@ -1,10 +1,10 @@
 // slack_configs: a message with one attachment, posted to an incoming-webhook URL or, with an app
 // token, to Slack's chat.postMessage API, as Alertmanager sends it (fields rendered from the
 // configured or default `slack.default.*` templates).
-import { readFile } from 'node:fs/promises';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from './http-config.js';
 import { httpFetch, httpHeaders } from './http-config.js';
+import { readSecret } from './post.js';
 
 export const SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';
 
@@ -84,8 +84,8 @@ export function slackIntegration(o: SlackOptions, index: number, render: Render)
     index,
     sendResolved: o.sendResolved,
     async notify(data) {
-      const url = o.url ?? (o.urlFile !== undefined ? (await readFile(o.urlFile, 'utf8')).trim() : SLACK_APP_URL);
-      const token = o.token ?? (o.tokenFile !== undefined ? (await readFile(o.tokenFile, 'utf8')).trim() : undefined);
+      const url = o.url !== undefined || o.urlFile !== undefined ? await readSecret({ value: o.url, file: o.urlFile }) : SLACK_APP_URL;
+      const token = o.token !== undefined || o.tokenFile !== undefined ? await readSecret({ value: o.token, file: o.tokenFile }) : undefined;
       const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'Alertmanager/Promethium', ...(await httpHeaders(o.http)) };
       if (token !== undefined && headers.Authorization === undefined) headers.Authorization = `Bearer ${token}`;
       let res: Response;

@@ -1,8 +1,8 @@
 // telegram_configs: a message sent through the Telegram Bot API's sendMessage, with Alertmanager's
 // telegram.default.message template and HTML parse mode by default.
-import { readFile } from 'node:fs/promises';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { readSecret } from './post.js';
 
 export const TELEGRAM_API_URL = 'https://api.telegram.org';
 
@@ -40,7 +40,7 @@ export function telegramIntegration(o: TelegramOptions, index: number, render: R
     index,
     sendResolved: o.sendResolved,
     async notify(data) {
-      const token = o.botToken ?? (await readFile(o.botTokenFile!, 'utf8')).trim();
+      const token = await readSecret({ value: o.botToken, file: o.botTokenFile });
       const url = `${o.apiUrl.replace(/\/$/, '')}/bot${token}/sendMessage`;
       const shown = url.replace(token, '<secret>');
       let res: Response;
