@@ -43,10 +43,42 @@ export interface EvalCase {
   hasHistogram: boolean;
 }
 
-type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[] } | { kind: 'eval'; case: EvalCase };
+interface LoadSeries {
+  labels: Labels;
+  values: (number | typeof STALE | undefined)[];
+  /** Start-timestamp offsets from each sample's own time (a `name@st` line before the values). */
+  startOffsets?: (number | undefined)[];
+}
+
+type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[] } | { kind: 'eval'; case: EvalCase };
 
 function duration(text: string): number {
   return parsePromDuration(text);
+}
+
+/** A signed duration (`-1m`, `+30s`, `0`) in ms. */
+function signedDuration(text: string): number {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const body = text.replace(/^[+-]/, '');
+  return sign * (body === '0' ? 0 : duration(body));
+}
+
+/** The offsets of a `name@st` line (FORMAT.md 2.4): `_`, `_xN`, `d`, `dxN`, `d+ExN`, `d-ExN`. */
+function expandStartOffsets(text: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  const dur = '[+-]?(?:\\d+(?:ms|[smhdwy])?)+';
+  for (const item of text.trim().split(/\s+/)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^_(?:x(\d+))?$/.exec(item))) {
+      for (let i = 0; i < (m[1] ? Number(m[1]) : 1); i++) out.push(undefined);
+    } else if ((m = new RegExp(`^(${dur})(?:([+-])((?:\\d+(?:ms|[smhdwy])?)+))?(?:x(\\d+))?$`).exec(item))) {
+      const first = signedDuration(m[1]!);
+      const step = m[3] ? (m[2] === '-' ? -1 : 1) * duration(m[3]) : 0;
+      const n = m[4] ? Number(m[4]) : 0;
+      for (let i = 0; i <= n; i++) out.push(first + i * step);
+    } else throw new Error(`bad start-timestamp item ${JSON.stringify(item)}`);
+  }
+  return out;
 }
 
 /** Splits `series values...` where the series part may contain spaces inside quotes and braces. */
@@ -88,15 +120,21 @@ export function parseTestFile(file: string, text: string): Command[] {
     while (i < lines.length && !blank(lines[i]!)) block.push(lines[i++]!.trim());
     if (word.startsWith('load')) {
       const interval = duration(raw.split(/\s+/)[1]!);
-      const series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[] = [];
+      const series: LoadSeries[] = [];
+      let startOffsets: (number | undefined)[] | undefined;
       for (const l of block) {
         const [desc, vals] = splitSeriesLine(l);
-        if (desc.includes('@st')) continue;
+        if (desc.endsWith('@st')) {
+          // Belongs to the value line that follows.
+          startOffsets = expandStartOffsets(vals);
+          continue;
+        }
         const labels = parseSeriesDesc(desc);
         // Within one block a repeated series line replaces the earlier one.
         const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
         if (at >= 0) series.splice(at, 1);
-        series.push({ labels, values: expandValues(vals).values });
+        series.push({ labels, values: expandValues(vals).values, ...(startOffsets ? { startOffsets } : {}) });
+        startOffsets = undefined;
       }
       cmds.push({ kind: 'load', line: lineNo, interval, series });
       continue;
@@ -320,7 +358,7 @@ export class TestFileRunner {
   }
 
   private engine(): Engine {
-    return new Engine(this.storage!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000 });
+    return new Engine(this.storage!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000, useStartTimestamps: true });
   }
 
   private runOne(c: EvalCase, expr: Expr, time: number, checkAnn: boolean): string | undefined {
@@ -389,18 +427,21 @@ export class TestFileRunner {
           const r = new Uint32Array(total);
           const ts = new Float64Array(total);
           const vs = new Float64Array(total);
+          const sts = new Float64Array(total);
           let at = 0;
           cmd.series.forEach((s, k) => {
             s.values.forEach((v, i) => {
               if (v === undefined) return;
               r[at] = refs[k]!;
               ts[at] = i * cmd.interval;
+              const offset = s.startOffsets?.[i];
+              if (offset !== undefined) sts[at] = ts[at]! + offset;
               if (v === STALE) new BigUint64Array(vs.buffer, at * 8, 1)[0] = STALE_BITS;
               else vs[at] = v;
               at++;
             });
           });
-          this.storage!.append(r, ts, vs);
+          this.storage!.append(r, ts, vs, sts);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {

@@ -41,6 +41,11 @@ export interface EngineOptions {
   rangeKernel?: RangeKernel;
   /** Gated language features (Prometheus's --enable-feature); all on by default. */
   features?: ParseOptions;
+  /**
+   * use-start-timestamps: rate, increase, irate and resets read the samples' start timestamps
+   * (resets they mark; a start inside the window replaces extrapolation). Off by default, as in Prometheus.
+   */
+  useStartTimestamps?: boolean;
 }
 
 export interface InstantSample {
@@ -88,6 +93,7 @@ export interface EvalEnv {
   warnings: Set<string>;
   infos: Set<string>;
   rangeKernel: RangeKernel;
+  useStartTimestamps: boolean;
 }
 
 export function stepTime(ctx: Ctx, i: number): number {
@@ -262,6 +268,14 @@ function kernelName(name: string): string {
   return name === 'holt_winters' ? 'double_exponential_smoothing' : name;
 }
 
+/** Range functions that read start timestamps with use-start-timestamps (not over subqueries, whose samples have none). */
+const START_TIMESTAMP_FUNCTIONS = new Set(['rate', 'increase', 'irate', 'resets']);
+
+function withOverlapWarnings(env: EvalEnv, labels: Labels[], m: NativeMatrix & { overlaps: Uint32Array }): NativeMatrix {
+  for (const i of m.overlaps) env.warnings.add(`PromQL warning: sample has start time that overlaps with previous sample timestamp for metric ${JSON.stringify(labels[i]?.['__name__'] ?? '')}`);
+  return m;
+}
+
 /** A range function (rate, *_over_time, ...) over a range selector or a subquery. */
 function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   const env = ctx.engine;
@@ -298,7 +312,9 @@ function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range - before + 1, stepsAll.end + after);
     labels = sel.labels;
     inputDropName = labels.map(() => false);
-    evalAll = (p, st) => (modifier ? sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback }) : sel.evalRange(fn, p, st, range));
+    if (modifier) evalAll = (p, st) => sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback });
+    else if (env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn)) evalAll = (p, st) => withOverlapWarnings(env, labels, sel.evalRangeWithStartTimestamps(fn, p, st, range));
+    else evalAll = (p, st) => sel.evalRange(fn, p, st, range);
   } else {
     const sq = subqueryInner(arg, ctx);
     range = sq.range;
@@ -500,6 +516,7 @@ export class Engine {
       delayedNameRemoval: opts.delayedNameRemoval ?? false,
       rangeKernel: opts.rangeKernel ?? evalRangeSamples,
       features: opts.features ?? {},
+      useStartTimestamps: opts.useStartTimestamps ?? false,
     };
   }
 
@@ -515,6 +532,7 @@ export class Engine {
       warnings: new Set(),
       infos: new Set(),
       rangeKernel: this.opts.rangeKernel,
+      useStartTimestamps: this.opts.useStartTimestamps,
     };
   }
 

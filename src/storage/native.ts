@@ -36,6 +36,7 @@ export interface NativeSelection {
   samples(): NativeSamples;
   instant(start: number, end: number, step: number, lookback: number, modifier?: 'smoothed'): Required<NativeMatrix>;
   evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
+  evalRangeWithStartTimestamps(fn: string, params: number[], start: number, end: number, step: number, range: number): NativeMatrix & { overlaps: Uint32Array };
 }
 
 export interface NativeNameCount {
@@ -102,7 +103,7 @@ export interface NativeDbOptions {
 
 export interface NativeDb {
   seriesRefs(labelSets: Uint8Array): Uint32Array;
-  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): NativeAppendResult;
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): NativeAppendResult;
   select(matchers: NativeMatcher[], mint: number, maxt: number): NativeSelection;
   labelNames(matchers: NativeMatcher[], mint: number, maxt: number): string[];
   labelValues(name: string, matchers: NativeMatcher[], mint: number, maxt: number): string[];

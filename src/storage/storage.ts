@@ -33,11 +33,14 @@ export class Appender {
   private refs = new Uint32Array(64);
   private ts = new Float64Array(64);
   private vs = new Float64Array(64);
+  /** Start timestamps (0 = none); allocated by the first sample that has one. */
+  private sts: Float64Array | undefined;
   private n = 0;
 
   constructor(private readonly storage: Storage) {}
 
-  private push(ref: number, t: number, v: number): void {
+  private push(ref: number, t: number, v: number, st: number): void {
+    if (st !== 0 && !this.sts) this.sts = new Float64Array(this.refs.length);
     if (this.n === this.refs.length) {
       const grow = <T extends Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
         const b = make(a.length * 2);
@@ -47,24 +50,29 @@ export class Appender {
       this.refs = grow(this.refs, (k) => new Uint32Array(k));
       this.ts = grow(this.ts, (k) => new Float64Array(k));
       this.vs = grow(this.vs, (k) => new Float64Array(k));
+      if (this.sts) this.sts = grow(this.sts, (k) => new Float64Array(k));
     }
     this.refs[this.n] = ref;
     this.ts[this.n] = t;
     this.vs[this.n] = v;
+    if (this.sts) this.sts[this.n] = st;
     this.n++;
   }
 
-  /** Adds a sample for the series with these labels (created on commit if new). */
-  add(labels: Labels, timestampMs: number, value: number): this {
+  /**
+   * Adds a sample for the series with these labels (created on commit if new). `startMs` is
+   * the sample's start timestamp (when its counter started counting; 0 = unknown).
+   */
+  add(labels: Labels, timestampMs: number, value: number, startMs = 0): this {
     this.pendingIndex.push(this.n);
     this.pendingLabels.push(labels);
-    this.push(0, timestampMs, value);
+    this.push(0, timestampMs, value, startMs);
     return this;
   }
 
   /** Adds a sample for a series ref returned by `Storage.seriesRefs` or an earlier commit. */
-  addRef(ref: number, timestampMs: number, value: number): this {
-    this.push(ref, timestampMs, value);
+  addRef(ref: number, timestampMs: number, value: number, startMs = 0): this {
+    this.push(ref, timestampMs, value, startMs);
     return this;
   }
 
@@ -80,10 +88,11 @@ export class Appender {
         this.refs[at] = created[i] ?? 0;
       });
     }
-    const result = this.storage.append(this.refs.subarray(0, this.n), this.ts.subarray(0, this.n), this.vs.subarray(0, this.n));
+    const result = this.storage.append(this.refs.subarray(0, this.n), this.ts.subarray(0, this.n), this.vs.subarray(0, this.n), this.sts?.subarray(0, this.n));
     this.pendingLabels.length = 0;
     this.pendingIndex.length = 0;
     this.n = 0;
+    this.sts = undefined;
     return result;
   }
 }
@@ -109,6 +118,15 @@ export class Selection {
   get labels(): Labels[] {
     this.decoded ??= this.native ? decodeLabelSets(this.native.labels()) : [];
     return this.decoded;
+  }
+
+  /**
+   * `rate`, `increase`, `irate` or `resets` reading the samples' start timestamps
+   * (`use-start-timestamps`); `overlaps` lists the series whose samples claimed overlapping intervals.
+   */
+  evalRangeWithStartTimestamps(fn: string, params: number[], steps: Steps, rangeMs: number): NativeMatrix & { overlaps: Uint32Array } {
+    if (!this.native) return { values: new Float64Array(), present: new Uint8Array(), overlaps: new Uint32Array() };
+    return this.native.evalRangeWithStartTimestamps(fn, params, steps.start, steps.end, steps.step, rangeMs);
   }
 
   /** Raw samples in the selected range (stale markers left out); series i at offsets[i]..offsets[i+1]. */
@@ -155,9 +173,12 @@ export class Storage {
     return this.db.seriesRefs(encodeLabelSets(labelSets));
   }
 
-  /** Appends one batch; refused samples are counted by reason, the rest is kept. */
-  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendResult {
-    return this.db.append(refs, timestamps, values);
+  /**
+   * Appends one batch; refused samples are counted by reason, the rest is kept.
+   * `startTimestamps` (ms, 0 = none) are stored with the samples (XOR2 chunks, SamplesV2 WAL records).
+   */
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendResult {
+    return startTimestamps ? this.db.append(refs, timestamps, values, startTimestamps) : this.db.append(refs, timestamps, values);
   }
 
   /** A scrape cache for one target whose text-format scrapes are read and appended natively. */

@@ -163,7 +163,22 @@ fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         }
         ts.push(t as i64);
     }
-    let st = db.append(refs, &ts, vs).map_err(js_err)?;
+    // Optional: the samples' start timestamps (0 = none).
+    let mut sts: Option<Vec<i64>> = None;
+    if let Some(&a) = ci.args.get(3) {
+        if env.type_of(a)? != node_api::JsType::Undefined {
+            let f = env.get_typed::<f64>(a, "startTimestamps")?;
+            let mut out = Vec::with_capacity(f.len());
+            for &t in f {
+                if t.fract() != 0.0 || !t.is_finite() {
+                    return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("start timestamp {t} is not an integer number of milliseconds")));
+                }
+                out.push(t as i64);
+            }
+            sts = Some(out);
+        }
+    }
+    let st = db.append(refs, &ts, vs, sts.as_deref()).map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "appended", env.double(st.appended as f64)?)?;
     env.set(o, "outOfOrder", env.double(st.out_of_order as f64)?)?;
@@ -321,6 +336,19 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     }
     let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
     matrix_value(env, &m, false)
+}
+
+/// A range function reading the samples' start timestamps (`use-start-timestamps`); the result
+/// also lists, as `overlaps`, the series whose samples claimed overlapping intervals.
+fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let f = range_fn_of(env, ci)?;
+    let steps = steps_of(env, ci, 2)?;
+    let range = env.get_i64(ci.arg(5)?, "range")?;
+    let (m, overlaps) = s.sel.eval_range_st(&f, &steps, range).map_err(js_err)?;
+    let o = matrix_value(env, &m, false)?;
+    env.set(o, "overlaps", env.typed(&overlaps)?)?;
+    Ok(o)
 }
 
 /// A range function over samples given in CSR form (e.g. a subquery's inner result).
@@ -527,7 +555,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("close", db_close),
         ],
     )?;
-    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("evalRange", sel_eval_range)])?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;

@@ -48,7 +48,7 @@ pub fn cache_scan(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 
 fn append_stale(db: &Db, refs: &[u32], ts: i64) -> JsResult<()> {
     if !refs.is_empty() {
-        db.append(refs, &vec![ts; refs.len()], &vec![f64::from_bits(STALE_NAN_BITS); refs.len()]).map_err(js_err)?;
+        db.append(refs, &vec![ts; refs.len()], &vec![f64::from_bits(STALE_NAN_BITS); refs.len()], None).map_err(js_err)?;
     }
     Ok(())
 }
@@ -81,7 +81,7 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             return Ok(o);
         }
     };
-    let st = db.append(&f.refs, &f.timestamps, &f.values).map_err(js_err)?;
+    let st = db.append(&f.refs, &f.timestamps, &f.values, None).map_err(js_err)?;
     append_stale(&db, &f.stale, scrape_ts)?;
     if f.added >= crate::memory::TRIM_AFTER_SERIES {
         crate::memory::trim();

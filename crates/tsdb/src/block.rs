@@ -69,6 +69,8 @@ impl BlockMeta {
 pub struct ChunkOut {
     pub min_t: i64,
     pub max_t: i64,
+    /// `chunkenc::ENCODING_XOR` or `ENCODING_XOR2`.
+    pub encoding: u8,
     pub data: Vec<u8>,
 }
 
@@ -107,7 +109,7 @@ pub fn write_block(parent: &Path, min_time: i64, max_time: i64, level: u32, sour
                 put_uvarint(&mut lenbuf, c.data.len() as u64);
                 buf.extend_from_slice(&lenbuf);
                 let start = buf.len();
-                buf.push(crate::chunkenc::ENCODING_XOR);
+                buf.push(c.encoding);
                 buf.extend_from_slice(&c.data);
                 let crc = crc32c(&buf[start..]);
                 put_be32(&mut buf, crc);
@@ -568,18 +570,18 @@ impl Block {
         Ok(Block { dir: dir.to_path_buf(), meta, index, segments, tombstones, size_bytes })
     }
 
-    /// The XOR bytes of a chunk (without the encoding byte).
-    pub fn chunk(&self, r: u64) -> Result<&[u8]> {
+    /// A chunk's encoding and bytes.
+    pub fn chunk(&self, r: u64) -> Result<(u8, &[u8])> {
         let (seg, off) = ((r >> 32) as usize, (r & 0xffff_ffff) as usize);
         let bad = |why: &str| Error::Corrupt(format!("block {} chunk {r:#x}: {why}", self.meta.ulid));
         let b = self.segments.get(seg).ok_or_else(|| bad("no such chunks file"))?.bytes();
         let mut d = Decbuf::new(b.get(off..).ok_or_else(|| bad("offset out of bounds"))?);
         let len = d.uvarint().ok_or_else(|| bad("truncated"))? as usize;
         let enc = d.byte().ok_or_else(|| bad("truncated"))?;
-        if enc != crate::chunkenc::ENCODING_XOR {
-            return Err(bad(&format!("chunk encoding {enc} is not supported (only float XOR chunks)")));
+        if !crate::chunkenc::is_supported(enc) {
+            return Err(bad(&format!("chunk encoding {enc} is not supported (only float XOR and XOR2 chunks)")));
         }
-        d.bytes(len).ok_or_else(|| bad("truncated"))
+        Ok((enc, d.bytes(len).ok_or_else(|| bad("truncated"))?))
     }
 
     /// Series matching the matchers with chunks overlapping `[mint, maxt]`, sorted by labels.
@@ -627,14 +629,14 @@ impl Block {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunkenc::{XorAppender, XorIterator};
+    use crate::chunkenc::{ChunkIterator, XorAppender, ENCODING_XOR};
 
     fn chunk(samples: &[(i64, f64)]) -> ChunkOut {
         let mut a = XorAppender::new();
         for &(t, v) in samples {
             a.append(t, v);
         }
-        ChunkOut { min_t: a.min_time(), max_t: a.max_time(), data: a.bytes().to_vec() }
+        ChunkOut { min_t: a.min_time(), max_t: a.max_time(), encoding: ENCODING_XOR, data: a.bytes().to_vec() }
     }
 
     #[test]
@@ -656,8 +658,8 @@ mod tests {
         let sel = b.select(&[Matcher::Equal { name: "__name__".into(), value: "a".into() }], 1500, 3000).unwrap();
         assert_eq!(sel.len(), 25);
         assert_eq!(sel[0].chunks.len(), 1);
-        let data = b.chunk(sel[0].chunks[0].r).unwrap();
-        assert_eq!(XorIterator::new(data).collect::<Vec<_>>(), vec![(2000, 2.0)]);
+        let (enc, data) = b.chunk(sel[0].chunks[0].r).unwrap();
+        assert_eq!(ChunkIterator::new(enc, data).collect::<Vec<_>>(), vec![(0, 2000, 2.0)]);
         let mut names = b.label_names();
         names.sort();
         assert_eq!(names, vec!["__name__", "i", "job"]);

@@ -3,11 +3,11 @@
 //! blocks are merged into larger ones and dropped by retention; queries span head and blocks.
 
 use crate::block::{now_ms, write_block, write_tombstones, Block, BlockMeta, ChunkOut};
-use crate::chunkenc::{is_stale_nan, XorAppender, XorIterator};
+use crate::chunkenc::{is_stale_nan, ChunkAppender, ChunkIterator, XorIterator, ENCODING_XOR};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
 use crate::head::{AppendStats, Head};
-use crate::kernels::{eval_extended_series, eval_range_series, instant_series, smoothed_instant_series, Extension, RangeFn, Steps};
+use crate::kernels::{eval_extended_series, eval_range_series, eval_range_series_st, instant_series, reads_start_timestamps, smoothed_instant_series, Extension, RangeFn, Steps};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
 use crate::wal::{self, Corruption, Record, WalWriter};
@@ -110,23 +110,24 @@ fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
 }
 
 /// Re-encodes samples into chunks of at most `per_chunk` samples that do not cross `range`
-/// boundaries.
-fn encode_chunks(samples: &[(i64, f64)], per_chunk: usize, range: i64) -> Vec<ChunkOut> {
+/// boundaries; (st, t, v) samples, XOR2 for chunks that hold a start timestamp.
+fn encode_chunks(samples: &[(i64, i64, f64)], per_chunk: usize, range: i64) -> Vec<ChunkOut> {
     let mut out = Vec::new();
-    let mut app = XorAppender::new();
+    let mut app = ChunkAppender::default();
     let mut until = i64::MIN;
-    for &(t, v) in samples {
+    let done = |app: &ChunkAppender| ChunkOut { min_t: app.min_time(), max_t: app.max_time(), encoding: app.encoding(), data: app.bytes().to_vec() };
+    for &(st, t, v) in samples {
         if app.num_samples() >= per_chunk || (app.num_samples() > 0 && t >= until) {
-            out.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
-            app = XorAppender::new();
+            out.push(done(&app));
+            app = ChunkAppender::default();
         }
         if app.num_samples() == 0 {
             until = t.div_euclid(range) * range + range;
         }
-        app.append(t, v);
+        app.append(st, t, v);
     }
     if app.num_samples() > 0 {
-        out.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
+        out.push(done(&app));
     }
     out
 }
@@ -142,10 +143,10 @@ fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, max
     if !overlap && !hit && !outside {
         return chunks;
     }
-    let mut samples: Vec<(i64, f64)> = chunks.iter().flat_map(|c| XorIterator::new(&c.data).collect::<Vec<_>>()).collect();
-    samples.sort_by_key(|s| s.0);
-    samples.dedup_by_key(|s| s.0);
-    samples.retain(|&(t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
+    let mut samples: Vec<(i64, i64, f64)> = chunks.iter().flat_map(|c| ChunkIterator::new(c.encoding, &c.data).collect::<Vec<_>>()).collect();
+    samples.sort_by_key(|s| s.1);
+    samples.dedup_by_key(|s| s.1);
+    samples.retain(|&(_, t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
     encode_chunks(&samples, per_chunk, range)
 }
 
@@ -229,10 +230,10 @@ impl Db {
                     }
                 }
                 Record::Samples(samples) => {
-                    for (r, t, v) in samples {
+                    for wal::RefSample { r, st, t, v } in samples {
                         let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
                         if let Ok(true) = state.head.check(ours, t, v) {
-                            state.head.append_checked(ours, t, v);
+                            state.head.append_checked(ours, st, t, v);
                             report.samples += 1;
                         }
                     }
@@ -316,11 +317,13 @@ impl Db {
     }
 
     /// Appends samples; each refused sample is counted by reason and the rest is kept. Returns
-    /// once the accepted samples are in the WAL.
-    pub fn append(&self, refs: &[u32], ts: &[i64], vs: &[f64]) -> Result<AppendStats> {
-        if refs.len() != ts.len() || ts.len() != vs.len() {
-            return Err(Error::Invalid(format!("refs, timestamps and values differ in length ({}, {}, {})", refs.len(), ts.len(), vs.len())));
+    /// once the accepted samples are in the WAL. `sts`, when given, are the samples' start
+    /// timestamps (0 = none).
+    pub fn append(&self, refs: &[u32], ts: &[i64], vs: &[f64], sts: Option<&[i64]>) -> Result<AppendStats> {
+        if refs.len() != ts.len() || ts.len() != vs.len() || sts.is_some_and(|s| s.len() != ts.len()) {
+            return Err(Error::Invalid(format!("refs, timestamps, values and start timestamps differ in length ({}, {}, {}, {})", refs.len(), ts.len(), vs.len(), sts.map_or(ts.len(), <[i64]>::len))));
         }
+        let st_of = |i: usize| sts.map_or(0, |s| s[i]);
         let mut stats = AppendStats::default();
         let mut rec = Vec::with_capacity(17 + refs.len() * 12);
         {
@@ -333,7 +336,7 @@ impl Db {
             for i in 0..refs.len() {
                 match head.check(refs[i], ts[i], vs[i]) {
                     Ok(true) => {
-                        head.append_checked(refs[i], ts[i], vs[i]);
+                        head.append_checked(refs[i], st_of(i), ts[i], vs[i]);
                         accepted.push(i);
                     }
                     Ok(false) => {}
@@ -342,7 +345,7 @@ impl Db {
             }
             stats.appended = accepted.len() as u64;
             if !accepted.is_empty() {
-                wal::encode_samples(&mut rec, accepted.iter().map(|&i| (refs[i] as u64, ts[i], vs[i])));
+                wal::encode_samples(&mut rec, accepted.iter().map(|&i| wal::RefSample { r: refs[i] as u64, st: st_of(i), t: ts[i], v: vs[i] }));
                 // Logged while the head lock is held so WAL order matches append order.
                 self.write_wal(&[&rec])?;
             }
@@ -380,7 +383,7 @@ impl Db {
         for r in st.head.select(matchers, mint, maxt) {
             let s = st.head.get(r).expect("selected ref");
             let mut e = SelSeries::default();
-            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(data.into()) }));
+            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, enc, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(enc, data.into()) }));
             if let Some(ivs) = st.head_tombstones.get(&r) {
                 e.deleted.extend_from_slice(ivs);
             }
@@ -503,7 +506,8 @@ impl Db {
             for s in b.all_series()? {
                 let e = merged.entry(s.labels).or_default();
                 for c in &s.chunks {
-                    e.0.push(ChunkOut { min_t: c.min_t, max_t: c.max_t, data: b.chunk(c.r)?.to_vec() });
+                    let (encoding, data) = b.chunk(c.r)?;
+                    e.0.push(ChunkOut { min_t: c.min_t, max_t: c.max_t, encoding, data: data.to_vec() });
                 }
                 if let Some(ivs) = bs.and_then(|t| t.get(&s.id)) {
                     e.1.extend_from_slice(ivs);
@@ -572,7 +576,7 @@ impl Db {
             let mut out = Vec::new();
             for r in head.refs() {
                 let s = head.get(r).expect("live ref");
-                let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, d)| ChunkOut { min_t: a, max_t: b, data: d.to_vec() }).collect();
+                let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
                 if chunks.is_empty() {
                     continue;
                 }
@@ -633,7 +637,7 @@ impl Db {
                     }
                 }
                 Record::Samples(s) => {
-                    let kept: Vec<(u64, i64, f64)> = s.into_iter().filter(|&(r, t, _)| t >= mint && live.contains(&(r as u32))).collect();
+                    let kept: Vec<wal::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
                     if !kept.is_empty() {
                         wal::encode_samples(&mut out, kept.into_iter());
                     }
@@ -764,7 +768,7 @@ impl Db {
                 let mut series = Vec::new();
                 for r in st.head.refs() {
                     let s = st.head.get(r).expect("live ref");
-                    let chunks: Vec<ChunkOut> = s.chunks_in(min, max).map(|(a, b, d)| ChunkOut { min_t: a, max_t: b, data: d.to_vec() }).collect();
+                    let chunks: Vec<ChunkOut> = s.chunks_in(min, max).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
                     let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
                     let chunks = merge_chunks(chunks, &stones, min, max, self.opts.samples_per_chunk, self.opts.block_range_ms);
                     if !chunks.is_empty() {
@@ -876,7 +880,8 @@ fn link_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 enum ChunkSrc {
-    Owned(Box<[u8]>),
+    /// A head chunk's encoding and bytes, copied at selection time.
+    Owned(u8, Box<[u8]>),
     Block(Arc<Block>, u64),
 }
 
@@ -933,46 +938,76 @@ impl Selection {
     /// Samples of series `i` in `[lo, hi]` (within the selection's range) into the buffers,
     /// deletions applied; sorted and de-duplicated if sources overlapped.
     pub fn decode(&self, i: usize, lo: i64, hi: i64, t: &mut Vec<i64>, v: &mut Vec<f64>) -> Result<()> {
+        self.decode_with_st(i, lo, hi, t, v, None).map(|_| ())
+    }
+
+    /// As `decode`, also filling `st` with the samples' start timestamps (0 = none) when
+    /// given. Returns whether any chunk read could carry start timestamps.
+    pub fn decode_with_st(&self, i: usize, lo: i64, hi: i64, t: &mut Vec<i64>, v: &mut Vec<f64>, mut st: Option<&mut Vec<i64>>) -> Result<bool> {
         t.clear();
         v.clear();
+        if let Some(st) = st.as_deref_mut() {
+            st.clear();
+        }
         let (lo, hi) = (lo.max(self.mint), hi.min(self.maxt));
         let s = &self.series[i];
         let mut sorted = true;
+        let mut any_st = false;
         for c in s.chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
-            let data: &[u8] = match &c.src {
-                ChunkSrc::Owned(b) => b,
+            let (enc, data): (u8, &[u8]) = match &c.src {
+                ChunkSrc::Owned(e, b) => (*e, b),
                 ChunkSrc::Block(b, r) => b.chunk(*r)?,
             };
-            let mut it = XorIterator::new(data);
-            for (ts, val) in it.by_ref() {
-                if ts > hi {
-                    break;
+            let mut push = |samples: &mut dyn Iterator<Item = (i64, i64, f64)>| {
+                for (sts, ts, val) in samples {
+                    if ts > hi {
+                        break;
+                    }
+                    if ts < lo || (!s.deleted.is_empty() && deleted(Some(&s.deleted), ts)) {
+                        continue;
+                    }
+                    if t.last().is_some_and(|&p| p >= ts) {
+                        sorted = false;
+                    }
+                    t.push(ts);
+                    v.push(val);
+                    if let Some(st) = st.as_deref_mut() {
+                        st.push(sts);
+                    }
                 }
-                if ts < lo || (!s.deleted.is_empty() && deleted(Some(&s.deleted), ts)) {
-                    continue;
-                }
-                if t.last().is_some_and(|&p| p >= ts) {
-                    sorted = false;
-                }
-                t.push(ts);
-                v.push(val);
-            }
-            if let Some(e) = it.error() {
+            };
+            let err = if enc == ENCODING_XOR {
+                let mut it = XorIterator::new(data);
+                push(&mut it.by_ref().map(|(ts, val)| (0, ts, val)));
+                it.error().map(str::to_string)
+            } else {
+                any_st = true;
+                let mut it = ChunkIterator::new(enc, data);
+                push(&mut it.by_ref());
+                it.error()
+            };
+            if let Some(e) = err {
                 return Err(Error::Corrupt(format!("chunk of {}: {e}", self.labels[i])));
             }
         }
         if !sorted {
-            let mut pairs: Vec<(i64, f64)> = t.iter().copied().zip(v.iter().copied()).collect();
-            pairs.sort_by_key(|p| p.0);
-            pairs.dedup_by_key(|p| p.0);
+            let mut rows: Vec<(i64, f64, i64)> = (0..t.len()).map(|j| (t[j], v[j], st.as_deref().map_or(0, |s| s[j]))).collect();
+            rows.sort_by_key(|p| p.0);
+            rows.dedup_by_key(|p| p.0);
             t.clear();
             v.clear();
-            for (a, b) in pairs {
+            if let Some(st) = st.as_deref_mut() {
+                st.clear();
+            }
+            for (a, b, c) in rows {
                 t.push(a);
                 v.push(b);
+                if let Some(st) = st.as_deref_mut() {
+                    st.push(c);
+                }
             }
         }
-        Ok(())
+        Ok(any_st)
     }
 
     /// All samples in the selection's range, stale markers left out.
@@ -1061,5 +1096,28 @@ impl Selection {
             eval_range_series(f, &t, &v, steps, range, &mut m.values[r.clone()], &mut m.present[r]);
         }
         Ok(m)
+    }
+
+    /// `eval_range` reading start timestamps (for `rate`, `increase`, `irate`, `resets`; other
+    /// functions ignore them). Also returns the series whose windows held samples with
+    /// overlapping start timestamps (a warning in Prometheus).
+    pub fn eval_range_st(&self, f: &RangeFn, steps: &Steps, range: i64) -> Result<(Matrix, Vec<u32>)> {
+        if !reads_start_timestamps(f) {
+            return Ok((self.eval_range(f, steps, range)?, Vec::new()));
+        }
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let mut overlaps = Vec::new();
+        let (mut t, mut v, mut st) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            let any_st = self.decode_with_st(i, steps.start - range + 1, steps.end, &mut t, &mut v, Some(&mut st))?;
+            let r = i * n..(i + 1) * n;
+            if !any_st {
+                eval_range_series(f, &t, &v, steps, range, &mut m.values[r.clone()], &mut m.present[r]);
+            } else if eval_range_series_st(f, &t, &v, &st, steps, range, &mut m.values[r.clone()], &mut m.present[r]) {
+                overlaps.push(i as u32);
+            }
+        }
+        Ok((m, overlaps))
     }
 }

@@ -5,7 +5,7 @@
 //! no chunk straddles two blocks and compaction can move whole chunks. Label strings are interned
 //! once in `Symbols`; a series stores only symbol ids.
 
-use crate::chunkenc::XorAppender;
+use crate::chunkenc::ChunkAppender;
 use crate::index::{PostingsIndex, Symbols};
 use crate::labels::{Label, Labels};
 use crate::matcher::Matcher;
@@ -16,7 +16,25 @@ use std::collections::HashMap;
 pub struct MemChunk {
     pub min_t: i64,
     pub max_t: i64,
-    pub data: Box<[u8]>,
+    /// The encoding byte, then the chunk bytes (as in a chunk file, so no field is added).
+    data: Box<[u8]>,
+}
+
+impl MemChunk {
+    pub fn new(min_t: i64, max_t: i64, encoding: u8, bytes: &[u8]) -> MemChunk {
+        let mut data = Vec::with_capacity(bytes.len() + 1);
+        data.push(encoding);
+        data.extend_from_slice(bytes);
+        MemChunk { min_t, max_t, data: data.into() }
+    }
+
+    pub fn encoding(&self) -> u8 {
+        self.data[0]
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.data[1..]
+    }
 }
 
 #[derive(Debug)]
@@ -24,7 +42,7 @@ pub struct MemSeries {
     /// (name, value) symbol ids, sorted by the name strings.
     pub labels: Box<[(u32, u32)]>,
     pub chunks: Vec<MemChunk>,
-    pub open: Option<XorAppender>,
+    pub open: Option<ChunkAppender>,
     /// End of the block range the open chunk belongs to (exclusive).
     open_until: i64,
     pub last_t: i64,
@@ -48,10 +66,10 @@ impl MemSeries {
         self.chunks.len() + usize::from(self.open.as_ref().is_some_and(|a| a.num_samples() > 0))
     }
 
-    /// Chunks overlapping `[mint, maxt]`, the open one included, as (min, max, bytes).
-    pub fn chunks_in(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, i64, &[u8])> {
-        let closed = self.chunks.iter().filter(move |c| c.max_t >= mint && c.min_t <= maxt).map(|c| (c.min_t, c.max_t, &c.data[..]));
-        let open = self.open.as_ref().filter(move |a| a.num_samples() > 0 && a.max_time() >= mint && a.min_time() <= maxt).map(|a| (a.min_time(), a.max_time(), a.bytes()));
+    /// Chunks overlapping `[mint, maxt]`, the open one included, as (min, max, encoding, bytes).
+    pub fn chunks_in(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, i64, u8, &[u8])> {
+        let closed = self.chunks.iter().filter(move |c| c.max_t >= mint && c.min_t <= maxt).map(|c| (c.min_t, c.max_t, c.encoding(), c.bytes()));
+        let open = self.open.as_ref().filter(move |a| a.num_samples() > 0 && a.max_time() >= mint && a.min_time() <= maxt).map(|a| (a.min_time(), a.max_time(), a.encoding(), a.bytes()));
         closed.chain(open)
     }
 }
@@ -222,8 +240,8 @@ impl Head {
         Err(Refusal::OutOfOrder)
     }
 
-    /// Appends a sample that `check` accepted.
-    pub fn append_checked(&mut self, r: u32, t: i64, v: f64) {
+    /// Appends a sample that `check` accepted; `st` is its start timestamp (0 = none).
+    pub fn append_checked(&mut self, r: u32, st: i64, t: i64, v: f64) {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
@@ -242,14 +260,14 @@ impl Head {
         if needs_cut {
             if let Some(a) = s.open.take() {
                 if a.num_samples() > 0 {
-                    s.chunks.push(MemChunk { min_t: a.min_time(), max_t: a.max_time(), data: a.bytes().into() });
+                    s.chunks.push(MemChunk::new(a.min_time(), a.max_time(), a.encoding(), a.bytes()));
                 }
             }
-            s.open = Some(XorAppender::new());
+            s.open = Some(ChunkAppender::default());
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
         }
-        s.open.as_mut().expect("open chunk").append(t, v);
+        s.open.as_mut().expect("open chunk").append(st, t, v);
         s.last_t = t;
         s.last_v_bits = v.to_bits();
         self.min_t = self.min_t.min(t);
@@ -318,14 +336,14 @@ impl Head {
 
     /// Approximate heap bytes used by chunk data (for statistics).
     pub fn chunk_bytes(&self) -> usize {
-        self.series.iter().flatten().map(|s| s.chunks.iter().map(|c| c.data.len()).sum::<usize>() + s.open.as_ref().map_or(0, |a| a.bytes().len())).sum()
+        self.series.iter().flatten().map(|s| s.chunks.iter().map(|c| c.bytes().len()).sum::<usize>() + s.open.as_ref().map_or(0, |a| a.bytes().len())).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunkenc::XorIterator;
+    use crate::chunkenc::ChunkIterator;
 
     fn labels(name: &str, job: &str) -> Labels {
         Labels::from_pairs([("__name__", name), ("job", job)])
@@ -333,7 +351,7 @@ mod tests {
 
     fn append(h: &mut Head, r: u32, t: i64, v: f64) -> Result<(), Refusal> {
         if h.check(r, t, v)? {
-            h.append_checked(r, t, v);
+            h.append_checked(r, 0, t, v);
         }
         Ok(())
     }
@@ -377,8 +395,8 @@ mod tests {
         append(&mut h, r, 7_200_000, 2.0).unwrap();
         let s = h.get(r).unwrap();
         assert_eq!(s.num_chunks(), 2, "a chunk never straddles a block boundary");
-        let all: Vec<(i64, f64)> = s.chunks_in(i64::MIN, i64::MAX).flat_map(|(_, _, b)| XorIterator::new(b).collect::<Vec<_>>()).collect();
-        assert_eq!(all, vec![(7_199_000, 1.0), (7_200_000, 2.0)]);
+        let all: Vec<(i64, i64, f64)> = s.chunks_in(i64::MIN, i64::MAX).flat_map(|(_, _, e, b)| ChunkIterator::new(e, b).collect::<Vec<_>>()).collect();
+        assert_eq!(all, vec![(0, 7_199_000, 1.0), (0, 7_200_000, 2.0)]);
     }
 
     #[test]

@@ -414,6 +414,142 @@ pub fn eval_range_series(f: &RangeFn, ts: &[i64], vs: &[f64], steps: &Steps, ran
     }
 }
 
+/// Functions that read start timestamps when the engine uses them (`use-start-timestamps`).
+pub fn reads_start_timestamps(f: &RangeFn) -> bool {
+    matches!(f, RangeFn::Rate | RangeFn::Increase | RangeFn::Irate | RangeFn::Resets)
+}
+
+/// Whether the start timestamp of the current sample says the counter restarted since the
+/// previous one. A start timestamp of 0 (none), one at or after its own sample (invalid, or
+/// OpenTelemetry's "unknown start") or one before the previous sample says nothing. One equal to
+/// the previous sample's time is a reset for delta samples (the previous sample had a start of
+/// its own) but not for a cumulative series whose start was unknown (0, or its own time).
+pub fn is_start_timestamp_reset(prev_st: i64, prev_t: i64, st: i64, t: i64) -> bool {
+    if st == 0 || st >= t || st < prev_t {
+        return false;
+    }
+    if st > prev_t {
+        return true;
+    }
+    prev_st <= prev_t && prev_st != 0 && prev_st != prev_t
+}
+
+/// A start timestamp reaching back before the previous sample without being that sample's own
+/// start: the two samples claim overlapping intervals.
+pub fn start_time_overlaps(prev_st: i64, prev_t: i64, st: i64) -> bool {
+    st != 0 && st < prev_t && st != prev_st
+}
+
+/// rate and increase with start timestamps: resets are also read from them, and a first sample
+/// whose start lies inside the window is taken to start from zero at that time instead of
+/// being extrapolated to the window's start. Sets `overlap` when two samples overlap.
+#[allow(clippy::too_many_arguments)]
+fn extrapolated_rate_st(t: &[i64], v: &[f64], st: &[i64], range_start: i64, range_end: i64, range_ms: i64, is_rate: bool, overlap: &mut bool) -> Option<f64> {
+    let n = t.len();
+    if n == 0 {
+        return None;
+    }
+    let n1 = n - 1;
+    let (first_t, last_t) = (t[0], t[n1]);
+    let mut result = v[n1] - v[0];
+    for i in 1..n {
+        if start_time_overlaps(st[i - 1], t[i - 1], st[i]) {
+            *overlap = true;
+        }
+        if v[i] < v[i - 1] || is_start_timestamp_reset(st[i - 1], t[i - 1], st[i], t[i]) {
+            result += v[i - 1];
+        }
+    }
+    let mut to_start = (first_t - range_start) as f64 / 1000.0;
+    let mut to_end = (range_end - last_t) as f64 / 1000.0;
+    let mut sampled = (last_t - first_t) as f64 / 1000.0;
+    let avg_between = if n1 > 0 { sampled / n1 as f64 } else { 0.0 };
+    let threshold = avg_between * 1.1;
+    if st[0] != 0 && st[0] > range_start && st[0] < first_t {
+        // A zero at the first sample's start, inside the window: no extrapolation to the left.
+        // (With one sample there is no average spacing, so none to the right either.)
+        to_start = 0.0;
+        sampled = (last_t - st[0]) as f64 / 1000.0;
+        result += v[0];
+    } else if n1 == 0 {
+        return None;
+    } else {
+        if to_start >= threshold {
+            to_start = avg_between / 2.0;
+        }
+        let mut to_zero = to_start;
+        if result > 0.0 && v[0] >= 0.0 {
+            to_zero = sampled * (v[0] / result);
+        }
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    if to_end >= threshold {
+        to_end = avg_between / 2.0;
+    }
+    let mut factor = if sampled != 0.0 { (sampled + to_start + to_end) / sampled } else { 1.0 };
+    if is_rate {
+        factor /= range_ms as f64 / 1000.0;
+    }
+    Some(result * factor)
+}
+
+/// One window of a function in `reads_start_timestamps`, with the samples' start timestamps.
+fn eval_window_st(f: &RangeFn, t: &[i64], v: &[f64], st: &[i64], eval_t: i64, range: i64, overlap: &mut bool) -> Option<f64> {
+    let n = t.len();
+    match f {
+        RangeFn::Rate => extrapolated_rate_st(t, v, st, eval_t - range, eval_t, range, true, overlap),
+        RangeFn::Increase => extrapolated_rate_st(t, v, st, eval_t - range, eval_t, range, false, overlap),
+        RangeFn::Irate => {
+            if n < 2 {
+                return None;
+            }
+            let (a, b) = (n - 2, n - 1);
+            let interval = t[b] - t[a];
+            if interval == 0 {
+                return None;
+            }
+            let reset = v[b] < v[a] || is_start_timestamp_reset(st[a], t[a], st[b], t[b]);
+            let diff = if reset { v[b] } else { v[b] - v[a] };
+            Some(diff / (interval as f64 / 1000.0))
+        }
+        RangeFn::Resets => {
+            if n == 0 {
+                return None;
+            }
+            Some((1..n).filter(|&i| v[i] < v[i - 1] || is_start_timestamp_reset(st[i - 1], t[i - 1], st[i], t[i])).count() as f64)
+        }
+        _ => eval_window(f, t, v, eval_t, range, &mut Vec::new()),
+    }
+}
+
+/// `eval_range_series` for a function in `reads_start_timestamps`, with each sample's start
+/// timestamp (0 = none). Returns whether any window saw overlapping samples.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_range_series_st(f: &RangeFn, ts: &[i64], vs: &[f64], sts: &[i64], steps: &Steps, range: i64, out: &mut [f64], present: &mut [u8]) -> bool {
+    let keep: Vec<usize> = (0..ts.len()).filter(|&i| !is_stale_nan(vs[i])).collect();
+    let ts: Vec<i64> = keep.iter().map(|&i| ts[i]).collect();
+    let st: Vec<i64> = keep.iter().map(|&i| sts[i]).collect();
+    let vs: Vec<f64> = keep.iter().map(|&i| vs[i]).collect();
+    let mut overlap = false;
+    let (mut lo, mut hi) = (0usize, 0usize);
+    for i in 0..steps.len() {
+        let t = steps.at(i);
+        while lo < ts.len() && ts[lo] <= t - range {
+            lo += 1;
+        }
+        hi = hi.max(lo);
+        while hi < ts.len() && ts[hi] <= t {
+            hi += 1;
+        }
+        let r = if lo < hi { eval_window_st(f, &ts[lo..hi], &vs[lo..hi], &st[lo..hi], t, range, &mut overlap) } else { None };
+        out[i] = r.unwrap_or(0.0);
+        present[i] = u8::from(r.is_some());
+    }
+    overlap
+}
+
 /// Extended range selectors (Prometheus 3 `promql-extended-range-selectors`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Extension {

@@ -28,12 +28,28 @@ const FLAG_ZSTD: u8 = 1 << 4;
 pub const REC_SERIES: u8 = 1;
 pub const REC_SAMPLES: u8 = 2;
 pub const REC_TOMBSTONES: u8 = 3;
+/// Samples with an optional start timestamp each (Prometheus 3.11's SamplesV2).
+pub const REC_SAMPLES_V2: u8 = 11;
+
+/// Start-timestamp markers of a SamplesV2 record.
+const ST_NONE: u8 = 0;
+const ST_SAME: u8 = 1;
+const ST_EXPLICIT: u8 = 2;
+
+/// One sample of a WAL record; `st` 0 = no start timestamp.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RefSample {
+    pub r: u64,
+    pub st: i64,
+    pub t: i64,
+    pub v: f64,
+}
 
 /// A decoded WAL record (the kinds we write; others are skipped on replay).
 #[derive(Debug, PartialEq)]
 pub enum Record {
     Series(Vec<(u64, Labels)>),
-    Samples(Vec<(u64, i64, f64)>),
+    Samples(Vec<RefSample>),
     /// (series ref, mint, maxt) deletion intervals.
     Tombstones(Vec<(u64, i64, i64)>),
     /// A record type we do not use (exemplars, histograms, metadata...).
@@ -54,19 +70,46 @@ pub fn encode_series(out: &mut Vec<u8>, series: &[(u64, &Labels)]) {
     }
 }
 
-/// Samples as Prometheus encodes them: the first ref and time in full, then deltas.
-pub fn encode_samples(out: &mut Vec<u8>, refs: impl Iterator<Item = (u64, i64, f64)>) {
+/// Samples as Prometheus encodes them. Without start timestamps: the classic record (first ref
+/// and time in full, then deltas to them), which every Prometheus replays; with any: SamplesV2
+/// (varints, ref delta to the previous sample, time delta to the first, a start-timestamp marker).
+pub fn encode_samples<I: Iterator<Item = RefSample> + Clone>(out: &mut Vec<u8>, samples: I) {
+    if samples.clone().any(|s| s.st != 0) {
+        return encode_samples_v2(out, samples);
+    }
     out.push(REC_SAMPLES);
-    let mut first: Option<(u64, i64)> = None;
-    for (r, t, v) in refs {
-        let (fr, ft) = *first.get_or_insert_with(|| {
-            put_be64(out, r);
-            put_be64(out, t as u64);
-            (r, t)
-        });
-        put_varint(out, r as i64 - fr as i64);
-        put_varint(out, t.wrapping_sub(ft));
-        put_be64(out, v.to_bits());
+    let mut samples = samples.peekable();
+    let Some(&first) = samples.peek() else { return };
+    put_be64(out, first.r);
+    put_be64(out, first.t as u64);
+    for s in samples {
+        put_varint(out, s.r as i64 - first.r as i64);
+        put_varint(out, s.t.wrapping_sub(first.t));
+        put_be64(out, s.v.to_bits());
+    }
+}
+
+fn encode_samples_v2(out: &mut Vec<u8>, mut samples: impl Iterator<Item = RefSample>) {
+    out.push(REC_SAMPLES_V2);
+    let Some(first) = samples.next() else { return };
+    put_varint(out, first.r as i64);
+    put_varint(out, first.t);
+    put_varint(out, first.st);
+    put_be64(out, first.v.to_bits());
+    let mut prev = first;
+    for s in samples {
+        put_varint(out, (s.r as i64).wrapping_sub(prev.r as i64));
+        put_varint(out, s.t.wrapping_sub(first.t));
+        if s.st == 0 {
+            out.push(ST_NONE);
+        } else if s.st == prev.st {
+            out.push(ST_SAME);
+        } else {
+            out.push(ST_EXPLICIT);
+            put_varint(out, s.st.wrapping_sub(first.st));
+        }
+        put_be64(out, s.v.to_bits());
+        prev = s;
     }
 }
 
@@ -110,7 +153,35 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
                 let dr = d.varint().ok_or_else(|| bad("samples"))?;
                 let dt = d.varint().ok_or_else(|| bad("samples"))?;
                 let v = f64::from_bits(d.be64().ok_or_else(|| bad("samples"))?);
-                out.push(((fr as i64).wrapping_add(dr) as u64, ft.wrapping_add(dt), v));
+                out.push(RefSample { r: (fr as i64).wrapping_add(dr) as u64, st: 0, t: ft.wrapping_add(dt), v });
+            }
+            Ok(Record::Samples(out))
+        }
+        REC_SAMPLES_V2 => {
+            let mut out: Vec<RefSample> = Vec::new();
+            let (mut first_t, mut first_st) = (0i64, 0i64);
+            while d.remaining() > 0 {
+                let s = match out.last() {
+                    None => {
+                        let r = d.varint().ok_or_else(|| bad("samples"))? as u64;
+                        first_t = d.varint().ok_or_else(|| bad("samples"))?;
+                        first_st = d.varint().ok_or_else(|| bad("samples"))?;
+                        RefSample { r, st: first_st, t: first_t, v: 0.0 }
+                    }
+                    Some(prev) => {
+                        let r = (prev.r as i64).wrapping_add(d.varint().ok_or_else(|| bad("samples"))?) as u64;
+                        let t = first_t.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?);
+                        let st = match d.byte().ok_or_else(|| bad("samples"))? {
+                            ST_NONE => 0,
+                            ST_SAME => prev.st,
+                            ST_EXPLICIT => first_st.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?),
+                            m => return Err(format!("invalid start-timestamp marker {m} in samples record")),
+                        };
+                        RefSample { r, st, t, v: 0.0 }
+                    }
+                };
+                let v = f64::from_bits(d.be64().ok_or_else(|| bad("samples"))?);
+                out.push(RefSample { v, ..s });
             }
             Ok(Record::Samples(out))
         }
@@ -542,17 +613,22 @@ mod tests {
         let mut b = Vec::new();
         encode_series(&mut b, &[(7, &l)]);
         assert_eq!(decode(&b), Ok(Record::Series(vec![(7, l)])));
-        let samples = vec![(5u64, 1000i64, 1.5f64), (3, 900, f64::INFINITY), (9, 2000, -0.0)];
-        b.clear();
-        encode_samples(&mut b, samples.iter().copied());
-        match decode(&b).unwrap() {
-            Record::Samples(got) => {
-                assert_eq!(got.len(), 3);
-                for (a, e) in got.iter().zip(&samples) {
-                    assert_eq!((a.0, a.1, a.2.to_bits()), (e.0, e.1, e.2.to_bits()));
+        let rs = |r: u64, st: i64, t: i64, v: f64| RefSample { r, st, t, v };
+        let plain = vec![rs(5, 0, 1000, 1.5), rs(3, 0, 900, f64::INFINITY), rs(9, 0, 2000, -0.0)];
+        let with_st = vec![rs(5, 400, 1000, 1.5), rs(3, 400, 900, 2.0), rs(9, 0, 2000, -0.0), rs(9, 1999, 2001, 1.0), rs(2, -7, 3000, 1.0)];
+        for (samples, typ) in [(plain, REC_SAMPLES), (with_st, REC_SAMPLES_V2)] {
+            b.clear();
+            encode_samples(&mut b, samples.iter().copied());
+            assert_eq!(b[0], typ, "start timestamps choose the record type");
+            match decode(&b).unwrap() {
+                Record::Samples(got) => {
+                    assert_eq!(got.len(), samples.len());
+                    for (a, e) in got.iter().zip(&samples) {
+                        assert_eq!((a.r, a.st, a.t, a.v.to_bits()), (e.r, e.st, e.t, e.v.to_bits()));
+                    }
                 }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
         }
         b.clear();
         encode_tombstones(&mut b, &[(1, -5, 10)]);

@@ -79,13 +79,13 @@ fn promtool_reads_our_blocks() {
                 _ => (j - 150) as f64,
             };
             if app.num_samples() == 120 {
-                chunks.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
+                chunks.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), encoding: tsdb::chunkenc::ENCODING_XOR, data: app.bytes().to_vec() });
                 app = XorAppender::new();
             }
             app.append(t, v);
             expected.entry(prom_labels(&labels)).or_default().push((t, go_float(v)));
         }
-        chunks.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), data: app.bytes().to_vec() });
+        chunks.push(ChunkOut { min_t: app.min_time(), max_t: app.max_time(), encoding: tsdb::chunkenc::ENCODING_XOR, data: app.bytes().to_vec() });
         series.push((labels, chunks));
     }
     series.sort_by(|a, b| a.0.cmp(&b.0));
@@ -143,7 +143,9 @@ fn we_read_promtool_blocks() {
             assert_eq!(s.labels.get("__name__"), Some("req_total"));
             let key = format!("code={},path={}", s.labels.get("code").unwrap(), s.labels.get("path").unwrap());
             for c in &s.chunks {
-                got.entry(key.clone()).or_default().extend(XorIterator::new(b.chunk(c.r).unwrap()));
+                let (enc, data) = b.chunk(c.r).unwrap();
+                assert_eq!(enc, tsdb::chunkenc::ENCODING_XOR);
+                got.entry(key.clone()).or_default().extend(XorIterator::new(data));
             }
         }
     }

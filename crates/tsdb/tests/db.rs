@@ -32,7 +32,7 @@ fn fill(db: &Db, n: usize, start: i64, count: i64, every: i64) {
         let t = start + k * every;
         let ts = vec![t; n];
         let vs: Vec<f64> = (0..n).map(|i| (t / 1000) as f64 + i as f64).collect();
-        let st = db.append(&refs, &ts, &vs).unwrap();
+        let st = db.append(&refs, &ts, &vs, None).unwrap();
         assert_eq!(st.appended, n as u64);
     }
 }
@@ -76,8 +76,8 @@ fn refusals_are_counted_and_the_rest_is_kept() {
     let dir = temp_dir("refusals");
     let db = Db::open(&dir, Options::default()).unwrap();
     let refs = db.series_refs(&[series("m", 0), series("m", 1)]).unwrap();
-    db.append(&refs, &[1000, 1000], &[1.0, 1.0]).unwrap();
-    let st = db.append(&[refs[0], refs[1], refs[0], 999], &[500, 1000, 2000, 1], &[1.0, 2.0, stale_nan(), 1.0]).unwrap();
+    db.append(&refs, &[1000, 1000], &[1.0, 1.0], None).unwrap();
+    let st = db.append(&[refs[0], refs[1], refs[0], 999], &[500, 1000, 2000, 1], &[1.0, 2.0, stale_nan(), 1.0], None).unwrap();
     assert_eq!((st.appended, st.out_of_order, st.duplicate, st.unknown_ref), (1, 1, 1, 1));
     let samples = all_samples(&db);
     // The stale marker is stored (it ends the series for instant queries) but is not a sample.
@@ -85,7 +85,7 @@ fn refusals_are_counted_and_the_rest_is_kept() {
     let sel = db.select(&[name_is("m")], 0, 3000).unwrap();
     let m = sel.instant(&Steps { start: 1500, end: 2500, step: 1000 }, 300_000).unwrap();
     assert_eq!(&m.present[0..2], &[1, 0]);
-    assert!(matches!(db.append(&refs, &[1], &[1.0, 2.0]), Err(Error::Invalid(_))));
+    assert!(matches!(db.append(&refs, &[1], &[1.0, 2.0], None), Err(Error::Invalid(_))));
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn wal_replay_restores_everything() {
     assert_eq!(all_samples(&db), before);
     // New samples continue after the replayed ones, and survive another restart.
     let refs = db.series_refs(&[series("m", 0)]).unwrap();
-    db.append(&refs, &[5_000_000], &[42.0]).unwrap();
+    db.append(&refs, &[5_000_000], &[42.0], None).unwrap();
     drop(db);
     let db = Db::open(&dir, Options::default()).unwrap();
     assert_eq!(all_samples(&db)[0].1.last(), Some(&(5_000_000, 42.0)));
@@ -167,7 +167,7 @@ fn compaction_cuts_blocks_and_queries_span_them() {
         assert_eq!(s[0].1.len(), 300);
         // Samples for the persisted range are refused now.
         let refs = db.series_refs(&[series("m", 0)]).unwrap();
-        assert_eq!(db.append(&refs, &[H], &[1.0]).unwrap().too_old, 1);
+        assert_eq!(db.append(&refs, &[H], &[1.0], None).unwrap().too_old, 1);
         s
     };
     // After a restart: the block, plus the head rebuilt from the checkpoint and WAL.
@@ -220,4 +220,50 @@ fn deleted_series_disappear_from_head_and_blocks() {
     let db = Db::open(&dir, Options { retention_ms: 0, ..Options::default() }).unwrap();
     let csr = db.select(&[m], 0, 10 * H).unwrap().samples().unwrap();
     assert_eq!(csr.t.len(), 300 - (4 * 60 - 30 + 1));
+}
+
+/// Every sample of series `m` with its start timestamp.
+fn all_samples_with_st(db: &Db) -> Vec<(i64, i64, f64)> {
+    let sel = db.select(&[name_is("m")], i64::MIN / 2, i64::MAX / 2).unwrap();
+    let (mut t, mut v, mut st) = (Vec::new(), Vec::new(), Vec::new());
+    sel.decode_with_st(0, i64::MIN / 2, i64::MAX / 2, &mut t, &mut v, Some(&mut st)).unwrap();
+    (0..t.len()).map(|i| (st[i], t[i], v[i])).collect()
+}
+
+#[test]
+fn start_timestamps_survive_replay_checkpoint_and_compaction() {
+    let dir = temp_dir("start-timestamps");
+    let opts = Options { retention_ms: 0, ..Options::default() };
+    // 5h at 1/min; a counter restarting every hour (start = the hour), no start for the first 10 min.
+    let expected: Vec<(i64, i64, f64)> = (0..300).map(|k| {
+        let t = k * 60_000;
+        let st = if k < 10 { 0 } else { t - t % H + if t % H == 0 { -H } else { 0 } };
+        (st, t, (k % 60) as f64)
+    }).collect();
+    {
+        let db = Db::open(&dir, opts.clone()).unwrap();
+        let refs = db.series_refs(&[series("m", 0)]).unwrap();
+        for &(st, t, v) in &expected {
+            assert_eq!(db.append(&refs, &[t], &[v], Some(&[st])).unwrap().appended, 1);
+        }
+        assert_eq!(all_samples_with_st(&db), expected, "from the head");
+    }
+    {
+        // WAL replay (SamplesV2 records), then a compaction writes XOR2 chunks to a block.
+        let db = Db::open(&dir, opts.clone()).unwrap();
+        assert_eq!(all_samples_with_st(&db), expected, "after WAL replay");
+        db.compact().unwrap();
+        assert_eq!(db.stats(10).blocks.len(), 1);
+        assert_eq!(all_samples_with_st(&db), expected, "from block and head");
+    }
+    // Block, checkpoint and WAL after a restart.
+    let db = Db::open(&dir, opts).unwrap();
+    assert_eq!(all_samples_with_st(&db), expected, "after a restart with a block");
+    // increase() over the hour that restarted at 2h: the start timestamp marks the reset.
+    let sel = db.select(&[name_is("m")], 0, 5 * H).unwrap();
+    let steps = Steps { start: 2 * H + 30 * 60_000, end: 2 * H + 30 * 60_000, step: 60_000 };
+    let (m, overlaps) = sel.eval_range_st(&RangeFn::Increase, &steps, 10 * 60_000).unwrap();
+    assert!(overlaps.is_empty());
+    assert_eq!(m.present, vec![1]);
+    assert!((m.values[0] - 10.0).abs() < 1e-9, "{}", m.values[0]);
 }
