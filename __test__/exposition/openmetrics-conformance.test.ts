@@ -82,3 +82,40 @@ test('values of small valid inputs, checked by hand against the specification', 
   assert.deepEqual(read('timestamps').map((s) => s.timestamp), [0, 0, 1100, Math.round(12345678901234567890.123456789 * 1000), 1_500_000, 1_234_567_890_000]);
   assert.deepEqual(read('escaping').map((s) => s.series)[1], 'a_total{foo="b\\\\a\\z"}');
 });
+
+test('start timestamps: _created values go to the samples of their group, and are not samples themselves', () => {
+  const body = [
+    '# TYPE c counter',
+    'c_created{a="1"} 100.5',
+    'c_total{a="1"} 3',
+    'c_total{a="2"} 4',
+    'c_created{a="2"} 200',
+    '# TYPE s summary',
+    's{quantile="0.5"} 1',
+    's_count 2',
+    's_sum 3',
+    's_created 300',
+    '# TYPE h histogram',
+    'h_bucket{le="+Inf"} 1',
+    'h_count 1',
+    'h_sum 1',
+    '# TYPE g gauge',
+    'g 7',
+    '# EOF',
+    '',
+  ].join('\n');
+  const got = [...parseOpenMetrics(body, undefined, { startTimestamps: true })].map((s) => [s.series, s.value, s.start]);
+  assert.deepEqual(got, [
+    ['c_total{a="1"}', 3, 100_500],
+    ['c_total{a="2"}', 4, 200_000],
+    ['s{quantile="0.5"}', 1, 300_000],
+    ['s_count', 2, 300_000],
+    ['s_sum', 3, 300_000],
+    ['h_bucket{le="+Inf"}', 1, undefined],
+    ['h_count', 1, undefined],
+    ['h_sum', 1, undefined],
+    ['g', 7, undefined],
+  ]);
+  // Without the option _created lines are ordinary samples.
+  assert.equal([...parseOpenMetrics(body)].filter((s) => s.series.includes('_created')).length, 3);
+});

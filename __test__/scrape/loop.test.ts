@@ -14,6 +14,7 @@ import type { ScrapeOptions, ScrapeStorage, TextScrapeCachePort } from '../../sr
 import { ExpositionCodecImpl } from '../../src/exposition/index.js';
 import { Storage } from '../../src/storage/index.js';
 import { Logger } from '../../src/util/logger.js';
+import { Engine } from '../../src/promql/index.js';
 
 const T0 = 1_700_000_000_000;
 const TEXT = 'text/plain; version=0.0.4';
@@ -247,4 +248,50 @@ test('random bodies (odd spellings, corrupt lines, churn) give the same result o
     complete += nat.completeScans;
   }
   assert.ok(complete > 0, 'some scrapes were handled natively in full');
+});
+
+test('st-storage: OpenMetrics _created values are stored as start timestamps and mark counter resets', async () => {
+  const created = (s: number): string => String((T0 + s) / 1000);
+  const body = (total: number, createdAt: number): string =>
+    `# TYPE req counter\nreq_total{p="a"} ${total}\nreq_created{p="a"} ${created(createdAt)}\n# TYPE lat histogram\nlat_bucket{le="1"} ${total}\nlat_bucket{le="+Inf"} ${total}\nlat_count ${total}\nlat_sum ${total}\nlat_created ${created(createdAt)}\n# TYPE g gauge\ng 1\n# EOF\n`;
+  // The counter restarts between the 2nd and 3rd scrape and already counts more than before:
+  // only the new _created value tells.
+  const steps: Step[] = [{ body: body(10, -100_000), contentType: OPENMETRICS }, { body: body(20, -100_000), contentType: OPENMETRICS }, { body: body(25, 1500), contentType: OPENMETRICS }];
+  for (const store of [true, false]) {
+    const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-scrape-st-')));
+    const target = await serve(steps);
+    let now = T0;
+    const port: ScrapeStorage = { seriesRefs: (sets) => storage.seriesRefs(sets), append: (refs, ts, vs, sts) => storage.append(refs, ts, vs, sts) };
+    const loop = new ScrapeLoop(target.url, { job: 'j', instance: 'i:1' }, options({ storeStartTimestamps: store }), { storage: port, codec: new ExpositionCodecImpl(), logger: new Logger({ level: 'error', write: () => undefined }), now: () => now });
+    try {
+      for (let i = 0; i < steps.length; i++) {
+        now = T0 + i * 1000;
+        await loop.scrapeOnce();
+        assert.equal(loop.state.health, 'up', loop.state.lastError);
+        target.next();
+      }
+      const withSt = new Engine(storage, { useStartTimestamps: true });
+      const value = (q: string): number[] => {
+        const r = withSt.instantQuery(q, T0 + 2000);
+        return r.resultType === 'vector' ? r.result.map((s) => s.value) : [];
+      };
+      const names = storage.labelValues('__name__', [], 0, T0 + 10_000);
+      if (store) {
+        assert.ok(!names.includes('req_created') && !names.includes('lat_created'), `_created series are not stored: ${names.join(', ')}`);
+        assert.deepEqual(value('resets(req_total[10s])'), [1]);
+        assert.deepEqual(value('resets(lat_count[10s])'), [1]);
+        assert.deepEqual(value('irate(req_total[10s])'), [25], 'the restart counted from zero');
+        // The same data read without use-start-timestamps: no reset visible.
+        assert.deepEqual(new Engine(storage).instantQuery('resets(req_total[10s])', T0 + 2000).result, [{ metric: { instance: 'i:1', job: 'j', p: 'a' }, t: T0 + 2000, value: 0 }]);
+      } else {
+        assert.ok(names.includes('req_created') && names.includes('lat_created'), 'without st-storage _created stays a series of its own');
+        assert.deepEqual(value('resets(req_total[10s])'), [0]);
+      }
+      assert.deepEqual(value('g'), [1]);
+    } finally {
+      await loop.stop(false);
+      target.server.close();
+      storage.close();
+    }
+  }
 });

@@ -25,7 +25,7 @@ export class ExpositionCodecImpl {
   /** The same, each sample handed to `sink` (the scrape loop's path: no object per sample for text bodies). */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, MetricMetadata> | undefined, fast: ParseOptions<T>, sink: SampleSink<T>): void {
     if (!isOpenMetrics(contentType)) return parseTextInto(body, metadata, fast, sink);
-    for (const s of parseOpenMetrics(body, metadata)) sink(s.series, s.value, s.timestamp, undefined);
+    for (const s of parseOpenMetrics(body, metadata, { startTimestamps: fast.startTimestamps ?? false })) sink(s.series, s.value, s.timestamp, undefined, s.start);
   }
 
   seriesLabels(series: string): Labels {

@@ -60,7 +60,15 @@ export interface OpenMetricsOptions {
    * a target that works with Prometheus works with us.
    */
   strict?: boolean;
+  /**
+   * Read `_created` samples as the start timestamps of their counter, histogram or summary
+   * samples (`start`, ms) instead of yielding them (Prometheus's st-storage).
+   */
+  startTimestamps?: boolean;
 }
+
+/** Families whose `_created` sample is the start of the group's other samples. */
+const HAS_CREATED = new Set<MetricType>(['counter', 'histogram', 'summary']);
 
 export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMetadata>, options: OpenMetricsOptions = {}): Generator<ParsedSample> {
   const strict = options.strict ?? false;
@@ -72,6 +80,18 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
   const usedNames = new Set<string>();
   let current: Family | undefined;
   const lastTs = new Map<string, number | null>();
+  // With startTimestamps: the current group's samples, held back until its `_created` is known.
+  let held: ParsedSample[] = [];
+  let heldGroup: string | undefined;
+  let created: number | undefined;
+  const release = (): ParsedSample[] => {
+    const out = held;
+    if (created !== undefined) for (const s of out) s.start = created;
+    held = [];
+    heldGroup = undefined;
+    created = undefined;
+    return out;
+  };
 
   const finishFamily = (f: Family | undefined, line: number): void => {
     if (!f || !strict) return;
@@ -210,8 +230,22 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
 
     if (strict) checkValue(c, f, suffix, labels, value);
 
-    yield timestamp === undefined ? { series, value } : { series, value, timestamp: Math.round(timestamp * 1000) };
+    const sample: ParsedSample = timestamp === undefined ? { series, value } : { series, value, timestamp: Math.round(timestamp * 1000) };
+    if (!options.startTimestamps) {
+      yield sample;
+      continue;
+    }
+    const groupId = f.name + '\x00' + group;
+    if (heldGroup !== undefined && heldGroup !== groupId) yield* release();
+    if (!HAS_CREATED.has(f.type)) {
+      yield sample;
+      continue;
+    }
+    heldGroup = groupId;
+    if (suffix === '_created') created = Math.round(value * 1000);
+    else held.push(sample);
   }
+  yield* release();
   finishFamily(current, lines.length);
 }
 

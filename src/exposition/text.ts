@@ -11,6 +11,8 @@ export interface ParsedSample<T = unknown> {
   timestamp?: number;
   /** What the caller's cache holds for the series (e.g. its storage ref), when the fast path took the line. */
   cached?: T;
+  /** Start timestamp (ms): the family's `_created` value, when OpenMetrics start timestamps are read. */
+  start?: number;
 }
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
@@ -36,7 +38,7 @@ export function parseSeriesText(series: string, line = 0): Labels {
 }
 
 /** Receives each sample: the series text, value, timestamp (ms) if the line had one, and the cache value if the fast path found it. */
-export type SampleSink<T> = (series: string, value: number, timestamp: number | undefined, cached: T | undefined) => void;
+export type SampleSink<T> = (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number) => void;
 
 export interface ParseOptions<T> {
   /**
@@ -52,6 +54,8 @@ export interface ParseOptions<T> {
    * in place with the previous k-th series text: no string is cut out and no lookup is made.
    */
   previous?: { series: readonly string[]; cached: readonly T[] };
+  /** OpenMetrics bodies: read `_created` samples as start timestamps (see OpenMetricsOptions). */
+  startTimestamps?: boolean;
 }
 
 const enum Ch {

@@ -15,6 +15,8 @@ export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002
 export interface FastPathHints<T> {
   knownSeries?: (series: string) => T | undefined;
   previous?: { series: readonly string[]; cached: readonly T[] };
+  /** OpenMetrics: `_created` samples become their family's start timestamps (st-storage). */
+  startTimestamps?: boolean;
 }
 
 /** TYPE, HELP and UNIT of a metric family as the target exposes them. */
@@ -29,7 +31,7 @@ export interface ExpositionCodec {
   /**
    * Parses a body, handing each sample to `sink` (series text, value, timestamp in ms if given, and
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
-  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined) => void): void;
+  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number) => void): void;
   seriesLabels(series: string): Labels;
   /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
   isTextFormat(contentType: string): boolean;
@@ -63,7 +65,7 @@ export interface TextScrapeCachePort {
 /** The storage side of a scrape: label sets to refs, then one batch append. */
 export interface ScrapeStorage {
   seriesRefs(labelSets: Labels[]): Uint32Array;
-  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): AppendCounts;
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
   /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
   textScrapeCache?(): TextScrapeCachePort;
 }
@@ -83,6 +85,11 @@ export interface ScrapeOptions {
   /** metric_relabel_configs as a function: null drops the series. */
   metricRelabel: ((labels: Labels) => Labels | null) | undefined;
   http: Omit<ScrapeRequest, 'url' | 'timeoutMs'>;
+  /**
+   * st-storage: store OpenMetrics `_created` values as the start timestamps of their family's
+   * samples (and not as series of their own), as Prometheus does with this feature.
+   */
+  storeStartTimestamps?: boolean;
 }
 
 export type TargetHealth = 'up' | 'down' | 'unknown';
@@ -240,6 +247,8 @@ export class ScrapeLoop {
     const refs: number[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
+    // Start timestamps (0 = none), only when some sample has one.
+    let sts: number[] | undefined;
     // Cache misses: their labels resolve to refs in one call after the loop.
     const newSeries: { text: string; slot: number; at: number }[] = [];
     let scraped = 0;
@@ -247,7 +256,7 @@ export class ScrapeLoop {
     // This scrape's samples in order, with their cache entries: the next scrape's fast path.
     const order: string[] = [];
     const orderEntries: (CacheEntry | undefined)[] = [];
-    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous }, (series, value, timestamp, cached) => {
+    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false }, (series, value, timestamp, cached, start) => {
       scraped++;
       const t = o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime;
       let e = cached;
@@ -259,6 +268,8 @@ export class ScrapeLoop {
       refs.push(e?.ref ?? 0);
       ts.push(t);
       vs.push(value);
+      if (start !== undefined && !sts) sts = new Array<number>(refs.length - 1).fill(0);
+      if (sts) sts.push(start ?? 0);
       if (e === undefined) newSeries.push({ text: series, slot: refs.length - 1, at: order.length - 1 });
     });
 
@@ -284,9 +295,11 @@ export class ScrapeLoop {
           refs[w] = refs[r]!;
           ts[w] = ts[r]!;
           vs[w] = vs[r]!;
+          if (sts) sts[w] = sts[r]!;
           w++;
         }
         refs.length = ts.length = vs.length = w;
+        if (sts) sts.length = w;
       }
     }
     const postRelabel = refs.length;
@@ -294,7 +307,7 @@ export class ScrapeLoop {
       throw new ScrapeFailure('sample limit exceeded');
     }
     const refArr = Uint32Array.from(refs);
-    const counts = this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
+    const counts = sts ? this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs), Float64Array.from(sts)) : this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
     for (const r of refArr) this.cache.appended(r);
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };

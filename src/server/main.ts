@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Comma-separated as in Prometheus; unknown names are warned about, not fatal.
   const features = new Set(flags['enable-feature'].flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== ''));
-  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps'];
+  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage'];
   for (const f of features) {
     if (f === 'exemplar-storage') logger.warn('Exemplar storage is not implemented in Promethium: exemplars are not stored and /api/v1/query_exemplars answers with none, as Prometheus does without this feature', { option: f });
     else if (!KNOWN_FEATURES.includes(f)) logger.warn('Unknown option for --enable-feature', { option: f });
@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger), applyOthers: () => ruling.apply(cfg), externalLabels: cfg.global.externalLabels };
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, features.has('st-storage')), applyOthers: () => ruling.apply(cfg), externalLabels: cfg.global.externalLabels };
   };
   const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
   const server = new Server({

@@ -8,7 +8,7 @@ import type { TargetGroup } from '../scrape/targets.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';
 
-function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger): PoolSource {
+function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, storeStartTimestamps: boolean): PoolSource {
   const targetRules = sc.relabelConfigs;
   const metricRules = sc.metricRelabelConfigs;
   return {
@@ -25,6 +25,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger): PoolSour
         labelValueLengthLimit: sc.labelValueLengthLimit,
         metricRelabel: metricRules.length > 0 ? (l) => relabel(l, metricRules) : undefined,
         http: httpOptions(sc.http, sc.bodySizeLimit),
+        storeStartTimestamps,
       },
       targetLimit: sc.targetLimit,
       configHash: JSON.stringify(sc),
@@ -35,6 +36,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger): PoolSour
   };
 }
 
-export function scrapePools(config: Config, baseDir: string, logger: Logger): PoolSource[] {
-  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger));
+/** `storeStartTimestamps`: --enable-feature=st-storage (OpenMetrics `_created` as start timestamps). */
+export function scrapePools(config: Config, baseDir: string, logger: Logger, storeStartTimestamps = false): PoolSource[] {
+  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, storeStartTimestamps));
 }
