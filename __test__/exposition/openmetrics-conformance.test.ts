@@ -119,3 +119,15 @@ test('start timestamps: _created values go to the samples of their group, and ar
   // Without the option _created lines are ordinary samples.
   assert.equal([...parseOpenMetrics(body)].filter((s) => s.series.includes('_created')).length, 3);
 });
+
+test('exemplars are handed out with their sample when asked for', () => {
+  const body = '# TYPE c counter\nc_total 3 # {trace_id="abc",span="x"} 1.5 1700000000.25\n# TYPE h histogram\nh_bucket{le="+Inf"} 1 # {trace_id="d"} -2\nh_count 1\nh_sum 1\n# EOF\n';
+  const got = [...parseOpenMetrics(body, undefined, { exemplars: true })].map((s) => [s.series, s.exemplar]);
+  assert.deepEqual(got, [
+    ['c_total', { labels: { trace_id: 'abc', span: 'x' }, value: 1.5, timestamp: 1_700_000_000_250 }],
+    ['h_bucket{le="+Inf"}', { labels: { trace_id: 'd' }, value: -2 }],
+    ['h_count', undefined],
+    ['h_sum', undefined],
+  ]);
+  assert.equal([...parseOpenMetrics(body)][0]!.exemplar, undefined, 'not kept unless asked for');
+});

@@ -7,7 +7,7 @@ import type { MetricMetadata, ParseOptions, ParsedSample, SampleSink } from './t
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseTextInto, parseSeriesText } from './text.js';
-export type { MetricMetadata, MetricType, ParseOptions, ParsedSample, SampleSink } from './text.js';
+export type { MetricMetadata, MetricType, ParseOptions, ParsedExemplar, ParsedSample, SampleSink } from './text.js';
 
 /** The Accept header a scraper sends (OpenMetrics preferred, as Prometheus does). */
 export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -25,7 +25,7 @@ export class ExpositionCodecImpl {
   /** The same, each sample handed to `sink` (the scrape loop's path: no object per sample for text bodies). */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, MetricMetadata> | undefined, fast: ParseOptions<T>, sink: SampleSink<T>): void {
     if (!isOpenMetrics(contentType)) return parseTextInto(body, metadata, fast, sink);
-    for (const s of parseOpenMetrics(body, metadata, { startTimestamps: fast.startTimestamps ?? false })) sink(s.series, s.value, s.timestamp, undefined, s.start);
+    for (const s of parseOpenMetrics(body, metadata, { startTimestamps: fast.startTimestamps ?? false, exemplars: fast.exemplars ?? false })) sink(s.series, s.value, s.timestamp, undefined, s.start, s.exemplar);
   }
 
   seriesLabels(series: string): Labels {

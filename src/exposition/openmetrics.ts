@@ -4,7 +4,7 @@
 import type { Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
 import { ExpositionError, LineCursor, parseOmFloat } from './lexer.js';
-import type { MetricMetadata, MetricType, ParsedSample } from './text.js';
+import type { MetricMetadata, MetricType, ParsedExemplar, ParsedSample } from './text.js';
 
 const TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown']);
 
@@ -65,6 +65,8 @@ export interface OpenMetricsOptions {
    * samples (`start`, ms) instead of yielding them (Prometheus's st-storage).
    */
   startTimestamps?: boolean;
+  /** Attach each sample's exemplar (`exemplar`) for exemplar storage. */
+  exemplars?: boolean;
 }
 
 /** Families whose `_created` sample is the start of the group's other samples. */
@@ -202,10 +204,11 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     }
     f.hasSamples = true;
 
+    let parsedExemplar: ParsedExemplar | undefined;
     if (exemplar) {
       // Prometheus allows exemplars on samples named *_total or *_bucket, whatever the type.
       if (!strict && !/(_total|_bucket)$/.test(sampleName)) c.fail(`metric name ${sampleName} does not support exemplars`);
-      parseExemplar(c, f, suffix, strict);
+      parsedExemplar = parseExemplar(c, f, suffix, strict);
     }
 
     // Grouping: the label sets of a family (without le/quantile) must not interleave.
@@ -231,6 +234,7 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     if (strict) checkValue(c, f, suffix, labels, value);
 
     const sample: ParsedSample = timestamp === undefined ? { series, value } : { series, value, timestamp: Math.round(timestamp * 1000) };
+    if (parsedExemplar && options.exemplars) sample.exemplar = parsedExemplar;
     if (!options.startTimestamps) {
       yield sample;
       continue;
@@ -326,7 +330,7 @@ function checkHistogram(f: Family, h: HistogramGroup, line: number): void {
   if (f.type === 'gaugehistogram' && sum !== undefined && sum < 0 && !hasNegative) fail('negative gsum without negative buckets');
 }
 
-function parseExemplar(c: LineCursor, f: Family, suffix: string, strict: boolean): void {
+function parseExemplar(c: LineCursor, f: Family, suffix: string, strict: boolean): ParsedExemplar {
   const allowed = (f.type === 'counter' && suffix === '_total') || ((f.type === 'histogram' || f.type === 'gaugehistogram') && suffix === '_bucket');
   if (strict && !allowed) c.fail(`exemplars are not allowed on ${f.type} samples${suffix ? ` (${suffix})` : ''}`);
   // "# {labels} value [timestamp]"
@@ -341,12 +345,14 @@ function parseExemplar(c: LineCursor, f: Family, suffix: string, strict: boolean
   if (c.peek() !== ' ') c.fail('expected a single space before the exemplar value');
   c.pos++;
   const v = c.token();
-  if (parseOmFloat(v) === undefined) c.fail(`invalid exemplar value ${JSON.stringify(v)}`);
-  if (c.atEnd()) return;
+  const value = parseOmFloat(v);
+  if (value === undefined) c.fail(`invalid exemplar value ${JSON.stringify(v)}`);
+  if (c.atEnd()) return { labels, value: value! };
   if (c.peek() !== ' ') c.fail('unexpected text after the exemplar value');
   c.pos++;
   const t = c.token();
   const ts = parseOmFloat(t);
   if (ts === undefined || !Number.isFinite(ts)) c.fail(`invalid exemplar timestamp ${JSON.stringify(t)}`);
   if (!c.atEnd()) c.fail('unexpected text after the exemplar');
+  return { labels, value: value!, timestamp: Math.round(ts! * 1000) };
 }

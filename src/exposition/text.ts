@@ -3,6 +3,14 @@
 import type { Labels } from '../model/labels.js';
 import { ExpositionError, LineCursor, parseGoFloat } from './lexer.js';
 
+/** An OpenMetrics exemplar: `# {trace_id="..."} value [timestamp]`. */
+export interface ParsedExemplar {
+  labels: Labels;
+  value: number;
+  /** ms, when the exemplar had a timestamp. */
+  timestamp?: number;
+}
+
 export interface ParsedSample<T = unknown> {
   /** The series exactly as written (`name{a="b"}`): the scrape cache key. */
   series: string;
@@ -13,6 +21,8 @@ export interface ParsedSample<T = unknown> {
   cached?: T;
   /** Start timestamp (ms): the family's `_created` value, when OpenMetrics start timestamps are read. */
   start?: number;
+  /** The line's exemplar, when exemplars are read. */
+  exemplar?: ParsedExemplar;
 }
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
@@ -38,7 +48,7 @@ export function parseSeriesText(series: string, line = 0): Labels {
 }
 
 /** Receives each sample: the series text, value, timestamp (ms) if the line had one, and the cache value if the fast path found it. */
-export type SampleSink<T> = (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number) => void;
+export type SampleSink<T> = (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ParsedExemplar) => void;
 
 export interface ParseOptions<T> {
   /**
@@ -56,6 +66,8 @@ export interface ParseOptions<T> {
   previous?: { series: readonly string[]; cached: readonly T[] };
   /** OpenMetrics bodies: read `_created` samples as start timestamps (see OpenMetricsOptions). */
   startTimestamps?: boolean;
+  /** OpenMetrics bodies: hand each sample's exemplar to the sink. */
+  exemplars?: boolean;
 }
 
 const enum Ch {

@@ -17,6 +17,8 @@ export interface FastPathHints<T> {
   previous?: { series: readonly string[]; cached: readonly T[] };
   /** OpenMetrics: `_created` samples become their family's start timestamps (st-storage). */
   startTimestamps?: boolean;
+  /** OpenMetrics: hand each sample's exemplar to the sink. */
+  exemplars?: boolean;
 }
 
 /** TYPE, HELP and UNIT of a metric family as the target exposes them. */
@@ -31,10 +33,18 @@ export interface ExpositionCodec {
   /**
    * Parses a body, handing each sample to `sink` (series text, value, timestamp in ms if given, and
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
-  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number) => void): void;
+  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
   seriesLabels(series: string): Labels;
   /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
   isTextFormat(contentType: string): boolean;
+}
+
+/** An exemplar read from a sample line (OpenMetrics). */
+export interface ScrapedExemplar {
+  labels: Labels;
+  value: number;
+  /** ms; the sample's time when absent. */
+  timestamp?: number;
 }
 
 export interface AppendCounts {
@@ -66,6 +76,8 @@ export interface TextScrapeCachePort {
 export interface ScrapeStorage {
   seriesRefs(labelSets: Labels[]): Uint32Array;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
+  /** Exemplar storage (only called when the scrape options ask for exemplars). */
+  appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): unknown;
   /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
   textScrapeCache?(): TextScrapeCachePort;
 }
@@ -90,6 +102,8 @@ export interface ScrapeOptions {
    * samples (and not as series of their own), as Prometheus does with this feature.
    */
   storeStartTimestamps?: boolean;
+  /** exemplar-storage: keep the exemplars of OpenMetrics samples. */
+  storeExemplars?: boolean;
 }
 
 export type TargetHealth = 'up' | 'down' | 'unknown';
@@ -241,14 +255,31 @@ export class ScrapeLoop {
     this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded });
   }
 
+  /** The scrape's exemplars (an exemplar without a timestamp takes its sample's). */
+  private appendExemplars(refs: Uint32Array, ts: readonly number[], exs: readonly (ScrapedExemplar | undefined)[]): void {
+    const r: number[] = [];
+    const t: number[] = [];
+    const v: number[] = [];
+    const labels: Labels[] = [];
+    exs.forEach((e, i) => {
+      if (!e) return;
+      r.push(refs[i]!);
+      t.push(e.timestamp ?? ts[i]!);
+      v.push(e.value);
+      labels.push(e.labels);
+    });
+    this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels);
+  }
+
   /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
   private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts } {
     const o = this.options;
     const refs: number[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
-    // Start timestamps (0 = none), only when some sample has one.
+    // Start timestamps (0 = none) and exemplars, only when some sample has one.
     let sts: number[] | undefined;
+    let exs: (ScrapedExemplar | undefined)[] | undefined;
     // Cache misses: their labels resolve to refs in one call after the loop.
     const newSeries: { text: string; slot: number; at: number }[] = [];
     let scraped = 0;
@@ -256,7 +287,7 @@ export class ScrapeLoop {
     // This scrape's samples in order, with their cache entries: the next scrape's fast path.
     const order: string[] = [];
     const orderEntries: (CacheEntry | undefined)[] = [];
-    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false }, (series, value, timestamp, cached, start) => {
+    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false }, (series, value, timestamp, cached, start, exemplar) => {
       scraped++;
       const t = o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime;
       let e = cached;
@@ -270,6 +301,8 @@ export class ScrapeLoop {
       vs.push(value);
       if (start !== undefined && !sts) sts = new Array<number>(refs.length - 1).fill(0);
       if (sts) sts.push(start ?? 0);
+      if (exemplar !== undefined && !exs) exs = new Array<ScrapedExemplar | undefined>(refs.length - 1).fill(undefined);
+      if (exs) exs.push(exemplar);
       if (e === undefined) newSeries.push({ text: series, slot: refs.length - 1, at: order.length - 1 });
     });
 
@@ -296,10 +329,12 @@ export class ScrapeLoop {
           ts[w] = ts[r]!;
           vs[w] = vs[r]!;
           if (sts) sts[w] = sts[r]!;
+          if (exs) exs[w] = exs[r];
           w++;
         }
         refs.length = ts.length = vs.length = w;
         if (sts) sts.length = w;
+        if (exs) exs.length = w;
       }
     }
     const postRelabel = refs.length;
@@ -309,6 +344,7 @@ export class ScrapeLoop {
     const refArr = Uint32Array.from(refs);
     const counts = sts ? this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs), Float64Array.from(sts)) : this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
     for (const r of refArr) this.cache.appended(r);
+    if (exs && this.deps.storage.appendExemplars) this.appendExemplars(refArr, ts, exs);
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };
     return { scraped, postRelabel, added, counts };

@@ -52,10 +52,18 @@ export async function main(argv: string[]): Promise<number> {
   if (builtIn) logger.info('No configuration file found: using the built-in default, which scrapes this server every 10s', { config: configPath });
 
   Server.logStartup(logger, flags as unknown as Record<string, string>);
+  // Comma-separated as in Prometheus; unknown names are warned about, not fatal.
+  const features = new Set(flags['enable-feature'].flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== ''));
+  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage', 'exemplar-storage'];
+  for (const f of features) {
+    if (!KNOWN_FEATURES.includes(f)) logger.warn('Unknown option for --enable-feature', { option: f });
+  }
+  // Exemplars are kept only with exemplar-storage, as in Prometheus (storage.exemplars.max_exemplars).
+  const exemplarStorage = features.has('exemplar-storage');
   const retentionMs = flags['storage.tsdb.retention.time'] || (flags['storage.tsdb.retention.size'] ? 0 : DEFAULT_RETENTION_MS);
   let storage: Storage;
   try {
-    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs, retentionBytes: flags['storage.tsdb.retention.size'] });
+    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs, retentionBytes: flags['storage.tsdb.retention.size'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
@@ -65,13 +73,6 @@ export async function main(argv: string[]): Promise<number> {
   logger.info('WAL replay completed', { component: 'tsdb', series: replay.series, samples: replay.samples, total_replay_duration: `${(replay.durationMs / 1000).toFixed(3)}s` });
   logger.info('TSDB started');
 
-  // Comma-separated as in Prometheus; unknown names are warned about, not fatal.
-  const features = new Set(flags['enable-feature'].flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== ''));
-  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage'];
-  for (const f of features) {
-    if (f === 'exemplar-storage') logger.warn('Exemplar storage is not implemented in Promethium: exemplars are not stored and /api/v1/query_exemplars answers with none, as Prometheus does without this feature', { option: f });
-    else if (!KNOWN_FEATURES.includes(f)) logger.warn('Unknown option for --enable-feature', { option: f });
-  }
   const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'), useStartTimestamps: features.has('use-start-timestamps'),
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
   };
@@ -91,7 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, features.has('st-storage')), applyOthers: () => ruling.apply(cfg), externalLabels: cfg.global.externalLabels };
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }),
+      applyOthers: () => {
+        if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
+        return ruling.apply(cfg);
+      },
+      externalLabels: cfg.global.externalLabels };
   };
   const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
   const server = new Server({

@@ -8,7 +8,7 @@ import type { TargetGroup } from '../scrape/targets.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';
 
-function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, storeStartTimestamps: boolean): PoolSource {
+function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features: ScrapeFeatures): PoolSource {
   const targetRules = sc.relabelConfigs;
   const metricRules = sc.metricRelabelConfigs;
   return {
@@ -25,7 +25,8 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, storeStar
         labelValueLengthLimit: sc.labelValueLengthLimit,
         metricRelabel: metricRules.length > 0 ? (l) => relabel(l, metricRules) : undefined,
         http: httpOptions(sc.http, sc.bodySizeLimit),
-        storeStartTimestamps,
+        storeStartTimestamps: features.startTimestamps,
+        storeExemplars: features.exemplars,
       },
       targetLimit: sc.targetLimit,
       configHash: JSON.stringify(sc),
@@ -36,7 +37,14 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, storeStar
   };
 }
 
-/** `storeStartTimestamps`: --enable-feature=st-storage (OpenMetrics `_created` as start timestamps). */
-export function scrapePools(config: Config, baseDir: string, logger: Logger, storeStartTimestamps = false): PoolSource[] {
-  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, storeStartTimestamps));
+/** What scrapes keep beyond samples, by --enable-feature. */
+export interface ScrapeFeatures {
+  /** st-storage: OpenMetrics `_created` values as start timestamps. */
+  startTimestamps: boolean;
+  /** exemplar-storage: OpenMetrics exemplars. */
+  exemplars: boolean;
+}
+
+export function scrapePools(config: Config, baseDir: string, logger: Logger, features: ScrapeFeatures = { startTimestamps: false, exemplars: false }): PoolSource[] {
+  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, features));
 }

@@ -7,6 +7,7 @@ import type { Storage } from '../storage/index.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import { Engine, QueryError, PromQLSyntaxError, parseExpr } from '../promql/index.js';
 import type { EngineOptions, QueryResult } from '../promql/index.js';
+import { selectorsOf } from '../promql/selectors.js';
 import { printExpr } from '../promql/printer.js';
 import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
@@ -98,6 +99,20 @@ export function makeSeriesService(storage: Storage): SeriesService {
   const limited = <T>(xs: T[], limit: number): { result: T[]; warnings: string[] } =>
     limit > 0 && xs.length > limit ? { result: xs.slice(0, limit), warnings: ['results truncated due to limit'] } : { result: xs, warnings: [] };
   return {
+    async exemplars(query, start, end) {
+      let expr;
+      try {
+        expr = parseExpr(query);
+      } catch (e) {
+        throw new ApiError('bad_data', (e as Error).message);
+      }
+      const sets = selectorsOf(expr);
+      if (sets.length === 0) return [];
+      return storage.selectExemplars(sets, start, end).map((s) => ({
+        seriesLabels: s.seriesLabels,
+        exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: formatValue(e.value), timestamp: e.t / 1000 })),
+      }));
+    },
     async series(matches, start, end, limit) {
       if (matches.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
       const seen = new Map<string, Record<string, string>>();

@@ -99,6 +99,33 @@ export interface NativeDbOptions {
   blockRangeMs?: number;
   samplesPerChunk?: number;
   walSegmentSize?: number;
+  maxExemplars?: number;
+}
+
+/** One batch of exemplars' outcome. */
+export interface NativeExemplarAppendResult {
+  appended: number;
+  duplicate: number;
+  outOfOrder: number;
+  labelsTooLong: number;
+  unknownRef: number;
+}
+
+/** Exemplars of matching series: series i's are offsets[i]..offsets[i+1] of labels (a label-set buffer), t and v. */
+export interface NativeExemplars {
+  series: Uint8Array;
+  offsets: Uint32Array;
+  labels: Uint8Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface NativeExemplarStats {
+  maxExemplars: number;
+  exemplarsInStorage: number;
+  seriesWithExemplars: number;
+  appendedTotal: number;
+  outOfOrderTotal: number;
 }
 
 export interface NativeDb {
@@ -114,6 +141,10 @@ export interface NativeDb {
   stats(limit?: number): NativeStats;
   replayInfo(): NativeReplayInfo;
   close(): void;
+  appendExemplars(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labelSets: Uint8Array): NativeExemplarAppendResult;
+  selectExemplars(matcherSets: NativeMatcher[][], mint: number, maxt: number): NativeExemplars;
+  setMaxExemplars(n: number): void;
+  exemplarStats(): NativeExemplarStats;
 }
 
 /** A finished scrape through the native cache (see crates/scrape). */

@@ -3,7 +3,7 @@
 import type { Labels } from '../model/labels.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
-import type { NativeAppendResult, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
+import type { NativeAppendResult, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
 import { TextScrapeCache } from './scrape-cache.js';
 import type { LabelMatcher } from './matchers.js';
@@ -19,7 +19,25 @@ export interface StorageOptions {
   samplesPerChunk?: number;
   /** WAL segment size in bytes (default 128 MiB). */
   walSegmentSize?: number;
+  /** Exemplars kept (the newest across all series; default 0: exemplar storage off). */
+  maxExemplars?: number;
 }
+
+/** An exemplar: a sample of a request that contributed to a series' value (e.g. its trace id). */
+export interface StoredExemplar {
+  labels: Labels;
+  value: number;
+  /** ms */
+  t: number;
+}
+
+export interface SeriesExemplars {
+  seriesLabels: Labels;
+  exemplars: StoredExemplar[];
+}
+
+export type ExemplarAppendResult = NativeExemplarAppendResult;
+export type ExemplarStats = NativeExemplarStats;
 
 export type AppendResult = NativeAppendResult;
 export type StorageStats = NativeStats;
@@ -179,6 +197,32 @@ export class Storage {
    */
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendResult {
     return startTimestamps ? this.db.append(refs, timestamps, values, startTimestamps) : this.db.append(refs, timestamps, values);
+  }
+
+  /** Stores exemplars of existing series (logged in the WAL); refused ones are counted by reason. */
+  appendExemplars(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): ExemplarAppendResult {
+    return this.db.appendExemplars(refs, timestamps, values, encodeLabelSets(labels));
+  }
+
+  /** Exemplars in [mint, maxt] of the series matching any of the matcher sets, sorted by series. */
+  selectExemplars(matcherSets: readonly (readonly LabelMatcher[])[], mint: number, maxt: number): SeriesExemplars[] {
+    const found = this.db.selectExemplars(matcherSets.map((ms) => this.resolve(ms, mint, maxt)), mint, maxt);
+    const series = decodeLabelSets(found.series);
+    const labels = decodeLabelSets(found.labels);
+    return series.map((seriesLabels, i) => {
+      const exemplars: StoredExemplar[] = [];
+      for (let k = found.offsets[i]!; k < found.offsets[i + 1]!; k++) exemplars.push({ labels: labels[k]!, value: found.v[k]!, t: found.t[k]! });
+      return { seriesLabels, exemplars };
+    });
+  }
+
+  /** How many exemplars are kept (`storage.exemplars.max_exemplars`); 0 drops them all. */
+  setMaxExemplars(n: number): void {
+    this.db.setMaxExemplars(n);
+  }
+
+  exemplarStats(): ExemplarStats {
+    return this.db.exemplarStats();
   }
 
   /** A scrape cache for one target whose text-format scrapes are read and appended natively. */

@@ -65,7 +65,15 @@ export interface QueryService {
 }
 
 /** Series metadata: `match[]` selectors are PromQL series selectors. */
+/** One series' exemplars as /api/v1/query_exemplars answers them. */
+export interface ExemplarQueryResult {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
 export interface SeriesService {
+  /** Stored exemplars in [start, end] of the series the query's selectors match (none without exemplar storage). */
+  exemplars(query: string, startMs: number, endMs: number): Promise<ExemplarQueryResult[]>;
   series(matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: Record<string, string>[]; warnings: string[] }>;
   labelNames(matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: string[]; warnings: string[] }>;
   labelValues(name: string, matchers: string[], startMs: number, endMs: number, limit: number): Promise<{ result: string[]; warnings: string[] }>;

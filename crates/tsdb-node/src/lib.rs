@@ -4,6 +4,7 @@
 //! arrays or one buffer per call.
 
 mod memory;
+mod exemplars;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -78,6 +79,9 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             if let Some(x) = opt_number(env, o, "walSegmentSize")? {
                 opts.wal_segment_size = x as usize;
             }
+            if let Some(x) = opt_number(env, o, "maxExemplars")? {
+                opts.max_exemplars = x as usize;
+            }
         }
     }
     let db = Db::open(std::path::Path::new(&dir), opts).map_err(js_err)?;
@@ -87,7 +91,7 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 
 /// Label sets from the buffer encoding: u32 count; per set u16 n; per label u32 len + name,
 /// u32 len + value (little-endian, UTF-8).
-fn decode_label_sets(b: &[u8]) -> JsResult<Vec<Labels>> {
+pub(crate) fn decode_label_sets(b: &[u8]) -> JsResult<Vec<Labels>> {
     let bad = |why: &str| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("label-set buffer: {why}"));
     let mut pos = 0usize;
     let u32_at = |pos: &mut usize| -> JsResult<u32> {
@@ -124,7 +128,7 @@ fn decode_label_sets(b: &[u8]) -> JsResult<Vec<Labels>> {
     Ok(out)
 }
 
-fn encode_label_sets(sets: &[Labels]) -> Vec<u8> {
+pub(crate) fn encode_label_sets(sets: &[Labels]) -> Vec<u8> {
     let mut b = Vec::with_capacity(4 + sets.len() * 64);
     b.extend_from_slice(&(sets.len() as u32).to_le_bytes());
     for l in sets {
@@ -188,7 +192,7 @@ fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
-fn matchers_of(env: &Env, v: Value) -> JsResult<Vec<Matcher>> {
+pub(crate) fn matchers_of(env: &Env, v: Value) -> JsResult<Vec<Matcher>> {
     let mut out = Vec::new();
     for (i, m) in env.get_array(v, "matchers")?.into_iter().enumerate() {
         let what = format!("matchers[{i}]");
@@ -246,7 +250,7 @@ fn sel_labels(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.typed(&encode_label_sets(s.sel.labels()))
 }
 
-fn to_f64(ts: &[i64]) -> Vec<f64> {
+pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
     ts.iter().map(|&t| t as f64).collect()
 }
 
@@ -553,6 +557,10 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("stats", db_stats),
             ("replayInfo", db_replay_info),
             ("close", db_close),
+            ("appendExemplars", exemplars::db_append_exemplars),
+            ("selectExemplars", exemplars::db_select_exemplars),
+            ("setMaxExemplars", exemplars::db_set_max_exemplars),
+            ("exemplarStats", exemplars::db_exemplar_stats),
         ],
     )?;
     let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;

@@ -3,6 +3,7 @@
 //! blocks are merged into larger ones and dropped by retention; queries span head and blocks.
 
 use crate::block::{now_ms, write_block, write_tombstones, Block, BlockMeta, ChunkOut};
+use crate::exemplars::{Exemplar, ExemplarRefusal, ExemplarStorage};
 use crate::chunkenc::{is_stale_nan, ChunkAppender, ChunkIterator, XorIterator, ENCODING_XOR};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
@@ -26,12 +27,34 @@ pub struct Options {
     pub block_range_ms: i64,
     pub samples_per_chunk: usize,
     pub wal_segment_size: usize,
+    /// Exemplars kept in memory (the newest, across all series); 0 stores none.
+    pub max_exemplars: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE }
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0 }
     }
+}
+
+/// One batch of exemplars' outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExemplarAppendStats {
+    pub appended: u64,
+    pub duplicate: u64,
+    pub out_of_order: u64,
+    pub labels_too_long: u64,
+    pub unknown_ref: u64,
+}
+
+/// Counts of the exemplar storage, for the server's metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExemplarStats {
+    pub max_exemplars: u64,
+    pub exemplars_in_storage: u64,
+    pub series_with_exemplars: u64,
+    pub appended_total: u64,
+    pub out_of_order_total: u64,
 }
 
 /// What WAL replay found when the database was opened.
@@ -90,6 +113,7 @@ struct State {
     head_tombstones: Tombstones,
     /// Deletions per block ULID (also in each block's tombstones file).
     block_tombstones: HashMap<String, Tombstones>,
+    exemplars: ExemplarStorage,
     closed: bool,
 }
 
@@ -169,7 +193,7 @@ impl Db {
         if let Some(max) = blocks.iter().map(|b| b.meta.max_time).max() {
             head.min_valid_time = max;
         }
-        let mut state = State { head, blocks, head_tombstones: HashMap::new(), block_tombstones, closed: false };
+        let mut state = State { head, blocks, head_tombstones: HashMap::new(), block_tombstones, exemplars: ExemplarStorage::new(opts.max_exemplars), closed: false };
         let wal_dir = dir.join("wal");
         let replay = Self::replay(&wal_dir, &mut state)?;
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
@@ -235,6 +259,14 @@ impl Db {
                         if let Ok(true) = state.head.check(ours, t, v) {
                             state.head.append_checked(ours, st, t, v);
                             report.samples += 1;
+                        }
+                    }
+                }
+                Record::Exemplars(list) => {
+                    for (r, e) in list {
+                        let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
+                        if state.head.get(ours).is_some() && state.exemplars.check(ours, &e).is_ok() {
+                            state.exemplars.add_checked(ours, e);
                         }
                     }
                 }
@@ -314,6 +346,79 @@ impl Db {
             self.counters.lock().unwrap().series_created += created.len() as u64;
         }
         Ok(refs)
+    }
+
+    /// Stores exemplars of existing series (logged in the WAL first); refused ones are counted
+    /// by reason. With `max_exemplars` 0 nothing is stored.
+    pub fn append_exemplars(&self, items: &[(u32, Exemplar)]) -> Result<ExemplarAppendStats> {
+        let mut stats = ExemplarAppendStats::default();
+        let mut st = self.state.write().map_err(|_| Error::Closed)?;
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        if st.exemplars.capacity() == 0 {
+            return Ok(stats);
+        }
+        let mut accepted: Vec<(u64, &Exemplar)> = Vec::new();
+        for (r, e) in items {
+            if st.head.get(*r).is_none() {
+                stats.unknown_ref += 1;
+                continue;
+            }
+            match st.exemplars.check(*r, e) {
+                Ok(()) => {
+                    st.exemplars.add_checked(*r, e.clone());
+                    accepted.push((*r as u64, e));
+                }
+                Err(ExemplarRefusal::Duplicate) => stats.duplicate += 1,
+                Err(ExemplarRefusal::OutOfOrder) => {
+                    stats.out_of_order += 1;
+                    st.exemplars.out_of_order += 1;
+                }
+                Err(ExemplarRefusal::LabelsTooLong) => stats.labels_too_long += 1,
+            }
+        }
+        stats.appended = accepted.len() as u64;
+        if !accepted.is_empty() {
+            let mut rec = Vec::new();
+            wal::encode_exemplars(&mut rec, &accepted);
+            self.write_wal(&[&rec])?;
+        }
+        Ok(stats)
+    }
+
+    /// Exemplars in `[mint, maxt]` of the series matching any of the matcher sets, by series labels.
+    pub fn select_exemplars(&self, matcher_sets: &[Vec<Matcher>], mint: i64, maxt: i64) -> Result<Vec<(Labels, Vec<Exemplar>)>> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        if st.closed {
+            return Err(Error::Closed);
+        }
+        let mut out = Vec::new();
+        for r in st.exemplars.series() {
+            let Some(labels) = st.head.labels_of(r) else { continue };
+            let selected = matcher_sets.iter().any(|ms| ms.iter().all(|m| m.matches(labels.get(m.name()).unwrap_or(""))));
+            if !selected {
+                continue;
+            }
+            let list = st.exemplars.of_series(r, mint, maxt);
+            if !list.is_empty() {
+                out.push((labels, list));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// Changes how many exemplars are kept (a config reload); 0 drops them all.
+    pub fn set_max_exemplars(&self, n: usize) -> Result<()> {
+        self.state.write().map_err(|_| Error::Closed)?.exemplars.resize(n);
+        Ok(())
+    }
+
+    pub fn exemplar_stats(&self) -> Result<ExemplarStats> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        let e = &st.exemplars;
+        Ok(ExemplarStats { max_exemplars: e.capacity() as u64, exemplars_in_storage: e.len() as u64, series_with_exemplars: e.series_count() as u64, appended_total: e.appended, out_of_order_total: e.out_of_order })
     }
 
     /// Appends samples; each refused sample is counted by reason and the rest is kept. Returns
@@ -605,6 +710,7 @@ impl Db {
             for r in &dead {
                 st.head_tombstones.remove(r);
             }
+            st.exemplars.remove_series(&dead);
             let live: BTreeSet<u32> = st.head.refs().collect();
             (dead.len(), live, st.head.min_valid_time)
         };
@@ -646,6 +752,12 @@ impl Db {
                     let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
                     if !kept.is_empty() {
                         wal::encode_tombstones(&mut out, &kept);
+                    }
+                }
+                Record::Exemplars(s) => {
+                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live.contains(&(*r as u32))).map(|(r, e)| (*r, e)).collect();
+                    if !kept.is_empty() {
+                        wal::encode_exemplars(&mut out, &kept);
                     }
                 }
                 Record::Other(_) => {}

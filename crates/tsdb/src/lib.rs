@@ -9,6 +9,7 @@ pub mod chunkenc;
 pub mod db;
 pub mod encoding;
 pub mod error;
+pub mod exemplars;
 pub mod fileutil;
 pub mod head;
 pub mod index;

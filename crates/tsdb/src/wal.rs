@@ -9,6 +9,7 @@
 
 use crate::encoding::{crc32c, put_be64, put_uvarint, put_varint, Decbuf};
 use crate::error::{Error, Result};
+use crate::exemplars::Exemplar;
 use crate::labels::{Label, Labels};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -28,6 +29,7 @@ const FLAG_ZSTD: u8 = 1 << 4;
 pub const REC_SERIES: u8 = 1;
 pub const REC_SAMPLES: u8 = 2;
 pub const REC_TOMBSTONES: u8 = 3;
+pub const REC_EXEMPLARS: u8 = 4;
 /// Samples with an optional start timestamp each (Prometheus 3.11's SamplesV2).
 pub const REC_SAMPLES_V2: u8 = 11;
 
@@ -52,21 +54,53 @@ pub enum Record {
     Samples(Vec<RefSample>),
     /// (series ref, mint, maxt) deletion intervals.
     Tombstones(Vec<(u64, i64, i64)>),
+    /// (series ref, exemplar).
+    Exemplars(Vec<(u64, Exemplar)>),
     /// A record type we do not use (exemplars, histograms, metadata...).
     Other(u8),
+}
+
+fn put_labels(out: &mut Vec<u8>, labels: &Labels) {
+    put_uvarint(out, labels.len() as u64);
+    for l in labels.iter() {
+        put_uvarint(out, l.name.len() as u64);
+        out.extend_from_slice(l.name.as_bytes());
+        put_uvarint(out, l.value.len() as u64);
+        out.extend_from_slice(l.value.as_bytes());
+    }
+}
+
+fn read_labels(d: &mut Decbuf<'_>) -> Option<Labels> {
+    let n = d.uvarint()?;
+    let mut pairs = Vec::with_capacity(n.min(1024) as usize);
+    for _ in 0..n {
+        let name = d.uvarint_str()?;
+        let value = d.uvarint_str()?;
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    Some(Labels::from_pairs(pairs))
 }
 
 pub fn encode_series(out: &mut Vec<u8>, series: &[(u64, &Labels)]) {
     out.push(REC_SERIES);
     for (r, labels) in series {
         put_be64(out, *r);
-        put_uvarint(out, labels.len() as u64);
-        for l in labels.iter() {
-            put_uvarint(out, l.name.len() as u64);
-            out.extend_from_slice(l.name.as_bytes());
-            put_uvarint(out, l.value.len() as u64);
-            out.extend_from_slice(l.value.as_bytes());
-        }
+        put_labels(out, labels);
+    }
+}
+
+/// Exemplars as Prometheus encodes them: the first ref and time in full, then per exemplar the
+/// deltas to them, the value and the exemplar's labels.
+pub fn encode_exemplars(out: &mut Vec<u8>, exemplars: &[(u64, &Exemplar)]) {
+    out.push(REC_EXEMPLARS);
+    let Some(&(fr, first)) = exemplars.first() else { return };
+    put_be64(out, fr);
+    put_be64(out, first.t as u64);
+    for &(r, e) in exemplars {
+        put_varint(out, r as i64 - fr as i64);
+        put_varint(out, e.t.wrapping_sub(first.t));
+        put_be64(out, e.value.to_bits());
+        put_labels(out, &e.labels);
     }
 }
 
@@ -184,6 +218,22 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
                 out.push(RefSample { v, ..s });
             }
             Ok(Record::Samples(out))
+        }
+        REC_EXEMPLARS => {
+            let mut out = Vec::new();
+            if d.remaining() == 0 {
+                return Ok(Record::Exemplars(out));
+            }
+            let fr = d.be64().ok_or_else(|| bad("exemplars"))?;
+            let ft = d.be64().ok_or_else(|| bad("exemplars"))? as i64;
+            while d.remaining() > 0 {
+                let dr = d.varint().ok_or_else(|| bad("exemplars"))?;
+                let dt = d.varint().ok_or_else(|| bad("exemplars"))?;
+                let value = f64::from_bits(d.be64().ok_or_else(|| bad("exemplars"))?);
+                let labels = read_labels(&mut d).ok_or_else(|| bad("exemplars"))?;
+                out.push(((fr as i64).wrapping_add(dr) as u64, Exemplar { labels, value, t: ft.wrapping_add(dt) }));
+            }
+            Ok(Record::Exemplars(out))
         }
         REC_TOMBSTONES => {
             let mut out = Vec::new();
@@ -630,6 +680,11 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+        b.clear();
+        let e1 = Exemplar { labels: Labels::from_pairs([("trace_id", "abc")]), value: 1.5, t: 1000 };
+        let e2 = Exemplar { labels: Labels::from_pairs([("span", "x"), ("trace_id", "d")]), value: -2.0, t: 900 };
+        encode_exemplars(&mut b, &[(5, &e1), (3, &e2)]);
+        assert_eq!(decode(&b), Ok(Record::Exemplars(vec![(5, e1), (3, e2)])));
         b.clear();
         encode_tombstones(&mut b, &[(1, -5, 10)]);
         assert_eq!(decode(&b), Ok(Record::Tombstones(vec![(1, -5, 10)])));

@@ -267,3 +267,31 @@ fn start_timestamps_survive_replay_checkpoint_and_compaction() {
     assert_eq!(m.present, vec![1]);
     assert!((m.values[0] - 10.0).abs() < 1e-9, "{}", m.values[0]);
 }
+
+#[test]
+fn exemplars_are_stored_selected_and_replayed() {
+    use tsdb::exemplars::Exemplar;
+    let dir = temp_dir("exemplars");
+    let opts = Options { max_exemplars: 3, ..Options::default() };
+    let ex = |trace: &str, value: f64, t: i64| Exemplar { labels: Labels::from_pairs([("trace_id", trace)]), value, t };
+    {
+        let db = Db::open(&dir, opts.clone()).unwrap();
+        let refs = db.series_refs(&[series("m", 0), series("m", 1), series("other", 0)]).unwrap();
+        db.append(&refs, &[1000, 1000, 1000], &[1.0, 1.0, 1.0], None).unwrap();
+        let st = db.append_exemplars(&[(refs[0], ex("a", 1.0, 1000)), (refs[0], ex("a", 1.0, 1000)), (refs[1], ex("b", 2.0, 1000)), (refs[0], ex("c", 3.0, 900)), (refs[2], ex("d", 4.0, 1000)), (999, ex("e", 1.0, 1))]).unwrap();
+        assert_eq!((st.appended, st.duplicate, st.out_of_order, st.unknown_ref), (3, 1, 1, 1));
+        let got = db.select_exemplars(&[vec![name_is("m")]], 0, 5000).unwrap();
+        assert_eq!(got, vec![(series("m", 0), vec![ex("a", 1.0, 1000)]), (series("m", 1), vec![ex("b", 2.0, 1000)])]);
+        assert_eq!(db.select_exemplars(&[vec![name_is("m")], vec![name_is("other")]], 0, 999).unwrap(), vec![]);
+        // Full at 3: the oldest goes.
+        db.append_exemplars(&[(refs[1], ex("f", 5.0, 2000))]).unwrap();
+        assert_eq!(db.exemplar_stats().unwrap().exemplars_in_storage, 3);
+    }
+    let db = Db::open(&dir, opts).unwrap();
+    let got = db.select_exemplars(&[vec![name_is("m")], vec![name_is("other")]], 0, 5000).unwrap();
+    assert_eq!(got, vec![(series("m", 1), vec![ex("b", 2.0, 1000), ex("f", 5.0, 2000)]), (series("other", 0), vec![ex("d", 4.0, 1000)])], "rebuilt from the WAL");
+    // Without exemplar storage nothing is kept.
+    drop(db);
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert!(db.select_exemplars(&[vec![name_is("m")]], 0, 5000).unwrap().is_empty());
+}

@@ -1,0 +1,83 @@
+//! `NativeDb`'s exemplar methods: a batch of exemplars in, the exemplars of matching series out,
+//! each as typed arrays plus one label-set buffer.
+
+use crate::{db_of, decode_label_sets, encode_label_sets, js_err, matchers_of, to_f64};
+use node_api::{Env, JsError, JsResult, Value};
+use tsdb::exemplars::Exemplar;
+
+/// `appendExemplars(refs, timestamps, values, labelSets)`: exemplar i belongs to series refs[i].
+pub(crate) fn db_append_exemplars(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?;
+    let ts = env.get_typed::<f64>(ci.arg(1)?, "timestamps")?;
+    let vs = env.get_typed::<f64>(ci.arg(2)?, "values")?;
+    let labels = decode_label_sets(env.get_typed::<u8>(ci.arg(3)?, "labelSets")?)?;
+    if ts.len() != refs.len() || vs.len() != refs.len() || labels.len() != refs.len() {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("refs, timestamps, values and label sets differ in length ({}, {}, {}, {})", refs.len(), ts.len(), vs.len(), labels.len())));
+    }
+    let mut items = Vec::with_capacity(refs.len());
+    for (i, l) in labels.into_iter().enumerate() {
+        if ts[i].fract() != 0.0 || !ts[i].is_finite() {
+            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("exemplar timestamp {} is not an integer number of milliseconds", ts[i])));
+        }
+        items.push((refs[i], Exemplar { labels: l, value: vs[i], t: ts[i] as i64 }));
+    }
+    let st = db.append_exemplars(&items).map_err(js_err)?;
+    let o = env.object()?;
+    env.set(o, "appended", env.double(st.appended as f64)?)?;
+    env.set(o, "duplicate", env.double(st.duplicate as f64)?)?;
+    env.set(o, "outOfOrder", env.double(st.out_of_order as f64)?)?;
+    env.set(o, "labelsTooLong", env.double(st.labels_too_long as f64)?)?;
+    env.set(o, "unknownRef", env.double(st.unknown_ref as f64)?)?;
+    Ok(o)
+}
+
+/// `selectExemplars(matcherSets, mint, maxt)`: series label sets, and per series (from
+/// `offsets[i]` to `offsets[i+1]`) the exemplars' label sets, timestamps and values.
+pub(crate) fn db_select_exemplars(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let sets = env.get_array(ci.arg(0)?, "matcherSets")?.into_iter().map(|m| matchers_of(env, m)).collect::<JsResult<Vec<_>>>()?;
+    let mint = env.get_i64(ci.arg(1)?, "mint")?;
+    let maxt = env.get_i64(ci.arg(2)?, "maxt")?;
+    let found = db.select_exemplars(&sets, mint, maxt).map_err(js_err)?;
+    let mut offsets = vec![0u32];
+    let (mut labels, mut ts, mut vs) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, list) in &found {
+        for e in list {
+            labels.push(e.labels.clone());
+            ts.push(e.t);
+            vs.push(e.value);
+        }
+        offsets.push(ts.len() as u32);
+    }
+    let series: Vec<_> = found.into_iter().map(|(l, _)| l).collect();
+    let o = env.object()?;
+    env.set(o, "series", env.typed(&encode_label_sets(&series))?)?;
+    env.set(o, "offsets", env.typed(&offsets)?)?;
+    env.set(o, "labels", env.typed(&encode_label_sets(&labels))?)?;
+    env.set(o, "t", env.typed(&to_f64(&ts))?)?;
+    env.set(o, "v", env.typed(&vs)?)?;
+    Ok(o)
+}
+
+/// `setMaxExemplars(n)` (a config reload of `storage.exemplars.max_exemplars`).
+pub(crate) fn db_set_max_exemplars(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let n = env.get_f64(ci.arg(0)?, "maxExemplars")?;
+    if !(n >= 0.0 && n.fract() == 0.0) {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("maxExemplars {n} is not a count")));
+    }
+    db.set_max_exemplars(n as usize).map_err(js_err)?;
+    env.undefined()
+}
+
+pub(crate) fn db_exemplar_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = db_of(env, ci.this)?.exemplar_stats().map_err(js_err)?;
+    let o = env.object()?;
+    env.set(o, "maxExemplars", env.double(s.max_exemplars as f64)?)?;
+    env.set(o, "exemplarsInStorage", env.double(s.exemplars_in_storage as f64)?)?;
+    env.set(o, "seriesWithExemplars", env.double(s.series_with_exemplars as f64)?)?;
+    env.set(o, "appendedTotal", env.double(s.appended_total as f64)?)?;
+    env.set(o, "outOfOrderTotal", env.double(s.out_of_order_total as f64)?)?;
+    Ok(o)
+}
