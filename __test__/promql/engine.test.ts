@@ -80,3 +80,30 @@ test('gated language features refuse with Prometheus messages when switched off'
   assert.doesNotThrow(() => parseExpr('rate(x[5m]) + on(a) group_left b', off));
   assert.doesNotThrow(() => parseExpr('mad_over_time(x[5m])'));
 });
+
+test('start timestamps: start_timestamp() and the functions that read them, only with use-start-timestamps', () => {
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-engine-st-')));
+  const app = storage.appender();
+  // A counter that restarts at 35s (start 35s) while its value keeps rising; no start on the first sample.
+  const samples: [number, number, number][] = [[10_000, 5, 0], [20_000, 8, 1_000], [30_000, 9, 1_000], [40_000, 12, 35_000], [50_000, 13, 35_000]];
+  for (const [t, v, st] of samples) app.add({ __name__: 'c_total', job: 'x' }, t, v, st);
+  app.commit();
+  const withSt = new Engine(storage, { useStartTimestamps: true });
+  const values = (e: Engine, q: string, at: number): number[] => {
+    const r = e.instantQuery(q, at);
+    return r.resultType === 'vector' ? r.result.map((s) => s.value) : [];
+  };
+  assert.deepEqual(values(withSt, 'start_timestamp(c_total)', 45_000), [35]);
+  assert.deepEqual(values(withSt, 'start_timestamp((c_total))', 15_000), [0], 'no start timestamp: 0');
+  assert.deepEqual(values(withSt, 'start_timestamp(c_total * 1)', 45_000), [], 'an expression has none');
+  assert.deepEqual(values(new Engine(storage), 'start_timestamp(c_total)', 45_000), [], 'feature off: none');
+  const range = withSt.rangeQuery('start_timestamp(c_total)', 20_000, 50_000, 10_000);
+  assert.ok(range.resultType === 'matrix');
+  assert.deepEqual(range.result[0]!.v, [1, 1, 35, 35]);
+  assert.deepEqual(range.result[0]!.metric, { job: 'x' });
+  // The restart is a reset: irate restarts from zero, resets() counts it; without the feature neither.
+  assert.deepEqual(values(withSt, 'resets(c_total[1m])', 50_000), [1]);
+  assert.deepEqual(values(new Engine(storage), 'resets(c_total[1m])', 50_000), [0]);
+  assert.deepEqual(values(withSt, 'irate(c_total[15s])', 40_000), [1.2]);
+  storage.close();
+});

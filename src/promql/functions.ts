@@ -25,6 +25,7 @@ for (const n of ['abs', 'ceil', 'floor', 'exp', 'sqrt', 'ln', 'log2', 'log10', '
 for (const n of ['histogram_count', 'histogram_sum', 'histogram_avg', 'histogram_stddev', 'histogram_stdvar']) fn(n, [V], V);
 fn('histogram_fraction', [S, S, V], V);
 fn('histogram_quantile', [S, V], V);
+fn('start_timestamp', [V], V, 0, true);
 fn('histogram_quantiles', [V, STR, S], V, -1, true);
 for (const n of ['day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year']) fn(n, [V], V, 1);
 fn('round', [V, S], V, 1);

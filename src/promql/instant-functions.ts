@@ -4,7 +4,7 @@ import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
 import type { Call, Expr } from './ast.js';
 import type { Ctx } from './engine.js';
-import { evaluate, markDropName, stepTime, compareLabels } from './engine.js';
+import { evaluate, evalVectorSelector, markDropName, stepTime, compareLabels } from './engine.js';
 import { bucketFraction, bucketQuantile } from './histogram.js';
 import { evalInfo } from './info.js';
 import type { Bucket } from './histogram.js';
@@ -320,6 +320,24 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
         series: input.map((s) => {
           const values = new Float64Array(ctx.n);
           for (let j = 0; j < ctx.n; j++) if (s.present[j]) values[j] = (s.timestamps ? s.timestamps[j]! : stepTime(ctx, j)) / 1000;
+          return markDropName({ labels: s.labels, values, present: s.present, dropName: s.dropName }, ctx);
+        }),
+      };
+    }
+    case 'start_timestamp': {
+      // Only over a selector and with use-start-timestamps; anything else has no start timestamps
+      // to give, and the result is empty (as in Prometheus).
+      let arg = call.args[0]!;
+      while (arg.type === 'ParenExpr') arg = arg.expr;
+      if (!ctx.engine.useStartTimestamps || arg.type !== 'VectorSelector' || arg.smoothed) {
+        vectorArg(call, 0, ctx);
+        return { kind: 'vector', series: [] };
+      }
+      return {
+        kind: 'vector',
+        series: evalVectorSelector(arg, ctx, true).map((s) => {
+          const values = new Float64Array(ctx.n);
+          for (let j = 0; j < ctx.n; j++) if (s.present[j]) values[j] = s.starts![j]! / 1000;
           return markDropName({ labels: s.labels, values, present: s.present, dropName: s.dropName }, ctx);
         }),
       };

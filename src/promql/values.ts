@@ -12,6 +12,8 @@ export interface Series {
   dropName: boolean;
   /** Sample timestamps (ms) per step, for timestamp() directly over a selector. */
   timestamps?: Float64Array;
+  /** The samples' start timestamps (ms, 0 = none) per step, for start_timestamp() directly over a selector. */
+  starts?: Float64Array;
 }
 
 export interface MatrixSeries {

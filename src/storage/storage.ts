@@ -158,6 +158,12 @@ export class Selection {
     return modifier ? this.native.instant(steps.start, steps.end, steps.step, lookbackMs, modifier) : this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
   }
 
+  /** `instant`, plus the start timestamp (ms, 0 = none) of the sample each step took. */
+  instantWithStartTimestamps(steps: Steps, lookbackMs: number): Required<NativeMatrix> & { starts: Float64Array } {
+    if (!this.native) return { values: new Float64Array(), present: new Uint8Array(), timestamps: new Float64Array(), starts: new Float64Array() };
+    return this.native.instantWithStartTimestamps(steps.start, steps.end, steps.step, lookbackMs);
+  }
+
   /**
    * A range-vector function (`rate`, `quantile_over_time`, ...) at every step, one row per series.
    * `absent_over_time` is the exception: one row, present (1) where no series has samples.

@@ -306,6 +306,18 @@ fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     matrix_value(env, &m, true)
 }
 
+/// `instantWithStartTimestamps(start, end, step, lookback)`: `instant`, plus `starts` (ms, 0 =
+/// none), the start timestamp of the sample each step took (`start_timestamp()`).
+fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let steps = steps_of(env, ci, 0)?;
+    let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
+    let (m, starts) = s.sel.instant_st(&steps, lookback).map_err(js_err)?;
+    let o = matrix_value(env, &m, true)?;
+    env.set(o, "starts", env.typed(&to_f64(&starts))?)?;
+    Ok(o)
+}
+
 fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
     let name = env.get_string(ci.arg(0)?, "function")?;
     let params: Vec<f64> = env.get_array(ci.arg(1)?, "params")?.into_iter().map(|p| env.get_f64(p, "params[]")).collect::<JsResult<_>>()?;
@@ -563,7 +575,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("exemplarStats", exemplars::db_exemplar_stats),
         ],
     )?;
-    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;

@@ -1153,6 +1153,27 @@ impl Selection {
         Ok(m)
     }
 
+    /// `instant`, plus the start timestamp (0 = none) of the sample each present step took.
+    pub fn instant_st(&self, steps: &Steps, lookback: i64) -> Result<(Matrix, Vec<i64>)> {
+        let n = steps.len();
+        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: vec![0; n * self.len()] };
+        let mut starts = vec![0i64; n * self.len()];
+        let (mut t, mut v, mut st) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..self.len() {
+            self.decode_with_st(i, steps.start - lookback + 1, steps.end, &mut t, &mut v, Some(&mut st))?;
+            let r = i * n..(i + 1) * n;
+            instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r.clone()]);
+            for j in r {
+                if m.present[j] == 1 {
+                    // The sample taken is the one at that timestamp (timestamps are unique).
+                    let k = t.partition_point(|&x| x < m.timestamps[j]);
+                    starts[j] = st.get(k).copied().unwrap_or(0);
+                }
+            }
+        }
+        Ok((m, starts))
+    }
+
     /// `absent_over_time`: one row, present (value 1) at the steps where no selected series
     /// has a sample in the window.
     pub fn eval_absent(&self, steps: &Steps, range: i64) -> Result<Matrix> {
