@@ -129,6 +129,30 @@ pub struct Db {
     pub replay: ReplayReport,
 }
 
+/// Appends the (st, t, v) samples in `[lo, hi]` that are not deleted to the buffers (`st` only
+/// when given). Returns false if a timestamp was not after the one before it (sources overlap).
+#[allow(clippy::too_many_arguments)]
+fn push_samples(samples: impl Iterator<Item = (i64, i64, f64)>, lo: i64, hi: i64, deletions: &Vec<(i64, i64)>, t: &mut Vec<i64>, v: &mut Vec<f64>, mut st: Option<&mut Vec<i64>>) -> bool {
+    let mut sorted = true;
+    for (sts, ts, val) in samples {
+        if ts > hi {
+            break;
+        }
+        if ts < lo || (!deletions.is_empty() && deleted(Some(deletions), ts)) {
+            continue;
+        }
+        if t.last().is_some_and(|&p| p >= ts) {
+            sorted = false;
+        }
+        t.push(ts);
+        v.push(val);
+        if let Some(st) = st.as_deref_mut() {
+            st.push(sts);
+        }
+    }
+    sorted
+}
+
 fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
     stones.is_some_and(|s| s.iter().any(|&(a, b)| a <= t && t <= b))
 }
@@ -1070,32 +1094,14 @@ impl Selection {
                 ChunkSrc::Owned(e, b) => (*e, b),
                 ChunkSrc::Block(b, r) => b.chunk(*r)?,
             };
-            let mut push = |samples: &mut dyn Iterator<Item = (i64, i64, f64)>| {
-                for (sts, ts, val) in samples {
-                    if ts > hi {
-                        break;
-                    }
-                    if ts < lo || (!s.deleted.is_empty() && deleted(Some(&s.deleted), ts)) {
-                        continue;
-                    }
-                    if t.last().is_some_and(|&p| p >= ts) {
-                        sorted = false;
-                    }
-                    t.push(ts);
-                    v.push(val);
-                    if let Some(st) = st.as_deref_mut() {
-                        st.push(sts);
-                    }
-                }
-            };
             let err = if enc == ENCODING_XOR {
                 let mut it = XorIterator::new(data);
-                push(&mut it.by_ref().map(|(ts, val)| (0, ts, val)));
+                sorted &= push_samples(it.by_ref().map(|(ts, val)| (0, ts, val)), lo, hi, &s.deleted, t, v, st.as_deref_mut());
                 it.error().map(str::to_string)
             } else {
                 any_st = true;
                 let mut it = ChunkIterator::new(enc, data);
-                push(&mut it.by_ref());
+                sorted &= push_samples(it.by_ref(), lo, hi, &s.deleted, t, v, st.as_deref_mut());
                 it.error()
             };
             if let Some(e) = err {
