@@ -131,3 +131,8 @@ test('exemplars are handed out with their sample when asked for', () => {
   ]);
   assert.equal([...parseOpenMetrics(body)][0]!.exemplar, undefined, 'not kept unless asked for');
 });
+
+test('start timestamps: a _created that is not a finite time gives none', () => {
+  const body = '# TYPE c counter\nc_total 3\nc_created NaN\n# TYPE d counter\nd_total 1\nd_created +Inf\n# EOF\n';
+  assert.deepEqual([...parseOpenMetrics(body, undefined, { startTimestamps: true })].map((s) => [s.series, s.start]), [['c_total', undefined], ['d_total', undefined]]);
+});

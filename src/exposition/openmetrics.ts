@@ -246,7 +246,8 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
       continue;
     }
     heldGroup = groupId;
-    if (suffix === '_created') created = Math.round(value * 1000);
+    // A `_created` that is not a finite time (NaN, ±Inf) gives no start timestamp.
+    if (suffix === '_created') created = Number.isFinite(value) ? Math.round(value * 1000) : undefined;
     else held.push(sample);
   }
   yield* release();

@@ -268,7 +268,12 @@ export class ScrapeLoop {
       v.push(e.value);
       labels.push(e.labels);
     });
-    this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels);
+    try {
+      this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels);
+    } catch (e) {
+      // Exemplars are an extra: their failure never fails the scrape whose samples are stored.
+      this.deps.logger.warn('Appending exemplars failed', { err: e as Error });
+    }
   }
 
   /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
