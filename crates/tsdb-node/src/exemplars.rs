@@ -1,7 +1,7 @@
 //! `NativeDb`'s exemplar methods: a batch of exemplars in, the exemplars of matching series out,
 //! each as typed arrays plus one label-set buffer.
 
-use crate::{db_of, decode_label_sets, encode_label_sets, js_err, matchers_of, to_f64};
+use crate::{counts, db_of, decode_label_sets, encode_label_sets, int_millis, js_err, matchers_of, to_f64};
 use node_api::{Env, JsError, JsResult, Value};
 use tsdb::exemplars::Exemplar;
 
@@ -15,21 +15,10 @@ pub(crate) fn db_append_exemplars(env: &Env, ci: &node_api::CallInfo) -> JsResul
     if ts.len() != refs.len() || vs.len() != refs.len() || labels.len() != refs.len() {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("refs, timestamps, values and label sets differ in length ({}, {}, {}, {})", refs.len(), ts.len(), vs.len(), labels.len())));
     }
-    let mut items = Vec::with_capacity(refs.len());
-    for (i, l) in labels.into_iter().enumerate() {
-        if ts[i].fract() != 0.0 || !ts[i].is_finite() {
-            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("exemplar timestamp {} is not an integer number of milliseconds", ts[i])));
-        }
-        items.push((refs[i], Exemplar { labels: l, value: vs[i], t: ts[i] as i64 }));
-    }
+    let ts = int_millis(ts, "exemplar timestamp")?;
+    let items: Vec<(u32, Exemplar)> = labels.into_iter().enumerate().map(|(i, l)| (refs[i], Exemplar { labels: l, value: vs[i], t: ts[i] })).collect();
     let st = db.append_exemplars(&items).map_err(js_err)?;
-    let o = env.object()?;
-    env.set(o, "appended", env.double(st.appended as f64)?)?;
-    env.set(o, "duplicate", env.double(st.duplicate as f64)?)?;
-    env.set(o, "outOfOrder", env.double(st.out_of_order as f64)?)?;
-    env.set(o, "labelsTooLong", env.double(st.labels_too_long as f64)?)?;
-    env.set(o, "unknownRef", env.double(st.unknown_ref as f64)?)?;
-    Ok(o)
+    counts(env, &[("appended", st.appended), ("duplicate", st.duplicate), ("outOfOrder", st.out_of_order), ("labelsTooLong", st.labels_too_long), ("unknownRef", st.unknown_ref)])
 }
 
 /// `selectExemplars(matcherSets, mint, maxt)`: series label sets, and per series (from
@@ -73,11 +62,8 @@ pub(crate) fn db_set_max_exemplars(env: &Env, ci: &node_api::CallInfo) -> JsResu
 
 pub(crate) fn db_exemplar_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = db_of(env, ci.this)?.exemplar_stats().map_err(js_err)?;
-    let o = env.object()?;
-    env.set(o, "maxExemplars", env.double(s.max_exemplars as f64)?)?;
-    env.set(o, "exemplarsInStorage", env.double(s.exemplars_in_storage as f64)?)?;
-    env.set(o, "seriesWithExemplars", env.double(s.series_with_exemplars as f64)?)?;
-    env.set(o, "appendedTotal", env.double(s.appended_total as f64)?)?;
-    env.set(o, "outOfOrderTotal", env.double(s.out_of_order_total as f64)?)?;
-    Ok(o)
+    counts(
+        env,
+        &[("maxExemplars", s.max_exemplars), ("exemplarsInStorage", s.exemplars_in_storage), ("seriesWithExemplars", s.series_with_exemplars), ("appendedTotal", s.appended_total), ("outOfOrderTotal", s.out_of_order_total)],
+    )
 }

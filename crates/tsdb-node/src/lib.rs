@@ -155,40 +155,36 @@ fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.typed(&refs)
 }
 
+/// Millisecond timestamps from JavaScript numbers, refusing fractions and non-finite values.
+pub(crate) fn int_millis(f: &[f64], what: &str) -> JsResult<Vec<i64>> {
+    f.iter()
+        .map(|&t| if t.fract() != 0.0 || !t.is_finite() { Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("{what} {t} is not an integer number of milliseconds"))) } else { Ok(t as i64) })
+        .collect()
+}
+
 fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
     let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?;
     let ts_f = env.get_typed::<f64>(ci.arg(1)?, "timestamps")?;
     let vs = env.get_typed::<f64>(ci.arg(2)?, "values")?;
-    let mut ts = Vec::with_capacity(ts_f.len());
-    for &t in ts_f {
-        if t.fract() != 0.0 || !t.is_finite() {
-            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamp {t} is not an integer number of milliseconds")));
-        }
-        ts.push(t as i64);
-    }
+    let ts = int_millis(ts_f, "timestamp")?;
     // Optional: the samples' start timestamps (0 = none).
     let mut sts: Option<Vec<i64>> = None;
     if let Some(&a) = ci.args.get(3) {
         if env.type_of(a)? != node_api::JsType::Undefined {
-            let f = env.get_typed::<f64>(a, "startTimestamps")?;
-            let mut out = Vec::with_capacity(f.len());
-            for &t in f {
-                if t.fract() != 0.0 || !t.is_finite() {
-                    return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("start timestamp {t} is not an integer number of milliseconds")));
-                }
-                out.push(t as i64);
-            }
-            sts = Some(out);
+            sts = Some(int_millis(env.get_typed::<f64>(a, "startTimestamps")?, "start timestamp")?);
         }
     }
     let st = db.append(refs, &ts, vs, sts.as_deref()).map_err(js_err)?;
+    counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("unknownRef", st.unknown_ref)])
+}
+
+/// An object of named counts, e.g. `{ appended, outOfOrder, ... }`.
+pub(crate) fn counts(env: &Env, fields: &[(&str, u64)]) -> JsResult<Value> {
     let o = env.object()?;
-    env.set(o, "appended", env.double(st.appended as f64)?)?;
-    env.set(o, "outOfOrder", env.double(st.out_of_order as f64)?)?;
-    env.set(o, "duplicate", env.double(st.duplicate as f64)?)?;
-    env.set(o, "tooOld", env.double(st.too_old as f64)?)?;
-    env.set(o, "unknownRef", env.double(st.unknown_ref as f64)?)?;
+    for &(name, n) in fields {
+        env.set(o, name, env.double(n as f64)?)?;
+    }
     Ok(o)
 }
 

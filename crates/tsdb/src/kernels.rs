@@ -177,49 +177,6 @@ fn linear_regression(t: &[i64], v: &[f64], intercept_time: i64) -> (f64, f64) {
     (slope, sum_y / n - slope * sum_x / n)
 }
 
-/// rate, increase and delta: the change over the window, extrapolated towards its edges.
-fn extrapolated_rate(t: &[i64], v: &[f64], range_start: i64, range_end: i64, range_ms: i64, is_counter: bool, is_rate: bool) -> Option<f64> {
-    if t.len() < 2 {
-        return None;
-    }
-    let n1 = t.len() - 1;
-    let (first_t, last_t) = (t[0], t[n1]);
-    let mut result = v[n1] - v[0];
-    if is_counter {
-        for w in v.windows(2) {
-            if w[1] < w[0] {
-                result += w[0];
-            }
-        }
-    }
-    let mut to_start = (first_t - range_start) as f64 / 1000.0;
-    let mut to_end = (range_end - last_t) as f64 / 1000.0;
-    let sampled = (last_t - first_t) as f64 / 1000.0;
-    let avg_between = sampled / n1 as f64;
-    let threshold = avg_between * 1.1;
-    if to_start >= threshold {
-        to_start = avg_between / 2.0;
-    }
-    if is_counter {
-        // A counter cannot go below zero: do not extrapolate past the point where it would.
-        let mut to_zero = to_start;
-        if result > 0.0 && v[0] >= 0.0 {
-            to_zero = sampled * (v[0] / result);
-        }
-        if to_zero < to_start {
-            to_start = to_zero;
-        }
-    }
-    if to_end >= threshold {
-        to_end = avg_between / 2.0;
-    }
-    let mut factor = if sampled != 0.0 { (sampled + to_start + to_end) / sampled } else { 1.0 };
-    if is_rate {
-        factor /= range_ms as f64 / 1000.0;
-    }
-    Some(result * factor)
-}
-
 fn avg(v: &[f64]) -> f64 {
     let (mut sum, mut count) = (v[0], 1.0);
     let (mut mean, mut c) = (0.0, 0.0);
@@ -295,9 +252,9 @@ pub fn eval_window(f: &RangeFn, t: &[i64], v: &[f64], eval_t: i64, range: i64, s
     let n = t.len();
     let range_start = eval_t - range;
     Some(match f {
-        RangeFn::Rate => return extrapolated_rate(t, v, range_start, eval_t, range, true, true),
-        RangeFn::Increase => return extrapolated_rate(t, v, range_start, eval_t, range, true, false),
-        RangeFn::Delta => return extrapolated_rate(t, v, range_start, eval_t, range, false, false),
+        RangeFn::Rate => return extrapolated_rate(t, v, None, range_start, eval_t, range, true, true, &mut false),
+        RangeFn::Increase => return extrapolated_rate(t, v, None, range_start, eval_t, range, true, false, &mut false),
+        RangeFn::Delta => return extrapolated_rate(t, v, None, range_start, eval_t, range, false, false, &mut false),
         RangeFn::Irate | RangeFn::Idelta => {
             if n < 2 {
                 return None;
@@ -391,6 +348,16 @@ pub fn eval_range_series(f: &RangeFn, ts: &[i64], vs: &[f64], steps: &Steps, ran
         (ts, vs)
     };
     let mut scratch = Vec::new();
+    for_each_window(ts, steps, range, |i, w, t| {
+        let r = eval_window(f, &ts[w.clone()], &vs[w], t, range, &mut scratch);
+        out[i] = r.unwrap_or(0.0);
+        present[i] = u8::from(r.is_some());
+    });
+}
+
+/// Calls `f(step index, sample index range, step time)` for the window `(t - range, t]` of every
+/// step; `ts` sorted ascending.
+fn for_each_window(ts: &[i64], steps: &Steps, range: i64, mut f: impl FnMut(usize, std::ops::Range<usize>, i64)) {
     let (mut lo, mut hi) = (0usize, 0usize);
     for i in 0..steps.len() {
         let t = steps.at(i);
@@ -401,16 +368,7 @@ pub fn eval_range_series(f: &RangeFn, ts: &[i64], vs: &[f64], steps: &Steps, ran
         while hi < ts.len() && ts[hi] <= t {
             hi += 1;
         }
-        match eval_window(f, &ts[lo..hi], &vs[lo..hi], t, range, &mut scratch) {
-            Some(x) => {
-                out[i] = x;
-                present[i] = 1;
-            }
-            None => {
-                out[i] = 0.0;
-                present[i] = 0;
-            }
-        }
+        f(i, lo..hi, t);
     }
 }
 
@@ -440,24 +398,31 @@ pub fn start_time_overlaps(prev_st: i64, prev_t: i64, st: i64) -> bool {
     st != 0 && st < prev_t && st != prev_st
 }
 
-/// rate and increase with start timestamps: resets are also read from them, and a first sample
-/// whose start lies inside the window is taken to start from zero at that time instead of
-/// being extrapolated to the window's start. Sets `overlap` when two samples overlap.
+/// rate, increase and delta: the change over the window, extrapolated towards its edges.
+///
+/// With start timestamps (`st`, for counters): resets are also read from them, and a first
+/// sample whose start lies inside the window is taken to start from zero at that time instead of
+/// being extrapolated to the window's start (then one sample is enough). Sets `overlap` when two
+/// samples claim overlapping intervals.
 #[allow(clippy::too_many_arguments)]
-fn extrapolated_rate_st(t: &[i64], v: &[f64], st: &[i64], range_start: i64, range_end: i64, range_ms: i64, is_rate: bool, overlap: &mut bool) -> Option<f64> {
+fn extrapolated_rate(t: &[i64], v: &[f64], st: Option<&[i64]>, range_start: i64, range_end: i64, range_ms: i64, is_counter: bool, is_rate: bool, overlap: &mut bool) -> Option<f64> {
     let n = t.len();
-    if n == 0 {
+    if n == 0 || (n == 1 && st.is_none()) {
         return None;
     }
     let n1 = n - 1;
     let (first_t, last_t) = (t[0], t[n1]);
     let mut result = v[n1] - v[0];
-    for i in 1..n {
-        if start_time_overlaps(st[i - 1], t[i - 1], st[i]) {
-            *overlap = true;
-        }
-        if v[i] < v[i - 1] || is_start_timestamp_reset(st[i - 1], t[i - 1], st[i], t[i]) {
-            result += v[i - 1];
+    if is_counter {
+        for i in 1..n {
+            if let Some(st) = st {
+                if start_time_overlaps(st[i - 1], t[i - 1], st[i]) {
+                    *overlap = true;
+                }
+            }
+            if v[i] < v[i - 1] || st.is_some_and(|st| is_start_timestamp_reset(st[i - 1], t[i - 1], st[i], t[i])) {
+                result += v[i - 1];
+            }
         }
     }
     let mut to_start = (first_t - range_start) as f64 / 1000.0;
@@ -465,11 +430,12 @@ fn extrapolated_rate_st(t: &[i64], v: &[f64], st: &[i64], range_start: i64, rang
     let mut sampled = (last_t - first_t) as f64 / 1000.0;
     let avg_between = if n1 > 0 { sampled / n1 as f64 } else { 0.0 };
     let threshold = avg_between * 1.1;
-    if st[0] != 0 && st[0] > range_start && st[0] < first_t {
+    let start_inside = st.map(|st| st[0]).filter(|&s0| is_counter && s0 != 0 && s0 > range_start && s0 < first_t);
+    if let Some(s0) = start_inside {
         // A zero at the first sample's start, inside the window: no extrapolation to the left.
         // (With one sample there is no average spacing, so none to the right either.)
         to_start = 0.0;
-        sampled = (last_t - st[0]) as f64 / 1000.0;
+        sampled = (last_t - s0) as f64 / 1000.0;
         result += v[0];
     } else if n1 == 0 {
         return None;
@@ -477,12 +443,15 @@ fn extrapolated_rate_st(t: &[i64], v: &[f64], st: &[i64], range_start: i64, rang
         if to_start >= threshold {
             to_start = avg_between / 2.0;
         }
-        let mut to_zero = to_start;
-        if result > 0.0 && v[0] >= 0.0 {
-            to_zero = sampled * (v[0] / result);
-        }
-        if to_zero < to_start {
-            to_start = to_zero;
+        if is_counter {
+            // A counter cannot go below zero: do not extrapolate past the point where it would.
+            let mut to_zero = to_start;
+            if result > 0.0 && v[0] >= 0.0 {
+                to_zero = sampled * (v[0] / result);
+            }
+            if to_zero < to_start {
+                to_start = to_zero;
+            }
         }
     }
     if to_end >= threshold {
@@ -499,8 +468,8 @@ fn extrapolated_rate_st(t: &[i64], v: &[f64], st: &[i64], range_start: i64, rang
 fn eval_window_st(f: &RangeFn, t: &[i64], v: &[f64], st: &[i64], eval_t: i64, range: i64, overlap: &mut bool) -> Option<f64> {
     let n = t.len();
     match f {
-        RangeFn::Rate => extrapolated_rate_st(t, v, st, eval_t - range, eval_t, range, true, overlap),
-        RangeFn::Increase => extrapolated_rate_st(t, v, st, eval_t - range, eval_t, range, false, overlap),
+        RangeFn::Rate => extrapolated_rate(t, v, Some(st), eval_t - range, eval_t, range, true, true, overlap),
+        RangeFn::Increase => extrapolated_rate(t, v, Some(st), eval_t - range, eval_t, range, true, false, overlap),
         RangeFn::Irate => {
             if n < 2 {
                 return None;
@@ -533,20 +502,11 @@ pub fn eval_range_series_st(f: &RangeFn, ts: &[i64], vs: &[f64], sts: &[i64], st
     let st: Vec<i64> = keep.iter().map(|&i| sts[i]).collect();
     let vs: Vec<f64> = keep.iter().map(|&i| vs[i]).collect();
     let mut overlap = false;
-    let (mut lo, mut hi) = (0usize, 0usize);
-    for i in 0..steps.len() {
-        let t = steps.at(i);
-        while lo < ts.len() && ts[lo] <= t - range {
-            lo += 1;
-        }
-        hi = hi.max(lo);
-        while hi < ts.len() && ts[hi] <= t {
-            hi += 1;
-        }
-        let r = if lo < hi { eval_window_st(f, &ts[lo..hi], &vs[lo..hi], &st[lo..hi], t, range, &mut overlap) } else { None };
+    for_each_window(&ts, steps, range, |i, w, t| {
+        let r = if w.is_empty() { None } else { eval_window_st(f, &ts[w.clone()], &vs[w.clone()], &st[w], t, range, &mut overlap) };
         out[i] = r.unwrap_or(0.0);
         present[i] = u8::from(r.is_some());
-    }
+    });
     overlap
 }
 
