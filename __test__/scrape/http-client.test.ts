@@ -41,7 +41,10 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
   });
   for (const s of [plain, secure, proxy]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   t.after(() => {
-    for (const s of [plain, secure, proxy]) s.close();
+    for (const s of [plain, secure, proxy]) {
+      s.close();
+      s.closeAllConnections();
+    }
   });
   const proxyUrl = `http://scraper:s3cret@127.0.0.1:${port(proxy)}`;
   const auth = `Basic ${Buffer.from('scraper:s3cret').toString('base64')}`;

@@ -27,7 +27,9 @@ test('exemplars and start timestamps from an OpenMetrics target, through the API
     hits++;
     if (hits === 3) created = (Date.now() - 500) / 1000;
     res.writeHead(200, { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' });
-    res.end(`# TYPE req counter\nreq_total{path="/a"} ${hits * 10} # {trace_id="t${hits}"} 0.5 ${1700000000 + hits}\nreq_created{path="/a"} ${created}\n# TYPE lat histogram\nlat_bucket{le="1"} ${hits} # {trace_id="b${hits}"} 0.25\nlat_bucket{le="+Inf"} ${hits}\nlat_count ${hits}\nlat_sum ${hits}\n# EOF\n`);
+    // The 4th scrape's exemplar is older than the ones before: refused as out of order.
+    const exemplarTime = hits === 4 ? 1700000000 : 1700000000 + hits;
+    res.end(`# TYPE req counter\nreq_total{path="/a"} ${hits * 10} # {trace_id="t${hits}"} 0.5 ${exemplarTime}\nreq_created{path="/a"} ${created}\n# TYPE lat histogram\nlat_bucket{le="1"} ${hits} # {trace_id="b${hits}"} 0.25\nlat_bucket{le="+Inf"} ${hits}\nlat_count ${hits}\nlat_sum ${hits}\n# EOF\n`);
   });
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const tport = (target.address() as { port: number }).port;
@@ -70,6 +72,8 @@ test('exemplars and start timestamps from an OpenMetrics target, through the API
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^prometheus_tsdb_exemplar_max_exemplars 50$/m);
   assert.match(metrics, /^prometheus_tsdb_exemplar_exemplars_in_storage [1-9]/m);
+  assert.match(metrics, /^prometheus_target_scrapes_exemplar_out_of_order_total [1-9]/m);
+  assert.ok(!req.exemplars.some((e) => e.labels['trace_id'] === 't4'));
 
   // After a restart: rebuilt from the WAL.
   server.kill('SIGKILL');

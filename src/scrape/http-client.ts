@@ -116,7 +116,7 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
     }
   }
   const remainingMs = Math.max(1, req.timeoutMs - (Date.now() - started));
-  return new Promise<ScrapeResponse>((resolve, reject) => {
+  const exchange = new Promise<ScrapeResponse>((resolve, reject) => {
     const headers: Record<string, string> = {
       Accept: SCRAPE_ACCEPT_HEADER,
       'Accept-Encoding': 'gzip',
@@ -206,6 +206,9 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
     });
     request.end();
   });
+  // A tunnel serves one exchange: closed when it is over, whatever the outcome (a failed TLS
+  // handshake inside it would otherwise leave the proxy connection open).
+  return tunnel === undefined ? exchange : exchange.finally(() => tunnel.destroy());
 }
 
 /** Go's wording for the common network failures. */

@@ -76,8 +76,8 @@ export interface TextScrapeCachePort {
 export interface ScrapeStorage {
   seriesRefs(labelSets: Labels[]): Uint32Array;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
-  /** Exemplar storage (only called when the scrape options ask for exemplars). */
-  appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): unknown;
+  /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
+  appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };
   /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
   textScrapeCache?(): TextScrapeCachePort;
 }
@@ -122,7 +122,7 @@ export interface ScrapeLoopDeps {
   codec: ExpositionCodec;
   logger: Logger;
   /** Called after every scrape with the counts that feed prometheus_target_* metrics. */
-  onScrape?: (report: { intervalSeconds: number; counts: AppendCounts; sampleLimitExceeded: boolean; bodyLimitExceeded: boolean }) => void;
+  onScrape?: (report: { intervalSeconds: number; counts: AppendCounts; sampleLimitExceeded: boolean; bodyLimitExceeded: boolean; exemplarsOutOfOrder: number }) => void;
   now?: () => number;
 }
 
@@ -217,6 +217,7 @@ export class ScrapeLoop {
     let postRelabel = 0;
     let added = 0;
     let counts: AppendCounts = { appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, unknownRef: 0 };
+    let exemplarsOutOfOrder = 0;
     let error = '';
     let sampleLimitExceeded = false;
     let bodyLimitExceeded = false;
@@ -226,6 +227,7 @@ export class ScrapeLoop {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
       const r = this.textCache !== undefined && this.deps.codec.isTextFormat(res.contentType) ? this.ingestNative(this.textCache, res.body, res.contentType, start) : this.ingest(res.body.toString('utf8'), res.contentType, start);
       ({ scraped, postRelabel, added, counts } = r);
+      exemplarsOutOfOrder = r.exemplarsOutOfOrder;
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       if (error === 'sample limit exceeded') sampleLimitExceeded = true;
@@ -252,11 +254,11 @@ export class ScrapeLoop {
     this.state.lastSamples = scraped;
     this.appendReport(start, error === '' ? 1 : 0, durationSeconds, scraped, postRelabel, added);
     if (error !== '') this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
-    this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded });
+    this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
   }
 
-  /** The scrape's exemplars (an exemplar without a timestamp takes its sample's). */
-  private appendExemplars(refs: Uint32Array, ts: readonly number[], exs: readonly (ScrapedExemplar | undefined)[]): void {
+  /** The scrape's exemplars (an exemplar without a timestamp takes its sample's); returns how many were out of order. */
+  private appendExemplars(refs: Uint32Array, ts: readonly number[], exs: readonly (ScrapedExemplar | undefined)[]): number {
     const r: number[] = [];
     const t: number[] = [];
     const v: number[] = [];
@@ -269,15 +271,16 @@ export class ScrapeLoop {
       labels.push(e.labels);
     });
     try {
-      this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels);
+      return this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels).outOfOrder;
     } catch (e) {
       // Exemplars are an extra: their failure never fails the scrape whose samples are stored.
       this.deps.logger.warn('Appending exemplars failed', { err: e as Error });
+      return 0;
     }
   }
 
   /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
-  private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts } {
+  private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
     const o = this.options;
     const refs: number[] = [];
     const ts: number[] = [];
@@ -349,10 +352,10 @@ export class ScrapeLoop {
     const refArr = Uint32Array.from(refs);
     const counts = sts ? this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs), Float64Array.from(sts)) : this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
     for (const r of refArr) this.cache.appended(r);
-    if (exs && this.deps.storage.appendExemplars) this.appendExemplars(refArr, ts, exs);
+    const exemplarsOutOfOrder = exs && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, ts, exs) : 0;
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };
-    return { scraped, postRelabel, added, counts };
+    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder };
   }
 
   /**
@@ -360,7 +363,7 @@ export class ScrapeLoop {
    * series itself; the residue it returns (new series, unusual lines, changed HELP/TYPE) is parsed
    * here, its series labeled and resolved, and handed back to finish the scrape in one call.
    */
-  private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts } {
+  private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
     this.lastScrapeNative = true;
     const o = this.options;
     const residue = cache.scan(body, scrapeTime, o.honorTimestamps);
@@ -384,7 +387,7 @@ export class ScrapeLoop {
     if (metadata !== undefined) this.familyMetadata = metadata;
     this.previous = undefined;
     const { scraped, postRelabel, added, ...counts } = r;
-    return { scraped, postRelabel, added, counts };
+    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0 };
   }
 
   /** Refs for series texts (labels, target labels, metric relabeling; NATIVE_DROPPED when dropped), in one storage call. */

@@ -18,6 +18,7 @@ export interface ServerMetrics {
   targetScrapesSampleOutOfBounds: client.Counter;
   targetScrapesExceededSampleLimit: client.Counter;
   targetScrapesExceededBodySizeLimit: client.Counter;
+  targetScrapesExemplarOutOfOrder: client.Counter;
   targetScrapePoolTargets: client.Gauge<'scrape_job'>;
   targetScrapePools: client.Gauge;
   targetSyncLength: client.Summary<'scrape_job'>;
@@ -104,6 +105,11 @@ export function createServerMetrics(): ServerMetrics {
     targetScrapesExceededSampleLimit: new client.Counter({
       name: 'prometheus_target_scrapes_exceeded_sample_limit_total',
       help: 'Total number of scrapes that hit the sample limit and were rejected.',
+      registers: [registry],
+    }),
+    targetScrapesExemplarOutOfOrder: new client.Counter({
+      name: 'prometheus_target_scrapes_exemplar_out_of_order_total',
+      help: 'Total number of exemplar rejected due to not being out of the expected order.',
       registers: [registry],
     }),
     targetScrapesExceededBodySizeLimit: new client.Counter({

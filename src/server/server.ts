@@ -100,6 +100,7 @@ export class Server {
           if (r.counts.tooOld > 0) m.targetScrapesSampleOutOfBounds.inc(r.counts.tooOld);
           if (r.sampleLimitExceeded) m.targetScrapesExceededSampleLimit.inc();
           if (r.bodyLimitExceeded) m.targetScrapesExceededBodySizeLimit.inc();
+          if (r.exemplarsOutOfOrder > 0) m.targetScrapesExemplarOutOfOrder.inc(r.exemplarsOutOfOrder);
         },
       },
       parts.logger.with({ component: 'scrape manager' }),
