@@ -1,11 +1,12 @@
 // `promethium server`: Prometheus's server command line on Promethium's storage and engine.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
 import { versionText } from '../version.js';
 import { Storage } from '../storage/index.js';
 import { parseConfig, defaultConfigYaml } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { ExpositionCodecImpl } from '../exposition/index.js';
 import { uiPlugin } from '../web/ui-plugin.js';
 import { formatDuration } from '../model/duration.js';
@@ -16,9 +17,10 @@ import { makeFederationService, makeQueryService, makeSeriesService, makeTsdbSer
 import { registerStorageMetrics } from './storage-metrics.js';
 import { scrapePools } from './scrape-pools.js';
 import { Ruling } from './rules.js';
+import { tsdbSettings } from './tsdb-settings.js';
+import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import os from 'node:os';
 
-const DEFAULT_RETENTION_MS = 15 * 24 * 3600 * 1000;
 
 function splitAddress(a: string): { host: string; port: number } {
   const i = a.lastIndexOf(':');
@@ -54,16 +56,20 @@ export async function main(argv: string[]): Promise<number> {
   Server.logStartup(logger, flags as unknown as Record<string, string>);
   // Comma-separated as in Prometheus; unknown names are warned about, not fatal.
   const features = new Set(flags['enable-feature'].flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== ''));
-  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage', 'exemplar-storage'];
+  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage', 'exemplar-storage', 'xor2-encoding'];
   for (const f of features) {
     if (!KNOWN_FEATURES.includes(f)) logger.warn('Unknown option for --enable-feature', { option: f });
   }
   // Exemplars are kept only with exemplar-storage, as in Prometheus (storage.exemplars.max_exemplars).
   const exemplarStorage = features.has('exemplar-storage');
-  const retentionMs = flags['storage.tsdb.retention.time'] || (flags['storage.tsdb.retention.size'] ? 0 : DEFAULT_RETENTION_MS);
+  const tsdbFlags: TsdbFlags = { retentionTimeMs: flags['storage.tsdb.retention.time'], retentionBytes: flags['storage.tsdb.retention.size'], stStorage: features.has('st-storage'), xor2Encoding: features.has('xor2-encoding') };
+  const settingsOf = (cfg: Config): TsdbSettings => tsdbSettings(cfg.storage.tsdb, tsdbFlags, flags['storage.tsdb.path']);
   let storage: Storage;
+  let initialSettings: TsdbSettings;
   try {
-    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs, retentionBytes: flags['storage.tsdb.retention.size'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
+    mkdirSync(flags['storage.tsdb.path'], { recursive: true });
+    initialSettings = settingsOf(initial);
+    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
@@ -92,14 +98,18 @@ export async function main(argv: string[]): Promise<number> {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
+    const tsdb = settingsOf(cfg);
     return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
+        storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);
+        storage.setXor2Chunks(tsdb.xor2Chunks);
+        for (const w of tsdb.warnings) logger.warn(w);
         return ruling.apply(cfg);
       },
       externalLabels: cfg.global.externalLabels };
   };
-  const retentionText = retentionMs > 0 ? formatDuration(retentionMs) : '';
+  const retentionText = initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
   const server = new Server({
     logger,
     listenHost: host,

@@ -101,6 +101,7 @@ export interface NativeDbOptions {
   samplesPerChunk?: number;
   walSegmentSize?: number;
   maxExemplars?: number;
+  xor2Chunks?: boolean;
 }
 
 /** One batch of exemplars' outcome. */
@@ -145,6 +146,8 @@ export interface NativeDb {
   appendExemplars(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labelSets: Uint8Array): NativeExemplarAppendResult;
   selectExemplars(matcherSets: NativeMatcher[][], mint: number, maxt: number): NativeExemplars;
   setMaxExemplars(n: number): void;
+  setRetention(retentionMs: number, retentionBytes: number): void;
+  setXor2Chunks(on: boolean): void;
   exemplarStats(): NativeExemplarStats;
 }
 

@@ -21,6 +21,8 @@ export interface StorageOptions {
   walSegmentSize?: number;
   /** Exemplars kept (the newest across all series; default 0: exemplar storage off). */
   maxExemplars?: number;
+  /** New float chunks in XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`); default XOR, which Prometheus 2.x reads. */
+  xor2Chunks?: boolean;
 }
 
 /** An exemplar: a sample of a request that contributed to a series' value (e.g. its trace id). */
@@ -225,6 +227,16 @@ export class Storage {
   /** How many exemplars are kept (`storage.exemplars.max_exemplars`); 0 drops them all. */
   setMaxExemplars(n: number): void {
     this.db.setMaxExemplars(n);
+  }
+
+  /** Changes the retention (0 = no limit of that kind); blocks beyond it go at the next compaction. */
+  setRetention(retentionMs: number, retentionBytes: number): void {
+    this.db.setRetention(retentionMs, retentionBytes);
+  }
+
+  /** Whether new float chunks are XOR2; chunks being written keep their encoding until cut. */
+  setXor2Chunks(on: boolean): void {
+    this.db.setXor2Chunks(on);
   }
 
   exemplarStats(): ExemplarStats {

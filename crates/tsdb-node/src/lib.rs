@@ -82,6 +82,11 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             if let Some(x) = opt_number(env, o, "maxExemplars")? {
                 opts.max_exemplars = x as usize;
             }
+            if let Some(v) = env.get(o, "xor2Chunks")? {
+                if env.type_of(v)? != node_api::JsType::Undefined {
+                    opts.xor2_chunks = env.get_bool(v, "xor2Chunks")?;
+                }
+            }
         }
     }
     let db = Db::open(std::path::Path::new(&dir), opts).map_err(js_err)?;
@@ -538,6 +543,25 @@ fn db_replay_info(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
+/// `setRetention(ms, bytes)`: a config reload's `storage.tsdb.retention` (0 = no limit).
+fn db_set_retention(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let ms = env.get_f64(ci.arg(0)?, "retentionMs")?;
+    let bytes = env.get_f64(ci.arg(1)?, "retentionBytes")?;
+    if !(ms >= 0.0 && bytes >= 0.0 && ms.is_finite() && bytes.is_finite()) {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("retention {ms} ms / {bytes} bytes must be finite and not negative")));
+    }
+    db.set_retention(ms as i64, bytes as u64);
+    env.undefined()
+}
+
+/// `setXor2Chunks(on)`: `storage.tsdb.chunk_encoding.floats` (`xor2` = true) for new chunks.
+fn db_set_xor2_chunks(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    db.set_xor2_chunks(env.get_bool(ci.arg(0)?, "on")?).map_err(js_err)?;
+    env.undefined()
+}
+
 fn db_close(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let h = env.unwrap::<DbHandle>(ci.this)?;
     let taken = h.db.lock().map_err(|_| JsError::new("database handle poisoned"))?.take();
@@ -565,6 +589,8 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("stats", db_stats),
             ("replayInfo", db_replay_info),
             ("close", db_close),
+            ("setRetention", db_set_retention),
+            ("setXor2Chunks", db_set_xor2_chunks),
             ("appendExemplars", exemplars::db_append_exemplars),
             ("selectExemplars", exemplars::db_select_exemplars),
             ("setMaxExemplars", exemplars::db_set_max_exemplars),

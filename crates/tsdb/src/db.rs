@@ -29,11 +29,14 @@ pub struct Options {
     pub wal_segment_size: usize,
     /// Exemplars kept in memory (the newest, across all series); 0 stores none.
     pub max_exemplars: usize,
+    /// New float chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`); otherwise XOR
+    /// unless they hold start timestamps.
+    pub xor2_chunks: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0 }
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false }
     }
 }
 
@@ -125,6 +128,8 @@ pub struct Db {
     wal: Mutex<Option<WalWriter>>,
     /// One compaction (or deletion rewrite) at a time.
     compacting: Mutex<()>,
+    /// (time in ms, bytes); changed by config reloads (`storage.tsdb.retention`).
+    retention: Mutex<(i64, u64)>,
     counters: Mutex<Counters>,
     pub replay: ReplayReport,
 }
@@ -159,15 +164,15 @@ fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
 
 /// Re-encodes samples into chunks of at most `per_chunk` samples that do not cross `range`
 /// boundaries; (st, t, v) samples, XOR2 for chunks that hold a start timestamp.
-fn encode_chunks(samples: &[(i64, i64, f64)], per_chunk: usize, range: i64) -> Vec<ChunkOut> {
+fn encode_chunks(samples: &[(i64, i64, f64)], per_chunk: usize, range: i64, xor2: bool) -> Vec<ChunkOut> {
     let mut out = Vec::new();
-    let mut app = ChunkAppender::default();
+    let mut app = ChunkAppender::new(xor2);
     let mut until = i64::MIN;
     let done = |app: &ChunkAppender| ChunkOut { min_t: app.min_time(), max_t: app.max_time(), encoding: app.encoding(), data: app.bytes().to_vec() };
     for &(st, t, v) in samples {
         if app.num_samples() >= per_chunk || (app.num_samples() > 0 && t >= until) {
             out.push(done(&app));
-            app = ChunkAppender::default();
+            app = ChunkAppender::new(xor2);
         }
         if app.num_samples() == 0 {
             until = t.div_euclid(range) * range + range;
@@ -183,7 +188,7 @@ fn encode_chunks(samples: &[(i64, i64, f64)], per_chunk: usize, range: i64) -> V
 /// Merges chunk lists of one series: kept as they are unless they overlap or have deletions,
 /// in which case the samples are decoded, merged (first source wins on equal timestamps),
 /// filtered and re-encoded.
-fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, maxt: i64, per_chunk: usize, range: i64) -> Vec<ChunkOut> {
+fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, maxt: i64, per_chunk: usize, range: i64, xor2: bool) -> Vec<ChunkOut> {
     chunks.sort_by_key(|c| c.min_t);
     let overlap = chunks.windows(2).any(|w| w[1].min_t <= w[0].max_t);
     let outside = chunks.iter().any(|c| c.min_t < mint || c.max_t > maxt);
@@ -195,7 +200,7 @@ fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, max
     samples.sort_by_key(|s| s.1);
     samples.dedup_by_key(|s| s.1);
     samples.retain(|&(_, t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
-    encode_chunks(&samples, per_chunk, range)
+    encode_chunks(&samples, per_chunk, range, xor2)
 }
 
 impl Db {
@@ -214,6 +219,7 @@ impl Db {
             }
         }
         let mut head = Head::new(opts.samples_per_chunk, opts.block_range_ms);
+        head.xor2_chunks = opts.xor2_chunks;
         if let Some(max) = blocks.iter().map(|b| b.meta.max_time).max() {
             head.min_valid_time = max;
         }
@@ -223,7 +229,7 @@ impl Db {
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
-        Ok(Db { dir: dir.to_path_buf(), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), replay })
+        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), replay })
     }
 
     fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
@@ -439,6 +445,23 @@ impl Db {
         Ok(())
     }
 
+    /// The retention in force: (time in ms, bytes), 0 = no limit of that kind.
+    pub fn retention(&self) -> (i64, u64) {
+        *self.retention.lock().unwrap()
+    }
+
+    /// Changes the retention (a config reload); blocks beyond it go at the next compaction.
+    pub fn set_retention(&self, ms: i64, bytes: u64) {
+        *self.retention.lock().unwrap() = (ms, bytes);
+    }
+
+    /// Whether new float chunks are XOR2 (`storage.tsdb.chunk_encoding.floats`); open chunks keep
+    /// their encoding until they are cut.
+    pub fn set_xor2_chunks(&self, on: bool) -> Result<()> {
+        self.state.write().map_err(|_| Error::Closed)?.head.xor2_chunks = on;
+        Ok(())
+    }
+
     pub fn exemplar_stats(&self) -> Result<ExemplarStats> {
         let st = self.state.read().map_err(|_| Error::Closed)?;
         let e = &st.exemplars;
@@ -629,6 +652,7 @@ impl Db {
     fn rewrite_blocks(&self, blocks: &[Arc<Block>], stones: &HashMap<String, Tombstones>, level: u32) -> Result<Option<BlockMeta>> {
         let mint = blocks.iter().map(|b| b.meta.min_time).min().unwrap_or(0);
         let maxt = blocks.iter().map(|b| b.meta.max_time).max().unwrap_or(0);
+        let xor2 = self.state.read().map_err(|_| Error::Closed)?.head.xor2_chunks;
         let mut merged: BTreeMap<Labels, MergedSeries> = BTreeMap::new();
         for b in blocks {
             let bs = stones.get(&b.meta.ulid);
@@ -645,7 +669,7 @@ impl Db {
         }
         let series: Vec<(Labels, Vec<ChunkOut>)> = merged
             .into_iter()
-            .map(|(l, (chunks, st))| (l, merge_chunks(chunks, &st, mint, maxt - 1, self.opts.samples_per_chunk, self.opts.block_range_ms)))
+            .map(|(l, (chunks, st))| (l, merge_chunks(chunks, &st, mint, maxt - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, xor2)))
             .filter(|(_, c)| !c.is_empty())
             .collect();
         if series.is_empty() {
@@ -710,7 +734,7 @@ impl Db {
                     continue;
                 }
                 let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
-                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms);
+                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, head.xor2_chunks);
                 if !chunks.is_empty() {
                     out.push((head.labels_from_ids(&s.labels), chunks));
                 }
@@ -833,7 +857,8 @@ impl Db {
     /// Leveled merging: blocks that fall in one window of 3x, 9x, ... the block range are
     /// merged once the window is complete.
     fn compact_blocks(&self) -> Result<()> {
-        let max_range = if self.opts.retention_ms > 0 { (self.opts.retention_ms / 10).min(31 * 24 * 3600 * 1000) } else { 31 * 24 * 3600 * 1000 };
+        let (retention_ms, _) = self.retention();
+        let max_range = if retention_ms > 0 { (retention_ms / 10).min(31 * 24 * 3600 * 1000) } else { 31 * 24 * 3600 * 1000 };
         let mut range = self.opts.block_range_ms * 3;
         while range <= max_range {
             loop {
@@ -865,14 +890,15 @@ impl Db {
             let st = self.state.read().map_err(|_| Error::Closed)?;
             let mut doomed = Vec::new();
             let newest = st.blocks.iter().map(|b| b.meta.max_time).max().unwrap_or(i64::MIN);
-            if self.opts.retention_ms > 0 {
-                doomed.extend(st.blocks.iter().filter(|b| newest - b.meta.max_time > self.opts.retention_ms).cloned());
+            let (retention_ms, retention_bytes) = self.retention();
+            if retention_ms > 0 {
+                doomed.extend(st.blocks.iter().filter(|b| newest - b.meta.max_time > retention_ms).cloned());
             }
-            if self.opts.retention_bytes > 0 {
+            if retention_bytes > 0 {
                 let mut total: u64 = st.blocks.iter().map(|b| b.size_bytes).sum::<u64>() + wal::dir_size(&self.dir.join("wal"));
                 for b in &st.blocks {
                     // Oldest first (blocks are sorted by time).
-                    if total <= self.opts.retention_bytes {
+                    if total <= retention_bytes {
                         break;
                     }
                     total -= b.size_bytes;
@@ -906,7 +932,7 @@ impl Db {
                     let s = st.head.get(r).expect("live ref");
                     let chunks: Vec<ChunkOut> = s.chunks_in(min, max).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
                     let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
-                    let chunks = merge_chunks(chunks, &stones, min, max, self.opts.samples_per_chunk, self.opts.block_range_ms);
+                    let chunks = merge_chunks(chunks, &stones, min, max, self.opts.samples_per_chunk, self.opts.block_range_ms, st.head.xor2_chunks);
                     if !chunks.is_empty() {
                         series.push((st.head.labels_from_ids(&s.labels), chunks));
                     }

@@ -148,6 +148,8 @@ pub struct Head {
     max_t: i64,
     pub samples_appended: u64,
     pub chunks_created: u64,
+    /// New chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`) rather than XOR.
+    pub xor2_chunks: bool,
 }
 
 impl Head {
@@ -166,6 +168,7 @@ impl Head {
             max_t: i64::MIN,
             samples_appended: 0,
             chunks_created: 0,
+            xor2_chunks: false,
         }
     }
 
@@ -244,6 +247,7 @@ impl Head {
     pub fn append_checked(&mut self, r: u32, st: i64, t: i64, v: f64) {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
+        let xor2 = self.xor2_chunks;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
         // Prometheus's cutting rule (so our chunks match its chunks): at a quarter of the
         // target size, predict an end time that spreads the rest of the block range evenly
@@ -263,7 +267,7 @@ impl Head {
                     s.chunks.push(MemChunk::new(a.min_time(), a.max_time(), a.encoding(), a.bytes()));
                 }
             }
-            s.open = Some(ChunkAppender::default());
+            s.open = Some(ChunkAppender::new(xor2));
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
         }
@@ -397,6 +401,19 @@ mod tests {
         assert_eq!(s.num_chunks(), 2, "a chunk never straddles a block boundary");
         let all: Vec<(i64, i64, f64)> = s.chunks_in(i64::MIN, i64::MAX).flat_map(|(_, _, e, b)| ChunkIterator::new(e, b).collect::<Vec<_>>()).collect();
         assert_eq!(all, vec![(0, 7_199_000, 1.0), (0, 7_200_000, 2.0)]);
+    }
+
+    #[test]
+    fn new_chunks_follow_the_configured_encoding() {
+        let mut h = Head::new(120, 7_200_000);
+        let (r, _) = h.get_or_create(&labels("up", "x"), None);
+        append(&mut h, r, 1000, 1.0).unwrap();
+        h.xor2_chunks = true;
+        append(&mut h, r, 2000, 1.0).unwrap();
+        append(&mut h, r, 7_200_000, 2.0).unwrap();
+        let encodings: Vec<u8> = h.get(r).unwrap().chunks_in(i64::MIN, i64::MAX).map(|c| c.2).collect();
+        // The open chunk keeps its encoding until it is cut.
+        assert_eq!(encodings, vec![crate::chunkenc::ENCODING_XOR, crate::chunkenc::ENCODING_XOR2]);
     }
 
     #[test]

@@ -197,8 +197,11 @@ fn blocks_merge_and_retention_drops_old_ones() {
         let s = all_samples(&db);
         assert_eq!(s[0].1.len(), 14 * 60, "2h..16h survive: blocks and head");
     }
-    // Retention by size: a tiny limit deletes every block; the head stays.
-    let db = Db::open(&dir, Options { retention_bytes: 1, ..Options::default() }).unwrap();
+    // Retention by size, set at run time (a config reload): a tiny limit deletes every block; the head stays.
+    let db = Db::open(&dir, Options::default()).unwrap();
+    db.compact().unwrap();
+    assert_eq!(ranges(&db).len(), 3);
+    db.set_retention(0, 1);
     db.compact().unwrap();
     assert_eq!(ranges(&db), vec![]);
     assert_eq!(all_samples(&db)[0].1.len(), 2 * 60);

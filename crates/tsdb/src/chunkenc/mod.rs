@@ -52,6 +52,16 @@ impl Default for ChunkAppender {
 }
 
 impl ChunkAppender {
+    /// A new chunk: XOR2 when configured (`storage.tsdb.chunk_encoding.floats: xor2`), else XOR
+    /// until a start timestamp arrives.
+    pub fn new(xor2: bool) -> Self {
+        if xor2 {
+            ChunkAppender::Xor2(Box::default())
+        } else {
+            ChunkAppender::default()
+        }
+    }
+
     /// Resumes appending to existing chunk bytes of a supported encoding.
     pub fn from_bytes(encoding: u8, bytes: Vec<u8>) -> Result<Self, String> {
         match encoding {
