@@ -94,8 +94,8 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
     port.textScrapeCache = (): TextScrapeCachePort => {
       const c = storage.textScrapeCache();
       return {
-        scan: (body, ts, honor) => {
-          const r = c.scan(body, ts, honor);
+        scan: (body, ts, honor, track) => {
+          const r = c.scan(body, ts, honor, track);
           if (r === null) completeScans++;
           return r;
         },
@@ -293,5 +293,18 @@ test('st-storage: OpenMetrics _created values are stored as start timestamps and
       target.server.close();
       storage.close();
     }
+  }
+});
+
+test('series with their own timestamps get no stale marker, unless track_timestamps_staleness', async () => {
+  const steps: Step[] = [{ body: `a 1\nb 2 ${T0 - 500}\n` }, { body: `a 1\nb 3 ${T0 + 500}\n` }, { body: 'a 1\n' }];
+  for (const native of [true, false]) {
+    const plain = await run(steps, native);
+    const b = Object.entries(plain.stored.present).find(([k]) => k.includes('"b"'))![1];
+    const a = Object.entries(plain.stored.present).find(([k]) => k.includes('"__name__":"a"'))![1];
+    assert.equal(b, 'xxxx', `native ${native}: b stays until the lookback ends`);
+    assert.equal(a, 'xxx.', `native ${native}: a goes stale when the target is removed`);
+    const tracked = await run(steps, native, { trackTimestampsStaleness: true });
+    assert.equal(Object.entries(tracked.stored.present).find(([k]) => k.includes('"b"'))![1], 'xx..', `native ${native}: tracked, b goes stale when it vanishes`);
   }
 });

@@ -67,8 +67,8 @@ export interface TextScrapeCounts extends AppendCounts {
  * series are appended there; the residue comes back for the full parser.
  */
 export interface TextScrapeCachePort {
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
-  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
+  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
   fail(ts: number, except?: Uint32Array): number;
 }
 
@@ -90,6 +90,11 @@ export interface ScrapeOptions {
   timeoutMs: number;
   honorLabels: boolean;
   honorTimestamps: boolean;
+  /**
+   * Stale markers also for series whose samples carry their own timestamp (Prometheus's
+   * track_timestamps_staleness; by default those are not marked stale when they vanish).
+   */
+  trackTimestampsStaleness?: boolean;
   sampleLimit: number;
   labelLimit: number;
   labelNameLengthLimit: number;
@@ -288,6 +293,9 @@ export class ScrapeLoop {
     // Start timestamps (0 = none) and exemplars, only when some sample has one.
     let sts: number[] | undefined;
     let exs: (ScrapedExemplar | undefined)[] | undefined;
+    // 1 for samples with their own honored timestamp: no staleness tracking (unless asked for).
+    let own: number[] | undefined;
+    const trackOwn = o.trackTimestampsStaleness ?? false;
     // Cache misses: their labels resolve to refs in one call after the loop.
     const newSeries: { text: string; slot: number; at: number }[] = [];
     let scraped = 0;
@@ -297,7 +305,8 @@ export class ScrapeLoop {
     const orderEntries: (CacheEntry | undefined)[] = [];
     this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false }, (series, value, timestamp, cached, start, exemplar) => {
       scraped++;
-      const t = o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime;
+      const ownTime = o.honorTimestamps && timestamp !== undefined;
+      const t = ownTime ? timestamp : scrapeTime;
       let e = cached;
       if (e !== undefined) this.cache.touch(e);
       else e = this.cache.get(series);
@@ -311,6 +320,8 @@ export class ScrapeLoop {
       if (sts) sts.push(start ?? 0);
       if (exemplar !== undefined && !exs) exs = new Array<ScrapedExemplar | undefined>(refs.length - 1).fill(undefined);
       if (exs) exs.push(exemplar);
+      if (ownTime && !trackOwn && !own) own = new Array<number>(refs.length - 1).fill(0);
+      if (own) own.push(ownTime && !trackOwn ? 1 : 0);
       if (e === undefined) newSeries.push({ text: series, slot: refs.length - 1, at: order.length - 1 });
     });
 
@@ -338,11 +349,13 @@ export class ScrapeLoop {
           vs[w] = vs[r]!;
           if (sts) sts[w] = sts[r]!;
           if (exs) exs[w] = exs[r];
+          if (own) own[w] = own[r]!;
           w++;
         }
         refs.length = ts.length = vs.length = w;
         if (sts) sts.length = w;
         if (exs) exs.length = w;
+        if (own) own.length = w;
       }
     }
     const postRelabel = refs.length;
@@ -351,7 +364,7 @@ export class ScrapeLoop {
     }
     const refArr = Uint32Array.from(refs);
     const counts = sts ? this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs), Float64Array.from(sts)) : this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
-    for (const r of refArr) this.cache.appended(r);
+    for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
     const exemplarsOutOfOrder = exs && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, ts, exs) : 0;
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };
@@ -366,23 +379,29 @@ export class ScrapeLoop {
   private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
     this.lastScrapeNative = true;
     const o = this.options;
-    const residue = cache.scan(body, scrapeTime, o.honorTimestamps);
+    const trackOwn = o.trackTimestampsStaleness ?? false;
+    const residue = cache.scan(body, scrapeTime, o.honorTimestamps, trackOwn);
     const series: string[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
+    // Residue samples with their own honored timestamp (no staleness tracking unless asked for).
+    const own: boolean[] = [];
     let metadata: Map<string, FamilyMetadata> | undefined;
     let refs: Uint32Array = new Uint32Array(0);
     if (residue !== null) {
       metadata = new Map();
       this.deps.codec.parseInto(residue, contentType, metadata, {}, (text, value, timestamp) => {
+        const ownTime = o.honorTimestamps && timestamp !== undefined;
         series.push(text);
-        ts.push(o.honorTimestamps && timestamp !== undefined ? timestamp : scrapeTime);
+        ts.push(ownTime ? timestamp : scrapeTime);
         vs.push(value);
+        own.push(ownTime && !trackOwn);
       });
       refs = this.resolveSeries(series);
     }
+    const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== NATIVE_DROPPED));
     const fromJsPath = this.cache.lastRefs();
-    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs) }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
+    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
     if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
     if (metadata !== undefined) this.familyMetadata = metadata;
     this.previous = undefined;

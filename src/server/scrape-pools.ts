@@ -19,6 +19,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
       options: {
         honorLabels: sc.honorLabels,
         honorTimestamps: sc.honorTimestamps,
+        trackTimestampsStaleness: sc.trackTimestampsStaleness,
         sampleLimit: sc.sampleLimit,
         labelLimit: sc.labelLimit,
         labelNameLengthLimit: sc.labelNameLengthLimit,

@@ -166,9 +166,9 @@ export interface NativeScrapeFinish extends NativeAppendResult {
 /** One target's scrape cache: series text -> ref, appending straight into a NativeDb. */
 export interface NativeScrapeCache {
   /** null: every line was handled; else the residue (handled lines blanked) for the full parser. */
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null;
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
   /** `adoptPrevious`: series another cache's earlier scrapes had, which go stale unless this scrape has them. */
-  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): NativeScrapeFinish | { sampleLimitExceeded: true };
+  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array, untracked?: Uint32Array): NativeScrapeFinish | { sampleLimitExceeded: true };
   /** `except`: series another cache's scrape appended at `ts` (no stale marker for them). */
   fail(db: NativeDb, ts: number, except?: Uint32Array): number;
   size(): number;

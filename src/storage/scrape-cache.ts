@@ -15,6 +15,8 @@ export interface ResidueSamples {
   refs: Uint32Array;
   timestamps: Float64Array;
   values: Float64Array;
+  /** Refs whose samples carried their own (honored) timestamp: not tracked for staleness. */
+  untracked?: Uint32Array;
 }
 
 /** The ref the native cache keeps for a dropped series. */
@@ -29,9 +31,12 @@ export class TextScrapeCache {
     this.native = new (loadNative().NativeScrapeCache)();
   }
 
-  /** Reads a body: null when every line was handled, else the residue for the full parser. */
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean): string | null {
-    return this.native.scan(body, scrapeTs, honorTimestamps);
+  /**
+   * Reads a body: null when every line was handled, else the residue for the full parser. Series
+   * whose samples carry an honored timestamp get no stale marker unless `trackTimestampsStaleness`.
+   */
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness = false): string | null {
+    return this.native.scan(body, scrapeTs, honorTimestamps, trackTimestampsStaleness);
   }
 
   /**
@@ -40,7 +45,7 @@ export class TextScrapeCache {
    */
   finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeResult {
     const series = utf8.encode(residue.series.join('\n'));
-    return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit, adoptPrevious);
+    return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit, adoptPrevious, residue.untracked);
   }
 
   /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers, but for `except`. */

@@ -15,19 +15,19 @@ fn main() {
     let n = 100_000;
     let mut cache = ScrapeCache::new();
     let first = body(n, 1);
-    if let ScanOutcome::Residue(r) = cache.scan(&first, 0, true) {
+    if let ScanOutcome::Residue(r) = cache.scan(&first, 0, true, true) {
         let lines: Vec<&[u8]> = r.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
         let series: Vec<&[u8]> = lines.iter().map(|l| scrape::line::split_sample(l).unwrap().series).collect();
         let refs: Vec<u32> = (0..series.len() as u32).collect();
         let ts = vec![0i64; series.len()];
         let vs = vec![0f64; series.len()];
-        cache.finish(ResidueSamples { series: &series, refs: &refs, timestamps: &ts, values: &vs }, 0).unwrap();
+        cache.finish(ResidueSamples { series: &series, refs: &refs, timestamps: &ts, values: &vs, untracked: &[] }, 0).unwrap();
     }
     let bodies: Vec<Vec<u8>> = (2..12).map(|r| body(n, r)).collect();
     let mut best = f64::MAX;
     for (i, b) in bodies.iter().enumerate() {
         let t = Instant::now();
-        assert_eq!(cache.scan(b, 1000 * (i as i64 + 1), true), ScanOutcome::Complete);
+        assert_eq!(cache.scan(b, 1000 * (i as i64 + 1), true, true), ScanOutcome::Complete);
         let f = cache.finish(ResidueSamples::NONE, 0).unwrap();
         assert_eq!(f.refs.len(), n);
         best = best.min(t.elapsed().as_secs_f64());

@@ -116,6 +116,9 @@ struct Pending {
     refs: Vec<u32>,
     timestamps: Vec<i64>,
     values: Vec<f64>,
+    /// Refs whose sample carried its own (honored) timestamp: Prometheus does not track their
+    /// staleness unless `track_timestamps_staleness` is set.
+    untracked: Vec<u32>,
     scraped: usize,
     metadata_hash: u64,
     /// Whether the scrape's sample lines were exactly `order`, in order.
@@ -137,14 +140,16 @@ impl ScrapeCache {
     }
 
     /// Reads a body. `scrape_ts` stamps samples without a timestamp (and all of them unless
-    /// `honor_timestamps`).
-    pub fn scan(&mut self, body: &[u8], scrape_ts: i64, honor_timestamps: bool) -> ScanOutcome {
+    /// `honor_timestamps`). Series whose samples carry an honored timestamp get no stale marker
+    /// when they vanish unless `track_timestamps_staleness`.
+    pub fn scan(&mut self, body: &[u8], scrape_ts: i64, honor_timestamps: bool, track_timestamps_staleness: bool) -> ScanOutcome {
         self.iteration = self.iteration.wrapping_add(1);
         let it = self.iteration;
         let p = &mut self.pending;
         p.refs.clear();
         p.timestamps.clear();
         p.values.clear();
+        p.untracked.clear();
         p.scraped = 0;
         let mut meta = self.entries.hasher().build_hasher();
         // (line number, start, end) of each line left to the full parser.
@@ -210,7 +215,12 @@ impl ScrapeCache {
                     if r != DROPPED {
                         p.refs.push(r);
                         p.timestamps.push(match timestamp {
-                            Some(t) if honor_timestamps => t,
+                            Some(t) if honor_timestamps => {
+                                if !track_timestamps_staleness {
+                                    p.untracked.push(r);
+                                }
+                                t
+                            }
                             _ => scrape_ts,
                         });
                         p.values.push(value);
@@ -272,15 +282,20 @@ impl ScrapeCache {
         if sample_limit > 0 && out.refs.len() > sample_limit {
             return Err(SampleLimitExceeded);
         }
+        let mut untracked: Vec<u32> = p.untracked.iter().chain(residue.untracked).copied().collect();
         // The same lines in the same order as the scrape that set `previous`: nothing went stale.
-        if !(p.in_order && residue.refs.is_empty() && self.previous_is_order) {
+        if !(p.in_order && residue.refs.is_empty() && self.previous_is_order && untracked.is_empty()) {
             let mut current = out.refs.clone();
             current.sort_unstable();
             current.dedup();
+            if !untracked.is_empty() {
+                untracked.sort_unstable();
+                current.retain(|r| untracked.binary_search(r).is_err());
+            }
             out.stale = sorted_difference(&self.previous, &current);
             self.previous = current;
         }
-        self.previous_is_order = residue.refs.is_empty();
+        self.previous_is_order = residue.refs.is_empty() && untracked.is_empty();
         if !p.in_order {
             std::mem::swap(&mut self.order, &mut self.next_order);
         }
@@ -349,11 +364,13 @@ pub struct ResidueSamples<'a> {
     pub series: &'a [&'a [u8]],
     pub refs: &'a [u32],
     pub timestamps: &'a [i64],
+    /// Refs of residue samples with their own honored timestamp (no staleness tracking).
+    pub untracked: &'a [u32],
     pub values: &'a [f64],
 }
 
 impl ResidueSamples<'_> {
-    pub const NONE: ResidueSamples<'static> = ResidueSamples { series: &[], refs: &[], timestamps: &[], values: &[] };
+    pub const NONE: ResidueSamples<'static> = ResidueSamples { series: &[], refs: &[], timestamps: &[], values: &[], untracked: &[] };
 }
 
 /// Elements of sorted `a` not in sorted `b`.
@@ -443,48 +460,48 @@ mod tests {
     fn first_scrape_is_residue_then_complete() {
         let mut c = ScrapeCache::new();
         let body = b"# TYPE a counter\na_total 1\nb{x=\"1\"} 2 500\n";
-        let o = c.scan(body, 1000, true);
+        let o = c.scan(body, 1000, true, true);
         assert_eq!(residue_lines(&o), ["# TYPE a counter", "a_total 1", "b{x=\"1\"} 2 500", ""]);
         let parsed = parse_residue(&o);
         let series: Vec<&[u8]> = parsed.iter().map(|p| p.0).collect();
-        let f = c.finish(ResidueSamples { series: &series, refs: &[7, 8], timestamps: &[1000, 500], values: &[1.0, 2.0] }, 0).unwrap();
+        let f = c.finish(ResidueSamples { series: &series, refs: &[7, 8], timestamps: &[1000, 500], values: &[1.0, 2.0], untracked: &[] }, 0).unwrap();
         assert_eq!((f.refs.clone(), f.scraped, f.added, f.stale.len()), (vec![7, 8], 2, 2, 0));
 
-        let o = c.scan(b"# TYPE a counter\na_total 3\nb{x=\"1\"} 4 600\n", 2000, true);
+        let o = c.scan(b"# TYPE a counter\na_total 3\nb{x=\"1\"} 4 600\n", 2000, true, true);
         assert_eq!(o, ScanOutcome::Complete);
         let f = c.finish(ResidueSamples::NONE, 0).unwrap();
         assert_eq!((f.refs, f.timestamps, f.values, f.scraped, f.added), (vec![7, 8], vec![2000, 600], vec![3.0, 4.0], 2, 0));
 
         // Without honor_timestamps the scrape time stamps every sample.
-        c.scan(b"# TYPE a counter\na_total 5\nb{x=\"1\"} 6 700\n", 3000, false);
+        c.scan(b"# TYPE a counter\na_total 5\nb{x=\"1\"} 6 700\n", 3000, false, true);
         assert_eq!(c.finish(ResidueSamples::NONE, 0).unwrap().timestamps, vec![3000, 3000]);
     }
 
     #[test]
     fn new_series_and_unusual_lines_come_back_with_their_line_numbers() {
         let mut c = ScrapeCache::new();
-        c.scan(b"a 1\n", 1, false);
-        c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0] }, 0).unwrap();
-        let o = c.scan(b"a 1\r\nb 2\na 0x10\n", 2, false);
+        c.scan(b"a 1\n", 1, false, true);
+        c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0], untracked: &[] }, 0).unwrap();
+        let o = c.scan(b"a 1\r\nb 2\na 0x10\n", 2, false, true);
         assert_eq!(residue_lines(&o), ["", "b 2", "a 0x10", ""]);
     }
 
     #[test]
     fn changed_comments_send_the_scrape_to_the_full_parser() {
         let mut c = ScrapeCache::new();
-        c.scan(b"# HELP a x\na 1\n", 1, false);
-        c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0] }, 0).unwrap();
-        assert_eq!(c.scan(b"# HELP a x\na 1\n", 2, false), ScanOutcome::Complete);
+        c.scan(b"# HELP a x\na 1\n", 1, false, true);
+        c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0], untracked: &[] }, 0).unwrap();
+        assert_eq!(c.scan(b"# HELP a x\na 1\n", 2, false, true), ScanOutcome::Complete);
         c.finish(ResidueSamples::NONE, 0).unwrap();
-        assert_eq!(residue_lines(&c.scan(b"# HELP a y\na 1\n", 3, false)), ["# HELP a y", ""]);
+        assert_eq!(residue_lines(&c.scan(b"# HELP a y\na 1\n", 3, false, true)), ["# HELP a y", ""]);
     }
 
     #[test]
     fn vanished_series_go_stale_and_dropped_series_are_not_appended() {
         let mut c = ScrapeCache::new();
-        c.scan(b"a 1\nb 2\nc 3\n", 1, false);
-        c.finish(ResidueSamples { series: &[b"a", b"b", b"c"], refs: &[1, 2, DROPPED], timestamps: &[1, 1, 1], values: &[1.0, 2.0, 3.0] }, 0).unwrap();
-        assert_eq!(c.scan(b"a 1\nc 3\n", 2, false), ScanOutcome::Complete);
+        c.scan(b"a 1\nb 2\nc 3\n", 1, false, true);
+        c.finish(ResidueSamples { series: &[b"a", b"b", b"c"], refs: &[1, 2, DROPPED], timestamps: &[1, 1, 1], values: &[1.0, 2.0, 3.0], untracked: &[] }, 0).unwrap();
+        assert_eq!(c.scan(b"a 1\nc 3\n", 2, false, true), ScanOutcome::Complete);
         let f = c.finish(ResidueSamples::NONE, 0).unwrap();
         assert_eq!((f.refs, f.stale, f.scraped), (vec![1], vec![2], 2));
         assert_eq!(c.fail(), vec![1]);
@@ -494,31 +511,47 @@ mod tests {
     #[test]
     fn series_of_another_cache_are_adopted_or_kept() {
         let mut c = ScrapeCache::new();
-        c.scan(b"a 1\n", 1, false);
+        c.scan(b"a 1\n", 1, false, true);
         c.adopt_previous(&[1, 9]);
-        let f = c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0] }, 0).unwrap();
+        let f = c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0], untracked: &[] }, 0).unwrap();
         assert_eq!(f.stale, vec![9], "9 went away; 1 is in this scrape");
         assert_eq!(c.fail_except(&[5, 1]), Vec::<u32>::new());
-        c.scan(b"a 1\n", 2, false);
+        c.scan(b"a 1\n", 2, false, true);
         c.finish(ResidueSamples::NONE, 0).unwrap();
         assert_eq!(c.fail_except(&[]), vec![1]);
     }
 
     #[test]
+    fn series_with_their_own_timestamps_are_not_marked_stale() {
+        for track in [false, true] {
+            let mut c = ScrapeCache::new();
+            c.scan(b"a 1\nb 2 500\n", 1000, true, track);
+            // From the residue: `b` carried a timestamp (the caller says so), `a` did not.
+            c.finish(ResidueSamples { series: &[b"a", b"b"], refs: &[1, 2], timestamps: &[1000, 500], values: &[1.0, 2.0], untracked: if track { &[] } else { &[2] } }, 0).unwrap();
+            // Both known now: the next scan handles them itself.
+            assert_eq!(c.scan(b"a 1\nb 2 600\n", 2000, true, track), ScanOutcome::Complete);
+            c.finish(ResidueSamples::NONE, 0).unwrap();
+            assert_eq!(c.scan(b"", 3000, true, track), ScanOutcome::Complete);
+            let f = c.finish(ResidueSamples::NONE, 0).unwrap();
+            assert_eq!(f.stale, if track { vec![1, 2] } else { vec![1] }, "track_timestamps_staleness: {track}");
+        }
+    }
+
+    #[test]
     fn the_sample_limit_fails_the_scrape() {
         let mut c = ScrapeCache::new();
-        c.scan(b"a 1\nb 2\n", 1, false);
-        assert_eq!(c.finish(ResidueSamples { series: &[b"a", b"b"], refs: &[1, 2], timestamps: &[1, 1], values: &[1.0, 2.0] }, 1), Err(SampleLimitExceeded));
+        c.scan(b"a 1\nb 2\n", 1, false, true);
+        assert_eq!(c.finish(ResidueSamples { series: &[b"a", b"b"], refs: &[1, 2], timestamps: &[1, 1], values: &[1.0, 2.0], untracked: &[] }, 1), Err(SampleLimitExceeded));
     }
 
     #[test]
     fn unseen_entries_are_forgotten() {
         let mut c = ScrapeCache::new();
-        c.scan(b"old 1\n", 1, false);
-        c.finish(ResidueSamples { series: &[b"old"], refs: &[1], timestamps: &[1], values: &[1.0] }, 0).unwrap();
+        c.scan(b"old 1\n", 1, false, true);
+        c.finish(ResidueSamples { series: &[b"old"], refs: &[1], timestamps: &[1], values: &[1.0], untracked: &[] }, 0).unwrap();
         for i in 0..20 {
-            if let ScanOutcome::Residue(_) = c.scan(b"new 1\n", i, false) {
-                c.finish(ResidueSamples { series: &[b"new"], refs: &[2], timestamps: &[i], values: &[1.0] }, 0).unwrap();
+            if let ScanOutcome::Residue(_) = c.scan(b"new 1\n", i, false, true) {
+                c.finish(ResidueSamples { series: &[b"new"], refs: &[2], timestamps: &[i], values: &[1.0], untracked: &[] }, 0).unwrap();
             } else {
                 c.finish(ResidueSamples::NONE, 0).unwrap();
             }
@@ -555,7 +588,7 @@ mod tests {
             }
             last_picked = picked.clone();
             let body: String = picked.iter().map(|&i| format!("{} {round}\n", universe[i])).collect();
-            let outcome = c.scan(body.as_bytes(), round, false);
+            let outcome = c.scan(body.as_bytes(), round, false, true);
             let residue: Vec<(&[u8], u32)> = match &outcome {
                 ScanOutcome::Complete => vec![],
                 ScanOutcome::Residue(r) => r
@@ -571,7 +604,7 @@ mod tests {
             let series: Vec<&[u8]> = residue.iter().map(|x| x.0).collect();
             let refs: Vec<u32> = residue.iter().map(|x| x.1).collect();
             let n = refs.len();
-            let f = c.finish(ResidueSamples { series: &series, refs: &refs, timestamps: &vec![round; n], values: &vec![round as f64; n] }, 0).unwrap();
+            let f = c.finish(ResidueSamples { series: &series, refs: &refs, timestamps: &vec![round; n], values: &vec![round as f64; n], untracked: &[] }, 0).unwrap();
             let mut expected: Vec<u32> = picked.iter().map(|&i| i as u32).filter(|i| i % 7 != 3).collect();
             let mut got = f.refs.clone();
             got.sort_unstable();

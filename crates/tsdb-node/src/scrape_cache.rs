@@ -34,13 +34,14 @@ pub fn cache_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.undefined()
 }
 
-/// scan(body: Uint8Array, scrapeTs, honorTimestamps): null when every line was handled, else the
-/// residue (a string) for the full parser.
+/// scan(body: Uint8Array, scrapeTs, honorTimestamps, trackTimestampsStaleness): null when every
+/// line was handled, else the residue (a string) for the full parser.
 pub fn cache_scan(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let body = env.get_typed::<u8>(ci.arg(0)?, "body")?;
     let ts = integer_ms(env.get_f64(ci.arg(1)?, "scrapeTs")?, "scrapeTs")?;
     let honor = env.get_bool(ci.arg(2)?, "honorTimestamps")?;
-    match cache_of(env, ci.this)?.scan(body, ts, honor) {
+    let track = env.get_bool(ci.arg(3)?, "trackTimestampsStaleness")?;
+    match cache_of(env, ci.this)?.scan(body, ts, honor, track) {
         ScanOutcome::Complete => env.null(),
         ScanOutcome::Residue(r) => env.string(&String::from_utf8_lossy(&r)),
     }
@@ -54,7 +55,7 @@ fn append_stale(db: &Db, refs: &[u32], ts: i64) -> JsResult<()> {
 }
 
 /// finish(db, series: Uint8Array (texts joined by '\n'), refs, timestamps, values, scrapeTs,
-/// sampleLimit, adoptPrevious?): appends the scrape and the stale markers of vanished series. Returns the append
+/// sampleLimit, adoptPrevious?, untracked?): appends the scrape and the stale markers of vanished series. Returns the append
 /// counts with scraped/postRelabel/added/stale, or `{ sampleLimitExceeded: true }` (nothing
 /// appended; call fail()).
 pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -66,6 +67,8 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let scrape_ts = integer_ms(env.get_f64(ci.arg(5)?, "scrapeTs")?, "scrapeTs")?;
     let sample_limit = env.get_u32(ci.arg(6)?, "sampleLimit")? as usize;
     let adopt = optional_refs(env, ci, 7, "adoptPrevious")?;
+    // Residue refs whose samples carried their own timestamp (no staleness tracking).
+    let untracked = optional_refs(env, ci, 8, "untracked")?;
     let series: Vec<&[u8]> = if refs.is_empty() { Vec::new() } else { joined.split(|&c| c == b'\n').collect() };
     if series.len() != refs.len() || ts_f.len() != refs.len() || values.len() != refs.len() {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "series, refs, timestamps and values differ in length"));
@@ -74,7 +77,7 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let mut cache = cache_of(env, ci.this)?;
     cache.adopt_previous(adopt);
     let o = env.object()?;
-    let f = match cache.finish(ResidueSamples { series: &series, refs, timestamps: &timestamps, values }, sample_limit) {
+    let f = match cache.finish(ResidueSamples { series: &series, refs, timestamps: &timestamps, values, untracked }, sample_limit) {
         Ok(f) => f,
         Err(_) => {
             env.set(o, "sampleLimitExceeded", env.boolean(true)?)?;
