@@ -166,6 +166,8 @@ export class RuleGroup {
     const m = this.deps.metrics;
     const started = Date.now();
     const evalTs = ts - this.spec.queryOffsetMs;
+    const group = { file: this.spec.file, name: this.spec.name };
+    const query: QueryFn = (expr, t) => this.deps.query(expr, t, group);
     for (let i = 0; i < this.spec.rules.length; i++) {
       const rule = this.spec.rules[i]!;
       const ruleStart = Date.now();
@@ -173,11 +175,11 @@ export class RuleGroup {
       let samples: { labels: Labels; v: number }[] = [];
       try {
         if (rule instanceof AlertingRule) {
-          samples = (await rule.eval(evalTs, this.deps.query, this.deps.expand, this.deps.externalLabels, this.deps.externalURL, this.spec.limit)).samples;
+          samples = (await rule.eval(evalTs, query, this.deps.expand, this.deps.externalLabels, this.deps.externalURL, this.spec.limit)).samples;
           const toSend = rule.alertsToSend(ts, this.deps.resendDelayMs, this.spec.intervalMs);
           if (toSend.length > 0) this.deps.notify(rule.spec.expr, toSend);
         } else {
-          samples = (await rule.eval(evalTs, this.deps.query, this.spec.limit)).samples;
+          samples = (await rule.eval(evalTs, query, this.spec.limit)).samples;
         }
         rule.health = 'ok';
         rule.lastError = '';

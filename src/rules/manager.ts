@@ -23,6 +23,8 @@ export interface RuleFilesConfig {
   patterns: string[];
   baseDir: string;
   evaluationIntervalMs: number;
+  /** global.rule_query_offset: for groups without their own query_offset. */
+  queryOffsetMs?: number;
 }
 
 export class RuleManager {
@@ -49,7 +51,7 @@ export class RuleManager {
         );
         groups.push(
           new RuleGroup(
-            { name: g.name, file, intervalMs: g.intervalMs > 0 ? g.intervalMs : cfg.evaluationIntervalMs, limit: g.limit, queryOffsetMs: g.queryOffsetMs, rules },
+            { name: g.name, file, intervalMs: g.intervalMs > 0 ? g.intervalMs : cfg.evaluationIntervalMs, limit: g.limit, queryOffsetMs: g.queryOffsetMs ?? cfg.queryOffsetMs ?? 0, rules },
             { ...this.o.deps, notify: this.o.notify },
           ),
         );

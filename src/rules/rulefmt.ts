@@ -21,7 +21,8 @@ export interface RuleGroupSpec {
   name: string;
   /** 0 = the global evaluation_interval. */
   intervalMs: number;
-  queryOffsetMs: number;
+  /** Absent when the group does not set it (the global rule_query_offset applies). */
+  queryOffsetMs: number | undefined;
   limit: number;
   rules: RuleNodeSpec[];
 }
@@ -114,7 +115,7 @@ export function parseRuleFile(path: string, content: string, v: RuleValidators =
         }
       };
       const intervalMs = durationField('interval');
-      const queryOffsetMs = durationField('query_offset');
+      const queryOffsetMs = scalarString(field(gNode, 'query_offset')) ? durationField('query_offset') : undefined;
       const limitText = scalarString(field(gNode, 'limit'));
       const limit = limitText === undefined ? 0 : Number(limitText);
       const rulesNode = field(gNode, 'rules');

@@ -9,8 +9,11 @@ export interface InstantSample {
   value: number;
 }
 
-/** Evaluates a PromQL expression at a time (ms); throws with the engine's error. */
-export type QueryFn = (expr: string, timeMs: number) => Promise<InstantSample[]>;
+/**
+ * Evaluates a PromQL expression at a time (ms); throws with the engine's error. `group` names the
+ * rule group asking (for the query log).
+ */
+export type QueryFn = (expr: string, timeMs: number, group?: { file: string; name: string }) => Promise<InstantSample[]>;
 
 /** Data that label and annotation templates see: `$labels`, `$value`, `$externalLabels`, `$externalURL`. */
 export interface RuleTemplateData {

@@ -18,6 +18,7 @@ import { registerStorageMetrics } from './storage-metrics.js';
 import { scrapePools } from './scrape-pools.js';
 import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
+import { QueryLog } from './query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import os from 'node:os';
 
@@ -83,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
   };
   const externalURL = (flags['web.external-url'] ?? `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
+  const queryLog = new QueryLog();
   const ruling = new Ruling({
+    queryLog,
     storage,
     engine: engineOptions,
     logger,
@@ -99,11 +102,19 @@ export async function main(argv: string[]): Promise<number> {
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
     const tsdb = settingsOf(cfg);
+    if (cfg.global.queryLogFile !== undefined) {
+      try {
+        QueryLog.check(cfg.global.queryLogFile);
+      } catch (e) {
+        throw new Error(`query_log_file: cannot open ${cfg.global.queryLogFile}: ${(e as Error).message}`);
+      }
+    }
     return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
         storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);
         storage.setXor2Chunks(tsdb.xor2Chunks);
+        queryLog.setFile(cfg.global.queryLogFile);
         for (const w of tsdb.warnings) logger.warn(w);
         return ruling.apply(cfg);
       },
@@ -119,16 +130,20 @@ export async function main(argv: string[]): Promise<number> {
     retentionText,
     storage,
     codec: new ExpositionCodecImpl(),
-    queries: (metrics) => makeQueryService(storage, engineOptions, metrics),
+    queries: (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog),
     series: makeSeriesService(storage),
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
     loadConfig,
     plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
-    onStop: () => ruling.stop(),
+    onStop: () => {
+      queryLog.close();
+      return ruling.stop();
+    },
   });
   ruling.init(server.metrics);
+  queryLog.init(server.metrics.registry);
   try {
     await server.start();
   } catch (e) {

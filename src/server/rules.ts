@@ -9,6 +9,7 @@ import type { EngineOptions } from '../promql/index.js';
 import { RuleManager } from '../rules/manager.js';
 import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
+import type { QueryLog } from './query-log.js';
 import { engineRuleDeps, storageForState } from './rule-deps.js';
 import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
@@ -33,6 +34,8 @@ export interface RulingOptions {
   /** --rules.alert.for-outage-tolerance and --rules.alert.for-grace-period. */
   forOutageToleranceMs: number;
   forGracePeriodMs: number;
+  /** global.query_log_file: rule queries are logged too. */
+  queryLog?: QueryLog;
 }
 
 export class Ruling {
@@ -50,7 +53,7 @@ export class Ruling {
   /** Creates the manager and notifier on the server's metrics registry. */
   init(metrics: ServerMetrics): void {
     const engine = new Engine(this.o.storage, this.o.engine);
-    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL);
+    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL, this.o.queryLog);
     this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
     this.manager = new RuleManager({
       deps: {
@@ -78,12 +81,12 @@ export class Ruling {
   async apply(cfg: Config): Promise<void> {
     if (!this.manager || !this.notifier) throw new Error('rules not initialised');
     // Validate every rule file before changing anything.
-    this.manager.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
+    this.manager.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
     this.discoverAlertmanagers(cfg);
     for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
     Object.assign(this.externalLabels, cfg.global.externalLabels);
     this.config = cfg;
-    await this.manager.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs });
+    await this.manager.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
   }
 
   /** Alertmanagers from each alertmanager config's static and file discovery, relabeled; the notifier follows every change. */

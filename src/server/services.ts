@@ -13,6 +13,7 @@ import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
+import type { LoggedQuery, QueryLog } from './query-log.js';
 
 function sampleValue(v: number): string {
   return formatValue(v);
@@ -43,20 +44,29 @@ function apiError(e: unknown): never {
   throw new ApiError('internal', (e as Error).message ?? String(e));
 }
 
-export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics): QueryService {
+export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog): QueryService {
   const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : base.timeoutMs });
-  const timed = <T>(f: () => T): T => {
+  /** Runs a query, timing it and writing it to the query log (also when it fails). */
+  const timed = <T>(q: Omit<LoggedQuery, 'seconds' | 'error'>, f: () => T): T => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
+    const started = performance.now();
+    let error: string | undefined;
     try {
       return f();
+    } catch (e) {
+      error = (e as Error).message;
+      throw e;
     } finally {
       end();
+      queryLog?.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
     }
   };
   return {
     async instant(expr, timeMs, opts) {
       try {
-        const r = timed(() => engine(opts).instantQuery(expr, timeMs));
+        // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
+        const parsed = parseExpr(expr, base.features);
+        const r = timed({ query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin }, () => engine(opts).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);
@@ -64,7 +74,8 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     },
     async range(expr, startMs, endMs, stepMs, opts) {
       try {
-        const r = timed(() => engine(opts).rangeQuery(expr, startMs, endMs, stepMs));
+        const parsed = parseExpr(expr, base.features);
+        const r = timed({ query: expr, startMs, endMs, stepMs, origin: opts.origin }, () => engine(opts).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);

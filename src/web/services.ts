@@ -47,6 +47,8 @@ export interface QueryResponse {
 }
 
 export interface QueryOptions {
+  /** Who asked, for the query log (`{ httpRequest: { clientIP, method, path } }`). */
+  origin?: Record<string, unknown>;
   timeoutMs?: number;
   lookbackDeltaMs?: number;
   /** `limit`: the maximum number of series returned (0 = no limit). */

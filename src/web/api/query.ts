@@ -45,6 +45,11 @@ function requireQuery(p: ReturnType<typeof requestParams>): string {
   return q;
 }
 
+/** The request as the query log records it. */
+function originOf(req: FastifyRequest): Record<string, unknown> {
+  return { httpRequest: { clientIP: req.ip, method: req.method, path: req.url.split('?')[0] } };
+}
+
 export async function queryApi(app: FastifyInstance): Promise<void> {
   const { queries } = app.services;
 
@@ -53,7 +58,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     const expr = requireQuery(p);
     const t = single(p, 'time');
     const time = t === undefined || t === '' ? Date.now() : parseTime(t, 'time');
-    const r = await queries.instant(expr, time, options(p));
+    const r = await queries.instant(expr, time, { ...options(p), origin: originOf(req) });
     return success(r.data, r.warnings, r.infos);
   };
   app.get('/api/v1/query', { schema: querySchema }, instant);
@@ -76,7 +81,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     if ((end - start) / step > MAX_POINTS) {
       throw new ApiError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
-    const r = await queries.range(expr, start, end, step, options(p));
+    const r = await queries.range(expr, start, end, step, { ...options(p), origin: originOf(req) });
     return success(r.data, r.warnings, r.infos);
   };
   app.get('/api/v1/query_range', { schema: querySchema }, range);

@@ -1,0 +1,32 @@
+// A group's query_offset, and global.rule_query_offset for groups that do not set one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import client from 'prom-client';
+import { Storage } from '../../src/storage/index.js';
+import { Engine } from '../../src/promql/index.js';
+import { RuleManager } from '../../src/rules/manager.js';
+import { createRuleMetrics } from '../../src/rules/metrics.js';
+import { ruleValidators } from '../../src/rules/validators.js';
+import { engineRuleDeps } from '../../src/server/rule-deps.js';
+import { Logger } from '../../src/util/logger.js';
+
+test('query_offset: the group own, else global.rule_query_offset, else none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-offset-'));
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, 'groups:\n  - name: own\n    query_offset: 5s\n    rules: [{record: a, expr: vector(1)}]\n  - name: inherits\n    rules: [{record: b, expr: vector(1)}]\n');
+  const storage = Storage.open(join(dir, 'data'));
+  const manager = new RuleManager({
+    deps: { ...engineRuleDeps(storage, new Engine(storage), 'http://x'), externalLabels: {}, externalURL: 'http://x', resendDelayMs: 60_000, metrics: createRuleMetrics(new client.Registry()) },
+    validators: ruleValidators,
+    notify: () => undefined,
+    logger: new Logger({ level: 'error' }),
+  });
+  const offsets = (queryOffsetMs?: number): Record<string, number> =>
+    Object.fromEntries(manager.load({ patterns: [file], baseDir: '/', evaluationIntervalMs: 60_000, ...(queryOffsetMs !== undefined ? { queryOffsetMs } : {}) }).map((g) => [g.spec.name, g.spec.queryOffsetMs]));
+  assert.deepEqual(offsets(30_000), { own: 5_000, inherits: 30_000 });
+  assert.deepEqual(offsets(), { own: 5_000, inherits: 0 });
+  storage.close();
+});

@@ -1,0 +1,60 @@
+// global.query_log_file: API and rule queries logged as JSON lines; switched off by a reload.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../helpers/net.js';
+
+const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+
+interface LogLine {
+  params: { query: string; start: string; end: string; step: number };
+  stats: { timings: { evalTotalTime: number } };
+  httpRequest?: { clientIP: string; method: string; path: string };
+  ruleGroup?: { file: string; name: string };
+  error?: string;
+  ts: string;
+}
+
+test('query_log_file: API and rule queries, one JSON line each; a reload without it stops logging', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-log-'));
+  const log = join(dir, 'queries.log');
+  const rules = join(dir, 'rules.yml');
+  writeFileSync(rules, 'groups:\n  - name: g\n    interval: 1s\n    rules:\n      - record: one\n        expr: vector(1)\n');
+  const config = join(dir, 'prometheus.yml');
+  const withLog = `global:\n  query_log_file: ${log}\nrule_files: [${rules}]\nscrape_configs: []\n`;
+  writeFileSync(config, withLog);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle'], { stdio: 'ignore' });
+  t.after(() => server.kill('SIGKILL'));
+  await waitFor('ready', async () => ((await fetch(`${base}/-/ready`).catch(() => undefined))?.status === 200 ? true : undefined));
+
+  await fetch(`${base}/api/v1/query?query=${encodeURIComponent('up + 1')}&time=1700000000`);
+  await fetch(`${base}/api/v1/query_range?query=up&start=1700000000&end=1700000060&step=15`);
+  await fetch(`${base}/api/v1/query?query=${encodeURIComponent('rate(up)')}`);
+  const lines = await waitFor('rule queries logged', async () => {
+    const l = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((x) => JSON.parse(x) as LogLine) : [];
+    return l.some((x) => x.ruleGroup) ? l : undefined;
+  });
+  const instant = lines.find((l) => l.params.query === 'up + 1')!;
+  assert.deepEqual(instant.params, { end: '2023-11-14T22:13:20.000Z', query: 'up + 1', start: '2023-11-14T22:13:20.000Z', step: 0 });
+  assert.deepEqual(instant.httpRequest, { clientIP: '127.0.0.1', method: 'GET', path: '/api/v1/query' });
+  assert.ok(instant.stats.timings.evalTotalTime >= 0 && !Number.isNaN(Date.parse(instant.ts)));
+  const range = lines.find((l) => l.params.query === 'up' && l.params.step === 15)!;
+  assert.equal(range.params.end, '2023-11-14T22:14:20.000Z');
+  assert.equal(range.httpRequest?.path, '/api/v1/query_range');
+  assert.deepEqual(lines.find((l) => l.ruleGroup)!.ruleGroup, { file: rules, name: 'g' });
+  // A query that fails parsing never reaches the engine; nothing is logged for it, as in Prometheus.
+  assert.ok(!lines.some((l) => l.params.query === 'rate(up)'));
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /^prometheus_engine_query_log_enabled 1$/m);
+
+  writeFileSync(config, 'global: {}\nscrape_configs: []\n');
+  assert.equal((await fetch(`${base}/-/reload`, { method: 'POST' })).status, 200);
+  const before = readFileSync(log, 'utf8');
+  await fetch(`${base}/api/v1/query?query=${encodeURIComponent('up + 2')}`);
+  assert.equal(readFileSync(log, 'utf8'), before);
+  assert.match(await (await fetch(`${base}/metrics`)).text(), /^prometheus_engine_query_log_enabled 0$/m);
+});
