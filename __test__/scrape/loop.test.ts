@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScrapeLoop } from '../../src/scrape/loop.js';
+import { acceptHeader } from '../../src/scrape/http-client.js';
 import type { ScrapeOptions, ScrapeStorage, TextScrapeCachePort } from '../../src/scrape/loop.js';
 import { ExpositionCodecImpl } from '../../src/exposition/index.js';
 import { Storage } from '../../src/storage/index.js';
@@ -306,5 +307,36 @@ test('series with their own timestamps get no stale marker, unless track_timesta
     assert.equal(a, 'xxx.', `native ${native}: a goes stale when the target is removed`);
     const tracked = await run(steps, native, { trackTimestampsStaleness: true });
     assert.equal(Object.entries(tracked.stored.present).find(([k]) => k.includes('"b"'))![1], 'xx..', `native ${native}: tracked, b goes stale when it vanishes`);
+  }
+});
+
+test('scrape_protocols, enable_compression and fallback_scrape_protocol shape the request and the reading', async () => {
+  assert.equal(
+    acceptHeader(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'], 'allow-utf-8'),
+    'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+  );
+  assert.equal(acceptHeader(['PrometheusProto', 'PrometheusText0.0.4'], 'underscores'), 'text/plain;version=0.0.4;q=0.6,*/*;q=0.5', 'no protobuf: we cannot read it');
+  const seen: { accept: string | undefined; encoding: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    seen.push({ accept: req.headers.accept, encoding: req.headers['accept-encoding'] });
+    // No Content-Type, an OpenMetrics body: read as the fallback protocol says.
+    res.end('# TYPE c counter\nc_total 3 # {trace_id="a"} 1\nc_created 1700000000\n# EOF\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-scrape-protocols-')));
+  try {
+    const url = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/metrics`);
+    const port: ScrapeStorage = { seriesRefs: (sets) => storage.seriesRefs(sets), append: (refs, ts, vs, sts) => storage.append(refs, ts, vs, sts) };
+    const accept = acceptHeader(['PrometheusText0.0.4'], 'underscores');
+    const loop = new ScrapeLoop(url, { job: 'j', instance: 'i:1' }, options({ http: { accept, compression: false }, fallbackContentType: 'application/openmetrics-text;version=1.0.0' }), { storage: port, codec: new ExpositionCodecImpl(), logger: new Logger({ level: 'error', write: () => undefined }), now: () => T0 });
+    await loop.scrapeOnce();
+    assert.equal(loop.state.health, 'up', loop.state.lastError);
+    assert.deepEqual(seen, [{ accept, encoding: 'identity' }]);
+    // Read as OpenMetrics: the text format would refuse the exemplar after the value.
+    assert.deepEqual(storage.labelValues('__name__', [], 0, T0 + 1).filter((n) => n.startsWith('c_')), ['c_created', 'c_total']);
+    await loop.stop(false);
+  } finally {
+    server.close();
+    storage.close();
   }
 });

@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTarget, type TargetDefaults } from '../../src/scrape/targets.js';
 import type { Labels } from '../../src/model/labels.js';
+import { ScrapeManager } from '../../src/scrape/manager.js';
+import { scrapePools } from '../../src/server/scrape-pools.js';
+import { parseConfig } from '../../src/config/index.js';
+import { ExpositionCodecImpl } from '../../src/exposition/index.js';
+import { Logger } from '../../src/util/logger.js';
 
 const d: TargetDefaults = { jobName: 'node', scheme: 'http', metricsPath: '/metrics', params: {}, intervalMs: 15000, timeoutMs: 10000 };
 const identity = (l: Labels): Labels => l;
@@ -33,4 +38,15 @@ test('group labels may override job settings; bad intervals are target errors', 
   assert.ok(bad.kind === 'error' && bad.error.includes('scrape timeout cannot be greater than scrape interval'));
   const noAddr = buildTarget('h:1', {}, d, (l) => ({ ...l, __address__: '' }));
   assert.ok(noAddr.kind === 'error' && noAddr.error === 'no address');
+});
+
+test('keep_dropped_targets lists that many dropped targets and counts them all', async () => {
+  const cfg = parseConfig('scrape_configs:\n  - job_name: j\n    keep_dropped_targets: 2\n    static_configs:\n      - targets: [a:1, b:1, c:1, d:1, e:1]\n    relabel_configs:\n      - action: drop\n        source_labels: [__address__]\n        regex: .*\n  - job_name: none\n    static_configs:\n      - targets: []\n', 'prometheus.yml');
+  const logger = new Logger({ level: 'error', write: () => undefined });
+  const manager = new ScrapeManager({ storage: { seriesRefs: () => new Uint32Array(), append: () => ({ appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, unknownRef: 0 }) }, codec: new ExpositionCodecImpl(), logger }, logger);
+  await manager.apply(scrapePools(cfg, '/', logger));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(manager.droppedTargets().length, 2);
+  assert.deepEqual(manager.droppedTargetCounts(), { j: 5, none: 0 });
+  await manager.stop();
 });

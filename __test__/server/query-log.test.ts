@@ -1,4 +1,5 @@
 // global.query_log_file: API and rule queries logged as JSON lines; switched off by a reload.
+// scrape_failure_log_file: failed scrapes, one JSON line each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,13 +19,14 @@ interface LogLine {
   ts: string;
 }
 
-test('query_log_file: API and rule queries, one JSON line each; a reload without it stops logging', async (t) => {
+test('query_log_file and scrape_failure_log_file: one JSON line per query or failed scrape; a reload without them stops logging', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-query-log-'));
   const log = join(dir, 'queries.log');
   const rules = join(dir, 'rules.yml');
   writeFileSync(rules, 'groups:\n  - name: g\n    interval: 1s\n    rules:\n      - record: one\n        expr: vector(1)\n');
   const config = join(dir, 'prometheus.yml');
-  const withLog = `global:\n  query_log_file: ${log}\nrule_files: [${rules}]\nscrape_configs: []\n`;
+  const failures = join(dir, 'failures.log');
+  const withLog = `global:\n  query_log_file: ${log}\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  scrape_failure_log_file: ${failures}\nrule_files: [${rules}]\nscrape_configs:\n  - job_name: dead\n    static_configs:\n      - targets: ['127.0.0.1:1']\n`;
   writeFileSync(config, withLog);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -50,6 +52,9 @@ test('query_log_file: API and rule queries, one JSON line each; a reload without
   // A query that fails parsing never reaches the engine; nothing is logged for it, as in Prometheus.
   assert.ok(!lines.some((l) => l.params.query === 'rate(up)'));
   assert.match(await (await fetch(`${base}/metrics`)).text(), /^prometheus_engine_query_log_enabled 1$/m);
+  const failed = await waitFor('a failed scrape logged', async () => (existsSync(failures) && readFileSync(failures, 'utf8').trim() !== '' ? (JSON.parse(readFileSync(failures, 'utf8').trim().split('\n')[0]!) as Record<string, string>) : undefined));
+  assert.deepEqual({ level: failed['level'], job_name: failed['job_name'], target: failed['target'] }, { level: 'ERROR', job_name: 'dead', target: 'http://127.0.0.1:1/metrics' });
+  assert.match(failed['msg']!, /connection refused/);
 
   writeFileSync(config, 'global: {}\nscrape_configs: []\n');
   assert.equal((await fetch(`${base}/-/reload`, { method: 'POST' })).status, 200);

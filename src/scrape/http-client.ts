@@ -14,6 +14,35 @@ import { readFileSync } from 'node:fs';
 export const SCRAPE_ACCEPT_HEADER =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
+/** The media type of each scrape protocol (scrape_protocols, fallback_scrape_protocol). */
+export const SCRAPE_PROTOCOL_TYPES: Record<string, string> = {
+  PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
+  'PrometheusText0.0.4': 'text/plain;version=0.0.4',
+  'PrometheusText1.0.0': 'text/plain;version=1.0.0',
+  'OpenMetricsText0.0.1': 'application/openmetrics-text;version=0.0.1',
+  'OpenMetricsText1.0.0': 'application/openmetrics-text;version=1.0.0',
+};
+
+/**
+ * The Accept header for a job's scrape_protocols, as Prometheus builds it: each protocol with a
+ * falling q-value, the escaping scheme on the formats that carry one, then anything. The protobuf
+ * format is left out: Promethium has no parser for it, and a target then answers in text.
+ */
+export function acceptHeader(protocols: readonly string[], escaping: string): string {
+  const vals: string[] = [];
+  let weight = 6;
+  for (const p of protocols) {
+    if (p === 'PrometheusProto') continue;
+    let v = SCRAPE_PROTOCOL_TYPES[p];
+    if (v === undefined) continue;
+    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += `;escaping=${escaping}`;
+    vals.push(`${v};q=0.${weight}`);
+    weight--;
+  }
+  vals.push(`*/*;q=0.${weight}`);
+  return vals.join(',');
+}
+
 export interface TlsOptions {
   caFile?: string;
   certFile?: string;
@@ -41,6 +70,10 @@ export interface ScrapeRequest {
   userAgent?: string;
   /** oauth2: the Authorization header comes from this token source. */
   oauth2?: { authorization(): Promise<string> };
+  /** The Accept header (default: SCRAPE_ACCEPT_HEADER); see `acceptHeader`. */
+  accept?: string;
+  /** enable_compression: ask for gzip (default) or for the body as it is (`identity`). */
+  compression?: boolean;
 }
 
 export interface ScrapeResponse {
@@ -118,8 +151,8 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
   const remainingMs = Math.max(1, req.timeoutMs - (Date.now() - started));
   const exchange = new Promise<ScrapeResponse>((resolve, reject) => {
     const headers: Record<string, string> = {
-      Accept: SCRAPE_ACCEPT_HEADER,
-      'Accept-Encoding': 'gzip',
+      Accept: req.accept ?? SCRAPE_ACCEPT_HEADER,
+      'Accept-Encoding': req.compression === false ? 'identity' : 'gzip',
       'User-Agent': req.userAgent ?? 'Promethium',
       'X-Prometheus-Scrape-Timeout-Seconds': (req.timeoutMs / 1000).toString(),
       ...req.headers,

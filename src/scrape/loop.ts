@@ -109,6 +109,10 @@ export interface ScrapeOptions {
   storeStartTimestamps?: boolean;
   /** exemplar-storage: keep the exemplars of OpenMetrics samples. */
   storeExemplars?: boolean;
+  /** fallback_scrape_protocol's media type: how to read a body that comes without a Content-Type. */
+  fallbackContentType?: string;
+  /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
+  failureLog?: (target: string, error: string) => void;
 }
 
 export type TargetHealth = 'up' | 'down' | 'unknown';
@@ -230,7 +234,9 @@ export class ScrapeLoop {
     this.lastScrapeNative = false;
     try {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
-      const r = this.textCache !== undefined && this.deps.codec.isTextFormat(res.contentType) ? this.ingestNative(this.textCache, res.body, res.contentType, start) : this.ingest(res.body.toString('utf8'), res.contentType, start);
+      const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
+      if (/^\s*application\/vnd\.google\.protobuf/i.test(contentType)) throw new ScrapeFailure('the Prometheus protobuf exposition format is not supported by Promethium (scrape_protocols without PrometheusProto make targets answer in text)');
+      const r = this.textCache !== undefined && this.deps.codec.isTextFormat(contentType) ? this.ingestNative(this.textCache, res.body, contentType, start) : this.ingest(res.body.toString('utf8'), contentType, start);
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
     } catch (e) {
@@ -258,7 +264,10 @@ export class ScrapeLoop {
     this.state.lastScrapeDurationSeconds = durationSeconds;
     this.state.lastSamples = scraped;
     this.appendReport(start, error === '' ? 1 : 0, durationSeconds, scraped, postRelabel, added);
-    if (error !== '') this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
+    if (error !== '') {
+      this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
+      this.options.failureLog?.(this.url.href, error);
+    }
     this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
   }
 

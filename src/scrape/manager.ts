@@ -15,6 +15,8 @@ export interface ScrapePoolSpec {
   options: Omit<ScrapeOptions, 'intervalMs' | 'timeoutMs'>;
   /** target_limit: more targets than this fail every target of the pool. 0 = no limit. */
   targetLimit: number;
+  /** keep_dropped_targets: how many dropped targets are listed (all are counted). 0 = no limit. */
+  keepDroppedTargets?: number;
   /** A fingerprint of the job's configuration: loops restart when it changes. */
   configHash: string;
 }
@@ -47,6 +49,7 @@ interface LoopEntry {
 class ScrapePool {
   private loops = new Map<string, LoopEntry>();
   private dropped: Labels[] = [];
+  private droppedCount = 0;
   private groups: TargetGroup[] = [];
 
   constructor(
@@ -80,7 +83,9 @@ class ScrapePool {
         next.set(`${labelsKey(t.labels)}|${t.url.href}`, { labels: t.labels, discovered: t.discoveredLabels, url: t.url, intervalMs: t.intervalMs, timeoutMs: t.timeoutMs });
       }
     }
-    this.dropped = dropped;
+    const keep = this.spec.keepDroppedTargets ?? 0;
+    this.droppedCount = dropped.length;
+    this.dropped = keep > 0 && dropped.length > keep ? dropped.slice(0, keep) : dropped;
     const stops: Promise<void>[] = [];
     for (const [key, entry] of this.loops) {
       const keep = next.get(key);
@@ -125,6 +130,11 @@ class ScrapePool {
 
   droppedTargets(): DroppedTarget[] {
     return this.dropped.map((d) => ({ scrapePool: this.spec.jobName, discoveredLabels: d }));
+  }
+
+  /** Every dropped target, also those keep_dropped_targets does not list. */
+  droppedTargetCount(): number {
+    return this.droppedCount;
   }
 }
 
@@ -181,6 +191,13 @@ export class ScrapeManager {
 
   droppedTargets(): DroppedTarget[] {
     return [...this.pools.values()].flatMap((p) => p.pool.droppedTargets());
+  }
+
+  /** Dropped targets per scrape pool, counted in full. */
+  droppedTargetCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, p] of this.pools) out[name] = p.pool.droppedTargetCount();
+    return out;
   }
 
   poolNames(): string[] {

@@ -15,7 +15,8 @@ import { Server } from './server.js';
 import type { LoadedConfig } from './server.js';
 import { makeFederationService, makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
 import { registerStorageMetrics } from './storage-metrics.js';
-import { scrapePools } from './scrape-pools.js';
+import { scrapeFailureLogFiles, scrapePools } from './scrape-pools.js';
+import { JsonLinesFile, JsonLinesFiles } from '../util/json-lines.js';
 import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
 import { QueryLog } from './query-log.js';
@@ -85,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const externalURL = (flags['web.external-url'] ?? `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
   const queryLog = new QueryLog();
+  const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
     queryLog,
     storage,
@@ -102,19 +104,22 @@ export async function main(argv: string[]): Promise<number> {
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
     const tsdb = settingsOf(cfg);
-    if (cfg.global.queryLogFile !== undefined) {
+    // Files the config names must open: checked here, so a config naming one that cannot is refused.
+    const files: [string, string][] = [...(cfg.global.queryLogFile !== undefined ? [['query_log_file', cfg.global.queryLogFile] as [string, string]] : []), ...scrapeFailureLogFiles(cfg).map((f): [string, string] => ['scrape_failure_log_file', f])];
+    for (const [key, file] of files) {
       try {
-        QueryLog.check(cfg.global.queryLogFile);
+        new JsonLinesFile(file).close();
       } catch (e) {
-        throw new Error(`query_log_file: cannot open ${cfg.global.queryLogFile}: ${(e as Error).message}`);
+        throw new Error(`${key}: cannot open ${file}: ${(e as Error).message}`);
       }
     }
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }),
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
         storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);
         storage.setXor2Chunks(tsdb.xor2Chunks);
         queryLog.setFile(cfg.global.queryLogFile);
+        failureLogs.use(scrapeFailureLogFiles(cfg));
         for (const w of tsdb.warnings) logger.warn(w);
         return ruling.apply(cfg);
       },
@@ -139,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {
       queryLog.close();
+      failureLogs.closeAll();
       return ruling.stop();
     },
   });

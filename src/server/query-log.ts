@@ -1,8 +1,8 @@
 // global.query_log_file: every query the engine runs (API requests and rule evaluations), one JSON
 // line each, in Prometheus's shape ({params, stats, httpRequest | ruleGroup, ts}). Opened when a
 // configuration names the file, switched or closed on reload.
-import { closeSync, openSync, writeSync } from 'node:fs';
 import client from 'prom-client';
+import { JsonLinesFile } from '../util/json-lines.js';
 
 /** Where a query came from: `{ httpRequest: {...} }` or `{ ruleGroup: { file, name } }`. */
 export type QueryOrigin = Record<string, unknown>;
@@ -19,8 +19,7 @@ export interface LoggedQuery {
 }
 
 export class QueryLog {
-  private fd: number | undefined;
-  private path: string | undefined;
+  private file: JsonLinesFile | undefined;
   private enabled: client.Gauge | undefined;
   private failures: client.Counter | undefined;
 
@@ -28,26 +27,20 @@ export class QueryLog {
   init(registry: client.Registry): void {
     this.enabled = new client.Gauge({ name: 'prometheus_engine_query_log_enabled', help: 'State of the query log.', registers: [registry] });
     this.failures = new client.Counter({ name: 'prometheus_engine_query_log_failures_total', help: 'The number of query log failures.', registers: [registry] });
-    this.enabled.set(this.fd === undefined ? 0 : 1);
-  }
-
-  /** Throws when the file cannot be opened for appending (a config naming it is then refused). */
-  static check(path: string): void {
-    closeSync(openSync(path, 'a'));
+    this.enabled.set(this.file === undefined ? 0 : 1);
   }
 
   /** Logs to `path` from now on (undefined: stops logging). */
   setFile(path: string | undefined): void {
-    if (path === this.path) return;
-    const fd = path === undefined ? undefined : openSync(path, 'a');
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = fd;
-    this.path = path;
-    this.enabled?.set(fd === undefined ? 0 : 1);
+    if (path === this.file?.path) return;
+    const file = path === undefined ? undefined : new JsonLinesFile(path);
+    this.file?.close();
+    this.file = file;
+    this.enabled?.set(file === undefined ? 0 : 1);
   }
 
   log(q: LoggedQuery): void {
-    if (this.fd === undefined) return;
+    if (this.file === undefined) return;
     const line = {
       params: { end: new Date(q.endMs).toISOString(), query: q.query, start: new Date(q.startMs).toISOString(), step: Math.round(q.stepMs / 1000) },
       ...(q.error !== undefined ? { error: q.error } : {}),
@@ -55,11 +48,7 @@ export class QueryLog {
       ...q.origin,
       ts: new Date().toISOString(),
     };
-    try {
-      writeSync(this.fd, JSON.stringify(line) + '\n');
-    } catch {
-      this.failures?.inc();
-    }
+    if (!this.file.write(line)) this.failures?.inc();
   }
 
   close(): void {

@@ -4,11 +4,14 @@ import type { Config, ScrapeConfig } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
 import { httpOptions } from '../scrape/http-options.js';
+import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/http-client.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';
+import type { JsonLinesFiles } from '../util/json-lines.js';
 
-function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features: ScrapeFeatures): PoolSource {
+function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features: ScrapeFeatures, failureLogs?: JsonLinesFiles): PoolSource {
+  const failureFile = sc.scrapeFailureLogFile;
   const targetRules = sc.relabelConfigs;
   const metricRules = sc.metricRelabelConfigs;
   return {
@@ -25,11 +28,16 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
         labelNameLengthLimit: sc.labelNameLengthLimit,
         labelValueLengthLimit: sc.labelValueLengthLimit,
         metricRelabel: metricRules.length > 0 ? (l) => relabel(l, metricRules) : undefined,
-        http: httpOptions(sc.http, sc.bodySizeLimit),
+        http: { ...httpOptions(sc.http, sc.bodySizeLimit), accept: acceptHeader(sc.scrapeProtocols, sc.metricNameEscapingScheme), compression: sc.enableCompression },
+        ...(sc.fallbackScrapeProtocol !== undefined ? { fallbackContentType: SCRAPE_PROTOCOL_TYPES[sc.fallbackScrapeProtocol] } : {}),
         storeStartTimestamps: features.startTimestamps,
         storeExemplars: features.exemplars,
+        ...(failureFile !== undefined && failureLogs !== undefined
+          ? { failureLog: (target: string, error: string) => failureLogs.get(failureFile)?.write({ time: new Date().toISOString(), level: 'ERROR', msg: error, job_name: sc.jobName, target }) }
+          : {}),
       },
       targetLimit: sc.targetLimit,
+      keepDroppedTargets: sc.keepDroppedTargets,
       configHash: JSON.stringify(sc),
     },
     discover(onGroups: (groups: TargetGroup[]) => void): () => void {
@@ -46,6 +54,12 @@ export interface ScrapeFeatures {
   exemplars: boolean;
 }
 
-export function scrapePools(config: Config, baseDir: string, logger: Logger, features: ScrapeFeatures = { startTimestamps: false, exemplars: false }): PoolSource[] {
-  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, features));
+/** `failureLogs`: the open scrape_failure_log_file files (see `scrapeFailureLogFiles`). */
+export function scrapePools(config: Config, baseDir: string, logger: Logger, features: ScrapeFeatures = { startTimestamps: false, exemplars: false }, failureLogs?: JsonLinesFiles): PoolSource[] {
+  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, features, failureLogs));
+}
+
+/** The scrape_failure_log_file paths a configuration names (global default and per job). */
+export function scrapeFailureLogFiles(config: Config): string[] {
+  return [...new Set(config.scrapeConfigs.flatMap((sc) => (sc.scrapeFailureLogFile !== undefined ? [sc.scrapeFailureLogFile] : [])))];
 }

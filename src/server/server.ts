@@ -146,7 +146,7 @@ export class Server {
       },
       queries: typeof this.parts.queries === 'function' ? this.parts.queries(this.metrics) : this.parts.queries,
       series: this.parts.series,
-      targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets() },
+      targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets(), droppedCounts: () => this.scrape.droppedTargetCounts() },
       tsdb: this.parts.tsdb,
       federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
     };

@@ -84,6 +84,8 @@ export interface SeriesService {
 export interface TargetService {
   active(): ActiveTarget[];
   dropped(): DroppedTarget[];
+  /** Dropped targets per scrape pool, also those keep_dropped_targets leaves out of `dropped()`. */
+  droppedCounts(): Record<string, number>;
 }
 
 export interface NameCount {

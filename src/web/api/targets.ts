@@ -46,8 +46,8 @@ export async function targetsApi(app: FastifyInstance): Promise<void> {
           }))
       : [];
     const droppedAll = targets.dropped().filter((t) => pool === undefined || pool === '' || t.scrapePool === pool);
-    const droppedTargetCounts: Record<string, number> = {};
-    for (const d of droppedAll) droppedTargetCounts[d.scrapePool] = (droppedTargetCounts[d.scrapePool] ?? 0) + 1;
+    // Every pool, zeros included, whatever the filter (as Prometheus answers).
+    const droppedTargetCounts = targets.droppedCounts();
     const dropped = showDropped ? droppedAll.map((d) => ({ discoveredLabels: d.discoveredLabels, scrapePool: d.scrapePool })) : [];
     return success({ activeTargets: active, droppedTargets: dropped, droppedTargetCounts });
   });
