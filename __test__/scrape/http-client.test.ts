@@ -26,6 +26,7 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
   const secure = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end(body));
   // A forwarding proxy that records what it was asked for and with which credentials.
   const seen: { kind: string; target: string; auth: string | undefined }[] = [];
+  const connectHeaders: (string | string[] | undefined)[] = [];
   const proxy = http.createServer((req, res) => {
     seen.push({ kind: 'GET', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
     const upstream = http.request(req.url ?? '', { headers: req.headers }, (r) => {
@@ -37,6 +38,7 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
   });
   proxy.on('connect', (req, client, head) => {
     seen.push({ kind: 'CONNECT', target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    connectHeaders.push(req.headers['x-tenant']);
     tunnel(req, client, head);
   });
   for (const s of [plain, secure, proxy]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -57,6 +59,12 @@ test('proxy_url: http targets by absolute URL, https targets through CONNECT, pr
     { kind: 'GET', target: `http://127.0.0.1:${port(plain)}/metrics`, auth },
     { kind: 'CONNECT', target: `127.0.0.1:${port(secure)}`, auth },
   ]);
+  // no_proxy: straight to the target; proxy_connect_header: sent with CONNECT.
+  await scrapeHttp({ url: new URL(`http://127.0.0.1:${port(plain)}/metrics`), timeoutMs: 5000, proxyUrl, noProxy: '127.0.0.0/8' });
+  assert.equal(seen.length, 2, 'not through the proxy');
+  await scrapeHttp({ url: new URL(`https://127.0.0.1:${port(secure)}/metrics`), timeoutMs: 5000, proxyUrl, proxyConnectHeader: { 'X-Tenant': 'a, b' }, tls: { caFile: join(dir, 'cert.pem'), serverName: 'target.test' } });
+  assert.deepEqual(connectHeaders, [undefined, 'a, b']);
+  seen.splice(2);
   // The target's certificate is still checked inside the tunnel.
   await assert.rejects(scrapeHttp({ url: new URL(`https://127.0.0.1:${port(secure)}/metrics`), timeoutMs: 5000, proxyUrl }), /self[- ]signed/i);
   // A proxy that is not there fails the scrape with Go's wording.
@@ -122,4 +130,28 @@ test('oauth2 settings are validated', () => {
   assert.throws(() => parseConfig(job('      client_id: a\n'), 'p.yml'), /oauth2 token_url must be configured/);
   assert.throws(() => parseConfig(job('      client_id: a\n      client_secret: b\n      client_secret_file: c\n      token_url: http://t\n'), 'p.yml'), /at most one of oauth2 client_secret & client_secret_file must be configured/);
   assert.throws(() => parseConfig(`scrape_configs:\n  - job_name: x\n    basic_auth: {username: u}\n    oauth2: {client_id: a, token_url: 'http://t'}\n`, 'p.yml'), /at most one of basic_auth, oauth2 & authorization must be configured|at most one of basic_auth, oauth2, bearer_token/);
+});
+
+test('tls_config: an inline CA, and min_version refusing a server that cannot reach it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-tls-'));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=target.test', '-addext', 'subjectAltName=DNS:target.test,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  // A server that speaks TLS 1.2 at most.
+  const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), maxVersion: 'TLSv1.2' }, (_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('x 1\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.close();
+    server.closeAllConnections();
+  });
+  const url = new URL(`https://127.0.0.1:${port(server)}/metrics`);
+  const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const ok = await scrapeHttp({ url, timeoutMs: 5000, tls: { ca, minVersion: 'TLS12' } });
+  assert.equal(ok.body.toString(), 'x 1\n');
+  await assert.rejects(scrapeHttp({ url, timeoutMs: 5000, tls: { ca, minVersion: 'TLS13' } }), /version|protocol/i);
+  // From a job's config: the inline CA and versions reach the request.
+  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    tls_config:\n      ca: |\n${ca.trim().split('\n').map((l) => `        ${l}`).join('\n')}\n      min_version: TLS13\n    static_configs: [{targets: ['x:1']}]\n`, 'prometheus.yml');
+  const opts = httpOptions(cfg.scrapeConfigs[0]!.http, 0);
+  assert.equal(opts.tls?.ca?.trim(), ca.trim());
+  assert.equal(opts.tls?.minVersion, 'TLS13');
+  assert.throws(() => parseConfig('scrape_configs:\n  - job_name: j\n    tls_config: {min_version: TLS14}\n', 'p.yml'), /unknown TLS version: TLS14/);
 });

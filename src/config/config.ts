@@ -44,6 +44,12 @@ export interface HttpClientConfig {
   oauth2?: OAuth2Config;
   tls: TlsConfig;
   proxyUrl?: string;
+  /** Hosts, domains, IPs and CIDRs that bypass proxy_url. */
+  noProxy?: string;
+  /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment instead of proxy_url. */
+  proxyFromEnvironment: boolean;
+  /** Headers sent to the proxy with CONNECT requests. */
+  proxyConnectHeader: Record<string, string[]>;
   followRedirects: boolean;
   enableHttp2: boolean;
   httpHeaders: Record<string, { values: string[]; secrets: string[]; files: string[] }>;
@@ -241,6 +247,10 @@ class Loader {
       minVersion: y.str(tlsMap.get('min_version'), 'min_version') || undefined,
       maxVersion: y.str(tlsMap.get('max_version'), 'max_version') || undefined,
     };
+    for (const key of ['min_version', 'max_version'] as const) {
+      const v = y.str(tlsMap.get(key), key);
+      if (v && !['TLS10', 'TLS11', 'TLS12', 'TLS13'].includes(v)) y.fail(tlsMap.get(key), `unknown TLS version: ${v}`);
+    }
     const ba = m.get('basic_auth');
     const baMap = ba ? y.map(ba, 'config.BasicAuth', ['username', 'username_file', 'username_ref', 'password', 'password_file', 'password_ref']) : undefined;
     const au = m.get('authorization');
@@ -266,12 +276,26 @@ class Loader {
         httpHeaders[e.key] = { values: y.strings(hm.get('values'), 'values'), secrets: y.strings(hm.get('secrets'), 'secrets'), files: y.strings(hm.get('files'), 'files').map((f) => this.path(f)!) };
       }
     }
+    const proxyUrl = y.str(m.get('proxy_url'), 'proxy_url') || undefined;
+    const noProxy = y.str(m.get('no_proxy'), 'no_proxy') || undefined;
+    const proxyFromEnvironment = y.bool(m.get('proxy_from_environment'), 'proxy_from_environment', false);
+    const proxyConnectHeader: Record<string, string[]> = {};
+    const pch = m.get('proxy_connect_header');
+    if (pch && pch.kind === 'map') for (const e of pch.entries!) proxyConnectHeader[e.key] = y.strings(e.value, e.key);
+    // Prometheus's checks (common/config ProxyConfig.Validate), in its order.
+    if (Object.keys(proxyConnectHeader).length > 0 && !proxyFromEnvironment && proxyUrl === undefined) y.fail(pch!, 'if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured');
+    if (proxyFromEnvironment && proxyUrl !== undefined) y.fail(m.get('proxy_from_environment')!, 'if proxy_from_environment is configured, proxy_url must not be configured');
+    if (proxyFromEnvironment && noProxy !== undefined) y.fail(m.get('no_proxy')!, 'if proxy_from_environment is configured, no_proxy must not be configured');
+    if (proxyUrl === undefined && noProxy !== undefined) y.fail(m.get('no_proxy')!, 'if no_proxy is configured, proxy_url must also be configured');
     return {
       basicAuth: baMap ? { username: y.str(baMap.get('username'), 'username'), usernameFile: this.path(y.str(baMap.get('username_file'), 'username_file') || undefined), password: y.str(baMap.get('password'), 'password') || undefined, passwordFile: this.path(y.str(baMap.get('password_file'), 'password_file') || undefined) } : undefined,
       authorization,
       oauth2: oauth2 ? this.oauth2(oauth2) : undefined,
       tls,
-      proxyUrl: y.str(m.get('proxy_url'), 'proxy_url') || undefined,
+      proxyUrl,
+      ...(noProxy !== undefined ? { noProxy } : {}),
+      proxyFromEnvironment,
+      proxyConnectHeader,
       followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true),
       enableHttp2: y.bool(m.get('enable_http2'), 'enable_http2', true),
       httpHeaders,

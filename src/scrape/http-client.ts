@@ -9,6 +9,8 @@ import type { Socket } from 'node:net';
 import { authorizationHeader } from './http-options.js';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
+import { tlsVersion } from '../util/http-dispatcher.js';
+import { proxyFor } from '../util/proxy.js';
 
 /** Prometheus 2.x/3.x's Accept header for scrapes: OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =
@@ -44,11 +46,18 @@ export function acceptHeader(protocols: readonly string[], escaping: string): st
 }
 
 export interface TlsOptions {
+  /** PEM contents given inline (tls_config ca/cert/key); the files are read otherwise. */
+  ca?: string;
+  cert?: string;
+  key?: string;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
   serverName?: string;
   insecureSkipVerify?: boolean;
+  /** TLS10 ... TLS13. */
+  minVersion?: string;
+  maxVersion?: string;
 }
 
 export interface ScrapeRequest {
@@ -67,6 +76,12 @@ export interface ScrapeRequest {
    * a CONNECT tunnel (Go's http.Transport does the same); credentials in the URL are sent to the proxy.
    */
   proxyUrl?: string;
+  /** no_proxy: hosts that bypass proxy_url. */
+  noProxy?: string;
+  /** proxy_from_environment: HTTP_PROXY / HTTPS_PROXY / NO_PROXY instead of proxy_url. */
+  proxyFromEnvironment?: boolean;
+  /** proxy_connect_header: sent with the CONNECT request of https targets. */
+  proxyConnectHeader?: Record<string, string>;
   userAgent?: string;
   /** oauth2: the Authorization header comes from this token source. */
   oauth2?: { authorization(): Promise<string> };
@@ -102,11 +117,11 @@ function proxyAuth(proxy: URL): Record<string, string> {
 }
 
 /** Opens a CONNECT tunnel through `proxy` to the target's host:port. */
-function connectTunnel(proxy: URL, target: URL, timeoutMs: number, signal: AbortSignal | undefined): Promise<Socket> {
+function connectTunnel(proxy: URL, target: URL, timeoutMs: number, signal: AbortSignal | undefined, extraHeaders: Record<string, string> = {}): Promise<Socket> {
   const port = target.port !== '' ? target.port : target.protocol === 'https:' ? '443' : '80';
   const authority = `${target.hostname}:${port}`;
   return new Promise<Socket>((resolve, reject) => {
-    const req = http.request({ host: proxy.hostname, port: proxy.port !== '' ? Number(proxy.port) : 80, method: 'CONNECT', path: authority, headers: { Host: authority, ...proxyAuth(proxy) }, signal, timeout: timeoutMs });
+    const req = http.request({ host: proxy.hostname, port: proxy.port !== '' ? Number(proxy.port) : 80, method: 'CONNECT', path: authority, headers: { ...extraHeaders, Host: authority, ...proxyAuth(proxy) }, signal, timeout: timeoutMs });
     req.on('connect', (res, socket) => {
       if (res.statusCode !== 200) {
         socket.destroy();
@@ -124,11 +139,12 @@ function connectTunnel(proxy: URL, target: URL, timeoutMs: number, signal: Abort
 async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
   const prefix = `Get "${url.href}"`;
   let proxy: URL | undefined;
-  if (req.proxyUrl !== undefined) {
+  const proxyText = proxyFor(url, req);
+  if (proxyText !== undefined) {
     try {
-      proxy = new URL(req.proxyUrl);
+      proxy = new URL(proxyText);
     } catch {
-      throw new ScrapeError(`${prefix}: invalid proxy_url ${JSON.stringify(req.proxyUrl)}`);
+      throw new ScrapeError(`${prefix}: invalid proxy URL ${JSON.stringify(proxyText)}`);
     }
   }
   const started = Date.now();
@@ -143,7 +159,7 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
   let tunnel: Socket | undefined;
   if (proxy !== undefined && url.protocol === 'https:') {
     try {
-      tunnel = await connectTunnel(proxy, url, req.timeoutMs, signal);
+      tunnel = await connectTunnel(proxy, url, req.timeoutMs, signal, req.proxyConnectHeader);
     } catch (e) {
       throw e instanceof ScrapeError ? new ScrapeError(`${prefix}: ${e.message}`) : e;
     }
@@ -163,12 +179,15 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
     let tlsOptions: https.RequestOptions = {};
     if (isHttps && req.tls !== undefined) {
       try {
+        const t = req.tls;
         tlsOptions = {
-          ca: req.tls.caFile !== undefined ? readFileSync(req.tls.caFile) : undefined,
-          cert: req.tls.certFile !== undefined ? readFileSync(req.tls.certFile) : undefined,
-          key: req.tls.keyFile !== undefined ? readFileSync(req.tls.keyFile) : undefined,
-          servername: req.tls.serverName,
-          rejectUnauthorized: req.tls.insecureSkipVerify !== true,
+          ca: t.ca ?? (t.caFile !== undefined ? readFileSync(t.caFile) : undefined),
+          cert: t.cert ?? (t.certFile !== undefined ? readFileSync(t.certFile) : undefined),
+          key: t.key ?? (t.keyFile !== undefined ? readFileSync(t.keyFile) : undefined),
+          servername: t.serverName,
+          rejectUnauthorized: t.insecureSkipVerify !== true,
+          minVersion: tlsVersion(t.minVersion),
+          maxVersion: tlsVersion(t.maxVersion),
         };
       } catch (e) {
         reject(new ScrapeError(`${prefix}: unable to load TLS files: ${(e as Error).message}`));
@@ -180,7 +199,7 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
       // TLS to the target inside the proxy's tunnel.
       const socket = tunnel;
       options.agent = false;
-      options.createConnection = () => tls.connect({ socket, servername: tlsOptions.servername ?? url.hostname, ca: tlsOptions.ca, cert: tlsOptions.cert, key: tlsOptions.key, rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true });
+      options.createConnection = () => tls.connect({ socket, servername: tlsOptions.servername ?? url.hostname, ca: tlsOptions.ca, cert: tlsOptions.cert, key: tlsOptions.key, rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true, minVersion: tlsOptions.minVersion, maxVersion: tlsOptions.maxVersion });
     }
     // One deadline for the whole exchange (connect, headers and body), as Prometheus's scrape context.
     const timer = setTimeout(() => request.destroy(new ScrapeError(`${prefix}: context deadline exceeded`)), remainingMs);

@@ -24,10 +24,25 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
     followRedirects: h.followRedirects,
     bodySizeLimit,
     userAgent: `Prometheus/${buildInfo().version} (Promethium)`,
-    tls: { caFile: h.tls.caFile, certFile: h.tls.certFile, keyFile: h.tls.keyFile, serverName: h.tls.serverName, insecureSkipVerify: h.tls.insecureSkipVerify },
+    tls: {
+      ...(h.tls.ca !== undefined ? { ca: h.tls.ca } : {}),
+      ...(h.tls.cert !== undefined ? { cert: h.tls.cert } : {}),
+      ...(h.tls.key !== undefined ? { key: h.tls.key } : {}),
+      caFile: h.tls.caFile,
+      certFile: h.tls.certFile,
+      keyFile: h.tls.keyFile,
+      serverName: h.tls.serverName,
+      insecureSkipVerify: h.tls.insecureSkipVerify,
+      ...(h.tls.minVersion !== undefined ? { minVersion: h.tls.minVersion } : {}),
+      ...(h.tls.maxVersion !== undefined ? { maxVersion: h.tls.maxVersion } : {}),
+    },
   };
   if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
   if (h.proxyUrl !== undefined) out.proxyUrl = h.proxyUrl;
+  if (h.noProxy !== undefined) out.noProxy = h.noProxy;
+  if (h.proxyFromEnvironment) out.proxyFromEnvironment = true;
+  const connectHeaders = Object.entries(h.proxyConnectHeader);
+  if (connectHeaders.length > 0) out.proxyConnectHeader = Object.fromEntries(connectHeaders.map(([k, v]) => [k, v.join(', ')]));
   if (h.oauth2 !== undefined) out.oauth2 = new OAuth2TokenSource(h.oauth2);
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;

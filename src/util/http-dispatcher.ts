@@ -3,9 +3,11 @@
 // Alertmanagers, oauth2 token requests, the Alertmanager's receivers (files read when the
 // dispatcher is made, as Prometheus reads them when it builds its client).
 import { readFileSync } from 'node:fs';
+import type { SecureVersion } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { HttpClientConfig } from '../config/index.js';
 import { undici } from './undici.js';
+import type { ProxySettings } from './proxy.js';
 
 /** TLS settings with the PEM contents already read. */
 export interface PemTls {
@@ -14,23 +16,44 @@ export interface PemTls {
   key?: string;
   serverName?: string;
   insecureSkipVerify?: boolean;
+  /** tls_config min_version / max_version (TLS10 ... TLS13). */
+  minVersion?: string;
+  maxVersion?: string;
 }
 
+const TLS_VERSIONS: Record<string, SecureVersion> = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' };
+
+/** Node's name for a tls_config min_version / max_version. */
+export function tlsVersion(v: string | undefined): SecureVersion | undefined {
+  return v === undefined ? undefined : TLS_VERSIONS[v];
+}
+
+/** How requests are proxied: a proxy URL, or the full settings (no_proxy, the environment, CONNECT headers). */
+export type ProxyChoice = string | (ProxySettings & { connectHeaders?: Record<string, string> }) | undefined;
+
 /** A dispatcher for these TLS settings and proxy, or undefined when plain connections will do. */
-export function makeDispatcher(tls: PemTls | undefined, proxyUrl: string | undefined): Dispatcher | undefined {
-  const connect = tls === undefined ? undefined : { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, rejectUnauthorized: tls.insecureSkipVerify !== true };
-  if (proxyUrl !== undefined) {
+export function makeDispatcher(tls: PemTls | undefined, proxy: ProxyChoice): Dispatcher | undefined {
+  const connect = tls === undefined ? undefined : { ca: tls.ca, cert: tls.cert, key: tls.key, servername: tls.serverName, rejectUnauthorized: tls.insecureSkipVerify !== true, minVersion: tlsVersion(tls.minVersion), maxVersion: tlsVersion(tls.maxVersion) };
+  const p = typeof proxy === 'string' ? { proxyUrl: proxy } : proxy;
+  const headers = p?.connectHeaders;
+  const tlsOpts = connect === undefined ? {} : { connect, requestTls: connect };
+  if (p?.proxyFromEnvironment === true) {
+    // undici reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY itself.
+    return new (undici().EnvHttpProxyAgent)({ ...tlsOpts, ...(headers ? { headers } : {}) });
+  }
+  if (p?.proxyUrl !== undefined) {
     try {
-      return new (undici().ProxyAgent)(connect === undefined ? proxyUrl : { uri: proxyUrl, requestTls: connect });
+      if (p.noProxy !== undefined) return new (undici().EnvHttpProxyAgent)({ httpProxy: p.proxyUrl, httpsProxy: p.proxyUrl, noProxy: p.noProxy, ...tlsOpts, ...(headers ? { headers } : {}) });
+      return new (undici().ProxyAgent)({ uri: p.proxyUrl, ...(connect ? { requestTls: connect } : {}), ...(headers ? { headers } : {}) });
     } catch (e) {
-      throw new Error(`invalid proxy_url ${JSON.stringify(proxyUrl)}: ${(e as Error).message}`);
+      throw new Error(`invalid proxy_url ${JSON.stringify(p.proxyUrl)}: ${(e as Error).message}`);
     }
   }
   return connect === undefined ? undefined : new (undici().Agent)({ connect });
 }
 
 /** The dispatcher for a prometheus.yml http config, or undefined when plain connections will do. */
-export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'>): Dispatcher | undefined {
+export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'> & Partial<Pick<HttpClientConfig, 'noProxy' | 'proxyFromEnvironment' | 'proxyConnectHeader'>>): Dispatcher | undefined {
   const t = h.tls;
   const pem: PemTls = {
     ca: t.ca ?? (t.caFile !== undefined ? readFileSync(t.caFile, 'utf8') : undefined),
@@ -38,7 +61,15 @@ export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'>): D
     key: t.key ?? (t.keyFile !== undefined ? readFileSync(t.keyFile, 'utf8') : undefined),
     serverName: t.serverName,
     insecureSkipVerify: t.insecureSkipVerify,
+    ...(t.minVersion !== undefined ? { minVersion: t.minVersion } : {}),
+    ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
   };
-  const custom = pem.ca !== undefined || pem.cert !== undefined || pem.key !== undefined || pem.serverName !== undefined || pem.insecureSkipVerify === true;
-  return makeDispatcher(custom ? pem : undefined, h.proxyUrl);
+  const custom = pem.ca !== undefined || pem.cert !== undefined || pem.key !== undefined || pem.serverName !== undefined || pem.insecureSkipVerify === true || pem.minVersion !== undefined || pem.maxVersion !== undefined;
+  const connectHeaders = Object.entries(h.proxyConnectHeader ?? {});
+  return makeDispatcher(custom ? pem : undefined, {
+    ...(h.proxyUrl !== undefined ? { proxyUrl: h.proxyUrl } : {}),
+    ...(h.noProxy !== undefined ? { noProxy: h.noProxy } : {}),
+    proxyFromEnvironment: h.proxyFromEnvironment === true,
+    ...(connectHeaders.length > 0 ? { connectHeaders: Object.fromEntries(connectHeaders.map(([k, v]) => [k, v.join(', ')])) } : {}),
+  });
 }
