@@ -43,6 +43,7 @@ function checkConfigs(files: string[], o: Output): number {
     let ruleFiles: string[];
     try {
       const cfg = loadConfigFile(file);
+      for (const w of cfg.warnings) o.err(`  WARNING: ${w}`);
       ruleFiles = [...new Set(cfg.ruleFiles.flatMap((p) => (/[*?[]/.test(p) ? expandGlob(p, '/').sort() : [p])))];
     } catch (e) {
       failed++;

@@ -36,6 +36,9 @@ export interface OAuth2Config {
   /** For the token endpoint. */
   tls: TlsConfig;
   proxyUrl?: string;
+  noProxy?: string;
+  proxyFromEnvironment: boolean;
+  proxyConnectHeader: Record<string, string[]>;
 }
 
 export interface HttpClientConfig {
@@ -173,6 +176,8 @@ export interface Config {
   remoteWrite: RemoteWriteConfig[];
   remoteRead: RemoteReadConfig[];
   storage: { tsdb: { outOfOrderTimeWindowMs: number; retentionTimeMs?: number; retentionSize?: number; retentionPercentage?: number; chunkEncodingFloats?: string }; exemplars: { maxExemplars: number } };
+  /** Valid settings that Promethium accepts but does not act on (logged at every load). */
+  warnings: string[];
 }
 
 export const SCRAPE_PROTOCOLS = ['OpenMetricsText0.0.1', 'OpenMetricsText1.0.0', 'PrometheusProto', 'PrometheusText0.0.4', 'PrometheusText1.0.0'];
@@ -315,8 +320,21 @@ class Loader {
     const pn = m.get('endpoint_params');
     if (pn && pn.kind === 'map') for (const e of pn.entries!) params[e.key] = y.str(e.value, `endpoint_params.${e.key}`);
     // The token endpoint's own TLS and proxy: read with the same rules as a client's.
-    const inner = this.http(new Map([...(m.get('tls_config') ? [['tls_config', m.get('tls_config')!] as [string, Node]] : []), ...(m.get('proxy_url') ? [['proxy_url', m.get('proxy_url')!] as [string, Node]] : [])]), n);
-    return { clientId, clientSecret: secret || undefined, clientSecretFile: this.path(secretFile || undefined), scopes: y.strings(m.get('scopes'), 'scopes'), tokenUrl, endpointParams: params, tls: inner.tls, proxyUrl: inner.proxyUrl };
+    const innerKeys = ['tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header'].filter((k) => m.get(k) !== undefined);
+    const inner = this.http(new Map(innerKeys.map((k) => [k, m.get(k)!] as [string, Node])), n);
+    return {
+      clientId,
+      clientSecret: secret || undefined,
+      clientSecretFile: this.path(secretFile || undefined),
+      scopes: y.strings(m.get('scopes'), 'scopes'),
+      tokenUrl,
+      endpointParams: params,
+      tls: inner.tls,
+      proxyUrl: inner.proxyUrl,
+      ...(inner.noProxy !== undefined ? { noProxy: inner.noProxy } : {}),
+      proxyFromEnvironment: inner.proxyFromEnvironment,
+      proxyConnectHeader: inner.proxyConnectHeader,
+    };
   }
 
   relabels(n: Node | undefined, what: string): RelabelConfig[] {
@@ -550,6 +568,7 @@ class Loader {
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
       for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs or http_sd_configs)`);
       const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      if (am.get('sigv4') !== undefined && am.get('sigv4')!.kind !== 'null') y.fail(am.get('sigv4'), 'sigv4: AWS Signature Version 4 signing of alerts is not supported by Promethium');
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
       return {
@@ -762,9 +781,15 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
     remoteWrite: L.remoteWrite(top.get('remote_write')),
     remoteRead: L.remoteRead(top.get('remote_read')),
     storage: L.storage(top.get('storage')),
+    warnings: [],
   };
   L.tracing(top.get('tracing'));
   L.otlp(top.get('otlp'), global);
+  const present = (n: Node | undefined): boolean => n !== undefined && n.kind !== 'null' && !(n.kind === 'map' && n.entries!.length === 0) && !(n.kind === 'seq' && n.items!.length === 0);
+  if (present(top.get('tracing'))) cfg.warnings.push('tracing: sending traces is not supported by Promethium; the section is ignored');
+  if (rt && present(rt)) cfg.warnings.push("runtime.gogc tunes Go's garbage collector and has no effect in Promethium");
+  if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
+  if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   return cfg;
 }
 

@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
         storage.setXor2Chunks(tsdb.xor2Chunks);
         queryLog.setFile(cfg.global.queryLogFile);
         failureLogs.use(scrapeFailureLogFiles(cfg));
-        for (const w of tsdb.warnings) logger.warn(w);
+        for (const w of [...cfg.warnings, ...tsdb.warnings]) logger.warn(w);
         return ruling.apply(cfg);
       },
       externalLabels: cfg.global.externalLabels };
