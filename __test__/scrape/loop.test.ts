@@ -340,3 +340,14 @@ test('scrape_protocols, enable_compression and fallback_scrape_protocol shape th
     storage.close();
   }
 });
+
+test('metric_name_validation_scheme: legacy refuses names outside the old character sets', async () => {
+  const body = '{"my.metric", "the-label"="x"} 1\nplain 2\n';
+  for (const native of [true, false]) {
+    const utf8 = await run([{ body }], native);
+    assert.equal(utf8.states[0]!.health, 'up', utf8.states[0]!.lastError);
+    const legacy = await run([{ body }], native, { legacyNameValidation: true });
+    assert.equal(legacy.states[0]!.health, 'down');
+    assert.match(legacy.states[0]!.lastError, /^invalid metric name or label names: .*my\.metric/);
+  }
+});

@@ -6,6 +6,7 @@
 import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
 import type { Labels } from '../model/labels.js';
+import { formatLabels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
 /** The stale marker: a NaN with a payload that no computation produces. */
@@ -111,6 +112,11 @@ export interface ScrapeOptions {
   storeExemplars?: boolean;
   /** fallback_scrape_protocol's media type: how to read a body that comes without a Content-Type. */
   fallbackContentType?: string;
+  /**
+   * metric_name_validation_scheme: legacy: a series whose metric or label names fall outside
+   * `[a-zA-Z_:][a-zA-Z0-9_:]*` / `[a-zA-Z_][a-zA-Z0-9_]*` (after relabeling) fails the scrape.
+   */
+  legacyNameValidation?: boolean;
   /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
   failureLog?: (target: string, error: string) => void;
 }
@@ -138,6 +144,17 @@ export interface ScrapeLoopDeps {
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 
 class ScrapeFailure extends Error {}
+
+const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Whether every name fits Prometheus's legacy (pre-UTF-8) character sets. */
+function legacyNames(labels: Labels): boolean {
+  for (const k of Object.keys(labels)) {
+    if (k === '__name__' ? !LEGACY_METRIC_NAME.test(labels[k]!) : !LEGACY_LABEL_NAME.test(k)) return false;
+  }
+  return true;
+}
 
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
@@ -462,6 +479,7 @@ export class ScrapeLoop {
     for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
     const relabeled = o.metricRelabel !== undefined ? o.metricRelabel(out) : out;
     if (relabeled === null) return null;
+    if (o.legacyNameValidation === true && !legacyNames(relabeled)) throw new ScrapeFailure(`invalid metric name or label names: ${formatLabels(relabeled)}`);
     this.checkLabelLimits(relabeled);
     return relabeled;
   }

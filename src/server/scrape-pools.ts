@@ -23,6 +23,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
         honorLabels: sc.honorLabels,
         honorTimestamps: sc.honorTimestamps,
         trackTimestampsStaleness: sc.trackTimestampsStaleness,
+        legacyNameValidation: sc.metricNameValidationScheme === 'legacy',
         sampleLimit: sc.sampleLimit,
         labelLimit: sc.labelLimit,
         labelNameLengthLimit: sc.labelNameLengthLimit,
