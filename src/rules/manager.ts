@@ -44,11 +44,13 @@ export class RuleManager {
     for (const file of files) {
       const parsed = parseRuleFile(file, readFileSync(file, 'utf8'), this.o.validators);
       for (const g of parsed.groups) {
-        const rules: Rule[] = g.rules.map((r) =>
-          r.alert !== undefined
-            ? new AlertingRule({ name: r.alert, expr: r.expr, forMs: r.forMs, keepFiringForMs: r.keepFiringForMs, labels: r.labels, annotations: r.annotations })
-            : new RecordingRule({ record: r.record!, expr: r.expr, labels: r.labels }),
-        );
+        const rules: Rule[] = g.rules.map((r) => {
+          // The group's labels, then the rule's own (which win on a collision).
+          const labels = { ...g.labels, ...r.labels };
+          return r.alert !== undefined
+            ? new AlertingRule({ name: r.alert, expr: r.expr, forMs: r.forMs, keepFiringForMs: r.keepFiringForMs, labels, annotations: r.annotations })
+            : new RecordingRule({ record: r.record!, expr: r.expr, labels });
+        });
         groups.push(
           new RuleGroup(
             { name: g.name, file, intervalMs: g.intervalMs > 0 ? g.intervalMs : cfg.evaluationIntervalMs, limit: g.limit, queryOffsetMs: g.queryOffsetMs ?? cfg.queryOffsetMs ?? 0, rules },

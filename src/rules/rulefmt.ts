@@ -24,6 +24,8 @@ export interface RuleGroupSpec {
   /** Absent when the group does not set it (the global rule_query_offset applies). */
   queryOffsetMs: number | undefined;
   limit: number;
+  /** Labels added to every rule's output (a rule's own labels win). */
+  labels: Labels;
   rules: RuleNodeSpec[];
 }
 
@@ -128,7 +130,9 @@ export function parseRuleFile(path: string, content: string, v: RuleValidators =
       } else if (rulesNode !== undefined && !(isScalar(rulesNode) && rulesNode.value === null)) {
         errors.push(`${at(rulesNode)}: group "${name}": "rules" must be a list`);
       }
-      groups.push({ name, intervalMs, queryOffsetMs, limit: Number.isFinite(limit) ? limit : 0, rules });
+      const groupLabels = stringMap(field(gNode, 'labels'), 'labels', (m) => errors.push(`${at(gNode)}: group "${name}": ${m}`));
+      for (const k of Object.keys(groupLabels)) if (k === '__name__' || !validLabelName(k, utf8)) errors.push(`${at(gNode)}: group "${name}": invalid label name: ${k}`);
+      groups.push({ name, intervalMs, queryOffsetMs, limit: Number.isFinite(limit) ? limit : 0, labels: groupLabels, rules });
     }
   }
   if (errors.length > 0) throw new RuleFileError(errors);
