@@ -267,3 +267,17 @@ test('http_config.tls_config: a webhook over HTTPS with its own CA, refused with
   await assert.rejects(untrusted.core.receivers.get('team')![0]!.notify(data, 'g'));
   assert.equal(paths.length, 1);
 });
+
+test('http_config.no_proxy sends straight to the receiver; min_version is read', async (t) => {
+  const target = await fakeSlack(() => ({ status: 200 }));
+  t.after(async () => {
+    await target.close();
+  });
+  // The proxy is not there: only no_proxy lets the notification through.
+  const cfg = parseAlertmanagerConfig(`route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: '${target.url}/hook'\n        http_config:\n          proxy_url: 'http://127.0.0.1:1'\n          no_proxy: '127.0.0.1'\n`, 'alertmanager.yml');
+  const [hook] = cfg.core.receivers.get('team')!;
+  await hook!.notify(data, 'g');
+  assert.equal(target.received[0]!.path, '/hook');
+  assert.throws(() => parseAlertmanagerConfig(`route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: 'http://x/'\n        http_config:\n          no_proxy: a\n`, 'alertmanager.yml'), /if no_proxy is configured, proxy_url must also be configured/);
+  assert.throws(() => parseAlertmanagerConfig(`route:\n  receiver: team\nreceivers:\n  - name: team\n    webhook_configs:\n      - url: 'https://x/'\n        http_config:\n          tls_config: {min_version: TLS9}\n`, 'alertmanager.yml'), /unknown TLS version: TLS9/);
+});

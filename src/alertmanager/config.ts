@@ -7,6 +7,8 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
 import type { Node } from '../config/yaml-reader.js';
 import { expandGlob } from '../discovery/file.js';
+import { tlsVersion } from '../util/http-dispatcher.js';
+import type { PemTls } from '../util/http-dispatcher.js';
 import type { Labels } from '../model/labels.js';
 import type { CoreConfig } from './core.js';
 import type { InhibitRule } from './inhibit.js';
@@ -70,7 +72,7 @@ export interface AlertmanagerConfigFile {
 }
 
 /** tls_config for SMTP: CA, client certificate and key (files read now), server name, skipping verification. */
-function readTlsConfig(y: YamlFile, n: Node | undefined): { ca?: string; cert?: string; key?: string; serverName?: string; insecureSkipVerify?: boolean } | undefined {
+function readTlsConfig(y: YamlFile, n: Node | undefined): PemTls | undefined {
   if (n === undefined || n.kind === 'null') return undefined;
   const m = y.map(n, 'config.TLSConfig', ['ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version']);
   const file = (inline: string, path: string): string | undefined => {
@@ -84,22 +86,39 @@ function readTlsConfig(y: YamlFile, n: Node | undefined): { ca?: string; cert?: 
       return y.fail(m.get(path), `unable to read ${path} ${f}: ${(e as Error).message}`);
     }
   };
-  for (const k of ['min_version', 'max_version']) if (m.has(k)) y.fail(m.get(k), `tls_config.${k} is not supported by Promethium's Alertmanager`);
-  return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false) };
+  const versions: Partial<Pick<PemTls, 'minVersion' | 'maxVersion'>> = {};
+  for (const [k, field] of [['min_version', 'minVersion'], ['max_version', 'maxVersion']] as const) {
+    const v = scalarString(y, m.get(k), k);
+    if (v === '') continue;
+    if (tlsVersion(v) === undefined) y.fail(m.get(k), `unknown TLS version: ${v}`);
+    versions[field] = v;
+  }
+  return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false), ...versions };
 }
 
 /** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy_url and tls_config are applied; the rest is refused. */
 function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
   const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-  for (const k of ['oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']) {
-    if (m.has(k)) y.fail(m.get(k), `http_config.${k} is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy_url, tls_config)`);
-  }
+  if (m.has('oauth2')) y.fail(m.get('oauth2'), "http_config.oauth2 is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy settings, tls_config)");
   const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
   const tls = readTlsConfig(y, m.get('tls_config'));
   if (tls !== undefined) out.tls = tls;
   const proxy = scalarString(y, m.get('proxy_url'), 'proxy_url');
   if (proxy !== '') out.proxyUrl = proxy;
+  const noProxy = scalarString(y, m.get('no_proxy'), 'no_proxy');
+  const fromEnv = y.bool(m.get('proxy_from_environment'), 'proxy_from_environment', false);
+  const connect: Record<string, string> = {};
+  const pch = m.get('proxy_connect_header');
+  if (pch && pch.kind === 'map') for (const e of pch.entries!) connect[e.key] = (e.value.kind === 'seq' ? e.value.items!.map((x) => scalarString(y, x, e.key)) : [scalarString(y, e.value, e.key)]).join(', ');
+  // The checks of Prometheus's common http config, in its order.
+  if (Object.keys(connect).length > 0 && !fromEnv && proxy === '') y.fail(pch, 'if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured');
+  if (fromEnv && proxy !== '') y.fail(m.get('proxy_from_environment'), 'if proxy_from_environment is configured, proxy_url must not be configured');
+  if (fromEnv && noProxy !== '') y.fail(m.get('no_proxy'), 'if proxy_from_environment is configured, no_proxy must not be configured');
+  if (proxy === '' && noProxy !== '') y.fail(m.get('no_proxy'), 'if no_proxy is configured, proxy_url must also be configured');
+  if (noProxy !== '') out.noProxy = noProxy;
+  if (fromEnv) out.proxyFromEnvironment = true;
+  if (Object.keys(connect).length > 0) out.proxyConnectHeader = connect;
   const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
   const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
   if (m.has('authorization')) {

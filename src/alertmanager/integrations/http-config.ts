@@ -12,6 +12,12 @@ export interface HttpClientOptions {
   followRedirects: boolean;
   /** Requests go through this HTTP proxy (CONNECT tunnels), as Go's http.Transport does. */
   proxyUrl?: string;
+  /** no_proxy: hosts that bypass proxy_url. */
+  noProxy?: string;
+  /** proxy_from_environment: HTTP_PROXY / HTTPS_PROXY / NO_PROXY instead of proxy_url. */
+  proxyFromEnvironment?: boolean;
+  /** proxy_connect_header: headers for the proxy's CONNECT requests. */
+  proxyConnectHeader?: Record<string, string>;
   /** tls_config: CA, client certificate and key (PEM, read when the configuration was loaded), server name, verification. */
   tls?: PemTls;
 }
@@ -37,7 +43,8 @@ const dispatchers = new WeakMap<HttpClientOptions, Dispatcher>();
 function dispatcherFor(o: HttpClientOptions): Dispatcher {
   let d = dispatchers.get(o);
   if (d === undefined) {
-    d = makeDispatcher(o.tls, o.proxyUrl)!; // called only when there is a proxy or TLS settings
+    // Called only when there is a proxy or TLS settings.
+    d = makeDispatcher(o.tls, { ...(o.proxyUrl !== undefined ? { proxyUrl: o.proxyUrl } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), proxyFromEnvironment: o.proxyFromEnvironment === true, ...(o.proxyConnectHeader !== undefined ? { connectHeaders: o.proxyConnectHeader } : {}) })!;
     dispatchers.set(o, d);
   }
   return d;
@@ -50,7 +57,7 @@ function dispatcherFor(o: HttpClientOptions): Dispatcher {
  */
 export async function httpFetch(url: string, init: RequestInit, o: HttpClientOptions): Promise<Response> {
   const request = { ...init, redirect: o.followRedirects ? 'follow' : 'manual' } as RequestInit;
-  if (o.proxyUrl === undefined && o.tls === undefined) return fetch(url, request);
+  if (o.proxyUrl === undefined && o.proxyFromEnvironment !== true && o.tls === undefined) return fetch(url, request);
   // undici's own fetch takes a dispatcher; its Response is the same web Response shape.
   return (await undici().fetch(url, { ...(request as Parameters<ReturnType<typeof undici>["fetch"]>[1]), dispatcher: dispatcherFor(o) })) as unknown as Response;
 }
