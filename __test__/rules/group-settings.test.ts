@@ -13,10 +13,8 @@ import { ruleValidators } from '../../src/rules/validators.js';
 import { engineRuleDeps } from '../../src/server/rule-deps.js';
 import { Logger } from '../../src/util/logger.js';
 
-test('query_offset: the group own, else global.rule_query_offset, else none', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-offset-'));
-  const file = join(dir, 'rules.yml');
-  writeFileSync(file, 'groups:\n  - name: own\n    query_offset: 5s\n    rules: [{record: a, expr: vector(1)}]\n  - name: inherits\n    rules: [{record: b, expr: vector(1)}]\n');
+/** A rule manager on a fresh storage in `dir`. */
+function managerIn(dir: string): { storage: Storage; manager: RuleManager } {
   const storage = Storage.open(join(dir, 'data'));
   const manager = new RuleManager({
     deps: { ...engineRuleDeps(storage, new Engine(storage), 'http://x'), externalLabels: {}, externalURL: 'http://x', resendDelayMs: 60_000, metrics: createRuleMetrics(new client.Registry()) },
@@ -24,6 +22,14 @@ test('query_offset: the group own, else global.rule_query_offset, else none', ()
     notify: () => undefined,
     logger: new Logger({ level: 'error' }),
   });
+  return { storage, manager };
+}
+
+test('query_offset: the group own, else global.rule_query_offset, else none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-offset-'));
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, 'groups:\n  - name: own\n    query_offset: 5s\n    rules: [{record: a, expr: vector(1)}]\n  - name: inherits\n    rules: [{record: b, expr: vector(1)}]\n');
+  const { storage, manager } = managerIn(dir);
   const offsets = (queryOffsetMs?: number): Record<string, number> =>
     Object.fromEntries(manager.load({ patterns: [file], baseDir: '/', evaluationIntervalMs: 60_000, ...(queryOffsetMs !== undefined ? { queryOffsetMs } : {}) }).map((g) => [g.spec.name, g.spec.queryOffsetMs]));
   assert.deepEqual(offsets(30_000), { own: 5_000, inherits: 30_000 });
@@ -35,13 +41,7 @@ test('group labels go to every rule of the group; a rule label of the same name 
   const dir = mkdtempSync(join(tmpdir(), 'promethium-group-labels-'));
   const file = join(dir, 'rules.yml');
   writeFileSync(file, 'groups:\n  - name: g\n    labels: {team: a, tier: x}\n    rules:\n      - record: r\n        expr: vector(1)\n        labels: {tier: y}\n      - alert: A\n        expr: vector(1)\n');
-  const storage = Storage.open(join(dir, 'data'));
-  const manager = new RuleManager({
-    deps: { ...engineRuleDeps(storage, new Engine(storage), 'http://x'), externalLabels: {}, externalURL: 'http://x', resendDelayMs: 60_000, metrics: createRuleMetrics(new client.Registry()) },
-    validators: ruleValidators,
-    notify: () => undefined,
-    logger: new Logger({ level: 'error' }),
-  });
+  const { storage, manager } = managerIn(dir);
   const [g] = manager.load({ patterns: [file], baseDir: '/', evaluationIntervalMs: 60_000 });
   assert.deepEqual(g!.spec.rules.map((r) => r.spec.labels), [{ team: 'a', tier: 'y' }, { team: 'a', tier: 'x' }]);
   storage.close();
