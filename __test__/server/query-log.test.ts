@@ -19,7 +19,7 @@ interface LogLine {
   ts: string;
 }
 
-test('query_log_file and scrape_failure_log_file: one JSON line per query or failed scrape; a reload without them stops logging', async (t) => {
+test('query_log_file and scrape_failure_log_file: one JSON line per query or failed scrape; a reload without them stops logging; CORS', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-query-log-'));
   const log = join(dir, 'queries.log');
   const rules = join(dir, 'rules.yml');
@@ -30,7 +30,7 @@ test('query_log_file and scrape_failure_log_file: one JSON line per query or fai
   writeFileSync(config, withLog);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle'], { stdio: 'ignore' });
+  const server = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--web.cors.origin=https://grafana\\.example'], { stdio: 'ignore' });
   t.after(() => server.kill('SIGKILL'));
   await waitFor('ready', async () => ((await fetch(`${base}/-/ready`).catch(() => undefined))?.status === 200 ? true : undefined));
 
@@ -55,6 +55,16 @@ test('query_log_file and scrape_failure_log_file: one JSON line per query or fai
   const failed = await waitFor('a failed scrape logged', async () => (existsSync(failures) && readFileSync(failures, 'utf8').trim() !== '' ? (JSON.parse(readFileSync(failures, 'utf8').trim().split('\n')[0]!) as Record<string, string>) : undefined));
   assert.deepEqual({ level: failed['level'], job_name: failed['job_name'], target: failed['target'] }, { level: 'ERROR', job_name: 'dead', target: 'http://127.0.0.1:1/metrics' });
   assert.match(failed['msg']!, /connection refused/);
+
+  // --web.cors.origin: the API answers a matching Origin with CORS headers, and preflights.
+  const cors = async (origin: string, method = 'GET'): Promise<Headers> => (await fetch(`${base}/api/v1/query?query=1`, { method, headers: { Origin: origin } })).headers;
+  assert.equal((await cors('https://grafana.example')).get('access-control-allow-origin'), 'https://grafana.example');
+  const other = await cors('https://evil.example');
+  assert.equal(other.get('access-control-allow-origin'), null);
+  assert.equal(other.get('vary'), 'Origin');
+  const pre = await fetch(`${base}/api/v1/query_range`, { method: 'OPTIONS', headers: { Origin: 'https://grafana.example' } });
+  assert.equal(pre.status, 200);
+  assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
 
   writeFileSync(config, 'global: {}\nscrape_configs: []\n');
   assert.equal((await fetch(`${base}/-/reload`, { method: 'POST' })).status, 200);

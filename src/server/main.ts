@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     mkdirSync(flags['storage.tsdb.path'], { recursive: true });
     initialSettings = settingsOf(initial);
-    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
+    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
@@ -141,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
     loadConfig,
     plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
+    web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'] },
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {
       queryLog.close();

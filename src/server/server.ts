@@ -67,6 +67,8 @@ export interface ServerParts {
   onStop?: () => Promise<void>;
   /** How often the head is compacted and retention applied. */
   compactionIntervalMs?: number;
+  /** --web.read-timeout, --web.max-connections, --web.cors.origin. */
+  web?: { readTimeoutMs?: number; maxConnections?: number; corsOrigin?: string };
 }
 
 export class Server {
@@ -151,6 +153,7 @@ export class Server {
       federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
     };
     this.app = await buildWebApp(services, {
+      ...this.parts.web,
       plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, ...(this.parts.plugins ?? [])],
     });
     await this.app.listen({ host: this.parts.listenHost, port: this.parts.listenPort });

@@ -102,6 +102,7 @@ export interface NativeDbOptions {
   walSegmentSize?: number;
   maxExemplars?: number;
   xor2Chunks?: boolean;
+  noLockfile?: boolean;
 }
 
 /** One batch of exemplars' outcome. */

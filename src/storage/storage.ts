@@ -23,6 +23,8 @@ export interface StorageOptions {
   maxExemplars?: number;
   /** New float chunks in XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`); default XOR, which Prometheus 2.x reads. */
   xor2Chunks?: boolean;
+  /** --storage.tsdb.no-lockfile: do not lock the directory (nothing then stops a second process). */
+  noLockfile?: boolean;
 }
 
 /** An exemplar: a sample of a request that contributed to a series' value (e.g. its trace id). */

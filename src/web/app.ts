@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { ApiError, failure } from './api/envelope.js';
 import type { WebServices } from './services.js';
+import { compileAnchored } from '../regex/re2.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +16,12 @@ declare module 'fastify' {
 export interface WebAppOptions {
   /** `--web.route-prefix` equivalent: where the API is mounted. */
   routePrefix?: string;
+  /** --web.read-timeout: to receive a whole request, and how long an idle connection stays open. */
+  readTimeoutMs?: number;
+  /** --web.max-connections: simultaneous connections (0 = no limit). */
+  maxConnections?: number;
+  /** --web.cors.origin: API responses to a matching Origin carry CORS headers (the pattern is fully anchored). */
+  corsOrigin?: string;
   /** Registered after the core plugins (API areas, UI). */
   plugins: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -24,6 +31,28 @@ function handlerLabel(req: FastifyRequest): string {
   return req.routeOptions.url ?? 'not_found';
 }
 
+const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type, Origin',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Expose-Headers': 'Date',
+  Vary: 'Origin',
+};
+
+/** CORS on the API as Prometheus sets it: every header when there is an Origin, Allow-Origin when it matches. */
+function registerCors(app: FastifyInstance, pattern: string, prefix: string): void {
+  const any = pattern === '.*';
+  const re = compileAnchored(pattern);
+  app.addHook('onRequest', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || origin === '' || !req.url.startsWith(`${prefix}/api/`)) return;
+    reply.headers(CORS_HEADERS);
+    if (any) reply.header('Access-Control-Allow-Origin', '*');
+    else if (re.test(origin)) reply.header('Access-Control-Allow-Origin', origin);
+  });
+  // Preflight requests of browsers.
+  app.options(`${prefix}/api/v1/*`, async (_req, reply) => reply.code(200).send());
+}
+
 export async function buildWebApp(services: WebServices, options: WebAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -31,8 +60,11 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     bodyLimit: 16 * 1024 * 1024,
     // Prometheus tolerates a trailing slash on API paths.
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
   });
+  if (options.maxConnections !== undefined && options.maxConnections > 0) app.server.maxConnections = options.maxConnections;
   app.decorate('services', services);
+  if (options.corsOrigin !== undefined) registerCors(app, options.corsOrigin, options.routePrefix ?? '');
   await app.register(formbody);
 
   app.addHook('onResponse', async (req, reply) => {

@@ -56,6 +56,13 @@ fn opt_number(env: &Env, obj: Value, key: &str) -> JsResult<Option<f64>> {
     }
 }
 
+fn opt_bool(env: &Env, obj: Value, key: &str) -> JsResult<Option<bool>> {
+    match env.get(obj, key)? {
+        Some(v) if env.type_of(v)? != node_api::JsType::Undefined => Ok(Some(env.get_bool(v, key)?)),
+        _ => Ok(None),
+    }
+}
+
 fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let dir = env.get_string(ci.arg(0)?, "dir")?;
     let mut opts = Options::default();
@@ -82,10 +89,11 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             if let Some(x) = opt_number(env, o, "maxExemplars")? {
                 opts.max_exemplars = x as usize;
             }
-            if let Some(v) = env.get(o, "xor2Chunks")? {
-                if env.type_of(v)? != node_api::JsType::Undefined {
-                    opts.xor2_chunks = env.get_bool(v, "xor2Chunks")?;
-                }
+            if let Some(v) = opt_bool(env, o, "xor2Chunks")? {
+                opts.xor2_chunks = v;
+            }
+            if let Some(v) = opt_bool(env, o, "noLockfile")? {
+                opts.no_lockfile = v;
             }
         }
     }

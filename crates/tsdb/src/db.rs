@@ -32,11 +32,13 @@ pub struct Options {
     /// New float chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`); otherwise XOR
     /// unless they hold start timestamps.
     pub xor2_chunks: bool,
+    /// --storage.tsdb.no-lockfile: no lock file, so nothing stops a second process (at the user's risk).
+    pub no_lockfile: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false }
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false }
     }
 }
 
@@ -123,7 +125,8 @@ struct State {
 pub struct Db {
     dir: PathBuf,
     opts: Options,
-    _lock: File,
+    /// The held lock file (none with `no_lockfile`).
+    _lock: Option<File>,
     state: RwLock<State>,
     wal: Mutex<Option<WalWriter>>,
     /// One compaction (or deletion rewrite) at a time.
@@ -206,11 +209,16 @@ fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], mint: i64, max
 impl Db {
     pub fn open(dir: &Path, opts: Options) -> Result<Db> {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("create data directory {}", dir.display()), e))?;
-        let lock_path = dir.join("lock");
-        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(format!("open lock file {}", lock_path.display()), e))?;
-        if lock.try_lock().is_err() {
-            return Err(Error::Locked(format!("the data directory {} is in use by another process (lock file {} is held)", dir.display(), lock_path.display())));
-        }
+        let lock = if opts.no_lockfile {
+            None
+        } else {
+            let lock_path = dir.join("lock");
+            let lock = OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| Error::io(format!("open lock file {}", lock_path.display()), e))?;
+            if lock.try_lock().is_err() {
+                return Err(Error::Locked(format!("the data directory {} is in use by another process (lock file {} is held)", dir.display(), lock_path.display())));
+            }
+            Some(lock)
+        };
         let blocks = Self::load_blocks(dir)?;
         let mut block_tombstones = HashMap::new();
         for b in &blocks {

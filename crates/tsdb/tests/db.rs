@@ -100,6 +100,11 @@ fn a_second_process_cannot_open_the_directory() {
     db.close().unwrap();
     drop(db);
     Db::open(&dir, Options::default()).unwrap();
+    // With no_lockfile nothing is locked (and nothing stops a second opener).
+    let free = temp_dir("nolock");
+    let a = Db::open(&free, Options { no_lockfile: true, ..Options::default() }).unwrap();
+    assert!(!free.join("lock").exists());
+    a.close().unwrap();
 }
 
 #[test]
