@@ -242,6 +242,15 @@ async function uiBench(): Promise<void> {
 }
 
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+// The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
+// current sources first, so a stale dist/ is never what gets measured.
+if (sections.length === 0 || ['node-exporter', 'scrape', 'ui'].some((s) => sections.includes(s))) {
+  console.error('building dist/ (npm run build:ts, build:ui) so the measured server is the current code');
+  for (const script of ['build:ts', 'build:ui']) {
+    const b = spawnSync('npm', ['run', '--silent', script], { cwd: join(here, '..'), encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`npm run ${script} failed: ${b.stderr}`);
+  }
+}
 if (sections.length === 0 || sections.includes('storage')) await storageBench();
 if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
