@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
+import { readProxyConfig } from '../config/proxy.js';
 import type { Node } from '../config/yaml-reader.js';
 import { expandGlob } from '../discovery/file.js';
 import { tlsVersion } from '../util/http-dispatcher.js';
@@ -104,21 +105,7 @@ function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
   const tls = readTlsConfig(y, m.get('tls_config'));
   if (tls !== undefined) out.tls = tls;
-  const proxy = scalarString(y, m.get('proxy_url'), 'proxy_url');
-  if (proxy !== '') out.proxyUrl = proxy;
-  const noProxy = scalarString(y, m.get('no_proxy'), 'no_proxy');
-  const fromEnv = y.bool(m.get('proxy_from_environment'), 'proxy_from_environment', false);
-  const connect: Record<string, string> = {};
-  const pch = m.get('proxy_connect_header');
-  if (pch && pch.kind === 'map') for (const e of pch.entries!) connect[e.key] = (e.value.kind === 'seq' ? e.value.items!.map((x) => scalarString(y, x, e.key)) : [scalarString(y, e.value, e.key)]).join(', ');
-  // The checks of Prometheus's common http config, in its order.
-  if (Object.keys(connect).length > 0 && !fromEnv && proxy === '') y.fail(pch, 'if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured');
-  if (fromEnv && proxy !== '') y.fail(m.get('proxy_from_environment'), 'if proxy_from_environment is configured, proxy_url must not be configured');
-  if (fromEnv && noProxy !== '') y.fail(m.get('no_proxy'), 'if proxy_from_environment is configured, no_proxy must not be configured');
-  if (proxy === '' && noProxy !== '') y.fail(m.get('no_proxy'), 'if no_proxy is configured, proxy_url must also be configured');
-  if (noProxy !== '') out.noProxy = noProxy;
-  if (fromEnv) out.proxyFromEnvironment = true;
-  if (Object.keys(connect).length > 0) out.proxyConnectHeader = connect;
+  Object.assign(out, readProxyConfig(y, m));
   const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
   const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
   if (m.has('authorization')) {

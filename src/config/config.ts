@@ -8,6 +8,9 @@ import type { Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
 import { ConfigError, YamlFile } from './yaml-reader.js';
+import { readProxyConfig } from './proxy.js';
+import { tlsVersion } from '../util/http-dispatcher.js';
+import type { ProxyConfig } from './proxy.js';
 import type { Node } from './yaml-reader.js';
 
 export { ConfigError };
@@ -26,7 +29,7 @@ export interface TlsConfig {
 }
 
 /** oauth2: the client-credentials flow; the token is sent as a Bearer authorization. */
-export interface OAuth2Config {
+export interface OAuth2Config extends ProxyConfig {
   clientId: string;
   clientSecret?: string;
   clientSecretFile?: string;
@@ -35,24 +38,13 @@ export interface OAuth2Config {
   endpointParams: Record<string, string>;
   /** For the token endpoint. */
   tls: TlsConfig;
-  proxyUrl?: string;
-  noProxy?: string;
-  proxyFromEnvironment: boolean;
-  proxyConnectHeader: Record<string, string[]>;
 }
 
-export interface HttpClientConfig {
+export interface HttpClientConfig extends ProxyConfig {
   basicAuth?: { username: string; usernameFile?: string; password?: string; passwordFile?: string };
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
   oauth2?: OAuth2Config;
   tls: TlsConfig;
-  proxyUrl?: string;
-  /** Hosts, domains, IPs and CIDRs that bypass proxy_url. */
-  noProxy?: string;
-  /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment instead of proxy_url. */
-  proxyFromEnvironment: boolean;
-  /** Headers sent to the proxy with CONNECT requests. */
-  proxyConnectHeader: Record<string, string[]>;
   followRedirects: boolean;
   enableHttp2: boolean;
   httpHeaders: Record<string, { values: string[]; secrets: string[]; files: string[] }>;
@@ -254,7 +246,7 @@ class Loader {
     };
     for (const key of ['min_version', 'max_version'] as const) {
       const v = y.str(tlsMap.get(key), key);
-      if (v && !['TLS10', 'TLS11', 'TLS12', 'TLS13'].includes(v)) y.fail(tlsMap.get(key), `unknown TLS version: ${v}`);
+      if (v && tlsVersion(v) === undefined) y.fail(tlsMap.get(key), `unknown TLS version: ${v}`);
     }
     const ba = m.get('basic_auth');
     const baMap = ba ? y.map(ba, 'config.BasicAuth', ['username', 'username_file', 'username_ref', 'password', 'password_file', 'password_ref']) : undefined;
@@ -281,26 +273,13 @@ class Loader {
         httpHeaders[e.key] = { values: y.strings(hm.get('values'), 'values'), secrets: y.strings(hm.get('secrets'), 'secrets'), files: y.strings(hm.get('files'), 'files').map((f) => this.path(f)!) };
       }
     }
-    const proxyUrl = y.str(m.get('proxy_url'), 'proxy_url') || undefined;
-    const noProxy = y.str(m.get('no_proxy'), 'no_proxy') || undefined;
-    const proxyFromEnvironment = y.bool(m.get('proxy_from_environment'), 'proxy_from_environment', false);
-    const proxyConnectHeader: Record<string, string[]> = {};
-    const pch = m.get('proxy_connect_header');
-    if (pch && pch.kind === 'map') for (const e of pch.entries!) proxyConnectHeader[e.key] = y.strings(e.value, e.key);
-    // Prometheus's checks (common/config ProxyConfig.Validate), in its order.
-    if (Object.keys(proxyConnectHeader).length > 0 && !proxyFromEnvironment && proxyUrl === undefined) y.fail(pch!, 'if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured');
-    if (proxyFromEnvironment && proxyUrl !== undefined) y.fail(m.get('proxy_from_environment')!, 'if proxy_from_environment is configured, proxy_url must not be configured');
-    if (proxyFromEnvironment && noProxy !== undefined) y.fail(m.get('no_proxy')!, 'if proxy_from_environment is configured, no_proxy must not be configured');
-    if (proxyUrl === undefined && noProxy !== undefined) y.fail(m.get('no_proxy')!, 'if no_proxy is configured, proxy_url must also be configured');
+    const proxy = readProxyConfig(y, m);
     return {
       basicAuth: baMap ? { username: y.str(baMap.get('username'), 'username'), usernameFile: this.path(y.str(baMap.get('username_file'), 'username_file') || undefined), password: y.str(baMap.get('password'), 'password') || undefined, passwordFile: this.path(y.str(baMap.get('password_file'), 'password_file') || undefined) } : undefined,
       authorization,
       oauth2: oauth2 ? this.oauth2(oauth2) : undefined,
       tls,
-      proxyUrl,
-      ...(noProxy !== undefined ? { noProxy } : {}),
-      proxyFromEnvironment,
-      proxyConnectHeader,
+      ...proxy,
       followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true),
       enableHttp2: y.bool(m.get('enable_http2'), 'enable_http2', true),
       httpHeaders,
@@ -319,9 +298,8 @@ class Loader {
     const params: Record<string, string> = {};
     const pn = m.get('endpoint_params');
     if (pn && pn.kind === 'map') for (const e of pn.entries!) params[e.key] = y.str(e.value, `endpoint_params.${e.key}`);
-    // The token endpoint's own TLS and proxy: read with the same rules as a client's.
-    const innerKeys = ['tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header'].filter((k) => m.get(k) !== undefined);
-    const inner = this.http(new Map(innerKeys.map((k) => [k, m.get(k)!] as [string, Node])), n);
+    // The token endpoint's own TLS (read with a client's rules) and proxy.
+    const inner = this.http(new Map(m.get('tls_config') ? [['tls_config', m.get('tls_config')!]] : []), n);
     return {
       clientId,
       clientSecret: secret || undefined,
@@ -330,10 +308,7 @@ class Loader {
       tokenUrl,
       endpointParams: params,
       tls: inner.tls,
-      proxyUrl: inner.proxyUrl,
-      ...(inner.noProxy !== undefined ? { noProxy: inner.noProxy } : {}),
-      proxyFromEnvironment: inner.proxyFromEnvironment,
-      proxyConnectHeader: inner.proxyConnectHeader,
+      ...readProxyConfig(y, m),
     };
   }
 

@@ -9,9 +9,6 @@ export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseTextInto, parseSeriesText } from './text.js';
 export type { MetricMetadata, MetricType, ParseOptions, ParsedExemplar, ParsedSample, SampleSink } from './text.js';
 
-/** The Accept header a scraper sends (OpenMetrics preferred, as Prometheus does). */
-export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-
 export function isOpenMetrics(contentType: string): boolean {
   return /^\s*application\/openmetrics-text/i.test(contentType);
 }

@@ -5,6 +5,7 @@ import type { HttpClientConfig } from '../config/index.js';
 import type { ScrapeRequest } from './http-client.js';
 import { buildInfo } from '../version.js';
 import { OAuth2TokenSource } from './oauth2.js';
+import { joinHeaderValues } from '../util/http-dispatcher.js';
 
 function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
   if (inline !== undefined) return inline;
@@ -41,8 +42,8 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
   if (h.proxyUrl !== undefined) out.proxyUrl = h.proxyUrl;
   if (h.noProxy !== undefined) out.noProxy = h.noProxy;
   if (h.proxyFromEnvironment) out.proxyFromEnvironment = true;
-  const connectHeaders = Object.entries(h.proxyConnectHeader);
-  if (connectHeaders.length > 0) out.proxyConnectHeader = Object.fromEntries(connectHeaders.map(([k, v]) => [k, v.join(', ')]));
+  const connectHeaders = joinHeaderValues(h.proxyConnectHeader);
+  if (connectHeaders !== undefined) out.proxyConnectHeader = connectHeaders;
   if (h.oauth2 !== undefined) out.oauth2 = new OAuth2TokenSource(h.oauth2);
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;

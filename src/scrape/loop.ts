@@ -145,6 +145,22 @@ const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped',
 
 class ScrapeFailure extends Error {}
 
+/** A per-sample column that stays unallocated until a sample has a value other than `none`. */
+class SparseColumn<T> {
+  values: T[] | undefined;
+
+  constructor(private readonly none: T) {}
+
+  /** The value of sample `at` (samples come in order). */
+  push(at: number, v: T): void {
+    if (this.values === undefined) {
+      if (v === this.none) return;
+      this.values = new Array<T>(at).fill(this.none);
+    }
+    this.values.push(v);
+  }
+}
+
 const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -316,11 +332,11 @@ export class ScrapeLoop {
     const refs: number[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
-    // Start timestamps (0 = none) and exemplars, only when some sample has one.
-    let sts: number[] | undefined;
-    let exs: (ScrapedExemplar | undefined)[] | undefined;
-    // 1 for samples with their own honored timestamp: no staleness tracking (unless asked for).
-    let own: number[] | undefined;
+    // Per-sample extras, allocated only when some sample has one: start timestamps (0 = none),
+    // exemplars, and samples with their own honored timestamp (not tracked for staleness).
+    const sts = new SparseColumn<number>(0);
+    const exs = new SparseColumn<ScrapedExemplar | undefined>(undefined);
+    const untracked = new SparseColumn<boolean>(false);
     const trackOwn = o.trackTimestampsStaleness ?? false;
     // Cache misses: their labels resolve to refs in one call after the loop.
     const newSeries: { text: string; slot: number; at: number }[] = [];
@@ -339,19 +355,18 @@ export class ScrapeLoop {
       order.push(series);
       orderEntries.push(e);
       if (e !== undefined && e.ref === DROPPED) return;
-      refs.push(e?.ref ?? 0);
+      const at = refs.push(e?.ref ?? 0) - 1;
       ts.push(t);
       vs.push(value);
-      if (start !== undefined && !sts) sts = new Array<number>(refs.length - 1).fill(0);
-      if (sts) sts.push(start ?? 0);
-      if (exemplar !== undefined && !exs) exs = new Array<ScrapedExemplar | undefined>(refs.length - 1).fill(undefined);
-      if (exs) exs.push(exemplar);
-      if (ownTime && !trackOwn && !own) own = new Array<number>(refs.length - 1).fill(0);
-      if (own) own.push(ownTime && !trackOwn ? 1 : 0);
-      if (e === undefined) newSeries.push({ text: series, slot: refs.length - 1, at: order.length - 1 });
+      sts.push(at, start ?? 0);
+      exs.push(at, exemplar);
+      untracked.push(at, ownTime && !trackOwn);
+      if (e === undefined) newSeries.push({ text: series, slot: at, at: order.length - 1 });
     });
 
     let added = 0;
+    // Indices of the samples kept when metric relabeling drops some of the new series.
+    let kept: number[] | undefined;
     if (newSeries.length > 0) {
       const dropSlots = new Set<number>();
       const newRefs = this.resolveSeries(newSeries.map((n) => n.text));
@@ -366,32 +381,20 @@ export class ScrapeLoop {
         orderEntries[n.at] = this.cache.set(n.text, ref);
         added++;
       });
-      if (dropSlots.size > 0) {
-        let w = 0;
-        for (let r = 0; r < refs.length; r++) {
-          if (dropSlots.has(r)) continue;
-          refs[w] = refs[r]!;
-          ts[w] = ts[r]!;
-          vs[w] = vs[r]!;
-          if (sts) sts[w] = sts[r]!;
-          if (exs) exs[w] = exs[r];
-          if (own) own[w] = own[r]!;
-          w++;
-        }
-        refs.length = ts.length = vs.length = w;
-        if (sts) sts.length = w;
-        if (exs) exs.length = w;
-        if (own) own.length = w;
-      }
+      if (dropSlots.size > 0) kept = refs.map((_, i) => i).filter((i) => !dropSlots.has(i));
     }
-    const postRelabel = refs.length;
+    const pick = <T>(column: T[]): T[] => (kept === undefined ? column : kept.map((i) => column[i]!));
+    const refArr = Uint32Array.from(pick(refs));
+    const postRelabel = refArr.length;
     if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
       throw new ScrapeFailure('sample limit exceeded');
     }
-    const refArr = Uint32Array.from(refs);
-    const counts = sts ? this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs), Float64Array.from(sts)) : this.deps.storage.append(refArr, Float64Array.from(ts), Float64Array.from(vs));
+    const times = pick(ts);
+    const counts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
+    const own = untracked.values && pick(untracked.values);
     for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
-    const exemplarsOutOfOrder = exs && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, ts, exs) : 0;
+    const exemplars = exs.values && pick(exs.values);
+    const exemplarsOutOfOrder = exemplars && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, times, exemplars) : 0;
     this.familyMetadata = metadata;
     this.previous = { series: order, cached: orderEntries as CacheEntry[] };
     return { scraped, postRelabel, added, counts, exemplarsOutOfOrder };

@@ -105,8 +105,9 @@ export async function main(argv: string[]): Promise<number> {
     const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
     const tsdb = settingsOf(cfg);
     // Files the config names must open: checked here, so a config naming one that cannot is refused.
-    const files: [string, string][] = [...(cfg.global.queryLogFile !== undefined ? [['query_log_file', cfg.global.queryLogFile] as [string, string]] : []), ...scrapeFailureLogFiles(cfg).map((f): [string, string] => ['scrape_failure_log_file', f])];
-    for (const [key, file] of files) {
+    const queryLogFile = cfg.global.queryLogFile;
+    const files = [...(queryLogFile !== undefined ? [{ key: 'query_log_file', file: queryLogFile }] : []), ...scrapeFailureLogFiles(cfg).map((file) => ({ key: 'scrape_failure_log_file', file }))];
+    for (const { key, file } of files) {
       try {
         new JsonLinesFile(file).close();
       } catch (e) {

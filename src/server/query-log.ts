@@ -55,3 +55,18 @@ export class QueryLog {
     this.setFile(undefined);
   }
 }
+
+/** Runs a query, timing it and writing it to the query log (also when it throws). */
+export function loggedQuery<T>(log: QueryLog | undefined, q: Omit<LoggedQuery, 'seconds' | 'error'>, run: () => T): T {
+  if (log === undefined) return run();
+  const started = performance.now();
+  let error: string | undefined;
+  try {
+    return run();
+  } catch (e) {
+    error = (e as Error).message;
+    throw e;
+  } finally {
+    log.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
+  }
+}

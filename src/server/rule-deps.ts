@@ -5,22 +5,12 @@ import type { Storage } from '../storage/index.js';
 import type { Engine } from '../promql/index.js';
 import type { ExpandFn, ForStateRestore, QueryFn, SampleSink } from '../rules/types.js';
 import { expandAlertTemplate } from '../template/prometheus.js';
+import { loggedQuery } from './query-log.js';
 import type { QueryLog } from './query-log.js';
 
 export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string, queryLog?: QueryLog): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
   const query: QueryFn = async (expr, timeMs, group) => {
-    const started = performance.now();
-    let error: string | undefined;
-    let r;
-    try {
-      r = engine.instantQuery(expr, timeMs);
-    } catch (e) {
-      error = (e as Error).message;
-      throw e;
-    } finally {
-      const origin = group ? { origin: { ruleGroup: group } } : {};
-      queryLog?.log({ query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}), ...origin });
-    }
+    const r = loggedQuery(queryLog, { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, ...(group ? { origin: { ruleGroup: group } } : {}) }, () => engine.instantQuery(expr, timeMs));
     if (r.resultType === 'vector') return r.result.map((s) => ({ labels: s.metric, value: s.value }));
     if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
     throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);

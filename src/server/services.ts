@@ -13,6 +13,7 @@ import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
+import { loggedQuery } from './query-log.js';
 import type { LoggedQuery, QueryLog } from './query-log.js';
 
 function sampleValue(v: number): string {
@@ -47,18 +48,13 @@ function apiError(e: unknown): never {
 export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog): QueryService {
   const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : base.timeoutMs });
   /** Runs a query, timing it and writing it to the query log (also when it fails). */
+  /** Runs a query, timing it and writing it to the query log (also when it fails). */
   const timed = <T>(q: Omit<LoggedQuery, 'seconds' | 'error'>, f: () => T): T => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
-    const started = performance.now();
-    let error: string | undefined;
     try {
-      return f();
-    } catch (e) {
-      error = (e as Error).message;
-      throw e;
+      return loggedQuery(queryLog, q, f);
     } finally {
       end();
-      queryLog?.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
     }
   };
   return {

@@ -3,15 +3,20 @@ import client from 'prom-client';
 import type { ExemplarStats, Storage, StorageStats } from '../storage/index.js';
 import type { ServerMetrics } from './metrics.js';
 
+/** `read`, called at most once a second: the answer is reused within that second. */
+function cachedForASecond<T>(read: () => T): () => T {
+  let cached: { at: number; value: T } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1000) cached = { at: now, value: read() };
+    return cached.value;
+  };
+}
+
 export function registerStorageMetrics(storage: Storage, metrics: ServerMetrics, replaySeconds: number): void {
   const registers = [metrics.registry];
-  let cached: { at: number; stats: StorageStats } | undefined;
   // One stats call serves every metric of a scrape of /metrics.
-  const stats = (): StorageStats => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 1000) cached = { at: now, stats: storage.stats(0) };
-    return cached.stats;
-  };
+  const stats = cachedForASecond((): StorageStats => storage.stats(0));
   const gauge = (name: string, help: string, read: () => number): void => {
     new client.Gauge({
       name,
@@ -61,12 +66,7 @@ export function registerStorageMetrics(storage: Storage, metrics: ServerMetrics,
   counter('prometheus_tsdb_checkpoint_creations_total', 'Total number of checkpoint creations attempted.', () => stats().counters.checkpoints);
   counter('prometheus_tsdb_retention_blocks_deleted_total', 'Number of blocks deleted by time or size retention.', () => stats().counters.blocksDeletedByRetention);
   // Exemplar storage (zeros without --enable-feature=exemplar-storage, as Prometheus reports).
-  let exemplarCache: { at: number; stats: ExemplarStats } | undefined;
-  const exemplars = (): ExemplarStats => {
-    const now = Date.now();
-    if (!exemplarCache || now - exemplarCache.at > 1000) exemplarCache = { at: now, stats: storage.exemplarStats() };
-    return exemplarCache.stats;
-  };
+  const exemplars = cachedForASecond((): ExemplarStats => storage.exemplarStats());
   gauge('prometheus_tsdb_exemplar_max_exemplars', 'Total number of exemplars the exemplar storage can store, resizeable.', () => exemplars().maxExemplars);
   gauge('prometheus_tsdb_exemplar_exemplars_in_storage', 'Number of exemplars currently in circular storage.', () => exemplars().exemplarsInStorage);
   gauge('prometheus_tsdb_exemplar_series_with_exemplars_in_storage', 'Number of series with exemplars currently in circular storage.', () => exemplars().seriesWithExemplars);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import type { HttpClientConfig } from '../config/index.js';
+import type { ProxyConfig } from '../config/proxy.js';
 import { undici } from './undici.js';
 import type { ProxySettings } from './proxy.js';
 
@@ -53,7 +54,7 @@ export function makeDispatcher(tls: PemTls | undefined, proxy: ProxyChoice): Dis
 }
 
 /** The dispatcher for a prometheus.yml http config, or undefined when plain connections will do. */
-export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'> & Partial<Pick<HttpClientConfig, 'noProxy' | 'proxyFromEnvironment' | 'proxyConnectHeader'>>): Dispatcher | undefined {
+export function httpDispatcher(h: Pick<HttpClientConfig, 'tls'> & Partial<ProxyConfig>): Dispatcher | undefined {
   const t = h.tls;
   const pem: PemTls = {
     ca: t.ca ?? (t.caFile !== undefined ? readFileSync(t.caFile, 'utf8') : undefined),
@@ -65,11 +66,22 @@ export function httpDispatcher(h: Pick<HttpClientConfig, 'tls' | 'proxyUrl'> & P
     ...(t.maxVersion !== undefined ? { maxVersion: t.maxVersion } : {}),
   };
   const custom = pem.ca !== undefined || pem.cert !== undefined || pem.key !== undefined || pem.serverName !== undefined || pem.insecureSkipVerify === true || pem.minVersion !== undefined || pem.maxVersion !== undefined;
-  const connectHeaders = Object.entries(h.proxyConnectHeader ?? {});
-  return makeDispatcher(custom ? pem : undefined, {
-    ...(h.proxyUrl !== undefined ? { proxyUrl: h.proxyUrl } : {}),
-    ...(h.noProxy !== undefined ? { noProxy: h.noProxy } : {}),
-    proxyFromEnvironment: h.proxyFromEnvironment === true,
-    ...(connectHeaders.length > 0 ? { connectHeaders: Object.fromEntries(connectHeaders.map(([k, v]) => [k, v.join(', ')])) } : {}),
-  });
+  return makeDispatcher(custom ? pem : undefined, proxyChoice(h));
+}
+
+/** A config's proxy settings as a dispatcher takes them (CONNECT header values joined as Go sends them). */
+export function proxyChoice(p: Partial<ProxyConfig>): ProxyChoice {
+  const connectHeaders = joinHeaderValues(p.proxyConnectHeader);
+  return {
+    ...(p.proxyUrl !== undefined ? { proxyUrl: p.proxyUrl } : {}),
+    ...(p.noProxy !== undefined ? { noProxy: p.noProxy } : {}),
+    proxyFromEnvironment: p.proxyFromEnvironment === true,
+    ...(connectHeaders !== undefined ? { connectHeaders } : {}),
+  };
+}
+
+/** proxy_connect_header's values per header, joined; undefined when there are none. */
+export function joinHeaderValues(h: Record<string, string[]> | undefined): Record<string, string> | undefined {
+  const entries = Object.entries(h ?? {});
+  return entries.length === 0 ? undefined : Object.fromEntries(entries.map(([k, v]) => [k, v.join(', ')]));
 }

@@ -303,8 +303,8 @@ impl Db {
                 Record::Exemplars(list) => {
                     for (r, e) in list {
                         let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
-                        if state.head.get(ours).is_some() && state.exemplars.check(ours, &e).is_ok() {
-                            state.exemplars.add_checked(ours, e);
+                        if state.head.get(ours).is_some() {
+                            let _ = state.exemplars.add(ours, e);
                         }
                     }
                 }
@@ -403,16 +403,10 @@ impl Db {
                 stats.unknown_ref += 1;
                 continue;
             }
-            match st.exemplars.check(*r, e) {
-                Ok(()) => {
-                    st.exemplars.add_checked(*r, e.clone());
-                    accepted.push((*r as u64, e));
-                }
+            match st.exemplars.add(*r, e.clone()) {
+                Ok(()) => accepted.push((*r as u64, e)),
                 Err(ExemplarRefusal::Duplicate) => stats.duplicate += 1,
-                Err(ExemplarRefusal::OutOfOrder) => {
-                    stats.out_of_order += 1;
-                    st.exemplars.out_of_order += 1;
-                }
+                Err(ExemplarRefusal::OutOfOrder) => stats.out_of_order += 1,
                 Err(ExemplarRefusal::LabelsTooLong) => stats.labels_too_long += 1,
             }
         }

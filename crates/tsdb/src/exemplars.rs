@@ -74,6 +74,17 @@ impl ExemplarStorage {
         Ok(())
     }
 
+    /// Checks and stores an exemplar; refusals out of order are counted.
+    pub fn add(&mut self, r: u32, e: Exemplar) -> Result<(), ExemplarRefusal> {
+        let checked = self.check(r, &e);
+        match checked {
+            Ok(()) => self.add_checked(r, e),
+            Err(ExemplarRefusal::OutOfOrder) => self.out_of_order += 1,
+            Err(_) => {}
+        }
+        checked
+    }
+
     /// Stores an exemplar `check` accepted, evicting the oldest one when full.
     pub fn add_checked(&mut self, r: u32, e: Exemplar) {
         if self.capacity == 0 {

@@ -10,7 +10,7 @@
 use crate::encoding::{crc32c, put_be64, put_uvarint, put_varint, Decbuf};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;
-use crate::labels::{Label, Labels};
+use crate::labels::Labels;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -165,14 +165,7 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
             let mut out = Vec::new();
             while d.remaining() > 0 {
                 let r = d.be64().ok_or_else(|| bad("series"))?;
-                let n = d.uvarint().ok_or_else(|| bad("series"))?;
-                let mut pairs = Vec::with_capacity(n.min(1024) as usize);
-                for _ in 0..n {
-                    let name = d.uvarint_str().ok_or_else(|| bad("series"))?;
-                    let value = d.uvarint_str().ok_or_else(|| bad("series"))?;
-                    pairs.push(Label { name: name.to_string(), value: value.to_string() });
-                }
-                out.push((r, Labels::from_pairs(pairs.into_iter().map(|l| (l.name, l.value)))));
+                out.push((r, read_labels(&mut d).ok_or_else(|| bad("series"))?));
             }
             Ok(Record::Series(out))
         }

@@ -4,20 +4,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { undici } from '../../util/undici.js';
-import { makeDispatcher, type PemTls } from '../../util/http-dispatcher.js';
+import { makeDispatcher, proxyChoice, type PemTls } from '../../util/http-dispatcher.js';
+import type { ProxyConfig } from '../../config/proxy.js';
 
-export interface HttpClientOptions {
+export interface HttpClientOptions extends Partial<ProxyConfig> {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
   basicAuth?: { username: string; password?: string; passwordFile?: string };
   followRedirects: boolean;
-  /** Requests go through this HTTP proxy (CONNECT tunnels), as Go's http.Transport does. */
-  proxyUrl?: string;
-  /** no_proxy: hosts that bypass proxy_url. */
-  noProxy?: string;
-  /** proxy_from_environment: HTTP_PROXY / HTTPS_PROXY / NO_PROXY instead of proxy_url. */
-  proxyFromEnvironment?: boolean;
-  /** proxy_connect_header: headers for the proxy's CONNECT requests. */
-  proxyConnectHeader?: Record<string, string>;
   /** tls_config: CA, client certificate and key (PEM, read when the configuration was loaded), server name, verification. */
   tls?: PemTls;
 }
@@ -44,7 +37,7 @@ function dispatcherFor(o: HttpClientOptions): Dispatcher {
   let d = dispatchers.get(o);
   if (d === undefined) {
     // Called only when there is a proxy or TLS settings.
-    d = makeDispatcher(o.tls, { ...(o.proxyUrl !== undefined ? { proxyUrl: o.proxyUrl } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), proxyFromEnvironment: o.proxyFromEnvironment === true, ...(o.proxyConnectHeader !== undefined ? { connectHeaders: o.proxyConnectHeader } : {}) })!;
+    d = makeDispatcher(o.tls, proxyChoice(o))!;
     dispatchers.set(o, d);
   }
   return d;

@@ -50,6 +50,20 @@ impl BitWriter {
         self.bytes.push(byte << self.free);
     }
 
+    /// Go's `binary.PutUvarint`, byte by byte (chunk timestamps).
+    pub fn write_uvarint(&mut self, mut x: u64) {
+        while x >= 0x80 {
+            self.write_byte((x as u8) | 0x80);
+            x >>= 7;
+        }
+        self.write_byte(x as u8);
+    }
+
+    /// Go's zig-zag `binary.PutVarint`.
+    pub fn write_varint(&mut self, x: i64) {
+        self.write_uvarint(((x as u64) << 1) ^ ((x >> 63) as u64));
+    }
+
     /// Writes the low `n` bits of `v`, most significant first.
     pub fn write_bits(&mut self, v: u64, n: u8) {
         let mut n = n;
@@ -116,6 +130,29 @@ impl<'a> BitReader<'a> {
 
     pub fn read_byte(&mut self) -> Option<u8> {
         self.read_bits(8).map(|b| b as u8)
+    }
+
+    /// Go's `binary.Uvarint`; None when truncated or overflowing 64 bits.
+    pub fn read_uvarint(&mut self) -> Option<u64> {
+        let mut x: u64 = 0;
+        for i in 0..10 {
+            let b = self.read_byte()?;
+            if b < 0x80 {
+                if i == 9 && b > 1 {
+                    return None;
+                }
+                return Some(x | (b as u64) << (7 * i));
+            }
+            x |= ((b & 0x7f) as u64) << (7 * i);
+        }
+        None
+    }
+
+    /// Go's zig-zag `binary.Varint`.
+    pub fn read_varint(&mut self) -> Option<i64> {
+        let ux = self.read_uvarint()?;
+        let x = (ux >> 1) as i64;
+        Some(if ux & 1 != 0 { !x } else { x })
     }
 }
 

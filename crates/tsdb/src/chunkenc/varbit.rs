@@ -7,8 +7,9 @@ use super::bstream::{BitReader, BitWriter};
 /// (prefix bits, prefix length, value bits) by increasing width.
 const BUCKETS: [(u64, u8, u8); 7] = [(0b10, 2, 3), (0b110, 3, 6), (0b1110, 4, 9), (0b11110, 5, 12), (0b111110, 6, 18), (0b1111110, 7, 25), (0b11111110, 8, 56)];
 
-/// Whether `x` fits `n` bits with Prometheus's asymmetric range `-(2^(n-1) - 1) ..= 2^(n-1)`.
-fn fits(x: i64, n: u8) -> bool {
+/// Whether `x` fits the signed `n`-bit bucket as Prometheus defines it (note the asymmetric
+/// range: `-(2^(n-1) - 1) ..= 2^(n-1)`); also XOR's timestamp buckets.
+pub(super) fn bit_range(x: i64, n: u8) -> bool {
     let half = 1i64 << (n - 1);
     -(half - 1) <= x && x <= half
 }
@@ -19,7 +20,7 @@ pub fn put_varbit_int(b: &mut BitWriter, v: i64) {
         return;
     }
     for &(prefix, plen, bits) in &BUCKETS {
-        if fits(v, bits) {
+        if bit_range(v, bits) {
             b.write_bits(prefix, plen);
             b.write_bits(v as u64 & ((1u64 << bits) - 1), bits);
             return;

@@ -3,16 +3,11 @@
 //! The format is described in `crates/tsdb/docs/chunks-xor.md`.
 
 use super::bstream::{BitReader, BitWriter};
+use super::varbit::bit_range;
 
 /// Size of the sample-count header at the start of a chunk.
 const HEADER: usize = 2;
 
-/// Whether `x` fits the signed `nbits`-bit bucket as Prometheus defines it (note the asymmetric
-/// range: `-(2^(n-1) - 1) ..= 2^(n-1)`).
-fn bit_range(x: i64, nbits: u8) -> bool {
-    let half = 1i64 << (nbits - 1);
-    -(half - 1) <= x && x <= half
-}
 
 /// Builds one XOR chunk. Timestamps must be strictly increasing (the head checks that).
 #[derive(Clone, Debug)]
@@ -91,21 +86,13 @@ impl XorAppender {
     pub fn append(&mut self, t: i64, v: f64) {
         match self.num {
             0 => {
-                let mut buf = [0u8; 10];
-                let n = put_varint(&mut buf, t);
-                for &byte in &buf[..n] {
-                    self.b.write_byte(byte);
-                }
+                self.b.write_varint(t);
                 self.b.write_bits(v.to_bits(), 64);
                 self.min_t = t;
             }
             1 => {
                 self.t_delta = t.wrapping_sub(self.t) as u64;
-                let mut buf = [0u8; 10];
-                let n = put_uvarint(&mut buf, self.t_delta);
-                for &byte in &buf[..n] {
-                    self.b.write_byte(byte);
-                }
+                self.b.write_uvarint(self.t_delta);
                 self.write_value(v);
             }
             _ => {
@@ -246,12 +233,12 @@ impl Iterator for XorIterator<'_> {
             return None;
         }
         if self.read == 0 {
-            let Some(t) = read_varint(&mut self.br) else { return self.fail("bad first timestamp") };
+            let Some(t) = self.br.read_varint() else { return self.fail("bad first timestamp") };
             let Some(v) = self.br.read_bits(64) else { return self.fail("truncated first value") };
             self.state.t = t;
             self.state.v = f64::from_bits(v);
         } else if self.read == 1 {
-            let Some(d) = read_uvarint(&mut self.br) else { return self.fail("bad second timestamp") };
+            let Some(d) = self.br.read_uvarint() else { return self.fail("bad second timestamp") };
             self.state.t_delta = d;
             self.state.t = self.state.t.wrapping_add(d as i64);
             if self.read_value().is_none() {
@@ -292,46 +279,6 @@ impl Iterator for XorIterator<'_> {
         self.br_position = self.br.position();
         Some((self.state.t, self.state.v))
     }
-}
-
-fn put_uvarint(buf: &mut [u8; 10], mut x: u64) -> usize {
-    let mut i = 0;
-    while x >= 0x80 {
-        buf[i] = (x as u8) | 0x80;
-        x >>= 7;
-        i += 1;
-    }
-    buf[i] = x as u8;
-    i + 1
-}
-
-/// Go's zig-zag varint (binary.PutVarint).
-fn put_varint(buf: &mut [u8; 10], x: i64) -> usize {
-    let ux = ((x as u64) << 1) ^ ((x >> 63) as u64);
-    put_uvarint(buf, ux)
-}
-
-fn read_uvarint(br: &mut BitReader<'_>) -> Option<u64> {
-    let mut x: u64 = 0;
-    let mut s = 0u32;
-    for i in 0..10 {
-        let b = br.read_byte()?;
-        if b < 0x80 {
-            if i == 9 && b > 1 {
-                return None;
-            }
-            return Some(x | (b as u64) << s);
-        }
-        x |= ((b & 0x7f) as u64) << s;
-        s += 7;
-    }
-    None
-}
-
-fn read_varint(br: &mut BitReader<'_>) -> Option<i64> {
-    let ux = read_uvarint(br)?;
-    let x = (ux >> 1) as i64;
-    Some(if ux & 1 != 0 { !x } else { x })
 }
 
 #[cfg(test)]

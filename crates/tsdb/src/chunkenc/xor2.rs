@@ -14,40 +14,6 @@ const HEADER: usize = 3;
 const MAX_FIRST_ST_CHANGE_ON: u16 = 0x7f;
 const FIRST_ST_KNOWN: u8 = 0x80;
 
-fn put_uvarint_bytes(b: &mut BitWriter, mut x: u64) {
-    while x >= 0x80 {
-        b.write_byte((x as u8) | 0x80);
-        x >>= 7;
-    }
-    b.write_byte(x as u8);
-}
-
-/// Go's zig-zag varint.
-fn put_varint_bytes(b: &mut BitWriter, x: i64) {
-    put_uvarint_bytes(b, ((x as u64) << 1) ^ ((x >> 63) as u64));
-}
-
-fn read_uvarint(br: &mut BitReader<'_>) -> Option<u64> {
-    let mut x: u64 = 0;
-    for i in 0..10 {
-        let b = br.read_byte()?;
-        if b < 0x80 {
-            if i == 9 && b > 1 {
-                return None;
-            }
-            return Some(x | (b as u64) << (7 * i));
-        }
-        x |= ((b & 0x7f) as u64) << (7 * i);
-    }
-    None
-}
-
-fn read_varint(br: &mut BitReader<'_>) -> Option<i64> {
-    let ux = read_uvarint(br)?;
-    let x = (ux >> 1) as i64;
-    Some(if ux & 1 != 0 { !x } else { x })
-}
-
 /// Leading zeros clamped to what 5 bits hold, and trailing zeros, of a non-zero XOR delta.
 fn window(delta: u64) -> (u8, u8) {
     ((delta.leading_zeros() as u8).min(31), delta.trailing_zeros() as u8)
@@ -139,17 +105,17 @@ impl Xor2Appender {
         let mut st_diff = 0i64;
         match self.num {
             0 => {
-                put_varint_bytes(&mut self.b, t);
+                self.b.write_varint(t);
                 self.b.write_bits(v.to_bits(), 64);
                 if st != 0 {
-                    put_varint_bytes(&mut self.b, t.wrapping_sub(st));
+                    self.b.write_varint(t.wrapping_sub(st));
                     self.b.bytes_mut()[2] = FIRST_ST_KNOWN;
                 }
                 self.min_t = t;
             }
             1 => {
                 t_delta = t.wrapping_sub(self.t) as u64;
-                put_uvarint_bytes(&mut self.b, t_delta);
+                self.b.write_uvarint(t_delta);
                 self.write_value(v);
                 if st != self.st {
                     st_diff = self.t.wrapping_sub(st);
@@ -363,18 +329,18 @@ impl<'a> Xor2Iterator<'a> {
         let prev_t = self.t;
         let v = match self.read {
             0 => {
-                self.t = read_varint(&mut self.br)?;
+                self.t = self.br.read_varint()?;
                 let v = f64::from_bits(self.br.read_bits(64)?);
                 if !is_stale_nan(v) {
                     self.baseline = v;
                 }
                 if self.first_st_known {
-                    self.st = self.t.wrapping_sub(read_varint(&mut self.br)?);
+                    self.st = self.t.wrapping_sub(self.br.read_varint()?);
                 }
                 return Some(v);
             }
             1 => {
-                self.t_delta = read_uvarint(&mut self.br)?;
+                self.t_delta = self.br.read_uvarint()?;
                 self.t = self.t.wrapping_add(self.t_delta as i64);
                 self.read_value()?
             }
