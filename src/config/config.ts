@@ -1,5 +1,5 @@
 // prometheus.yml: Prometheus's keys, defaults and validation (3.x), read strictly from YAML with
-// file:line:col errors. Service discovery: static, file, DNS and HTTP; any other
+// file:line:col errors. Service discovery: static, file, DNS, HTTP and Kubernetes; any other
 // mechanism is refused with a clear message rather than silently ignored.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ import { readProxyConfig } from './proxy.js';
 import { tlsVersion } from '../util/http-dispatcher.js';
 import type { ProxyConfig } from './proxy.js';
 import type { Node } from './yaml-reader.js';
+import { readKubernetesSdConfigs } from './kubernetes-sd.js';
+import type { KubernetesSdConfig } from './kubernetes-sd.js';
 
 export { ConfigError };
 
@@ -105,6 +107,7 @@ export interface ScrapeConfig {
   fileSdConfigs: FileSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
   httpSdConfigs: HttpSdConfig[];
+  kubernetesSdConfigs: KubernetesSdConfig[];
   http: HttpClientConfig;
 }
 
@@ -113,6 +116,7 @@ export interface AlertmanagerConfig {
   fileSdConfigs: FileSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
   httpSdConfigs: HttpSdConfig[];
+  kubernetesSdConfigs: KubernetesSdConfig[];
   scheme: string;
   pathPrefix: string;
   timeoutMs: number;
@@ -179,7 +183,7 @@ const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'];
 /** Service-discovery sections Prometheus has and we do not implement. */
 const UNSUPPORTED_SD = [
   'azure_sd_configs', 'consul_sd_configs', 'digitalocean_sd_configs', 'docker_sd_configs', 'dockerswarm_sd_configs', 'ec2_sd_configs', 'eureka_sd_configs',
-  'gce_sd_configs', 'hetzner_sd_configs', 'ionos_sd_configs', 'kubernetes_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
+  'gce_sd_configs', 'hetzner_sd_configs', 'ionos_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
   'nerve_sd_configs', 'nomad_sd_configs', 'oci_sd_configs', 'openstack_sd_configs', 'outscale_sd_configs', 'ovhcloud_sd_configs', 'puppetdb_sd_configs', 'scaleway_sd_configs', 'serverset_sd_configs',
   'stackit_sd_configs', 'triton_sd_configs', 'uyuni_sd_configs', 'vultr_sd_configs',
 ];
@@ -224,7 +228,7 @@ class Loader {
     readonly dir: string,
   ) {}
 
-  private path(p: string | undefined): string | undefined {
+  path(p: string | undefined): string | undefined {
     if (p === undefined || p === '') return p;
     return isAbsolute(p) ? p : join(this.dir, p);
   }
@@ -375,6 +379,10 @@ class Loader {
     });
   }
 
+  kubernetesSd(n: Node | undefined): KubernetesSdConfig[] {
+    return readKubernetesSdConfigs(this, n, HTTP_FIELDS);
+  }
+
   protocols(n: Node | undefined, job: string | undefined, dflt: string[]): string[] {
     const y = this.y;
     if (!n) return dflt;
@@ -460,13 +468,13 @@ class Loader {
     if (n.kind === 'null') y.fail(n, 'empty or null scrape config section');
     const entries = n.kind === 'map' ? n.entries! : [];
     for (const e of entries) {
-      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs or http_sd_configs)`);
+      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs, http_sd_configs or kubernetes_sd_configs)`);
     }
     const m = y.map(n, 'config.ScrapeConfig', [
       'job_name', 'honor_labels', 'honor_timestamps', 'track_timestamps_staleness', 'scrape_interval', 'scrape_timeout', 'scrape_protocols', 'fallback_scrape_protocol', 'enable_compression', 'metrics_path',
       'scheme', 'params', 'body_size_limit', 'sample_limit', 'target_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'keep_dropped_targets',
       'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb', 'extra_scrape_metrics',
-      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs',
+      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs',
       ...HTTP_FIELDS,
     ]);
     // Discovery sections are checked first, as Prometheus does while unmarshalling (a bad URL is
@@ -474,6 +482,7 @@ class Loader {
     const fileSdConfigs = this.fileSd(m.get('file_sd_configs'));
     const dnsSdConfigs = this.dnsSd(m.get('dns_sd_configs'));
     const httpSdConfigs = this.httpSd(m.get('http_sd_configs'));
+    const kubernetesSdConfigs = this.kubernetesSd(m.get('kubernetes_sd_configs'));
     const jobName = y.str(m.get('job_name'), 'job_name');
     if (jobName === '') y.fail(n, 'job_name is empty');
     const interval = y.duration(m.get('scrape_interval'), 'scrape_interval', g.scrapeIntervalMs);
@@ -533,6 +542,7 @@ class Loader {
       fileSdConfigs,
       dnsSdConfigs,
       httpSdConfigs,
+      kubernetesSdConfigs,
       http: this.http(m, n),
     };
   }
@@ -541,8 +551,8 @@ class Loader {
     const y = this.y;
     const m = y.map(n ?? { kind: 'null', line: 0, col: 0 }, 'config.AlertingConfig', ['alert_relabel_configs', 'alertmanagers']);
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
-      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs or http_sd_configs)`);
-      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs, http_sd_configs or kubernetes_sd_configs)`);
+      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
       if (am.get('sigv4') !== undefined && am.get('sigv4')!.kind !== 'null') y.fail(am.get('sigv4'), 'sigv4: AWS Signature Version 4 signing of alerts is not supported by Promethium');
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
@@ -551,6 +561,7 @@ class Loader {
         fileSdConfigs: this.fileSd(am.get('file_sd_configs')),
         dnsSdConfigs: this.dnsSd(am.get('dns_sd_configs')),
         httpSdConfigs: this.httpSd(am.get('http_sd_configs')),
+        kubernetesSdConfigs: this.kubernetesSd(am.get('kubernetes_sd_configs')),
         scheme: y.str(am.get('scheme'), 'scheme', 'http'),
         pathPrefix: y.str(am.get('path_prefix'), 'path_prefix', ''),
         timeoutMs: y.duration(am.get('timeout'), 'timeout', 10_000),

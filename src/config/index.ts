@@ -2,3 +2,4 @@ export { parseConfig, loadConfigFile, defaultConfigYaml, parseBase2Bytes, Config
 export type { Config, ScrapeConfig, GlobalConfig, AlertmanagerConfig, HttpClientConfig, StaticConfig, FileSdConfig, DnsSdConfig, HttpSdConfig, OAuth2Config, TlsConfig } from './config.js';
 export { relabel, readRelabelConfig, RELABEL_ACTIONS } from './relabel.js';
 export type { RelabelConfig, RelabelAction } from './relabel.js';
+export type { KubernetesSdConfig, KubernetesRole, KubernetesSelector } from './kubernetes-sd.js';

@@ -1,23 +1,26 @@
 // Target groups from a config section's discovery mechanisms (static_configs, file_sd_configs,
-// dns_sd_configs and http_sd_configs),
+// dns_sd_configs, http_sd_configs and kubernetes_sd_configs),
 // merged and reported whenever one of them changes. Scrape pools and the Alertmanager list both
 // take their targets from here.
-import type { DnsSdConfig, FileSdConfig, HttpSdConfig, StaticConfig } from '../config/index.js';
+import type { DnsSdConfig, FileSdConfig, HttpSdConfig, KubernetesSdConfig, StaticConfig } from '../config/index.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';
 import { FileDiscovery } from './file.js';
 import { DnsDiscovery } from './dns.js';
 import { HttpDiscovery } from './http.js';
+import { KubernetesDiscovery } from './kubernetes/index.js';
 
 export { FileDiscovery, expandGlob, parseSdFile } from './file.js';
 export { DnsDiscovery } from './dns.js';
 export { HttpDiscovery, parseHttpSdBody } from './http.js';
+export { KubernetesDiscovery } from './kubernetes/index.js';
 
 export interface DiscoverySources {
   staticConfigs: StaticConfig[];
   fileSdConfigs: FileSdConfig[];
   dnsSdConfigs: DnsSdConfig[];
   httpSdConfigs: HttpSdConfig[];
+  kubernetesSdConfigs: KubernetesSdConfig[];
 }
 
 /** One running discovery mechanism. */
@@ -38,6 +41,7 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
     ...sources.fileSdConfigs.map((f) => (report: Report) => new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ discovery: 'file' }), report)),
     ...sources.dnsSdConfigs.map((c) => (report: Report) => new DnsDiscovery(c, logger.with({ discovery: 'dns' }), report)),
     ...sources.httpSdConfigs.map((c) => (report: Report) => new HttpDiscovery(c, logger.with({ discovery: 'http' }), report)),
+    ...sources.kubernetesSdConfigs.map((c) => (report: Report) => new KubernetesDiscovery(c, logger.with({ discovery: 'kubernetes' }), report)),
   ];
   const running = makers.map((make, i) => {
     latest.push([]);
