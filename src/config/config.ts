@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { expandGlob } from '../discovery/file.js';
+import { DISCOVERING_MECHANISMS } from '../discovery/mechanisms.js';
 import type { Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
@@ -14,6 +15,8 @@ import type { ProxyConfig } from './proxy.js';
 import type { Node } from './yaml-reader.js';
 import { readKubernetesSdConfigs } from './kubernetes-sd.js';
 import type { KubernetesSdConfig } from './kubernetes-sd.js';
+import { GENERIC_SD_KEYS, readGenericSdConfigs } from './sd-specs.js';
+import type { GenericSdConfig } from './sd-specs.js';
 
 export { ConfigError };
 
@@ -108,6 +111,8 @@ export interface ScrapeConfig {
   dnsSdConfigs: DnsSdConfig[];
   httpSdConfigs: HttpSdConfig[];
   kubernetesSdConfigs: KubernetesSdConfig[];
+  /** Consul, EC2, Docker and the other mechanisms (see sd-specs.ts). */
+  otherSdConfigs: GenericSdConfig[];
   http: HttpClientConfig;
 }
 
@@ -117,6 +122,8 @@ export interface AlertmanagerConfig {
   dnsSdConfigs: DnsSdConfig[];
   httpSdConfigs: HttpSdConfig[];
   kubernetesSdConfigs: KubernetesSdConfig[];
+  /** Consul, EC2, Docker and the other mechanisms (see sd-specs.ts). */
+  otherSdConfigs: GenericSdConfig[];
   scheme: string;
   pathPrefix: string;
   timeoutMs: number;
@@ -179,14 +186,6 @@ export interface Config {
 export const SCRAPE_PROTOCOLS = ['OpenMetricsText0.0.1', 'OpenMetricsText1.0.0', 'PrometheusProto', 'PrometheusText0.0.4', 'PrometheusText1.0.0'];
 const DEFAULT_SCRAPE_PROTOCOLS = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
 const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'];
-
-/** Service-discovery sections Prometheus has and we do not implement. */
-const UNSUPPORTED_SD = [
-  'azure_sd_configs', 'consul_sd_configs', 'digitalocean_sd_configs', 'docker_sd_configs', 'dockerswarm_sd_configs', 'ec2_sd_configs', 'eureka_sd_configs',
-  'gce_sd_configs', 'hetzner_sd_configs', 'ionos_sd_configs', 'kuma_sd_configs', 'lightsail_sd_configs', 'linode_sd_configs', 'marathon_sd_configs',
-  'nerve_sd_configs', 'nomad_sd_configs', 'oci_sd_configs', 'openstack_sd_configs', 'outscale_sd_configs', 'ovhcloud_sd_configs', 'puppetdb_sd_configs', 'scaleway_sd_configs', 'serverset_sd_configs',
-  'stackit_sd_configs', 'triton_sd_configs', 'uyuni_sd_configs', 'vultr_sd_configs',
-];
 
 const HTTP_FIELDS = ['basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header', 'follow_redirects', 'enable_http2', 'http_headers'];
 
@@ -466,15 +465,12 @@ class Loader {
   scrapeConfig(n: Node, g: GlobalConfig): ScrapeConfig {
     const y = this.y;
     if (n.kind === 'null') y.fail(n, 'empty or null scrape config section');
-    const entries = n.kind === 'map' ? n.entries! : [];
-    for (const e of entries) {
-      if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs, http_sd_configs or kubernetes_sd_configs)`);
-    }
     const m = y.map(n, 'config.ScrapeConfig', [
       'job_name', 'honor_labels', 'honor_timestamps', 'track_timestamps_staleness', 'scrape_interval', 'scrape_timeout', 'scrape_protocols', 'fallback_scrape_protocol', 'enable_compression', 'metrics_path',
       'scheme', 'params', 'body_size_limit', 'sample_limit', 'target_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'keep_dropped_targets',
       'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb', 'extra_scrape_metrics',
       'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs',
+      ...GENERIC_SD_KEYS,
       ...HTTP_FIELDS,
     ]);
     // Discovery sections are checked first, as Prometheus does while unmarshalling (a bad URL is
@@ -483,6 +479,7 @@ class Loader {
     const dnsSdConfigs = this.dnsSd(m.get('dns_sd_configs'));
     const httpSdConfigs = this.httpSd(m.get('http_sd_configs'));
     const kubernetesSdConfigs = this.kubernetesSd(m.get('kubernetes_sd_configs'));
+    const otherSdConfigs = readGenericSdConfigs(this, m, HTTP_FIELDS);
     const jobName = y.str(m.get('job_name'), 'job_name');
     if (jobName === '') y.fail(n, 'job_name is empty');
     const interval = y.duration(m.get('scrape_interval'), 'scrape_interval', g.scrapeIntervalMs);
@@ -543,6 +540,7 @@ class Loader {
       dnsSdConfigs,
       httpSdConfigs,
       kubernetesSdConfigs,
+      otherSdConfigs,
       http: this.http(m, n),
     };
   }
@@ -551,8 +549,7 @@ class Loader {
     const y = this.y;
     const m = y.map(n ?? { kind: 'null', line: 0, col: 0 }, 'config.AlertingConfig', ['alert_relabel_configs', 'alertmanagers']);
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
-      for (const e of a.kind === 'map' ? a.entries! : []) if (UNSUPPORTED_SD.includes(e.key)) y.fail(e.keyNode, `${e.key}: this service discovery mechanism is not supported by Promethium (use static_configs, file_sd_configs, dns_sd_configs, http_sd_configs or kubernetes_sd_configs)`);
-      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs', ...GENERIC_SD_KEYS, 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
       if (am.get('sigv4') !== undefined && am.get('sigv4')!.kind !== 'null') y.fail(am.get('sigv4'), 'sigv4: AWS Signature Version 4 signing of alerts is not supported by Promethium');
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
@@ -562,6 +559,7 @@ class Loader {
         dnsSdConfigs: this.dnsSd(am.get('dns_sd_configs')),
         httpSdConfigs: this.httpSd(am.get('http_sd_configs')),
         kubernetesSdConfigs: this.kubernetesSd(am.get('kubernetes_sd_configs')),
+        otherSdConfigs: readGenericSdConfigs(this, am, HTTP_FIELDS),
         scheme: y.str(am.get('scheme'), 'scheme', 'http'),
         pathPrefix: y.str(am.get('path_prefix'), 'path_prefix', ''),
         timeoutMs: y.duration(am.get('timeout'), 'timeout', 10_000),
@@ -776,6 +774,11 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   if (rt && present(rt)) cfg.warnings.push("runtime.gogc tunes Go's garbage collector and has no effect in Promethium");
   if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
   if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
+  for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
+    for (const mechanism of new Set(list.map((c) => c.mechanism))) {
+      if (!DISCOVERING_MECHANISMS.has(mechanism)) cfg.warnings.push(`${where}: ${mechanism}_sd_configs: discovery through ${mechanism} is not implemented by Promethium; it is validated and gives no targets`);
+    }
+  }
   return cfg;
 }
 

@@ -3,3 +3,6 @@ export type { Config, ScrapeConfig, GlobalConfig, AlertmanagerConfig, HttpClient
 export { relabel, readRelabelConfig, RELABEL_ACTIONS } from './relabel.js';
 export type { RelabelConfig, RelabelAction } from './relabel.js';
 export type { KubernetesSdConfig, KubernetesRole, KubernetesSelector } from './kubernetes-sd.js';
+export { SD_SPECS, GENERIC_SD_KEYS } from './sd-specs.js';
+export type { GenericSdConfig, SdValue } from './sd-specs.js';
+export { redactSecrets } from './redact.js';

@@ -21,6 +21,7 @@ import { exemplarsApi } from '../web/api/exemplars.js';
 import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
+import { redactSecrets } from '../config/index.js';
 
 /** A loaded configuration, reduced to what the server acts on. */
 export interface LoadedConfig {
@@ -131,7 +132,7 @@ export class Server {
       },
       status: {
         flags: () => this.parts.flags,
-        configYaml: () => this.config?.yaml ?? '',
+        configYaml: () => redactSecrets(this.config?.yaml ?? ''),
         runtimeInfo: () => ({
           startTime: this.startTime.toISOString(),
           CWD: process.cwd(),

@@ -2,6 +2,7 @@
 // builder per role (node, pod, service, endpoints, endpointslice, ingress). Pure functions of the
 // objects and of lookups into the other watched resources, so they are tested without a cluster.
 import type { Labels } from '../../model/labels.js';
+import { joinHostPort, sanitizeLabelName } from '../util.js';
 import type { Container, ContainerStatus, EndpointSlice, Endpoints, Ingress, KubeObject, Node, ObjectMeta, Owned, Pod, Service } from './objects.js';
 
 const P = '__meta_kubernetes_';
@@ -22,16 +23,6 @@ export interface Lookups {
   replicaSet(namespace: string, name: string): Owned | undefined;
   job(namespace: string, name: string): Owned | undefined;
   attach: { node: boolean; namespace: boolean; deployment: boolean; job: boolean; cronjob: boolean };
-}
-
-/** strutil.SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes `_`. */
-export function sanitizeLabelName(s: string): string {
-  return s.replace(/[^a-zA-Z0-9_]/g, '_');
-}
-
-/** host:port as Go's net.JoinHostPort writes it (IPv6 in brackets). */
-function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function addLabelsAndAnnotations(ls: Labels, meta: ObjectMeta | undefined, resource: string): void {

@@ -1,0 +1,38 @@
+// A local HTTP server answering JSON by path, recording each request: the stand-in for the APIs
+// service-discovery mechanisms ask (Consul, Docker, Nomad, ...).
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+
+export interface FakeApi {
+  base: string;
+  requests: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: string }[];
+  /** JSON answers by path (`GET /v1/x` or just `/v1/x`); a function gets the request's query and body. */
+  routes: Map<string, unknown>;
+}
+
+export async function fakeApi(t: TestContext): Promise<FakeApi> {
+  const api: FakeApi = { base: '', requests: [], routes: new Map() };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      api.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body });
+      let answer = api.routes.get(`${req.method ?? 'GET'} ${url.pathname}`) ?? api.routes.get(url.pathname);
+      if (typeof answer === 'function') answer = (answer as (q: URLSearchParams, body: string) => unknown)(url.searchParams, body);
+      if (answer === undefined) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end(`no route for ${url.pathname}`);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  api.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return api;
+}
