@@ -8,11 +8,12 @@ import type { TestContext } from 'node:test';
 export interface FakeApi {
   base: string;
   requests: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: string }[];
-  /** JSON answers by path (`GET /v1/x` or just `/v1/x`); a function gets the request's query and body. */
+  /** Answers by path (`GET /v1/x` or just `/v1/x`): JSON, or XML for a string starting with `<`; a function gets the request's query and body. */
   routes: Map<string, unknown>;
 }
 
-export async function fakeApi(t: TestContext): Promise<FakeApi> {
+/** Listens on 127.0.0.1 (port 0), or on a unix socket when `socketPath` is given (then `base` is `unix://<path>`). */
+export async function fakeApi(t: TestContext, socketPath?: string): Promise<FakeApi> {
   const api: FakeApi = { base: '', requests: [], routes: new Map() };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -27,12 +28,14 @@ export async function fakeApi(t: TestContext): Promise<FakeApi> {
         res.end(`no route for ${url.pathname}`);
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(answer));
+      const xml = typeof answer === 'string' && answer.startsWith('<');
+      res.writeHead(200, { 'Content-Type': xml ? 'application/xml' : 'application/json' });
+      res.end(xml ? answer : JSON.stringify(answer));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  if (socketPath !== undefined) await new Promise<void>((r) => server.listen(socketPath, r));
+  else await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
-  api.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api.base = socketPath !== undefined ? `unix://${socketPath}` : `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return api;
 }

@@ -2,6 +2,9 @@
 // the targets and meta labels Prometheus gives, and what is sent (credentials, filters).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import type { GenericSdConfig } from '../../src/config/index.js';
 import { PROVIDERS } from '../../src/discovery/providers/index.js';
@@ -69,4 +72,93 @@ test('consul: the catalog services filtered by name and tags, their instances wi
   assert.equal(api.requests.filter((r) => r.path.startsWith('/v1/health/')).length, 1);
   assert.equal(aggregatedStatus([{ CheckID: '_node_maintenance', Status: 'critical' }]), 'maintenance');
   assert.equal(aggregatedStatus([{ Status: 'critical' }, { Status: 'warning' }]), 'critical');
+});
+
+test('docker: containers over the unix socket, one target per TCP port per network, networks labels, host networking and shared networks', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'docker-sd-'));
+  const api = await fakeApi(t, join(dir, 'docker.sock'));
+  api.routes.set('/containers/json', [
+    {
+      Id: 'c1', Names: ['/web'], Image: 'nginx', ImageID: 'sha256:1', Labels: { 'com.example.team': 'a' }, HostConfig: { NetworkMode: 'bridge' },
+      NetworkSettings: { Networks: { bridge: { NetworkID: 'n1', IPAddress: '172.17.0.2' } } }, Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }, { PrivatePort: 53, Type: 'udp' }],
+    },
+    { Id: 'c2', Names: ['/sidecar'], HostConfig: { NetworkMode: 'container:c1' }, NetworkSettings: { Networks: {} }, Ports: [] },
+    { Id: 'c3', Names: ['/agent'], HostConfig: { NetworkMode: 'host' }, NetworkSettings: { Networks: { host: { NetworkID: 'n0' } } }, Ports: [] },
+  ]);
+  api.routes.set('/networks', [{ Id: 'n1', Name: 'bridge', Scope: 'local', Internal: false, Ingress: false, Labels: { env: 'dev' } }]);
+  const c = sdConfig(`docker_sd_configs:\n  - host: ${api.base}\n    port: 9100\n    filters: [{name: label, values: ["prometheus=true"]}]`);
+  const groups = byAddress(await discover(c));
+  assert.deepEqual([...groups.keys()], ['172.17.0.2:80', '172.17.0.2:9100', 'localhost']);
+  assert.deepEqual(groups.get('172.17.0.2:80'), {
+    __meta_docker_network_ip: '172.17.0.2', __meta_docker_port_private: '80', __meta_docker_port_public: '8080', __meta_docker_port_public_ip: '0.0.0.0',
+    __meta_docker_container_id: 'c1', __meta_docker_container_name: '/web', __meta_docker_container_network_mode: 'bridge', __meta_docker_container_image: 'nginx', __meta_docker_container_image_id: 'sha256:1',
+    __meta_docker_container_label_com_example_team: 'a',
+    __meta_docker_network_id: 'n1', __meta_docker_network_name: 'bridge', __meta_docker_network_scope: 'local', __meta_docker_network_internal: 'false', __meta_docker_network_ingress: 'false', __meta_docker_network_label_env: 'dev',
+  });
+  // The sidecar shares c1's network and publishes nothing: the configured port on c1's IP.
+  assert.equal(groups.get('172.17.0.2:9100')!.__meta_docker_container_name, '/sidecar');
+  assert.equal(groups.get('localhost')!.__meta_docker_container_name, '/agent');
+  assert.equal(decodeURIComponent(api.requests[0]!.query.get('filters')!), '{"label":["prometheus=true"]}');
+});
+
+test('dockerswarm: nodes, services at their virtual IPs, tasks with their service and node labels', async (t) => {
+  const api = await fakeApi(t);
+  const nodes = [{ ID: 'n1', Spec: { Role: 'manager', Availability: 'active', Labels: { zone: 'z1' } }, Description: { Hostname: 'h1', Platform: { Architecture: 'x86_64', OS: 'linux' }, Engine: { EngineVersion: '24.0' } }, Status: { State: 'ready', Addr: '10.0.0.1' }, ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: '10.0.0.1:2377' } }];
+  const services = [{ ID: 's1', Spec: { Name: 'web', Mode: { Replicated: { Replicas: 2 } }, TaskTemplate: { ContainerSpec: { Image: 'nginx' } } }, Endpoint: { VirtualIPs: [{ NetworkID: 'net1', Addr: '10.0.1.5/24' }], Ports: [{ Name: 'http', Protocol: 'tcp', PublishMode: 'ingress', PublishedPort: 8080 }] } }];
+  api.routes.set('/nodes', nodes);
+  api.routes.set('/services', services);
+  api.routes.set('/networks', [{ Id: 'net1', Name: 'ingress', Scope: 'swarm', Ingress: true }]);
+  api.routes.set('/tasks', [{ ID: 't1', ServiceID: 's1', NodeID: 'n1', Slot: 1, DesiredState: 'running', Status: { State: 'running', ContainerStatus: { ContainerID: 'ct1' }, PortStatus: {} }, NetworksAttachments: [{ Network: { ID: 'net1' }, Addresses: ['10.0.1.7/24'] }] }]);
+  const node = byAddress(await discover(sdConfig(`dockerswarm_sd_configs:\n  - host: ${api.base}\n    role: nodes`)));
+  assert.deepEqual([...node.keys()], ['10.0.0.1:80']);
+  assert.equal(node.get('10.0.0.1:80')!.__meta_dockerswarm_node_manager_leader, 'true');
+  assert.equal(node.get('10.0.0.1:80')!.__meta_dockerswarm_node_label_zone, 'z1');
+  const svc = byAddress(await discover(sdConfig(`dockerswarm_sd_configs:\n  - host: ${api.base}\n    role: services`)));
+  assert.deepEqual([...svc.keys()], ['10.0.1.5:8080']);
+  assert.equal(svc.get('10.0.1.5:8080')!.__meta_dockerswarm_service_mode, 'replicated');
+  assert.equal(svc.get('10.0.1.5:8080')!.__meta_dockerswarm_network_ingress, 'true');
+  const task = byAddress(await discover(sdConfig(`dockerswarm_sd_configs:\n  - host: ${api.base}\n    role: tasks`)));
+  assert.deepEqual([...task.keys()], ['10.0.1.7:8080']);
+  const tl = task.get('10.0.1.7:8080')!;
+  assert.deepEqual([tl.__meta_dockerswarm_task_id, tl.__meta_dockerswarm_service_name, tl.__meta_dockerswarm_node_hostname, tl.__meta_dockerswarm_task_port_publish_mode, tl.__meta_dockerswarm_task_container_id], ['t1', 'web', 'h1', 'ingress', 'ct1']);
+});
+
+test('eureka: every instance of every application from the XML registry', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set(
+    '/eureka/apps',
+    `<applications><versions__delta>1</versions__delta><application><name>META-SERVICE</name><instance><instanceId>meta1</instanceId><hostName>meta1.local</hostName><app>META-SERVICE</app><ipAddr>10.0.0.9</ipAddr><status>UP</status><port enabled="true">8080</port><securePort enabled="false">443</securePort><countryId>1</countryId><dataCenterInfo class="com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo"><name>MyOwn</name></dataCenterInfo><metadata><prometheus.scrape>true</prometheus.scrape></metadata><homePageUrl>http://meta1.local:8080/</homePageUrl><vipAddress>meta-service</vipAddress></instance></application></applications>`,
+  );
+  const groups = await discover(sdConfig(`eureka_sd_configs:\n  - server: ${api.base}/eureka`));
+  assert.deepEqual(groups.map((g) => g.targets[0]), ['meta1.local:8080']);
+  const l = groups[0]!.labels;
+  assert.deepEqual(
+    [l.instance, l.__meta_eureka_app_name, l.__meta_eureka_app_instance_port_enabled, l.__meta_eureka_app_instance_secure_port, l.__meta_eureka_app_instance_secure_port_enabled, l.__meta_eureka_app_instance_metadata_prometheus_scrape, l.__meta_eureka_app_instance_datacenterinfo_name, l.__meta_eureka_app_instance_country_id],
+    ['meta1', 'META-SERVICE', 'true', '443', 'false', 'true', 'MyOwn', '1'],
+  );
+});
+
+test('nomad: service instances of the configured namespace and region', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v1/services', [{ Namespace: 'default', Services: [{ ServiceName: 'api', Tags: ['metrics'] }] }]);
+  api.routes.set('/v1/service/api', [{ ID: 'alloc-1-api', ServiceName: 'api', Namespace: 'default', NodeID: 'node-1', Datacenter: 'dc1', Address: '10.0.0.3', Port: 9102, Tags: ['metrics', 'v2'] }]);
+  const groups = await discover(sdConfig(`nomad_sd_configs:\n  - server: ${api.base}\n    region: eu`));
+  assert.deepEqual(groups.map((g) => [g.targets[0], g.labels.__meta_nomad_service, g.labels.__meta_nomad_tags, g.labels.__meta_nomad_dc]), [['10.0.0.3:9102', 'api', ',metrics,v2,', 'dc1']]);
+  assert.deepEqual([api.requests[0]!.query.get('namespace'), api.requests[0]!.query.get('region')], ['default', 'eu']);
+});
+
+test('puppetdb: the query POSTed, resources as targets with their parameters flattened', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('POST /pdb/query/v4', [
+    { certname: 'edinburgh.example.com', environment: 'prod', exported: false, file: '/etc/puppet/site.pp', parameters: { port: 9100, labels: { alias: 'edi' }, roles: ['web', 'db'], empty: [] }, resource: '49af83', tags: ['node_exporter', 'class'], title: 'node_exporter', type: 'Class' },
+  ]);
+  const groups = await discover(sdConfig(`puppetdb_sd_configs:\n  - url: ${api.base}/pdb/query/v4\n    query: 'resources { type = "Class" }'\n    include_parameters: true\n    port: 9100\n    bearer_token: tok`));
+  assert.deepEqual(groups.map((g) => g.targets[0]), ['edinburgh.example.com:9100']);
+  const l = groups[0]!.labels;
+  assert.deepEqual(
+    [l.__meta_puppetdb_tags, l.__meta_puppetdb_exported, l.__meta_puppetdb_parameter_port, l.__meta_puppetdb_parameter_labels_alias, l.__meta_puppetdb_parameter_roles, l.__meta_puppetdb_parameter_empty],
+    [',node_exporter,class,', 'false', '9100', 'edi', 'web,db', undefined],
+  );
+  assert.deepEqual(JSON.parse(api.requests[0]!.body), { query: 'resources { type = "Class" }' });
+  assert.equal(api.requests[0]!.headers.authorization, 'Bearer tok');
 });

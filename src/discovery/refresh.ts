@@ -2,8 +2,10 @@
 // for every target now and again every refresh interval; a failed refresh is logged and keeps
 // the last good groups. Also the JSON GET they use, with the mechanism's HTTP client settings.
 import type { HttpClientConfig } from '../config/index.js';
-import { scrapeHttp } from '../scrape/http-client.js';
-import { httpOptions } from '../scrape/http-options.js';
+import type { Dispatcher } from 'undici';
+import { authorizationHeader, httpOptions } from '../scrape/http-options.js';
+import { httpDispatcher } from '../util/http-dispatcher.js';
+import { undici } from '../util/undici.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';
 
@@ -48,24 +50,62 @@ export class RefreshDiscovery {
   }
 }
 
-/** A JSON API client with a mechanism's HTTP client settings (auth, TLS, proxy, headers). */
-export class JsonApi {
-  private readonly base: ReturnType<typeof httpOptions>;
+/** An API client with a mechanism's HTTP client settings (auth, TLS, proxy, headers, redirects). */
+export class ApiClient {
+  private readonly options: ReturnType<typeof httpOptions>;
+  private readonly dispatcher: Dispatcher | undefined;
 
   constructor(
     http: HttpClientConfig,
     private readonly timeoutMs: number,
     private readonly headers: Record<string, string> = {},
   ) {
-    this.base = httpOptions(http, 0);
+    this.options = httpOptions(http, 0);
+    this.dispatcher = httpDispatcher(http);
   }
 
+  /** A request; the body as text, or an error naming the URL and the status. */
+  async request(method: 'GET' | 'POST', url: string | URL, signal: AbortSignal, o: { accept?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ body: string; contentType: string }> {
+    const headers: Record<string, string> = { 'User-Agent': this.options.userAgent ?? 'Promethium', Accept: o.accept ?? 'application/json', ...this.options.headers, ...this.headers, ...o.headers };
+    const auth = authorizationHeader(this.options) ?? (this.options.oauth2 !== undefined ? await this.options.oauth2.authorization() : undefined);
+    if (auth !== undefined && headers.Authorization === undefined) headers.Authorization = auth;
+    const href = new URL(url).href;
+    const res = await undici().request(href, {
+      method,
+      headers,
+      ...(o.body !== undefined ? { body: o.body } : {}),
+      dispatcher: this.dispatcher,
+      signal,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      maxRedirections: this.options.followRedirects === false ? 0 : 10,
+    });
+    const body = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${method} ${href}: server returned HTTP status ${res.statusCode}${body !== '' ? `: ${body.slice(0, 200)}` : ''}`);
+    const ct = res.headers['content-type'];
+    return { body, contentType: Array.isArray(ct) ? (ct[0] ?? '') : (ct ?? '') };
+  }
+
+  /** GET, the body as text. */
+  async text(url: string | URL, signal: AbortSignal, accept = 'application/json', headers: Record<string, string> = {}): Promise<string> {
+    return (await this.request('GET', url, signal, { accept, headers })).body;
+  }
+
+  /** GET, the body parsed as JSON. */
   async get(url: string | URL, signal: AbortSignal, headers: Record<string, string> = {}): Promise<unknown> {
-    const res = await scrapeHttp({ ...this.base, url: new URL(url), timeoutMs: this.timeoutMs, accept: 'application/json', compression: true, headers: { ...this.base.headers, ...this.headers, ...headers } }, signal);
-    try {
-      return JSON.parse(res.body.toString('utf8')) as unknown;
-    } catch (e) {
-      throw new Error(`${new URL(url).href}: invalid JSON: ${(e as Error).message}`);
-    }
+    return parseJson(url, await this.text(url, signal, 'application/json', headers));
+  }
+
+  /** POST of a JSON document, the answer parsed as JSON. */
+  async postJson(url: string | URL, doc: unknown, signal: AbortSignal): Promise<unknown> {
+    return parseJson(url, (await this.request('POST', url, signal, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(doc) })).body);
+  }
+}
+
+function parseJson(url: string | URL, body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (e) {
+    throw new Error(`${new URL(url).href}: invalid JSON: ${(e as Error).message}`);
   }
 }

@@ -5,7 +5,7 @@ import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { JsonApi } from '../refresh.js';
+import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 
 export interface ConsulSettings {
@@ -83,7 +83,7 @@ export function consulRefresh(c: GenericSdConfig): Refresh {
   const headers: Record<string, string> = {};
   if (s.token !== '') headers['X-Consul-Token'] = s.token;
   if (s.username !== '' || s.password !== '') headers.Authorization = 'Basic ' + Buffer.from(`${s.username}:${s.password}`).toString('base64');
-  const api = new JsonApi(c.http!, Math.max(s.refresh_interval, 10_000), headers);
+  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000), headers);
   const base = `${s.scheme}://${s.server}${s.path_prefix}`;
   const url = (path: string, extra: [string, string][] = [], filter = ''): URL => {
     const u = new URL(base.replace(/\/$/, '') + path);

@@ -4,7 +4,17 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Refresh } from '../refresh.js';
 import { consulRefresh } from './consul.js';
+import { dockerRefresh } from './docker.js';
+import { dockerswarmRefresh } from './dockerswarm.js';
+import { eurekaRefresh } from './eureka.js';
+import { nomadRefresh } from './nomad.js';
+import { puppetdbRefresh } from './puppetdb.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   consul: consulRefresh,
+  docker: dockerRefresh,
+  dockerswarm: dockerswarmRefresh,
+  eureka: eurekaRefresh,
+  nomad: nomadRefresh,
+  puppetdb: puppetdbRefresh,
 };
