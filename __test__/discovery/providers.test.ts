@@ -162,3 +162,55 @@ test('puppetdb: the query POSTed, resources as targets with their parameters fla
   assert.deepEqual(JSON.parse(api.requests[0]!.body), { query: 'resources { type = "Class" }' });
   assert.equal(api.requests[0]!.headers.authorization, 'Bearer tok');
 });
+
+test('digitalocean: droplets page by page at their public IPv4; database clusters at their private host', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v2/droplets', (q: URLSearchParams) =>
+    q.get('page') === '1'
+      ? { droplets: [{ id: 3164444, name: 'ex', image: { slug: 'ubuntu-22-04-x64', name: '22.04' }, networks: { v4: [{ ip_address: '10.0.0.2', type: 'private' }, { ip_address: '104.131.186.241', type: 'public' }], v6: [{ ip_address: '2604:a880::1', type: 'public' }] }, region: { slug: 'nyc3' }, size_slug: 's-1vcpu-1gb', status: 'active', features: ['backups'], tags: ['monitor'], vpc_uuid: 'v1' }], links: { pages: { next: `${api.base}/v2/droplets?page=2` } } }
+      : { droplets: [{ id: 2, name: 'no-net', networks: { v4: [] } }], links: {} },
+  );
+  api.routes.set('/v2/databases', { databases: [{ id: 'db1', name: 'pg', engine: 'pg', version: '16', status: 'online', region: 'nyc3', size: 'db-s-1vcpu-1gb', num_nodes: 1, connection: { host: 'pub.db' }, private_connection: { host: 'priv.db' }, tags: ['prod'] }] });
+  const { digitaloceanRefresh } = await import('../../src/discovery/providers/digitalocean.js');
+  const droplets = await digitaloceanRefresh(sdConfig('digitalocean_sd_configs:\n  - authorization: {credentials: tok}\n    port: 9100'), api.base)(new AbortController().signal);
+  assert.deepEqual(droplets.map((g) => [g.targets[0], g.labels.__meta_digitalocean_private_ipv4, g.labels.__meta_digitalocean_public_ipv6, g.labels.__meta_digitalocean_tags]), [['104.131.186.241:9100', '10.0.0.2', '2604:a880::1', ',monitor,']]);
+  assert.equal(api.requests[0]!.headers.authorization, 'Bearer tok');
+  const dbs = await digitaloceanRefresh(sdConfig('digitalocean_sd_configs:\n  - role: databases\n    port: 5432'), api.base)(new AbortController().signal);
+  assert.deepEqual(dbs.map((g) => [g.targets[0], g.labels.__meta_digitalocean_db_host, g.labels.__meta_digitalocean_db_tag_prod]), [['priv.db:5432', 'pub.db', 'true']]);
+});
+
+test('hetzner: hcloud servers with private networks and labels; robot servers with their IPv6 subnet', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v1/servers', { servers: [{ id: 42, name: 'web-1', status: 'running', public_net: { ipv4: { ip: '1.2.3.4' }, ipv6: { ip: '2001:db8::/64' } }, private_net: [{ network: 7, ip: '10.0.0.2' }], server_type: { name: 'cx22', cores: 2, cpu_type: 'shared', memory: 4.0, disk: 40 }, datacenter: { location: { name: 'fsn1', network_zone: 'eu-central' } }, image: { name: 'ubuntu-24.04', description: 'Ubuntu', os_version: '24.04', os_flavor: 'ubuntu' }, labels: { 'my-key': 'v' } }], meta: { pagination: { next_page: null } } });
+  api.routes.set('/v1/networks', { networks: [{ id: 7, name: 'my net' }], meta: { pagination: { next_page: null } } });
+  api.routes.set('/robot/server', [{ server: { server_ip: '5.6.7.8', server_number: 321, server_name: 'r1', dc: 'FSN1-DC8', status: 'ready', product: 'EX 44', cancelled: false, subnet: [{ ip: '2a01:4f8::', mask: '64' }] } }]);
+  const { hetznerRefresh } = await import('../../src/discovery/providers/hetzner.js');
+  const hc = await hetznerRefresh(sdConfig('hetzner_sd_configs:\n  - role: hcloud\n    label_selector: env=prod'), `${api.base}/v1`, `${api.base}/robot`)(new AbortController().signal);
+  const l = hc[0]!.labels;
+  assert.deepEqual([hc[0]!.targets[0], l.__meta_hetzner_hcloud_private_ipv4_my_net, l.__meta_hetzner_hcloud_label_my_key, l.__meta_hetzner_hcloud_location, l.__meta_hetzner_hcloud_memory_size_gb, l.__meta_hetzner_public_ipv6_network], ['1.2.3.4:80', '10.0.0.2', 'v', 'fsn1', '4', '2001:db8::/64']);
+  assert.equal(api.requests[0]!.query.get('label_selector'), 'env=prod');
+  const robot = await hetznerRefresh(sdConfig('hetzner_sd_configs:\n  - role: robot\n    basic_auth: {username: u, password: p}'), `${api.base}/v1`, `${api.base}/robot`)(new AbortController().signal);
+  assert.deepEqual([robot[0]!.targets[0], robot[0]!.labels.__meta_hetzner_datacenter, robot[0]!.labels.__meta_hetzner_public_ipv6_network, robot[0]!.labels.__meta_hetzner_robot_cancelled], ['5.6.7.8:80', 'fsn1-dc8', '2a01:4f8::/64', 'false']);
+});
+
+test('linode: instances at their public IPv4, private and extra IPs, reverse DNS, IPv6 ranges, the region filter', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v4/linode/instances', { data: [{ id: 1, label: 'web', image: 'linode/ubuntu', ipv4: ['45.33.1.1', '192.168.1.1', '45.33.1.2'], ipv6: '2600:3c01::1/128', region: 'us-east', type: 'g6-standard-1', status: 'running', group: '', hypervisor: 'kvm', tags: ['monitoring'], backups: { enabled: true }, specs: { disk: 51200, memory: 2048, vcpus: 1, transfer: 2000, gpus: 0 } }], page: 1, pages: 1 });
+  api.routes.set('/v4/networking/ips', { data: [{ address: '45.33.1.1', public: true, rdns: 'li1.members.linode.com' }, { address: '192.168.1.1', public: false, rdns: null }, { address: '45.33.1.2', public: true }, { address: '2600:3c01::1', public: true, rdns: 'v6.example' }], page: 1, pages: 1 });
+  api.routes.set('/v4/networking/ipv6/ranges', { data: [{ range: '2600:3c01:e000::', prefix: 64, route_target: '2600:3c01::1' }], page: 1, pages: 1 });
+  const { linodeRefresh } = await import('../../src/discovery/providers/linode.js');
+  const g = await linodeRefresh(sdConfig('linode_sd_configs:\n  - region: us-east'), `${api.base}/v4`)(new AbortController().signal);
+  const l = g[0]!.labels;
+  assert.deepEqual([g[0]!.targets[0], l.__meta_linode_private_ipv4, l.__meta_linode_public_ipv4_rdns, l.__meta_linode_extra_ips, l.__meta_linode_ipv6_ranges, l.__meta_linode_specs_memory_bytes, l.__meta_linode_backups], ['45.33.1.1:80', '192.168.1.1', 'li1.members.linode.com', ',45.33.1.2,', ',2600:3c01:e000::/64,', '2147483648', 'enabled']);
+  assert.equal(api.requests[0]!.headers['x-filter'], '{"region":"us-east"}');
+});
+
+test('vultr: instances followed through the cursor, at their main IP', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v2/instances', (q: URLSearchParams) =>
+    q.get('cursor') === null ? { instances: [{ id: 'a', label: 'one', main_ip: '149.28.0.1', os_id: 387, ram: 1024, tags: ['x'] }], meta: { links: { next: 'c2' } } } : { instances: [{ id: 'b', main_ip: '149.28.0.2' }], meta: { links: { next: '' } } },
+  );
+  const { vultrRefresh } = await import('../../src/discovery/providers/vultr.js');
+  const g = await vultrRefresh(sdConfig('vultr_sd_configs:\n  - authorization: {credentials: k}\n    port: 9100'), api.base)(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_vultr_instance_id, x.labels.__meta_vultr_instance_tags]), [['149.28.0.1:9100', 'a', ',x,'], ['149.28.0.2:9100', 'b', undefined]]);
+});

@@ -4,17 +4,25 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Refresh } from '../refresh.js';
 import { consulRefresh } from './consul.js';
+import { digitaloceanRefresh } from './digitalocean.js';
 import { dockerRefresh } from './docker.js';
 import { dockerswarmRefresh } from './dockerswarm.js';
 import { eurekaRefresh } from './eureka.js';
+import { hetznerRefresh } from './hetzner.js';
+import { linodeRefresh } from './linode.js';
 import { nomadRefresh } from './nomad.js';
 import { puppetdbRefresh } from './puppetdb.js';
+import { vultrRefresh } from './vultr.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   consul: consulRefresh,
+  digitalocean: (c) => digitaloceanRefresh(c),
   docker: dockerRefresh,
   dockerswarm: dockerswarmRefresh,
   eureka: eurekaRefresh,
+  hetzner: (c) => hetznerRefresh(c),
+  linode: (c) => linodeRefresh(c),
   nomad: nomadRefresh,
   puppetdb: puppetdbRefresh,
+  vultr: (c) => vultrRefresh(c),
 };
