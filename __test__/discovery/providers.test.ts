@@ -2,7 +2,8 @@
 // the targets and meta labels Prometheus gives, and what is sent (credentials, filters).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import aws4 from 'aws4';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
@@ -213,4 +214,57 @@ test('vultr: instances followed through the cursor, at their main IP', async (t)
   const { vultrRefresh } = await import('../../src/discovery/providers/vultr.js');
   const g = await vultrRefresh(sdConfig('vultr_sd_configs:\n  - authorization: {credentials: k}\n    port: 9100'), api.base)(new AbortController().signal);
   assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_vultr_instance_id, x.labels.__meta_vultr_instance_tags]), [['149.28.0.1:9100', 'a', ',x,'], ['149.28.0.2:9100', 'b', undefined]]);
+});
+
+/** Checks a request's SigV4 signature by signing what arrived again with the same keys. */
+function assertSigned(r: { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: string }, service: string, region: string): void {
+  const headers: Record<string, string> = {};
+  for (const k of ['content-type', 'x-amz-date', 'x-amz-target', 'x-amz-security-token']) if (typeof r.headers[k] === 'string') headers[k] = r.headers[k];
+  const again = aws4.sign({ host: r.headers.host as string, path: r.path, method: r.method, service, region, body: r.body, headers }, { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI' });
+  assert.equal(r.headers.authorization, again.headers!.Authorization);
+}
+
+test('ec2: DescribeInstances signed with SigV4, filters and paging, instances at their private IP with zone IDs, tags and IPv6', async (t) => {
+  const api = await fakeApi(t);
+  const instance = (id: string, ip: string | undefined, extra = ''): string =>
+    `<item><instanceId>${id}</instanceId><imageId>ami-1</imageId><instanceState><code>16</code><name>running</name></instanceState><privateDnsName>ip.internal</privateDnsName><dnsName>ec2.public</dnsName><instanceType>t3.micro</instanceType><placement><availabilityZone>us-east-1a</availabilityZone></placement>${ip !== undefined ? `<privateIpAddress>${ip}</privateIpAddress>` : ''}<ipAddress>3.3.3.3</ipAddress><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId><architecture>x86_64</architecture><tagSet><item><key>Name</key><value>web</value></item><item><key>team:owner</key><value>obs</value></item></tagSet>${extra}</item>`;
+  const eni = '<networkInterfaceSet><item><subnetId>subnet-1</subnetId><attachment><deviceIndex>0</deviceIndex></attachment><ipv6AddressesSet><item><ipv6Address>2600:1f18::1</ipv6Address><isPrimaryIpv6>true</isPrimaryIpv6></item></ipv6AddressesSet></item><item><subnetId>subnet-2</subnetId><attachment><deviceIndex>1</deviceIndex></attachment></item></networkInterfaceSet>';
+  api.routes.set('POST /', (_q: URLSearchParams, body: string) => {
+    const p = new URLSearchParams(body);
+    if (p.get('Action') === 'DescribeAvailabilityZones') return '<DescribeAvailabilityZonesResponse><availabilityZoneInfo><item><zoneName>us-east-1a</zoneName><zoneId>use1-az4</zoneId></item></availabilityZoneInfo></DescribeAvailabilityZonesResponse>';
+    if (p.get('NextToken') === null) return `<DescribeInstancesResponse><reservationSet><item><ownerId>1234</ownerId><instancesSet>${instance('i-1', '10.0.0.1', eni)}</instancesSet></item></reservationSet><nextToken>t2</nextToken></DescribeInstancesResponse>`;
+    return `<DescribeInstancesResponse><reservationSet><item><ownerId>1234</ownerId><instancesSet>${instance('i-2', undefined)}${instance('i-3', '10.0.0.3')}</instancesSet></item></reservationSet></DescribeInstancesResponse>`;
+  });
+  const c = sdConfig(`ec2_sd_configs:\n  - region: us-east-1\n    endpoint: ${api.base}/\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI\n    port: 9100\n    filters: [{name: "tag:env", values: [prod, staging]}]`);
+  const groups = byAddress(await discover(c));
+  assert.deepEqual([...groups.keys()], ['10.0.0.1:9100', '10.0.0.3:9100']);
+  const l = groups.get('10.0.0.1:9100')!;
+  assert.deepEqual(
+    [l.__meta_ec2_instance_id, l.__meta_ec2_owner_id, l.__meta_ec2_availability_zone_id, l.__meta_ec2_tag_Name, l.__meta_ec2_tag_team_owner, l.__meta_ec2_subnet_id, l.__meta_ec2_primary_ipv6_addresses, l.__meta_ec2_default_ipv6_address, l.__meta_ec2_public_ip, l.__meta_ec2_instance_state, l.__meta_ec2_region],
+    ['i-1', '1234', 'use1-az4', 'web', 'obs', ',subnet-1,subnet-2,', ',2600:1f18::1,', '2600:1f18::1', '3.3.3.3', 'running', 'us-east-1'],
+  );
+  const describe = api.requests.filter((r) => r.body.includes('DescribeInstances'));
+  assert.equal(describe.length, 2);
+  const form = new URLSearchParams(describe[0]!.body);
+  assert.deepEqual([form.get('Filter.1.Name'), form.get('Filter.1.Value.1'), form.get('Filter.1.Value.2')], ['tag:env', 'prod', 'staging']);
+  for (const r of api.requests) assertSigned(r, 'ec2', 'us-east-1');
+});
+
+test('lightsail: GetInstances signed with SigV4, instances at their private IP', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('POST /', { instances: [{ name: 'ls-1', privateIpAddress: '172.26.0.5', publicIpAddress: '3.1.1.1', ipv6Addresses: ['2600::1'], location: { availabilityZone: 'eu-west-1a' }, blueprintId: 'ubuntu', bundleId: 'nano', state: { name: 'running' }, supportCode: 'sc', tags: [{ key: 'env', value: 'prod' }] }, { name: 'no-ip' }] });
+  const c = sdConfig(`lightsail_sd_configs:\n  - region: eu-west-1\n    endpoint: ${api.base}/\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI`);
+  const g = await discover(c);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_lightsail_instance_name, x.labels.__meta_lightsail_ipv6_addresses, x.labels.__meta_lightsail_tag_env]), [['172.26.0.5:80', 'ls-1', ',2600::1,', 'prod']]);
+  assert.equal(api.requests[0]!.headers['x-amz-target'], 'Lightsail_20161128.GetInstances');
+  assertSigned(api.requests[0]!, 'lightsail', 'eu-west-1');
+});
+
+test('aws credentials: a profile of the shared credentials file', async () => {
+  const { profileCredentials } = await import('../../src/discovery/providers/aws.js');
+  const f = join(mkdtempSync(join(tmpdir(), 'aws-')), 'credentials');
+  writeFileSync(f, '[default]\naws_access_key_id = A1\naws_secret_access_key = S1\n\n[prod]\naws_access_key_id=A2\naws_secret_access_key=S2\naws_session_token=T2\n');
+  assert.deepEqual(profileCredentials('prod', f), { accessKeyId: 'A2', secretAccessKey: 'S2', sessionToken: 'T2' });
+  assert.deepEqual(profileCredentials('default', f), { accessKeyId: 'A1', secretAccessKey: 'S1' });
+  assert.equal(profileCredentials('missing', f), undefined);
 });

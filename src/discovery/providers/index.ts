@@ -7,8 +7,10 @@ import { consulRefresh } from './consul.js';
 import { digitaloceanRefresh } from './digitalocean.js';
 import { dockerRefresh } from './docker.js';
 import { dockerswarmRefresh } from './dockerswarm.js';
+import { ec2Refresh } from './ec2.js';
 import { eurekaRefresh } from './eureka.js';
 import { hetznerRefresh } from './hetzner.js';
+import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { nomadRefresh } from './nomad.js';
 import { puppetdbRefresh } from './puppetdb.js';
@@ -19,8 +21,10 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   digitalocean: (c) => digitaloceanRefresh(c),
   docker: dockerRefresh,
   dockerswarm: dockerswarmRefresh,
+  ec2: ec2Refresh,
   eureka: eurekaRefresh,
   hetzner: (c) => hetznerRefresh(c),
+  lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
   nomad: nomadRefresh,
   puppetdb: puppetdbRefresh,
