@@ -268,3 +268,57 @@ test('aws credentials: a profile of the shared credentials file', async () => {
   assert.deepEqual(profileCredentials('default', f), { accessKeyId: 'A1', secretAccessKey: 'S1' });
   assert.equal(profileCredentials('missing', f), undefined);
 });
+
+test('marathon: app tasks per port (port mappings, task ports), labels, and the token=... authorization', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v2/apps/', {
+    apps: [
+      { id: '/web', labels: { team: 'a' }, container: { docker: { image: 'nginx', portMappings: [{ containerPort: 80, hostPort: 31000, labels: { prometheus: 'yes' } }] } }, tasks: [{ id: 'web.1', host: 'agent-1', ports: [31000] }] },
+      { id: '/api', container: { docker: { image: 'api' } }, portDefinitions: [{ port: 0, labels: { kind: 'metrics' } }], tasks: [{ id: 'api.1', host: 'agent-2', ports: [31500] }] },
+      { id: '/cn', networks: [{ mode: 'container' }], container: { portMappings: [{ containerPort: 9100, hostPort: 0 }] }, tasks: [{ id: 'cn.1', host: 'agent-3', ipAddresses: [{ ipAddress: '10.5.0.2' }] }] },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'marathon-'));
+  writeFileSync(join(dir, 'token'), 'tok-from-file\n');
+  const c = parseConfig(`scrape_configs:\n  - job_name: j\n    marathon_sd_configs:\n      - servers: ['${api.base}']\n        auth_token_file: token\n`, join(dir, 'p.yml')).scrapeConfigs[0]!.otherSdConfigs[0]!;
+  const g = await discover(c);
+  assert.deepEqual(
+    g.map((x) => [x.targets[0], x.labels.__meta_marathon_app, x.labels.__meta_marathon_task, x.labels.__meta_marathon_port_index, x.labels.__meta_marathon_port_mapping_label_prometheus ?? x.labels.__meta_marathon_port_definition_label_kind]),
+    [['agent-1:31000', '/web', 'web.1', '0', 'yes'], ['agent-2:31500', '/api', 'api.1', '0', 'metrics'], ['10.5.0.2:9100', '/cn', 'cn.1', '0', undefined]],
+  );
+  assert.equal(g[0]!.labels.__meta_marathon_app_label_team, 'a');
+  assert.equal(api.requests[0]!.headers.authorization, 'token=tok-from-file');
+  assert.equal(api.requests[0]!.query.get('embed'), 'apps.tasks');
+});
+
+test('triton: containers and compute nodes from the discovery endpoint', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v1/discover', { containers: [{ groups: ['web', 'prod'], server_uuid: 's-1', vm_alias: 'web-1', vm_brand: 'lx', vm_image_uuid: 'img', vm_uuid: 'vm-1' }] });
+  api.routes.set('/v1/gz/discover', { cns: [{ server_uuid: 'cn-1', server_hostname: 'headnode' }] });
+  const { tritonRefresh } = await import('../../src/discovery/providers/triton.js');
+  const port = Number(new URL(api.base).port);
+  const yml = (role: string): string => `triton_sd_configs:\n  - account: acct\n    role: ${role}\n    dns_suffix: cmon.example\n    endpoint: 127.0.0.1\n    port: ${port}\n    groups: [web]`;
+  const containers = await tritonRefresh(sdConfig(yml('container')), 'http')(new AbortController().signal);
+  assert.deepEqual(containers.map((x) => [x.targets[0], x.labels.__meta_triton_groups, x.labels.__meta_triton_machine_alias]), [[`vm-1.cmon.example:${port}`, ',web,prod,', 'web-1']]);
+  assert.equal(api.requests[0]!.query.get('groups'), 'web');
+  const cns = await tritonRefresh(sdConfig(yml('cn')), 'http')(new AbortController().signal);
+  assert.deepEqual(cns.map((x) => [x.targets[0], x.labels.__meta_triton_machine_alias]), [[`cn-1.cmon.example:${port}`, 'headnode']]);
+});
+
+test('uyuni: log in over XML-RPC, then the monitored systems\' endpoints with their groups and network names', async (t) => {
+  const api = await fakeApi(t);
+  const v = (x: string): string => `<?xml version="1.0"?><methodResponse><params><param><value>${x}</value></param></params></methodResponse>`;
+  const struct = (o: Record<string, string>): string => `<struct>${Object.entries(o).map(([k, x]) => `<member><name>${k}</name><value>${x}</value></member>`).join('')}</struct>`;
+  api.routes.set('POST /rpc/api', (_q: URLSearchParams, body: string) => {
+    const method = /<methodName>([^<]+)</.exec(body)![1];
+    if (method === 'auth.login') return v('<string>sess-1</string>');
+    if (method === 'system.listSystemGroupsForSystemsWithEntitlement') return v(`<array><data><value>${struct({ id: '<int>1000</int>', system_groups: `<array><data><value>${struct({ id: '<int>1</int>', name: '<string>web</string>' })}</value><value>${struct({ id: '<int>2</int>', name: '<string>prod</string>' })}</value></data></array>` })}</value></data></array>`);
+    if (method === 'system.monitoring.listEndpoints') return v(`<array><data><value>${struct({ system_id: '<int>1000</int>', endpoint_name: '<string>node_exporter</string>', port: '<int>9100</int>', path: '<string>/metrics</string>', module: '<string></string>', exporter_name: '<string>node</string>', tls_enabled: '<boolean>1</boolean>' })}</value></data></array>`);
+    if (method === 'system.getNetworkForSystems') return v(`<array><data><value>${struct({ system_id: '<int>1000</int>', hostname: '<string>minion-1</string>', primary_fqdn: '<string>minion-1.example</string>', ip: '<string>10.0.0.8</string>' })}</value></data></array>`);
+    return `<?xml version="1.0"?><methodResponse><fault><value>${struct({ faultCode: '<int>-1</int>', faultString: '<string>unknown method</string>' })}</value></fault></methodResponse>`;
+  });
+  const g = await discover(sdConfig(`uyuni_sd_configs:\n  - server: ${api.base}\n    username: admin\n    password: pw`));
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_uyuni_groups, x.labels.__meta_uyuni_scheme, x.labels.__meta_uyuni_primary_fqdn, x.labels.__meta_uyuni_exporter]), [['minion-1:9100', 'web,prod', 'https', 'minion-1.example', 'node']]);
+  assert.match(api.requests[0]!.body, /<methodName>auth.login<\/methodName>.*<string>admin<\/string>.*<string>pw<\/string>.*<int>600<\/int>/);
+  assert.match(api.requests[2]!.body, /<string>sess-1<\/string>.*<array><data><value><int>1000<\/int><\/value><\/data><\/array>/);
+});

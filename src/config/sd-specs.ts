@@ -5,8 +5,8 @@
 import type { Node, YamlFile } from './yaml-reader.js';
 import type { HttpClientConfig, TlsConfig } from './config.js';
 
-/** A field's kind: string, secret string, bool, int, duration, string list, string map, `{name, values}` filters, or a TLS block. */
-type FieldKind = 's' | 'secret' | 'b' | 'i' | 'd' | 'ss' | 'map' | 'filters' | 'tls';
+/** A field's kind: string, secret string, file path (relative to the config's directory), bool, int, duration, string list, string map, `{name, values}` filters, or a TLS block. */
+type FieldKind = 's' | 'secret' | 'file' | 'b' | 'i' | 'd' | 'ss' | 'map' | 'filters' | 'tls';
 
 export type SdValue = string | number | boolean | string[] | Record<string, string> | { name: string; values: string[] }[] | TlsConfig;
 
@@ -163,7 +163,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
   marathon: {
     pkg: 'marathon',
     http: true,
-    fields: { servers: ['ss', []], refresh_interval: ['d', 30_000], auth_token: ['secret', ''], auth_token_file: ['s', ''] },
+    fields: { servers: ['ss', []], refresh_interval: ['d', 30_000], auth_token: ['secret', ''], auth_token_file: ['file', ''] },
     check: (v, has, h) => {
       if (isEmptyList(v.servers)) return 'marathon_sd: must contain at least one Marathon server';
       const token = str(v.auth_token) !== '';
@@ -188,7 +188,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
   oci: {
     pkg: 'oci',
     http: true,
-    fields: { auth: ['s', 'api_key'], tenancy: ['s', ''], user: ['s', ''], fingerprint: ['s', ''], key_file: ['s', ''], key_passphrase: ['secret', ''], key_passphrase_file: ['s', ''], region: ['s', ''], compartments: ['ss', []], port: ['i', 80], refresh_interval: ['d', MIN] },
+    fields: { auth: ['s', 'api_key'], tenancy: ['s', ''], user: ['s', ''], fingerprint: ['s', ''], key_file: ['file', ''], key_passphrase: ['secret', ''], key_passphrase_file: ['file', ''], region: ['s', ''], compartments: ['ss', []], port: ['i', 80], refresh_interval: ['d', MIN] },
     check: (v) => {
       if (str(v.region) === '') return 'oci_sd: region is required';
       if (v.auth === 'api_key') {
@@ -220,7 +220,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
   outscale: {
     pkg: 'outscale',
     http: true,
-    fields: { endpoint: ['s', ''], region: ['s', 'eu-west-2'], access_key: ['s', ''], secret_key: ['secret', ''], secret_key_file: ['s', ''], refresh_interval: ['d', MIN], port: ['i', 80] },
+    fields: { endpoint: ['s', ''], region: ['s', 'eu-west-2'], access_key: ['s', ''], secret_key: ['secret', ''], secret_key_file: ['file', ''], refresh_interval: ['d', MIN], port: ['i', 80] },
     check: (v) => {
       if (str(v.region) === '') return 'outscale SD configuration requires a region';
       if (str(v.access_key) === '') return 'outscale SD configuration requires access_key';
@@ -256,7 +256,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
     pkg: 'scaleway',
     http: true,
     fields: {
-      project_id: ['s', ''], api_url: ['s', 'https://api.scaleway.com'], zone: ['s', 'fr-par-1'], access_key: ['s', ''], secret_key: ['secret', ''], secret_key_file: ['s', ''], name_filter: ['s', ''], tags_filter: ['ss', []],
+      project_id: ['s', ''], api_url: ['s', 'https://api.scaleway.com'], zone: ['s', 'fr-par-1'], access_key: ['s', ''], secret_key: ['secret', ''], secret_key_file: ['file', ''], name_filter: ['s', ''], tags_filter: ['ss', []],
       refresh_interval: ['d', MIN], port: ['i', 80], role: ['s', ''],
     },
     check: (v) => {
@@ -271,7 +271,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
   stackit: {
     pkg: 'stackit',
     http: true,
-    fields: { project: ['s', ''], refresh_interval: ['d', MIN], port: ['i', 80], region: ['s', 'eu01'], endpoint: ['s', ''], service_account_key: ['secret', ''], private_key: ['secret', ''], service_account_key_path: ['s', ''], private_key_path: ['s', ''], credentials_file_path: ['s', ''] },
+    fields: { project: ['s', ''], refresh_interval: ['d', MIN], port: ['i', 80], region: ['s', 'eu01'], endpoint: ['s', ''], service_account_key: ['secret', ''], private_key: ['secret', ''], service_account_key_path: ['file', ''], private_key_path: ['file', ''], credentials_file_path: ['file', ''] },
     check: (v) => {
       if (str(v.endpoint) === '' && str(v.region) === '') return 'stackit_sd: endpoint and region missing';
       return goUrl(str(v.endpoint)).ok ? undefined : `stackit_sd: invalid endpoint ${JSON.stringify(v.endpoint)}: missing protocol scheme`;
@@ -308,6 +308,7 @@ export const GENERIC_SD_KEYS = Object.keys(SD_SPECS).map((m) => `${m}_sd_configs
 export interface GenericSdReaderContext {
   y: YamlFile;
   http(m: Map<string, Node>, where: Node): HttpClientConfig;
+  path(p: string | undefined): string | undefined;
 }
 
 /** Reads every `<mechanism>_sd_configs` section of a scrape or Alertmanager config. */
@@ -324,6 +325,9 @@ export function readGenericSdConfigs(c: GenericSdReaderContext, m: Map<string, N
           case 's':
           case 'secret':
             settings[k] = y.str(n, k, str(dflt));
+            break;
+          case 'file':
+            settings[k] = c.path(y.str(n, k)) ?? '';
             break;
           case 'b':
             settings[k] = y.bool(n, k, dflt === true);

@@ -109,3 +109,8 @@ function parseJson(url: string | URL, body: string): unknown {
     throw new Error(`${new URL(url).href}: invalid JSON: ${(e as Error).message}`);
   }
 }
+
+/** Client settings for mechanisms without inline HTTP settings (at most their own tls_config). */
+export function plainHttp(tls: HttpClientConfig['tls'] = { insecureSkipVerify: false }): HttpClientConfig {
+  return { tls, followRedirects: true, enableHttp2: true, httpHeaders: {}, proxyFromEnvironment: false, proxyConnectHeader: {} };
+}

@@ -12,8 +12,11 @@ import { eurekaRefresh } from './eureka.js';
 import { hetznerRefresh } from './hetzner.js';
 import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
+import { marathonRefresh } from './marathon.js';
 import { nomadRefresh } from './nomad.js';
 import { puppetdbRefresh } from './puppetdb.js';
+import { tritonRefresh } from './triton.js';
+import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
@@ -26,7 +29,10 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   hetzner: (c) => hetznerRefresh(c),
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
+  marathon: marathonRefresh,
   nomad: nomadRefresh,
   puppetdb: puppetdbRefresh,
+  triton: (c) => tritonRefresh(c),
+  uyuni: uyuniRefresh,
   vultr: (c) => vultrRefresh(c),
 };
