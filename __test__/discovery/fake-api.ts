@@ -10,11 +10,13 @@ export interface FakeApi {
   requests: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: string }[];
   /** Answers by path (`GET /v1/x` or just `/v1/x`): JSON, or XML for a string starting with `<`; a function gets the request's query and body. */
   routes: Map<string, unknown>;
+  /** Extra response headers by path. */
+  responseHeaders: Map<string, Record<string, string>>;
 }
 
 /** Listens on 127.0.0.1 (port 0), or on a unix socket when `socketPath` is given (then `base` is `unix://<path>`). */
 export async function fakeApi(t: TestContext, socketPath?: string): Promise<FakeApi> {
-  const api: FakeApi = { base: '', requests: [], routes: new Map() };
+  const api: FakeApi = { base: '', requests: [], routes: new Map(), responseHeaders: new Map() };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     let body = '';
@@ -29,7 +31,7 @@ export async function fakeApi(t: TestContext, socketPath?: string): Promise<Fake
         return;
       }
       const xml = typeof answer === 'string' && answer.startsWith('<');
-      res.writeHead(200, { 'Content-Type': xml ? 'application/xml' : 'application/json' });
+      res.writeHead(200, { 'Content-Type': xml ? 'application/xml' : 'application/json', ...api.responseHeaders.get(url.pathname) });
       res.end(xml ? answer : JSON.stringify(answer));
     });
   });

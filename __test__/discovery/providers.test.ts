@@ -322,3 +322,55 @@ test('uyuni: log in over XML-RPC, then the monitored systems\' endpoints with th
   assert.match(api.requests[0]!.body, /<methodName>auth.login<\/methodName>.*<string>admin<\/string>.*<string>pw<\/string>.*<int>600<\/int>/);
   assert.match(api.requests[2]!.body, /<string>sess-1<\/string>.*<array><data><value><int>1000<\/int><\/value><\/data><\/array>/);
 });
+
+test('azure: OAuth client credentials, VMs and scale-set VMs page by page, at the primary interface private IP', async (t) => {
+  const api = await fakeApi(t);
+  const sub = '/subscriptions/sub-1';
+  const vm = (id: string, name: string, nic: string) => ({ id, name, location: 'westeurope', tags: { 'env-name': 'prod' }, properties: { storageProfile: { osDisk: { osType: 'Linux' } }, networkProfile: { networkInterfaces: [{ id: nic }] }, osProfile: { computerName: `${name}-host` }, hardwareProfile: { vmSize: 'Standard_B1s' } } });
+  api.routes.set('POST /tenant-1/oauth2/v2.0/token', { access_token: 'arm-token', expires_in: 3600 });
+  api.routes.set(`${sub}/providers/Microsoft.Compute/virtualMachines`, (q: URLSearchParams) =>
+    q.get('page') === null ? { value: [vm(`${sub}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1`, 'vm1', `${sub}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/nic1`)], nextLink: `${api.base}${sub}/providers/Microsoft.Compute/virtualMachines?page=2` } : { value: [vm(`${sub}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm2`, 'vm2', `${sub}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/nic2`)] },
+  );
+  api.routes.set(`${sub}/providers/Microsoft.Compute/virtualMachineScaleSets`, { value: [{ id: `${sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`, name: 'ss1' }] });
+  api.routes.set(`${sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1/virtualMachines`, { value: [{ ...vm(`${sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1/virtualMachines/0`, 'ss1_0', `${sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1/virtualMachines/0/networkInterfaces/nic3`), instanceId: '0' }] });
+  api.routes.set(`${sub}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/nic1`, { properties: { primary: true, ipConfigurations: [{ properties: { privateIPAddress: '10.0.0.4', publicIPAddress: { properties: { ipAddress: '20.1.1.1' } } } }] } });
+  api.routes.set(`${sub}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/nic2`, { properties: { ipConfigurations: [] } }); // deallocated: no `primary`
+  api.routes.set(`${sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1/virtualMachines/0/networkInterfaces/nic3`, { properties: { primary: true, ipConfigurations: [{ properties: { privateIPAddress: '10.1.0.5' } }] } });
+  const { azureRefresh } = await import('../../src/discovery/providers/azure.js');
+  const c = sdConfig('azure_sd_configs:\n  - subscription_id: sub-1\n    tenant_id: tenant-1\n    client_id: app-1\n    client_secret: s3\n    port: 9100');
+  const g = await azureRefresh(c, { arm: api.base, login: api.base })(new AbortController().signal);
+  assert.deepEqual(
+    g.map((x) => [x.targets[0], x.labels.__meta_azure_machine_name, x.labels.__meta_azure_machine_resource_group, x.labels.__meta_azure_machine_public_ip, x.labels.__meta_azure_machine_scale_set, x.labels.__meta_azure_machine_tag_env_name]),
+    [['10.0.0.4:9100', 'vm1', 'rg-a', '20.1.1.1', undefined, 'prod'], ['10.1.0.5:9100', 'ss1_0', 'rg-b', undefined, 'ss1', 'prod']],
+  );
+  const tokenReq = new URLSearchParams(api.requests[0]!.body);
+  assert.deepEqual([tokenReq.get('client_id'), tokenReq.get('client_secret'), tokenReq.get('grant_type'), tokenReq.get('scope')], ['app-1', 's3', 'client_credentials', `${api.base}/.default`]);
+  const nicReq = api.requests.find((r) => r.path.endsWith('/nic1'))!;
+  assert.equal(nicReq.headers.authorization, 'Bearer arm-token');
+  assert.equal(nicReq.query.get('$expand'), 'ipConfigurations/publicIPAddress');
+});
+
+test('openstack: Keystone v3 password login, the catalog endpoint of the region, instances with floating IPs; hypervisors', async (t) => {
+  const api = await fakeApi(t);
+  const ep = (type: string, path: string) => ({ type, endpoints: [{ interface: 'public', region: 'RegionOne', url: `${api.base}${path}` }, { interface: 'internal', region: 'RegionOne', url: 'http://internal.invalid' }] });
+  api.routes.set('POST /identity/v3/auth/tokens', { token: { catalog: [ep('compute', '/compute/v2.1'), ep('network', '/network')] } });
+  api.responseHeaders.set('/identity/v3/auth/tokens', { 'X-Subject-Token': 'tok-os' });
+  api.routes.set('/network/v2.0/ports', { ports: [{ id: 'port-1', device_id: 'srv-1' }] });
+  api.routes.set('/network/v2.0/floatingips', { floatingips: [{ port_id: 'port-1', fixed_ip_address: '10.0.0.5', floating_ip_address: '172.24.4.10' }] });
+  api.routes.set('/compute/v2.1/servers/detail', {
+    servers: [
+      { id: 'srv-1', name: 'web', status: 'ACTIVE', tenant_id: 'p1', user_id: 'u1', flavor: { original_name: 'm1.small' }, image: { id: 'img-1' }, metadata: { env: 'prod' }, addresses: { private: [{ addr: '10.0.0.5' }, { addr: '172.24.4.10' }] } },
+      { id: 'srv-2', name: 'bare', status: 'BUILD', flavor: { id: 'f2' }, image: '', addresses: {} },
+    ],
+  });
+  api.routes.set('/compute/v2.1/os-hypervisors/detail', { hypervisors: [{ id: 1, hypervisor_hostname: 'hv1', host_ip: '192.168.0.11', status: 'enabled', state: 'up', hypervisor_type: 'QEMU' }] });
+  const yml = (role: string): string => `openstack_sd_configs:\n  - role: ${role}\n    region: RegionOne\n    identity_endpoint: ${api.base}/identity/v3\n    username: admin\n    password: pw\n    domain_name: Default\n    project_name: demo\n    port: 9100`;
+  const inst = await discover(sdConfig(yml('instance')));
+  assert.deepEqual(inst.map((x) => [x.targets[0], x.labels.__meta_openstack_public_ip, x.labels.__meta_openstack_address_pool, x.labels.__meta_openstack_instance_flavor, x.labels.__meta_openstack_tag_env]), [['10.0.0.5:9100', '172.24.4.10', 'private', 'm1.small', 'prod']]);
+  const auth = JSON.parse(api.requests[0]!.body) as { auth: { identity: { password: { user: { name: string; password: string; domain: { name: string } } } }; scope: unknown } };
+  assert.deepEqual([auth.auth.identity.password.user.name, auth.auth.identity.password.user.password, auth.auth.identity.password.user.domain.name], ['admin', 'pw', 'Default']);
+  assert.deepEqual(auth.auth.scope, { project: { name: 'demo', domain: { name: 'Default' } } });
+  assert.equal(api.requests.find((r) => r.path.endsWith('/servers/detail'))!.headers['x-auth-token'], 'tok-os');
+  const hv = await discover(sdConfig(yml('hypervisor')));
+  assert.deepEqual(hv.map((x) => [x.targets[0], x.labels.__meta_openstack_hypervisor_hostname, x.labels.__meta_openstack_hypervisor_type]), [['192.168.0.11:9100', 'hv1', 'QEMU']]);
+});

@@ -3,6 +3,7 @@
 // loader, which warns about the others; a test keeps the two in step.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Refresh } from '../refresh.js';
+import { azureRefresh } from './azure.js';
 import { consulRefresh } from './consul.js';
 import { digitaloceanRefresh } from './digitalocean.js';
 import { dockerRefresh } from './docker.js';
@@ -14,12 +15,14 @@ import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
 import { nomadRefresh } from './nomad.js';
+import { openstackRefresh } from './openstack.js';
 import { puppetdbRefresh } from './puppetdb.js';
 import { tritonRefresh } from './triton.js';
 import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
+  azure: (c) => azureRefresh(c),
   consul: consulRefresh,
   digitalocean: (c) => digitaloceanRefresh(c),
   docker: dockerRefresh,
@@ -31,6 +34,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   linode: (c) => linodeRefresh(c),
   marathon: marathonRefresh,
   nomad: nomadRefresh,
+  openstack: openstackRefresh,
   puppetdb: puppetdbRefresh,
   triton: (c) => tritonRefresh(c),
   uyuni: uyuniRefresh,
