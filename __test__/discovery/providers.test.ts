@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import aws4 from 'aws4';
+import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
@@ -373,4 +374,30 @@ test('openstack: Keystone v3 password login, the catalog endpoint of the region,
   assert.equal(api.requests.find((r) => r.path.endsWith('/servers/detail'))!.headers['x-auth-token'], 'tok-os');
   const hv = await discover(sdConfig(yml('hypervisor')));
   assert.deepEqual(hv.map((x) => [x.targets[0], x.labels.__meta_openstack_hypervisor_hostname, x.labels.__meta_openstack_hypervisor_type]), [['192.168.0.11:9100', 'hv1', 'QEMU']]);
+});
+
+test('gce: a service-account key exchanged with a signed JWT, instances page by page at their first interface', async (t) => {
+  const api = await fakeApi(t);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPath = join(mkdtempSync(join(tmpdir(), 'gce-')), 'sa.json');
+  writeFileSync(keyPath, JSON.stringify({ type: 'service_account', client_email: 'sd@proj.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), token_uri: `${api.base}/token` }));
+  const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  process.env.GOOGLE_APPLICATION_CREDENTIALS = keyPath;
+  t.after(() => (saved === undefined ? delete process.env.GOOGLE_APPLICATION_CREDENTIALS : (process.env.GOOGLE_APPLICATION_CREDENTIALS = saved)));
+  api.routes.set('POST /token', (_q: URLSearchParams, body: string) => {
+    const [head, claims, sig] = new URLSearchParams(body).get('assertion')!.split('.');
+    const ok = createVerify('RSA-SHA256').update(`${head}.${claims}`).verify(publicKey, Buffer.from(sig!, 'base64url'));
+    return ok ? { access_token: 'g-token', expires_in: 3600 } : { error: 'bad signature' };
+  });
+  const inst = (id: string, ip: string) => ({ id, name: `vm-${id}`, zone: 'https://x/zones/europe-west1-b', status: 'RUNNING', machineType: 'e2-small', networkInterfaces: [{ name: 'nic0', network: 'default', subnetwork: 'sub', networkIP: ip, accessConfigs: [{ type: 'ONE_TO_ONE_NAT', natIP: '35.1.1.1' }] }], tags: { items: ['http', 'prom'] }, metadata: { items: [{ key: 'team', value: 'obs' }] }, labels: { env: 'prod' } });
+  api.routes.set('/compute/v1/projects/proj/zones/europe-west1-b/instances', (q: URLSearchParams) => (q.get('pageToken') === null ? { items: [inst('1', '10.132.0.2')], nextPageToken: 'p2' } : { items: [inst('2', '10.132.0.3'), { id: '3', name: 'nonet' }] }));
+  const { gceRefresh } = await import('../../src/discovery/providers/gce.js');
+  const g = await gceRefresh(sdConfig('gce_sd_configs:\n  - project: proj\n    zone: europe-west1-b\n    filter: \'labels.env = "prod"\'\n    port: 9100'), `${api.base}/compute/v1`)(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_gce_public_ip, x.labels.__meta_gce_tags, x.labels.__meta_gce_metadata_team, x.labels.__meta_gce_label_env, x.labels.__meta_gce_interface_ipv4_nic0]), [
+    ['10.132.0.2:9100', '35.1.1.1', ',http,prom,', 'obs', 'prod', '10.132.0.2'],
+    ['10.132.0.3:9100', '35.1.1.1', ',http,prom,', 'obs', 'prod', '10.132.0.3'],
+  ]);
+  const list = api.requests.find((r) => r.path.endsWith('/instances'))!;
+  assert.equal(list.headers.authorization, 'Bearer g-token');
+  assert.equal(list.query.get('filter'), 'labels.env = "prod"');
 });

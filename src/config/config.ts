@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { expandGlob } from '../discovery/file.js';
-import { DISCOVERING_MECHANISMS } from '../discovery/mechanisms.js';
+import { discoversTargets } from '../discovery/mechanisms.js';
 import type { Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
@@ -775,9 +775,8 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
   if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
-    for (const mechanism of new Set(list.map((c) => c.mechanism))) {
-      if (!DISCOVERING_MECHANISMS.has(mechanism)) cfg.warnings.push(`${where}: ${mechanism}_sd_configs: discovery through ${mechanism} is not implemented by Promethium; it is validated and gives no targets`);
-    }
+    const silent = new Set(list.filter((c) => !discoversTargets(c)).map((c) => (c.mechanism === 'aws' ? `aws (role ${String(c.settings.role)})` : c.mechanism)));
+    for (const what of silent) cfg.warnings.push(`${where}: ${what.split(' ')[0]!}_sd_configs: discovery through ${what} is not implemented by Promethium; it is validated and gives no targets`);
   }
   return cfg;
 }

@@ -107,7 +107,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
   aws: {
     pkg: 'aws',
     http: true,
-    fields: { role: ['s', ''], ...AWS_COMMON, port: ['i', 0], refresh_interval: ['d', 0], filters: ['filters', []], clusters: ['ss', []] },
+    fields: { role: ['s', ''], ...AWS_COMMON, filters: ['filters', []], clusters: ['ss', []] },
     check: (v) => (['ec2', 'ecs', 'elasticache', 'lightsail', 'msk', 'rds'].includes(str(v.role)) ? undefined : `unknown AWS SD role ${JSON.stringify(v.role)}`),
   },
   ec2: {

@@ -10,6 +10,7 @@ import { dockerRefresh } from './docker.js';
 import { dockerswarmRefresh } from './dockerswarm.js';
 import { ec2Refresh } from './ec2.js';
 import { eurekaRefresh } from './eureka.js';
+import { gceRefresh } from './gce.js';
 import { hetznerRefresh } from './hetzner.js';
 import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
@@ -22,6 +23,13 @@ import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
+  // aws_sd_configs names the service in `role`; ec2 and lightsail are the ones implemented.
+  aws: (c) => {
+    const role = String(c.settings.role);
+    if (role === 'ec2') return ec2Refresh(c);
+    if (role === 'lightsail') return lightsailRefresh(c);
+    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2 and lightsail are)`);
+  },
   azure: (c) => azureRefresh(c),
   consul: consulRefresh,
   digitalocean: (c) => digitaloceanRefresh(c),
@@ -29,6 +37,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   dockerswarm: dockerswarmRefresh,
   ec2: ec2Refresh,
   eureka: eurekaRefresh,
+  gce: (c) => gceRefresh(c),
   hetzner: (c) => hetznerRefresh(c),
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
