@@ -26,7 +26,8 @@ test('errors name file, line and column', () => {
   );
   assert.throws(() => parseConfig('scrape_configs:\n  - job_name: a\n  - job_name: a\n', 'p.yml'), /found multiple scrape configs with job name "a"/);
   assert.throws(() => parseConfig('global:\n  scrape_interval: 1x\n', 'p.yml'), /p\.yml:2:20: not a valid duration string: "1x"/);
-  assert.throws(() => parseConfig('scrape_configs:\n  - job_name: a\n    kubernetes_sd_configs: []\n', 'p.yml'), /p\.yml:3:5: kubernetes_sd_configs: this service discovery mechanism is not supported/);
+  assert.throws(() => parseConfig('scrape_configs:\n  - job_name: a\n    kubernetes_sd_configs:\n      - role: vacation\n', 'p.yml'), /p\.yml:4:15: unknown Kubernetes SD role "vacation"/);
+  assert.throws(() => parseConfig('scrape_configs:\n  - job_name: a\n    consul_sd_configs:\n      - servr: x\n', 'p.yml'), /p\.yml:4:9: field servr not found in type consul\.plain/);
   assert.throws(() => parseConfig('a: [1\n', 'p.yml'), /^ConfigError: p\.yml:\d+:\d+: /);
 });
 

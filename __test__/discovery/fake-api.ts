@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test';
 export interface FakeApi {
   base: string;
   requests: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; body: string }[];
-  /** Answers by path (`GET /v1/x` or just `/v1/x`): JSON, or XML for a string starting with `<`; a function gets the request's query and body. */
+  /** Answers by path (`GET /v1/x` or just `/v1/x`): JSON, XML for a string starting with `<`, an empty answer for `{ __status }`; a function gets the request's query and body. */
   routes: Map<string, unknown>;
   /** Extra response headers by path. */
   responseHeaders: Map<string, Record<string, string>>;
@@ -28,6 +28,11 @@ export async function fakeApi(t: TestContext, socketPath?: string): Promise<Fake
       if (answer === undefined) {
         res.writeHead(404, { 'Content-Type': 'text/plain' });
         res.end(`no route for ${url.pathname}`);
+        return;
+      }
+      if (typeof answer === 'object' && answer !== null && '__status' in answer) {
+        res.writeHead((answer as { __status: number }).__status);
+        res.end();
         return;
       }
       const xml = typeof answer === 'string' && answer.startsWith('<');

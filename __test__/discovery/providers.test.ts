@@ -401,3 +401,21 @@ test('gce: a service-account key exchanged with a signed JWT, instances page by 
   assert.equal(list.headers.authorization, 'Bearer g-token');
   assert.equal(list.query.get('filter'), 'labels.env = "prod"');
 });
+
+test('kuma: monitoring assignments over xDS REST, the version and nonce sent back, 304 keeps the targets', async (t) => {
+  const api = await fakeApi(t);
+  let calls = 0;
+  api.routes.set('POST /v3/discovery:monitoringassignments', () =>
+    ++calls === 1
+      ? { versionInfo: 'v1', nonce: 'n1', typeUrl: 'type.googleapis.com/kuma.observability.v1.MonitoringAssignment', resources: [{ '@type': 'type.googleapis.com/kuma.observability.v1.MonitoringAssignment', mesh: 'default', service: 'web', labels: { team: 'a' }, targets: [{ name: 'web-dp-1', scheme: 'http', address: '10.0.0.7:5670', metricsPath: '/stats', labels: { zone: 'z1' } }] }] }
+      : { __status: 304 },
+  );
+  const refresh = PROVIDERS.kuma!(sdConfig(`kuma_sd_configs:\n  - server: ${api.base}\n    client_id: prom-1`));
+  const first = await refresh(new AbortController().signal);
+  assert.deepEqual(first.map((g) => [g.targets[0], g.labels.instance, g.labels.__metrics_path__, g.labels.__meta_kuma_service, g.labels.__meta_kuma_label_team, g.labels.__meta_kuma_label_zone]), [['10.0.0.7:5670', 'web-dp-1', '/stats', 'web', 'a', 'z1']]);
+  const again = await refresh(new AbortController().signal);
+  assert.deepEqual(again, first);
+  const req2 = JSON.parse(api.requests[1]!.body) as { versionInfo: string; responseNonce: string; node: { id: string } };
+  assert.deepEqual([req2.versionInfo, req2.responseNonce, req2.node.id], ['v1', 'n1', 'prom-1']);
+  assert.equal(api.requests[0]!.query.get('fetch-timeout'), '120s');
+});

@@ -65,7 +65,7 @@ export class ApiClient {
   }
 
   /** A request; the body as text, or an error naming the URL and the status. */
-  async request(method: 'GET' | 'POST', url: string | URL, signal: AbortSignal, o: { accept?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ body: string; contentType: string; headers: Record<string, string> }> {
+  async request(method: 'GET' | 'POST', url: string | URL, signal: AbortSignal, o: { accept?: string; headers?: Record<string, string>; body?: string; alsoAccept?: number[] } = {}): Promise<{ status: number; body: string; contentType: string; headers: Record<string, string> }> {
     const headers: Record<string, string> = { 'User-Agent': this.options.userAgent ?? 'Promethium', Accept: o.accept ?? 'application/json', ...this.options.headers, ...this.headers, ...o.headers };
     const auth = authorizationHeader(this.options) ?? (this.options.oauth2 !== undefined ? await this.options.oauth2.authorization() : undefined);
     if (auth !== undefined && headers.Authorization === undefined) headers.Authorization = auth;
@@ -81,10 +81,10 @@ export class ApiClient {
       maxRedirections: this.options.followRedirects === false ? 0 : 10,
     });
     const body = await res.body.text();
-    if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${method} ${href}: server returned HTTP status ${res.statusCode}${body !== '' ? `: ${body.slice(0, 200)}` : ''}`);
+    if ((res.statusCode < 200 || res.statusCode >= 300) && !(o.alsoAccept ?? []).includes(res.statusCode)) throw new Error(`${method} ${href}: server returned HTTP status ${res.statusCode}${body !== '' ? `: ${body.slice(0, 200)}` : ''}`);
     const headersOut: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headersOut[k] = Array.isArray(v) ? v.join(', ') : v;
-    return { body, contentType: headersOut['content-type'] ?? '', headers: headersOut };
+    return { status: res.statusCode, body, contentType: headersOut['content-type'] ?? '', headers: headersOut };
   }
 
   /** GET, the body as text. */

@@ -12,6 +12,7 @@ import { ec2Refresh } from './ec2.js';
 import { eurekaRefresh } from './eureka.js';
 import { gceRefresh } from './gce.js';
 import { hetznerRefresh } from './hetzner.js';
+import { kumaRefresh } from './kuma.js';
 import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
@@ -39,6 +40,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   eureka: eurekaRefresh,
   gce: (c) => gceRefresh(c),
   hetzner: (c) => hetznerRefresh(c),
+  kuma: kumaRefresh,
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
   marathon: marathonRefresh,
