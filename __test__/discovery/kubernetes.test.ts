@@ -2,6 +2,7 @@
 // connection choices (in-cluster, kubeconfig), config validation, and discovery against a fake
 // API server that lists, watches, ends watches and answers 410 Gone.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
@@ -280,18 +281,23 @@ function fakeApiServer() {
   };
 }
 
-function podObject(name: string, ip: string, port: number): Record<string, unknown> {
-  return { metadata: { name, namespace: 'team-a', labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }] }] }, status: { podIP: ip, phase: 'Running' } };
-}
-
-test('discovery against an API server: list, watch events, a relist after the watch is gone, selectors and credentials sent', async (t) => {
+/** A fake API server listening on a free port, closed when the test ends. */
+async function listeningApiServer(t: TestContext): Promise<{ api: ReturnType<typeof fakeApiServer>; base: string }> {
   const api = fakeApiServer();
   await new Promise<void>((r) => api.server.listen(0, '127.0.0.1', r));
   t.after(() => {
     api.server.closeAllConnections();
     api.server.close();
   });
-  const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  return { api, base: `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` };
+}
+
+function podObject(name: string, ip: string, port: number): Record<string, unknown> {
+  return { metadata: { name, namespace: 'team-a', labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'metrics', containerPort: port, protocol: 'TCP' }] }] }, status: { podIP: ip, phase: 'Running' } };
+}
+
+test('discovery against an API server: list, watch events, a relist after the watch is gone, selectors and credentials sent', async (t) => {
+  const { api, base } = await listeningApiServer(t);
   const podsPath = '/api/v1/namespaces/team-a/pods';
   api.objects.set(podsPath, [podObject('p1', '10.1.0.1', 9100)]);
   const cfg = parseConfig(
@@ -338,13 +344,7 @@ test('discovery against an API server: list, watch events, a relist after the wa
 });
 
 test('endpoints role reports nothing until endpoints, services and pods are all listed; a failing API server is logged and retried', async (t) => {
-  const api = fakeApiServer();
-  await new Promise<void>((r) => api.server.listen(0, '127.0.0.1', r));
-  t.after(() => {
-    api.server.closeAllConnections();
-    api.server.close();
-  });
-  const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+  const { api, base } = await listeningApiServer(t);
   api.objects.set('/api/v1/endpoints', [{ metadata: { name: 'web', namespace: 'default' }, subsets: [{ addresses: [{ ip: '10.0.0.5', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-5d8-x1' } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] }]);
   api.objects.set('/api/v1/services', [{ metadata: { name: 'web', namespace: 'default', labels: { team: 'a' } }, spec: { type: 'ClusterIP' } }]);
   api.objects.set('/api/v1/pods', [pod as Record<string, unknown>]);
