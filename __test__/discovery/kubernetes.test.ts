@@ -307,10 +307,16 @@ test('discovery against an API server: list, watch events, a relist after the wa
   const logs: string[] = [];
   let groups: TargetGroup[] | undefined;
   let updates = 0;
-  const d = new KubernetesDiscovery(cfg.scrapeConfigs[0]!.kubernetesSdConfigs[0]!, new Logger({ level: 'warn', write: (l) => logs.push(l) }), (g) => {
-    groups = g;
-    updates++;
-  });
+  const events: string[] = [];
+  const d = new KubernetesDiscovery(
+    cfg.scrapeConfigs[0]!.kubernetesSdConfigs[0]!,
+    new Logger({ level: 'warn', write: (l) => logs.push(l) }),
+    (g) => {
+      groups = g;
+      updates++;
+    },
+    { onEvent: (e) => events.push(e) },
+  );
   d.start();
   t.after(() => d.stop());
   const addresses = (): string[] => (groups ?? []).map((g) => g.targets[0]!).sort();
@@ -332,6 +338,7 @@ test('discovery against an API server: list, watch events, a relist after the wa
   api.send(podsPath, 'DELETED', podObject('p1', '10.1.0.1', 9100));
   await waitFor(() => addresses().length === 1);
   assert.deepEqual(addresses(), ['10.1.0.3:9100']);
+  assert.deepEqual(events, ['add', 'update', 'delete']);
 
   // The watch ends and the next one is told its version is gone: everything is listed again.
   api.objects.set(podsPath, [podObject('p3', '10.1.0.4', 9100)]);

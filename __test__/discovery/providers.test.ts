@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import type { GenericSdConfig } from '../../src/config/index.js';
 import { PROVIDERS } from '../../src/discovery/providers/index.js';
+import { createDiscoveryMetrics, startDiscovery } from '../../src/discovery/index.js';
+import { Logger } from '../../src/util/logger.js';
+import client from 'prom-client';
 import { DISCOVERING_MECHANISMS } from '../../src/discovery/mechanisms.js';
 import { aggregatedStatus } from '../../src/discovery/providers/consul.js';
 import type { TargetGroup } from '../../src/scrape/targets.js';
@@ -418,4 +421,23 @@ test('kuma: monitoring assignments over xDS REST, the version and nonce sent bac
   const req2 = JSON.parse(api.requests[1]!.body) as { versionInfo: string; responseNonce: string; node: { id: string } };
   assert.deepEqual([req2.versionInfo, req2.responseNonce, req2.node.id], ['v1', 'n1', 'prom-1']);
   assert.equal(api.requests[0]!.query.get('fetch-timeout'), '120s');
+});
+
+test('discovery metrics: discovered targets per config, refresh failures and durations per mechanism, configs that failed', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/v1/services', [{ Namespace: 'default', Services: [{ ServiceName: 'api' }] }]);
+  api.routes.set('/v1/service/api', [{ ID: 'a1', ServiceName: 'api', Address: '10.0.0.3', Port: 9102 }]);
+  const registry = new client.Registry();
+  const metrics = createDiscoveryMetrics(registry);
+  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    static_configs: [{targets: ["a:1"]}]\n    nomad_sd_configs: [{server: "${api.base}"}]\n    eureka_sd_configs: [{server: "http://127.0.0.1:1/eureka"}]\n    aws_sd_configs: [{role: rds, region: eu-west-1}]\n`, 'p.yml');
+  let groups: TargetGroup[] = [];
+  const stop = startDiscovery(cfg.scrapeConfigs[0]!, '/', new Logger({ level: 'error', write: () => {} }), (g) => (groups = g), { metrics, name: 'scrape', config: 'j' });
+  t.after(stop);
+  for (let i = 0; i < 200 && groups.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 200 && !(await registry.metrics()).includes('prometheus_sd_refresh_failures_total{mechanism="eureka"'); i++) await new Promise((r) => setTimeout(r, 25));
+  const text = await registry.metrics();
+  assert.match(text, /prometheus_sd_discovered_targets\{config="j",name="scrape"\} 2/);
+  assert.match(text, /prometheus_sd_refresh_failures_total\{mechanism="eureka",config="j"\} 1/);
+  assert.match(text, /prometheus_sd_refresh_duration_seconds_count\{mechanism="nomad",config="j"\} 1/);
+  assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // the rds role cannot be created
 });

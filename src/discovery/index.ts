@@ -11,11 +11,14 @@ import { HttpDiscovery } from './http.js';
 import { KubernetesDiscovery } from './kubernetes/index.js';
 import { PROVIDERS } from './providers/index.js';
 import { RefreshDiscovery } from './refresh.js';
+import type { DiscoveryMetrics } from './metrics.js';
 
 export { FileDiscovery, expandGlob, parseSdFile } from './file.js';
 export { DnsDiscovery } from './dns.js';
 export { HttpDiscovery, parseHttpSdBody } from './http.js';
 export { KubernetesDiscovery } from './kubernetes/index.js';
+export { createDiscoveryMetrics } from './metrics.js';
+export type { DiscoveryMetrics } from './metrics.js';
 
 export interface DiscoverySources {
   staticConfigs: StaticConfig[];
@@ -34,17 +37,30 @@ interface Discoverer {
 
 type Report = (groups: TargetGroup[]) => void;
 
+/** Where discovery runs, for its metrics: `scrape` or `notify`, and the config (job name, `config-<i>`). */
+export interface DiscoveryContext {
+  metrics?: DiscoveryMetrics;
+  name: 'scrape' | 'notify';
+  config: string;
+}
+
 /** Starts discovery; `onGroups` gets every group known so far, at once and on each change. Returns a stop function. */
-export function startDiscovery(sources: DiscoverySources, baseDir: string, logger: Logger, onGroups: (groups: TargetGroup[]) => void): () => void {
+export function startDiscovery(sources: DiscoverySources, baseDir: string, logger: Logger, onGroups: (groups: TargetGroup[]) => void, ctx?: DiscoveryContext): () => void {
+  const m = ctx?.metrics;
   const statics: TargetGroup[] = sources.staticConfigs.map((s, i) => ({ targets: s.targets, labels: s.labels, source: `static/${i}` }));
   // The latest groups of each running discoverer, in config order.
   const latest: TargetGroup[][] = [];
-  const emit = (): void => onGroups([...statics, ...latest.flat()]);
+  const emit = (): void => {
+    const groups = [...statics, ...latest.flat()];
+    if (m !== undefined && ctx !== undefined) m.discoveredTargets.set({ config: ctx.config, name: ctx.name }, groups.reduce((n, g) => n + g.targets.length, 0));
+    onGroups(groups);
+  };
+  let failed = 0;
   const makers: ((report: Report) => Discoverer)[] = [
     ...sources.fileSdConfigs.map((f) => (report: Report) => new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ discovery: 'file' }), report)),
     ...sources.dnsSdConfigs.map((c) => (report: Report) => new DnsDiscovery(c, logger.with({ discovery: 'dns' }), report)),
     ...sources.httpSdConfigs.map((c) => (report: Report) => new HttpDiscovery(c, logger.with({ discovery: 'http' }), report)),
-    ...sources.kubernetesSdConfigs.map((c) => (report: Report) => new KubernetesDiscovery(c, logger.with({ discovery: 'kubernetes' }), report)),
+    ...sources.kubernetesSdConfigs.map((c) => (report: Report) => new KubernetesDiscovery(c, logger.with({ discovery: 'kubernetes' }), report, { ...(m !== undefined ? { onEvent: (event: string) => m.kubernetesEvents.inc({ event, role: c.role }) } : {}) })),
     // Mechanisms without a provider were reported when the config was loaded; they give no targets.
     ...sources.otherSdConfigs.flatMap((c) => {
       const provider = PROVIDERS[c.mechanism];
@@ -53,10 +69,14 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
         (report: Report): Discoverer => {
           const log = logger.with({ discovery: c.mechanism });
           try {
-            return new RefreshDiscovery(c.mechanism, c.settings.refresh_interval as number, provider(c), log, report);
+            const labels = { mechanism: c.mechanism, config: ctx?.config ?? '' };
+            const observe = m !== undefined ? { duration: (s: number) => m.refreshDuration.observe(labels, s), failure: () => m.refreshFailures.inc(labels) } : undefined;
+            return new RefreshDiscovery(c.mechanism, c.settings.refresh_interval as number, provider(c), log, report, observe);
           } catch (e) {
             // As in Prometheus: the config stays, this discoverer gives nothing and says why.
             log.error('Cannot create service discovery', { err: (e as Error).message });
+            failed++;
+            if (m !== undefined && ctx !== undefined) m.failedConfigs.inc({ name: ctx.name });
             return { start: () => {}, stop: () => {} };
           }
         },
@@ -67,6 +87,7 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
     latest.push([]);
     const d = make((groups) => {
       latest[i] = groups;
+      if (m !== undefined && ctx !== undefined) m.receivedUpdates.inc({ name: ctx.name });
       emit();
     });
     d.start();
@@ -75,5 +96,9 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
   emit();
   return () => {
     for (const d of running) d.stop();
+    if (m !== undefined && ctx !== undefined) {
+      if (failed > 0) m.failedConfigs.dec({ name: ctx.name }, failed);
+      m.discoveredTargets.remove({ config: ctx.config, name: ctx.name });
+    }
   };
 }

@@ -22,6 +22,8 @@ export class RefreshDiscovery {
     private readonly refreshFn: Refresh,
     private readonly logger: Logger,
     private readonly onUpdate: (groups: TargetGroup[]) => void,
+    /** Refresh durations (seconds) and failures, for the SD metrics. */
+    private readonly observe?: { duration(seconds: number): void; failure(): void },
   ) {}
 
   start(): void {
@@ -39,12 +41,17 @@ export class RefreshDiscovery {
   async refresh(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    const started = performance.now();
     try {
       const groups = await this.refreshFn(this.abort.signal);
       if (!this.abort.signal.aborted) this.onUpdate(groups);
     } catch (e) {
-      if (!this.abort.signal.aborted) this.logger.error('Unable to refresh target groups', { discovery: this.mechanism, err: (e as Error).message });
+      if (!this.abort.signal.aborted) {
+        this.observe?.failure();
+        this.logger.error('Unable to refresh target groups', { discovery: this.mechanism, err: (e as Error).message });
+      }
     } finally {
+      this.observe?.duration((performance.now() - started) / 1000);
       this.running = false;
     }
   }

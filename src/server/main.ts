@@ -15,6 +15,7 @@ import { Server } from './server.js';
 import type { LoadedConfig } from './server.js';
 import { makeFederationService, makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
 import { registerStorageMetrics } from './storage-metrics.js';
+import type { DiscoveryMetrics } from '../discovery/index.js';
 import { scrapeFailureLogFiles, scrapePools } from './scrape-pools.js';
 import { JsonLinesFile, JsonLinesFiles } from '../util/json-lines.js';
 import { Ruling } from './rules.js';
@@ -99,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     forOutageToleranceMs: flags['rules.alert.for-outage-tolerance'],
     forGracePeriodMs: flags['rules.alert.for-grace-period'],
   });
+  // Set once the server (and its metrics registry) exists; configs are loaded only after that.
+  let sdMetrics: DiscoveryMetrics | undefined;
   const loadConfig = (): LoadedConfig => {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
@@ -114,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new Error(`${key}: cannot open ${file}: ${(e as Error).message}`);
       }
     }
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs),
+    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs, sdMetrics),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
         storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);
@@ -150,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
       return ruling.stop();
     },
   });
+  sdMetrics = server.metrics.discovery;
   ruling.init(server.metrics);
   queryLog.init(server.metrics.registry);
   try {

@@ -3,6 +3,8 @@
 // process_* / nodejs_* collectors; the TSDB and scrape figures are read when /metrics is scraped.
 import client from 'prom-client';
 import { buildInfo } from '../version.js';
+import { createDiscoveryMetrics } from '../discovery/metrics.js';
+import type { DiscoveryMetrics } from '../discovery/metrics.js';
 
 export interface ServerMetrics {
   registry: client.Registry;
@@ -22,6 +24,7 @@ export interface ServerMetrics {
   targetScrapePoolTargets: client.Gauge<'scrape_job'>;
   targetScrapePools: client.Gauge;
   targetSyncLength: client.Summary<'scrape_job'>;
+  discovery: DiscoveryMetrics;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -135,5 +138,6 @@ export function createServerMetrics(): ServerMetrics {
       percentiles: [0.01, 0.05, 0.5, 0.9, 0.99],
       registers: [registry],
     }),
+    discovery: createDiscoveryMetrics(registry),
   };
 }

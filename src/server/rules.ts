@@ -15,6 +15,7 @@ import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
+import type { DiscoveryMetrics } from '../discovery/index.js';
 import { httpDispatcher } from '../util/http-dispatcher.js';
 import { OAuth2TokenSource } from '../scrape/oauth2.js';
 import { authorizationHeader, httpOptions } from '../scrape/http-options.js';
@@ -45,6 +46,7 @@ export class Ruling {
   /** The Alertmanagers each alertmanager config currently yields, and how to stop their discovery. */
   private alertmanagerSets: AlertmanagerSet[] = [];
   private stopAlertmanagerDiscovery: (() => void) | undefined;
+  private sdMetrics: DiscoveryMetrics | undefined;
   /** Shared with the rule groups; refreshed in place when a configuration is applied. */
   private readonly externalLabels: Record<string, string> = {};
 
@@ -52,6 +54,7 @@ export class Ruling {
 
   /** Creates the manager and notifier on the server's metrics registry. */
   init(metrics: ServerMetrics): void {
+    this.sdMetrics = metrics.discovery;
     const engine = new Engine(this.o.storage, this.o.engine);
     const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL, this.o.queryLog);
     this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
@@ -112,7 +115,7 @@ export class Ruling {
           oauth2: tokens[i],
         });
         update();
-      }),
+      }, { ...(this.sdMetrics !== undefined ? { metrics: this.sdMetrics } : {}), name: 'notify', config: `config-${i}` }),
     );
     this.stopAlertmanagerDiscovery = () => {
       stops.forEach((stop) => stop());

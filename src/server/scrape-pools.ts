@@ -7,10 +7,11 @@ import { httpOptions } from '../scrape/http-options.js';
 import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/http-client.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import { startDiscovery } from '../discovery/index.js';
+import type { DiscoveryMetrics } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';
 import type { JsonLinesFiles } from '../util/json-lines.js';
 
-function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features: ScrapeFeatures, failureLogs?: JsonLinesFiles): PoolSource {
+function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features: ScrapeFeatures, failureLogs?: JsonLinesFiles, sdMetrics?: DiscoveryMetrics): PoolSource {
   const failureFile = sc.scrapeFailureLogFile;
   const targetRules = sc.relabelConfigs;
   const metricRules = sc.metricRelabelConfigs;
@@ -42,7 +43,7 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
       configHash: JSON.stringify(sc),
     },
     discover(onGroups: (groups: TargetGroup[]) => void): () => void {
-      return startDiscovery(sc, baseDir, logger.with({ component: 'discovery', config: sc.jobName }), onGroups);
+      return startDiscovery(sc, baseDir, logger.with({ component: 'discovery', config: sc.jobName }), onGroups, { ...(sdMetrics !== undefined ? { metrics: sdMetrics } : {}), name: 'scrape', config: sc.jobName });
     },
   };
 }
@@ -56,8 +57,8 @@ export interface ScrapeFeatures {
 }
 
 /** `failureLogs`: the open scrape_failure_log_file files (see `scrapeFailureLogFiles`). */
-export function scrapePools(config: Config, baseDir: string, logger: Logger, features: ScrapeFeatures = { startTimestamps: false, exemplars: false }, failureLogs?: JsonLinesFiles): PoolSource[] {
-  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, features, failureLogs));
+export function scrapePools(config: Config, baseDir: string, logger: Logger, features: ScrapeFeatures = { startTimestamps: false, exemplars: false }, failureLogs?: JsonLinesFiles, sdMetrics?: DiscoveryMetrics): PoolSource[] {
+  return config.scrapeConfigs.map((sc) => poolSource(sc, baseDir, logger, features, failureLogs, sdMetrics));
 }
 
 /** The scrape_failure_log_file paths a configuration names (global default and per job). */

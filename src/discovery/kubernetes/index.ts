@@ -55,14 +55,18 @@ export class KubernetesDiscovery {
     private readonly config: KubernetesSdConfig,
     private readonly logger: Logger,
     private readonly onUpdate: (groups: TargetGroup[]) => void,
-    /** Tests pass a connection; otherwise it is made from the config. */
-    private readonly connection?: KubeConnection,
+    private readonly o: {
+      /** Tests pass a connection; otherwise it is made from the config. */
+      connection?: KubeConnection;
+      /** Each watch event (add, update, delete), for prometheus_sd_kubernetes_events_total. */
+      onEvent?: (event: string) => void;
+    } = {},
   ) {}
 
   start(): void {
     let conn: KubeConnection;
     try {
-      conn = this.connection ?? connectionFor(this.config);
+      conn = this.o.connection ?? connectionFor(this.config);
     } catch (e) {
       // Prometheus keeps the config and logs that this discoverer could not be created.
       this.logger.error('Cannot create service discovery', { type: 'kubernetes', err: (e as Error).message });
@@ -84,7 +88,7 @@ export class KubernetesDiscovery {
       const resource: ResourceKind = RESOURCES[kind];
       const selRole = SELECTOR_ROLE[kind];
       const sel = c.selectors.find((s) => s.role === selRole) ?? { label: '', field: '' };
-      const list = (resource.namespaced ? namespaces : ['']).map((ns) => new Informer<KubeObject>(conn, resourcePath(resource, ns), sel, () => this.schedule(), this.logger.with({ role: c.role })));
+      const list = (resource.namespaced ? namespaces : ['']).map((ns) => new Informer<KubeObject>(conn, resourcePath(resource, ns), sel, () => this.schedule(), this.logger.with({ role: c.role }), kind === PRIMARY[c.role] ? this.o.onEvent : undefined));
       this.informers.set(kind, list);
     }
     for (const list of this.informers.values()) for (const i of list) i.start();

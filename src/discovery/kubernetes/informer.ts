@@ -74,6 +74,7 @@ export class Informer<T extends KubeObject> {
     private readonly selector: { label: string; field: string },
     private readonly onChange: () => void,
     private readonly logger: Logger,
+    private readonly onEvent?: (event: 'add' | 'update' | 'delete') => void,
   ) {}
 
   start(): void {
@@ -167,6 +168,7 @@ export class Informer<T extends KubeObject> {
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.store.set(objectKey(o), o as T);
     else if (ev.type === 'DELETED') this.store.delete(objectKey(o));
     else return next;
+    this.onEvent?.(ev.type === 'ADDED' ? 'add' : ev.type === 'MODIFIED' ? 'update' : 'delete');
     this.onChange();
     return next;
   }
