@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import aws4 from 'aws4';
-import { createVerify, generateKeyPairSync } from 'node:crypto';
+import { createHash, createVerify, generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
@@ -25,7 +25,7 @@ function sdConfig(yaml: string): GenericSdConfig {
 }
 
 async function discover(c: GenericSdConfig): Promise<TargetGroup[]> {
-  return PROVIDERS[c.mechanism]!(c)(new AbortController().signal);
+  return PROVIDERS[c.mechanism]!(c, new Logger({ level: 'error', write: () => {} }))(new AbortController().signal);
 }
 
 const byAddress = (groups: TargetGroup[]): Map<string, Record<string, string>> => new Map(groups.map((g) => [g.targets[0]!, g.labels]));
@@ -413,7 +413,7 @@ test('kuma: monitoring assignments over xDS REST, the version and nonce sent bac
       ? { versionInfo: 'v1', nonce: 'n1', typeUrl: 'type.googleapis.com/kuma.observability.v1.MonitoringAssignment', resources: [{ '@type': 'type.googleapis.com/kuma.observability.v1.MonitoringAssignment', mesh: 'default', service: 'web', labels: { team: 'a' }, targets: [{ name: 'web-dp-1', scheme: 'http', address: '10.0.0.7:5670', metricsPath: '/stats', labels: { zone: 'z1' } }] }] }
       : { __status: 304 },
   );
-  const refresh = PROVIDERS.kuma!(sdConfig(`kuma_sd_configs:\n  - server: ${api.base}\n    client_id: prom-1`));
+  const refresh = PROVIDERS.kuma!(sdConfig(`kuma_sd_configs:\n  - server: ${api.base}\n    client_id: prom-1`), new Logger({ level: 'error', write: () => {} }));
   const first = await refresh(new AbortController().signal);
   assert.deepEqual(first.map((g) => [g.targets[0], g.labels.instance, g.labels.__metrics_path__, g.labels.__meta_kuma_service, g.labels.__meta_kuma_label_team, g.labels.__meta_kuma_label_zone]), [['10.0.0.7:5670', 'web-dp-1', '/stats', 'web', 'a', 'z1']]);
   const again = await refresh(new AbortController().signal);
@@ -440,4 +440,39 @@ test('discovery metrics: discovered targets per config, refresh failures and dur
   assert.match(text, /prometheus_sd_refresh_failures_total\{mechanism="eureka",config="j"\} 1/);
   assert.match(text, /prometheus_sd_refresh_duration_seconds_count\{mechanism="nomad",config="j"\} 1/);
   assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // the rds role cannot be created
+});
+
+test('ionos: the data center\'s servers at the first NIC address, NIC addresses by name, boot image', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/cloudapi/v6/datacenters/dc-1/servers', {
+    id: 'dc-1-servers',
+    items: [
+      { id: 's1', metadata: { state: 'AVAILABLE' }, properties: { name: 'web', availabilityZone: 'AUTO', cpuFamily: 'INTEL_SKYLAKE', vmState: 'RUNNING', type: 'ENTERPRISE', bootVolume: { id: 'vol-1' } }, entities: { nics: { items: [{ properties: { name: 'metrics', ips: ['10.0.0.1'] } }, { properties: { ips: ['85.1.1.1', '85.1.1.2'] } }] }, volumes: { items: [{ properties: { image: 'img-1' } }] } } },
+      { id: 's2', properties: { name: 'no-nic' }, entities: { nics: { items: [] } } },
+    ],
+  });
+  const { ionosRefresh } = await import('../../src/discovery/providers/ionos.js');
+  const g = await ionosRefresh(sdConfig('ionos_sd_configs:\n  - datacenter_id: dc-1\n    basic_auth: {username: u, password: p}\n    port: 9100'), api.base)(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_ionos_server_ip, x.labels.__meta_ionos_server_nic_ip_metrics, x.labels.__meta_ionos_server_nic_ip_unnamed, x.labels.__meta_ionos_server_boot_image_id, x.labels.__meta_ionos_server_servers_id]), [['85.1.1.1:9100', ',85.1.1.1,85.1.1.2,10.0.0.1,', ',10.0.0.1,', ',85.1.1.1,85.1.1.2,', 'img-1', 'dc-1-servers']]);
+  assert.equal(api.requests[0]!.query.get('depth'), '3');
+});
+
+test('ovhcloud: signed calls with the server\'s time, VPS details and their IPs; a server whose details fail is left out', async (t) => {
+  const api = await fakeApi(t);
+  const serverTime = Math.floor(Date.now() / 1000) - 100;
+  api.routes.set('/1.0/auth/time', serverTime);
+  api.routes.set('/1.0/vps', ['vps-1', 'vps-broken']);
+  api.routes.set('/1.0/vps/vps-1', { zone: 'Region OpenStack: os-gra2', model: { offer: 'VPS Value', datacenter: ['gra'], vcore: 1, maximumAdditionnalIp: 16, version: '2019v1', name: 'vps-value-1-2-40', disk: 40, memory: 2048 }, displayName: 'my vps', cluster: 'c1', state: 'running', name: 'vps-1', netbootMode: 'local', memoryLimit: 2048, offerType: 'ssd', vcore: 1 });
+  api.routes.set('/1.0/vps/vps-1/ips', ['192.0.2.1', '2001:db8::1', '198.51.100.0/24']);
+  const warnings: string[] = [];
+  const { ovhcloudRefresh } = await import('../../src/discovery/providers/ovhcloud.js');
+  const c = sdConfig(`ovhcloud_sd_configs:\n  - endpoint: ${api.base}/1.0\n    application_key: ak\n    application_secret: as\n    consumer_key: ck\n    service: vps`);
+  const g = await ovhcloudRefresh(c, (m) => warnings.push(m))(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.instance, x.labels.__meta_ovhcloud_vps_ipv6, x.labels.__meta_ovhcloud_vps_datacenter, x.labels.__meta_ovhcloud_vps_maximum_additional_ip]), [['192.0.2.1', 'vps-1', '2001:db8::1', '[gra]', '16']]);
+  assert.match(warnings[0]!, /Could not get details of vps-broken/);
+  const r = api.requests.find((x) => x.path === '/1.0/vps/vps-1')!;
+  const ts = r.headers['x-ovh-timestamp'] as string;
+  assert.ok(Math.abs(Number(ts) - serverTime) <= 2);
+  assert.equal(r.headers['x-ovh-signature'], '$1$' + createHash('sha1').update(`as+ck+GET+${api.base}/1.0/vps/vps-1++${ts}`).digest('hex'));
+  assert.equal(r.headers['x-ovh-application'], 'ak');
 });

@@ -71,7 +71,7 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
           try {
             const labels = { mechanism: c.mechanism, config: ctx?.config ?? '' };
             const observe = m !== undefined ? { duration: (s: number) => m.refreshDuration.observe(labels, s), failure: () => m.refreshFailures.inc(labels) } : undefined;
-            return new RefreshDiscovery(c.mechanism, c.settings.refresh_interval as number, provider(c), log, report, observe);
+            return new RefreshDiscovery(c.mechanism, c.settings.refresh_interval as number, provider(c, log), log, report, observe);
           } catch (e) {
             // As in Prometheus: the config stays, this discoverer gives nothing and says why.
             log.error('Cannot create service discovery', { err: (e as Error).message });

@@ -3,6 +3,7 @@
 // loader, which warns about the others; a test keeps the two in step.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Refresh } from '../refresh.js';
+import type { Logger } from '../../util/logger.js';
 import { azureRefresh } from './azure.js';
 import { consulRefresh } from './consul.js';
 import { digitaloceanRefresh } from './digitalocean.js';
@@ -12,18 +13,20 @@ import { ec2Refresh } from './ec2.js';
 import { eurekaRefresh } from './eureka.js';
 import { gceRefresh } from './gce.js';
 import { hetznerRefresh } from './hetzner.js';
+import { ionosRefresh } from './ionos.js';
 import { kumaRefresh } from './kuma.js';
 import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
 import { nomadRefresh } from './nomad.js';
 import { openstackRefresh } from './openstack.js';
+import { ovhcloudRefresh } from './ovhcloud.js';
 import { puppetdbRefresh } from './puppetdb.js';
 import { tritonRefresh } from './triton.js';
 import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
 
-export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
+export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
   // aws_sd_configs names the service in `role`; ec2 and lightsail are the ones implemented.
   aws: (c) => {
     const role = String(c.settings.role);
@@ -40,12 +43,14 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig) => Refresh> = {
   eureka: eurekaRefresh,
   gce: (c) => gceRefresh(c),
   hetzner: (c) => hetznerRefresh(c),
+  ionos: (c) => ionosRefresh(c),
   kuma: kumaRefresh,
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
   marathon: marathonRefresh,
   nomad: nomadRefresh,
   openstack: openstackRefresh,
+  ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
   triton: (c) => tritonRefresh(c),
   uyuni: uyuniRefresh,
