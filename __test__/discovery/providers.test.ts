@@ -476,3 +476,17 @@ test('ovhcloud: signed calls with the server\'s time, VPS details and their IPs;
   assert.equal(r.headers['x-ovh-signature'], '$1$' + createHash('sha1').update(`as+ck+GET+${api.base}/1.0/vps/vps-1++${ts}`).digest('hex'));
   assert.equal(r.headers['x-ovh-application'], 'ak');
 });
+
+test('outscale: ReadVms signed with SigV4 (service oapi), page by page, at the private IP', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('POST /api/v1/ReadVms', (_q: URLSearchParams, body: string) =>
+    body === '{}' ? { Vms: [{ VmId: 'i-1', State: 'running', PrivateIp: '10.0.0.9', PublicIp: '1.1.1.1', Placement: { SubregionName: 'eu-west-2a' }, Tags: [{ Key: 'name', Value: 'web' }] }], NextPageToken: 'p2' } : { Vms: [{ VmId: 'i-2', State: 'stopped' }] },
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'osc-'));
+  writeFileSync(join(dir, 'secret'), 'wJalrXUtnFEMI\n');
+  const c = parseConfig(`scrape_configs:\n  - job_name: j\n    outscale_sd_configs:\n      - endpoint: ${api.base}/api/v1\n        region: eu-west-2\n        access_key: AKIDEXAMPLE\n        secret_key_file: secret\n`, join(dir, 'p.yml')).scrapeConfigs[0]!.otherSdConfigs[0]!;
+  const g = await discover(c);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_outscale_vm_subregion, x.labels.__meta_outscale_vm_tag_name, x.labels.__meta_outscale_vm_public_ip]), [['10.0.0.9:80', 'eu-west-2a', 'web', '1.1.1.1']]);
+  assert.equal(JSON.parse(api.requests[1]!.body).NextPageToken, 'p2');
+  for (const r of api.requests) assertSigned(r, 'oapi', 'eu-west-2');
+});

@@ -20,6 +20,7 @@ import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
 import { nomadRefresh } from './nomad.js';
 import { openstackRefresh } from './openstack.js';
+import { outscaleRefresh } from './outscale.js';
 import { ovhcloudRefresh } from './ovhcloud.js';
 import { puppetdbRefresh } from './puppetdb.js';
 import { tritonRefresh } from './triton.js';
@@ -50,6 +51,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   marathon: marathonRefresh,
   nomad: nomadRefresh,
   openstack: openstackRefresh,
+  outscale: outscaleRefresh,
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
   triton: (c) => tritonRefresh(c),
