@@ -490,3 +490,23 @@ test('outscale: ReadVms signed with SigV4 (service oapi), page by page, at the p
   assert.equal(JSON.parse(api.requests[1]!.body).NextPageToken, 'p2');
   for (const r of api.requests) assertSigned(r, 'oapi', 'eu-west-2');
 });
+
+test('scaleway: instances of the project at their private IP (IPAM for private NICs), Elastic Metal servers with offer and OS names', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('/instance/v1/zones/fr-par-1/servers', { total_count: 2, servers: [
+    { id: 's1', name: 'web', hostname: 'web', organization: 'o1', project: 'p1', state: 'running', commercial_type: 'DEV1-S', zone: 'fr-par-1', boot_type: 'local', image: { id: 'img', name: 'Ubuntu', arch: 'x86_64' }, tags: ['prom'], public_ips: [{ address: '51.1.1.1', family: 'inet' }], public_ip: { address: '51.1.1.1', family: 'inet' }, private_ip: '10.1.1.1' },
+    { id: 's2', name: 'private-only', zone: 'fr-par-1', private_nics: [{ id: 'nic-2' }] },
+  ] });
+  api.routes.set('/ipam/v1/regions/fr-par/ips', { total_count: 1, ips: [{ address: '172.16.0.5/22', is_ipv6: false, resource: { id: 'nic-2' } }] });
+  api.routes.set('/baremetal/v1/zones/fr-par-2/servers', { total_count: 1, servers: [{ id: 'b1', name: 'metal', zone: 'fr-par-2', status: 'ready', project_id: 'p1', offer_id: 'off-1', install: { os_id: 'os-1' }, ips: [{ address: '2001:bc8::1', version: 'IPv6' }, { address: '51.2.2.2', version: 'IPv4' }] }] });
+  api.routes.set('/baremetal/v1/zones/fr-par-2/offers', { total_count: 1, offers: [{ id: 'off-1', name: 'EM-A210R-HDD' }] });
+  api.routes.set('/baremetal/v1/zones/fr-par-2/os', { total_count: 1, os: [{ id: 'os-1', name: 'Debian', version: '12' }] });
+  const yml = (role: string, zone: string): string => `scaleway_sd_configs:\n  - role: ${role}\n    project_id: p1\n    zone: ${zone}\n    api_url: ${api.base}\n    access_key: SCWXXX\n    secret_key: 11111111-1111-1111-1111-111111111111\n    tags_filter: [prom]`;
+  const inst = await discover(sdConfig(yml('instance', 'fr-par-1')));
+  assert.deepEqual(inst.map((x) => [x.targets[0], x.labels.__meta_scaleway_instance_private_ipv4, x.labels.__meta_scaleway_instance_region, x.labels.__meta_scaleway_instance_public_ipv4_addresses]), [['10.1.1.1:80', '10.1.1.1', 'fr-par', ',51.1.1.1,'], ['172.16.0.5:80', '172.16.0.5', 'fr-par', undefined]]);
+  const list = api.requests[0]!;
+  assert.deepEqual([list.headers['x-auth-token'], list.query.get('project'), list.query.get('tags')], ['11111111-1111-1111-1111-111111111111', 'p1', 'prom']);
+  assert.deepEqual(api.requests.find((r) => r.path.startsWith('/ipam'))!.query.getAll('resource_ids'), ['nic-2']);
+  const metal = await discover(sdConfig(yml('baremetal', 'fr-par-2')));
+  assert.deepEqual(metal.map((x) => [x.targets[0], x.labels.__meta_scaleway_baremetal_type, x.labels.__meta_scaleway_baremetal_os_name, x.labels.__meta_scaleway_baremetal_public_ipv6]), [['51.2.2.2:80', 'EM-A210R-HDD', 'Debian', '2001:bc8::1']]);
+});

@@ -23,6 +23,7 @@ import { openstackRefresh } from './openstack.js';
 import { outscaleRefresh } from './outscale.js';
 import { ovhcloudRefresh } from './ovhcloud.js';
 import { puppetdbRefresh } from './puppetdb.js';
+import { scalewayRefresh } from './scaleway.js';
 import { tritonRefresh } from './triton.js';
 import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
@@ -54,6 +55,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   outscale: outscaleRefresh,
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
+  scaleway: scalewayRefresh,
   triton: (c) => tritonRefresh(c),
   uyuni: uyuniRefresh,
   vultr: (c) => vultrRefresh(c),
