@@ -510,3 +510,26 @@ test('scaleway: instances of the project at their private IP (IPAM for private N
   const metal = await discover(sdConfig(yml('baremetal', 'fr-par-2')));
   assert.deepEqual(metal.map((x) => [x.targets[0], x.labels.__meta_scaleway_baremetal_type, x.labels.__meta_scaleway_baremetal_os_name, x.labels.__meta_scaleway_baremetal_public_ipv6]), [['51.2.2.2:80', 'EM-A210R-HDD', 'Debian', '2001:bc8::1']]);
 });
+
+test('stackit: the key flow (a signed JWT for an access token), project servers with details at their public IP', async (t) => {
+  const api = await fakeApi(t);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  api.routes.set('POST /token', (_q: URLSearchParams, body: string) => {
+    const [head, claims, sig] = new URLSearchParams(body).get('assertion')!.split('.');
+    const ok = createVerify('RSA-SHA512').update(`${head}.${claims}`).verify(publicKey, Buffer.from(sig!, 'base64url'));
+    const c = JSON.parse(Buffer.from(claims!, 'base64url').toString()) as { iss: string; sub: string };
+    return ok && c.iss === 'sa@example' ? { access_token: 'st-token', expires_in: 3600 } : { error: 'bad' };
+  });
+  api.routes.set('/v1/projects/proj-1/servers', { items: [
+    { id: 'srv-1', name: 'web', availabilityZone: 'eu01-1', status: 'ACTIVE', powerStatus: 'RUNNING', machineType: 'g1.1', labels: { team: 'a', n: 1 }, nics: [{ networkName: 'my net', ipv4: '10.0.0.3' }, { networkName: 'pub', ipv4: '10.0.1.3', publicIp: '193.1.1.1' }] },
+    { id: 'srv-2', name: 'no-nics' },
+  ] });
+  const dir = mkdtempSync(join(tmpdir(), 'stackit-'));
+  writeFileSync(join(dir, 'sa.json'), JSON.stringify({ id: 'k1', credentials: { kid: 'kid-1', iss: 'sa@example', sub: 'uuid-1', aud: 'https://stackit-service-account-prod.apps.01.cf.eu01.stackit.cloud', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) } }));
+  const c = parseConfig(`scrape_configs:\n  - job_name: j\n    stackit_sd_configs:\n      - project: proj-1\n        endpoint: ${api.base}\n        service_account_key_path: sa.json\n`, join(dir, 'p.yml')).scrapeConfigs[0]!.otherSdConfigs[0]!;
+  const { stackitRefresh } = await import('../../src/discovery/providers/stackit.js');
+  const g = await stackitRefresh(c, `${api.base}/token`)(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_stackit_public_ipv4, x.labels.__meta_stackit_private_ipv4_my_net, x.labels.__meta_stackit_label_team, x.labels.__meta_stackit_label_n]), [['193.1.1.1:80', '193.1.1.1', '10.0.0.3', 'a', undefined]]);
+  const list = api.requests.find((r) => r.path.endsWith('/servers'))!;
+  assert.deepEqual([list.headers.authorization, list.query.get('details')], ['Bearer st-token', 'true']);
+});

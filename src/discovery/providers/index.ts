@@ -24,6 +24,7 @@ import { outscaleRefresh } from './outscale.js';
 import { ovhcloudRefresh } from './ovhcloud.js';
 import { puppetdbRefresh } from './puppetdb.js';
 import { scalewayRefresh } from './scaleway.js';
+import { stackitRefresh } from './stackit.js';
 import { tritonRefresh } from './triton.js';
 import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
@@ -56,6 +57,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
   scaleway: scalewayRefresh,
+  stackit: (c) => stackitRefresh(c),
   triton: (c) => tritonRefresh(c),
   uyuni: uyuniRefresh,
   vultr: (c) => vultrRefresh(c),
