@@ -1,6 +1,9 @@
 // The `<name>_sd_configs` mechanisms that discover targets, each against a fake of its API:
 // the targets and meta labels Prometheus gives, and what is sent (credentials, filters).
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import aws4 from 'aws4';
@@ -532,4 +535,79 @@ test('stackit: the key flow (a signed JWT for an access token), project servers 
   assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_stackit_public_ipv4, x.labels.__meta_stackit_private_ipv4_my_net, x.labels.__meta_stackit_label_team, x.labels.__meta_stackit_label_n]), [['193.1.1.1:80', '193.1.1.1', '10.0.0.3', 'a', undefined]]);
   const list = api.requests.find((r) => r.path.endsWith('/servers'))!;
   assert.deepEqual([list.headers.authorization, list.query.get('details')], ['Bearer st-token', 'true']);
+});
+
+/** A fake ZooKeeper server: sessions, getData and getChildren over a tree of znodes. */
+async function fakeZookeeper(t: TestContext, tree: Record<string, string>): Promise<{ address: string; sessions: () => number }> {
+  let sessions = 0;
+  const server = createNetServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let connected = false;
+    const send = (b: Buffer): void => {
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(b.length);
+      sock.write(Buffer.concat([head, b]));
+    };
+    const reply = (xid: number, err: number, body: Buffer = Buffer.alloc(0)): void => {
+      const h = Buffer.alloc(16);
+      h.writeInt32BE(xid, 0);
+      h.writeInt32BE(err, 12);
+      send(Buffer.concat([h, body]));
+    };
+    const lp = (s: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, 0].map((_, i) => (s.length >> (24 - 8 * i)) & 255)), s]);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const frame = buf.subarray(4, 4 + buf.readInt32BE(0));
+        buf = buf.subarray(4 + frame.length);
+        if (!connected) {
+          connected = true;
+          sessions++;
+          const r = Buffer.alloc(4 + 4 + 8 + 4 + 16);
+          r.writeInt32BE(10_000, 4);
+          r.writeInt32BE(16, 16);
+          send(r);
+          continue;
+        }
+        const xid = frame.readInt32BE(0);
+        const op = frame.readInt32BE(4);
+        if (op === -11) {
+          reply(xid, 0);
+          sock.end();
+          continue;
+        }
+        const path = frame.toString('utf8', 12, 12 + frame.readInt32BE(8));
+        if (tree[path] === undefined) {
+          reply(xid, -101);
+          continue;
+        }
+        if (op === 4) reply(xid, 0, Buffer.concat([lp(Buffer.from(tree[path]!)), Buffer.alloc(68)]));
+        else {
+          const kids = Object.keys(tree).filter((p) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes('/')).map((p) => p.slice(path.length + 1));
+          const count = Buffer.alloc(4);
+          count.writeInt32BE(kids.length);
+          reply(xid, 0, Buffer.concat([count, ...kids.map((k) => lp(Buffer.from(k)))]));
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, sessions: () => sessions };
+}
+
+test('serverset and nerve: members read from ZooKeeper under the configured paths', async (t) => {
+  const zk = await fakeZookeeper(t, {
+    '/aurora': '',
+    '/aurora/web': '',
+    '/aurora/web/member_0001': JSON.stringify({ serviceEndpoint: { host: '10.0.0.1', port: 8080 }, additionalEndpoints: { 'http-admin': { host: '10.0.0.1', port: 9090 } }, status: 'ALIVE', shard: 2 }),
+    '/aurora/web/member_0002': 'not json',
+    '/nerve': '',
+    '/nerve/svc_1': JSON.stringify({ host: '10.0.0.2', port: 9100, name: 'node' }),
+  });
+  const ss = await discover(sdConfig(`serverset_sd_configs:\n  - servers: ['${zk.address}']\n    paths: [/aurora]`));
+  assert.deepEqual(ss.map((g) => [g.targets[0], g.labels.__meta_serverset_path, g.labels.__meta_serverset_endpoint_port_http_admin, g.labels.__meta_serverset_status, g.labels.__meta_serverset_shard]), [['10.0.0.1:8080', '/aurora/web/member_0001', '9090', 'ALIVE', '2']]);
+  const nerve = await discover(sdConfig(`nerve_sd_configs:\n  - servers: ['127.0.0.1:1', '${zk.address}']\n    paths: [/nerve, /missing]\n    timeout: 2s`));
+  assert.deepEqual(nerve.map((g) => [g.targets[0], g.labels.__meta_nerve_path, g.labels.__meta_nerve_endpoint_name]), [['10.0.0.2:9100', '/nerve/svc_1', 'node']]);
+  assert.equal(zk.sessions(), 2);
 });

@@ -9,7 +9,7 @@ import { FileDiscovery } from './file.js';
 import { DnsDiscovery } from './dns.js';
 import { HttpDiscovery } from './http.js';
 import { KubernetesDiscovery } from './kubernetes/index.js';
-import { PROVIDERS } from './providers/index.js';
+import { PROVIDERS, refreshIntervalOf } from './providers/index.js';
 import { RefreshDiscovery } from './refresh.js';
 import type { DiscoveryMetrics } from './metrics.js';
 
@@ -71,7 +71,7 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
           try {
             const labels = { mechanism: c.mechanism, config: ctx?.config ?? '' };
             const observe = m !== undefined ? { duration: (s: number) => m.refreshDuration.observe(labels, s), failure: () => m.refreshFailures.inc(labels) } : undefined;
-            return new RefreshDiscovery(c.mechanism, c.settings.refresh_interval as number, provider(c, log), log, report, observe);
+            return new RefreshDiscovery(c.mechanism, refreshIntervalOf(c), provider(c, log), log, report, observe);
           } catch (e) {
             // As in Prometheus: the config stays, this discoverer gives nothing and says why.
             log.error('Cannot create service discovery', { err: (e as Error).message });

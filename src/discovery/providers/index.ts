@@ -28,6 +28,7 @@ import { stackitRefresh } from './stackit.js';
 import { tritonRefresh } from './triton.js';
 import { uyuniRefresh } from './uyuni.js';
 import { vultrRefresh } from './vultr.js';
+import { ZOOKEEPER_REFRESH_MS, zookeeperRefresh } from './zookeeper.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
   // aws_sd_configs names the service in `role`; ec2 and lightsail are the ones implemented.
@@ -51,14 +52,21 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
   marathon: marathonRefresh,
+  nerve: zookeeperRefresh,
   nomad: nomadRefresh,
   openstack: openstackRefresh,
   outscale: outscaleRefresh,
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
   scaleway: scalewayRefresh,
+  serverset: zookeeperRefresh,
   stackit: (c) => stackitRefresh(c),
   triton: (c) => tritonRefresh(c),
   uyuni: uyuniRefresh,
   vultr: (c) => vultrRefresh(c),
 };
+
+/** How often a mechanism refreshes: its refresh_interval, or for ZooKeeper's (which have none) a fixed period. */
+export function refreshIntervalOf(c: GenericSdConfig): number {
+  return typeof c.settings.refresh_interval === 'number' ? c.settings.refresh_interval : ZOOKEEPER_REFRESH_MS;
+}
