@@ -611,3 +611,25 @@ test('serverset and nerve: members read from ZooKeeper under the configured path
   assert.deepEqual(nerve.map((g) => [g.targets[0], g.labels.__meta_nerve_path, g.labels.__meta_nerve_endpoint_name]), [['10.0.0.2:9100', '/nerve/svc_1', 'node']]);
   assert.equal(zk.sessions(), 2);
 });
+
+test('oci: signed requests, compartments under the tenancy, instances at their primary VNIC address with tags', async (t) => {
+  const api = await fakeApi(t);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const dir = mkdtempSync(join(tmpdir(), 'oci-'));
+  writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  api.routes.set('/20160918/compartments', (q: URLSearchParams) => (q.get('compartmentId') === 'ocid1.tenancy' ? [{ id: 'ocid1.comp.a', lifecycleState: 'ACTIVE' }, { id: 'ocid1.comp.gone', lifecycleState: 'DELETED' }] : []));
+  api.routes.set('/20160918/instances', (q: URLSearchParams) => (q.get('compartmentId') === 'ocid1.comp.a' ? [{ id: 'ocid1.inst.1', displayName: 'web', lifecycleState: 'RUNNING', shape: 'VM.Standard.E4.Flex', availabilityDomain: 'AD-1', faultDomain: 'FD-1', region: 'eu-frankfurt-1', compartmentId: 'ocid1.comp.a', imageId: 'img', freeformTags: { team: 'obs' }, definedTags: { 'Ops-NS': { 'cost-center': 42, obj: { a: 1 } } } }] : []));
+  api.routes.set('/20160918/vnicAttachments', [{ vnicId: 'ocid1.vnic.2', lifecycleState: 'ATTACHED' }, { vnicId: 'ocid1.vnic.1', lifecycleState: 'ATTACHED' }]);
+  api.routes.set('/20160918/vnics/ocid1.vnic.2', { id: 'ocid1.vnic.2', isPrimary: false, privateIp: '10.0.1.2' });
+  api.routes.set('/20160918/vnics/ocid1.vnic.1', { id: 'ocid1.vnic.1', isPrimary: true, privateIp: '10.0.0.2', publicIp: '130.1.1.1', ipv6Addresses: ['2603::2', '2603::1'], hostnameLabel: 'web' });
+  const c = parseConfig(`scrape_configs:\n  - job_name: j\n    oci_sd_configs:\n      - region: eu-frankfurt-1\n        tenancy: ocid1.tenancy\n        user: ocid1.user\n        fingerprint: aa:bb\n        key_file: key.pem\n        port: 9100\n`, join(dir, 'p.yml')).scrapeConfigs[0]!.otherSdConfigs[0]!;
+  const { ociRefresh } = await import('../../src/discovery/providers/oci.js');
+  const g = await ociRefresh(c, () => {}, { iaas: api.base, identity: api.base })(new AbortController().signal);
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_oci_public_ip, x.labels.__meta_oci_ipv6_addresses, x.labels.__meta_oci_tag_team, x.labels.__meta_oci_defined_tag_Ops_NS_cost_center, x.labels.__meta_oci_compartment_id]), [['10.0.0.2:9100', '130.1.1.1', ',2603::1,2603::2,', 'obs', '42', 'ocid1.comp.a']]);
+  for (const r of api.requests) {
+    const m = /keyId="([^"]+)",algorithm="rsa-sha256",headers="date \(request-target\) host",signature="([^"]+)"/.exec(r.headers.authorization as string)!;
+    assert.equal(m[1], 'ocid1.tenancy/ocid1.user/aa:bb');
+    const target = `${r.path}${r.query.toString() !== '' ? `?${r.query.toString()}` : ''}`;
+    assert.ok(createVerify('RSA-SHA256').update(`date: ${r.headers.date as string}\n(request-target): get ${target}\nhost: ${r.headers.host as string}`).verify(publicKey, Buffer.from(m[2]!, 'base64')), target);
+  }
+});

@@ -775,7 +775,7 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
   if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
-    const silent = new Set(list.filter((c) => !discoversTargets(c)).map((c) => (c.mechanism === 'aws' ? `aws (role ${String(c.settings.role)})` : c.mechanism)));
+    const silent = new Set(list.filter((c) => !discoversTargets(c)).map((c) => (c.mechanism === 'aws' ? `aws (role ${String(c.settings.role)})` : c.mechanism === 'oci' ? `oci (auth ${String(c.settings.auth)})` : c.mechanism)));
     for (const what of silent) cfg.warnings.push(`${where}: ${what.split(' ')[0]!}_sd_configs: discovery through ${what} is not implemented by Promethium; it is validated and gives no targets`);
   }
   return cfg;

@@ -19,6 +19,7 @@ import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
 import { nomadRefresh } from './nomad.js';
+import { ociRefresh } from './oci.js';
 import { openstackRefresh } from './openstack.js';
 import { outscaleRefresh } from './outscale.js';
 import { ovhcloudRefresh } from './ovhcloud.js';
@@ -54,6 +55,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   marathon: marathonRefresh,
   nerve: zookeeperRefresh,
   nomad: nomadRefresh,
+  oci: (c, logger) => ociRefresh(c, (msg) => logger.warn(msg)),
   openstack: openstackRefresh,
   outscale: outscaleRefresh,
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
