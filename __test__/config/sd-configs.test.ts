@@ -20,9 +20,8 @@ test('settings get Prometheus\'s defaults; relative credential files resolve aga
 
 test('what gives no targets is reported at every load, by job (conf.good.yml: nothing any more)', () => {
   const c = loadConfigFile(join(dir, 'conf.good.yml'));
-  const silent = c.warnings.filter((w) => w.includes('_sd_configs:')).map((w) => /_sd_configs: discovery through (\S+)/.exec(w)![1]).sort();
+  const silent = c.warnings.filter((w) => w.includes('_sd_configs:'));
   assert.deepEqual(silent, []);
-  for (const m of ['consul', 'ec2', 'azure', 'kubernetes', 'docker', 'gce']) assert.ok(!silent.includes(m), m);
   const partial = parseConfig('scrape_configs:\n  - job_name: j\n    aws_sd_configs: [{role: rds, region: eu-west-1}, {role: ec2, region: eu-west-1}]\n    oci_sd_configs: [{auth: instance_principal, region: r}]\n', 'p.yml');
   assert.deepEqual(partial.warnings, [
     'job "j": aws_sd_configs: discovery through aws (role rds) is not implemented by Promethium; it is validated and gives no targets',

@@ -95,7 +95,12 @@ export class Informer<T extends KubeObject> {
       try {
         let version = await this.list();
         backoff = MIN_BACKOFF_MS;
-        while (!this.stopped) version = await this.watch(version);
+        while (!this.stopped) {
+          const started = Date.now();
+          version = await this.watch(version);
+          // A watch the server (or a proxy) ends at once is not opened again in a tight loop.
+          if (Date.now() - started < MIN_BACKOFF_MS) await sleep(MIN_BACKOFF_MS, this.abort.signal);
+        }
       } catch (e) {
         if (this.stopped) return;
         if (!(e instanceof Gone)) {
