@@ -633,3 +633,38 @@ test('oci: signed requests, compartments under the tenancy, instances at their p
     assert.ok(createVerify('RSA-SHA256').update(`date: ${r.headers.date as string}\n(request-target): get ${target}\nhost: ${r.headers.host as string}`).verify(publicKey, Buffer.from(m[2]!, 'base64')), target);
   }
 });
+
+test('ecs: tasks of every cluster, awsvpc tasks at their ENI address and bridge tasks at their EC2 instance, with service and tag labels', async (t) => {
+  const api = await fakeApi(t);
+  const target = (r: { headers: Record<string, string | string[] | undefined> }): string => String(r.headers['x-amz-target']).replace('AmazonEC2ContainerServiceV20141113.', '');
+  const answers: Record<string, unknown> = {
+    ListClusters: { clusterArns: ['arn:c1'] },
+    DescribeClusters: { clusters: [{ clusterArn: 'arn:c1', clusterName: 'prod', tags: [{ key: 'env', value: 'prod' }] }] },
+    ListTasks: { taskArns: ['arn:t1', 'arn:t2'] },
+    ListServices: { serviceArns: ['arn:s1'] },
+    DescribeServices: { services: [{ serviceName: 'web', serviceArn: 'arn:s1', status: 'ACTIVE', tags: [{ key: 'team', value: 'a' }] }] },
+    DescribeTasks: { tasks: [
+      { taskArn: 'arn:t1', group: 'service:web', launchType: 'FARGATE', lastStatus: 'RUNNING', availabilityZone: 'eu-west-1a', attachments: [{ type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '10.0.0.10' }, { name: 'subnetId', value: 'subnet-1' }, { name: 'networkInterfaceId', value: 'eni-1' }] }], tags: [{ key: 'v', value: '2' }] },
+      { taskArn: 'arn:t2', group: 'family:batch', launchType: 'EC2', containerInstanceArn: 'arn:ci1' },
+    ] },
+    DescribeContainerInstances: { containerInstances: [{ containerInstanceArn: 'arn:ci1', ec2InstanceId: 'i-9' }] },
+  };
+  api.routes.set('POST /ecs/', () => answers[target(api.requests[api.requests.length - 1]!)] ?? {});
+  api.routes.set('POST /ec2/', (_q: URLSearchParams, body: string) =>
+    new URLSearchParams(body).get('Action') === 'DescribeInstances'
+      ? '<DescribeInstancesResponse><reservationSet><item><instancesSet><item><instanceId>i-9</instanceId><privateIpAddress>10.0.5.5</privateIpAddress><ipAddress>3.3.3.3</ipAddress><subnetId>subnet-9</subnetId><instanceType>m5.large</instanceType><tagSet><item><key>Name</key><value>host-9</value></item></tagSet></item></instancesSet></item></reservationSet></DescribeInstancesResponse>'
+      : '<DescribeNetworkInterfacesResponse><networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><association><publicIp>54.1.1.1</publicIp></association></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>',
+  );
+  const { ecsRefresh } = await import('../../src/discovery/providers/ecs.js');
+  const c = sdConfig(`ecs_sd_configs:\n  - region: eu-west-1\n    endpoint: ${api.base}/ecs/\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI\n    port: 9100`);
+  const g = await ecsRefresh(c, `${api.base}/ec2/`)(new AbortController().signal);
+  assert.deepEqual(
+    g.map((x) => [x.targets[0], x.labels.__meta_ecs_network_mode, x.labels.__meta_ecs_service, x.labels.__meta_ecs_public_ip, x.labels.__meta_ecs_tag_cluster_env, x.labels.__meta_ecs_tag_service_team, x.labels.__meta_ecs_tag_task_v, x.labels.__meta_ecs_ec2_instance_type, x.labels.__meta_ecs_tag_ec2_Name]),
+    [
+      ['10.0.0.10:9100', 'awsvpc', 'web', '54.1.1.1', 'prod', 'a', '2', undefined, undefined],
+      ['10.0.5.5:9100', 'bridge', undefined, '3.3.3.3', 'prod', undefined, undefined, 'm5.large', 'host-9'],
+    ],
+  );
+  for (const r of api.requests) assertSigned(r, r.path.startsWith('/ecs') ? 'ecs' : 'ec2', 'eu-west-1');
+  assert.deepEqual(JSON.parse(api.requests.find((r) => target(r) === 'DescribeTasks')!.body), { cluster: 'arn:c1', tasks: ['arn:t1', 'arn:t2'], include: ['TAGS'] });
+});

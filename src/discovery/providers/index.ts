@@ -10,6 +10,7 @@ import { digitaloceanRefresh } from './digitalocean.js';
 import { dockerRefresh } from './docker.js';
 import { dockerswarmRefresh } from './dockerswarm.js';
 import { ec2Refresh } from './ec2.js';
+import { ecsRefresh } from './ecs.js';
 import { eurekaRefresh } from './eureka.js';
 import { gceRefresh } from './gce.js';
 import { hetznerRefresh } from './hetzner.js';
@@ -32,12 +33,13 @@ import { vultrRefresh } from './vultr.js';
 import { ZOOKEEPER_REFRESH_MS, zookeeperRefresh } from './zookeeper.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
-  // aws_sd_configs names the service in `role`; ec2 and lightsail are the ones implemented.
+  // aws_sd_configs names the service in `role`; ec2, ecs and lightsail are the ones implemented.
   aws: (c) => {
     const role = String(c.settings.role);
     if (role === 'ec2') return ec2Refresh(c);
     if (role === 'lightsail') return lightsailRefresh(c);
-    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2 and lightsail are)`);
+    if (role === 'ecs') return ecsRefresh(c);
+    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs and lightsail are)`);
   },
   azure: (c) => azureRefresh(c),
   consul: consulRefresh,
@@ -45,6 +47,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   docker: dockerRefresh,
   dockerswarm: dockerswarmRefresh,
   ec2: ec2Refresh,
+  ecs: (c) => ecsRefresh(c),
   eureka: eurekaRefresh,
   gce: (c) => gceRefresh(c),
   hetzner: (c) => hetznerRefresh(c),
