@@ -668,3 +668,21 @@ test('ecs: tasks of every cluster, awsvpc tasks at their ENI address and bridge 
   for (const r of api.requests) assertSigned(r, r.path.startsWith('/ecs') ? 'ecs' : 'ec2', 'eu-west-1');
   assert.deepEqual(JSON.parse(api.requests.find((r) => target(r) === 'DescribeTasks')!.body), { cluster: 'arn:c1', tasks: ['arn:t1', 'arn:t2'], include: ['TAGS'] });
 });
+
+test('msk: provisioned clusters and their broker and controller endpoints, signed GETs', async (t) => {
+  const api = await fakeApi(t);
+  const arn = 'arn:aws:kafka:eu-west-1:1:cluster/demo/abc';
+  api.routes.set('/api/v2/clusters', { clusterInfoList: [{ clusterArn: arn, clusterName: 'demo', state: 'ACTIVE', clusterType: 'PROVISIONED', currentVersion: 'K1', tags: { team: 'data' }, provisioned: { currentBrokerSoftwareInfo: { kafkaVersion: '3.6.0', configurationRevision: 2 }, openMonitoring: { prometheus: { jmxExporter: { enabledInBroker: true }, nodeExporter: { enabledInBroker: true } } } } }] });
+  api.routes.set(`/v1/clusters/${encodeURIComponent(arn)}/nodes`, { nodeInfoList: [
+    { nodeARN: 'arn:n1', instanceType: 'kafka.m5.large', brokerNodeInfo: { attachedENIId: 'eni-1', brokerId: 1, clientSubnet: 'subnet-1', clientVpcIpAddress: '10.0.0.1', endpoints: ['b-1.demo.kafka.eu-west-1.amazonaws.com'] } },
+    { nodeARN: 'arn:n2', controllerNodeInfo: { endpoints: ['c-1.demo', 'c-2.demo'] } },
+  ] });
+  const g = await discover(sdConfig(`msk_sd_configs:\n  - region: eu-west-1\n    endpoint: ${api.base}\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI\n    port: 11001`));
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_msk_node_type, x.labels.__meta_msk_broker_id, x.labels.__meta_msk_broker_endpoint_index ?? x.labels.__meta_msk_controller_endpoint_index, x.labels.__meta_msk_cluster_tag_team, x.labels.__meta_msk_broker_node_exporter_enabled]), [
+    ['b-1.demo.kafka.eu-west-1.amazonaws.com:11001', 'BROKER', '1', '0', 'data', 'true'],
+    ['c-1.demo:11001', 'CONTROLLER', undefined, '0', 'data', undefined],
+    ['c-2.demo:11001', 'CONTROLLER', undefined, '1', 'data', undefined],
+  ]);
+  assert.equal(api.requests[0]!.query.get('clusterTypeFilter'), 'PROVISIONED');
+  for (const r of api.requests) assertSigned({ ...r, path: `${r.path}${r.query.toString() !== '' ? `?${r.query.toString()}` : ''}` }, 'kafka', 'eu-west-1');
+});

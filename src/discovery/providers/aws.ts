@@ -137,3 +137,9 @@ export async function awsPost(api: ApiClient, creds: Credentials, o: { endpoint:
   const signed = aws4.sign({ host: url.host, path: url.pathname + url.search, method: 'POST', service: o.service, region: o.region, body: o.body, headers: { ...o.headers } }, creds);
   return (await api.request('POST', url, signal, { accept: '*/*', headers: signedHeaders(signed.headers), body: o.body })).body;
 }
+
+/** A signed GET to an AWS REST endpoint; the answer's body. */
+export async function awsGet(api: ApiClient, creds: Credentials, o: { url: URL; service: string; region: string }, signal: AbortSignal): Promise<string> {
+  const signed = aws4.sign({ host: o.url.host, path: o.url.pathname + o.url.search, method: 'GET', service: o.service, region: o.region, headers: {} }, creds);
+  return (await api.request('GET', o.url, signal, { headers: signedHeaders(signed.headers) })).body;
+}

@@ -19,6 +19,7 @@ import { kumaRefresh } from './kuma.js';
 import { lightsailRefresh } from './lightsail.js';
 import { linodeRefresh } from './linode.js';
 import { marathonRefresh } from './marathon.js';
+import { mskRefresh } from './msk.js';
 import { nomadRefresh } from './nomad.js';
 import { ociRefresh } from './oci.js';
 import { openstackRefresh } from './openstack.js';
@@ -33,13 +34,14 @@ import { vultrRefresh } from './vultr.js';
 import { ZOOKEEPER_REFRESH_MS, zookeeperRefresh } from './zookeeper.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
-  // aws_sd_configs names the service in `role`; ec2, ecs and lightsail are the ones implemented.
-  aws: (c) => {
+  // aws_sd_configs names the service in `role`; ec2, ecs, lightsail and msk are the ones implemented.
+  aws: (c, logger) => {
     const role = String(c.settings.role);
     if (role === 'ec2') return ec2Refresh(c);
     if (role === 'lightsail') return lightsailRefresh(c);
     if (role === 'ecs') return ecsRefresh(c);
-    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs and lightsail are)`);
+    if (role === 'msk') return mskRefresh(c, (msg) => logger.warn(msg));
+    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs, lightsail and msk are)`);
   },
   azure: (c) => azureRefresh(c),
   consul: consulRefresh,
@@ -56,6 +58,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   lightsail: lightsailRefresh,
   linode: (c) => linodeRefresh(c),
   marathon: marathonRefresh,
+  msk: (c, logger) => mskRefresh(c, (msg) => logger.warn(msg)),
   nerve: zookeeperRefresh,
   nomad: nomadRefresh,
   oci: (c, logger) => ociRefresh(c, (msg) => logger.warn(msg)),
