@@ -22,9 +22,9 @@ test('what gives no targets is reported at every load, by job (conf.good.yml: no
   const c = loadConfigFile(join(dir, 'conf.good.yml'));
   const silent = c.warnings.filter((w) => w.includes('_sd_configs:'));
   assert.deepEqual(silent, []);
-  const partial = parseConfig('scrape_configs:\n  - job_name: j\n    aws_sd_configs: [{role: rds, region: eu-west-1}, {role: ec2, region: eu-west-1}]\n    oci_sd_configs: [{auth: instance_principal, region: r}]\n', 'p.yml');
+  const partial = parseConfig('scrape_configs:\n  - job_name: j\n    aws_sd_configs: [{role: elasticache, region: eu-west-1}, {role: ec2, region: eu-west-1}]\n    oci_sd_configs: [{auth: instance_principal, region: r}]\n', 'p.yml');
   assert.deepEqual(partial.warnings, [
-    'job "j": aws_sd_configs: discovery through aws (role rds) is not implemented by Promethium; it is validated and gives no targets',
+    'job "j": aws_sd_configs: discovery through aws (role elasticache) is not implemented by Promethium; it is validated and gives no targets',
     'job "j": oci_sd_configs: discovery through oci (auth instance_principal) is not implemented by Promethium; it is validated and gives no targets',
   ]);
 });

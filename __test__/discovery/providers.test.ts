@@ -432,7 +432,7 @@ test('discovery metrics: discovered targets per config, refresh failures and dur
   api.routes.set('/v1/service/api', [{ ID: 'a1', ServiceName: 'api', Address: '10.0.0.3', Port: 9102 }]);
   const registry = new client.Registry();
   const metrics = createDiscoveryMetrics(registry);
-  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    static_configs: [{targets: ["a:1"]}]\n    nomad_sd_configs: [{server: "${api.base}"}]\n    eureka_sd_configs: [{server: "http://127.0.0.1:1/eureka"}]\n    aws_sd_configs: [{role: rds, region: eu-west-1}]\n`, 'p.yml');
+  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    static_configs: [{targets: ["a:1"]}]\n    nomad_sd_configs: [{server: "${api.base}"}]\n    eureka_sd_configs: [{server: "http://127.0.0.1:1/eureka"}]\n    aws_sd_configs: [{role: elasticache, region: eu-west-1}]\n`, 'p.yml');
   let groups: TargetGroup[] = [];
   const stop = startDiscovery(cfg.scrapeConfigs[0]!, '/', new Logger({ level: 'error', write: () => {} }), (g) => (groups = g), { metrics, name: 'scrape', config: 'j' });
   t.after(stop);
@@ -442,7 +442,7 @@ test('discovery metrics: discovered targets per config, refresh failures and dur
   assert.match(text, /prometheus_sd_discovered_targets\{config="j",name="scrape"\} 2/);
   assert.match(text, /prometheus_sd_refresh_failures_total\{mechanism="eureka",config="j"\} 1/);
   assert.match(text, /prometheus_sd_refresh_duration_seconds_count\{mechanism="nomad",config="j"\} 1/);
-  assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // the rds role cannot be created
+  assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // the elasticache role cannot be created
 });
 
 test('ionos: the data center\'s servers at the first NIC address, NIC addresses by name, boot image', async (t) => {
@@ -685,4 +685,20 @@ test('msk: provisioned clusters and their broker and controller endpoints, signe
   ]);
   assert.equal(api.requests[0]!.query.get('clusterTypeFilter'), 'PROVISIONED');
   for (const r of api.requests) assertSigned({ ...r, path: `${r.path}${r.query.toString() !== '' ? `?${r.query.toString()}` : ''}` }, 'kafka', 'eu-west-1');
+});
+
+test('rds: the instances of each DB cluster (filtered), at their endpoint with cluster and instance fields, writer flag and tags', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('POST /', (_q: URLSearchParams, body: string) => {
+    const p = new URLSearchParams(body);
+    if (p.get('Action') === 'DescribeDBClusters') return `<DescribeDBClustersResponse><DescribeDBClustersResult><DBClusters><DBCluster><DBClusterArn>arn:cl1</DBClusterArn><DBClusterIdentifier>aurora-1</DBClusterIdentifier><Engine>aurora-postgresql</Engine><Port>5432</Port><MultiAZ>true</MultiAZ><ClusterCreateTime>2024-03-01T10:20:30.456Z</ClusterCreateTime><DBClusterMembers><DBClusterMember><DBInstanceIdentifier>db-1</DBInstanceIdentifier><IsClusterWriter>true</IsClusterWriter></DBClusterMember></DBClusterMembers><TagList><Tag><Key>env</Key><Value>prod</Value></Tag></TagList></DBCluster></DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>`;
+    return `<DescribeDBInstancesResponse><DescribeDBInstancesResult><DBInstances><DBInstance><DBInstanceIdentifier>db-1</DBInstanceIdentifier><DBInstanceClass>db.r6g.large</DBInstanceClass><Engine>aurora-postgresql</Engine><Endpoint><Address>db-1.x.eu-west-1.rds.amazonaws.com</Address><Port>5432</Port></Endpoint><TagList><Tag><Key>team:name</Key><Value>data</Value></Tag></TagList></DBInstance></DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>`;
+  });
+  const g = await discover(sdConfig(`rds_sd_configs:\n  - region: eu-west-1\n    endpoint: ${api.base}/\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI\n    port: 9187\n    filters: [{name: engine, values: [aurora-postgresql]}]`));
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_rds_cluster_identifier, x.labels.__meta_rds_cluster_multi_az, x.labels.__meta_rds_cluster_cluster_create_time, x.labels.__meta_rds_cluster_tag_env, x.labels.__meta_rds_instance_class, x.labels.__meta_rds_instance_endpoint_port, x.labels.__meta_rds_instance_is_cluster_writer, x.labels.__meta_rds_instance_tag_team_name]), [
+    ['db-1.x.eu-west-1.rds.amazonaws.com:9187', 'aurora-1', 'true', '2024-03-01T10:20:30Z', 'prod', 'db.r6g.large', '5432', 'true', 'data'],
+  ]);
+  const inst = new URLSearchParams(api.requests.find((r) => r.body.includes('DescribeDBInstances'))!.body);
+  assert.deepEqual([inst.get('Filters.Filter.1.Name'), inst.get('Filters.Filter.1.Values.Value.1'), inst.get('Filters.Filter.2.Name'), inst.get('Filters.Filter.2.Values.Value.1')], ['db-cluster-id', 'arn:cl1', 'engine', 'aurora-postgresql']);
+  for (const r of api.requests) assertSigned(r, 'rds', 'eu-west-1');
 });

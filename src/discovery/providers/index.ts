@@ -26,6 +26,7 @@ import { openstackRefresh } from './openstack.js';
 import { outscaleRefresh } from './outscale.js';
 import { ovhcloudRefresh } from './ovhcloud.js';
 import { puppetdbRefresh } from './puppetdb.js';
+import { rdsRefresh } from './rds.js';
 import { scalewayRefresh } from './scaleway.js';
 import { stackitRefresh } from './stackit.js';
 import { tritonRefresh } from './triton.js';
@@ -34,14 +35,15 @@ import { vultrRefresh } from './vultr.js';
 import { ZOOKEEPER_REFRESH_MS, zookeeperRefresh } from './zookeeper.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
-  // aws_sd_configs names the service in `role`; ec2, ecs, lightsail and msk are the ones implemented.
+  // aws_sd_configs names the service in `role`; all but elasticache are implemented.
   aws: (c, logger) => {
     const role = String(c.settings.role);
     if (role === 'ec2') return ec2Refresh(c);
     if (role === 'lightsail') return lightsailRefresh(c);
     if (role === 'ecs') return ecsRefresh(c);
     if (role === 'msk') return mskRefresh(c, (msg) => logger.warn(msg));
-    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs, lightsail and msk are)`);
+    if (role === 'rds') return rdsRefresh(c);
+    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs, lightsail, msk and rds are)`);
   },
   azure: (c) => azureRefresh(c),
   consul: consulRefresh,
@@ -66,6 +68,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   outscale: outscaleRefresh,
   ovhcloud: (c, logger) => ovhcloudRefresh(c, (msg) => logger.warn(msg)),
   puppetdb: puppetdbRefresh,
+  rds: rdsRefresh,
   scaleway: scalewayRefresh,
   serverset: zookeeperRefresh,
   stackit: (c) => stackitRefresh(c),
