@@ -432,7 +432,7 @@ test('discovery metrics: discovered targets per config, refresh failures and dur
   api.routes.set('/v1/service/api', [{ ID: 'a1', ServiceName: 'api', Address: '10.0.0.3', Port: 9102 }]);
   const registry = new client.Registry();
   const metrics = createDiscoveryMetrics(registry);
-  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    static_configs: [{targets: ["a:1"]}]\n    nomad_sd_configs: [{server: "${api.base}"}]\n    eureka_sd_configs: [{server: "http://127.0.0.1:1/eureka"}]\n    aws_sd_configs: [{role: elasticache, region: eu-west-1}]\n`, 'p.yml');
+  const cfg = parseConfig(`scrape_configs:\n  - job_name: j\n    static_configs: [{targets: ["a:1"]}]\n    nomad_sd_configs: [{server: "${api.base}"}]\n    eureka_sd_configs: [{server: "http://127.0.0.1:1/eureka"}]\n    oci_sd_configs: [{auth: instance_principal, region: eu-frankfurt-1}]\n`, 'p.yml');
   let groups: TargetGroup[] = [];
   const stop = startDiscovery(cfg.scrapeConfigs[0]!, '/', new Logger({ level: 'error', write: () => {} }), (g) => (groups = g), { metrics, name: 'scrape', config: 'j' });
   t.after(stop);
@@ -442,7 +442,7 @@ test('discovery metrics: discovered targets per config, refresh failures and dur
   assert.match(text, /prometheus_sd_discovered_targets\{config="j",name="scrape"\} 2/);
   assert.match(text, /prometheus_sd_refresh_failures_total\{mechanism="eureka",config="j"\} 1/);
   assert.match(text, /prometheus_sd_refresh_duration_seconds_count\{mechanism="nomad",config="j"\} 1/);
-  assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // the elasticache role cannot be created
+  assert.match(text, /prometheus_sd_failed_configs\{name="scrape"\} 1/); // instance-principal OCI cannot be created
 });
 
 test('ionos: the data center\'s servers at the first NIC address, NIC addresses by name, boot image', async (t) => {
@@ -701,4 +701,30 @@ test('rds: the instances of each DB cluster (filtered), at their endpoint with c
   const inst = new URLSearchParams(api.requests.find((r) => r.body.includes('DescribeDBInstances'))!.body);
   assert.deepEqual([inst.get('Filters.Filter.1.Name'), inst.get('Filters.Filter.1.Values.Value.1'), inst.get('Filters.Filter.2.Name'), inst.get('Filters.Filter.2.Values.Value.1')], ['db-cluster-id', 'arn:cl1', 'engine', 'aurora-postgresql']);
   for (const r of api.requests) assertSigned(r, 'rds', 'eu-west-1');
+});
+
+test('elasticache: serverless caches at their endpoint, cache-cluster nodes at theirs, with indexed lists and tags', async (t) => {
+  const api = await fakeApi(t);
+  api.routes.set('POST /', (_q: URLSearchParams, body: string) => {
+    const p = new URLSearchParams(body);
+    switch (p.get('Action')) {
+      case 'DescribeServerlessCaches':
+        return '<DescribeServerlessCachesResponse><DescribeServerlessCachesResult><ServerlessCaches><member><ServerlessCacheName>sess</ServerlessCacheName><ARN>arn:aws:elasticache:eu-west-1:1:serverlesscache:sess</ARN><Status>available</Status><Engine>valkey</Engine><CreateTime>2025-01-02T03:04:05.678Z</CreateTime><Endpoint><Address>sess.serverless.cache.amazonaws.com</Address><Port>6379</Port></Endpoint><SecurityGroupIds><SecurityGroupId>sg-1</SecurityGroupId><SecurityGroupId>sg-2</SecurityGroupId></SecurityGroupIds><CacheUsageLimits><DataStorage><Maximum>10</Maximum><Unit>GB</Unit></DataStorage></CacheUsageLimits></member></ServerlessCaches></DescribeServerlessCachesResult></DescribeServerlessCachesResponse>';
+      case 'DescribeCacheClusters':
+        return p.get('ShowCacheClustersNotInReplicationGroups') === 'true'
+          ? '<DescribeCacheClustersResponse><DescribeCacheClustersResult><CacheClusters/></DescribeCacheClustersResult></DescribeCacheClustersResponse>'
+          : '<DescribeCacheClustersResponse><DescribeCacheClustersResult><CacheClusters><CacheCluster><ARN>arn:aws:elasticache:eu-west-1:1:cluster:redis-001</ARN><CacheClusterId>redis-001</CacheClusterId><Engine>redis</Engine><NumCacheNodes>1</NumCacheNodes><SecurityGroups><member><SecurityGroupId>sg-9</SecurityGroupId><Status>active</Status></member></SecurityGroups><CacheNodes><CacheNode><CacheNodeId>0001</CacheNodeId><CacheNodeStatus>available</CacheNodeStatus><Endpoint><Address>redis-001.cache.amazonaws.com</Address><Port>6379</Port></Endpoint></CacheNode></CacheNodes></CacheCluster></CacheClusters></DescribeCacheClustersResult></DescribeCacheClustersResponse>';
+      default:
+        return `<ListTagsForResourceResponse><ListTagsForResourceResult><TagList><Tag><Key>team</Key><Value>${p.get('ResourceName')!.includes('serverless') ? 'web' : 'cache'}</Value></Tag></TagList></ListTagsForResourceResult></ListTagsForResourceResponse>`;
+    }
+  });
+  const g = await discover(sdConfig(`elasticache_sd_configs:\n  - region: eu-west-1\n    endpoint: ${api.base}/\n    access_key: AKIDEXAMPLE\n    secret_key: wJalrXUtnFEMI`));
+  assert.deepEqual(g.map((x) => [x.targets[0], x.labels.__meta_elasticache_deployment_option, x.labels.__meta_elasticache_serverless_cache_security_group_id_1 ?? x.labels.__meta_elasticache_cache_cluster_security_group_membership_id_0, x.labels.__meta_elasticache_serverless_cache_tag_team ?? x.labels.__meta_elasticache_cache_cluster_tag_team]), [
+    ['sess.serverless.cache.amazonaws.com:6379', 'serverless', 'sg-2', 'web'],
+    ['redis-001.cache.amazonaws.com:6379', 'node', 'sg-9', 'cache'],
+  ]);
+  const sl = g[0]!.labels;
+  assert.deepEqual([sl.__meta_elasticache_serverless_cache_create_time, sl.__meta_elasticache_serverless_cache_cache_usage_limit_data_storagemaximum, sl.__meta_elasticache_serverless_cache_cache_usage_limit_data_storageunit], ['2025-01-02T03:04:05Z', '10', 'GB']);
+  assert.equal(g[1]!.labels.__meta_elasticache_cache_cluster_node_id, '0001');
+  for (const r of api.requests) assertSigned(r, 'elasticache', 'eu-west-1');
 });

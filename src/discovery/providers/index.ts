@@ -11,6 +11,7 @@ import { dockerRefresh } from './docker.js';
 import { dockerswarmRefresh } from './dockerswarm.js';
 import { ec2Refresh } from './ec2.js';
 import { ecsRefresh } from './ecs.js';
+import { elasticacheRefresh } from './elasticache.js';
 import { eurekaRefresh } from './eureka.js';
 import { gceRefresh } from './gce.js';
 import { hetznerRefresh } from './hetzner.js';
@@ -35,15 +36,16 @@ import { vultrRefresh } from './vultr.js';
 import { ZOOKEEPER_REFRESH_MS, zookeeperRefresh } from './zookeeper.js';
 
 export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => Refresh> = {
-  // aws_sd_configs names the service in `role`; all but elasticache are implemented.
+  // aws_sd_configs names the service in `role` (the config allows only these).
   aws: (c, logger) => {
     const role = String(c.settings.role);
     if (role === 'ec2') return ec2Refresh(c);
     if (role === 'lightsail') return lightsailRefresh(c);
     if (role === 'ecs') return ecsRefresh(c);
+    if (role === 'elasticache') return elasticacheRefresh(c, (msg) => logger.warn(msg));
     if (role === 'msk') return mskRefresh(c, (msg) => logger.warn(msg));
     if (role === 'rds') return rdsRefresh(c);
-    throw new Error(`aws_sd_configs role ${role} is not implemented by Promethium (ec2, ecs, lightsail, msk and rds are)`);
+    throw new Error(`aws_sd_configs: unknown role ${role}`);
   },
   azure: (c) => azureRefresh(c),
   consul: consulRefresh,
@@ -52,6 +54,7 @@ export const PROVIDERS: Record<string, (c: GenericSdConfig, logger: Logger) => R
   dockerswarm: dockerswarmRefresh,
   ec2: ec2Refresh,
   ecs: (c) => ecsRefresh(c),
+  elasticache: (c, logger) => elasticacheRefresh(c, (msg) => logger.warn(msg)),
   eureka: eurekaRefresh,
   gce: (c) => gceRefresh(c),
   hetzner: (c) => hetznerRefresh(c),
