@@ -1,11 +1,14 @@
 // http_sd_configs: target groups fetched as JSON from a URL every refresh_interval, as Prometheus's
 // HTTP service discovery: a 200 answer with a JSON list of { targets, labels }, the URL in the
-// `__meta_url` label. A failed fetch keeps the last good groups and the error is logged.
+// `__meta_url` label. A failed fetch keeps the last good groups and the error is logged
+// (the refresh loop all such mechanisms share).
 import type { HttpSdConfig } from '../config/index.js';
 import { scrapeHttp } from '../scrape/http-client.js';
 import { httpOptions } from '../scrape/http-options.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';
+import { RefreshDiscovery } from './refresh.js';
+import type { Refresh } from './refresh.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -30,44 +33,23 @@ export function parseHttpSdBody(url: string, contentType: string, body: string):
   });
 }
 
-export class HttpDiscovery {
-  private lastGood: TargetGroup[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private abort = new AbortController();
-  /** The client settings (secrets read, the oauth2 token source), made once like a scrape pool's. */
-  private client: ReturnType<typeof httpOptions> | undefined;
-
-  constructor(
-    private readonly config: HttpSdConfig,
-    private readonly logger: Logger,
-    private readonly onUpdate: (groups: TargetGroup[]) => void,
-  ) {}
-
-  start(): void {
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshIntervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.abort.abort();
-  }
-
-  /** Fetches the URL now and reports its groups (the last good ones if the fetch fails). */
-  async refresh(): Promise<void> {
-    const c = this.config;
+/** Fetches the URL and parses its target groups; throws with the reason. */
+function httpRefresh(c: HttpSdConfig): Refresh {
+  let client: ReturnType<typeof httpOptions> | undefined;
+  return async (signal) => {
+    // The client settings (secrets read, the oauth2 token source) are made once, like a scrape pool's.
+    const base = (client ??= httpOptions(c.http, 0));
+    const res = await scrapeHttp({ ...base, url: new URL(c.url), timeoutMs: c.refreshIntervalMs, headers: { ...base.headers, Accept: 'application/json', 'X-Prometheus-Refresh-Interval-Seconds': String(c.refreshIntervalMs / 1000) } }, signal);
     try {
-      const base = (this.client ??= httpOptions(c.http, 0));
-      const res = await scrapeHttp(
-        { ...base, url: new URL(c.url), timeoutMs: c.refreshIntervalMs, headers: { ...base.headers, Accept: 'application/json', 'X-Prometheus-Refresh-Interval-Seconds': String(c.refreshIntervalMs / 1000) } },
-        this.abort.signal,
-      );
-      this.lastGood = parseHttpSdBody(c.url, res.contentType, res.body.toString('utf8'));
+      return parseHttpSdBody(c.url, res.contentType, res.body.toString('utf8'));
     } catch (e) {
-      if (this.abort.signal.aborted) return;
-      this.logger.error('Unable to refresh target groups', { component: 'discovery', discovery: 'http', url: c.url, err: (e as Error).message });
+      throw new Error(`${c.url}: ${(e as Error).message}`);
     }
-    if (!this.abort.signal.aborted) this.onUpdate(this.lastGood);
+  };
+}
+
+export class HttpDiscovery extends RefreshDiscovery {
+  constructor(config: HttpSdConfig, logger: Logger, onUpdate: (groups: TargetGroup[]) => void, observe?: ConstructorParameters<typeof RefreshDiscovery>[5]) {
+    super('http', config.refreshIntervalMs, httpRefresh(config), logger, onUpdate, observe);
   }
 }

@@ -56,10 +56,16 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
     onGroups(groups);
   };
   let failed = 0;
+  /** Refresh durations and failures of a mechanism, for the SD metrics. */
+  const observeRefresh = (mechanism: string): { duration(s: number): void; failure(): void } | undefined => {
+    if (m === undefined) return undefined;
+    const labels = { mechanism, config: ctx?.config ?? '' };
+    return { duration: (s) => m.refreshDuration.observe(labels, s), failure: () => m.refreshFailures.inc(labels) };
+  };
   const makers: ((report: Report) => Discoverer)[] = [
     ...sources.fileSdConfigs.map((f) => (report: Report) => new FileDiscovery({ files: f.files, refreshIntervalMs: f.refreshIntervalMs, baseDir }, logger.with({ discovery: 'file' }), report)),
     ...sources.dnsSdConfigs.map((c) => (report: Report) => new DnsDiscovery(c, logger.with({ discovery: 'dns' }), report)),
-    ...sources.httpSdConfigs.map((c) => (report: Report) => new HttpDiscovery(c, logger.with({ discovery: 'http' }), report)),
+    ...sources.httpSdConfigs.map((c) => (report: Report) => new HttpDiscovery(c, logger.with({ discovery: 'http' }), report, observeRefresh('http'))),
     ...sources.kubernetesSdConfigs.map((c) => (report: Report) => new KubernetesDiscovery(c, logger.with({ discovery: 'kubernetes' }), report, { ...(m !== undefined ? { onEvent: (event: string) => m.kubernetesEvents.inc({ event, role: c.role }) } : {}) })),
     // Mechanisms without a provider were reported when the config was loaded; they give no targets.
     ...sources.otherSdConfigs.flatMap((c) => {
@@ -69,9 +75,7 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
         (report: Report): Discoverer => {
           const log = logger.with({ discovery: c.mechanism });
           try {
-            const labels = { mechanism: c.mechanism, config: ctx?.config ?? '' };
-            const observe = m !== undefined ? { duration: (s: number) => m.refreshDuration.observe(labels, s), failure: () => m.refreshFailures.inc(labels) } : undefined;
-            return new RefreshDiscovery(c.mechanism, refreshIntervalOf(c), provider(c, log), log, report, observe);
+            return new RefreshDiscovery(c.mechanism, refreshIntervalOf(c), provider(c, log), log, report, observeRefresh(c.mechanism));
           } catch (e) {
             // As in Prometheus: the config stays, this discoverer gives nothing and says why.
             log.error('Cannot create service discovery', { err: (e as Error).message });

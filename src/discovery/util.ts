@@ -9,3 +9,28 @@ export function sanitizeLabelName(s: string): string {
 export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** Every item of a paged list: `page(token)` returns a page's items and the next page's token (none on the last page). */
+export async function allPages<T, K = string>(page: (token: K | undefined) => Promise<{ items: T[] | undefined; next?: K | null | undefined }>): Promise<T[]> {
+  const out: T[] = [];
+  let token: K | undefined;
+  do {
+    const p = await page(token);
+    out.push(...(p.items ?? []));
+    token = p.next === null || p.next === '' ? undefined : p.next;
+  } while (token !== undefined);
+  return out;
+}
+
+/** The value at a dotted path of a parsed document (`Endpoint.Address`). */
+export function valueAt(o: unknown, path: string): unknown {
+  let v = o;
+  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** An API timestamp as Go's time.RFC3339 writes it (to the second, UTC `Z`); text that is not a time is kept. */
+export function rfc3339(s: string): string {
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -235,30 +235,47 @@ function addPodOfRef(target: Labels, pod: Pod, port: number | undefined, endpoin
   }
 }
 
-/** Targets for the container ports of seen pods that no endpoint port covered (Prometheus adds them so every port is scrapable). */
-function unseenPodPorts(seen: Map<string, { pod: Pod; ports: (number | undefined)[] }>, l: Lookups): Labels[] {
-  const out: Labels[] = [];
-  for (const { pod, ports } of seen.values()) {
-    const ip = pod.status?.podIP ?? '';
-    if (ip === '') continue;
-    for (const { c, init } of podContainers(pod)) {
-      for (const cport of c.ports ?? []) {
-        if (ports.includes(cport.containerPort)) continue;
-        const n = String(cport.containerPort ?? 0);
-        out.push({
-          __address__: joinHostPort(ip, n),
-          [`${P}pod_container_name`]: c.name ?? '',
-          [`${P}pod_container_image`]: c.image ?? '',
-          [`${P}pod_container_port_name`]: cport.name ?? '',
-          [`${P}pod_container_port_number`]: n,
-          [`${P}pod_container_port_protocol`]: cport.protocol ?? '',
-          [`${P}pod_container_init`]: String(init),
-          ...podLabels(pod, l),
-        });
+/** The pods behind an endpoints object's addresses, and the ports the addresses covered. */
+class SeenPods {
+  private readonly pods = new Map<string, { pod: Pod; ports: (number | undefined)[] }>();
+
+  constructor(private readonly l: Lookups) {}
+
+  /** A target's pod (if its address points to one): the pod's labels go on the target, the port is remembered. */
+  add(target: Labels, pod: Pod | undefined, port: number | undefined, endpointProtocol: string | undefined): void {
+    if (pod === undefined) return;
+    const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+    const entry = this.pods.get(key) ?? { pod, ports: [] };
+    this.pods.set(key, entry);
+    addPodOfRef(target, pod, port, endpointProtocol, this.l);
+    entry.ports.push(port);
+  }
+
+  /** Targets for the container ports no endpoint port covered (Prometheus adds them so every port is scrapable). */
+  unseenPorts(): Labels[] {
+    const out: Labels[] = [];
+    for (const { pod, ports } of this.pods.values()) {
+      const ip = pod.status?.podIP ?? '';
+      if (ip === '') continue;
+      for (const { c, init } of podContainers(pod)) {
+        for (const cport of c.ports ?? []) {
+          if (ports.includes(cport.containerPort)) continue;
+          const n = String(cport.containerPort ?? 0);
+          out.push({
+            __address__: joinHostPort(ip, n),
+            [`${P}pod_container_name`]: c.name ?? '',
+            [`${P}pod_container_image`]: c.image ?? '',
+            [`${P}pod_container_port_name`]: cport.name ?? '',
+            [`${P}pod_container_port_number`]: n,
+            [`${P}pod_container_port_protocol`]: cport.protocol ?? '',
+            [`${P}pod_container_init`]: String(init),
+            ...podLabels(pod, this.l),
+          });
+        }
       }
     }
+    return out;
   }
-  return out;
 }
 
 function podOfRef(ref: { kind?: string; namespace?: string; name?: string } | undefined, l: Lookups): Pod | undefined {
@@ -274,7 +291,7 @@ export function buildEndpoints(e: Endpoints, l: Lookups): KubeGroup {
   if (svc !== undefined) Object.assign(g.labels, serviceLabels(svc));
   addObjectMeta(g.labels, e.metadata, 'endpoints');
   addNamespaceLabels(g.labels, l, ns);
-  const seen = new Map<string, { pod: Pod; ports: (number | undefined)[] }>();
+  const seen = new SeenPods(l);
   for (const ss of e.subsets ?? []) {
     for (const port of ss.ports ?? []) {
       const add = (addr: NonNullable<typeof ss.addresses>[number], ready: string): void => {
@@ -291,21 +308,14 @@ export function buildEndpoints(e: Endpoints, l: Lookups): KubeGroup {
         if (addr.nodeName !== undefined) t[`${P}endpoint_node_name`] = addr.nodeName;
         if (addr.hostname) t[`${P}endpoint_hostname`] = addr.hostname;
         if (l.attach.node) addNodeLabels(t, l, addr.nodeName ?? (addr.targetRef?.kind === 'Node' ? addr.targetRef.name : undefined));
-        const pod = podOfRef(addr.targetRef, l);
-        if (pod !== undefined) {
-          const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-          const entry = seen.get(key) ?? { pod, ports: [] };
-          seen.set(key, entry);
-          addPodOfRef(t, pod, port.port, port.protocol ?? '', l);
-          entry.ports.push(port.port);
-        }
+        seen.add(t, podOfRef(addr.targetRef, l), port.port, port.protocol ?? '');
         g.targets.push(t);
       };
       for (const a of ss.addresses ?? []) add(a, 'true');
       for (const a of ss.notReadyAddresses ?? []) add(a, 'false');
     }
   }
-  g.targets.push(...unseenPodPorts(seen, l));
+  g.targets.push(...seen.unseenPorts());
   return g;
 }
 
@@ -326,7 +336,7 @@ export function buildEndpointSlice(es: EndpointSlice, l: Lookups): KubeGroup {
   if (svc !== undefined) Object.assign(g.labels, serviceLabels(svc));
   addNamespaceLabels(g.labels, l, ns);
   if (nonPrimaryIpFamily(svc, es)) return g;
-  const seen = new Map<string, { pod: Pod; ports: (number | undefined)[] }>();
+  const seen = new SeenPods(l);
   for (const ep of es.endpoints ?? []) {
     for (const port of es.ports ?? []) {
       for (const addr of ep.addresses ?? []) {
@@ -352,19 +362,12 @@ export function buildEndpointSlice(es: EndpointSlice, l: Lookups): KubeGroup {
           t[`${P}endpointslice_endpoint_topology_present_${ln}`] = 'true';
         }
         if (l.attach.node) addNodeLabels(t, l, ep.targetRef?.kind === 'Node' ? ep.targetRef.name : ep.nodeName);
-        const pod = podOfRef(ep.targetRef, l);
-        if (pod !== undefined) {
-          const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-          const entry = seen.get(key) ?? { pod, ports: [] };
-          seen.set(key, entry);
-          addPodOfRef(t, pod, port.port, undefined, l);
-          entry.ports.push(port.port);
-        }
+        seen.add(t, podOfRef(ep.targetRef, l), port.port, undefined);
         g.targets.push(t);
       }
     }
   }
-  g.targets.push(...unseenPodPorts(seen, l));
+  g.targets.push(...seen.unseenPorts());
   return g;
 }
 

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import aws4 from 'aws4';
 import { XMLParser } from 'fast-xml-parser';
-import type { ApiClient } from '../refresh.js';
+import { ApiClient } from '../refresh.js';
 
 export interface AwsSettings {
   region: string;
@@ -142,4 +142,50 @@ export async function awsPost(api: ApiClient, creds: Credentials, o: { endpoint:
 export async function awsGet(api: ApiClient, creds: Credentials, o: { url: URL; service: string; region: string }, signal: AbortSignal): Promise<string> {
   const signed = aws4.sign({ host: o.url.host, path: o.url.pathname + o.url.search, method: 'GET', service: o.service, region: o.region, headers: {} }, creds);
   return (await api.request('GET', o.url, signal, { headers: signedHeaders(signed.headers) })).body;
+}
+
+/**
+ * One AWS service as a mechanism reaches it: the region (configured, or the instance's), the
+ * credentials chain, the endpoint (configured, or `https://<prefix>.<region>.amazonaws.com/`)
+ * and SigV4-signed calls in the three protocols the mechanisms meet.
+ */
+export class AwsService {
+  region = '';
+  readonly api: ApiClient;
+  private readonly creds: AwsCredentials;
+
+  constructor(
+    private readonly s: AwsSettings,
+    http: ConstructorParameters<typeof ApiClient>[0],
+    /** For the error when no region can be found (`EC2`, `ECS`, ...). */
+    private readonly what: string,
+  ) {
+    this.api = new ApiClient(http, Math.max(s.refresh_interval, 10_000));
+    this.creds = new AwsCredentials(s, this.api, () => this.region);
+  }
+
+  /** Resolves the region once; call at the start of each refresh. */
+  async ready(signal: AbortSignal): Promise<void> {
+    this.region ||= await resolveRegion(this.s, signal, this.what);
+  }
+
+  endpoint(prefix: string, configured = this.s.endpoint): string {
+    return configured !== '' ? configured : `https://${prefix}.${this.region}.amazonaws.com/`;
+  }
+
+  /** A query-API call (form-encoded Action and Version); the XML answer parsed. */
+  async query(endpoint: string, service: string, params: Record<string, string>, signal: AbortSignal, parser: XMLParser = xml): Promise<Record<string, unknown>> {
+    const body = new URLSearchParams(params).toString();
+    return parser.parse(await awsPost(this.api, await this.creds.get(signal), { endpoint, service, region: this.region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }, signal)) as Record<string, unknown>;
+  }
+
+  /** A JSON-protocol call (`X-Amz-Target`); the JSON answer. */
+  async json<T>(endpoint: string, service: string, target: string, doc: unknown, signal: AbortSignal): Promise<T> {
+    return JSON.parse(await awsPost(this.api, await this.creds.get(signal), { endpoint, service, region: this.region, body: JSON.stringify(doc), headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target } }, signal)) as T;
+  }
+
+  /** A REST GET; the JSON answer. */
+  async getJson<T>(url: URL, service: string, signal: AbortSignal): Promise<T> {
+    return JSON.parse(await awsGet(this.api, await this.creds.get(signal), { url, service, region: this.region }, signal)) as T;
+  }
 }

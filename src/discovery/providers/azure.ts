@@ -8,7 +8,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 
 interface AzureSettings {
   environment: string;
@@ -130,15 +130,11 @@ export function azureRefresh(c: GenericSdConfig, endpoints?: { arm: string; logi
     }
     return { Authorization: `Bearer ${token.value}` };
   };
-  const list = async (url: string, signal: AbortSignal): Promise<VmResource[]> => {
-    const out: VmResource[] = [];
-    for (let next: string | undefined = url; next !== undefined; ) {
-      const doc = (await api.get(next, signal, await auth(signal))) as { value?: VmResource[]; nextLink?: string };
-      out.push(...(doc.value ?? []));
-      next = doc.nextLink || undefined;
-    }
-    return out;
-  };
+  const list = (url: string, signal: AbortSignal): Promise<VmResource[]> =>
+    allPages<VmResource>(async (next) => {
+      const doc = (await api.get(next ?? url, signal, await auth(signal))) as { value?: VmResource[]; nextLink?: string };
+      return { items: doc.value, next: doc.nextLink };
+    });
   return async (signal) => {
     const scopePath = `/subscriptions/${s.subscription_id}${s.resource_group !== '' ? `/resourceGroups/${s.resource_group}` : ''}/providers/Microsoft.Compute`;
     const machines: { vm: VmResource; scaleSet: string }[] = (await list(`${cloud.arm}${scopePath}/virtualMachines?api-version=2023-03-01`, signal)).map((vm) => ({ vm, scaleSet: '' }));

@@ -5,7 +5,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort } from '../util.js';
+import { allPages, joinHostPort } from '../util.js';
 
 export const DIGITALOCEAN_API = 'https://api.digitalocean.com';
 
@@ -97,13 +97,10 @@ export function digitaloceanRefresh(c: GenericSdConfig, base = DIGITALOCEAN_API)
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
     if (s.role === 'databases') return databaseTargets(((await api.get(`${base}/v2/databases`, signal)) as { databases?: Database[] | null }).databases ?? [], s.port);
-    const droplets: Droplet[] = [];
-    let next: string | undefined = `${base}/v2/droplets?per_page=200&page=1`;
-    while (next !== undefined) {
-      const page = (await api.get(next, signal)) as { droplets?: Droplet[]; links?: { pages?: { next?: string } } };
-      droplets.push(...(page.droplets ?? []));
-      next = page.links?.pages?.next;
-    }
+    const droplets = await allPages<Droplet>(async (next) => {
+      const page = (await api.get(next ?? `${base}/v2/droplets?per_page=200&page=1`, signal)) as { droplets?: Droplet[]; links?: { pages?: { next?: string } } };
+      return { items: page.droplets, next: page.links?.pages?.next };
+    });
     return dropletTargets(droplets, s.port);
   };
 }

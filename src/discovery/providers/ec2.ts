@@ -3,10 +3,9 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsPost, resolveRegion, xml } from './aws.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 interface Ec2Instance {
@@ -96,20 +95,14 @@ export function ec2Targets(reservations: Reservation[], region: string, port: nu
 
 export function ec2Refresh(c: GenericSdConfig): Refresh {
   const s = c.settings as unknown as AwsSettings & { filters: { name: string; values: string[] }[] };
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
+  const aws = new AwsService(s, c.http!, 'EC2');
+  const call = (params: Record<string, string>, signal: AbortSignal): Promise<Record<string, unknown>> => aws.query(aws.endpoint('ec2'), 'ec2', { Version: '2016-11-15', ...params }, signal);
   let azIds: Map<string, string> | undefined;
-  const call = async (params: Record<string, string>, signal: AbortSignal): Promise<string> => {
-    const body = new URLSearchParams({ Version: '2016-11-15', ...params }).toString();
-    const endpoint = s.endpoint !== '' ? s.endpoint : `https://ec2.${region}.amazonaws.com/`;
-    return awsPost(api, await creds.get(signal), { endpoint, service: 'ec2', region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }, signal);
-  };
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'EC2');
+    await aws.ready(signal);
     if (azIds === undefined) {
       try {
-        const doc = xml.parse(await call({ Action: 'DescribeAvailabilityZones' }, signal)) as { DescribeAvailabilityZonesResponse?: { availabilityZoneInfo?: { item?: { zoneName?: string; zoneId?: string }[] } } };
+        const doc = (await call({ Action: 'DescribeAvailabilityZones' }, signal)) as { DescribeAvailabilityZonesResponse?: { availabilityZoneInfo?: { item?: { zoneName?: string; zoneId?: string }[] } } };
         azIds = new Map((doc.DescribeAvailabilityZonesResponse?.availabilityZoneInfo?.item ?? []).map((z) => [z.zoneName ?? '', z.zoneId ?? '']));
       } catch {
         // As Prometheus: without zone IDs the label is empty, and they are asked for again next time.
@@ -120,13 +113,10 @@ export function ec2Refresh(c: GenericSdConfig): Refresh {
       filters[`Filter.${i + 1}.Name`] = f.name;
       f.values.forEach((v, j) => (filters[`Filter.${i + 1}.Value.${j + 1}`] = v));
     });
-    const reservations: Reservation[] = [];
-    let token = '';
-    do {
-      const doc = xml.parse(await call({ Action: 'DescribeInstances', ...filters, ...(token !== '' ? { NextToken: token } : {}) }, signal)) as { DescribeInstancesResponse?: { reservationSet?: { item?: Reservation[] }; nextToken?: string } };
-      reservations.push(...(doc.DescribeInstancesResponse?.reservationSet?.item ?? []));
-      token = doc.DescribeInstancesResponse?.nextToken ?? '';
-    } while (token !== '');
-    return ec2Targets(reservations, region, s.port, azIds ?? new Map());
+    const reservations = await allPages<Reservation>(async (token) => {
+      const doc = (await call({ Action: 'DescribeInstances', ...filters, ...(token !== undefined ? { NextToken: token } : {}) }, signal)) as { DescribeInstancesResponse?: { reservationSet?: { item?: Reservation[] }; nextToken?: string } };
+      return { items: doc.DescribeInstancesResponse?.reservationSet?.item, next: doc.DescribeInstancesResponse?.nextToken };
+    });
+    return ec2Targets(reservations, aws.region, s.port, azIds ?? new Map());
   };
 }

@@ -5,10 +5,9 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsPost, resolveRegion, xml } from './aws.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 interface Tag {
@@ -131,30 +130,19 @@ const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(
 
 export function ecsRefresh(c: GenericSdConfig, ec2Endpoint?: string): Refresh {
   const s = c.settings as unknown as AwsSettings & { clusters: string[] };
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
-  const ecsCall = async <T>(action: string, body: unknown, signal: AbortSignal): Promise<T> => {
-    const endpoint = s.endpoint !== '' ? s.endpoint : `https://ecs.${region}.amazonaws.com/`;
-    return JSON.parse(await awsPost(api, await creds.get(signal), { endpoint, service: 'ecs', region, body: JSON.stringify(body), headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `AmazonEC2ContainerServiceV20141113.${action}` } }, signal)) as T;
-  };
-  const ec2Call = async (params: Record<string, string>, signal: AbortSignal): Promise<unknown> => {
-    const body = new URLSearchParams({ Version: '2016-11-15', ...params }).toString();
-    return xml.parse(await awsPost(api, await creds.get(signal), { endpoint: ec2Endpoint ?? `https://ec2.${region}.amazonaws.com/`, service: 'ec2', region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }, signal));
-  };
+  const aws = new AwsService(s, c.http!, 'ECS');
+  const ecsCall = <T>(action: string, body: unknown, signal: AbortSignal): Promise<T> => aws.json<T>(aws.endpoint('ecs'), 'ecs', `AmazonEC2ContainerServiceV20141113.${action}`, body, signal);
+  // EC2 has its own endpoint: `endpoint` names ECS's.
+  const ec2Call = (params: Record<string, string>, signal: AbortSignal): Promise<unknown> => aws.query(aws.endpoint('ec2', ec2Endpoint ?? ''), 'ec2', { Version: '2016-11-15', ...params }, signal);
   /** Every page of an ECS list call. */
-  const listAll = async (action: string, key: string, body: Record<string, unknown>, signal: AbortSignal): Promise<string[]> => {
-    const out: string[] = [];
-    let token: string | undefined;
-    do {
+  const listAll = (action: string, key: string, body: Record<string, unknown>, signal: AbortSignal): Promise<string[]> =>
+    allPages<string>(async (token) => {
       const r = await ecsCall<Record<string, unknown>>(action, { ...body, maxResults: 100, ...(token !== undefined ? { nextToken: token } : {}) }, signal);
-      out.push(...((r[key] as string[] | undefined) ?? []));
-      token = (r.nextToken as string | undefined) || undefined;
-    } while (token !== undefined);
-    return out;
-  };
+      return { items: r[key] as string[] | undefined, next: r.nextToken as string | undefined };
+    });
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'ECS');
+    await aws.ready(signal);
+    const region = aws.region;
     const clusterArns = s.clusters.length > 0 ? s.clusters : await listAll('ListClusters', 'clusterArns', {}, signal);
     const out: TargetGroup[] = [];
     for (const batch of chunks(clusterArns, 100)) {

@@ -6,10 +6,9 @@ import { XMLParser } from 'fast-xml-parser';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsPost, resolveRegion } from './aws.js';
+import { allPages, joinHostPort, rfc3339, sanitizeLabelName, valueAt } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 type Doc = Record<string, unknown>;
@@ -53,12 +52,6 @@ const NODE_FIELDS: Field[] = [
 
 const parser = new XMLParser({ parseTagValue: false });
 
-function at(o: unknown, path: string): unknown {
-  let v = o;
-  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Doc)[k] : undefined;
-  return v;
-}
-
 /** The items of an XML list element, whatever its members are called (`member`, `CacheNode`, ...). */
 function items(list: unknown): Doc[] {
   if (list === null || typeof list !== 'object') return [];
@@ -77,9 +70,9 @@ function strings(list: unknown): string[] {
 
 function addFields(l: Labels, o: Doc, fields: Field[], prefix: string): void {
   for (const [name, path, kind] of fields) {
-    const v = at(o, path);
+    const v = valueAt(o, path);
     if (v === undefined || v === null || typeof v === 'object') continue;
-    l[prefix + name] = kind === 't' && !Number.isNaN(Date.parse(String(v))) ? new Date(Date.parse(String(v))).toISOString().replace(/\.\d{3}Z$/, 'Z') : String(v);
+    l[prefix + name] = kind === 't' ? rfc3339(String(v)) : String(v);
   }
 }
 
@@ -93,8 +86,8 @@ export function serverlessTarget(cache: Doc, tags: Doc[]): { address: string; la
   strings(cache.SecurityGroupIds).forEach((id, i) => (l[`${S}security_group_id_${i}`] = id));
   strings(cache.SubnetIds).forEach((id, i) => (l[`${S}subnet_id_${i}`] = id));
   addTags(l, tags, `${S}tag_`);
-  const addr = at(cache, 'Endpoint.Address');
-  const port = at(cache, 'Endpoint.Port');
+  const addr = valueAt(cache, 'Endpoint.Address');
+  const port = valueAt(cache, 'Endpoint.Port');
   return { address: addr !== undefined && port !== undefined ? joinHostPort(String(addr), String(port)) : '', labels: l };
 }
 
@@ -110,10 +103,10 @@ export function clusterTargets(cluster: Doc, tags: Doc[]): { address: string; la
     put('log_type', d.LogType);
     put('status', d.Status);
     put('message', d.Message);
-    put('log_group', at(d, 'DestinationDetails.CloudWatchLogsDetails.LogGroup'));
-    put('delivery_stream', at(d, 'DestinationDetails.KinesisFirehoseDetails.DeliveryStream'));
+    put('log_group', valueAt(d, 'DestinationDetails.CloudWatchLogsDetails.LogGroup'));
+    put('delivery_stream', valueAt(d, 'DestinationDetails.KinesisFirehoseDetails.DeliveryStream'));
   });
-  const toRemove = strings(at(cluster, 'PendingModifiedValues.CacheNodeIdsToRemove'));
+  const toRemove = strings(valueAt(cluster, 'PendingModifiedValues.CacheNodeIdsToRemove'));
   if (toRemove.length > 0) common[`${C}pending_modified_values_cache_node_ids_to_remove`] = toRemove.join(',');
   items(cluster.SecurityGroups).forEach((sg, i) => {
     if (sg.SecurityGroupId !== undefined) common[`${C}security_group_membership_id_${i}`] = String(sg.SecurityGroupId);
@@ -123,8 +116,8 @@ export function clusterTargets(cluster: Doc, tags: Doc[]): { address: string; la
   return items(cluster.CacheNodes).map((node) => {
     const l: Labels = { ...common };
     addFields(l, node, NODE_FIELDS, C);
-    const addr = at(node, 'Endpoint.Address');
-    const port = at(node, 'Endpoint.Port');
+    const addr = valueAt(node, 'Endpoint.Address');
+    const port = valueAt(node, 'Endpoint.Port');
     return { address: addr !== undefined && port !== undefined ? joinHostPort(String(addr), String(port)) : '', labels: l };
   });
 }
@@ -147,28 +140,20 @@ export function splitCaches(arns: string[], log: (msg: string) => void): { serve
 
 export function elasticacheRefresh(c: GenericSdConfig, log: (msg: string) => void = () => {}): Refresh {
   const s = c.settings as unknown as AwsSettings & { clusters: string[] };
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
+  const aws = new AwsService(s, c.http!, 'ElastiCache');
   const call = async (action: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc> => {
-    const body = new URLSearchParams({ Action: action, Version: '2015-02-02', ...params }).toString();
-    const endpoint = s.endpoint !== '' ? s.endpoint : `https://elasticache.${region}.amazonaws.com/`;
-    const doc = parser.parse(await awsPost(api, await creds.get(signal), { endpoint, service: 'elasticache', region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }, signal)) as Doc;
-    return (at(doc, `${action}Response.${action}Result`) as Doc | undefined) ?? {};
+    const doc = await aws.query(aws.endpoint('elasticache'), 'elasticache', { Action: action, Version: '2015-02-02', ...params }, signal, parser);
+    return (valueAt(doc, `${action}Response.${action}Result`) as Doc | undefined) ?? {};
   };
-  /** Every page of a Describe call (`Marker` or `NextToken`). */
-  const all = async (action: string, listKey: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc[]> => {
-    const out: Doc[] = [];
-    let token = '';
-    do {
-      const r = await call(action, { ...params, ...(token !== '' ? (action === 'DescribeServerlessCaches' ? { NextToken: token } : { Marker: token }) : {}) }, signal);
-      out.push(...items(r[listKey]));
-      token = String(r.Marker ?? r.NextToken ?? '');
-    } while (token !== '');
-    return out;
-  };
+  /** Every page of a Describe call (`Marker`, or `NextToken` for serverless caches). */
+  const all = (action: string, listKey: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc[]> =>
+    allPages<Doc>(async (token) => {
+      const r = await call(action, { ...params, ...(token !== undefined ? (action === 'DescribeServerlessCaches' ? { NextToken: token } : { Marker: token }) : {}) }, signal);
+      return { items: items(r[listKey]), next: (r.Marker ?? r.NextToken) as string | undefined };
+    });
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'ElastiCache');
+    await aws.ready(signal);
+    const region = aws.region;
     const { serverless, clusters } = splitCaches(s.clusters, log);
     const caches: Doc[] = [];
     if (serverless.length === 0) caches.push(...(await all('DescribeServerlessCaches', 'ServerlessCaches', { MaxResults: '50' }, signal)));

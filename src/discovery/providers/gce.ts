@@ -11,7 +11,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { sanitizeLabelName } from '../util.js';
+import { allPages, sanitizeLabelName } from '../util.js';
 
 export const GCE_API = 'https://compute.googleapis.com/compute/v1';
 const SCOPE = 'https://www.googleapis.com/auth/compute.readonly';
@@ -110,16 +110,13 @@ export function gceRefresh(c: GenericSdConfig, base = GCE_API, metadataServer = 
       const t = await newToken(signal);
       token = { value: t.access_token, expires: Date.now() + t.expires_in * 1000 };
     }
-    const items: GceInstance[] = [];
-    let pageToken = '';
-    do {
+    const items = await allPages<GceInstance>(async (pageToken) => {
       const u = new URL(`${base}/projects/${encodeURIComponent(s.project)}/zones/${encodeURIComponent(s.zone)}/instances`);
       if (s.filter !== '') u.searchParams.set('filter', s.filter);
-      if (pageToken !== '') u.searchParams.set('pageToken', pageToken);
+      if (pageToken !== undefined) u.searchParams.set('pageToken', pageToken);
       const doc = (await api.get(u, signal, { Authorization: `Bearer ${token.value}` })) as { items?: GceInstance[]; nextPageToken?: string };
-      items.push(...(doc.items ?? []));
-      pageToken = doc.nextPageToken ?? '';
-    } while (pageToken !== '');
+      return { items: doc.items, next: doc.nextPageToken };
+    });
     return gceTargets(items, s.project, s.port, s.tag_separator, `GCE_${s.project}_${s.zone}`);
   };
 }

@@ -5,7 +5,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 
 export const HCLOUD_API = 'https://api.hetzner.cloud/v1';
 export const ROBOT_API = 'https://robot-ws.your-server.de';
@@ -99,22 +99,14 @@ export function hetznerRefresh(c: GenericSdConfig, hcloudBase = HCLOUD_API, robo
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
     if (s.role === 'robot') return robotTargets((await api.get(`${robotBase}/server`, signal)) as RobotServer[], s.port);
-    const servers: HcloudServer[] = [];
-    for (let page: number | null = 1; page !== null; ) {
-      const u = new URL(`${hcloudBase}/servers`);
-      u.searchParams.set('per_page', '50');
-      u.searchParams.set('page', String(page));
-      if (s.label_selector !== '') u.searchParams.set('label_selector', s.label_selector);
-      const doc = (await api.get(u, signal)) as { servers?: HcloudServer[]; meta?: { pagination?: { next_page?: number | null } } };
-      servers.push(...(doc.servers ?? []));
-      page = doc.meta?.pagination?.next_page ?? null;
-    }
-    const networks: { id?: number; name?: string }[] = [];
-    for (let page: number | null = 1; page !== null; ) {
-      const doc = (await api.get(`${hcloudBase}/networks?per_page=50&page=${page}`, signal)) as { networks?: { id?: number; name?: string }[]; meta?: { pagination?: { next_page?: number | null } } };
-      networks.push(...(doc.networks ?? []));
-      page = doc.meta?.pagination?.next_page ?? null;
-    }
-    return hcloudTargets(servers, networks, s.port);
+    /** Every page of an hcloud list (`meta.pagination.next_page`). */
+    const all = <T>(path: string, key: string, query: Record<string, string> = {}): Promise<T[]> =>
+      allPages<T, number>(async (page) => {
+        const u = new URL(`${hcloudBase}${path}`);
+        for (const [k, v] of Object.entries({ ...query, per_page: '50', page: String(page ?? 1) })) if (v !== '') u.searchParams.set(k, v);
+        const doc = (await api.get(u, signal)) as Record<string, unknown> & { meta?: { pagination?: { next_page?: number | null } } };
+        return { items: doc[key] as T[] | undefined, next: doc.meta?.pagination?.next_page };
+      });
+    return hcloudTargets(await all<HcloudServer>('/servers', 'servers', { label_selector: s.label_selector }), await all<{ id?: number; name?: string }>('/networks', 'networks'), s.port);
   };
 }

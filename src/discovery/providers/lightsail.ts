@@ -3,10 +3,9 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsPost, resolveRegion } from './aws.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 interface LightsailInstance {
@@ -44,20 +43,13 @@ export function lightsailTargets(instances: LightsailInstance[], region: string,
 
 export function lightsailRefresh(c: GenericSdConfig): Refresh {
   const s = c.settings as unknown as AwsSettings;
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
+  const aws = new AwsService(s, c.http!, 'Lightsail');
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'Lightsail');
-    const endpoint = s.endpoint !== '' ? s.endpoint : `https://lightsail.${region}.amazonaws.com/`;
-    const instances: LightsailInstance[] = [];
-    let token: string | undefined;
-    do {
-      const body = JSON.stringify(token !== undefined ? { pageToken: token } : {});
-      const doc = JSON.parse(await awsPost(api, await creds.get(signal), { endpoint, service: 'lightsail', region, body, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Lightsail_20161128.GetInstances' } }, signal)) as { instances?: LightsailInstance[]; nextPageToken?: string };
-      instances.push(...(doc.instances ?? []));
-      token = doc.nextPageToken || undefined;
-    } while (token !== undefined);
-    return lightsailTargets(instances, region, s.port);
+    await aws.ready(signal);
+    const instances = await allPages<LightsailInstance>(async (token) => {
+      const doc = await aws.json<{ instances?: LightsailInstance[]; nextPageToken?: string }>(aws.endpoint('lightsail'), 'lightsail', 'Lightsail_20161128.GetInstances', token !== undefined ? { pageToken: token } : {}, signal);
+      return { items: doc.instances, next: doc.nextPageToken };
+    });
+    return lightsailTargets(instances, aws.region, s.port);
   };
 }

@@ -4,10 +4,9 @@
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsGet, resolveRegion } from './aws.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 interface MskCluster {
@@ -75,27 +74,20 @@ export function mskTargets(clusters: MskCluster[], nodes: Map<string, NodeInfo[]
 
 export function mskRefresh(c: GenericSdConfig, log?: (msg: string) => void): Refresh {
   const s = c.settings as unknown as AwsSettings & { clusters: string[] };
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
-  const get = async (path: string, query: Record<string, string>, signal: AbortSignal): Promise<Record<string, unknown>> => {
-    const url = new URL((s.endpoint !== '' ? s.endpoint : `https://kafka.${region}.amazonaws.com`).replace(/\/$/, '') + path);
+  const aws = new AwsService(s, c.http!, 'MSK');
+  const get = (path: string, query: Record<string, string>, signal: AbortSignal): Promise<Record<string, unknown>> => {
+    const url = new URL(aws.endpoint('kafka').replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    return JSON.parse(await awsGet(api, await creds.get(signal), { url, service: 'kafka', region }, signal)) as Record<string, unknown>;
+    return aws.getJson<Record<string, unknown>>(url, 'kafka', signal);
   };
   /** Every page of a list (`nextToken`). */
-  const all = async <T>(path: string, key: string, query: Record<string, string>, signal: AbortSignal): Promise<T[]> => {
-    const out: T[] = [];
-    let token: string | undefined;
-    do {
+  const all = <T>(path: string, key: string, query: Record<string, string>, signal: AbortSignal): Promise<T[]> =>
+    allPages<T>(async (token) => {
       const doc = await get(path, { ...query, maxResults: '100', ...(token !== undefined ? { nextToken: token } : {}) }, signal);
-      out.push(...((doc[key] as T[] | undefined) ?? []));
-      token = (doc.nextToken as string | undefined) || undefined;
-    } while (token !== undefined);
-    return out;
-  };
+      return { items: doc[key] as T[] | undefined, next: doc.nextToken as string | undefined };
+    });
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'MSK');
+    await aws.ready(signal);
     let clusters: MskCluster[];
     if (s.clusters.length > 0) {
       clusters = [];
@@ -108,6 +100,6 @@ export function mskRefresh(c: GenericSdConfig, log?: (msg: string) => void): Ref
     } else clusters = await all<MskCluster>('/api/v2/clusters', 'clusterInfoList', { clusterTypeFilter: 'PROVISIONED' }, signal);
     const nodes = new Map<string, NodeInfo[]>();
     for (const cl of clusters) nodes.set(cl.clusterArn ?? '', await all<NodeInfo>(`/v1/clusters/${encodeURIComponent(cl.clusterArn ?? '')}/nodes`, 'nodeInfoList', {}, signal));
-    return mskTargets(clusters, nodes, s.port, region);
+    return mskTargets(clusters, nodes, s.port, aws.region);
   };
 }

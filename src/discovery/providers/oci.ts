@@ -10,7 +10,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 
 interface OciSettings {
   auth: string;
@@ -109,18 +109,13 @@ export function ociRefresh(c: GenericSdConfig, log: (msg: string) => void, endpo
     return { body: JSON.parse(res.body) as unknown, ...(res.headers['opc-next-page'] ? { next: res.headers['opc-next-page'] } : {}) };
   };
   /** Every page of a list (`opc-next-page`). */
-  const all = async <T>(base: string, path: string, query: Record<string, string>, signal: AbortSignal): Promise<T[]> => {
-    const out: T[] = [];
-    let page: string | undefined;
-    do {
+  const all = <T>(base: string, path: string, query: Record<string, string>, signal: AbortSignal): Promise<T[]> =>
+    allPages<T>(async (page) => {
       const u = new URL(`${base}${path}`);
       for (const [k, v] of Object.entries({ ...query, limit: '100', ...(page !== undefined ? { page } : {}) })) u.searchParams.set(k, v);
       const r = await get(u, signal);
-      out.push(...((r.body as T[] | undefined) ?? []));
-      page = r.next;
-    } while (page !== undefined);
-    return out;
-  };
+      return { items: r.body as T[] | undefined, next: r.next };
+    });
   /** The configured compartments, or the tenancy and every active compartment below it. */
   const compartments = async (signal: AbortSignal): Promise<string[]> => {
     if (s.compartments.length > 0) return s.compartments;

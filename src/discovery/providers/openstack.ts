@@ -7,7 +7,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 
 interface OpenstackSettings {
   identity_endpoint: string;
@@ -124,16 +124,12 @@ export function openstackRefresh(c: GenericSdConfig): Refresh {
     const catalog = (JSON.parse(auth.body) as { token?: { catalog?: Catalog[] } }).token?.catalog ?? [];
     const h = { 'X-Auth-Token': token };
     /** Every page of a list (`<key>` items, `<key>_links` or `links` with rel=next). */
-    const all = async <T>(url: string, key: string): Promise<T[]> => {
-      const out: T[] = [];
-      for (let next: string | undefined = url; next !== undefined; ) {
-        const doc = (await api.get(next, signal, h)) as Record<string, unknown>;
-        out.push(...((doc[key] as T[] | undefined) ?? []));
+    const all = <T>(url: string, key: string): Promise<T[]> =>
+      allPages<T>(async (next) => {
+        const doc = (await api.get(next ?? url, signal, h)) as Record<string, unknown>;
         const links = (doc[`${key}_links`] ?? doc.links) as { rel?: string; href?: string }[] | undefined;
-        next = Array.isArray(links) ? links.find((x) => x.rel === 'next')?.href : undefined;
-      }
-      return out;
-    };
+        return { items: doc[key] as T[] | undefined, next: Array.isArray(links) ? links.find((x) => x.rel === 'next')?.href : undefined };
+      });
     const src = `OS_${s.region}`;
     if (s.role === 'hypervisor') {
       const compute = catalogEndpoint(catalog, 'compute', s.region, s.availability);

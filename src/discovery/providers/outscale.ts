@@ -6,7 +6,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 import { awsPost } from './aws.js';
 
 interface Vm {
@@ -40,14 +40,11 @@ export function outscaleRefresh(c: GenericSdConfig): Refresh {
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
     const secretAccessKey = s.secret_key !== '' ? s.secret_key : readFileSync(s.secret_key_file, 'utf8').trim();
-    const vms: Vm[] = [];
-    let token: string | undefined;
-    do {
+    const vms = await allPages<Vm>(async (token) => {
       const body = JSON.stringify(token !== undefined ? { NextPageToken: token } : {});
       const doc = JSON.parse(await awsPost(api, { accessKeyId: s.access_key, secretAccessKey }, { endpoint: `${endpoint}/ReadVms`, service: 'oapi', region: s.region, body, headers: { 'Content-Type': 'application/json' } }, signal)) as { Vms?: Vm[]; NextPageToken?: string };
-      vms.push(...(doc.Vms ?? []));
-      token = doc.NextPageToken || undefined;
-    } while (token !== undefined);
+      return { items: doc.Vms, next: doc.NextPageToken };
+    });
     return outscaleTargets(vms, s.region, s.port);
   };
 }

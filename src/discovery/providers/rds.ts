@@ -6,10 +6,9 @@ import { XMLParser } from 'fast-xml-parser';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
-import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
-import { AwsCredentials, awsPost, resolveRegion } from './aws.js';
+import { allPages, joinHostPort, rfc3339, sanitizeLabelName, valueAt } from '../util.js';
+import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
 /** [label suffix, API field (dotted when nested), kind: string, bool, int or time]. */
@@ -173,26 +172,15 @@ const parser = new XMLParser({ parseTagValue: false, isArray: (name) => ['DBClus
 
 type Doc = Record<string, unknown>;
 
-function at(o: Doc, path: string): unknown {
-  let v: unknown = o;
-  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Doc)[k] : undefined;
-  return v;
-}
-
 /** A field's label value as Prometheus writes it (times as RFC 3339 to the second). */
 function value(v: unknown, kind: Field[2]): string | undefined {
   if (v === undefined || v === null || typeof v === 'object') return undefined;
-  const s = String(v);
-  if (kind === 't') {
-    const t = Date.parse(s);
-    return Number.isNaN(t) ? s : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-  return s;
+  return kind === 't' ? rfc3339(String(v)) : String(v);
 }
 
 function addFields(l: Labels, o: Doc, fields: Field[], prefix: string): void {
   for (const [suffix, path, kind] of fields) {
-    const v = value(at(o, path), kind);
+    const v = value(valueAt(o, path), kind);
     if (v !== undefined) l[prefix + suffix] = v;
   }
 }
@@ -214,8 +202,8 @@ export function rdsTargets(clusters: Doc[], instancesOf: Map<string, Doc[]>, por
       const writer = writers.get(String(i.DBInstanceIdentifier ?? ''));
       if (writer !== undefined) l.__meta_rds_instance_is_cluster_writer = writer;
       addTags(l, i, '__meta_rds_instance_tag_');
-      const address = at(i, 'Endpoint.Address');
-      out.push({ targets: [address !== undefined && at(i, 'Endpoint.Port') !== undefined ? joinHostPort(String(address), port) : ''], labels: l, source: `${region}/${out.length}` });
+      const address = valueAt(i, 'Endpoint.Address');
+      out.push({ targets: [address !== undefined && valueAt(i, 'Endpoint.Port') !== undefined ? joinHostPort(String(address), port) : ''], labels: l, source: `${region}/${out.length}` });
     }
   }
   return out;
@@ -223,28 +211,16 @@ export function rdsTargets(clusters: Doc[], instancesOf: Map<string, Doc[]>, por
 
 export function rdsRefresh(c: GenericSdConfig): Refresh {
   const s = c.settings as unknown as AwsSettings & { clusters: string[]; filters: { name: string; values: string[] }[] };
-  const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
-  let region = '';
-  const creds = new AwsCredentials(s, api, () => region);
-  const call = async (params: Record<string, string>, signal: AbortSignal): Promise<Doc> => {
-    const body = new URLSearchParams({ Version: '2014-10-31', ...params }).toString();
-    const endpoint = s.endpoint !== '' ? s.endpoint : `https://rds.${region}.amazonaws.com/`;
-    return parser.parse(await awsPost(api, await creds.get(signal), { endpoint, service: 'rds', region, body, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' } }, signal)) as Doc;
-  };
+  const aws = new AwsService(s, c.http!, 'RDS');
   /** Every page of a Describe call (`Marker`). */
-  const all = async (action: string, listKey: string, itemKey: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc[]> => {
-    const out: Doc[] = [];
-    let marker = '';
-    do {
-      const doc = await call({ Action: action, MaxRecords: '100', ...params, ...(marker !== '' ? { Marker: marker } : {}) }, signal);
-      const result = at(doc, `${action}Response.${action}Result`) as Doc | undefined;
-      out.push(...(((result?.[listKey] as Doc | undefined)?.[itemKey] as Doc[] | undefined) ?? []));
-      marker = String(result?.Marker ?? '');
-    } while (marker !== '');
-    return out;
-  };
+  const all = (action: string, listKey: string, itemKey: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc[]> =>
+    allPages<Doc>(async (marker) => {
+      const doc = await aws.query(aws.endpoint('rds'), 'rds', { Action: action, Version: '2014-10-31', MaxRecords: '100', ...params, ...(marker !== undefined ? { Marker: marker } : {}) }, signal, parser);
+      const result = valueAt(doc, `${action}Response.${action}Result`) as Doc | undefined;
+      return { items: (result?.[listKey] as Doc | undefined)?.[itemKey] as Doc[] | undefined, next: result?.Marker as string | undefined };
+    });
   return async (signal) => {
-    region ||= await resolveRegion(s, signal, 'RDS');
+    await aws.ready(signal);
     const clusters: Doc[] = [];
     if (s.clusters.length === 0) clusters.push(...(await all('DescribeDBClusters', 'DBClusters', 'DBCluster', {}, signal)));
     else for (const id of s.clusters) clusters.push(...(await all('DescribeDBClusters', 'DBClusters', 'DBCluster', { DBClusterIdentifier: id }, signal)));
@@ -258,6 +234,6 @@ export function rdsRefresh(c: GenericSdConfig): Refresh {
       });
       instancesOf.set(arn, await all('DescribeDBInstances', 'DBInstances', 'DBInstance', filters, signal));
     }
-    return rdsTargets(clusters, instancesOf, s.port, region);
+    return rdsTargets(clusters, instancesOf, s.port, aws.region);
   };
 }

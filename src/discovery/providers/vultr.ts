@@ -4,7 +4,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort } from '../util.js';
+import { allPages, joinHostPort } from '../util.js';
 
 export const VULTR_API = 'https://api.vultr.com';
 
@@ -60,13 +60,10 @@ export function vultrRefresh(c: GenericSdConfig, base = VULTR_API): Refresh {
   const s = c.settings as { port: number; refresh_interval: number };
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
-    const instances: Instance[] = [];
-    let cursor = '';
-    do {
-      const doc = (await api.get(`${base}/v2/instances?per_page=100${cursor !== '' ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, signal)) as { instances?: Instance[]; meta?: { links?: { next?: string } } };
-      instances.push(...(doc.instances ?? []));
-      cursor = doc.meta?.links?.next ?? '';
-    } while (cursor !== '');
+    const instances = await allPages<Instance>(async (cursor) => {
+      const doc = (await api.get(`${base}/v2/instances?per_page=100${cursor !== undefined ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, signal)) as { instances?: Instance[]; meta?: { links?: { next?: string } } };
+      return { items: doc.instances, next: doc.meta?.links?.next };
+    });
     return vultrTargets(instances, s.port);
   };
 }
