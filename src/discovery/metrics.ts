@@ -14,7 +14,7 @@ export interface DiscoveryMetrics {
 
 export function createDiscoveryMetrics(registry: client.Registry): DiscoveryMetrics {
   const registers = [registry];
-  return {
+  const m: DiscoveryMetrics = {
     discoveredTargets: new client.Gauge({ name: 'prometheus_sd_discovered_targets', help: 'Current number of discovered targets.', labelNames: ['config', 'name'], registers }),
     failedConfigs: new client.Gauge({ name: 'prometheus_sd_failed_configs', help: 'Current number of service discovery configurations that failed to load.', labelNames: ['name'], registers }),
     receivedUpdates: new client.Counter({ name: 'prometheus_sd_received_updates_total', help: 'Total number of update events received from the SD providers.', labelNames: ['name'], registers }),
@@ -22,4 +22,10 @@ export function createDiscoveryMetrics(registry: client.Registry): DiscoveryMetr
     refreshFailures: new client.Counter({ name: 'prometheus_sd_refresh_failures_total', help: 'Number of refresh failures for the given SD mechanism.', labelNames: ['mechanism', 'config'], registers }),
     kubernetesEvents: new client.Counter({ name: 'prometheus_sd_kubernetes_events_total', help: 'The number of Kubernetes events handled.', labelNames: ['event', 'role'], registers }),
   };
+  // Both discovery managers are always there, as in Prometheus, even before anything fails.
+  for (const name of ['scrape', 'notify']) {
+    m.failedConfigs.set({ name }, 0);
+    m.receivedUpdates.inc({ name }, 0);
+  }
+  return m;
 }
