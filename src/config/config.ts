@@ -1,10 +1,10 @@
 // prometheus.yml: Prometheus's keys, defaults and validation (3.x), read strictly from YAML with
-// file:line:col errors. Service discovery: static, file, DNS, HTTP and Kubernetes; any other
-// mechanism is refused with a clear message rather than silently ignored.
+// file:line:col errors. Service discovery: static, file, DNS, HTTP, Kubernetes, and every other
+// mechanism's section read and checked from a table (sd-specs.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { expandGlob } from '../discovery/file.js';
-import { discoversTargets } from '../discovery/mechanisms.js';
+import { notDiscovering } from '../discovery/mechanisms.js';
 import type { Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
@@ -14,6 +14,7 @@ import { tlsVersion } from '../util/http-dispatcher.js';
 import type { ProxyConfig } from './proxy.js';
 import type { Node } from './yaml-reader.js';
 import { readKubernetesSdConfigs } from './kubernetes-sd.js';
+import { httpUrlProblem } from './go-url.js';
 import type { KubernetesSdConfig } from './kubernetes-sd.js';
 import { GENERIC_SD_KEYS, readGenericSdConfigs } from './sd-specs.js';
 import type { GenericSdConfig } from './sd-specs.js';
@@ -352,13 +353,8 @@ class Loader {
     return y.seq(n, 'http_sd_configs').map((s) => {
       const m = y.map(s, 'http.SDConfig', ['url', 'refresh_interval', ...HTTP_FIELDS]);
       const url = y.str(m.get('url'), 'url');
-      const where = m.get('url') ?? s;
-      if (url === '') y.fail(where, 'URL is missing');
-      // Go's url.Parse: the scheme is what precedes the first colon; the host follows "//".
-      const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase() ?? '';
-      if (scheme !== 'http' && scheme !== 'https') y.fail(where, "URL scheme must be 'http' or 'https'");
-      const host = (/^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? '').replace(/^.*@/, '');
-      if (host === '') y.fail(where, 'host is missing in URL');
+      const problem = httpUrlProblem(url);
+      if (problem !== undefined) y.fail(m.get('url') ?? s, problem);
       return { url, refreshIntervalMs: y.duration(m.get('refresh_interval'), 'refresh_interval', 60_000), http: this.http(m, s) };
     });
   }
@@ -775,7 +771,7 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
   if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
-    const silent = new Set(list.filter((c) => !discoversTargets(c)).map((c) => (c.mechanism === 'aws' ? `aws (role ${String(c.settings.role)})` : c.mechanism === 'oci' ? `oci (auth ${String(c.settings.auth)})` : c.mechanism)));
+    const silent = new Set(list.map(notDiscovering).filter((w): w is string => w !== undefined));
     for (const what of silent) cfg.warnings.push(`${where}: ${what.split(' ')[0]!}_sd_configs: discovery through ${what} is not implemented by Promethium; it is validated and gives no targets`);
   }
   return cfg;

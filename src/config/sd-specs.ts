@@ -4,6 +4,7 @@
 // discover targets is decided in src/discovery (the others are reported at every load).
 import type { Node, YamlFile } from './yaml-reader.js';
 import type { HttpClientConfig, TlsConfig } from './config.js';
+import { goUrl, httpUrlProblem } from './go-url.js';
 
 /** A field's kind: string, secret string, file path (relative to the config's directory), bool, int, duration, string list, string map, `{name, values}` filters, or a TLS block. */
 type FieldKind = 's' | 'secret' | 'file' | 'b' | 'i' | 'd' | 'ss' | 'map' | 'filters' | 'tls';
@@ -33,15 +34,6 @@ interface SdSpec {
 const MIN = 60_000;
 const AWS_COMMON: SdSpec['fields'] = { region: ['s', ''], endpoint: ['s', ''], access_key: ['s', ''], secret_key: ['secret', ''], profile: ['s', ''], role_arn: ['s', ''], external_id: ['s', ''], refresh_interval: ['d', MIN], port: ['i', 80] };
 const AWS_CLUSTERS: SdSpec['fields'] = { ...AWS_COMMON, clusters: ['ss', []], request_concurrency: ['i', 10] };
-
-/** Go's url.Parse failing on a missing scheme (`://x`) and what it calls scheme and host. */
-function goUrl(s: string): { ok: boolean; scheme: string; host: string } {
-  if (s.startsWith(':')) return { ok: false, scheme: '', host: '' };
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(.*)$/.exec(s);
-  if (!m) return { ok: true, scheme: '', host: '' };
-  const host = m[2]!.startsWith('//') ? m[2]!.slice(2).split(/[/?#]/)[0]!.replace(/^.*@/, '') : '';
-  return { ok: true, scheme: m[1]!.toLowerCase(), host };
-}
 
 const str = (v: SdValue | undefined): string => (typeof v === 'string' ? v : '');
 const isEmptyList = (v: SdValue | undefined): boolean => !Array.isArray(v) || v.length === 0;
@@ -245,11 +237,7 @@ export const SD_SPECS: Record<string, SdSpec> = {
     http: true,
     fields: { refresh_interval: ['d', MIN], url: ['s', ''], query: ['s', ''], include_parameters: ['b', false], port: ['i', 80] },
     check: (v) => {
-      if (str(v.url) === '') return 'URL is missing';
-      const u = goUrl(str(v.url));
-      if (u.scheme !== 'http' && u.scheme !== 'https') return "URL scheme must be 'http' or 'https'";
-      if (u.host === '') return 'host is missing in URL';
-      return str(v.query) === '' ? 'query missing' : undefined;
+      return httpUrlProblem(str(v.url)) ?? (str(v.query) === '' ? 'query missing' : undefined);
     },
   },
   scaleway: {

@@ -4,12 +4,11 @@
 // and validated, and give no targets.
 export const DISCOVERING_MECHANISMS: ReadonlySet<string> = new Set<string>(['aws', 'azure', 'consul', 'digitalocean', 'docker', 'dockerswarm', 'ec2', 'ecs', 'elasticache', 'eureka', 'gce', 'hetzner', 'ionos', 'kuma', 'lightsail', 'linode', 'marathon', 'msk', 'nerve', 'nomad', 'oci', 'openstack', 'outscale', 'ovhcloud', 'puppetdb', 'rds', 'scaleway', 'serverset', 'stackit', 'triton', 'uyuni', 'vultr']);
 
-/** The roles of aws_sd_configs that discover targets (the others are validated and give none). */
-export const AWS_DISCOVERING_ROLES: ReadonlySet<string> = new Set(['ec2', 'ecs', 'elasticache', 'lightsail', 'msk', 'rds']);
-
-/** Whether a validated `<name>_sd_configs` entry gives targets in Promethium. */
-export function discoversTargets(c: { mechanism: string; settings: Record<string, unknown> }): boolean {
-  if (c.mechanism === 'aws') return AWS_DISCOVERING_ROLES.has(String(c.settings.role));
-  if (c.mechanism === 'oci') return c.settings.auth === 'api_key';
-  return DISCOVERING_MECHANISMS.has(c.mechanism);
+/**
+ * What of a validated `<name>_sd_configs` entry gives no targets in Promethium, for the load-time
+ * warning (`oci (auth instance_principal)`, or the mechanism), or undefined when it discovers.
+ */
+export function notDiscovering(c: { mechanism: string; settings: Record<string, unknown> }): string | undefined {
+  if (c.mechanism === 'oci' && c.settings.auth !== 'api_key') return `oci (auth ${String(c.settings.auth)})`;
+  return DISCOVERING_MECHANISMS.has(c.mechanism) ? undefined : c.mechanism;
 }

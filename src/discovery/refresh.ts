@@ -3,7 +3,7 @@
 // the last good groups. Also the JSON GET they use, with the mechanism's HTTP client settings.
 import type { HttpClientConfig } from '../config/index.js';
 import type { Dispatcher } from 'undici';
-import { authorizationHeader, httpOptions } from '../scrape/http-options.js';
+import { httpOptions, requestHeaders } from '../scrape/http-options.js';
 import { httpDispatcher } from '../util/http-dispatcher.js';
 import { undici } from '../util/undici.js';
 import type { TargetGroup } from '../scrape/targets.js';
@@ -73,9 +73,8 @@ export class ApiClient {
 
   /** A request; the body as text, or an error naming the URL and the status. */
   async request(method: 'GET' | 'POST', url: string | URL, signal: AbortSignal, o: { accept?: string; headers?: Record<string, string>; body?: string; alsoAccept?: number[] } = {}): Promise<{ status: number; body: string; contentType: string; headers: Record<string, string> }> {
-    const headers: Record<string, string> = { 'User-Agent': this.options.userAgent ?? 'Promethium', Accept: o.accept ?? 'application/json', ...this.options.headers, ...this.headers, ...o.headers };
-    const auth = authorizationHeader(this.options) ?? (this.options.oauth2 !== undefined ? await this.options.oauth2.authorization() : undefined);
-    if (auth !== undefined && headers.Authorization === undefined) headers.Authorization = auth;
+    // A mechanism's own Authorization (a signature, a token) wins over the job's settings.
+    const headers: Record<string, string> = { Accept: o.accept ?? 'application/json', ...(await requestHeaders(this.options)), ...this.headers, ...o.headers };
     const href = new URL(url).href;
     const res = await undici().request(href, {
       method,

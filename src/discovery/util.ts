@@ -1,4 +1,7 @@
 // Small helpers the discovery mechanisms share.
+import type { Labels } from '../model/labels.js';
+import { readSecret } from '../scrape/http-options.js';
+import type { TargetGroup } from '../scrape/targets.js';
 
 /** strutil.SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes `_`. */
 export function sanitizeLabelName(s: string): string {
@@ -33,4 +36,15 @@ export function valueAt(o: unknown, path: string): unknown {
 export function rfc3339(s: string): string {
   const t = Date.parse(s);
   return Number.isNaN(t) ? s : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A secret setting given inline or as a file (`''` for neither); the file is read now, trimmed. */
+export function secretSetting(inline: string, file: string): string {
+  return readSecret(file || undefined, inline || undefined) ?? '';
+}
+
+/** A group of one target from its labels (`__address__` becomes the target, the rest its labels). */
+export function targetGroupOf(labels: Labels, source: string): TargetGroup {
+  const { __address__: address = '', ...rest } = labels;
+  return { targets: [address], labels: rest, source };
 }

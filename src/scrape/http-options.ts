@@ -7,10 +7,16 @@ import { buildInfo } from '../version.js';
 import { OAuth2TokenSource } from './oauth2.js';
 import { joinHeaderValues } from '../util/http-dispatcher.js';
 
-function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
+/** A secret given inline or in a file (read now, trimmed). */
+export function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
   if (inline !== undefined) return inline;
   if (file === undefined) return undefined;
   return readFileSync(file, 'utf8').trim();
+}
+
+/** The User-Agent of Promethium's outgoing requests. */
+export function userAgent(): string {
+  return `Prometheus/${buildInfo().version} (Promethium)`;
 }
 
 /** HTTP client settings of a job as the scrape client takes them (secrets read from files). */
@@ -24,7 +30,7 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
     headers,
     followRedirects: h.followRedirects,
     bodySizeLimit,
-    userAgent: `Prometheus/${buildInfo().version} (Promethium)`,
+    userAgent: userAgent(),
     tls: {
       ...(h.tls.ca !== undefined ? { ca: h.tls.ca } : {}),
       ...(h.tls.cert !== undefined ? { cert: h.tls.cert } : {}),
@@ -47,6 +53,14 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
   if (h.oauth2 !== undefined) out.oauth2 = new OAuth2TokenSource(h.oauth2);
   if (h.authorization) out.authorization = { type: h.authorization.type, credentials: readSecret(h.authorization.credentialsFile, h.authorization.credentials) ?? '' };
   return out;
+}
+
+/** The configured headers, User-Agent and Authorization (basic, authorization, or an oauth2 token fetched now). */
+export async function requestHeaders(o: ReturnType<typeof httpOptions>): Promise<Record<string, string>> {
+  const h: Record<string, string> = { 'User-Agent': o.userAgent ?? userAgent(), ...o.headers };
+  const auth = authorizationHeader(o) ?? (o.oauth2 !== undefined ? await o.oauth2.authorization() : undefined);
+  if (auth !== undefined) h.Authorization = auth;
+  return h;
 }
 
 /** The Authorization header of basic_auth or authorization settings, if any (oauth2 tokens are fetched per request). */

@@ -5,7 +5,7 @@ import { parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
 import { versionText } from '../version.js';
 import { Storage } from '../storage/index.js';
-import { parseConfig, defaultConfigYaml } from '../config/index.js';
+import { parseConfig, defaultConfigYaml, redactSecrets } from '../config/index.js';
 import type { Config } from '../config/index.js';
 import { ExpositionCodecImpl } from '../exposition/index.js';
 import { uiPlugin } from '../web/ui-plugin.js';
@@ -117,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new Error(`${key}: cannot open ${file}: ${(e as Error).message}`);
       }
     }
-    return { yaml: text, scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs, sdMetrics),
+    return { yaml: redactSecrets(text), scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs, sdMetrics),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
         storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);

@@ -21,11 +21,10 @@ import { exemplarsApi } from '../web/api/exemplars.js';
 import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
-import { redactSecrets } from '../config/index.js';
 
 /** A loaded configuration, reduced to what the server acts on. */
 export interface LoadedConfig {
-  /** The file's text as the status page shows it. */
+  /** The file's text as the status page shows it: secrets hidden, once per load. */
   yaml: string;
   /** One source per scrape job. */
   scrapePools: PoolSource[];
@@ -132,7 +131,7 @@ export class Server {
       },
       status: {
         flags: () => this.parts.flags,
-        configYaml: () => redactSecrets(this.config?.yaml ?? ''),
+        configYaml: () => this.config?.yaml ?? '',
         runtimeInfo: () => ({
           startTime: this.startTime.toISOString(),
           CWD: process.cwd(),

@@ -6,10 +6,9 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Dispatcher } from 'undici';
 import type { KubernetesSdConfig } from '../../config/index.js';
-import { authorizationHeader, httpOptions } from '../../scrape/http-options.js';
+import { httpOptions, requestHeaders, userAgent } from '../../scrape/http-options.js';
 import { httpDispatcher, makeDispatcher } from '../../util/http-dispatcher.js';
 import { undici } from '../../util/undici.js';
-import { buildInfo } from '../../version.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -21,10 +20,6 @@ export interface KubeConnection {
   dispatcher: Dispatcher | undefined;
   /** The pod's own namespace (in-cluster only), for `namespaces.own_namespace`. */
   ownNamespace?: string;
-}
-
-function userAgent(): string {
-  return `Prometheus/${buildInfo().version} (Promethium)`;
 }
 
 /** The in-cluster connection; throws as client-go does when not running in a pod. */
@@ -110,12 +105,9 @@ export function kubeconfigConnection(file: string): KubeConnection {
 /** A connection to `api_server` with the job's HTTP client settings (auth, TLS, proxy, headers). */
 export function apiServerConnection(c: KubernetesSdConfig & { apiServer: string }): KubeConnection {
   const o = httpOptions(c.http, 0);
-  const fixed: Record<string, string> = { ...o.headers, 'User-Agent': userAgent() };
-  const authorization = authorizationHeader(o);
-  if (authorization !== undefined) fixed.Authorization = authorization;
   return {
     base: new URL(c.apiServer),
-    headers: async () => (o.oauth2 !== undefined ? { ...fixed, Authorization: await o.oauth2.authorization() } : fixed),
+    headers: () => requestHeaders(o),
     dispatcher: httpDispatcher(c.http),
   };
 }

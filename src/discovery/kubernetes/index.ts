@@ -12,6 +12,7 @@ import type { ResourceKind } from './informer.js';
 import type { KubeObject, Node, Pod, Service } from './objects.js';
 import { buildEndpointSlice, buildEndpoints, buildIngress, buildNode, buildPod, buildService } from './targets.js';
 import type { KubeGroup, Lookups } from './targets.js';
+import { targetGroupOf } from '../util.js';
 
 export { buildEndpointSlice, buildEndpoints, buildIngress, buildNode, buildPod, buildService } from './targets.js';
 export type { KubeGroup, Lookups } from './targets.js';
@@ -40,10 +41,7 @@ const SELECTOR_ROLE: Partial<Record<Kind, KubernetesRole>> = {
 
 /** Splits a group into one group per target, the target's labels over the group's (our groups hold addresses only). */
 export function toTargetGroups(g: KubeGroup): TargetGroup[] {
-  return g.targets.map((t, i) => {
-    const { __address__: address = '', ...own } = t;
-    return { targets: [address], labels: { ...g.labels, ...own }, source: `${g.source}/${i}` };
-  });
+  return g.targets.map((t, i) => targetGroupOf({ ...g.labels, ...t }, `${g.source}/${i}`));
 }
 
 export class KubernetesDiscovery {

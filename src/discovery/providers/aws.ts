@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import aws4 from 'aws4';
 import { XMLParser } from 'fast-xml-parser';
+import type { Labels } from '../../model/labels.js';
+import { rfc3339, sanitizeLabelName, valueAt } from '../util.js';
 import { ApiClient } from '../refresh.js';
 
 export interface AwsSettings {
@@ -188,4 +190,42 @@ export class AwsService {
   async getJson<T>(url: URL, service: string, signal: AbortSignal): Promise<T> {
     return JSON.parse(await awsGet(this.api, await this.creds.get(signal), { url, service, region: this.region }, signal)) as T;
   }
+}
+
+// What the XML-answering mechanisms (RDS, ElastiCache) share: lists whatever their members are
+// called, and labels from a table of fields.
+
+type XmlDoc = Record<string, unknown>;
+
+/** [label name after the prefix, API field (dotted when nested), kind: string, bool, int or time]. */
+export type AwsField = [string, string, 's' | 'b' | 'i' | 't'];
+
+/** The items of an XML list element, whatever its members are called (`member`, `Tag`, ...). */
+export function xmlItems(list: unknown): XmlDoc[] {
+  if (list === null || typeof list !== 'object') return [];
+  const values = Object.values(list as XmlDoc);
+  if (values.length !== 1) return [];
+  const v = values[0];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is XmlDoc => x !== null && typeof x === 'object');
+}
+
+/** Like `xmlItems`, for lists of plain strings. */
+export function xmlStrings(list: unknown): string[] {
+  if (list === null || typeof list !== 'object') return [];
+  const v = Object.values(list as XmlDoc)[0];
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+}
+
+/** A label per field present (times as RFC 3339 to the second, the rest as the API writes them). */
+export function addFields(l: Labels, o: XmlDoc, fields: AwsField[], prefix: string): void {
+  for (const [name, path, kind] of fields) {
+    const v = valueAt(o, path);
+    if (v === undefined || v === null || typeof v === 'object') continue;
+    l[prefix + name] = kind === 't' ? rfc3339(String(v)) : String(v);
+  }
+}
+
+/** A label per `{Key, Value}` tag. */
+export function addTags(l: Labels, tags: XmlDoc[], prefix: string): void {
+  for (const t of tags) if (t.Key !== undefined && t.Value !== undefined) l[prefix + sanitizeLabelName(String(t.Key))] = String(t.Value);
 }

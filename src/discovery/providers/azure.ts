@@ -8,7 +8,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';
 
 interface AzureSettings {
   environment: string;
@@ -157,8 +157,7 @@ export function azureRefresh(c: GenericSdConfig, endpoints?: { arm: string; logi
       }
       const l = gone ? undefined : azureTarget(vm, scaleSet, nics, s);
       if (l === undefined) continue;
-      const { __address__: address = '', ...rest } = l;
-      out.push({ targets: [address], labels: rest, source: `azure/${out.length}` });
+      out.push(targetGroupOf(l, `azure/${out.length}`));
     }
     return out;
   };

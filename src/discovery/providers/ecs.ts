@@ -6,7 +6,7 @@ import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';
 import { AwsService } from './aws.js';
 import type { AwsSettings } from './aws.js';
 
@@ -188,8 +188,7 @@ export function ecsRefresh(c: GenericSdConfig, ec2Endpoint?: string): Refresh {
         for (const task of tasks) {
           const l = ecsTaskTarget(task, cluster, services, containerInstances, ec2, eniPublicIp, region, s.port);
           if (l === undefined) continue;
-          const { __address__: address = '', ...labels } = l;
-          out.push({ targets: [address], labels, source: `${region}/${out.length}` });
+          out.push(targetGroupOf(l, `${region}/${out.length}`));
         }
       }
     }

@@ -7,13 +7,12 @@ import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, rfc3339, sanitizeLabelName, valueAt } from '../util.js';
-import { AwsService } from './aws.js';
-import type { AwsSettings } from './aws.js';
+import { allPages, joinHostPort, valueAt } from '../util.js';
+import { AwsService, addFields, addTags, xmlItems, xmlStrings } from './aws.js';
+import type { AwsField, AwsSettings } from './aws.js';
 
 type Doc = Record<string, unknown>;
-/** [label name after the prefix, API field (dotted when nested), kind: string or time]. */
-type Field = [string, string, 's' | 't'];
+type Field = AwsField;
 
 const S = '__meta_elasticache_serverless_cache_';
 const C = '__meta_elasticache_cache_cluster_';
@@ -52,39 +51,11 @@ const NODE_FIELDS: Field[] = [
 
 const parser = new XMLParser({ parseTagValue: false });
 
-/** The items of an XML list element, whatever its members are called (`member`, `CacheNode`, ...). */
-function items(list: unknown): Doc[] {
-  if (list === null || typeof list !== 'object') return [];
-  const values = Object.values(list as Doc);
-  if (values.length !== 1) return [];
-  const v = values[0];
-  return (Array.isArray(v) ? v : [v]).filter((x): x is Doc => x !== null && typeof x === 'object');
-}
-
-/** Like `items`, for lists of plain strings. */
-function strings(list: unknown): string[] {
-  if (list === null || typeof list !== 'object') return [];
-  const v = Object.values(list as Doc)[0];
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
-}
-
-function addFields(l: Labels, o: Doc, fields: Field[], prefix: string): void {
-  for (const [name, path, kind] of fields) {
-    const v = valueAt(o, path);
-    if (v === undefined || v === null || typeof v === 'object') continue;
-    l[prefix + name] = kind === 't' ? rfc3339(String(v)) : String(v);
-  }
-}
-
-function addTags(l: Labels, tags: Doc[], prefix: string): void {
-  for (const t of tags) if (t.Key !== undefined && t.Value !== undefined) l[prefix + sanitizeLabelName(String(t.Key))] = String(t.Value);
-}
-
 export function serverlessTarget(cache: Doc, tags: Doc[]): { address: string; labels: Labels } {
   const l: Labels = { __meta_elasticache_deployment_option: 'serverless' };
   addFields(l, cache, SERVERLESS_FIELDS, S);
-  strings(cache.SecurityGroupIds).forEach((id, i) => (l[`${S}security_group_id_${i}`] = id));
-  strings(cache.SubnetIds).forEach((id, i) => (l[`${S}subnet_id_${i}`] = id));
+  xmlStrings(cache.SecurityGroupIds).forEach((id, i) => (l[`${S}security_group_id_${i}`] = id));
+  xmlStrings(cache.SubnetIds).forEach((id, i) => (l[`${S}subnet_id_${i}`] = id));
   addTags(l, tags, `${S}tag_`);
   const addr = valueAt(cache, 'Endpoint.Address');
   const port = valueAt(cache, 'Endpoint.Port');
@@ -94,7 +65,7 @@ export function serverlessTarget(cache: Doc, tags: Doc[]): { address: string; la
 export function clusterTargets(cluster: Doc, tags: Doc[]): { address: string; labels: Labels }[] {
   const common: Labels = { __meta_elasticache_deployment_option: 'node' };
   addFields(common, cluster, CLUSTER_FIELDS, C);
-  items(cluster.LogDeliveryConfigurations).forEach((d, i) => {
+  xmlItems(cluster.LogDeliveryConfigurations).forEach((d, i) => {
     const put = (name: string, v: unknown): void => {
       if (v !== undefined && v !== null && typeof v !== 'object' && String(v) !== '') common[`${C}log_delivery_configuration_${name}_${i}`] = String(v);
     };
@@ -106,14 +77,14 @@ export function clusterTargets(cluster: Doc, tags: Doc[]): { address: string; la
     put('log_group', valueAt(d, 'DestinationDetails.CloudWatchLogsDetails.LogGroup'));
     put('delivery_stream', valueAt(d, 'DestinationDetails.KinesisFirehoseDetails.DeliveryStream'));
   });
-  const toRemove = strings(valueAt(cluster, 'PendingModifiedValues.CacheNodeIdsToRemove'));
+  const toRemove = xmlStrings(valueAt(cluster, 'PendingModifiedValues.CacheNodeIdsToRemove'));
   if (toRemove.length > 0) common[`${C}pending_modified_values_cache_node_ids_to_remove`] = toRemove.join(',');
-  items(cluster.SecurityGroups).forEach((sg, i) => {
+  xmlItems(cluster.SecurityGroups).forEach((sg, i) => {
     if (sg.SecurityGroupId !== undefined) common[`${C}security_group_membership_id_${i}`] = String(sg.SecurityGroupId);
     if (sg.Status !== undefined) common[`${C}security_group_membership_status_${i}`] = String(sg.Status);
   });
   addTags(common, tags, `${C}tag_`);
-  return items(cluster.CacheNodes).map((node) => {
+  return xmlItems(cluster.CacheNodes).map((node) => {
     const l: Labels = { ...common };
     addFields(l, node, NODE_FIELDS, C);
     const addr = valueAt(node, 'Endpoint.Address');
@@ -149,7 +120,7 @@ export function elasticacheRefresh(c: GenericSdConfig, log: (msg: string) => voi
   const all = (action: string, listKey: string, params: Record<string, string>, signal: AbortSignal): Promise<Doc[]> =>
     allPages<Doc>(async (token) => {
       const r = await call(action, { ...params, ...(token !== undefined ? (action === 'DescribeServerlessCaches' ? { NextToken: token } : { Marker: token }) : {}) }, signal);
-      return { items: items(r[listKey]), next: (r.Marker ?? r.NextToken) as string | undefined };
+      return { items: xmlItems(r[listKey]), next: (r.Marker ?? r.NextToken) as string | undefined };
     });
   return async (signal) => {
     await aws.ready(signal);
@@ -167,7 +138,7 @@ export function elasticacheRefresh(c: GenericSdConfig, log: (msg: string) => voi
     }
     const tags = new Map<string, Doc[]>();
     for (const arn of [...caches, ...nodeClusters].map((x) => String(x.ARN ?? '')).filter((a) => a !== '')) {
-      if (!tags.has(arn)) tags.set(arn, items((await call('ListTagsForResource', { ResourceName: arn }, signal)).TagList));
+      if (!tags.has(arn)) tags.set(arn, xmlItems((await call('ListTagsForResource', { ResourceName: arn }, signal)).TagList));
     }
     const out: TargetGroup[] = [];
     const push = (t: { address: string; labels: Labels }): void => void out.push({ targets: [t.address], labels: t.labels, source: `${region}/${out.length}` });

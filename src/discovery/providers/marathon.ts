@@ -1,12 +1,11 @@
 // marathon_sd_configs: the tasks of every Marathon app (one of the configured servers, picked at
 // random each refresh), one target per port, with Prometheus's `__meta_marathon_*` labels.
-import { readFileSync } from 'node:fs';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { joinHostPort, sanitizeLabelName, secretSetting } from '../util.js';
 
 interface PortMapping {
   labels?: Record<string, string>;
@@ -65,7 +64,7 @@ export function marathonRefresh(c: GenericSdConfig): Refresh {
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
     // Marathon's own token scheme (`Authorization: token=...`); the file is read again each time.
-    const token = s.auth_token !== '' ? s.auth_token : s.auth_token_file !== '' ? readFileSync(s.auth_token_file, 'utf8').trim() : '';
+    const token = secretSetting(s.auth_token, s.auth_token_file);
     const server = s.servers[Math.floor(Math.random() * s.servers.length)]!;
     const doc = (await api.get(`${server}/v2/apps/?embed=apps.tasks`, signal, token !== '' ? { Authorization: `token=${token}` } : {})) as { apps?: MarathonApp[] };
     return marathonTargets(doc.apps ?? []);

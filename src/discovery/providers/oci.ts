@@ -10,7 +10,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName, secretSetting, targetGroupOf } from '../util.js';
 
 interface OciSettings {
   auth: string;
@@ -97,7 +97,7 @@ export function ociLabels(inst: Instance, vnic: Vnic, tenancy: string, port: num
 export function ociRefresh(c: GenericSdConfig, log: (msg: string) => void, endpoints?: { iaas: string; identity: string }): Refresh {
   const s = c.settings as unknown as OciSettings;
   if (s.auth !== 'api_key') throw new Error(`oci_sd: ${s.auth} authentication is not implemented by Promethium (api_key is)`);
-  const passphrase = s.key_passphrase !== '' ? s.key_passphrase : s.key_passphrase_file !== '' ? readFileSync(s.key_passphrase_file, 'utf8').trim() : undefined;
+  const passphrase = secretSetting(s.key_passphrase, s.key_passphrase_file) || undefined;
   const key = createPrivateKey({ key: readFileSync(s.key_file, 'utf8'), ...(passphrase !== undefined ? { passphrase } : {}) });
   const keyId = `${s.tenancy}/${s.user}/${s.fingerprint}`;
   const iaas = endpoints?.iaas ?? `https://iaas.${s.region}.oraclecloud.com`;
@@ -157,8 +157,7 @@ export function ociRefresh(c: GenericSdConfig, log: (msg: string) => void, endpo
           continue;
         }
         if (primary === undefined || (!primary.privateIp && !primary.publicIp && (primary.ipv6Addresses ?? []).length === 0)) continue;
-        const { __address__: address = '', ...labels } = ociLabels(inst, primary, s.tenancy, s.port);
-        out.push({ targets: [address], labels, source: `OCI/${out.length}` });
+        out.push(targetGroupOf(ociLabels(inst, primary, s.tenancy, s.port), `OCI/${out.length}`));
       }
     }
     return out;

@@ -1,12 +1,11 @@
 // outscale_sd_configs: Outscale VMs (ReadVms, page by page, SigV4-signed as the OSC API asks),
 // at their private IP (else public), with Prometheus's `__meta_outscale_vm_*` labels.
-import { readFileSync } from 'node:fs';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
+import { allPages, joinHostPort, sanitizeLabelName, secretSetting } from '../util.js';
 import { awsPost } from './aws.js';
 
 interface Vm {
@@ -39,7 +38,7 @@ export function outscaleRefresh(c: GenericSdConfig): Refresh {
   const endpoint = (s.endpoint !== '' ? s.endpoint : `https://api.${s.region}.outscale.com/api/v1`).replace(/\/$/, '');
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   return async (signal) => {
-    const secretAccessKey = s.secret_key !== '' ? s.secret_key : readFileSync(s.secret_key_file, 'utf8').trim();
+    const secretAccessKey = secretSetting(s.secret_key, s.secret_key_file);
     const vms = await allPages<Vm>(async (token) => {
       const body = JSON.stringify(token !== undefined ? { NextPageToken: token } : {});
       const doc = JSON.parse(await awsPost(api, { accessKeyId: s.access_key, secretAccessKey }, { endpoint: `${endpoint}/ReadVms`, service: 'oapi', region: s.region, body, headers: { 'Content-Type': 'application/json' } }, signal)) as { Vms?: Vm[]; NextPageToken?: string };

@@ -8,6 +8,7 @@ import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
+import { targetGroupOf } from '../util.js';
 
 /** The named endpoints of OVH's client libraries. */
 export const OVH_ENDPOINTS: Record<string, string> = {
@@ -142,8 +143,7 @@ export function ovhcloudRefresh(c: GenericSdConfig, log?: (msg: string) => void)
         const p = `${apiPath}/${encodeURIComponent(name)}`;
         const details = await get(p, signal);
         const ips = parseIpList((await get(`${p}/ips`, signal)) as string[]);
-        const { __address__: address = '', ...labels } = s.service === 'vps' ? vpsLabels(details as Vps, ips) : dedicatedLabels(details as Dedicated, ips);
-        out.push({ targets: [address], labels, source: `${s.service}/${out.length}` });
+        out.push(targetGroupOf(s.service === 'vps' ? vpsLabels(details as Vps, ips) : dedicatedLabels(details as Dedicated, ips), `${s.service}/${out.length}`));
       } catch (e) {
         // As Prometheus: a server whose details cannot be read is left out, with a warning.
         log?.(`${s.service}: Could not get details of ${name}: ${(e as Error).message}`);

@@ -7,12 +7,11 @@ import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import type { Refresh } from '../refresh.js';
-import { allPages, joinHostPort, rfc3339, sanitizeLabelName, valueAt } from '../util.js';
-import { AwsService } from './aws.js';
-import type { AwsSettings } from './aws.js';
+import { allPages, joinHostPort, valueAt } from '../util.js';
+import { AwsService, addFields, addTags, xmlItems } from './aws.js';
+import type { AwsField, AwsSettings } from './aws.js';
 
-/** [label suffix, API field (dotted when nested), kind: string, bool, int or time]. */
-type Field = [string, string, 's' | 'b' | 'i' | 't'];
+type Field = AwsField;
 
 /** Cluster labels: suffix after `__meta_rds_cluster_`, the API field (dotted for nested), its kind. */
 const CLUSTER_FIELDS: Field[] = [
@@ -172,23 +171,6 @@ const parser = new XMLParser({ parseTagValue: false, isArray: (name) => ['DBClus
 
 type Doc = Record<string, unknown>;
 
-/** A field's label value as Prometheus writes it (times as RFC 3339 to the second). */
-function value(v: unknown, kind: Field[2]): string | undefined {
-  if (v === undefined || v === null || typeof v === 'object') return undefined;
-  return kind === 't' ? rfc3339(String(v)) : String(v);
-}
-
-function addFields(l: Labels, o: Doc, fields: Field[], prefix: string): void {
-  for (const [suffix, path, kind] of fields) {
-    const v = value(valueAt(o, path), kind);
-    if (v !== undefined) l[prefix + suffix] = v;
-  }
-}
-
-function addTags(l: Labels, o: Doc, prefix: string): void {
-  for (const t of ((o.TagList as Doc | undefined)?.Tag as Doc[] | undefined) ?? []) if (t.Key !== undefined && t.Value !== undefined) l[prefix + sanitizeLabelName(String(t.Key))] = String(t.Value);
-}
-
 export function rdsTargets(clusters: Doc[], instancesOf: Map<string, Doc[]>, port: number, region: string): TargetGroup[] {
   const out: TargetGroup[] = [];
   for (const c of clusters) {
@@ -197,11 +179,11 @@ export function rdsTargets(clusters: Doc[], instancesOf: Map<string, Doc[]>, por
     for (const i of instancesOf.get(String(c.DBClusterArn ?? '')) ?? []) {
       const l: Labels = {};
       addFields(l, c, CLUSTER_FIELDS, '__meta_rds_cluster_');
-      addTags(l, c, '__meta_rds_cluster_tag_');
+      addTags(l, xmlItems(c.TagList), '__meta_rds_cluster_tag_');
       addFields(l, i, INSTANCE_FIELDS, '__meta_rds_instance_');
       const writer = writers.get(String(i.DBInstanceIdentifier ?? ''));
       if (writer !== undefined) l.__meta_rds_instance_is_cluster_writer = writer;
-      addTags(l, i, '__meta_rds_instance_tag_');
+      addTags(l, xmlItems(i.TagList), '__meta_rds_instance_tag_');
       const address = valueAt(i, 'Endpoint.Address');
       out.push({ targets: [address !== undefined && valueAt(i, 'Endpoint.Port') !== undefined ? joinHostPort(String(address), port) : ''], labels: l, source: `${region}/${out.length}` });
     }

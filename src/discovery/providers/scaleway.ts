@@ -1,13 +1,12 @@
 // scaleway_sd_configs: Scaleway Instances (role instance; private NIC addresses from IPAM when a
 // server has no other) or Elastic Metal servers (role baremetal) of a project and zone, with
 // Prometheus's `__meta_scaleway_*` labels.
-import { readFileSync } from 'node:fs';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort } from '../util.js';
+import { joinHostPort, secretSetting } from '../util.js';
 
 interface ScalewaySettings {
   project_id: string;
@@ -145,7 +144,7 @@ export function scalewayRefresh(c: GenericSdConfig): Refresh {
   const api = new ApiClient(c.http!, Math.max(s.refresh_interval, 10_000));
   const base = s.api_url.replace(/\/$/, '');
   return async (signal) => {
-    const headers = { 'X-Auth-Token': s.secret_key !== '' ? s.secret_key : readFileSync(s.secret_key_file, 'utf8').trim() };
+    const headers = { 'X-Auth-Token': secretSetting(s.secret_key, s.secret_key_file) };
     /** Every page of a list. */
     const all = async <T>(path: string, key: string, query: Record<string, string | string[]> = {}): Promise<T[]> => {
       const out: T[] = [];

@@ -8,7 +8,7 @@ import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
 import type { TargetGroup } from '../../scrape/targets.js';
 import type { Refresh } from '../refresh.js';
-import { joinHostPort, sanitizeLabelName } from '../util.js';
+import { joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';
 
 /** How often the trees are read again (the configs have no refresh_interval). */
 export const ZOOKEEPER_REFRESH_MS = 30_000;
@@ -197,8 +197,7 @@ export function zookeeperRefresh(c: GenericSdConfig): Refresh {
           continue; // not a member (e.g. the parent znode): skipped, as Prometheus skips what does not parse
         }
         if (doc === null || typeof doc !== 'object') continue;
-        const { __address__: address = '', ...labels } = toLabels(doc, n.path);
-        out.push({ targets: [address], labels, source: n.path });
+        out.push(targetGroupOf(toLabels(doc, n.path), n.path));
       }
       return out;
     } finally {
