@@ -7,7 +7,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrapeHttp } from '../../src/scrape/http-client.js';
@@ -154,4 +154,12 @@ test('tls_config: an inline CA, and min_version refusing a server that cannot re
   assert.equal(opts.tls?.ca?.trim(), ca.trim());
   assert.equal(opts.tls?.minVersion, 'TLS13');
   assert.throws(() => parseConfig('scrape_configs:\n  - job_name: j\n    tls_config: {min_version: TLS14}\n', 'p.yml'), /unknown TLS version: TLS14/);
+});
+
+test('basic_auth credentials may come from files, username_file included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'basic-'));
+  writeFileSync(join(dir, 'user'), 'alice\n');
+  writeFileSync(join(dir, 'pass'), 'secret\n');
+  const cfg = parseConfig('scrape_configs:\n  - job_name: x\n    basic_auth: {username_file: user, password_file: pass}\n', join(dir, 'p.yml'));
+  assert.deepEqual(httpOptions(cfg.scrapeConfigs[0]!.http, 0).basicAuth, { username: 'alice', password: 'secret' });
 });

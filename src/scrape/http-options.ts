@@ -44,7 +44,8 @@ export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<Sc
       ...(h.tls.maxVersion !== undefined ? { maxVersion: h.tls.maxVersion } : {}),
     },
   };
-  if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
+  // An empty username is "not given": basic_auth may name only username_file.
+  if (h.basicAuth) out.basicAuth = { username: readSecret(h.basicAuth.usernameFile, h.basicAuth.username || undefined) ?? '', password: readSecret(h.basicAuth.passwordFile, h.basicAuth.password) ?? '' };
   if (h.proxyUrl !== undefined) out.proxyUrl = h.proxyUrl;
   if (h.noProxy !== undefined) out.noProxy = h.noProxy;
   if (h.proxyFromEnvironment) out.proxyFromEnvironment = true;
