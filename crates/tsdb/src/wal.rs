@@ -266,6 +266,61 @@ pub fn list_segments(dir: &Path) -> Result<Vec<u32>> {
     Ok(out)
 }
 
+/// The segments a replay needs but the directory lacks: every number from `first_needed` (0, or
+/// the segment after the checkpoint) up to the newest segment present that is not there. A WAL
+/// with no segment from `first_needed` on is complete (new, or everything is in the checkpoint).
+/// Returned as inclusive ranges, so a huge gap stays a short message.
+pub fn missing_segments(segments: &[u32], first_needed: u32) -> Vec<(u32, u32)> {
+    let mut missing = Vec::new();
+    let mut expected = first_needed;
+    for &s in segments.iter().filter(|&&s| s >= first_needed) {
+        if s > expected {
+            missing.push((expected, s - 1));
+        }
+        expected = s.saturating_add(1);
+    }
+    missing
+}
+
+/// Sorted segment numbers as runs of consecutive numbers (inclusive ranges).
+pub fn segment_runs(segments: &[u32]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &s in segments {
+        match runs.last_mut() {
+            Some((_, b)) if b.checked_add(1) == Some(s) => *b = s,
+            _ => runs.push((s, s)),
+        }
+    }
+    runs
+}
+
+/// `00000003` or `00000003-00000007` for each range, comma-separated.
+pub fn describe_segment_ranges(ranges: &[(u32, u32)]) -> String {
+    ranges.iter().map(|&(a, b)| if a == b { segment_name(a) } else { format!("{}-{}", segment_name(a), segment_name(b)) }).collect::<Vec<_>>().join(", ")
+}
+
+/// Removes checkpoints whose writing was interrupted (`checkpoint.NNNNNNNN.tmp`), as Prometheus
+/// does at start; returns their names.
+pub fn remove_temporary_checkpoints(dir: &Path) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(Error::io(format!("list WAL directory {}", dir.display()), e)),
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("checkpoint.") && name.ends_with(".tmp") {
+            let p = e.path();
+            let r = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+            r.map_err(|err| Error::io(format!("remove interrupted WAL checkpoint {}", p.display()), err))?;
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 /// The newest complete checkpoint (`checkpoint.NNNNNNNN`), with the last segment it covers.
 pub fn last_checkpoint(dir: &Path) -> Result<Option<(PathBuf, u32)>> {
     let mut best: Option<(PathBuf, u32)> = None;
