@@ -78,7 +78,7 @@ pub struct ReplayReport {
     pub duration_ms: f64,
     /// The corruption that was cut off (the WAL was repaired and the database opened anyway).
     pub corruption: Option<Corruption>,
-    /// Interrupted checkpoints and block directories removed at open.
+    /// Interrupted checkpoints (`checkpoint.N.tmp`) removed at open.
     pub removed_temporary: Vec<String>,
 }
 
@@ -337,14 +337,6 @@ impl Db {
             Ok(())
         };
         let checkpoint = wal::last_checkpoint(wal_dir)?;
-        if let Some((cp_dir, _)) = &checkpoint {
-            for s in wal::list_segments(cp_dir)? {
-                let data = wal::read_segment_file(cp_dir, s)?;
-                if let Some(c) = wal::read_segment(s, &data, |r| apply(r, state, &mut report)) {
-                    return Err(Error::Corrupt(format!("WAL checkpoint {}: segment {} offset {}: {}", cp_dir.display(), c.segment, c.offset, c.reason)));
-                }
-            }
-        }
         let first = checkpoint.as_ref().map_or(0, |(_, n)| n + 1);
         let segments = wal::list_segments(wal_dir)?;
         // A missing segment is not a corruption we can cut at: the segments after it would be
@@ -362,6 +354,19 @@ impl Db {
                 wal::describe_segment_ranges(&missing),
                 wal::describe_segment_ranges(&wal::segment_runs(&segments.iter().copied().filter(|&s| s >= first).collect::<Vec<_>>())),
             )));
+        }
+        if let Some((cp_dir, _)) = &checkpoint {
+            let cp_segments = wal::list_segments(cp_dir)?;
+            let cp_missing = wal::missing_segments(&cp_segments, 0);
+            if !cp_missing.is_empty() {
+                return Err(Error::Corrupt(format!("WAL checkpoint {} is missing segment(s) {}: refusing to open rather than silently lose its data", cp_dir.display(), wal::describe_segment_ranges(&cp_missing))));
+            }
+            for s in cp_segments {
+                let data = wal::read_segment_file(cp_dir, s)?;
+                if let Some(c) = wal::read_segment(s, &data, |r| apply(r, state, &mut report)) {
+                    return Err(Error::Corrupt(format!("WAL checkpoint {}: segment {} offset {}: {}", cp_dir.display(), c.segment, c.offset, c.reason)));
+                }
+            }
         }
         for s in segments {
             if s < first {

@@ -98,3 +98,15 @@ fn interrupted_checkpoints_and_block_directories_are_removed_at_open() {
     assert_eq!(db.replay.removed_temporary, vec!["checkpoint.00000007.tmp".to_string()]);
     assert_eq!(db.replay.samples, 1, "the WAL itself is replayed");
 }
+
+#[test]
+fn a_checkpoint_with_a_missing_segment_is_refused() {
+    let dir = temp_dir("cpgap");
+    write_sessions(&dir, 1);
+    // A checkpoint whose second segment exists without its first.
+    fs::create_dir_all(dir.join("wal/checkpoint.00000000")).unwrap();
+    fs::write(dir.join("wal/checkpoint.00000000/00000001"), b"").unwrap();
+    fs::remove_file(dir.join("wal/00000000")).unwrap();
+    let err = open_error(&dir);
+    assert!(err.contains("checkpoint.00000000 is missing segment(s) 00000000"), "{err}");
+}
