@@ -43,7 +43,7 @@ test('group labels may override job settings; bad intervals are target errors', 
 test('keep_dropped_targets lists that many dropped targets and counts them all', async () => {
   const cfg = parseConfig('scrape_configs:\n  - job_name: j\n    keep_dropped_targets: 2\n    static_configs:\n      - targets: [a:1, b:1, c:1, d:1, e:1]\n    relabel_configs:\n      - action: drop\n        source_labels: [__address__]\n        regex: .*\n  - job_name: none\n    static_configs:\n      - targets: []\n', 'prometheus.yml');
   const logger = new Logger({ level: 'error', write: () => undefined });
-  const manager = new ScrapeManager({ storage: { seriesRefs: () => new Uint32Array(), append: () => ({ appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, unknownRef: 0 }) }, codec: new ExpositionCodecImpl(), logger }, logger);
+  const manager = new ScrapeManager({ storage: { seriesRefs: () => new Uint32Array(), append: () => ({ appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, outOfBounds: 0, unknownRef: 0 }) }, codec: new ExpositionCodecImpl(), logger }, logger);
   await manager.apply(scrapePools(cfg, '/', logger));
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(manager.droppedTargets().length, 2);

@@ -52,7 +52,10 @@ export interface AppendCounts {
   appended: number;
   outOfOrder: number;
   duplicate: number;
+  /** Older than the storage accepts (Prometheus's head "out of bounds"). */
   tooOld: number;
+  /** Too far in the future (Prometheus's scrape: more than 10 minutes ahead). */
+  outOfBounds: number;
   unknownRef: number;
 }
 
@@ -258,7 +261,7 @@ export class ScrapeLoop {
     let scraped = 0;
     let postRelabel = 0;
     let added = 0;
-    let counts: AppendCounts = { appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, unknownRef: 0 };
+    let counts: AppendCounts = { appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, outOfBounds: 0, unknownRef: 0 };
     let exemplarsOutOfOrder = 0;
     let error = '';
     let sampleLimitExceeded = false;
@@ -272,6 +275,7 @@ export class ScrapeLoop {
       const r = this.textCache !== undefined && this.deps.codec.isTextFormat(contentType) ? this.ingestNative(this.textCache, res.body, contentType, start) : this.ingest(res.body.toString('utf8'), contentType, start);
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
+      this.warnDropped(counts);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       if (error === 'sample limit exceeded') sampleLimitExceeded = true;
@@ -302,6 +306,15 @@ export class ScrapeLoop {
       this.options.failureLog?.(this.url.href, error);
     }
     this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
+  }
+
+  /** Prometheus's warnings for the samples a scrape's append refused (the scrape itself goes on). */
+  private warnDropped(counts: AppendCounts): void {
+    const target = this.url.href;
+    const outOfBounds = counts.tooOld + counts.outOfBounds;
+    if (counts.outOfOrder > 0) this.deps.logger.warn('Error on ingesting out-of-order samples', { target, num_dropped: counts.outOfOrder });
+    if (counts.duplicate > 0) this.deps.logger.warn('Error on ingesting samples with different value but same timestamp', { target, num_dropped: counts.duplicate });
+    if (outOfBounds > 0) this.deps.logger.warn('Error on ingesting samples that are too old or are too far into the future', { target, num_dropped: outOfBounds });
   }
 
   /** The scrape's exemplars (an exemplar without a timestamp takes its sample's); returns how many were out of order. */

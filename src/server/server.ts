@@ -99,7 +99,9 @@ export class Server {
           m.targetIntervalLength.observe({ interval: formatDuration(Math.round(r.intervalSeconds) * 1000) }, r.intervalSeconds);
           if (r.counts.outOfOrder > 0) m.targetScrapesSampleOutOfOrder.inc(r.counts.outOfOrder);
           if (r.counts.duplicate > 0) m.targetScrapesSampleDuplicate.inc(r.counts.duplicate);
-          if (r.counts.tooOld > 0) m.targetScrapesSampleOutOfBounds.inc(r.counts.tooOld);
+          // Prometheus counts both kinds here: before the head's bounds and too far in the future.
+          const outOfBounds = r.counts.tooOld + r.counts.outOfBounds;
+          if (outOfBounds > 0) m.targetScrapesSampleOutOfBounds.inc(outOfBounds);
           if (r.sampleLimitExceeded) m.targetScrapesExceededSampleLimit.inc();
           if (r.bodyLimitExceeded) m.targetScrapesExceededBodySizeLimit.inc();
           if (r.exemplarsOutOfOrder > 0) m.targetScrapesExemplarOutOfOrder.inc(r.exemplarsOutOfOrder);

@@ -41,6 +41,25 @@ export function registerStorageMetrics(storage: Storage, metrics: ServerMetrics,
       },
     });
   };
+  /**
+   * A counter with Prometheus's `type` label (float or histogram): the storage's total is the
+   * float series; histograms, which Promethium does not store, are shown at 0 where Prometheus shows them.
+   */
+  const typedCounter = (name: string, help: string, types: readonly ('float' | 'histogram')[], readFloat: () => number): void => {
+    let last = 0;
+    new client.Counter({
+      name,
+      help,
+      labelNames: ['type'],
+      registers,
+      collect() {
+        for (const type of types) this.inc({ type }, 0);
+        const v = readFloat();
+        if (v > last) this.inc({ type: 'float' }, v - last);
+        last = Math.max(last, v);
+      },
+    });
+  };
   gauge('prometheus_tsdb_head_series', 'Total number of series in the head block.', () => stats().numSeries);
   gauge('prometheus_tsdb_head_chunks', 'Total number of chunks in the head block.', () => stats().chunkCount);
   gauge('prometheus_tsdb_head_chunks_storage_size_bytes', 'Size of the chunks in the head block, in bytes.', () => stats().headChunkBytes);
@@ -57,8 +76,11 @@ export function registerStorageMetrics(storage: Storage, metrics: ServerMetrics,
   counter('prometheus_tsdb_head_samples_appended_total', 'Total number of appended samples.', () => stats().counters.samplesAppended);
   counter('prometheus_tsdb_head_series_created_total', 'Total number of series created in the head', () => stats().counters.seriesCreated);
   counter('prometheus_tsdb_head_series_removed_total', 'Total number of series removed in the head', () => stats().counters.seriesRemoved);
-  counter('prometheus_tsdb_out_of_order_samples_total', 'Total number of out of order samples ingestion failed attempts.', () => stats().counters.outOfOrder);
-  counter('prometheus_tsdb_out_of_bound_samples_total', 'Total number of out of bound samples ingestion failed attempts.', () => stats().counters.tooOld);
+  // Labeled and initialized as Prometheus 2.42 shows them. Samples too far in the future are not
+  // counted here: Prometheus refuses those in the scrape, before the head
+  // (prometheus_target_scrapes_sample_out_of_bounds_total counts both kinds).
+  typedCounter('prometheus_tsdb_out_of_order_samples_total', 'Total number of out of order samples ingestion failed attempts due to out of order being disabled.', ['float', 'histogram'], () => stats().counters.outOfOrder);
+  typedCounter('prometheus_tsdb_out_of_bound_samples_total', 'Total number of out of bound samples ingestion failed attempts with out of order support disabled.', ['float'], () => stats().counters.tooOld);
   counter('prometheus_tsdb_wal_corruptions_total', 'Total number of WAL corruptions.', () => stats().counters.walCorruptions);
   counter('prometheus_tsdb_compactions_total', 'Total number of compactions that were executed for the partition.', () => stats().counters.compactions);
   counter('prometheus_tsdb_compactions_failed_total', 'Total number of compactions that failed for the partition.', () => stats().counters.compactionsFailed);

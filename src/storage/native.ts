@@ -10,7 +10,10 @@ export interface NativeAppendResult {
   appended: number;
   outOfOrder: number;
   duplicate: number;
+  /** Older than the head accepts (before the newest block's end): Prometheus's head "out of bounds". */
   tooOld: number;
+  /** Too far in the future (after now + `maxAheadMs`): what Prometheus's scrape refuses as "out of bounds". */
+  outOfBounds: number;
   unknownRef: number;
 }
 
@@ -69,6 +72,7 @@ export interface NativeStats {
     | 'outOfOrder'
     | 'duplicate'
     | 'tooOld'
+    | 'outOfBounds'
     | 'unknownRef'
     | 'seriesCreated'
     | 'seriesRemoved'

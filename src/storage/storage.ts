@@ -25,6 +25,12 @@ export interface StorageOptions {
   xor2Chunks?: boolean;
   /** --storage.tsdb.no-lockfile: do not lock the directory (nothing then stops a second process). */
   noLockfile?: boolean;
+  /**
+   * Samples more than this many ms after now are refused (`outOfBounds` in the append result),
+   * as Prometheus's scrape refuses them (default 10 minutes; 0: no limit). The head is never cut
+   * into blocks beyond now plus this, so one far-future sample cannot stop later appends.
+   */
+  maxAheadMs?: number;
 }
 
 /** An exemplar: a sample of a request that contributed to a series' value (e.g. its trace id). */

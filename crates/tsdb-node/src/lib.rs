@@ -95,6 +95,12 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             if let Some(v) = opt_bool(env, o, "noLockfile")? {
                 opts.no_lockfile = v;
             }
+            if let Some(x) = opt_number(env, o, "maxAheadMs")? {
+                if !(x >= 0.0 && x.is_finite()) {
+                    return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("maxAheadMs {x} must be finite and not negative")));
+                }
+                opts.max_ahead_ms = x as i64;
+            }
         }
     }
     let db = Db::open(std::path::Path::new(&dir), opts).map_err(js_err)?;
@@ -189,7 +195,7 @@ fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         }
     }
     let st = db.append(refs, &ts, vs, sts.as_deref()).map_err(js_err)?;
-    counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("unknownRef", st.unknown_ref)])
+    counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("outOfBounds", st.out_of_bounds), ("unknownRef", st.unknown_ref)])
 }
 
 /// An object of named counts, e.g. `{ appended, outOfOrder, ... }`.
@@ -486,6 +492,7 @@ fn stats_value(env: &Env, s: &DbStats) -> JsResult<Value> {
         ("outOfOrder", c.out_of_order),
         ("duplicate", c.duplicate),
         ("tooOld", c.too_old),
+        ("outOfBounds", c.out_of_bounds),
         ("unknownRef", c.unknown_ref),
         ("seriesCreated", c.series_created),
         ("seriesRemoved", c.series_removed),

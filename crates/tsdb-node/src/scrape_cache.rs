@@ -98,6 +98,7 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     num("outOfOrder", st.out_of_order as f64)?;
     num("duplicate", st.duplicate as f64)?;
     num("tooOld", st.too_old as f64)?;
+    num("outOfBounds", st.out_of_bounds as f64)?;
     num("unknownRef", st.unknown_ref as f64)?;
     num("scraped", f.scraped as f64)?;
     num("postRelabel", f.refs.len() as f64)?;

@@ -7,7 +7,7 @@ use crate::exemplars::{Exemplar, ExemplarRefusal, ExemplarStorage};
 use crate::chunkenc::{is_stale_nan, ChunkAppender, ChunkIterator, XorIterator, ENCODING_XOR};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
-use crate::head::{AppendStats, Head};
+use crate::head::{AppendStats, Head, Refusal};
 use crate::kernels::{eval_extended_series, eval_range_series, eval_range_series_st, instant_series, reads_start_timestamps, smoothed_instant_series, Extension, RangeFn, Steps};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
@@ -34,11 +34,19 @@ pub struct Options {
     pub xor2_chunks: bool,
     /// --storage.tsdb.no-lockfile: no lock file, so nothing stops a second process (at the user's risk).
     pub no_lockfile: bool,
+    /// Samples later than now plus this are refused as out of bounds (Prometheus's scrape refuses
+    /// samples more than 10 minutes ahead); 0 accepts any future time. Either way the head is
+    /// never cut into blocks beyond now plus this, so a far-future sample cannot move the head's
+    /// minimum valid time past the present.
+    pub max_ahead_ms: i64,
 }
+
+/// Prometheus's `maxAheadTime` of scrapes: 10 minutes.
+pub const DEFAULT_MAX_AHEAD_MS: i64 = 10 * 60 * 1000;
 
 impl Default for Options {
     fn default() -> Self {
-        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false }
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false, max_ahead_ms: DEFAULT_MAX_AHEAD_MS }
     }
 }
 
@@ -70,6 +78,8 @@ pub struct ReplayReport {
     pub duration_ms: f64,
     /// The corruption that was cut off (the WAL was repaired and the database opened anyway).
     pub corruption: Option<Corruption>,
+    /// Interrupted checkpoints (`checkpoint.N.tmp`) removed at open.
+    pub removed_temporary: Vec<String>,
 }
 
 /// Counters since the database was opened.
@@ -79,6 +89,8 @@ pub struct Counters {
     pub out_of_order: u64,
     pub duplicate: u64,
     pub too_old: u64,
+    /// Refused for being too far in the future (`Options::max_ahead_ms`).
+    pub out_of_bounds: u64,
     pub unknown_ref: u64,
     pub series_created: u64,
     pub series_removed: u64,
@@ -233,7 +245,12 @@ impl Db {
         }
         let mut state = State { head, blocks, head_tombstones: HashMap::new(), block_tombstones, exemplars: ExemplarStorage::new(opts.max_exemplars), closed: false };
         let wal_dir = dir.join("wal");
-        let replay = Self::replay(&wal_dir, &mut state)?;
+        // Interrupted checkpoints are incomplete copies: never read, removed as Prometheus does
+        // (in the WAL directory and, for old layouts, the data directory).
+        let mut removed = wal::remove_temporary_checkpoints(&wal_dir)?;
+        removed.extend(wal::remove_temporary_checkpoints(dir)?);
+        let mut replay = Self::replay(&wal_dir, &mut state)?;
+        replay.removed_temporary.extend(removed);
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
@@ -244,7 +261,8 @@ impl Db {
         let mut blocks = Vec::new();
         for e in fs::read_dir(dir).map_err(|e| Error::io(format!("list {}", dir.display()), e))?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".tmp-for-creation") || name.ends_with(".tmp-for-deletion") {
+            let legacy_tmp = name.strip_suffix(".tmp").is_some_and(is_ulid);
+            if name.ends_with(".tmp-for-creation") || name.ends_with(".tmp-for-deletion") || legacy_tmp {
                 // Left over from a crash in the middle of writing or deleting a block.
                 let _ = fs::remove_dir_all(e.path());
                 continue;
@@ -319,16 +337,38 @@ impl Db {
             Ok(())
         };
         let checkpoint = wal::last_checkpoint(wal_dir)?;
+        let first = checkpoint.as_ref().map_or(0, |(_, n)| n + 1);
+        let segments = wal::list_segments(wal_dir)?;
+        // A missing segment is not a corruption we can cut at: the segments after it would be
+        // replayed without the series and samples it held (silently, since every later record
+        // still reads fine). Prometheus refuses to open such a WAL; so do we, before any change.
+        let missing = wal::missing_segments(&segments, first);
+        if !missing.is_empty() {
+            let after = match &checkpoint {
+                Some((cp, n)) => format!("after checkpoint {} (which covers up to segment {})", cp.display(), wal::segment_name(*n)),
+                None => "with no checkpoint, segments start at 00000000".to_string(),
+            };
+            return Err(Error::Corrupt(format!(
+                "WAL directory {} is missing segment(s) {} ({after}; segments present: {}): refusing to open rather than silently lose their data; restore the missing files, or move the WAL directory away to start without the data it holds",
+                wal_dir.display(),
+                wal::describe_segment_ranges(&missing),
+                wal::describe_segment_ranges(&wal::segment_runs(&segments.iter().copied().filter(|&s| s >= first).collect::<Vec<_>>())),
+            )));
+        }
         if let Some((cp_dir, _)) = &checkpoint {
-            for s in wal::list_segments(cp_dir)? {
+            let cp_segments = wal::list_segments(cp_dir)?;
+            let cp_missing = wal::missing_segments(&cp_segments, 0);
+            if !cp_missing.is_empty() {
+                return Err(Error::Corrupt(format!("WAL checkpoint {} is missing segment(s) {}: refusing to open rather than silently lose its data", cp_dir.display(), wal::describe_segment_ranges(&cp_missing))));
+            }
+            for s in cp_segments {
                 let data = wal::read_segment_file(cp_dir, s)?;
                 if let Some(c) = wal::read_segment(s, &data, |r| apply(r, state, &mut report)) {
                     return Err(Error::Corrupt(format!("WAL checkpoint {}: segment {} offset {}: {}", cp_dir.display(), c.segment, c.offset, c.reason)));
                 }
             }
         }
-        let first = checkpoint.as_ref().map_or(0, |(_, n)| n + 1);
-        for s in wal::list_segments(wal_dir)? {
+        for s in segments {
             if s < first {
                 // Covered by the checkpoint; removal was interrupted.
                 let _ = fs::remove_file(wal_dir.join(wal::segment_name(s)));
@@ -487,7 +527,12 @@ impl Db {
             }
             let head = &mut st.head;
             let mut accepted = Vec::with_capacity(refs.len());
+            let max_t = self.max_appendable_time();
             for i in 0..refs.len() {
+                if ts[i] > max_t {
+                    stats.count(Refusal::OutOfBounds);
+                    continue;
+                }
                 match head.check(refs[i], ts[i], vs[i]) {
                     Ok(true) => {
                         head.append_checked(refs[i], st_of(i), ts[i], vs[i]);
@@ -509,8 +554,18 @@ impl Db {
         c.out_of_order += stats.out_of_order;
         c.duplicate += stats.duplicate;
         c.too_old += stats.too_old;
+        c.out_of_bounds += stats.out_of_bounds;
         c.unknown_ref += stats.unknown_ref;
         Ok(stats)
+    }
+
+    /// The latest timestamp an append accepts now (`Options::max_ahead_ms`).
+    fn max_appendable_time(&self) -> i64 {
+        if self.opts.max_ahead_ms <= 0 {
+            i64::MAX
+        } else {
+            (now_ms() as i64).saturating_add(self.opts.max_ahead_ms)
+        }
     }
 
     /// Series matching the matchers with samples in `[mint, maxt]`, merged over head and blocks.
@@ -710,9 +765,14 @@ impl Db {
     }
 
     /// Whether the head spans enough time to cut a block (1.5 block ranges, as Prometheus).
+    /// The head's end counts only up to now plus `max_ahead_ms`: a sample from the far future
+    /// (replayed from an older WAL, or appended with no limit) would otherwise have the head cut
+    /// up to it, and the minimum valid time that follows the cut would refuse every present-day
+    /// sample. It stays in the head until its time comes.
     fn head_compactable(&self) -> Result<Option<(i64, i64)>> {
         let st = self.state.read().map_err(|_| Error::Closed)?;
         let Some((min, max)) = st.head.time_range() else { return Ok(None) };
+        let max = max.min((now_ms() as i64).saturating_add(self.opts.max_ahead_ms.max(0)));
         let br = self.opts.block_range_ms;
         if max - min <= br / 2 * 3 {
             return Ok(None);

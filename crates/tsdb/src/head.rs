@@ -80,8 +80,13 @@ pub enum Refusal {
     OutOfOrder,
     /// Same timestamp as the last sample, different value.
     Duplicate,
-    /// Older than what the head still accepts (already persisted in a block).
+    /// Older than what the head still accepts (already persisted in a block); Prometheus's
+    /// head calls this "out of bounds".
     TooOld,
+    /// Too far in the future (beyond the database's `max_ahead_ms` from now): Prometheus's
+    /// scrape refuses these as "out of bounds" too, so that one bad clock cannot move the head
+    /// ahead of every other target.
+    OutOfBounds,
     UnknownRef,
 }
 
@@ -91,6 +96,7 @@ pub struct AppendStats {
     pub out_of_order: u64,
     pub duplicate: u64,
     pub too_old: u64,
+    pub out_of_bounds: u64,
     pub unknown_ref: u64,
 }
 
@@ -100,6 +106,7 @@ impl AppendStats {
             Refusal::OutOfOrder => self.out_of_order += 1,
             Refusal::Duplicate => self.duplicate += 1,
             Refusal::TooOld => self.too_old += 1,
+            Refusal::OutOfBounds => self.out_of_bounds += 1,
             Refusal::UnknownRef => self.unknown_ref += 1,
         }
     }

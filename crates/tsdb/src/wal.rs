@@ -15,6 +15,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod dir;
+pub use dir::{describe_segment_ranges, dir_size, last_checkpoint, list_segments, missing_segments, remove_temporary_checkpoints, segment_name, segment_runs, sync_dir};
+
 pub const PAGE_SIZE: usize = 32 * 1024;
 pub const DEFAULT_SEGMENT_SIZE: usize = 128 * 1024 * 1024;
 const HEADER: usize = 7;
@@ -240,52 +243,6 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
         }
         other => Ok(Record::Other(other)),
     }
-}
-
-pub fn segment_name(n: u32) -> String {
-    format!("{n:08}")
-}
-
-/// The numbered segment files in a WAL directory, sorted.
-pub fn list_segments(dir: &Path) -> Result<Vec<u32>> {
-    let mut out = Vec::new();
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(Error::io(format!("list WAL directory {}", dir.display()), e)),
-    };
-    for e in rd {
-        let e = e.map_err(|e| Error::io("list WAL directory", e))?;
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if name.len() == 8 && name.bytes().all(|b| b.is_ascii_digit()) {
-            out.push(name.parse().expect("digits"));
-        }
-    }
-    out.sort_unstable();
-    Ok(out)
-}
-
-/// The newest complete checkpoint (`checkpoint.NNNNNNNN`), with the last segment it covers.
-pub fn last_checkpoint(dir: &Path) -> Result<Option<(PathBuf, u32)>> {
-    let mut best: Option<(PathBuf, u32)> = None;
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("list WAL directory", e)),
-    };
-    for e in rd {
-        let e = e.map_err(|e| Error::io("list WAL directory", e))?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(num) = name.strip_prefix("checkpoint.") {
-            if let Ok(n) = num.parse::<u32>() {
-                if num.len() == 8 && best.as_ref().is_none_or(|(_, b)| n > *b) {
-                    best = Some((e.path(), n));
-                }
-            }
-        }
-    }
-    Ok(best)
 }
 
 /// Appends records to the WAL, one page at a time.
@@ -551,26 +508,6 @@ pub fn write_checkpoint(dir: &Path, last: u32, records: &[Vec<u8>]) -> Result<()
         }
     }
     Ok(())
-}
-
-/// fsync a directory so a rename in it is durable (best effort: not every filesystem allows it).
-pub fn sync_dir(dir: &Path) {
-    if let Ok(f) = File::open(dir) {
-        let _ = f.sync_all();
-    }
-}
-
-/// Total size of the WAL directory's segments and checkpoints, in bytes.
-pub fn dir_size(dir: &Path) -> u64 {
-    fn walk(p: &Path) -> u64 {
-        let Ok(rd) = fs::read_dir(p) else { return 0 };
-        rd.flatten().map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => walk(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        }).sum()
-    }
-    walk(dir)
 }
 
 #[cfg(test)]
