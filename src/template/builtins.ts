@@ -25,6 +25,8 @@ export function sprintf(format: string, ...args: unknown[]): string {
     if (prec !== undefined && Number(prec) > MAX_FMT_WIDTH) return '%!(BADPREC)';
     if (ai >= args.length) return `%!${verb}(MISSING)`;
     const a = args[ai++];
+    // fmt prints a nil operand as <nil> under %v and as a bad-verb note otherwise.
+    if (a === null || a === undefined) return verb === 'v' ? '<nil>' : verb === 'T' ? '<nil>' : `%!${verb}(<nil>)`;
     const isNum = typeof a === 'number';
     let s: string;
     const p = prec !== undefined ? Number(prec) : undefined;

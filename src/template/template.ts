@@ -326,6 +326,8 @@ function parseTemplate(name: string, text: string): Parsed {
         continue;
       }
       if (kw === 'define' || kw === 'block') {
+        // Go allows {{define}} only at the top level (a {{block}} may stand anywhere).
+        if (kw === 'define' && ends.length > 0) throw new TemplateError(`${where}: unexpected <define> in command`);
         const toks = lexAction(part.v.slice(kw.length), where);
         const n = toks[0];
         if (!n || n.k !== 'str') throw new TemplateError(`${where}: ${kw} needs a quoted name`);
