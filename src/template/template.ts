@@ -387,7 +387,7 @@ export interface ExecutionLimits {
   maxOutput: number;
 }
 
-export const DEFAULT_LIMITS: ExecutionLimits = { maxSteps: 2_000_000, maxOutput: 16 * 1024 * 1024 };
+export const DEFAULT_LIMITS: ExecutionLimits = { maxSteps: 1_000_000, maxOutput: 16 * 1024 * 1024 };
 
 interface Run {
   out: string[];
