@@ -71,7 +71,7 @@ test('template files Alertmanager refuses fail the load with file and line, as a
   const cases: [string, string, RegExp][] = [
     ['unclosed.tmpl', '{{ define "x" }}{{ .Foo', /template: unclosed\.tmpl:1: unclosed action/],
     ['noend.tmpl', 'a\n{{ define "x" }}hello', /template: noend\.tmpl:2: unexpected EOF/],
-    ['nofunc.tmpl', '{{ define "x" }}{{ trimSpace "a" }}{{ end }}', /template: nofunc\.tmpl.*function "trimSpace" not defined/],
+    ['nofunc.tmpl', '{{ define "x" }}{{ trimSpace "a" }}{{ end }}', /template: nofunc\.tmpl:1: function "trimSpace" not defined/],
     ['badstr.tmpl', '{{ define "x" }}{{ "\\q" }}{{ end }}', /template: badstr\.tmpl:1: .*string/],
   ];
   for (const [file, text, message] of cases) {

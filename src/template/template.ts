@@ -142,6 +142,8 @@ class PipeParser {
   constructor(
     readonly toks: Tok[],
     readonly where: string,
+    /** Whether a function name is defined: Go refuses unknown functions at parse time, with the line. */
+    readonly isFunc: (name: string) => boolean,
   ) {}
 
   peek(): Tok | undefined {
@@ -209,6 +211,7 @@ class PipeParser {
         a = { t: 'field', recv: undefined, path: t.v === '.' ? [] : t.v.slice(1).split('.') };
         break;
       case 'ident':
+        if (!this.isFunc(t.v)) this.fail(`function ${JSON.stringify(t.v)} not defined`);
         a = { t: 'ident', name: t.v };
         break;
       case 'op':
@@ -237,7 +240,7 @@ interface Parsed {
   defines: Map<string, Node[]>;
 }
 
-function parseTemplate(name: string, text: string): Parsed {
+function parseTemplate(name: string, text: string, isFunc: (name: string) => boolean): Parsed {
   const defines = new Map<string, Node[]>();
   // Tokenize into text and actions, applying trim markers.
   const parts: { t: 'text' | 'action'; v: string; line: number }[] = [];
@@ -334,7 +337,7 @@ function parseTemplate(name: string, text: string): Parsed {
         const body = parseList(['end']);
         defines.set(n.v, body.list);
         if (kw === 'block') {
-          const pp = new PipeParser(toks.slice(1), where);
+          const pp = new PipeParser(toks.slice(1), where, isFunc);
           list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? pp.pipe() : undefined });
         }
         continue;
@@ -343,14 +346,14 @@ function parseTemplate(name: string, text: string): Parsed {
         const toks = lexAction(part.v.slice(8), where);
         const n = toks[0];
         if (!n || n.k !== 'str') throw new TemplateError(`${where}: template needs a quoted name`);
-        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where).pipe() : undefined });
+        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where, isFunc).pipe() : undefined });
         continue;
       }
       if (kw === 'break' || kw === 'continue') {
         list.push({ t: kw });
         continue;
       }
-      const pp = new PipeParser(lexAction(part.v, where), where);
+      const pp = new PipeParser(lexAction(part.v, where), where, isFunc);
       const pipe = pp.pipe();
       if (pp.i < pp.toks.length) throw new TemplateError(`${where}: unexpected ${JSON.stringify(pp.toks[pp.i]!.v)} in command`);
       list.push({ t: 'action', pipe });
@@ -360,7 +363,7 @@ function parseTemplate(name: string, text: string): Parsed {
   };
   /** if/with/range after its keyword; `else if`/`else with` chains share the last {{end}}. */
   function parseBranch(kw: 'if' | 'with' | 'range', cond: string, where: string): Node {
-    const pipe = new PipeParser(lexAction(cond, where), where).pipe();
+    const pipe = new PipeParser(lexAction(cond, where), where, isFunc).pipe();
     const body = parseList(['end', 'else']);
     let elseList: Node[] | undefined;
     if (body.end === 'else') elseList = parseList(['end']).list;
@@ -414,7 +417,7 @@ export class Template {
     this.funcs = funcs instanceof Map ? funcs : new Map(Object.entries(funcs));
     registerFuncs(this.funcs.values());
     registerFuncs(BUILTINS.values());
-    this.parsed = parseTemplate(name, text);
+    this.parsed = parseTemplate(name, text, (f) => this.func(f) !== undefined || f === 'and' || f === 'or');
     for (const [k, v] of extraDefines) if (!this.parsed.defines.has(k)) this.parsed.defines.set(k, v);
     this.checkFunctions(this.parsed.root);
     for (const d of this.parsed.defines.values()) this.checkFunctions(d);
