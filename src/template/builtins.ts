@@ -99,6 +99,13 @@ const HTML_ESCAPES = new Map([
   ["'", '&#39;'],
 ]);
 
+/** Go's url.QueryEscape. */
+export function queryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
 /** Go's `print`: spaces between operands when neither side is a string. */
 function print(...a: unknown[]): string {
   return a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + goString(x)).join('');
@@ -127,7 +134,7 @@ export const BUILTINS: ReadonlyMap<string, TemplateFunc> = new Map<string, Templ
   ['ge', (a, b) => compare('ge', a, b)],
   ['html', (...a) => print(...a).replace(/[&<>"']/g, (c) => HTML_ESCAPES.get(c)!)],
   ['js', (...a) => JSON.stringify(print(...a)).slice(1, -1).replace(/[<>&=']/g, (c) => (c === "'" ? "\\'" : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`))],
-  ['urlquery', (...a) => encodeURIComponent(print(...a)).replace(/%20/g, '+')],
+  ['urlquery', (...a) => queryEscape(print(...a))],
   [
     'call',
     (f, ...a) => {

@@ -4,6 +4,7 @@ import { compile } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
 import { parsePromDuration } from '../model/duration.js';
 import { Template, TemplateError } from './template.js';
+import { queryEscape } from './builtins.js';
 import { anyMap, field, goStruct, indexValue, kindOf, stringArg, stringMap, typeName } from './values.js';
 import type { TemplateFunc } from './values.js';
 
@@ -129,13 +130,6 @@ function sampleField(s: unknown, name: 'Labels' | 'Value', fn: string): unknown 
 function labelOf(s: unknown, name: unknown, fn: string): string {
   const v = indexValue(sampleField(s, 'Labels', fn), stringArg(name));
   return typeof v === 'string' ? v : '';
-}
-
-/** Go's url.QueryEscape. */
-function queryEscape(s: string): string {
-  return encodeURIComponent(s)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
 }
 
 /** Prometheus 2.42's template functions (template/template.go), no more, no fewer. */
