@@ -61,3 +61,19 @@ test("notification templates accept exactly amtool 0.25's functions", () => {
   }
   assert.deepEqual(mismatches, []);
 });
+
+test('an unknown function in a rule template is reported with the line, in promtool’s words', async () => {
+  const { main } = await import('../../src/config/check-cli.js');
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-funcs-msg-'));
+  const file = join(dir, 'rules.yml');
+  writeFileSync(file, 'groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      a: "x {{ nosuch }}"\n');
+  let err = '';
+  const code = await main(['rules', file], { out: () => undefined, err: (s) => (err += s + '\n') });
+  assert.equal(code, 1);
+  const promtool = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+  const theirs = /template: __alert_A:1: function "nosuch" not defined/;
+  assert.match(promtool.stdout + promtool.stderr, theirs);
+  // Once, not as `template: __alert_A:template: __alert_A:1: ...`.
+  assert.match(err.replace(/\\"/g, '"'), /(?<!:)template: __alert_A:1: function "nosuch" not defined/);
+  assert.doesNotMatch(err, /__alert_A:template:/);
+});

@@ -221,7 +221,14 @@ const PREAMBLE = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{
 
 /** Checks that a label or annotation template parses (rule file validation). */
 export function checkAlertTemplate(name: string, text: string): void {
-  new Template(name, PREAMBLE + text, prometheusFuncs({ externalURL: '' }));
+  try {
+    new Template(name, PREAMBLE + text, prometheusFuncs({ externalURL: '' }));
+  } catch (e) {
+    // The rule file checker puts `template: <name>:` in front itself (promtool's wording), so
+    // only what follows it here: `1: function "x" not defined`.
+    if (e instanceof TemplateError && e.message.startsWith(`template: ${name}:`)) throw new TemplateError(e.message.slice(`template: ${name}:`.length));
+    throw e;
+  }
 }
 
 /**
