@@ -14,14 +14,22 @@ export { sprintf } from './builtins.js';
 export { goString, goStruct, stringMap, anyMap, withMethods } from './values.js';
 export type { TemplateFunc, TemplateMethod } from './values.js';
 
+/** Where an action stands, for Go's `template: file:line: executing "name" at <action>: ...`. */
+interface Pos {
+  file: string;
+  line: number;
+  src: string;
+}
 
+/** An execution error that already says where it happened. */
+class LocatedError extends TemplateError {}
 
 type Node =
   | { t: 'text'; text: string }
-  | { t: 'action'; pipe: Pipe }
-  | { t: 'if' | 'with'; pipe: Pipe; list: Node[]; else: Node[] | undefined }
-  | { t: 'range'; pipe: Pipe; list: Node[]; else: Node[] | undefined }
-  | { t: 'template'; name: string; pipe: Pipe | undefined }
+  | { t: 'action'; pipe: Pipe; pos: Pos }
+  | { t: 'if' | 'with'; pipe: Pipe; list: Node[]; else: Node[] | undefined; pos: Pos }
+  | { t: 'range'; pipe: Pipe; list: Node[]; else: Node[] | undefined; pos: Pos }
+  | { t: 'template'; name: string; pipe: Pipe | undefined; pos: Pos }
   | { t: 'break' }
   | { t: 'continue' };
 
@@ -325,7 +333,7 @@ function parseTemplate(name: string, text: string, isFunc: (name: string) => boo
         return { list, end: 'end' };
       }
       if (kw === 'if' || kw === 'with' || kw === 'range') {
-        list.push(parseBranch(kw, part.v.slice(kw.length), where));
+        list.push(parseBranch(kw, part.v.slice(kw.length), where, { file: name, line: part.line, src: part.v }));
         continue;
       }
       if (kw === 'define' || kw === 'block') {
@@ -338,7 +346,7 @@ function parseTemplate(name: string, text: string, isFunc: (name: string) => boo
         defines.set(n.v, body.list);
         if (kw === 'block') {
           const pp = new PipeParser(toks.slice(1), where, isFunc);
-          list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? pp.pipe() : undefined });
+          list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? pp.pipe() : undefined, pos: { file: name, line: part.line, src: part.v } });
         }
         continue;
       }
@@ -346,7 +354,7 @@ function parseTemplate(name: string, text: string, isFunc: (name: string) => boo
         const toks = lexAction(part.v.slice(8), where);
         const n = toks[0];
         if (!n || n.k !== 'str') throw new TemplateError(`${where}: template needs a quoted name`);
-        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where, isFunc).pipe() : undefined });
+        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where, isFunc).pipe() : undefined, pos: { file: name, line: part.line, src: part.v } });
         continue;
       }
       if (kw === 'break' || kw === 'continue') {
@@ -356,13 +364,13 @@ function parseTemplate(name: string, text: string, isFunc: (name: string) => boo
       const pp = new PipeParser(lexAction(part.v, where), where, isFunc);
       const pipe = pp.pipe();
       if (pp.i < pp.toks.length) throw new TemplateError(`${where}: unexpected ${JSON.stringify(pp.toks[pp.i]!.v)} in command`);
-      list.push({ t: 'action', pipe });
+      list.push({ t: 'action', pipe, pos: { file: name, line: part.line, src: part.v } });
     }
     if (ends.length > 0) throw new TemplateError(`template: ${name}:${lastLine}: unexpected EOF`);
     return { list, end: '' };
   };
   /** if/with/range after its keyword; `else if`/`else with` chains share the last {{end}}. */
-  function parseBranch(kw: 'if' | 'with' | 'range', cond: string, where: string): Node {
+  function parseBranch(kw: 'if' | 'with' | 'range', cond: string, where: string, pos: Pos): Node {
     const pipe = new PipeParser(lexAction(cond, where), where, isFunc).pipe();
     const body = parseList(['end', 'else']);
     let elseList: Node[] | undefined;
@@ -371,9 +379,9 @@ function parseTemplate(name: string, text: string, isFunc: (name: string) => boo
       const rest = body.end.slice(5).trim();
       const chainKw = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
       if (!chainKw) throw new TemplateError(`${where}: expected if or with after else`);
-      elseList = [parseBranch(chainKw, rest.slice(chainKw.length), where)];
+      elseList = [parseBranch(chainKw, rest.slice(chainKw.length), where, { ...pos, src: rest })];
     }
-    return kw === 'range' ? { t: 'range', pipe, list: body.list, else: elseList } : { t: kw, pipe, list: body.list, else: elseList };
+    return kw === 'range' ? { t: 'range', pipe, list: body.list, else: elseList, pos } : { t: kw, pipe, list: body.list, else: elseList, pos };
   }
   const root = parseList([]).list;
   return { root, defines };
@@ -469,7 +477,7 @@ export class Template {
     const scope = [new Map<string, unknown>([['$', data], ...Object.entries(vars).map(([k, v]) => [k.startsWith('$') ? k : `$${k}`, v] as [string, unknown])])];
     this.current = run;
     try {
-      this.walk(this.parsed.root, data, scope, run, 0);
+      this.walk(this.parsed.root, data, scope, run, 0, this.name);
     } catch (e) {
       if (e instanceof TemplateError) throw e.message.startsWith('template: ') ? e : new TemplateError(`template: ${this.name}: ${e.message}`);
       // A function that failed in an unexpected way (or the stack ran out): still a template error.
@@ -593,66 +601,83 @@ export class Template {
     return v;
   }
 
-  private walk(list: Node[], dot: unknown, scope: Map<string, unknown>[], run: Run, depth: number): typeof BREAK | typeof CONTINUE | undefined {
+  /** Says where an error happened, as Go does: `template: file:line: executing "name" at <action>: why`. */
+  private locate(e: unknown, pos: Pos, execName: string): unknown {
+    if (e instanceof LocatedError || !(e instanceof TemplateError)) return e;
+    const own = `template: ${this.name}: `;
+    const why = e.message.startsWith(own) ? e.message.slice(own.length) : e.message;
+    const at = pos.src.length > 60 ? `${pos.src.slice(0, 57)}...` : pos.src;
+    return new LocatedError(`template: ${pos.file}:${pos.line}: executing ${JSON.stringify(execName)} at <${at}>: ${why}`);
+  }
+
+  private walk(list: Node[], dot: unknown, scope: Map<string, unknown>[], run: Run, depth: number, execName: string): typeof BREAK | typeof CONTINUE | undefined {
     if (depth > 100) throw new TemplateError(`template: ${this.name}: exceeded maximum template depth (100)`);
     for (const n of list) {
       this.step(run);
-      switch (n.t) {
-        case 'text':
-          this.emit(run, n.text);
-          break;
-        case 'action': {
-          const v = this.evalPipe(n.pipe, dot, scope);
-          if (n.pipe.decl.length === 0) this.emit(run, goString(v));
-          break;
-        }
-        case 'if':
-        case 'with': {
-          scope.push(new Map());
-          const v = this.evalPipe(n.pipe, dot, scope);
-          let r;
-          if (truth(v)) r = this.walk(n.list, n.t === 'with' ? v : dot, scope, run, depth + 1);
-          else if (n.else) r = this.walk(n.else, dot, scope, run, depth + 1);
-          scope.pop();
-          if (r) return r;
-          break;
-        }
-        case 'range': {
-          scope.push(new Map());
-          const declared = n.pipe.decl;
-          const items = rangeItems(this.evalPipe({ ...n.pipe, decl: [] }, dot, scope));
-          if (items.length === 0) {
-            if (n.else) this.walk(n.else, dot, scope, run, depth + 1);
-          } else {
-            for (const [k, x] of items) {
-              const s = new Map<string, unknown>();
-              if (declared.length === 1) s.set(declared[0]!, x);
-              if (declared.length === 2) {
-                s.set(declared[0]!, k);
-                s.set(declared[1]!, x);
-              }
-              scope.push(s);
-              const r = this.walk(n.list, x, scope, run, depth + 1);
-              scope.pop();
-              if (r === BREAK) break;
-            }
-          }
-          scope.pop();
-          break;
-        }
-        case 'template': {
-          const body = this.parsed.defines.get(n.name);
-          if (!body) throw new TemplateError(`template: ${this.name}: no such template ${JSON.stringify(n.name)}`);
-          const d = n.pipe ? this.evalPipe(n.pipe, dot, scope) : undefined;
-          this.walk(body, d, [new Map([['$', d]])], run, depth + 1);
-          break;
-        }
-        case 'break':
-          return BREAK;
-        case 'continue':
-          return CONTINUE;
+      if (n.t === 'text' || n.t === 'break' || n.t === 'continue') {
+        if (n.t !== 'text') return n.t === 'break' ? BREAK : CONTINUE;
+        this.emit(run, n.text);
+        continue;
       }
+      let r: typeof BREAK | typeof CONTINUE | undefined;
+      try {
+        r = this.walkAction(n, dot, scope, run, depth, execName);
+      } catch (e) {
+        throw this.locate(e, n.pos, execName);
+      }
+      if (r) return r;
     }
     return undefined;
+  }
+
+  /** One action, `if`/`with`/`range` or `{{template}}`; BREAK/CONTINUE bubble up to the enclosing range. */
+  private walkAction(n: Exclude<Node, { t: 'text' | 'break' | 'continue' }>, dot: unknown, scope: Map<string, unknown>[], run: Run, depth: number, execName: string): typeof BREAK | typeof CONTINUE | undefined {
+    switch (n.t) {
+      case 'action': {
+        const v = this.evalPipe(n.pipe, dot, scope);
+        if (n.pipe.decl.length === 0) this.emit(run, goString(v));
+        return undefined;
+      }
+      case 'if':
+      case 'with': {
+        scope.push(new Map());
+        const v = this.evalPipe(n.pipe, dot, scope);
+        let r;
+        if (truth(v)) r = this.walk(n.list, n.t === 'with' ? v : dot, scope, run, depth + 1, execName);
+        else if (n.else) r = this.walk(n.else, dot, scope, run, depth + 1, execName);
+        scope.pop();
+        return r;
+      }
+      case 'range': {
+        scope.push(new Map());
+        const declared = n.pipe.decl;
+        const items = rangeItems(this.evalPipe({ ...n.pipe, decl: [] }, dot, scope));
+        if (items.length === 0) {
+          if (n.else) this.walk(n.else, dot, scope, run, depth + 1, execName);
+        } else {
+          for (const [k, x] of items) {
+            const s = new Map<string, unknown>();
+            if (declared.length === 1) s.set(declared[0]!, x);
+            if (declared.length === 2) {
+              s.set(declared[0]!, k);
+              s.set(declared[1]!, x);
+            }
+            scope.push(s);
+            const r = this.walk(n.list, x, scope, run, depth + 1, execName);
+            scope.pop();
+            if (r === BREAK) break;
+          }
+        }
+        scope.pop();
+        return undefined;
+      }
+      case 'template': {
+        const body = this.parsed.defines.get(n.name);
+        if (!body) throw new TemplateError(`no such template ${JSON.stringify(n.name)}`);
+        const d = n.pipe ? this.evalPipe(n.pipe, dot, scope) : undefined;
+        this.walk(body, d, [new Map([['$', d]])], run, depth + 1, n.name);
+        return undefined;
+      }
+    }
   }
 }
