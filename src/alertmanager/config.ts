@@ -30,6 +30,7 @@ import { regionFrom, snsIntegration } from './integrations/sns.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
 import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
+import { TemplateError } from '../template/errors.js';
 
 export { ConfigError };
 
@@ -273,10 +274,15 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
 
   // Templates: the default ones plus the configured globs (relative to the config file).
   const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => expandGlob(isAbsolute(g) ? g : join(dir, g), dir));
-  let render: ReturnType<typeof makeRenderer> | undefined;
-  const renderer = (): ReturnType<typeof makeRenderer> => (render ??= makeRenderer(templates));
-  // Integrations render through this; the templates are compiled on first use.
-  const renderTemplate = (t: string, d: Parameters<ReturnType<typeof makeRenderer>>[1]): string => renderer()(t, d);
+  // Parsed now, as Alertmanager does: a broken template file fails the load (and a reload keeps
+  // the running configuration), with the file's name and line in the error.
+  let renderTemplate: ReturnType<typeof makeRenderer>;
+  try {
+    renderTemplate = makeRenderer(templates);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new ConfigError(e.message);
+    throw e;
+  }
 
   // Receivers.
   const receivers = new Map<string, Integration[]>();

@@ -4,7 +4,9 @@ import { compile } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
 import { parsePromDuration } from '../model/duration.js';
 import { Template, TemplateError } from './template.js';
-import type { TemplateFunc } from './template.js';
+import { queryEscape } from './builtins.js';
+import { anyMap, field, goStruct, indexValue, kindOf, stringArg, stringMap, typeName } from './values.js';
+import type { TemplateFunc } from './values.js';
 
 /** Go's %.{prec}g: `prec` significant digits, trailing zeros dropped, exponent form when needed. */
 export function goG(v: number, prec = 4): string {
@@ -114,56 +116,98 @@ export interface TemplateContext {
   externalURL: string;
 }
 
-export function prometheusFuncs(ctx: TemplateContext): Record<string, TemplateFunc> {
-  return {
-    humanize,
-    humanize1024,
-    humanizeDuration,
-    humanizePercentage: (x) => `${goG(toNumber(x) * 100)}%`,
-    humanizeTimestamp: (x) => {
-      const v = toNumber(x);
-      return Number.isFinite(v) ? goTime(v) : goG(v);
-    },
-    toTime: (x) => new Date(toNumber(x) * 1000),
-    toDuration: (x) => toNumber(x) * 1000,
-    parseDuration: (s) => parsePromDuration(String(s)) / 1000,
-    title: (s) => String(s).replace(/\b\w/g, (c) => c.toUpperCase()),
-    toUpper: (s) => String(s).toUpperCase(),
-    toLower: (s) => String(s).toLowerCase(),
-    match: (re, s) => compile(String(re)).test(String(s)),
-    reReplaceAll: (re, repl, text) => {
-      const r = compile(String(re), {});
-      const g = new RegExp(r.source, r.flags.includes('g') ? r.flags : r.flags + 'g');
-      return String(text).replace(g, (...m) => expandTemplate(String(repl), Object.assign([...m.slice(0, -2)] as unknown as RegExpExecArray, { groups: typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined })));
-    },
-    safeHtml: (s) => String(s),
-    stripPort: (s) => {
-      const t = String(s);
-      const m = /^\[(.*)\]:\d+$/.exec(t) ?? /^([^:]*):\d+$/.exec(t);
-      return m ? m[1]! : t;
-    },
-    stripDomain: (s) => {
-      const t = String(s);
-      const m = /^([^.:]+)[^:]*(:\d+)?$/.exec(t);
-      return m && !/^\d+\.\d+\.\d+\.\d+/.test(t) ? m[1]! + (m[2] ?? '') : t;
-    },
-    query: (q) => {
-      if (!ctx.query) throw new Error('query is not allowed here');
-      return ctx.query(String(q));
-    },
-    first: (v) => {
-      if (Array.isArray(v) && v.length > 0) return v[0];
-      throw new Error('first() called on vector with no elements');
-    },
-    label: (name, s) => ((s as QueryResultSample | undefined)?.Labels ?? {})[String(name)] ?? '',
-    value: (s) => (s as QueryResultSample).Value,
-    strvalue: (s) => ((s as QueryResultSample).Labels ?? {})['__value__'] ?? '',
-    sortByLabel: (name, v) => [...(v as QueryResultSample[])].sort((a, b) => ((a.Labels[String(name)] ?? '') < (b.Labels[String(name)] ?? '') ? -1 : 1)),
-    args: (...a) => Object.fromEntries(a.map((x, i) => [`arg${i}`, x])),
-    pathPrefix: () => new URL(ctx.externalURL || 'http://localhost/').pathname.replace(/\/$/, ''),
-    externalURL: () => ctx.externalURL,
-    now: () => Date.now() / 1000,
-  };
+/** A query result sample as templates see it: Go's `sample{Labels map[string]string; Value float64}`. */
+function sample(s: QueryResultSample): Record<string, unknown> {
+  return goStruct({ Labels: stringMap(s.Labels), Value: s.Value });
+}
+
+function sampleField(s: unknown, name: 'Labels' | 'Value', fn: string): unknown {
+  if (kindOf(s) !== 'struct') throw new TemplateError(`error calling ${fn}: wrong type for value; expected template.sample; got ${typeName(s)}`);
+  const f = field(s, name);
+  return 'value' in f ? f.value : undefined;
+}
+
+function labelOf(s: unknown, name: unknown, fn: string): string {
+  const v = indexValue(sampleField(s, 'Labels', fn), stringArg(name));
+  return typeof v === 'string' ? v : '';
+}
+
+/** Prometheus 2.42's template functions (template/template.go), no more, no fewer. */
+export function prometheusFuncs(ctx: TemplateContext): Map<string, TemplateFunc> {
+  return new Map<string, TemplateFunc>([
+    [
+      'query',
+      (q) => {
+        if (!ctx.query) throw new Error('query is not allowed here');
+        return ctx.query(stringArg(q)).map(sample);
+      },
+    ],
+    [
+      'first',
+      (v) => {
+        if (kindOf(v) === 'slice' && (v as unknown[]).length > 0) return (v as unknown[])[0];
+        throw new Error('first() called on vector with no elements');
+      },
+    ],
+    ['label', (name, s) => labelOf(s, name, 'label')],
+    ['value', (s) => sampleField(s, 'Value', 'value')],
+    ['strvalue', (s) => labelOf(s, '__value__', 'strvalue')],
+    ['args', (...a) => anyMap(a.map((x, i) => [`arg${i}`, x]))],
+    [
+      'reReplaceAll',
+      (re, repl, text) => {
+        const r = compile(stringArg(re), {});
+        const g = new RegExp(r.source, r.flags.includes('g') ? r.flags : r.flags + 'g');
+        return stringArg(text).replace(g, (...m) => expandTemplate(stringArg(repl), Object.assign([...m.slice(0, -2)] as unknown as RegExpExecArray, { groups: typeof m[m.length - 1] === 'object' ? (m[m.length - 1] as Record<string, string>) : undefined })));
+      },
+    ],
+    ['safeHtml', (s) => stringArg(s)],
+    ['match', (re, s) => compile(stringArg(re)).test(stringArg(s))],
+    ['title', (s) => stringArg(s).replace(/\b\w/g, (c) => c.toUpperCase())],
+    ['toUpper', (s) => stringArg(s).toUpperCase()],
+    ['toLower', (s) => stringArg(s).toLowerCase()],
+    ['graphLink', (expr) => `/graph?g0.expr=${queryEscape(stringArg(expr))}&g0.tab=0`],
+    ['tableLink', (expr) => `/graph?g0.expr=${queryEscape(stringArg(expr))}&g0.tab=1`],
+    [
+      'sortByLabel',
+      (name, v) => {
+        if (kindOf(v) !== 'slice') throw new Error(`sortByLabel: expected a list of samples, got ${typeName(v)}`);
+        const key = (s: unknown): string => labelOf(s, name, 'sortByLabel');
+        return [...(v as unknown[])].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      },
+    ],
+    ['humanize', humanize],
+    ['humanize1024', humanize1024],
+    ['humanizeDuration', humanizeDuration],
+    ['humanizePercentage', (x) => `${goG(toNumber(x) * 100)}%`],
+    [
+      'humanizeTimestamp',
+      (x) => {
+        const v = toNumber(x);
+        return Number.isFinite(v) ? goTime(v) : goG(v);
+      },
+    ],
+    ['toTime', (x) => new Date(toNumber(x) * 1000)],
+    ['pathPrefix', () => new URL(ctx.externalURL || 'http://localhost/').pathname.replace(/\/$/, '')],
+    ['externalURL', () => ctx.externalURL],
+    ['parseDuration', (s) => parsePromDuration(stringArg(s)) / 1000],
+    [
+      'stripPort',
+      (s) => {
+        const t = stringArg(s);
+        const m = /^\[(.*)\]:\d+$/.exec(t) ?? /^([^:]*):\d+$/.exec(t);
+        return m ? m[1]! : t;
+      },
+    ],
+    [
+      'stripDomain',
+      (s) => {
+        const t = stringArg(s);
+        const m = /^([^.:]+)[^:]*(:\d+)?$/.exec(t);
+        return m && !/^\d+\.\d+\.\d+\.\d+/.test(t) ? m[1]! + (m[2] ?? '') : t;
+      },
+    ],
+  ]);
 }
 
 export interface AlertTemplateData {
@@ -177,7 +221,14 @@ const PREAMBLE = '{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{
 
 /** Checks that a label or annotation template parses (rule file validation). */
 export function checkAlertTemplate(name: string, text: string): void {
-  new Template(name, PREAMBLE + text, prometheusFuncs({ externalURL: '' }));
+  try {
+    new Template(name, PREAMBLE + text, prometheusFuncs({ externalURL: '' }));
+  } catch (e) {
+    // The rule file checker puts `template: <name>:` in front itself (promtool's wording), so
+    // only what follows it here: `1: function "x" not defined`.
+    if (e instanceof TemplateError && e.message.startsWith(`template: ${name}:`)) throw new TemplateError(e.message.slice(`template: ${name}:`.length));
+    throw e;
+  }
 }
 
 /**
@@ -187,7 +238,9 @@ export function checkAlertTemplate(name: string, text: string): void {
 export function expandAlertTemplate(name: string, text: string, data: AlertTemplateData, ctx: TemplateContext): string {
   try {
     const t = new Template(name, PREAMBLE + text, prometheusFuncs(ctx));
-    return t.execute({ Labels: data.labels, ExternalLabels: data.externalLabels, ExternalURL: data.externalURL, Value: data.value });
+    // Prometheus's template data struct; label maps are null-prototype maps, so a label named
+    // `__proto__` or `constructor` is just a label.
+    return t.execute(goStruct({ Labels: stringMap(data.labels), ExternalLabels: stringMap(data.externalLabels), ExternalURL: data.externalURL, Value: data.value }));
   } catch (e) {
     if (e instanceof TemplateError) return `<error expanding template: ${e.message}>`;
     return `<error expanding template: ${(e as Error).message}>`;

@@ -1,23 +1,35 @@
 // Go's text/template, as Prometheus and the Alertmanager use it for alert labels, annotations
 // and notifications: actions with trim markers, pipelines, variables, if/else if/range/with,
-// define/template/block, comments, and the built-in functions. Values are plain JS values:
-// objects are Go maps/structs (fields by name), arrays are slices.
+// define/template/block, comments, and the built-in functions. Values are plain JS data read only
+// through ./values.ts (Go's model: fields and map entries of the data, registered methods and
+// functions; never prototypes, accessors or arbitrary JS functions).
 
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
+import { TemplateError } from './errors.js';
+import { BUILTINS } from './builtins.js';
+import { field, goString, rangeItems, registerFuncs, truth } from './values.js';
+import type { TemplateFunc } from './values.js';
+
+export { TemplateError } from './errors.js';
+export { sprintf } from './builtins.js';
+export { goString, goStruct, stringMap, anyMap, withMethods } from './values.js';
+export type { TemplateFunc, TemplateMethod } from './values.js';
+
+/** Where an action stands, for Go's `template: file:line: executing "name" at <action>: ...`. */
+interface Pos {
+  file: string;
+  line: number;
+  src: string;
 }
 
-export type TemplateFunc = (...args: unknown[]) => unknown;
+/** An execution error that already says where it happened. */
+class LocatedError extends TemplateError {}
 
 type Node =
   | { t: 'text'; text: string }
-  | { t: 'action'; pipe: Pipe }
-  | { t: 'if' | 'with'; pipe: Pipe; list: Node[]; else: Node[] | undefined }
-  | { t: 'range'; pipe: Pipe; list: Node[]; else: Node[] | undefined }
-  | { t: 'template'; name: string; pipe: Pipe | undefined }
+  | { t: 'action'; pipe: Pipe; pos: Pos }
+  | { t: 'if' | 'with'; pipe: Pipe; list: Node[]; else: Node[] | undefined; pos: Pos }
+  | { t: 'range'; pipe: Pipe; list: Node[]; else: Node[] | undefined; pos: Pos }
+  | { t: 'template'; name: string; pipe: Pipe | undefined; pos: Pos }
   | { t: 'break' }
   | { t: 'continue' };
 
@@ -43,6 +55,21 @@ const CONTINUE = Symbol('continue');
 
 type Tok = { k: 'str' | 'num' | 'ident' | 'var' | 'field' | 'op' | 'bool' | 'nil'; v: string };
 
+/** A Go double-quoted string literal's value; a bad escape is a TemplateError, as in Go. */
+function unquote(lit: string, where: string): string {
+  const body = lit
+    .replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')
+    .replace(/\\([abfv'])/g, (_m, c: string) => `\\u${(({ a: 7, b: 8, f: 12, v: 11, "'": 39 } as Record<string, number>)[c] ?? 0).toString(16).padStart(4, '0')}`);
+  try {
+    return JSON.parse(body) as string;
+  } catch {
+    throw new TemplateError(`${where}: bad string syntax: ${lit.length > 40 ? lit.slice(0, 40) + '...' : lit}`);
+  }
+}
+
+/** Nesting deeper than this (parentheses, if/range/with/define) is refused: it would only exhaust the stack. */
+const MAX_NESTING = 500;
+
 function lexAction(src: string, where: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
@@ -56,7 +83,7 @@ function lexAction(src: string, where: string): Tok[] {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
       if (j >= src.length) throw new TemplateError(`${where}: unterminated quoted string`);
-      out.push({ k: 'str', v: JSON.parse(src.slice(i, j + 1).replace(/\\x([0-9a-fA-F]{2})/g, '\\u00$1')) as string });
+      out.push({ k: 'str', v: unquote(src.slice(i, j + 1), where) });
       i = j + 1;
       continue;
     }
@@ -70,7 +97,7 @@ function lexAction(src: string, where: string): Tok[] {
     if (c === "'") {
       const m = /^'(\\.|[^'])'/.exec(src.slice(i));
       if (!m) throw new TemplateError(`${where}: bad character constant`);
-      out.push({ k: 'num', v: String((JSON.parse(`"${m[1]}"`) as string).codePointAt(0)) });
+      out.push({ k: 'num', v: String(unquote(`"${m[1] === '"' ? '\\"' : m[1]}"`, where).codePointAt(0) ?? 0) });
       i += m[0].length;
       continue;
     }
@@ -119,9 +146,12 @@ function lexAction(src: string, where: string): Tok[] {
 
 class PipeParser {
   i = 0;
+  nesting = 0;
   constructor(
     readonly toks: Tok[],
     readonly where: string,
+    /** Whether a function name is defined: Go refuses unknown functions at parse time, with the line. */
+    readonly isFunc: (name: string) => boolean,
   ) {}
 
   peek(): Tok | undefined {
@@ -189,11 +219,14 @@ class PipeParser {
         a = { t: 'field', recv: undefined, path: t.v === '.' ? [] : t.v.slice(1).split('.') };
         break;
       case 'ident':
+        if (!this.isFunc(t.v)) this.fail(`function ${JSON.stringify(t.v)} not defined`);
         a = { t: 'ident', name: t.v };
         break;
       case 'op':
         if (t.v === '(') {
+          if (++this.nesting > MAX_NESTING) this.fail('parentheses nested too deeply');
           const p = this.pipe(')');
+          this.nesting--;
           if (this.peek()?.v !== ')') this.fail('unclosed left paren');
           this.i++;
           a = { t: 'pipe', pipe: p, path: [] };
@@ -215,7 +248,7 @@ interface Parsed {
   defines: Map<string, Node[]>;
 }
 
-function parseTemplate(name: string, text: string): Parsed {
+function parseTemplate(name: string, text: string, isFunc: (name: string) => boolean): Parsed {
   const defines = new Map<string, Node[]>();
   // Tokenize into text and actions, applying trim markers.
   const parts: { t: 'text' | 'action'; v: string; line: number }[] = [];
@@ -245,11 +278,11 @@ function parseTemplate(name: string, text: string): Parsed {
       for (let j = start; j < text.length - 1; j++) {
         const c = text[j]!;
         if (q) {
-          if (c === '\\' && q === '"') j++;
+          if (c === '\\' && q !== '`') j++;
           else if (c === q) q = '';
           continue;
         }
-        if (c === '"' || c === '`') q = c;
+        if (c === '"' || c === '`' || c === "'") q = c;
         else if (c === '}' && text[j + 1] === '}') {
           close = j;
           break;
@@ -269,8 +302,19 @@ function parseTemplate(name: string, text: string): Parsed {
     i = next;
   }
 
+  // Go reports a missing {{end}} at the line where the input ends.
+  const lastLine = (text.match(/\n/g) ?? []).length + 1;
   let p = 0;
+  let nesting = 0;
   const parseList = (ends: string[]): { list: Node[]; end: string } => {
+    if (++nesting > MAX_NESTING) throw new TemplateError(`template: ${name}: actions nested too deeply`);
+    try {
+      return parseListBody(ends);
+    } finally {
+      nesting--;
+    }
+  };
+  const parseListBody = (ends: string[]): { list: Node[]; end: string } => {
     const list: Node[] = [];
     while (p < parts.length) {
       const part = parts[p++]!;
@@ -289,18 +333,20 @@ function parseTemplate(name: string, text: string): Parsed {
         return { list, end: 'end' };
       }
       if (kw === 'if' || kw === 'with' || kw === 'range') {
-        list.push(parseBranch(kw, part.v.slice(kw.length), where));
+        list.push(parseBranch(kw, part.v.slice(kw.length), where, { file: name, line: part.line, src: part.v }));
         continue;
       }
       if (kw === 'define' || kw === 'block') {
+        // Go allows {{define}} only at the top level (a {{block}} may stand anywhere).
+        if (kw === 'define' && ends.length > 0) throw new TemplateError(`${where}: unexpected <define> in command`);
         const toks = lexAction(part.v.slice(kw.length), where);
         const n = toks[0];
         if (!n || n.k !== 'str') throw new TemplateError(`${where}: ${kw} needs a quoted name`);
         const body = parseList(['end']);
         defines.set(n.v, body.list);
         if (kw === 'block') {
-          const pp = new PipeParser(toks.slice(1), where);
-          list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? pp.pipe() : undefined });
+          const pp = new PipeParser(toks.slice(1), where, isFunc);
+          list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? pp.pipe() : undefined, pos: { file: name, line: part.line, src: part.v } });
         }
         continue;
       }
@@ -308,24 +354,24 @@ function parseTemplate(name: string, text: string): Parsed {
         const toks = lexAction(part.v.slice(8), where);
         const n = toks[0];
         if (!n || n.k !== 'str') throw new TemplateError(`${where}: template needs a quoted name`);
-        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where).pipe() : undefined });
+        list.push({ t: 'template', name: n.v, pipe: toks.length > 1 ? new PipeParser(toks.slice(1), where, isFunc).pipe() : undefined, pos: { file: name, line: part.line, src: part.v } });
         continue;
       }
       if (kw === 'break' || kw === 'continue') {
         list.push({ t: kw });
         continue;
       }
-      const pp = new PipeParser(lexAction(part.v, where), where);
+      const pp = new PipeParser(lexAction(part.v, where), where, isFunc);
       const pipe = pp.pipe();
       if (pp.i < pp.toks.length) throw new TemplateError(`${where}: unexpected ${JSON.stringify(pp.toks[pp.i]!.v)} in command`);
-      list.push({ t: 'action', pipe });
+      list.push({ t: 'action', pipe, pos: { file: name, line: part.line, src: part.v } });
     }
-    if (ends.length > 0) throw new TemplateError(`template: ${name}: unexpected EOF`);
+    if (ends.length > 0) throw new TemplateError(`template: ${name}:${lastLine}: unexpected EOF`);
     return { list, end: '' };
   };
   /** if/with/range after its keyword; `else if`/`else with` chains share the last {{end}}. */
-  function parseBranch(kw: 'if' | 'with' | 'range', cond: string, where: string): Node {
-    const pipe = new PipeParser(lexAction(cond, where), where).pipe();
+  function parseBranch(kw: 'if' | 'with' | 'range', cond: string, where: string, pos: Pos): Node {
+    const pipe = new PipeParser(lexAction(cond, where), where, isFunc).pipe();
     const body = parseList(['end', 'else']);
     let elseList: Node[] | undefined;
     if (body.end === 'else') elseList = parseList(['end']).list;
@@ -333,9 +379,9 @@ function parseTemplate(name: string, text: string): Parsed {
       const rest = body.end.slice(5).trim();
       const chainKw = /^(if|with)\b/.exec(rest)?.[1] as 'if' | 'with' | undefined;
       if (!chainKw) throw new TemplateError(`${where}: expected if or with after else`);
-      elseList = [parseBranch(chainKw, rest.slice(chainKw.length), where)];
+      elseList = [parseBranch(chainKw, rest.slice(chainKw.length), where, { ...pos, src: rest })];
     }
-    return kw === 'range' ? { t: 'range', pipe, list: body.list, else: elseList } : { t: kw, pipe, list: body.list, else: elseList };
+    return kw === 'range' ? { t: 'range', pipe, list: body.list, else: elseList, pos } : { t: kw, pipe, list: body.list, else: elseList, pos };
   }
   const root = parseList([]).list;
   return { root, defines };
@@ -343,130 +389,43 @@ function parseTemplate(name: string, text: string): Parsed {
 
 // ---------- execution ----------
 
-function truth(v: unknown): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (v instanceof Map) return v.size > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0 || !(Object.getPrototypeOf(v) === Object.prototype);
-  return true;
+/** Bounds on one execution, so no template hangs the process or grows its memory without limit
+ * (Go has none; a template that hits one fails with a TemplateError naming it). */
+export interface ExecutionLimits {
+  /** Nodes and commands evaluated. */
+  maxSteps: number;
+  /** Characters of output. */
+  maxOutput: number;
 }
 
-/** Go's default formatting of a value (fmt.Sprint). */
-export function goString(v: unknown): string {
-  if (v === null || v === undefined) return '<no value>';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (v === Infinity) return '+Inf';
-    if (v === -Infinity) return '-Inf';
-    if (Number.isInteger(v)) return String(v);
-    const s = String(v);
-    if (/e/.test(s)) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-    return s;
-  }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `map[${entries.map(([k, x]) => `${k}:${goString(x)}`).join(' ')}]`;
-  }
-  return String(v);
-}
+export const DEFAULT_LIMITS: ExecutionLimits = { maxSteps: 1_000_000, maxOutput: 16 * 1024 * 1024 };
 
-/** A subset of Go's fmt.Sprintf verbs: %s %v %d %f %e %g %q %x %t %% with width/precision/flags. */
-export function sprintf(format: string, ...args: unknown[]): string {
-  let ai = 0;
-  return format.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([svdfegqxXtT%])/g, (all, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (ai >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[ai++];
-    let s: string;
-    const p = prec !== undefined ? Number(prec) : undefined;
-    switch (verb) {
-      case 'd':
-        s = typeof a === 'number' ? String(Math.trunc(a)) : `%!d(${typeof a}=${goString(a)})`;
-        break;
-      case 'f':
-        s = typeof a === 'number' ? (Number.isFinite(a) ? a.toFixed(p ?? 6) : goString(a)) : `%!f(${typeof a}=${goString(a)})`;
-        break;
-      case 'e':
-        s = typeof a === 'number' ? a.toExponential(p ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : `%!e(${goString(a)})`;
-        break;
-      case 'g':
-        s = typeof a === 'number' ? (p !== undefined ? Number(a.toPrecision(p)).toString() : goString(a)) : `%!g(${goString(a)})`;
-        break;
-      case 'q':
-        s = JSON.stringify(typeof a === 'string' ? a : goString(a));
-        break;
-      case 'x':
-      case 'X':
-        s = typeof a === 'number' ? Math.trunc(a).toString(16) : Buffer.from(String(a)).toString('hex');
-        if (verb === 'X') s = s.toUpperCase();
-        break;
-      case 't':
-        s = String(Boolean(a));
-        break;
-      case 'T':
-        s = typeof a === 'number' ? 'float64' : typeof a;
-        break;
-      default:
-        s = goString(a);
-        if (p !== undefined) s = s.slice(0, p);
-    }
-    if (flags.includes('+') && typeof a === 'number' && a >= 0 && 'dfeg'.includes(verb)) s = '+' + s;
-    const w = width !== undefined ? Number(width) : 0;
-    if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : flags.includes('0') && typeof a === 'number' ? s.padStart(w, '0') : s.padStart(w);
-    void all;
-    return s;
-  });
+interface Run {
+  out: string[];
+  size: number;
+  steps: number;
+  limits: ExecutionLimits;
 }
-
-function compare(op: string, a: unknown, b: unknown): boolean {
-  if (typeof a !== typeof b && !(typeof a === 'number' && typeof b === 'number')) throw new TemplateError(`error calling ${op}: incompatible types for comparison`);
-  switch (op) {
-    case 'lt':
-      return (a as number) < (b as number);
-    case 'le':
-      return (a as number) <= (b as number);
-    case 'gt':
-      return (a as number) > (b as number);
-    default:
-      return (a as number) >= (b as number);
-  }
-}
-
-const BUILTINS: Record<string, TemplateFunc> = {
-  print: (...a) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + goString(x)).join(''),
-  println: (...a) => a.map(goString).join(' ') + '\n',
-  printf: (f, ...a) => sprintf(String(f), ...a),
-  len: (x) => (Array.isArray(x) || typeof x === 'string' ? x.length : x && typeof x === 'object' ? Object.keys(x).length : 0),
-  index: (x, ...keys) => keys.reduce((acc: unknown, k) => (acc === null || acc === undefined ? undefined : (acc as Record<string, unknown>)[String(k)]), x),
-  slice: (x, i, j) => (typeof x === 'string' || Array.isArray(x) ? x.slice(i as number, j as number | undefined) : x),
-  not: (x) => !truth(x),
-  eq: (a, ...bs) => bs.some((b) => a === b),
-  ne: (a, b) => a !== b,
-  lt: (a, b) => compare('lt', a, b),
-  le: (a, b) => compare('le', a, b),
-  gt: (a, b) => compare('gt', a, b),
-  ge: (a, b) => compare('ge', a, b),
-  html: (s) => String(goString(s)).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!),
-  js: (s) => JSON.stringify(goString(s)).slice(1, -1),
-  urlquery: (...a) => encodeURIComponent(a.map(goString).join('')),
-  call: (f, ...a) => (f as TemplateFunc)(...a),
-};
 
 export class Template {
   private readonly parsed: Parsed;
+  private readonly funcs: ReadonlyMap<string, TemplateFunc>;
+  /** The execution under way (execute() is synchronous and never re-entered). */
+  private current: Run | undefined;
 
   constructor(
     readonly name: string,
     text: string,
-    private readonly funcs: Record<string, TemplateFunc> = {},
+    funcs: Record<string, TemplateFunc> | ReadonlyMap<string, TemplateFunc> = new Map(),
     extraDefines: Map<string, Node[]> = new Map(),
     private readonly predeclared: string[] = [],
+    private readonly limits: ExecutionLimits = DEFAULT_LIMITS,
   ) {
-    this.parsed = parseTemplate(name, text);
+    // Own entries only: a function named `constructor` or `toString` must not find Object's.
+    this.funcs = funcs instanceof Map ? funcs : new Map(Object.entries(funcs));
+    registerFuncs(this.funcs.values());
+    registerFuncs(BUILTINS.values());
+    this.parsed = parseTemplate(name, text, (f) => this.func(f) !== undefined || f === 'and' || f === 'or');
     for (const [k, v] of extraDefines) if (!this.parsed.defines.has(k)) this.parsed.defines.set(k, v);
     this.checkFunctions(this.parsed.root);
     for (const d of this.parsed.defines.values()) this.checkFunctions(d);
@@ -478,7 +437,7 @@ export class Template {
   }
 
   private func(name: string): TemplateFunc | undefined {
-    return this.funcs[name] ?? BUILTINS[name];
+    return this.funcs.get(name) ?? BUILTINS.get(name);
   }
 
   /** Go refuses templates that call undefined functions or use undeclared variables when
@@ -512,12 +471,31 @@ export class Template {
     }
   }
 
-  /** Runs the template on `data`; `vars` are extra variables ($name). */
+  /** Runs the template on `data`; `vars` are extra variables ($name). Fails only with TemplateError. */
   execute(data: unknown, vars: Record<string, unknown> = {}): string {
-    const out: string[] = [];
+    const run: Run = { out: [], size: 0, steps: 0, limits: this.limits };
     const scope = [new Map<string, unknown>([['$', data], ...Object.entries(vars).map(([k, v]) => [k.startsWith('$') ? k : `$${k}`, v] as [string, unknown])])];
-    this.walk(this.parsed.root, data, scope, out, 0);
-    return out.join('');
+    this.current = run;
+    try {
+      this.walk(this.parsed.root, data, scope, run, 0, this.name);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e.message.startsWith('template: ') ? e : new TemplateError(`template: ${this.name}: ${e.message}`);
+      // A function that failed in an unexpected way (or the stack ran out): still a template error.
+      throw new TemplateError(`template: ${this.name}: ${e instanceof Error ? e.message : 'execution failed'}`);
+    } finally {
+      this.current = undefined;
+    }
+    return run.out.join('');
+  }
+
+  private step(run: Run): void {
+    if (++run.steps > run.limits.maxSteps) throw new TemplateError(`template: ${this.name}: execution stopped after ${run.limits.maxSteps} steps`);
+  }
+
+  private emit(run: Run, s: string): void {
+    run.size += s.length;
+    if (run.size > run.limits.maxOutput) throw new TemplateError(`template: ${this.name}: output exceeds ${run.limits.maxOutput} characters`);
+    run.out.push(s);
   }
 
   private lookupVar(scope: Map<string, unknown>[], name: string): unknown {
@@ -529,27 +507,22 @@ export class Template {
   private field(v: unknown, path: string[]): unknown {
     let cur = v;
     for (const p of path) {
-      if (cur === null || cur === undefined) return undefined;
-      if (typeof cur === 'object') {
-        const next = (cur as Record<string, unknown>)[p];
-        cur = typeof next === 'function' ? (next as (...a: unknown[]) => unknown).call(cur) : next;
-      } else throw new TemplateError(`template: ${this.name}: can't evaluate field ${p} in type ${typeof cur}`);
+      const f = field(cur, p);
+      cur = 'method' in f ? f.method(f.recv as never) : f.value;
     }
     return cur;
   }
 
   /** A method call with arguments: `.Labels.Remove .Names` (receiver path, then the method). */
-  private method(head: Arg, dot: unknown, scope: Map<string, unknown>[]): { recv: unknown; fn: (...a: unknown[]) => unknown } | undefined {
+  private method(head: Arg, dot: unknown, scope: Map<string, unknown>[]): { recv: unknown; fn: (recv: never, ...a: unknown[]) => unknown } | undefined {
     if ((head.t !== 'field' && head.t !== 'var') || head.path.length === 0) return undefined;
-    const recvPath = head.path.slice(0, -1);
-    const name = head.path[head.path.length - 1]!;
     const base = head.t === 'var' ? this.lookupVar(scope, head.name) : dot;
-    const recv = this.field(base, recvPath);
-    const fn = recv !== null && typeof recv === 'object' ? (recv as Record<string, unknown>)[name] : undefined;
-    return typeof fn === 'function' ? { recv, fn: fn as (...a: unknown[]) => unknown } : undefined;
+    const recv = this.field(base, head.path.slice(0, -1));
+    const f = field(recv, head.path[head.path.length - 1]!);
+    return 'method' in f ? { recv, fn: f.method } : undefined;
   }
 
-  private evalArg(a: Arg, dot: unknown, scope: Map<string, unknown>[], final?: unknown, hasFinal = false): unknown {
+  private evalArg(a: Arg, dot: unknown, scope: Map<string, unknown>[]): unknown {
     switch (a.t) {
       case 'lit':
         return a.value;
@@ -559,17 +532,24 @@ export class Template {
         return this.field(dot, a.path);
       case 'pipe':
         return this.field(this.evalPipe(a.pipe, dot, scope), a.path);
-      case 'ident': {
-        void final;
-        void hasFinal;
-        const f = this.func(a.name);
-        if (!f) throw new TemplateError(`template: ${this.name}: function ${JSON.stringify(a.name)} not defined`);
-        return f();
-      }
+      case 'ident':
+        return this.callFunc(a.name, []);
+    }
+  }
+
+  private callFunc(name: string, args: unknown[]): unknown {
+    const f = this.func(name);
+    if (!f) throw new TemplateError(`template: ${this.name}: function ${JSON.stringify(name)} not defined`);
+    try {
+      return f(...args);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e.message.startsWith('template: ') ? e : new TemplateError(`template: ${this.name}: ${e.message.startsWith('error calling') ? '' : `error calling ${name}: `}${e.message}`);
+      throw new TemplateError(`template: ${this.name}: error calling ${name}: ${e instanceof Error ? e.message : 'failed'}`);
     }
   }
 
   private evalCmd(cmd: Cmd, dot: unknown, scope: Map<string, unknown>[], final: unknown, hasFinal: boolean): unknown {
+    this.step(this.current!);
     const head = cmd[0]!;
     if (head.t === 'ident') {
       if (head.name === 'and' || head.name === 'or') {
@@ -583,29 +563,21 @@ export class Template {
         if (hasFinal) return final;
         return v;
       }
-      const f = this.func(head.name);
-      if (!f) throw new TemplateError(`template: ${this.name}: function ${JSON.stringify(head.name)} not defined`);
       const args = cmd.slice(1).map((a) => this.evalArg(a, dot, scope));
       if (hasFinal) args.push(final);
-      try {
-        return f(...args);
-      } catch (e) {
-        if (e instanceof TemplateError) throw e;
-        throw new TemplateError(`template: ${this.name}: error calling ${head.name}: ${(e as Error).message}`);
-      }
+      return this.callFunc(head.name, args);
     }
     if (cmd.length > 1 || hasFinal) {
       const m = this.method(head, dot, scope);
       if (m) {
         const args = cmd.slice(1).map((a) => this.evalArg(a, dot, scope));
         if (hasFinal) args.push(final);
-        return m.fn.apply(m.recv, args);
+        return m.fn(m.recv as never, ...args);
       }
       throw new TemplateError(`template: ${this.name}: can't give argument to non-function`);
     }
     return this.evalArg(head, dot, scope);
   }
-
   private evalPipe(p: Pipe, dot: unknown, scope: Map<string, unknown>[]): unknown {
     let v: unknown;
     let has = false;
@@ -629,74 +601,83 @@ export class Template {
     return v;
   }
 
-  private walk(list: Node[], dot: unknown, scope: Map<string, unknown>[], out: string[], depth: number): typeof BREAK | typeof CONTINUE | undefined {
+  /** Says where an error happened, as Go does: `template: file:line: executing "name" at <action>: why`. */
+  private locate(e: unknown, pos: Pos, execName: string): unknown {
+    if (e instanceof LocatedError || !(e instanceof TemplateError)) return e;
+    const own = `template: ${this.name}: `;
+    const why = e.message.startsWith(own) ? e.message.slice(own.length) : e.message;
+    const at = pos.src.length > 60 ? `${pos.src.slice(0, 57)}...` : pos.src;
+    return new LocatedError(`template: ${pos.file}:${pos.line}: executing ${JSON.stringify(execName)} at <${at}>: ${why}`);
+  }
+
+  private walk(list: Node[], dot: unknown, scope: Map<string, unknown>[], run: Run, depth: number, execName: string): typeof BREAK | typeof CONTINUE | undefined {
     if (depth > 100) throw new TemplateError(`template: ${this.name}: exceeded maximum template depth (100)`);
     for (const n of list) {
-      switch (n.t) {
-        case 'text':
-          out.push(n.text);
-          break;
-        case 'action': {
-          const v = this.evalPipe(n.pipe, dot, scope);
-          if (n.pipe.decl.length === 0) out.push(goString(v));
-          break;
-        }
-        case 'if':
-        case 'with': {
-          scope.push(new Map());
-          const v = this.evalPipe(n.pipe, dot, scope);
-          let r;
-          if (truth(v)) r = this.walk(n.list, n.t === 'with' ? v : dot, scope, out, depth + 1);
-          else if (n.else) r = this.walk(n.else, dot, scope, out, depth + 1);
-          scope.pop();
-          if (r) return r;
-          break;
-        }
-        case 'range': {
-          scope.push(new Map());
-          const declared = n.pipe.decl;
-          const v = this.evalPipe({ ...n.pipe, decl: [] }, dot, scope);
-          const items: [unknown, unknown][] = Array.isArray(v)
-            ? v.map((x, i) => [i, x])
-            : v && typeof v === 'object'
-              ? Object.keys(v as object)
-                  .sort()
-                  .map((k) => [k, (v as Record<string, unknown>)[k]])
-              : typeof v === 'number'
-                ? Array.from({ length: v }, (_, i) => [i, i])
-                : [];
-          if (items.length === 0) {
-            if (n.else) this.walk(n.else, dot, scope, out, depth + 1);
-          } else {
-            for (const [k, x] of items) {
-              const s = new Map<string, unknown>();
-              if (declared.length === 1) s.set(declared[0]!, x);
-              if (declared.length === 2) {
-                s.set(declared[0]!, k);
-                s.set(declared[1]!, x);
-              }
-              scope.push(s);
-              const r = this.walk(n.list, x, scope, out, depth + 1);
-              scope.pop();
-              if (r === BREAK) break;
-            }
-          }
-          scope.pop();
-          break;
-        }
-        case 'template': {
-          const body = this.parsed.defines.get(n.name);
-          if (!body) throw new TemplateError(`template: ${this.name}: no such template ${JSON.stringify(n.name)}`);
-          const d = n.pipe ? this.evalPipe(n.pipe, dot, scope) : undefined;
-          this.walk(body, d, [new Map([['$', d]])], out, depth + 1);
-          break;
-        }
-        case 'break':
-          return BREAK;
-        case 'continue':
-          return CONTINUE;
+      this.step(run);
+      if (n.t === 'text' || n.t === 'break' || n.t === 'continue') {
+        if (n.t !== 'text') return n.t === 'break' ? BREAK : CONTINUE;
+        this.emit(run, n.text);
+        continue;
       }
+      let r: typeof BREAK | typeof CONTINUE | undefined;
+      try {
+        r = this.walkAction(n, dot, scope, run, depth, execName);
+      } catch (e) {
+        throw this.locate(e, n.pos, execName);
+      }
+      if (r) return r;
     }
     return undefined;
+  }
+
+  /** One action, `if`/`with`/`range` or `{{template}}`; BREAK/CONTINUE bubble up to the enclosing range. */
+  private walkAction(n: Exclude<Node, { t: 'text' | 'break' | 'continue' }>, dot: unknown, scope: Map<string, unknown>[], run: Run, depth: number, execName: string): typeof BREAK | typeof CONTINUE | undefined {
+    switch (n.t) {
+      case 'action': {
+        const v = this.evalPipe(n.pipe, dot, scope);
+        if (n.pipe.decl.length === 0) this.emit(run, goString(v));
+        return undefined;
+      }
+      case 'if':
+      case 'with': {
+        scope.push(new Map());
+        const v = this.evalPipe(n.pipe, dot, scope);
+        let r;
+        if (truth(v)) r = this.walk(n.list, n.t === 'with' ? v : dot, scope, run, depth + 1, execName);
+        else if (n.else) r = this.walk(n.else, dot, scope, run, depth + 1, execName);
+        scope.pop();
+        return r;
+      }
+      case 'range': {
+        scope.push(new Map());
+        const declared = n.pipe.decl;
+        const items = rangeItems(this.evalPipe({ ...n.pipe, decl: [] }, dot, scope));
+        if (items.length === 0) {
+          if (n.else) this.walk(n.else, dot, scope, run, depth + 1, execName);
+        } else {
+          for (const [k, x] of items) {
+            const s = new Map<string, unknown>();
+            if (declared.length === 1) s.set(declared[0]!, x);
+            if (declared.length === 2) {
+              s.set(declared[0]!, k);
+              s.set(declared[1]!, x);
+            }
+            scope.push(s);
+            const r = this.walk(n.list, x, scope, run, depth + 1, execName);
+            scope.pop();
+            if (r === BREAK) break;
+          }
+        }
+        scope.pop();
+        return undefined;
+      }
+      case 'template': {
+        const body = this.parsed.defines.get(n.name);
+        if (!body) throw new TemplateError(`no such template ${JSON.stringify(n.name)}`);
+        const d = n.pipe ? this.evalPipe(n.pipe, dot, scope) : undefined;
+        this.walk(body, d, [new Map([['$', d]])], run, depth + 1, n.name);
+        return undefined;
+      }
+    }
   }
 }
