@@ -1,7 +1,9 @@
 // The Prometheus text format 0.0.4 (and its 3.x quoted-name form), as leniently as Prometheus
 // reads it: blanks between tokens, unknown comments ignored, an optional integer timestamp in ms.
 import type { Labels } from '../model/labels.js';
-import { ExpositionError, LineCursor, parseGoFloat } from './lexer.js';
+import { newLabels } from '../model/labels.js';
+import { ExpositionError, LineCursor } from './lexer.js';
+import { readPromFloat, readTextTimestamp } from './numbers.js';
 
 /** An OpenMetrics exemplar: `# {trace_id="..."} value [timestamp]`. */
 export interface ParsedExemplar {
@@ -39,12 +41,15 @@ const TEXT_TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped
 export function parseSeriesText(series: string, line = 0): Labels {
   const c: LineCursor = new LineCursor(series, line);
   const name = c.metricName();
-  let labels: Labels = {};
+  let labels = newLabels();
   let quotedName: string | undefined;
   if (c.peek() === '{') ({ labels, name: quotedName } = c.labels(false));
   const metric = name ?? quotedName;
   if (metric === undefined || metric === '') c.fail('missing metric name');
-  return { __name__: metric, ...labels };
+  const out = newLabels();
+  out.__name__ = metric;
+  for (const k of Object.keys(labels)) out[k] = labels[k]!;
+  return out;
 }
 
 /** Receives each sample: the series text, value, timestamp (ms) if the line had one, and the cache value if the fast path found it. */
@@ -152,7 +157,8 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
     const valueText = body.slice(vStart, vEnd);
     if (!isPlainNumber(valueText)) return false;
     value = Number(valueText);
-    if (Number.isNaN(value)) return false;
+    // NaN: not a number at all; ±Inf: beyond the float64 range. The full parser gives the error.
+    if (!Number.isFinite(value)) return false;
   }
   while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
   if (i !== end) return false;
@@ -228,19 +234,20 @@ export function parseTextInto<T = unknown>(body: string, metadata: Map<string, M
     if (c.peek() !== ' ' && c.peek() !== '\t') c.fail(`expected a blank after the series, got ${JSON.stringify(c.peek() || 'end of line')}`);
     c.skipSpaces(false);
     const valueText = c.token();
-    const value = parseGoFloat(valueText);
-    if (value === undefined) c.fail(`invalid value ${JSON.stringify(valueText)}`);
+    const value = readPromFloat(valueText);
+    if (!value.ok) c.fail(`invalid value ${JSON.stringify(valueText)}: ${value.reason}`);
     c.skipSpaces(false);
     let timestamp: number | undefined;
     if (!c.atEnd()) {
       const tsText = c.token();
-      if (!/^-?\d+$/.test(tsText)) c.fail(`invalid timestamp ${JSON.stringify(tsText)}`);
-      timestamp = Number(tsText);
+      const ts = readTextTimestamp(tsText);
+      if (!ts.ok) c.fail(`invalid timestamp ${JSON.stringify(tsText)}: ${ts.reason}`);
+      timestamp = ts.value;
       c.skipSpaces(false);
       if (!c.atEnd()) c.fail(`unexpected ${JSON.stringify(text.slice(c.pos))} after the timestamp`);
     }
     sampleNo++;
-    sink(series, value, timestamp, undefined);
+    sink(series, value.value, timestamp, undefined);
   }
 }
 
