@@ -6,7 +6,7 @@
 import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
 import type { Labels } from '../model/labels.js';
-import { formatLabels } from '../model/labels.js';
+import { copyLabels, formatLabels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
 /** The stale marker: a NaN with a payload that no computation produces. */
@@ -464,7 +464,7 @@ export class ScrapeLoop {
   private seriesLabels(seriesText: string): Labels | null {
     const o = this.options;
     const scraped = this.deps.codec.seriesLabels(seriesText);
-    const out: Labels = { ...scraped };
+    const out = copyLabels(scraped); // scraped names are the target's: no prototype to collide with
     for (const [k, v] of Object.entries(this.targetLabels)) {
       if (o.honorLabels) {
         if (out[k] === undefined || out[k] === '') out[k] = v;

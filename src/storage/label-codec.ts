@@ -6,6 +6,16 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const latin1 = new TextDecoder('latin1');
 
+/**
+ * Sets `name` on a decoded set. The sets are plain objects (callers compare and spread them), where
+ * assigning `__proto__` would set the prototype and lose the label: that one name is defined as an
+ * own property instead, so a scraped `__proto__` label comes back like any other.
+ */
+function setLabel(set: Labels, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(set, name, { value, enumerable: true, writable: true, configurable: true });
+  else set[name] = value;
+}
+
 function isAscii(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
   return true;
@@ -25,7 +35,7 @@ function decodeAscii(view: DataView, whole: string): Labels[] {
       const name = whole.slice(pos + 4, pos + 4 + nl);
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      set[name] = whole.slice(pos + 4, pos + 4 + vl);
+      setLabel(set, name, whole.slice(pos + 4, pos + 4 + vl));
       pos += 4 + vl;
     }
     out[i] = set;
@@ -85,7 +95,7 @@ export function decodeLabelSets(buf: Uint8Array): Labels[] {
       const name = decoder.decode(buf.subarray(pos + 4, pos + 4 + nl));
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      set[name] = decoder.decode(buf.subarray(pos + 4, pos + 4 + vl));
+      setLabel(set, name, decoder.decode(buf.subarray(pos + 4, pos + 4 + vl)));
       pos += 4 + vl;
     }
     out[i] = set;
