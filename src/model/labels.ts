@@ -21,6 +21,16 @@ export function copyLabels(labels: Labels): Labels {
   return out;
 }
 
+/**
+ * Sets label `name` on a set that may be a plain object (sets handed to callers that compare or
+ * spread them): there assigning `__proto__` would set the prototype and lose the label, so that
+ * one name is defined as an own property instead.
+ */
+export function setLabel(labels: Labels, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  else labels[name] = value;
+}
+
 /** The value of label `name`, if the set has it as its own key. */
 export function labelValue(labels: Labels, name: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;

@@ -1,20 +1,12 @@
 // The label-set buffer exchanged with the native addon (little-endian):
 // u32 count; per set u16 n; per label u32 nameLen, name (UTF-8), u32 valueLen, value.
 import type { Labels } from '../model/labels.js';
+// Decoded sets stay plain objects (callers compare and spread them); setLabel keeps `__proto__` a key.
+import { setLabel } from '../model/labels.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const latin1 = new TextDecoder('latin1');
-
-/**
- * Sets `name` on a decoded set. The sets are plain objects (callers compare and spread them), where
- * assigning `__proto__` would set the prototype and lose the label: that one name is defined as an
- * own property instead, so a scraped `__proto__` label comes back like any other.
- */
-function setLabel(set: Labels, name: string, value: string): void {
-  if (name === '__proto__') Object.defineProperty(set, name, { value, enumerable: true, writable: true, configurable: true });
-  else set[name] = value;
-}
 
 function isAscii(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
