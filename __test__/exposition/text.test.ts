@@ -67,7 +67,7 @@ test('the codec picks the parser from the content type', () => {
 });
 
 test('the known-series fast path gives what the full parser gives, and still refuses bad values', () => {
-  const body = '# TYPE a counter\na{x="1",y="q\\"}"} 1.5\na{x="2"}\t2e3\nb 7 1700000000000\nc +Inf\nd -0.25\ne 12345678901234567890\nf 0042\r\ng 3.5e2\n';
+  const body = '# TYPE a counter\na{x="1",y="q\\"}"} 1.5\na{x="2"}\t2e3\nb 7 1700000000000\nc +Inf\nd -0.25\ne 12345678901234567890\nf 0042\ng 3.5e2\n';
   const full = [...parseText(body)];
   const known = new Map(full.map((s, i) => [s.series, i]));
   const lookups: string[] = [];
@@ -79,6 +79,8 @@ test('the known-series fast path gives what the full parser gives, and still ref
   // A known series does not make a bad value acceptable.
   assert.throws(() => [...parseText('a{x="2"} 1.2.3\n', undefined, { knownSeries: () => 0 })], /line 1: invalid value "1\.2\.3"/);
   assert.throws(() => [...parseText('a{x="2"} 1 2 3\n', undefined, { knownSeries: () => 0 })], /line 1: unexpected "3"/);
+  // Nor a \r\n line end, which Prometheus refuses (the \r is part of the value).
+  assert.throws(() => [...parseText('a{x="2"} 1\r\n', undefined, { knownSeries: () => 0 })], /line 1: invalid value "1\\r"/);
 });
 
 test("the previous scrape's order lets lines be matched in place, and a change of order or text falls back", () => {

@@ -127,8 +127,8 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
 const steady = '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 1\na_total{x="2"} 2\nb 3\nc{y="z",job="scraped"} 4\ndropme 5\n';
 const STEPS: Step[] = [
   { body: steady },
-  // A new series, a value in one of Go's other spellings, a timestamp, \r\n line ends.
-  { body: steady.replace('b 3', 'b 30\r\nd 7\nweird +infinity\ntimed 1 1700000000500') },
+  // A new series, a value in one of Go's other spellings, a timestamp.
+  { body: steady.replace('b 3', 'b 30\nd 7\nweird +infinity\ntimed 1 1700000000500') },
   // A series vanishes; HELP changes.
   { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 11\nb 31\nc{y="z",job="scraped"} 41\ndropme 5\nd 8\nweird +infinity\n' },
   // A malformed line fails the scrape.
@@ -234,7 +234,7 @@ test('random bodies (odd spellings, corrupt lines, churn) give the same result o
         if (rnd() < 0.05) sep = '   ';
         let line = `${x}${sep}${rnd() < odd ? pick(values) : String(s * 10)}`;
         if (rnd() < 0.1) line += ` ${1_700_000_000_000 + s * 1000 - 500}`;
-        if (rnd() < 0.05) line += '\r';
+        if (rnd() < 0.003) line += '\r'; // refused, as Prometheus refuses \r\n line ends
         if (rnd() < 0.03 * odd) line = ` ${line}`;
         lines.push(line);
         if (rnd() < 0.03) lines.push('');

@@ -89,8 +89,7 @@ export class LineCursor {
         this.pos++;
         return { labels, name };
       }
-      if (!first) {
-        if (this.peek() !== ',') this.fail(`expected ',' or '}' in label set, got ${JSON.stringify(this.peek() || 'end of line')}`);
+      if (!first && this.peek() === ',') {
         this.pos++;
         this.skipSpaces(strictCommas);
         if (this.peek() === '}') {
@@ -99,6 +98,10 @@ export class LineCursor {
           return { labels, name };
         }
         if (this.peek() === ',') this.fail('empty label in label set');
+      } else if (!first && (strictCommas || (this.peek() !== '"' && !LABEL_START.test(this.peek())))) {
+        // The text format's lexer (Prometheus 2.42) takes a label name right after a value, so
+        // the comma is optional there; OpenMetrics requires it.
+        this.fail(`expected ',' or '}' in label set, got ${JSON.stringify(this.peek() || 'end of line')}`);
       }
       first = false;
       const isQuoted = this.peek() === '"';

@@ -1,7 +1,7 @@
 // The Prometheus text format 0.0.4 (and its 3.x quoted-name form), as leniently as Prometheus
 // reads it: blanks between tokens, unknown comments ignored, an optional integer timestamp in ms.
 import type { Labels } from '../model/labels.js';
-import { newLabels } from '../model/labels.js';
+import { METRIC_NAME, newLabels } from '../model/labels.js';
 import { ExpositionError, LineCursor } from './lexer.js';
 import { readPromFloat, readTextTimestamp } from './numbers.js';
 
@@ -43,6 +43,7 @@ export function parseSeriesText(series: string, line = 0): Labels {
   const name = c.metricName();
   let labels = newLabels();
   let quotedName: string | undefined;
+  if (name !== undefined) c.skipSpaces(false);
   if (c.peek() === '{') ({ labels, name: quotedName } = c.labels(false));
   const metric = name ?? quotedName;
   if (metric === undefined || metric === '') c.fail('missing metric name');
@@ -166,6 +167,30 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
   return true;
 }
 
+/**
+ * A line starting with `#` (the cursor is on it). As in Prometheus, only `#`, blanks, `HELP` or
+ * `TYPE`, blanks, a metric name is metadata; anything else is a comment. The text is what follows
+ * the name minus one character (the separating blank): a TYPE is exactly one of the types.
+ */
+function readMetadataLine(c: LineCursor, metadata: Map<string, MetricMetadata> | undefined): void {
+  c.pos++;
+  if (c.peek() !== ' ' && c.peek() !== '\t') return; // `#TYPE ...` is a comment
+  c.skipSpaces(false);
+  const kw = c.token();
+  if ((kw !== 'HELP' && kw !== 'TYPE') || c.atEnd()) return; // other comments are ignored
+  c.skipSpaces(false);
+  const name = c.peek() === '"' ? c.quoted() : c.metricName();
+  if (name === undefined) c.fail(`invalid metric name in ${kw} line`);
+  const rest = c.text.slice(c.pos);
+  const text = rest.length > 1 ? rest.slice(1) : '';
+  const m = metadata?.get(name) ?? { type: 'unknown' as MetricType, help: '', unit: '' };
+  if (kw === 'TYPE') {
+    if (!TEXT_TYPES.has(text)) c.fail(`invalid metric type ${JSON.stringify(text)}`);
+    m.type = text === 'untyped' ? 'unknown' : (text as MetricType);
+  } else m.help = text.replace(/\\\\/g, '\\').replace(/\\n/g, '\n');
+  metadata?.set(name, m);
+}
+
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
 export function* parseText<T = unknown>(body: string, metadata?: Map<string, MetricMetadata>, options: ParseOptions<T> = {}): Generator<ParsedSample<T>> {
   const out: ParsedSample<T>[] = [];
@@ -193,8 +218,8 @@ export function parseTextInto<T = unknown>(body: string, metadata: Map<string, M
     const lineStart = pos;
     pos = lineEnd + 1;
     lineNo++;
-    let end = lineEnd;
-    if (end > lineStart && body.charCodeAt(end - 1) === 13) end--; // \r\n line ends
+    // No `\r` is dropped: Prometheus refuses \r\n line ends (the `\r` ends up in the last token).
+    const end = lineEnd;
     if (known !== undefined && end > lineStart) {
       if (fastSample(body, lineStart, end, known, prev?.series[sampleNo], prev?.cached[sampleNo], sink)) {
         sampleNo++;
@@ -206,32 +231,27 @@ export function parseTextInto<T = unknown>(body: string, metadata: Map<string, M
     c.skipSpaces(false);
     if (c.atEnd()) continue;
     if (c.peek() === '#') {
-      c.pos++;
-      c.skipSpaces(false);
-      const kw = c.token();
-      if (kw !== 'HELP' && kw !== 'TYPE') continue; // other comments are ignored
-      c.skipSpaces(false);
-      const name = c.peek() === '"' ? c.quoted() : c.metricName();
-      if (name === undefined) c.fail(`invalid metric name in ${kw} line`);
-      c.skipSpaces(false);
-      const rest = text.slice(c.pos);
-      const m = metadata?.get(name) ?? { type: 'unknown' as MetricType, help: '', unit: '' };
-      if (kw === 'TYPE') {
-        const t = rest.trim();
-        if (!TEXT_TYPES.has(t)) c.fail(`invalid metric type ${JSON.stringify(t)}`);
-        m.type = t === 'untyped' ? 'unknown' : (t as MetricType);
-      } else m.help = rest.replace(/\\\\/g, '\\').replace(/\\n/g, '\n');
-      metadata?.set(name, m);
+      readMetadataLine(c, metadata);
       continue;
     }
+    // Prometheus takes blanks before a sample into its metric name, which is then invalid.
+    if (c.pos > 0) c.fail('a sample line must not start with blanks');
     const start = c.pos;
     const name = c.metricName();
+    if (name !== undefined) {
+      // Blanks may separate the name from its label set (`name {a="b"} 1`).
+      const afterName = c.pos;
+      c.skipSpaces(false);
+      if (c.peek() !== '{') c.pos = afterName;
+    }
     if (c.peek() === '{') {
-      const { name: quoted } = c.labels(false);
+      const { labels, name: quoted } = c.labels(false);
       if (name === undefined && quoted === undefined) c.fail('missing metric name');
+      if (Object.prototype.hasOwnProperty.call(labels, METRIC_NAME)) c.fail('label name "__name__" is not unique: the metric name is given twice');
     } else if (name === undefined) c.fail(`invalid metric name starting with ${JSON.stringify(c.peek())}`);
     const series = text.slice(start, c.pos);
-    if (c.peek() !== ' ' && c.peek() !== '\t') c.fail(`expected a blank after the series, got ${JSON.stringify(c.peek() || 'end of line')}`);
+    // After a label set the value may follow without a blank, as Prometheus's lexer reads it.
+    if (c.peek() !== ' ' && c.peek() !== '\t' && !(series.endsWith('}') && !c.atEnd())) c.fail(`expected a blank after the series, got ${JSON.stringify(c.peek() || 'end of line')}`);
     c.skipSpaces(false);
     const valueText = c.token();
     const value = readPromFloat(valueText);

@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn leaves_the_unusual_to_the_full_parser() {
-        for line in [&b"x"[..], b"x{a=\"1\"}1", b"x{a=\"1\" 1", b" x 1", b"x 0x1p3", b"x 1 2 3", b"x 1 1.5", b"x 1e", b"x .", b"x infinity", b"x 1 1234567890123456789", b"# HELP x y", b""] {
+        for line in [&b"x"[..], b"x 1\r", b"x 1 5\r", b"x{a=\"1\"}1", b"x{a=\"1\" 1", b" x 1", b"x 0x1p3", b"x 1 2 3", b"x 1 1.5", b"x 1e", b"x .", b"x infinity", b"x 1 1234567890123456789", b"# HELP x y", b""] {
             assert_eq!(split_sample(line), None, "{}", String::from_utf8_lossy(line));
         }
     }
