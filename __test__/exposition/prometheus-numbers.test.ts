@@ -88,6 +88,9 @@ test('the error says which line and what is wrong with the number', () => {
   assert.throws(() => [...parseText('m 1 -5\n')], /line 1: invalid timestamp "-5": a timestamp is an integer number of milliseconds, without sign/);
   assert.throws(() => [...parseText('m 1 99999999999999999999\n')], /line 1: invalid timestamp "99999999999999999999": value out of range/);
   assert.throws(() => [...parseOpenMetrics('m 1 NaN\n# EOF\n')], /line 1: invalid timestamp "NaN": invalid timestamp/);
+  // The metric name given again as a label: Prometheus refuses the sample in both formats.
+  assert.throws(() => [...parseOpenMetrics('m{__name__="x"} 1\n# EOF\n')], /line 1: label name "__name__" is not unique/);
+  assert.throws(() => [...parseText('m{__name__="x"} 1\n')], /line 1: label name "__name__" is not unique/);
   // The strict (specification) reading refuses what does not fit a float64 too.
   assert.throws(() => [...parseOpenMetrics('m 1e400\n# EOF\n', undefined, { strict: true })], /line 1: invalid value "1e400"/);
 });

@@ -2,7 +2,7 @@
 // whole-exposition checks of the specification: metric families and their sample names,
 // metadata before samples, grouping, counter and histogram values, exemplars.
 import type { Labels } from '../model/labels.js';
-import { copyLabels, labelsKey, newLabels } from '../model/labels.js';
+import { copyLabels, labelsKey, METRIC_NAME, newLabels } from '../model/labels.js';
 import { ExpositionError, LineCursor } from './lexer.js';
 import { parseOmFloat, readOpenMetricsTimestamp, readPromFloat } from './numbers.js';
 import type { NumberVerdict } from './numbers.js';
@@ -168,6 +168,8 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
       const r = c.labels(true);
       labels = r.labels;
       if (r.name !== undefined) c.fail('quoted metric names are not part of OpenMetrics 1.0');
+      // Prometheus refuses the sample ("label name "__name__" is not unique").
+      if (Object.prototype.hasOwnProperty.call(labels, METRIC_NAME)) c.fail('label name "__name__" is not unique: the metric name is given twice');
     }
     if (sampleName === undefined) c.fail(`invalid metric name starting with ${JSON.stringify(c.peek())}`);
     const series = text.slice(start, c.pos);
