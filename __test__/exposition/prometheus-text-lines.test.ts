@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExpositionCodecImpl, ExpositionError, parseSeriesText, parseText } from '../../src/exposition/index.js';
+import { checkUtf8, ExpositionCodecImpl, ExpositionError, parseOpenMetrics, parseSeriesText, parseText } from '../../src/exposition/index.js';
 import { ScrapeLoop } from '../../src/scrape/loop.js';
 import type { ScrapeStorage } from '../../src/scrape/loop.js';
 import { Storage } from '../../src/storage/index.js';
@@ -28,7 +28,6 @@ const { cases } = JSON.parse(readFileSync(new URL('./prometheus-2.42-text-lines.
 const DEVIATIONS: Record<string, string> = {
   '{"m"} 1': 'the quoted-name form of the text format of Prometheus 3 is read (2.42 predates it)',
   'm{"a"="1"} 1': 'the quoted-name form of the text format of Prometheus 3 is read (2.42 predates it)',
-  'm{a="\u00ff"} 1': 'invalid UTF-8 in label values is not refused: the body is decoded (invalid bytes become U+FFFD) before parsing',
 };
 
 const checked = cases.filter((c) => DEVIATIONS[c.line] === undefined);
@@ -38,23 +37,33 @@ function stored(labels: Record<string, string>): string {
   return JSON.stringify(Object.entries(labels).filter(([, v]) => v !== '').sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/** The bytes served for a case (latin1 for the cases with invalid UTF-8). */
+function bytesOf(c: Case): Buffer {
+  return Buffer.from(`ok_marker 1\n${c.line}\n`, c.served !== undefined ? 'latin1' : 'utf8');
+}
+
 test('the text parser accepts and refuses the lines Prometheus 2.42 accepts and refuses, with the same series', () => {
   assert.equal(checked.length, cases.length - Object.keys(DEVIATIONS).length, 'every deviation is a recorded case');
   for (const c of checked) {
     const what = `${JSON.stringify(c.line)} (Prometheus: ${c.accepted ? 'accepted' : c.error})`;
     const body = `ok_marker 1\n${c.line}\n`;
+    // As the scrape loop reads a body: its bytes checked, then decoded and parsed.
+    const read = (): ReturnType<typeof parseText> => {
+      checkUtf8(bytesOf(c), false);
+      return parseText(body);
+    };
     if (!c.accepted) {
-      assert.throws(() => [...parseText(body)], (e: unknown) => e instanceof ExpositionError && e.line >= 2, what);
+      assert.throws(() => [...read()], (e: unknown) => e instanceof ExpositionError && e.line >= 2, what);
       continue;
     }
-    const series = new Set([...parseText(body)].filter((s) => s.series !== 'ok_marker').map((s) => stored(parseSeriesText(s.series))));
+    const series = new Set([...read()].filter((s) => s.series !== 'ok_marker').map((s) => stored(parseSeriesText(s.series))));
     // Timestamped samples were out of the head's bounds in Prometheus: no series to compare.
     if (c.series!.length > 0) assert.deepEqual([...series], c.series!.map(stored), what);
   }
 });
 
 test('a real scrape gives the same verdicts through the native and the JavaScript paths, also in the steady state', async () => {
-  let body = '';
+  let body: Buffer = Buffer.alloc(0);
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
     res.end(body);
@@ -71,7 +80,7 @@ test('a real scrape gives the same verdicts through the native and the JavaScrip
         for (const [i, c] of checked.entries()) {
           let now = T0;
           const loop = new ScrapeLoop(url, { job: 'j', instance: `case${i}` }, { intervalMs: 1000, timeoutMs: 1000, honorLabels: false, honorTimestamps: false, sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0, metricRelabel: undefined, http: {} }, { storage: port, codec: new ExpositionCodecImpl(), logger: new Logger({ level: 'error', write: () => undefined }), now: () => now });
-          body = `ok_marker 1\n${c.line}\n`;
+          body = bytesOf(c);
           // Twice: the second scrape of an accepted body meets the cache of the first.
           for (const k of [0, 1]) {
             now = T0 + k * 1000;
@@ -89,4 +98,11 @@ test('a real scrape gives the same verdicts through the native and the JavaScrip
   } finally {
     server.close();
   }
+});
+
+test('OpenMetrics refuses invalid UTF-8 anywhere (it has no ordinary comments), as Prometheus 2.42 does', () => {
+  const body = Buffer.from('ok_marker 1\nm{a="\xff"} 1\n# EOF\n', 'latin1');
+  assert.throws(() => checkUtf8(body, true), /^ExpositionError: line 2: invalid UTF-8/);
+  assert.doesNotThrow(() => checkUtf8(Buffer.from('m{a="é😀"} 1\n# EOF\n'), true));
+  assert.equal([...parseOpenMetrics('m{a="é😀"} 1\n# EOF\n')].length, 1);
 });
