@@ -86,3 +86,39 @@ test("every family of Debian's node_exporter 1.5 for our collectors has the same
   assert.deepEqual(different, []);
   assert.ok(results.flatMap((r) => r.rows).length > 100);
 });
+
+test('collect[] filters the collectors as node_exporter 1.5 does; an unknown or disabled one is a 400', { timeout: 60_000 }, async (t) => {
+  assert.ok(existsSync(REFERENCE), `${REFERENCE} is missing: apt-get install prometheus-node-exporter (.ci/run does)`);
+  const ours = await start(['--no-collector.loadavg']);
+  t.after(() => ours.child.kill('SIGTERM'));
+  const refPort = await freePort();
+  const ref = spawn(REFERENCE, [`--web.listen-address=127.0.0.1:${refPort}`, '--no-collector.loadavg'], { stdio: 'ignore' });
+  t.after(() => ref.kill('SIGTERM'));
+  const refUrl = `http://127.0.0.1:${refPort}`;
+  await waitFor('node_exporter', async () => ((await fetch(`${refUrl}/`)).ok ? true : undefined));
+
+  const get = async (base: string, query: string): Promise<{ status: number; type: string; body: string }> => {
+    const r = await fetch(`${base}/metrics?${query}`);
+    return { status: r.status, type: r.headers.get('content-type') ?? '', body: await r.text() };
+  };
+  /** The node_* metric names of a body (the exporter's own go_/process_/nodejs_ families differ by runtime). */
+  const nodeNames = (body: string): string[] => [...new Set([...parseText(body)].map((s) => parseSeriesText(s.series)['__name__']!).filter((n) => n.startsWith('node_')))].sort();
+  const collectorsIn = (body: string): string[] => [...parseText(body)].map((s) => parseSeriesText(s.series)).filter((l) => l['__name__'] === 'node_scrape_collector_success').map((l) => l['collector']!).sort();
+
+  const both = 'collect[]=cpu&collect[]=meminfo';
+  const [mine, theirs] = [await get(ours.url, both), await get(refUrl, both)];
+  assert.equal(mine.status, 200);
+  assert.deepEqual(collectorsIn(mine.body), ['cpu', 'meminfo']);
+  assert.deepEqual(nodeNames(mine.body), nodeNames(theirs.body));
+  assert.ok(!nodeNames(mine.body).includes('node_filesystem_size_bytes'));
+  assert.deepEqual(collectorsIn((await get(ours.url, 'collect[]=cpu&collect[]=cpu')).body), ['cpu'], 'a collector asked twice runs once');
+  assert.ok(collectorsIn((await get(ours.url, '')).body).length > 10, 'no collect[]: every enabled collector');
+
+  // Unknown, empty, wrong case, disabled by a flag: the same status, content type and message.
+  for (const query of ['collect[]=nope', 'collect[]=cpu&collect[]=nope', 'collect[]=', 'collect[]=CPU', 'collect[]=loadavg', 'collect[]=%3Cb%3E']) {
+    const [m, r] = [await get(ours.url, query), await get(refUrl, query)];
+    assert.equal(r.status, 400, `node_exporter: ${query}`);
+    assert.deepEqual(m, r, query);
+  }
+  assert.match(ours.log(), /level=warn msg="Couldn't create filtered metrics handler:" err="couldn't create collector: missing collector: nope"/);
+});

@@ -127,10 +127,10 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
 const steady = '# HELP a_total A.\n# TYPE a_total counter\na_total{x="1"} 1\na_total{x="2"} 2\nb 3\nc{y="z",job="scraped"} 4\ndropme 5\n';
 const STEPS: Step[] = [
   { body: steady },
-  // A new series, a value in Go's hexadecimal form, a timestamp, \r\n line ends.
-  { body: steady.replace('b 3', 'b 30\r\nd 7\nweird 0x1p4\ntimed 1 1700000000500') },
+  // A new series, a value in one of Go's other spellings, a timestamp.
+  { body: steady.replace('b 3', 'b 30\nd 7\nweird +infinity\ntimed 1 1700000000500') },
   // A series vanishes; HELP changes.
-  { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 11\nb 31\nc{y="z",job="scraped"} 41\ndropme 5\nd 8\nweird 0x1p4\n' },
+  { body: '# HELP a_total A changed.\n# TYPE a_total counter\na_total{x="1"} 11\nb 31\nc{y="z",job="scraped"} 41\ndropme 5\nd 8\nweird +infinity\n' },
   // A malformed line fails the scrape.
   { body: 'a_total{x="1"} 12\nb not-a-number\n' },
   // Back, with special values and blanks between tokens.
@@ -170,7 +170,7 @@ test('the native and the JavaScript paths store the same samples, stale markers 
   assert.equal(s.samples[lab('dropme')], undefined, 'metric relabeling dropped it');
   assert.deepEqual(s.samples[lab('c', { exported_job: 'scraped', y: 'z' })]!.map(([t]) => t), [0, 1000, 2000, 4000, 5000]);
   assert.deepEqual(s.samples[lab('timed')], [[500, 1]], 'honor_timestamps keeps the exposed timestamp');
-  assert.deepEqual(s.samples[lab('weird')], [[1000, 16], [2000, 16]]);
+  assert.deepEqual(s.samples[lab('weird')], [[1000, Infinity], [2000, Infinity]]);
   assert.deepEqual(s.samples[lab('f')], [[4000, 0.001], [5000, 200]]);
   // a_total{x="2"} went stale at scrape 2; everything at the failed scrape 3 and at the removal (8).
   assert.equal(s.present[lab('a_total', { x: '2' })], 'xx.......');
@@ -214,7 +214,8 @@ test('random bodies (odd spellings, corrupt lines, churn) give the same result o
     'c:colon_name{le="+Inf"}',
     ...Array.from({ length: 20 }, (_, i) => `many_total{i="${i}"}`),
   ];
-  const values = ['1', '42', '-3', '1.5', '1e3', '2E-2', 'NaN', '+Inf', '-Inf', '0x1p4', '12345678901234567', '.5'];
+  // Prometheus 2.42 refuses 0x1p4, 1e400, +NaN and 1_000 (the scrape fails); the others are values.
+  const values = ['1', '42', '-3', '1.5', '1e3', '2E-2', 'NaN', '+Inf', '-Inf', 'infinity', '12345678901234567', '.5', '0x1p4', '1e400', '+NaN', '1_000'];
   let complete = 0;
   // Seeds 1 and 7 write odd lines often (most scrapes have a residue); 42 and 1234 rarely.
   for (const [seed, odd] of [[1, 1], [7, 1], [42, 0.1], [1234, 0.1]] as const) {
@@ -233,7 +234,7 @@ test('random bodies (odd spellings, corrupt lines, churn) give the same result o
         if (rnd() < 0.05) sep = '   ';
         let line = `${x}${sep}${rnd() < odd ? pick(values) : String(s * 10)}`;
         if (rnd() < 0.1) line += ` ${1_700_000_000_000 + s * 1000 - 500}`;
-        if (rnd() < 0.05) line += '\r';
+        if (rnd() < 0.003) line += '\r'; // refused, as Prometheus refuses \r\n line ends
         if (rnd() < 0.03 * odd) line = ` ${line}`;
         lines.push(line);
         if (rnd() < 0.03) lines.push('');

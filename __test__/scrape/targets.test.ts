@@ -50,3 +50,14 @@ test('keep_dropped_targets lists that many dropped targets and counts them all',
   assert.deepEqual(manager.droppedTargetCounts(), { j: 5, none: 0 });
   await manager.stop();
 });
+
+test('discovered labels named like Object.prototype members are kept (__proto__ in discoveredLabels, constructor on the target)', () => {
+  // JSON.parse, as file_sd reads a group: `__proto__` is an own key there.
+  const group = JSON.parse('{"__proto__":"p","constructor":"c"}') as Labels;
+  const r = buildTarget('h:1', group, d, identity);
+  assert.equal(r.kind, 'target');
+  if (r.kind !== 'target') return;
+  assert.ok(Object.prototype.hasOwnProperty.call(r.target.discoveredLabels, '__proto__'));
+  assert.equal(r.target.discoveredLabels['__proto__'], 'p');
+  assert.equal(JSON.stringify(r.target.labels), '{"job":"node","constructor":"c","instance":"h:1"}');
+});

@@ -1,6 +1,7 @@
 // relabel_configs: Prometheus's actions with its defaults, validation messages and semantics.
 import { createHash } from 'node:crypto';
 import type { Labels } from '../model/labels.js';
+import { copyLabels } from '../model/labels.js';
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
 import type { Node, YamlFile } from './yaml-reader.js';
@@ -94,7 +95,9 @@ function regexOf(r: RelabelConfig): RegExp {
 
 /** Applies rules in order; null when a rule drops the label set. */
 export function relabel(labels: Labels, rules: readonly RelabelConfig[]): Labels | null {
-  let out: Labels = { ...labels };
+  // Label names come from targets and scraped series: a set without a prototype, so `__proto__`
+  // or `constructor` are plain keys (read as '' when absent, written as labels).
+  let out = copyLabels(labels);
   for (const r of rules) {
     const re = regexOf(r);
     const val = r.sourceLabels.map((n) => out[n] ?? '').join(r.separator);
@@ -131,7 +134,7 @@ export function relabel(labels: Labels, rules: readonly RelabelConfig[]): Labels
         out[r.targetLabel] = hashmod(val, r.modulus);
         break;
       case 'labelmap': {
-        const next: Labels = { ...out };
+        const next = copyLabels(out);
         for (const [k, v] of Object.entries(out)) {
           const m = re.exec(k);
           if (m) next[expandTemplate(r.replacement, m)] = v;

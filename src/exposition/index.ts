@@ -2,11 +2,13 @@
 import type { Labels } from '../model/labels.js';
 import { parseOpenMetrics } from './openmetrics.js';
 import { parseSeriesText, parseText, parseTextInto } from './text.js';
+import { checkUtf8 } from './utf8.js';
 import type { MetricMetadata, ParseOptions, ParsedSample, SampleSink } from './text.js';
 
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseTextInto, parseSeriesText } from './text.js';
+export { checkUtf8 } from './utf8.js';
 export type { MetricMetadata, MetricType, ParseOptions, ParsedExemplar, ParsedSample, SampleSink } from './text.js';
 
 export function isOpenMetrics(contentType: string): boolean {
@@ -23,6 +25,11 @@ export class ExpositionCodecImpl {
   parseInto<T>(body: string, contentType: string, metadata: Map<string, MetricMetadata> | undefined, fast: ParseOptions<T>, sink: SampleSink<T>): void {
     if (!isOpenMetrics(contentType)) return parseTextInto(body, metadata, fast, sink);
     for (const s of parseOpenMetrics(body, metadata, { startTimestamps: fast.startTimestamps ?? false, exemplars: fast.exemplars ?? false })) sink(s.series, s.value, s.timestamp, undefined, s.start, s.exemplar);
+  }
+
+  /** Refuses invalid UTF-8 where Prometheus refuses it (the parsers see the body decoded). */
+  checkEncoding(body: Uint8Array, contentType: string): void {
+    checkUtf8(body, isOpenMetrics(contentType));
   }
 
   seriesLabels(series: string): Labels {

@@ -1,6 +1,7 @@
 // Shared pieces of the exposition parsers: a cursor over one line, metric names, label sets
 // (with escapes), and number syntax.
 import type { Labels } from '../model/labels.js';
+import { newLabels } from '../model/labels.js';
 
 export class ExpositionError extends Error {
   constructor(
@@ -79,7 +80,7 @@ export class LineCursor {
    */
   labels(strictCommas: boolean): { labels: Labels; name?: string } {
     this.pos++; // {
-    const labels: Labels = {};
+    const labels = newLabels(); // names are the target's: `__proto__` is a label like any other
     let name: string | undefined;
     let first = true;
     for (;;) {
@@ -88,8 +89,7 @@ export class LineCursor {
         this.pos++;
         return { labels, name };
       }
-      if (!first) {
-        if (this.peek() !== ',') this.fail(`expected ',' or '}' in label set, got ${JSON.stringify(this.peek() || 'end of line')}`);
+      if (!first && this.peek() === ',') {
         this.pos++;
         this.skipSpaces(strictCommas);
         if (this.peek() === '}') {
@@ -98,6 +98,10 @@ export class LineCursor {
           return { labels, name };
         }
         if (this.peek() === ',') this.fail('empty label in label set');
+      } else if (!first && (strictCommas || (this.peek() !== '"' && !LABEL_START.test(this.peek())))) {
+        // The text format's lexer (Prometheus 2.42) takes a label name right after a value, so
+        // the comma is optional there; OpenMetrics requires it.
+        this.fail(`expected ',' or '}' in label set, got ${JSON.stringify(this.peek() || 'end of line')}`);
       }
       first = false;
       const isQuoted = this.peek() === '"';
@@ -132,27 +136,4 @@ export class LineCursor {
   }
 }
 
-/** A float as Go's strconv.ParseFloat reads it (what the Prometheus text format allows). */
-export function parseGoFloat(s: string): number | undefined {
-  const t = s.toLowerCase();
-  if (/^[+-]?(inf|infinity)$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^[+-]?nan$/.test(t)) return NaN;
-  if (/^[+-]?(\d[\d_]*\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?)$/.test(t)) return Number(t.replace(/_/g, ''));
-  if (/^[+-]?0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?\d+)?$/.test(t)) {
-    const m = /^([+-]?)0x([0-9a-f]*)\.?([0-9a-f]*)(?:p([+-]?\d+))?$/.exec(t)!;
-    const int = m[2] ? parseInt(m[2], 16) : 0;
-    const frac = m[3] ? parseInt(m[3], 16) / 16 ** m[3].length : 0;
-    const v = (int + frac) * 2 ** Number(m[4] ?? 0);
-    return m[1] === '-' ? -v : v;
-  }
-  return undefined;
-}
-
-/** OpenMetrics numbers: decimal with optional exponent, or +Inf/-Inf/NaN (no hex, no underscores). */
-export function parseOmFloat(s: string): number | undefined {
-  if (s === '+Inf' || s === 'Inf' || s === '+inf' || s === 'inf') return Infinity;
-  if (s === '-Inf' || s === '-inf') return -Infinity;
-  if (s === 'NaN' || s === 'nan') return NaN;
-  if (/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)$/.test(s)) return Number(s);
-  return undefined;
-}
+export { parseOmFloat } from './numbers.js';

@@ -2,8 +2,10 @@
 // whole-exposition checks of the specification: metric families and their sample names,
 // metadata before samples, grouping, counter and histogram values, exemplars.
 import type { Labels } from '../model/labels.js';
-import { labelsKey } from '../model/labels.js';
-import { ExpositionError, LineCursor, parseOmFloat } from './lexer.js';
+import { copyLabels, labelsKey, METRIC_NAME, newLabels } from '../model/labels.js';
+import { ExpositionError, LineCursor } from './lexer.js';
+import { parseOmFloat, readOpenMetricsTimestamp, readPromFloat } from './numbers.js';
+import type { NumberVerdict } from './numbers.js';
 import type { MetricMetadata, MetricType, ParsedExemplar, ParsedSample } from './text.js';
 
 const TYPES = new Set<MetricType>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown']);
@@ -161,29 +163,27 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     // A sample: name{labels} value [timestamp] [# {labels} value [timestamp]]
     const start = c.pos;
     const sampleName = c.metricName();
-    let labels: Labels = {};
+    let labels = newLabels();
     if (c.peek() === '{') {
       const r = c.labels(true);
       labels = r.labels;
       if (r.name !== undefined) c.fail('quoted metric names are not part of OpenMetrics 1.0');
+      // Prometheus refuses the sample ("label name "__name__" is not unique").
+      if (Object.prototype.hasOwnProperty.call(labels, METRIC_NAME)) c.fail('label name "__name__" is not unique: the metric name is given twice');
     }
     if (sampleName === undefined) c.fail(`invalid metric name starting with ${JSON.stringify(c.peek())}`);
     const series = text.slice(start, c.pos);
     if (c.peek() !== ' ') c.fail(`expected a single space before the value, got ${JSON.stringify(c.peek() || 'end of line')}`);
     c.pos++;
     const valueText = c.token();
-    const value = parseOmFloat(valueText);
-    if (value === undefined) c.fail(`invalid value ${JSON.stringify(valueText)}`);
+    const value = readValue(c, valueText, strict, 'value');
     let timestamp: number | undefined;
     let exemplar = false;
     if (c.peek() === ' ') {
       c.pos++;
       if (c.peek() === '#') exemplar = true;
       else {
-        const tsText = c.token();
-        const ts = parseOmFloat(tsText);
-        if (ts === undefined || !Number.isFinite(ts)) c.fail(`invalid timestamp ${JSON.stringify(tsText)}`);
-        timestamp = ts;
+        timestamp = readTimestamp(c, c.token(), strict, 'timestamp');
         if (c.peek() === ' ') {
           c.pos++;
           if (c.peek() !== '#') c.fail(`unexpected ${JSON.stringify(text.slice(c.pos))} after the timestamp`);
@@ -212,7 +212,7 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
     }
 
     // Grouping: the label sets of a family (without le/quantile) must not interleave.
-    const groupLabels: Labels = { ...labels };
+    const groupLabels = copyLabels(labels);
     delete groupLabels['le'];
     if (f.type === 'summary') delete groupLabels['quantile'];
     const group = labelsKey(groupLabels);
@@ -233,7 +233,7 @@ export function* parseOpenMetrics(body: string, metadata?: Map<string, MetricMet
 
     if (strict) checkValue(c, f, suffix, labels, value);
 
-    const sample: ParsedSample = timestamp === undefined ? { series, value } : { series, value, timestamp: Math.round(timestamp * 1000) };
+    const sample: ParsedSample = timestamp === undefined ? { series, value } : { series, value, timestamp };
     if (parsedExemplar && options.exemplars) sample.exemplar = parsedExemplar;
     if (!options.startTimestamps) {
       yield sample;
@@ -282,7 +282,7 @@ function checkValue(c: LineCursor, f: Family, suffix: string, labels: Labels, va
       break;
     case 'histogram':
     case 'gaugehistogram': {
-      const groupLabels: Labels = { ...labels };
+      const groupLabels = copyLabels(labels);
       delete groupLabels['le'];
       const key = labelsKey(groupLabels);
       let h = f.histograms.get(key);
@@ -345,15 +345,31 @@ function parseExemplar(c: LineCursor, f: Family, suffix: string, strict: boolean
   if (strict && length > 128) c.fail(`exemplar labels are ${length} characters long, more than 128`);
   if (c.peek() !== ' ') c.fail('expected a single space before the exemplar value');
   c.pos++;
-  const v = c.token();
-  const value = parseOmFloat(v);
-  if (value === undefined) c.fail(`invalid exemplar value ${JSON.stringify(v)}`);
-  if (c.atEnd()) return { labels, value: value! };
+  const value = readValue(c, c.token(), strict, 'exemplar value');
+  if (c.atEnd()) return { labels, value };
   if (c.peek() !== ' ') c.fail('unexpected text after the exemplar value');
   c.pos++;
-  const t = c.token();
-  const ts = parseOmFloat(t);
-  if (ts === undefined || !Number.isFinite(ts)) c.fail(`invalid exemplar timestamp ${JSON.stringify(t)}`);
+  const timestamp = readTimestamp(c, c.token(), strict, 'exemplar timestamp');
   if (!c.atEnd()) c.fail('unexpected text after the exemplar');
-  return { labels, value: value!, timestamp: Math.round(ts! * 1000) };
+  return { labels, value, timestamp };
+}
+
+function verdictOrFail(c: LineCursor, v: NumberVerdict, text: string, what: string): number {
+  if (!v.ok) c.fail(`invalid ${what} ${JSON.stringify(text)}: ${v.reason}`);
+  return v.value;
+}
+
+/** A value: as the specification writes numbers (strict), or as Prometheus 2.42 reads them (scraping). */
+function readValue(c: LineCursor, text: string, strict: boolean, what: string): number {
+  if (!strict) return verdictOrFail(c, readPromFloat(text), text, what);
+  const v = parseOmFloat(text);
+  return verdictOrFail(c, v === undefined ? { ok: false, reason: 'not an OpenMetrics number' } : { ok: true, value: v }, text, what);
+}
+
+/** A timestamp in seconds, returned in milliseconds (see readOpenMetricsTimestamp for scraping). */
+function readTimestamp(c: LineCursor, text: string, strict: boolean, what: string): number {
+  if (!strict) return verdictOrFail(c, readOpenMetricsTimestamp(text), text, what);
+  const v = parseOmFloat(text);
+  if (v === undefined || !Number.isFinite(v)) c.fail(`invalid ${what} ${JSON.stringify(text)}: not a finite OpenMetrics number`);
+  return Math.round(v * 1000);
 }

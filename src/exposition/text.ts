@@ -1,7 +1,9 @@
 // The Prometheus text format 0.0.4 (and its 3.x quoted-name form), as leniently as Prometheus
 // reads it: blanks between tokens, unknown comments ignored, an optional integer timestamp in ms.
 import type { Labels } from '../model/labels.js';
-import { ExpositionError, LineCursor, parseGoFloat } from './lexer.js';
+import { METRIC_NAME, newLabels } from '../model/labels.js';
+import { ExpositionError, LineCursor } from './lexer.js';
+import { readPromFloat, readTextTimestamp } from './numbers.js';
 
 /** An OpenMetrics exemplar: `# {trace_id="..."} value [timestamp]`. */
 export interface ParsedExemplar {
@@ -39,12 +41,16 @@ const TEXT_TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped
 export function parseSeriesText(series: string, line = 0): Labels {
   const c: LineCursor = new LineCursor(series, line);
   const name = c.metricName();
-  let labels: Labels = {};
+  let labels = newLabels();
   let quotedName: string | undefined;
+  if (name !== undefined) c.skipSpaces(false);
   if (c.peek() === '{') ({ labels, name: quotedName } = c.labels(false));
   const metric = name ?? quotedName;
   if (metric === undefined || metric === '') c.fail('missing metric name');
-  return { __name__: metric, ...labels };
+  const out = newLabels();
+  out.__name__ = metric;
+  for (const k of Object.keys(labels)) out[k] = labels[k]!;
+  return out;
 }
 
 /** Receives each sample: the series text, value, timestamp (ms) if the line had one, and the cache value if the fast path found it. */
@@ -152,12 +158,37 @@ function fastSample<T>(body: string, start: number, end: number, known: (series:
     const valueText = body.slice(vStart, vEnd);
     if (!isPlainNumber(valueText)) return false;
     value = Number(valueText);
-    if (Number.isNaN(value)) return false;
+    // NaN: not a number at all; ±Inf: beyond the float64 range. The full parser gives the error.
+    if (!Number.isFinite(value)) return false;
   }
   while (i < end && (body.charCodeAt(i) === Ch.Space || body.charCodeAt(i) === Ch.Tab)) i++;
   if (i !== end) return false;
   sink(series, value, undefined, cached);
   return true;
+}
+
+/**
+ * A line starting with `#` (the cursor is on it). As in Prometheus, only `#`, blanks, `HELP` or
+ * `TYPE`, blanks, a metric name is metadata; anything else is a comment. The text is what follows
+ * the name minus one character (the separating blank): a TYPE is exactly one of the types.
+ */
+function readMetadataLine(c: LineCursor, metadata: Map<string, MetricMetadata> | undefined): void {
+  c.pos++;
+  if (c.peek() !== ' ' && c.peek() !== '\t') return; // `#TYPE ...` is a comment
+  c.skipSpaces(false);
+  const kw = c.token();
+  if ((kw !== 'HELP' && kw !== 'TYPE') || c.atEnd()) return; // other comments are ignored
+  c.skipSpaces(false);
+  const name = c.peek() === '"' ? c.quoted() : c.metricName();
+  if (name === undefined) c.fail(`invalid metric name in ${kw} line`);
+  const rest = c.text.slice(c.pos);
+  const text = rest.length > 1 ? rest.slice(1) : '';
+  const m = metadata?.get(name) ?? { type: 'unknown' as MetricType, help: '', unit: '' };
+  if (kw === 'TYPE') {
+    if (!TEXT_TYPES.has(text)) c.fail(`invalid metric type ${JSON.stringify(text)}`);
+    m.type = text === 'untyped' ? 'unknown' : (text as MetricType);
+  } else m.help = text.replace(/\\\\/g, '\\').replace(/\\n/g, '\n');
+  metadata?.set(name, m);
 }
 
 /** Parses a text-format body; `metadata` collects TYPE and HELP per metric family. */
@@ -187,8 +218,8 @@ export function parseTextInto<T = unknown>(body: string, metadata: Map<string, M
     const lineStart = pos;
     pos = lineEnd + 1;
     lineNo++;
-    let end = lineEnd;
-    if (end > lineStart && body.charCodeAt(end - 1) === 13) end--; // \r\n line ends
+    // No `\r` is dropped: Prometheus refuses \r\n line ends (the `\r` ends up in the last token).
+    const end = lineEnd;
     if (known !== undefined && end > lineStart) {
       if (fastSample(body, lineStart, end, known, prev?.series[sampleNo], prev?.cached[sampleNo], sink)) {
         sampleNo++;
@@ -200,47 +231,43 @@ export function parseTextInto<T = unknown>(body: string, metadata: Map<string, M
     c.skipSpaces(false);
     if (c.atEnd()) continue;
     if (c.peek() === '#') {
-      c.pos++;
-      c.skipSpaces(false);
-      const kw = c.token();
-      if (kw !== 'HELP' && kw !== 'TYPE') continue; // other comments are ignored
-      c.skipSpaces(false);
-      const name = c.peek() === '"' ? c.quoted() : c.metricName();
-      if (name === undefined) c.fail(`invalid metric name in ${kw} line`);
-      c.skipSpaces(false);
-      const rest = text.slice(c.pos);
-      const m = metadata?.get(name) ?? { type: 'unknown' as MetricType, help: '', unit: '' };
-      if (kw === 'TYPE') {
-        const t = rest.trim();
-        if (!TEXT_TYPES.has(t)) c.fail(`invalid metric type ${JSON.stringify(t)}`);
-        m.type = t === 'untyped' ? 'unknown' : (t as MetricType);
-      } else m.help = rest.replace(/\\\\/g, '\\').replace(/\\n/g, '\n');
-      metadata?.set(name, m);
+      readMetadataLine(c, metadata);
       continue;
     }
+    // Prometheus takes blanks before a sample into its metric name, which is then invalid.
+    if (c.pos > 0) c.fail('a sample line must not start with blanks');
     const start = c.pos;
     const name = c.metricName();
+    if (name !== undefined) {
+      // Blanks may separate the name from its label set (`name {a="b"} 1`).
+      const afterName = c.pos;
+      c.skipSpaces(false);
+      if (c.peek() !== '{') c.pos = afterName;
+    }
     if (c.peek() === '{') {
-      const { name: quoted } = c.labels(false);
+      const { labels, name: quoted } = c.labels(false);
       if (name === undefined && quoted === undefined) c.fail('missing metric name');
+      if (Object.prototype.hasOwnProperty.call(labels, METRIC_NAME)) c.fail('label name "__name__" is not unique: the metric name is given twice');
     } else if (name === undefined) c.fail(`invalid metric name starting with ${JSON.stringify(c.peek())}`);
     const series = text.slice(start, c.pos);
-    if (c.peek() !== ' ' && c.peek() !== '\t') c.fail(`expected a blank after the series, got ${JSON.stringify(c.peek() || 'end of line')}`);
+    // After a label set the value may follow without a blank, as Prometheus's lexer reads it.
+    if (c.peek() !== ' ' && c.peek() !== '\t' && !(series.endsWith('}') && !c.atEnd())) c.fail(`expected a blank after the series, got ${JSON.stringify(c.peek() || 'end of line')}`);
     c.skipSpaces(false);
     const valueText = c.token();
-    const value = parseGoFloat(valueText);
-    if (value === undefined) c.fail(`invalid value ${JSON.stringify(valueText)}`);
+    const value = readPromFloat(valueText);
+    if (!value.ok) c.fail(`invalid value ${JSON.stringify(valueText)}: ${value.reason}`);
     c.skipSpaces(false);
     let timestamp: number | undefined;
     if (!c.atEnd()) {
       const tsText = c.token();
-      if (!/^-?\d+$/.test(tsText)) c.fail(`invalid timestamp ${JSON.stringify(tsText)}`);
-      timestamp = Number(tsText);
+      const ts = readTextTimestamp(tsText);
+      if (!ts.ok) c.fail(`invalid timestamp ${JSON.stringify(tsText)}: ${ts.reason}`);
+      timestamp = ts.value;
       c.skipSpaces(false);
       if (!c.atEnd()) c.fail(`unexpected ${JSON.stringify(text.slice(c.pos))} after the timestamp`);
     }
     sampleNo++;
-    sink(series, value, timestamp, undefined);
+    sink(series, value.value, timestamp, undefined);
   }
 }
 

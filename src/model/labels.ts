@@ -1,8 +1,40 @@
-// Label sets as the TypeScript side passes them around: plain objects, which is also how the HTTP
-// API prints them (`"metric": {"__name__": "up", ...}`). Empty values mean "no label" as in
-// Prometheus and are never stored.
+// Label sets as the TypeScript side passes them around: objects keyed by label name, which is also
+// how the HTTP API prints them (`"metric": {"__name__": "up", ...}`). Empty values mean "no label"
+// as in Prometheus and are never stored.
+//
+// Label names come from scraped targets, so a set must not be a plain `{}`: there `__proto__` is
+// the prototype accessor (assigning it drops the label) and `constructor` or `hasOwnProperty` read
+// Object.prototype's members when the label is absent. Sets built from user input are made with
+// `newLabels()` / `copyLabels()`: objects without a prototype, where every name is just a key.
 
 export type Labels = Record<string, string>;
+
+/** An empty label set without a prototype: any label name is an ordinary key. */
+export function newLabels(): Labels {
+  return Object.create(null) as Labels;
+}
+
+/** A copy of `labels` without a prototype (own enumerable keys only, `__proto__` included). */
+export function copyLabels(labels: Labels): Labels {
+  const out = newLabels();
+  for (const k of Object.keys(labels)) out[k] = labels[k]!;
+  return out;
+}
+
+/**
+ * Sets label `name` on a set that may be a plain object (sets handed to callers that compare or
+ * spread them): there assigning `__proto__` would set the prototype and lose the label, so that
+ * one name is defined as an own property instead.
+ */
+export function setLabel(labels: Labels, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  else labels[name] = value;
+}
+
+/** The value of label `name`, if the set has it as its own key. */
+export function labelValue(labels: Labels, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;
+}
 
 export const METRIC_NAME = '__name__';
 
@@ -15,7 +47,7 @@ export function sortedPairs(labels: Labels): [string, string][] {
 
 /** `{a="1", b="2"}` with the metric name in front when there is one, as Prometheus prints series. */
 export function formatLabels(labels: Labels): string {
-  const name = labels[METRIC_NAME];
+  const name = labelValue(labels, METRIC_NAME);
   const rest = sortedPairs(labels)
     .filter(([k]) => k !== METRIC_NAME)
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)

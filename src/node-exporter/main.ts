@@ -16,6 +16,7 @@ import {
   DEFAULT_NETDEV_DEVICE_EXCLUDE,
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
+import { requestedCollectors, selectCollectors } from './collect-filter.js';
 
 const baseSpecs = {
   'web.listen-address': flag.string('Addresses on which to expose metrics and web interface.', ':9100'),
@@ -111,7 +112,14 @@ export async function main(argv: string[]): Promise<number> {
   const maxRequests = f['web.max-requests'];
   let inFlight = 0;
   const app = Fastify({ logger: false });
-  app.get(telemetryPath, async (_req, reply) => {
+  app.get(telemetryPath, async (req, reply) => {
+    // Checked before the request limit and not counted by promhttp, as in node_exporter.
+    const selection = selectCollectors(requestedCollectors(req.url), enabled, COLLECTORS);
+    if (!selection.ok) {
+      const err = `couldn't create collector: ${selection.error}`;
+      logger.warn("Couldn't create filtered metrics handler:", { err });
+      return reply.code(400).type('text/plain; charset=utf-8').send(`Couldn't create filtered metrics handler: ${err}`);
+    }
     if (maxRequests > 0 && inFlight >= maxRequests) {
       exporter.countRequest(503);
       return reply.code(503).type('text/plain; charset=utf-8').send(`Limit of concurrent requests reached (${maxRequests}), try again later.\n`);
@@ -119,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     inFlight++;
     exporter.serving(1);
     try {
-      const body = await exporter.scrape();
+      const body = await exporter.scrape(selection.collectors);
       exporter.countRequest(200);
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(body);
     } catch (e) {

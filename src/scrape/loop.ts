@@ -6,7 +6,7 @@
 import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
 import type { Labels } from '../model/labels.js';
-import { formatLabels } from '../model/labels.js';
+import { copyLabels, formatLabels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 
 /** The stale marker: a NaN with a payload that no computation produces. */
@@ -36,6 +36,8 @@ export interface ExpositionCodec {
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
   seriesLabels(series: string): Labels;
+  /** Throws when the body's bytes hold what the format refuses before decoding (invalid UTF-8). */
+  checkEncoding?(body: Uint8Array, contentType: string): void;
   /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
   isTextFormat(contentType: string): boolean;
 }
@@ -272,6 +274,7 @@ export class ScrapeLoop {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
       const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
       if (/^\s*application\/vnd\.google\.protobuf/i.test(contentType)) throw new ScrapeFailure('the Prometheus protobuf exposition format is not supported by Promethium (scrape_protocols without PrometheusProto make targets answer in text)');
+      this.deps.codec.checkEncoding?.(res.body, contentType);
       const r = this.textCache !== undefined && this.deps.codec.isTextFormat(contentType) ? this.ingestNative(this.textCache, res.body, contentType, start) : this.ingest(res.body.toString('utf8'), contentType, start);
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
@@ -477,7 +480,7 @@ export class ScrapeLoop {
   private seriesLabels(seriesText: string): Labels | null {
     const o = this.options;
     const scraped = this.deps.codec.seriesLabels(seriesText);
-    const out: Labels = { ...scraped };
+    const out = copyLabels(scraped); // scraped names are the target's: no prototype to collide with
     for (const [k, v] of Object.entries(this.targetLabels)) {
       if (o.honorLabels) {
         if (out[k] === undefined || out[k] === '') out[k] = v;

@@ -3,6 +3,7 @@
 // `__scrape_timeout__`), then relabel_configs, then `instance` defaulting to the address, the URL
 // from what is left, and every `__`-prefixed label removed. Kept pure so it is easy to test.
 import type { Labels } from '../model/labels.js';
+import { newLabels } from '../model/labels.js';
 import { formatDuration } from '../model/duration.js';
 
 export interface TargetGroup {
@@ -107,7 +108,8 @@ export function buildTarget(address: string, groupLabels: Labels, d: TargetDefau
 }
 
 function dropEmpty(l: Labels): Labels {
-  const out: Labels = {};
+  const out = newLabels(); // discovered names are user input: `__proto__` stays a key
+
   for (const [k, v] of Object.entries(l)) if (v !== '') out[k] = v;
   return out;
 }

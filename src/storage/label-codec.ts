@@ -1,6 +1,8 @@
 // The label-set buffer exchanged with the native addon (little-endian):
 // u32 count; per set u16 n; per label u32 nameLen, name (UTF-8), u32 valueLen, value.
 import type { Labels } from '../model/labels.js';
+// Decoded sets stay plain objects (callers compare and spread them); setLabel keeps `__proto__` a key.
+import { setLabel } from '../model/labels.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -25,7 +27,7 @@ function decodeAscii(view: DataView, whole: string): Labels[] {
       const name = whole.slice(pos + 4, pos + 4 + nl);
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      set[name] = whole.slice(pos + 4, pos + 4 + vl);
+      setLabel(set, name, whole.slice(pos + 4, pos + 4 + vl));
       pos += 4 + vl;
     }
     out[i] = set;
@@ -85,7 +87,7 @@ export function decodeLabelSets(buf: Uint8Array): Labels[] {
       const name = decoder.decode(buf.subarray(pos + 4, pos + 4 + nl));
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      set[name] = decoder.decode(buf.subarray(pos + 4, pos + 4 + vl));
+      setLabel(set, name, decoder.decode(buf.subarray(pos + 4, pos + 4 + vl)));
       pos += 4 + vl;
     }
     out[i] = set;

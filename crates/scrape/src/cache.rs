@@ -163,12 +163,11 @@ impl ScrapeCache {
         let mut in_order = true;
         while pos <= body.len() {
             let nl = body[pos..].iter().position(|&c| c == b'\n').map_or(body.len(), |k| pos + k);
-            let (start, mut end) = (pos, nl);
+            // A `\r` before the line break stays in the line: Prometheus refuses \r\n line ends
+            // (the `\r` ends up in the value or timestamp), so such lines go to the full parser.
+            let (start, end) = (pos, nl);
             pos = nl + 1;
             line_no += 1;
-            if end > start && body[end - 1] == b'\r' {
-                end -= 1;
-            }
             let line = &body[start..end];
             if line.is_empty() {
                 continue;
@@ -482,8 +481,8 @@ mod tests {
         let mut c = ScrapeCache::new();
         c.scan(b"a 1\n", 1, false, true);
         c.finish(ResidueSamples { series: &[b"a"], refs: &[1], timestamps: &[1], values: &[1.0], untracked: &[] }, 0).unwrap();
-        let o = c.scan(b"a 1\r\nb 2\na 0x10\n", 2, false, true);
-        assert_eq!(residue_lines(&o), ["", "b 2", "a 0x10", ""]);
+        let o = c.scan(b"a 1\nb 2\na 0x10\na 1\r\n", 2, false, true);
+        assert_eq!(residue_lines(&o), ["", "b 2", "a 0x10", "a 1\r", ""]);
     }
 
     #[test]

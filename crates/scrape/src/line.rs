@@ -57,7 +57,9 @@ pub fn series_len(line: &[u8]) -> Option<usize> {
 
 /// A sample value in the plain forms: digits with an optional sign, point and exponent (read
 /// exactly as Go's ParseFloat and JavaScript's Number() read them: correctly rounded), and `NaN`,
-/// `+Inf`, `-Inf`, `Inf`. Other spellings Go accepts (hex, `infinity`, ...) answer `None`.
+/// `+Inf`, `-Inf`, `Inf`. Other spellings (`infinity`, `nan`, ...) answer `None`, and so does a
+/// decimal beyond the float64 range (`1e400`): Rust reads it as infinity where Prometheus refuses
+/// it, so the full parser gives the error.
 pub fn parse_value(tok: &[u8]) -> Option<f64> {
     if tok.is_empty() {
         return None;
@@ -68,7 +70,7 @@ pub fn parse_value(tok: &[u8]) -> Option<f64> {
     }
     if tok.iter().all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')) {
         // Rust's parser reads this alphabet as Go does, and refuses what Go refuses ("1e", ".", "--1").
-        return std::str::from_utf8(tok).ok()?.parse::<f64>().ok();
+        return std::str::from_utf8(tok).ok()?.parse::<f64>().ok().filter(|v| v.is_finite());
     }
     match tok {
         b"NaN" => Some(f64::NAN),
@@ -78,17 +80,14 @@ pub fn parse_value(tok: &[u8]) -> Option<f64> {
     }
 }
 
-/// A timestamp: an integer number of milliseconds (18 digits at most, so it fits an i64).
+/// A timestamp: an integer number of milliseconds, digits only as Prometheus's lexer takes them
+/// (no sign: `-5` is an error there), 18 digits at most so it fits an i64. Longer ones go to the
+/// full parser, which refuses those beyond the int64 range.
 pub fn parse_timestamp(tok: &[u8]) -> Option<i64> {
-    let (neg, digits) = match tok.first() {
-        Some(b'-') => (true, &tok[1..]),
-        _ => (false, tok),
-    };
-    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+    if tok.is_empty() || tok.len() > 18 || !tok.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = digits.iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
-    Some(if neg { -n } else { n })
+    Some(tok.iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0')))
 }
 
 /// Splits a sample line (no line break, no `\r`). `None`: not a plain sample line.
@@ -145,7 +144,7 @@ mod tests {
 
     #[test]
     fn leaves_the_unusual_to_the_full_parser() {
-        for line in [&b"x"[..], b"x{a=\"1\"}1", b"x{a=\"1\" 1", b" x 1", b"x 0x1p3", b"x 1 2 3", b"x 1 1.5", b"x 1e", b"x .", b"x infinity", b"x 1 1234567890123456789", b"# HELP x y", b""] {
+        for line in [&b"x"[..], b"x 1\r", b"x 1 5\r", b"x{a=\"1\"}1", b"x{a=\"1\" 1", b" x 1", b"x 0x1p3", b"x 1 2 3", b"x 1 1.5", b"x 1e", b"x .", b"x infinity", b"x 1 1234567890123456789", b"# HELP x y", b""] {
             assert_eq!(split_sample(line), None, "{}", String::from_utf8_lossy(line));
         }
     }
@@ -160,7 +159,12 @@ mod tests {
         assert_eq!(parse_value(b"2E+2"), Some(200.0));
         assert_eq!(parse_value(b"+Inf"), Some(f64::INFINITY));
         assert_eq!(parse_value(b"--1"), None);
-        assert_eq!(parse_timestamp(b"-5"), Some(-5));
+        assert_eq!(parse_value(b"1e400"), None);
+        assert_eq!(parse_value(b"-1e400"), None);
+        assert_eq!(parse_value(b"1e-400"), Some(0.0));
+        assert_eq!(parse_timestamp(b"-5"), None);
+        assert_eq!(parse_timestamp(b"+5"), None);
+        assert_eq!(parse_timestamp(b"5"), Some(5));
         assert_eq!(parse_timestamp(b"1.5"), None);
     }
 }
