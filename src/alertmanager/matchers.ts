@@ -40,7 +40,8 @@ export function parseMatcher(input: string): SilenceMatcher {
   }
   if (at <= 0) throw new MatcherError(`bad matcher format: ${input}`);
   const name = unquote(s.slice(0, at), input);
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) && name === '') throw new MatcherError(`invalid label name in matcher: ${input}`);
+  // Alertmanager 0.25 takes label names of Prometheus's syntax only (`a-b="x"` is refused).
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new MatcherError(`bad matcher format: ${input}`);
   const value = unquote(s.slice(at + op.length), input);
   const isRegex = op === '=~' || op === '!~';
   if (isRegex) {
