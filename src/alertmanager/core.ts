@@ -9,6 +9,7 @@ import { createPipeline, type Integration, type NotifyMetrics } from './notify.j
 import type { RouteNode } from './route.js';
 import { Silences } from './silences.js';
 import type { Labels } from '../model/labels.js';
+import { labelSetOf } from './labelset.js';
 import type { Logger } from '../util/logger.js';
 
 /** What a configuration gives the core (built from alertmanager.yml by the config layer). */
@@ -95,8 +96,8 @@ export class AlertmanagerCore {
     const now = this.now();
     const errors: string[] = [];
     for (const p of posted) {
-      const labels: Labels = {};
-      for (const [k, v] of Object.entries(p.labels ?? {})) if (v !== '') labels[k] = v;
+      // Labels and annotations become null-prototype sets: their names are the sender's.
+      const labels = labelSetOf(Object.entries(p.labels ?? {}), (_k, v) => typeof v === 'string' && v !== '');
       const problem = validateAlert(labels, p);
       if (problem !== undefined) {
         errors.push(problem);
@@ -111,7 +112,7 @@ export class AlertmanagerCore {
         endsAt = now + this.config.resolveTimeoutMs;
         timeout = true;
       }
-      const alert: Alert = { labels, annotations: p.annotations ?? {}, startsAt, endsAt, generatorURL: p.generatorURL ?? '', updatedAt: now, timeout };
+      const alert: Alert = { labels, annotations: labelSetOf(Object.entries(p.annotations ?? {}), (_k, v) => typeof v === 'string'), startsAt, endsAt, generatorURL: p.generatorURL ?? '', updatedAt: now, timeout };
       const fp = fingerprint(labels);
       const stored = putAlert(this.alerts.get(fp), alert, now);
       this.alerts.set(fp, stored);

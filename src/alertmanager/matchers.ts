@@ -3,6 +3,7 @@
 // amtool). Regexes are fully anchored.
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import type { Labels } from '../model/labels.js';
+import { labelValue } from './labelset.js';
 import type { SilenceMatcher } from './silences.js';
 
 export class MatcherError extends Error {}
@@ -88,7 +89,7 @@ export function matcherPredicate(ms: SilenceMatcher[]): (l: Labels) => boolean {
   const tests = ms.map((m) => {
     const re = m.isRegex ? compileAnchored(m.value, { dotAll: true }) : undefined;
     return (l: Labels): boolean => {
-      const v = l[m.name] ?? '';
+      const v = labelValue(l, m.name);
       const hit = re ? re.test(v) : v === m.value;
       return m.isEqual ? hit : !hit;
     };

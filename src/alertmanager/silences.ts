@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileAnchored } from '../regex/re2.js';
 import type { Labels } from '../model/labels.js';
+import { emptyLabels, labelValue } from './labelset.js';
 
 /** A matcher in the API's shape (`isEqual` is absent in old clients and means true). */
 export interface SilenceMatcher {
@@ -36,9 +37,9 @@ export function matchersPredicate(matchers: SilenceMatcher[]): (l: Labels) => bo
     if (m.isRegex) {
       // Alertmanager anchors regexes and does not let `.` match a newline.
       const re = compileAnchored(m.value, { dotAll: false });
-      return (l: Labels) => re.test(l[m.name] ?? '') === m.isEqual;
+      return (l: Labels) => re.test(labelValue(l, m.name)) === m.isEqual;
     }
-    return (l: Labels) => ((l[m.name] ?? '') === m.value) === m.isEqual;
+    return (l: Labels) => (labelValue(l, m.name) === m.value) === m.isEqual;
   });
   return (l) => tests.every((t) => t(l));
 }
@@ -62,7 +63,7 @@ function validate(s: Omit<Silence, 'id' | 'updatedAt'>): void {
     }
   }
   // A silence must not match every alert: at least one matcher that fails on the empty string.
-  const allMatchEmpty = s.matchers.every((m) => matchersPredicate([m])({}));
+  const allMatchEmpty = s.matchers.every((m) => matchersPredicate([m])(emptyLabels()));
   if (allMatchEmpty) throw new SilenceError('at least one matcher must not match the empty string');
   if (s.endsAt <= s.startsAt) throw new SilenceError('end time must not be before start time');
   if (s.createdBy === '') throw new SilenceError('creator information required');

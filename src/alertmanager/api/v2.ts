@@ -8,6 +8,10 @@ import { routeReceivers } from '../route.js';
 import type { Labels } from '../../model/labels.js';
 import { buildInfo } from '../../version.js';
 import { compileAnchored } from '../../regex/re2.js';
+import { goParseUrl } from '../config/go-url.js';
+import { labelSetOf } from '../labelset.js';
+import { ApiError, decodeError, formatError, schemaError, sendApiError, type SchemaError } from './v2-errors.js';
+import { postableAlertsSchema, postableSilenceSchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
 
 export interface ApiV2Deps {
   core: AlertmanagerCore;
@@ -26,13 +30,31 @@ function goTime(ms: number): string {
   return ms <= 0 ? '0001-01-01T00:00:00.000Z' : new Date(ms).toISOString();
 }
 
-function parseTimeField(v: unknown, field: string): number | undefined {
+/** RFC 3339 date-times as go-openapi's strfmt reads them (a space for the T, optional seconds and zone). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+function parseTimeField(v: string | null | undefined, what: string, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new SilenceError(`${field} in body must be of type date-time`);
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new SilenceError(`${field} in body must be of type date-time: "${v}"`);
+  const ms = DATE_TIME.test(v) ? Date.parse(/([Zz]|[+-]\d{2}:?\d{2})$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`) : NaN;
+  if (Number.isNaN(ms)) throw formatError(what, 'body', field, 'date-time', v);
   // Go's zero time means "not set".
   return ms <= Date.parse('0001-01-01T00:00:00Z') + 1000 ? undefined : ms;
+}
+
+/** generatorURL as strfmt's uri format takes it (Go's url.ParseRequestURI): absolute, or an absolute path. */
+function checkGeneratorUrl(v: string, field: string): void {
+  if (v === '') return;
+  const u = goParseUrl(v);
+  if ('error' in u || (u.scheme === '' && !v.startsWith('/'))) throw formatError('alerts', 'body', field, 'uri', v);
+}
+
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+/** The body's schema violation, if fastify found one (routes use attachValidation). */
+function validationFailure(what: string, req: { validationError?: Error & { validation?: unknown }; body: unknown }): ApiError | undefined {
+  const v = req.validationError;
+  if (v === undefined) return undefined;
+  return schemaError(what, req.body, (v.validation ?? []) as SchemaError[]);
 }
 
 function boolParam(v: string | undefined, def: boolean): boolean {
@@ -122,22 +144,35 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
     return out;
   });
 
-  app.post('/api/v2/alerts', async (req, reply) => {
-    const body = req.body;
-    if (!Array.isArray(body)) return badRequest(reply, 'body must be a list of alerts');
+  // Bodies that are not JSON: Alertmanager's 400 with the decoder's reason.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err.statusCode === 400 || err instanceof SyntaxError) return sendApiError(reply, decodeError(req.url.includes('/silences') ? 'silence' : 'alerts', err.message));
+    return reply.status(err.statusCode ?? 500).type('application/json').send(JSON.stringify({ code: err.statusCode ?? 500, message: err.message }));
+  });
+
+  app.post('/api/v2/alerts', { schema: { body: postableAlertsSchema }, attachValidation: true }, async (req, reply) => {
+    let posted;
     try {
-      core.receive(
-        body.map((raw: Record<string, unknown>, i: number) => {
-          if (raw === null || typeof raw !== 'object' || typeof raw.labels !== 'object' || raw.labels === null) throw new SilenceError(`${i}.labels in body is required`);
-          return {
-            labels: raw.labels as Labels,
-            annotations: (raw.annotations ?? {}) as Labels,
-            startsAt: parseTimeField(raw.startsAt, `${i}.startsAt`),
-            endsAt: parseTimeField(raw.endsAt, `${i}.endsAt`),
-            generatorURL: typeof raw.generatorURL === 'string' ? raw.generatorURL : '',
-          };
-        }),
-      );
+      const invalid = validationFailure('alerts', req);
+      if (invalid !== undefined) throw invalid;
+      posted = (req.body as PostableAlertBody[]).map((raw, i) => {
+        const generatorURL = raw.generatorURL ?? '';
+        checkGeneratorUrl(generatorURL, `${i}.generatorURL`);
+        return {
+          // Own entries only, into null-prototype sets (label names are the sender's).
+          labels: labelSetOf(Object.entries(raw.labels).map(([k, v]) => [k, v ?? ''])),
+          annotations: labelSetOf(Object.entries(raw.annotations ?? {}).map(([k, v]) => [k, v ?? ''])),
+          startsAt: parseTimeField(raw.startsAt, 'alerts', `${i}.startsAt`),
+          endsAt: parseTimeField(raw.endsAt, 'alerts', `${i}.endsAt`),
+          generatorURL,
+        };
+      });
+    } catch (e) {
+      if (e instanceof ApiError) return sendApiError(reply, e);
+      throw e;
+    }
+    try {
+      core.receive(posted);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
@@ -183,39 +218,39 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
       .map((s) => silenceJson(s, now));
   });
 
-  app.post('/api/v2/silences', async (req, reply) => {
-    const raw = req.body as Record<string, unknown> | null;
+  app.post('/api/v2/silences', { schema: { body: postableSilenceSchema }, attachValidation: true }, async (req, reply) => {
     try {
-      if (raw === null || typeof raw !== 'object') throw new SilenceError('body must be a silence');
-      const matchers = (Array.isArray(raw.matchers) ? raw.matchers : []).map((m: Record<string, unknown>) => ({
-        name: String(m.name ?? ''),
-        value: String(m.value ?? ''),
-        isRegex: m.isRegex === true,
-        isEqual: m.isEqual === undefined ? true : m.isEqual === true,
-      }));
-      const startsAt = parseTimeField(raw.startsAt, 'startsAt');
-      const endsAt = parseTimeField(raw.endsAt, 'endsAt');
-      if (startsAt === undefined) throw new SilenceError('startsAt in body is required');
-      if (endsAt === undefined) throw new SilenceError('endsAt in body is required');
-      const id = core.silences.set(
-        { id: typeof raw.id === 'string' ? raw.id : undefined, matchers, startsAt, endsAt, createdBy: String(raw.createdBy ?? ''), comment: String(raw.comment ?? '') },
-        Date.now(),
-      );
+      const invalid = validationFailure('silence', req);
+      if (invalid !== undefined) throw invalid;
+      const raw = req.body as PostableSilenceBody;
+      const matchers = raw.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual ?? true }));
+      const startsAt = parseTimeField(raw.startsAt, 'silence', 'startsAt');
+      const endsAt = parseTimeField(raw.endsAt, 'silence', 'endsAt');
+      if (startsAt === undefined) throw new ApiError(422, 602, 'startsAt in body is required');
+      if (endsAt === undefined) throw new ApiError(422, 602, 'endsAt in body is required');
+      const id = core.silences.set({ id: raw.id, matchers, startsAt, endsAt, createdBy: raw.createdBy, comment: raw.comment }, Date.now());
       return { silenceID: id };
     } catch (e) {
+      if (e instanceof ApiError) return sendApiError(reply, e);
       const msg = (e as Error).message;
       if (msg.endsWith('not found')) return reply.status(404).type('application/json').send(JSON.stringify(msg));
       return badRequest(reply, msg);
     }
   });
 
+  const badSilenceId = (id: string): ApiError | undefined => (UUID.test(id) ? undefined : formatError('silence', 'path', 'silenceID', 'uuid', id));
+
   app.get<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+    const bad = badSilenceId(req.params.id);
+    if (bad !== undefined) return sendApiError(reply, bad);
     const s = core.silences.get(req.params.id);
     if (s === undefined) return reply.status(404).send();
     return silenceJson(s, Date.now());
   });
 
   app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+    const bad = badSilenceId(req.params.id);
+    if (bad !== undefined) return sendApiError(reply, bad);
     try {
       core.silences.expire(req.params.id, Date.now());
     } catch (e) {
