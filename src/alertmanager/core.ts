@@ -57,12 +57,13 @@ export class AlertmanagerCore {
   private config: CoreConfig;
   private readonly now: () => number;
   private gcTimer: NodeJS.Timeout;
+  private compactTimer: NodeJS.Timeout;
 
   constructor(config: CoreConfig, private readonly o: CoreOptions) {
     this.config = config;
     this.now = o.now ?? Date.now;
-    this.silences = new Silences(o.storagePath, o.retentionMs);
-    this.nflog = new NotificationLog(o.storagePath, o.retentionMs);
+    this.silences = new Silences(o.storagePath, o.retentionMs, o.logger);
+    this.nflog = new NotificationLog(o.storagePath, o.retentionMs, o.logger);
     this.inhibitor = new Inhibitor(config.inhibitRules, () => this.alerts.values());
     const pipeline = createPipeline({
       receivers: () => this.config.receivers,
@@ -78,6 +79,9 @@ export class AlertmanagerCore {
     // Resolved alerts stay visible to inhibition and grouping for a while; then they go.
     this.gcTimer = setInterval(() => this.gc(), 30 * 60 * 1000);
     this.gcTimer.unref();
+    // The state logs are folded into their snapshots every 15 minutes (Alertmanager's maintenance interval).
+    this.compactTimer = setInterval(() => this.compactState(), 15 * 60 * 1000);
+    this.compactTimer.unref();
   }
 
   get currentConfig(): CoreConfig {
@@ -147,7 +151,21 @@ export class AlertmanagerCore {
 
   stop(): void {
     clearInterval(this.gcTimer);
+    clearInterval(this.compactTimer);
     this.dispatcher.stop();
+    this.compactState(true);
+  }
+
+  /** Folds the state logs into their snapshots; a failure is logged (the logs stay and are replayed). */
+  private compactState(close = false): void {
+    try {
+      if (close) this.silences.close();
+      else this.silences.compact();
+    } catch (e) {
+      this.o.logger.error('Compacting the silences failed', { err: e as Error });
+    }
+    if (close) this.nflog.close();
+    else this.nflog.compact();
   }
 }
 
