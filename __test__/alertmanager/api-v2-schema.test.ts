@@ -114,7 +114,7 @@ test('Alertmanager 0.25 gives the same statuses and codes for the same bodies', 
 });
 
 test('__proto__, constructor and toString are label names like any other, end to end', async (t) => {
-  const config = `${CONFIG}  webhook_configs: []\ninhibit_rules:\n- source_matchers: ['toString="src"']\n  target_matchers: ['toString="dst"']\n  equal: [constructor]\n`;
+  const config = `route:\n  receiver: w\n  group_by: [constructor]\n  group_wait: 1h\n  routes:\n  - matchers: ['__proto__="p"']\n    receiver: proto\nreceivers:\n- name: w\n- name: proto\ninhibit_rules:\n- source_matchers: ['toString="src"']\n  target_matchers: ['toString="dst"']\n  equal: [constructor]\n`;
   const base = await startOurs(t, config);
   const post = (labels: Record<string, string>): Promise<Response> =>
     fetch(`${base}/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: `[{"labels":${JSON.stringify(labels).replace('"proto_"', '"__proto__"')},"annotations":{"__proto__":"ann"}}]` });
@@ -122,19 +122,23 @@ test('__proto__, constructor and toString are label names like any other, end to
   assert.equal((await post({ proto_: 'q', constructor: 'c', toString: 'dst' })).status, 200);
   // An alert without these labels must not see Object.prototype's members as their values.
   assert.equal((await post({ alertname: 'plain' })).status, 200);
-  const alerts = (await (await fetch(`${base}/alerts`)).json()) as { labels: Record<string, string>; annotations: Record<string, string>; fingerprint: string; status: { state: string; inhibitedBy: string[] } }[];
+  const alerts = (await (await fetch(`${base}/alerts`)).json()) as { labels: Record<string, string>; annotations: Record<string, string>; receivers: { name: string }[]; fingerprint: string; status: { state: string; inhibitedBy: string[] } }[];
   assert.equal(alerts.length, 3);
   const byTo = (v: string) => alerts.find((a) => Object.hasOwn(a.labels, 'toString') && a.labels['toString'] === v)!;
   assert.equal(Object.getOwnPropertyDescriptor(byTo('src').labels, '__proto__')?.value, 'p');
   assert.equal(Object.getOwnPropertyDescriptor(byTo('src').annotations, '__proto__')?.value, 'ann');
+  // Routed by a matcher on __proto__.
+  const receivers = (a: { receivers: { name: string }[] }) => a.receivers.map((r) => r.name);
+  assert.deepEqual(receivers(byTo('src')), ['proto']);
+  assert.deepEqual(receivers(byTo('dst')), ['w']);
   // Inhibition matched on toString and compared constructor.
   assert.deepEqual(byTo('dst').status.inhibitedBy, [byTo('src').fingerprint]);
   assert.equal(alerts.find((a) => a.labels['alertname'] === 'plain')!.status.state, 'active');
   // Fingerprints differ by the __proto__ value (it is part of the label set).
   assert.notEqual(byTo('src').fingerprint, byTo('dst').fingerprint);
-  // Grouped by constructor: both in one group labelled with it; the plain alert in the empty group.
-  const groups = (await (await fetch(`${base}/alerts/groups`)).json()) as { labels: Record<string, string>; alerts: unknown[] }[];
-  assert.deepEqual(groups.map((g) => [JSON.stringify(g.labels), g.alerts.length]).sort(), [['{"constructor":"c"}', 2], ['{}', 1]]);
+  // Grouped by constructor under each route; the plain alert in the empty group.
+  const groups = (await (await fetch(`${base}/alerts/groups`)).json()) as { labels: Record<string, string>; receiver: { name: string }; alerts: unknown[] }[];
+  assert.deepEqual(groups.map((g) => [JSON.stringify(g.labels), g.receiver.name, g.alerts.length]).sort(), [['{"constructor":"c"}', 'proto', 1], ['{"constructor":"c"}', 'w', 1], ['{}', 'w', 1]]);
   // A silence on __proto__ silences exactly that alert; filters take these names too.
   const s = await fetch(`${base}/silences`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: silence({ matchers: [{ name: '__proto__', value: 'q', isRegex: false }] }) });
   assert.equal(s.status, 200, await s.clone().text());
