@@ -111,6 +111,15 @@ test('Alertmanager 0.25 gives the same statuses and codes for the same bodies', 
     if (a.status !== b.status || code(a) !== code(b)) wrong.push(`${c[0]} ${c[1]} ${c[2]}: ours ${a.status} ${JSON.stringify(a.json)}, upstream ${b.status} ${JSON.stringify(b.json)}`);
   }
   assert.deepEqual(wrong, []);
+  // Boolean query parameters: go-openapi's words for true; anything else is false, never an error.
+  for (const base of [ours, upstream]) await fetch(`${base}/alerts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[{"labels":{"alertname":"Q"}}]' });
+  for (const q of ['active=yes', 'active=ON', 'active=maybe', 'active=0', 'silenced=t&active=enabled']) {
+    const count = async (base: string): Promise<string> => {
+      const r = await fetch(`${base}/alerts?${q}&filter=alertname%3D%22Q%22`);
+      return `${r.status} ${((await r.json()) as unknown[]).length}`;
+    };
+    assert.equal(await count(ours), await count(upstream), q);
+  }
 });
 
 test('__proto__, constructor and toString are label names like any other, end to end', async (t) => {

@@ -57,9 +57,12 @@ function validationFailure(what: string, req: { validationError?: Error & { vali
   return schemaError(what, req.body, (v.validation ?? []) as SchemaError[]);
 }
 
+/** The words go-openapi's swag.ConvertBool takes as true; anything else is false (never an error). */
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'ok', 'y', 'on', 'selected', 'checked', 't', 'enabled']);
+
 function boolParam(v: string | undefined, def: boolean): boolean {
   if (v === undefined) return def;
-  return v === 'true' || v === '1';
+  return TRUE_WORDS.has(v.toLowerCase());
 }
 
 function filterPredicate(deps: ApiV2Deps, filter: string | string[] | undefined): (l: Labels) => boolean {
