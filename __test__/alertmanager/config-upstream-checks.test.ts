@@ -59,6 +59,11 @@ const cases: [string, string | undefined][] = [
   [withIntervals("years: ['2030:2020']"), 'end year 2020 is before start year 2030'],
   [withIntervals("location: 'Mars/Base'"), 'unknown time zone Mars/Base'],
   [withIntervals("location: 'Europe/Berlin'"), undefined],
+  [withIntervals("weekdays: ['1']"), '1 is not a valid weekday'],
+  [withIntervals("weekdays: ['monday:friday']"), undefined],
+  [withReceiver('webhook_configs:\n- url: http://h/\n  http_config:\n    authorization: {type: Basic, credentials: x}'), 'authorization type cannot be set to "basic", use "basic_auth" instead'],
+  [withReceiver('email_configs:\n- to: a@b\n  from: c@d\n  smarthost: host'), 'address host: missing port in address'],
+  [`${base}templates: ['[']\n`, 'syntax error in pattern'],
 ];
 
 test('alertmanager.yml values Alertmanager 0.25 refuses are refused with its message', () => {

@@ -92,7 +92,10 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     if (globalStr(a) !== '' && globalStr(b) !== '') y.fail(gm.get(b), msg);
   }
   const smarthost = globalStr('smtp_smarthost');
-  if (smarthost !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(smarthost)) y.fail(gm.get('smtp_smarthost'), `address ${smarthost}: missing port in address`);
+  const checkSmarthost = (host: string, n: Node | undefined): void => {
+    if (host !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(host)) y.fail(n, `address ${host}: missing port in address`);
+  };
+  checkSmarthost(smarthost, gm.get('smtp_smarthost'));
   const global = {
     resolveTimeoutMs: y.duration(gm.get('resolve_timeout'), 'resolve_timeout', 5 * 60_000),
     smtpFrom: globalStr('smtp_from'),
@@ -138,7 +141,11 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   const intervals = readTimeIntervals(y, top);
 
   // Templates: the default ones plus the configured globs (relative to the config file).
-  const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => expandGlob(isAbsolute(g) ? g : join(dir, g), dir));
+  const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => {
+    // Go's filepath.Glob refuses a character class that is never closed.
+    if (/\[[^\]]*$/.test(g.replace(/\\./g, ''))) y.fail(top.get('templates'), 'syntax error in pattern');
+    return expandGlob(isAbsolute(g) ? g : join(dir, g), dir);
+  });
   let render: ReturnType<typeof makeRenderer> | undefined;
   const renderer = (): ReturnType<typeof makeRenderer> => (render ??= makeRenderer(templates));
   // Integrations render through this; the templates are compiled on first use.
@@ -168,6 +175,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
       if (to === '') y.fail(ec, 'missing to address in email config');
       const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
       const host = scalarString(y, em.get('smarthost'), 'smarthost') || global.smtpSmarthost;
+      checkSmarthost(host, em.get('smarthost'));
       if (host === '') y.fail(ec, 'no global SMTP smarthost set');
       if (from === '') y.fail(ec, 'no global SMTP from set');
       const headers: Record<string, string> = Object.create(null) as Record<string, string>;

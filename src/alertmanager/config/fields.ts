@@ -81,7 +81,9 @@ export function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOpti
     const credentials = scalarString(y, am.get('credentials'), 'credentials');
     const credentialsFile = scalarString(y, am.get('credentials_file'), 'credentials_file');
     if (credentials !== '' && credentialsFile !== '') y.fail(m.get('authorization'), 'at most one of authorization credentials & credentials_file must be configured');
-    out.authorization = { type: scalarString(y, am.get('type'), 'type') || 'Bearer', credentials: credentials || undefined, credentialsFile: credentialsFile || undefined };
+    const type = scalarString(y, am.get('type'), 'type');
+    if (type.toLowerCase() === 'basic') y.fail(am.get('type'), 'authorization type cannot be set to "basic", use "basic_auth" instead');
+    out.authorization = { type: type || 'Bearer', credentials: credentials || undefined, credentialsFile: credentialsFile || undefined };
   } else if (bearer !== '' || bearerFile !== '') {
     out.authorization = { type: 'Bearer', credentials: bearer || undefined, credentialsFile: bearerFile || undefined };
   }

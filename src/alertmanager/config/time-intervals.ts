@@ -16,6 +16,8 @@ function parseRange(text: string, names: string[] | undefined, what: string, y: 
       const i = names.findIndex((x) => x.toLowerCase() === t);
       if (i >= 0) return i + (what === 'months' ? 1 : 0);
     }
+    // Weekdays are names only (Alertmanager refuses numbers there).
+    if (what === 'weekdays') y.fail(n, `${t} is not a valid weekday`);
     const v = Number(t);
     if (t === '' || !Number.isInteger(v)) y.fail(n, `invalid ${what} ${JSON.stringify(s)}`);
     return v;
