@@ -64,7 +64,17 @@ const cases: [string, string | undefined][] = [
   [withReceiver('webhook_configs:\n- url: http://h/\n  http_config:\n    authorization: {type: Basic, credentials: x}'), 'authorization type cannot be set to "basic", use "basic_auth" instead'],
   [withReceiver('email_configs:\n- to: a@b\n  from: c@d\n  smarthost: host'), 'address host: missing port in address'],
   [`${base}templates: ['[']\n`, 'syntax error in pattern'],
+  [`route:\n  receiver: w\n  routes:\n  - matchers: ['{a=b}', 'c=d,e=~"f.*"']\nreceivers:\n- name: w\n`, undefined],
 ];
+
+test('a matchers entry is a matcher list, braces and commas included, as Alertmanager reads it', async () => {
+  const { matchRoutes } = await import('../../src/alertmanager/route.js');
+  const cfg = parseAlertmanagerConfig(`route:\n  receiver: w\n  routes:\n  - matchers: ['{a="b"}']\n    receiver: braces\n  - matchers: ['a=c,b=~"d.*"']\n    receiver: list\nreceivers:\n- name: w\n- name: braces\n- name: list\n`, 'am.yml');
+  const to = (labels: Record<string, string>): string[] => matchRoutes(cfg.core.route, labels).map((r) => r.receiver);
+  assert.deepEqual(to({ a: 'b' }), ['braces']);
+  assert.deepEqual(to({ a: 'c', b: 'dd' }), ['list']);
+  assert.deepEqual(to({ a: 'c' }), ['w']);
+});
 
 test('alertmanager.yml values Alertmanager 0.25 refuses are refused with its message', () => {
   const wrong: string[] = [];

@@ -25,7 +25,7 @@ import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegr
 import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
 import { WECHAT_API_URL, wechatIntegration } from './integrations/wechat.js';
 import { regionFrom, snsIntegration } from './integrations/sns.js';
-import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
+import { matcherPredicate, parseMatcher, parseMatchers, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 
 export { ConfigError };
@@ -63,7 +63,8 @@ function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | unde
   }
   for (const item of y.seq(matchers, `${what}matchers`)) {
     try {
-      out.push(parseMatcher(scalarString(y, item, 'matcher')));
+      // Each entry is a matcher list as Alertmanager reads it (`a=b, c=~"d"` or `{a=b}`).
+      out.push(...parseMatchers(scalarString(y, item, 'matcher')));
     } catch (e) {
       if (e instanceof MatcherError) y.fail(item, e.message);
       throw e;
