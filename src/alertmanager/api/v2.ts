@@ -237,6 +237,8 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
       if (e instanceof ApiError) return sendApiError(reply, e);
       const msg = (e as Error).message;
       if (msg.endsWith('not found')) return reply.status(404).type('application/json').send(JSON.stringify(msg));
+      // Not the silence's fault (e.g. the log could not be written): the server's error, not changed.
+      if (!(e instanceof SilenceError)) return reply.status(500).type('application/json').send(JSON.stringify(`failed to create silence: ${msg}`));
       return badRequest(reply, msg);
     }
   });
