@@ -249,6 +249,7 @@ async function silencesBench(): Promise<void> {
   const { ours, upstream } = await measureSilences(count);
   const perSecond = (f: { createSeconds: number }): string => fmt(count / f.createSeconds, 0);
   row(`create ${count} silences over HTTP (Alertmanager column: Debian's Alertmanager 0.25)`, `${fmt(ours.createSeconds)} s (${perSecond(ours)}/s)`, upstream ? `${fmt(upstream.createSeconds)} s (${perSecond(upstream)}/s)` : 'not measured (prometheus-alertmanager not installed)', 'no whole-file rewrite per change');
+  row(`server CPU for the ${count} creations`, `${fmt(ours.serverCpuSeconds)} s`, upstream ? `${fmt(upstream.serverCpuSeconds)} s` : 'not measured', '-');
   row(`restart with ${count} silences until ready`, `${fmt(ours.restartSeconds)} s`, upstream ? `${fmt(upstream.restartSeconds)} s` : 'not measured', '-');
 }
 
