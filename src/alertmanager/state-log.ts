@@ -32,6 +32,12 @@ export interface StateLogOptions<T> {
   minCompactLines?: number;
 }
 
+/** write(2) may write less than asked: loop until the whole text is out. */
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+}
+
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export class StateLog<T> {
@@ -113,7 +119,7 @@ export class StateLog<T> {
    */
   append(op: StateOp<T>, stateSize: number): boolean {
     if (this.fd === undefined) return false;
-    writeSync(this.fd, `${JSON.stringify(op)}\n`);
+    writeAll(this.fd, `${JSON.stringify(op)}\n`);
     this.logLines++;
     return this.logLines > Math.max(this.minCompactLines, stateSize);
   }
@@ -124,7 +130,7 @@ export class StateLog<T> {
     const tmp = `${this.snapshotFile}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(this.o.snapshotOf(records)));
+      writeAll(fd, JSON.stringify(this.o.snapshotOf(records)));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
