@@ -102,7 +102,7 @@ test('API v2 refuses bodies that break the OpenAPI spec, in Alertmanager\'s shap
   assert.deepEqual(wrong, []);
 });
 
-test('Alertmanager 0.25 gives the same statuses and codes for the same bodies', { skip: !existsSync(ALERTMANAGER) && 'prometheus-alertmanager not installed' }, async (t) => {
+test('Alertmanager 0.25 gives the same statuses and codes for the same bodies, and the same answers to alert and group queries', { skip: !existsSync(ALERTMANAGER) && 'prometheus-alertmanager not installed' }, async (t) => {
   const [ours, upstream] = await Promise.all([startOurs(t), startUpstream(t)]);
   const wrong: string[] = [];
   for (const c of cases) {
@@ -119,6 +119,14 @@ test('Alertmanager 0.25 gives the same statuses and codes for the same bodies', 
       return `${r.status} ${((await r.json()) as unknown[]).length}`;
     };
     assert.equal(await count(ours), await count(upstream), q);
+  }
+  // The same filters on groups, and the receiver filter on the group's receiver.
+  for (const q of ['active=false', 'active=yes', 'receiver=w', 'receiver=nobody', 'receiver=.%2A', 'silenced=false&inhibited=false']) {
+    const count = async (base: string): Promise<string> => {
+      const r = await fetch(`${base}/alerts/groups?${q}&filter=alertname%3D%22Q%22`);
+      return `${r.status} ${((await r.json()) as { alerts: unknown[] }[]).map((g) => g.alerts.length).join(',')}`;
+    };
+    assert.equal(await count(ours), await count(upstream), `groups ${q}`);
   }
 });
 

@@ -63,3 +63,16 @@ export interface PostableSilenceBody {
   createdBy: string;
   comment: string;
 }
+
+/**
+ * Query parameters of GET /alerts and /alerts/groups. Booleans stay strings: go-openapi reads any
+ * word (its true words, anything else false) and never refuses one; `filter` repeats.
+ */
+const repeatable = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
+
+export const alertsQuerySchema = {
+  type: 'object',
+  properties: { active: repeatable, silenced: repeatable, inhibited: repeatable, unprocessed: repeatable, filter: repeatable, receiver: repeatable },
+} as const;
+
+export const silencesQuerySchema = { type: 'object', properties: { filter: repeatable } } as const;

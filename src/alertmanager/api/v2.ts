@@ -11,7 +11,7 @@ import { compileAnchored } from '../../regex/re2.js';
 import { goParseUrl } from '../config/go-url.js';
 import { labelSetOf } from '../labelset.js';
 import { ApiError, decodeError, formatError, schemaError, sendApiError, type SchemaError } from './v2-errors.js';
-import { postableAlertsSchema, postableSilenceSchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
+import { alertsQuerySchema, postableAlertsSchema, postableSilenceSchema, silencesQuerySchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
 
 export interface ApiV2Deps {
   core: AlertmanagerCore;
@@ -113,34 +113,38 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
 
   app.get('/api/v2/receivers', async () => [...routeReceivers(core.currentConfig.route)].sort().map((name) => ({ name })));
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts', async (req, reply) => {
-    const q = req.query;
-    let match: (l: Labels) => boolean;
-    try {
-      match = filterPredicate(deps, q.filter);
-    } catch (e) {
-      return badRequest(reply, (e as Error).message);
-    }
+  type AlertQuery = { match: (a: Alert) => boolean; receiverRe: RegExp | undefined };
+  /** The alert filters of GET /alerts and /alerts/groups (filter, active, silenced, inhibited, receiver). */
+  const alertQuery = (q: Record<string, string | string[] | undefined>): AlertQuery => {
     const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-    const active = boolParam(one(q.active), true);
-    const silenced = boolParam(one(q.silenced), true);
-    const inhibited = boolParam(one(q.inhibited), true);
-    const receiver = one(q.receiver);
-    let receiverRe: RegExp | undefined;
+    const labelsMatch = filterPredicate(deps, q['filter']);
+    const active = boolParam(one(q['active']), true);
+    const silenced = boolParam(one(q['silenced']), true);
+    const inhibited = boolParam(one(q['inhibited']), true);
+    const receiver = one(q['receiver']);
+    const receiverRe = receiver === undefined ? undefined : compileAnchored(receiver, { dotAll: false });
+    const now = Date.now();
+    const match = (a: Alert): boolean => {
+      if (isResolved(a, now) || !labelsMatch(a.labels)) return false;
+      const st = core.status(a.labels);
+      if (!silenced && st.silencedBy.length > 0) return false;
+      if (!inhibited && st.inhibitedBy.length > 0) return false;
+      return active || st.state !== 'active';
+    };
+    return { match, receiverRe };
+  };
+
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts', { schema: { querystring: alertsQuerySchema } }, async (req, reply) => {
+    let q: AlertQuery;
     try {
-      receiverRe = receiver === undefined ? undefined : compileAnchored(receiver, { dotAll: false });
+      q = alertQuery(req.query);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
-    const now = Date.now();
     const out: Record<string, unknown>[] = [];
     for (const a of core.alerts.values()) {
-      if (isResolved(a, now) || !match(a.labels)) continue;
-      const st = core.status(a.labels);
-      if (!silenced && st.silencedBy.length > 0) continue;
-      if (!inhibited && st.inhibitedBy.length > 0) continue;
-      if (!active && st.state === 'active') continue;
-      if (receiverRe !== undefined && !core.receiversFor(a.labels).some((r) => receiverRe.test(r))) continue;
+      if (!q.match(a)) continue;
+      if (q.receiverRe !== undefined && !core.receiversFor(a.labels).some((r) => q.receiverRe!.test(r))) continue;
       out.push(alertJson(a));
     }
     out.sort((x, y) => String(x.fingerprint).localeCompare(String(y.fingerprint)));
@@ -182,28 +186,29 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
     return reply.status(200).send();
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts/groups', async (req, reply) => {
-    let match: (l: Labels) => boolean;
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts/groups', { schema: { querystring: alertsQuerySchema } }, async (req, reply) => {
+    let q: AlertQuery;
     try {
-      match = filterPredicate(deps, req.query.filter);
+      q = alertQuery(req.query);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
-    const now = Date.now();
     return core
       .groups()
+      // The receiver filter applies to the group's receiver here.
+      .filter((g) => q.receiverRe === undefined || q.receiverRe.test(g.route.receiver))
       .map((g) => ({
         labels: g.labels,
         receiver: { name: g.route.receiver },
         alerts: g.fingerprints
           .map((fp) => core.alerts.get(fp))
-          .filter((a): a is Alert => a !== undefined && !isResolved(a, now) && match(a.labels))
+          .filter((a): a is Alert => a !== undefined && q.match(a))
           .map(alertJson),
       }))
       .filter((g) => g.alerts.length > 0);
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/silences', async (req, reply) => {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/silences', { schema: { querystring: silencesQuerySchema } }, async (req, reply) => {
     let filter: SilenceMatcher[] = [];
     try {
       const f = req.query.filter;
