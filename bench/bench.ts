@@ -1,5 +1,6 @@
 // `npm run bench [-- storage] [--series N] [--rounds R]`: prints figures for this machine, with
 // Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
+// `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
+import { measureSilences } from './silences.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -241,6 +243,16 @@ async function uiBench(): Promise<void> {
   row('graph of 200 series x 11,000 points: hover to painted cursor and tooltip, median / max', `${fmt(f.hoverMedianMs, 0)} / ${fmt(f.hoverMaxMs, 0)} ms`, '-', 'responsive');
 }
 
+async function silencesBench(): Promise<void> {
+  const count = opt('silences', 2000);
+  console.error(`silences: ${count} created one after another over HTTP, ours (from the sources) then Alertmanager 0.25, fresh storage each`);
+  const { ours, upstream } = await measureSilences(count);
+  const perSecond = (f: { createSeconds: number }): string => fmt(count / f.createSeconds, 0);
+  row(`create ${count} silences over HTTP (Alertmanager column: Debian's Alertmanager 0.25)`, `${fmt(ours.createSeconds)} s (${perSecond(ours)}/s)`, upstream ? `${fmt(upstream.createSeconds)} s (${perSecond(upstream)}/s)` : 'not measured (prometheus-alertmanager not installed)', 'no whole-file rewrite per change');
+  row(`server CPU for the ${count} creations`, `${fmt(ours.serverCpuSeconds)} s`, upstream ? `${fmt(upstream.serverCpuSeconds)} s` : 'not measured', '-');
+  row(`restart with ${count} silences until ready`, `${fmt(ours.restartSeconds)} s`, upstream ? `${fmt(upstream.restartSeconds)} s` : 'not measured', '-');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
 // current sources first, so a stale dist/ is never what gets measured.
@@ -256,5 +268,6 @@ if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
 if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
+if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

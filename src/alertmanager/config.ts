@@ -5,19 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
-import { readProxyConfig } from '../config/proxy.js';
 import type { Node } from '../config/yaml-reader.js';
 import { expandGlob } from '../discovery/file.js';
-import { tlsVersion } from '../util/http-dispatcher.js';
-import type { PemTls } from '../util/http-dispatcher.js';
-import type { Labels } from '../model/labels.js';
 import type { CoreConfig } from './core.js';
 import type { InhibitRule } from './inhibit.js';
 import type { Integration } from './notify.js';
 import type { RouteNode } from './route.js';
 import type { SilenceMatcher } from './silences.js';
 import { routeTimeMuted } from './time-intervals.js';
-import type { TimeIntervalSpec, InclusiveRange } from './time-intervals.js';
+import { readTimeIntervals } from './config/time-intervals.js';
+import { EXCLUSIVE_GLOBALS, GLOBAL_KEYS } from './config/globals.js';
+import { LABEL_NAME, checkUrlSettings, labelMap, readHttpConfig, readTlsConfig, scalarString } from './config/fields.js';
 import { emailIntegration } from './integrations/email.js';
 import { webhookIntegration } from './integrations/webhook.js';
 import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
@@ -27,8 +25,7 @@ import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegr
 import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
 import { WECHAT_API_URL, wechatIntegration } from './integrations/wechat.js';
 import { regionFrom, snsIntegration } from './integrations/sns.js';
-import { DEFAULT_HTTP, type HttpClientOptions } from './integrations/http-config.js';
-import { matcherPredicate, parseMatcher, formatMatcher, MatcherError } from './matchers.js';
+import { matcherPredicate, parseMatcher, parseMatchers, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 import { TemplateError } from '../template/errors.js';
 
@@ -36,28 +33,6 @@ export { ConfigError };
 
 const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs', 'wechat_configs', 'sns_configs'];
 const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'webex_configs'];
-
-const GLOBAL_KEYS = [
-  'resolve_timeout', 'http_config', 'smtp_from', 'smtp_hello', 'smtp_smarthost', 'smtp_auth_username', 'smtp_auth_password', 'smtp_auth_password_file', 'smtp_auth_secret', 'smtp_auth_secret_file',
-  'smtp_auth_identity', 'smtp_require_tls', 'smtp_tls_config', 'slack_api_url', 'slack_api_url_file', 'slack_app_token', 'slack_app_token_file', 'slack_app_url', 'victorops_api_key', 'victorops_api_key_file',
-  'victorops_api_url', 'pagerduty_url', 'opsgenie_api_key', 'opsgenie_api_key_file', 'opsgenie_api_url', 'wechat_api_url', 'wechat_api_secret', 'wechat_api_secret_file', 'wechat_api_corp_id',
-  'telegram_api_url', 'telegram_bot_token', 'telegram_bot_token_file', 'webex_api_url', 'rocketchat_api_url', 'rocketchat_token', 'rocketchat_token_file', 'rocketchat_token_id', 'rocketchat_token_id_file',
-  'mattermost_webhook_url', 'mattermost_webhook_url_file', 'jira_api_url',
-];
-
-/** Pairs of global settings that may not both be set (inline and from a file, ...). */
-const EXCLUSIVE_GLOBALS: [string, string, string][] = [
-  ['smtp_auth_password', 'smtp_auth_password_file', 'at most one of smtp_auth_password & smtp_auth_password_file must be configured'],
-  ['victorops_api_key', 'victorops_api_key_file', 'at most one of victorops_api_key & victorops_api_key_file must be configured'],
-  ['telegram_bot_token', 'telegram_bot_token_file', 'at most one of telegram_bot_token & telegram_bot_token_file must be configured'],
-  ['opsgenie_api_key', 'opsgenie_api_key_file', 'at most one of opsgenie_api_key & opsgenie_api_key_file must be configured'],
-  ['slack_api_url', 'slack_api_url_file', 'at most one of slack_api_url & slack_api_url_file must be configured'],
-  ['slack_app_token', 'slack_app_token_file', 'at most one of slack_app_token & slack_app_token_file must be configured'],
-  ['rocketchat_token', 'rocketchat_token_file', 'at most one of rocketchat_token & rocketchat_token_file must be configured'],
-  ['rocketchat_token_id', 'rocketchat_token_id_file', 'at most one of rocketchat_token_id & rocketchat_token_id_file must be configured'],
-  ['wechat_api_secret', 'wechat_api_secret_file', 'at most one of wechat_api_secret & wechat_api_secret_file must be configured'],
-  ['mattermost_webhook_url', 'mattermost_webhook_url_file', 'at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured'],
-];
 
 interface Defaults {
   receiver: string;
@@ -73,81 +48,12 @@ export interface AlertmanagerConfigFile {
   templates: string[];
 }
 
-/** tls_config for SMTP: CA, client certificate and key (files read now), server name, skipping verification. */
-function readTlsConfig(y: YamlFile, n: Node | undefined): PemTls | undefined {
-  if (n === undefined || n.kind === 'null') return undefined;
-  const m = y.map(n, 'config.TLSConfig', ['ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version']);
-  const file = (inline: string, path: string): string | undefined => {
-    const text = scalarString(y, m.get(inline), inline);
-    const f = scalarString(y, m.get(path), path);
-    if (text !== '' && f !== '') y.fail(n, `at most one of ${inline} and ${path} must be configured`);
-    if (f === '') return text || undefined;
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      return y.fail(m.get(path), `unable to read ${path} ${f}: ${(e as Error).message}`);
-    }
-  };
-  const versions: Partial<Pick<PemTls, 'minVersion' | 'maxVersion'>> = {};
-  for (const [k, field] of [['min_version', 'minVersion'], ['max_version', 'maxVersion']] as const) {
-    const v = scalarString(y, m.get(k), k);
-    if (v === '') continue;
-    if (tlsVersion(v) === undefined) y.fail(m.get(k), `unknown TLS version: ${v}`);
-    versions[field] = v;
-  }
-  return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false), ...versions };
-}
-
-/** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy_url and tls_config are applied; the rest is refused. */
-function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
-  if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
-  const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-  if (m.has('oauth2')) y.fail(m.get('oauth2'), "http_config.oauth2 is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy settings, tls_config)");
-  const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
-  const tls = readTlsConfig(y, m.get('tls_config'));
-  if (tls !== undefined) out.tls = tls;
-  Object.assign(out, readProxyConfig(y, m));
-  const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
-  const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
-  if (m.has('authorization')) {
-    const am = y.map(m.get('authorization')!, 'config.Authorization', ['type', 'credentials', 'credentials_file']);
-    const credentials = scalarString(y, am.get('credentials'), 'credentials');
-    const credentialsFile = scalarString(y, am.get('credentials_file'), 'credentials_file');
-    if (credentials !== '' && credentialsFile !== '') y.fail(m.get('authorization'), 'at most one of authorization credentials & credentials_file must be configured');
-    out.authorization = { type: scalarString(y, am.get('type'), 'type') || 'Bearer', credentials: credentials || undefined, credentialsFile: credentialsFile || undefined };
-  } else if (bearer !== '' || bearerFile !== '') {
-    out.authorization = { type: 'Bearer', credentials: bearer || undefined, credentialsFile: bearerFile || undefined };
-  }
-  if (m.has('basic_auth')) {
-    if (out.authorization !== undefined) y.fail(m.get('basic_auth'), 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
-    const bm = y.map(m.get('basic_auth')!, 'config.BasicAuth', ['username', 'password', 'password_file', 'username_file']);
-    const password = scalarString(y, bm.get('password'), 'password');
-    const passwordFile = scalarString(y, bm.get('password_file'), 'password_file');
-    out.basicAuth = { username: scalarString(y, bm.get('username'), 'username'), password: password || undefined, passwordFile: passwordFile || undefined };
-  }
-  return out;
-}
-
-function scalarString(y: YamlFile, n: Node | undefined, what: string): string {
-  if (!n || n.kind === 'null') return '';
-  if (n.kind !== 'scalar') y.fail(n, `${what} must be a string`);
-  return String(n.value);
-}
-
-function labelMap(y: YamlFile, n: Node | undefined, what: string): Labels {
-  const out: Labels = {};
-  if (!n || n.kind === 'null') return out;
-  if (n.kind !== 'map') y.fail(n, `${what} must be a mapping`);
-  for (const e of n.entries!) {
-    if (e.value.kind === 'null') y.fail(e.keyNode, `${what}: the value of ${JSON.stringify(e.key)} is empty (key ${e.key})`);
-    out[e.key] = scalarString(y, e.value, `${what}.${e.key}`);
-  }
-  return out;
-}
-
 /** match, match_re and matchers of a route or an inhibit rule side, as matchers. */
 function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | undefined, matchers: Node | undefined, what: string): SilenceMatcher[] {
   const out: SilenceMatcher[] = [];
+  for (const n of [match, matchRe]) {
+    for (const e of n?.kind === 'map' ? n.entries! : []) if (!LABEL_NAME.test(e.key)) y.fail(e.keyNode, `invalid label name ${JSON.stringify(e.key)}`);
+  }
   for (const [k, v] of Object.entries(labelMap(y, match, `${what}match`))) out.push({ name: k, value: v, isRegex: false, isEqual: true });
   for (const [k, v] of Object.entries(labelMap(y, matchRe, `${what}match_re`))) {
     try {
@@ -158,7 +64,8 @@ function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | unde
   }
   for (const item of y.seq(matchers, `${what}matchers`)) {
     try {
-      out.push(parseMatcher(scalarString(y, item, 'matcher')));
+      // Each entry is a matcher list as Alertmanager reads it (`a=b, c=~"d"` or `{a=b}`).
+      out.push(...parseMatchers(scalarString(y, item, 'matcher')));
     } catch (e) {
       if (e instanceof MatcherError) y.fail(item, e.message);
       throw e;
@@ -167,19 +74,12 @@ function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | unde
   return out;
 }
 
-function parseRange(text: string, names: string[] | undefined, what: string, y: YamlFile, n: Node): InclusiveRange {
-  const toNum = (s: string): number => {
-    const t = s.trim().toLowerCase();
-    if (names) {
-      const i = names.findIndex((x) => x.toLowerCase() === t);
-      if (i >= 0) return i + (what === 'months' ? 1 : 0);
-    }
-    const v = Number(t);
-    if (!Number.isInteger(v)) y.fail(n, `invalid ${what} ${JSON.stringify(s)}`);
-    return v;
-  };
-  const [a, b] = text.split(':');
-  return { begin: toNum(a!), end: toNum(b ?? a!) };
+
+/** An unsigned setting (Go uint64): a negative value is refused as yaml refuses it upstream. */
+function nonNegative(y: YamlFile, n: Node | undefined, what: string): number {
+  const v = y.int(n, what, 0);
+  if (v < 0) y.fail(n, `cannot unmarshal !!int \`${v}\` into uint64 (${what})`);
+  return v;
 }
 
 export function parseAlertmanagerConfig(text: string, file: string): AlertmanagerConfigFile {
@@ -188,12 +88,16 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
   const dir = dirname(file);
   const top = y.map(y.root, 'config.plain', ['global', 'route', 'inhibit_rules', 'receivers', 'templates', 'time_intervals', 'mute_time_intervals']);
   const gm = y.map(top.get('global') ?? { kind: 'null', line: 0, col: 0 }, 'config.GlobalConfig', GLOBAL_KEYS);
+  checkUrlSettings(y, top.get('global'), top.get('receivers'));
   const globalStr = (k: string): string => scalarString(y, gm.get(k), k);
   for (const [a, b, msg] of EXCLUSIVE_GLOBALS) {
     if (globalStr(a) !== '' && globalStr(b) !== '') y.fail(gm.get(b), msg);
   }
   const smarthost = globalStr('smtp_smarthost');
-  if (smarthost !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(smarthost)) y.fail(gm.get('smtp_smarthost'), `address ${smarthost}: missing port in address`);
+  const checkSmarthost = (host: string, n: Node | undefined): void => {
+    if (host !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(host)) y.fail(n, `address ${host}: missing port in address`);
+  };
+  checkSmarthost(smarthost, gm.get('smtp_smarthost'));
   const global = {
     resolveTimeoutMs: y.duration(gm.get('resolve_timeout'), 'resolve_timeout', 5 * 60_000),
     smtpFrom: globalStr('smtp_from'),
@@ -236,44 +140,14 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     y.fail(gm.get('slack_app_token') ?? gm.get('slack_app_token_file'), 'at most one of slack_app_token/slack_app_token_file & slack_api_url/slack_api_url_file must be configured');
   }
 
-  // Time intervals.
-  const intervals = new Map<string, TimeIntervalSpec[]>();
-  for (const key of ['time_intervals', 'mute_time_intervals'] as const) {
-    for (const ti of y.seq(top.get(key), key)) {
-      const m = y.map(ti, 'config.TimeInterval', ['name', 'time_intervals']);
-      const name = scalarString(y, m.get('name'), 'name');
-      if (name === '') y.fail(ti, 'missing name in time interval');
-      if (intervals.has(name)) y.fail(ti, `time interval ${JSON.stringify(name)} is not unique`);
-      intervals.set(
-        name,
-        y.seq(m.get('time_intervals'), 'time_intervals').map((spec) => {
-          const s = y.map(spec, 'timeinterval.TimeInterval', ['times', 'weekdays', 'days_of_month', 'months', 'years', 'location']);
-          const out: TimeIntervalSpec = {};
-          if (s.has('times'))
-            out.times = y.seq(s.get('times'), 'times').map((t) => {
-              const tm = y.map(t, 'timeinterval.TimeRange', ['start_time', 'end_time']);
-              const mins = (v: string): number => {
-                const mm = /^(\d{1,2}):(\d{2})$/.exec(v);
-                if (!mm || Number(mm[1]) > 24 || Number(mm[2]) > 59) y.fail(t, `invalid time of day ${JSON.stringify(v)}`);
-                return Number(mm[1]) * 60 + Number(mm[2]);
-              };
-              return { startMinute: mins(scalarString(y, tm.get('start_time'), 'start_time')), endMinute: mins(scalarString(y, tm.get('end_time'), 'end_time')) };
-            });
-          const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-          const months = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
-          if (s.has('weekdays')) out.weekdays = y.strings(s.get('weekdays'), 'weekdays').map((w) => parseRange(w, days, 'weekdays', y, spec));
-          if (s.has('days_of_month')) out.daysOfMonth = y.strings(s.get('days_of_month'), 'days_of_month').map((w) => parseRange(w, undefined, 'days_of_month', y, spec));
-          if (s.has('months')) out.months = y.strings(s.get('months'), 'months').map((w) => parseRange(w, months, 'months', y, spec));
-          if (s.has('years')) out.years = y.strings(s.get('years'), 'years').map((w) => parseRange(w, undefined, 'years', y, spec));
-          if (s.has('location')) out.location = scalarString(y, s.get('location'), 'location');
-          return out;
-        }),
-      );
-    }
-  }
+  const intervals = readTimeIntervals(y, top);
 
   // Templates: the default ones plus the configured globs (relative to the config file).
-  const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => expandGlob(isAbsolute(g) ? g : join(dir, g), dir));
+  const templates = y.strings(top.get('templates'), 'templates').flatMap((g) => {
+    // Go's filepath.Glob refuses a character class that is never closed.
+    if (/\[[^\]]*$/.test(g.replace(/\\./g, ''))) y.fail(top.get('templates'), 'syntax error in pattern');
+    return expandGlob(isAbsolute(g) ? g : join(dir, g), dir);
+  });
   // Parsed now, as Alertmanager does: a broken template file fails the load (and a reload keeps
   // the running configuration), with the file's name and line in the error.
   let renderTemplate: ReturnType<typeof makeRenderer>;
@@ -308,10 +182,16 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
       if (to === '') y.fail(ec, 'missing to address in email config');
       const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
       const host = scalarString(y, em.get('smarthost'), 'smarthost') || global.smtpSmarthost;
+      checkSmarthost(host, em.get('smarthost'));
       if (host === '') y.fail(ec, 'no global SMTP smarthost set');
       if (from === '') y.fail(ec, 'no global SMTP from set');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(labelMap(y, em.get('headers'), 'headers'))) headers[k.charAt(0).toUpperCase() + k.slice(1).toLowerCase()] = v;
+      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+      for (const [k, v] of Object.entries(labelMap(y, em.get('headers'), 'headers'))) {
+        // Go's canonical MIME header key; two spellings of one header are refused.
+        const canonical = k.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('-');
+        if (Object.hasOwn(headers, canonical)) y.fail(em.get('headers'), `duplicate header ${JSON.stringify(canonical)} in email config`);
+        headers[canonical] = v;
+      }
       headers['Subject'] ??= '{{ template "email.default.subject" . }}';
       headers['To'] ??= to;
       headers['From'] ??= from;
@@ -351,7 +231,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
       if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
       if (url === '' && urlFile === '') y.fail(wc, 'one of url or url_file must be configured');
       if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
-      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: y.int(wm.get('max_alerts'), 'max_alerts', 0), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i));
+      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: nonNegative(y, wm.get('max_alerts'), 'max_alerts'), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i));
     });
     eachConfig('slack_configs', 'config.SlackConfig', [
         'send_resolved', 'http_config', 'api_url', 'api_url_file', 'app_token', 'app_token_file', 'app_url', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields',
@@ -756,6 +636,8 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
         if (list.length > 1) y.fail(m.get('group_by'), 'cannot have wildcard group_by (`...`) and other labels at the same time');
         groupBy = 'all';
       } else {
+        const bad = list.find((l) => !LABEL_NAME.test(l));
+        if (bad !== undefined) y.fail(m.get('group_by'), `invalid label name ${JSON.stringify(bad)} in group_by list`);
         if (new Set(list).size !== list.length) y.fail(m.get('group_by'), `duplicated label ${JSON.stringify(list.find((x, i) => list.indexOf(x) !== i))} in group_by`);
         groupBy = list;
       }
@@ -799,7 +681,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     return {
       sourceMatches: matcherPredicate(readMatchers(y, m.get('source_match'), m.get('source_match_re'), m.get('source_matchers'), 'source_')),
       targetMatches: matcherPredicate(readMatchers(y, m.get('target_match'), m.get('target_match_re'), m.get('target_matchers'), 'target_')),
-      equal: y.strings(m.get('equal'), 'equal'),
+      equal: y.strings(m.get('equal'), 'equal').map((l) => (LABEL_NAME.test(l) ? l : y.fail(m.get('equal'), `${JSON.stringify(l)} is not a valid label name`))),
     };
   });
 

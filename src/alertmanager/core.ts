@@ -9,6 +9,7 @@ import { createPipeline, type Integration, type NotifyMetrics } from './notify.j
 import type { RouteNode } from './route.js';
 import { Silences } from './silences.js';
 import type { Labels } from '../model/labels.js';
+import { labelSetOf } from './labelset.js';
 import type { Logger } from '../util/logger.js';
 
 /** What a configuration gives the core (built from alertmanager.yml by the config layer). */
@@ -56,12 +57,13 @@ export class AlertmanagerCore {
   private config: CoreConfig;
   private readonly now: () => number;
   private gcTimer: NodeJS.Timeout;
+  private compactTimer: NodeJS.Timeout;
 
   constructor(config: CoreConfig, private readonly o: CoreOptions) {
     this.config = config;
     this.now = o.now ?? Date.now;
-    this.silences = new Silences(o.storagePath, o.retentionMs);
-    this.nflog = new NotificationLog(o.storagePath, o.retentionMs);
+    this.silences = new Silences(o.storagePath, o.retentionMs, o.logger);
+    this.nflog = new NotificationLog(o.storagePath, o.retentionMs, o.logger);
     this.inhibitor = new Inhibitor(config.inhibitRules, () => this.alerts.values());
     const pipeline = createPipeline({
       receivers: () => this.config.receivers,
@@ -77,6 +79,9 @@ export class AlertmanagerCore {
     // Resolved alerts stay visible to inhibition and grouping for a while; then they go.
     this.gcTimer = setInterval(() => this.gc(), 30 * 60 * 1000);
     this.gcTimer.unref();
+    // The state logs are folded into their snapshots every 15 minutes (Alertmanager's maintenance interval).
+    this.compactTimer = setInterval(() => this.compactState(), 15 * 60 * 1000);
+    this.compactTimer.unref();
   }
 
   get currentConfig(): CoreConfig {
@@ -95,8 +100,8 @@ export class AlertmanagerCore {
     const now = this.now();
     const errors: string[] = [];
     for (const p of posted) {
-      const labels: Labels = {};
-      for (const [k, v] of Object.entries(p.labels ?? {})) if (v !== '') labels[k] = v;
+      // Labels and annotations become null-prototype sets: their names are the sender's.
+      const labels = labelSetOf(Object.entries(p.labels ?? {}), (_k, v) => typeof v === 'string' && v !== '');
       const problem = validateAlert(labels, p);
       if (problem !== undefined) {
         errors.push(problem);
@@ -111,7 +116,7 @@ export class AlertmanagerCore {
         endsAt = now + this.config.resolveTimeoutMs;
         timeout = true;
       }
-      const alert: Alert = { labels, annotations: p.annotations ?? {}, startsAt, endsAt, generatorURL: p.generatorURL ?? '', updatedAt: now, timeout };
+      const alert: Alert = { labels, annotations: labelSetOf(Object.entries(p.annotations ?? {}), (_k, v) => typeof v === 'string'), startsAt, endsAt, generatorURL: p.generatorURL ?? '', updatedAt: now, timeout };
       const fp = fingerprint(labels);
       const stored = putAlert(this.alerts.get(fp), alert, now);
       this.alerts.set(fp, stored);
@@ -146,7 +151,21 @@ export class AlertmanagerCore {
 
   stop(): void {
     clearInterval(this.gcTimer);
+    clearInterval(this.compactTimer);
     this.dispatcher.stop();
+    this.compactState(true);
+  }
+
+  /** Folds the state logs into their snapshots; a failure is logged (the logs stay and are replayed). */
+  private compactState(close = false): void {
+    try {
+      if (close) this.silences.close();
+      else this.silences.compact();
+    } catch (e) {
+      this.o.logger.error('Compacting the silences failed', { err: e as Error });
+    }
+    if (close) this.nflog.close();
+    else this.nflog.compact();
   }
 }
 

@@ -2,6 +2,7 @@
 // matchers and has the same values for the rule's `equal` labels. An alert never inhibits itself.
 import { fingerprint, isResolved, type Alert } from './alert.js';
 import type { Labels } from '../model/labels.js';
+import { labelValue } from './labelset.js';
 
 export interface InhibitRule {
   sourceMatches: (l: Labels) => boolean;
@@ -27,7 +28,7 @@ export class Inhibitor {
       if (!rule.targetMatches(target)) continue;
       for (const a of this.alerts()) {
         if (isResolved(a, now) || !rule.sourceMatches(a.labels)) continue;
-        if (!rule.equal.every((n) => (a.labels[n] ?? '') === (target[n] ?? ''))) continue;
+        if (!rule.equal.every((n) => labelValue(a.labels, n) === labelValue(target, n))) continue;
         const fp = fingerprint(a.labels);
         if (fp !== targetFp) out.add(fp);
       }

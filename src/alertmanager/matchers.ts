@@ -3,6 +3,7 @@
 // amtool). Regexes are fully anchored.
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import type { Labels } from '../model/labels.js';
+import { labelValue } from './labelset.js';
 import type { SilenceMatcher } from './silences.js';
 
 export class MatcherError extends Error {}
@@ -40,7 +41,8 @@ export function parseMatcher(input: string): SilenceMatcher {
   }
   if (at <= 0) throw new MatcherError(`bad matcher format: ${input}`);
   const name = unquote(s.slice(0, at), input);
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) && name === '') throw new MatcherError(`invalid label name in matcher: ${input}`);
+  // Alertmanager 0.25 takes label names of Prometheus's syntax only (`a-b="x"` is refused).
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name)) throw new MatcherError(`bad matcher format: ${input}`);
   const value = unquote(s.slice(at + op.length), input);
   const isRegex = op === '=~' || op === '!~';
   if (isRegex) {
@@ -87,7 +89,7 @@ export function matcherPredicate(ms: SilenceMatcher[]): (l: Labels) => boolean {
   const tests = ms.map((m) => {
     const re = m.isRegex ? compileAnchored(m.value, { dotAll: true }) : undefined;
     return (l: Labels): boolean => {
-      const v = l[m.name] ?? '';
+      const v = labelValue(l, m.name);
       const hit = re ? re.test(v) : v === m.value;
       return m.isEqual ? hit : !hit;
     };

@@ -1,9 +1,10 @@
 // The notification log: for each (group, receiver, integration), which alerts were firing and which
 // resolved at the last successful notification, and when. The dedup stage compares against it, so
 // a group is notified again only when it changed or the repeat interval passed. Kept on disk so a
-// restart does not re-send what was already sent.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// restart does not re-send what was already sent: nflog.json plus the append-only nflog.log (see
+// state-log.ts), so a notification costs one appended line, not a rewrite of the whole log.
+import { checkFields, StateLog } from './state-log.js';
+import { Logger } from '../util/logger.js';
 
 export interface NflogEntry {
   groupKey: string;
@@ -20,18 +21,36 @@ function key(groupKey: string, receiver: string, integration: string): string {
   return `${groupKey}\x00${receiver}\x00${integration}`;
 }
 
+function checkEntry(raw: unknown): NflogEntry {
+  const r = checkFields(raw, { groupKey: 'string', receiver: 'string', integration: 'string', firing: 'array', resolved: 'array', timestamp: 'number', expiresAt: 'number' });
+  for (const list of ['firing', 'resolved']) if (!(r[list] as unknown[]).every((x) => typeof x === 'string')) throw new Error(`field ${JSON.stringify(list)} must be a list of fingerprints`);
+  return r as unknown as NflogEntry;
+}
+
 export class NotificationLog {
   private readonly entries = new Map<string, NflogEntry>();
-  private readonly file: string | undefined;
+  private readonly store: StateLog<NflogEntry>;
 
   constructor(
     storageDir: string | undefined,
     private readonly retentionMs: number,
+    logger: Logger = new Logger({ write: () => undefined }),
   ) {
-    this.file = storageDir === undefined ? undefined : join(storageDir, 'nflog.json');
-    if (this.file !== undefined && existsSync(this.file)) {
-      for (const e of JSON.parse(readFileSync(this.file, 'utf8')) as NflogEntry[]) this.entries.set(key(e.groupKey, e.receiver, e.integration), e);
-    }
+    this.store = new StateLog<NflogEntry>({
+      dir: storageDir,
+      name: 'nflog',
+      logger,
+      snapshotRecords: (data) => {
+        if (!Array.isArray(data)) throw new Error('expected a list of entries');
+        return data;
+      },
+      snapshotOf: (entries) => entries,
+      checkRecord: checkEntry,
+    });
+    this.store.load((op) => {
+      if ('set' in op) this.entries.set(key(op.set.groupKey, op.set.receiver, op.set.integration), op.set);
+      else this.entries.delete(op.delete);
+    });
   }
 
   get(groupKey: string, receiver: string, integration: string): NflogEntry | undefined {
@@ -39,8 +58,12 @@ export class NotificationLog {
   }
 
   log(groupKey: string, receiver: string, integration: string, firing: string[], resolved: string[], now: number): void {
-    this.entries.set(key(groupKey, receiver, integration), { groupKey, receiver, integration, firing, resolved, timestamp: now, expiresAt: now + this.retentionMs });
-    this.persist();
+    const entry: NflogEntry = { groupKey, receiver, integration, firing, resolved, timestamp: now, expiresAt: now + this.retentionMs };
+    this.entries.set(key(groupKey, receiver, integration), entry);
+    // A failed write keeps the entry in memory (the notification was sent); the next compaction retries.
+    this.persist(() => {
+      if (this.store.append({ set: entry }, this.entries.size)) this.store.compact([...this.entries.values()]);
+    });
   }
 
   gc(now: number): void {
@@ -51,16 +74,22 @@ export class NotificationLog {
         changed = true;
       }
     }
-    if (changed) this.persist();
+    if (changed) this.compact();
   }
 
-  /** Writes the log to disk; a failure keeps it in memory (it is written again next time). */
-  private persist(): void {
-    if (this.file === undefined) return;
-    const tmp = `${this.file}.tmp`;
+  /** Folds the log into the snapshot. */
+  compact(): void {
+    this.persist(() => this.store.compact([...this.entries.values()]));
+  }
+
+  /** Compacts and closes the files (shutdown). */
+  close(): void {
+    this.persist(() => this.store.close([...this.entries.values()]));
+  }
+
+  private persist(write: () => void): void {
     try {
-      writeFileSync(tmp, JSON.stringify([...this.entries.values()]));
-      renameSync(tmp, this.file);
+      write();
     } catch {
       this.persistFailures++;
     }

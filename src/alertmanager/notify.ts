@@ -6,6 +6,7 @@ import { isResolved, type Alert } from './alert.js';
 import type { GroupFlush } from './dispatch.js';
 import { needsUpdate, type NotificationLog } from './nflog.js';
 import type { Labels } from '../model/labels.js';
+import { emptyLabels, hasLabel, labelSetOf } from './labelset.js';
 import type { Logger } from '../util/logger.js';
 
 export interface TemplateAlert {
@@ -71,9 +72,9 @@ export interface PipelineDeps {
 }
 
 function commonOf(maps: Labels[]): Labels {
-  if (maps.length === 0) return {};
-  const out: Labels = { ...maps[0] };
-  for (const m of maps.slice(1)) for (const k of Object.keys(out)) if (m[k] !== out[k]) delete out[k];
+  if (maps.length === 0) return emptyLabels();
+  const out = labelSetOf(Object.entries(maps[0]!));
+  for (const m of maps.slice(1)) for (const k of Object.keys(out)) if (!hasLabel(m, k) || m[k] !== out[k]) delete out[k];
   return out;
 }
 

@@ -2,6 +2,7 @@
 // first matching child wins unless it says `continue`, and a node none of whose children match is
 // itself the destination (Alertmanager's Route.Match).
 import type { Labels } from '../model/labels.js';
+import { labelSetOf, labelValue } from './labelset.js';
 
 export interface RouteNode {
   /** Alertmanager's route key: the parent's key, `/`, and this node's matchers (`{}` at the root). */
@@ -33,13 +34,8 @@ export function matchRoutes(node: RouteNode, labels: Labels): RouteNode[] {
 
 /** The labels that identify an alert's group under a route. */
 export function groupLabels(node: RouteNode, labels: Labels): Labels {
-  if (node.groupBy === 'all') return { ...labels };
-  const out: Labels = {};
-  for (const name of node.groupBy) {
-    const v = labels[name];
-    if (v !== undefined && v !== '') out[name] = v;
-  }
-  return out;
+  if (node.groupBy === 'all') return labelSetOf(Object.entries(labels));
+  return labelSetOf(node.groupBy.map((name) => [name, labelValue(labels, name)]), (_k, v) => v !== '');
 }
 
 /** A label set as Alertmanager prints it in group keys: `{a="1", b="2"}`, sorted by name. */

@@ -46,7 +46,17 @@ export class AlertmanagerServer {
     });
     this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
 
-    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: 16 * 1024 * 1024,
+      routerOptions: { ignoreTrailingSlash: true },
+      // `__proto__` and `constructor` are label names like any other (Alertmanager keeps them):
+      // bodies are plain JSON.parse results and label sets are copied into null-prototype objects.
+      onProtoPoisoning: 'ignore',
+      onConstructorPoisoning: 'ignore',
+      // Bodies are checked against the API's schemas as sent: `1` is not the string "1".
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    });
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
     await app.register(

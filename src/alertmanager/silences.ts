@@ -1,11 +1,12 @@
-// Silences: matchers plus a time range that mute matching alerts. Kept on disk (one JSON file in
-// --storage.path, rewritten atomically on every change) so a restart forgets none; expired ones are
-// dropped after --data.retention, as Alertmanager garbage-collects them.
+// Silences: matchers plus a time range that mute matching alerts. Kept on disk in --storage.path
+// (silences.json plus the append-only silences.log, see state-log.ts) so a restart forgets none;
+// expired ones are dropped after --data.retention, as Alertmanager garbage-collects them.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { checkFields, StateLog, type StateOp } from './state-log.js';
+import { Logger } from '../util/logger.js';
 import { compileAnchored } from '../regex/re2.js';
 import type { Labels } from '../model/labels.js';
+import { emptyLabels, labelValue } from './labelset.js';
 
 /** A matcher in the API's shape (`isEqual` is absent in old clients and means true). */
 export interface SilenceMatcher {
@@ -36,9 +37,9 @@ export function matchersPredicate(matchers: SilenceMatcher[]): (l: Labels) => bo
     if (m.isRegex) {
       // Alertmanager anchors regexes and does not let `.` match a newline.
       const re = compileAnchored(m.value, { dotAll: false });
-      return (l: Labels) => re.test(l[m.name] ?? '') === m.isEqual;
+      return (l: Labels) => re.test(labelValue(l, m.name)) === m.isEqual;
     }
-    return (l: Labels) => ((l[m.name] ?? '') === m.value) === m.isEqual;
+    return (l: Labels) => (labelValue(l, m.name) === m.value) === m.isEqual;
   });
   return (l) => tests.every((t) => t(l));
 }
@@ -62,7 +63,7 @@ function validate(s: Omit<Silence, 'id' | 'updatedAt'>): void {
     }
   }
   // A silence must not match every alert: at least one matcher that fails on the empty string.
-  const allMatchEmpty = s.matchers.every((m) => matchersPredicate([m])({}));
+  const allMatchEmpty = s.matchers.every((m) => matchersPredicate([m])(emptyLabels()));
   if (allMatchEmpty) throw new SilenceError('at least one matcher must not match the empty string');
   if (s.endsAt <= s.startsAt) throw new SilenceError('end time must not be before start time');
   if (s.createdBy === '') throw new SilenceError('creator information required');
@@ -82,25 +83,45 @@ function canUpdate(old: Silence, next: Omit<Silence, 'id' | 'updatedAt'>, now: n
   }
 }
 
-interface SilenceFile {
-  version: 1;
-  silences: Silence[];
+/** A silence read back from disk, checked field by field (the message says which is wrong). */
+function checkSilence(raw: unknown): Silence {
+  const r = checkFields(raw, { id: 'string', matchers: 'array', startsAt: 'number', endsAt: 'number', updatedAt: 'number', createdBy: 'string', comment: 'string' });
+  const matchers = (r['matchers'] as unknown[]).map((m, i) => {
+    try {
+      const f = checkFields(m, { name: 'string', value: 'string', isRegex: 'boolean', isEqual: 'boolean' });
+      const matcher: SilenceMatcher = { name: f['name'] as string, value: f['value'] as string, isRegex: f['isRegex'] as boolean, isEqual: f['isEqual'] as boolean };
+      if (matcher.isRegex) compileAnchored(matcher.value, { dotAll: false });
+      return matcher;
+    } catch (e) {
+      throw new Error(`silence ${String(r['id'])}: matcher ${i}: ${(e as Error).message}`);
+    }
+  });
+  return { id: r['id'] as string, matchers, startsAt: r['startsAt'] as number, endsAt: r['endsAt'] as number, updatedAt: r['updatedAt'] as number, createdBy: r['createdBy'] as string, comment: r['comment'] as string };
 }
 
 export class Silences {
   private readonly silences = new Map<string, Silence>();
   private readonly predicates = new Map<string, (l: Labels) => boolean>();
-  private readonly file: string | undefined;
+  private readonly store: StateLog<Silence>;
 
   constructor(
     storageDir: string | undefined,
     private readonly retentionMs: number,
+    logger: Logger = new Logger({ write: () => undefined }),
   ) {
-    this.file = storageDir === undefined ? undefined : join(storageDir, 'silences.json');
-    if (this.file !== undefined && existsSync(this.file)) {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as SilenceFile;
-      for (const s of data.silences) this.index(s);
-    }
+    this.store = new StateLog<Silence>({
+      dir: storageDir,
+      name: 'silences',
+      logger,
+      snapshotRecords: (data) => {
+        const list = data !== null && typeof data === 'object' && Object.hasOwn(data, 'silences') ? (data as { silences: unknown }).silences : undefined;
+        if (!Array.isArray(list)) throw new Error('expected {"version": 1, "silences": [...]}');
+        return list;
+      },
+      snapshotOf: (silences) => ({ version: 1, silences }),
+      checkRecord: checkSilence,
+    });
+    this.store.load((op) => (('set' in op) ? this.index(op.set) : this.unindex(op.delete)));
   }
 
   private index(s: Silence): void {
@@ -108,12 +129,27 @@ export class Silences {
     this.predicates.set(s.id, matchersPredicate(s.matchers));
   }
 
-  private persist(): void {
-    if (this.file === undefined) return;
-    const data: SilenceFile = { version: 1, silences: [...this.silences.values()] };
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, this.file);
+  private unindex(id: string): void {
+    this.silences.delete(id);
+    this.predicates.delete(id);
+  }
+
+  /** Logs a change, then applies it (a change that cannot be written is not made). */
+  private commit(op: StateOp<Silence>): void {
+    const compactNow = this.store.append(op, this.silences.size);
+    if ('set' in op) this.index(op.set);
+    else this.unindex(op.delete);
+    if (compactNow) this.store.compact(this.list());
+  }
+
+  /** Folds the log into the snapshot (the core calls it periodically). */
+  compact(): void {
+    this.store.compact(this.list());
+  }
+
+  /** Compacts and closes the files (shutdown). */
+  close(): void {
+    this.store.close(this.list());
   }
 
   /**
@@ -127,8 +163,7 @@ export class Silences {
       const old = this.silences.get(input.id);
       if (old === undefined) throw new SilenceError(`silence ${input.id} not found`);
       if (canUpdate(old, input, now)) {
-        this.index({ ...old, startsAt: input.startsAt, endsAt: input.endsAt, comment: input.comment, createdBy: input.createdBy, updatedAt: now });
-        this.persist();
+        this.commit({ set: { ...old, startsAt: input.startsAt, endsAt: input.endsAt, comment: input.comment, createdBy: input.createdBy, updatedAt: now } });
         return old.id;
       }
       if (silenceState(old, now) !== 'expired') this.expire(old.id, now);
@@ -136,8 +171,7 @@ export class Silences {
     const startsAt = input.startsAt < now ? now : input.startsAt;
     const s: Silence = { id: randomUUID(), matchers: input.matchers, startsAt, endsAt: input.endsAt, updatedAt: now, createdBy: input.createdBy, comment: input.comment };
     if (s.endsAt <= now) throw new SilenceError('end time can\'t be in the past');
-    this.index(s);
-    this.persist();
+    this.commit({ set: s });
     return s.id;
   }
 
@@ -148,8 +182,7 @@ export class Silences {
     if (state === 'expired') throw new SilenceError(`silence ${id} already expired`);
     const updated: Silence = { ...s, endsAt: now, updatedAt: now };
     if (state === 'pending') updated.startsAt = now;
-    this.index(updated);
-    this.persist();
+    this.commit({ set: updated });
   }
 
   get(id: string): Silence | undefined {
@@ -174,12 +207,12 @@ export class Silences {
     let n = 0;
     for (const [id, s] of this.silences) {
       if (s.endsAt + this.retentionMs < now) {
-        this.silences.delete(id);
-        this.predicates.delete(id);
+        this.unindex(id);
         n++;
       }
     }
-    if (n > 0) this.persist();
+    // The snapshot without them replaces the log.
+    if (n > 0) this.store.compact(this.list());
     return n;
   }
 }

@@ -8,6 +8,10 @@ import { routeReceivers } from '../route.js';
 import type { Labels } from '../../model/labels.js';
 import { buildInfo } from '../../version.js';
 import { compileAnchored } from '../../regex/re2.js';
+import { goParseUrl } from '../config/go-url.js';
+import { labelSetOf } from '../labelset.js';
+import { ApiError, decodeError, formatError, schemaError, sendApiError, type SchemaError } from './v2-errors.js';
+import { alertsQuerySchema, postableAlertsSchema, postableSilenceSchema, silencesQuerySchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
 
 export interface ApiV2Deps {
   core: AlertmanagerCore;
@@ -26,18 +30,39 @@ function goTime(ms: number): string {
   return ms <= 0 ? '0001-01-01T00:00:00.000Z' : new Date(ms).toISOString();
 }
 
-function parseTimeField(v: unknown, field: string): number | undefined {
+/** RFC 3339 date-times as go-openapi's strfmt reads them (a space for the T, optional seconds and zone). */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
+function parseTimeField(v: string | null | undefined, what: string, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new SilenceError(`${field} in body must be of type date-time`);
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) throw new SilenceError(`${field} in body must be of type date-time: "${v}"`);
+  const ms = DATE_TIME.test(v) ? Date.parse(/([Zz]|[+-]\d{2}:?\d{2})$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`) : NaN;
+  if (Number.isNaN(ms)) throw formatError(what, 'body', field, 'date-time', v);
   // Go's zero time means "not set".
   return ms <= Date.parse('0001-01-01T00:00:00Z') + 1000 ? undefined : ms;
 }
 
+/** generatorURL as strfmt's uri format takes it (Go's url.ParseRequestURI): absolute, or an absolute path. */
+function checkGeneratorUrl(v: string, field: string): void {
+  if (v === '') return;
+  const u = goParseUrl(v);
+  if ('error' in u || (u.scheme === '' && !v.startsWith('/'))) throw formatError('alerts', 'body', field, 'uri', v);
+}
+
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+/** The body's schema violation, if fastify found one (routes use attachValidation). */
+function validationFailure(what: string, req: { validationError?: Error & { validation?: unknown }; body: unknown }): ApiError | undefined {
+  const v = req.validationError;
+  if (v === undefined) return undefined;
+  return schemaError(what, req.body, (v.validation ?? []) as SchemaError[]);
+}
+
+/** The words go-openapi's swag.ConvertBool takes as true; anything else is false (never an error). */
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'ok', 'y', 'on', 'selected', 'checked', 't', 'enabled']);
+
 function boolParam(v: string | undefined, def: boolean): boolean {
   if (v === undefined) return def;
-  return v === 'true' || v === '1';
+  return TRUE_WORDS.has(v.toLowerCase());
 }
 
 function filterPredicate(deps: ApiV2Deps, filter: string | string[] | undefined): (l: Labels) => boolean {
@@ -88,84 +113,102 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
 
   app.get('/api/v2/receivers', async () => [...routeReceivers(core.currentConfig.route)].sort().map((name) => ({ name })));
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts', async (req, reply) => {
-    const q = req.query;
-    let match: (l: Labels) => boolean;
-    try {
-      match = filterPredicate(deps, q.filter);
-    } catch (e) {
-      return badRequest(reply, (e as Error).message);
-    }
+  type AlertQuery = { match: (a: Alert) => boolean; receiverRe: RegExp | undefined };
+  /** The alert filters of GET /alerts and /alerts/groups (filter, active, silenced, inhibited, receiver). */
+  const alertQuery = (q: Record<string, string | string[] | undefined>): AlertQuery => {
     const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-    const active = boolParam(one(q.active), true);
-    const silenced = boolParam(one(q.silenced), true);
-    const inhibited = boolParam(one(q.inhibited), true);
-    const receiver = one(q.receiver);
-    let receiverRe: RegExp | undefined;
+    const labelsMatch = filterPredicate(deps, q['filter']);
+    const active = boolParam(one(q['active']), true);
+    const silenced = boolParam(one(q['silenced']), true);
+    const inhibited = boolParam(one(q['inhibited']), true);
+    const receiver = one(q['receiver']);
+    const receiverRe = receiver === undefined ? undefined : compileAnchored(receiver, { dotAll: false });
+    const now = Date.now();
+    const match = (a: Alert): boolean => {
+      if (isResolved(a, now) || !labelsMatch(a.labels)) return false;
+      const st = core.status(a.labels);
+      if (!silenced && st.silencedBy.length > 0) return false;
+      if (!inhibited && st.inhibitedBy.length > 0) return false;
+      return active || st.state !== 'active';
+    };
+    return { match, receiverRe };
+  };
+
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts', { schema: { querystring: alertsQuerySchema } }, async (req, reply) => {
+    let q: AlertQuery;
     try {
-      receiverRe = receiver === undefined ? undefined : compileAnchored(receiver, { dotAll: false });
+      q = alertQuery(req.query);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
-    const now = Date.now();
     const out: Record<string, unknown>[] = [];
     for (const a of core.alerts.values()) {
-      if (isResolved(a, now) || !match(a.labels)) continue;
-      const st = core.status(a.labels);
-      if (!silenced && st.silencedBy.length > 0) continue;
-      if (!inhibited && st.inhibitedBy.length > 0) continue;
-      if (!active && st.state === 'active') continue;
-      if (receiverRe !== undefined && !core.receiversFor(a.labels).some((r) => receiverRe.test(r))) continue;
+      if (!q.match(a)) continue;
+      if (q.receiverRe !== undefined && !core.receiversFor(a.labels).some((r) => q.receiverRe!.test(r))) continue;
       out.push(alertJson(a));
     }
     out.sort((x, y) => String(x.fingerprint).localeCompare(String(y.fingerprint)));
     return out;
   });
 
-  app.post('/api/v2/alerts', async (req, reply) => {
-    const body = req.body;
-    if (!Array.isArray(body)) return badRequest(reply, 'body must be a list of alerts');
+  // Bodies that are not JSON: Alertmanager's 400 with the decoder's reason.
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err.statusCode === 400 || err instanceof SyntaxError) return sendApiError(reply, decodeError(req.url.includes('/silences') ? 'silence' : 'alerts', err.message));
+    return reply.status(err.statusCode ?? 500).type('application/json').send(JSON.stringify({ code: err.statusCode ?? 500, message: err.message }));
+  });
+
+  app.post('/api/v2/alerts', { schema: { body: postableAlertsSchema }, attachValidation: true }, async (req, reply) => {
+    let posted;
     try {
-      core.receive(
-        body.map((raw: Record<string, unknown>, i: number) => {
-          if (raw === null || typeof raw !== 'object' || typeof raw.labels !== 'object' || raw.labels === null) throw new SilenceError(`${i}.labels in body is required`);
-          return {
-            labels: raw.labels as Labels,
-            annotations: (raw.annotations ?? {}) as Labels,
-            startsAt: parseTimeField(raw.startsAt, `${i}.startsAt`),
-            endsAt: parseTimeField(raw.endsAt, `${i}.endsAt`),
-            generatorURL: typeof raw.generatorURL === 'string' ? raw.generatorURL : '',
-          };
-        }),
-      );
+      const invalid = validationFailure('alerts', req);
+      if (invalid !== undefined) throw invalid;
+      posted = (req.body as PostableAlertBody[]).map((raw, i) => {
+        const generatorURL = raw.generatorURL ?? '';
+        checkGeneratorUrl(generatorURL, `${i}.generatorURL`);
+        return {
+          // Own entries only, into null-prototype sets (label names are the sender's).
+          labels: labelSetOf(Object.entries(raw.labels).map(([k, v]) => [k, v ?? ''])),
+          annotations: labelSetOf(Object.entries(raw.annotations ?? {}).map(([k, v]) => [k, v ?? ''])),
+          startsAt: parseTimeField(raw.startsAt, 'alerts', `${i}.startsAt`),
+          endsAt: parseTimeField(raw.endsAt, 'alerts', `${i}.endsAt`),
+          generatorURL,
+        };
+      });
+    } catch (e) {
+      if (e instanceof ApiError) return sendApiError(reply, e);
+      throw e;
+    }
+    try {
+      core.receive(posted);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
     return reply.status(200).send();
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts/groups', async (req, reply) => {
-    let match: (l: Labels) => boolean;
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/alerts/groups', { schema: { querystring: alertsQuerySchema } }, async (req, reply) => {
+    let q: AlertQuery;
     try {
-      match = filterPredicate(deps, req.query.filter);
+      q = alertQuery(req.query);
     } catch (e) {
       return badRequest(reply, (e as Error).message);
     }
-    const now = Date.now();
     return core
       .groups()
+      // The receiver filter applies to the group's receiver here.
+      .filter((g) => q.receiverRe === undefined || q.receiverRe.test(g.route.receiver))
       .map((g) => ({
         labels: g.labels,
         receiver: { name: g.route.receiver },
         alerts: g.fingerprints
           .map((fp) => core.alerts.get(fp))
-          .filter((a): a is Alert => a !== undefined && !isResolved(a, now) && match(a.labels))
+          .filter((a): a is Alert => a !== undefined && q.match(a))
           .map(alertJson),
       }))
       .filter((g) => g.alerts.length > 0);
   });
 
-  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/silences', async (req, reply) => {
+  app.get<{ Querystring: Record<string, string | string[] | undefined> }>('/api/v2/silences', { schema: { querystring: silencesQuerySchema } }, async (req, reply) => {
     let filter: SilenceMatcher[] = [];
     try {
       const f = req.query.filter;
@@ -183,39 +226,41 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
       .map((s) => silenceJson(s, now));
   });
 
-  app.post('/api/v2/silences', async (req, reply) => {
-    const raw = req.body as Record<string, unknown> | null;
+  app.post('/api/v2/silences', { schema: { body: postableSilenceSchema }, attachValidation: true }, async (req, reply) => {
     try {
-      if (raw === null || typeof raw !== 'object') throw new SilenceError('body must be a silence');
-      const matchers = (Array.isArray(raw.matchers) ? raw.matchers : []).map((m: Record<string, unknown>) => ({
-        name: String(m.name ?? ''),
-        value: String(m.value ?? ''),
-        isRegex: m.isRegex === true,
-        isEqual: m.isEqual === undefined ? true : m.isEqual === true,
-      }));
-      const startsAt = parseTimeField(raw.startsAt, 'startsAt');
-      const endsAt = parseTimeField(raw.endsAt, 'endsAt');
-      if (startsAt === undefined) throw new SilenceError('startsAt in body is required');
-      if (endsAt === undefined) throw new SilenceError('endsAt in body is required');
-      const id = core.silences.set(
-        { id: typeof raw.id === 'string' ? raw.id : undefined, matchers, startsAt, endsAt, createdBy: String(raw.createdBy ?? ''), comment: String(raw.comment ?? '') },
-        Date.now(),
-      );
+      const invalid = validationFailure('silence', req);
+      if (invalid !== undefined) throw invalid;
+      const raw = req.body as PostableSilenceBody;
+      const matchers = raw.matchers.map((m) => ({ name: m.name, value: m.value, isRegex: m.isRegex, isEqual: m.isEqual ?? true }));
+      const startsAt = parseTimeField(raw.startsAt, 'silence', 'startsAt');
+      const endsAt = parseTimeField(raw.endsAt, 'silence', 'endsAt');
+      if (startsAt === undefined) throw new ApiError(422, 602, 'startsAt in body is required');
+      if (endsAt === undefined) throw new ApiError(422, 602, 'endsAt in body is required');
+      const id = core.silences.set({ id: raw.id, matchers, startsAt, endsAt, createdBy: raw.createdBy, comment: raw.comment }, Date.now());
       return { silenceID: id };
     } catch (e) {
+      if (e instanceof ApiError) return sendApiError(reply, e);
       const msg = (e as Error).message;
       if (msg.endsWith('not found')) return reply.status(404).type('application/json').send(JSON.stringify(msg));
+      // Not the silence's fault (e.g. the log could not be written): the server's error, not changed.
+      if (!(e instanceof SilenceError)) return reply.status(500).type('application/json').send(JSON.stringify(`failed to create silence: ${msg}`));
       return badRequest(reply, msg);
     }
   });
 
+  const badSilenceId = (id: string): ApiError | undefined => (UUID.test(id) ? undefined : formatError('silence', 'path', 'silenceID', 'uuid', id));
+
   app.get<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+    const bad = badSilenceId(req.params.id);
+    if (bad !== undefined) return sendApiError(reply, bad);
     const s = core.silences.get(req.params.id);
     if (s === undefined) return reply.status(404).send();
     return silenceJson(s, Date.now());
   });
 
   app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+    const bad = badSilenceId(req.params.id);
+    if (bad !== undefined) return sendApiError(reply, bad);
     try {
       core.silences.expire(req.params.id, Date.now());
     } catch (e) {

@@ -55,7 +55,7 @@ export function opsgenieIntegration(o: OpsgenieOptions, index: number, render: R
         body = { source: r(o.source) };
       } else {
         url = `${base}v2/alerts`;
-        const details: Record<string, string> = {};
+        const details: Record<string, string> = Object.create(null) as Record<string, string>;
         for (const [k, v] of Object.entries(o.details)) details[k] = r(v);
         const split = (t: string): string[] => r(t).split(',').map((x) => x.trim()).filter((x) => x !== '');
         body = {
@@ -103,7 +103,7 @@ export function victoropsIntegration(o: VictoropsOptions, index: number, render:
       const routingKey = r(o.routingKey);
       const base = o.apiUrl.endsWith('/') ? o.apiUrl : `${o.apiUrl}/`;
       const url = `${base}${encodeURIComponent(key)}/${encodeURIComponent(routingKey)}`;
-      const body: Record<string, unknown> = {};
+      const body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       for (const [k, v] of Object.entries(o.customFields)) body[k] = r(v);
       Object.assign(body, {
         message_type: data.Status === 'resolved' ? 'RECOVERY' : r(o.messageType),

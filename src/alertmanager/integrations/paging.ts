@@ -45,7 +45,7 @@ export function pagerdutyIntegration(o: PagerdutyOptions, index: number, render:
     sendResolved: o.sendResolved,
     async notify(data, groupKey) {
       const r = (t: string): string => render(t, data);
-      const details: Record<string, string> = {};
+      const details: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const [k, v] of Object.entries(o.details)) details[k] = r(v);
       const resolved = data.Status === 'resolved';
       const dedup = groupHash(groupKey);
