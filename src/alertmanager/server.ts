@@ -7,6 +7,7 @@ import { alertmanagerApiV2 } from './api/v2.js';
 import { createAlertmanagerMetrics, type AlertmanagerMetrics } from './metrics.js';
 import type { SilenceMatcher } from './silences.js';
 import type { Logger } from '../util/logger.js';
+import type { WebServing } from '../web-config/serve.js';
 
 export interface AlertmanagerServerOptions {
   listenHost: string;
@@ -21,6 +22,8 @@ export interface AlertmanagerServerOptions {
   loadConfig: () => CoreConfig;
   parseMatcher: (s: string) => SilenceMatcher;
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** --web.config.file: TLS, HTTP/2 and basic auth (plain HTTP without it). */
+  serving?: WebServing;
 }
 
 export class AlertmanagerServer {
@@ -46,9 +49,12 @@ export class AlertmanagerServer {
     });
     this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
 
-    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true }, ...this.o.serving?.fastifyOptions });
+    this.o.serving?.attach(app);
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
+    // Under a route prefix, `/` leads to it (as the Alertmanager does).
+    if (prefix !== '') app.get('/', async (_req, reply) => reply.redirect(prefix, 302));
     await app.register(
       async (scoped) => {
         scoped.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('OK'));
@@ -72,6 +78,7 @@ export class AlertmanagerServer {
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.o.listenPort;
     this.o.logger.info('Listening', { address: `${this.o.listenHost}:${port}` });
+    this.o.logger.info(this.o.serving?.describe() ?? 'TLS is disabled.', { http2: this.o.serving?.http2 ?? false });
     return { port };
   }
 

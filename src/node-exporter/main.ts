@@ -16,9 +16,11 @@ import {
   DEFAULT_NETDEV_DEVICE_EXCLUDE,
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
+import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
 
 const baseSpecs = {
   'web.listen-address': flag.string('Addresses on which to expose metrics and web interface.', ':9100'),
+  ...webConfigFlag,
   'web.telemetry-path': flag.string('Path under which to expose metrics.', '/metrics'),
   'web.disable-exporter-metrics': flag.bool('Exclude metrics about the exporter itself (promhttp_*, process_*, nodejs_*).'),
   'web.max-requests': flag.custom('Maximum number of parallel scrape requests. Use 0 to disable.', 40, '40', Number),
@@ -93,6 +95,13 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Invalid flag', { err: e as Error });
     return 1;
   }
+  let serving: WebServing;
+  try {
+    serving = webServing(f['web.config.file'], logger);
+  } catch (e) {
+    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
+    return 1;
+  }
   const enabled = COLLECTORS.filter((c) => f[`collector.${c.name}`] ?? (f['collector.disable-defaults'] ? false : c.enabledByDefault));
   logger.info('Starting node_exporter', { version: versionText('node_exporter').split('\n')[0] });
   logger.info('Enabled collectors');
@@ -110,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   const telemetryPath = f['web.telemetry-path'];
   const maxRequests = f['web.max-requests'];
   let inFlight = 0;
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, ...serving.fastifyOptions });
+  serving.attach(app);
   app.get(telemetryPath, async (_req, reply) => {
     if (maxRequests > 0 && inFlight >= maxRequests) {
       exporter.countRequest(503);
@@ -143,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
   const addr = app.server.address();
   const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
   logger.info('Listening on', { address: `${host}:${boundPort}` });
+  logger.info(serving.describe(), { http2: serving.http2, address: `${host}:${boundPort}` });
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {

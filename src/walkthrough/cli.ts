@@ -51,10 +51,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\x1b[35m${'smtp-sink'.padEnd(13)}|\x1b[0m mail from ${m.from} to ${m.to.join(', ')}: ${m.subject}\n`);
   });
 
+  // Every interface, as Prometheus, node_exporter and the Alertmanager listen by default.
   const components: Component[] = [
-    { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=127.0.0.1:9090', '--web.enable-lifecycle'] },
-    { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=127.0.0.1:9100'] },
-    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, '--web.listen-address=127.0.0.1:9093'] },
+    { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=0.0.0.0:9090', '--web.enable-lifecycle'] },
+    { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=:9100'] },
+    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, '--web.listen-address=:9093'] },
   ];
   const bin = join(packageRoot, 'bin', 'promethium.js');
   if (!existsSync(bin)) throw new Error(`cannot find ${bin}`);
