@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { walkthroughComponents } from '../../src/walkthrough/cli.js';
 import { externalUrlAndPrefix } from '../../src/web-config/external-url.js';
@@ -54,4 +55,30 @@ test('server: --web.route-prefix puts the UI, its assets, the API and /metrics u
   const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
   assert.equal(root.status, 302);
   assert.equal(root.headers.get('location'), '/inner');
+});
+
+test('node exporter and Alertmanager: `:port` is every interface, IPv4 and IPv6 as in Go', async (t) => {
+  const ipv6 = await new Promise<boolean>((resolve) => {
+    const probe = createServer().once('error', () => resolve(false));
+    probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-listen-'));
+  writeFileSync(join(dir, 'alertmanager.yml'), 'route:\n  receiver: x\nreceivers:\n  - name: x\n');
+  for (const args of [['node-exporter', '--collector.disable-defaults', '--collector.loadavg'], ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`]]) {
+    // Port 0: a free port on every interface; the log says which.
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args, '--web.listen-address=:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    t.after(() => child.kill('SIGKILL'));
+    const address = await waitFor(`${args[0]} listening`, async () => /address=(\S+)/.exec(log.split('\n').find((l) => /Listening/.test(l)) ?? '')?.[1]);
+    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)$/.exec(address);
+    assert.ok(m, address);
+    const host = m[1] ?? m[2];
+    // '0.0.0.0' only where the machine has no IPv6.
+    assert.equal(host, ipv6 ? '::' : '0.0.0.0', address);
+    const path = args[0] === 'node-exporter' ? '/metrics' : '/-/ready';
+    assert.equal((await fetch(`http://127.0.0.1:${m[3]}${path}`)).status, 200);
+    if (host === '::') assert.equal((await fetch(`http://[::1]:${m[3]}${path}`)).status, 200);
+  }
 });

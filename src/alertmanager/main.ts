@@ -10,6 +10,7 @@ import { loadAlertmanagerConfig } from './config.js';
 import { parseMatcher } from './matchers.js';
 import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
+import { splitListenAddress } from '../web-config/listen.js';
 
 const specs = {
   'config.file': flag.string('Alertmanager configuration file name.', 'alertmanager.yml'),
@@ -30,9 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   const f = r.values;
   const logger = new Logger({ level: f['log.level'], format: f['log.format'] });
   const addr = f['web.listen-address'];
-  const i = addr.lastIndexOf(':');
-  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
-  const port = Number(addr.slice(i + 1));
+  // `:9093` (the default) is every interface, as in Go.
+  const { host, port } = splitListenAddress(addr);
   if (f['cluster.listen-address'] !== '') logger.warn('Clustering is not supported; running as a single Alertmanager', { 'cluster.listen-address': f['cluster.listen-address'] });
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     logger.error('Invalid --web.listen-address', { address: addr });
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const server = new AlertmanagerServer({
-    listenHost: host === '' ? '0.0.0.0' : host,
+    listenHost: host,
     listenPort: port,
     routePrefix,
     externalUrl,

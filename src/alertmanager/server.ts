@@ -8,8 +8,10 @@ import { createAlertmanagerMetrics, type AlertmanagerMetrics } from './metrics.j
 import type { SilenceMatcher } from './silences.js';
 import type { Logger } from '../util/logger.js';
 import type { WebServing } from '../web-config/serve.js';
+import { listenOn } from '../web-config/listen.js';
 
 export interface AlertmanagerServerOptions {
+  /** '' for every interface (IPv6 and IPv4 where the machine has both). */
   listenHost: string;
   listenPort: number;
   /** --web.route-prefix: where everything is mounted ('' for /). */
@@ -73,11 +75,11 @@ export class AlertmanagerServer {
       },
       { prefix },
     );
-    await app.listen({ host: this.o.listenHost, port: this.o.listenPort });
+    const host = await listenOn(app, this.o.listenHost, this.o.listenPort);
     this.app = app;
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.o.listenPort;
-    this.o.logger.info('Listening', { address: `${this.o.listenHost}:${port}` });
+    this.o.logger.info('Listening', { address: `${host.includes(':') ? `[${host}]` : host}:${port}` });
     this.o.logger.info(this.o.serving?.describe() ?? 'TLS is disabled.', { http2: this.o.serving?.http2 ?? false });
     return { port };
   }
