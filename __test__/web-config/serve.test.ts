@@ -9,6 +9,7 @@ import http from 'node:http';
 import { X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { webServing } from '../../src/web-config/serve.js';
+import { AuthBusyError, BasicAuthVerifier, basicCredentials } from '../../src/web-config/gate.js';
 import { Logger } from '../../src/util/logger.js';
 import { makePki, bcryptHash, type Pki } from './pki.js';
 
@@ -163,4 +164,28 @@ test('the certificate files are re-read for new connections (rotation without a 
   copyFileSync(pki.path('server2.key'), pki.path('live.key'));
   const after = await get(`${url}/hello`);
   assert.equal(after.peerSerial?.toUpperCase(), serial(pki.path('server2.crt')).toUpperCase());
+});
+
+test('password checks queue one at a time, with a bound: past it a check is refused, not queued', async () => {
+  const users = new Map([['alice', bcryptHash('pw')]]);
+  const v = new BasicAuthVerifier(3);
+  const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => v.check(users, 'alice', `wrong-${i}`)));
+  const refused = outcomes.filter((o) => o.status === 'rejected');
+  assert.ok(refused.length >= 2, JSON.stringify(outcomes.map((o) => o.status)));
+  for (const o of refused) assert.ok((o as PromiseRejectedResult).reason instanceof AuthBusyError);
+  for (const o of outcomes) if (o.status === 'fulfilled') assert.equal(o.value, false);
+  // Afterwards checks work again, and a right password is accepted (then cached).
+  assert.equal(await v.check(users, 'alice', 'pw'), true);
+  assert.equal(await v.check(users, 'alice', 'pw'), true);
+  assert.equal(await v.check(users, 'mallory', 'pw'), false);
+});
+
+test('Authorization header parsing as Go\'s BasicAuth', () => {
+  const b = (s: string): string => `Basic ${Buffer.from(s).toString('base64')}`;
+  assert.deepEqual(basicCredentials(b('a:b:c')), { user: 'a', password: 'b:c' });
+  assert.deepEqual(basicCredentials(`basic ${Buffer.from('a:').toString('base64')}`), { user: 'a', password: '' });
+  assert.equal(basicCredentials(b('nocolon')), undefined);
+  assert.equal(basicCredentials('Bearer x'), undefined);
+  assert.equal(basicCredentials('Basic !!!'), undefined);
+  assert.equal(basicCredentials(undefined), undefined);
 });

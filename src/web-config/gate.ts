@@ -16,6 +16,11 @@ type Response = ServerResponse | Http2ServerResponse;
 
 /** How many verified (user, hash, password) outcomes are remembered; exporter-toolkit keeps 100. */
 const CACHE_SIZE = 100;
+/** Verifications waiting their turn beyond which requests are turned away (503) instead of queued. */
+const MAX_WAITING = 256;
+
+/** Too many passwords are waiting to be checked: the request is refused rather than queued. */
+export class AuthBusyError extends Error {}
 
 /** User and password of an `Authorization: Basic` header, as Go's Request.BasicAuth reads it. */
 export function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {
@@ -53,8 +58,11 @@ class RateLimiter {
 export class BasicAuthVerifier {
   private readonly cache = new Map<string, boolean>();
   private queue: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
   // Unknown users are checked against this, so that they take as long as known ones.
   private readonly decoyHash = hashSync(randomBytes(16).toString('hex'), { cost: 10 });
+
+  constructor(private readonly maxWaiting = MAX_WAITING) {}
 
   /** Whether the credentials match a user of the table. */
   async check(users: ReadonlyMap<string, string>, user: string, password: string): Promise<boolean> {
@@ -72,7 +80,10 @@ export class BasicAuthVerifier {
   }
 
   private serialized<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    // A flood of new passwords must not queue without bound (each waiting request holds memory).
+    if (this.waiting >= this.maxWaiting) return Promise.reject(new AuthBusyError('too many password checks in progress'));
+    this.waiting++;
+    const run = this.queue.then(task, task).finally(() => this.waiting--);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -140,7 +151,14 @@ export class WebGate {
     for (const [k, v] of c.headers) res.setHeader(k, v);
     if (c.users.size === 0) return true;
     const creds = basicCredentials(req.headers.authorization);
-    if (creds !== undefined && (await this.auth.check(c.users, creds.user, creds.password))) return true;
+    try {
+      if (creds !== undefined && (await this.auth.check(c.users, creds.user, creds.password))) return true;
+    } catch (e) {
+      if (!(e instanceof AuthBusyError)) throw e;
+      res.setHeader('Retry-After', '1');
+      plainError(res, 503, 'Service Unavailable');
+      return false;
+    }
     res.setHeader('WWW-Authenticate', 'Basic');
     plainError(res, 401, 'Unauthorized');
     return false;
