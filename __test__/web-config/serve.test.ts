@@ -7,6 +7,7 @@ import https from 'node:https';
 import http2 from 'node:http2';
 import http from 'node:http';
 import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { webServing } from '../../src/web-config/serve.js';
 import { AuthBusyError, BasicAuthVerifier, basicCredentials } from '../../src/web-config/gate.js';
@@ -188,4 +189,26 @@ test('Authorization header parsing as Go\'s BasicAuth', () => {
   assert.equal(basicCredentials('Bearer x'), undefined);
   assert.equal(basicCredentials('Basic !!!'), undefined);
   assert.equal(basicCredentials(undefined), undefined);
+});
+
+test('min_version, cipher_suites and curve_preferences reach the handshake (Go names mapped to OpenSSL\'s)', async (t) => {
+  const handshake = (url: string, o: import('node:tls').ConnectionOptions): Promise<{ version: string | null; cipher: string; group: string | undefined }> => new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const s = tlsConnect({ host: u.hostname, port: Number(u.port), ca: readFileSync(pki.path('ca.crt')), ...o }, () => {
+      resolve({ version: s.getProtocol(), cipher: s.getCipher().name, group: (s.getEphemeralKeyInfo() as { name?: string }).name });
+      s.end();
+    });
+    s.on('error', reject);
+  });
+  const v13 = await serve(t, writeConfig('v13.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n'));
+  await assert.rejects(handshake(v13.url, { maxVersion: 'TLSv1.2' }));
+  assert.equal((await handshake(v13.url, {})).version, 'TLSv1.3');
+  const suites = await serve(t, writeConfig('suites.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  max_version: TLS12\n  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]\n  curve_preferences: [CurveP384]\n'));
+  const agreed = await handshake(suites.url, {});
+  assert.equal(agreed.version, 'TLSv1.2');
+  assert.equal(agreed.cipher, 'ECDHE-ECDSA-AES256-GCM-SHA384');
+  // The key exchange uses the only preferred curve although the client would rather use X25519.
+  assert.equal(agreed.group, 'secp384r1');
+  await assert.rejects(handshake(suites.url, { ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
+  await assert.rejects(handshake(suites.url, { ecdhCurve: 'X25519:P-256' }));
 });

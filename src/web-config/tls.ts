@@ -134,6 +134,11 @@ export function clientCertProblem(socket: tls.TLSSocket, t: LoadedTls): string |
  */
 export function attachTlsSource(server: tls.Server, source: TlsSource, logger: Logger): void {
   let applied: LoadedTls | undefined;
+  // The settings each connection was accepted with, until its handshake ends (or it closes), so a
+  // file changed in between does not judge it by other rules. Keyed by the peer's address and
+  // port, which the raw socket and its TLS wrapper share.
+  const pending = new Map<string, LoadedTls>();
+  const peer = (s: Socket): string => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
   // The server's own `connection` listener wraps the socket in TLS with the server's current
   // context and client-certificate settings: this one runs first and brings them up to date.
   server.prependListener('connection', (socket: Socket) => {
@@ -151,10 +156,16 @@ export function attachTlsSource(server: tls.Server, source: TlsSource, logger: L
       s.rejectUnauthorized = t.rejectUnauthorized;
       applied = t;
     }
+    const key = peer(socket);
+    pending.set(key, t);
+    socket.once('close', () => pending.delete(key));
   });
   server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
-    if (applied === undefined) return;
-    const problem = clientCertProblem(socket, applied);
+    const key = peer(socket);
+    const t = pending.get(key) ?? applied;
+    pending.delete(key);
+    if (t === undefined) return;
+    const problem = clientCertProblem(socket, t);
     if (problem !== undefined) {
       logger.debug('TLS connection refused', { remote: socket.remoteAddress ?? '', reason: problem });
       socket.destroy();
