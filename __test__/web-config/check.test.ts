@@ -61,3 +61,19 @@ test('parsed values: defaults as exporter-toolkit, Go names mapped to OpenSSL\'s
   assert.equal(u.users.has('constructor'), false);
   assert.equal(parseWebConfig('http_server_config: {http2: false}\n', '/x/w.yml').tls, undefined);
 });
+
+test('`promethium check web-config` through the command line; other checks still reach their command', () => {
+  const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+  const good = pki.path('check-tls.yml');
+  const bad = pki.path('check-no-key.yml');
+  writeFileSync(good, tls);
+  writeFileSync(bad, 'tls_server_config:\n  cert_file: server.crt\n');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'check', 'web-config', good, bad], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`${good} SUCCESS`));
+  assert.match(r.stderr, new RegExp(`${bad} FAILED: .*missing one of key or key_file`));
+  const rules = pki.path('rules.yml');
+  writeFileSync(rules, 'groups: []\n');
+  const other = spawnSync(process.execPath, ['--import', 'tsx', cli, 'check', 'rules', rules], { encoding: 'utf8' });
+  assert.equal(other.status, 0, other.stderr);
+});
