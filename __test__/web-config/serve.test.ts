@@ -212,3 +212,12 @@ test('min_version, cipher_suites and curve_preferences reach the handshake (Go n
   await assert.rejects(handshake(suites.url, { ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
   await assert.rejects(handshake(suites.url, { ecdhCurve: 'X25519:P-256' }));
 });
+
+test('rate_limit: past the burst, 429 until a token comes back', async (t) => {
+  const { url } = await serve(t, writeConfig('rate.yml', 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nrate_limit:\n  burst: 2\n  interval: 1h\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n'));
+  assert.equal((await get(`${url}/hello`)).status, 200);
+  assert.equal((await get(`${url}/hello`)).status, 200);
+  const limited = await get(`${url}/hello`);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.body, 'Too Many Requests\n');
+});
