@@ -27,6 +27,8 @@ const cases: { name: string; text: string; valid: boolean; reason?: RegExp }[] =
   { name: 'bad-header', text: 'http_server_config:\n  headers:\n    Server: promethium\n', valid: false, reason: /HTTP header "Server" can not be configured/ },
   { name: 'bad-header-value', text: 'http_server_config:\n  headers:\n    X-Frame-Options: always\n', valid: false, reason: /invalid value for X-Frame-Options/ },
   { name: 'not-bcrypt', text: 'basic_auth_users:\n  alice: plaintext\n', valid: false, reason: /:2:10: basic_auth_users: the password of user "alice" is not a bcrypt hash/ },
+  { name: 'cost-too-low', text: `basic_auth_users:\n  alice: ${bcryptHash('pw').replace(/^\$2[a-z]\$04\$/, '$2y$03$')}\n`, valid: false, reason: /not a bcrypt hash/ },
+  { name: 'minor-2a', text: `basic_auth_users:\n  alice: ${bcryptHash('pw').replace(/^\$2[a-z]\$/, '$2a$')}\n`, valid: true },
   { name: 'missing-cert', text: 'tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n', valid: false, reason: /failed to read cert_file \(.*nope\.crt\)/ },
   { name: 'mismatched-key', text: 'tls_server_config:\n  cert_file: server.crt\n  key_file: client.key\n', valid: false, reason: /failed to load X509KeyPair/ },
 ];

@@ -40,5 +40,5 @@ export function makePki(): Pki {
 
 /** A bcrypt hash for basic_auth_users (cost 4: tests need not be slow). */
 export function bcryptHash(password: string): string {
-  return hashSync(password, { cost: 4 });
+  return hashSync(password, 4);
 }

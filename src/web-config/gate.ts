@@ -60,7 +60,7 @@ export class BasicAuthVerifier {
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
   // Unknown users are checked against this, so that they take as long as known ones.
-  private readonly decoyHash = hashSync(randomBytes(16).toString('hex'), { cost: 10 });
+  private readonly decoyHash = hashSync(randomBytes(16).toString('hex'), 10);
 
   constructor(private readonly maxWaiting = MAX_WAITING) {}
 
