@@ -23,8 +23,8 @@ const commands: Record<string, Command> = {
     load: async () => (await import('./node-exporter/main.js')).main,
   },
   check: {
-    summary: 'Check prometheus.yml, rule and alertmanager.yml files (as `promtool check config|rules`, `amtool check-config`).',
-    load: async () => (await import('./config/check-cli.js')).main,
+    summary: 'Check prometheus.yml, rule, alertmanager.yml and web config files (as `promtool check config|rules|web-config`, `amtool check-config`).',
+    load: async () => async (argv) => (argv[0] === 'web-config' ? (await import('./web-config/check.js')).main(argv.slice(1)) : (await import('./config/check-cli.js')).main(argv)),
   },
   test: {
     summary: 'Run rule unit tests written for `promtool test rules`.',

@@ -1,5 +1,4 @@
 // `promethium alertmanager`: the Alertmanager's command line (Alertmanager 0.2x flags).
-import os from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
@@ -9,6 +8,9 @@ import { AlertmanagerServer } from './server.js';
 import { uiPlugin } from '../web/ui-plugin.js';
 import { loadAlertmanagerConfig } from './config.js';
 import { parseMatcher } from './matchers.js';
+import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
+import { externalUrlAndPrefix } from '../web-config/external-url.js';
+import { splitListenAddress } from '../web-config/listen.js';
 
 const specs = {
   'config.file': flag.string('Alertmanager configuration file name.', 'alertmanager.yml'),
@@ -17,6 +19,7 @@ const specs = {
   'web.listen-address': flag.string('Address to listen on for the web interface and API.', ':9093'),
   'web.external-url': flag.optionalString('The URL under which Alertmanager is externally reachable.', '<URL>'),
   'web.route-prefix': flag.optionalString('Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.', '<path>'),
+  ...webConfigFlag,
   'cluster.listen-address': flag.string('Listen address for cluster. Set to empty string to disable HA mode (Promethium runs without clustering).', ''),
   'log.level': flag.enumeration('Only log messages with the given severity or above.', 'info', ['debug', 'info', 'warn', 'error'] as const),
   'log.format': flag.enumeration('Output format of log messages.', 'logfmt', ['logfmt', 'json'] as const),
@@ -28,12 +31,28 @@ export async function main(argv: string[]): Promise<number> {
   const f = r.values;
   const logger = new Logger({ level: f['log.level'], format: f['log.format'] });
   const addr = f['web.listen-address'];
-  const i = addr.lastIndexOf(':');
-  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
-  const port = Number(addr.slice(i + 1));
+  // `:9093` (the default) is every interface, as in Go.
+  const { host, port } = splitListenAddress(addr);
   if (f['cluster.listen-address'] !== '') logger.warn('Clustering is not supported; running as a single Alertmanager', { 'cluster.listen-address': f['cluster.listen-address'] });
-  const externalUrl = (f['web.external-url'] ?? `http://${host === '0.0.0.0' || host === '' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
-  const routePrefix = f['web.route-prefix'] ?? new URL(externalUrl).pathname.replace(/\/$/, '');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    logger.error('Invalid --web.listen-address', { address: addr });
+    return 1;
+  }
+  let serving: WebServing;
+  try {
+    serving = webServing(f['web.config.file'], logger);
+  } catch (e) {
+    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
+    return 1;
+  }
+  let externalUrl: string;
+  let routePrefix: string;
+  try {
+    ({ externalUrl, routePrefix } = externalUrlAndPrefix(f['web.external-url'], f['web.route-prefix'], host, port, serving.scheme));
+  } catch (e) {
+    logger.error('Invalid external URL', { err: e as Error });
+    return 1;
+  }
   logger.info('Starting Alertmanager', { version: versionText('alertmanager').split('\n')[0] });
   try {
     mkdirSync(f['storage.path'], { recursive: true });
@@ -48,10 +67,11 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const server = new AlertmanagerServer({
-    listenHost: host === '' ? '0.0.0.0' : host,
+    listenHost: host,
     listenPort: port,
     routePrefix,
     externalUrl,
+    serving,
     storagePath: f['storage.path'],
     retentionMs: f['data.retention'],
     logger,

@@ -7,8 +7,11 @@ import { alertmanagerApiV2 } from './api/v2.js';
 import { createAlertmanagerMetrics, type AlertmanagerMetrics } from './metrics.js';
 import type { SilenceMatcher } from './silences.js';
 import type { Logger } from '../util/logger.js';
+import type { WebServing } from '../web-config/serve.js';
+import { listenOn } from '../web-config/listen.js';
 
 export interface AlertmanagerServerOptions {
+  /** '' for every interface (IPv6 and IPv4 where the machine has both). */
   listenHost: string;
   listenPort: number;
   /** --web.route-prefix: where everything is mounted ('' for /). */
@@ -21,6 +24,8 @@ export interface AlertmanagerServerOptions {
   loadConfig: () => CoreConfig;
   parseMatcher: (s: string) => SilenceMatcher;
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** --web.config.file: TLS, HTTP/2 and basic auth (plain HTTP without it). */
+  serving?: WebServing;
 }
 
 export class AlertmanagerServer {
@@ -56,9 +61,13 @@ export class AlertmanagerServer {
       onConstructorPoisoning: 'ignore',
       // Bodies are checked against the API's schemas as sent: `1` is not the string "1".
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+      ...this.o.serving?.fastifyOptions,
     });
+    this.o.serving?.attach(app);
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
+    // Under a route prefix, `/` leads to it (as the Alertmanager does).
+    if (prefix !== '') app.get('/', async (_req, reply) => reply.redirect(prefix, 302));
     await app.register(
       async (scoped) => {
         scoped.get('/-/healthy', async (_req, reply) => reply.type('text/plain').send('OK'));
@@ -77,11 +86,12 @@ export class AlertmanagerServer {
       },
       { prefix },
     );
-    await app.listen({ host: this.o.listenHost, port: this.o.listenPort });
+    const host = await listenOn(app, this.o.listenHost, this.o.listenPort);
     this.app = app;
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.o.listenPort;
-    this.o.logger.info('Listening', { address: `${this.o.listenHost}:${port}` });
+    this.o.logger.info('Listening', { address: `${host.includes(':') ? `[${host}]` : host}:${port}` });
+    this.o.logger.info(this.o.serving?.describe() ?? 'TLS is disabled.', { http2: this.o.serving?.http2 ?? false });
     return { port };
   }
 

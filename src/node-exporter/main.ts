@@ -17,9 +17,12 @@ import {
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
+import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
+import { listenOn, splitListenAddress } from '../web-config/listen.js';
 
 const baseSpecs = {
   'web.listen-address': flag.string('Addresses on which to expose metrics and web interface.', ':9100'),
+  ...webConfigFlag,
   'web.telemetry-path': flag.string('Path under which to expose metrics.', '/metrics'),
   'web.disable-exporter-metrics': flag.bool('Exclude metrics about the exporter itself (promhttp_*, process_*, nodejs_*).'),
   'web.max-requests': flag.custom('Maximum number of parallel scrape requests. Use 0 to disable.', 40, '40', Number),
@@ -47,12 +50,6 @@ function collectorSpecs(): Record<string, FlagSpec<boolean | undefined>> {
   return specs;
 }
 
-function splitAddress(a: string): { host: string; port: number } {
-  const i = a.lastIndexOf(':');
-  const host = i > 0 ? a.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(a.slice(i + 1)) };
-}
-
 function regexFlag(name: string, pattern: string): RegExp {
   try {
     return compile(pattern);
@@ -67,7 +64,8 @@ export async function main(argv: string[]): Promise<number> {
   if (r.kind === 'exit') return reportExit(r);
   const f = r.values as typeof r.values & Record<string, boolean | undefined>;
   const logger = new Logger({ level: f['log.level'], format: f['log.format'] });
-  const { host, port } = splitAddress(f['web.listen-address']);
+  // `:9100` (the default) is every interface, as in Go.
+  const { host, port } = splitListenAddress(f['web.listen-address']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     logger.error('Invalid --web.listen-address', { address: f['web.listen-address'] });
     return 1;
@@ -94,6 +92,13 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Invalid flag', { err: e as Error });
     return 1;
   }
+  let serving: WebServing;
+  try {
+    serving = webServing(f['web.config.file'], logger);
+  } catch (e) {
+    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
+    return 1;
+  }
   const enabled = COLLECTORS.filter((c) => f[`collector.${c.name}`] ?? (f['collector.disable-defaults'] ? false : c.enabledByDefault));
   logger.info('Starting node_exporter', { version: versionText('node_exporter').split('\n')[0] });
   logger.info('Enabled collectors');
@@ -111,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
   const telemetryPath = f['web.telemetry-path'];
   const maxRequests = f['web.max-requests'];
   let inFlight = 0;
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, ...serving.fastifyOptions });
+  serving.attach(app);
   app.get(telemetryPath, async (req, reply) => {
     // Checked before the request limit and not counted by promhttp, as in node_exporter.
     const selection = selectCollectors(requestedCollectors(req.url), enabled, COLLECTORS);
@@ -142,15 +148,18 @@ export async function main(argv: string[]): Promise<number> {
   if (telemetryPath !== '/') {
     app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
   }
+  let boundHost: string;
   try {
-    await app.listen({ host, port });
+    boundHost = await listenOn(app, host, port);
   } catch (e) {
     logger.error('Error starting HTTP server', { err: e as Error });
     return 1;
   }
   const addr = app.server.address();
   const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
-  logger.info('Listening on', { address: `${host}:${boundPort}` });
+  const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${boundPort}`;
+  logger.info('Listening on', { address });
+  logger.info(serving.describe(), { http2: serving.http2, address });
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -2,6 +2,7 @@
 // keep working.
 import { flag, type FlagValues } from '../util/flags.js';
 import { parseDurationParam } from '../web/api/params.js';
+import { webConfigFlag } from '../web-config/serve.js';
 
 function duration(s: string): number {
   return parseDurationParam(s, 'flag');
@@ -18,6 +19,7 @@ export function parseByteSize(s: string): number {
 export const serverFlags = {
   'config.file': flag.string('Prometheus configuration file path.', 'prometheus.yml'),
   'web.listen-address': flag.string('Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090'),
+  ...webConfigFlag,
   'web.read-timeout': flag.custom('Maximum duration before timing out read of the request, and closing idle connections.', 300000, '5m', duration),
   'web.max-connections': flag.custom('Maximum number of simultaneous connections.', 512, '512', Number),
   'web.external-url': flag.optionalString('The URL under which Prometheus is externally reachable (for example, if Prometheus is served via a reverse proxy). Used for generating relative and absolute links back to Prometheus itself.', '<URL>'),

@@ -22,7 +22,8 @@ import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
 import { QueryLog } from './query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
-import os from 'node:os';
+import { webServing, type WebServing } from '../web-config/serve.js';
+import { externalUrlAndPrefix } from '../web-config/external-url.js';
 
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -41,6 +42,23 @@ export async function main(argv: string[]): Promise<number> {
   const { host, port } = splitAddress(flags['web.listen-address']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     logger.error('Invalid --web.listen-address', { address: flags['web.listen-address'] });
+    return 1;
+  }
+
+  // The web config is checked before anything else starts: a bad one is a clear error at start.
+  let serving: WebServing;
+  let externalURL: string;
+  let routePrefix: string;
+  try {
+    serving = webServing(flags['web.config.file'], logger.with({ component: 'web' }));
+  } catch (e) {
+    logger.error('Error loading web config', { file: flags['web.config.file'], err: e as Error });
+    return 1;
+  }
+  try {
+    ({ externalUrl: externalURL, routePrefix } = externalUrlAndPrefix(flags['web.external-url'], flags['web.route-prefix'], host, port, serving.scheme));
+  } catch (e) {
+    logger.error('Invalid external URL', { err: e as Error });
     return 1;
   }
 
@@ -85,7 +103,6 @@ export async function main(argv: string[]): Promise<number> {
   const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'), useStartTimestamps: features.has('use-start-timestamps'),
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
   };
-  const externalURL = (flags['web.external-url'] ?? `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}`).replace(/\/$/, '');
   const queryLog = new QueryLog();
   const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
@@ -144,8 +161,8 @@ export async function main(argv: string[]): Promise<number> {
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
     loadConfig,
-    plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix: '' })],
-    web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'] },
+    plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix })],
+    web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'], routePrefix, serving },
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {
       queryLog.close();

@@ -21,6 +21,7 @@ import { exemplarsApi } from '../web/api/exemplars.js';
 import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
+import type { WebServing } from '../web-config/serve.js';
 
 /** A loaded configuration, reduced to what the server acts on. */
 export interface LoadedConfig {
@@ -67,8 +68,8 @@ export interface ServerParts {
   onStop?: () => Promise<void>;
   /** How often the head is compacted and retention applied. */
   compactionIntervalMs?: number;
-  /** --web.read-timeout, --web.max-connections, --web.cors.origin. */
-  web?: { readTimeoutMs?: number; maxConnections?: number; corsOrigin?: string };
+  /** --web.read-timeout, --web.max-connections, --web.cors.origin, --web.route-prefix ('' for none), --web.config.file. */
+  web?: { readTimeoutMs?: number; maxConnections?: number; corsOrigin?: string; routePrefix?: string; serving?: WebServing };
 }
 
 export class Server {
@@ -162,6 +163,7 @@ export class Server {
     const addr = this.app.server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : this.parts.listenPort;
     log.info('Start listening for connections', { component: 'web', address: `${this.parts.listenHost}:${port}` });
+    log.info(this.parts.web?.serving?.describe() ?? 'TLS is disabled.', { component: 'web', http2: this.parts.web?.serving?.http2 ?? false });
 
     await this.scrape.apply(config.scrapePools);
     await config.applyOthers?.();

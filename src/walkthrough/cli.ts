@@ -18,10 +18,19 @@ const specs = {
   'smtp.port': flag.custom('Port of the local SMTP sink that prints e-mails.', 2525, '2525', Number),
 };
 
-interface Component {
+export interface Component {
   name: string;
   color: string;
   args: string[];
+}
+
+/** The stack's processes. They listen on every interface, as Prometheus, node_exporter and the Alertmanager do by default. */
+export function walkthroughComponents(dir: string, data: string): Component[] {
+  return [
+    { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=0.0.0.0:9090', '--web.enable-lifecycle'] },
+    { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=:9100'] },
+    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, '--web.listen-address=:9093'] },
+  ];
 }
 
 function pipeWithPrefix(child: ChildProcess, name: string, color: string): void {
@@ -51,11 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\x1b[35m${'smtp-sink'.padEnd(13)}|\x1b[0m mail from ${m.from} to ${m.to.join(', ')}: ${m.subject}\n`);
   });
 
-  const components: Component[] = [
-    { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=127.0.0.1:9090', '--web.enable-lifecycle'] },
-    { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=127.0.0.1:9100'] },
-    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, '--web.listen-address=127.0.0.1:9093'] },
-  ];
+  const components = walkthroughComponents(dir, data);
   const bin = join(packageRoot, 'bin', 'promethium.js');
   if (!existsSync(bin)) throw new Error(`cannot find ${bin}`);
   const children: ChildProcess[] = [];
@@ -65,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     child.on('exit', (code, signal) => process.stdout.write(`${c.name.padEnd(13)}| exited (${signal ?? code})\n`));
     children.push(child);
   }
-  process.stdout.write(`\nPromethium is up: http://127.0.0.1:9090 (server), http://127.0.0.1:9100/metrics (node exporter), http://127.0.0.1:9093 (Alertmanager); e-mails are printed here (SMTP sink on 127.0.0.1:${sink.port}). Ctrl+C stops everything.\n\n`);
+  process.stdout.write(`\nPromethium is up on every interface: http://localhost:9090 (server), http://localhost:9100/metrics (node exporter), http://localhost:9093 (Alertmanager); e-mails are printed here (SMTP sink on 127.0.0.1:${sink.port}). Ctrl+C stops everything.\n\n`);
 
   await new Promise<void>((resolveStop) => {
     let stopping = false;

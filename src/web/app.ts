@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import { ApiError, failure } from './api/envelope.js';
 import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
+import type { WebServing } from '../web-config/serve.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +23,8 @@ export interface WebAppOptions {
   maxConnections?: number;
   /** --web.cors.origin: API responses to a matching Origin carry CORS headers (the pattern is fully anchored). */
   corsOrigin?: string;
+  /** --web.config.file: TLS, HTTP/2 and basic auth for the server (plain HTTP without it). */
+  serving?: WebServing;
   /** Registered after the core plugins (API areas, UI). */
   plugins: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -61,7 +64,9 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     // Prometheus tolerates a trailing slash on API paths.
     routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
+    ...options.serving?.fastifyOptions,
   });
+  options.serving?.attach(app);
   if (options.maxConnections !== undefined && options.maxConnections > 0) app.server.maxConnections = options.maxConnections;
   app.decorate('services', services);
   if (options.corsOrigin !== undefined) registerCors(app, options.corsOrigin, options.routePrefix ?? '');
@@ -86,6 +91,9 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     return reply.status(500).send(failure(new ApiError('internal', err instanceof Error ? err.message : String(err))));
   });
 
-  for (const plugin of options.plugins) await app.register(plugin, { prefix: options.routePrefix ?? '' });
+  const prefix = options.routePrefix ?? '';
+  // Under a route prefix, `/` leads to it (as Prometheus does); everything else is under it.
+  if (prefix !== '') app.get('/', async (_req, reply) => reply.redirect(prefix, 302));
+  for (const plugin of options.plugins) await app.register(plugin, { prefix });
   return app;
 }
