@@ -7,11 +7,12 @@ import { expandGlob } from '../discovery/file.js';
 import { parseRuleFile } from '../rules/rulefmt.js';
 import { ruleValidators } from '../rules/validators.js';
 
-const USAGE = `usage: promethium check <config|rules|alertmanager-config> FILE...
+const USAGE = `usage: promethium check <config|rules|alertmanager-config|web-config> FILE...
 
   config FILE...                Check that prometheus.yml files are valid, and the rule files they name.
   rules FILE...                 Check that rule files are valid.
-  alertmanager-config FILE...   Check that alertmanager.yml files are valid (as amtool check-config).`;
+  alertmanager-config FILE...   Check that alertmanager.yml files are valid (as amtool check-config).
+  web-config FILE...            Check that web config files (--web.config.file) are valid (as promtool check web-config).`;
 
 interface Output {
   out: (s: string) => void;
