@@ -171,9 +171,14 @@ test('an inhibition rule mutes the target while the source fires', async () => {
       { labels: { alertname: 'Small', severity: 'warning', cluster: 'a' } },
       { labels: { alertname: 'Other', severity: 'warning', cluster: 'b' } },
     ]);
-    await new Promise((r) => setTimeout(r, 250));
-    const groups = hook.messages.map((m) => m.groupLabels.alertname).sort();
-    assert.deepEqual(groups, ['Big', 'Other']);
+    // Ordering, not a sleep: wait for two notifications, then send a later alert; had Small not been
+    // muted it would have been sent with the first batch, before the later one.
+    await Promise.all([hook.next(), hook.next()]);
+    core.receive([{ labels: { alertname: 'Later', severity: 'info', cluster: 'a' } }]);
+    await hook.next();
+    const groups = hook.messages.map((m) => m.groupLabels.alertname);
+    assert.deepEqual(groups.slice(0, 2).sort(), ['Big', 'Other']);
+    assert.deepEqual(groups.slice(2), ['Later']);
     assert.equal(core.status({ alertname: 'Small', severity: 'warning', cluster: 'a' }).inhibitedBy.length, 1);
   } finally {
     core.stop();
