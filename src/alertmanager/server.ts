@@ -7,6 +7,7 @@ import { alertmanagerApiV2 } from './api/v2.js';
 import { createAlertmanagerMetrics, type AlertmanagerMetrics } from './metrics.js';
 import type { SilenceMatcher } from './silences.js';
 import type { Logger } from '../util/logger.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 
 export interface AlertmanagerServerOptions {
   listenHost: string;
@@ -46,7 +47,7 @@ export class AlertmanagerServer {
     });
     this.o.logger.info('Completed loading of configuration file', { component: 'configuration' });
 
-    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+    const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, http: { maxHeaderSize: GO_MAX_HEADER_BYTES }, routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true } });
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
     await app.register(

@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import { ApiError, failure } from './api/envelope.js';
 import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,8 +59,10 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     logger: false,
     // Large PromQL queries and match[] lists arrive as form bodies.
     bodyLimit: 16 * 1024 * 1024,
+    // Long GET query strings and path parameters (label names) as Go's server takes them.
+    http: { maxHeaderSize: GO_MAX_HEADER_BYTES },
     // Prometheus tolerates a trailing slash on API paths.
-    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
   });
   if (options.maxConnections !== undefined && options.maxConnections > 0) app.server.maxConnections = options.maxConnections;
