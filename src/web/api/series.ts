@@ -68,8 +68,10 @@ function unescapeUtf8Name(s: string): string {
     }
     const end = s.indexOf('_', i + 1);
     if (end === -1) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
-    const cp = parseInt(s.slice(i + 1, end), 16);
-    if (!Number.isFinite(cp)) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
+    const hex = s.slice(i + 1, end);
+    const cp = /^[0-9a-fA-F]{1,6}$/.test(hex) ? parseInt(hex, 16) : NaN;
+    // A code point must be a Unicode scalar value (no surrogates, nothing past U+10FFFF).
+    if (!(cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
     out += String.fromCodePoint(cp);
     i = end;
   }
