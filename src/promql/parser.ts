@@ -674,9 +674,21 @@ function check(query: string, e: Expr): void {
 
 /** Parses and type-checks a PromQL expression. Throws PromQLSyntaxError. */
 export function parseExpr(query: string, options: ParseOptions = {}): Expr {
-  const e = new Parser(query, options).parseQuery();
-  check(query, e);
-  return e;
+  try {
+    const e = new Parser(query, options).parseQuery();
+    check(query, e);
+    return e;
+  } catch (err) {
+    // Parsing and checking recurse once per level: thousands of nested parentheses or calls
+    // exhaust the stack. Go's stacks grow, so Prometheus parses these; ours refuses them clearly.
+    if (isStackOverflow(err)) throw new PromQLSyntaxError(query, 0, 'expression nested too deeply to parse');
+    throw err;
+  }
+}
+
+/** V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 // time.Duration's largest value (int64 nanoseconds) in milliseconds.
