@@ -27,6 +27,8 @@ test('out-of-range times, steps, durations and limits: 200 or 400 bad_data as Pr
   const cases: [string, string, number, string | undefined, RegExp?][] = [
     ['GET', '/api/v1/query?query=up&time=1e20', 200, undefined],
     ['GET', '/api/v1/query?query=up&time=-1e20', 200, undefined],
+    // Go's ParseFloat takes no surrounding spaces.
+    ['GET', '/api/v1/query?query=up&time=%201%20', 400, 'bad_data', /invalid parameter "time": cannot parse " 1 " to a valid timestamp/],
     ['GET', `/api/v1/query?query=${q('up @ 170000700000000')}`, 200, undefined],
     ['GET', `/api/v1/query?query=${q('fuzz_gauge @ 170000700000000 offset 5m')}`, 200, undefined],
     ['GET', `/api/v1/query?query=${q('up offset 99999999999y')}`, 400, 'bad_data', /1:11: parse error: duration out of range/],
@@ -67,6 +69,11 @@ test('out-of-range times, steps, durations and limits: 200 or 400 bad_data as Pr
   // The deletion with start after end removed nothing.
   const kept = await call('GET', `/api/v1/query?query=${q('count(fuzz_scratch)')}&time=1700000300`);
   assert.deepEqual((kept.body?.data as { result: { value: unknown[] }[] }).result[0]?.value[1], '2');
+  // PUT reads its form body as POST does (Go's ParseForm).
+  const put = await fetch(`${server.base}/api/v1/admin/tsdb/delete_series`, { method: 'PUT', body: new URLSearchParams({ 'match[]': 'fuzz_scratch{job="b"}' }) });
+  assert.equal(put.status, 204);
+  const left = await call('GET', `/api/v1/query?query=${q('count(fuzz_scratch)')}&time=1700000300`);
+  assert.deepEqual((left.body?.data as { result: { value: unknown[] }[] }).result[0]?.value[1], '1');
 });
 
 test('GET with a 100 KB query string and a 3,000-character label name is answered (Go servers take 1 MiB of headers)', async (t) => {

@@ -19,7 +19,8 @@ export function requestParams(req: FastifyRequest): Params {
     }
   };
   add(req.query);
-  if (req.method === 'POST') add(req.body);
+  // Go's ParseForm reads the form body of POST, PUT and PATCH requests alike.
+  if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') add(req.body);
   return out;
 }
 
@@ -57,7 +58,8 @@ const NON_FINITE_TEXT = /^[+-]?(inf|infinity|nan)$/i;
  * Prometheus's float-to-int64 conversion puts them.
  */
 export function parseTime(s: string, name = 'time'): number {
-  const t = s.trim();
+  // Not trimmed: Go's ParseFloat and time.Parse refuse surrounding spaces, and so does Prometheus.
+  const t = s;
   if (FLOAT_TEXT.test(t)) {
     const secs = Number(t);
     // Rounded to the millisecond, as Prometheus does.
