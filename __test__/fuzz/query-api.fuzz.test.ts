@@ -18,16 +18,21 @@ test(`fuzz: ${REQUESTS} seeded API requests (seed ${SEED}) get no 5xx and a vali
   const requests = Array.from({ length: REQUESTS }, () => request(rand));
   const byStatus = new Map<number, number>();
   const problems: string[] = [];
+  const slowest: [number, string][] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const req = requests[next++]!;
+      const began = performance.now();
       const r = await send(server.base, req);
+      slowest.push([performance.now() - began, `${req.method} ${req.path.slice(0, 120)} ${req.body?.slice(0, 120) ?? ''}`]);
+      slowest.sort((a, b) => b[0] - a[0]).splice(5);
       byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
       if (r.problem !== undefined) problems.push(`${req.method} ${req.path.slice(0, 300)}${req.body !== undefined ? ` body ${req.body.slice(0, 300)}` : ''}: ${r.problem}`);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  for (const [ms, what] of slowest) t.diagnostic(`slow: ${Math.round(ms)} ms ${what}`);
   t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...byStatus].sort((a, b) => a[0] - b[0])))}`);
   assert.deepEqual(problems.slice(0, 20), []);
   // The mix reaches both answers and refusals (a generator that only made errors would prove little).

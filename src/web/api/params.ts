@@ -1,6 +1,6 @@
 // Parameters of the HTTP API, parsed as Prometheus parses them: times as RFC 3339 or Unix seconds
 // with decimals, durations as Prometheus durations or float seconds, repeated `match[]`. GET query
-// strings and POST form bodies are read the same way.
+// strings and POST/PUT form bodies are read the same way.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './envelope.js';
 import { parsePromDuration } from '../../model/duration.js';
@@ -81,7 +81,7 @@ export const MAX_DURATION_MS = 9223372036854;
 
 /** Parses a duration parameter (e.g. `step`, `timeout`, `lookback_delta`) to milliseconds. */
 export function parseDurationParam(s: string, name: string): number {
-  const t = s.trim();
+  const t = s;
   if (FLOAT_TEXT.test(t)) {
     const secs = Number(t);
     // Prometheus compares the nanoseconds with int64's range.

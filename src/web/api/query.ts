@@ -30,7 +30,8 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
   if (timeout !== undefined && timeout !== '') o.timeoutMs = parseDurationParam(timeout, 'timeout');
   const lookback = single(p, 'lookback_delta');
   if (lookback !== undefined && lookback !== '') o.lookbackDeltaMs = parseDurationParam(lookback, 'lookback_delta');
-  if (single(p, 'limit') !== undefined && single(p, 'limit') !== '') o.limit = parseCount(p, 'limit', 0, 0, 'limit must be a non-negative number');
+  const limit = parseCount(p, 'limit', 0, -1, 'limit must be a non-negative number');
+  if (limit >= 0) o.limit = limit;
   return o;
 }
 
