@@ -1,4 +1,4 @@
-// `npm run bench [-- storage] [--series N] [--rounds R]`: prints figures for this machine, with
+// `npm run bench [-- storage] [--series N] [--rounds R]`, `npm run bench -- fuzz [--seconds N] [--seed S]`: prints figures for this machine, with
 // Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
 // Not part of `npm test`: it takes minutes and gigabytes.
@@ -254,6 +254,12 @@ async function silencesBench(): Promise<void> {
 }
 
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+// `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
+if (sections.includes('fuzz')) {
+  const { fuzzBench } = await import('./fuzz-run.js');
+  await fuzzBench(opt('seconds', 120), opt('seed', 1));
+  if (sections.length === 1) process.exit(0);
+}
 // The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
 // current sources first, so a stale dist/ is never what gets measured.
 if (sections.length === 0 || ['node-exporter', 'scrape', 'ui'].some((s) => sections.includes(s))) {

@@ -9,6 +9,7 @@ import type { SilenceMatcher } from './silences.js';
 import type { Logger } from '../util/logger.js';
 import type { WebServing } from '../web-config/serve.js';
 import { listenOn } from '../web-config/listen.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 
 export interface AlertmanagerServerOptions {
   /** '' for every interface (IPv6 and IPv4 where the machine has both). */
@@ -54,7 +55,9 @@ export class AlertmanagerServer {
     const app = Fastify({
       logger: false,
       bodyLimit: 16 * 1024 * 1024,
-      routerOptions: { ignoreTrailingSlash: true },
+      // Long GET query strings as Go's server takes them.
+      http: { maxHeaderSize: GO_MAX_HEADER_BYTES },
+      routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
       // `__proto__` and `constructor` are label names like any other (Alertmanager keeps them):
       // bodies are plain JSON.parse results and label sets are copied into null-prototype objects.
       onProtoPoisoning: 'ignore',

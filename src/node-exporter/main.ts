@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import type { FlagSpec } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { versionText } from '../version.js';
 import { compile, Re2SyntaxError } from '../regex/re2.js';
 import { HostFiles } from './context.js';
@@ -116,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   const telemetryPath = f['web.telemetry-path'];
   const maxRequests = f['web.max-requests'];
   let inFlight = 0;
-  const app = Fastify({ logger: false, ...serving.fastifyOptions });
+  const app = Fastify({ logger: false, http: { maxHeaderSize: GO_MAX_HEADER_BYTES }, ...serving.fastifyOptions });
   serving.attach(app);
   app.get(telemetryPath, async (req, reply) => {
     // Checked before the request limit and not counted by promhttp, as in node_exporter.

@@ -259,6 +259,7 @@ class Parser {
   }
 
   private setOffset(e: Expr, off: DurationExpr, at: Token): Expr {
+    this.checkDurationRange(off);
     const target = e.type === 'MatrixSelector' ? e.vector : e;
     if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') this.fail(at, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     if (target.offset) this.fail(at, 'offset may not be set multiple times');
@@ -270,8 +271,29 @@ class Parser {
     const target = e.type === 'MatrixSelector' ? e.vector : e;
     if (target.type !== 'VectorSelector' && target.type !== 'SubqueryExpr') this.fail(tok, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     if (target.at) this.fail(tok, '@ <timestamp> may not be set multiple times');
-    target.at = at;
+    target.at = this.boundedAt(at, e.pos);
     return e;
+  }
+
+  /**
+   * Prometheus refuses an `@` time that is not finite or overflows int64 (its check compares the
+   * seconds); any other time is answered. Ours are clamped to the times storage can hold, where a
+   * selection finds the same nothing, so that no evaluation overflows.
+   */
+  private boundedAt(at: AtModifier, pos: number): AtModifier {
+    if (at.kind !== 'time') return at;
+    const s = constantSeconds(at.seconds);
+    if (s === undefined) return at;
+    if (!Number.isFinite(s) || Math.abs(s) >= 2 ** 63) throw new PromQLSyntaxError(this.query, pos, `timestamp out of bounds for @ modifier: ${goFixed6(s)}`);
+    const limit = STORABLE_TIME_MS / 1000;
+    if (Math.abs(s) <= limit) return at;
+    return { kind: 'time', seconds: { kind: 'number', seconds: Math.sign(s) * limit, pos: at.seconds.pos, end: at.seconds.end } };
+  }
+
+  /** Offsets, ranges and steps are time.Duration in Prometheus: beyond int64 nanoseconds (~292y) they are refused. */
+  private checkDurationRange(d: DurationExpr): void {
+    const s = constantSeconds(d);
+    if (s !== undefined && !(Math.abs(s * 1000) <= MAX_DURATION_MS)) throw new PromQLSyntaxError(this.query, d.pos, 'duration out of range');
   }
 
   private parseOffsetOperand(): DurationExpr {
@@ -307,11 +329,14 @@ class Parser {
   }
 
   private durationMs(t: Token): number {
+    let ms: number;
     try {
-      return parsePromDuration(t.text);
+      ms = parsePromDuration(t.text);
     } catch {
       this.fail(t, `bad number or duration syntax: ${JSON.stringify(t.text)}`);
     }
+    if (ms > MAX_DURATION_MS) this.fail(t, 'duration out of range');
+    return ms;
   }
 
   private durationAtom(): DurationExpr {
@@ -376,10 +401,12 @@ class Parser {
     const open = this.next();
     if (this.peek().kind === 'RBRACKET') this.fail(this.peek(), 'unexpected "]" in subquery or range selector, expected number or duration');
     const range = this.parseDuration(0, 'subquery or range selector');
+    this.checkDurationRange(range);
     if (this.peek().kind === 'COLON') {
       this.next();
       let step: DurationExpr | undefined;
       if (this.peek().kind !== 'RBRACKET') step = this.parseDuration(0, 'subquery');
+      if (step !== undefined) this.checkDurationRange(step);
       const close = this.expect('RBRACKET', 'subquery');
       const sq: SubqueryExpr = { type: 'SubqueryExpr', expr: e, range, step, offset: undefined, at: undefined, pos: e.pos, end: close.end };
       return sq;
@@ -647,7 +674,70 @@ function check(query: string, e: Expr): void {
 
 /** Parses and type-checks a PromQL expression. Throws PromQLSyntaxError. */
 export function parseExpr(query: string, options: ParseOptions = {}): Expr {
-  const e = new Parser(query, options).parseQuery();
-  check(query, e);
-  return e;
+  try {
+    const e = new Parser(query, options).parseQuery();
+    check(query, e);
+    return e;
+  } catch (err) {
+    // Parsing and checking recurse once per level: thousands of nested parentheses or calls
+    // exhaust the stack. Go's stacks grow, so Prometheus parses these; ours refuses them clearly.
+    if (isStackOverflow(err)) throw new PromQLSyntaxError(query, 0, 'expression nested too deeply to parse');
+    throw err;
+  }
+}
+
+/** V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
+// time.Duration's largest value (int64 nanoseconds) in milliseconds.
+const MAX_DURATION_MS = 9223372036854;
+// The widest time the storage holds (the API's MIN_TIME_MS/MAX_TIME_MS): milliseconds exact in a double.
+const STORABLE_TIME_MS = 9223372036854;
+
+/** The seconds of a duration expression that does not depend on the query (no step()/range()), else undefined. */
+function constantSeconds(d: DurationExpr): number | undefined {
+  switch (d.kind) {
+    case 'number':
+      return d.seconds;
+    case 'neg': {
+      const v = constantSeconds(d.expr);
+      return v === undefined ? undefined : -v;
+    }
+    case 'fn':
+      return undefined;
+    case 'minmax': {
+      const vals = d.args.map(constantSeconds);
+      if (vals.some((v) => v === undefined)) return undefined;
+      return d.name === 'min' ? Math.min(...(vals as number[])) : Math.max(...(vals as number[]));
+    }
+    case 'binary': {
+      const a = constantSeconds(d.lhs);
+      const b = constantSeconds(d.rhs);
+      if (a === undefined || b === undefined) return undefined;
+      switch (d.op) {
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        // Division and modulo by zero are the evaluation's error to report.
+        case '/':
+          return b === 0 ? undefined : a / b;
+        case '%':
+          return b === 0 ? undefined : a % b;
+        case '^':
+          return a ** b;
+      }
+    }
+  }
+}
+
+/** Go's %f: six decimals, never an exponent. */
+function goFixed6(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  return Math.abs(v) < 1e21 ? v.toFixed(6) : `${BigInt(v).toString()}.000000`;
 }

@@ -506,15 +506,18 @@ export class ScrapeLoop {
   private checkLabelLimits(labels: Labels): void {
     const o = this.options;
     const entries = Object.entries(labels);
+    // Names and values are cut to 50 characters in these messages, as Prometheus's %.50s and
+    // %.50q cut them: a huge label value must not be copied whole into every target's lastError.
+    const metric = cut50(labels.__name__ ?? '');
     if (o.labelLimit > 0 && entries.length > o.labelLimit) {
-      throw new ScrapeFailure(`label_limit exceeded (metric: ${labels.__name__ ?? ''}, number of labels: ${entries.length}, limit: ${o.labelLimit})`);
+      throw new ScrapeFailure(`label_limit exceeded (metric: ${metric}, number of labels: ${entries.length}, limit: ${o.labelLimit})`);
     }
     for (const [k, v] of entries) {
       if (o.labelNameLengthLimit > 0 && k.length > o.labelNameLengthLimit) {
-        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${labels.__name__ ?? ''}, label name: ${k}, length: ${k.length}, limit: ${o.labelNameLengthLimit})`);
+        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, length: ${k.length}, limit: ${o.labelNameLengthLimit})`);
       }
       if (o.labelValueLengthLimit > 0 && v.length > o.labelValueLengthLimit) {
-        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${labels.__name__ ?? ''}, label name: ${k}, value: ${JSON.stringify(v)}, length: ${v.length}, limit: ${o.labelValueLengthLimit})`);
+        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, value: ${JSON.stringify(cut50(v))}, length: ${v.length}, limit: ${o.labelValueLengthLimit})`);
       }
     }
   }
@@ -549,4 +552,16 @@ export function hashString(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
+}
+
+/** The first 50 characters (code points) of a text: Go's `%.50s` precision. */
+function cut50(s: string): string {
+  if (s.length <= 50) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    if (n++ === 50) break;
+    out += ch;
+  }
+  return out;
 }

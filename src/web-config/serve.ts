@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../util/logger.js';
 import { flag } from '../util/flags.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { readWebConfig, type WebConfig } from './config.js';
 import { attachTlsSource, TlsSource } from './tls.js';
 import { WebGate } from './gate.js';
@@ -64,7 +65,7 @@ export function webServing(file: string, logger: Logger): WebServing {
   const serverFactory = (handler: Handler, opts: ServerTimeouts): http.Server => {
     const h = gated(handler);
     if (tlsSource === undefined) {
-      const s = http.createServer(h);
+      const s = http.createServer({ maxHeaderSize: GO_MAX_HEADER_BYTES }, h);
       applyTimeouts(s, opts);
       return s;
     }
@@ -82,7 +83,7 @@ export function webServing(file: string, logger: Logger): WebServing {
       // fastify types its server as an http.Server; the compatibility API is what it uses.
       return s as unknown as http.Server;
     }
-    const s = https.createServer({ ...first.options, requestCert: first.requestCert, rejectUnauthorized: first.rejectUnauthorized }, h);
+    const s = https.createServer({ ...first.options, maxHeaderSize: GO_MAX_HEADER_BYTES, requestCert: first.requestCert, rejectUnauthorized: first.rejectUnauthorized }, h);
     attachTlsSource(s, tlsSource, logger);
     applyTimeouts(s, opts);
     return s;

@@ -7,6 +7,8 @@ import { ApiError, failure } from './api/envelope.js';
 import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
+import { isStackOverflow } from '../promql/parser.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,8 +63,10 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     logger: false,
     // Large PromQL queries and match[] lists arrive as form bodies.
     bodyLimit: 16 * 1024 * 1024,
+    // Long GET query strings and path parameters (label names) as Go's server takes them.
+    http: { maxHeaderSize: GO_MAX_HEADER_BYTES },
     // Prometheus tolerates a trailing slash on API paths.
-    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
+    routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
     ...options.serving?.fastifyOptions,
   });
@@ -82,6 +86,9 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     if (err instanceof ApiError) {
       return reply.status(err.statusCode).send(failure(err));
     }
+    // An expression too deeply nested for the evaluator's recursion (Prometheus's Go stacks grow):
+    // the query's limit, not the server's failure.
+    if (isStackOverflow(err)) return reply.status(422).send(failure(new ApiError('execution', 'query nested too deeply to evaluate (the evaluation exceeded the call stack)')));
     const e = err as { statusCode?: number; message?: string; validation?: unknown };
     // Fastify's own client errors (bad content type, body too large, schema validation).
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

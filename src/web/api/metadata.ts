@@ -2,7 +2,7 @@
 // their last successful scrape (Grafana's metric browser and the UI's autocompletion read these).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
-import { requestParams, single } from './params.js';
+import { parseCount, requestParams, single } from './params.js';
 import type { Params } from './params.js';
 import { parseExpr } from '../../promql/parser.js';
 import { matcherFunction } from '../../storage/matchers.js';
@@ -22,11 +22,7 @@ const schema = {
 
 /** A count limit: absent or negative means none, as Prometheus reads it. */
 function limit(p: Params, name: string): number {
-  const text = single(p, name);
-  if (text === undefined || text === '') return -1;
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new ApiError('bad_data', `invalid ${name} ${JSON.stringify(text)}: not an integer`);
-  return n;
+  return parseCount(p, name, Number.MIN_SAFE_INTEGER, -1, `${name} must be a number`);
 }
 
 /** `match_target` is a label selector over target labels, e.g. `{job="node"}`. */

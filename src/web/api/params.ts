@@ -1,8 +1,9 @@
 // Parameters of the HTTP API, parsed as Prometheus parses them: times as RFC 3339 or Unix seconds
 // with decimals, durations as Prometheus durations or float seconds, repeated `match[]`. GET query
-// strings and POST form bodies are read the same way.
+// strings and POST/PUT form bodies are read the same way.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './envelope.js';
+import { parsePromDuration } from '../../model/duration.js';
 
 export type Params = Record<string, string | string[] | undefined>;
 
@@ -18,7 +19,8 @@ export function requestParams(req: FastifyRequest): Params {
     }
   };
   add(req.query);
-  if (req.method === 'POST') add(req.body);
+  // Go's ParseForm reads the form body of POST, PUT and PATCH requests alike.
+  if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') add(req.body);
   return out;
 }
 
@@ -34,18 +36,36 @@ export function multi(p: Params, name: string): string[] {
   return Array.isArray(v) ? v : [v];
 }
 
-// Prometheus's minimum and maximum times for open ranges (what `start`/`end` default to).
+// The open-range bounds (what `start`/`end` default to) and the widest times the storage takes:
+// milliseconds must stay exact in a double on their way to the native TSDB. Prometheus's own
+// MinTime/MaxTime reach further (int64 milliseconds), but no sample is ever stored out there, so a
+// time beyond these bounds answers the same when clamped to them.
 export const MIN_TIME_MS = -9223372036854;
 export const MAX_TIME_MS = 9223372036854;
 
-/** Parses a time parameter to milliseconds. */
+/** A time in milliseconds held to [MIN_TIME_MS, MAX_TIME_MS]. */
+export function clampTime(ms: number): number {
+  return Math.min(MAX_TIME_MS, Math.max(MIN_TIME_MS, ms));
+}
+
+// What Go's strconv.ParseFloat reads in decimal: digits with an optional exponent, or NaN/Inf words.
+const FLOAT_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+const NON_FINITE_TEXT = /^[+-]?(inf|infinity|nan)$/i;
+
+/**
+ * Parses a time parameter to milliseconds. Unix seconds beyond what can be stored are clamped
+ * (Prometheus answers them without error too); NaN and ±Inf are the minimum time, which is where
+ * Prometheus's float-to-int64 conversion puts them.
+ */
 export function parseTime(s: string, name = 'time'): number {
-  const t = s.trim();
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
+  // Not trimmed: Go's ParseFloat and time.Parse refuse surrounding spaces, and so does Prometheus.
+  const t = s;
+  if (FLOAT_TEXT.test(t)) {
     const secs = Number(t);
     // Rounded to the millisecond, as Prometheus does.
-    return Math.round(secs * 1000);
+    return clampTime(Math.round(secs * 1000));
   }
+  if (NON_FINITE_TEXT.test(t)) return MIN_TIME_MS;
   // Prometheus accepts its own min/max time strings that clients (e.g. Grafana) send.
   if (t === '-292273086-05-16T16:47:06Z' || t === '0001-01-01T00:00:00Z') return MIN_TIME_MS;
   if (t === '292277025-08-18T07:12:54.999999999Z') return MAX_TIME_MS;
@@ -53,31 +73,48 @@ export function parseTime(s: string, name = 'time'): number {
     const ms = Date.parse(t);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse "${s}" to a valid timestamp`);
+  throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid timestamp`);
 }
 
-const DURATION_UNITS: Record<string, number> = { y: 365 * 24 * 3600e3, w: 7 * 24 * 3600e3, d: 24 * 3600e3, h: 3600e3, m: 60e3, s: 1e3, ms: 1 };
+// time.Duration is int64 nanoseconds: Prometheus refuses durations beyond it (~292 years).
+export const MAX_DURATION_MS = 9223372036854;
 
 /** Parses a duration parameter (e.g. `step`, `timeout`, `lookback_delta`) to milliseconds. */
 export function parseDurationParam(s: string, name: string): number {
-  const t = s.trim();
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
+  const t = s;
+  if (FLOAT_TEXT.test(t)) {
     const secs = Number(t);
-    if (!Number.isFinite(secs)) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse "${s}" to a valid duration. It overflows int64`);
+    // Prometheus compares the nanoseconds with int64's range.
+    if (Math.abs(secs) * 1e9 >= 2 ** 63) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration. It overflows int64`);
     return Math.round(secs * 1000);
   }
-  const re = /(\d+)(ms|[ywdhms])/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    matched += m[0].length;
+  let ms: number | undefined;
+  try {
+    ms = parsePromDuration(t);
+  } catch {
+    ms = undefined;
   }
-  if (matched !== t.length || t.length === 0) {
-    throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse "${s}" to a valid duration`);
-  }
-  return total;
+  if (ms === undefined || ms > MAX_DURATION_MS) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration`);
+  return ms;
+}
+
+/**
+ * A count parameter (`limit`) read as Go's strconv.Atoi reads it: optional sign and decimal digits
+ * within int64, nothing else (no exponents, no fractions). `min` is the smallest accepted value;
+ * absent or empty gives `absent`. Values past what any list can hold are capped at 2^32-1.
+ */
+export function parseCount(p: Params, name: string, min: number, absent: number, message: string): number {
+  const text = single(p, name);
+  if (text === undefined || text === '') return absent;
+  if (!/^[+-]?\d{1,19}$/.test(text)) throw new ApiError('bad_data', message);
+  const n = BigInt(text);
+  if (n >= 2n ** 63n || n < -(2n ** 63n) || n < BigInt(min)) throw new ApiError('bad_data', message);
+  return Number(n > 0xffffffffn ? 0xffffffffn : n);
+}
+
+/** Go's %q for the ASCII texts of error messages: quotes, backslashes and control characters escaped. */
+function goQuote(s: string): string {
+  return JSON.stringify(s);
 }
 
 /** Seconds with millisecond precision, as Prometheus's JSON timestamps (`1435781451.781`). */

@@ -2,7 +2,7 @@
 // parameter handling and errors (e.g. the 11,000-points limit is checked before evaluation).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
-import { parseDurationParam, parseTime, requestParams, single } from './params.js';
+import { parseCount, parseDurationParam, parseTime, requestParams, single } from './params.js';
 import type { QueryOptions } from '../services.js';
 
 const MAX_POINTS = 11000;
@@ -30,12 +30,8 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
   if (timeout !== undefined && timeout !== '') o.timeoutMs = parseDurationParam(timeout, 'timeout');
   const lookback = single(p, 'lookback_delta');
   if (lookback !== undefined && lookback !== '') o.lookbackDeltaMs = parseDurationParam(lookback, 'lookback_delta');
-  const limit = single(p, 'limit');
-  if (limit !== undefined && limit !== '') {
-    const n = Number(limit);
-    if (!Number.isInteger(n) || n < 0) throw new ApiError('bad_data', 'limit must be a non-negative number');
-    o.limit = n;
-  }
+  const limit = parseCount(p, 'limit', 0, -1, 'limit must be a non-negative number');
+  if (limit >= 0) o.limit = limit;
   return o;
 }
 

@@ -1,7 +1,7 @@
 // /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
-import { MAX_TIME_MS, MIN_TIME_MS, multi, parseTime, requestParams, single, type Params } from './params.js';
+import { MAX_TIME_MS, MIN_TIME_MS, multi, parseCount, parseTime, requestParams, single, type Params } from './params.js';
 
 function timeRange(p: Params): { start: number; end: number } {
   const s = single(p, 'start');
@@ -13,11 +13,7 @@ function timeRange(p: Params): { start: number; end: number } {
 }
 
 function limitParam(p: Params): number {
-  const l = single(p, 'limit');
-  if (l === undefined || l === '') return 0;
-  const n = Number(l);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError('bad_data', 'limit must be a non-negative number');
-  return n;
+  return parseCount(p, 'limit', 0, 0, 'limit must be a non-negative number');
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -72,8 +68,10 @@ function unescapeUtf8Name(s: string): string {
     }
     const end = s.indexOf('_', i + 1);
     if (end === -1) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
-    const cp = parseInt(s.slice(i + 1, end), 16);
-    if (!Number.isFinite(cp)) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
+    const hex = s.slice(i + 1, end);
+    const cp = /^[0-9a-fA-F]{1,6}$/.test(hex) ? parseInt(hex, 16) : NaN;
+    // A code point must be a Unicode scalar value (no surrogates, nothing past U+10FFFF).
+    if (!(cp <= 0x10ffff) || (cp >= 0xd800 && cp <= 0xdfff)) throw new ApiError('bad_data', `invalid label name escape: "${s}"`);
     out += String.fromCodePoint(cp);
     i = end;
   }

@@ -2,20 +2,12 @@
 // latter only with --web.enable-admin-api as in Prometheus.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
-import { MAX_TIME_MS, MIN_TIME_MS, multi, parseTime, requestParams, single } from './params.js';
+import { MAX_TIME_MS, MIN_TIME_MS, multi, parseCount, parseTime, requestParams, single } from './params.js';
 
 export async function tsdbApi(app: FastifyInstance): Promise<void> {
   const { tsdb } = app.services;
 
-  app.get<{ Querystring: { limit?: string } }>(
-    '/api/v1/status/tsdb',
-    { schema: { querystring: { type: 'object', properties: { limit: { type: 'string' } } } } },
-    async (req) => {
-      const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new ApiError('bad_data', 'limit must be a positive number');
-      return success(tsdb.status(limit));
-    },
-  );
+  app.get('/api/v1/status/tsdb', async (req) => success(tsdb.status(parseCount(requestParams(req), 'limit', 1, 10, 'limit must be a positive number'))));
 
   const requireAdmin = (): void => {
     if (!tsdb.adminEnabled) throw new ApiError('unavailable', 'admin APIs disabled');
@@ -28,7 +20,8 @@ export async function tsdbApi(app: FastifyInstance): Promise<void> {
     if (matchers.length === 0) throw new ApiError('bad_data', 'no match[] parameter provided');
     const s = single(p, 'start');
     const e = single(p, 'end');
-    await tsdb.deleteSeries(matchers, s === undefined ? MIN_TIME_MS : parseTime(s, 'start'), e === undefined ? MAX_TIME_MS : parseTime(e, 'end'));
+    // Empty means open, as Prometheus reads it; a start after the end deletes nothing (204 all the same).
+    await tsdb.deleteSeries(matchers, s === undefined || s === '' ? MIN_TIME_MS : parseTime(s, 'start'), e === undefined || e === '' ? MAX_TIME_MS : parseTime(e, 'end'));
     return null;
   };
   app.post('/api/v1/admin/tsdb/delete_series', async (req, reply) => {
