@@ -650,6 +650,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "cancelQuery", env.function("cancelQuery", query::cancel_query)?)?;
     env.set(exports, "releaseCancelToken", env.function("releaseCancelToken", query::release_cancel_token)?)?;
     env.set(exports, "beginQuery", env.function("beginQuery", query::begin_query)?)?;
+    env.set(exports, "reserveQuery", env.function("reserveQuery", query::reserve_query)?)?;
     env.set(exports, "endQuery", env.function("endQuery", query::end_query)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())

@@ -71,6 +71,15 @@ pub fn begin_query(env: &Env, ci: &CallInfo) -> JsResult<Value> {
     env.undefined()
 }
 
+/// `reserveQuery(samples, bytes)`: memory the JavaScript side of the query is about to allocate,
+/// checked against and added to the same counts as the native allocations.
+pub fn reserve_query(env: &Env, ci: &CallInfo) -> JsResult<Value> {
+    let samples = non_negative(env, ci.arg(0)?, "samples")?;
+    let bytes = non_negative(env, ci.arg(1)?, "bytes")?;
+    limits::reserve(samples, bytes).map_err(js_err)?;
+    env.undefined()
+}
+
 /// `endQuery()`: `{ samples, bytes }` accounted natively, and the limits lifted.
 pub fn end_query(env: &Env, _: &CallInfo) -> JsResult<Value> {
     let (samples, bytes) = limits::usage();
