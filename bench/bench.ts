@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
+import { measureQueryLimits } from './query-limits.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -241,6 +242,18 @@ async function uiBench(): Promise<void> {
   row('graph of 200 series x 11,000 points: hover to painted cursor and tooltip, median / max', `${fmt(f.hoverMedianMs, 0)} / ${fmt(f.hoverMaxMs, 0)} ms`, '-', 'responsive');
 }
 
+async function queryLimitsBench(): Promise<void> {
+  console.error('query-limits: the queries of issue 16 on 2,000 series, one fresh server each, --query.timeout=20s');
+  const mb = (b: number): string => `${fmt(b / 2 ** 20, 0)} MB`;
+  const cell = (f: { wallS: number; answer: string; baselineRss: number; peakRss: number; healthyMaxMs: number }): string =>
+    `${fmt(f.wallS, 1)} s, ${f.answer}, peak RSS ${mb(f.peakRss)} (before ${mb(f.baselineRss)}), slowest /-/healthy ${fmt(f.healthyMaxMs, 0)} ms`;
+  for (const budget of [[], ['--query.max-memory=512MB']]) {
+    for (const r of await measureQueryLimits(budget, budget.length === 0)) {
+      row(`\`${r.query}\`${budget.length ? ` (ours with ${budget[0]})` : ''}`, cell(r.ours), r.prometheus ? cell(r.prometheus) : budget.length ? 'as above' : 'not measured', 'a clean 4xx/503 or an answer, RSS within budget + baseline, /-/healthy within ms');
+    }
+  }
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
 // current sources first, so a stale dist/ is never what gets measured.
@@ -256,5 +269,6 @@ if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
 if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
+if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
