@@ -3,7 +3,7 @@
 //! evaluation before it allocates or while it loops.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ fn temp_dir(name: &str) -> PathBuf {
 const H: i64 = 3600 * 1000;
 
 /// 2,000 series of synth_total over an hour, a sample every 15s.
-fn synth(dir: &PathBuf) -> Db {
+fn synth(dir: &Path) -> Db {
     let db = Db::open(dir, Options::default()).unwrap();
     let labels: Vec<Labels> = (0..2000).map(|i| Labels::from_pairs([("__name__", "synth_total".to_string()), ("id", i.to_string())])).collect();
     let refs = db.series_refs(&labels).unwrap();
@@ -48,13 +48,13 @@ fn a_matrix_larger_than_memory_is_an_error_not_an_abort() {
     let sel = db.select(&[name_is("synth_total")], -5 * 60_000, H).unwrap();
     // Without limits: steps x series past the address space is an error.
     let endless = Steps { start: 0, end: i64::MAX / 2, step: 1 };
-    let e = sel.eval_range(&RangeFn::Rate, &endless, 5 * 60_000).err().expect("refused");
+    let e = sel.eval_range(&RangeFn::Rate, &endless, 5 * 60_000).expect_err("refused");
     assert!(matches!(e, Error::Aborted(Abort::TooLarge(_))), "{e}");
     // The subquery of defect 2: 1h at 1ms over 2,000 series = 7.2e9 cells (57.6 GB of values);
     // the query's sample limit refuses it before allocating.
     let steps = Steps { start: 0, end: H, step: 1 };
     limits::begin(limits(50_000_000, 0, None));
-    let e = sel.eval_range(&RangeFn::Rate, &steps, 5 * 60_000).err().expect("refused");
+    let e = sel.eval_range(&RangeFn::Rate, &steps, 5 * 60_000).expect_err("refused");
     limits::end();
     assert!(matches!(e, Error::Aborted(Abort::TooManySamples)), "{e}");
     assert_eq!(e.to_string(), "query processing would load too many samples into memory in query execution");
@@ -75,7 +75,7 @@ fn samples_and_memory_are_counted_across_a_query() {
     limits::end();
     // A memory budget smaller than the matrix.
     limits::begin(limits(0, 1 << 20, None));
-    let e = sel.eval_range(&RangeFn::MaxOverTime, &steps, 300_000).err().expect("over budget");
+    let e = sel.eval_range(&RangeFn::MaxOverTime, &steps, 300_000).expect_err("over budget");
     limits::end();
     assert!(e.to_string().contains("--query.max-memory=1048576"), "{e}");
     // Raw samples count as they are loaded: 2,000 series x 241 samples.
