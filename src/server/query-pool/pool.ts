@@ -44,11 +44,15 @@ interface Pending {
   /** Set once the query's time is up. */
   timedOut: boolean;
   timers: NodeJS.Timeout[];
+  timeoutMs: number;
+  clockStarted: boolean;
   done: boolean;
 }
 
 interface Slot {
   worker: Worker;
+  /** Set once the worker loaded the engine and attached to the database. */
+  ready: boolean;
   current: Pending | undefined;
 }
 
@@ -91,24 +95,31 @@ export class QueryPool {
     return new Promise<PooledResult>((resolve, reject) => {
       const token = newCancelToken();
       const req: JobRequest = { id: this.nextId++, job: q.job, limit: q.limit, lookbackDeltaMs: q.lookbackDeltaMs, timeoutMs: q.timeoutMs, cancelToken: token };
-      const p: Pending = { req, resolve, reject, timedOut: false, timers: [], done: false };
-      // The timeout counts from arrival, time spent waiting for a worker included (as in Prometheus).
-      p.timers.push(
-        setTimeout(() => {
-          p.timedOut = true;
-          cancelQuery(token);
-          const waitingAt = this.waiting.indexOf(p);
-          if (waitingAt >= 0) {
-            this.waiting.splice(waitingAt, 1);
-            this.finish(p, new ApiError('timeout', TIMED_OUT));
-            return;
-          }
-          p.timers.push(setTimeout(() => this.abandon(p), this.graceMs));
-        }, Math.max(0, q.timeoutMs)),
-      );
+      const p: Pending = { req, resolve, reject, timedOut: false, timers: [], timeoutMs: q.timeoutMs, clockStarted: false, done: false };
       this.waiting.push(p);
       this.dispatch();
+      // Waiting behind other queries counts towards the timeout (as in Prometheus); waiting for a
+      // worker to start does not (the clock starts when it takes the query).
+      if (!p.clockStarted && !this.slots.some((s) => !s.ready)) this.startClock(p);
     });
+  }
+
+  /** The query's timeout from now: then its cancel token is set, and a grace period later its worker is replaced. */
+  private startClock(p: Pending): void {
+    p.clockStarted = true;
+    p.timers.push(
+      setTimeout(() => {
+        p.timedOut = true;
+        cancelQuery(p.req.cancelToken);
+        const waitingAt = this.waiting.indexOf(p);
+        if (waitingAt >= 0) {
+          this.waiting.splice(waitingAt, 1);
+          this.finish(p, new ApiError('timeout', TIMED_OUT));
+          return;
+        }
+        p.timers.push(setTimeout(() => this.abandon(p), this.graceMs));
+      }, Math.max(0, p.timeoutMs)),
+    );
   }
 
   /** Terminates the workers; queries still running or waiting fail. */
@@ -125,11 +136,12 @@ export class QueryPool {
 
   private dispatch(): void {
     while (this.waiting.length > 0) {
-      let slot = this.slots.find((s) => s.current === undefined);
-      if (!slot && this.slots.length < this.size) slot = this.start();
+      if (this.slots.length < this.size && !this.slots.some((s) => s.current === undefined)) this.start();
+      const slot = this.slots.find((s) => s.ready && s.current === undefined);
       if (!slot) return;
       const p = this.waiting.shift()!;
       slot.current = p;
+      if (!p.clockStarted) this.startClock(p);
       slot.worker.postMessage(p.req);
     }
   }
@@ -138,8 +150,13 @@ export class QueryPool {
     const maxOld = heapLimitMb(this.opts.maxMemoryBytes);
     const options = { workerData: this.opts.init, ...(maxOld !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: maxOld } } : {}) };
     const worker = import.meta.url.endsWith('.ts') ? fromSources(options) : new Worker(new URL('./worker.js', import.meta.url), options);
-    const slot: Slot = { worker, current: undefined };
-    worker.on('message', (reply: JobReply) => {
+    const slot: Slot = { worker, ready: false, current: undefined };
+    worker.on('message', (reply: JobReply | { ready: true }) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        this.dispatch();
+        return;
+      }
       const p = slot.current;
       if (!p || p.req.id !== reply.id) return;
       slot.current = undefined;
@@ -148,9 +165,12 @@ export class QueryPool {
       this.dispatch();
     });
     const lost = (why: ApiError): void => {
+      if (!this.slots.includes(slot)) return;
       this.remove(slot);
       if (slot.current) this.finish(slot.current, why);
       slot.current = undefined;
+      // A worker that could not even start would fail the same way again: the waiting queries fail instead.
+      if (!slot.ready) for (const p of this.waiting.splice(0)) this.finish(p, why);
       this.dispatch();
     };
     worker.on('error', (e: Error & { code?: string }) => {

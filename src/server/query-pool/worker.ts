@@ -24,3 +24,4 @@ function run(req: JobRequest): JobReply {
 }
 
 parentPort!.on('message', (req: JobRequest) => parentPort!.postMessage(run(req)));
+parentPort!.postMessage({ ready: true });
