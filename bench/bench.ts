@@ -247,9 +247,11 @@ async function queryLimitsBench(): Promise<void> {
   const mb = (b: number): string => `${fmt(b / 2 ** 20, 0)} MB`;
   const cell = (f: { wallS: number; answer: string; baselineRss: number; peakRss: number; healthyMaxMs: number }): string =>
     `${fmt(f.wallS, 1)} s, ${f.answer}, peak RSS ${mb(f.peakRss)} (before ${mb(f.baselineRss)}), slowest /-/healthy ${fmt(f.healthyMaxMs, 0)} ms`;
-  for (const budget of [[], ['--query.max-memory=512MB']]) {
-    for (const r of await measureQueryLimits(budget, budget.length === 0)) {
-      row(`\`${r.query}\`${budget.length ? ` (ours with ${budget[0]})` : ''}`, cell(r.ours), r.prometheus ? cell(r.prometheus) : budget.length ? 'as above' : 'not measured', 'a clean 4xx/503 or an answer, RSS within budget + baseline, /-/healthy within ms');
+  // Defaults (as Prometheus: max-samples 50M); then with the sample limit out of the way, without
+  // and with a memory budget, to show what the budget holds back.
+  for (const flags of [[], ['--query.max-samples=1000000000'], ['--query.max-samples=1000000000', '--query.max-memory=512MB']]) {
+    for (const r of await measureQueryLimits(flags, flags.length === 0)) {
+      row(`\`${r.query}\`${flags.length ? ` (ours with ${flags.join(' ')})` : ''}`, cell(r.ours), r.prometheus ? cell(r.prometheus) : flags.length ? 'as above' : 'not measured', 'a clean 4xx/503 or an answer, RSS within budget + baseline, /-/healthy within ms');
     }
   }
 }
