@@ -20,7 +20,7 @@ import type { QueryJob } from './query-pool/protocol.js';
 
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
 export interface EncodedQueryResponse extends QueryResponse {
-  encoded: string;
+  encoded: Buffer;
 }
 
 function encodedResponse(r: PooledResult): EncodedQueryResponse {
@@ -30,7 +30,7 @@ function encodedResponse(r: PooledResult): EncodedQueryResponse {
     warnings: r.warnings,
     infos: r.infos,
     get data(): QueryData {
-      data ??= (JSON.parse(r.encoded) as { data: QueryData }).data;
+      data ??= (JSON.parse(r.encoded.toString('utf8')) as { data: QueryData }).data;
       return data;
     },
   };

@@ -31,8 +31,8 @@ export interface PooledQuery {
 }
 
 export interface PooledResult {
-  /** The success envelope, already JSON. */
-  encoded: string;
+  /** The success envelope, already JSON (UTF-8). */
+  encoded: Buffer;
   warnings: string[];
   infos: string[];
 }
@@ -160,7 +160,7 @@ export class QueryPool {
       const p = slot.current;
       if (!p || p.req.id !== reply.id) return;
       slot.current = undefined;
-      if (reply.ok) this.finish(p, undefined, { encoded: reply.encoded, warnings: reply.warnings, infos: reply.infos });
+      if (reply.ok) this.finish(p, undefined, { encoded: Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos });
       else this.finish(p, new ApiError(p.timedOut && reply.errorType !== 'execution' ? 'timeout' : reply.errorType, p.timedOut && reply.errorType !== 'execution' ? TIMED_OUT : reply.message));
       this.dispatch();
     });

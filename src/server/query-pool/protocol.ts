@@ -25,5 +25,6 @@ export interface JobRequest {
 }
 
 export type JobReply =
-  | { id: number; ok: true; encoded: string; warnings: string[]; infos: string[] }
+  /** `encoded`: the envelope's UTF-8 JSON, its buffer transferred (not copied) to the main thread. */
+  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[] }
   | { id: number; ok: false; errorType: 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal'; message: string };

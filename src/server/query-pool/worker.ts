@@ -15,7 +15,8 @@ function run(req: JobRequest): JobReply {
     const engine = new Engine(storage, { ...init.engine, lookbackDeltaMs: req.lookbackDeltaMs ?? init.engine.lookbackDeltaMs, timeoutMs: req.timeoutMs, cancelToken: req.cancelToken });
     const expr = parseExpr(req.job.expr, init.engine.features);
     const r = req.job.kind === 'instant' ? engine.instantQuery(expr, req.job.timeMs) : engine.rangeQuery(expr, req.job.startMs, req.job.endMs, req.job.stepMs);
-    return { id: req.id, ok: true, encoded: encodeSuccess(r, req.limit), warnings: r.warnings, infos: r.infos };
+    // Its own ArrayBuffer (TextEncoder's), so it can be transferred.
+    return { id: req.id, ok: true, encoded: new TextEncoder().encode(encodeSuccess(r, req.limit)), warnings: r.warnings, infos: r.infos };
   } catch (e) {
     if (e instanceof PromQLSyntaxError) return { id: req.id, ok: false, errorType: 'bad_data', message: e.message };
     if (e instanceof QueryError) return { id: req.id, ok: false, errorType: e.errorType, message: e.message };
@@ -23,5 +24,8 @@ function run(req: JobRequest): JobReply {
   }
 }
 
-parentPort!.on('message', (req: JobRequest) => parentPort!.postMessage(run(req)));
+parentPort!.on('message', (req: JobRequest) => {
+  const reply = run(req);
+  parentPort!.postMessage(reply, reply.ok ? [reply.encoded.buffer as ArrayBuffer] : []);
+});
 parentPort!.postMessage({ ready: true });

@@ -41,7 +41,7 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
 
 /** The response: sent as is when a query worker encoded it already, else the envelope to serialize. */
 function answer(reply: FastifyReply, r: QueryResponse): unknown {
-  if ('encoded' in r && typeof r.encoded === 'string') return reply.type('application/json; charset=utf-8').send(r.encoded);
+  if ('encoded' in r && Buffer.isBuffer(r.encoded)) return reply.type('application/json; charset=utf-8').send(r.encoded);
   return success(r.data, r.warnings, r.infos);
 }
 
