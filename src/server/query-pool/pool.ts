@@ -21,6 +21,8 @@ export interface QueryPoolOptions {
   graceMs?: number;
   /** --query.max-memory (0: no bound on the workers' heaps). */
   maxMemoryBytes: number;
+  /** Another worker module (plain JavaScript) speaking the same protocol, e.g. in tests. */
+  workerUrl?: URL;
 }
 
 export interface PooledQuery {
@@ -149,7 +151,7 @@ export class QueryPool {
   private start(): Slot {
     const maxOld = heapLimitMb(this.opts.maxMemoryBytes);
     const options = { workerData: this.opts.init, ...(maxOld !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: maxOld } } : {}) };
-    const worker = import.meta.url.endsWith('.ts') ? fromSources(options) : new Worker(new URL('./worker.js', import.meta.url), options);
+    const worker = this.opts.workerUrl ? new Worker(this.opts.workerUrl, options) : import.meta.url.endsWith('.ts') ? fromSources(options) : new Worker(new URL('./worker.js', import.meta.url), options);
     const slot: Slot = { worker, ready: false, current: undefined };
     worker.on('message', (reply: JobReply | { ready: true }) => {
       if ('ready' in reply) {
