@@ -287,9 +287,9 @@ fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
     let csr = s.sel.samples().map_err(js_err)?;
     let o = env.object()?;
-    env.set(o, "offsets", env.typed(&csr.offsets)?)?;
-    env.set(o, "t", env.typed(&to_f64(&csr.t))?)?;
-    env.set(o, "v", env.typed(&csr.v)?)?;
+    env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
+    env.set(o, "t", env.typed_vec(csr.t.into_iter().map(|t| t as f64).collect())?)?;
+    env.set(o, "v", env.typed_vec(csr.v)?)?;
     Ok(o)
 }
 
@@ -311,12 +311,15 @@ fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<Steps>
     Ok(Steps { start, end, step })
 }
 
-fn matrix_value(env: &Env, m: &Matrix, with_ts: bool) -> JsResult<Value> {
+/// The matrix handed to JavaScript without a copy of its values and presence (the largest
+/// arrays of a query); timestamps are converted to f64 in place.
+fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
     let o = env.object()?;
-    env.set(o, "values", env.typed(&m.values)?)?;
-    env.set(o, "present", env.typed(&m.present)?)?;
+    env.set(o, "values", env.typed_vec(m.values)?)?;
+    env.set(o, "present", env.typed_vec(m.present)?)?;
     if with_ts {
-        env.set(o, "timestamps", env.typed(&to_f64(&m.timestamps))?)?;
+        let ts: Vec<f64> = m.timestamps.into_iter().map(|t| t as f64).collect();
+        env.set(o, "timestamps", env.typed_vec(ts)?)?;
     }
     Ok(o)
 }
@@ -333,11 +336,11 @@ fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             for (k, t) in m.timestamps.iter_mut().enumerate() {
                 *t = steps.at(k % steps.len().max(1));
             }
-            return matrix_value(env, &m, true);
+            return matrix_value(env, m, true);
         }
     }
     let m = s.sel.instant(&steps, lookback).map_err(js_err)?;
-    matrix_value(env, &m, true)
+    matrix_value(env, m, true)
 }
 
 /// `instantWithStartTimestamps(start, end, step, lookback)`: `instant`, plus `starts` (ms, 0 =
@@ -347,7 +350,7 @@ fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let steps = steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
     let (m, starts) = s.sel.instant_st(&steps, lookback).map_err(js_err)?;
-    let o = matrix_value(env, &m, true)?;
+    let o = matrix_value(env, m, true)?;
     env.set(o, "starts", env.typed(&to_f64(&starts))?)?;
     Ok(o)
 }
@@ -365,7 +368,7 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         let steps = steps_of(env, ci, 2)?;
         let range = env.get_i64(ci.arg(5)?, "range")?;
         let m = s.sel.eval_absent(&steps, range).map_err(js_err)?;
-        return matrix_value(env, &m, false);
+        return matrix_value(env, m, false);
     }
     let f = range_fn_of(env, ci)?;
     let steps = steps_of(env, ci, 2)?;
@@ -381,11 +384,11 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             }
             let lookback = env.get_i64(ci.arg(7)?, "lookback")?;
             let m = s.sel.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
-            return matrix_value(env, &m, false);
+            return matrix_value(env, m, false);
         }
     }
     let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
-    matrix_value(env, &m, false)
+    matrix_value(env, m, false)
 }
 
 /// A range function reading the samples' start timestamps (`use-start-timestamps`); the result
@@ -396,7 +399,7 @@ fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let steps = steps_of(env, ci, 2)?;
     let range = env.get_i64(ci.arg(5)?, "range")?;
     let (m, overlaps) = s.sel.eval_range_st(&f, &steps, range).map_err(js_err)?;
-    let o = matrix_value(env, &m, false)?;
+    let o = matrix_value(env, m, false)?;
     env.set(o, "overlaps", env.typed(&overlaps)?)?;
     Ok(o)
 }
@@ -427,7 +430,7 @@ fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         let o = i * n..(i + 1) * n;
         eval_range_series(&f, &ts, &v[r], &steps, range, &mut m.values[o.clone()], &mut m.present[o]);
     }
-    matrix_value(env, &m, false)
+    matrix_value(env, m, false)
 }
 
 fn db_label_names(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {

@@ -1072,12 +1072,12 @@ pub struct Matrix {
 
 impl Matrix {
     /// A zeroed `series x steps` matrix (with sample timestamps if asked), its cells counted as
-    /// samples and its bytes (twice: the copy handed to JavaScript lives beside it for a while)
-    /// against the query's limits BEFORE anything is allocated.
+    /// samples and its bytes against the query's limits BEFORE anything is allocated. (The addon
+    /// hands these vectors to JavaScript without copying them.)
     pub fn alloc(series: usize, steps: usize, with_timestamps: bool) -> Result<Matrix> {
         let cells = limits::cells(series, steps)?;
         let per_cell: u64 = if with_timestamps { 17 } else { 9 };
-        limits::reserve(cells as u64, (cells as u64).saturating_mul(per_cell * 2))?;
+        limits::reserve(cells as u64, (cells as u64).saturating_mul(per_cell))?;
         Ok(Matrix {
             values: limits::filled(cells, 0.0)?,
             present: limits::filled(cells, 0)?,
@@ -1185,7 +1185,7 @@ impl Selection {
         for i in 0..self.len() {
             self.decode(i, self.mint, self.maxt, &mut t, &mut v)?;
             // The samples stay in the result: counted for the rest of the query.
-            limits::reserve(t.len() as u64, t.len() as u64 * 32)?;
+            limits::reserve(t.len() as u64, t.len() as u64 * 16)?;
             out.t.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.t.len() + t.len()))))?;
             out.v.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.v.len() + t.len()))))?;
             for (&a, &b) in t.iter().zip(&v) {
