@@ -10,6 +10,7 @@ import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
+import { measureQueryLimits } from './query-limits.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -253,6 +254,20 @@ async function silencesBench(): Promise<void> {
   row(`restart with ${count} silences until ready`, `${fmt(ours.restartSeconds)} s`, upstream ? `${fmt(upstream.restartSeconds)} s` : 'not measured', '-');
 }
 
+async function queryLimitsBench(): Promise<void> {
+  console.error('query-limits: the queries of issue 16 on 2,000 series, one fresh server each, --query.timeout=20s');
+  const mb = (b: number): string => `${fmt(b / 2 ** 20, 0)} MB`;
+  const cell = (f: { wallS: number; answer: string; baselineRss: number; peakRss: number; healthyMaxMs: number }): string =>
+    `${fmt(f.wallS, 1)} s, ${f.answer}, peak RSS ${mb(f.peakRss)} (before ${mb(f.baselineRss)}), slowest /-/healthy ${fmt(f.healthyMaxMs, 0)} ms`;
+  // Defaults (as Prometheus: max-samples 50M); then with the sample limit out of the way, without
+  // and with a memory budget, to show what the budget holds back.
+  for (const flags of [[], ['--query.max-samples=1000000000'], ['--query.max-samples=1000000000', '--query.max-memory=512MB']]) {
+    for (const r of await measureQueryLimits(flags, flags.length === 0)) {
+      row(`\`${r.query}\`${flags.length ? ` (ours with ${flags.join(' ')})` : ''}`, cell(r.ours), r.prometheus ? cell(r.prometheus) : flags.length ? 'as above' : 'not measured', 'a clean 4xx/503 or an answer, RSS within budget + baseline, /-/healthy within ms');
+    }
+  }
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -275,5 +290,6 @@ if (sections.length === 0 || sections.includes('node-exporter')) await nodeExpor
 if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
+if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -15,6 +15,8 @@ import { evalAggregation } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { evalInstantFunction } from './instant-functions.js';
 import { QueryError, newSeries, withoutName } from './values.js';
+import { CELL_BYTES, TIMED_OUT, TOO_MANY_SAMPLES, reserveCells, runLimited } from './limits.js';
+import { reserveQueryMemory } from '../storage/query-limits.js';
 import type { MatrixSeries, Series, Value } from './values.js';
 
 export { QueryError } from './values.js';
@@ -31,8 +33,15 @@ export interface EngineOptions {
   lookbackDeltaMs?: number;
   /** --query.max-samples (default 50,000,000). */
   maxSamples?: number;
-  /** --query.timeout (default 2m). */
+  /** --query.timeout (default 2m): JavaScript steps and native loops stop once it passed. */
   timeoutMs?: number;
+  /**
+   * --query.max-memory: bytes one query may allocate for its matrices and results (default 0: no
+   * budget). Checked before the allocations it covers; past it the query fails (422 `execution`).
+   */
+  maxMemoryBytes?: number;
+  /** A token from `newCancelToken` (src/storage) another thread may cancel the query with. */
+  cancelToken?: number;
   /** Resolution of subqueries without a step (Prometheus: the global evaluation interval). */
   defaultSubqueryStepMs?: number;
   /** Keep __name__ until the end of evaluation (promql-delayed-name-removal). */
@@ -89,6 +98,7 @@ export interface EvalEnv {
   defaultSubqueryStep: number;
   delayedNameRemoval: boolean;
   deadline: number;
+  maxBytes: number;
   samples: number;
   warnings: Set<string>;
   infos: Set<string>;
@@ -101,12 +111,12 @@ export function stepTime(ctx: Ctx, i: number): number {
 }
 
 function checkDeadline(env: EvalEnv): void {
-  if (Date.now() > env.deadline) throw new QueryError('query timed out in expression evaluation', 'timeout');
+  if (Date.now() > env.deadline) throw new QueryError(TIMED_OUT, 'timeout');
 }
 
 function countSamples(env: EvalEnv, n: number): void {
   env.samples += n;
-  if (env.samples > env.maxSamples) throw new QueryError('query processing would load too many samples into memory in query execution', 'execution');
+  if (env.samples > env.maxSamples) throw new QueryError(TOO_MANY_SAMPLES, 'execution');
 }
 
 /** Evaluates a duration expression to milliseconds. */
@@ -178,6 +188,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const m: Required<NativeMatrix> & { starts?: Float64Array } = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : withStarts ? sel.instantWithStartTimestamps(steps, env.lookback) : sel.instant(steps, env.lookback);
   const labels = sel.labels;
   const k = fixed ? 1 : ctx.n;
+  if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
   const out: Series[] = [];
   let loaded = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -232,6 +243,9 @@ function subqueryInner(sq: SubqueryExpr, ctx: Ctx): { inner: Series[]; innerCtx:
   if (innerStart <= windowStart) innerStart += step;
   const innerEnd = outer.end;
   const n = innerEnd >= innerStart ? Math.floor((innerEnd - innerStart) / step) + 1 : 0;
+  // Every series of the inner result has up to n samples: more steps than the sample limit
+  // cannot be held (checked before the inner evaluation allocates anything per step).
+  if (n > env.maxSamples) throw new QueryError(TOO_MANY_SAMPLES, 'execution');
   const innerCtx: Ctx = { ...ctx, start: innerStart, end: innerStart + Math.max(0, n - 1) * step, step, n };
   const v = n > 0 ? evaluate(sq.expr, innerCtx) : { kind: 'vector' as const, series: [] };
   const inner = v.kind === 'scalar' ? [{ labels: {}, values: v.values, present: new Uint8Array(n).fill(1), dropName: false }] : v.kind === 'vector' ? v.series : [];
@@ -242,6 +256,7 @@ function toCsr(series: Series[], ctx: Ctx): NativeSamples {
   const offsets = new Uint32Array(series.length + 1);
   let total = 0;
   for (const s of series) for (let j = 0; j < ctx.n; j++) total += s.present[j]!;
+  reserveQueryMemory(total * 16);
   const t = new Float64Array(total);
   const v = new Float64Array(total);
   let at = 0;
@@ -361,6 +376,7 @@ function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   const constant = params.every((p) => p.every((x) => Object.is(x, p[0])));
 
   const k = fixed ? 1 : ctx.n;
+  reserveCells(labels.length, ctx.n, env.maxSamples);
   const result = labels.map((l, i) => newSeries(l, ctx.n, dropName || inputDropName[i]!));
   if (constant) {
     const m = evalAll(params.map((p) => p[0] ?? 0), stepsAll);
@@ -440,12 +456,21 @@ export function evaluate(e: Expr, ctx: Ctx): Value {
       return evalMatrix(e, ctx);
     case 'Call':
       if (KERNEL_FUNCTIONS.has(e.name)) return { kind: 'vector', series: evalRangeFunction(e, ctx) };
-      return evalInstantFunction(e, ctx);
+      return accounted(evalInstantFunction(e, ctx), ctx);
     case 'AggregateExpr':
-      return evalAggregation(e, ctx);
+      return accounted(evalAggregation(e, ctx), ctx);
     case 'BinaryExpr':
-      return evalBinary(e, ctx);
+      return accounted(evalBinary(e, ctx), ctx);
   }
+}
+
+/**
+ * Counts a computed value's new arrays against the memory budget. They are already allocated,
+ * but each is at most the size of inputs that were checked before they were.
+ */
+function accounted(v: Value, ctx: Ctx): Value {
+  if (v.kind === 'vector') reserveQueryMemory(v.series.length * ctx.n * CELL_BYTES);
+  return v;
 }
 
 /** Drops (or marks for dropping) the metric name, per the name-removal mode. */
@@ -515,6 +540,8 @@ export class Engine {
       lookbackDeltaMs: opts.lookbackDeltaMs ?? 300_000,
       maxSamples: opts.maxSamples ?? 50_000_000,
       timeoutMs: opts.timeoutMs ?? 120_000,
+      maxMemoryBytes: opts.maxMemoryBytes ?? 0,
+      cancelToken: opts.cancelToken ?? 0,
       defaultSubqueryStepMs: opts.defaultSubqueryStepMs ?? 60_000,
       delayedNameRemoval: opts.delayedNameRemoval ?? false,
       rangeKernel: opts.rangeKernel ?? evalRangeSamples,
@@ -531,6 +558,7 @@ export class Engine {
       defaultSubqueryStep: this.opts.defaultSubqueryStepMs,
       delayedNameRemoval: this.opts.delayedNameRemoval,
       deadline: Date.now() + this.opts.timeoutMs,
+      maxBytes: this.opts.maxMemoryBytes,
       samples: 0,
       warnings: new Set(),
       infos: new Set(),
@@ -539,9 +567,18 @@ export class Engine {
     };
   }
 
+  /** Runs an evaluation under the query's limits (native deadline, samples, memory budget). */
+  private limited<T>(f: () => T): T {
+    return runLimited({ timeoutMs: this.opts.timeoutMs, maxSamples: this.opts.maxSamples, maxBytes: this.opts.maxMemoryBytes, cancelToken: this.opts.cancelToken }, f);
+  }
+
   /** Evaluates at one time (ms). */
   instantQuery(query: string | Expr, timeMs: number): QueryResult {
     const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
+    return this.limited(() => this.instantLimited(expr, timeMs));
+  }
+
+  private instantLimited(expr: Expr, timeMs: number): QueryResult {
     const env = this.env();
     const ctx: Ctx = { start: timeMs, end: timeMs, step: 0, n: 1, queryStart: timeMs, queryEnd: timeMs, queryStep: 0, engine: env };
     const v = evaluate(expr, ctx);
@@ -577,6 +614,10 @@ export class Engine {
     if (n > 11_000) throw new QueryError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)', 'bad_data');
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') throw new QueryError(`invalid expression type ${JSON.stringify(t === 'matrix' ? 'range vector' : t)} for range query, must be Scalar or instant Vector`, 'bad_data');
+    return this.limited(() => this.rangeLimited(expr, startMs, endMs, stepMs, n));
+  }
+
+  private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): QueryResult {
     const env = this.env();
     const ctx: Ctx = { start: startMs, end: startMs + (n - 1) * stepMs, step: stepMs, n, queryStart: startMs, queryEnd: endMs, queryStep: stepMs, engine: env };
     const v = evaluate(expr, ctx);
@@ -593,6 +634,10 @@ export class Engine {
       return { resultType: 'matrix', result: [{ metric: {}, t: ts, v: vs }], warnings, infos };
     }
     if (v.kind !== 'vector') throw new QueryError('range query must return an instant vector or a scalar', 'bad_data');
+    // The result's points as JavaScript numbers (and, in the server, their JSON): counted before they are built.
+    let points = 0;
+    for (const s of v.series) for (let j = 0; j < n; j++) points += s.present[j]!;
+    reserveQueryMemory(points * 96);
     // Series that end up with the same labels once names are dropped are merged, unless they
     // both have a value at the same step.
     const merged = new Map<string, { metric: Labels; points: Map<number, number> }>();

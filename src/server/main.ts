@@ -15,6 +15,7 @@ import { Server } from './server.js';
 import type { LoadedConfig } from './server.js';
 import { makeFederationService, makeQueryService, makeSeriesService, makeTsdbService } from './services.js';
 import { registerStorageMetrics } from './storage-metrics.js';
+import { QueryPool } from './query-pool/pool.js';
 import type { DiscoveryMetrics } from '../discovery/index.js';
 import { scrapeFailureLogFiles, scrapePools } from './scrape-pools.js';
 import { JsonLinesFile, JsonLinesFiles } from '../util/json-lines.js';
@@ -100,9 +101,11 @@ export async function main(argv: string[]): Promise<number> {
   logger.info('WAL replay completed', { component: 'tsdb', series: replay.series, samples: replay.samples, total_replay_duration: `${(replay.durationMs / 1000).toFixed(3)}s` });
   logger.info('TSDB started');
 
-  const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'), useStartTimestamps: features.has('use-start-timestamps'),
+  const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], maxMemoryBytes: flags['query.max-memory'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'), useStartTimestamps: features.has('use-start-timestamps'),
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
   };
+  // API queries run on worker threads attached to this database (started with the first query).
+  const queryPool = new QueryPool({ init: { storageId: storage.id, dir: flags['storage.tsdb.path'], engine: engineOptions }, maxQueued: flags['query.max-concurrency'], maxMemoryBytes: flags['query.max-memory'] });
   const queryLog = new QueryLog();
   const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
@@ -156,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     retentionText,
     storage,
     codec: new ExpositionCodecImpl(),
-    queries: (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog),
+    queries: (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog, queryPool),
     series: makeSeriesService(storage),
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
@@ -167,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     onStop: () => {
       queryLog.close();
       failureLogs.closeAll();
-      return ruling.stop();
+      return Promise.all([ruling.stop(), queryPool.close()]).then(() => undefined);
     },
   });
   sdMetrics = server.metrics.discovery;

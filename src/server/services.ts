@@ -11,10 +11,30 @@ import { selectorsOf } from '../promql/selectors.js';
 import { printExpr } from '../promql/printer.js';
 import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
-import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
+import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
 import { loggedQuery } from './query-log.js';
 import type { LoggedQuery, QueryLog } from './query-log.js';
+import type { PooledResult, QueryPool } from './query-pool/pool.js';
+import type { QueryJob } from './query-pool/protocol.js';
+
+/** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
+export interface EncodedQueryResponse extends QueryResponse {
+  encoded: Buffer;
+}
+
+function encodedResponse(r: PooledResult): EncodedQueryResponse {
+  let data: QueryData | undefined;
+  return {
+    encoded: r.encoded,
+    warnings: r.warnings,
+    infos: r.infos,
+    get data(): QueryData {
+      data ??= (JSON.parse(r.encoded.toString('utf8')) as { data: QueryData }).data;
+      return data;
+    },
+  };
+}
 
 function sampleValue(v: number): string {
   return formatValue(v);
@@ -45,9 +65,28 @@ function apiError(e: unknown): never {
   throw new ApiError('internal', (e as Error).message ?? String(e));
 }
 
-export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog): QueryService {
-  const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : base.timeoutMs });
-  /** Runs a query, timing it and writing it to the query log (also when it fails). */
+/**
+ * PromQL over HTTP. With a pool, queries run on its worker threads (the main thread stays free
+ * for scraping, rules and the rest of the API); without one, in this thread.
+ */
+export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool): QueryService {
+  const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
+  const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+  /** A query on the pool, timed and written to the query log (also when it fails). */
+  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions): Promise<QueryResponse> => {
+    const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
+    const started = performance.now();
+    let error: string | undefined;
+    try {
+      return encodedResponse(await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) }));
+    } catch (e) {
+      error = (e as Error).message;
+      throw e;
+    } finally {
+      end();
+      queryLog?.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
+    }
+  };
   /** Runs a query, timing it and writing it to the query log (also when it fails). */
   const timed = <T>(q: Omit<LoggedQuery, 'seconds' | 'error'>, f: () => T): T => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
@@ -62,7 +101,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       try {
         // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
         const parsed = parseExpr(expr, base.features);
-        const r = timed({ query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin }, () => engine(opts).instantQuery(parsed, timeMs));
+        const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
+        if (pool) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
+        const r = timed(logged, () => engine(opts).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);
@@ -71,7 +112,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     async range(expr, startMs, endMs, stepMs, opts) {
       try {
         const parsed = parseExpr(expr, base.features);
-        const r = timed({ query: expr, startMs, endMs, stepMs, origin: opts.origin }, () => engine(opts).rangeQuery(parsed, startMs, endMs, stepMs));
+        const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
+        if (pool) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
+        const r = timed(logged, () => engine(opts).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);

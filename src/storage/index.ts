@@ -5,3 +5,5 @@ export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
 export { loadNative, platformTriple } from './native.js';
 export { TextScrapeCache, DROPPED_REF } from './scrape-cache.js';
 export type { ResidueSamples, TextScrapeResult } from './scrape-cache.js';
+export { withQueryLimits, reserveQueryMemory, queryAbortOf, newCancelToken, cancelQuery, releaseCancelToken } from './query-limits.js';
+export type { NativeQueryLimits, QueryAbort } from './query-limits.js';

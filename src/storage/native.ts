@@ -154,6 +154,8 @@ export interface NativeDb {
   setRetention(retentionMs: number, retentionBytes: number): void;
   setXor2Chunks(on: boolean): void;
   exemplarStats(): NativeExemplarStats;
+  /** What `new NativeDb(id)` attaches with from another thread of this process. */
+  id(): number;
 }
 
 /** A finished scrape through the native cache (see crates/scrape). */
@@ -181,10 +183,21 @@ export interface NativeScrapeCache {
 }
 
 export interface NativeAddon {
-  NativeDb: new (dir: string, opts: NativeDbOptions) => NativeDb;
+  /** Opens a directory, or (given the id of a database another thread opened) attaches to it. */
+  NativeDb: new (dirOrId: string | number, opts?: NativeDbOptions) => NativeDb;
   NativeScrapeCache: new () => NativeScrapeCache;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
+  /** A cancel flag any thread can set; its id. */
+  newCancelToken(): number;
+  /** Stops the query using the token at its next check; false if there is no such token. */
+  cancelQuery(token: number): boolean;
+  releaseCancelToken(token: number): void;
+  /** Limits the native work of this thread until endQuery (0 = no limit). */
+  beginQuery(token: number, timeoutMs: number, maxSamples: number, maxBytes: number): void;
+  /** Counts memory the JavaScript side is about to allocate against the query's limits (throws when past them). */
+  reserveQuery(samples: number, bytes: number): void;
+  endQuery(): { samples: number; bytes: number };
 }
 
 /** The platform part of binary names, as napi-rs spells it (e.g. `linux-x64-gnu`). */

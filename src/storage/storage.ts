@@ -202,6 +202,20 @@ export class Storage {
     return new Storage(dir, new NativeDb(dir, options));
   }
 
+  /**
+   * The database another thread of this process opened (its `id`), e.g. from a query worker;
+   * closing this handle leaves the database open.
+   */
+  static attach(id: number, dir = ''): Storage {
+    const { NativeDb } = loadNative();
+    return new Storage(dir, new NativeDb(id));
+  }
+
+  /** What `Storage.attach` takes on another thread. */
+  get id(): number {
+    return this.db.id();
+  }
+
   /** Refs of the series with these label sets, created when new. */
   seriesRefs(labelSets: readonly Labels[]): Uint32Array {
     return this.db.seriesRefs(encodeLabelSets(labelSets));

@@ -405,6 +405,36 @@ impl Env {
         Ok(Value(v))
     }
 
+    /// A typed array over `items` without copying them: the JavaScript array buffer owns the
+    /// vector (freed when it is collected). Large results (a query's steps x series matrices)
+    /// then exist once, not twice. Falls back to a copy where external buffers are not allowed.
+    pub fn typed_vec<T: TypedElement>(&self, items: Vec<T>) -> JsResult<Value> {
+        if items.is_empty() {
+            return self.typed(&items);
+        }
+        unsafe extern "C" fn free_vec<T>(_env: napi_env, _data: *mut c_void, hint: *mut c_void) {
+            // SAFETY: `hint` is the Box<Vec<T>> leaked by typed_vec, finalized once by Node.
+            drop(unsafe { Box::from_raw(hint as *mut Vec<T>) });
+        }
+        let len = items.len();
+        let bytes = std::mem::size_of_val(items.as_slice());
+        let mut boxed = Box::new(items);
+        let data = boxed.as_mut_ptr() as *mut c_void;
+        let hint = Box::into_raw(boxed);
+        let mut ab = ptr::null_mut();
+        // SAFETY: `data` points at `bytes` bytes owned by the boxed vector, which lives until the finalizer.
+        let status = unsafe { napi_create_external_arraybuffer(self.0, data, bytes, Some(free_vec::<T>), hint as *mut c_void, &mut ab) };
+        if status != NAPI_OK {
+            // SAFETY: Node did not take the vector: it is ours to reclaim.
+            let items = unsafe { Box::from_raw(hint) };
+            return self.typed(&items);
+        }
+        let mut v = ptr::null_mut();
+        // SAFETY: ab holds exactly len elements of T, suitably aligned (a Vec<T>'s buffer).
+        check(unsafe { napi_create_typedarray(self.0, T::KIND, len, ab, 0, &mut v) }, "napi_create_typedarray")?;
+        Ok(Value(v))
+    }
+
     pub fn function(&self, name: &str, f: Callback) -> JsResult<Value> {
         let mut v = ptr::null_mut();
         // SAFETY: the fn pointer is passed as data and read back by the trampoline.

@@ -5,6 +5,7 @@
 
 mod memory;
 mod exemplars;
+mod query;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -15,6 +16,11 @@ use tsdb::{Error, Labels, Matcher};
 
 struct DbHandle {
     db: Mutex<Option<Arc<Db>>>,
+    /// The id other threads attach with (see query.rs).
+    id: u64,
+    /// Whether this handle opened the database (closing it closes the database; closing an
+    /// attached handle only lets go of it).
+    owner: bool,
 }
 impl Class for DbHandle {
     const TAG: u64 = 0x5052_4d54_4442_0001;
@@ -39,6 +45,11 @@ pub(crate) fn js_err(e: Error) -> JsError {
         Error::Corrupt(_) => "ECORRUPT",
         Error::Io { .. } => "EIO",
         Error::Closed => "ERR_DB_CLOSED",
+        Error::Aborted(a) => match a {
+            tsdb::limits::Abort::Timeout => "ERR_QUERY_TIMEOUT",
+            tsdb::limits::Abort::TooManySamples => "ERR_QUERY_TOO_MANY_SAMPLES",
+            tsdb::limits::Abort::Memory { .. } | tsdb::limits::Abort::TooLarge(_) => "ERR_QUERY_MEMORY",
+        },
     };
     JsError::with_code(code, e.to_string())
 }
@@ -64,6 +75,13 @@ fn opt_bool(env: &Env, obj: Value, key: &str) -> JsResult<Option<bool>> {
 }
 
 fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    // `new NativeDb(id)`: the database another thread of this process opened.
+    if env.type_of(ci.arg(0)?)? == node_api::JsType::Number {
+        let id = env.get_f64(ci.arg(0)?, "id")? as u64;
+        let db = query::attach(id)?;
+        env.wrap(ci.this, DbHandle { db: Mutex::new(Some(db)), id, owner: false })?;
+        return env.undefined();
+    }
     let dir = env.get_string(ci.arg(0)?, "dir")?;
     let mut opts = Options::default();
     if let Some(o) = ci.args.get(1).copied() {
@@ -104,7 +122,9 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         }
     }
     let db = Db::open(std::path::Path::new(&dir), opts).map_err(js_err)?;
-    env.wrap(ci.this, DbHandle { db: Mutex::new(Some(Arc::new(db))) })?;
+    let db = Arc::new(db);
+    let id = query::register(&db);
+    env.wrap(ci.this, DbHandle { db: Mutex::new(Some(db)), id, owner: true })?;
     env.undefined()
 }
 
@@ -273,9 +293,9 @@ fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
     let csr = s.sel.samples().map_err(js_err)?;
     let o = env.object()?;
-    env.set(o, "offsets", env.typed(&csr.offsets)?)?;
-    env.set(o, "t", env.typed(&to_f64(&csr.t))?)?;
-    env.set(o, "v", env.typed(&csr.v)?)?;
+    env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
+    env.set(o, "t", env.typed_vec(csr.t.into_iter().map(|t| t as f64).collect())?)?;
+    env.set(o, "v", env.typed_vec(csr.v)?)?;
     Ok(o)
 }
 
@@ -289,18 +309,23 @@ fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<Steps>
     if end < start {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "end must not be before start"));
     }
-    if (end - start) / step > 50_000_000 {
-        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "too many steps"));
+    // The step count is not capped here: every matrix over it is checked against the query's
+    // limits (and the allocator) before it is allocated.
+    if (end - start) / step >= i64::from(u32::MAX) * 16 {
+        return Err(js_err(Error::Aborted(tsdb::limits::Abort::TooManySamples)));
     }
     Ok(Steps { start, end, step })
 }
 
-fn matrix_value(env: &Env, m: &Matrix, with_ts: bool) -> JsResult<Value> {
+/// The matrix handed to JavaScript without a copy of its values and presence (the largest
+/// arrays of a query); timestamps are converted to f64 in place.
+fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
     let o = env.object()?;
-    env.set(o, "values", env.typed(&m.values)?)?;
-    env.set(o, "present", env.typed(&m.present)?)?;
+    env.set(o, "values", env.typed_vec(m.values)?)?;
+    env.set(o, "present", env.typed_vec(m.present)?)?;
     if with_ts {
-        env.set(o, "timestamps", env.typed(&to_f64(&m.timestamps))?)?;
+        let ts: Vec<f64> = m.timestamps.into_iter().map(|t| t as f64).collect();
+        env.set(o, "timestamps", env.typed_vec(ts)?)?;
     }
     Ok(o)
 }
@@ -313,12 +338,15 @@ fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         if env.type_of(flag)? == node_api::JsType::String && env.get_string(flag, "modifier")? == "smoothed" {
             let mut m = s.sel.instant_smoothed(&steps, lookback).map_err(js_err)?;
             // Interpolated values have no sample timestamp: report the step's own time.
-            m.timestamps = (0..s.sel.len()).flat_map(|_| (0..steps.len()).map(|j| steps.at(j))).collect();
-            return matrix_value(env, &m, true);
+            m.timestamps = tsdb::limits::filled(m.values.len(), 0).map_err(js_err)?;
+            for (k, t) in m.timestamps.iter_mut().enumerate() {
+                *t = steps.at(k % steps.len().max(1));
+            }
+            return matrix_value(env, m, true);
         }
     }
     let m = s.sel.instant(&steps, lookback).map_err(js_err)?;
-    matrix_value(env, &m, true)
+    matrix_value(env, m, true)
 }
 
 /// `instantWithStartTimestamps(start, end, step, lookback)`: `instant`, plus `starts` (ms, 0 =
@@ -328,7 +356,7 @@ fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let steps = steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
     let (m, starts) = s.sel.instant_st(&steps, lookback).map_err(js_err)?;
-    let o = matrix_value(env, &m, true)?;
+    let o = matrix_value(env, m, true)?;
     env.set(o, "starts", env.typed(&to_f64(&starts))?)?;
     Ok(o)
 }
@@ -346,7 +374,7 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         let steps = steps_of(env, ci, 2)?;
         let range = env.get_i64(ci.arg(5)?, "range")?;
         let m = s.sel.eval_absent(&steps, range).map_err(js_err)?;
-        return matrix_value(env, &m, false);
+        return matrix_value(env, m, false);
     }
     let f = range_fn_of(env, ci)?;
     let steps = steps_of(env, ci, 2)?;
@@ -362,11 +390,11 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             }
             let lookback = env.get_i64(ci.arg(7)?, "lookback")?;
             let m = s.sel.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
-            return matrix_value(env, &m, false);
+            return matrix_value(env, m, false);
         }
     }
     let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
-    matrix_value(env, &m, false)
+    matrix_value(env, m, false)
 }
 
 /// A range function reading the samples' start timestamps (`use-start-timestamps`); the result
@@ -377,7 +405,7 @@ fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let steps = steps_of(env, ci, 2)?;
     let range = env.get_i64(ci.arg(5)?, "range")?;
     let (m, overlaps) = s.sel.eval_range_st(&f, &steps, range).map_err(js_err)?;
-    let o = matrix_value(env, &m, false)?;
+    let o = matrix_value(env, m, false)?;
     env.set(o, "overlaps", env.typed(&overlaps)?)?;
     Ok(o)
 }
@@ -395,7 +423,7 @@ fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     }
     let n = steps.len();
     let series = offsets.len() - 1;
-    let mut m = Matrix { values: vec![0.0; n * series], present: vec![0; n * series], timestamps: Vec::new() };
+    let mut m = Matrix::alloc(series, n, false).map_err(js_err)?;
     let mut ts: Vec<i64> = Vec::new();
     for i in 0..series {
         let r = offsets[i] as usize..offsets[i + 1] as usize;
@@ -404,10 +432,11 @@ fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         if ts.windows(2).any(|w| w[1] <= w[0]) {
             return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamps of series {i} are not strictly increasing")));
         }
+        tsdb::limits::check().map_err(js_err)?;
         let o = i * n..(i + 1) * n;
         eval_range_series(&f, &ts, &v[r], &steps, range, &mut m.values[o.clone()], &mut m.present[o]);
     }
-    matrix_value(env, &m, false)
+    matrix_value(env, m, false)
 }
 
 fn db_label_names(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -577,10 +606,16 @@ fn db_set_xor2_chunks(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.undefined()
 }
 
+/// `id()`: what `new NativeDb(id)` attaches with on another thread.
+fn db_id(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    env.double(env.unwrap::<DbHandle>(ci.this)?.id as f64)
+}
+
 fn db_close(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let h = env.unwrap::<DbHandle>(ci.this)?;
     let taken = h.db.lock().map_err(|_| JsError::new("database handle poisoned"))?.take();
-    if let Some(db) = taken {
+    if let Some(db) = taken.filter(|_| h.owner) {
+        query::unregister(h.id);
         db.close().map_err(js_err)?;
     }
     env.undefined()
@@ -604,6 +639,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("stats", db_stats),
             ("replayInfo", db_replay_info),
             ("close", db_close),
+            ("id", db_id),
             ("setRetention", db_set_retention),
             ("setXor2Chunks", db_set_xor2_chunks),
             ("appendExemplars", exemplars::db_append_exemplars),
@@ -620,6 +656,12 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     let cache_class = env.define_class("NativeScrapeCache", cache_new, &[("scan", cache_scan), ("finish", cache_finish), ("fail", cache_fail), ("size", cache_size), ("clear", cache_clear)])?;
     env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
+    env.set(exports, "newCancelToken", env.function("newCancelToken", query::new_cancel_token)?)?;
+    env.set(exports, "cancelQuery", env.function("cancelQuery", query::cancel_query)?)?;
+    env.set(exports, "releaseCancelToken", env.function("releaseCancelToken", query::release_cancel_token)?)?;
+    env.set(exports, "beginQuery", env.function("beginQuery", query::begin_query)?)?;
+    env.set(exports, "reserveQuery", env.function("reserveQuery", query::reserve_query)?)?;
+    env.set(exports, "endQuery", env.function("endQuery", query::end_query)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

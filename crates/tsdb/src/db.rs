@@ -10,6 +10,7 @@ use crate::fileutil::is_ulid;
 use crate::head::{AppendStats, Head, Refusal};
 use crate::kernels::{eval_extended_series, eval_range_series, eval_range_series_st, instant_series, reads_start_timestamps, smoothed_instant_series, Extension, RangeFn, Steps};
 use crate::labels::Labels;
+use crate::limits;
 use crate::matcher::Matcher;
 use crate::wal::{self, Corruption, Record, WalWriter};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -1129,6 +1130,22 @@ pub struct Matrix {
     pub timestamps: Vec<i64>,
 }
 
+impl Matrix {
+    /// A zeroed `series x steps` matrix (with sample timestamps if asked), its cells counted as
+    /// samples and its bytes against the query's limits BEFORE anything is allocated. (The addon
+    /// hands these vectors to JavaScript without copying them.)
+    pub fn alloc(series: usize, steps: usize, with_timestamps: bool) -> Result<Matrix> {
+        let cells = limits::cells(series, steps)?;
+        let per_cell: u64 = if with_timestamps { 17 } else { 9 };
+        limits::reserve(cells as u64, (cells as u64).saturating_mul(per_cell))?;
+        Ok(Matrix {
+            values: limits::filled(cells, 0.0)?,
+            present: limits::filled(cells, 0)?,
+            timestamps: if with_timestamps { limits::filled(cells, 0)? } else { Vec::new() },
+        })
+    }
+}
+
 /// Raw samples of every series, series i at `offsets[i]..offsets[i+1]`.
 #[derive(Debug, Default)]
 pub struct SamplesCsr {
@@ -1196,6 +1213,10 @@ impl Selection {
                 return Err(Error::Corrupt(format!("chunk of {}: {e}", self.labels[i])));
             }
         }
+        // One series' samples are held while its steps are evaluated; the loops over series
+        // stop here when the query's deadline passed.
+        limits::check()?;
+        limits::transient(t.len() as u64, t.len() as u64 * 24)?;
         if !sorted {
             let mut rows: Vec<(i64, f64, i64)> = (0..t.len()).map(|j| (t[j], v[j], st.as_deref().map_or(0, |s| s[j]))).collect();
             rows.sort_by_key(|p| p.0);
@@ -1223,6 +1244,10 @@ impl Selection {
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
             self.decode(i, self.mint, self.maxt, &mut t, &mut v)?;
+            // The samples stay in the result: counted for the rest of the query.
+            limits::reserve(t.len() as u64, t.len() as u64 * 16)?;
+            out.t.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.t.len() + t.len()))))?;
+            out.v.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.v.len() + t.len()))))?;
             for (&a, &b) in t.iter().zip(&v) {
                 if !is_stale_nan(b) {
                     out.t.push(a);
@@ -1237,7 +1262,7 @@ impl Selection {
     /// Instant-vector sampling at every step.
     pub fn instant(&self, steps: &Steps, lookback: i64) -> Result<Matrix> {
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: vec![0; n * self.len()] };
+        let mut m = Matrix::alloc(self.len(), n, true)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
             self.decode(i, steps.start - lookback + 1, steps.end, &mut t, &mut v)?;
@@ -1250,8 +1275,10 @@ impl Selection {
     /// `instant`, plus the start timestamp (0 = none) of the sample each present step took.
     pub fn instant_st(&self, steps: &Steps, lookback: i64) -> Result<(Matrix, Vec<i64>)> {
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: vec![0; n * self.len()] };
-        let mut starts = vec![0i64; n * self.len()];
+        let mut m = Matrix::alloc(self.len(), n, true)?;
+        let cells = limits::cells(n, self.len())?;
+        limits::reserve(0, cells as u64 * 16)?;
+        let mut starts = limits::filled(cells, 0i64)?;
         let (mut t, mut v, mut st) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..self.len() {
             self.decode_with_st(i, steps.start - lookback + 1, steps.end, &mut t, &mut v, Some(&mut st))?;
@@ -1273,7 +1300,9 @@ impl Selection {
     pub fn eval_absent(&self, steps: &Steps, range: i64) -> Result<Matrix> {
         let n = steps.len();
         let any = self.eval_range(&RangeFn::PresentOverTime, steps, range)?;
-        let mut m = Matrix { values: vec![1.0; n], present: vec![1; n], timestamps: Vec::new() };
+        let mut m = Matrix::alloc(1, n, false)?;
+        m.values.fill(1.0);
+        m.present.fill(1);
         for i in 0..self.len() {
             for (j, &p) in any.present[i * n..(i + 1) * n].iter().enumerate() {
                 if p == 1 {
@@ -1288,7 +1317,7 @@ impl Selection {
     /// A range function over `anchored` or `smoothed` windows at every step.
     pub fn eval_range_extended(&self, f: &RangeFn, ext: Extension, steps: &Steps, range: i64, lookback: i64) -> Result<Matrix> {
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let mut m = Matrix::alloc(self.len(), n, false)?;
         let after = if ext == Extension::Smoothed { lookback } else { 0 };
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
@@ -1302,7 +1331,7 @@ impl Selection {
     /// Instant sampling of a `smoothed` selector: values interpolated at each step.
     pub fn instant_smoothed(&self, steps: &Steps, lookback: i64) -> Result<Matrix> {
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let mut m = Matrix::alloc(self.len(), n, false)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
             self.decode(i, steps.start - lookback, steps.end + lookback, &mut t, &mut v)?;
@@ -1315,7 +1344,7 @@ impl Selection {
     /// A range-vector function at every step.
     pub fn eval_range(&self, f: &RangeFn, steps: &Steps, range: i64) -> Result<Matrix> {
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let mut m = Matrix::alloc(self.len(), n, false)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
             self.decode(i, steps.start - range + 1, steps.end, &mut t, &mut v)?;
@@ -1333,7 +1362,7 @@ impl Selection {
             return Ok((self.eval_range(f, steps, range)?, Vec::new()));
         }
         let n = steps.len();
-        let mut m = Matrix { values: vec![0.0; n * self.len()], present: vec![0; n * self.len()], timestamps: Vec::new() };
+        let mut m = Matrix::alloc(self.len(), n, false)?;
         let mut overlaps = Vec::new();
         let (mut t, mut v, mut st) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..self.len() {

@@ -15,6 +15,8 @@ pub enum Error {
     Invalid(String),
     /// The database was closed.
     Closed,
+    /// A query stopped at one of its limits (deadline, samples, memory; see `limits`).
+    Aborted(crate::limits::Abort),
 }
 
 impl Error {
@@ -31,6 +33,7 @@ impl fmt::Display for Error {
             Error::Locked(m) => write!(f, "{m}"),
             Error::Invalid(m) => write!(f, "invalid argument: {m}"),
             Error::Closed => f.write_str("the database is closed"),
+            Error::Aborted(a) => write!(f, "{a}"),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod head;
 pub mod index;
 pub mod kernels;
 pub mod labels;
+pub mod limits;
 pub mod matcher;
 pub mod wal;
 

@@ -1,9 +1,9 @@
 // /api/v1/query, /api/v1/query_range and /api/v1/format_query, GET and POST, with Prometheus's
 // parameter handling and errors (e.g. the 11,000-points limit is checked before evaluation).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { parseCount, parseDurationParam, parseTime, requestParams, single } from './params.js';
-import type { QueryOptions } from '../services.js';
+import type { QueryOptions, QueryResponse } from '../services.js';
 
 const MAX_POINTS = 11000;
 
@@ -35,6 +35,12 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
   return o;
 }
 
+/** The response: sent as is when a query worker encoded it already, else the envelope to serialize. */
+function answer(reply: FastifyReply, r: QueryResponse): unknown {
+  if ('encoded' in r && Buffer.isBuffer(r.encoded)) return reply.type('application/json; charset=utf-8').send(r.encoded);
+  return success(r.data, r.warnings, r.infos);
+}
+
 function requireQuery(p: ReturnType<typeof requestParams>): string {
   const q = single(p, 'query');
   if (q === undefined) throw new ApiError('bad_data', 'invalid parameter "query": unknown position: parse error: no expression found in input');
@@ -49,18 +55,18 @@ function originOf(req: FastifyRequest): Record<string, unknown> {
 export async function queryApi(app: FastifyInstance): Promise<void> {
   const { queries } = app.services;
 
-  const instant = async (req: FastifyRequest) => {
+  const instant = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = requestParams(req);
     const expr = requireQuery(p);
     const t = single(p, 'time');
     const time = t === undefined || t === '' ? Date.now() : parseTime(t, 'time');
     const r = await queries.instant(expr, time, { ...options(p), origin: originOf(req) });
-    return success(r.data, r.warnings, r.infos);
+    return answer(reply, r);
   };
   app.get('/api/v1/query', { schema: querySchema }, instant);
   app.post('/api/v1/query', instant);
 
-  const range = async (req: FastifyRequest) => {
+  const range = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = requestParams(req);
     const expr = requireQuery(p);
     const startText = single(p, 'start');
@@ -78,7 +84,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
       throw new ApiError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     const r = await queries.range(expr, start, end, step, { ...options(p), origin: originOf(req) });
-    return success(r.data, r.warnings, r.infos);
+    return answer(reply, r);
   };
   app.get('/api/v1/query_range', { schema: querySchema }, range);
   app.post('/api/v1/query_range', range);

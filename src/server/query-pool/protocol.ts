@@ -1,0 +1,30 @@
+// Messages between the main thread and a query worker.
+import type { EngineOptions } from '../../promql/index.js';
+
+/** What a worker is started with: the database to attach to and the engine's settings. */
+export interface WorkerInit {
+  storageId: number;
+  dir: string;
+  /** Plain data only (no functions): the server's engine options. */
+  engine: Omit<EngineOptions, 'rangeKernel' | 'cancelToken'>;
+}
+
+export type QueryJob =
+  | { kind: 'instant'; expr: string; timeMs: number }
+  | { kind: 'range'; expr: string; startMs: number; endMs: number; stepMs: number };
+
+export interface JobRequest {
+  id: number;
+  job: QueryJob;
+  /** Series in the result (0: all), as the API's `limit`. */
+  limit: number;
+  lookbackDeltaMs?: number;
+  timeoutMs: number;
+  /** Cancel token the main thread sets when the query's time is up. */
+  cancelToken: number;
+}
+
+export type JobReply =
+  /** `encoded`: the envelope's UTF-8 JSON, its buffer transferred (not copied) to the main thread. */
+  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[] }
+  | { id: number; ok: false; errorType: 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal'; message: string };
