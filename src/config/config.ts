@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { expandGlob } from '../discovery/file.js';
 import { notDiscovering } from '../discovery/mechanisms.js';
-import type { Labels } from '../model/labels.js';
+import { setLabel, type Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
 import { ConfigError, YamlFile } from './yaml-reader.js';
@@ -423,7 +423,7 @@ class Loader {
         const v = expandEnv(y.str(e.value, 'external label'));
         if (!isValidUtf8Text(e.key) || e.key === '') y.fail(e.keyNode, `${goQuote(e.key)} is not a valid label name`);
         if (!isValidUtf8Text(v)) y.fail(e.value, `${goQuote(v)} is not a valid label value`);
-        if (v !== '') externalLabels[e.key] = v;
+        if (v !== '') setLabel(externalLabels, e.key, v);
       }
     }
     const validationNode = m.get('metric_name_validation_scheme');

@@ -2,6 +2,7 @@
 // column, unknown keys are errors (as Prometheus's strict unmarshalling has them), and errors
 // read `file:line:col: what is wrong`.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { setLabel } from '../model/labels.js';
 import type { Node as YamlNode } from 'yaml';
 import { parsePromDuration } from '../model/duration.js';
 
@@ -148,7 +149,8 @@ export class YamlFile {
     if (!n || n.kind === 'null') return {};
     if (n.kind !== 'map') this.fail(n, `${what} must be a mapping`);
     const out: Record<string, string> = {};
-    for (const e of n.entries!) out[e.key] = this.str(e.value, `${what}.${e.key}`);
+    // Keys are user-chosen (label names, header names): `__proto__` stays an ordinary key.
+    for (const e of n.entries!) setLabel(out, e.key, this.str(e.value, `${what}.${e.key}`));
     return out;
   }
 }

@@ -3,7 +3,7 @@
 // that parses, valid names, templates that parse — every error with the file, line and column.
 import YAML, { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parsePromDuration } from '../model/duration.js';
-import type { Labels } from '../model/labels.js';
+import { setLabel, type Labels } from '../model/labels.js';
 
 export interface RuleNodeSpec {
   record?: string;
@@ -246,7 +246,7 @@ export function parseRuleFile(path: string, content: string, v: RuleValidators =
       fail(`${what} must be a map`);
       return out;
     }
-    for (const [k, value] of pairs(n)) out[k] = scalarString(value) ?? '';
+    for (const [k, value] of pairs(n)) setLabel(out, k, scalarString(value) ?? '');
     return out;
   }
 }

@@ -1,6 +1,7 @@
 // Rule evaluation and alerting in the server: the rule manager on the engine and storage, alert
 // templates, and the notifier sending to the configured Alertmanagers.
 import type { FastifyInstance } from 'fastify';
+import { newLabels } from '../model/labels.js';
 import type { Config } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { Storage } from '../storage/index.js';
@@ -48,7 +49,7 @@ export class Ruling {
   private stopAlertmanagerDiscovery: (() => void) | undefined;
   private sdMetrics: DiscoveryMetrics | undefined;
   /** Shared with the rule groups; refreshed in place when a configuration is applied. */
-  private readonly externalLabels: Record<string, string> = {};
+  private readonly externalLabels: Record<string, string> = newLabels();
 
   constructor(private readonly o: RulingOptions) {}
 

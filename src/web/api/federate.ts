@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { multi, requestParams } from './params.js';
 import { escapeLabelValue, formatSampleValue } from '../../exposition/format.js';
+import { copyLabels } from '../../model/labels.js';
 
 const schema = {
   querystring: { type: 'object', properties: { 'match[]': { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
@@ -21,7 +22,7 @@ export async function federateApi(app: FastifyInstance): Promise<void> {
     }
     const external = federation.externalLabels();
     const rows = samples.map((s) => {
-      const labels: Record<string, string> = { ...s.labels };
+      const labels = copyLabels(s.labels);
       // External labels fill in; a series' own label of the same name wins, as in Prometheus.
       for (const [k, v] of Object.entries(external)) if (labels[k] === undefined || labels[k] === '') labels[k] = v;
       const name = labels['__name__'] ?? '';

@@ -80,7 +80,8 @@ export async function metadataApi(app: FastifyInstance): Promise<void> {
         byName.set(name, list);
       }
     }
-    const data: Record<string, { type: string; help: string; unit: string }[]> = {};
+    // Keyed by metric names, which targets choose: no prototype, so `__proto__` is just a name.
+    const data = Object.create(null) as Record<string, { type: string; help: string; unit: string }[]>;
     let count = 0;
     for (const name of [...byName.keys()].sort()) {
       if (max >= 0 && count >= max) break;

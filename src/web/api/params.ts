@@ -9,7 +9,8 @@ export type Params = Record<string, string | string[] | undefined>;
 
 /** Query string and form body merged; body values follow query values (both count for `match[]`). */
 export function requestParams(req: FastifyRequest): Params {
-  const out: Params = {};
+  // Parameter names are the client's: no prototype, so `constructor` or `__proto__` are just names.
+  const out: Params = Object.create(null) as Params;
   const add = (src: unknown): void => {
     if (src === null || typeof src !== 'object') return;
     for (const [k, v] of Object.entries(src as Record<string, unknown>)) {
