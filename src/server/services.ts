@@ -58,9 +58,10 @@ export function toApiData(r: QueryResult, limit = 0): QueryData {
   }
 }
 
+/** The API's error for a failed query; parse errors name the parameter as Prometheus's API does. */
 function apiError(e: unknown): never {
   if (e instanceof ApiError) throw e;
-  if (e instanceof PromQLSyntaxError) throw new ApiError('bad_data', e.message);
+  if (e instanceof PromQLSyntaxError) throw new ApiError('bad_data', `invalid parameter "query": ${e.message}`);
   if (e instanceof QueryError) throw new ApiError(e.errorType, e.message);
   throw new ApiError('internal', (e as Error).message ?? String(e));
 }
