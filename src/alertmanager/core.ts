@@ -58,6 +58,7 @@ export class AlertmanagerCore {
   private readonly now: () => number;
   private gcTimer: NodeJS.Timeout;
   private compactTimer: NodeJS.Timeout;
+  private readonly stopping = new AbortController();
 
   constructor(config: CoreConfig, private readonly o: CoreOptions) {
     this.config = config;
@@ -66,6 +67,7 @@ export class AlertmanagerCore {
     this.nflog = new NotificationLog(o.storagePath, o.retentionMs, o.logger);
     this.inhibitor = new Inhibitor(config.inhibitRules, () => this.alerts.values());
     const pipeline = createPipeline({
+      stopped: this.stopping.signal,
       receivers: () => this.config.receivers,
       muted: (labels, now) => this.silences.mutedBy(labels, now).length > 0 || this.inhibitor.inhibitedBy(labels, now).length > 0,
       timeMuted: (m, a, now) => this.config.timeMuted(m, a, now),
@@ -150,6 +152,7 @@ export class AlertmanagerCore {
   }
 
   stop(): void {
+    this.stopping.abort();
     clearInterval(this.gcTimer);
     clearInterval(this.compactTimer);
     this.dispatcher.stop();

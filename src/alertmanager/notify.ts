@@ -69,6 +69,8 @@ export interface PipelineDeps {
   metrics: NotifyMetrics;
   /** Tests shorten backoff; production uses Alertmanager-like delays. */
   backoff?: (attempt: number) => number;
+  /** Aborted when the Alertmanager stops: pending retries end instead of holding the process. */
+  stopped?: AbortSignal;
 }
 
 function commonOf(maps: Labels[]): Labels {
@@ -146,12 +148,17 @@ async function sendWithRetry(integration: Integration, data: TemplateData, group
       const err = e as Error;
       const retry = !(e instanceof NotifyError) || e.retry;
       const delay = backoff(attempt);
-      if (!retry || Date.now() + delay >= deadline) {
+      if (!retry || Date.now() + delay >= deadline || deps.stopped?.aborted) {
         deps.logger.error('Notify for alerts failed', { component: 'dispatcher', integration: integration.name, receiver: data.Receiver, aggrGroup: groupKey, attempts: attempt + 1, err });
         return false;
       }
       deps.logger.warn('Notify attempt failed, will retry later', { component: 'dispatcher', integration: integration.name, receiver: data.Receiver, attempts: attempt + 1, err });
-      await new Promise((r) => setTimeout(r, delay));
+      // The wait ends early when the Alertmanager stops (the retry loop then ends above).
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        deps.stopped?.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+      if (deps.stopped?.aborted) return false;
     }
   }
 }
