@@ -2,7 +2,7 @@
 //! write-ahead log. Appends are acknowledged once in the WAL; the head is cut into 2h blocks,
 //! blocks are merged into larger ones and dropped by retention; queries span head and blocks.
 
-use crate::block::{now_ms, write_block, write_tombstones, Block, BlockMeta, ChunkOut};
+use crate::block::{now_ms, write_block, Block, BlockMeta, ChunkOut};
 use crate::exemplars::{Exemplar, ExemplarRefusal, ExemplarStorage};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 mod compact;
 mod head_wal;
 mod querier;
+mod tombstones;
 
 use compact::merge_chunks;
 pub use querier::{Matrix, SamplesCsr, Selection};
@@ -406,52 +407,6 @@ impl Db {
         } else {
             (now_ms() as i64).saturating_add(self.opts.max_ahead_ms)
         }
-    }
-
-    /// Marks samples of matching series in `[mint, maxt]` as deleted (tombstones).
-    pub fn delete_series(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<()> {
-        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
-        let mut st = self.state.write().map_err(|_| Error::Closed)?;
-        let refs = st.head.index.select(&st.head.symbols, matchers);
-        if !refs.is_empty() {
-            let stones: Vec<(u64, i64, i64)> = refs.iter().map(|&r| (r as u64, mint, maxt)).collect();
-            let mut rec = Vec::new();
-            wal::encode_tombstones(&mut rec, &stones);
-            self.write_wal(&[&rec])?;
-            for r in refs {
-                st.head_tombstones.entry(r).or_default().push((mint, maxt));
-            }
-        }
-        let blocks = st.blocks.clone();
-        for b in blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
-            let ids = b.select_ids(matchers)?;
-            if ids.is_empty() {
-                continue;
-            }
-            let stones = st.block_tombstones.entry(b.meta.ulid.clone()).or_default();
-            for id in ids {
-                stones.entry(id).or_default().push((mint, maxt));
-            }
-            let mut flat: Vec<(u32, i64, i64)> = stones.iter().flat_map(|(&r, ivs)| ivs.iter().map(move |&(a, c)| (r, a, c))).collect();
-            flat.sort_unstable();
-            write_tombstones(&b.dir.join("tombstones"), &flat)?;
-        }
-        Ok(())
-    }
-
-    /// Rewrites blocks that have tombstones without the deleted data.
-    pub fn clean_tombstones(&self) -> Result<()> {
-        let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
-        let (targets, stones) = {
-            let st = self.state.read().map_err(|_| Error::Closed)?;
-            let t: Vec<Arc<Block>> = st.blocks.iter().filter(|b| st.block_tombstones.get(&b.meta.ulid).is_some_and(|s| !s.is_empty())).cloned().collect();
-            (t, st.block_tombstones.clone())
-        };
-        for b in targets {
-            let meta = self.rewrite_blocks(std::slice::from_ref(&b), &stones, b.meta.level)?;
-            self.swap_blocks(&[b], meta)?;
-        }
-        Ok(())
     }
 
     /// Writes a consistent copy of the data into `dir`: blocks hard-linked, and the head as one
