@@ -9,6 +9,7 @@ use crate::fileutil::is_ulid;
 use crate::head::{AppendStats, Head, Refusal};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
+use crate::record;
 use crate::wal::{self, Corruption, WalWriter};
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -260,7 +261,7 @@ impl Db {
         if !created.is_empty() {
             let mut rec = Vec::new();
             let items: Vec<(u64, &Labels)> = created.iter().map(|&i| (refs[i] as u64, &label_sets[i])).collect();
-            wal::encode_series(&mut rec, &items);
+            record::encode_series(&mut rec, &items);
             self.write_wal(&[&rec])?;
             self.counters.lock().unwrap().series_created += created.len() as u64;
         }
@@ -294,7 +295,7 @@ impl Db {
         stats.appended = accepted.len() as u64;
         if !accepted.is_empty() {
             let mut rec = Vec::new();
-            wal::encode_exemplars(&mut rec, &accepted);
+            record::encode_exemplars(&mut rec, &accepted);
             self.write_wal(&[&rec])?;
         }
         Ok(stats)
@@ -385,7 +386,7 @@ impl Db {
             }
             stats.appended = accepted.len() as u64;
             if !accepted.is_empty() {
-                wal::encode_samples(&mut rec, accepted.iter().map(|&i| wal::RefSample { r: refs[i] as u64, st: st_of(i), t: ts[i], v: vs[i] }));
+                record::encode_samples(&mut rec, accepted.iter().map(|&i| record::RefSample { r: refs[i] as u64, st: st_of(i), t: ts[i], v: vs[i] }));
                 // Logged while the head lock is held so WAL order matches append order.
                 self.write_wal(&[&rec])?;
             }

@@ -17,6 +17,7 @@ pub mod kernels;
 pub mod labels;
 pub mod limits;
 pub mod matcher;
+pub mod record;
 pub mod wal;
 
 pub use db::{Db, DbStats, Matrix, Options, SamplesCsr, Selection};

@@ -6,7 +6,8 @@ use super::{Db, ReplayReport, State};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;
 use crate::labels::Labels;
-use crate::wal::{self, Record};
+use crate::record::{self, Record};
+use crate::wal;
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
@@ -18,7 +19,7 @@ impl Db {
         let mut report = ReplayReport::default();
         let mut ref_map: HashMap<u64, u32> = HashMap::new();
         let mut apply = |rec: &[u8], state: &mut State, report: &mut ReplayReport| -> std::result::Result<(), String> {
-            match wal::decode(rec)? {
+            match record::decode(rec)? {
                 Record::Series(series) => {
                     for (r, labels) in series {
                         let wanted = u32::try_from(r).ok().filter(|&w| state.head.get(w).is_none());
@@ -30,7 +31,7 @@ impl Db {
                     }
                 }
                 Record::Samples(samples) => {
-                    for wal::RefSample { r, st, t, v } in samples {
+                    for record::RefSample { r, st, t, v } in samples {
                         let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
                         if let Ok(true) = state.head.check(ours, t, v) {
                             state.head.append_checked(ours, st, t, v);
@@ -118,29 +119,29 @@ impl Db {
         let mut keep: Vec<Vec<u8>> = Vec::new();
         let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
             let mut out = Vec::new();
-            match wal::decode(rec)? {
+            match record::decode(rec)? {
                 Record::Series(s) => {
                     let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live.contains(&(*r as u32))).map(|(r, l)| (*r, l)).collect();
                     if !items.is_empty() {
-                        wal::encode_series(&mut out, &items);
+                        record::encode_series(&mut out, &items);
                     }
                 }
                 Record::Samples(s) => {
-                    let kept: Vec<wal::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
                     if !kept.is_empty() {
-                        wal::encode_samples(&mut out, kept.into_iter());
+                        record::encode_samples(&mut out, kept.into_iter());
                     }
                 }
                 Record::Tombstones(s) => {
                     let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
                     if !kept.is_empty() {
-                        wal::encode_tombstones(&mut out, &kept);
+                        record::encode_tombstones(&mut out, &kept);
                     }
                 }
                 Record::Exemplars(s) => {
                     let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live.contains(&(*r as u32))).map(|(r, e)| (*r, e)).collect();
                     if !kept.is_empty() {
-                        wal::encode_exemplars(&mut out, &kept);
+                        record::encode_exemplars(&mut out, &kept);
                     }
                 }
                 Record::Other(_) => {}

@@ -6,7 +6,7 @@ use super::Db;
 use crate::block::{write_tombstones, Block};
 use crate::error::{Error, Result};
 use crate::matcher::Matcher;
-use crate::wal;
+use crate::record;
 use std::sync::Arc;
 
 impl Db {
@@ -18,7 +18,7 @@ impl Db {
         if !refs.is_empty() {
             let stones: Vec<(u64, i64, i64)> = refs.iter().map(|&r| (r as u64, mint, maxt)).collect();
             let mut rec = Vec::new();
-            wal::encode_tombstones(&mut rec, &stones);
+            record::encode_tombstones(&mut rec, &stones);
             self.write_wal(&[&rec])?;
             for r in refs {
                 st.head_tombstones.entry(r).or_default().push((mint, maxt));
