@@ -1,6 +1,10 @@
 //! The database: a locked data directory with persistent blocks, the in-memory head and its
 //! write-ahead log. Appends are acknowledged once in the WAL; the head is cut into 2h blocks,
 //! blocks are merged into larger ones and dropped by retention; queries span head and blocks.
+//!
+//! Split as Prometheus's `tsdb` package is: this module opens the directory and appends;
+//! `head_wal` replays the WAL and checkpoints it, `compact` cuts, merges and drops blocks,
+//! `tombstones` deletes, `querier` selects and evaluates.
 
 use crate::block::{now_ms, write_block, Block, BlockMeta, ChunkOut};
 use crate::exemplars::{Exemplar, ExemplarRefusal, ExemplarStorage};
