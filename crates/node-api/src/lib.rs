@@ -100,6 +100,16 @@ unsafe extern "C" fn finalize_tagged<T: Class>(_env: napi_env, data: *mut c_void
     drop(unsafe { Box::from_raw(data as *mut Tagged<T>) });
 }
 
+/// The `T` in a `Tagged<T>` we boxed (a wrapped object's data or an External's), or None when
+/// the tag says it holds another class.
+fn tagged_value<'a, T: Class>(p: *mut c_void) -> Option<&'a T> {
+    // Every wrapped object and External of ours starts with the tag word (repr(C) Tagged<T>).
+    // SAFETY: p points to a Tagged<_> we created; the tag is its first field.
+    let tag = unsafe { *(p as *const u64) };
+    // SAFETY: the tag proves the type; the JS value keeps the data alive during the call.
+    (tag == T::TAG).then(|| unsafe { &(*(p as *const Tagged<T>)).value })
+}
+
 unsafe extern "C" fn trampoline(env: napi_env, info: napi_callback_info) -> napi_value {
     let e = Env(env);
     let result = catch_unwind(AssertUnwindSafe(|| -> JsResult<Value> {
@@ -485,32 +495,36 @@ impl Env {
         if status != NAPI_OK || p.is_null() {
             return Err(JsError::type_error("method called on an object that is not a native instance"));
         }
-        // Every wrapped object of ours starts with the tag word (repr(C) Tagged<T>).
-        // SAFETY: p points to a Tagged<_> we created; the tag is its first field.
-        let tag = unsafe { *(p as *const u64) };
-        if tag != T::TAG {
-            return Err(JsError::type_error("method called on a native instance of another class"));
-        }
-        // SAFETY: the tag proves the type; the object keeps the data alive during the call.
-        Ok(unsafe { &(*(p as *const Tagged<T>)).value })
+        tagged_value(p).ok_or_else(|| JsError::type_error("method called on a native instance of another class"))
     }
 
-    /// An External holding a raw pointer (no finalizer: the creator keeps ownership). Node only
-    /// stores the pointer; it is never dereferenced here.
-    #[allow(clippy::not_unsafe_ptr_arg_deref)]
-    pub fn external_ptr(&self, p: *mut c_void) -> JsResult<Value> {
+    /// An External that owns `value`: Node drops it (finalizer) when the External is collected.
+    /// It carries the class tag, so `get_external::<T>` reads it back type-checked; no raw
+    /// pointer crosses into the caller's code.
+    pub fn external<T: Class>(&self, value: T) -> JsResult<Value> {
+        let raw = Box::into_raw(Box::new(Tagged { tag: T::TAG, value }));
         let mut v = ptr::null_mut();
-        // SAFETY: out-pointer to a local.
-        check(unsafe { napi_create_external(self.0, p, None, ptr::null_mut(), &mut v) }, "napi_create_external")?;
+        // SAFETY: raw is a valid Box pointer; finalize_tagged::<T> frees it exactly once.
+        let status = unsafe { napi_create_external(self.0, raw as *mut c_void, Some(finalize_tagged::<T>), ptr::null_mut(), &mut v) };
+        if status != NAPI_OK {
+            // SAFETY: not handed to Node; reclaim it.
+            drop(unsafe { Box::from_raw(raw) });
+            check(status, "napi_create_external")?;
+        }
         Ok(Value(v))
     }
 
-    pub fn get_external_ptr(&self, v: Value) -> JsResult<*mut c_void> {
+    /// The value of an External made by `external::<T>`, borrowed for the current call (the
+    /// argument keeps the External alive until the call returns).
+    pub fn get_external<'a, T: Class>(&self, v: Value) -> JsResult<&'a T> {
         self.expect(v, JsType::External, "argument")?;
         let mut p = ptr::null_mut();
         // SAFETY: out-pointer to a local.
         check(unsafe { napi_get_value_external(self.0, v.0, &mut p) }, "napi_get_value_external")?;
-        Ok(p)
+        if p.is_null() {
+            return Err(JsError::type_error("argument is not a native value of this addon"));
+        }
+        tagged_value(p).ok_or_else(|| JsError::type_error("argument is a native value of another class"))
     }
 
     /// Keeps a value alive beyond the current call (e.g. a class constructor).

@@ -27,10 +27,17 @@ impl Class for DbHandle {
 }
 
 struct SelHandle {
-    sel: Selection,
+    sel: Arc<Selection>,
 }
 impl Class for SelHandle {
     const TAG: u64 = 0x5052_4d54_5345_4c02;
+}
+
+/// A selection on its way from `NativeDb.select()` to the `NativeSelection` constructor: an
+/// External owning a shared handle, so the constructor never dereferences a raw pointer.
+struct PendingSelection(Arc<Selection>);
+impl Class for PendingSelection {
+    const TAG: u64 = 0x5052_4d54_5345_4c03;
 }
 
 /// Per-environment module state.
@@ -255,23 +262,20 @@ fn db_select(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let mint = env.get_i64(ci.arg(1)?, "mint")?;
     let maxt = env.get_i64(ci.arg(2)?, "maxt")?;
     let sel = db.select(&matchers, mint, maxt).map_err(js_err)?;
-    // The selection constructor takes the state through an External we own until it returns.
+    // The selection constructor receives the selection in an External that owns a shared
+    // handle to it (freed when the External is collected).
     let module = env.instance_data::<Module>()?;
     let ctor = env.get_persistent(&module.selection_ctor)?;
-    let mut slot: Option<Selection> = Some(sel);
-    let ext = env.external_ptr(&mut slot as *mut Option<Selection> as *mut std::ffi::c_void)?;
+    let ext = env.external(PendingSelection(Arc::new(sel)))?;
     env.new_instance(ctor, &[ext])
 }
 
 fn sel_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let p = ci.args.first().map(|&a| env.get_external_ptr(a)).transpose().ok().flatten();
-    let Some(p) = p else {
+    let pending = ci.args.first().and_then(|&a| env.get_external::<PendingSelection>(a).ok());
+    let Some(pending) = pending else {
         return Err(JsError::type_error("NativeSelection is created by NativeDb.select()"));
     };
-    // SAFETY: db_select passes a pointer to a live Option<Selection> for the duration of new_instance.
-    let slot = unsafe { &mut *(p as *mut Option<Selection>) };
-    let sel = slot.take().ok_or_else(|| JsError::new("selection already taken"))?;
-    env.wrap(ci.this, SelHandle { sel })?;
+    env.wrap(ci.this, SelHandle { sel: pending.0.clone() })?;
     env.undefined()
 }
 

@@ -3,6 +3,11 @@
 //! The design follows Prometheus's TSDB: an in-memory head with XOR-compressed chunks and a
 //! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
 //! `docs/design/storage-api.md` in the repository describes the public API.
+//!
+//! `unsafe` is denied here and allowed in one small module only, `fileutil::mmap` (the memory
+//! map of block files), where each unsafe block says why it is sound.
+
+#![deny(unsafe_code)]
 
 pub mod block;
 pub mod chunkenc;
@@ -17,6 +22,7 @@ pub mod kernels;
 pub mod labels;
 pub mod limits;
 pub mod matcher;
+pub mod record;
 pub mod wal;
 
 pub use db::{Db, DbStats, Matrix, Options, SamplesCsr, Selection};

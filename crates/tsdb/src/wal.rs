@@ -1,16 +1,15 @@
 //! The write-ahead log, in Prometheus's WAL format (`crates/tsdb/docs/wal.md`): numbered segment
 //! files of 32 KiB pages holding CRC-protected record fragments, and checkpoints that keep only
 //! what the head still needs. Prometheus itself can replay our WAL and we can replay its own
-//! (uncompressed) WAL.
+//! (uncompressed) WAL. The records' payloads (series, samples, ...) are encoded in `record`;
+//! this module frames them, as Prometheus's `wlog` package does for its `record` package.
 //!
 //! Durability model: a batch is acknowledged once `write(2)` of its records returned, so it
 //! survives the process being killed (the kernel holds the data); segments are fsynced when they
 //! are closed and at shutdown.
 
-use crate::encoding::{crc32c, put_be64, put_uvarint, put_varint, Decbuf};
+use crate::encoding::crc32c;
 use crate::error::{Error, Result};
-use crate::exemplars::Exemplar;
-use crate::labels::Labels;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,222 +27,6 @@ const FRAG_MIDDLE: u8 = 3;
 const FRAG_LAST: u8 = 4;
 const FLAG_SNAPPY: u8 = 1 << 3;
 const FLAG_ZSTD: u8 = 1 << 4;
-
-pub const REC_SERIES: u8 = 1;
-pub const REC_SAMPLES: u8 = 2;
-pub const REC_TOMBSTONES: u8 = 3;
-pub const REC_EXEMPLARS: u8 = 4;
-/// Samples with an optional start timestamp each (Prometheus 3.11's SamplesV2).
-pub const REC_SAMPLES_V2: u8 = 11;
-
-/// Start-timestamp markers of a SamplesV2 record.
-const ST_NONE: u8 = 0;
-const ST_SAME: u8 = 1;
-const ST_EXPLICIT: u8 = 2;
-
-/// One sample of a WAL record; `st` 0 = no start timestamp.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RefSample {
-    pub r: u64,
-    pub st: i64,
-    pub t: i64,
-    pub v: f64,
-}
-
-/// A decoded WAL record (the kinds we write; others are skipped on replay).
-#[derive(Debug, PartialEq)]
-pub enum Record {
-    Series(Vec<(u64, Labels)>),
-    Samples(Vec<RefSample>),
-    /// (series ref, mint, maxt) deletion intervals.
-    Tombstones(Vec<(u64, i64, i64)>),
-    /// (series ref, exemplar).
-    Exemplars(Vec<(u64, Exemplar)>),
-    /// A record type we do not use (exemplars, histograms, metadata...).
-    Other(u8),
-}
-
-fn put_labels(out: &mut Vec<u8>, labels: &Labels) {
-    put_uvarint(out, labels.len() as u64);
-    for l in labels.iter() {
-        put_uvarint(out, l.name.len() as u64);
-        out.extend_from_slice(l.name.as_bytes());
-        put_uvarint(out, l.value.len() as u64);
-        out.extend_from_slice(l.value.as_bytes());
-    }
-}
-
-fn read_labels(d: &mut Decbuf<'_>) -> Option<Labels> {
-    let n = d.uvarint()?;
-    let mut pairs = Vec::with_capacity(n.min(1024) as usize);
-    for _ in 0..n {
-        let name = d.uvarint_str()?;
-        let value = d.uvarint_str()?;
-        pairs.push((name.to_string(), value.to_string()));
-    }
-    Some(Labels::from_pairs(pairs))
-}
-
-pub fn encode_series(out: &mut Vec<u8>, series: &[(u64, &Labels)]) {
-    out.push(REC_SERIES);
-    for (r, labels) in series {
-        put_be64(out, *r);
-        put_labels(out, labels);
-    }
-}
-
-/// Exemplars as Prometheus encodes them: the first ref and time in full, then per exemplar the
-/// deltas to them, the value and the exemplar's labels.
-pub fn encode_exemplars(out: &mut Vec<u8>, exemplars: &[(u64, &Exemplar)]) {
-    out.push(REC_EXEMPLARS);
-    let Some(&(fr, first)) = exemplars.first() else { return };
-    put_be64(out, fr);
-    put_be64(out, first.t as u64);
-    for &(r, e) in exemplars {
-        put_varint(out, r as i64 - fr as i64);
-        put_varint(out, e.t.wrapping_sub(first.t));
-        put_be64(out, e.value.to_bits());
-        put_labels(out, &e.labels);
-    }
-}
-
-/// Samples as Prometheus encodes them. Without start timestamps: the classic record (first ref
-/// and time in full, then deltas to them), which every Prometheus replays; with any: SamplesV2
-/// (varints, ref delta to the previous sample, time delta to the first, a start-timestamp marker).
-pub fn encode_samples<I: Iterator<Item = RefSample> + Clone>(out: &mut Vec<u8>, samples: I) {
-    if samples.clone().any(|s| s.st != 0) {
-        return encode_samples_v2(out, samples);
-    }
-    out.push(REC_SAMPLES);
-    let mut samples = samples.peekable();
-    let Some(&first) = samples.peek() else { return };
-    put_be64(out, first.r);
-    put_be64(out, first.t as u64);
-    for s in samples {
-        put_varint(out, s.r as i64 - first.r as i64);
-        put_varint(out, s.t.wrapping_sub(first.t));
-        put_be64(out, s.v.to_bits());
-    }
-}
-
-fn encode_samples_v2(out: &mut Vec<u8>, mut samples: impl Iterator<Item = RefSample>) {
-    out.push(REC_SAMPLES_V2);
-    let Some(first) = samples.next() else { return };
-    put_varint(out, first.r as i64);
-    put_varint(out, first.t);
-    put_varint(out, first.st);
-    put_be64(out, first.v.to_bits());
-    let mut prev = first;
-    for s in samples {
-        put_varint(out, (s.r as i64).wrapping_sub(prev.r as i64));
-        put_varint(out, s.t.wrapping_sub(first.t));
-        if s.st == 0 {
-            out.push(ST_NONE);
-        } else if s.st == prev.st {
-            out.push(ST_SAME);
-        } else {
-            out.push(ST_EXPLICIT);
-            put_varint(out, s.st.wrapping_sub(first.st));
-        }
-        put_be64(out, s.v.to_bits());
-        prev = s;
-    }
-}
-
-pub fn encode_tombstones(out: &mut Vec<u8>, stones: &[(u64, i64, i64)]) {
-    out.push(REC_TOMBSTONES);
-    for &(r, mint, maxt) in stones {
-        put_be64(out, r);
-        put_varint(out, mint);
-        put_varint(out, maxt);
-    }
-}
-
-pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
-    let mut d = Decbuf::new(rec);
-    let typ = d.byte().ok_or("empty record")?;
-    let bad = |what: &str| format!("truncated or invalid {what} record");
-    match typ {
-        REC_SERIES => {
-            let mut out = Vec::new();
-            while d.remaining() > 0 {
-                let r = d.be64().ok_or_else(|| bad("series"))?;
-                out.push((r, read_labels(&mut d).ok_or_else(|| bad("series"))?));
-            }
-            Ok(Record::Series(out))
-        }
-        REC_SAMPLES => {
-            let mut out = Vec::new();
-            if d.remaining() == 0 {
-                return Ok(Record::Samples(out));
-            }
-            let fr = d.be64().ok_or_else(|| bad("samples"))?;
-            let ft = d.be64().ok_or_else(|| bad("samples"))? as i64;
-            while d.remaining() > 0 {
-                let dr = d.varint().ok_or_else(|| bad("samples"))?;
-                let dt = d.varint().ok_or_else(|| bad("samples"))?;
-                let v = f64::from_bits(d.be64().ok_or_else(|| bad("samples"))?);
-                out.push(RefSample { r: (fr as i64).wrapping_add(dr) as u64, st: 0, t: ft.wrapping_add(dt), v });
-            }
-            Ok(Record::Samples(out))
-        }
-        REC_SAMPLES_V2 => {
-            let mut out: Vec<RefSample> = Vec::new();
-            let (mut first_t, mut first_st) = (0i64, 0i64);
-            while d.remaining() > 0 {
-                let s = match out.last() {
-                    None => {
-                        let r = d.varint().ok_or_else(|| bad("samples"))? as u64;
-                        first_t = d.varint().ok_or_else(|| bad("samples"))?;
-                        first_st = d.varint().ok_or_else(|| bad("samples"))?;
-                        RefSample { r, st: first_st, t: first_t, v: 0.0 }
-                    }
-                    Some(prev) => {
-                        let r = (prev.r as i64).wrapping_add(d.varint().ok_or_else(|| bad("samples"))?) as u64;
-                        let t = first_t.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?);
-                        let st = match d.byte().ok_or_else(|| bad("samples"))? {
-                            ST_NONE => 0,
-                            ST_SAME => prev.st,
-                            ST_EXPLICIT => first_st.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?),
-                            m => return Err(format!("invalid start-timestamp marker {m} in samples record")),
-                        };
-                        RefSample { r, st, t, v: 0.0 }
-                    }
-                };
-                let v = f64::from_bits(d.be64().ok_or_else(|| bad("samples"))?);
-                out.push(RefSample { v, ..s });
-            }
-            Ok(Record::Samples(out))
-        }
-        REC_EXEMPLARS => {
-            let mut out = Vec::new();
-            if d.remaining() == 0 {
-                return Ok(Record::Exemplars(out));
-            }
-            let fr = d.be64().ok_or_else(|| bad("exemplars"))?;
-            let ft = d.be64().ok_or_else(|| bad("exemplars"))? as i64;
-            while d.remaining() > 0 {
-                let dr = d.varint().ok_or_else(|| bad("exemplars"))?;
-                let dt = d.varint().ok_or_else(|| bad("exemplars"))?;
-                let value = f64::from_bits(d.be64().ok_or_else(|| bad("exemplars"))?);
-                let labels = read_labels(&mut d).ok_or_else(|| bad("exemplars"))?;
-                out.push(((fr as i64).wrapping_add(dr) as u64, Exemplar { labels, value, t: ft.wrapping_add(dt) }));
-            }
-            Ok(Record::Exemplars(out))
-        }
-        REC_TOMBSTONES => {
-            let mut out = Vec::new();
-            while d.remaining() > 0 {
-                let r = d.be64().ok_or_else(|| bad("tombstones"))?;
-                let mint = d.varint().ok_or_else(|| bad("tombstones"))?;
-                let maxt = d.varint().ok_or_else(|| bad("tombstones"))?;
-                out.push((r, mint, maxt));
-            }
-            Ok(Record::Tombstones(out))
-        }
-        other => Ok(Record::Other(other)),
-    }
-}
 
 /// Appends records to the WAL, one page at a time.
 pub struct WalWriter {
@@ -585,39 +368,5 @@ mod tests {
         let (got, c) = read_all(&dir);
         assert_eq!(got.len(), 3);
         assert!(c.unwrap().reason.contains("checksum"));
-    }
-
-    #[test]
-    fn record_encodings_round_trip() {
-        let l = Labels::from_pairs([("__name__", "up"), ("job", "x")]);
-        let mut b = Vec::new();
-        encode_series(&mut b, &[(7, &l)]);
-        assert_eq!(decode(&b), Ok(Record::Series(vec![(7, l)])));
-        let rs = |r: u64, st: i64, t: i64, v: f64| RefSample { r, st, t, v };
-        let plain = vec![rs(5, 0, 1000, 1.5), rs(3, 0, 900, f64::INFINITY), rs(9, 0, 2000, -0.0)];
-        let with_st = vec![rs(5, 400, 1000, 1.5), rs(3, 400, 900, 2.0), rs(9, 0, 2000, -0.0), rs(9, 1999, 2001, 1.0), rs(2, -7, 3000, 1.0)];
-        for (samples, typ) in [(plain, REC_SAMPLES), (with_st, REC_SAMPLES_V2)] {
-            b.clear();
-            encode_samples(&mut b, samples.iter().copied());
-            assert_eq!(b[0], typ, "start timestamps choose the record type");
-            match decode(&b).unwrap() {
-                Record::Samples(got) => {
-                    assert_eq!(got.len(), samples.len());
-                    for (a, e) in got.iter().zip(&samples) {
-                        assert_eq!((a.r, a.st, a.t, a.v.to_bits()), (e.r, e.st, e.t, e.v.to_bits()));
-                    }
-                }
-                other => panic!("{other:?}"),
-            }
-        }
-        b.clear();
-        let e1 = Exemplar { labels: Labels::from_pairs([("trace_id", "abc")]), value: 1.5, t: 1000 };
-        let e2 = Exemplar { labels: Labels::from_pairs([("span", "x"), ("trace_id", "d")]), value: -2.0, t: 900 };
-        encode_exemplars(&mut b, &[(5, &e1), (3, &e2)]);
-        assert_eq!(decode(&b), Ok(Record::Exemplars(vec![(5, e1), (3, e2)])));
-        b.clear();
-        encode_tombstones(&mut b, &[(1, -5, 10)]);
-        assert_eq!(decode(&b), Ok(Record::Tombstones(vec![(1, -5, 10)])));
-        assert!(decode(&[REC_SAMPLES, 0, 0, 0]).is_err());
     }
 }
