@@ -1,7 +1,7 @@
 // Aggregation operators: series are grouped by their `by`/`without` labels and combined step by
 // step into typed arrays.
 import type { Labels } from '../model/labels.js';
-import type { AggregateExpr } from './ast.js';
+import type { AggregateExpr } from './parser/ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, formatNumber } from './engine.js';
 import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from './values.js';

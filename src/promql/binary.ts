@@ -1,8 +1,8 @@
 // Binary operators: arithmetic, comparisons (filtering or `bool`) and set operators, with
 // Prometheus's vector matching (on/ignoring, group_left/group_right, fill modifiers).
 import type { Labels } from '../model/labels.js';
-import type { BinaryExpr, BinaryOp, VectorMatching } from './ast.js';
-import { COMPARISON_OPS, SET_OPS } from './ast.js';
+import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/ast.js';
+import { COMPARISON_OPS, SET_OPS } from './parser/ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, markDropName } from './engine.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';

@@ -3,7 +3,7 @@
 import type { Labels } from '../model/labels.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import { matcherFunction } from '../storage/matchers.js';
-import type { Call, DurationExpr, Expr, VectorSelector, AtModifier } from './ast.js';
+import type { Call, DurationExpr, Expr, VectorSelector, AtModifier } from './parser/ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate } from './engine.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';

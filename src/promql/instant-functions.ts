@@ -2,7 +2,7 @@
 import type { Labels } from '../model/labels.js';
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
-import type { Call, Expr } from './ast.js';
+import type { Call, Expr } from './parser/ast.js';
 import type { Ctx } from './engine.js';
 import { evaluate, evalVectorSelector, markDropName, stepTime, compareLabels } from './engine.js';
 import { bucketFraction, bucketQuantile } from './histogram.js';

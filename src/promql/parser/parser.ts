@@ -1,9 +1,9 @@
 // PromQL parser: recursive descent with precedence climbing, then Prometheus's type checks.
 // Errors read like Prometheus's: `1:5: parse error: unexpected ...`.
-import type { LabelMatcher, MatchType } from '../storage/matchers.js';
-import { matchesEmpty } from '../storage/matchers.js';
-import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
-import { parsePromDuration } from '../model/duration.js';
+import type { LabelMatcher, MatchType } from '../../storage/matchers.js';
+import { matchesEmpty } from '../../storage/matchers.js';
+import { compileAnchored, Re2SyntaxError } from '../../regex/re2.js';
+import { parsePromDuration } from '../../model/duration.js';
 import { PromQLSyntaxError, tokenize } from './lexer.js';
 import type { Token, TokenKind } from './lexer.js';
 import { COMPARISON_OPS, SET_OPS, typeName } from './ast.js';
