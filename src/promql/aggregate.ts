@@ -2,8 +2,8 @@
 // step into typed arrays.
 import type { Labels } from '../model/labels.js';
 import type { AggregateExpr } from './parser/ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate, formatNumber } from './engine.js';
+import type { Ctx } from './context.js';
+import { evaluate, formatNumber } from './context.js';
 import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from './values.js';
 import type { Series, Value } from './values.js';
 

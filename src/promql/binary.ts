@@ -3,8 +3,8 @@
 import type { Labels } from '../model/labels.js';
 import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/ast.js';
 import { COMPARISON_OPS, SET_OPS } from './parser/ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate, markDropName } from './engine.js';
+import type { Ctx } from './context.js';
+import { evaluate, markDropName } from './context.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
 

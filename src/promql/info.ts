@@ -4,8 +4,8 @@ import type { Labels } from '../model/labels.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import { matcherFunction } from '../storage/matchers.js';
 import type { Call, DurationExpr, Expr, VectorSelector, AtModifier } from './parser/ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate } from './engine.js';
+import type { Ctx } from './context.js';
+import { evaluate } from './context.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
 
