@@ -13,7 +13,7 @@ import { evalAggregation } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { evalInstantFunction } from './instant-functions.js';
 import { QueryError, withoutName } from './values.js';
-import { CELL_BYTES, runLimited } from './limits.js';
+import { CELL_BYTES, rangeStepError, rangeSteps, runLimited } from './limits.js';
 import { reserveQueryMemory } from '../storage/query-limits.js';
 import type { Value } from './values.js';
 import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
@@ -207,10 +207,11 @@ export class Engine {
   /** Evaluates at start, start+step, ... <= end (ms). */
   rangeQuery(query: string | Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
     const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
-    if (stepMs <= 0) throw new QueryError('zero or negative query resolution step widths are not accepted. Try a positive integer', 'bad_data');
+    const stepError = rangeStepError(startMs, endMs, stepMs);
+    if (stepError?.param) throw new QueryError(stepError.message, 'bad_data');
     if (endMs < startMs) throw new QueryError('end timestamp must not be before start time', 'bad_data');
-    const n = Math.floor((endMs - startMs) / stepMs) + 1;
-    if (n > 11_000) throw new QueryError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)', 'bad_data');
+    if (stepError) throw new QueryError(stepError.message, 'bad_data');
+    const n = rangeSteps(startMs, endMs, stepMs);
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') throw new QueryError(`invalid expression type ${JSON.stringify(t === 'matrix' ? 'range vector' : t)} for range query, must be Scalar or instant Vector`, 'bad_data');
     return this.limited(() => this.rangeLimited(expr, startMs, endMs, stepMs, n));
