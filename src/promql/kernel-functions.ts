@@ -8,3 +8,12 @@ export const KERNEL_FUNCTIONS = new Set([
   'double_exponential_smoothing', 'holt_winters', 'ts_of_min_over_time', 'ts_of_max_over_time', 'ts_of_first_over_time',
   'ts_of_last_over_time', 'absent_over_time',
 ]);
+
+/**
+ * The range functions each extended range selector modifier (`x[5m] anchored`, `x[5m] smoothed`)
+ * works with; the native kernels compute only these.
+ */
+export const RANGE_MODIFIER_FUNCTIONS: Readonly<Record<'anchored' | 'smoothed', readonly string[]>> = {
+  anchored: ['changes', 'delta', 'increase', 'rate', 'resets'],
+  smoothed: ['delta', 'increase', 'rate'],
+};

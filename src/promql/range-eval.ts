@@ -9,6 +9,7 @@ import { typeOf } from './parser/check.js';
 import type { Ctx, EvalEnv } from './context.js';
 import { atTime, countSamples, durationMs, evaluate, formatNumber, selectorSteps, stepTime } from './context.js';
 import { reserveCells } from './limits.js';
+import { RANGE_MODIFIER_FUNCTIONS } from './kernel-functions.js';
 import { QueryError, newSeries } from './values.js';
 import type { MatrixSeries, Series, Value } from './values.js';
 import { TOO_MANY_SAMPLES } from './limits.js';
@@ -120,7 +121,7 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     const ms: MatrixSelector = arg;
     const modifier = ms.anchored || ms.vector.anchored ? 'anchored' : ms.smoothed || ms.vector.smoothed ? 'smoothed' : undefined;
     if (modifier) {
-      const allowed = modifier === 'anchored' ? ['changes', 'delta', 'increase', 'rate', 'resets'] : ['delta', 'increase', 'rate'];
+      const allowed = RANGE_MODIFIER_FUNCTIONS[modifier];
       if (!allowed.includes(call.name)) throw new QueryError(`${modifier} modifier can only be used with: ${allowed.join(', ')} - not with ${call.name}`);
     }
     range = durationMs(ms.range, ctx);
