@@ -1,6 +1,7 @@
 // Range vectors: range functions (rate, *_over_time, ...) over range selectors and subqueries,
 // evaluated by the native kernels, and range vectors as an instant query's result.
 import type { Labels } from '../model/labels.js';
+import { setLabel } from '../model/labels.js';
 import type { Steps } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
 import { reserveQueryMemory } from '../storage/query-limits.js';
@@ -25,7 +26,7 @@ function labelsForAbsent(e: Expr): Labels {
   for (const m of vs.matchers) {
     if (m.name === '__name__') continue;
     if (m.type === '=' && !seen.has(m.name)) {
-      out[m.name] = m.value;
+      setLabel(out, m.name, m.value);
       seen.add(m.name);
     } else if (seen.has(m.name)) {
       delete out[m.name];

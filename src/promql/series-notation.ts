@@ -4,6 +4,7 @@
 import { tokenize } from './parser/lexer.js';
 import { parseNumber } from './parser/parser.js';
 import type { Labels } from '../model/labels.js';
+import { setLabel } from '../model/labels.js';
 
 /** A stale marker in a value sequence. */
 export const STALE = 'stale';
@@ -22,7 +23,7 @@ export function parseSeriesDesc(desc: string): Labels {
         out['__name__'] = name.text;
       } else {
         i++;
-        out[name.text] = toks[i++]!.text;
+        setLabel(out, name.text, toks[i++]!.text);
       }
       if (toks[i]!.kind === 'COMMA') i++;
     }
