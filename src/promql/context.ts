@@ -8,6 +8,7 @@ import type { Selection, Steps } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
 import type { AtModifier, DurationExpr, Expr } from './parser/ast.js';
 import { QueryError, withoutName } from './values.js';
+import { boundedAtSeconds, durationInRange, goFixed6 } from './parser/durations.js';
 import { TIMED_OUT, TOO_MANY_SAMPLES } from './limits.js';
 import type { Series, Value } from './values.js';
 
@@ -62,8 +63,8 @@ export function countSamples(env: EvalEnv, n: number): void {
   if (env.samples > env.maxSamples) throw new QueryError(TOO_MANY_SAMPLES, 'execution');
 }
 
-/** Evaluates a duration expression to milliseconds. */
-export function durationMs(d: DurationExpr, ctx: Ctx): number {
+/** Evaluates a duration expression to seconds (division and modulo by zero are errors). */
+function durationSeconds(d: DurationExpr, ctx: Ctx): number {
   const seconds = (e: DurationExpr): number => {
     switch (e.kind) {
       case 'number':
@@ -98,16 +99,30 @@ export function durationMs(d: DurationExpr, ctx: Ctx): number {
       }
     }
   };
-  const s = seconds(d);
+  return seconds(d);
+}
+
+/**
+ * Evaluates a duration expression (offset, range, subquery step) to milliseconds. Constant ones
+ * the parser bounded already; those computed from step()/range() are bounded here alike, so that
+ * no time derived from them overflows what the storage takes.
+ */
+export function durationMs(d: DurationExpr, ctx: Ctx): number {
+  const s = durationSeconds(d, ctx);
   if (!Number.isFinite(s)) throw new QueryError(`duration expression evaluates to ${s}`, 'bad_data');
+  if (!durationInRange(s)) throw new QueryError(`${d.pos}:${d.end}: duration is out of range`, 'bad_data');
   return Math.round(s * 1000);
 }
 
+/** The time (ms) of an `@` modifier, bounded as the parser bounds constant ones. */
 export function atTime(at: AtModifier | undefined, ctx: Ctx): number | undefined {
   if (!at) return undefined;
   if (at.kind === 'start') return ctx.queryStart;
   if (at.kind === 'end') return ctx.queryEnd;
-  return durationMs(at.seconds, ctx);
+  const s = durationSeconds(at.seconds, ctx);
+  const bounded = boundedAtSeconds(s);
+  if (bounded === undefined) throw new QueryError(`timestamp out of bounds for @ modifier: ${goFixed6(s)}`, 'bad_data');
+  return Math.round(bounded * 1000);
 }
 
 /** The storage steps a selector reads, with offset and @ applied. */

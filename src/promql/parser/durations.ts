@@ -7,6 +7,22 @@ export const MAX_DURATION_MS = 9223372036854;
 // The widest time the storage holds (the API's MIN_TIME_MS/MAX_TIME_MS): milliseconds exact in a double.
 export const STORABLE_TIME_MS = 9223372036854;
 
+/** Whether `seconds` as a duration fits time.Duration (Prometheus: "duration is out of range"). */
+export function durationInRange(seconds: number): boolean {
+  return Math.abs(seconds * 1000) <= MAX_DURATION_MS;
+}
+
+/**
+ * An `@` time in seconds as the query uses it: undefined where Prometheus refuses it (not finite,
+ * or beyond int64 seconds), else clamped to the times storage can hold, where a selection finds
+ * the same nothing and no evaluation overflows.
+ */
+export function boundedAtSeconds(seconds: number): number | undefined {
+  if (!Number.isFinite(seconds) || Math.abs(seconds) >= 2 ** 63) return undefined;
+  const limit = STORABLE_TIME_MS / 1000;
+  return Math.abs(seconds) <= limit ? seconds : Math.sign(seconds) * limit;
+}
+
 /** The seconds of a duration expression that does not depend on the query (no step()/range()), else undefined. */
 export function constantSeconds(d: DurationExpr): number | undefined {
   switch (d.kind) {

@@ -9,7 +9,7 @@ import { SET_OPS } from './ast.js';
 import type { AggregateExpr, AtModifier, BinaryExpr, BinaryOp, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from './ast.js';
 import { AGGREGATIONS, FUNCTIONS } from './functions.js';
 import { check } from './check.js';
-import { MAX_DURATION_MS, STORABLE_TIME_MS, constantSeconds, goFixed6 } from './durations.js';
+import { MAX_DURATION_MS, boundedAtSeconds, constantSeconds, durationInRange, goFixed6 } from './durations.js';
 
 export { PromQLSyntaxError } from './lexer.js';
 
@@ -285,16 +285,16 @@ class Parser {
     if (at.kind !== 'time') return at;
     const s = constantSeconds(at.seconds);
     if (s === undefined) return at;
-    if (!Number.isFinite(s) || Math.abs(s) >= 2 ** 63) throw new PromQLSyntaxError(this.query, pos, `timestamp out of bounds for @ modifier: ${goFixed6(s)}`);
-    const limit = STORABLE_TIME_MS / 1000;
-    if (Math.abs(s) <= limit) return at;
-    return { kind: 'time', seconds: { kind: 'number', seconds: Math.sign(s) * limit, pos: at.seconds.pos, end: at.seconds.end } };
+    const bounded = boundedAtSeconds(s);
+    if (bounded === undefined) throw new PromQLSyntaxError(this.query, pos, `timestamp out of bounds for @ modifier: ${goFixed6(s)}`);
+    if (bounded === s) return at;
+    return { kind: 'time', seconds: { kind: 'number', seconds: bounded, pos: at.seconds.pos, end: at.seconds.end } };
   }
 
   /** Offsets, ranges and steps are time.Duration in Prometheus: beyond int64 nanoseconds (~292y) they are refused. */
   private checkDurationRange(d: DurationExpr): void {
     const s = constantSeconds(d);
-    if (s !== undefined && !(Math.abs(s * 1000) <= MAX_DURATION_MS)) throw new PromQLSyntaxError(this.query, d.pos, 'duration out of range');
+    if (s !== undefined && !durationInRange(s)) throw new PromQLSyntaxError(this.query, d.pos, 'duration out of range');
   }
 
   private parseOffsetOperand(): DurationExpr {
