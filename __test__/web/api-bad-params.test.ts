@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFuzzServer } from '../fuzz/fuzz-server.js';
-import { parseExpr } from '../../src/promql/parser.js';
+import { parseExpr } from '../../src/promql/parser/parser.js';
 
 interface Envelope {
   status: string;

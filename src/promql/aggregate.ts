@@ -1,9 +1,10 @@
 // Aggregation operators: series are grouped by their `by`/`without` labels and combined step by
 // step into typed arrays.
 import type { Labels } from '../model/labels.js';
-import type { AggregateExpr } from './ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate, formatNumber } from './engine.js';
+import { labelValue, setLabel } from '../model/labels.js';
+import type { AggregateExpr } from './parser/ast.js';
+import type { Ctx } from './context.js';
+import { evaluate, formatNumber } from './context.js';
 import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from './values.js';
 import type { Series, Value } from './values.js';
 
@@ -30,9 +31,12 @@ function quantile(q: number, values: number[]): number {
 function groupLabels(l: Labels, e: AggregateExpr): Labels {
   const out: Labels = {};
   if (e.without) {
-    for (const k of Object.keys(l)) if (k !== '__name__' && !e.grouping.includes(k)) out[k] = l[k]!;
+    for (const k of Object.keys(l)) if (k !== '__name__' && !e.grouping.includes(k)) setLabel(out, k, l[k]!);
   } else {
-    for (const k of e.grouping) if (l[k] !== undefined) out[k] = l[k]!;
+    for (const k of e.grouping) {
+      const v = labelValue(l, k);
+      if (v !== undefined) setLabel(out, k, v);
+    }
   }
   return out;
 }
@@ -123,7 +127,7 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
   }
   const groups = new Map<string, { labels: Labels; members: Series[] }>();
   // by(...): the key is the grouping labels' values in order (cheaper than sorting label sets).
-  const keyOf = e.without ? (l: Labels): string => labelsKey(groupLabels(l, e)) : (l: Labels): string => e.grouping.map((k) => l[k] ?? '').join('\xff');
+  const keyOf = e.without ? (l: Labels): string => labelsKey(groupLabels(l, e)) : (l: Labels): string => e.grouping.map((k) => labelValue(l, k) ?? '').join('\xff');
   for (const s of input.series) {
     const key = keyOf(s.labels);
     const existing = groups.get(key);

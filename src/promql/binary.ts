@@ -1,10 +1,11 @@
 // Binary operators: arithmetic, comparisons (filtering or `bool`) and set operators, with
 // Prometheus's vector matching (on/ignoring, group_left/group_right, fill modifiers).
 import type { Labels } from '../model/labels.js';
-import type { BinaryExpr, BinaryOp, VectorMatching } from './ast.js';
-import { COMPARISON_OPS, SET_OPS } from './ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate, markDropName } from './engine.js';
+import { labelValue, setLabel } from '../model/labels.js';
+import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/ast.js';
+import { COMPARISON_OPS, SET_OPS } from './parser/ast.js';
+import type { Ctx } from './context.js';
+import { evaluate, markDropName } from './context.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
 
@@ -120,7 +121,7 @@ function defaultMatching(e: BinaryExpr): VectorMatching {
 
 /** The labels two series are matched on. */
 function signature(l: Labels, m: VectorMatching): string {
-  if (m.on) return m.labels.map((k) => `${k}\xff${l[k] ?? ''}`).join('\xfe');
+  if (m.on) return m.labels.map((k) => `${k}\xff${labelValue(l, k) ?? ''}`).join('\xfe');
   const drop = new Set(m.labels);
   drop.add('__name__');
   return Object.keys(l)
@@ -132,8 +133,8 @@ function signature(l: Labels, m: VectorMatching): string {
 
 function matchGroupText(l: Labels, m: VectorMatching): string {
   const out: Labels = {};
-  if (m.on) for (const k of m.labels) out[k] = l[k] ?? '';
-  else for (const k of Object.keys(l)) if (k !== '__name__' && !m.labels.includes(k)) out[k] = l[k]!;
+  if (m.on) for (const k of m.labels) setLabel(out, k, labelValue(l, k) ?? '');
+  else for (const k of Object.keys(l)) if (k !== '__name__' && !m.labels.includes(k)) setLabel(out, k, l[k]!);
   return formatLabelsForError(out);
 }
 
@@ -180,18 +181,22 @@ function setOp(e: BinaryExpr, lhs: Series[], rhs: Series[], ctx: Ctx): Series[] 
 }
 
 function resultLabels(many: Labels, one: Labels, e: BinaryExpr, m: VectorMatching, dropName: boolean): Labels {
+  // Spread copies an own `__proto__` label as a key; setLabel assigns it as one.
   let out: Labels = { ...many };
   if (dropName) delete out['__name__'];
   if (m.card === 'one-to-one') {
     if (m.on) {
       const kept: Labels = {};
-      for (const k of m.labels) if (out[k] !== undefined) kept[k] = out[k]!;
+      for (const k of m.labels) {
+        const v = labelValue(out, k);
+        if (v !== undefined) setLabel(kept, k, v);
+      }
       out = kept;
     } else for (const k of m.labels) delete out[k];
   }
   for (const k of m.include) {
-    const v = one[k];
-    if (v !== undefined && v !== '') out[k] = v;
+    const v = labelValue(one, k);
+    if (v !== undefined && v !== '') setLabel(out, k, v);
     else delete out[k];
   }
   void e;
@@ -202,9 +207,12 @@ function resultLabels(many: Labels, one: Labels, e: BinaryExpr, m: VectorMatchin
 function matchedLabelsOnly(l: Labels, m: VectorMatching): Labels {
   const out: Labels = {};
   if (m.on) {
-    for (const k of m.labels) if (l[k] !== undefined) out[k] = l[k]!;
+    for (const k of m.labels) {
+      const v = labelValue(l, k);
+      if (v !== undefined) setLabel(out, k, v);
+    }
   } else {
-    for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__' && !m.labels.includes(k)) out[k] = l[k]!;
+    for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__' && !m.labels.includes(k)) setLabel(out, k, l[k]!);
   }
   return out;
 }

@@ -1,11 +1,12 @@
 // info(v, {data selector}): joins info metrics (target_info by default) to series on their
 // identifying labels (instance, job) and adds the info metrics' data labels (experimental).
 import type { Labels } from '../model/labels.js';
+import { labelValue, newLabels } from '../model/labels.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import { matcherFunction } from '../storage/matchers.js';
-import type { Call, DurationExpr, Expr, VectorSelector, AtModifier } from './ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate } from './engine.js';
+import type { Call, DurationExpr, Expr, VectorSelector, AtModifier } from './parser/ast.js';
+import type { Ctx } from './context.js';
+import { evaluate } from './context.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
 
@@ -138,7 +139,7 @@ export function evalInfo(call: Call, ctx: Ctx): Value {
       if (!b.present[j]) return;
       let labels: Labels = b.labels;
       if (!ignored[bi]) {
-        const added: Labels = {};
+        const added: Labels = newLabels();
         let seen = 0;
         for (const [, s] of baseSigs[bi]!) {
           const ii = bySig.get(s);
@@ -149,7 +150,7 @@ export function evalInfo(call: Call, ctx: Ctx): Value {
             if (k === '__name__') continue;
             if (dataMatchers.size > 0 && !dataMatchers.has(k)) continue;
             if (added[k] !== undefined && added[k] !== il[k]) throw new QueryError(`conflicting label: ${k}`);
-            if (b.labels[k] !== undefined) continue;
+            if (labelValue(b.labels, k) !== undefined) continue;
             added[k] = il[k]!;
           }
         }

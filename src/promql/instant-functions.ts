@@ -1,10 +1,12 @@
 // Functions over instant vectors and scalars, evaluated for all steps at once.
 import type { Labels } from '../model/labels.js';
+import { labelValue, setLabel } from '../model/labels.js';
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
-import type { Call, Expr } from './ast.js';
-import type { Ctx } from './engine.js';
-import { evaluate, evalVectorSelector, markDropName, stepTime, compareLabels } from './engine.js';
+import type { Call, Expr } from './parser/ast.js';
+import type { Ctx } from './context.js';
+import { evaluate, markDropName, stepTime, compareLabels } from './context.js';
+import { evalVectorSelector } from './vector-selector.js';
 import { bucketFraction, bucketQuantile } from './histogram.js';
 import { evalInfo } from './info.js';
 import type { Bucket } from './histogram.js';
@@ -93,7 +95,7 @@ function absentLabels(e: Expr): Labels {
   for (const m of e.matchers) seen.set(m.name, (seen.get(m.name) ?? 0) + 1);
   for (const m of e.matchers) {
     if (m.name === '__name__') continue;
-    if (m.type === '=' && seen.get(m.name) === 1) out[m.name] = m.value;
+    if (m.type === '=' && seen.get(m.name) === 1) setLabel(out, m.name, m.value);
   }
   return out;
 }
@@ -143,7 +145,7 @@ function classicGroups(input: Series[], ctx: Ctx): BucketGroup[] {
       continue;
     }
     const rest: Labels = {};
-    for (const k of Object.keys(s.labels)) if (k !== 'le') rest[k] = s.labels[k]!;
+    for (const k of Object.keys(s.labels)) if (k !== 'le') setLabel(rest, k, s.labels[k]!);
     const key = labelsKey(rest);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { labels: rest, members: [] }));
@@ -388,8 +390,8 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
       const names = call.args.slice(1).map((_, i) => stringArg(call, i + 1, ctx));
       const cmp = (a: Series, b: Series): number => {
         for (const n of names) {
-          const x = a.labels[n] ?? '';
-          const y = b.labels[n] ?? '';
+          const x = labelValue(a.labels, n) ?? '';
+          const y = labelValue(b.labels, n) ?? '';
           if (x !== y) return naturalCompare(x, y);
         }
         return compareLabels(a.labels, b.labels);
@@ -415,12 +417,12 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
       return {
         kind: 'vector',
         series: input.map((s) => {
-          const m = re.exec(s.labels[src] ?? '');
+          const m = re.exec(labelValue(s.labels, src) ?? '');
           if (!m) return s;
           const value = expandTemplate(replacement, m);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else labels[dst] = value;
+          else setLabel(labels, dst, value);
           return { ...s, labels, dropName: dst === '__name__' ? false : s.dropName, timestamps: undefined };
         }),
       };
@@ -434,10 +436,10 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
       return {
         kind: 'vector',
         series: input.map((s) => {
-          const value = srcs.map((n) => s.labels[n] ?? '').join(sep);
+          const value = srcs.map((n) => labelValue(s.labels, n) ?? '').join(sep);
           const labels = { ...s.labels };
           if (value === '') delete labels[dst];
-          else labels[dst] = value;
+          else setLabel(labels, dst, value);
           return { ...s, labels, dropName: dst === '__name__' ? false : s.dropName, timestamps: undefined };
         }),
       };

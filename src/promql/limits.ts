@@ -18,6 +18,27 @@ export interface LimitsOptions {
   cancelToken?: number;
 }
 
+/** Prometheus's cap on a range query's points per series (its API's 11,000). */
+export const MAX_POINTS_PER_SERIES = 11_000;
+
+/**
+ * Why a range query's step cannot be evaluated, or undefined: the one place both the HTTP API
+ * (before a query reaches a worker) and the engine check it. `param` names the API parameter
+ * the message is about, when the API prefixes it.
+ */
+export function rangeStepError(startMs: number, endMs: number, stepMs: number): { param?: 'step'; message: string } | undefined {
+  if (stepMs <= 0) return { param: 'step', message: 'zero or negative query resolution step widths are not accepted. Try a positive integer' };
+  if (rangeSteps(startMs, endMs, stepMs) > MAX_POINTS_PER_SERIES) {
+    return { message: 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)' };
+  }
+  return undefined;
+}
+
+/** The number of steps start, start+step, ... <= end. */
+export function rangeSteps(startMs: number, endMs: number, stepMs: number): number {
+  return Math.floor((endMs - startMs) / stepMs) + 1;
+}
+
 /** A limit's error as the engine reports it; other errors unchanged. */
 export function asQueryError(e: unknown, maxBytes: number): unknown {
   if (e instanceof QueryError) return e;

@@ -1,9 +1,10 @@
 // The series notation of Prometheus's test scripts and of `promtool test rules`: a series
 // description (`name{a="b"}`, PromQL quoting) and the expanding value sequence (`1+2x3`, `_x2`,
 // `stale`, ...). Shared by the PromQL conformance runner and `promethium test rules`.
-import { tokenize } from './lexer.js';
-import { parseNumber } from './parser.js';
+import { tokenize } from './parser/lexer.js';
+import { parseNumber } from './parser/parser.js';
 import type { Labels } from '../model/labels.js';
+import { setLabel } from '../model/labels.js';
 
 /** A stale marker in a value sequence. */
 export const STALE = 'stale';
@@ -22,7 +23,7 @@ export function parseSeriesDesc(desc: string): Labels {
         out['__name__'] = name.text;
       } else {
         i++;
-        out[name.text] = toks[i++]!.text;
+        setLabel(out, name.text, toks[i++]!.text);
       }
       if (toks[i]!.kind === 'COMMA') i++;
     }

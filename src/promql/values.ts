@@ -2,7 +2,7 @@
 // an instant vector is a set of series, each with one value per step (typed arrays) and a flag
 // per step telling whether the series has a value there.
 import type { Labels } from '../model/labels.js';
-import { labelsKey } from '../model/labels.js';
+import { labelsKey, setLabel } from '../model/labels.js';
 
 export interface Series {
   labels: Labels;
@@ -48,7 +48,7 @@ export function newSeries(labels: Labels, n: number, dropName = false): Series {
 export function withoutName(l: Labels): Labels {
   if (!('__name__' in l) && !('__type__' in l) && !('__unit__' in l)) return l;
   const out: Labels = {};
-  for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__') out[k] = l[k]!;
+  for (const k of Object.keys(l)) if (k !== '__name__' && k !== '__type__' && k !== '__unit__') setLabel(out, k, l[k]!);
   return out;
 }
 

@@ -1,6 +1,6 @@
 // The validators rule files are checked with: PromQL expressions through our parser, label and
 // annotation templates through our text/template implementation.
-import { parseExpr } from '../promql/parser.js';
+import { parseExpr } from '../promql/parser/parser.js';
 import { checkAlertTemplate } from '../template/prometheus.js';
 import type { RuleValidators } from './rulefmt.js';
 

@@ -8,7 +8,7 @@ import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
-import { isStackOverflow } from '../promql/parser.js';
+import { isStackOverflow } from '../promql/parser/parser.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -388,10 +388,8 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         if env.type_of(modifier)? == node_api::JsType::String {
             let name = env.get_string(modifier, "modifier")?;
             let ext = Extension::from_name(&name).ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("unknown range modifier {name:?}")))?;
-            let fname = env.get_string(ci.arg(0)?, "function")?;
-            if !ext.allowed().contains(&fname.as_str()) {
-                return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("{name} modifier can only be used with: {} - not with {fname}", ext.allowed().join(", "))));
-            }
+            // Which functions take which modifier is PromQL's to check (src/promql/kernel-functions.ts);
+            // the kernel leaves the others' results absent.
             let lookback = env.get_i64(ci.arg(7)?, "lookback")?;
             let m = s.sel.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
             return matrix_value(env, m, false);

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { parseCount, requestParams, single } from './params.js';
 import type { Params } from './params.js';
-import { parseExpr } from '../../promql/parser.js';
+import { parseExpr } from '../../promql/parser/parser.js';
 import { matcherFunction } from '../../storage/matchers.js';
 import type { Labels } from '../../model/labels.js';
 

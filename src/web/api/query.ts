@@ -4,8 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { parseCount, parseDurationParam, parseTime, requestParams, single } from './params.js';
 import type { QueryOptions, QueryResponse } from '../services.js';
-
-const MAX_POINTS = 11000;
+import { rangeStepError } from '../../promql/limits.js';
 
 const querySchema = {
   querystring: {
@@ -79,10 +78,8 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     if (end < start) throw new ApiError('bad_data', 'invalid parameter "end": end timestamp must not be before start time');
     if (stepText === undefined) throw new ApiError('bad_data', 'invalid parameter "step": cannot parse "" to a valid duration');
     const step = parseDurationParam(stepText, 'step');
-    if (step <= 0) throw new ApiError('bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-    if ((end - start) / step > MAX_POINTS) {
-      throw new ApiError('bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-    }
+    const stepError = rangeStepError(start, end, step);
+    if (stepError) throw new ApiError('bad_data', stepError.param ? `invalid parameter "${stepError.param}": ${stepError.message}` : stepError.message);
     const r = await queries.range(expr, start, end, step, { ...options(p), origin: originOf(req) });
     return answer(reply, r);
   };

@@ -1,14 +1,15 @@
-// PromQL parser: recursive descent with precedence climbing, then Prometheus's type checks.
+// PromQL parser: recursive descent with precedence climbing; parseExpr then runs the type checks (check.ts).
 // Errors read like Prometheus's: `1:5: parse error: unexpected ...`.
-import type { LabelMatcher, MatchType } from '../storage/matchers.js';
-import { matchesEmpty } from '../storage/matchers.js';
-import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
-import { parsePromDuration } from '../model/duration.js';
+import type { LabelMatcher, MatchType } from '../../storage/matchers.js';
+import { compileAnchored, Re2SyntaxError } from '../../regex/re2.js';
+import { parsePromDuration } from '../../model/duration.js';
 import { PromQLSyntaxError, tokenize } from './lexer.js';
 import type { Token, TokenKind } from './lexer.js';
-import { COMPARISON_OPS, SET_OPS, typeName } from './ast.js';
-import type { AggregateExpr, AtModifier, BinaryExpr, BinaryOp, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, ValueType, VectorMatching, VectorSelector } from './ast.js';
+import { SET_OPS } from './ast.js';
+import type { AggregateExpr, AtModifier, BinaryExpr, BinaryOp, Call, DurationExpr, Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from './ast.js';
 import { AGGREGATIONS, FUNCTIONS } from './functions.js';
+import { check } from './check.js';
+import { MAX_DURATION_MS, boundedAtSeconds, constantSeconds, durationInRange, goFixed6 } from './durations.js';
 
 export { PromQLSyntaxError } from './lexer.js';
 
@@ -284,16 +285,16 @@ class Parser {
     if (at.kind !== 'time') return at;
     const s = constantSeconds(at.seconds);
     if (s === undefined) return at;
-    if (!Number.isFinite(s) || Math.abs(s) >= 2 ** 63) throw new PromQLSyntaxError(this.query, pos, `timestamp out of bounds for @ modifier: ${goFixed6(s)}`);
-    const limit = STORABLE_TIME_MS / 1000;
-    if (Math.abs(s) <= limit) return at;
-    return { kind: 'time', seconds: { kind: 'number', seconds: Math.sign(s) * limit, pos: at.seconds.pos, end: at.seconds.end } };
+    const bounded = boundedAtSeconds(s);
+    if (bounded === undefined) throw new PromQLSyntaxError(this.query, pos, `timestamp out of bounds for @ modifier: ${goFixed6(s)}`);
+    if (bounded === s) return at;
+    return { kind: 'time', seconds: { kind: 'number', seconds: bounded, pos: at.seconds.pos, end: at.seconds.end } };
   }
 
   /** Offsets, ranges and steps are time.Duration in Prometheus: beyond int64 nanoseconds (~292y) they are refused. */
   private checkDurationRange(d: DurationExpr): void {
     const s = constantSeconds(d);
-    if (s !== undefined && !(Math.abs(s * 1000) <= MAX_DURATION_MS)) throw new PromQLSyntaxError(this.query, d.pos, 'duration out of range');
+    if (s !== undefined && !durationInRange(s)) throw new PromQLSyntaxError(this.query, d.pos, 'duration out of range');
   }
 
   private parseOffsetOperand(): DurationExpr {
@@ -567,111 +568,6 @@ class Parser {
   }
 }
 
-/** The type an expression evaluates to. */
-export function typeOf(e: Expr): ValueType {
-  switch (e.type) {
-    case 'NumberLiteral':
-      return 'scalar';
-    case 'StringLiteral':
-      return 'string';
-    case 'VectorSelector':
-    case 'AggregateExpr':
-      return 'vector';
-    case 'MatrixSelector':
-    case 'SubqueryExpr':
-      return 'matrix';
-    case 'Call':
-      return FUNCTIONS.get(e.name)?.returns ?? 'vector';
-    case 'ParenExpr':
-    case 'UnaryExpr':
-      return typeOf(e.expr);
-    case 'BinaryExpr':
-      return typeOf(e.lhs) === 'scalar' && typeOf(e.rhs) === 'scalar' ? 'scalar' : 'vector';
-  }
-}
-
-class TypeCheckError extends PromQLSyntaxError {}
-
-/** Prometheus's semantic checks on a parsed tree. */
-function check(query: string, e: Expr): void {
-  const fail = (at: { pos: number }, msg: string): never => {
-    throw new TypeCheckError(query, at.pos, msg);
-  };
-  switch (e.type) {
-    case 'ParenExpr':
-      check(query, e.expr);
-      return;
-    case 'UnaryExpr': {
-      check(query, e.expr);
-      const t = typeOf(e.expr);
-      if (t !== 'scalar' && t !== 'vector') fail(e, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(typeName(t))}`);
-      return;
-    }
-    case 'SubqueryExpr': {
-      check(query, e.expr);
-      const t = typeOf(e.expr);
-      if (t !== 'vector' && t !== 'scalar') fail(e, `subquery is only allowed on instant vector, got ${typeName(t)} instead`);
-      return;
-    }
-    case 'VectorSelector':
-      if (!e.matchers.some((m) => !matchesEmpty(m))) fail(e, 'vector selector must contain at least one non-empty matcher');
-      return;
-    case 'MatrixSelector':
-      check(query, e.vector);
-      return;
-    case 'NumberLiteral':
-    case 'StringLiteral':
-      return;
-    case 'AggregateExpr': {
-      check(query, e.expr);
-      if (e.param) check(query, e.param);
-      const t = typeOf(e.expr);
-      if (t !== 'vector') fail(e, `expected type instant vector in aggregation expression, got ${typeName(t)}`);
-      const spec = AGGREGATIONS.get(e.op)!;
-      if (spec.param && e.param && typeOf(e.param) !== spec.param) fail(e.param, `expected type ${typeName(spec.param)} in aggregation parameter, got ${typeName(typeOf(e.param))}`);
-      return;
-    }
-    case 'Call': {
-      const f = FUNCTIONS.get(e.name)!;
-      // info()'s second argument selects info metrics' data labels and may match everything.
-      e.args.forEach((a, i) => {
-        if (!(f.name === 'info' && i === 1 && a.type === 'VectorSelector')) check(query, a);
-      });
-      const n = e.args.length;
-      if (f.variadic === 0 && n !== f.args.length) fail(e, `expected ${f.args.length} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
-      if (f.variadic > 0) {
-        const min = f.args.length - f.variadic;
-        if (n < min || n > f.args.length) fail(e, `expected at least ${min} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
-      }
-      if (f.variadic < 0 && n < f.args.length - 1) fail(e, `expected at least ${f.args.length - 1} argument(s) in call to ${JSON.stringify(f.name)}, got ${n}`);
-      e.args.forEach((a, i) => {
-        const want = f.args[Math.min(i, f.args.length - 1)]!;
-        const got = typeOf(a);
-        if (got !== want) fail(a, `expected type ${typeName(want)} in call to function ${JSON.stringify(f.name)}, got ${typeName(got)}`);
-      });
-      return;
-    }
-    case 'BinaryExpr': {
-      check(query, e.lhs);
-      check(query, e.rhs);
-      const lt = typeOf(e.lhs);
-      const rt = typeOf(e.rhs);
-      if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) fail(e, 'binary expression must contain only scalar and instant vector types');
-      if (e.returnBool && !COMPARISON_OPS.has(e.op)) fail(e, 'bool modifier can only be used on comparison operators');
-      if (COMPARISON_OPS.has(e.op) && lt === 'scalar' && rt === 'scalar' && !e.returnBool) fail(e, 'comparisons between scalars must use BOOL modifier');
-      if (SET_OPS.has(e.op) && (lt === 'scalar' || rt === 'scalar')) fail(e, `set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`);
-      if (e.matching && (lt !== 'vector' || rt !== 'vector')) {
-        if (e.matching.explicit || e.matching.card !== 'one-to-one') fail(e, 'vector matching only allowed between instant vectors');
-      }
-      if (e.matching && SET_OPS.has(e.op) && (e.matching.card === 'many-to-one' || e.matching.card === 'one-to-many')) fail(e, `no grouping allowed for ${JSON.stringify(e.op)} operation`);
-      if (e.matching && e.matching.on) {
-        for (const l of e.matching.include) if (e.matching.labels.includes(l)) fail(e, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
-      }
-      return;
-    }
-  }
-}
-
 /** Parses and type-checks a PromQL expression. Throws PromQLSyntaxError. */
 export function parseExpr(query: string, options: ParseOptions = {}): Expr {
   try {
@@ -689,55 +585,4 @@ export function parseExpr(query: string, options: ParseOptions = {}): Expr {
 /** V8's "Maximum call stack size exceeded". */
 export function isStackOverflow(err: unknown): boolean {
   return err instanceof RangeError && /call stack/i.test(err.message);
-}
-
-// time.Duration's largest value (int64 nanoseconds) in milliseconds.
-const MAX_DURATION_MS = 9223372036854;
-// The widest time the storage holds (the API's MIN_TIME_MS/MAX_TIME_MS): milliseconds exact in a double.
-const STORABLE_TIME_MS = 9223372036854;
-
-/** The seconds of a duration expression that does not depend on the query (no step()/range()), else undefined. */
-function constantSeconds(d: DurationExpr): number | undefined {
-  switch (d.kind) {
-    case 'number':
-      return d.seconds;
-    case 'neg': {
-      const v = constantSeconds(d.expr);
-      return v === undefined ? undefined : -v;
-    }
-    case 'fn':
-      return undefined;
-    case 'minmax': {
-      const vals = d.args.map(constantSeconds);
-      if (vals.some((v) => v === undefined)) return undefined;
-      return d.name === 'min' ? Math.min(...(vals as number[])) : Math.max(...(vals as number[]));
-    }
-    case 'binary': {
-      const a = constantSeconds(d.lhs);
-      const b = constantSeconds(d.rhs);
-      if (a === undefined || b === undefined) return undefined;
-      switch (d.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        // Division and modulo by zero are the evaluation's error to report.
-        case '/':
-          return b === 0 ? undefined : a / b;
-        case '%':
-          return b === 0 ? undefined : a % b;
-        case '^':
-          return a ** b;
-      }
-    }
-  }
-}
-
-/** Go's %f: six decimals, never an exponent. */
-function goFixed6(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  return Math.abs(v) < 1e21 ? v.toFixed(6) : `${BigInt(v).toString()}.000000`;
 }

@@ -1,7 +1,7 @@
 // Prints a syntax tree back as PromQL, the way Prometheus's expr.String() writes it (used by
 // /api/v1/format_query and the rules API).
 import type { AtModifier, DurationExpr, Expr, VectorSelector } from './ast.js';
-import { formatDuration } from '../model/duration.js';
+import { formatDuration } from '../../model/duration.js';
 
 function num(v: number): string {
   if (Number.isNaN(v)) return 'NaN';

@@ -1,7 +1,7 @@
 // The vector selectors an expression reads, as matcher sets: what /api/v1/query_exemplars looks
 // up (Prometheus's parser.ExtractSelectors).
 import type { Expr } from './ast.js';
-import type { LabelMatcher } from '../storage/matchers.js';
+import type { LabelMatcher } from '../../storage/matchers.js';
 
 export function selectorsOf(e: Expr): LabelMatcher[][] {
   const out: LabelMatcher[][] = [];

@@ -71,12 +71,3 @@ export const AGGREGATIONS: ReadonlyMap<string, { param: ValueType | undefined; e
   ['limitk', { param: 'scalar', experimental: true }],
   ['limit_ratio', { param: 'scalar', experimental: true }],
 ]);
-
-/** Range functions evaluated by the native kernels (name -> kernel name). */
-export const KERNEL_FUNCTIONS = new Set([
-  'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'changes', 'resets', 'predict_linear',
-  'avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time', 'first_over_time',
-  'present_over_time', 'stddev_over_time', 'stdvar_over_time', 'quantile_over_time', 'mad_over_time',
-  'double_exponential_smoothing', 'holt_winters', 'ts_of_min_over_time', 'ts_of_max_over_time', 'ts_of_first_over_time',
-  'ts_of_last_over_time', 'absent_over_time',
-]);

@@ -1,5 +1,5 @@
 // The PromQL syntax tree. Every node carries its source span [pos, end) for error messages.
-import type { LabelMatcher } from '../storage/matchers.js';
+import type { LabelMatcher } from '../../storage/matchers.js';
 
 export type ValueType = 'scalar' | 'vector' | 'matrix' | 'string';
 

@@ -1,0 +1,44 @@
+// Instant vector selectors: one native selection per selector, sampled at every step (or once
+// for an `@` time and replicated).
+import { CELL_BYTES, reserveCells } from './limits.js';
+import type { NativeMatrix } from '../storage/native.js';
+import type { VectorSelector } from './parser/ast.js';
+import type { Ctx } from './context.js';
+import { atTime, countSamples, durationMs, selectorSteps } from './context.js';
+import type { Series } from './values.js';
+
+function replicate<T extends Float64Array | Uint8Array>(src: T, at: number, n: number, make: (n: number) => T): T {
+  const out = make(n);
+  out.fill(src[at] as never);
+  return out;
+}
+
+/** A vector selector's series; `withStarts` also reads the samples' start timestamps (not for `smoothed`). */
+export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = false): Series[] {
+  const env = ctx.engine;
+  const offset = vs.offset ? durationMs(vs.offset, ctx) : 0;
+  const { steps, fixed } = selectorSteps(ctx, offset, atTime(vs.at, ctx));
+  const sel = env.storage.select(vs.matchers, steps.start - env.lookback + (vs.smoothed ? 0 : 1), steps.end + (vs.smoothed ? env.lookback : 0));
+  const m: Required<NativeMatrix> & { starts?: Float64Array } = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : withStarts ? sel.instantWithStartTimestamps(steps, env.lookback) : sel.instant(steps, env.lookback);
+  const labels = sel.labels;
+  const k = fixed ? 1 : ctx.n;
+  if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
+  const out: Series[] = [];
+  let loaded = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let values = m.values.subarray(i * k, (i + 1) * k);
+    let present = m.present.subarray(i * k, (i + 1) * k);
+    let timestamps = m.timestamps.subarray(i * k, (i + 1) * k);
+    let starts = m.starts?.subarray(i * k, (i + 1) * k);
+    if (fixed) {
+      values = replicate(values, 0, ctx.n, (n) => new Float64Array(n));
+      present = replicate(present, 0, ctx.n, (n) => new Uint8Array(n));
+      timestamps = replicate(timestamps, 0, ctx.n, (n) => new Float64Array(n));
+      if (starts) starts = replicate(starts, 0, ctx.n, (n) => new Float64Array(n));
+    }
+    for (let j = 0; j < present.length; j++) loaded += present[j]!;
+    out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}) });
+  }
+  countSamples(env, loaded);
+  return out;
+}
