@@ -9,9 +9,8 @@ import type { Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
 import { ConfigError, YamlFile } from './yaml-reader.js';
-import { readProxyConfig } from './proxy.js';
-import { tlsVersion } from '../util/http-dispatcher.js';
-import type { ProxyConfig } from './proxy.js';
+import { readProxyConfig, tlsVersion } from '../common/http-config/index.js';
+import type { HttpClientConfig, OAuth2Config, TlsConfig } from '../common/http-config/index.js';
 import type { Node } from './yaml-reader.js';
 import { readKubernetesSdConfigs } from './kubernetes-sd.js';
 import { httpUrlProblem } from './go-url.js';
@@ -20,41 +19,7 @@ import { GENERIC_SD_KEYS, readGenericSdConfigs } from './sd-specs.js';
 import type { GenericSdConfig } from './sd-specs.js';
 
 export { ConfigError };
-
-export interface TlsConfig {
-  ca?: string;
-  caFile?: string;
-  cert?: string;
-  certFile?: string;
-  key?: string;
-  keyFile?: string;
-  serverName?: string;
-  insecureSkipVerify: boolean;
-  minVersion?: string;
-  maxVersion?: string;
-}
-
-/** oauth2: the client-credentials flow; the token is sent as a Bearer authorization. */
-export interface OAuth2Config extends ProxyConfig {
-  clientId: string;
-  clientSecret?: string;
-  clientSecretFile?: string;
-  scopes: string[];
-  tokenUrl: string;
-  endpointParams: Record<string, string>;
-  /** For the token endpoint. */
-  tls: TlsConfig;
-}
-
-export interface HttpClientConfig extends ProxyConfig {
-  basicAuth?: { username: string; usernameFile?: string; password?: string; passwordFile?: string };
-  authorization?: { type: string; credentials?: string; credentialsFile?: string };
-  oauth2?: OAuth2Config;
-  tls: TlsConfig;
-  followRedirects: boolean;
-  enableHttp2: boolean;
-  httpHeaders: Record<string, { values: string[]; secrets: string[]; files: string[] }>;
-}
+export type { HttpClientConfig, OAuth2Config, TlsConfig };
 
 export interface StaticConfig {
   targets: string[];

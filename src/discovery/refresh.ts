@@ -4,7 +4,7 @@
 import type { HttpClientConfig } from '../config/index.js';
 import type { Dispatcher } from 'undici';
 import { httpOptions, requestHeaders } from '../scrape/http-options.js';
-import { httpDispatcher } from '../util/http-dispatcher.js';
+import { httpDispatcher } from '../common/http-config/dispatcher.js';
 import { undici } from '../util/undici.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';

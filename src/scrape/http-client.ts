@@ -9,8 +9,8 @@ import type { Socket } from 'node:net';
 import { authorizationHeader } from './http-options.js';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { tlsVersion } from '../util/http-dispatcher.js';
-import { proxyFor } from '../util/proxy.js';
+import { tlsVersion } from '../common/http-config/dispatcher.js';
+import { proxyFor } from '../common/http-config/proxy.js';
 
 /** Prometheus 2.x/3.x's Accept header for scrapes: OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =

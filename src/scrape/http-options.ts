@@ -5,7 +5,7 @@ import type { HttpClientConfig } from '../config/index.js';
 import type { ScrapeRequest } from './http-client.js';
 import { buildInfo } from '../version.js';
 import { OAuth2TokenSource } from './oauth2.js';
-import { joinHeaderValues } from '../util/http-dispatcher.js';
+import { joinHeaderValues } from '../common/http-config/dispatcher.js';
 
 /** A secret given inline or in a file (read now, trimmed). */
 export function readSecret(file: string | undefined, inline: string | undefined): string | undefined {

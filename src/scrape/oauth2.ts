@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { OAuth2Config } from '../config/index.js';
 import type { Dispatcher } from 'undici';
-import { httpDispatcher } from '../util/http-dispatcher.js';
+import { httpDispatcher } from '../common/http-config/dispatcher.js';
 import { undici } from '../util/undici.js';
 
 const EXPIRY_MARGIN_MS = 10_000;

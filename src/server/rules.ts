@@ -16,7 +16,7 @@ import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { DiscoveryMetrics } from '../discovery/index.js';
-import { httpDispatcher } from '../util/http-dispatcher.js';
+import { httpDispatcher } from '../common/http-config/dispatcher.js';
 import { OAuth2TokenSource } from '../scrape/oauth2.js';
 import { authorizationHeader, httpOptions } from '../scrape/http-options.js';
 import type { HttpClientConfig } from '../config/index.js';

@@ -2,9 +2,9 @@
 // input), URL settings with Alertmanager 0.25's checks, and a receiver's tls_config/http_config.
 import { readFileSync } from 'node:fs';
 import type { Node, YamlFile } from '../../config/yaml-reader.js';
-import { readProxyConfig } from '../../config/proxy.js';
-import { tlsVersion } from '../../util/http-dispatcher.js';
-import type { PemTls } from '../../util/http-dispatcher.js';
+import { readProxyConfig } from '../../common/http-config/proxy-config.js';
+import { tlsVersion } from '../../common/http-config/dispatcher.js';
+import type { PemTls } from '../../common/http-config/dispatcher.js';
 import type { Labels } from '../../model/labels.js';
 import { DEFAULT_HTTP, type HttpClientOptions } from '../integrations/http-config.js';
 import { alertmanagerUrlProblem } from './go-url.js';

@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { undici } from '../../util/undici.js';
-import { makeDispatcher, proxyChoice, type PemTls } from '../../util/http-dispatcher.js';
-import type { ProxyConfig } from '../../config/proxy.js';
+import { makeDispatcher, proxyChoice, type PemTls } from '../../common/http-config/dispatcher.js';
+import type { ProxyConfig } from '../../common/http-config/types.js';
 
 export interface HttpClientOptions extends Partial<ProxyConfig> {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
