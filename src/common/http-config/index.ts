@@ -8,3 +8,6 @@ export { httpDispatcher, joinHeaderValues, makeDispatcher, proxyChoice, tlsVersi
 export type { PemTls, ProxyChoice } from './dispatcher.js';
 export { excludedByNoProxy, proxyFor } from './proxy.js';
 export type { ProxySettings } from './proxy.js';
+export { authorizationHeader, httpOptions, readSecret, requestHeaders, userAgent } from './client-options.js';
+export type { ClientRequestOptions, TlsOptions } from './client-options.js';
+export { OAuth2TokenSource } from './oauth2.js';
