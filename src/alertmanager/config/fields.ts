@@ -6,7 +6,7 @@ import { readProxyConfig } from '../../common/http-config/proxy-config.js';
 import { tlsVersion } from '../../common/http-config/dispatcher.js';
 import type { PemTls } from '../../common/http-config/dispatcher.js';
 import type { Labels } from '../../model/labels.js';
-import { DEFAULT_HTTP, type HttpClientOptions } from '../integrations/http-config.js';
+import { DEFAULT_HTTP, type HttpClientOptions } from '../../common/http-config/fetch.js';
 import { alertmanagerUrlProblem } from './go-url.js';
 
 export function scalarString(y: YamlFile, n: Node | undefined, what: string): string {

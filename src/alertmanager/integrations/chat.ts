@@ -1,7 +1,7 @@
 // Team chats reached by webhook or API: mattermost_configs (incoming webhook) and rocketchat_configs
 // (chat.postMessage with a personal access token), with Alertmanager's default templates.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;

@@ -3,7 +3,7 @@
 // templates. Both identify a notification group by the SHA-256 of its group key, as Alertmanager does,
 // so the service deduplicates repeats and matches the resolve to the alert.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
 
 export type { Secret } from './post.js';

@@ -1,7 +1,7 @@
 // Paging services: pagerduty_configs (Events API v2 with a routing key, or v1 with a service key)
 // and pushover_configs (Pushover's messages API), with Alertmanager's payloads and default templates.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;

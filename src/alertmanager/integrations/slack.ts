@@ -2,8 +2,8 @@
 // token, to Slack's chat.postMessage API, as Alertmanager sends it (fields rendered from the
 // configured or default `slack.default.*` templates).
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { readSecret } from './post.js';
 
 export const SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';

@@ -2,8 +2,8 @@
 // AWS Signature Version 4 by the aws4 package, with Alertmanager's sns.default.* templates.
 import aws4 from 'aws4';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { truncate } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;

@@ -1,7 +1,7 @@
 // telegram_configs: a message sent through the Telegram Bot API's sendMessage, with Alertmanager's
 // telegram.default.message template and HTML parse mode by default.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
 import { readSecret } from './post.js';
 
 export const TELEGRAM_API_URL = 'https://api.telegram.org';

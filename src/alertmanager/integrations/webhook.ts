@@ -1,6 +1,6 @@
 // webhook_configs: POSTs Alertmanager's webhook JSON (version 4) to a URL.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { DEFAULT_HTTP, httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { DEFAULT_HTTP, httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
 
 export interface WebhookOptions {
   url: string;

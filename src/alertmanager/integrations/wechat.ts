@@ -1,8 +1,8 @@
 // wechat_configs: WeChat Work's API, as Alertmanager uses it: an access token from `gettoken`
 // (cached until it expires or is refused), then `message/send` to users, parties or tags.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
 
 type Render = (text: string, data: TemplateData) => string;

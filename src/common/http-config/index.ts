@@ -11,3 +11,5 @@ export type { ProxySettings } from './proxy.js';
 export { authorizationHeader, httpOptions, readSecret, requestHeaders, userAgent } from './client-options.js';
 export type { ClientRequestOptions, TlsOptions } from './client-options.js';
 export { OAuth2TokenSource } from './oauth2.js';
+export { DEFAULT_HTTP, httpFetch, httpHeaders } from './fetch.js';
+export type { HttpClientOptions } from './fetch.js';
