@@ -13,3 +13,5 @@ export type { ClientRequestOptions, TlsOptions } from './client-options.js';
 export { OAuth2TokenSource } from './oauth2.js';
 export { DEFAULT_HTTP, httpFetch, httpHeaders } from './fetch.js';
 export type { HttpClientOptions } from './fetch.js';
+export { ALERTMANAGER_HTTP_FIELDS, HTTP_FIELDS, hasTlsConfig, readHttpClientConfig, readTlsConfig } from './reader.js';
+export type { FileKind } from './reader.js';
