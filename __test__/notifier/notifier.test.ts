@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Notifier } from '../../src/notifier/notifier.js';
-import { httpDispatcher } from '../../src/util/http-dispatcher.js';
+import { httpDispatcher } from '../../src/common/http-config/dispatcher.js';
 import { Logger } from '../../src/util/logger.js';
 
 const quiet = new Logger({ write: () => undefined });

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scrapeHttp } from '../../src/scrape/http-client.js';
-import { httpOptions } from '../../src/scrape/http-options.js';
+import { httpOptions } from '../../src/common/http-config/client-options.js';
 import { parseConfig } from '../../src/config/index.js';
 import { tunnel } from '../helpers/net.js';
 

@@ -15,23 +15,29 @@ import type { SilenceMatcher } from './silences.js';
 import { routeTimeMuted } from './time-intervals.js';
 import { readTimeIntervals } from './config/time-intervals.js';
 import { EXCLUSIVE_GLOBALS, GLOBAL_KEYS } from './config/globals.js';
-import { LABEL_NAME, checkUrlSettings, labelMap, readHttpConfig, readTlsConfig, scalarString } from './config/fields.js';
-import { emailIntegration } from './integrations/email.js';
-import { webhookIntegration } from './integrations/webhook.js';
-import { SLACK_APP_URL, slackIntegration } from './integrations/slack.js';
-import { TELEGRAM_API_URL, telegramIntegration } from './integrations/telegram.js';
-import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieIntegration, victoropsIntegration, type Secret } from './integrations/oncall.js';
-import { PAGERDUTY_DEFAULT_DETAILS, PAGERDUTY_URL, PUSHOVER_URL, pagerdutyIntegration, pushoverIntegration } from './integrations/paging.js';
-import { ROCKETCHAT_API_URL, mattermostIntegration, rocketchatIntegration } from './integrations/chat.js';
-import { WECHAT_API_URL, wechatIntegration } from './integrations/wechat.js';
-import { regionFrom, snsIntegration } from './integrations/sns.js';
+import { LABEL_NAME, checkUrlSettings, labelMap, scalarString } from './config/fields.js';
+import type { GlobalSettings, ReceiverConfigReader, ReceiverContext } from './config/receiver-context.js';
+import { emailConfigReader } from './integrations/email.js';
+import { webhookConfigReader } from './integrations/webhook.js';
+import { SLACK_APP_URL, slackConfigReader } from './integrations/slack.js';
+import { TELEGRAM_API_URL, telegramConfigReader } from './integrations/telegram.js';
+import { OPSGENIE_API_URL, VICTOROPS_API_URL, opsgenieConfigReader, victoropsConfigReader } from './integrations/oncall.js';
+import { PAGERDUTY_URL, pagerdutyConfigReader, pushoverConfigReader } from './integrations/paging.js';
+import { ROCKETCHAT_API_URL, mattermostConfigReader, rocketchatConfigReader } from './integrations/chat.js';
+import { WECHAT_API_URL, wechatConfigReader } from './integrations/wechat.js';
+import { snsConfigReader } from './integrations/sns.js';
 import { matcherPredicate, parseMatcher, parseMatchers, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 import { TemplateError } from '../template/errors.js';
 
 export { ConfigError };
 
-const INTEGRATIONS = ['email_configs', 'webhook_configs', 'slack_configs', 'telegram_configs', 'opsgenie_configs', 'victorops_configs', 'pagerduty_configs', 'pushover_configs', 'mattermost_configs', 'rocketchat_configs', 'wechat_configs', 'sns_configs'];
+/** Each receiver kind and its reader (in integrations/<name>.ts, beside its sender), in the order a receiver's integrations are made. */
+const RECEIVER_READERS: readonly ReceiverConfigReader[] = [
+  emailConfigReader, webhookConfigReader, slackConfigReader, telegramConfigReader, opsgenieConfigReader, victoropsConfigReader,
+  pagerdutyConfigReader, pushoverConfigReader, mattermostConfigReader, rocketchatConfigReader, wechatConfigReader, snsConfigReader,
+];
+const INTEGRATIONS = RECEIVER_READERS.map((r) => r.key);
 const UNSUPPORTED_INTEGRATIONS = ['discord_configs', 'incidentio_configs', 'jira_configs', 'msteams_configs', 'msteamsv2_configs', 'webex_configs'];
 
 interface Defaults {
@@ -75,13 +81,6 @@ function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | unde
 }
 
 
-/** An unsigned setting (Go uint64): a negative value is refused as yaml refuses it upstream. */
-function nonNegative(y: YamlFile, n: Node | undefined, what: string): number {
-  const v = y.int(n, what, 0);
-  if (v < 0) y.fail(n, `cannot unmarshal !!int \`${v}\` into uint64 (${what})`);
-  return v;
-}
-
 export function parseAlertmanagerConfig(text: string, file: string): AlertmanagerConfigFile {
   const y: YamlFile = new YamlFile(file, text);
   if (y.root.kind === 'null') y.fail(undefined, 'no route provided');
@@ -98,7 +97,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     if (host !== '' && !/^(\[[^\]]+\]|[^:]*):\d+$/.test(host)) y.fail(n, `address ${host}: missing port in address`);
   };
   checkSmarthost(smarthost, gm.get('smtp_smarthost'));
-  const global = {
+  const global: GlobalSettings = {
     resolveTimeoutMs: y.duration(gm.get('resolve_timeout'), 'resolve_timeout', 5 * 60_000),
     smtpFrom: globalStr('smtp_from'),
     smtpHello: globalStr('smtp_hello') || 'localhost',
@@ -158,7 +157,8 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     throw e;
   }
 
-  // Receivers.
+  // Receivers: each `<name>_configs` list read by its integration's reader.
+  const ctx: ReceiverContext = { y, global, globalSection: gm, renderTemplate, checkSmarthost };
   const receivers = new Map<string, Integration[]>();
   for (const r of y.seq(top.get('receivers'), 'receivers')) {
     for (const e of r.kind === 'map' ? r.entries! : []) {
@@ -169,449 +169,13 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     if (name === '') y.fail(r, 'missing name in receiver');
     if (receivers.has(name)) y.fail(r, `notification config name ${JSON.stringify(name)} is not unique`);
     const integrations: Integration[] = [];
-    /** Each entry of one `<kind>_configs` list, its keys checked, with a reader of its string fields. */
-    const eachConfig = (key: string, typeName: string, fields: readonly string[], missing: string | undefined, read: (c: Node, cm: Map<string, Node>, str: (k: string, dflt?: string) => string, i: number) => void): void => {
-      y.seq(m.get(key), key).forEach((c, i) => {
-        if (missing !== undefined && c.kind === 'null') y.fail(c, missing);
-        const cm = y.map(c, typeName, fields);
-        read(c, cm, (k, dflt = '') => (cm.has(k) ? scalarString(y, cm.get(k), k) : dflt), i);
+    for (const reader of RECEIVER_READERS) {
+      y.seq(m.get(reader.key), reader.key).forEach((c, i) => {
+        if (reader.missing !== undefined && c.kind === 'null') y.fail(c, reader.missing);
+        const cm = y.map(c, reader.typeName, reader.fields);
+        integrations.push(reader.read(ctx, c, cm, (k, dflt = '') => (cm.has(k) ? scalarString(y, cm.get(k), k) : dflt), i));
       });
-    };
-    eachConfig('email_configs', 'config.EmailConfig', ['to', 'from', 'smarthost', 'hello', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_secret_file', 'auth_identity', 'require_tls', 'tls_config', 'headers', 'html', 'text', 'send_resolved', 'threading'], 'missing email config', (ec, em, _str, i) => {
-      const to = scalarString(y, em.get('to'), 'to');
-      if (to === '') y.fail(ec, 'missing to address in email config');
-      const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
-      const host = scalarString(y, em.get('smarthost'), 'smarthost') || global.smtpSmarthost;
-      checkSmarthost(host, em.get('smarthost'));
-      if (host === '') y.fail(ec, 'no global SMTP smarthost set');
-      if (from === '') y.fail(ec, 'no global SMTP from set');
-      const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const [k, v] of Object.entries(labelMap(y, em.get('headers'), 'headers'))) {
-        // Go's canonical MIME header key; two spellings of one header are refused.
-        const canonical = k.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('-');
-        if (Object.hasOwn(headers, canonical)) y.fail(em.get('headers'), `duplicate header ${JSON.stringify(canonical)} in email config`);
-        headers[canonical] = v;
-      }
-      headers['Subject'] ??= '{{ template "email.default.subject" . }}';
-      headers['To'] ??= to;
-      headers['From'] ??= from;
-      // Receiver credentials override the global ones field by field; files are read when sending.
-      const ownPassword = scalarString(y, em.get('auth_password'), 'auth_password');
-      const ownFile = scalarString(y, em.get('auth_password_file'), 'auth_password_file');
-      if (ownPassword !== '' && ownFile !== '') y.fail(ec, 'at most one of auth_password & auth_password_file must be configured');
-      const passwordFile = ownPassword !== '' ? '' : ownFile || (global.smtpAuthPassword !== '' ? '' : global.smtpAuthPasswordFile);
-      const password = ownPassword || (ownFile !== '' ? '' : global.smtpAuthPassword);
-      integrations.push(
-        emailIntegration(
-          {
-            to,
-            from,
-            smarthost: host,
-            hello: scalarString(y, em.get('hello'), 'hello') || global.smtpHello,
-            authUsername: scalarString(y, em.get('auth_username'), 'auth_username') || global.smtpAuthUsername || undefined,
-            authPassword: password || undefined,
-            authPasswordFile: passwordFile || undefined,
-            requireTls: y.bool(em.get('require_tls'), 'require_tls', global.smtpRequireTls),
-            headers,
-            html: em.has('html') ? scalarString(y, em.get('html'), 'html') : '{{ template "email.default.html" . }}',
-            // Alertmanager sends only the HTML part unless `text` is configured.
-            text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '',
-            sendResolved: y.bool(em.get('send_resolved'), 'send_resolved', false),
-            tls: readTlsConfig(y, em.get('tls_config') ?? gm.get('smtp_tls_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('webhook_configs', 'config.WebhookConfig', ['url', 'url_file', 'send_resolved', 'max_alerts', 'http_config', 'timeout'], 'missing webhook config', (wc, wm, _str, i) => {
-      let url = scalarString(y, wm.get('url'), 'url');
-      const urlFile = scalarString(y, wm.get('url_file'), 'url_file');
-      if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
-      if (url === '' && urlFile === '') y.fail(wc, 'one of url or url_file must be configured');
-      if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
-      integrations.push(webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: nonNegative(y, wm.get('max_alerts'), 'max_alerts'), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i));
-    });
-    eachConfig('slack_configs', 'config.SlackConfig', [
-        'send_resolved', 'http_config', 'api_url', 'api_url_file', 'app_token', 'app_token_file', 'app_url', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields',
-        'short_fields', 'footer', 'fallback', 'callback_id', 'icon_emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'mrkdwn_in', 'actions', 'update_message', 'timeout',
-      ], 'missing slack config', (sc, sm, str, i) => {
-      if (str('api_url') !== '' && str('api_url_file') !== '') y.fail(sc, 'at most one of api_url & api_url_file must be configured');
-      if (str('app_token') !== '' && str('app_token_file') !== '') y.fail(sc, 'at most one of app_token & app_token_file must be configured');
-      const http = readHttpConfig(y, sm.get('http_config'));
-      // Where it posts: an inline webhook URL wins; else an app token (inline, then global) posts to
-      // the app URL; else the global webhook URL.
-      let url: string | undefined;
-      let urlFile: string | undefined;
-      let token: string | undefined;
-      let tokenFile: string | undefined;
-      if (str('api_url') !== '' || str('api_url_file') !== '') {
-        url = str('api_url') || undefined;
-        urlFile = str('api_url_file') || undefined;
-      } else if (str('app_token') !== '' || str('app_token_file') !== '' || global.slackAppToken !== '' || global.slackAppTokenFile !== '') {
-        token = str('app_token') || (str('app_token_file') !== '' ? undefined : global.slackAppToken || undefined);
-        tokenFile = token !== undefined ? undefined : str('app_token_file') || global.slackAppTokenFile || undefined;
-        url = str('app_url') || global.slackAppUrl;
-      } else if (global.slackApiUrl !== '' || global.slackApiUrlFile !== '') {
-        url = global.slackApiUrl || undefined;
-        urlFile = global.slackApiUrl !== '' ? undefined : global.slackApiUrlFile;
-      } else {
-        y.fail(sc, 'no Slack API URL nor App token set either inline or in a file');
-      }
-      if (y.bool(sm.get('update_message'), 'update_message', false)) {
-        if (token === undefined && tokenFile === undefined && url !== SLACK_APP_URL) y.fail(sm.get('update_message'), `update_message can only be used with bot tokens. api_url must be set to ${SLACK_APP_URL}`);
-        y.fail(sm.get('update_message'), 'update_message: updating sent Slack messages is not supported by Promethium');
-      }
-      if (sm.has('actions') && y.seq(sm.get('actions'), 'actions').length > 0) y.fail(sm.get('actions'), 'actions: Slack message actions are not supported by Promethium');
-      const fields = y.seq(sm.get('fields'), 'fields').map((f) => {
-        const fm = y.map(f, 'config.SlackField', ['title', 'value', 'short']);
-        const title = scalarString(y, fm.get('title'), 'title');
-        const value = scalarString(y, fm.get('value'), 'value');
-        if (title === '') y.fail(f, 'missing title in Slack field configuration');
-        if (value === '') y.fail(f, 'missing value in Slack field configuration');
-        return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
-      });
-      integrations.push(
-        slackIntegration(
-          {
-            url,
-            urlFile,
-            token,
-            tokenFile,
-            channel: str('channel'),
-            username: str('username', '{{ template "slack.default.username" . }}'),
-            color: str('color', '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}'),
-            title: str('title', '{{ template "slack.default.title" . }}'),
-            titleLink: str('title_link', '{{ template "slack.default.titlelink" . }}'),
-            pretext: str('pretext', '{{ template "slack.default.pretext" . }}'),
-            text: str('text', '{{ template "slack.default.text" . }}'),
-            fallback: str('fallback', '{{ template "slack.default.fallback" . }}'),
-            callbackId: str('callback_id', '{{ template "slack.default.callbackid" . }}'),
-            iconEmoji: str('icon_emoji', '{{ template "slack.default.iconemoji" . }}'),
-            iconUrl: str('icon_url', '{{ template "slack.default.iconurl" . }}'),
-            imageUrl: str('image_url'),
-            thumbUrl: str('thumb_url'),
-            footer: str('footer', '{{ template "slack.default.footer" . }}'),
-            linkNames: y.bool(sm.get('link_names'), 'link_names', false),
-            shortFields: y.bool(sm.get('short_fields'), 'short_fields', false),
-            mrkdwnIn: sm.has('mrkdwn_in') ? y.strings(sm.get('mrkdwn_in'), 'mrkdwn_in') : ['fallback', 'pretext', 'text'],
-            fields,
-            sendResolved: y.bool(sm.get('send_resolved'), 'send_resolved', false),
-            http,
-            timeoutMs: y.duration(sm.get('timeout'), 'timeout', 30_000),
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('telegram_configs', 'config.TelegramConfig', ['send_resolved', 'http_config', 'api_url', 'bot_token', 'bot_token_file', 'chat_id', 'message_thread_id', 'message', 'disable_notifications', 'parse_mode'], 'missing telegram config', (tc, tm, str, i) => {
-      if (str('bot_token') !== '' && str('bot_token_file') !== '') y.fail(tc, 'at most one of bot_token & bot_token_file must be configured');
-      // The receiver's own token (inline or file) wins over the global one.
-      const own = str('bot_token') !== '' || str('bot_token_file') !== '';
-      const botToken = own ? str('bot_token') || undefined : global.telegramBotToken || undefined;
-      const botTokenFile = own ? str('bot_token_file') || undefined : botToken === undefined ? global.telegramBotTokenFile || undefined : undefined;
-      if (botToken === undefined && botTokenFile === undefined) y.fail(tc, 'missing bot_token or bot_token_file on telegram_config');
-      const chatId = y.int(tm.get('chat_id'), 'chat_id', 0);
-      if (chatId === 0) y.fail(tc, 'missing chat_id on telegram_config');
-      const parseMode = tm.has('parse_mode') ? str('parse_mode') : 'HTML';
-      if (!['', 'Markdown', 'MarkdownV2', 'HTML'].includes(parseMode)) y.fail(tm.get('parse_mode'), `unknown parse_mode ${JSON.stringify(parseMode)}: must be Markdown, MarkdownV2, HTML or empty`);
-      integrations.push(
-        telegramIntegration(
-          {
-            apiUrl: str('api_url') || global.telegramApiUrl,
-            botToken,
-            botTokenFile,
-            chatId,
-            messageThreadId: tm.has('message_thread_id') ? y.int(tm.get('message_thread_id'), 'message_thread_id', 0) : undefined,
-            message: tm.has('message') ? str('message') : '{{ template "telegram.default.message" . }}',
-            parseMode,
-            disableNotifications: y.bool(tm.get('disable_notifications'), 'disable_notifications', false),
-            sendResolved: y.bool(tm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, tm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    /** A receiver's key (inline or file) or else the global one (inline, then file). */
-    const keyOf = (own: string, ownFile: string, globalKey: string, globalFile: string): Secret | undefined =>
-      own !== '' ? { value: own } : ownFile !== '' ? { file: ownFile } : globalKey !== '' ? { value: globalKey } : globalFile !== '' ? { file: globalFile } : undefined;
-    eachConfig('opsgenie_configs', 'config.OpsGenieConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts'], 'missing opsgenie config', (oc, om, str, i) => {
-      if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(oc, 'at most one of api_key & api_key_file must be configured');
-      const apiKey = keyOf(str('api_key'), str('api_key_file'), global.opsgenieApiKey, global.opsgenieApiKeyFile);
-      if (apiKey === undefined) y.fail(oc, 'no global OpsGenie API Key set either inline or in a file');
-      if (y.bool(om.get('update_alerts'), 'update_alerts', false)) y.fail(om.get('update_alerts'), 'update_alerts: updating Opsgenie alerts is not supported by Promethium');
-      const responders = y.seq(om.get('responders'), 'responders').map((rn) => {
-        const rm = y.map(rn, 'config.OpsGenieConfigResponder', ['id', 'name', 'username', 'type']);
-        const rs = (k: string): string | undefined => scalarString(y, rm.get(k), k) || undefined;
-        const r = { id: rs('id'), name: rs('name'), username: rs('username'), type: rs('type') ?? '' };
-        if (r.id === undefined && r.name === undefined && r.username === undefined) y.fail(rn, 'opsGenieConfig responder must have at least an id, a name or an username defined');
-        if (!r.type.includes('{{') && !/^(team|teams|user|escalation|schedule)$/.test(r.type.toLowerCase())) y.fail(rn, `opsGenieConfig responder ${JSON.stringify(r.type)} type does not match valid options team,teams,user,escalation,schedule`);
-        return r;
-      });
-      integrations.push(
-        opsgenieIntegration(
-          {
-            apiKey: apiKey!,
-            apiUrl: str('api_url') || global.opsgenieApiUrl,
-            message: str('message', '{{ template "opsgenie.default.message" . }}'),
-            description: str('description', '{{ template "opsgenie.default.description" . }}'),
-            source: str('source', '{{ template "opsgenie.default.source" . }}'),
-            details: labelMap(y, om.get('details'), 'details'),
-            entity: str('entity'),
-            responders,
-            actions: str('actions'),
-            tags: str('tags'),
-            note: str('note'),
-            priority: str('priority'),
-            sendResolved: y.bool(om.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, om.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('victorops_configs', 'config.VictorOpsConfig', ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields'], 'missing victorops config', (vc, vm, str, i) => {
-      if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(vc, 'at most one of api_key & api_key_file must be configured');
-      const apiKey = keyOf(str('api_key'), str('api_key_file'), global.victoropsApiKey, global.victoropsApiKeyFile);
-      if (apiKey === undefined) y.fail(vc, 'no global VictorOps API Key set');
-      if (str('routing_key') === '') y.fail(vc, 'missing Routing key in VictorOps config');
-      const customFields = labelMap(y, vm.get('custom_fields'), 'custom_fields');
-      for (const k of Object.keys(customFields)) {
-        if (['routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'entity_id', 'entity_state'].includes(k)) y.fail(vm.get('custom_fields'), `victorOps config contains custom field ${k} which cannot be used as it conflicts with the fixed/static fields`);
-      }
-      integrations.push(
-        victoropsIntegration(
-          {
-            apiKey: apiKey!,
-            apiUrl: str('api_url') || global.victoropsApiUrl,
-            routingKey: str('routing_key'),
-            messageType: str('message_type', 'CRITICAL'),
-            entityDisplayName: str('entity_display_name', '{{ template "victorops.default.entity_display_name" . }}'),
-            stateMessage: str('state_message', '{{ template "victorops.default.state_message" . }}'),
-            monitoringTool: str('monitoring_tool', '{{ template "victorops.default.monitoring_tool" . }}'),
-            customFields,
-            sendResolved: y.bool(vm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, vm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('pagerduty_configs', 'config.PagerdutyConfig', ['send_resolved', 'http_config', 'routing_key', 'routing_key_file', 'service_key', 'service_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group', 'timeout'], 'missing pagerduty config', (pc, pm, str, i) => {
-      if (str('routing_key') !== '' && str('routing_key_file') !== '') y.fail(pc, 'at most one of routing_key & routing_key_file must be configured');
-      if (str('service_key') !== '' && str('service_key_file') !== '') y.fail(pc, 'at most one of service_key & service_key_file must be configured');
-      const routing = str('routing_key') !== '' ? { value: str('routing_key') } : str('routing_key_file') !== '' ? { file: str('routing_key_file') } : undefined;
-      const service = str('service_key') !== '' ? { value: str('service_key') } : str('service_key_file') !== '' ? { file: str('service_key_file') } : undefined;
-      if (routing === undefined && service === undefined) y.fail(pc, 'missing service or routing key in PagerDuty config');
-      const client = str('client', '{{ template "pagerduty.default.client" . }}');
-      integrations.push(
-        pagerdutyIntegration(
-          {
-            routingKey: routing,
-            serviceKey: routing === undefined ? service : undefined,
-            url: str('url') || global.pagerdutyUrl,
-            client,
-            clientUrl: str('client_url', '{{ template "pagerduty.default.clientURL" . }}'),
-            description: str('description', '{{ template "pagerduty.default.description" .}}'),
-            details: pm.has('details') ? { ...PAGERDUTY_DEFAULT_DETAILS, ...labelMap(y, pm.get('details'), 'details') } : PAGERDUTY_DEFAULT_DETAILS,
-            images: y.seq(pm.get('images'), 'images').map((n) => {
-              const im = y.map(n, 'config.PagerdutyImage', ['src', 'alt', 'href']);
-              return { src: scalarString(y, im.get('src'), 'src'), alt: scalarString(y, im.get('alt'), 'alt'), href: scalarString(y, im.get('href'), 'href') };
-            }),
-            links: y.seq(pm.get('links'), 'links').map((n) => {
-              const lm = y.map(n, 'config.PagerdutyLink', ['href', 'text']);
-              return { href: scalarString(y, lm.get('href'), 'href'), text: scalarString(y, lm.get('text'), 'text') };
-            }),
-            source: str('source', client),
-            severity: str('severity', 'error'),
-            class: str('class'),
-            component: str('component'),
-            group: str('group'),
-            sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, pm.get('http_config')),
-            timeoutMs: y.duration(pm.get('timeout'), 'timeout', 30_000),
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('pushover_configs', 'config.PushoverConfig', ['send_resolved', 'http_config', 'user_key', 'user_key_file', 'token', 'token_file', 'title', 'message', 'url', 'url_title', 'device', 'sound', 'priority', 'retry', 'expire', 'ttl', 'html', 'monospace'], 'missing pushover config', (pc, pm, str, i) => {
-      if (str('user_key') === '' && str('user_key_file') === '') y.fail(pc, 'one of user_key or user_key_file must be configured');
-      if (str('user_key') !== '' && str('user_key_file') !== '') y.fail(pc, 'at most one of user_key & user_key_file must be configured');
-      if (str('token') === '' && str('token_file') === '') y.fail(pc, 'one of token or token_file must be configured');
-      if (str('token') !== '' && str('token_file') !== '') y.fail(pc, 'at most one of token & token_file must be configured');
-      if (y.bool(pm.get('monospace'), 'monospace', false)) y.fail(pm.get('monospace'), 'monospace: Pushover monospace messages are not supported by Promethium');
-      integrations.push(
-        pushoverIntegration(
-          {
-            userKey: str('user_key') !== '' ? { value: str('user_key') } : { file: str('user_key_file') },
-            token: str('token') !== '' ? { value: str('token') } : { file: str('token_file') },
-            title: str('title', '{{ template "pushover.default.title" . }}'),
-            message: str('message', '{{ template "pushover.default.message" . }}'),
-            url: str('url', '{{ template "pushover.default.url" . }}'),
-            urlTitle: str('url_title'),
-            device: str('device'),
-            sound: str('sound'),
-            priority: str('priority', '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}'),
-            retrySeconds: y.duration(pm.get('retry'), 'retry', 60_000) / 1000,
-            expireSeconds: y.duration(pm.get('expire'), 'expire', 3600_000) / 1000,
-            ttlSeconds: y.duration(pm.get('ttl'), 'ttl', 0) / 1000,
-            html: y.bool(pm.get('html'), 'html', false),
-            apiUrl: PUSHOVER_URL,
-            sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, pm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('mattermost_configs', 'config.MattermostConfig', ['send_resolved', 'http_config', 'webhook_url', 'webhook_url_file', 'channel', 'username', 'icon_url', 'icon_emoji', 'text', 'color', 'title', 'title_link', 'fallback'], 'missing mattermost config', (mc, mm, str, i) => {
-      if (str('webhook_url') !== '' && str('webhook_url_file') !== '') y.fail(mc, 'at most one of mattermost_webhook_url & mattermost_webhook_url_file must be configured');
-      const webhookUrl = keyOf(str('webhook_url'), str('webhook_url_file'), global.mattermostWebhookUrl, global.mattermostWebhookUrlFile);
-      if (webhookUrl === undefined) y.fail(mc, 'missing webhook_url or webhook_url_file on mattermost_config');
-      integrations.push(
-        mattermostIntegration(
-          {
-            webhookUrl: webhookUrl!,
-            channel: str('channel'),
-            username: str('username', '{{ template "mattermost.default.username" . }}'),
-            iconUrl: str('icon_url'),
-            iconEmoji: str('icon_emoji'),
-            text: str('text', '{{ template "mattermost.default.text" . }}'),
-            color: str('color', '{{ template "mattermost.default.color" . }}'),
-            title: str('title', '{{ template "mattermost.default.title" . }}'),
-            titleLink: str('title_link', '{{ template "mattermost.default.titlelink" . }}'),
-            fallback: str('fallback', '{{ template "mattermost.default.fallback" . }}'),
-            sendResolved: y.bool(mm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, mm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('rocketchat_configs', 'config.RocketchatConfig', ['send_resolved', 'http_config', 'api_url', 'token', 'token_file', 'token_id', 'token_id_file', 'channel', 'color', 'title', 'title_link', 'text', 'fields', 'short_fields', 'emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'actions'], 'missing rocketchat config', (rc, rm, str, i) => {
-      if (str('token') !== '' && str('token_file') !== '') y.fail(rc, 'at most one of rocketchat_token & rocketchat_token_file must be configured');
-      if (str('token_id') !== '' && str('token_id_file') !== '') y.fail(rc, 'at most one of rocketchat_token_id & rocketchat_token_id_file must be configured');
-      const token = keyOf(str('token'), str('token_file'), global.rocketchatToken, global.rocketchatTokenFile);
-      const tokenId = keyOf(str('token_id'), str('token_id_file'), global.rocketchatTokenId, global.rocketchatTokenIdFile);
-      if (token === undefined) y.fail(rc, 'no global Rocketchat Token set either inline or in a file');
-      if (tokenId === undefined) y.fail(rc, 'no global Rocketchat TokenID set either inline or in a file');
-      if (rm.has('actions') && y.seq(rm.get('actions'), 'actions').length > 0) y.fail(rm.get('actions'), 'actions: Rocket.Chat message actions are not supported by Promethium');
-      integrations.push(
-        rocketchatIntegration(
-          {
-            apiUrl: str('api_url') || global.rocketchatApiUrl,
-            token: token!,
-            tokenId: tokenId!,
-            channel: str('channel'),
-            color: str('color', '{{ if eq .Status "firing" }}red{{ else }}green{{ end }}'),
-            title: str('title', '{{ template "rocketchat.default.title" . }}'),
-            titleLink: str('title_link', '{{ template "rocketchat.default.titlelink" . }}'),
-            text: str('text', '{{ template "rocketchat.default.text" . }}'),
-            alias: '{{ template "rocketchat.default.alias" . }}',
-            emoji: str('emoji', '{{ template "rocketchat.default.emoji" . }}'),
-            iconUrl: str('icon_url', '{{ template "rocketchat.default.iconurl" . }}'),
-            imageUrl: str('image_url'),
-            thumbUrl: str('thumb_url'),
-            linkNames: y.bool(rm.get('link_names'), 'link_names', false),
-            shortFields: y.bool(rm.get('short_fields'), 'short_fields', false),
-            fields: y.seq(rm.get('fields'), 'fields').map((f) => {
-              const fm = y.map(f, 'config.RocketchatAttachmentField', ['title', 'value', 'short']);
-              const title = scalarString(y, fm.get('title'), 'title');
-              const value = scalarString(y, fm.get('value'), 'value');
-              return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
-            }),
-            sendResolved: y.bool(rm.get('send_resolved'), 'send_resolved', false),
-            http: readHttpConfig(y, rm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('wechat_configs', 'config.WechatConfig', ['send_resolved', 'http_config', 'api_secret', 'api_secret_file', 'corp_id', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id', 'message', 'message_type'], undefined, (wc, wm, str, i) => {
-      if (str('api_secret') !== '' && str('api_secret_file') !== '') y.fail(wc, 'at most one of wechat_api_secret & wechat_api_secret_file must be configured');
-      const apiSecret = keyOf(str('api_secret'), str('api_secret_file'), global.wechatApiSecret, global.wechatApiSecretFile);
-      if (apiSecret === undefined) y.fail(wc, 'no global Wechat Api Secret set either inline or in a file');
-      const corpId = str('corp_id') || global.wechatApiCorpId;
-      if (corpId === '') y.fail(wc, 'no global Wechat CorpID set');
-      const messageType = str('message_type', 'text');
-      if (messageType !== 'text' && messageType !== 'markdown') y.fail(wm.get('message_type'), `weChat message type ${JSON.stringify(messageType)} does not match valid options text,markdown`);
-      integrations.push(
-        wechatIntegration(
-          {
-            apiUrl: str('api_url') || global.wechatApiUrl,
-            apiSecret: apiSecret!,
-            corpId,
-            agentId: str('agent_id', '{{ template "wechat.default.agent_id" . }}'),
-            toUser: str('to_user', '{{ template "wechat.default.to_user" . }}'),
-            toParty: str('to_party', '{{ template "wechat.default.to_party" . }}'),
-            toTag: str('to_tag', '{{ template "wechat.default.to_tag" . }}'),
-            message: str('message', '{{ template "wechat.default.message" . }}'),
-            messageType,
-            sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', false),
-            http: readHttpConfig(y, wm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
-    eachConfig('sns_configs', 'config.SNSConfig', ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes'], 'missing sns config', (nc, nm, str, i) => {
-      const targets = [str('topic_arn'), str('target_arn'), str('phone_number')].filter((x) => x !== '');
-      if (targets.length === 0) y.fail(nc, 'must provide either a Target ARN, Topic ARN, or Phone Number for SNS config');
-      if (targets.length > 1) y.fail(nc, 'must provide only one of a Target ARN, Topic ARN, or Phone Number for SNS config');
-      let region = '';
-      let accessKey: string | undefined;
-      let secretKey: string | undefined;
-      if (nm.has('sigv4')) {
-        const sv = y.map(nm.get('sigv4')!, 'sigv4.SigV4Config', ['region', 'access_key', 'secret_key', 'profile', 'role_arn', 'use_fips_sts_endpoint']);
-        for (const k of ['profile', 'role_arn']) if (sv.has(k)) y.fail(sv.get(k), `sigv4.${k}: shared profiles and assumed roles are not supported by Promethium; give access_key and secret_key, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
-        region = scalarString(y, sv.get('region'), 'region');
-        accessKey = scalarString(y, sv.get('access_key'), 'access_key') || undefined;
-        secretKey = scalarString(y, sv.get('secret_key'), 'secret_key') || undefined;
-        if ((accessKey === undefined) !== (secretKey === undefined)) y.fail(nm.get('sigv4'), 'must provide an AWS SigV4 Access key and Secret Key if either is provided');
-      }
-      region ||= process.env['AWS_REGION'] ?? regionFrom(str('api_url')) ?? regionFrom(str('topic_arn') || str('target_arn')) ?? '';
-      if (region === '') y.fail(nc, 'sns: no AWS region: set sigv4.region, an sns.<region>.amazonaws.com api_url, or AWS_REGION');
-      integrations.push(
-        snsIntegration(
-          {
-            apiUrl: str('api_url'),
-            region,
-            accessKey,
-            secretKey,
-            topicArn: str('topic_arn'),
-            targetArn: str('target_arn'),
-            phoneNumber: str('phone_number'),
-            subject: str('subject', '{{ template "sns.default.subject" . }}'),
-            message: str('message', '{{ template "sns.default.message" . }}'),
-            attributes: labelMap(y, nm.get('attributes'), 'attributes'),
-            sendResolved: y.bool(nm.get('send_resolved'), 'send_resolved', true),
-            http: readHttpConfig(y, nm.get('http_config')),
-            timeoutMs: 30_000,
-          },
-          i,
-          renderTemplate,
-        ),
-      );
-    });
+    }
     receivers.set(name, integrations);
   }
 

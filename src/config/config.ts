@@ -9,9 +9,8 @@ import { setLabel, type Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
 import { ConfigError, YamlFile } from './yaml-reader.js';
-import { readProxyConfig } from './proxy.js';
-import { tlsVersion } from '../util/http-dispatcher.js';
-import type { ProxyConfig } from './proxy.js';
+import { HTTP_FIELDS, readHttpClientConfig } from '../common/http-config/index.js';
+import type { FileKind, HttpClientConfig, OAuth2Config, TlsConfig } from '../common/http-config/index.js';
 import type { Node } from './yaml-reader.js';
 import { readKubernetesSdConfigs } from './kubernetes-sd.js';
 import { httpUrlProblem } from './go-url.js';
@@ -20,41 +19,7 @@ import { GENERIC_SD_KEYS, readGenericSdConfigs } from './sd-specs.js';
 import type { GenericSdConfig } from './sd-specs.js';
 
 export { ConfigError };
-
-export interface TlsConfig {
-  ca?: string;
-  caFile?: string;
-  cert?: string;
-  certFile?: string;
-  key?: string;
-  keyFile?: string;
-  serverName?: string;
-  insecureSkipVerify: boolean;
-  minVersion?: string;
-  maxVersion?: string;
-}
-
-/** oauth2: the client-credentials flow; the token is sent as a Bearer authorization. */
-export interface OAuth2Config extends ProxyConfig {
-  clientId: string;
-  clientSecret?: string;
-  clientSecretFile?: string;
-  scopes: string[];
-  tokenUrl: string;
-  endpointParams: Record<string, string>;
-  /** For the token endpoint. */
-  tls: TlsConfig;
-}
-
-export interface HttpClientConfig extends ProxyConfig {
-  basicAuth?: { username: string; usernameFile?: string; password?: string; passwordFile?: string };
-  authorization?: { type: string; credentials?: string; credentialsFile?: string };
-  oauth2?: OAuth2Config;
-  tls: TlsConfig;
-  followRedirects: boolean;
-  enableHttp2: boolean;
-  httpHeaders: Record<string, { values: string[]; secrets: string[]; files: string[] }>;
-}
+export type { HttpClientConfig, OAuth2Config, TlsConfig };
 
 export interface StaticConfig {
   targets: string[];
@@ -188,8 +153,6 @@ export const SCRAPE_PROTOCOLS = ['OpenMetricsText0.0.1', 'OpenMetricsText1.0.0',
 const DEFAULT_SCRAPE_PROTOCOLS = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
 const ESCAPING_SCHEMES = ['allow-utf-8', 'underscores', 'dots', 'values'];
 
-const HTTP_FIELDS = ['basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header', 'follow_redirects', 'enable_http2', 'http_headers'];
-
 /** units.Base2Bytes as Prometheus parses body_size_limit and retention sizes. */
 export function parseBase2Bytes(s: string): number {
   const m = /^(-?\d+(?:\.\d+)?)([KMGTPE]i?B|B)$/.exec(s.trim());
@@ -233,87 +196,11 @@ class Loader {
     return isAbsolute(p) ? p : join(this.dir, p);
   }
 
-  http(m: Map<string, Node>, where: Node): HttpClientConfig {
-    const y = this.y;
-    const tlsMap = y.map(m.get('tls_config') ?? { kind: 'null', line: 0, col: 0 }, 'config.TLSConfig', ['ca', 'ca_file', 'ca_ref', 'cert', 'cert_file', 'cert_ref', 'key', 'key_file', 'key_ref', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version']);
-    const tls: TlsConfig = {
-      ca: y.str(tlsMap.get('ca'), 'ca') || undefined,
-      caFile: this.path(y.str(tlsMap.get('ca_file'), 'ca_file') || undefined),
-      cert: y.str(tlsMap.get('cert'), 'cert') || undefined,
-      certFile: this.path(y.str(tlsMap.get('cert_file'), 'cert_file') || undefined),
-      key: y.str(tlsMap.get('key'), 'key') || undefined,
-      keyFile: this.path(y.str(tlsMap.get('key_file'), 'key_file') || undefined),
-      serverName: y.str(tlsMap.get('server_name'), 'server_name') || undefined,
-      insecureSkipVerify: y.bool(tlsMap.get('insecure_skip_verify'), 'insecure_skip_verify', false),
-      minVersion: y.str(tlsMap.get('min_version'), 'min_version') || undefined,
-      maxVersion: y.str(tlsMap.get('max_version'), 'max_version') || undefined,
-    };
-    for (const key of ['min_version', 'max_version'] as const) {
-      const v = y.str(tlsMap.get(key), key);
-      if (v && tlsVersion(v) === undefined) y.fail(tlsMap.get(key), `unknown TLS version: ${v}`);
-    }
-    const ba = m.get('basic_auth');
-    const baMap = ba ? y.map(ba, 'config.BasicAuth', ['username', 'username_file', 'username_ref', 'password', 'password_file', 'password_ref']) : undefined;
-    const au = m.get('authorization');
-    const auMap = au ? y.map(au, 'config.Authorization', ['type', 'credentials', 'credentials_file', 'credentials_ref']) : undefined;
-    const bearer = y.str(m.get('bearer_token'), 'bearer_token');
-    const bearerFile = y.str(m.get('bearer_token_file'), 'bearer_token_file');
-    const oauth2 = m.get('oauth2');
-    if (bearer && bearerFile) y.fail(where, 'at most one of bearer_token & bearer_token_file must be configured');
-    const n = [baMap, oauth2, bearer || bearerFile ? 1 : undefined].filter((x) => x !== undefined).length;
-    if ((bearer || bearerFile) && (baMap || oauth2)) y.fail(where, 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
-    if ((auMap && (baMap || oauth2)) || (baMap && oauth2)) y.fail(where, 'at most one of basic_auth, oauth2 & authorization must be configured');
-    if (auMap && (bearer || bearerFile)) y.fail(where, 'authorization is not compatible with bearer_token & bearer_token_file');
-    void n;
-    let authorization: HttpClientConfig['authorization'];
-    if (auMap) authorization = { type: y.str(auMap.get('type'), 'type', 'Bearer'), credentials: y.str(auMap.get('credentials'), 'credentials') || undefined, credentialsFile: this.path(y.str(auMap.get('credentials_file'), 'credentials_file') || undefined) };
-    else if (bearer) authorization = { type: 'Bearer', credentials: bearer };
-    else if (bearerFile) authorization = { type: 'Bearer', credentialsFile: this.path(bearerFile) };
-    const headersNode = m.get('http_headers');
-    const httpHeaders: HttpClientConfig['httpHeaders'] = {};
-    if (headersNode && headersNode.kind === 'map') {
-      for (const e of headersNode.entries!) {
-        const hm = y.map(e.value, 'config.Header', ['values', 'secrets', 'files']);
-        httpHeaders[e.key] = { values: y.strings(hm.get('values'), 'values'), secrets: y.strings(hm.get('secrets'), 'secrets'), files: y.strings(hm.get('files'), 'files').map((f) => this.path(f)!) };
-      }
-    }
-    const proxy = readProxyConfig(y, m);
-    return {
-      basicAuth: baMap ? { username: y.str(baMap.get('username'), 'username'), usernameFile: this.path(y.str(baMap.get('username_file'), 'username_file') || undefined), password: y.str(baMap.get('password'), 'password') || undefined, passwordFile: this.path(y.str(baMap.get('password_file'), 'password_file') || undefined) } : undefined,
-      authorization,
-      oauth2: oauth2 ? this.oauth2(oauth2) : undefined,
-      tls,
-      ...proxy,
-      followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true),
-      enableHttp2: y.bool(m.get('enable_http2'), 'enable_http2', true),
-      httpHeaders,
-    };
-  }
+  /** prometheus.yml's rules for the shared http config reader: relative file names against the config's directory. */
+  readonly fileKind: FileKind = { kind: 'prometheus.yml', path: (p) => this.path(p) };
 
-  oauth2(n: Node): OAuth2Config {
-    const y = this.y;
-    const m = y.map(n, 'config.OAuth2', ['client_id', 'client_id_file', 'client_secret', 'client_secret_file', 'client_secret_ref', 'scopes', 'token_url', 'endpoint_params', 'tls_config', 'proxy_url', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-    const clientId = y.str(m.get('client_id'), 'client_id');
-    const secret = y.str(m.get('client_secret'), 'client_secret');
-    const secretFile = y.str(m.get('client_secret_file'), 'client_secret_file');
-    if (secret && secretFile) y.fail(n, 'at most one of oauth2 client_secret & client_secret_file must be configured');
-    const tokenUrl = y.str(m.get('token_url'), 'token_url');
-    if (tokenUrl === '') y.fail(n, 'oauth2 token_url must be configured');
-    const params: Record<string, string> = {};
-    const pn = m.get('endpoint_params');
-    if (pn && pn.kind === 'map') for (const e of pn.entries!) params[e.key] = y.str(e.value, `endpoint_params.${e.key}`);
-    // The token endpoint's own TLS (read with a client's rules) and proxy.
-    const inner = this.http(new Map(m.get('tls_config') ? [['tls_config', m.get('tls_config')!]] : []), n);
-    return {
-      clientId,
-      clientSecret: secret || undefined,
-      clientSecretFile: this.path(secretFile || undefined),
-      scopes: y.strings(m.get('scopes'), 'scopes'),
-      tokenUrl,
-      endpointParams: params,
-      tls: inner.tls,
-      ...readProxyConfig(y, m),
-    };
+  http(m: Map<string, Node>, where: Node): HttpClientConfig {
+    return readHttpClientConfig(this.y, m, where, this.fileKind);
   }
 
   relabels(n: Node | undefined, what: string): RelabelConfig[] {

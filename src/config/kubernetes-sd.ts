@@ -4,7 +4,7 @@
 // The selectors are checked with the Kubernetes grammar here, so a typo fails at load and not at
 // the API server an hour later.
 import type { Node, YamlFile } from './yaml-reader.js';
-import type { HttpClientConfig } from './config.js';
+import type { HttpClientConfig } from '../common/http-config/index.js';
 
 export const KUBERNETES_ROLES = ['node', 'pod', 'service', 'endpoints', 'endpointslice', 'ingress'] as const;
 export type KubernetesRole = (typeof KUBERNETES_ROLES)[number];

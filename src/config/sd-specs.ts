@@ -3,7 +3,7 @@
 // is read and validated, so a typo is an error at load as in Prometheus; which of them also
 // discover targets is decided in src/discovery (the others are reported at every load).
 import type { Node, YamlFile } from './yaml-reader.js';
-import type { HttpClientConfig, TlsConfig } from './config.js';
+import type { HttpClientConfig, TlsConfig } from '../common/http-config/index.js';
 import { goUrl, httpUrlProblem } from './go-url.js';
 
 /** A field's kind: string, secret string, file path (relative to the config's directory), bool, int, duration, string list, string map, `{name, values}` filters, or a TLS block. */

@@ -4,7 +4,7 @@
 // (the refresh loop all such mechanisms share).
 import type { HttpSdConfig } from '../config/index.js';
 import { scrapeHttp } from '../scrape/http-client.js';
-import { httpOptions } from '../scrape/http-options.js';
+import { httpOptions } from '../common/http-config/client-options.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';
 import { RefreshDiscovery } from './refresh.js';

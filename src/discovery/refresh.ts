@@ -3,8 +3,8 @@
 // the last good groups. Also the JSON GET they use, with the mechanism's HTTP client settings.
 import type { HttpClientConfig } from '../config/index.js';
 import type { Dispatcher } from 'undici';
-import { httpOptions, requestHeaders } from '../scrape/http-options.js';
-import { httpDispatcher } from '../util/http-dispatcher.js';
+import { httpOptions, requestHeaders } from '../common/http-config/client-options.js';
+import { httpDispatcher } from '../common/http-config/dispatcher.js';
 import { undici } from '../util/undici.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import type { Logger } from '../util/logger.js';

@@ -1,6 +1,6 @@
 // Small helpers the discovery mechanisms share.
 import type { Labels } from '../model/labels.js';
-import { readSecret } from '../scrape/http-options.js';
+import { readSecret } from '../common/http-config/client-options.js';
 import type { TargetGroup } from '../scrape/targets.js';
 
 /** strutil.SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes `_`. */

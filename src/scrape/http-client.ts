@@ -6,11 +6,12 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
-import { authorizationHeader } from './http-options.js';
+import { authorizationHeader } from '../common/http-config/client-options.js';
+import type { ClientRequestOptions } from '../common/http-config/client-options.js';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { tlsVersion } from '../util/http-dispatcher.js';
-import { proxyFor } from '../util/proxy.js';
+import { tlsVersion } from '../common/http-config/dispatcher.js';
+import { proxyFor } from '../common/http-config/proxy.js';
 
 /** Prometheus 2.x/3.x's Accept header for scrapes: OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =
@@ -45,46 +46,9 @@ export function acceptHeader(protocols: readonly string[], escaping: string): st
   return vals.join(',');
 }
 
-export interface TlsOptions {
-  /** PEM contents given inline (tls_config ca/cert/key); the files are read otherwise. */
-  ca?: string;
-  cert?: string;
-  key?: string;
-  caFile?: string;
-  certFile?: string;
-  keyFile?: string;
-  serverName?: string;
-  insecureSkipVerify?: boolean;
-  /** TLS10 ... TLS13. */
-  minVersion?: string;
-  maxVersion?: string;
-}
-
-export interface ScrapeRequest {
+export interface ScrapeRequest extends ClientRequestOptions {
   url: URL;
   timeoutMs: number;
-  headers?: Record<string, string>;
-  basicAuth?: { username: string; password: string };
-  /** `Authorization: <type> <credentials>` (bearer tokens). */
-  authorization?: { type: string; credentials: string };
-  tls?: TlsOptions;
-  followRedirects?: boolean;
-  /** Bytes; 0 = unlimited (Prometheus's body_size_limit). */
-  bodySizeLimit?: number;
-  /**
-   * proxy_url: http targets are asked through the proxy with the absolute URL, https targets through
-   * a CONNECT tunnel (Go's http.Transport does the same); credentials in the URL are sent to the proxy.
-   */
-  proxyUrl?: string;
-  /** no_proxy: hosts that bypass proxy_url. */
-  noProxy?: string;
-  /** proxy_from_environment: HTTP_PROXY / HTTPS_PROXY / NO_PROXY instead of proxy_url. */
-  proxyFromEnvironment?: boolean;
-  /** proxy_connect_header: sent with the CONNECT request of https targets. */
-  proxyConnectHeader?: Record<string, string>;
-  userAgent?: string;
-  /** oauth2: the Authorization header comes from this token source. */
-  oauth2?: { authorization(): Promise<string> };
   /** The Accept header (default: SCRAPE_ACCEPT_HEADER); see `acceptHeader`. */
   accept?: string;
   /** enable_compression: ask for gzip (default) or for the body as it is (`identity`). */

@@ -3,7 +3,7 @@
 import type { Config, ScrapeConfig } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
-import { httpOptions } from '../scrape/http-options.js';
+import { httpOptions } from '../common/http-config/client-options.js';
 import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/http-client.js';
 import type { TargetGroup } from '../scrape/targets.js';
 import { startDiscovery } from '../discovery/index.js';

@@ -1,12 +1,11 @@
 // Shared readers of alertmanager.yml values: strings, label maps (null-prototype: keys are user
 // input), URL settings with Alertmanager 0.25's checks, and a receiver's tls_config/http_config.
-import { readFileSync } from 'node:fs';
 import type { Node, YamlFile } from '../../config/yaml-reader.js';
-import { readProxyConfig } from '../../config/proxy.js';
-import { tlsVersion } from '../../util/http-dispatcher.js';
-import type { PemTls } from '../../util/http-dispatcher.js';
+import { ALERTMANAGER_HTTP_FIELDS, hasTlsConfig, readHttpClientConfig, readTlsConfig as readSharedTlsConfig } from '../../common/http-config/reader.js';
+import type { FileKind } from '../../common/http-config/reader.js';
+import type { PemTls } from '../../common/http-config/dispatcher.js';
 import type { Labels } from '../../model/labels.js';
-import { DEFAULT_HTTP, type HttpClientOptions } from '../integrations/http-config.js';
+import { DEFAULT_HTTP, type HttpClientOptions } from '../../common/http-config/fetch.js';
 import { alertmanagerUrlProblem } from './go-url.js';
 
 export function scalarString(y: YamlFile, n: Node | undefined, what: string): string {
@@ -40,61 +39,28 @@ export function labelMap(y: YamlFile, n: Node | undefined, what: string): Labels
   return out;
 }
 
-/** tls_config for SMTP: CA, client certificate and key (files read now), server name, skipping verification. */
+/** alertmanager.yml's rules for the shared http config reader (file names as written). */
+const ALERTMANAGER_FILE: FileKind = { kind: 'alertmanager.yml', path: (p) => p };
+
+/** A tls_config (SMTP's too): CA, client certificate and key (files read now), server name, skipping verification. */
 export function readTlsConfig(y: YamlFile, n: Node | undefined): PemTls | undefined {
   if (n === undefined || n.kind === 'null') return undefined;
-  const m = y.map(n, 'config.TLSConfig', ['ca', 'ca_file', 'cert', 'cert_file', 'key', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version']);
-  const file = (inline: string, path: string): string | undefined => {
-    const text = scalarString(y, m.get(inline), inline);
-    const f = scalarString(y, m.get(path), path);
-    if (text !== '' && f !== '') y.fail(n, `at most one of ${inline} and ${path} must be configured`);
-    if (f === '') return text || undefined;
-    try {
-      return readFileSync(f, 'utf8');
-    } catch (e) {
-      return y.fail(m.get(path), `unable to read ${path} ${f}: ${(e as Error).message}`);
-    }
-  };
-  const versions: Partial<Pick<PemTls, 'minVersion' | 'maxVersion'>> = {};
-  for (const [k, field] of [['min_version', 'minVersion'], ['max_version', 'maxVersion']] as const) {
-    const v = scalarString(y, m.get(k), k);
-    if (v === '') continue;
-    if (tlsVersion(v) === undefined) y.fail(m.get(k), `unknown TLS version: ${v}`);
-    versions[field] = v;
-  }
-  return { ca: file('ca', 'ca_file'), cert: file('cert', 'cert_file'), key: file('key', 'key_file'), serverName: scalarString(y, m.get('server_name'), 'server_name') || undefined, insecureSkipVerify: y.bool(m.get('insecure_skip_verify'), 'insecure_skip_verify', false), ...versions };
+  return readSharedTlsConfig(y, n, ALERTMANAGER_FILE);
 }
 
-/** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy_url and tls_config are applied; the rest is refused. */
+/** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy settings and tls_config are applied; oauth2 is refused. */
 export function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
-  const m = y.map(n, 'config.HTTPClientConfig', ['authorization', 'basic_auth', 'bearer_token', 'bearer_token_file', 'follow_redirects', 'enable_http2', 'proxy_url', 'tls_config', 'oauth2', 'no_proxy', 'proxy_from_environment', 'proxy_connect_header']);
-  if (m.has('oauth2')) y.fail(m.get('oauth2'), "http_config.oauth2 is not supported by Promethium's Alertmanager (supported: authorization, basic_auth, follow_redirects, proxy settings, tls_config)");
-  const out: HttpClientOptions = { followRedirects: y.bool(m.get('follow_redirects'), 'follow_redirects', true) };
-  const tls = readTlsConfig(y, m.get('tls_config'));
-  if (tls !== undefined) out.tls = tls;
-  Object.assign(out, readProxyConfig(y, m));
-  const bearer = scalarString(y, m.get('bearer_token'), 'bearer_token');
-  const bearerFile = scalarString(y, m.get('bearer_token_file'), 'bearer_token_file');
-  if (m.has('authorization')) {
-    const am = y.map(m.get('authorization')!, 'config.Authorization', ['type', 'credentials', 'credentials_file']);
-    const credentials = scalarString(y, am.get('credentials'), 'credentials');
-    const credentialsFile = scalarString(y, am.get('credentials_file'), 'credentials_file');
-    if (credentials !== '' && credentialsFile !== '') y.fail(m.get('authorization'), 'at most one of authorization credentials & credentials_file must be configured');
-    const type = scalarString(y, am.get('type'), 'type');
-    if (type.toLowerCase() === 'basic') y.fail(am.get('type'), 'authorization type cannot be set to "basic", use "basic_auth" instead');
-    out.authorization = { type: type || 'Bearer', credentials: credentials || undefined, credentialsFile: credentialsFile || undefined };
-  } else if (bearer !== '' || bearerFile !== '') {
-    out.authorization = { type: 'Bearer', credentials: bearer || undefined, credentialsFile: bearerFile || undefined };
-  }
-  if (m.has('basic_auth')) {
-    if (out.authorization !== undefined) y.fail(m.get('basic_auth'), 'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured');
-    const bm = y.map(m.get('basic_auth')!, 'config.BasicAuth', ['username', 'password', 'password_file', 'username_file']);
-    const password = scalarString(y, bm.get('password'), 'password');
-    const passwordFile = scalarString(y, bm.get('password_file'), 'password_file');
-    if (password !== '' && passwordFile !== '') y.fail(m.get('basic_auth'), 'at most one of basic_auth password & password_file must be configured');
-    out.basicAuth = { username: scalarString(y, bm.get('username'), 'username'), password: password || undefined, passwordFile: passwordFile || undefined };
-  }
+  const m = y.map(n, 'config.HTTPClientConfig', ALERTMANAGER_HTTP_FIELDS);
+  const c = readHttpClientConfig(y, m, n, ALERTMANAGER_FILE);
+  const out: HttpClientOptions = { followRedirects: c.followRedirects };
+  if (hasTlsConfig(m)) out.tls = c.tls;
+  if (c.proxyUrl !== undefined) out.proxyUrl = c.proxyUrl;
+  if (c.noProxy !== undefined) out.noProxy = c.noProxy;
+  out.proxyFromEnvironment = c.proxyFromEnvironment;
+  out.proxyConnectHeader = c.proxyConnectHeader;
+  if (c.authorization !== undefined) out.authorization = c.authorization;
+  if (c.basicAuth !== undefined) out.basicAuth = { username: c.basicAuth.username, password: c.basicAuth.password, passwordFile: c.basicAuth.passwordFile };
   return out;
 }
 

@@ -4,6 +4,9 @@
 import nodemailer from 'nodemailer';
 import { readFileSync } from 'node:fs';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { labelMap, readTlsConfig, scalarString } from '../config/fields.js';
+import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 export interface EmailOptions {
   to: string;
@@ -93,3 +96,59 @@ export function emailIntegration(o: EmailOptions, index: number, render: RenderF
     },
   };
 }
+
+/** email_configs: each entry checked and read as Alertmanager reads it. */
+export const emailConfigReader: ReceiverConfigReader = {
+  key: 'email_configs',
+  typeName: 'config.EmailConfig',
+  fields: ['to', 'from', 'smarthost', 'hello', 'auth_username', 'auth_password', 'auth_password_file', 'auth_secret', 'auth_secret_file', 'auth_identity', 'require_tls', 'tls_config', 'headers', 'html', 'text', 'send_resolved', 'threading'],
+  missing: 'missing email config',
+  read(ctx, ec, em, _str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate, checkSmarthost, globalSection: gm } = ctx;
+    const to = scalarString(y, em.get('to'), 'to');
+    if (to === '') y.fail(ec, 'missing to address in email config');
+    const from = scalarString(y, em.get('from'), 'from') || global.smtpFrom;
+    const host = scalarString(y, em.get('smarthost'), 'smarthost') || global.smtpSmarthost;
+    checkSmarthost(host, em.get('smarthost'));
+    if (host === '') y.fail(ec, 'no global SMTP smarthost set');
+    if (from === '') y.fail(ec, 'no global SMTP from set');
+    const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(labelMap(y, em.get('headers'), 'headers'))) {
+      // Go's canonical MIME header key; two spellings of one header are refused.
+      const canonical = k.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join('-');
+      if (Object.hasOwn(headers, canonical)) y.fail(em.get('headers'), `duplicate header ${JSON.stringify(canonical)} in email config`);
+      headers[canonical] = v;
+    }
+    headers['Subject'] ??= '{{ template "email.default.subject" . }}';
+    headers['To'] ??= to;
+    headers['From'] ??= from;
+    // Receiver credentials override the global ones field by field; files are read when sending.
+    const ownPassword = scalarString(y, em.get('auth_password'), 'auth_password');
+    const ownFile = scalarString(y, em.get('auth_password_file'), 'auth_password_file');
+    if (ownPassword !== '' && ownFile !== '') y.fail(ec, 'at most one of auth_password & auth_password_file must be configured');
+    const passwordFile = ownPassword !== '' ? '' : ownFile || (global.smtpAuthPassword !== '' ? '' : global.smtpAuthPasswordFile);
+    const password = ownPassword || (ownFile !== '' ? '' : global.smtpAuthPassword);
+    return emailIntegration(
+      {
+        to,
+        from,
+        smarthost: host,
+        hello: scalarString(y, em.get('hello'), 'hello') || global.smtpHello,
+        authUsername: scalarString(y, em.get('auth_username'), 'auth_username') || global.smtpAuthUsername || undefined,
+        authPassword: password || undefined,
+        authPasswordFile: passwordFile || undefined,
+        requireTls: y.bool(em.get('require_tls'), 'require_tls', global.smtpRequireTls),
+        headers,
+        html: em.has('html') ? scalarString(y, em.get('html'), 'html') : '{{ template "email.default.html" . }}',
+        // Alertmanager sends only the HTML part unless `text` is configured.
+        text: em.has('text') ? scalarString(y, em.get('text'), 'text') : '',
+        sendResolved: y.bool(em.get('send_resolved'), 'send_resolved', false),
+        tls: readTlsConfig(y, em.get('tls_config') ?? gm.get('smtp_tls_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

@@ -3,8 +3,11 @@
 // templates. Both identify a notification group by the SHA-256 of its group key, as Alertmanager does,
 // so the service deduplicates repeats and matches the resolve to the alert.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import { type ReceiverConfigReader, keyOf } from '../config/receiver-context.js';
 
 export type { Secret } from './post.js';
 
@@ -124,3 +127,85 @@ export function victoropsIntegration(o: VictoropsOptions, index: number, render:
     },
   };
 }
+
+/** opsgenie_configs: each entry checked and read as Alertmanager reads it. */
+export const opsgenieConfigReader: ReceiverConfigReader = {
+  key: 'opsgenie_configs',
+  typeName: 'config.OpsGenieConfig',
+  fields: ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'message', 'description', 'source', 'details', 'entity', 'responders', 'actions', 'tags', 'note', 'priority', 'update_alerts'],
+  missing: 'missing opsgenie config',
+  read(ctx, oc, om, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(oc, 'at most one of api_key & api_key_file must be configured');
+    const apiKey = keyOf(str('api_key'), str('api_key_file'), global.opsgenieApiKey, global.opsgenieApiKeyFile);
+    if (apiKey === undefined) y.fail(oc, 'no global OpsGenie API Key set either inline or in a file');
+    if (y.bool(om.get('update_alerts'), 'update_alerts', false)) y.fail(om.get('update_alerts'), 'update_alerts: updating Opsgenie alerts is not supported by Promethium');
+    const responders = y.seq(om.get('responders'), 'responders').map((rn) => {
+      const rm = y.map(rn, 'config.OpsGenieConfigResponder', ['id', 'name', 'username', 'type']);
+      const rs = (k: string): string | undefined => scalarString(y, rm.get(k), k) || undefined;
+      const r = { id: rs('id'), name: rs('name'), username: rs('username'), type: rs('type') ?? '' };
+      if (r.id === undefined && r.name === undefined && r.username === undefined) y.fail(rn, 'opsGenieConfig responder must have at least an id, a name or an username defined');
+      if (!r.type.includes('{{') && !/^(team|teams|user|escalation|schedule)$/.test(r.type.toLowerCase())) y.fail(rn, `opsGenieConfig responder ${JSON.stringify(r.type)} type does not match valid options team,teams,user,escalation,schedule`);
+      return r;
+    });
+    return opsgenieIntegration(
+      {
+        apiKey: apiKey!,
+        apiUrl: str('api_url') || global.opsgenieApiUrl,
+        message: str('message', '{{ template "opsgenie.default.message" . }}'),
+        description: str('description', '{{ template "opsgenie.default.description" . }}'),
+        source: str('source', '{{ template "opsgenie.default.source" . }}'),
+        details: labelMap(y, om.get('details'), 'details'),
+        entity: str('entity'),
+        responders,
+        actions: str('actions'),
+        tags: str('tags'),
+        note: str('note'),
+        priority: str('priority'),
+        sendResolved: y.bool(om.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, om.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};
+
+/** victorops_configs: each entry checked and read as Alertmanager reads it. */
+export const victoropsConfigReader: ReceiverConfigReader = {
+  key: 'victorops_configs',
+  typeName: 'config.VictorOpsConfig',
+  fields: ['send_resolved', 'http_config', 'api_key', 'api_key_file', 'api_url', 'routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'custom_fields'],
+  missing: 'missing victorops config',
+  read(ctx, vc, vm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('api_key') !== '' && str('api_key_file') !== '') y.fail(vc, 'at most one of api_key & api_key_file must be configured');
+    const apiKey = keyOf(str('api_key'), str('api_key_file'), global.victoropsApiKey, global.victoropsApiKeyFile);
+    if (apiKey === undefined) y.fail(vc, 'no global VictorOps API Key set');
+    if (str('routing_key') === '') y.fail(vc, 'missing Routing key in VictorOps config');
+    const customFields = labelMap(y, vm.get('custom_fields'), 'custom_fields');
+    for (const k of Object.keys(customFields)) {
+      if (['routing_key', 'message_type', 'state_message', 'entity_display_name', 'monitoring_tool', 'entity_id', 'entity_state'].includes(k)) y.fail(vm.get('custom_fields'), `victorOps config contains custom field ${k} which cannot be used as it conflicts with the fixed/static fields`);
+    }
+    return victoropsIntegration(
+      {
+        apiKey: apiKey!,
+        apiUrl: str('api_url') || global.victoropsApiUrl,
+        routingKey: str('routing_key'),
+        messageType: str('message_type', 'CRITICAL'),
+        entityDisplayName: str('entity_display_name', '{{ template "victorops.default.entity_display_name" . }}'),
+        stateMessage: str('state_message', '{{ template "victorops.default.state_message" . }}'),
+        monitoringTool: str('monitoring_tool', '{{ template "victorops.default.monitoring_tool" . }}'),
+        customFields,
+        sendResolved: y.bool(vm.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, vm.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

@@ -1,8 +1,11 @@
 // Paging services: pagerduty_configs (Events API v2 with a routing key, or v1 with a service key)
 // and pushover_configs (Pushover's messages API), with Alertmanager's payloads and default templates.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
 
@@ -121,3 +124,90 @@ export function pushoverIntegration(o: PushoverOptions, index: number, render: R
     },
   };
 }
+
+/** pagerduty_configs: each entry checked and read as Alertmanager reads it. */
+export const pagerdutyConfigReader: ReceiverConfigReader = {
+  key: 'pagerduty_configs',
+  typeName: 'config.PagerdutyConfig',
+  fields: ['send_resolved', 'http_config', 'routing_key', 'routing_key_file', 'service_key', 'service_key_file', 'url', 'client', 'client_url', 'description', 'details', 'images', 'links', 'source', 'severity', 'class', 'component', 'group', 'timeout'],
+  missing: 'missing pagerduty config',
+  read(ctx, pc, pm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('routing_key') !== '' && str('routing_key_file') !== '') y.fail(pc, 'at most one of routing_key & routing_key_file must be configured');
+    if (str('service_key') !== '' && str('service_key_file') !== '') y.fail(pc, 'at most one of service_key & service_key_file must be configured');
+    const routing = str('routing_key') !== '' ? { value: str('routing_key') } : str('routing_key_file') !== '' ? { file: str('routing_key_file') } : undefined;
+    const service = str('service_key') !== '' ? { value: str('service_key') } : str('service_key_file') !== '' ? { file: str('service_key_file') } : undefined;
+    if (routing === undefined && service === undefined) y.fail(pc, 'missing service or routing key in PagerDuty config');
+    const client = str('client', '{{ template "pagerduty.default.client" . }}');
+    return pagerdutyIntegration(
+      {
+        routingKey: routing,
+        serviceKey: routing === undefined ? service : undefined,
+        url: str('url') || global.pagerdutyUrl,
+        client,
+        clientUrl: str('client_url', '{{ template "pagerduty.default.clientURL" . }}'),
+        description: str('description', '{{ template "pagerduty.default.description" .}}'),
+        details: pm.has('details') ? { ...PAGERDUTY_DEFAULT_DETAILS, ...labelMap(y, pm.get('details'), 'details') } : PAGERDUTY_DEFAULT_DETAILS,
+        images: y.seq(pm.get('images'), 'images').map((n) => {
+          const im = y.map(n, 'config.PagerdutyImage', ['src', 'alt', 'href']);
+          return { src: scalarString(y, im.get('src'), 'src'), alt: scalarString(y, im.get('alt'), 'alt'), href: scalarString(y, im.get('href'), 'href') };
+        }),
+        links: y.seq(pm.get('links'), 'links').map((n) => {
+          const lm = y.map(n, 'config.PagerdutyLink', ['href', 'text']);
+          return { href: scalarString(y, lm.get('href'), 'href'), text: scalarString(y, lm.get('text'), 'text') };
+        }),
+        source: str('source', client),
+        severity: str('severity', 'error'),
+        class: str('class'),
+        component: str('component'),
+        group: str('group'),
+        sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, pm.get('http_config')),
+        timeoutMs: y.duration(pm.get('timeout'), 'timeout', 30_000),
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};
+
+/** pushover_configs: each entry checked and read as Alertmanager reads it. */
+export const pushoverConfigReader: ReceiverConfigReader = {
+  key: 'pushover_configs',
+  typeName: 'config.PushoverConfig',
+  fields: ['send_resolved', 'http_config', 'user_key', 'user_key_file', 'token', 'token_file', 'title', 'message', 'url', 'url_title', 'device', 'sound', 'priority', 'retry', 'expire', 'ttl', 'html', 'monospace'],
+  missing: 'missing pushover config',
+  read(ctx, pc, pm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { renderTemplate } = ctx;
+    if (str('user_key') === '' && str('user_key_file') === '') y.fail(pc, 'one of user_key or user_key_file must be configured');
+    if (str('user_key') !== '' && str('user_key_file') !== '') y.fail(pc, 'at most one of user_key & user_key_file must be configured');
+    if (str('token') === '' && str('token_file') === '') y.fail(pc, 'one of token or token_file must be configured');
+    if (str('token') !== '' && str('token_file') !== '') y.fail(pc, 'at most one of token & token_file must be configured');
+    if (y.bool(pm.get('monospace'), 'monospace', false)) y.fail(pm.get('monospace'), 'monospace: Pushover monospace messages are not supported by Promethium');
+    return pushoverIntegration(
+      {
+        userKey: str('user_key') !== '' ? { value: str('user_key') } : { file: str('user_key_file') },
+        token: str('token') !== '' ? { value: str('token') } : { file: str('token_file') },
+        title: str('title', '{{ template "pushover.default.title" . }}'),
+        message: str('message', '{{ template "pushover.default.message" . }}'),
+        url: str('url', '{{ template "pushover.default.url" . }}'),
+        urlTitle: str('url_title'),
+        device: str('device'),
+        sound: str('sound'),
+        priority: str('priority', '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}'),
+        retrySeconds: y.duration(pm.get('retry'), 'retry', 60_000) / 1000,
+        expireSeconds: y.duration(pm.get('expire'), 'expire', 3600_000) / 1000,
+        ttlSeconds: y.duration(pm.get('ttl'), 'ttl', 0) / 1000,
+        html: y.bool(pm.get('html'), 'html', false),
+        apiUrl: PUSHOVER_URL,
+        sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, pm.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

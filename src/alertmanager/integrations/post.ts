@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { NotifyError } from '../notify.js';
-import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
 
 /** A secret inline or in a file read at send time (so rotated files are picked up). */
 export interface Secret {

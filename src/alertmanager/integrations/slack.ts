@@ -2,9 +2,12 @@
 // token, to Slack's chat.postMessage API, as Alertmanager sends it (fields rendered from the
 // configured or default `slack.default.*` templates).
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { readSecret } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { readHttpConfig, scalarString } from '../config/fields.js';
+import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 export const SLACK_APP_URL = 'https://slack.com/api/chat.postMessage';
 
@@ -109,3 +112,84 @@ export function slackIntegration(o: SlackOptions, index: number, render: Render)
     },
   };
 }
+
+/** slack_configs: each entry checked and read as Alertmanager reads it. */
+export const slackConfigReader: ReceiverConfigReader = {
+  key: 'slack_configs',
+  typeName: 'config.SlackConfig',
+  fields: [
+        'send_resolved', 'http_config', 'api_url', 'api_url_file', 'app_token', 'app_token_file', 'app_url', 'channel', 'username', 'color', 'title', 'title_link', 'pretext', 'text', 'fields',
+        'short_fields', 'footer', 'fallback', 'callback_id', 'icon_emoji', 'icon_url', 'image_url', 'thumb_url', 'link_names', 'mrkdwn_in', 'actions', 'update_message', 'timeout',
+      ],
+  missing: 'missing slack config',
+  read(ctx, sc, sm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('api_url') !== '' && str('api_url_file') !== '') y.fail(sc, 'at most one of api_url & api_url_file must be configured');
+    if (str('app_token') !== '' && str('app_token_file') !== '') y.fail(sc, 'at most one of app_token & app_token_file must be configured');
+    const http = readHttpConfig(y, sm.get('http_config'));
+    // Where it posts: an inline webhook URL wins; else an app token (inline, then global) posts to
+    // the app URL; else the global webhook URL.
+    let url: string | undefined;
+    let urlFile: string | undefined;
+    let token: string | undefined;
+    let tokenFile: string | undefined;
+    if (str('api_url') !== '' || str('api_url_file') !== '') {
+      url = str('api_url') || undefined;
+      urlFile = str('api_url_file') || undefined;
+    } else if (str('app_token') !== '' || str('app_token_file') !== '' || global.slackAppToken !== '' || global.slackAppTokenFile !== '') {
+      token = str('app_token') || (str('app_token_file') !== '' ? undefined : global.slackAppToken || undefined);
+      tokenFile = token !== undefined ? undefined : str('app_token_file') || global.slackAppTokenFile || undefined;
+      url = str('app_url') || global.slackAppUrl;
+    } else if (global.slackApiUrl !== '' || global.slackApiUrlFile !== '') {
+      url = global.slackApiUrl || undefined;
+      urlFile = global.slackApiUrl !== '' ? undefined : global.slackApiUrlFile;
+    } else {
+      y.fail(sc, 'no Slack API URL nor App token set either inline or in a file');
+    }
+    if (y.bool(sm.get('update_message'), 'update_message', false)) {
+      if (token === undefined && tokenFile === undefined && url !== SLACK_APP_URL) y.fail(sm.get('update_message'), `update_message can only be used with bot tokens. api_url must be set to ${SLACK_APP_URL}`);
+      y.fail(sm.get('update_message'), 'update_message: updating sent Slack messages is not supported by Promethium');
+    }
+    if (sm.has('actions') && y.seq(sm.get('actions'), 'actions').length > 0) y.fail(sm.get('actions'), 'actions: Slack message actions are not supported by Promethium');
+    const fields = y.seq(sm.get('fields'), 'fields').map((f) => {
+      const fm = y.map(f, 'config.SlackField', ['title', 'value', 'short']);
+      const title = scalarString(y, fm.get('title'), 'title');
+      const value = scalarString(y, fm.get('value'), 'value');
+      if (title === '') y.fail(f, 'missing title in Slack field configuration');
+      if (value === '') y.fail(f, 'missing value in Slack field configuration');
+      return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
+    });
+    return slackIntegration(
+      {
+        url,
+        urlFile,
+        token,
+        tokenFile,
+        channel: str('channel'),
+        username: str('username', '{{ template "slack.default.username" . }}'),
+        color: str('color', '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}'),
+        title: str('title', '{{ template "slack.default.title" . }}'),
+        titleLink: str('title_link', '{{ template "slack.default.titlelink" . }}'),
+        pretext: str('pretext', '{{ template "slack.default.pretext" . }}'),
+        text: str('text', '{{ template "slack.default.text" . }}'),
+        fallback: str('fallback', '{{ template "slack.default.fallback" . }}'),
+        callbackId: str('callback_id', '{{ template "slack.default.callbackid" . }}'),
+        iconEmoji: str('icon_emoji', '{{ template "slack.default.iconemoji" . }}'),
+        iconUrl: str('icon_url', '{{ template "slack.default.iconurl" . }}'),
+        imageUrl: str('image_url'),
+        thumbUrl: str('thumb_url'),
+        footer: str('footer', '{{ template "slack.default.footer" . }}'),
+        linkNames: y.bool(sm.get('link_names'), 'link_names', false),
+        shortFields: y.bool(sm.get('short_fields'), 'short_fields', false),
+        mrkdwnIn: sm.has('mrkdwn_in') ? y.strings(sm.get('mrkdwn_in'), 'mrkdwn_in') : ['fallback', 'pretext', 'text'],
+        fields,
+        sendResolved: y.bool(sm.get('send_resolved'), 'send_resolved', false),
+        http,
+        timeoutMs: y.duration(sm.get('timeout'), 'timeout', 30_000),
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

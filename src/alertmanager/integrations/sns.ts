@@ -2,9 +2,12 @@
 // AWS Signature Version 4 by the aws4 package, with Alertmanager's sns.default.* templates.
 import aws4 from 'aws4';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { truncate } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
 
@@ -86,3 +89,50 @@ export function snsIntegration(o: SnsOptions, index: number, render: Render): In
     },
   };
 }
+
+/** sns_configs: each entry checked and read as Alertmanager reads it. */
+export const snsConfigReader: ReceiverConfigReader = {
+  key: 'sns_configs',
+  typeName: 'config.SNSConfig',
+  fields: ['send_resolved', 'http_config', 'api_url', 'sigv4', 'topic_arn', 'phone_number', 'target_arn', 'subject', 'message', 'attributes'],
+  missing: 'missing sns config',
+  read(ctx, nc, nm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { renderTemplate } = ctx;
+    const targets = [str('topic_arn'), str('target_arn'), str('phone_number')].filter((x) => x !== '');
+    if (targets.length === 0) y.fail(nc, 'must provide either a Target ARN, Topic ARN, or Phone Number for SNS config');
+    if (targets.length > 1) y.fail(nc, 'must provide only one of a Target ARN, Topic ARN, or Phone Number for SNS config');
+    let region = '';
+    let accessKey: string | undefined;
+    let secretKey: string | undefined;
+    if (nm.has('sigv4')) {
+      const sv = y.map(nm.get('sigv4')!, 'sigv4.SigV4Config', ['region', 'access_key', 'secret_key', 'profile', 'role_arn', 'use_fips_sts_endpoint']);
+      for (const k of ['profile', 'role_arn']) if (sv.has(k)) y.fail(sv.get(k), `sigv4.${k}: shared profiles and assumed roles are not supported by Promethium; give access_key and secret_key, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`);
+      region = scalarString(y, sv.get('region'), 'region');
+      accessKey = scalarString(y, sv.get('access_key'), 'access_key') || undefined;
+      secretKey = scalarString(y, sv.get('secret_key'), 'secret_key') || undefined;
+      if ((accessKey === undefined) !== (secretKey === undefined)) y.fail(nm.get('sigv4'), 'must provide an AWS SigV4 Access key and Secret Key if either is provided');
+    }
+    region ||= process.env['AWS_REGION'] ?? regionFrom(str('api_url')) ?? regionFrom(str('topic_arn') || str('target_arn')) ?? '';
+    if (region === '') y.fail(nc, 'sns: no AWS region: set sigv4.region, an sns.<region>.amazonaws.com api_url, or AWS_REGION');
+    return snsIntegration(
+      {
+        apiUrl: str('api_url'),
+        region,
+        accessKey,
+        secretKey,
+        topicArn: str('topic_arn'),
+        targetArn: str('target_arn'),
+        phoneNumber: str('phone_number'),
+        subject: str('subject', '{{ template "sns.default.subject" . }}'),
+        message: str('message', '{{ template "sns.default.message" . }}'),
+        attributes: labelMap(y, nm.get('attributes'), 'attributes'),
+        sendResolved: y.bool(nm.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, nm.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

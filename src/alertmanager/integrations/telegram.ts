@@ -1,8 +1,11 @@
 // telegram_configs: a message sent through the Telegram Bot API's sendMessage, with Alertmanager's
 // telegram.default.message template and HTML parse mode by default.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
 import { readSecret } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { readHttpConfig } from '../config/fields.js';
+import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 export const TELEGRAM_API_URL = 'https://api.telegram.org';
 
@@ -61,3 +64,42 @@ export function telegramIntegration(o: TelegramOptions, index: number, render: R
     },
   };
 }
+
+/** telegram_configs: each entry checked and read as Alertmanager reads it. */
+export const telegramConfigReader: ReceiverConfigReader = {
+  key: 'telegram_configs',
+  typeName: 'config.TelegramConfig',
+  fields: ['send_resolved', 'http_config', 'api_url', 'bot_token', 'bot_token_file', 'chat_id', 'message_thread_id', 'message', 'disable_notifications', 'parse_mode'],
+  missing: 'missing telegram config',
+  read(ctx, tc, tm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('bot_token') !== '' && str('bot_token_file') !== '') y.fail(tc, 'at most one of bot_token & bot_token_file must be configured');
+    // The receiver's own token (inline or file) wins over the global one.
+    const own = str('bot_token') !== '' || str('bot_token_file') !== '';
+    const botToken = own ? str('bot_token') || undefined : global.telegramBotToken || undefined;
+    const botTokenFile = own ? str('bot_token_file') || undefined : botToken === undefined ? global.telegramBotTokenFile || undefined : undefined;
+    if (botToken === undefined && botTokenFile === undefined) y.fail(tc, 'missing bot_token or bot_token_file on telegram_config');
+    const chatId = y.int(tm.get('chat_id'), 'chat_id', 0);
+    if (chatId === 0) y.fail(tc, 'missing chat_id on telegram_config');
+    const parseMode = tm.has('parse_mode') ? str('parse_mode') : 'HTML';
+    if (!['', 'Markdown', 'MarkdownV2', 'HTML'].includes(parseMode)) y.fail(tm.get('parse_mode'), `unknown parse_mode ${JSON.stringify(parseMode)}: must be Markdown, MarkdownV2, HTML or empty`);
+    return telegramIntegration(
+      {
+        apiUrl: str('api_url') || global.telegramApiUrl,
+        botToken,
+        botTokenFile,
+        chatId,
+        messageThreadId: tm.has('message_thread_id') ? y.int(tm.get('message_thread_id'), 'message_thread_id', 0) : undefined,
+        message: tm.has('message') ? str('message') : '{{ template "telegram.default.message" . }}',
+        parseMode,
+        disableNotifications: y.bool(tm.get('disable_notifications'), 'disable_notifications', false),
+        sendResolved: y.bool(tm.get('send_resolved'), 'send_resolved', true),
+        http: readHttpConfig(y, tm.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

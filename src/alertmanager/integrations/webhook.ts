@@ -1,6 +1,10 @@
 // webhook_configs: POSTs Alertmanager's webhook JSON (version 4) to a URL.
+import { readFileSync } from 'node:fs';
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import { DEFAULT_HTTP, httpFetch, httpHeaders, type HttpClientOptions } from './http-config.js';
+import { DEFAULT_HTTP, httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { readHttpConfig, scalarString } from '../config/fields.js';
+import { type ReceiverConfigReader, nonNegative } from '../config/receiver-context.js';
 
 export interface WebhookOptions {
   url: string;
@@ -84,3 +88,20 @@ export function webhookIntegration(o: WebhookOptions, index: number): Integratio
     },
   };
 }
+
+/** webhook_configs: each entry checked and read as Alertmanager reads it. */
+export const webhookConfigReader: ReceiverConfigReader = {
+  key: 'webhook_configs',
+  typeName: 'config.WebhookConfig',
+  fields: ['url', 'url_file', 'send_resolved', 'max_alerts', 'http_config', 'timeout'],
+  missing: 'missing webhook config',
+  read(ctx, wc, wm, _str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    let url = scalarString(y, wm.get('url'), 'url');
+    const urlFile = scalarString(y, wm.get('url_file'), 'url_file');
+    if (url !== '' && urlFile !== '') y.fail(wc, 'at most one of url & url_file must be configured');
+    if (url === '' && urlFile === '') y.fail(wc, 'one of url or url_file must be configured');
+    if (urlFile !== '') url = readFileSync(urlFile, 'utf8').trim();
+    return webhookIntegration({ url, sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', true), maxAlerts: nonNegative(y, wm.get('max_alerts'), 'max_alerts'), timeoutMs: y.duration(wm.get('timeout'), 'timeout', 10_000), http: readHttpConfig(y, wm.get('http_config')) }, i);
+  },
+};

@@ -1,9 +1,12 @@
 // wechat_configs: WeChat Work's API, as Alertmanager uses it: an access token from `gettoken`
 // (cached until it expires or is refused), then `message/send` to users, parties or tags.
 import { NotifyError, type Integration, type TemplateData } from '../notify.js';
-import type { HttpClientOptions } from './http-config.js';
-import { httpFetch, httpHeaders } from './http-config.js';
+import type { HttpClientOptions } from '../../common/http-config/fetch.js';
+import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
+import type { YamlFile } from '../../config/yaml-reader.js';
+import { readHttpConfig } from '../config/fields.js';
+import { type ReceiverConfigReader, keyOf } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
 
@@ -60,3 +63,40 @@ export function wechatIntegration(o: WechatOptions, index: number, render: Rende
     },
   };
 }
+
+/** wechat_configs: each entry checked and read as Alertmanager reads it. */
+export const wechatConfigReader: ReceiverConfigReader = {
+  key: 'wechat_configs',
+  typeName: 'config.WechatConfig',
+  fields: ['send_resolved', 'http_config', 'api_secret', 'api_secret_file', 'corp_id', 'api_url', 'to_user', 'to_party', 'to_tag', 'agent_id', 'message', 'message_type'],
+  missing: undefined,
+  read(ctx, wc, wm, str, i) {
+    const y: YamlFile = ctx.y; // typed, so that y.fail narrows
+    const { global, renderTemplate } = ctx;
+    if (str('api_secret') !== '' && str('api_secret_file') !== '') y.fail(wc, 'at most one of wechat_api_secret & wechat_api_secret_file must be configured');
+    const apiSecret = keyOf(str('api_secret'), str('api_secret_file'), global.wechatApiSecret, global.wechatApiSecretFile);
+    if (apiSecret === undefined) y.fail(wc, 'no global Wechat Api Secret set either inline or in a file');
+    const corpId = str('corp_id') || global.wechatApiCorpId;
+    if (corpId === '') y.fail(wc, 'no global Wechat CorpID set');
+    const messageType = str('message_type', 'text');
+    if (messageType !== 'text' && messageType !== 'markdown') y.fail(wm.get('message_type'), `weChat message type ${JSON.stringify(messageType)} does not match valid options text,markdown`);
+    return wechatIntegration(
+      {
+        apiUrl: str('api_url') || global.wechatApiUrl,
+        apiSecret: apiSecret!,
+        corpId,
+        agentId: str('agent_id', '{{ template "wechat.default.agent_id" . }}'),
+        toUser: str('to_user', '{{ template "wechat.default.to_user" . }}'),
+        toParty: str('to_party', '{{ template "wechat.default.to_party" . }}'),
+        toTag: str('to_tag', '{{ template "wechat.default.to_tag" . }}'),
+        message: str('message', '{{ template "wechat.default.message" . }}'),
+        messageType,
+        sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', false),
+        http: readHttpConfig(y, wm.get('http_config')),
+        timeoutMs: 30_000,
+      },
+      i,
+      renderTemplate,
+    );
+  },
+};

@@ -6,8 +6,8 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Dispatcher } from 'undici';
 import type { KubernetesSdConfig } from '../../config/index.js';
-import { httpOptions, requestHeaders, userAgent } from '../../scrape/http-options.js';
-import { httpDispatcher, makeDispatcher } from '../../util/http-dispatcher.js';
+import { httpOptions, requestHeaders, userAgent } from '../../common/http-config/client-options.js';
+import { httpDispatcher, makeDispatcher } from '../../common/http-config/dispatcher.js';
 import { undici } from '../../util/undici.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -3,10 +3,10 @@
 // secret as HTTP basic auth (form fields if the endpoint refuses that), and reuse the token until
 // 10 s before it expires.
 import { readFileSync } from 'node:fs';
-import type { OAuth2Config } from '../config/index.js';
+import type { OAuth2Config } from './types.js';
 import type { Dispatcher } from 'undici';
-import { httpDispatcher } from '../util/http-dispatcher.js';
-import { undici } from '../util/undici.js';
+import { httpDispatcher } from './dispatcher.js';
+import { undici } from '../../util/undici.js';
 
 const EXPIRY_MARGIN_MS = 10_000;
 

@@ -1,11 +1,51 @@
 // A config's HTTP client settings (auth, TLS, headers, redirects) as the scrape HTTP client takes
 // them, with secrets read from their files. Scrapes, HTTP service discovery and the notifier use it.
 import { readFileSync } from 'node:fs';
-import type { HttpClientConfig } from '../config/index.js';
-import type { ScrapeRequest } from './http-client.js';
-import { buildInfo } from '../version.js';
+import type { HttpClientConfig } from './types.js';
+import { buildInfo } from '../../version.js';
 import { OAuth2TokenSource } from './oauth2.js';
-import { joinHeaderValues } from '../util/http-dispatcher.js';
+import { joinHeaderValues } from './dispatcher.js';
+
+export interface TlsOptions {
+  /** PEM contents given inline (tls_config ca/cert/key); the files are read otherwise. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+  /** TLS10 ... TLS13. */
+  minVersion?: string;
+  maxVersion?: string;
+}
+
+/** What an HTTP client config gives a request: headers, credentials, TLS, redirects, proxy. */
+export interface ClientRequestOptions {
+  headers?: Record<string, string>;
+  basicAuth?: { username: string; password: string };
+  /** `Authorization: <type> <credentials>` (bearer tokens). */
+  authorization?: { type: string; credentials: string };
+  tls?: TlsOptions;
+  followRedirects?: boolean;
+  /** Bytes; 0 = unlimited (Prometheus's body_size_limit). */
+  bodySizeLimit?: number;
+  /**
+   * proxy_url: http targets are asked through the proxy with the absolute URL, https targets through
+   * a CONNECT tunnel (Go's http.Transport does the same); credentials in the URL are sent to the proxy.
+   */
+  proxyUrl?: string;
+  /** no_proxy: hosts that bypass proxy_url. */
+  noProxy?: string;
+  /** proxy_from_environment: HTTP_PROXY / HTTPS_PROXY / NO_PROXY instead of proxy_url. */
+  proxyFromEnvironment?: boolean;
+  /** proxy_connect_header: sent with the CONNECT request of https targets. */
+  proxyConnectHeader?: Record<string, string>;
+  userAgent?: string;
+  /** oauth2: the Authorization header comes from this token source. */
+  oauth2?: { authorization(): Promise<string> };
+}
 
 /** A secret given inline or in a file (read now, trimmed). */
 export function readSecret(file: string | undefined, inline: string | undefined): string | undefined {
@@ -20,13 +60,13 @@ export function userAgent(): string {
 }
 
 /** HTTP client settings of a job as the scrape client takes them (secrets read from files). */
-export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): Omit<ScrapeRequest, 'url' | 'timeoutMs'> {
+export function httpOptions(h: HttpClientConfig, bodySizeLimit: number): ClientRequestOptions {
   const headers: Record<string, string> = {};
   for (const [name, v] of Object.entries(h.httpHeaders)) {
     const values = [...v.values, ...v.secrets, ...v.files.map((f) => readFileSync(f, 'utf8').trim())];
     if (values.length > 0) headers[name] = values.join(', ');
   }
-  const out: Omit<ScrapeRequest, 'url' | 'timeoutMs'> = {
+  const out: ClientRequestOptions = {
     headers,
     followRedirects: h.followRedirects,
     bodySizeLimit,
@@ -65,7 +105,7 @@ export async function requestHeaders(o: ReturnType<typeof httpOptions>): Promise
 }
 
 /** The Authorization header of basic_auth or authorization settings, if any (oauth2 tokens are fetched per request). */
-export function authorizationHeader(o: Pick<ScrapeRequest, 'basicAuth' | 'authorization'>): string | undefined {
+export function authorizationHeader(o: Pick<ClientRequestOptions, 'basicAuth' | 'authorization'>): string | undefined {
   if (o.basicAuth !== undefined) return 'Basic ' + Buffer.from(`${o.basicAuth.username}:${o.basicAuth.password}`).toString('base64');
   if (o.authorization !== undefined) return `${o.authorization.type} ${o.authorization.credentials}`;
   return undefined;

@@ -1,10 +1,10 @@
 // Which proxy a request takes: proxy_url minus no_proxy, or the environment (Go's rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { excludedByNoProxy, proxyFor } from '../../src/util/proxy.js';
-import { parseConfig } from '../../src/config/index.js';
+import { excludedByNoProxy, proxyFor } from '../../../src/common/http-config/proxy.js';
+import { parseConfig } from '../../../src/config/index.js';
 import { createServer } from 'node:http';
-import { httpDispatcher } from '../../src/util/http-dispatcher.js';
+import { httpDispatcher } from '../../../src/common/http-config/dispatcher.js';
 
 test('no_proxy: hosts, domains, IPs, CIDRs, ports and *', () => {
   const no = 'example.com, .internal, 10.0.0.0/8, 192.168.1.5, metrics.svc:8080, ::1';

@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { SecureVersion } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import type { HttpClientConfig } from '../config/index.js';
-import type { ProxyConfig } from '../config/proxy.js';
-import { undici } from './undici.js';
+import type { HttpClientConfig, ProxyConfig } from './types.js';
+import { undici } from '../../util/undici.js';
 import type { ProxySettings } from './proxy.js';
 
 /** TLS settings with the PEM contents already read. */

@@ -1,17 +1,9 @@
 // The proxy part of an HTTP client config (proxy_url, no_proxy, proxy_from_environment,
 // proxy_connect_header), read and checked as Prometheus's common config does it, for
 // prometheus.yml and alertmanager.yml alike.
-import type { Node, YamlFile } from './yaml-reader.js';
+import type { ConfigNode as Node, ConfigReader as YamlFile } from './yaml.js';
+import type { ProxyConfig } from './types.js';
 
-export interface ProxyConfig {
-  proxyUrl?: string;
-  /** Hosts, domains, IPs and CIDRs that bypass proxy_url. */
-  noProxy?: string;
-  /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment instead of proxy_url. */
-  proxyFromEnvironment: boolean;
-  /** Headers sent to the proxy with CONNECT requests. */
-  proxyConnectHeader: Record<string, string[]>;
-}
 
 export function readProxyConfig(y: YamlFile, m: Map<string, Node>): ProxyConfig {
   const proxyUrl = y.str(m.get('proxy_url'), 'proxy_url') || undefined;

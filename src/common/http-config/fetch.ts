@@ -1,11 +1,11 @@
-// A receiver's http_config: the parts Promethium applies (authorization, basic auth, redirects, an
-// HTTP proxy, TLS). OAuth2 and the proxy variants are refused when the configuration is loaded, not
-// ignored.
+// An Alertmanager receiver's http_config as its sender uses it: the parts Promethium applies
+// (authorization, basic auth, redirects, an HTTP proxy, TLS). OAuth2 is refused when the
+// configuration is loaded, not ignored.
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { undici } from '../../util/undici.js';
-import { makeDispatcher, proxyChoice, type PemTls } from '../../util/http-dispatcher.js';
-import type { ProxyConfig } from '../../config/proxy.js';
+import { makeDispatcher, proxyChoice, type PemTls } from './dispatcher.js';
+import type { ProxyConfig } from './types.js';
 
 export interface HttpClientOptions extends Partial<ProxyConfig> {
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
