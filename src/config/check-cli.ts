@@ -3,7 +3,7 @@
 // CI jobs written for promtool can call this instead.
 import { readFileSync } from 'node:fs';
 import { loadConfigFile } from './config.js';
-import { expandGlob } from '../discovery/file.js';
+import { expandGlob } from '../util/glob.js';
 import { parseRuleFile } from '../rules/rulefmt.js';
 import { ruleValidators } from '../rules/validators.js';
 

@@ -13,7 +13,7 @@ import { PROVIDERS, refreshIntervalOf } from './providers/index.js';
 import { RefreshDiscovery } from './refresh.js';
 import type { DiscoveryMetrics } from './metrics.js';
 
-export { FileDiscovery, expandGlob, parseSdFile } from './file.js';
+export { FileDiscovery, parseSdFile } from './file.js';
 export { DnsDiscovery } from './dns.js';
 export { HttpDiscovery, parseHttpSdBody } from './http.js';
 export { KubernetesDiscovery } from './kubernetes/index.js';
