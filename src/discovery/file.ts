@@ -4,7 +4,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname, resolve, extname } from 'node:path';
 import YAML from 'yaml';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { expandGlob } from '../util/glob.js';
 

@@ -3,7 +3,7 @@
 // merged and reported whenever one of them changes. Scrape pools and the Alertmanager list both
 // take their targets from here.
 import type { DnsSdConfig, FileSdConfig, GenericSdConfig, HttpSdConfig, KubernetesSdConfig, StaticConfig } from '../config/index.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { FileDiscovery } from './file.js';
 import { DnsDiscovery } from './dns.js';
