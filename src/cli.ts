@@ -28,7 +28,7 @@ const commands: Record<string, Command> = {
   },
   test: {
     summary: 'Run rule unit tests written for `promtool test rules`.',
-    load: async () => (await import('./rule-tests/cli.js')).main,
+    load: async () => (await import('./cli/test-rules.js')).main,
   },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
