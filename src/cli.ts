@@ -24,7 +24,7 @@ const commands: Record<string, Command> = {
   },
   check: {
     summary: 'Check prometheus.yml, rule, alertmanager.yml and web config files (as `promtool check config|rules|web-config`, `amtool check-config`).',
-    load: async () => async (argv) => (argv[0] === 'web-config' ? (await import('./web-config/check.js')).main(argv.slice(1)) : (await import('./cli/check.js')).main(argv)),
+    load: async () => async (argv) => (argv[0] === 'web-config' ? (await import('./cli/check-web-config.js')).main(argv.slice(1)) : (await import('./cli/check.js')).main(argv)),
   },
   test: {
     summary: 'Run rule unit tests written for `promtool test rules`.',
