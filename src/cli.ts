@@ -1,6 +1,7 @@
 // The `promethium` command line: one binary, subcommands in the style of the upstream tools.
-// Each subcommand lives with its domain (src/<domain>/cli.ts) and is loaded on demand, so
-// `promethium node-exporter` does not load the TSDB addon.
+// Each subcommand's argument handling lives in src/cli/ (the servers' flag-parsing entry points
+// stay in src/<domain>/main.ts for now) and is loaded on demand, so `promethium node-exporter`
+// does not load the TSDB addon. This file stays at src/cli.ts: bin/promethium.js loads dist/cli.js.
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
