@@ -1,6 +1,7 @@
 // The `promethium` command line: one binary, subcommands in the style of the upstream tools.
-// Each subcommand lives with its domain (src/<domain>/cli.ts) and is loaded on demand, so
-// `promethium node-exporter` does not load the TSDB addon.
+// Each subcommand's argument handling lives in src/cli/ (the servers' flag-parsing entry points
+// stay in src/<domain>/main.ts for now) and is loaded on demand, so `promethium node-exporter`
+// does not load the TSDB addon. This file stays at src/cli.ts: bin/promethium.js loads dist/cli.js.
 
 export type CommandMain = (argv: string[]) => Promise<number>;
 
@@ -24,11 +25,11 @@ const commands: Record<string, Command> = {
   },
   check: {
     summary: 'Check prometheus.yml, rule, alertmanager.yml and web config files (as `promtool check config|rules|web-config`, `amtool check-config`).',
-    load: async () => async (argv) => (argv[0] === 'web-config' ? (await import('./web-config/check.js')).main(argv.slice(1)) : (await import('./config/check-cli.js')).main(argv)),
+    load: async () => async (argv) => (argv[0] === 'web-config' ? (await import('./cli/check-web-config.js')).main(argv.slice(1)) : (await import('./cli/check.js')).main(argv)),
   },
   test: {
     summary: 'Run rule unit tests written for `promtool test rules`.',
-    load: async () => (await import('./rule-tests/cli.js')).main,
+    load: async () => (await import('./cli/test-rules.js')).main,
   },
   start: {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',

@@ -7,7 +7,7 @@ import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { DnsDiscovery } from '../../src/discovery/dns.js';
 import { parseConfig } from '../../src/config/index.js';
-import type { TargetGroup } from '../../src/scrape/targets.js';
+import type { TargetGroup } from '../../src/discovery/target-group.js';
 import { Logger } from '../../src/util/logger.js';
 
 type Rr = { type: 'A'; ip: string } | { type: 'AAAA'; ip: string } | { type: 'SRV'; target: string; port: number } | { type: 'MX'; exchange: string } | { type: 'NS'; host: string };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { HttpDiscovery } from '../../src/discovery/http.js';
 import { parseConfig } from '../../src/config/index.js';
-import type { TargetGroup } from '../../src/scrape/targets.js';
+import type { TargetGroup } from '../../src/discovery/target-group.js';
 import { Logger } from '../../src/util/logger.js';
 import { freePort, waitFor } from '../helpers/net.js';
 

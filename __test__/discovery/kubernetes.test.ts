@@ -16,7 +16,7 @@ import { KubernetesDiscovery, buildEndpointSlice, buildEndpoints, buildIngress, 
 import type { Lookups } from '../../src/discovery/kubernetes/index.js';
 import { inClusterConnection, kubeconfigConnection } from '../../src/discovery/kubernetes/connection.js';
 import type { Pod, Service } from '../../src/discovery/kubernetes/objects.js';
-import type { TargetGroup } from '../../src/scrape/targets.js';
+import type { TargetGroup } from '../../src/discovery/target-group.js';
 import { Logger } from '../../src/util/logger.js';
 
 const M = '__meta_kubernetes_';

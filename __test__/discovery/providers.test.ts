@@ -18,7 +18,7 @@ import { Logger } from '../../src/util/logger.js';
 import client from 'prom-client';
 import { DISCOVERING_MECHANISMS } from '../../src/discovery/mechanisms.js';
 import { aggregatedStatus } from '../../src/discovery/providers/consul.js';
-import type { TargetGroup } from '../../src/scrape/targets.js';
+import type { TargetGroup } from '../../src/discovery/target-group.js';
 import { fakeApi } from './fake-api.js';
 
 /** The first `<mechanism>_sd_configs` entry of a one-job config. */

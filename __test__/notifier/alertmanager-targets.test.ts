@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alertmanagersFromGroups, alertsPath } from '../../src/notifier/alertmanager-targets.js';
 import type { AlertmanagerConfig } from '../../src/config/index.js';
-import type { TargetGroup } from '../../src/scrape/targets.js';
+import type { TargetGroup } from '../../src/discovery/target-group.js';
 
 const am = { scheme: 'https', pathPrefix: 'am/', timeoutMs: 3000 } as AlertmanagerConfig;
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/rule-tests/cli.js';
+import { main } from '../../src/cli/test-rules.js';
 
 const dir = fileURLToPath(new URL('./testdata/', import.meta.url));
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template, TemplateError, goStruct, stringMap } from '../../src/template/template.js';
 import { checkAlertTemplate, expandAlertTemplate, prometheusFuncs } from '../../src/template/prometheus.js';
-import { main as testRules } from '../../src/rule-tests/cli.js';
+import { main as testRules } from '../../src/cli/test-rules.js';
 import { ALERTMANAGER_ESCAPES, GENERIC_ESCAPES, PROMETHEUS_ESCAPES, pwnedCount } from './escapes.js';
 
 /** What a blocked attempt may print: missing values, as Go prints them (also escaped by html/js/urlquery). */

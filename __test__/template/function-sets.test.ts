@@ -63,7 +63,7 @@ test("notification templates accept exactly amtool 0.25's functions", () => {
 });
 
 test('an unknown function in a rule template is reported with the line, in promtool’s words', async () => {
-  const { main } = await import('../../src/config/check-cli.js');
+  const { main } = await import('../../src/cli/check.js');
   const dir = mkdtempSync(join(tmpdir(), 'promethium-funcs-msg-'));
   const file = join(dir, 'rules.yml');
   writeFileSync(file, 'groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    annotations:\n      a: "x {{ nosuch }}"\n');

@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { main } from '../../src/web-config/check.js';
+import { main } from '../../src/cli/check-web-config.js';
 import { parseWebConfig } from '../../src/web-config/config.js';
 import { makePki, bcryptHash } from './pki.js';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { YamlFile, ConfigError } from '../config/yaml-reader.js';
 import type { Node } from '../config/yaml-reader.js';
-import { expandGlob } from '../discovery/file.js';
+import { expandGlob } from '../util/glob.js';
 import type { CoreConfig } from './core.js';
 import type { InhibitRule } from './inhibit.js';
 import type { Integration } from './notify.js';

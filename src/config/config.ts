@@ -3,7 +3,7 @@
 // mechanism's section read and checked from a table (sd-specs.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { expandGlob } from '../discovery/file.js';
+import { expandGlob } from '../util/glob.js';
 import { notDiscovering } from '../discovery/mechanisms.js';
 import { setLabel, type Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';

@@ -3,7 +3,7 @@
 // good targets and the error is logged.
 import { promises as dns } from 'node:dns';
 import type { DnsSdConfig } from '../config/index.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 
 export interface DnsSdOptions extends DnsSdConfig {

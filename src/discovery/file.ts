@@ -1,44 +1,18 @@
 // file_sd_configs: target groups read from JSON or YAML files matched by globs, re-read when a
 // file changes (fs.watch on the directories) and every refresh_interval in any case, as Prometheus
 // does. A file that fails to parse keeps its last good groups and the error is logged.
-import { readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, basename, join, resolve, extname } from 'node:path';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, resolve, extname } from 'node:path';
 import YAML from 'yaml';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
+import { expandGlob } from '../util/glob.js';
 
 export interface FileSdOptions {
   files: string[];
   refreshIntervalMs: number;
   /** Relative globs resolve against this directory (the config file's). */
   baseDir: string;
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** Files matching a glob whose wildcards are in the last path element (as Prometheus requires). */
-export function expandGlob(pattern: string, baseDir: string): string[] {
-  const abs = resolve(baseDir, pattern);
-  const dir = dirname(abs);
-  const base = basename(abs);
-  if (!/[*?[]/.test(base)) return [abs];
-  const re = globToRegExp(base);
-  try {
-    return readdirSync(dir)
-      .filter((f) => re.test(f))
-      .sort()
-      .map((f) => join(dir, f));
-  } catch {
-    return [];
-  }
 }
 
 interface RawGroup {

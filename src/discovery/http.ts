@@ -5,7 +5,7 @@
 import type { HttpSdConfig } from '../config/index.js';
 import { scrapeHttp } from '../scrape/http-client.js';
 import { httpOptions } from '../common/http-config/client-options.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { RefreshDiscovery } from './refresh.js';
 import type { Refresh } from './refresh.js';

@@ -3,7 +3,7 @@
 // merged and reported whenever one of them changes. Scrape pools and the Alertmanager list both
 // take their targets from here.
 import type { DnsSdConfig, FileSdConfig, GenericSdConfig, HttpSdConfig, KubernetesSdConfig, StaticConfig } from '../config/index.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { FileDiscovery } from './file.js';
 import { DnsDiscovery } from './dns.js';
@@ -13,7 +13,7 @@ import { PROVIDERS, refreshIntervalOf } from './providers/index.js';
 import { RefreshDiscovery } from './refresh.js';
 import type { DiscoveryMetrics } from './metrics.js';
 
-export { FileDiscovery, expandGlob, parseSdFile } from './file.js';
+export { FileDiscovery, parseSdFile } from './file.js';
 export { DnsDiscovery } from './dns.js';
 export { HttpDiscovery, parseHttpSdBody } from './http.js';
 export { KubernetesDiscovery } from './kubernetes/index.js';

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { httpOptions, requestHeaders } from '../common/http-config/client-options.js';
 import { httpDispatcher } from '../common/http-config/dispatcher.js';
 import { undici } from '../util/undici.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 
 export type Refresh = (signal: AbortSignal) => Promise<TargetGroup[]>;

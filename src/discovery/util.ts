@@ -1,7 +1,7 @@
 // Small helpers the discovery mechanisms share.
 import type { Labels } from '../model/labels.js';
 import { readSecret } from '../common/http-config/client-options.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from './target-group.js';
 
 /** strutil.SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes `_`. */
 export function sanitizeLabelName(s: string): string {

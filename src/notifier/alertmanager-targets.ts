@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { AlertmanagerConfig } from '../config/index.js';
 import type { Labels } from '../model/labels.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from '../discovery/target-group.js';
 import type { Dispatcher } from 'undici';
 import type { AlertmanagerTarget } from './notifier.js';
 

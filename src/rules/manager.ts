@@ -2,7 +2,7 @@
 // replaces groups while carrying over the alert state of rules that did not change — so a reload
 // does not reset a pending `for` or re-fire a firing alert.
 import { readFileSync } from 'node:fs';
-import { expandGlob } from '../discovery/file.js';
+import { expandGlob } from '../util/glob.js';
 import { AlertingRule, type ActiveAlert } from './alerting.js';
 import { RecordingRule } from './recording.js';
 import { RuleGroup, type GroupDeps, type Rule } from './group.js';

@@ -1,7 +1,8 @@
 // The scrape manager: one pool per job, each pool one loop per target. Applying a new
 // configuration (start or reload) keeps the loops of targets that did not change, so a reload
 // neither resets their scrape cache nor leaves gaps; removed targets get stale markers.
-import { buildTargets, type TargetDefaults, type TargetGroup, type TargetResult } from './targets.js';
+import { buildTargets, type TargetDefaults, type TargetResult } from './targets.js';
+import type { TargetGroup } from '../discovery/target-group.js';
 import { ScrapeLoop, type ScrapeLoopDeps, type ScrapeOptions, type TargetState, type FamilyMetadata } from './loop.js';
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';

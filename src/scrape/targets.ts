@@ -5,13 +5,7 @@
 import type { Labels } from '../model/labels.js';
 import { newLabels } from '../model/labels.js';
 import { formatDuration } from '../model/duration.js';
-
-export interface TargetGroup {
-  targets: string[];
-  labels: Labels;
-  /** Where the group came from (`static`, a file path), for the service-discovery page. */
-  source: string;
-}
+import type { TargetGroup } from '../discovery/target-group.js';
 
 export interface TargetDefaults {
   jobName: string;

@@ -5,7 +5,7 @@ import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
 import { httpOptions } from '../common/http-config/client-options.js';
 import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/http-client.js';
-import type { TargetGroup } from '../scrape/targets.js';
+import type { TargetGroup } from '../discovery/target-group.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { DiscoveryMetrics } from '../discovery/index.js';
 import type { Logger } from '../util/logger.js';

@@ -3,7 +3,7 @@
 // configured namespace; after any change, once every watch has its first list, the targets are
 // built again from the local copies and reported.
 import type { KubernetesSdConfig, KubernetesRole } from '../../config/index.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Logger } from '../../util/logger.js';
 import { connectionFor } from './connection.js';
 import type { KubeConnection } from './connection.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';

@@ -3,7 +3,7 @@
 // Consul's blocking queries to hear of changes sooner; here a change shows at the next refresh).
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { joinHostPort, sanitizeLabelName } from '../util.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';

@@ -2,7 +2,7 @@
 // DigitalOcean account, with Prometheus's `__meta_digitalocean_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort } from '../util.js';

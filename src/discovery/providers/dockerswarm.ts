@@ -2,7 +2,7 @@
 // Prometheus's Docker Swarm discovery gives them, with `__meta_dockerswarm_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort, sanitizeLabelName } from '../util.js';
 import { dockerFilters, dockerGetter, networkLabels } from './docker.js';

@@ -2,7 +2,7 @@
 // at their private IP (or first IPv6 address), with Prometheus's `__meta_ec2_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 import { AwsService } from './aws.js';

@@ -4,7 +4,7 @@
 // task and EC2 tags included). The ECS JSON API and EC2's query API, SigV4-signed.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';
 import { AwsService } from './aws.js';

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, sanitizeLabelName } from '../util.js';

@@ -2,7 +2,7 @@
 // robot), at their public IPv4, with Prometheus's `__meta_hetzner_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';

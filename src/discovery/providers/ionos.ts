@@ -2,7 +2,7 @@
 // first IP of their NICs, with Prometheus's `__meta_ionos_server_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort, sanitizeLabelName } from '../util.js';

@@ -2,7 +2,7 @@
 // their IP details and IPv6 ranges, as Prometheus's `__meta_linode_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort } from '../util.js';

@@ -2,7 +2,7 @@
 // random each refresh), one target per port, with Prometheus's `__meta_marathon_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort, sanitizeLabelName, secretSetting } from '../util.js';

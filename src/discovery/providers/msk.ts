@@ -3,7 +3,7 @@
 // endpoint, with Prometheus's `__meta_msk_*` labels. Kafka's REST API, SigV4-signed.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';
 import { AwsService } from './aws.js';

@@ -1,7 +1,7 @@
 // nomad_sd_configs: the services registered in Nomad's service catalog (namespace and region as
 // configured), one target per instance, with Prometheus's `__meta_nomad_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort } from '../util.js';

@@ -4,7 +4,7 @@
 // identity_endpoint is set), endpoints taken from the token's catalog by region and interface.
 import type { GenericSdConfig, TlsConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, sanitizeLabelName } from '../util.js';

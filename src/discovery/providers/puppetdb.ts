@@ -3,7 +3,7 @@
 // labels and, when asked, the resource's parameters.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort, sanitizeLabelName } from '../util.js';

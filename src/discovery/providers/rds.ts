@@ -5,7 +5,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort, valueAt } from '../util.js';
 import { AwsService, addFields, addTags, xmlItems } from './aws.js';

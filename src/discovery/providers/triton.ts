@@ -1,7 +1,7 @@
 // triton_sd_configs: containers (role container) or compute nodes (role cn) from a Triton
 // discovery endpoint (CMON), addressed as <uuid>.<dns_suffix>:<port>, with `__meta_triton_*` labels.
 import type { GenericSdConfig, TlsConfig } from '../../config/index.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient, plainHttp } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 

@@ -1,7 +1,7 @@
 // uyuni_sd_configs: the monitoring endpoints of the systems a Uyuni (or SUSE Manager) server
 // manages with the configured entitlement, over its XML-RPC API, with `__meta_uyuni_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { rpcCall } from './xmlrpc.js';

@@ -1,7 +1,7 @@
 // vultr_sd_configs: Vultr instances at their main IP, with Prometheus's `__meta_vultr_instance_*` labels.
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import { ApiClient } from '../refresh.js';
 import type { Refresh } from '../refresh.js';
 import { allPages, joinHostPort } from '../util.js';

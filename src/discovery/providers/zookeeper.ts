@@ -6,7 +6,7 @@
 import { Socket } from 'node:net';
 import type { GenericSdConfig } from '../../config/index.js';
 import type { Labels } from '../../model/labels.js';
-import type { TargetGroup } from '../../scrape/targets.js';
+import type { TargetGroup } from '../target-group.js';
 import type { Refresh } from '../refresh.js';
 import { joinHostPort, sanitizeLabelName, targetGroupOf } from '../util.js';
 

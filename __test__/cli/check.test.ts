@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../src/config/check-cli.js';
+import { main } from '../../src/cli/check.js';
 
 async function check(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

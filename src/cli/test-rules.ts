@@ -1,6 +1,6 @@
 // `promethium test rules FILE...`: runs rule unit tests written for `promtool test rules`, with its
 // output layout and exit codes (0 all passed, 1 a test failed).
-import { runRuleTestFile } from './runner.js';
+import { runRuleTestFile } from '../rule-tests/runner.js';
 
 const USAGE = 'usage: promethium test rules FILE...\n\n  Unit tests for rules, in the format of `promtool test rules`.';
 

@@ -2,8 +2,8 @@
 // config` and `promtool check rules` do, with the same messages and exit codes (0 valid, 1 not), so
 // CI jobs written for promtool can call this instead.
 import { readFileSync } from 'node:fs';
-import { loadConfigFile } from './config.js';
-import { expandGlob } from '../discovery/file.js';
+import { loadConfigFile } from '../config/config.js';
+import { expandGlob } from '../util/glob.js';
 import { parseRuleFile } from '../rules/rulefmt.js';
 import { ruleValidators } from '../rules/validators.js';
 
