@@ -63,13 +63,4 @@ export { labelsKey };
 /** Go's strconv.FormatFloat(v, 'f', -1, 64) text used by count_values and label values. */
 export { formatValue } from '../model/float.js';
 
-/** A label name Prometheus 3 accepts: non-empty, well-formed UTF-8 (no lone surrogates). */
-export function isValidLabelName(n: string): boolean {
-  if (n.length === 0) return false;
-  try {
-    encodeURIComponent(n);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isValidLabelName } from '../model/labels.js';
