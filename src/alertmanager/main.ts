@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { runUntilSignal } from '../util/process.js';
 import { versionText } from '../version.js';
 import { parseDurationParam } from '../web/api/params.js';
 import { AlertmanagerServer } from './server.js';
@@ -79,27 +80,13 @@ export async function main(argv: string[]): Promise<number> {
     parseMatcher,
     plugins: [uiPlugin({ title: 'Alertmanager', routePrefix, bundle: 'am-ui', paths: ['/'] })],
   });
-  try {
-    await server.start();
-  } catch (e) {
-    logger.error('Error starting the Alertmanager', { err: e as Error });
-    await server.stop();
-    return 1;
-  }
-  process.on('SIGHUP', () => {
-    try {
-      server.reload();
-    } catch {
-      /* logged; the running configuration stays */
-    }
+  return runUntilSignal({
+    logger,
+    start: () => server.start(),
+    startError: 'Error starting the Alertmanager',
+    abortStart: () => server.stop(),
+    stop: () => server.stop(),
+    reload: () => server.reload(),
+    signalLog: 'info',
   });
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      logger.info('Received an OS signal, exiting gracefully...');
-      void server.stop().then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-  return 0;
 }

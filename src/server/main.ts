@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { runUntilSignal } from '../util/process.js';
 import { versionText } from '../version.js';
 import { Storage } from '../storage/index.js';
 import { parseConfig, defaultConfigYaml, redactSecrets } from '../config/index.js';
@@ -176,22 +177,14 @@ export async function main(argv: string[]): Promise<number> {
   sdMetrics = server.metrics.discovery;
   ruling.init(server.metrics);
   queryLog.init(server.metrics.registry);
-  try {
-    await server.start();
-  } catch (e) {
-    logger.error('Error starting the server', { err: e as Error });
-    await server.stop();
-    return 1;
-  }
-  process.on('SIGHUP', () => {
-    server.reload().catch(() => undefined);
+  return runUntilSignal({
+    logger,
+    start: () => server.start(),
+    startError: 'Error starting the server',
+    abortStart: () => server.stop(),
+    stop: () => server.stop(),
+    done: server.done,
+    reload: () => server.reload(),
+    signalLog: 'warn-with-signal',
   });
-  const shutdown = (signal: string): void => {
-    logger.warn('Received an OS signal, exiting gracefully...', { signal });
-    void server.stop();
-  };
-  process.once('SIGTERM', () => shutdown('terminated'));
-  process.once('SIGINT', () => shutdown('interrupt'));
-  await server.done;
-  return 0;
 }
