@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import type { FlagSpec } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
-import { runUntilSignal } from '../util/process.js';
+import { runUntilSignal, startupStep } from '../util/process.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { versionText } from '../version.js';
 import { compile, Re2SyntaxError } from '../regex/re2.js';
@@ -19,7 +19,7 @@ import {
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
-import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
+import { webConfigFlag, webServing } from '../web-config/serve.js';
 import { listenOn, splitListenAddress } from '../web-config/listen.js';
 
 const baseSpecs = {
@@ -94,13 +94,8 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Invalid flag', { err: e as Error });
     return 1;
   }
-  let serving: WebServing;
-  try {
-    serving = webServing(f['web.config.file'], logger);
-  } catch (e) {
-    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
-    return 1;
-  }
+  const serving = startupStep(logger, 'Error loading web config', { file: f['web.config.file'] }, () => webServing(f['web.config.file'], logger));
+  if (serving === undefined) return 1;
   const enabled = COLLECTORS.filter((c) => f[`collector.${c.name}`] ?? (f['collector.disable-defaults'] ? false : c.enabledByDefault));
   logger.info('Starting node_exporter', { version: versionText('node_exporter').split('\n')[0] });
   logger.info('Enabled collectors');

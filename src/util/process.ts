@@ -2,7 +2,20 @@
 // flags are read: start serving, then run until SIGTERM or SIGINT asks for a graceful stop, with
 // SIGHUP reloading the configuration where the command has one. The exit code is what the upstream
 // binaries give: 1 when serving cannot start, 0 after a graceful stop.
-import type { Logger } from './logger.js';
+import type { Logger, LogFields } from './logger.js';
+
+/**
+ * One start-up step that may fail on bad input (a config file, a flag): its value, or undefined
+ * after logging `message` at error with `fields` and the error, for the caller to exit 1.
+ */
+export function startupStep<T extends NonNullable<unknown>>(logger: Logger, message: string, fields: LogFields, step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    logger.error(message, { ...fields, err: e as Error });
+    return undefined;
+  }
+}
 
 export interface LongRunning {
   logger: Logger;
