@@ -3,7 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Logger } from '../../src/util/logger.js';
-import { runUntilSignal } from '../../src/util/process.js';
+import { runUntilSignal, startupStep } from '../../src/util/process.js';
 
 function capture(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -106,4 +106,16 @@ test('no reload: no SIGHUP listener is installed', async (t) => {
   assert.equal(process.listenerCount('SIGHUP'), before);
   process.emit('SIGTERM');
   assert.equal(await exit, 0);
+});
+
+test('startupStep: the value, or one error line with the fields and the error, then undefined', () => {
+  const { logger, lines } = capture();
+  assert.deepEqual(startupStep(logger, 'Error loading web config', { file: 'web.yml' }, () => ({ scheme: 'https' })), { scheme: 'https' });
+  assert.deepEqual(lines, []);
+  const failed = startupStep(logger, 'Error loading web config', { file: 'web.yml' }, () => {
+    throw new Error('no such file');
+  });
+  assert.equal(failed, undefined);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /level=error msg="Error loading web config" file=web\.yml err="no such file"$/);
 });
