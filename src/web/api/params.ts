@@ -3,7 +3,7 @@
 // strings and POST/PUT form bodies are read the same way.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './envelope.js';
-import { parsePromDuration } from '../../model/duration.js';
+import { scanDuration } from '../../model/duration.js';
 
 export type Params = Record<string, string | string[] | undefined>;
 
@@ -88,12 +88,7 @@ export function parseDurationParam(s: string, name: string): number {
     if (Math.abs(secs) * 1e9 >= 2 ** 63) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration. It overflows int64`);
     return Math.round(secs * 1000);
   }
-  let ms: number | undefined;
-  try {
-    ms = parsePromDuration(t);
-  } catch {
-    ms = undefined;
-  }
+  const ms = scanDuration(t, { strict: true });
   if (ms === undefined || ms > MAX_DURATION_MS) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration`);
   return ms;
 }
