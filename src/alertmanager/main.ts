@@ -2,13 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { runUntilSignal, startupStep } from '../util/process.js';
 import { versionText } from '../version.js';
 import { parseDurationParam } from '../web/api/params.js';
 import { AlertmanagerServer } from './server.js';
 import { uiPlugin } from '../web/ui-plugin.js';
 import { loadAlertmanagerConfig } from './config.js';
 import { parseMatcher } from './matchers.js';
-import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
+import { webConfigFlag, webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
 import { splitListenAddress } from '../web-config/listen.js';
 
@@ -38,21 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Invalid --web.listen-address', { address: addr });
     return 1;
   }
-  let serving: WebServing;
-  try {
-    serving = webServing(f['web.config.file'], logger);
-  } catch (e) {
-    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
-    return 1;
-  }
-  let externalUrl: string;
-  let routePrefix: string;
-  try {
-    ({ externalUrl, routePrefix } = externalUrlAndPrefix(f['web.external-url'], f['web.route-prefix'], host, port, serving.scheme));
-  } catch (e) {
-    logger.error('Invalid external URL', { err: e as Error });
-    return 1;
-  }
+  const serving = startupStep(logger, 'Error loading web config', { file: f['web.config.file'] }, () => webServing(f['web.config.file'], logger));
+  if (serving === undefined) return 1;
+  const urls = startupStep(logger, 'Invalid external URL', {}, () => externalUrlAndPrefix(f['web.external-url'], f['web.route-prefix'], host, port, serving.scheme));
+  if (urls === undefined) return 1;
+  const { externalUrl, routePrefix } = urls;
   logger.info('Starting Alertmanager', { version: versionText('alertmanager').split('\n')[0] });
   try {
     mkdirSync(f['storage.path'], { recursive: true });
@@ -60,12 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Cannot create the storage directory', { path: f['storage.path'], err: e as Error });
     return 1;
   }
-  try {
-    loadAlertmanagerConfig(f['config.file']);
-  } catch (e) {
-    logger.error('Loading configuration file failed', { file: f['config.file'], err: e as Error });
-    return 1;
-  }
+  if (startupStep(logger, 'Loading configuration file failed', { file: f['config.file'] }, () => loadAlertmanagerConfig(f['config.file'])) === undefined) return 1;
   const server = new AlertmanagerServer({
     listenHost: host,
     listenPort: port,
@@ -79,27 +65,13 @@ export async function main(argv: string[]): Promise<number> {
     parseMatcher,
     plugins: [uiPlugin({ title: 'Alertmanager', routePrefix, bundle: 'am-ui', paths: ['/'] })],
   });
-  try {
-    await server.start();
-  } catch (e) {
-    logger.error('Error starting the Alertmanager', { err: e as Error });
-    await server.stop();
-    return 1;
-  }
-  process.on('SIGHUP', () => {
-    try {
-      server.reload();
-    } catch {
-      /* logged; the running configuration stays */
-    }
+  return runUntilSignal({
+    logger,
+    start: () => server.start(),
+    startError: 'Error starting the Alertmanager',
+    abortStart: () => server.stop(),
+    stop: () => server.stop(),
+    reload: () => server.reload(),
+    signalLog: 'info',
   });
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      logger.info('Received an OS signal, exiting gracefully...');
-      void server.stop().then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-  return 0;
 }

@@ -47,7 +47,24 @@ export interface DnsSdConfig {
   refreshIntervalMs: number;
 }
 
-export interface ScrapeConfig {
+/**
+ * The six target-list fields a scrape config and an Alertmanager config share, and what discovery
+ * starts from: `static_configs`, the four built-in `*_sd_configs` and every other mechanism's.
+ */
+export interface SdConfigLists {
+  staticConfigs: StaticConfig[];
+  fileSdConfigs: FileSdConfig[];
+  dnsSdConfigs: DnsSdConfig[];
+  httpSdConfigs: HttpSdConfig[];
+  kubernetesSdConfigs: KubernetesSdConfig[];
+  /** Consul, EC2, Docker and the other mechanisms (see sd-specs.ts). */
+  otherSdConfigs: GenericSdConfig[];
+}
+
+/** The prometheus.yml keys of the SdConfigLists fields, in the order Prometheus lists them. */
+export const SD_LIST_KEYS: readonly string[] = ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs', ...GENERIC_SD_KEYS];
+
+export interface ScrapeConfig extends SdConfigLists {
   jobName: string;
   honorLabels: boolean;
   honorTimestamps: boolean;
@@ -72,24 +89,10 @@ export interface ScrapeConfig {
   scrapeFailureLogFile?: string;
   relabelConfigs: RelabelConfig[];
   metricRelabelConfigs: RelabelConfig[];
-  staticConfigs: StaticConfig[];
-  fileSdConfigs: FileSdConfig[];
-  dnsSdConfigs: DnsSdConfig[];
-  httpSdConfigs: HttpSdConfig[];
-  kubernetesSdConfigs: KubernetesSdConfig[];
-  /** Consul, EC2, Docker and the other mechanisms (see sd-specs.ts). */
-  otherSdConfigs: GenericSdConfig[];
   http: HttpClientConfig;
 }
 
-export interface AlertmanagerConfig {
-  staticConfigs: StaticConfig[];
-  fileSdConfigs: FileSdConfig[];
-  dnsSdConfigs: DnsSdConfig[];
-  httpSdConfigs: HttpSdConfig[];
-  kubernetesSdConfigs: KubernetesSdConfig[];
-  /** Consul, EC2, Docker and the other mechanisms (see sd-specs.ts). */
-  otherSdConfigs: GenericSdConfig[];
+export interface AlertmanagerConfig extends SdConfigLists {
   scheme: string;
   pathPrefix: string;
   timeoutMs: number;
@@ -223,6 +226,20 @@ class Loader {
     });
   }
 
+  /**
+   * The SdConfigLists fields but static_configs, read in this order by both callers (the scrape
+   * config reads them before job_name, as Prometheus reports a bad discovery section first).
+   */
+  discoveredLists(m: Map<string, Node>): Omit<SdConfigLists, 'staticConfigs'> {
+    return {
+      fileSdConfigs: this.fileSd(m.get('file_sd_configs')),
+      dnsSdConfigs: this.dnsSd(m.get('dns_sd_configs')),
+      httpSdConfigs: this.httpSd(m.get('http_sd_configs')),
+      kubernetesSdConfigs: this.kubernetesSd(m.get('kubernetes_sd_configs')),
+      otherSdConfigs: readGenericSdConfigs(this, m, HTTP_FIELDS),
+    };
+  }
+
   fileSd(n: Node | undefined): FileSdConfig[] {
     const y = this.y;
     return y.seq(n, 'file_sd_configs').map((s) => {
@@ -352,17 +369,13 @@ class Loader {
       'job_name', 'honor_labels', 'honor_timestamps', 'track_timestamps_staleness', 'scrape_interval', 'scrape_timeout', 'scrape_protocols', 'fallback_scrape_protocol', 'enable_compression', 'metrics_path',
       'scheme', 'params', 'body_size_limit', 'sample_limit', 'target_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit', 'keep_dropped_targets',
       'native_histogram_bucket_limit', 'native_histogram_min_bucket_factor', 'scrape_native_histograms', 'always_scrape_classic_histograms', 'convert_classic_histograms_to_nhcb', 'extra_scrape_metrics',
-      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs', 'static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs',
-      ...GENERIC_SD_KEYS,
+      'scrape_classic_histograms', 'scrape_failure_log_file', 'metric_name_validation_scheme', 'metric_name_escaping_scheme', 'relabel_configs', 'metric_relabel_configs',
+      ...SD_LIST_KEYS,
       ...HTTP_FIELDS,
     ]);
     // Discovery sections are checked first, as Prometheus does while unmarshalling (a bad URL is
     // reported even when job_name is missing too).
-    const fileSdConfigs = this.fileSd(m.get('file_sd_configs'));
-    const dnsSdConfigs = this.dnsSd(m.get('dns_sd_configs'));
-    const httpSdConfigs = this.httpSd(m.get('http_sd_configs'));
-    const kubernetesSdConfigs = this.kubernetesSd(m.get('kubernetes_sd_configs'));
-    const otherSdConfigs = readGenericSdConfigs(this, m, HTTP_FIELDS);
+    const discovered = this.discoveredLists(m);
     const jobName = y.str(m.get('job_name'), 'job_name');
     if (jobName === '') y.fail(n, 'job_name is empty');
     const interval = y.duration(m.get('scrape_interval'), 'scrape_interval', g.scrapeIntervalMs);
@@ -419,11 +432,7 @@ class Loader {
       relabelConfigs: this.relabels(m.get('relabel_configs'), 'target relabeling rule'),
       metricRelabelConfigs: this.relabels(m.get('metric_relabel_configs'), 'metric relabeling rule'),
       staticConfigs: this.staticConfigs(m.get('static_configs')),
-      fileSdConfigs,
-      dnsSdConfigs,
-      httpSdConfigs,
-      kubernetesSdConfigs,
-      otherSdConfigs,
+      ...discovered,
       http: this.http(m, n),
     };
   }
@@ -432,17 +441,13 @@ class Loader {
     const y = this.y;
     const m = y.map(n ?? { kind: 'null', line: 0, col: 0 }, 'config.AlertingConfig', ['alert_relabel_configs', 'alertmanagers']);
     const alertmanagers = y.seq(m.get('alertmanagers'), 'alertmanagers').map((a) => {
-      const am = y.map(a, 'config.AlertmanagerConfig', ['static_configs', 'file_sd_configs', 'dns_sd_configs', 'http_sd_configs', 'kubernetes_sd_configs', ...GENERIC_SD_KEYS, 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
+      const am = y.map(a, 'config.AlertmanagerConfig', [...SD_LIST_KEYS, 'scheme', 'path_prefix', 'timeout', 'api_version', 'relabel_configs', 'alert_relabel_configs', 'sigv4', ...HTTP_FIELDS]);
       if (am.get('sigv4') !== undefined && am.get('sigv4')!.kind !== 'null') y.fail(am.get('sigv4'), 'sigv4: AWS Signature Version 4 signing of alerts is not supported by Promethium');
       const apiVersion = y.str(am.get('api_version'), 'api_version', 'v2');
       if (apiVersion !== 'v2') y.fail(am.get('api_version'), `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`);
       return {
         staticConfigs: this.staticConfigs(am.get('static_configs')),
-        fileSdConfigs: this.fileSd(am.get('file_sd_configs')),
-        dnsSdConfigs: this.dnsSd(am.get('dns_sd_configs')),
-        httpSdConfigs: this.httpSd(am.get('http_sd_configs')),
-        kubernetesSdConfigs: this.kubernetesSd(am.get('kubernetes_sd_configs')),
-        otherSdConfigs: readGenericSdConfigs(this, am, HTTP_FIELDS),
+        ...this.discoveredLists(am),
         scheme: y.str(am.get('scheme'), 'scheme', 'http'),
         pathPrefix: y.str(am.get('path_prefix'), 'path_prefix', ''),
         timeoutMs: y.duration(am.get('timeout'), 'timeout', 10_000),

@@ -1,5 +1,5 @@
 export { parseConfig, loadConfigFile, defaultConfigYaml, parseBase2Bytes, ConfigError, SCRAPE_PROTOCOLS } from './config.js';
-export type { Config, ScrapeConfig, GlobalConfig, AlertmanagerConfig, HttpClientConfig, StaticConfig, FileSdConfig, DnsSdConfig, HttpSdConfig, OAuth2Config, TlsConfig } from './config.js';
+export type { Config, SdConfigLists, ScrapeConfig, GlobalConfig, AlertmanagerConfig, HttpClientConfig, StaticConfig, FileSdConfig, DnsSdConfig, HttpSdConfig, OAuth2Config, TlsConfig } from './config.js';
 export { relabel, readRelabelConfig, RELABEL_ACTIONS } from './relabel.js';
 export type { RelabelConfig, RelabelAction } from './relabel.js';
 export type { KubernetesSdConfig, KubernetesRole, KubernetesSelector } from './kubernetes-sd.js';

@@ -1,7 +1,7 @@
 // relabel_configs: Prometheus's actions with its defaults, validation messages and semantics.
 import { createHash } from 'node:crypto';
 import type { Labels } from '../model/labels.js';
-import { copyLabels } from '../model/labels.js';
+import { copyLabels, isValidLabelName } from '../model/labels.js';
 import { compileAnchored, Re2SyntaxError } from '../regex/re2.js';
 import { expandTemplate } from '../regex/expand.js';
 import type { Node, YamlFile } from './yaml-reader.js';
@@ -25,16 +25,6 @@ const FIELDS = ['source_labels', 'separator', 'regex', 'modulus', 'target_label'
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** A target_label that may contain $1 / ${name} references. */
 const LABEL_NAME_TEMPLATE = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+(?:[a-zA-Z0-9_]|\$(?:\{\w+\}|\w+))*)$/;
-
-function isValidLabelName(n: string): boolean {
-  if (n.length === 0) return false;
-  try {
-    encodeURIComponent(n);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads and validates one relabel rule; `what` names the list for empty-entry errors. */
 export function readRelabelConfig(y: YamlFile, n: Node, what: string): RelabelConfig {

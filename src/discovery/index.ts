@@ -2,7 +2,7 @@
 // dns_sd_configs, http_sd_configs, kubernetes_sd_configs and the other `<name>_sd_configs`),
 // merged and reported whenever one of them changes. Scrape pools and the Alertmanager list both
 // take their targets from here.
-import type { DnsSdConfig, FileSdConfig, GenericSdConfig, HttpSdConfig, KubernetesSdConfig, StaticConfig } from '../config/index.js';
+import type { SdConfigLists } from '../config/index.js';
 import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { FileDiscovery } from './file.js';
@@ -20,14 +20,8 @@ export { KubernetesDiscovery } from './kubernetes/index.js';
 export { createDiscoveryMetrics } from './metrics.js';
 export type { DiscoveryMetrics } from './metrics.js';
 
-export interface DiscoverySources {
-  staticConfigs: StaticConfig[];
-  fileSdConfigs: FileSdConfig[];
-  dnsSdConfigs: DnsSdConfig[];
-  httpSdConfigs: HttpSdConfig[];
-  kubernetesSdConfigs: KubernetesSdConfig[];
-  otherSdConfigs: GenericSdConfig[];
-}
+/** The config section's six target lists (a scrape config or an Alertmanager config). */
+export type DiscoverySources = SdConfigLists;
 
 /** One running discovery mechanism. */
 interface Discoverer {

@@ -61,3 +61,18 @@ export function labelsKey(labels: Labels): string {
     .map(([k, v]) => `${k}\xff${v}`)
     .join('\xfe');
 }
+
+/**
+ * A label name Prometheus 3 accepts (UTF-8 names): non-empty and well-formed UTF-16, i.e. no lone
+ * surrogates, which could not be stored or printed as UTF-8. The legacy scheme's
+ * `[a-zA-Z_][a-zA-Z0-9_]*` is checked where that scheme applies.
+ */
+export function isValidLabelName(n: string): boolean {
+  if (n.length === 0) return false;
+  try {
+    encodeURIComponent(n);
+    return true;
+  } catch {
+    return false;
+  }
+}

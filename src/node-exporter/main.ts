@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import type { FlagSpec } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { runUntilSignal, startupStep } from '../util/process.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { versionText } from '../version.js';
 import { compile, Re2SyntaxError } from '../regex/re2.js';
@@ -18,7 +19,7 @@ import {
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
-import { webConfigFlag, webServing, type WebServing } from '../web-config/serve.js';
+import { webConfigFlag, webServing } from '../web-config/serve.js';
 import { listenOn, splitListenAddress } from '../web-config/listen.js';
 
 const baseSpecs = {
@@ -93,13 +94,8 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Invalid flag', { err: e as Error });
     return 1;
   }
-  let serving: WebServing;
-  try {
-    serving = webServing(f['web.config.file'], logger);
-  } catch (e) {
-    logger.error('Error loading web config', { file: f['web.config.file'], err: e as Error });
-    return 1;
-  }
+  const serving = startupStep(logger, 'Error loading web config', { file: f['web.config.file'] }, () => webServing(f['web.config.file'], logger));
+  if (serving === undefined) return 1;
   const enabled = COLLECTORS.filter((c) => f[`collector.${c.name}`] ?? (f['collector.disable-defaults'] ? false : c.enabledByDefault));
   logger.info('Starting node_exporter', { version: versionText('node_exporter').split('\n')[0] });
   logger.info('Enabled collectors');
@@ -149,26 +145,14 @@ export async function main(argv: string[]): Promise<number> {
   if (telemetryPath !== '/') {
     app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
   }
-  let boundHost: string;
-  try {
-    boundHost = await listenOn(app, host, port);
-  } catch (e) {
-    logger.error('Error starting HTTP server', { err: e as Error });
-    return 1;
-  }
-  const addr = app.server.address();
-  const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
-  const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${boundPort}`;
-  logger.info('Listening on', { address });
-  logger.info(serving.describe(), { http2: serving.http2, address });
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      logger.info('Received an OS signal, exiting gracefully...');
-      void app.close().then(resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-  return 0;
+  const listen = async (): Promise<void> => {
+    const boundHost = await listenOn(app, host, port);
+    const addr = app.server.address();
+    const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
+    const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${boundPort}`;
+    logger.info('Listening on', { address });
+    logger.info(serving.describe(), { http2: serving.http2, address });
+  };
+  // No SIGHUP handler: node_exporter has no configuration to reload.
+  return runUntilSignal({ logger, start: listen, startError: 'Error starting HTTP server', stop: () => app.close(), signalLog: 'info' });
 }

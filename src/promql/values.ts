@@ -60,34 +60,7 @@ export function formatLabelsForError(l: Labels): string {
 
 export { labelsKey };
 
-/** Go's strconv.FormatFloat(v, 'f', -1, 64)-like text used by count_values and label values. */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const s = String(v);
-  if (!/e/.test(s)) return s;
-  // Expand exponent notation into plain digits, as Go's 'f' format does.
-  const [mant, expText] = s.split('e') as [string, string];
-  const exp = Number(expText);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  const point = (mant.replace('-', '').indexOf('.') === -1 ? mant.replace('-', '').length : mant.replace('-', '').indexOf('.')) + exp;
-  let out: string;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
-  return (neg ? '-' : '') + out;
-}
+/** Go's strconv.FormatFloat(v, 'f', -1, 64) text used by count_values and label values. */
+export { formatValue } from '../model/float.js';
 
-/** A label name Prometheus 3 accepts: non-empty, well-formed UTF-8 (no lone surrogates). */
-export function isValidLabelName(n: string): boolean {
-  if (n.length === 0) return false;
-  try {
-    encodeURIComponent(n);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isValidLabelName } from '../model/labels.js';

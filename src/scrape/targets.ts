@@ -4,7 +4,7 @@
 // from what is left, and every `__`-prefixed label removed. Kept pure so it is easy to test.
 import type { Labels } from '../model/labels.js';
 import { newLabels } from '../model/labels.js';
-import { formatDuration } from '../model/duration.js';
+import { formatDuration, parseLooseDuration } from '../model/duration.js';
 import type { TargetGroup } from '../discovery/target-group.js';
 
 export interface TargetDefaults {
@@ -36,19 +36,6 @@ export function buildTargets(groups: TargetGroup[], d: TargetDefaults, relabel: 
   return out;
 }
 
-function parseSimpleDuration(s: string): number | undefined {
-  const re = /(\d+)(ms|[ywdhms])/gy;
-  const unit: Record<string, number> = { y: 31536000000, w: 604800000, d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 };
-  let total = 0;
-  let len = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    len += m[0].length;
-  }
-  return len === s.length && len > 0 ? total : undefined;
-}
-
 export function buildTarget(address: string, groupLabels: Labels, d: TargetDefaults, relabel: (l: Labels) => Labels | null): TargetResult {
   // The job's settings fill in what the discovered group did not set (Prometheus lets a target
   // group override e.g. `__metrics_path__` or `job`).
@@ -70,8 +57,8 @@ export function buildTarget(address: string, groupLabels: Labels, d: TargetDefau
   const addr = l.__address__;
   if (addr === undefined || addr === '') return { kind: 'error', discoveredLabels: discovered, error: 'no address' };
   if (addr.includes('/')) return { kind: 'error', discoveredLabels: discovered, error: `${addr} is not a valid hostname` };
-  const intervalMs = parseSimpleDuration(l.__scrape_interval__ ?? '');
-  const timeoutMs = parseSimpleDuration(l.__scrape_timeout__ ?? '');
+  const intervalMs = parseLooseDuration(l.__scrape_interval__ ?? '');
+  const timeoutMs = parseLooseDuration(l.__scrape_timeout__ ?? '');
   if (intervalMs === undefined || intervalMs === 0) return { kind: 'error', discoveredLabels: discovered, error: `error parsing scrape interval: ${l.__scrape_interval__ ?? ''}` };
   if (timeoutMs === undefined || timeoutMs === 0) return { kind: 'error', discoveredLabels: discovered, error: `error parsing scrape timeout: ${l.__scrape_timeout__ ?? ''}` };
   if (timeoutMs > intervalMs) {

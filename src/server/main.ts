@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseFlags, reportExit } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import { runUntilSignal, startupStep } from '../util/process.js';
 import { versionText } from '../version.js';
 import { Storage } from '../storage/index.js';
 import { parseConfig, defaultConfigYaml, redactSecrets } from '../config/index.js';
@@ -23,7 +24,7 @@ import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
 import { QueryLog } from './query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
-import { webServing, type WebServing } from '../web-config/serve.js';
+import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
 
 
@@ -47,21 +48,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // The web config is checked before anything else starts: a bad one is a clear error at start.
-  let serving: WebServing;
-  let externalURL: string;
-  let routePrefix: string;
-  try {
-    serving = webServing(flags['web.config.file'], logger.with({ component: 'web' }));
-  } catch (e) {
-    logger.error('Error loading web config', { file: flags['web.config.file'], err: e as Error });
-    return 1;
-  }
-  try {
-    ({ externalUrl: externalURL, routePrefix } = externalUrlAndPrefix(flags['web.external-url'], flags['web.route-prefix'], host, port, serving.scheme));
-  } catch (e) {
-    logger.error('Invalid external URL', { err: e as Error });
-    return 1;
-  }
+  const serving = startupStep(logger, 'Error loading web config', { file: flags['web.config.file'] }, () => webServing(flags['web.config.file'], logger.with({ component: 'web' })));
+  if (serving === undefined) return 1;
+  const urls = startupStep(logger, 'Invalid external URL', {}, () => externalUrlAndPrefix(flags['web.external-url'], flags['web.route-prefix'], host, port, serving.scheme));
+  if (urls === undefined) return 1;
+  const { externalUrl: externalURL, routePrefix } = urls;
 
   // No --config.file and no prometheus.yml here: the built-in default (the server scrapes itself).
   const configPath = flags['config.file'];
@@ -176,22 +167,14 @@ export async function main(argv: string[]): Promise<number> {
   sdMetrics = server.metrics.discovery;
   ruling.init(server.metrics);
   queryLog.init(server.metrics.registry);
-  try {
-    await server.start();
-  } catch (e) {
-    logger.error('Error starting the server', { err: e as Error });
-    await server.stop();
-    return 1;
-  }
-  process.on('SIGHUP', () => {
-    server.reload().catch(() => undefined);
+  return runUntilSignal({
+    logger,
+    start: () => server.start(),
+    startError: 'Error starting the server',
+    abortStart: () => server.stop(),
+    stop: () => server.stop(),
+    done: server.done,
+    reload: () => server.reload(),
+    signalLog: 'warn-with-signal',
   });
-  const shutdown = (signal: string): void => {
-    logger.warn('Received an OS signal, exiting gracefully...', { signal });
-    void server.stop();
-  };
-  process.once('SIGTERM', () => shutdown('terminated'));
-  process.once('SIGINT', () => shutdown('interrupt'));
-  await server.done;
-  return 0;
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import type { StorageOptions } from './options.js';
 
 /** One batch append's outcome, per reason a sample was refused. */
 export interface NativeAppendResult {
@@ -98,16 +99,8 @@ export interface NativeReplayInfo {
   corruption: { segment: number; offset: number; reason: string } | null;
 }
 
-export interface NativeDbOptions {
-  retentionMs?: number;
-  retentionBytes?: number;
-  blockRangeMs?: number;
-  samplesPerChunk?: number;
-  walSegmentSize?: number;
-  maxExemplars?: number;
-  xor2Chunks?: boolean;
-  noLockfile?: boolean;
-}
+/** The native constructor takes exactly the public options (see options.ts). */
+export type NativeDbOptions = StorageOptions;
 
 /** One batch of exemplars' outcome. */
 export interface NativeExemplarAppendResult {

@@ -3,7 +3,7 @@
 // strings and POST/PUT form bodies are read the same way.
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './envelope.js';
-import { parsePromDuration } from '../../model/duration.js';
+import { scanDuration } from '../../model/duration.js';
 
 export type Params = Record<string, string | string[] | undefined>;
 
@@ -89,12 +89,7 @@ export function parseDurationParam(s: string, name: string): number {
     if (Math.abs(secs) * 1e9 >= 2 ** 63) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration. It overflows int64`);
     return Math.round(secs * 1000);
   }
-  let ms: number | undefined;
-  try {
-    ms = parsePromDuration(t);
-  } catch {
-    ms = undefined;
-  }
+  const ms = scanDuration(t, { strict: true });
   if (ms === undefined || ms > MAX_DURATION_MS) throw new ApiError('bad_data', `invalid parameter "${name}": cannot parse ${goQuote(s)} to a valid duration`);
   return ms;
 }
@@ -123,32 +118,5 @@ export function toUnixSeconds(ms: number): number {
   return ms / 1000;
 }
 
-/** Sample values are strings in the API so that NaN and ±Inf survive JSON. */
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return formatGoFloat(v);
-}
-
-/**
- * Go's strconv.FormatFloat(v, 'f', -1, 64) for the magnitudes Prometheus prints: shortest
- * representation, exponent form only where Go's 'g'-like switch in the JSON encoder uses it.
- * Prometheus uses FormatFloat(f, 'f', -1, 64) for sample values: never an exponent.
- */
-export function formatGoFloat(v: number): string {
-  if (Object.is(v, -0)) return '-0';
-  const s = String(v);
-  if (!/e/i.test(s)) return s;
-  // Expand JavaScript's exponent form into plain digits, as Go's 'f' format prints them.
-  const [mant, expPart] = s.split('e') as [string, string];
-  const exp = Number(expPart);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  const pointPos = (mant.replace('-', '').indexOf('.') === -1 ? mant.replace('-', '').length : mant.replace('-', '').indexOf('.')) + exp;
-  let out: string;
-  if (pointPos <= 0) out = '0.' + '0'.repeat(-pointPos) + digits;
-  else if (pointPos >= digits.length) out = digits + '0'.repeat(pointPos - digits.length);
-  else out = digits.slice(0, pointPos) + '.' + digits.slice(pointPos);
-  return (neg ? '-' : '') + out;
-}
+/** Sample values are strings in the API so that NaN and ±Inf survive JSON (Go's 'f' format, never an exponent). */
+export { formatValue, formatGoFloat } from '../../model/float.js';

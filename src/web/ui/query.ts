@@ -12,6 +12,7 @@ import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { api, apiBase } from './api.js';
 import { clear, h, seriesName } from './dom.js';
 import { drawGraph, type GraphSeries } from './graph.js';
+import { parseLooseDuration } from '../../model/duration.js';
 
 export interface PanelState {
   expr: string;
@@ -26,20 +27,6 @@ export interface PanelState {
 }
 
 const defaultPanel = (): PanelState => ({ expr: '', tab: 'table', range: '1h', endTime: '', step: '', stacked: false });
-
-const DURATION_MS: Record<string, number> = { y: 31536000000, w: 604800000, d: 86400000, h: 3600000, m: 60000, s: 1000, ms: 1 };
-
-export function parseDurationMs(s: string): number | undefined {
-  const re = /(\d+)(ms|[ywdhms])/gy;
-  let total = 0;
-  let len = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * DURATION_MS[m[2]!]!;
-    len += m[0].length;
-  }
-  return len === s.length && len > 0 ? total : undefined;
-}
 
 /** Panels from the URL: Prometheus 2's and 3's `gN.*` parameters. */
 export function panelsFromUrl(search: URLSearchParams): PanelState[] {
@@ -151,7 +138,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         renderTable(result, r.data);
         renderWarnings(status, r.warnings, performance.now() - started, resultCount(r.data));
       } else {
-        const rangeMs = parseDurationMs(state.range) ?? 3600_000;
+        const rangeMs = parseLooseDuration(state.range) ?? 3600_000;
         const stepS = state.step !== '' ? Number(state.step) : Math.max(Math.floor(rangeMs / 1000 / 250), 1);
         const start = end - rangeMs;
         const r = await api<QueryData>('api/v1/query_range', { query: state.expr, start: (start / 1000).toString(), end: (end / 1000).toString(), step: stepS.toString() }, controller.signal);
@@ -217,7 +204,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
       : h(
           'div',
           { class: 'controls' },
-          h('label', {}, 'Range ', input(state.range, { class: 'range-input', size: '6' }, (v) => (state.range = parseDurationMs(v) === undefined ? '1h' : v))),
+          h('label', {}, 'Range ', input(state.range, { class: 'range-input', size: '6' }, (v) => (state.range = parseLooseDuration(v) === undefined ? '1h' : v))),
           h('label', {}, 'End ', input(state.endTime, { placeholder: 'now', class: 'time-input' }, (v) => (state.endTime = v))),
           h('label', {}, 'Resolution ', input(state.step, { placeholder: 'auto (s)', class: 'step-input', size: '8' }, (v) => (state.step = v))),
           h(
