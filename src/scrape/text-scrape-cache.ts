@@ -2,8 +2,8 @@
 // to Rust as one buffer: lines of series seen before become samples there and are appended without
 // coming back; only the residue (new series, unusual lines, changed HELP/TYPE) returns as text for
 // the full parser in src/exposition, whose samples come back in one call to finish the scrape.
-import { loadNative } from './native.js';
-import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
+import { loadNative } from '../storage/native.js';
+import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from '../storage/native.js';
 
 export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true };
 
