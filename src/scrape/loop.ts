@@ -3,7 +3,7 @@
 // semantics: target labels attached (honor_labels decides conflicts, the loser becomes
 // `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
 // series vanishes, when the target goes down and when the target is removed.
-import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
+import { ScrapeCache, DROPPED_REF, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
 import type { Labels } from '../model/labels.js';
 import { copyLabels, formatLabels } from '../model/labels.js';
@@ -87,9 +87,6 @@ export interface ScrapeStorage {
   /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
   textScrapeCache?(): TextScrapeCachePort;
 }
-
-/** The ref resolveSeries gives (and the native cache keeps) for a series that metric relabeling dropped. */
-const NATIVE_DROPPED = 0xffffffff;
 
 export interface ScrapeOptions {
   intervalMs: number;
@@ -370,7 +367,7 @@ export class ScrapeLoop {
       else e = this.cache.get(series);
       order.push(series);
       orderEntries.push(e);
-      if (e !== undefined && e.ref === DROPPED) return;
+      if (e !== undefined && e.ref === DROPPED_REF) return;
       const at = refs.push(e?.ref ?? 0) - 1;
       ts.push(t);
       vs.push(value);
@@ -388,8 +385,8 @@ export class ScrapeLoop {
       const newRefs = this.resolveSeries(newSeries.map((n) => n.text));
       newSeries.forEach((n, i) => {
         const ref = newRefs[i]!;
-        if (ref === NATIVE_DROPPED) {
-          orderEntries[n.at] = this.cache.set(n.text, DROPPED);
+        if (ref === DROPPED_REF) {
+          orderEntries[n.at] = this.cache.set(n.text, DROPPED_REF);
           dropSlots.add(n.slot);
           return;
         }
@@ -444,7 +441,7 @@ export class ScrapeLoop {
       });
       refs = this.resolveSeries(series);
     }
-    const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== NATIVE_DROPPED));
+    const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== DROPPED_REF));
     const fromJsPath = this.cache.lastRefs();
     const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
     if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
@@ -454,9 +451,9 @@ export class ScrapeLoop {
     return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0 };
   }
 
-  /** Refs for series texts (labels, target labels, metric relabeling; NATIVE_DROPPED when dropped), in one storage call. */
+  /** Refs for series texts (labels, target labels, metric relabeling; DROPPED_REF when dropped), in one storage call. */
   private resolveSeries(texts: readonly string[]): Uint32Array {
-    const refs = new Uint32Array(texts.length).fill(NATIVE_DROPPED);
+    const refs = new Uint32Array(texts.length).fill(DROPPED_REF);
     const slotOf = new Map<string, number>();
     const labelSets: Labels[] = [];
     const slots = new Int32Array(texts.length).fill(-1);
