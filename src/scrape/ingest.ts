@@ -114,3 +114,6 @@ export interface ScrapeOptions {
   /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
   failureLog?: (target: string, error: string) => void;
 }
+
+/** Fails the scrape with its message as the target's last error. */
+export class ScrapeFailure extends Error {}

@@ -6,9 +6,9 @@
 import { ScrapeCache, DROPPED_REF, type CacheEntry } from './cache.js';
 import { scrapeHttp, ScrapeError } from './http-client.js';
 import type { Labels } from '../model/labels.js';
-import { copyLabels, formatLabels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
-import type { AppendCounts, ExpositionCodec, FamilyMetadata, ScrapedExemplar, ScrapeOptions, ScrapeStorage, TextScrapeCachePort } from './ingest.js';
+import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type ScrapedExemplar, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
+import { SeriesResolver } from './series-resolver.js';
 
 // The ports and options moved to ingest.ts; importers of loop.ts keep finding them here.
 export type { AppendCounts, ExpositionCodec, FamilyMetadata, FastPathHints, ScrapedExemplar, ScrapeOptions, ScrapeStorage, TextScrapeCachePort, TextScrapeCounts } from './ingest.js';
@@ -38,8 +38,6 @@ export interface ScrapeLoopDeps {
 
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 
-class ScrapeFailure extends Error {}
-
 /** A per-sample column that stays unallocated until a sample has a value other than `none`. */
 class SparseColumn<T> {
   values: T[] | undefined;
@@ -54,17 +52,6 @@ class SparseColumn<T> {
     }
     this.values.push(v);
   }
-}
-
-const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Whether every name fits Prometheus's legacy (pre-UTF-8) character sets. */
-function legacyNames(labels: Labels): boolean {
-  for (const k of Object.keys(labels)) {
-    if (k === '__name__' ? !LEGACY_METRIC_NAME.test(labels[k]!) : !LEGACY_LABEL_NAME.test(k)) return false;
-  }
-  return true;
 }
 
 export class ScrapeLoop {
@@ -88,6 +75,8 @@ export class ScrapeLoop {
   /** Whether the current (or last) scrape went through the native cache. */
   private lastScrapeNative = false;
   private readonly now: () => number;
+  /** Series texts to refs (labels, target labels, metric relabeling, limits). */
+  private readonly resolver: SeriesResolver;
 
   constructor(
     readonly url: URL,
@@ -98,6 +87,7 @@ export class ScrapeLoop {
   ) {
     this.now = deps.now ?? Date.now;
     this.textCache = deps.storage.textScrapeCache?.();
+    this.resolver = new SeriesResolver(targetLabels, options, deps.codec, deps.storage);
   }
 
   get metadata(): ReadonlyMap<string, FamilyMetadata> {
@@ -275,7 +265,7 @@ export class ScrapeLoop {
     let kept: number[] | undefined;
     if (newSeries.length > 0) {
       const dropSlots = new Set<number>();
-      const newRefs = this.resolveSeries(newSeries.map((n) => n.text));
+      const newRefs = this.resolver.resolve(newSeries.map((n) => n.text));
       newSeries.forEach((n, i) => {
         const ref = newRefs[i]!;
         if (ref === DROPPED_REF) {
@@ -332,7 +322,7 @@ export class ScrapeLoop {
         vs.push(value);
         own.push(ownTime && !trackOwn);
       });
-      refs = this.resolveSeries(series);
+      refs = this.resolver.resolve(series);
     }
     const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== DROPPED_REF));
     const fromJsPath = this.cache.lastRefs();
@@ -342,74 +332,6 @@ export class ScrapeLoop {
     this.previous = undefined;
     const { scraped, postRelabel, added, ...counts } = r;
     return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0 };
-  }
-
-  /** Refs for series texts (labels, target labels, metric relabeling; DROPPED_REF when dropped), in one storage call. */
-  private resolveSeries(texts: readonly string[]): Uint32Array {
-    const refs = new Uint32Array(texts.length).fill(DROPPED_REF);
-    const slotOf = new Map<string, number>();
-    const labelSets: Labels[] = [];
-    const slots = new Int32Array(texts.length).fill(-1);
-    texts.forEach((text, i) => {
-      let slot = slotOf.get(text);
-      if (slot === undefined) {
-        const labels = this.seriesLabels(text);
-        slot = labels === null ? -1 : labelSets.push(labels) - 1;
-        slotOf.set(text, slot);
-      }
-      slots[i] = slot;
-    });
-    const resolved = this.deps.storage.seriesRefs(labelSets);
-    slots.forEach((slot, i) => {
-      if (slot >= 0) refs[i] = resolved[slot]!;
-    });
-    return refs;
-  }
-
-  /** Final labels of a scraped series, or null when metric relabeling drops it. */
-  private seriesLabels(seriesText: string): Labels | null {
-    const o = this.options;
-    const scraped = this.deps.codec.seriesLabels(seriesText);
-    const out = copyLabels(scraped); // scraped names are the target's: no prototype to collide with
-    for (const [k, v] of Object.entries(this.targetLabels)) {
-      if (o.honorLabels) {
-        if (out[k] === undefined || out[k] === '') out[k] = v;
-      } else {
-        const existing = out[k];
-        if (existing !== undefined && existing !== '') {
-          // The scraped label loses its name: exported_<name>, prefixed again while that is taken.
-          let name = `exported_${k}`;
-          while (out[name] !== undefined && out[name] !== '') name = `exported_${name}`;
-          out[name] = existing;
-        }
-        out[k] = v;
-      }
-    }
-    for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
-    const relabeled = o.metricRelabel !== undefined ? o.metricRelabel(out) : out;
-    if (relabeled === null) return null;
-    if (o.legacyNameValidation === true && !legacyNames(relabeled)) throw new ScrapeFailure(`invalid metric name or label names: ${formatLabels(relabeled)}`);
-    this.checkLabelLimits(relabeled);
-    return relabeled;
-  }
-
-  private checkLabelLimits(labels: Labels): void {
-    const o = this.options;
-    const entries = Object.entries(labels);
-    // Names and values are cut to 50 characters in these messages, as Prometheus's %.50s and
-    // %.50q cut them: a huge label value must not be copied whole into every target's lastError.
-    const metric = cut50(labels.__name__ ?? '');
-    if (o.labelLimit > 0 && entries.length > o.labelLimit) {
-      throw new ScrapeFailure(`label_limit exceeded (metric: ${metric}, number of labels: ${entries.length}, limit: ${o.labelLimit})`);
-    }
-    for (const [k, v] of entries) {
-      if (o.labelNameLengthLimit > 0 && k.length > o.labelNameLengthLimit) {
-        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, length: ${k.length}, limit: ${o.labelNameLengthLimit})`);
-      }
-      if (o.labelValueLengthLimit > 0 && v.length > o.labelValueLengthLimit) {
-        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, value: ${JSON.stringify(cut50(v))}, length: ${v.length}, limit: ${o.labelValueLengthLimit})`);
-      }
-    }
   }
 
   private appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): void {
@@ -442,16 +364,4 @@ export function hashString(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
-}
-
-/** The first 50 characters (code points) of a text: Go's `%.50s` precision. */
-function cut50(s: string): string {
-  if (s.length <= 50) return s;
-  let out = '';
-  let n = 0;
-  for (const ch of s) {
-    if (n++ === 50) break;
-    out += ch;
-  }
-  return out;
 }
