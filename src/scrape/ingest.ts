@@ -3,6 +3,7 @@
 // append gives back. The loop (loop.ts) and both ingest paths import these from here.
 import type { Labels } from '../model/labels.js';
 import type { ScrapeRequest } from './http-client.js';
+import type { Logger } from '../util/logger.js';
 
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
 export interface FastPathHints<T> {
@@ -117,3 +118,31 @@ export interface ScrapeOptions {
 
 /** Fails the scrape with its message as the target's last error. */
 export class ScrapeFailure extends Error {}
+
+/** What a scrape's body became: the scrape's own figures, the append counts and the families read. */
+export interface IngestResult {
+  scraped: number;
+  postRelabel: number;
+  added: number;
+  counts: AppendCounts;
+  exemplarsOutOfOrder: number;
+  /** The families the body declared; undefined when this scrape read none (the last ones stay). */
+  metadata?: Map<string, FamilyMetadata>;
+}
+
+/**
+ * One way from a scrape's body to stored samples: parser-ingester.ts (the JavaScript parser) or
+ * native-ingester.ts (the native text-format cache). The loop picks one per scrape by content type
+ * and keeps scheduling, staleness across both caches, the report series and metrics.
+ */
+export interface Ingester {
+  /** Reads the body, resolves new series and appends the samples in one batch. Throws to fail the scrape. */
+  ingest(body: Buffer, contentType: string, scrapeTime: number): IngestResult;
+}
+
+/** What the ingest paths use of the loop's dependencies. */
+export interface IngestDeps {
+  storage: ScrapeStorage;
+  codec: ExpositionCodec;
+  logger: Logger;
+}

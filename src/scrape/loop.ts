@@ -3,11 +3,13 @@
 // semantics: target labels attached (honor_labels decides conflicts, the loser becomes
 // `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
 // series vanishes, when the target goes down and when the target is removed.
-import { ScrapeCache, DROPPED_REF, type CacheEntry } from './cache.js';
+import { ScrapeCache } from './cache.js';
 import { scrapeHttp, ScrapeError } from './http-client.js';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
-import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type ScrapedExemplar, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
+import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type Ingester, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
+import { NativeIngester } from './native-ingester.js';
+import { ParserIngester } from './parser-ingester.js';
 import { SeriesResolver } from './series-resolver.js';
 
 // The ports and options moved to ingest.ts; importers of loop.ts keep finding them here.
@@ -38,32 +40,12 @@ export interface ScrapeLoopDeps {
 
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 
-/** A per-sample column that stays unallocated until a sample has a value other than `none`. */
-class SparseColumn<T> {
-  values: T[] | undefined;
-
-  constructor(private readonly none: T) {}
-
-  /** The value of sample `at` (samples come in order). */
-  push(at: number, v: T): void {
-    if (this.values === undefined) {
-      if (v === this.none) return;
-      this.values = new Array<T>(at).fill(this.none);
-    }
-    this.values.push(v);
-  }
-}
-
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
   /** The JavaScript path's cache (OpenMetrics bodies, or no native cache). */
   private readonly cache = new ScrapeCache();
   /** The native path's cache (text-format bodies). */
   private readonly textCache: TextScrapeCachePort | undefined;
-  /** Series texts of earlier valid scrapes, which the parser need not lex again. */
-  private readonly knownSeries = (series: string): CacheEntry | undefined => this.cache.get(series);
-  /** The last successful scrape's samples in order, for the parser's in-place comparison. */
-  private previous: { series: string[]; cached: CacheEntry[] } | undefined;
   /** The families of the last successful scrape (/api/v1/targets/metadata, /api/v1/metadata). */
   private familyMetadata: ReadonlyMap<string, FamilyMetadata> = new Map();
   private timer: NodeJS.Timeout | undefined;
@@ -75,8 +57,10 @@ export class ScrapeLoop {
   /** Whether the current (or last) scrape went through the native cache. */
   private lastScrapeNative = false;
   private readonly now: () => number;
-  /** Series texts to refs (labels, target labels, metric relabeling, limits). */
-  private readonly resolver: SeriesResolver;
+  /** The JavaScript parser's path (OpenMetrics bodies, or no native cache). */
+  private readonly parser: ParserIngester;
+  /** The native cache's path for text-format bodies (when the storage has a native cache). */
+  private readonly native: NativeIngester | undefined;
 
   constructor(
     readonly url: URL,
@@ -87,7 +71,9 @@ export class ScrapeLoop {
   ) {
     this.now = deps.now ?? Date.now;
     this.textCache = deps.storage.textScrapeCache?.();
-    this.resolver = new SeriesResolver(targetLabels, options, deps.codec, deps.storage);
+    const resolver = new SeriesResolver(targetLabels, options, deps.codec, deps.storage);
+    this.parser = new ParserIngester(this.cache, resolver, options, deps);
+    if (this.textCache !== undefined) this.native = new NativeIngester(this.textCache, this.cache, resolver, options, deps);
   }
 
   get metadata(): ReadonlyMap<string, FamilyMetadata> {
@@ -155,7 +141,12 @@ export class ScrapeLoop {
       const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
       if (/^\s*application\/vnd\.google\.protobuf/i.test(contentType)) throw new ScrapeFailure('the Prometheus protobuf exposition format is not supported by Promethium (scrape_protocols without PrometheusProto make targets answer in text)');
       this.deps.codec.checkEncoding?.(res.body, contentType);
-      const r = this.textCache !== undefined && this.deps.codec.isTextFormat(contentType) ? this.ingestNative(this.textCache, res.body, contentType, start) : this.ingest(res.body.toString('utf8'), contentType, start);
+      const ingester = this.ingesterFor(contentType);
+      this.lastScrapeNative = ingester === this.native;
+      const r = ingester.ingest(res.body, contentType, start);
+      if (r.metadata !== undefined) this.familyMetadata = r.metadata;
+      // The parser's in-order fast path compares with the previous scrape, which it did not see.
+      if (this.lastScrapeNative) this.parser.forgetPrevious();
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
       this.warnDropped(counts);
@@ -191,6 +182,11 @@ export class ScrapeLoop {
     this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
   }
 
+  /** The native path for text-format bodies when the storage has a native cache; the parser's otherwise. */
+  private ingesterFor(contentType: string): Ingester {
+    return this.native !== undefined && this.deps.codec.isTextFormat(contentType) ? this.native : this.parser;
+  }
+
   /** Prometheus's warnings for the samples a scrape's append refused (the scrape itself goes on). */
   private warnDropped(counts: AppendCounts): void {
     const target = this.url.href;
@@ -198,140 +194,6 @@ export class ScrapeLoop {
     if (counts.outOfOrder > 0) this.deps.logger.warn('Error on ingesting out-of-order samples', { target, num_dropped: counts.outOfOrder });
     if (counts.duplicate > 0) this.deps.logger.warn('Error on ingesting samples with different value but same timestamp', { target, num_dropped: counts.duplicate });
     if (outOfBounds > 0) this.deps.logger.warn('Error on ingesting samples that are too old or are too far into the future', { target, num_dropped: outOfBounds });
-  }
-
-  /** The scrape's exemplars (an exemplar without a timestamp takes its sample's); returns how many were out of order. */
-  private appendExemplars(refs: Uint32Array, ts: readonly number[], exs: readonly (ScrapedExemplar | undefined)[]): number {
-    const r: number[] = [];
-    const t: number[] = [];
-    const v: number[] = [];
-    const labels: Labels[] = [];
-    exs.forEach((e, i) => {
-      if (!e) return;
-      r.push(refs[i]!);
-      t.push(e.timestamp ?? ts[i]!);
-      v.push(e.value);
-      labels.push(e.labels);
-    });
-    try {
-      return this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels).outOfOrder;
-    } catch (e) {
-      // Exemplars are an extra: their failure never fails the scrape whose samples are stored.
-      this.deps.logger.warn('Appending exemplars failed', { err: e as Error });
-      return 0;
-    }
-  }
-
-  /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
-  private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
-    const o = this.options;
-    const refs: number[] = [];
-    const ts: number[] = [];
-    const vs: number[] = [];
-    // Per-sample extras, allocated only when some sample has one: start timestamps (0 = none),
-    // exemplars, and samples with their own honored timestamp (not tracked for staleness).
-    const sts = new SparseColumn<number>(0);
-    const exs = new SparseColumn<ScrapedExemplar | undefined>(undefined);
-    const untracked = new SparseColumn<boolean>(false);
-    const trackOwn = o.trackTimestampsStaleness ?? false;
-    // Cache misses: their labels resolve to refs in one call after the loop.
-    const newSeries: { text: string; slot: number; at: number }[] = [];
-    let scraped = 0;
-    const metadata = new Map<string, FamilyMetadata>();
-    // This scrape's samples in order, with their cache entries: the next scrape's fast path.
-    const order: string[] = [];
-    const orderEntries: (CacheEntry | undefined)[] = [];
-    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false }, (series, value, timestamp, cached, start, exemplar) => {
-      scraped++;
-      const ownTime = o.honorTimestamps && timestamp !== undefined;
-      const t = ownTime ? timestamp : scrapeTime;
-      let e = cached;
-      if (e !== undefined) this.cache.touch(e);
-      else e = this.cache.get(series);
-      order.push(series);
-      orderEntries.push(e);
-      if (e !== undefined && e.ref === DROPPED_REF) return;
-      const at = refs.push(e?.ref ?? 0) - 1;
-      ts.push(t);
-      vs.push(value);
-      sts.push(at, start ?? 0);
-      exs.push(at, exemplar);
-      untracked.push(at, ownTime && !trackOwn);
-      if (e === undefined) newSeries.push({ text: series, slot: at, at: order.length - 1 });
-    });
-
-    let added = 0;
-    // Indices of the samples kept when metric relabeling drops some of the new series.
-    let kept: number[] | undefined;
-    if (newSeries.length > 0) {
-      const dropSlots = new Set<number>();
-      const newRefs = this.resolver.resolve(newSeries.map((n) => n.text));
-      newSeries.forEach((n, i) => {
-        const ref = newRefs[i]!;
-        if (ref === DROPPED_REF) {
-          orderEntries[n.at] = this.cache.set(n.text, DROPPED_REF);
-          dropSlots.add(n.slot);
-          return;
-        }
-        refs[n.slot] = ref;
-        orderEntries[n.at] = this.cache.set(n.text, ref);
-        added++;
-      });
-      if (dropSlots.size > 0) kept = refs.map((_, i) => i).filter((i) => !dropSlots.has(i));
-    }
-    const pick = <T>(column: T[]): T[] => (kept === undefined ? column : kept.map((i) => column[i]!));
-    const refArr = Uint32Array.from(pick(refs));
-    const postRelabel = refArr.length;
-    if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
-      throw new ScrapeFailure('sample limit exceeded');
-    }
-    const times = pick(ts);
-    const counts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
-    const own = untracked.values && pick(untracked.values);
-    for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
-    const exemplars = exs.values && pick(exs.values);
-    const exemplarsOutOfOrder = exemplars && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, times, exemplars) : 0;
-    this.familyMetadata = metadata;
-    this.previous = { series: order, cached: orderEntries as CacheEntry[] };
-    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder };
-  }
-
-  /**
-   * The native path: the body goes to the target's native cache, which appends the lines of known
-   * series itself; the residue it returns (new series, unusual lines, changed HELP/TYPE) is parsed
-   * here, its series labeled and resolved, and handed back to finish the scrape in one call.
-   */
-  private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
-    this.lastScrapeNative = true;
-    const o = this.options;
-    const trackOwn = o.trackTimestampsStaleness ?? false;
-    const residue = cache.scan(body, scrapeTime, o.honorTimestamps, trackOwn);
-    const series: string[] = [];
-    const ts: number[] = [];
-    const vs: number[] = [];
-    // Residue samples with their own honored timestamp (no staleness tracking unless asked for).
-    const own: boolean[] = [];
-    let metadata: Map<string, FamilyMetadata> | undefined;
-    let refs: Uint32Array = new Uint32Array(0);
-    if (residue !== null) {
-      metadata = new Map();
-      this.deps.codec.parseInto(residue, contentType, metadata, {}, (text, value, timestamp) => {
-        const ownTime = o.honorTimestamps && timestamp !== undefined;
-        series.push(text);
-        ts.push(ownTime ? timestamp : scrapeTime);
-        vs.push(value);
-        own.push(ownTime && !trackOwn);
-      });
-      refs = this.resolver.resolve(series);
-    }
-    const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== DROPPED_REF));
-    const fromJsPath = this.cache.lastRefs();
-    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
-    if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
-    if (metadata !== undefined) this.familyMetadata = metadata;
-    this.previous = undefined;
-    const { scraped, postRelabel, added, ...counts } = r;
-    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0 };
   }
 
   private appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): void {
