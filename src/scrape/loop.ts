@@ -1,8 +1,9 @@
-// One scrape loop per target: on every interval, fetch, parse, label, append in one batch, and
-// write the per-target report series (`up`, `scrape_duration_seconds`, ...). Prometheus's
-// semantics: target labels attached (honor_labels decides conflicts, the loser becomes
-// `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
-// series vanishes, when the target goes down and when the target is removed.
+// One scrape loop per target: on every interval, fetch, hand the body to an ingest path (parse,
+// label, append in one batch: parser-ingester.ts or native-ingester.ts), and write the per-target
+// report series (`up`, `scrape_duration_seconds`, ...). Prometheus's semantics: target labels
+// attached (honor_labels decides conflicts, the loser becomes `exported_*`), metric_relabel_configs
+// after, limits fail the whole scrape (series-resolver.ts), and stale markers when a series
+// vanishes, when the target goes down and when the target is removed (kept here, across both caches).
 import { ScrapeCache } from './cache.js';
 import { scrapeHttp, ScrapeError } from './http-client.js';
 import type { Labels } from '../model/labels.js';
