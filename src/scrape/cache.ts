@@ -5,8 +5,12 @@
 // them in one native call. The cache also remembers which series the previous scrape had, so series
 // that vanished get a stale marker (Prometheus's staleness handling).
 
-/** Marks a series that metric relabeling dropped: cached so the rules are not run again. */
-export const DROPPED = -1;
+/**
+ * The ref of a series that metric relabeling dropped, in both caches (this one and the native one,
+ * crates/scrape's `DROPPED`, which the addon exports as `DROPPED_REF`): cached so the rules are not
+ * run again. u32::MAX: storage never hands out that ref.
+ */
+export const DROPPED_REF = 0xffffffff;
 
 export interface CacheEntry {
   ref: number;
@@ -28,7 +32,7 @@ export class ScrapeCache {
     this.currentRefs.length = 0;
   }
 
-  /** The entry for a series text (its ref, or DROPPED), or undefined on a miss. Marks it as seen. */
+  /** The entry for a series text (its ref, or DROPPED_REF), or undefined on a miss. Marks it as seen. */
   get(seriesText: string): CacheEntry | undefined {
     const e = this.entries.get(seriesText);
     if (e === undefined) return undefined;

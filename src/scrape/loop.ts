@@ -1,130 +1,23 @@
-// One scrape loop per target: on every interval, fetch, parse, label, append in one batch, and
-// write the per-target report series (`up`, `scrape_duration_seconds`, ...). Prometheus's
-// semantics: target labels attached (honor_labels decides conflicts, the loser becomes
-// `exported_*`), metric_relabel_configs after, limits fail the whole scrape, and stale markers when a
-// series vanishes, when the target goes down and when the target is removed.
-import { ScrapeCache, DROPPED, type CacheEntry } from './cache.js';
-import { scrapeHttp, ScrapeError, type ScrapeRequest } from './http-client.js';
+// One scrape loop per target: on every interval, fetch, hand the body to an ingest path (parse,
+// label, append in one batch: parser-ingester.ts or native-ingester.ts), and write the per-target
+// report series (`up`, `scrape_duration_seconds`, ...). Prometheus's semantics: target labels
+// attached (honor_labels decides conflicts, the loser becomes `exported_*`), metric_relabel_configs
+// after, limits fail the whole scrape (series-resolver.ts), and stale markers when a series
+// vanishes, when the target goes down and when the target is removed (kept here, across both caches).
+import { ScrapeCache } from './cache.js';
+import { scrapeHttp, ScrapeError } from './http-client.js';
 import type { Labels } from '../model/labels.js';
-import { copyLabels, formatLabels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
+import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type Ingester, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
+import { NativeIngester } from './native-ingester.js';
+import { ParserIngester } from './parser-ingester.js';
+import { SeriesResolver } from './series-resolver.js';
+
+// The ports and options moved to ingest.ts; importers of loop.ts keep finding them here.
+export type { AppendCounts, ExpositionCodec, FamilyMetadata, FastPathHints, ScrapedExemplar, ScrapeOptions, ScrapeStorage, TextScrapeCachePort, TextScrapeCounts } from './ingest.js';
 
 /** The stale marker: a NaN with a payload that no computation produces. */
 export const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
-
-/** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
-export interface FastPathHints<T> {
-  knownSeries?: (series: string) => T | undefined;
-  previous?: { series: readonly string[]; cached: readonly T[] };
-  /** OpenMetrics: `_created` samples become their family's start timestamps (st-storage). */
-  startTimestamps?: boolean;
-  /** OpenMetrics: hand each sample's exemplar to the sink. */
-  exemplars?: boolean;
-}
-
-/** TYPE, HELP and UNIT of a metric family as the target exposes them. */
-export interface FamilyMetadata {
-  type: string;
-  help: string;
-  unit: string;
-}
-
-/** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
-export interface ExpositionCodec {
-  /**
-   * Parses a body, handing each sample to `sink` (series text, value, timestamp in ms if given, and
-   * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
-  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
-  seriesLabels(series: string): Labels;
-  /** Throws when the body's bytes hold what the format refuses before decoding (invalid UTF-8). */
-  checkEncoding?(body: Uint8Array, contentType: string): void;
-  /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
-  isTextFormat(contentType: string): boolean;
-}
-
-/** An exemplar read from a sample line (OpenMetrics). */
-export interface ScrapedExemplar {
-  labels: Labels;
-  value: number;
-  /** ms; the sample's time when absent. */
-  timestamp?: number;
-}
-
-export interface AppendCounts {
-  appended: number;
-  outOfOrder: number;
-  duplicate: number;
-  /** Older than the storage accepts (Prometheus's head "out of bounds"). */
-  tooOld: number;
-  /** Too far in the future (Prometheus's scrape: more than 10 minutes ahead). */
-  outOfBounds: number;
-  unknownRef: number;
-}
-
-/** A finished native scrape: the append counts and the scrape's own figures. */
-export interface TextScrapeCounts extends AppendCounts {
-  scraped: number;
-  postRelabel: number;
-  added: number;
-}
-
-/**
- * A per-target cache that reads text-format bodies natively (src/storage/scrape-cache.ts): known
- * series are appended there; the residue comes back for the full parser.
- */
-export interface TextScrapeCachePort {
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
-  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
-  fail(ts: number, except?: Uint32Array): number;
-}
-
-/** The storage side of a scrape: label sets to refs, then one batch append. */
-export interface ScrapeStorage {
-  seriesRefs(labelSets: Labels[]): Uint32Array;
-  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
-  /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
-  appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };
-  /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
-  textScrapeCache?(): TextScrapeCachePort;
-}
-
-/** The ref resolveSeries gives (and the native cache keeps) for a series that metric relabeling dropped. */
-const NATIVE_DROPPED = 0xffffffff;
-
-export interface ScrapeOptions {
-  intervalMs: number;
-  timeoutMs: number;
-  honorLabels: boolean;
-  honorTimestamps: boolean;
-  /**
-   * Stale markers also for series whose samples carry their own timestamp (Prometheus's
-   * track_timestamps_staleness; by default those are not marked stale when they vanish).
-   */
-  trackTimestampsStaleness?: boolean;
-  sampleLimit: number;
-  labelLimit: number;
-  labelNameLengthLimit: number;
-  labelValueLengthLimit: number;
-  /** metric_relabel_configs as a function: null drops the series. */
-  metricRelabel: ((labels: Labels) => Labels | null) | undefined;
-  http: Omit<ScrapeRequest, 'url' | 'timeoutMs'>;
-  /**
-   * st-storage: store OpenMetrics `_created` values as the start timestamps of their family's
-   * samples (and not as series of their own), as Prometheus does with this feature.
-   */
-  storeStartTimestamps?: boolean;
-  /** exemplar-storage: keep the exemplars of OpenMetrics samples. */
-  storeExemplars?: boolean;
-  /** fallback_scrape_protocol's media type: how to read a body that comes without a Content-Type. */
-  fallbackContentType?: string;
-  /**
-   * metric_name_validation_scheme: legacy: a series whose metric or label names fall outside
-   * `[a-zA-Z_:][a-zA-Z0-9_:]*` / `[a-zA-Z_][a-zA-Z0-9_]*` (after relabeling) fails the scrape.
-   */
-  legacyNameValidation?: boolean;
-  /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
-  failureLog?: (target: string, error: string) => void;
-}
 
 export type TargetHealth = 'up' | 'down' | 'unknown';
 
@@ -148,45 +41,12 @@ export interface ScrapeLoopDeps {
 
 const REPORT_NAMES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'] as const;
 
-class ScrapeFailure extends Error {}
-
-/** A per-sample column that stays unallocated until a sample has a value other than `none`. */
-class SparseColumn<T> {
-  values: T[] | undefined;
-
-  constructor(private readonly none: T) {}
-
-  /** The value of sample `at` (samples come in order). */
-  push(at: number, v: T): void {
-    if (this.values === undefined) {
-      if (v === this.none) return;
-      this.values = new Array<T>(at).fill(this.none);
-    }
-    this.values.push(v);
-  }
-}
-
-const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Whether every name fits Prometheus's legacy (pre-UTF-8) character sets. */
-function legacyNames(labels: Labels): boolean {
-  for (const k of Object.keys(labels)) {
-    if (k === '__name__' ? !LEGACY_METRIC_NAME.test(labels[k]!) : !LEGACY_LABEL_NAME.test(k)) return false;
-  }
-  return true;
-}
-
 export class ScrapeLoop {
   readonly state: TargetState = { health: 'unknown', lastError: '', lastScrape: 0, lastScrapeDurationSeconds: 0, lastSamples: 0 };
   /** The JavaScript path's cache (OpenMetrics bodies, or no native cache). */
   private readonly cache = new ScrapeCache();
   /** The native path's cache (text-format bodies). */
   private readonly textCache: TextScrapeCachePort | undefined;
-  /** Series texts of earlier valid scrapes, which the parser need not lex again. */
-  private readonly knownSeries = (series: string): CacheEntry | undefined => this.cache.get(series);
-  /** The last successful scrape's samples in order, for the parser's in-place comparison. */
-  private previous: { series: string[]; cached: CacheEntry[] } | undefined;
   /** The families of the last successful scrape (/api/v1/targets/metadata, /api/v1/metadata). */
   private familyMetadata: ReadonlyMap<string, FamilyMetadata> = new Map();
   private timer: NodeJS.Timeout | undefined;
@@ -198,6 +58,10 @@ export class ScrapeLoop {
   /** Whether the current (or last) scrape went through the native cache. */
   private lastScrapeNative = false;
   private readonly now: () => number;
+  /** The JavaScript parser's path (OpenMetrics bodies, or no native cache). */
+  private readonly parser: ParserIngester;
+  /** The native cache's path for text-format bodies (when the storage has a native cache). */
+  private readonly native: NativeIngester | undefined;
 
   constructor(
     readonly url: URL,
@@ -208,6 +72,9 @@ export class ScrapeLoop {
   ) {
     this.now = deps.now ?? Date.now;
     this.textCache = deps.storage.textScrapeCache?.();
+    const resolver = new SeriesResolver(targetLabels, options, deps.codec, deps.storage);
+    this.parser = new ParserIngester(this.cache, resolver, options, deps);
+    if (this.textCache !== undefined) this.native = new NativeIngester(this.textCache, this.cache, resolver, options, deps);
   }
 
   get metadata(): ReadonlyMap<string, FamilyMetadata> {
@@ -275,7 +142,12 @@ export class ScrapeLoop {
       const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
       if (/^\s*application\/vnd\.google\.protobuf/i.test(contentType)) throw new ScrapeFailure('the Prometheus protobuf exposition format is not supported by Promethium (scrape_protocols without PrometheusProto make targets answer in text)');
       this.deps.codec.checkEncoding?.(res.body, contentType);
-      const r = this.textCache !== undefined && this.deps.codec.isTextFormat(contentType) ? this.ingestNative(this.textCache, res.body, contentType, start) : this.ingest(res.body.toString('utf8'), contentType, start);
+      const ingester = this.ingesterFor(contentType);
+      this.lastScrapeNative = ingester === this.native;
+      const r = ingester.ingest(res.body, contentType, start);
+      if (r.metadata !== undefined) this.familyMetadata = r.metadata;
+      // The parser's in-order fast path compares with the previous scrape, which it did not see.
+      if (this.lastScrapeNative) this.parser.forgetPrevious();
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
       this.warnDropped(counts);
@@ -311,6 +183,11 @@ export class ScrapeLoop {
     this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
   }
 
+  /** The native path for text-format bodies when the storage has a native cache; the parser's otherwise. */
+  private ingesterFor(contentType: string): Ingester {
+    return this.native !== undefined && this.deps.codec.isTextFormat(contentType) ? this.native : this.parser;
+  }
+
   /** Prometheus's warnings for the samples a scrape's append refused (the scrape itself goes on). */
   private warnDropped(counts: AppendCounts): void {
     const target = this.url.href;
@@ -318,208 +195,6 @@ export class ScrapeLoop {
     if (counts.outOfOrder > 0) this.deps.logger.warn('Error on ingesting out-of-order samples', { target, num_dropped: counts.outOfOrder });
     if (counts.duplicate > 0) this.deps.logger.warn('Error on ingesting samples with different value but same timestamp', { target, num_dropped: counts.duplicate });
     if (outOfBounds > 0) this.deps.logger.warn('Error on ingesting samples that are too old or are too far into the future', { target, num_dropped: outOfBounds });
-  }
-
-  /** The scrape's exemplars (an exemplar without a timestamp takes its sample's); returns how many were out of order. */
-  private appendExemplars(refs: Uint32Array, ts: readonly number[], exs: readonly (ScrapedExemplar | undefined)[]): number {
-    const r: number[] = [];
-    const t: number[] = [];
-    const v: number[] = [];
-    const labels: Labels[] = [];
-    exs.forEach((e, i) => {
-      if (!e) return;
-      r.push(refs[i]!);
-      t.push(e.timestamp ?? ts[i]!);
-      v.push(e.value);
-      labels.push(e.labels);
-    });
-    try {
-      return this.deps.storage.appendExemplars!(Uint32Array.from(r), Float64Array.from(t), Float64Array.from(v), labels).outOfOrder;
-    } catch (e) {
-      // Exemplars are an extra: their failure never fails the scrape whose samples are stored.
-      this.deps.logger.warn('Appending exemplars failed', { err: e as Error });
-      return 0;
-    }
-  }
-
-  /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
-  private ingest(body: string, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
-    const o = this.options;
-    const refs: number[] = [];
-    const ts: number[] = [];
-    const vs: number[] = [];
-    // Per-sample extras, allocated only when some sample has one: start timestamps (0 = none),
-    // exemplars, and samples with their own honored timestamp (not tracked for staleness).
-    const sts = new SparseColumn<number>(0);
-    const exs = new SparseColumn<ScrapedExemplar | undefined>(undefined);
-    const untracked = new SparseColumn<boolean>(false);
-    const trackOwn = o.trackTimestampsStaleness ?? false;
-    // Cache misses: their labels resolve to refs in one call after the loop.
-    const newSeries: { text: string; slot: number; at: number }[] = [];
-    let scraped = 0;
-    const metadata = new Map<string, FamilyMetadata>();
-    // This scrape's samples in order, with their cache entries: the next scrape's fast path.
-    const order: string[] = [];
-    const orderEntries: (CacheEntry | undefined)[] = [];
-    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false }, (series, value, timestamp, cached, start, exemplar) => {
-      scraped++;
-      const ownTime = o.honorTimestamps && timestamp !== undefined;
-      const t = ownTime ? timestamp : scrapeTime;
-      let e = cached;
-      if (e !== undefined) this.cache.touch(e);
-      else e = this.cache.get(series);
-      order.push(series);
-      orderEntries.push(e);
-      if (e !== undefined && e.ref === DROPPED) return;
-      const at = refs.push(e?.ref ?? 0) - 1;
-      ts.push(t);
-      vs.push(value);
-      sts.push(at, start ?? 0);
-      exs.push(at, exemplar);
-      untracked.push(at, ownTime && !trackOwn);
-      if (e === undefined) newSeries.push({ text: series, slot: at, at: order.length - 1 });
-    });
-
-    let added = 0;
-    // Indices of the samples kept when metric relabeling drops some of the new series.
-    let kept: number[] | undefined;
-    if (newSeries.length > 0) {
-      const dropSlots = new Set<number>();
-      const newRefs = this.resolveSeries(newSeries.map((n) => n.text));
-      newSeries.forEach((n, i) => {
-        const ref = newRefs[i]!;
-        if (ref === NATIVE_DROPPED) {
-          orderEntries[n.at] = this.cache.set(n.text, DROPPED);
-          dropSlots.add(n.slot);
-          return;
-        }
-        refs[n.slot] = ref;
-        orderEntries[n.at] = this.cache.set(n.text, ref);
-        added++;
-      });
-      if (dropSlots.size > 0) kept = refs.map((_, i) => i).filter((i) => !dropSlots.has(i));
-    }
-    const pick = <T>(column: T[]): T[] => (kept === undefined ? column : kept.map((i) => column[i]!));
-    const refArr = Uint32Array.from(pick(refs));
-    const postRelabel = refArr.length;
-    if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
-      throw new ScrapeFailure('sample limit exceeded');
-    }
-    const times = pick(ts);
-    const counts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
-    const own = untracked.values && pick(untracked.values);
-    for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
-    const exemplars = exs.values && pick(exs.values);
-    const exemplarsOutOfOrder = exemplars && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, times, exemplars) : 0;
-    this.familyMetadata = metadata;
-    this.previous = { series: order, cached: orderEntries as CacheEntry[] };
-    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder };
-  }
-
-  /**
-   * The native path: the body goes to the target's native cache, which appends the lines of known
-   * series itself; the residue it returns (new series, unusual lines, changed HELP/TYPE) is parsed
-   * here, its series labeled and resolved, and handed back to finish the scrape in one call.
-   */
-  private ingestNative(cache: TextScrapeCachePort, body: Buffer, contentType: string, scrapeTime: number): { scraped: number; postRelabel: number; added: number; counts: AppendCounts; exemplarsOutOfOrder: number } {
-    this.lastScrapeNative = true;
-    const o = this.options;
-    const trackOwn = o.trackTimestampsStaleness ?? false;
-    const residue = cache.scan(body, scrapeTime, o.honorTimestamps, trackOwn);
-    const series: string[] = [];
-    const ts: number[] = [];
-    const vs: number[] = [];
-    // Residue samples with their own honored timestamp (no staleness tracking unless asked for).
-    const own: boolean[] = [];
-    let metadata: Map<string, FamilyMetadata> | undefined;
-    let refs: Uint32Array = new Uint32Array(0);
-    if (residue !== null) {
-      metadata = new Map();
-      this.deps.codec.parseInto(residue, contentType, metadata, {}, (text, value, timestamp) => {
-        const ownTime = o.honorTimestamps && timestamp !== undefined;
-        series.push(text);
-        ts.push(ownTime ? timestamp : scrapeTime);
-        vs.push(value);
-        own.push(ownTime && !trackOwn);
-      });
-      refs = this.resolveSeries(series);
-    }
-    const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== NATIVE_DROPPED));
-    const fromJsPath = this.cache.lastRefs();
-    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
-    if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
-    if (metadata !== undefined) this.familyMetadata = metadata;
-    this.previous = undefined;
-    const { scraped, postRelabel, added, ...counts } = r;
-    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0 };
-  }
-
-  /** Refs for series texts (labels, target labels, metric relabeling; NATIVE_DROPPED when dropped), in one storage call. */
-  private resolveSeries(texts: readonly string[]): Uint32Array {
-    const refs = new Uint32Array(texts.length).fill(NATIVE_DROPPED);
-    const slotOf = new Map<string, number>();
-    const labelSets: Labels[] = [];
-    const slots = new Int32Array(texts.length).fill(-1);
-    texts.forEach((text, i) => {
-      let slot = slotOf.get(text);
-      if (slot === undefined) {
-        const labels = this.seriesLabels(text);
-        slot = labels === null ? -1 : labelSets.push(labels) - 1;
-        slotOf.set(text, slot);
-      }
-      slots[i] = slot;
-    });
-    const resolved = this.deps.storage.seriesRefs(labelSets);
-    slots.forEach((slot, i) => {
-      if (slot >= 0) refs[i] = resolved[slot]!;
-    });
-    return refs;
-  }
-
-  /** Final labels of a scraped series, or null when metric relabeling drops it. */
-  private seriesLabels(seriesText: string): Labels | null {
-    const o = this.options;
-    const scraped = this.deps.codec.seriesLabels(seriesText);
-    const out = copyLabels(scraped); // scraped names are the target's: no prototype to collide with
-    for (const [k, v] of Object.entries(this.targetLabels)) {
-      if (o.honorLabels) {
-        if (out[k] === undefined || out[k] === '') out[k] = v;
-      } else {
-        const existing = out[k];
-        if (existing !== undefined && existing !== '') {
-          // The scraped label loses its name: exported_<name>, prefixed again while that is taken.
-          let name = `exported_${k}`;
-          while (out[name] !== undefined && out[name] !== '') name = `exported_${name}`;
-          out[name] = existing;
-        }
-        out[k] = v;
-      }
-    }
-    for (const k of Object.keys(out)) if (out[k] === '') delete out[k];
-    const relabeled = o.metricRelabel !== undefined ? o.metricRelabel(out) : out;
-    if (relabeled === null) return null;
-    if (o.legacyNameValidation === true && !legacyNames(relabeled)) throw new ScrapeFailure(`invalid metric name or label names: ${formatLabels(relabeled)}`);
-    this.checkLabelLimits(relabeled);
-    return relabeled;
-  }
-
-  private checkLabelLimits(labels: Labels): void {
-    const o = this.options;
-    const entries = Object.entries(labels);
-    // Names and values are cut to 50 characters in these messages, as Prometheus's %.50s and
-    // %.50q cut them: a huge label value must not be copied whole into every target's lastError.
-    const metric = cut50(labels.__name__ ?? '');
-    if (o.labelLimit > 0 && entries.length > o.labelLimit) {
-      throw new ScrapeFailure(`label_limit exceeded (metric: ${metric}, number of labels: ${entries.length}, limit: ${o.labelLimit})`);
-    }
-    for (const [k, v] of entries) {
-      if (o.labelNameLengthLimit > 0 && k.length > o.labelNameLengthLimit) {
-        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, length: ${k.length}, limit: ${o.labelNameLengthLimit})`);
-      }
-      if (o.labelValueLengthLimit > 0 && v.length > o.labelValueLengthLimit) {
-        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${metric}, label name: ${cut50(k)}, value: ${JSON.stringify(cut50(v))}, length: ${v.length}, limit: ${o.labelValueLengthLimit})`);
-      }
-    }
   }
 
   private appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): void {
@@ -552,16 +227,4 @@ export function hashString(s: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
-}
-
-/** The first 50 characters (code points) of a text: Go's `%.50s` precision. */
-function cut50(s: string): string {
-  if (s.length <= 50) return s;
-  let out = '';
-  let n = 0;
-  for (const ch of s) {
-    if (n++ === 50) break;
-    out += ch;
-  }
-  return out;
 }

@@ -3,7 +3,5 @@ export type { StorageOptions, AppendResult, StorageStats, ReplayInfo, Steps, Exe
 export type { LabelMatcher, MatchType } from './matchers.js';
 export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
 export { loadNative, platformTriple } from './native.js';
-export { TextScrapeCache, DROPPED_REF } from './scrape-cache.js';
-export type { ResidueSamples, TextScrapeResult } from './scrape-cache.js';
 export { withQueryLimits, reserveQueryMemory, queryAbortOf, newCancelToken, cancelQuery, releaseCancelToken } from './query-limits.js';
 export type { NativeQueryLimits, QueryAbort } from './query-limits.js';

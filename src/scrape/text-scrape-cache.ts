@@ -2,8 +2,8 @@
 // to Rust as one buffer: lines of series seen before become samples there and are appended without
 // coming back; only the residue (new series, unusual lines, changed HELP/TYPE) returns as text for
 // the full parser in src/exposition, whose samples come back in one call to finish the scrape.
-import { loadNative } from './native.js';
-import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
+import { loadNative } from '../storage/native.js';
+import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from '../storage/native.js';
 
 export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true };
 
@@ -11,16 +11,13 @@ export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true 
 export interface ResidueSamples {
   /** Series texts as the parser cut them (the cache keys). */
   series: readonly string[];
-  /** Storage refs; DROPPED_REF for series that metric relabeling dropped. */
+  /** Storage refs; DROPPED_REF (scrape/cache.ts) for series that metric relabeling dropped. */
   refs: Uint32Array;
   timestamps: Float64Array;
   values: Float64Array;
   /** Refs whose samples carried their own (honored) timestamp: not tracked for staleness. */
   untracked?: Uint32Array;
 }
-
-/** The ref the native cache keeps for a dropped series. */
-export const DROPPED_REF = 0xffffffff;
 
 const utf8 = new TextEncoder();
 

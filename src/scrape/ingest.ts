@@ -1,0 +1,148 @@
+// What an ingest path of the scrape loop works with: the codec that parses bodies, the storage
+// it appends to (with the optional native text-format cache), the scrape options and the counts an
+// append gives back. The loop (loop.ts) and both ingest paths import these from here.
+import type { Labels } from '../model/labels.js';
+import type { ScrapeRequest } from './http-client.js';
+import type { Logger } from '../util/logger.js';
+
+/** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
+export interface FastPathHints<T> {
+  knownSeries?: (series: string) => T | undefined;
+  previous?: { series: readonly string[]; cached: readonly T[] };
+  /** OpenMetrics: `_created` samples become their family's start timestamps (st-storage). */
+  startTimestamps?: boolean;
+  /** OpenMetrics: hand each sample's exemplar to the sink. */
+  exemplars?: boolean;
+}
+
+/** TYPE, HELP and UNIT of a metric family as the target exposes them. */
+export interface FamilyMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+/** The parsing half of a scrape: exposition text to samples, and a series text to its labels. */
+export interface ExpositionCodec {
+  /**
+   * Parses a body, handing each sample to `sink` (series text, value, timestamp in ms if given, and
+   * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
+  parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
+  seriesLabels(series: string): Labels;
+  /** Throws when the body's bytes hold what the format refuses before decoding (invalid UTF-8). */
+  checkEncoding?(body: Uint8Array, contentType: string): void;
+  /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
+  isTextFormat(contentType: string): boolean;
+}
+
+/** An exemplar read from a sample line (OpenMetrics). */
+export interface ScrapedExemplar {
+  labels: Labels;
+  value: number;
+  /** ms; the sample's time when absent. */
+  timestamp?: number;
+}
+
+export interface AppendCounts {
+  appended: number;
+  outOfOrder: number;
+  duplicate: number;
+  /** Older than the storage accepts (Prometheus's head "out of bounds"). */
+  tooOld: number;
+  /** Too far in the future (Prometheus's scrape: more than 10 minutes ahead). */
+  outOfBounds: number;
+  unknownRef: number;
+}
+
+/** A finished native scrape: the append counts and the scrape's own figures. */
+export interface TextScrapeCounts extends AppendCounts {
+  scraped: number;
+  postRelabel: number;
+  added: number;
+}
+
+/**
+ * A per-target cache that reads text-format bodies natively (scrape/text-scrape-cache.ts): known
+ * series are appended there; the residue comes back for the full parser.
+ */
+export interface TextScrapeCachePort {
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
+  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
+  fail(ts: number, except?: Uint32Array): number;
+}
+
+/** The storage side of a scrape: label sets to refs, then one batch append. */
+export interface ScrapeStorage {
+  seriesRefs(labelSets: Labels[]): Uint32Array;
+  append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
+  /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
+  appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };
+  /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
+  textScrapeCache?(): TextScrapeCachePort;
+}
+
+export interface ScrapeOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  /**
+   * Stale markers also for series whose samples carry their own timestamp (Prometheus's
+   * track_timestamps_staleness; by default those are not marked stale when they vanish).
+   */
+  trackTimestampsStaleness?: boolean;
+  sampleLimit: number;
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  /** metric_relabel_configs as a function: null drops the series. */
+  metricRelabel: ((labels: Labels) => Labels | null) | undefined;
+  http: Omit<ScrapeRequest, 'url' | 'timeoutMs'>;
+  /**
+   * st-storage: store OpenMetrics `_created` values as the start timestamps of their family's
+   * samples (and not as series of their own), as Prometheus does with this feature.
+   */
+  storeStartTimestamps?: boolean;
+  /** exemplar-storage: keep the exemplars of OpenMetrics samples. */
+  storeExemplars?: boolean;
+  /** fallback_scrape_protocol's media type: how to read a body that comes without a Content-Type. */
+  fallbackContentType?: string;
+  /**
+   * metric_name_validation_scheme: legacy: a series whose metric or label names fall outside
+   * `[a-zA-Z_:][a-zA-Z0-9_:]*` / `[a-zA-Z_][a-zA-Z0-9_]*` (after relabeling) fails the scrape.
+   */
+  legacyNameValidation?: boolean;
+  /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
+  failureLog?: (target: string, error: string) => void;
+}
+
+/** Fails the scrape with its message as the target's last error. */
+export class ScrapeFailure extends Error {}
+
+/** What a scrape's body became: the scrape's own figures, the append counts and the families read. */
+export interface IngestResult {
+  scraped: number;
+  postRelabel: number;
+  added: number;
+  counts: AppendCounts;
+  exemplarsOutOfOrder: number;
+  /** The families the body declared; undefined when this scrape read none (the last ones stay). */
+  metadata?: Map<string, FamilyMetadata>;
+}
+
+/**
+ * One way from a scrape's body to stored samples: parser-ingester.ts (the JavaScript parser) or
+ * native-ingester.ts (the native text-format cache). The loop picks one per scrape by content type
+ * and keeps scheduling, staleness across both caches, the report series and metrics.
+ */
+export interface Ingester {
+  /** Reads the body, resolves new series and appends the samples in one batch. Throws to fail the scrape. */
+  ingest(body: Buffer, contentType: string, scrapeTime: number): IngestResult;
+}
+
+/** What the ingest paths use of the loop's dependencies. */
+export interface IngestDeps {
+  storage: ScrapeStorage;
+  codec: ExpositionCodec;
+  logger: Logger;
+}
