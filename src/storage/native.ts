@@ -186,6 +186,8 @@ export interface NativeAddon {
   /** Opens a directory, or (given the id of a database another thread opened) attaches to it. */
   NativeDb: new (dirOrId: string | number, opts?: NativeDbOptions) => NativeDb;
   NativeScrapeCache: new () => NativeScrapeCache;
+  /** The class of what NativeDb.select returns; the addon exports it, JavaScript never constructs it. */
+  NativeSelection: abstract new (...args: never[]) => NativeSelection;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
   /** A cancel flag any thread can set; its id. */
