@@ -3,16 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { formatDuration } from '../../model/duration.js';
+import { queryParams } from './schemas.js';
 
-const schema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      state: { type: 'string', enum: ['active', 'dropped', 'any', ''] },
-      scrapePool: { type: 'string' },
-    },
-  },
-} as const;
+// `state` is one of Prometheus's words (the schema's 400 names it); a repeated one is refused too.
+const schema = queryParams(['scrapePool'], { state: { type: 'string', enum: ['active', 'dropped', 'any', ''] } });
 
 function isoTime(ms: number): string {
   // Go's zero time for targets never scraped, as Prometheus prints it.
