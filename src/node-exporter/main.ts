@@ -60,6 +60,14 @@ function regexFlag(name: string, pattern: string): RegExp {
   }
 }
 
+/**
+ * The metrics route's parameter: `collect[]`, repeatable (node_exporter 1.5 has no `exclude[]`);
+ * anything else is ignored, as node_exporter does. Which names are collectors is checked by the
+ * handler, which answers an unknown one with node_exporter's own 400 text.
+ */
+const repeatable = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
+const METRICS_SCHEMA = { querystring: { type: 'object', properties: { 'collect[]': repeatable } } } as const;
+
 export async function main(argv: string[]): Promise<number> {
   const specs = { ...baseSpecs, ...collectorSpecs() };
   const r = parseFlags({ name: 'promethium node-exporter', description: 'Promethium node exporter: machine metrics with node_exporter\'s names.', version: versionText('node_exporter') }, specs, argv);
@@ -115,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
   let inFlight = 0;
   const app = Fastify({ logger: false, http: { maxHeaderSize: GO_MAX_HEADER_BYTES }, ...serving.fastifyOptions });
   serving.attach(app);
-  app.get(telemetryPath, async (req, reply) => {
+  app.get(telemetryPath, { schema: METRICS_SCHEMA }, async (req, reply) => {
     // Checked before the request limit and not counted by promhttp, as in node_exporter.
     const selection = selectCollectors(requestedCollectors(req.url), enabled, COLLECTORS);
     if (!selection.ok) {
@@ -143,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   });
   if (telemetryPath !== '/') {
-    app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
+    app.get('/', { schema: { querystring: { type: 'object' } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
   }
   const listen = async (): Promise<void> => {
     const boundHost = await listenOn(app, host, port);

@@ -181,6 +181,8 @@ export interface NativeAddon {
   NativeScrapeCache: new () => NativeScrapeCache;
   /** crates/scrape's `DROPPED`: the ref both scrape caches keep for a series metric relabeling dropped. */
   DROPPED_REF: number;
+  /** The class of what NativeDb.select returns; the addon exports it, JavaScript never constructs it. */
+  NativeSelection: abstract new (...args: never[]) => NativeSelection;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
   /** A cancel flag any thread can set; its id. */

@@ -1,10 +1,14 @@
 // /-/healthy, /-/ready, /-/reload and /-/quit, with Prometheus's texts and status codes.
 import type { FastifyInstance } from 'fastify';
+import { noParams } from './api/schemas.js';
+
+// No parameters: any query string (or body) is taken and ignored, as Prometheus does.
+const schema = noParams;
 
 export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
   const { lifecycle, logger } = app.services;
 
-  app.get('/-/healthy', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Prometheus Server is Healthy.\n'));
+  app.get('/-/healthy', { schema }, async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Prometheus Server is Healthy.\n'));
 
   const ready = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
     if (lifecycle.isReady()) {
@@ -13,7 +17,7 @@ export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
       await reply.status(503).type('text/plain; charset=utf-8').send('Service Unavailable');
     }
   };
-  app.get('/-/ready', ready);
+  app.get('/-/ready', { schema }, ready);
 
   const disabled = 'Lifecycle API is not enabled.';
   const reload = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
@@ -28,8 +32,8 @@ export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
       await reply.status(500).type('text/plain; charset=utf-8').send(`failed to reload config: ${(e as Error).message}\n`);
     }
   };
-  app.post('/-/reload', reload);
-  app.put('/-/reload', reload);
+  app.post('/-/reload', { schema }, reload);
+  app.put('/-/reload', { schema }, reload);
 
   const quit = async (_req: unknown, reply: import('fastify').FastifyReply): Promise<void> => {
     if (!lifecycle.enabled) {
@@ -41,10 +45,10 @@ export async function lifecyclePlugin(app: FastifyInstance): Promise<void> {
     // Let the response leave before shutting the server down.
     setImmediate(() => lifecycle.quit());
   };
-  app.post('/-/quit', quit);
-  app.put('/-/quit', quit);
+  app.post('/-/quit', { schema }, quit);
+  app.put('/-/quit', { schema }, quit);
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { schema }, async (_req, reply) => {
     const { registry } = app.services.metrics;
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { noParams } from './api/schemas.js';
 
 const UI_PATHS = ['/', '/query', '/graph', '/alerts', '/targets', '/rules', '/status', '/tsdb-status', '/flags', '/config', '/service-discovery'];
 
@@ -21,6 +22,9 @@ export interface UiOptions {
   /** Paths answered with the page shell (the UI routes in the browser). */
   paths?: string[];
 }
+
+// The file name's check stays in the handler: anything else is a plain 404, not a schema's 400.
+const uiFileSchema = { ...noParams, params: { type: 'object', properties: { file: { type: 'string' } }, required: ['file'] } } as const;
 
 export function uiPlugin(options: UiOptions) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -41,14 +45,14 @@ export function uiPlugin(options: UiOptions) {
 </html>
 `;
     for (const p of options.paths ?? UI_PATHS) {
-      app.get(p, async (_req, reply) => {
+      app.get(p, { schema: noParams }, async (_req, reply) => {
         if (!existsSync(join(dir, 'app.js'))) {
           return reply.status(503).type('text/plain').send(`The web UI is not built: run \`npm run build\` (it bundles the UI into dist/${options.bundle ?? 'ui'}).`);
         }
         return reply.type('text/html; charset=utf-8').send(shell);
       });
     }
-    app.get<{ Params: { file: string } }>('/ui/:file', async (req, reply) => {
+    app.get<{ Params: { file: string } }>('/ui/:file', { schema: uiFileSchema }, async (req, reply) => {
       const file = req.params.file;
       if (!/^app\.(js|css)(\.map)?$/.test(file)) return reply.status(404).send();
       const path = join(dir, file);

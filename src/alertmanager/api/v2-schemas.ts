@@ -76,3 +76,12 @@ export const alertsQuerySchema = {
 } as const;
 
 export const silencesQuerySchema = { type: 'object', properties: { filter: repeatable } } as const;
+
+/** Routes without parameters (GET /status, /receivers): any query string is taken and ignored. */
+export const noQuerySchema = { type: 'object' } as const;
+
+/**
+ * The silence ID in GET and DELETE /silence/{silenceID}. Its uuid format is checked by the handler,
+ * which answers it in go-openapi's words (v2-errors.ts), so the schema only declares it.
+ */
+export const silenceIdParamsSchema = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;

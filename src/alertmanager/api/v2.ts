@@ -11,7 +11,7 @@ import { compileAnchored } from '../../regex/re2.js';
 import { goParseUrl } from '../config/go-url.js';
 import { labelSetOf } from '../labelset.js';
 import { ApiError, decodeError, formatError, schemaError, sendApiError, type SchemaError } from './v2-errors.js';
-import { alertsQuerySchema, postableAlertsSchema, postableSilenceSchema, silencesQuerySchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
+import { alertsQuerySchema, noQuerySchema, postableAlertsSchema, postableSilenceSchema, silenceIdParamsSchema, silencesQuerySchema, type PostableAlertBody, type PostableSilenceBody } from './v2-schemas.js';
 
 export interface ApiV2Deps {
   core: AlertmanagerCore;
@@ -101,7 +101,7 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
     labels: a.labels,
   });
 
-  app.get('/api/v2/status', async () => {
+  app.get('/api/v2/status', { schema: { querystring: noQuerySchema } }, async () => {
     const b = buildInfo();
     return {
       cluster: { name: '', peers: [], status: 'disabled' },
@@ -111,7 +111,7 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
     };
   });
 
-  app.get('/api/v2/receivers', async () => [...routeReceivers(core.currentConfig.route)].sort().map((name) => ({ name })));
+  app.get('/api/v2/receivers', { schema: { querystring: noQuerySchema } }, async () => [...routeReceivers(core.currentConfig.route)].sort().map((name) => ({ name })));
 
   type AlertQuery = { match: (a: Alert) => boolean; receiverRe: RegExp | undefined };
   /** The alert filters of GET /alerts and /alerts/groups (filter, active, silenced, inhibited, receiver). */
@@ -250,7 +250,7 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
 
   const badSilenceId = (id: string): ApiError | undefined => (UUID.test(id) ? undefined : formatError('silence', 'path', 'silenceID', 'uuid', id));
 
-  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: silenceIdParamsSchema, querystring: noQuerySchema } }, async (req, reply) => {
     const bad = badSilenceId(req.params.id);
     if (bad !== undefined) return sendApiError(reply, bad);
     const s = core.silences.get(req.params.id);
@@ -258,7 +258,7 @@ export async function alertmanagerApiV2(app: FastifyInstance): Promise<void> {
     return silenceJson(s, Date.now());
   });
 
-  app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', async (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/api/v2/silence/:id', { schema: { params: silenceIdParamsSchema, querystring: noQuerySchema } }, async (req, reply) => {
     const bad = badSilenceId(req.params.id);
     if (bad !== undefined) return sendApiError(reply, bad);
     try {

@@ -4,10 +4,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { MAX_TIME_MS, MIN_TIME_MS, parseTime, requestParams, single } from './params.js';
+import { formParams, queryParams } from './schemas.js';
 
-const schema = {
-  querystring: { type: 'object', properties: { query: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' } } },
-} as const;
+const EXEMPLARS_PARAMS = ['query', 'start', 'end'] as const;
 
 export async function exemplarsApi(app: FastifyInstance): Promise<void> {
   const handler = async (req: FastifyRequest) => {
@@ -19,6 +18,6 @@ export async function exemplarsApi(app: FastifyInstance): Promise<void> {
     if (end < start) throw new ApiError('bad_data', 'end timestamp must not be before start timestamp');
     return success(await app.services.series.exemplars(single(p, 'query') ?? '', start, end));
   };
-  app.get('/api/v1/query_exemplars', { schema }, handler);
-  app.post('/api/v1/query_exemplars', handler);
+  app.get('/api/v1/query_exemplars', { schema: queryParams(EXEMPLARS_PARAMS) }, handler);
+  app.post('/api/v1/query_exemplars', { schema: formParams(EXEMPLARS_PARAMS) }, handler);
 }

@@ -4,10 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { multi, requestParams } from './params.js';
 import { escapeLabelValue, formatSampleValue } from '../../exposition/format.js';
 import { copyLabels } from '../../model/labels.js';
+import { queryParams } from './schemas.js';
 
-const schema = {
-  querystring: { type: 'object', properties: { 'match[]': { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } } },
-} as const;
+const schema = queryParams(['match[]']);
 
 export async function federateApi(app: FastifyInstance): Promise<void> {
   const { federation } = app.services;

@@ -7,18 +7,7 @@ import type { Params } from './params.js';
 import { parseExpr } from '../../promql/parser/parser.js';
 import { matcherFunction } from '../../storage/matchers.js';
 import type { Labels } from '../../model/labels.js';
-
-const schema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      metric: { type: 'string' },
-      limit: { type: 'string' },
-      limit_per_metric: { type: 'string' },
-      match_target: { type: 'string' },
-    },
-  },
-} as const;
+import { queryParams } from './schemas.js';
 
 /** A count limit: absent or negative means none, as Prometheus reads it. */
 function limit(p: Params, name: string): number {
@@ -63,7 +52,7 @@ export async function metadataApi(app: FastifyInstance): Promise<void> {
     }
     return success(out);
   };
-  app.get('/api/v1/targets/metadata', { schema }, targetsMetadata);
+  app.get('/api/v1/targets/metadata', { schema: queryParams(['match_target', 'metric', 'limit']) }, targetsMetadata);
 
   const metadata = async (req: FastifyRequest) => {
     const p = requestParams(req);
@@ -91,5 +80,5 @@ export async function metadataApi(app: FastifyInstance): Promise<void> {
     }
     return success(data);
   };
-  app.get('/api/v1/metadata', { schema }, metadata);
+  app.get('/api/v1/metadata', { schema: queryParams(['metric', 'limit', 'limit_per_metric']) }, metadata);
 }

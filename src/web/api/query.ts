@@ -5,23 +5,10 @@ import { ApiError, success } from './envelope.js';
 import { parseCount, parseDurationParam, parseTime, requestParams, single } from './params.js';
 import type { QueryOptions, QueryResponse } from '../services.js';
 import { rangeStepError } from '../../promql/limits.js';
+import { formParams, QUERY_PARAMS, queryParams } from './schemas.js';
 
-const querySchema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      query: { type: 'string' },
-      time: { type: 'string' },
-      start: { type: 'string' },
-      end: { type: 'string' },
-      step: { type: 'string' },
-      timeout: { type: 'string' },
-      limit: { type: 'string' },
-      lookback_delta: { type: 'string' },
-      stats: { type: 'string' },
-    },
-  },
-} as const;
+const querySchema = queryParams(QUERY_PARAMS);
+const queryFormSchema = formParams(QUERY_PARAMS);
 
 function options(p: ReturnType<typeof requestParams>): QueryOptions {
   const o: QueryOptions = {};
@@ -63,7 +50,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     return answer(reply, r);
   };
   app.get('/api/v1/query', { schema: querySchema }, instant);
-  app.post('/api/v1/query', instant);
+  app.post('/api/v1/query', { schema: queryFormSchema }, instant);
 
   const range = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = requestParams(req);
@@ -84,12 +71,12 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     return answer(reply, r);
   };
   app.get('/api/v1/query_range', { schema: querySchema }, range);
-  app.post('/api/v1/query_range', range);
+  app.post('/api/v1/query_range', { schema: queryFormSchema }, range);
 
   const format = async (req: FastifyRequest) => {
     const p = requestParams(req);
     return success(queries.format(requireQuery(p)));
   };
-  app.get('/api/v1/format_query', format);
-  app.post('/api/v1/format_query', format);
+  app.get('/api/v1/format_query', { schema: queryParams(['query']) }, format);
+  app.post('/api/v1/format_query', { schema: formParams(['query']) }, format);
 }

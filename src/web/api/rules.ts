@@ -5,6 +5,7 @@ import { success } from './envelope.js';
 import { AlertingRule, type ActiveAlert } from '../../rules/alerting.js';
 import type { RuleGroup } from '../../rules/group.js';
 import { formatValue } from './params.js';
+import { noParams, queryParams } from './schemas.js';
 
 export interface RulesService {
   groups(): RuleGroup[];
@@ -40,10 +41,13 @@ function formatGoExp(v: number): string {
   return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
 }
 
+/** Prometheus 3's parameters of /api/v1/rules; the handler reads the first five. */
+const rulesSchema = queryParams(['type', 'rule_name[]', 'rule_group[]', 'file[]', 'exclude_alerts', 'match[]', 'group_limit', 'group_next_token']);
+
 export async function rulesApi(app: FastifyInstance): Promise<void> {
   const svc = app.rules;
 
-  app.get<{ Querystring: { type?: string; 'rule_name[]'?: string | string[]; 'rule_group[]'?: string | string[]; 'file[]'?: string | string[]; exclude_alerts?: string } }>('/api/v1/rules', async (req) => {
+  app.get<{ Querystring: { type?: string; 'rule_name[]'?: string | string[]; 'rule_group[]'?: string | string[]; 'file[]'?: string | string[]; exclude_alerts?: string } }>('/api/v1/rules', { schema: rulesSchema }, async (req) => {
     const type = req.query.type;
     const list = (v: string | string[] | undefined): Set<string> | undefined => (v === undefined ? undefined : new Set(Array.isArray(v) ? v : [v]));
     const names = list(req.query['rule_name[]']);
@@ -95,7 +99,7 @@ export async function rulesApi(app: FastifyInstance): Promise<void> {
     return success({ groups });
   });
 
-  app.get('/api/v1/alerts', async () => {
+  app.get('/api/v1/alerts', { schema: noParams }, async () => {
     const alerts = svc
       .groups()
       .flatMap((g) => g.spec.rules)
@@ -104,7 +108,7 @@ export async function rulesApi(app: FastifyInstance): Promise<void> {
     return success({ alerts });
   });
 
-  app.get('/api/v1/alertmanagers', async () => {
+  app.get('/api/v1/alertmanagers', { schema: noParams }, async () => {
     const { active, dropped } = svc.alertmanagers();
     return success({ activeAlertmanagers: active.map((url) => ({ url })), droppedAlertmanagers: dropped.map((url) => ({ url })) });
   });

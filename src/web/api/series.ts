@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { MAX_TIME_MS, MIN_TIME_MS, multi, parseCount, parseTime, requestParams, single, type Params } from './params.js';
+import { formParams, queryParams, SERIES_PARAMS } from './schemas.js';
 
 function timeRange(p: Params): { start: number; end: number } {
   const s = single(p, 'start');
@@ -29,8 +30,8 @@ export async function seriesApi(app: FastifyInstance): Promise<void> {
     const r = await series.series(matchers, start, end, limitParam(p));
     return success(r.result, r.warnings);
   };
-  app.get('/api/v1/series', seriesHandler);
-  app.post('/api/v1/series', seriesHandler);
+  app.get('/api/v1/series', { schema: queryParams(SERIES_PARAMS) }, seriesHandler);
+  app.post('/api/v1/series', { schema: formParams(SERIES_PARAMS) }, seriesHandler);
 
   const labelsHandler = async (req: FastifyRequest) => {
     const p = requestParams(req);
@@ -38,10 +39,11 @@ export async function seriesApi(app: FastifyInstance): Promise<void> {
     const r = await series.labelNames(multi(p, 'match[]'), start, end, limitParam(p));
     return success(r.result, r.warnings);
   };
-  app.get('/api/v1/labels', labelsHandler);
-  app.post('/api/v1/labels', labelsHandler);
+  app.get('/api/v1/labels', { schema: queryParams(SERIES_PARAMS) }, labelsHandler);
+  app.post('/api/v1/labels', { schema: formParams(SERIES_PARAMS) }, labelsHandler);
 
-  app.get<{ Params: { name: string } }>('/api/v1/label/:name/values', async (req) => {
+  const labelValuesSchema = { ...queryParams(SERIES_PARAMS), params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } };
+  app.get<{ Params: { name: string } }>('/api/v1/label/:name/values', { schema: labelValuesSchema }, async (req) => {
     let name = req.params.name;
     // Prometheus 3 accepts UTF-8 label names escaped as U__<hex escapes>.
     if (name.startsWith('U__')) name = unescapeUtf8Name(name.slice(3));

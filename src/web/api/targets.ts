@@ -1,18 +1,17 @@
 // /api/v1/targets: the scrape pools' targets with health, last error and timings (the data behind
 // the Targets page and `promtool`/Grafana's target views).
 import type { FastifyInstance } from 'fastify';
-import { ApiError, success } from './envelope.js';
+import { success } from './envelope.js';
 import { formatDuration } from '../../model/duration.js';
+import { queryParams } from './schemas.js';
 
-const schema = {
-  querystring: {
-    type: 'object',
-    properties: {
-      state: { type: 'string', enum: ['active', 'dropped', 'any', ''] },
-      scrapePool: { type: 'string' },
-    },
-  },
-} as const;
+// Prometheus reads the first `state` and `scrapePool`, lowercases the state and refuses none: a
+// word other than active, dropped or any shows neither list (checked with Prometheus 2.42).
+const schema = queryParams(['state', 'scrapePool']);
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
 
 function isoTime(ms: number): string {
   // Go's zero time for targets never scraped, as Prometheus prints it.
@@ -21,10 +20,9 @@ function isoTime(ms: number): string {
 
 export async function targetsApi(app: FastifyInstance): Promise<void> {
   const { targets } = app.services;
-  app.get<{ Querystring: { state?: string; scrapePool?: string } }>('/api/v1/targets', { schema }, async (req) => {
-    const state = req.query.state ?? 'any';
-    const pool = req.query.scrapePool;
-    if (!['active', 'dropped', 'any', ''].includes(state)) throw new ApiError('bad_data', `invalid state ${state}`);
+  app.get<{ Querystring: { state?: string | string[]; scrapePool?: string | string[] } }>('/api/v1/targets', { schema }, async (req) => {
+    const state = (first(req.query.state) ?? 'any').toLowerCase();
+    const pool = first(req.query.scrapePool);
     const showActive = state === 'any' || state === '' || state === 'active';
     const showDropped = state === 'any' || state === '' || state === 'dropped';
     const active = showActive

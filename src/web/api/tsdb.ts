@@ -3,11 +3,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { MAX_TIME_MS, MIN_TIME_MS, multi, parseCount, parseTime, requestParams, single } from './params.js';
+import { formParams, noParams, queryParams } from './schemas.js';
+
+const DELETE_SERIES_PARAMS = ['match[]', 'start', 'end'] as const;
 
 export async function tsdbApi(app: FastifyInstance): Promise<void> {
   const { tsdb } = app.services;
 
-  app.get('/api/v1/status/tsdb', async (req) => success(tsdb.status(parseCount(requestParams(req), 'limit', 1, 10, 'limit must be a positive number'))));
+  app.get('/api/v1/status/tsdb', { schema: queryParams(['limit']) }, async (req) => success(tsdb.status(parseCount(requestParams(req), 'limit', 1, 10, 'limit must be a positive number'))));
 
   const requireAdmin = (): void => {
     if (!tsdb.adminEnabled) throw new ApiError('unavailable', 'admin APIs disabled');
@@ -24,11 +27,11 @@ export async function tsdbApi(app: FastifyInstance): Promise<void> {
     await tsdb.deleteSeries(matchers, s === undefined || s === '' ? MIN_TIME_MS : parseTime(s, 'start'), e === undefined || e === '' ? MAX_TIME_MS : parseTime(e, 'end'));
     return null;
   };
-  app.post('/api/v1/admin/tsdb/delete_series', async (req, reply) => {
+  app.post('/api/v1/admin/tsdb/delete_series', { schema: formParams(DELETE_SERIES_PARAMS) }, async (req, reply) => {
     await deleteSeries(req);
     return reply.status(204).send();
   });
-  app.put('/api/v1/admin/tsdb/delete_series', async (req, reply) => {
+  app.put('/api/v1/admin/tsdb/delete_series', { schema: formParams(DELETE_SERIES_PARAMS) }, async (req, reply) => {
     await deleteSeries(req);
     return reply.status(204).send();
   });
@@ -38,8 +41,8 @@ export async function tsdbApi(app: FastifyInstance): Promise<void> {
     await tsdb.cleanTombstones();
     return reply.status(204).send();
   };
-  app.post('/api/v1/admin/tsdb/clean_tombstones', clean);
-  app.put('/api/v1/admin/tsdb/clean_tombstones', clean);
+  app.post('/api/v1/admin/tsdb/clean_tombstones', { schema: noParams }, clean);
+  app.put('/api/v1/admin/tsdb/clean_tombstones', { schema: noParams }, clean);
 
   const snapshot = async (req: FastifyRequest) => {
     requireAdmin();
@@ -48,6 +51,6 @@ export async function tsdbApi(app: FastifyInstance): Promise<void> {
     const name = await tsdb.snapshot(skip === 'true' || skip === '1');
     return success({ name });
   };
-  app.post('/api/v1/admin/tsdb/snapshot', snapshot);
-  app.put('/api/v1/admin/tsdb/snapshot', snapshot);
+  app.post('/api/v1/admin/tsdb/snapshot', { schema: formParams(['skip_head']) }, snapshot);
+  app.put('/api/v1/admin/tsdb/snapshot', { schema: formParams(['skip_head']) }, snapshot);
 }

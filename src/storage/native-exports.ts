@@ -1,0 +1,67 @@
+// The names the TypeScript declaration of the addon (native.ts) promises, as values a test can
+// compare with what the built addon really exports (__test__/storage/native-declaration.test.ts).
+// Each list is tied to its interface by `satisfies`: a member added to or removed from an interface
+// without the same change here fails tsc, and the test fails when the addon and these lists differ.
+import type { NativeAddon, NativeDb, NativeScrapeCache, NativeSelection } from './native.js';
+
+export type NativeExportKind = 'class' | 'function' | 'string' | 'number';
+
+/** What kind of value each member of the interface is: a class, a plain function, a string or a number. */
+type KindOf<T> = T extends string ? 'string' : T extends number ? 'number' : T extends abstract new (...args: never[]) => unknown ? 'class' : 'function';
+
+/** Every export of the addon with its kind. */
+export const NATIVE_EXPORTS = {
+  NativeDb: 'class',
+  NativeScrapeCache: 'class',
+  NativeSelection: 'class',
+  DROPPED_REF: 'number',
+  evalRangeSamples: 'function',
+  nativeVersion: 'string',
+  newCancelToken: 'function',
+  cancelQuery: 'function',
+  releaseCancelToken: 'function',
+  beginQuery: 'function',
+  reserveQuery: 'function',
+  endQuery: 'function',
+} as const satisfies { [K in keyof NativeAddon]: KindOf<NativeAddon[K]> };
+
+/** The prototype methods of each exported class. */
+export const NATIVE_CLASS_METHODS = {
+  NativeDb: {
+    seriesRefs: true,
+    append: true,
+    select: true,
+    labelNames: true,
+    labelValues: true,
+    compact: true,
+    deleteSeries: true,
+    cleanTombstones: true,
+    snapshot: true,
+    stats: true,
+    replayInfo: true,
+    close: true,
+    appendExemplars: true,
+    selectExemplars: true,
+    setMaxExemplars: true,
+    setRetention: true,
+    setXor2Chunks: true,
+    exemplarStats: true,
+    id: true,
+  } satisfies Record<keyof NativeDb, true>,
+  NativeScrapeCache: {
+    scan: true,
+    finish: true,
+    fail: true,
+    size: true,
+    clear: true,
+  } satisfies Record<keyof NativeScrapeCache, true>,
+  NativeSelection: {
+    length: true,
+    labels: true,
+    samples: true,
+    instant: true,
+    instantWithStartTimestamps: true,
+    evalRange: true,
+    evalRangeWithStartTimestamps: true,
+  } satisfies Record<keyof NativeSelection, true>,
+} as const satisfies { [K in keyof NativeAddon as KindOf<NativeAddon[K]> extends 'class' ? K : never]: object };
