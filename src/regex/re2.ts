@@ -154,6 +154,8 @@ class Translator {
         this.repeatable = true;
         return;
       case '^':
+        // Multi-line anchors need lookaround, which Node 20's linear-time engine refuses (Node 22
+        // and 24 accept it, measured): under `(?m)` a pattern stays on the backtracking engine.
         this.out += this.flags.multiLine ? '(?:^|(?<=\\n))' : '^';
         this.pos++;
         this.repeatable = false;
