@@ -9,7 +9,14 @@
 //   - RE2 refuses backreferences and lookaround; JavaScript would silently accept them.
 //   - RE2 treats an unmatched `{` or `]` as a literal; JavaScript's unicode mode refuses them.
 //   - `\pL`, `\p{Greek}`, `\Q...\E`, `[[:alpha:]]`, `\z`, `\A`, octal and `\x{...}` escapes.
-// The result always uses the `u` flag, so `.` and classes work on code points like Go's runes.
+// The result has NO `u` flag, yet `.` and classes work on code points like Go's runes: astral
+// characters are emitted as surrogate pairs (code-point-sets.ts). Without `u`, V8 can re-run a
+// regex that backtracks too much on its linear-time engine (linear-engine.ts), which is what keeps
+// RE2's guarantee: no pattern stalls the event loop. Counted repetitions are unrolled for the same
+// reason (that engine refuses repetition counts over 16).
+import './linear-engine.js';
+import type { CodePointRange } from './code-point-sets.js';
+import { anyCodePointSource, complement, literalCodePointSource, normalize, toUtf16Source, unicodeProperty } from './code-point-sets.js';
 
 /** A pattern that RE2 would refuse, or that JavaScript cannot express. Message in Go's style. */
 export class Re2SyntaxError extends Error {
@@ -56,6 +63,13 @@ const POSIX_CLASSES: Record<string, string> = {
 const JS_SYNTAX_OUTSIDE = new Set('^$\\.*+?()[]{}|/'.split(''));
 const JS_SYNTAX = new Set([...JS_SYNTAX_OUTSIDE, '-']);
 const MAX_REPEAT = 1000;
+// Unrolled counted repetitions multiply; Go refuses nestings whose counts multiply past 1000, and
+// we refuse translations past this size rather than hand V8 a megabyte regex.
+const MAX_SOURCE_LENGTH = 1 << 20;
+
+const DIGIT: CodePointRange[] = [[0x30, 0x39]];
+const WORD: CodePointRange[] = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+const SPACE: CodePointRange[] = [[0x09, 0x0a], [0x0c, 0x0d], [0x20, 0x20]];
 
 /** Compiles an RE2 pattern, unanchored (matches anywhere, like Go's MatchString). */
 export function compile(pattern: string, options: Re2Options = {}): RegExp {
@@ -72,7 +86,8 @@ export function compileAnchored(pattern: string, options: Re2Options = {}): RegE
 
 function build(source: string): RegExp {
   try {
-    return new RegExp(source, 'u');
+    if (source.length > MAX_SOURCE_LENGTH) throw new Re2SyntaxError('expression too large');
+    return new RegExp(source, '');
   } catch (e) {
     // The scanner catches RE2's own errors first; what is left is JavaScript refusing a form it
     // cannot express (e.g. a nested repetition such as `a**`).
@@ -80,7 +95,7 @@ function build(source: string): RegExp {
   }
 }
 
-/** Translates RE2 syntax to an equivalent JavaScript (unicode-mode) source string. */
+/** Translates RE2 syntax to an equivalent JavaScript (non-unicode-mode) source string. */
 export function translate(pattern: string, options: Re2Options = {}): string {
   return new Translator(pattern, {
     caseInsensitive: false,
@@ -97,6 +112,9 @@ class Translator {
   private depth = 0;
   // Whether the last emitted item can take a repetition operator.
   private repeatable = false;
+  // Where in `out` the last emitted item starts, so a counted repetition can unroll it.
+  private atomStart = 0;
+  private readonly groupStarts: number[] = [];
 
   constructor(
     private readonly src: string,
@@ -130,11 +148,14 @@ class Translator {
         this.repeatable = false;
         return;
       case '.':
-        this.out += this.flags.dotAll ? '[\\s\\S]' : '[^\\n]';
+        this.atomStart = this.out.length;
+        this.out += anyCodePointSource(this.flags.dotAll);
         this.pos++;
         this.repeatable = true;
         return;
       case '^':
+        // Multi-line anchors need lookaround, which Node 20's linear-time engine refuses (Node 22
+        // and 24 accept it, measured): under `(?m)` a pattern stays on the backtracking engine.
         this.out += this.flags.multiLine ? '(?:^|(?<=\\n))' : '^';
         this.pos++;
         this.repeatable = false;
@@ -165,9 +186,12 @@ class Translator {
         this.repetition(m[0], m[0].length);
         return;
       }
-      default:
-        this.literal(c);
-        this.pos++;
+      default: {
+        // A whole code point: an astral character is two code units but one RE2 rune.
+        const ch = String.fromCodePoint(this.src.codePointAt(this.pos)!);
+        this.literal(ch);
+        this.pos += ch.length;
+      }
     }
   }
 
@@ -186,12 +210,22 @@ class Translator {
     if (next === '*' || next === '+' || next === '?' || (next === '{' && /^\{\d+(,\d*)?\}/.test(this.src.slice(this.pos)))) {
       throw new Re2SyntaxError(`invalid nested repetition operator: \`${op}${next}\``);
     }
-    this.out += op + (lazy ? '?' : '');
     this.repeatable = false;
+    const counted = /^\{(\d+)(,(\d*))?\}$/.exec(op);
+    const atom = this.out.slice(this.atomStart);
+    if (counted !== null) {
+      const min = Number(counted[1]);
+      const max = counted[2] === undefined ? min : counted[3] === '' ? undefined : Number(counted[3]);
+      this.out = this.out.slice(0, this.atomStart) + unrollRepetition(atom, min, max, lazy);
+      if (this.out.length > MAX_SOURCE_LENGTH) throw new Re2SyntaxError(`expression too large: \`${op}\``);
+      return;
+    }
+    this.out += op + (lazy ? '?' : '');
   }
 
   /** Emits one literal code point, honouring case-insensitivity. */
   private literal(ch: string): void {
+    this.atomStart = this.out.length;
     this.out += this.literalSource(ch);
     this.repeatable = true;
   }
@@ -202,12 +236,13 @@ class Translator {
       const upper = ch.toUpperCase();
       if (lower !== upper && lower.length === 1 && upper.length === 1) return `[${lower}${upper}]`;
     }
-    return JS_SYNTAX_OUTSIDE.has(ch) ? `\\${ch}` : ch;
+    return JS_SYNTAX_OUTSIDE.has(ch) ? `\\${ch}` : literalCodePointSource(ch);
   }
 
   private openGroup(): void {
     const rest = this.src.slice(this.pos);
     this.flagStack.push({ ...this.flags });
+    this.groupStarts.push(this.out.length);
     if (rest.startsWith('(?')) {
       const named = /^\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
       if (named !== null) {
@@ -223,6 +258,7 @@ class Translator {
         if (m[3] === ')') {
           // `(?i)`: the flags hold until the end of the enclosing group; no group is opened.
           this.flagStack.pop();
+          this.groupStarts.pop();
           this.flags = next;
           return;
         }
@@ -256,6 +292,7 @@ class Translator {
     if (this.depth === 0) throw new Re2SyntaxError(`unexpected ): \`${this.src}\``);
     this.depth--;
     this.flags = this.flagStack.pop()!;
+    this.atomStart = this.groupStarts.pop()!;
     this.out += ')';
     this.pos++;
     this.repeatable = true;
@@ -263,6 +300,7 @@ class Translator {
 
   private escape(): void {
     const { source, consumed, repeatable } = this.escapeSource(false);
+    this.atomStart = this.out.length;
     this.out += source;
     this.pos += consumed;
     this.repeatable = repeatable;
@@ -272,26 +310,32 @@ class Translator {
    * Translates the escape at `pos`. Inside a character class only character-valued escapes are
    * allowed. Returns the JavaScript source and how many characters of the pattern it used.
    */
-  private escapeSource(inClass: boolean): { source: string; consumed: number; repeatable: boolean } {
+  private escapeSource(inClass: boolean): EscapeTranslation {
     const rest = this.src.slice(this.pos);
     const c = rest[1];
     if (c === undefined) throw new Re2SyntaxError('trailing backslash at end of expression: ``');
-    const ch = (s: string, consumed: number): { source: string; consumed: number; repeatable: boolean } => ({
-      source: s,
+    const ch = (s: string, consumed: number): EscapeTranslation => ({ source: s, consumed, repeatable: true });
+    // A class escape: its code points (for classes) and its pair-aware source (outside them).
+    const set = (codePoints: CodePointRange[], consumed: number): EscapeTranslation => ({
+      source: toUtf16Source(codePoints),
       consumed,
       repeatable: true,
+      set: codePoints,
     });
     switch (c) {
       case 'd':
+        return set(DIGIT, 2);
       case 'D':
+        return set(complement(DIGIT), 2);
       case 'w':
+        return set(WORD, 2);
       case 'W':
-        return ch(`\\${c}`, 2);
+        return set(complement(WORD), 2);
       case 's':
-        return ch(inClass ? '\\t\\n\\f\\r ' : '[\\t\\n\\f\\r ]', 2);
+        return set(SPACE, 2);
       case 'S':
         if (inClass) throw new Re2SyntaxError('\\S inside a character class is not supported by Promethium');
-        return ch('[^\\t\\n\\f\\r ]', 2);
+        return set(complement(SPACE), 2);
       case 'b':
       case 'B':
         if (inClass) throw new Re2SyntaxError(`invalid escape sequence: \`\\${c}\``);
@@ -334,7 +378,8 @@ class Translator {
         if (m === null) throw new Re2SyntaxError(`invalid character class range: \`${rest.slice(0, 3)}\``);
         const name = m[2] ?? m[3]!;
         const negated = (c === 'P') !== (m[1]!.startsWith('{^'));
-        return ch(`\\${negated ? 'P' : 'p'}{${unicodeClassName(name)}}`, m[0].length);
+        const members = this.unicodeClass(name);
+        return set(negated ? complement(members) : members, m[0].length);
       }
       default:
         break;
@@ -353,9 +398,17 @@ class Translator {
   }
 
   private codePointSource(cp: number, inClass: boolean): string {
-    const s = String.fromCodePoint(cp);
-    if (!inClass) return this.literalSource(s);
-    return `\\u{${cp.toString(16)}}`;
+    // Inside a class the caller uses the code point itself (classAtom), not this source.
+    if (inClass) return '';
+    return this.literalSource(String.fromCodePoint(cp));
+  }
+
+  private unicodeClass(name: string): CodePointRange[] {
+    try {
+      return unicodeProperty(unicodeClassName(name));
+    } catch {
+      throw new Re2SyntaxError(`invalid character class range: \`\\p{${name}}\``);
+    }
   }
 
   private charClass(): void {
@@ -366,7 +419,7 @@ class Translator {
       negated = true;
       this.pos++;
     }
-    const items: string[] = [];
+    const members: CodePointRange[] = [];
     let first = true;
     for (;;) {
       if (this.pos >= this.src.length) {
@@ -383,7 +436,7 @@ class Translator {
         const body = POSIX_CLASSES[posix[2]!];
         if (body === undefined) throw new Re2SyntaxError(`invalid character class range: \`${posix[0]}\``);
         if (posix[1] === '^') throw new Re2SyntaxError(`negated POSIX class \`${posix[0]}\` is not supported by Promethium`);
-        items.push(body);
+        members.push(...posixClassRanges(body));
         this.pos += posix[0].length;
         continue;
       }
@@ -397,53 +450,132 @@ class Translator {
         if (hi.codePoint < lo.codePoint) {
           throw new Re2SyntaxError(`invalid character class range: \`${this.src.slice(start, this.pos)}\``);
         }
-        items.push(`${lo.source}-${hi.source}`);
-        if (this.flags.caseInsensitive) items.push(...caseFoldedRanges(lo.codePoint, hi.codePoint));
+        members.push([lo.codePoint, hi.codePoint]);
+        if (this.flags.caseInsensitive) members.push(...caseFoldedRanges(lo.codePoint, hi.codePoint));
         continue;
       }
-      items.push(lo.source);
-      if (this.flags.caseInsensitive && lo.codePoint !== undefined) {
-        items.push(...caseFoldedRanges(lo.codePoint, lo.codePoint));
+      if (lo.codePoint === undefined) {
+        members.push(...lo.set);
+        continue;
       }
+      members.push([lo.codePoint, lo.codePoint]);
+      if (this.flags.caseInsensitive) members.push(...caseFoldedRanges(lo.codePoint, lo.codePoint));
     }
     // Only `.` depends on the s flag: a negated class such as `[^a]` matches a newline in RE2 as in
-    // JavaScript, so the class is emitted as is.
-    this.out += `[${negated ? '^' : ''}${items.join('')}]`;
+    // JavaScript. The class is negated here, over code points, so its UTF-16 form needs no `u`.
+    this.atomStart = this.out.length;
+    this.out += toUtf16Source(negated ? complement(members) : normalize(members));
     this.repeatable = true;
   }
 
-  /** One class member: a literal or escape. `codePoint` is set when it denotes one character. */
-  private classAtom(): { source: string; codePoint?: number } {
+  /** One class member: one code point (a literal or escape), or an escape's set (`\d`, `\pL`). */
+  private classAtom(): { codePoint: number } | { codePoint?: undefined; set: CodePointRange[] } {
     const c = this.src[this.pos]!;
     if (c === '\\') {
       const rest = this.src.slice(this.pos);
-      const { source, consumed } = this.escapeSource(true);
+      const { consumed, set } = this.escapeSource(true);
       this.pos += consumed;
-      const single = /^\\([\s\S])$/.exec(rest.slice(0, consumed));
-      if (single !== null && !/[A-Za-z0-9]/.test(single[1]!)) return { source, codePoint: single[1]!.codePointAt(0)! };
-      const hex = /^\\x\{?([0-9A-Fa-f]+)\}?$/.exec(rest.slice(0, consumed));
-      if (hex !== null) return { source, codePoint: parseInt(hex[1]!, 16) };
-      const oct = /^\\([0-7]{1,3})$/.exec(rest.slice(0, consumed));
-      if (oct !== null) return { source, codePoint: parseInt(oct[1]!, 8) };
-      const ctl: Record<string, number> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
-      const k = rest[1]!;
-      if (consumed === 2 && ctl[k] !== undefined) return { source, codePoint: ctl[k] };
-      return { source };
+      const text = rest.slice(0, consumed);
+      const single = /^\\([\s\S])$/.exec(text);
+      if (single !== null && !/[A-Za-z0-9]/.test(single[1]!)) return { codePoint: single[1]!.codePointAt(0)! };
+      const hex = /^\\x\{?([0-9A-Fa-f]+)\}?$/.exec(text);
+      if (hex !== null) return { codePoint: parseInt(hex[1]!, 16) };
+      const oct = /^\\([0-7]{1,3})$/.exec(text);
+      if (oct !== null) return { codePoint: parseInt(oct[1]!, 8) };
+      const control = consumed === 2 ? CONTROL_ESCAPES.get(rest[1]!) : undefined;
+      if (control !== undefined) return { codePoint: control };
+      if (set === undefined) throw new Re2SyntaxError(`invalid escape sequence in character class: \`${text}\``);
+      return { set };
     }
     const cp = this.src.codePointAt(this.pos)!;
-    const s = String.fromCodePoint(cp);
-    this.pos += s.length;
-    return { source: JS_SYNTAX.has(s) ? `\\${s}` : s, codePoint: cp };
+    this.pos += String.fromCodePoint(cp).length;
+    return { codePoint: cp };
   }
 }
 
+const CONTROL_ESCAPES = new Map([
+  ['a', 7],
+  ['f', 12],
+  ['t', 9],
+  ['n', 10],
+  ['r', 13],
+  ['v', 11],
+]);
+
+interface EscapeTranslation {
+  source: string;
+  consumed: number;
+  repeatable: boolean;
+  /** For class escapes (`\d`, `\W`, `\pL`, ...): the code points, which a class merges. */
+  set?: CodePointRange[];
+}
+
+/** The ASCII code points of a POSIX class body (a JavaScript class body over ASCII). */
+function posixClassRanges(body: string): CodePointRange[] {
+  const re = new RegExp(`[${body}]`);
+  const out: CodePointRange[] = [];
+  for (let cp = 0; cp < 0x80; cp++) if (re.test(String.fromCharCode(cp))) out.push([cp, cp]);
+  return normalize(out);
+}
+
+/**
+ * A counted repetition written out, so that no repetition count reaches V8's linear engine (which
+ * refuses counts over 16): `x{2,4}` becomes `(?:xx(?:x(?:x)?)?)`, `x{2,}` becomes `(?:xxx*)`.
+ */
+function unrollRepetition(atom: string, min: number, max: number | undefined, lazy: boolean): string {
+  if (hasCapturingGroup(atom)) {
+    // A group keeps the text of its last iteration, and must not be duplicated (that would
+    // renumber the groups after it): all iterations but the last are non-capturing copies, which
+    // tries the same alternatives in the same order as `x{min,max}`.
+    if (max === 0) return '(?:)';
+    const copies = unrollRepetition(withoutCaptures(atom), Math.max(min - 1, 0), max === undefined ? undefined : max - 1, lazy);
+    return min === 0 ? `(?:${copies}${atom})${lazy ? '??' : '?'}` : `(?:${copies}${atom})`;
+  }
+  let tail = '';
+  if (max === undefined) tail = atom + (lazy ? '*?' : '*');
+  else for (let i = min; i < max; i++) tail = `(?:${atom}${tail})${lazy ? '??' : '?'}`;
+  return `(?:${atom.repeat(min)}${tail})`;
+}
+
+/** Where a translated source opens capturing groups (plain or named), outside classes. */
+function capturingGroups(source: string): { at: number; length: number }[] {
+  const out: { at: number; length: number }[] = [];
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(' && source[i + 1] !== '?') out.push({ at: i, length: 1 });
+    else if (c === '(') {
+      const named = /^\(\?<[A-Za-z_][A-Za-z0-9_]*>/.exec(source.slice(i, i + 64));
+      if (named !== null) out.push({ at: i, length: named[0].length });
+    }
+  }
+  return out;
+}
+
+function hasCapturingGroup(source: string): boolean {
+  return capturingGroups(source).length > 0;
+}
+
+function withoutCaptures(source: string): string {
+  let out = '';
+  let from = 0;
+  for (const { at, length } of capturingGroups(source)) {
+    out += `${source.slice(from, at)}(?:`;
+    from = at + length;
+  }
+  return out + source.slice(from);
+}
+
 /** For case-insensitive classes: the other-case counterparts of the ASCII letters in [lo, hi]. */
-function caseFoldedRanges(lo: number, hi: number): string[] {
-  const out: string[] = [];
+function caseFoldedRanges(lo: number, hi: number): CodePointRange[] {
+  const out: CodePointRange[] = [];
   const add = (from: number, to: number, shift: number): void => {
     const a = Math.max(lo, from);
     const b = Math.min(hi, to);
-    if (a <= b) out.push(`${String.fromCharCode(a + shift)}-${String.fromCharCode(b + shift)}`);
+    if (a <= b) out.push([a + shift, b + shift]);
   };
   add(0x61, 0x7a, -32); // a-z -> A-Z
   add(0x41, 0x5a, 32); // A-Z -> a-z
