@@ -62,7 +62,7 @@ export interface TextScrapeCounts extends AppendCounts {
 }
 
 /**
- * A per-target cache that reads text-format bodies natively (scrape/text-scrape-cache.ts): known
+ * A per-target cache that reads text-format bodies natively (storage/text-scrape-cache.ts, which satisfies this port): known
  * series are appended there; the residue comes back for the full parser.
  */
 export interface TextScrapeCachePort {

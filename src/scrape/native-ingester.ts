@@ -1,5 +1,5 @@
 // The scrape loop's native ingest path, for text-format bodies when the storage has a native cache
-// (text-scrape-cache.ts, crates/scrape): known series are appended in Rust, only the residue comes
+// (storage/text-scrape-cache.ts, crates/scrape): known series are appended in Rust, only the residue comes
 // back for the full parser, and its samples return to the native cache in one call.
 import { DROPPED_REF, type ScrapeCache } from './cache.js';
 import { ScrapeFailure, type FamilyMetadata, type IngestDeps, type Ingester, type IngestResult, type ScrapeOptions, type TextScrapeCachePort } from './ingest.js';

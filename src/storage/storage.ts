@@ -5,7 +5,7 @@ import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
 import type { NativeAppendResult, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
-import { TextScrapeCache } from '../scrape/text-scrape-cache.js';
+import { TextScrapeCache } from './text-scrape-cache.js';
 import type { LabelMatcher } from './matchers.js';
 import type { StorageOptions } from './options.js';
 

@@ -1,9 +1,12 @@
-// The native scrape cache (crates/scrape) bound to one storage. A target's text-format body goes
-// to Rust as one buffer: lines of series seen before become samples there and are appended without
+// The native scrape cache (crates/scrape) bound to one storage. It lives with storage, not in
+// scrape/, because storage hands it out (storage.textScrapeCache()) and storage must not import the
+// rooms above it; scrape/ holds the port it satisfies (TextScrapeCachePort in scrape/ingest.ts) and
+// the ingest path that uses it (scrape/native-ingester.ts).
+// A target's text-format body goes to Rust as one buffer: lines of series seen before become samples there and are appended without
 // coming back; only the residue (new series, unusual lines, changed HELP/TYPE) returns as text for
 // the full parser in src/exposition, whose samples come back in one call to finish the scrape.
-import { loadNative } from '../storage/native.js';
-import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from '../storage/native.js';
+import { loadNative } from './native.js';
+import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
 
 export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true };
 
