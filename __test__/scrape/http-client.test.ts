@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scrapeHttp } from '../../src/scrape/http-client.js';
+import { scrapeHttp } from '../../src/common/http-config/http-get.js';
 import { httpOptions } from '../../src/common/http-config/client-options.js';
 import { parseConfig } from '../../src/config/index.js';
 import { tunnel } from '../helpers/net.js';

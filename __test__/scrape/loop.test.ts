@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScrapeLoop } from '../../src/scrape/loop.js';
-import { acceptHeader } from '../../src/scrape/http-client.js';
+import { acceptHeader } from '../../src/scrape/accept.js';
 import type { ScrapeOptions, ScrapeStorage, TextScrapeCachePort } from '../../src/scrape/loop.js';
 import { ExpositionCodecImpl } from '../../src/exposition/index.js';
 import { Storage } from '../../src/storage/index.js';

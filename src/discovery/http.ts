@@ -3,7 +3,7 @@
 // `__meta_url` label. A failed fetch keeps the last good groups and the error is logged
 // (the refresh loop all such mechanisms share).
 import type { HttpSdConfig } from '../config/index.js';
-import { scrapeHttp } from '../scrape/http-client.js';
+import { scrapeHttp } from '../common/http-config/http-get.js';
 import { httpOptions } from '../common/http-config/client-options.js';
 import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';

@@ -2,7 +2,7 @@
 // it appends to (with the optional native text-format cache), the scrape options and the counts an
 // append gives back. The loop (loop.ts) and both ingest paths import these from here.
 import type { Labels } from '../model/labels.js';
-import type { ScrapeRequest } from './http-client.js';
+import type { ScrapeRequest } from '../common/http-config/http-get.js';
 import type { Logger } from '../util/logger.js';
 
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */

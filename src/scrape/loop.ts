@@ -5,7 +5,7 @@
 // after, limits fail the whole scrape (series-resolver.ts), and stale markers when a series
 // vanishes, when the target goes down and when the target is removed (kept here, across both caches).
 import { ScrapeCache } from './cache.js';
-import { scrapeHttp, ScrapeError } from './http-client.js';
+import { scrapeHttp, ScrapeError } from '../common/http-config/http-get.js';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
 import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type Ingester, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';

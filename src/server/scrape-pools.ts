@@ -4,7 +4,7 @@ import type { Config, ScrapeConfig } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
 import { httpOptions } from '../common/http-config/client-options.js';
-import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/http-client.js';
+import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/accept.js';
 import type { TargetGroup } from '../discovery/target-group.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { DiscoveryMetrics } from '../discovery/index.js';

@@ -1,4 +1,5 @@
-// The HTTP side of a scrape: one GET with Prometheus's headers, timeout, gzip, auth and TLS.
+// One GET with a job's HTTP client settings (auth, TLS, proxy), timeout and gzip: the transport of
+// scrapes and of HTTP service discovery (as prometheus/common's client serves both upstream).
 // Error texts follow Prometheus's (Go's net/http) wording, because users search for them and the
 // Targets page shows them: `Get "http://host:9100/metrics": dial tcp 127.0.0.1:9100: connect:
 // connection refused`, `context deadline exceeded`, `server returned HTTP status 500 ...`.
@@ -6,50 +7,21 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
-import { authorizationHeader } from '../common/http-config/client-options.js';
-import type { ClientRequestOptions } from '../common/http-config/client-options.js';
+import { authorizationHeader } from './client-options.js';
+import type { ClientRequestOptions } from './client-options.js';
 import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
-import { tlsVersion } from '../common/http-config/dispatcher.js';
-import { proxyFor } from '../common/http-config/proxy.js';
+import { tlsVersion } from './dispatcher.js';
+import { proxyFor } from './proxy.js';
 
-/** Prometheus 2.x/3.x's Accept header for scrapes: OpenMetrics preferred, then the text format. */
+/** The GET's Accept header unless the request names one: a scrape's, OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
-
-/** The media type of each scrape protocol (scrape_protocols, fallback_scrape_protocol). */
-export const SCRAPE_PROTOCOL_TYPES: Record<string, string> = {
-  PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
-  'PrometheusText0.0.4': 'text/plain;version=0.0.4',
-  'PrometheusText1.0.0': 'text/plain;version=1.0.0',
-  'OpenMetricsText0.0.1': 'application/openmetrics-text;version=0.0.1',
-  'OpenMetricsText1.0.0': 'application/openmetrics-text;version=1.0.0',
-};
-
-/**
- * The Accept header for a job's scrape_protocols, as Prometheus builds it: each protocol with a
- * falling q-value, the escaping scheme on the formats that carry one, then anything. The protobuf
- * format is left out: Promethium has no parser for it, and a target then answers in text.
- */
-export function acceptHeader(protocols: readonly string[], escaping: string): string {
-  const vals: string[] = [];
-  let weight = 6;
-  for (const p of protocols) {
-    if (p === 'PrometheusProto') continue;
-    let v = SCRAPE_PROTOCOL_TYPES[p];
-    if (v === undefined) continue;
-    if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += `;escaping=${escaping}`;
-    vals.push(`${v};q=0.${weight}`);
-    weight--;
-  }
-  vals.push(`*/*;q=0.${weight}`);
-  return vals.join(',');
-}
 
 export interface ScrapeRequest extends ClientRequestOptions {
   url: URL;
   timeoutMs: number;
-  /** The Accept header (default: SCRAPE_ACCEPT_HEADER); see `acceptHeader`. */
+  /** The Accept header (default: SCRAPE_ACCEPT_HEADER); scrapes build it with scrape/accept.ts's `acceptHeader`. */
   accept?: string;
   /** enable_compression: ask for gzip (default) or for the body as it is (`identity`). */
   compression?: boolean;
