@@ -16,7 +16,7 @@ import { PROVIDERS } from '../../src/discovery/providers/index.js';
 import { createDiscoveryMetrics, startDiscovery } from '../../src/discovery/index.js';
 import { Logger } from '../../src/util/logger.js';
 import client from 'prom-client';
-import { DISCOVERING_MECHANISMS } from '../../src/discovery/mechanisms.js';
+import { DISCOVERING_MECHANISMS } from '../../src/config/sd-mechanisms.js';
 import { aggregatedStatus } from '../../src/discovery/providers/consul.js';
 import type { TargetGroup } from '../../src/discovery/target-group.js';
 import { fakeApi } from './fake-api.js';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { expandGlob } from '../util/glob.js';
-import { notDiscovering } from '../discovery/mechanisms.js';
+import { notDiscovering } from './sd-mechanisms.js';
 import { setLabel, type Labels } from '../model/labels.js';
 import { readRelabelConfig } from './relabel.js';
 import type { RelabelConfig } from './relabel.js';
