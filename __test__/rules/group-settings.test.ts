@@ -10,7 +10,7 @@ import { Engine } from '../../src/promql/index.js';
 import { RuleManager } from '../../src/rules/manager.js';
 import { createRuleMetrics } from '../../src/rules/metrics.js';
 import { ruleValidators } from '../../src/rules/validators.js';
-import { engineRuleDeps } from '../../src/server/rule-deps.js';
+import { engineRuleDeps } from '../../src/rules/engine-deps.js';
 import { Logger } from '../../src/util/logger.js';
 
 /** A rule manager on a fresh storage in `dir`. */

@@ -16,7 +16,7 @@ import { RuleManager } from '../rules/manager.js';
 import { AlertingRule } from '../rules/alerting.js';
 import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
-import { engineRuleDeps } from '../server/rule-deps.js';
+import { engineRuleDeps } from '../rules/engine-deps.js';
 import { Logger } from '../util/logger.js';
 
 interface AlertExpectation {

@@ -22,7 +22,7 @@ import { scrapeFailureLogFiles, scrapePools } from './scrape-pools.js';
 import { JsonLinesFile, JsonLinesFiles } from '../util/json-lines.js';
 import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
-import { QueryLog } from './query-log.js';
+import { QueryLog } from '../promql/query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';

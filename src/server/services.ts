@@ -13,8 +13,8 @@ import { formatValue } from '../promql/values.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
-import { loggedQuery } from './query-log.js';
-import type { LoggedQuery, QueryLog } from './query-log.js';
+import { loggedQuery } from '../promql/query-log.js';
+import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { QueryJob } from './query-pool/protocol.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage } from '../../src/storage/index.js';
-import { storageForState } from '../../src/server/rule-deps.js';
+import { storageForState } from '../../src/rules/engine-deps.js';
 
 test('lastForState finds the last ALERTS_FOR_STATE sample per series of the alert', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-forstate-'));

@@ -5,8 +5,8 @@ import type { Storage } from '../storage/index.js';
 import type { Engine } from '../promql/index.js';
 import type { ExpandFn, ForStateRestore, QueryFn, SampleSink } from '../rules/types.js';
 import { expandAlertTemplate } from '../template/prometheus.js';
-import { loggedQuery } from './query-log.js';
-import type { QueryLog } from './query-log.js';
+import { loggedQuery } from '../promql/query-log.js';
+import type { QueryLog } from '../promql/query-log.js';
 
 export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string, queryLog?: QueryLog): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
   const query: QueryFn = async (expr, timeMs, group) => {
