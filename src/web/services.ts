@@ -2,7 +2,6 @@
 // (src/server) provides the implementation. Keeping this narrow lets the web layer be tested with
 // small fakes and keeps data flowing one way (web -> engine -> storage).
 import type { Logger } from '../util/logger.js';
-import type { ServerMetrics } from '../server/metrics.js';
 import type { ActiveTarget, DroppedTarget } from '../scrape/manager.js';
 
 export interface RuntimeInfo {
@@ -126,9 +125,19 @@ export interface FederationService {
   externalLabels(): Record<string, string>;
 }
 
+/** What the web layer records about its own requests (the server's metrics satisfy it). */
+export interface WebMetrics {
+  /** prometheus_http_requests_total */
+  httpRequests: { inc(labels: { handler: string; code: string }): void };
+  /** prometheus_http_request_duration_seconds */
+  httpDuration: { observe(labels: { handler: string }, seconds: number): void };
+  /** The registry /metrics exposes. */
+  registry: { metrics(): Promise<string>; contentType: string };
+}
+
 export interface WebServices {
   logger: Logger;
-  metrics: ServerMetrics;
+  metrics: WebMetrics;
   lifecycle: LifecycleService;
   status: StatusService;
   queries: QueryService;
