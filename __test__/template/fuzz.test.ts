@@ -8,18 +8,8 @@ import { Template, TemplateError, goStruct, stringMap } from '../../src/template
 import { prometheusFuncs } from '../../src/template/prometheus.js';
 import { ALERTMANAGER_FUNCS, kv } from '../../src/alertmanager/templates.js';
 import { ALERTMANAGER_ESCAPES, PAYLOAD, PROMETHEUS_ESCAPES, pwnedCount } from './escapes.js';
+import { prng } from '../../bench/fuzz.js';
 
-/** mulberry32: a small PRNG, so every run tries the same texts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPERANDS = ['.', '$', '.Labels', '.Value', '$labels', '$value', '$externalLabels', '$labels.instance', '.Labels.__proto__', '$labels.constructor', '$.constructor', '.__proto__', '$x', '$k', '$v', '"x"', '"constructor"', '"__proto__"', '"prototype"', '`raw`', '1', '-1.5', '0x1F', "'a'", 'true', 'false', 'nil', '"\\q"', '"\\x41"', JSON.stringify(PAYLOAD), '1e308', '"%s%d%x%99999999s"', '.A.B.C', '$.Labels.job'];
 const FUNCS = ['print', 'printf', 'println', 'index', 'len', 'slice', 'call', 'and', 'or', 'not', 'eq', 'ne', 'lt', 'ge', 'html', 'js', 'urlquery', 'humanize', 'humanizeDuration', 'args', 'query', 'first', 'label', 'value', 'toUpper', 'title', 'reReplaceAll', 'match', 'sortByLabel', 'toTime', 'join', 'stringSlice', 'constructor', 'toString', 'nosuch'];

@@ -4,6 +4,7 @@
 import type { Labels } from '../model/labels.js';
 import type { ScrapeRequest } from '../common/http-config/http-get.js';
 import type { Logger } from '../util/logger.js';
+import type { AppendResult } from '../storage/index.js';
 
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
 export interface FastPathHints<T> {
@@ -43,16 +44,8 @@ export interface ScrapedExemplar {
   timestamp?: number;
 }
 
-export interface AppendCounts {
-  appended: number;
-  outOfOrder: number;
-  duplicate: number;
-  /** Older than the storage accepts (Prometheus's head "out of bounds"). */
-  tooOld: number;
-  /** Too far in the future (Prometheus's scrape: more than 10 minutes ahead). */
-  outOfBounds: number;
-  unknownRef: number;
-}
+/** What one batch append refused, by reason: the storage's own append result. */
+export type AppendCounts = AppendResult;
 
 /** A finished native scrape: the append counts and the scrape's own figures. */
 export interface TextScrapeCounts extends AppendCounts {
