@@ -16,7 +16,7 @@ pub enum Error {
     /// The database was closed.
     Closed,
     /// A query stopped at one of its limits (deadline, samples, memory; see `limits`).
-    Aborted(crate::limits::Abort),
+    Aborted(Abort),
 }
 
 impl Error {
@@ -48,3 +48,27 @@ impl std::error::Error for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Why a query's native work stopped early. The messages are Prometheus's where it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Abort {
+    /// The deadline passed or the query was cancelled.
+    Timeout,
+    /// More samples than `--query.max-samples` would be held.
+    TooManySamples,
+    /// More bytes than `--query.max-memory` would be allocated.
+    Memory { needed: u64, budget: u64 },
+    /// A size that does not fit in memory at all (overflow, or the allocator refused it).
+    TooLarge(String),
+}
+
+impl fmt::Display for Abort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Abort::Timeout => f.write_str("query timed out in expression evaluation"),
+            Abort::TooManySamples => f.write_str("query processing would load too many samples into memory in query execution"),
+            Abort::Memory { needed, budget } => write!(f, "query processing would use more than the per-query memory budget (--query.max-memory={budget} bytes; at least {needed} bytes needed)"),
+            Abort::TooLarge(what) => write!(f, "query processing would allocate more memory than is available: {what}"),
+        }
+    }
+}

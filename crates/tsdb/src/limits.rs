@@ -11,34 +11,12 @@
 use crate::error::{Error, Result};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-/// Why a query's native work stopped early. The messages are Prometheus's where it has one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Abort {
-    /// The deadline passed or the query was cancelled.
-    Timeout,
-    /// More samples than `--query.max-samples` would be held.
-    TooManySamples,
-    /// More bytes than `--query.max-memory` would be allocated.
-    Memory { needed: u64, budget: u64 },
-    /// A size that does not fit in memory at all (overflow, or the allocator refused it).
-    TooLarge(String),
-}
-
-impl fmt::Display for Abort {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Abort::Timeout => f.write_str("query timed out in expression evaluation"),
-            Abort::TooManySamples => f.write_str("query processing would load too many samples into memory in query execution"),
-            Abort::Memory { needed, budget } => write!(f, "query processing would use more than the per-query memory budget (--query.max-memory={budget} bytes; at least {needed} bytes needed)"),
-            Abort::TooLarge(what) => write!(f, "query processing would allocate more memory than is available: {what}"),
-        }
-    }
-}
+// The error kind lives with the crate's errors (error.rs); re-exported here, where queries meet it.
+pub use crate::error::Abort;
 
 /// The limits of one query. Zero means "no limit" for the counts.
 #[derive(Clone, Debug)]
