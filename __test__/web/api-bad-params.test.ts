@@ -26,6 +26,8 @@ test('out-of-range times, steps, durations and limits: 200 or 400 bad_data as Pr
   // [request, status, errorType or undefined, message pattern]
   const cases: [string, string, number, string | undefined, RegExp?][] = [
     ['GET', '/api/v1/query?query=up&time=1e20', 200, undefined],
+    // A repeated parameter is its first value, as Go's FormValue reads it (the second would be a parse error).
+    ['GET', `/api/v1/query?query=up&query=${q('up +')}`, 200, undefined],
     // Parse errors name the parameter, as Prometheus's API does (query, query_range, format_query).
     ['GET', `/api/v1/query?query=${q('up +')}`, 400, 'bad_data', /^invalid parameter "query": 1:5: parse error/],
     ['GET', `/api/v1/query_range?query=${q('up +')}&start=0&end=1&step=1`, 400, 'bad_data', /^invalid parameter "query": 1:5: parse error/],

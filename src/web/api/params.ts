@@ -7,7 +7,11 @@ import { scanDuration } from '../../model/duration.js';
 
 export type Params = Record<string, string | string[] | undefined>;
 
-/** Query string and form body merged; body values follow query values (both count for `match[]`). */
+/**
+ * Form body and query string merged as Go's ParseForm merges them: body values first, then the
+ * query string's (both count for `match[]`); a single-valued parameter is the first value, as
+ * Go's FormValue reads it.
+ */
 export function requestParams(req: FastifyRequest): Params {
   // Parameter names are the client's: no prototype, so `constructor` or `__proto__` are just names.
   const out: Params = Object.create(null) as Params;
@@ -19,15 +23,15 @@ export function requestParams(req: FastifyRequest): Params {
       out[k] = prev === undefined ? (vals.length === 1 ? vals[0] : vals) : [...(Array.isArray(prev) ? prev : [prev]), ...vals];
     }
   };
-  add(req.query);
-  // Go's ParseForm reads the form body of POST, PUT and PATCH requests alike.
+  // Go's ParseForm reads the form body of POST, PUT and PATCH requests alike, and puts it first.
   if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') add(req.body);
+  add(req.query);
   return out;
 }
 
 export function single(p: Params, name: string): string | undefined {
   const v = p[name];
-  if (Array.isArray(v)) return v[v.length - 1];
+  if (Array.isArray(v)) return v[0];
   return v;
 }
 
