@@ -31,9 +31,10 @@ const FRAG_LAST: u8 = 4;
 const FLAG_SNAPPY: u8 = 1 << 3;
 const FLAG_ZSTD: u8 = 1 << 4;
 const TYPE_MASK: u8 = 7;
-/// The largest decoded record we accept: a record never spans segments, so none is larger than
-/// Prometheus's (and our default) segment size.
-pub const MAX_RECORD_SIZE: usize = DEFAULT_SEGMENT_SIZE;
+/// The largest decoded record we accept: 256 MiB, the largest segment Prometheus can be configured
+/// with (`--storage.tsdb.wal-segment-size`; records never span segments). The real guard against
+/// a lying length header is the decoder's bound of 22 bytes out per byte in.
+pub const MAX_RECORD_SIZE: usize = 256 * 1024 * 1024;
 
 /// Appends records to the WAL, one page at a time.
 pub struct WalWriter {
