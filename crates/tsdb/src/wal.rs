@@ -2,8 +2,9 @@
 //! files of 32 KiB pages holding CRC-protected record fragments, and checkpoints that keep only
 //! what the head still needs. Prometheus itself can replay our WAL and we can replay its own,
 //! including the Snappy-compressed records it writes by default (we write uncompressed records).
-//! A zstd-compressed record (Prometheus 3.x's other choice) is refused, never cut off as damage. The records' payloads (series, samples, ...) are encoded in `record`;
-//! this module frames them, as Prometheus's `wlog` package does for its `record` package.
+//! A zstd-compressed record (Prometheus 3.x's other choice) is refused, never cut off as damage.
+//! The records' payloads (series, samples, ...) are encoded in `record`; this module frames them,
+//! as Prometheus's `wlog` package does for its `record` package.
 //!
 //! Durability model: a batch is acknowledged once `write(2)` of its records returned, so it
 //! survives the process being killed (the kernel holds the data); segments are fsynced when they
