@@ -23,6 +23,7 @@ pub mod labels;
 pub mod limits;
 pub mod matcher;
 pub mod record;
+pub mod snappy;
 pub mod wal;
 
 pub use db::{Db, DbStats, Matrix, Options, SamplesCsr, Selection};

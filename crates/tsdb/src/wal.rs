@@ -1,8 +1,10 @@
 //! The write-ahead log, in Prometheus's WAL format (`crates/tsdb/docs/wal.md`): numbered segment
 //! files of 32 KiB pages holding CRC-protected record fragments, and checkpoints that keep only
-//! what the head still needs. Prometheus itself can replay our WAL and we can replay its own
-//! (uncompressed) WAL. The records' payloads (series, samples, ...) are encoded in `record`;
-//! this module frames them, as Prometheus's `wlog` package does for its `record` package.
+//! what the head still needs. Prometheus itself can replay our WAL and we can replay its own,
+//! including the Snappy-compressed records it writes by default (we write uncompressed records).
+//! A zstd-compressed record (Prometheus 3.x's other choice) is refused, never cut off as damage.
+//! The records' payloads (series, samples, ...) are encoded in `record`; this module frames them,
+//! as Prometheus's `wlog` package does for its `record` package.
 //!
 //! Durability model: a batch is acknowledged once `write(2)` of its records returned, so it
 //! survives the process being killed (the kernel holds the data); segments are fsynced when they
@@ -25,8 +27,15 @@ const FRAG_FULL: u8 = 1;
 const FRAG_FIRST: u8 = 2;
 const FRAG_MIDDLE: u8 = 3;
 const FRAG_LAST: u8 = 4;
+/// Compression flags in a fragment's type byte (Prometheus's `snappyMask`, `zstdMask`); the
+/// writer compresses a whole record, then fragments it and flags every fragment.
 const FLAG_SNAPPY: u8 = 1 << 3;
 const FLAG_ZSTD: u8 = 1 << 4;
+const TYPE_MASK: u8 = 7;
+/// The largest decoded record we accept: 256 MiB, the largest segment Prometheus can be configured
+/// with (`--storage.tsdb.wal-segment-size`; records never span segments). The real guard against
+/// a lying length header is the decoder's bound of 22 bytes out per byte in.
+pub const MAX_RECORD_SIZE: usize = 256 * 1024 * 1024;
 
 /// Appends records to the WAL, one page at a time.
 pub struct WalWriter {
@@ -165,14 +174,18 @@ pub struct Corruption {
     /// Byte offset of the first bad record in the segment.
     pub offset: u64,
     pub reason: String,
+    /// The data is not damaged but uses something we cannot read (a zstd-compressed record):
+    /// the WAL must not be cut there, the open is refused instead (see `repair`).
+    pub unsupported: bool,
 }
 
 /// Reads the records of one segment's bytes, calling `f` for each. Returns the corruption that
 /// stopped it, if any; records before it were delivered.
 pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::result::Result<(), String>) -> Option<Corruption> {
     let mut pos = 0usize;
-    let mut assembling: Option<(usize, Vec<u8>)> = None;
-    let corrupt = |offset: usize, reason: String| Some(Corruption { segment, offset: offset as u64, reason });
+    // The record being assembled: where it starts, its bytes so far, and whether it is compressed.
+    let mut assembling: Option<(usize, Vec<u8>, bool)> = None;
+    let corrupt = |offset: usize, reason: String| Some(Corruption { segment, offset: offset as u64, reason, unsupported: false });
     loop {
         let in_page = pos % PAGE_SIZE;
         if PAGE_SIZE - in_page < HEADER {
@@ -181,11 +194,11 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
         }
         if pos >= data.len() {
             return match assembling {
-                Some((start, _)) => corrupt(start, "torn record at the end of the segment".into()),
+                Some((start, ..)) => corrupt(start, "torn record at the end of the segment".into()),
                 None => None,
             };
         }
-        let rec_start = assembling.as_ref().map_or(pos, |(s, _)| *s);
+        let rec_start = assembling.as_ref().map_or(pos, |(s, ..)| *s);
         let typ = data[pos];
         if typ == 0 {
             // Padding: the rest of the page must be zeros.
@@ -198,9 +211,6 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
         }
         if data.len() - pos < HEADER {
             return corrupt(rec_start, "torn record header at the end of the segment".into());
-        }
-        if typ & (FLAG_SNAPPY | FLAG_ZSTD) != 0 {
-            return corrupt(rec_start, "compressed WAL records are not supported (start Prometheus with --no-storage.tsdb.wal-compression)".into());
         }
         let len = u16::from_be_bytes([data[pos + 1], data[pos + 2]]) as usize;
         let crc = u32::from_be_bytes([data[pos + 3], data[pos + 4], data[pos + 5], data[pos + 6]]);
@@ -215,25 +225,47 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
         if crc32c(frag) != crc {
             return corrupt(rec_start, format!("checksum mismatch in record at offset {pos}"));
         }
+        // Checked after the checksum, so that garbage is a corruption rather than "unsupported".
+        let flags = typ & !TYPE_MASK;
+        if flags & !FLAG_SNAPPY != 0 {
+            let what = if flags == FLAG_ZSTD { "compressed with zstd: zstd WAL compression is not supported (Prometheus 3.x --storage.tsdb.wal-compression-type=zstd); use snappy or no compression".to_string() } else { format!("flagged with unknown compression bits {flags:#04x} (type byte {typ:#04x})") };
+            return Some(Corruption { segment, offset: rec_start as u64, reason: format!("WAL record {what}; refusing to open rather than cut the WAL here (nothing was changed)"), unsupported: true });
+        }
+        let snappy = flags == FLAG_SNAPPY;
         pos = start + len;
-        match (typ & 7, assembling.as_mut()) {
+        if let Some((_, _, was)) = &assembling {
+            if *was != snappy {
+                return corrupt(rec_start, format!("compression flag changes within the record at offset {}", pos - len - HEADER));
+            }
+        }
+        match (typ & TYPE_MASK, assembling.as_mut()) {
             (FRAG_FULL, None) => {
-                if let Err(e) = f(frag) {
+                if let Err(e) = deliver(frag, snappy, &mut f) {
                     return corrupt(rec_start, e);
                 }
             }
-            (FRAG_FIRST, None) => assembling = Some((rec_start, frag.to_vec())),
-            (FRAG_MIDDLE, Some((_, buf))) => buf.extend_from_slice(frag),
-            (FRAG_LAST, Some((_, buf))) => {
+            (FRAG_FIRST, None) => assembling = Some((rec_start, frag.to_vec(), snappy)),
+            (FRAG_MIDDLE, Some((_, buf, _))) => buf.extend_from_slice(frag),
+            (FRAG_LAST, Some((_, buf, _))) => {
                 buf.extend_from_slice(frag);
-                let (_, whole) = assembling.take().expect("assembling");
-                if let Err(e) = f(&whole) {
+                let (_, whole, _) = assembling.take().expect("assembling");
+                if let Err(e) = deliver(&whole, snappy, &mut f) {
                     return corrupt(rec_start, e);
                 }
             }
             (t, _) => return corrupt(rec_start, format!("unexpected fragment type {t} at offset {}", pos - len - HEADER)),
         }
     }
+}
+
+/// Hands a whole record to `f`, Snappy-decoded first if it was compressed. Bad Snappy data is a
+/// corruption like any other (its checksum matched, so it was written that way).
+fn deliver(rec: &[u8], snappy: bool, f: &mut impl FnMut(&[u8]) -> std::result::Result<(), String>) -> std::result::Result<(), String> {
+    if !snappy {
+        return f(rec);
+    }
+    let decoded = crate::snappy::decode(rec, MAX_RECORD_SIZE).map_err(|e| format!("bad Snappy-compressed record: {e}"))?;
+    f(&decoded)
 }
 
 /// Reads a whole segment file.
@@ -243,9 +275,14 @@ pub fn read_segment_file(dir: &Path, segment: u32) -> Result<Vec<u8>> {
 }
 
 /// Cuts the WAL at a corruption: the bad segment is truncated at the bad record and every later
-/// segment is removed (their records may depend on the lost ones).
+/// segment is removed (their records may depend on the lost ones). A record we cannot read but
+/// that is not damaged (`unsupported`) is never cut at: that is an error, and nothing changes.
 pub fn repair(dir: &Path, c: &Corruption) -> Result<()> {
     let path = dir.join(segment_name(c.segment));
+    if c.unsupported {
+        let why = std::io::Error::new(std::io::ErrorKind::Unsupported, c.reason.clone());
+        return Err(Error::io(format!("replay WAL segment {} at offset {}", path.display(), c.offset), why));
+    }
     let f = OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(format!("open WAL segment {} for repair", path.display()), e))?;
     f.set_len(c.offset).map_err(|e| Error::io("truncate WAL segment", e))?;
     f.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
@@ -351,6 +388,96 @@ mod tests {
         repair(&dir, &c).unwrap();
         let (got, c) = read_all(&dir);
         assert_eq!((got.len(), c), (9, None));
+    }
+
+    /// Snappy with literals only (valid, if not small): enough to stand for Prometheus's writer.
+    fn snappy_literals(data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut n = data.len();
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        for chunk in data.chunks(65536) {
+            out.push(61 << 2);
+            out.extend_from_slice(&((chunk.len() - 1) as u16).to_le_bytes());
+            out.extend_from_slice(chunk);
+        }
+        out
+    }
+
+    /// Writes `recs` with our writer, then sets `flag` on every fragment of the records whose
+    /// index `pick` selects, as Prometheus's writer flags each fragment of a compressed record.
+    fn write_flagged(dir: &Path, recs: &[Vec<u8>], flag: u8, pick: impl Fn(usize) -> bool) {
+        let mut w = WalWriter::create(dir, 0, DEFAULT_SEGMENT_SIZE).unwrap();
+        for r in recs {
+            w.log(&[r]).unwrap();
+        }
+        w.close().unwrap();
+        let path = dir.join(segment_name(0));
+        let mut data = fs::read(&path).unwrap();
+        let (mut pos, mut rec) = (0usize, 0usize);
+        while pos < data.len() {
+            if PAGE_SIZE - pos % PAGE_SIZE < HEADER || data[pos] == 0 {
+                pos += PAGE_SIZE - pos % PAGE_SIZE;
+                continue;
+            }
+            let typ = data[pos];
+            if pick(rec) {
+                data[pos] |= flag;
+            }
+            if typ == FRAG_FULL || typ == FRAG_LAST {
+                rec += 1;
+            }
+            pos += HEADER + u16::from_be_bytes([data[pos + 1], data[pos + 2]]) as usize;
+        }
+        fs::write(&path, &data).unwrap();
+    }
+
+    #[test]
+    fn snappy_records_are_decoded_including_multi_page_ones() {
+        let dir = tmpdir("snappy");
+        let plain: Vec<Vec<u8>> = (0..20).map(|i| (0..(i * 7919) % 90_000 + 1).map(|j| (j * 31 + i) as u8).collect()).collect();
+        // Every other record compressed, as Prometheus keeps a record uncompressed when that is smaller.
+        let stored: Vec<Vec<u8>> = plain.iter().enumerate().map(|(i, r)| if i % 2 == 0 { snappy_literals(r) } else { r.clone() }).collect();
+        write_flagged(&dir, &stored, FLAG_SNAPPY, |i| i % 2 == 0);
+        let (got, c) = read_all(&dir);
+        assert_eq!(c, None);
+        assert_eq!(got, plain);
+    }
+
+    #[test]
+    fn bad_snappy_data_is_a_corruption_that_may_be_repaired() {
+        let dir = tmpdir("badsnappy");
+        let mut bad = snappy_literals(&[5u8; 100]);
+        bad[0] = 101; // declares one byte more than it holds
+        let recs = vec![snappy_literals(b"first"), bad, snappy_literals(b"third")];
+        write_flagged(&dir, &recs, FLAG_SNAPPY, |_| true);
+        let (got, c) = read_all(&dir);
+        assert_eq!(got, vec![b"first".to_vec()]);
+        let c = c.expect("corruption");
+        assert!(c.reason.contains("Snappy") && !c.unsupported, "{c:?}");
+        assert_eq!(c.offset, (HEADER + recs[0].len()) as u64);
+        repair(&dir, &c).unwrap();
+        assert_eq!(fs::metadata(dir.join(segment_name(0))).unwrap().len(), c.offset);
+    }
+
+    #[test]
+    fn a_zstd_record_is_refused_and_never_cut() {
+        let dir = tmpdir("zstd");
+        let recs: Vec<Vec<u8>> = (1..=4u8).map(|i| vec![i; 40_000]).collect();
+        write_flagged(&dir, &recs, FLAG_ZSTD, |i| i == 2);
+        let path = dir.join(segment_name(0));
+        let before = fs::read(&path).unwrap();
+        let (got, c) = read_all(&dir);
+        assert_eq!(got.len(), 2);
+        let c = c.expect("stopped");
+        assert!(c.unsupported, "{c:?}");
+        assert!(c.reason.contains("zstd WAL compression is not supported"), "{}", c.reason);
+        let err = repair(&dir, &c).unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()) && err.contains(&format!("offset {}", c.offset)) && err.contains("zstd"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), before, "the segment was not touched");
     }
 
     #[test]

@@ -1,0 +1,213 @@
+//! A Snappy block-format decoder (not the framing format), for the WAL records Prometheus writes
+//! with `--storage.tsdb.wal-compression` (its default since 2.20). Written from Google's format
+//! description (github.com/google/snappy, `format_description.txt`): a uvarint of the decoded
+//! length, then elements whose tag byte's low two bits say what follows —
+//! `00` a literal (length-1 in the upper six bits, or for 60..=63 in the next 1..=4 bytes,
+//! little-endian), `01` a copy of 4..=11 bytes with an 11-bit offset (3 bits in the tag, 8 in the
+//! next byte), `10` a copy of 1..=64 bytes with a 2-byte little-endian offset, `11` the same with a
+//! 4-byte offset. A copy reads from already-decoded output and may overlap what it writes
+//! (offset < length repeats a pattern). We only ever read Snappy; our own WAL stays uncompressed.
+
+/// The most one input byte can expand to: a 3-byte copy with a 2-byte offset yields 64 bytes.
+/// A declared length above `input length × 22` cannot be produced, so it is refused before
+/// anything is allocated for it.
+const MAX_EXPANSION: usize = 22;
+
+/// Decodes a Snappy block. `max_len` bounds the decoded length the header may declare (the
+/// largest record the caller accepts); a longer claim, truncated data, a copy reaching before the
+/// start, or output whose length differs from the header is an error saying where.
+pub fn decode(input: &[u8], max_len: usize) -> Result<Vec<u8>, String> {
+    let (declared, mut pos) = read_uvarint(input).ok_or("bad decoded-length header")?;
+    let limit = max_len.min(input.len().saturating_mul(MAX_EXPANSION));
+    if declared > limit as u64 {
+        return Err(format!("declared decoded length {declared} exceeds the limit of {limit} bytes for {} bytes of input", input.len()));
+    }
+    let want = declared as usize;
+    let mut out: Vec<u8> = Vec::with_capacity(want);
+    while pos < input.len() {
+        let tag = input[pos];
+        let at = pos;
+        pos += 1;
+        let (len, offset) = match tag & 3 {
+            0 => {
+                let mut len = (tag >> 2) as usize;
+                if len >= 60 {
+                    let extra = len - 59;
+                    let bytes = input.get(pos..pos + extra).ok_or_else(|| format!("literal length cut short at input offset {at}"))?;
+                    len = bytes.iter().rev().fold(0usize, |acc, &b| (acc << 8) | b as usize);
+                    pos += extra;
+                }
+                let len = len.checked_add(1).ok_or_else(|| format!("literal length overflows at input offset {at}"))?;
+                let lit = input.get(pos..).and_then(|rest| rest.get(..len)).ok_or_else(|| format!("literal of {len} bytes cut short at input offset {at}"))?;
+                if out.len() + len > want {
+                    return Err(format!("literal at input offset {at} overruns the declared length {want}"));
+                }
+                out.extend_from_slice(lit);
+                pos += len;
+                continue;
+            }
+            1 => {
+                let b = *input.get(pos).ok_or_else(|| format!("copy cut short at input offset {at}"))?;
+                pos += 1;
+                (4 + ((tag >> 2) & 7) as usize, (((tag >> 5) as usize) << 8) | b as usize)
+            }
+            2 => {
+                let b = input.get(pos..pos + 2).ok_or_else(|| format!("copy cut short at input offset {at}"))?;
+                pos += 2;
+                (1 + (tag >> 2) as usize, u16::from_le_bytes([b[0], b[1]]) as usize)
+            }
+            _ => {
+                let b = input.get(pos..pos + 4).ok_or_else(|| format!("copy cut short at input offset {at}"))?;
+                pos += 4;
+                (1 + (tag >> 2) as usize, u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            }
+        };
+        if offset == 0 || offset > out.len() {
+            return Err(format!("copy at input offset {at} has offset {offset} with {} bytes decoded", out.len()));
+        }
+        if out.len() + len > want {
+            return Err(format!("copy at input offset {at} overruns the declared length {want}"));
+        }
+        let from = out.len() - offset;
+        if offset >= len {
+            out.extend_from_within(from..from + len);
+        } else {
+            // Overlapping (offset < len): byte by byte, so the copy repeats the pattern it writes.
+            for i in 0..len {
+                let b = out[from + i];
+                out.push(b);
+            }
+        }
+    }
+    if out.len() != want {
+        return Err(format!("decoded {} bytes but the header declared {want}", out.len()));
+    }
+    Ok(out)
+}
+
+/// A uvarint of at most 5 bytes (Snappy's lengths are 32-bit), and where the data starts.
+fn read_uvarint(input: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, &b) in input.iter().enumerate().take(5) {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return (v <= u64::from(u32::MAX)).then_some((v, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    const MAX: usize = 1 << 20;
+
+    #[test]
+    fn literals_short_and_with_length_bytes() {
+        // Header 5, literal tag (5-1)<<2.
+        assert_eq!(decode(&[5, 4 << 2, b'h', b'e', b'l', b'l', b'o'], MAX).unwrap(), b"hello");
+        // 300-byte literal: tag 61<<2 (2 length bytes follow), length-1 = 299 = 0x012b little-endian.
+        let body: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        let mut input = vec![0xac, 0x02, 61 << 2, 0x2b, 0x01];
+        input.extend_from_slice(&body);
+        assert_eq!(decode(&input, MAX).unwrap(), body);
+        // 60-byte literal with one length byte (tag 60<<2, length-1 = 59).
+        let mut input = vec![60, 60 << 2, 59];
+        input.extend_from_slice(&[7u8; 60]);
+        assert_eq!(decode(&input, MAX).unwrap(), vec![7u8; 60]);
+        // Empty block.
+        assert_eq!(decode(&[0], MAX).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn copies_with_one_two_and_four_byte_offsets() {
+        // "abcd" then copy-1 of 4 bytes (length-4 = 0 in the tag) at offset 4 → "abcdabcd".
+        assert_eq!(decode(&[8, 3 << 2, b'a', b'b', b'c', b'd', 1, 4], MAX).unwrap(), b"abcdabcd");
+        // Copy-1 with the high offset bits in the tag: offset 256+4 = 260, length 4+2 = 6.
+        let lit: Vec<u8> = (0..=255u8).chain(*b"wxyz").collect(); // 260 bytes
+        let mut input = vec![0x8a, 0x02, 61 << 2, 0x03, 0x01];
+        input.extend_from_slice(&lit);
+        input.extend_from_slice(&[(1 << 5) | (2 << 2) | 1, 4]);
+        let mut want = lit.clone();
+        want.extend_from_slice(&[0, 1, 2, 3, 4, 5]);
+        assert_eq!(decode(&input, MAX).unwrap(), want);
+        // Copy-2: "xyz" then copy of 3 bytes at offset 3 (tag (3-1)<<2 | 2, offset 3 LE).
+        assert_eq!(decode(&[6, 2 << 2, b'x', b'y', b'z', (2 << 2) | 2, 3, 0], MAX).unwrap(), b"xyzxyz");
+        // Copy-4: "xyz" then copy of 2 bytes at offset 2.
+        assert_eq!(decode(&[5, 2 << 2, b'x', b'y', b'z', (1 << 2) | 3, 2, 0, 0, 0], MAX).unwrap(), b"xyzyz");
+    }
+
+    #[test]
+    fn overlapping_copies_repeat_the_pattern() {
+        // "a" then copy-1 of 10 bytes at offset 1 → eleven 'a's.
+        assert_eq!(decode(&[11, 0, b'a', (6 << 2) | 1, 1], MAX).unwrap(), vec![b'a'; 11]);
+        // "ab" then copy-2 of 64 bytes at offset 2 → "ab" × 33.
+        assert_eq!(decode(&[66, 1 << 2, b'a', b'b', (63 << 2) | 2, 2, 0], MAX).unwrap(), b"ab".repeat(33));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_never_a_panic() {
+        let bad: &[&[u8]] = &[
+            &[],                                  // no header
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], // header longer than 5 bytes
+            &[0xff, 0xff, 0xff, 0xff, 0x1f],      // header above u32
+            &[5, 4 << 2, b'h', b'i'],             // literal cut short
+            &[5, 61 << 2, 1],                     // literal length bytes cut short
+            &[3, 0, b'a', (2 << 2) | 2, 0, 0],    // copy with offset 0
+            &[3, 0, b'a', (1 << 2) | 2, 2, 0],    // copy reaching before the start
+            &[3, 0, b'a', 1],                     // copy-1 cut short
+            &[3, 0, b'a', 2, 1],                  // copy-2 cut short
+            &[3, 0, b'a', 3, 1, 0, 0],            // copy-4 cut short
+            &[2, 0, b'a'],                        // shorter than declared
+            &[1, 1 << 2, b'a', b'b'],             // literal longer than declared
+            &[2, 0, b'a', (6 << 2) | 1, 1],       // copy longer than declared
+        ];
+        for input in bad {
+            assert!(decode(input, MAX).is_err(), "{input:?} decoded");
+        }
+        // Truncations of a valid block never panic.
+        let good = [66, 1 << 2, b'a', b'b', (63 << 2) | 2, 2, 0];
+        for n in 0..good.len() {
+            assert!(decode(&good[..n], MAX).is_err());
+        }
+    }
+
+    #[test]
+    fn random_and_mutated_inputs_never_panic() {
+        // A fixed-seed xorshift, so a failure reproduces.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let good: Vec<u8> = vec![69, 1 << 2, b'a', b'b', (63 << 2) | 2, 2, 0, 2 << 2, b'x', b'y', b'z'];
+        assert_eq!(decode(&good, 1 << 16).unwrap().len(), 69);
+        for round in 0..50_000 {
+            let input: Vec<u8> = if round % 2 == 0 {
+                (0..next() % 48).map(|_| next() as u8).collect()
+            } else {
+                let mut m = good.clone();
+                let i = next() as usize % m.len();
+                m[i] = next() as u8;
+                m
+            };
+            if let Ok(out) = decode(&input, 1 << 16) {
+                assert!(out.len() <= input.len() * 22);
+            }
+        }
+    }
+
+    #[test]
+    fn declared_length_is_bounded_before_allocating() {
+        // 4 GiB - 1 claimed by a 6-byte input: refused by the expansion bound, nothing allocated.
+        let err = decode(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0], usize::MAX).unwrap_err();
+        assert!(err.contains("exceeds the limit"), "{err}");
+        // And by the caller's record limit.
+        let mut input = vec![0xe8, 0x07, (63 << 2) | 2];
+        input.extend_from_slice(&[1, 0]);
+        assert!(decode(&input, 100).unwrap_err().contains("exceeds the limit of 100"));
+    }
+}
