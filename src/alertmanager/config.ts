@@ -15,7 +15,7 @@ import type { SilenceMatcher } from './silences.js';
 import { routeTimeMuted } from './time-intervals.js';
 import { readTimeIntervals } from './config/time-intervals.js';
 import { EXCLUSIVE_GLOBALS, GLOBAL_KEYS } from './config/globals.js';
-import { LABEL_NAME, checkUrlSettings, labelMap, scalarString } from './config/fields.js';
+import { checkUrlSettings, labelMap, scalarString } from './config/fields.js';
 import type { GlobalSettings, ReceiverConfigReader, ReceiverContext } from './config/receiver-context.js';
 import { emailConfigReader } from './integrations/email.js';
 import { webhookConfigReader } from './integrations/webhook.js';
@@ -29,6 +29,7 @@ import { snsConfigReader } from './integrations/sns.js';
 import { matcherPredicate, parseMatcher, parseMatchers, formatMatcher, MatcherError } from './matchers.js';
 import { makeRenderer } from './templates.js';
 import { TemplateError } from '../template/errors.js';
+import { LEGACY_LABEL_NAME } from '../model/labels.js';
 
 export { ConfigError };
 
@@ -58,7 +59,7 @@ export interface AlertmanagerConfigFile {
 function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | undefined, matchers: Node | undefined, what: string): SilenceMatcher[] {
   const out: SilenceMatcher[] = [];
   for (const n of [match, matchRe]) {
-    for (const e of n?.kind === 'map' ? n.entries! : []) if (!LABEL_NAME.test(e.key)) y.fail(e.keyNode, `invalid label name ${JSON.stringify(e.key)}`);
+    for (const e of n?.kind === 'map' ? n.entries! : []) if (!LEGACY_LABEL_NAME.test(e.key)) y.fail(e.keyNode, `invalid label name ${JSON.stringify(e.key)}`);
   }
   for (const [k, v] of Object.entries(labelMap(y, match, `${what}match`))) out.push({ name: k, value: v, isRegex: false, isEqual: true });
   for (const [k, v] of Object.entries(labelMap(y, matchRe, `${what}match_re`))) {
@@ -79,7 +80,6 @@ function readMatchers(y: YamlFile, match: Node | undefined, matchRe: Node | unde
   }
   return out;
 }
-
 
 export function parseAlertmanagerConfig(text: string, file: string): AlertmanagerConfigFile {
   const y: YamlFile = new YamlFile(file, text);
@@ -200,7 +200,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
         if (list.length > 1) y.fail(m.get('group_by'), 'cannot have wildcard group_by (`...`) and other labels at the same time');
         groupBy = 'all';
       } else {
-        const bad = list.find((l) => !LABEL_NAME.test(l));
+        const bad = list.find((l) => !LEGACY_LABEL_NAME.test(l));
         if (bad !== undefined) y.fail(m.get('group_by'), `invalid label name ${JSON.stringify(bad)} in group_by list`);
         if (new Set(list).size !== list.length) y.fail(m.get('group_by'), `duplicated label ${JSON.stringify(list.find((x, i) => list.indexOf(x) !== i))} in group_by`);
         groupBy = list;
@@ -245,7 +245,7 @@ export function parseAlertmanagerConfig(text: string, file: string): Alertmanage
     return {
       sourceMatches: matcherPredicate(readMatchers(y, m.get('source_match'), m.get('source_match_re'), m.get('source_matchers'), 'source_')),
       targetMatches: matcherPredicate(readMatchers(y, m.get('target_match'), m.get('target_match_re'), m.get('target_matchers'), 'target_')),
-      equal: y.strings(m.get('equal'), 'equal').map((l) => (LABEL_NAME.test(l) ? l : y.fail(m.get('equal'), `${JSON.stringify(l)} is not a valid label name`))),
+      equal: y.strings(m.get('equal'), 'equal').map((l) => (LEGACY_LABEL_NAME.test(l) ? l : y.fail(m.get('equal'), `${JSON.stringify(l)} is not a valid label name`))),
     };
   });
 

@@ -11,6 +11,7 @@ import { Silences } from './silences.js';
 import type { Labels } from '../model/labels.js';
 import { labelSetOf } from './labelset.js';
 import type { Logger } from '../util/logger.js';
+import { LEGACY_LABEL_NAME } from '../model/labels.js';
 
 /** What a configuration gives the core (built from alertmanager.yml by the config layer). */
 export interface CoreConfig {
@@ -172,11 +173,9 @@ export class AlertmanagerCore {
   }
 }
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 function validateAlert(labels: Labels, p: PostedAlert): string | undefined {
   if (Object.keys(labels).length === 0) return 'at least one label pair required';
-  for (const k of Object.keys(labels)) if (!LABEL_NAME.test(k)) return `invalid label set: invalid name "${k}"`;
+  for (const k of Object.keys(labels)) if (!LEGACY_LABEL_NAME.test(k)) return `invalid label set: invalid name "${k}"`;
   if (p.startsAt !== undefined && p.endsAt !== undefined && p.endsAt !== 0 && p.endsAt < p.startsAt) return 'start time must be before end time';
   return undefined;
 }

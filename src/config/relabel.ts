@@ -22,7 +22,6 @@ export interface RelabelConfig {
 const DEFAULTS = { separator: ';', regex: '(.*)', replacement: '$1', modulus: 0 };
 const FIELDS = ['source_labels', 'separator', 'regex', 'modulus', 'target_label', 'replacement', 'action'] as const;
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** A target_label that may contain $1 / ${name} references. */
 const LABEL_NAME_TEMPLATE = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+(?:[a-zA-Z0-9_]|\$(?:\{\w+\}|\w+))*)$/;
 
@@ -143,5 +142,3 @@ export function relabel(labels: Labels, rules: readonly RelabelConfig[]): Labels
   }
   return out;
 }
-
-export { LABEL_NAME };

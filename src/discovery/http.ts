@@ -9,8 +9,7 @@ import type { TargetGroup } from './target-group.js';
 import type { Logger } from '../util/logger.js';
 import { RefreshDiscovery } from './refresh.js';
 import type { Refresh } from './refresh.js';
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+import { LEGACY_LABEL_NAME } from '../model/labels.js';
 
 /** Parses an HTTP SD answer; throws with the reason. */
 export function parseHttpSdBody(url: string, contentType: string, body: string): TargetGroup[] {
@@ -24,7 +23,7 @@ export function parseHttpSdBody(url: string, contentType: string, body: string):
     if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) throw new Error(`group ${i}: "labels" must be a map`);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-      if (!LABEL_NAME.test(k)) throw new Error(`group ${i}: "${k}" is not a valid label name`);
+      if (!LEGACY_LABEL_NAME.test(k)) throw new Error(`group ${i}: "${k}" is not a valid label name`);
       if (typeof v !== 'string') throw new Error(`group ${i}: the value of "${k}" must be a string`);
       out[k] = v;
     }

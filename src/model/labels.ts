@@ -62,6 +62,12 @@ export function labelsKey(labels: Labels): string {
     .join('\xfe');
 }
 
+/** A label name of the legacy scheme (Prometheus 2, the Alertmanager, Prometheus 3's `legacy` validation). */
+export const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A metric name of the legacy scheme. */
+export const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
 /**
  * A label name Prometheus 3 accepts (UTF-8 names): non-empty and well-formed UTF-16, i.e. no lone
  * surrogates, which could not be stored or printed as UTF-8. The legacy scheme's

@@ -3,7 +3,7 @@
 // that parses, valid names, templates that parse — every error with the file, line and column.
 import YAML, { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parsePromDuration } from '../model/duration.js';
-import { setLabel, type Labels } from '../model/labels.js';
+import { setLabel, type Labels, LEGACY_LABEL_NAME } from '../model/labels.js';
 
 export interface RuleNodeSpec {
   record?: string;
@@ -52,12 +52,11 @@ export class RuleFileError extends Error {
   }
 }
 
-const LEGACY_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const LEGACY_METRIC = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** Prometheus 3 accepts any non-empty UTF-8 name; the legacy scheme only [a-zA-Z_][a-zA-Z0-9_]*. */
 function validLabelName(n: string, utf8: boolean): boolean {
-  return n !== '' && (utf8 || LEGACY_LABEL.test(n));
+  return n !== '' && (utf8 || LEGACY_LABEL_NAME.test(n));
 }
 
 export function parseRuleFile(path: string, content: string, v: RuleValidators = {}): RuleFile {
@@ -250,5 +249,3 @@ export function parseRuleFile(path: string, content: string, v: RuleValidators =
     return out;
   }
 }
-
-

@@ -3,11 +3,8 @@
 // metric_relabel_configs, the name validation scheme and the label limits, which fail the scrape.
 import { DROPPED_REF } from './cache.js';
 import type { Labels } from '../model/labels.js';
-import { copyLabels, formatLabels } from '../model/labels.js';
+import { copyLabels, formatLabels, LEGACY_LABEL_NAME, LEGACY_METRIC_NAME } from '../model/labels.js';
 import { ScrapeFailure, type ExpositionCodec, type ScrapeOptions, type ScrapeStorage } from './ingest.js';
-
-const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Whether every name fits Prometheus's legacy (pre-UTF-8) character sets. */
 function legacyNames(labels: Labels): boolean {

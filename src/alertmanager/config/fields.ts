@@ -26,8 +26,6 @@ export function urlSetting(y: YamlFile, n: Node | undefined, what: string, secre
   return v;
 }
 
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 export function labelMap(y: YamlFile, n: Node | undefined, what: string): Labels {
   const out: Labels = Object.create(null) as Labels;
   if (!n || n.kind === 'null') return out;
@@ -63,7 +61,6 @@ export function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOpti
   if (c.basicAuth !== undefined) out.basicAuth = { username: c.basicAuth.username, password: c.basicAuth.password, passwordFile: c.basicAuth.passwordFile };
   return out;
 }
-
 
 /** URL settings of the global section; `true` marks secret URLs. */
 const GLOBAL_URLS: [string, boolean][] = [

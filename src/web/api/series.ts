@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, success } from './envelope.js';
 import { MAX_TIME_MS, MIN_TIME_MS, multi, parseCount, parseTime, requestParams, single, type Params } from './params.js';
 import { formParams, queryParams, SERIES_PARAMS } from './schemas.js';
+import { LEGACY_LABEL_NAME } from '../../model/labels.js';
 
 function timeRange(p: Params): { start: number; end: number } {
   const s = single(p, 'start');
@@ -16,8 +17,6 @@ function timeRange(p: Params): { start: number; end: number } {
 function limitParam(p: Params): number {
   return parseCount(p, 'limit', 0, 0, 'limit must be a non-negative number');
 }
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export async function seriesApi(app: FastifyInstance): Promise<void> {
   const { series } = app.services;
@@ -47,7 +46,7 @@ export async function seriesApi(app: FastifyInstance): Promise<void> {
     let name = req.params.name;
     // Prometheus 3 accepts UTF-8 label names escaped as U__<hex escapes>.
     if (name.startsWith('U__')) name = unescapeUtf8Name(name.slice(3));
-    else if (!LABEL_NAME.test(name)) throw new ApiError('bad_data', `invalid label name: "${name}"`);
+    else if (!LEGACY_LABEL_NAME.test(name)) throw new ApiError('bad_data', `invalid label name: "${name}"`);
     const p = requestParams(req);
     const { start, end } = timeRange(p);
     const r = await series.labelValues(name, multi(p, 'match[]'), start, end, limitParam(p));
