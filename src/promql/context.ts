@@ -8,7 +8,7 @@ import type { Selection, Steps } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
 import type { AtModifier, DurationExpr, Expr } from './parser/ast.js';
 import { QueryError, withoutName } from './values.js';
-import { boundedAtSeconds, durationInRange, goFixed6 } from './parser/durations.js';
+import { boundedAtSeconds, durationInRange, foldDuration, goFixed6 } from './parser/durations.js';
 import { TIMED_OUT, TOO_MANY_SAMPLES } from './limits.js';
 import type { Series, Value } from './values.js';
 
@@ -65,41 +65,12 @@ export function countSamples(env: EvalEnv, n: number): void {
 
 /** Evaluates a duration expression to seconds (division and modulo by zero are errors). */
 function durationSeconds(d: DurationExpr, ctx: Ctx): number {
-  const seconds = (e: DurationExpr): number => {
-    switch (e.kind) {
-      case 'number':
-        return e.seconds;
-      case 'neg':
-        return -seconds(e.expr);
-      case 'fn':
-        return e.name === 'step' ? ctx.queryStep / 1000 : (ctx.queryEnd - ctx.queryStart) / 1000;
-      case 'minmax': {
-        const vals = e.args.map(seconds);
-        return e.name === 'min' ? Math.min(...vals) : Math.max(...vals);
-      }
-      case 'binary': {
-        const a = seconds(e.lhs);
-        const b = seconds(e.rhs);
-        switch (e.op) {
-          case '+':
-            return a + b;
-          case '-':
-            return a - b;
-          case '*':
-            return a * b;
-          case '/':
-            if (b === 0) throw new QueryError('division by zero in duration expression', 'bad_data');
-            return a / b;
-          case '%':
-            if (b === 0) throw new QueryError('modulo by zero in duration expression', 'bad_data');
-            return a % b;
-          case '^':
-            return a ** b;
-        }
-      }
-    }
+  const fnSeconds = (name: 'step' | 'range'): number => (name === 'step' ? ctx.queryStep / 1000 : (ctx.queryEnd - ctx.queryStart) / 1000);
+  const byZero = (op: '/' | '%'): never => {
+    throw new QueryError(`${op === '/' ? 'division' : 'modulo'} by zero in duration expression`, 'bad_data');
   };
-  return seconds(d);
+  // Every part is known here (step() and range() have values), so the fold always has a number.
+  return foldDuration(d, fnSeconds, byZero)!;
 }
 
 /**

@@ -23,43 +23,55 @@ export function boundedAtSeconds(seconds: number): number | undefined {
   return Math.abs(seconds) <= limit ? seconds : Math.sign(seconds) * limit;
 }
 
-/** The seconds of a duration expression that does not depend on the query (no step()/range()), else undefined. */
-export function constantSeconds(d: DurationExpr): number | undefined {
-  switch (d.kind) {
-    case 'number':
-      return d.seconds;
-    case 'neg': {
-      const v = constantSeconds(d.expr);
-      return v === undefined ? undefined : -v;
-    }
-    case 'fn':
-      return undefined;
-    case 'minmax': {
-      const vals = d.args.map(constantSeconds);
-      if (vals.some((v) => v === undefined)) return undefined;
-      return d.name === 'min' ? Math.min(...(vals as number[])) : Math.max(...(vals as number[]));
-    }
-    case 'binary': {
-      const a = constantSeconds(d.lhs);
-      const b = constantSeconds(d.rhs);
-      if (a === undefined || b === undefined) return undefined;
-      switch (d.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        // Division and modulo by zero are the evaluation's error to report.
-        case '/':
-          return b === 0 ? undefined : a / b;
-        case '%':
-          return b === 0 ? undefined : a % b;
-        case '^':
-          return a ** b;
+/**
+ * The seconds of a duration expression. `fnSeconds` gives step() and range() (undefined where they
+ * are not known, as when the parser folds constants); `byZero` gives what a division or modulo by
+ * zero yields (undefined, or it throws the evaluation's error). Undefined when a part is unknown.
+ */
+export function foldDuration(d: DurationExpr, fnSeconds: (name: 'step' | 'range') => number | undefined, byZero: (op: '/' | '%') => number | undefined): number | undefined {
+  const fold = (e: DurationExpr): number | undefined => {
+    switch (e.kind) {
+      case 'number':
+        return e.seconds;
+      case 'neg': {
+        const v = fold(e.expr);
+        return v === undefined ? undefined : -v;
+      }
+      case 'fn':
+        return fnSeconds(e.name);
+      case 'minmax': {
+        const vals = e.args.map(fold);
+        if (vals.some((v) => v === undefined)) return undefined;
+        return e.name === 'min' ? Math.min(...(vals as number[])) : Math.max(...(vals as number[]));
+      }
+      case 'binary': {
+        const a = fold(e.lhs);
+        const b = fold(e.rhs);
+        if (a === undefined || b === undefined) return undefined;
+        switch (e.op) {
+          case '+':
+            return a + b;
+          case '-':
+            return a - b;
+          case '*':
+            return a * b;
+          case '/':
+            return b === 0 ? byZero('/') : a / b;
+          case '%':
+            return b === 0 ? byZero('%') : a % b;
+          case '^':
+            return a ** b;
+        }
       }
     }
-  }
+  };
+  return fold(d);
+}
+
+/** The seconds of a duration expression that does not depend on the query (no step()/range()), else undefined. */
+export function constantSeconds(d: DurationExpr): number | undefined {
+  // Division and modulo by zero are the evaluation's error to report.
+  return foldDuration(d, () => undefined, () => undefined);
 }
 
 /** Go's %f: six decimals, never an exponent. */
