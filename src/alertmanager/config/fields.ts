@@ -47,6 +47,11 @@ export function readTlsConfig(y: YamlFile, n: Node | undefined): PemTls | undefi
 }
 
 /** A receiver's http_config: authorization, basic_auth, follow_redirects, proxy settings and tls_config are applied; oauth2 is refused. */
+/** What every HTTP notifier reads alike: send_resolved (whose default differs per notifier), http_config and the 30 s send timeout. */
+export function notifierCommon(y: YamlFile, m: Map<string, Node>, sendResolvedDefault: boolean): { sendResolved: boolean; http: HttpClientOptions; timeoutMs: number } {
+  return { sendResolved: y.bool(m.get('send_resolved'), 'send_resolved', sendResolvedDefault), http: readHttpConfig(y, m.get('http_config')), timeoutMs: 30_000 };
+}
+
 export function readHttpConfig(y: YamlFile, n: Node | undefined): HttpClientOptions {
   if (n === undefined || n.kind === 'null') return DEFAULT_HTTP;
   const m = y.map(n, 'config.HTTPClientConfig', ALERTMANAGER_HTTP_FIELDS);

@@ -4,7 +4,7 @@ import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { readHttpConfig, scalarString } from '../config/fields.js';
+import { notifierCommon, scalarString } from '../config/fields.js';
 import { type ReceiverConfigReader, keyOf } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
@@ -122,9 +122,7 @@ export const mattermostConfigReader: ReceiverConfigReader = {
         title: str('title', '{{ template "mattermost.default.title" . }}'),
         titleLink: str('title_link', '{{ template "mattermost.default.titlelink" . }}'),
         fallback: str('fallback', '{{ template "mattermost.default.fallback" . }}'),
-        sendResolved: y.bool(mm.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, mm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, mm, true),
       },
       i,
       renderTemplate,
@@ -171,9 +169,7 @@ export const rocketchatConfigReader: ReceiverConfigReader = {
           const value = scalarString(y, fm.get('value'), 'value');
           return fm.has('short') ? { title, value, short: y.bool(fm.get('short'), 'short', false) } : { title, value };
         }),
-        sendResolved: y.bool(rm.get('send_resolved'), 'send_resolved', false),
-        http: readHttpConfig(y, rm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, rm, false),
       },
       i,
       renderTemplate,

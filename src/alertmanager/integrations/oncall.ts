@@ -6,7 +6,7 @@ import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import { labelMap, notifierCommon, scalarString } from '../config/fields.js';
 import { type ReceiverConfigReader, keyOf } from '../config/receiver-context.js';
 
 export type { Secret } from './post.js';
@@ -163,9 +163,7 @@ export const opsgenieConfigReader: ReceiverConfigReader = {
         tags: str('tags'),
         note: str('note'),
         priority: str('priority'),
-        sendResolved: y.bool(om.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, om.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, om, true),
       },
       i,
       renderTemplate,
@@ -200,9 +198,7 @@ export const victoropsConfigReader: ReceiverConfigReader = {
         stateMessage: str('state_message', '{{ template "victorops.default.state_message" . }}'),
         monitoringTool: str('monitoring_tool', '{{ template "victorops.default.monitoring_tool" . }}'),
         customFields,
-        sendResolved: y.bool(vm.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, vm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, vm, true),
       },
       i,
       renderTemplate,

@@ -4,7 +4,7 @@ import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { checkStatus, groupHash, post, readSecret, truncate, type Secret } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import { labelMap, notifierCommon, readHttpConfig, scalarString } from '../config/fields.js';
 import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
@@ -202,9 +202,7 @@ export const pushoverConfigReader: ReceiverConfigReader = {
         ttlSeconds: y.duration(pm.get('ttl'), 'ttl', 0) / 1000,
         html: y.bool(pm.get('html'), 'html', false),
         apiUrl: PUSHOVER_URL,
-        sendResolved: y.bool(pm.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, pm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, pm, true),
       },
       i,
       renderTemplate,

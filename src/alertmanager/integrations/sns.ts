@@ -6,7 +6,7 @@ import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { truncate } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { labelMap, readHttpConfig, scalarString } from '../config/fields.js';
+import { labelMap, notifierCommon, scalarString } from '../config/fields.js';
 import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
@@ -127,9 +127,7 @@ export const snsConfigReader: ReceiverConfigReader = {
         subject: str('subject', '{{ template "sns.default.subject" . }}'),
         message: str('message', '{{ template "sns.default.message" . }}'),
         attributes: labelMap(y, nm.get('attributes'), 'attributes'),
-        sendResolved: y.bool(nm.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, nm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, nm, true),
       },
       i,
       renderTemplate,

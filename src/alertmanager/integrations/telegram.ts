@@ -4,7 +4,7 @@ import { NotifyError, type Integration, type TemplateData } from '../notify.js';
 import { httpFetch, httpHeaders, type HttpClientOptions } from '../../common/http-config/fetch.js';
 import { readSecret } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { readHttpConfig } from '../config/fields.js';
+import { notifierCommon } from '../config/fields.js';
 import type { ReceiverConfigReader } from '../config/receiver-context.js';
 
 export const TELEGRAM_API_URL = 'https://api.telegram.org';
@@ -94,9 +94,7 @@ export const telegramConfigReader: ReceiverConfigReader = {
         message: tm.has('message') ? str('message') : '{{ template "telegram.default.message" . }}',
         parseMode,
         disableNotifications: y.bool(tm.get('disable_notifications'), 'disable_notifications', false),
-        sendResolved: y.bool(tm.get('send_resolved'), 'send_resolved', true),
-        http: readHttpConfig(y, tm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, tm, true),
       },
       i,
       renderTemplate,

@@ -5,7 +5,7 @@ import type { HttpClientOptions } from '../../common/http-config/fetch.js';
 import { httpFetch, httpHeaders } from '../../common/http-config/fetch.js';
 import { checkStatus, post, readSecret, type Secret } from './post.js';
 import type { YamlFile } from '../../config/yaml-reader.js';
-import { readHttpConfig } from '../config/fields.js';
+import { notifierCommon } from '../config/fields.js';
 import { type ReceiverConfigReader, keyOf } from '../config/receiver-context.js';
 
 type Render = (text: string, data: TemplateData) => string;
@@ -91,9 +91,7 @@ export const wechatConfigReader: ReceiverConfigReader = {
         toTag: str('to_tag', '{{ template "wechat.default.to_tag" . }}'),
         message: str('message', '{{ template "wechat.default.message" . }}'),
         messageType,
-        sendResolved: y.bool(wm.get('send_resolved'), 'send_resolved', false),
-        http: readHttpConfig(y, wm.get('http_config')),
-        timeoutMs: 30_000,
+        ...notifierCommon(y, wm, false),
       },
       i,
       renderTemplate,
