@@ -85,6 +85,24 @@ pub fn decode(input: &[u8], max_len: usize) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Snappy's block format with literals only: valid input for `decode`, without compression. Our
+/// WAL is written uncompressed; tests use this to stand in for Prometheus's compressor.
+pub fn encode_literals(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut n = data.len();
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    for chunk in data.chunks(65536) {
+        out.push(61 << 2);
+        out.extend_from_slice(&((chunk.len() - 1) as u16).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
 /// A uvarint of at most 5 bytes (Snappy's lengths are 32-bit), and where the data starts.
 fn read_uvarint(input: &[u8]) -> Option<(u64, usize)> {
     let mut v = 0u64;

@@ -390,23 +390,6 @@ mod tests {
         assert_eq!((got.len(), c), (9, None));
     }
 
-    /// Snappy with literals only (valid, if not small): enough to stand for Prometheus's writer.
-    fn snappy_literals(data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut n = data.len();
-        while n >= 0x80 {
-            out.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        out.push(n as u8);
-        for chunk in data.chunks(65536) {
-            out.push(61 << 2);
-            out.extend_from_slice(&((chunk.len() - 1) as u16).to_le_bytes());
-            out.extend_from_slice(chunk);
-        }
-        out
-    }
-
     /// Writes `recs` with our writer, then sets `flag` on every fragment of the records whose
     /// index `pick` selects, as Prometheus's writer flags each fragment of a compressed record.
     fn write_flagged(dir: &Path, recs: &[Vec<u8>], flag: u8, pick: impl Fn(usize) -> bool) {
@@ -440,7 +423,7 @@ mod tests {
         let dir = tmpdir("snappy");
         let plain: Vec<Vec<u8>> = (0..20).map(|i| (0..(i * 7919) % 90_000 + 1).map(|j| (j * 31 + i) as u8).collect()).collect();
         // Every other record compressed, as Prometheus keeps a record uncompressed when that is smaller.
-        let stored: Vec<Vec<u8>> = plain.iter().enumerate().map(|(i, r)| if i % 2 == 0 { snappy_literals(r) } else { r.clone() }).collect();
+        let stored: Vec<Vec<u8>> = plain.iter().enumerate().map(|(i, r)| if i % 2 == 0 { crate::snappy::encode_literals(r) } else { r.clone() }).collect();
         write_flagged(&dir, &stored, FLAG_SNAPPY, |i| i % 2 == 0);
         let (got, c) = read_all(&dir);
         assert_eq!(c, None);
@@ -450,9 +433,9 @@ mod tests {
     #[test]
     fn bad_snappy_data_is_a_corruption_that_may_be_repaired() {
         let dir = tmpdir("badsnappy");
-        let mut bad = snappy_literals(&[5u8; 100]);
+        let mut bad = crate::snappy::encode_literals(&[5u8; 100]);
         bad[0] = 101; // declares one byte more than it holds
-        let recs = vec![snappy_literals(b"first"), bad, snappy_literals(b"third")];
+        let recs = vec![crate::snappy::encode_literals(b"first"), bad, crate::snappy::encode_literals(b"third")];
         write_flagged(&dir, &recs, FLAG_SNAPPY, |_| true);
         let (got, c) = read_all(&dir);
         assert_eq!(got, vec![b"first".to_vec()]);

@@ -75,23 +75,6 @@ fn a_zstd_record_refuses_the_open_and_cuts_nothing() {
     }
 }
 
-/// Snappy with literals only (valid, if not small), standing in for Prometheus's compressor.
-fn snappy_literals(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut n = data.len();
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-    for chunk in data.chunks(65536) {
-        out.push(61 << 2);
-        out.extend_from_slice(&((chunk.len() - 1) as u16).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
-    out
-}
-
 /// One session of 10 samples, then its segment turned into `checkpoint.00000000` whose records
 /// are Snappy-compressed, as Prometheus writes a checkpoint with WAL compression on.
 fn compressed_checkpoint(dir: &Path) -> PathBuf {
@@ -106,7 +89,7 @@ fn compressed_checkpoint(dir: &Path) -> PathBuf {
     let mut records = Vec::new();
     let data = wal::read_segment_file(&wal_dir, 0).unwrap();
     assert!(wal::read_segment(0, &data, |r| {
-        records.push(snappy_literals(r));
+        records.push(tsdb::snappy::encode_literals(r));
         Ok(())
     })
     .is_none());
