@@ -9,31 +9,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
-import { AlertmanagerServer } from '../../src/alertmanager/server.js';
-import { parseMatcher } from '../../src/alertmanager/matchers.js';
-import { Logger } from '../../src/util/logger.js';
 import { freePort, waitFor } from '../helpers/net.js';
+import { startAlertmanager } from '../helpers/alertmanager.js';
 
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const CONFIG = 'route:\n  receiver: w\n  group_by: [constructor]\n  group_wait: 1h\nreceivers:\n- name: w\n';
 
 async function startOurs(t: { after(f: () => unknown): void }, config = CONFIG): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-api-'));
-  const server = new AlertmanagerServer({
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    routePrefix: '',
-    externalUrl: 'http://am',
-    storagePath: dir,
-    retentionMs: 3600_000,
-    logger: new Logger({ write: () => undefined }),
-    loadConfig: () => parseAlertmanagerConfig(config, 'am.yml').core,
-    parseMatcher,
-  });
-  const { port } = await server.start();
-  t.after(() => server.stop());
-  return `http://127.0.0.1:${port}/api/v2`;
+  return `${await startAlertmanager(t, config)}/api/v2`;
 }
 
 async function startUpstream(t: { after(f: () => unknown): void }): Promise<string> {

@@ -4,14 +4,8 @@
 // code, and afterwards the server must still be healthy and hold the valid alerts it was sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { amProblem, amRequest, prng } from '../../bench/fuzz-am.js';
-import { parseAlertmanagerConfig } from '../../src/alertmanager/config.js';
-import { AlertmanagerServer } from '../../src/alertmanager/server.js';
-import { parseMatcher } from '../../src/alertmanager/matchers.js';
-import { Logger } from '../../src/util/logger.js';
+import { startAlertmanager } from '../helpers/alertmanager.js';
 
 const SEED = 20261202;
 const REQUESTS = Number(process.env.AMFUZZ_N ?? 3000);
@@ -21,21 +15,7 @@ const PARALLEL = 4;
 const CONFIG = 'route:\n  receiver: w\n  group_by: [constructor, alertname]\n  group_wait: 1h\nreceivers:\n- name: w\n  webhook_configs:\n  - url: http://127.0.0.1:9/hook\n';
 
 test(`fuzz: ${REQUESTS} seeded Alertmanager API v2 requests (seed ${SEED}) get no 5xx, nothing reaches prototypes`, { timeout: 180_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-am-fuzz-'));
-  const server = new AlertmanagerServer({
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    routePrefix: '',
-    externalUrl: 'http://am',
-    storagePath: dir,
-    retentionMs: 3600_000,
-    logger: new Logger({ write: () => undefined }),
-    loadConfig: () => parseAlertmanagerConfig(CONFIG, 'am.yml').core,
-    parseMatcher,
-  });
-  const { port } = await server.start();
-  t.after(() => server.stop());
-  const base = `http://127.0.0.1:${port}`;
+  const base = await startAlertmanager(t, CONFIG);
   const rand = prng(SEED);
   const requests = Array.from({ length: REQUESTS }, () => amRequest(rand));
   const byStatus = new Map<number, number>();
