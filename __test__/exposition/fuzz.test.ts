@@ -15,19 +15,7 @@ import { ScrapeLoop } from '../../src/scrape/loop.js';
 import type { ScrapeStorage } from '../../src/scrape/loop.js';
 import { Storage } from '../../src/storage/index.js';
 import { Logger } from '../../src/util/logger.js';
-
-/** xorshift32: small, deterministic, reproducible from the seed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
+import { prng } from '../../bench/fuzz.js';
 
 const TEXT_SEEDS = [
   '# HELP http_requests_total The total.\n# TYPE http_requests_total counter\nhttp_requests_total{method="post",code="200"} 1027 1395066363000\nhttp_requests_total{method="post",code="400"}    3 1395066363000\n',
