@@ -5,12 +5,13 @@
 // with integral counts; `isInteger` tells the storage which chunk encoding to use.
 
 /** Prometheus's CounterResetHint. */
-export const enum CounterResetHint {
-  Unknown = 0,
-  CounterReset = 1,
-  NotCounterReset = 2,
-  Gauge = 3,
-}
+export const CounterResetHint = {
+  Unknown: 0,
+  CounterReset: 1,
+  NotCounterReset: 2,
+  Gauge: 3,
+} as const;
+export type CounterResetHint = (typeof CounterResetHint)[keyof typeof CounterResetHint];
 
 /** A run of `length` consecutive buckets starting `offset` buckets after the previous span's end. */
 export interface BucketSpan {
