@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseLooseDuration, parsePromDuration } from '../../src/model/duration.js';
-import { formatGoFloat, formatValue } from '../../src/model/float.js';
+import { formatGoFloat, formatJsonValue, formatValue } from '../../src/model/float.js';
 import { isValidLabelName } from '../../src/model/labels.js';
 
 test('Prometheus durations: decreasing units, each once, a bare 0; errors name the text', () => {
@@ -27,6 +27,15 @@ test("Go's 'f' float text: never an exponent, -0 kept, non-finite spelled as Pro
   assert.equal(formatGoFloat(-0), '-0');
   assert.equal(formatGoFloat(0.1), '0.1');
   assert.deepEqual([NaN, Infinity, -Infinity, 42].map(formatValue), ['NaN', '+Inf', '-Inf', '42']);
+});
+
+test("sample values as Prometheus 2.42's HTTP API writes them (vector(x) queried on the real server)", () => {
+  const seen: [number, string][] = [
+    [2.5e-7, '2.5e-07'], [1e22, '1e+22'], [1e21, '1e+21'], [9.99e20, '999000000000000000000'], [1e-6, '0.000001'],
+    [9.9e-7, '9.9e-07'], [-0, '-0'], [123e-300, '1.23e-298'], [0.1, '0.1'], [1e100, '1e+100'], [0, '0'], [-3.5e-9, '-3.5e-09'],
+  ];
+  for (const [v, text] of seen) assert.equal(formatJsonValue(v), text, String(v));
+  assert.deepEqual([NaN, Infinity, -Infinity].map(formatJsonValue), ['NaN', '+Inf', '-Inf']);
 });
 
 test('UTF-8 label names: non-empty and no lone surrogates', () => {

@@ -29,3 +29,23 @@ export function formatValue(v: number): string {
   if (v === -Infinity) return '-Inf';
   return formatGoFloat(v);
 }
+
+/**
+ * A sample value as Prometheus's HTTP API writes it (its JSON marshaller): Go's shortest 'f' form,
+ * except exponent form ('e', at least two exponent digits) for magnitudes below 1e-6 or from 1e21 up —
+ * `"2.5e-07"`, `"1e+22"`. Those are exactly the ranges where JavaScript's own shortest form switches to
+ * an exponent, so the common case is `String(v)` with no extra work.
+ */
+export function formatJsonValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e === -1) return s;
+  const exp = s.slice(e + 1);
+  const sign = exp[0] === '-' ? '-' : '+';
+  const digits = exp[0] === '-' || exp[0] === '+' ? exp.slice(1) : exp;
+  return `${s.slice(0, e)}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+}

@@ -9,7 +9,7 @@ import { Engine, QueryError, PromQLSyntaxError, parseExpr } from '../promql/inde
 import type { EngineOptions, QueryResult } from '../promql/index.js';
 import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
-import { formatValue } from '../promql/values.js';
+import { formatJsonValue } from '../model/float.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
@@ -37,7 +37,7 @@ function encodedResponse(r: PooledResult): EncodedQueryResponse {
 }
 
 function sampleValue(v: number): string {
-  return formatValue(v);
+  return formatJsonValue(v);
 }
 
 /** The engine's result in the HTTP API's JSON shapes. */
@@ -161,7 +161,7 @@ export function makeSeriesService(storage: Storage): SeriesService {
       if (sets.length === 0) return [];
       return storage.selectExemplars(sets, start, end).map((s) => ({
         seriesLabels: s.seriesLabels,
-        exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: formatValue(e.value), timestamp: e.t / 1000 })),
+        exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: formatJsonValue(e.value), timestamp: e.t / 1000 })),
       }));
     },
     async series(matches, start, end, limit) {

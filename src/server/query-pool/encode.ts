@@ -1,9 +1,9 @@
 // A query's result as the API's success envelope, encoded straight to one JSON string (no
 // per-point objects): a query worker sends it to the main thread as is.
 import type { QueryResult } from '../../promql/index.js';
-import { formatValue } from '../../promql/values.js';
+import { formatJsonValue } from '../../model/float.js';
 
-const point = (t: number, v: number): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(formatValue(v))}]`;
+const point = (t: number, v: number): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(formatJsonValue(v))}]`;
 
 /** `{"status":"success","data":{...},"warnings":[...],"infos":[...]}`, the first `limit` series (0: all). */
 export function encodeSuccess(r: QueryResult, limit = 0): string {
