@@ -20,9 +20,12 @@ import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
+import { denseRows, toRangeSeries } from './range-result.js';
+import type { DenseRangeResult } from './range-result.js';
 
 export { QueryError } from './values.js';
 export type { Queryable, RangeKernel } from './context.js';
+export type { DenseRangeResult } from './range-result.js';
 
 export interface EngineOptions {
   /** --query.lookback-delta (default 5m). */
@@ -204,8 +207,8 @@ export class Engine {
     }
   }
 
-  /** Evaluates at start, start+step, ... <= end (ms). */
-  rangeQuery(query: string | Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
+  /** The parsed expression and step count of a range query, or the API's error for bad parameters. */
+  private rangeExpr(query: string | Expr, startMs: number, endMs: number, stepMs: number): { expr: Expr; n: number } {
     const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
     const stepError = rangeStepError(startMs, endMs, stepMs);
     if (stepError?.param) throw new QueryError(stepError.message, 'bad_data');
@@ -214,52 +217,51 @@ export class Engine {
     const n = rangeSteps(startMs, endMs, stepMs);
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') throw new QueryError(`invalid expression type ${JSON.stringify(t === 'matrix' ? 'range vector' : t)} for range query, must be Scalar or instant Vector`, 'bad_data');
+    return { expr, n };
+  }
+
+  /** Evaluates at start, start+step, ... <= end (ms). */
+  rangeQuery(query: string | Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
+    const { expr, n } = this.rangeExpr(query, startMs, endMs, stepMs);
+    return this.limited(() => {
+      const dense = this.rangeLimited(expr, startMs, endMs, stepMs, n);
+      // The library's per-point arrays: counted before they are built.
+      let points = 0;
+      for (let c = 0; c < dense.present.length; c++) points += dense.present[c]!;
+      reserveQueryMemory(points * 96);
+      return { resultType: 'matrix', result: toRangeSeries(dense), warnings: dense.warnings, infos: dense.infos };
+    });
+  }
+
+  /**
+   * `rangeQuery`'s result as dense rows (see range-result.ts), for callers that encode it in bulk
+   * (the HTTP API) instead of reading it point by point.
+   */
+  rangeQueryDense(query: string | Expr, startMs: number, endMs: number, stepMs: number): DenseRangeResult {
+    const { expr, n } = this.rangeExpr(query, startMs, endMs, stepMs);
     return this.limited(() => this.rangeLimited(expr, startMs, endMs, stepMs, n));
   }
 
-  private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): QueryResult {
+  private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): DenseRangeResult {
     const env = this.env();
     const ctx: Ctx = { start: startMs, end: startMs + (n - 1) * stepMs, step: stepMs, n, queryStart: startMs, queryEnd: endMs, queryStep: stepMs, engine: env };
     const v = evaluate(expr, ctx);
     const warnings = [...env.warnings];
     const infos = [...env.infos];
-    const at = (j: number): number => startMs + j * stepMs;
     if (v.kind === 'scalar') {
-      const ts: number[] = [];
-      const vs: number[] = [];
-      for (let j = 0; j < n; j++) {
-        ts.push(at(j));
-        vs.push(v.values[j]!);
-      }
-      return { resultType: 'matrix', result: [{ metric: {}, t: ts, v: vs }], warnings, infos };
+      return denseRows([{ metric: {}, values: v.values, present: new Uint8Array(n).fill(1) }], n, startMs, stepMs, warnings, infos);
     }
     if (v.kind !== 'vector') throw new QueryError('range query must return an instant vector or a scalar', 'bad_data');
-    // The result's points as JavaScript numbers (and, in the server, their JSON): counted before they are built.
-    let points = 0;
-    for (const s of v.series) for (let j = 0; j < n; j++) points += s.present[j]!;
-    reserveQueryMemory(points * 96);
-    // Series that end up with the same labels once names are dropped are merged, unless they
-    // both have a value at the same step.
-    const merged = new Map<string, { metric: Labels; points: Map<number, number> }>();
-    for (const s of v.series) {
-      const metric = cleanup(s.labels, s.dropName);
-      const key = labelsKey(metric);
-      let m = merged.get(key);
-      if (!m) merged.set(key, (m = { metric, points: new Map() }));
-      for (let j = 0; j < n; j++) {
-        if (!s.present[j]) continue;
-        if (m.points.has(j)) throw new QueryError('vector cannot contain metrics with the same labelset');
-        m.points.set(j, s.values[j]!);
-      }
-    }
-    const result: RangeSeries[] = [];
-    for (const m of merged.values()) {
-      if (m.points.size === 0) continue;
-      const js = [...m.points.keys()].sort((a, b) => a - b);
-      result.push({ metric: m.metric, t: js.map(at), v: js.map((j) => m.points.get(j)!) });
-    }
-    result.sort((a, b) => compareLabels(a.metric, b.metric));
-    return { resultType: 'matrix', result, warnings, infos };
+    // The dense result is one copy of the values and presence of every series: counted before it is built.
+    reserveQueryMemory(v.series.length * n * 9);
+    return denseRows(
+      v.series.map((s) => ({ metric: cleanup(s.labels, s.dropName), values: s.values, present: s.present })),
+      n,
+      startMs,
+      stepMs,
+      warnings,
+      infos,
+    );
   }
 }
 

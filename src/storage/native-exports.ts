@@ -15,6 +15,7 @@ export const NATIVE_EXPORTS = {
   NativeScrapeCache: 'class',
   NativeSelection: 'class',
   DROPPED_REF: 'number',
+  encodeMatrixJson: 'function',
   evalRangeSamples: 'function',
   nativeVersion: 'string',
   newCancelToken: 'function',

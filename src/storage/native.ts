@@ -183,6 +183,12 @@ export interface NativeAddon {
   DROPPED_REF: number;
   /** The class of what NativeDb.select returns; the addon exports it, JavaScript never constructs it. */
   NativeSelection: abstract new (...args: never[]) => NativeSelection;
+  /**
+   * A dense range-query result as the API's JSON: `prefix`, the rows in `order` (rows without a
+   * present value left out), `suffix`. `metrics` holds each row's metric object as JSON, joined by
+   * newlines; values and present are rows x steps, row-major.
+   */
+  encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string): Uint8Array;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
   /** A cancel flag any thread can set; its id. */

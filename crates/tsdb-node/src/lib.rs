@@ -3,6 +3,7 @@
 //! (see docs/design/storage-api.md for the JavaScript contract). Bulk data crosses as typed
 //! arrays or one buffer per call.
 
+mod api_json;
 mod memory;
 mod exemplars;
 mod query;
@@ -658,6 +659,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     let cache_class = env.define_class("NativeScrapeCache", cache_new, &[("scan", cache_scan), ("finish", cache_finish), ("fail", cache_fail), ("size", cache_size), ("clear", cache_clear)])?;
     env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "DROPPED_REF", env.double(f64::from(scrape::DROPPED))?)?;
+    env.set(exports, "encodeMatrixJson", env.function("encodeMatrixJson", api_json::encode_matrix_json)?)?;
     env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
     env.set(exports, "newCancelToken", env.function("newCancelToken", query::new_cancel_token)?)?;
     env.set(exports, "cancelQuery", env.function("cancelQuery", query::cancel_query)?)?;

@@ -1,9 +1,17 @@
-// A query's result as the API's success envelope, encoded straight to one JSON string (no
-// per-point objects): a query worker sends it to the main thread as is.
-import type { QueryResult } from '../../promql/index.js';
+// A query's result as the API's success envelope, encoded straight to JSON bytes (no per-point
+// objects): a query worker sends it to the main thread as is. Range results, which grow with
+// steps x series, are written by the native encoder (crates/api-json) from the dense rows.
+import type { DenseRangeResult, QueryResult } from '../../promql/index.js';
 import { formatJsonValue } from '../../model/float.js';
+import { loadNative } from '../../storage/index.js';
 
 const point = (t: number, v: number): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(formatJsonValue(v))}]`;
+
+function envelopeEnd(r: { warnings: string[]; infos: string[] }): string {
+  const warnings = r.warnings.length > 0 ? `,"warnings":${JSON.stringify(r.warnings)}` : '';
+  const infos = r.infos.length > 0 ? `,"infos":${JSON.stringify(r.infos)}` : '';
+  return `${warnings}${infos}}`;
+}
 
 /** `{"status":"success","data":{...},"warnings":[...],"infos":[...]}`, the first `limit` series (0: all). */
 export function encodeSuccess(r: QueryResult, limit = 0): string {
@@ -33,7 +41,14 @@ export function encodeSuccess(r: QueryResult, limit = 0): string {
       break;
     }
   }
-  const warnings = r.warnings.length > 0 ? `,"warnings":${JSON.stringify(r.warnings)}` : '';
-  const infos = r.infos.length > 0 ? `,"infos":${JSON.stringify(r.infos)}` : '';
-  return `{"status":"success","data":${parts.join('')}${warnings}${infos}}`;
+  return `{"status":"success","data":${parts.join('')}${envelopeEnd(r)}`;
+}
+
+/** A range query's success envelope (UTF-8 JSON), the first `limit` series (0: all). */
+export function encodeRangeSuccess(d: DenseRangeResult, limit = 0): Uint8Array {
+  const rows = limit > 0 ? Math.min(limit, d.metrics.length) : d.metrics.length;
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  const metrics = d.metrics.map((m) => JSON.stringify(m)).join('\n');
+  return loadNative().encodeMatrixJson('{"status":"success","data":{"resultType":"matrix","result":', metrics, d.values, d.present, order, d.n, d.startMs, d.stepMs, `}${envelopeEnd(d)}`);
 }

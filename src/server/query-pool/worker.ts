@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Storage } from '../../storage/index.js';
 import { Engine, PromQLSyntaxError, QueryError, parseExpr } from '../../promql/index.js';
-import { encodeSuccess } from './encode.js';
+import { encodeRangeSuccess, encodeSuccess } from './encode.js';
 import type { JobReply, JobRequest, WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -14,7 +14,12 @@ function run(req: JobRequest): JobReply {
   try {
     const engine = new Engine(storage, { ...init.engine, lookbackDeltaMs: req.lookbackDeltaMs ?? init.engine.lookbackDeltaMs, timeoutMs: req.timeoutMs, cancelToken: req.cancelToken });
     const expr = parseExpr(req.job.expr, init.engine.features);
-    const r = req.job.kind === 'instant' ? engine.instantQuery(expr, req.job.timeMs) : engine.rangeQuery(expr, req.job.startMs, req.job.endMs, req.job.stepMs);
+    if (req.job.kind === 'range') {
+      const d = engine.rangeQueryDense(expr, req.job.startMs, req.job.endMs, req.job.stepMs);
+      // The native encoder's buffer is JavaScript-owned, so it can be transferred.
+      return { id: req.id, ok: true, encoded: encodeRangeSuccess(d, req.limit), warnings: d.warnings, infos: d.infos };
+    }
+    const r = engine.instantQuery(expr, req.job.timeMs);
     // Its own ArrayBuffer (TextEncoder's), so it can be transferred.
     return { id: req.id, ok: true, encoded: new TextEncoder().encode(encodeSuccess(r, req.limit)), warnings: r.warnings, infos: r.infos };
   } catch (e) {

@@ -1,0 +1,46 @@
+// The range-query answer the API writes from dense rows (native encoder) is byte for byte the
+// envelope the per-point encoder writes, for the values and shapes that differ in text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeRangeSuccess, encodeSuccess } from '../../src/server/query-pool/encode.js';
+import { denseRows, toRangeSeries } from '../../src/promql/range-result.js';
+import { QueryError } from '../../src/promql/values.js';
+
+const n = 4;
+const row = (vals: (number | undefined)[]): { values: Float64Array; present: Uint8Array } => ({
+  values: Float64Array.from(vals, (v) => v ?? 0),
+  present: Uint8Array.from(vals, (v) => (v === undefined ? 0 : 1)),
+});
+
+test('dense rows encode exactly as the per-point envelope, limit included', () => {
+  const d = denseRows(
+    [
+      { metric: { job: 'b', 'quote"d': 'line\nbreak' }, ...row([2.5e-7, 1e22, NaN, -Infinity]) },
+      { metric: { job: 'a' }, ...row([undefined, 0.1, undefined, -0]) },
+      { metric: { job: 'empty' }, ...row([undefined, undefined, undefined, undefined]) },
+      { metric: { job: 'a' }, ...row([1, undefined, 3, undefined]) },
+    ],
+    n,
+    1_709_251_199_250,
+    15_500,
+    ['a warning'],
+    [],
+  );
+  assert.deepEqual(d.metrics, [{ job: 'a' }, { job: 'b', 'quote"d': 'line\nbreak' }], 'merged, sorted, the empty row left out');
+  const r = { resultType: 'matrix' as const, result: toRangeSeries(d), warnings: d.warnings, infos: d.infos };
+  for (const limit of [0, 1, 5]) {
+    const dense = Buffer.from(encodeRangeSuccess(d, limit)).toString('utf8');
+    assert.equal(dense, encodeSuccess(r, limit), `limit ${limit}`);
+    assert.doesNotThrow(() => JSON.parse(dense));
+  }
+  assert.match(Buffer.from(encodeRangeSuccess(d)).toString('utf8'), /"2.5e-07".*"1e\+22".*"NaN".*"-Inf"/);
+});
+
+test('two series with the same labels at the same step are refused, as Prometheus does', () => {
+  assert.throws(() => denseRows([{ metric: { a: '1' }, ...row([1, 2]) }, { metric: { a: '1' }, ...row([undefined, 3]) }], 2, 0, 1, [], []), (e: unknown) => e instanceof QueryError && /same labelset/.test(e.message));
+});
+
+test('no series: an empty result', () => {
+  const d = denseRows([], 3, 0, 1000, [], []);
+  assert.equal(Buffer.from(encodeRangeSuccess(d)).toString('utf8'), '{"status":"success","data":{"resultType":"matrix","result":[]}}');
+});
