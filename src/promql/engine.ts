@@ -21,11 +21,11 @@ import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
 import { denseRows, toRangeSeries } from './range-result.js';
-import type { DenseRangeResult } from './range-result.js';
+import type { DenseRangeResult, RangeSeries } from './range-result.js';
 
 export { QueryError } from './values.js';
 export type { Queryable, RangeKernel } from './context.js';
-export type { DenseRangeResult } from './range-result.js';
+export type { DenseRangeResult, RangeSeries } from './range-result.js';
 
 export interface EngineOptions {
   /** --query.lookback-delta (default 5m). */
@@ -63,12 +63,6 @@ export interface InstantSample {
   value: number;
 }
 
-export interface RangeSeries {
-  metric: Labels;
-  /** ms timestamps and values */
-  t: number[];
-  v: number[];
-}
 
 export type QueryResult =
   | { resultType: 'vector'; result: InstantSample[]; warnings: string[]; infos: string[] }

@@ -5,7 +5,14 @@ import type { Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
 import { QueryError } from './values.js';
 import { compareLabels } from './context.js';
-import type { RangeSeries } from './engine.js';
+
+/** One series of a range query's result as the library gives it. */
+export interface RangeSeries {
+  metric: Labels;
+  /** ms timestamps and values */
+  t: number[];
+  v: number[];
+}
 
 export interface DenseRangeResult {
   /** The series' labels, sorted. */
