@@ -6,6 +6,7 @@ import { parseCount, parseDurationParam, parseTime, requestParams, single } from
 import type { QueryOptions, QueryResponse } from '../services.js';
 import { rangeStepError } from '../../promql/limits.js';
 import { formParams, QUERY_PARAMS, queryParams } from './schemas.js';
+import { sendJson } from './gzip.js';
 
 const querySchema = queryParams(QUERY_PARAMS);
 const queryFormSchema = formParams(QUERY_PARAMS);
@@ -22,8 +23,8 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
 }
 
 /** The response: sent as is when a query worker encoded it already, else the envelope to serialize. */
-function answer(reply: FastifyReply, r: QueryResponse): unknown {
-  if ('encoded' in r && Buffer.isBuffer(r.encoded)) return reply.type('application/json; charset=utf-8').send(r.encoded);
+function answer(req: FastifyRequest, reply: FastifyReply, r: QueryResponse): unknown {
+  if ('encoded' in r && Buffer.isBuffer(r.encoded)) return sendJson(req, reply, r.encoded);
   return success(r.data, r.warnings, r.infos);
 }
 
@@ -47,7 +48,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     const t = single(p, 'time');
     const time = t === undefined || t === '' ? Date.now() : parseTime(t, 'time');
     const r = await queries.instant(expr, time, { ...options(p), origin: originOf(req) });
-    return answer(reply, r);
+    return answer(req, reply, r);
   };
   app.get('/api/v1/query', { schema: querySchema }, instant);
   app.post('/api/v1/query', { schema: queryFormSchema }, instant);
@@ -68,7 +69,7 @@ export async function queryApi(app: FastifyInstance): Promise<void> {
     const stepError = rangeStepError(start, end, step);
     if (stepError) throw new ApiError('bad_data', stepError.param ? `invalid parameter "${stepError.param}": ${stepError.message}` : stepError.message);
     const r = await queries.range(expr, start, end, step, { ...options(p), origin: originOf(req) });
-    return answer(reply, r);
+    return answer(req, reply, r);
   };
   app.get('/api/v1/query_range', { schema: querySchema }, range);
   app.post('/api/v1/query_range', { schema: queryFormSchema }, range);
