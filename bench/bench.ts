@@ -11,9 +11,9 @@ import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
+import { measureHttpQueries } from './query-http.js';
 
 const here = new URL('.', import.meta.url).pathname;
-const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
 const reference = join(here, '..', '..', 'shared', 'reference');
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -131,80 +131,22 @@ async function storageBench(): Promise<void> {
 }
 
 async function queryBench(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'promethium-qbench-'));
-  try {
-    console.error(`query: 10k series x 2h at 15s, as one block both engines open (work dir ${work})`);
-    const q = (...a: string[]): string => {
-      const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', join(here, 'query-child.ts'), ...a], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      if (r.status !== 0) throw new Error(`query child ${a[0]} failed: ${r.stderr}`);
-      return r.stdout;
-    };
-    const data = join(work, 'data');
-    q('make', data);
-    const promDir = join(work, 'prom');
-    cpSync(data, promDir, { recursive: true });
-    const ours = JSON.parse(q('run', data).trim().split('\n').at(-1)!) as Record<string, { instantMs: number; rangeMs: number }>;
-    const { QUERIES, END } = QUERY_SET;
-    const theirs = await prometheusQueries(promDir, QUERIES, END);
-    for (const query of QUERIES) {
-      const o = ours[query]!;
-      const t = theirs?.[query];
-      row(`\`${query}\` instant / range 1h at 15s (median of 5)`, `${fmt(o.instantMs, 1)} ms / ${fmt(o.rangeMs, 1)} ms`, t ? `${fmt(t.instantMs, 1)} ms / ${fmt(t.rangeMs, 1)} ms` : 'not measured', 'no slower than Prometheus');
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  const series = opt('series', 5000);
+  const runs = opt('runs', 7);
+  console.error(`query: gen_typical.py ${series} 2 15 (promtool blocks) opened by both servers, over HTTP, median of ${runs} alternating requests`);
+  const figures = await measureHttpQueries(series, runs);
+  if (!figures) {
+    row('queries over HTTP', 'not measured (prometheus/promtool not installed)', '-', '-');
+    return;
   }
-}
-
-/** Starts Prometheus on the data and times the queries through its HTTP API. */
-async function prometheusQueries(dir: string, queries: string[], end: number): Promise<Record<string, { instantMs: number; rangeMs: number }> | undefined> {
-  if (!has('prometheus')) return undefined;
-  const port = 19000 + Math.floor(Math.random() * 1000);
-  const cfg = join(dir, '..', 'prom-query.yml');
-  writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
-  const p = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--query.max-samples=500000000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const ready = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 120_000);
-    p.stderr.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('Server is ready to receive web requests')) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    });
-    p.on('exit', () => resolve(false));
-  });
-  if (!ready) {
-    p.kill('SIGKILL');
-    console.error(`Prometheus did not start:\n${log.slice(-1500)}`);
-    return undefined;
+  const ratios: number[] = [];
+  for (const f of figures) {
+    const ratio = f.oursMs / f.theirsMs;
+    ratios.push(ratio);
+    row(`\`${f.query}\` ${f.kind} (${fmt(f.bytes / 1e6, 1)} MB)`, `${fmt(f.oursMs, 1)} ms (${fmt(ratio)}x)`, `${fmt(f.theirsMs, 1)} ms`, '<= 1.0x');
   }
-  const out: Record<string, { instantMs: number; rangeMs: number }> = {};
-  try {
-    for (const query of queries) {
-      const time = async (url: string): Promise<number> => {
-        const runs: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          const begin = process.hrtime.bigint();
-          const r = await fetch(url);
-          const body = (await r.json()) as { status: string; error?: string };
-          if (body.status !== 'success') throw new Error(`Prometheus: ${body.error}`);
-          runs.push(Number(process.hrtime.bigint() - begin) / 1e6);
-        }
-        return runs.sort((a, b) => a - b)[2]!;
-      };
-      const base = `http://127.0.0.1:${port}/api/v1`;
-      const qs = encodeURIComponent(query);
-      out[query] = {
-        instantMs: await time(`${base}/query?query=${qs}&time=${end / 1000}`),
-        rangeMs: await time(`${base}/query_range?query=${qs}&start=${(end - 3600_000) / 1000}&end=${end / 1000}&step=15`),
-      };
-    }
-  } finally {
-    p.kill('SIGKILL');
-  }
-  return out;
+  const geomean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+  row('geometric mean of the ratios', `${fmt(geomean)}x`, '1.00x', '<= 0.6x');
 }
 
 async function nodeExporterBench(): Promise<void> {

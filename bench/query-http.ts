@@ -1,0 +1,122 @@
+// `npm run bench -- query`: queries as users meet them, over HTTP with JSON encoding. The same
+// promtool-made blocks (gen_typical.py's exporter mix, 2 h at 15 s) opened by our server process
+// and by Prometheus 2.42; each query timed instant and as a range (100 min at 15 s, as a dashboard
+// asks), identity and gzip (Grafana asks for gzip), the two servers alternating request by request.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/util/free-port.js';
+
+const here = new URL('.', import.meta.url).pathname;
+const reference = join(here, '..', '..', 'shared', 'reference');
+const T0 = 1_700_000_000_000;
+const END = T0 + 2 * 3600_000 - 15_000;
+
+export const HTTP_QUERIES = [
+  'rate(typ_requests_total[5m])',
+  'avg_over_time(typ_usage[10m])',
+  'typ_usage > 50',
+  'sum by (instance) (rate(typ_requests_total[5m]))',
+  'histogram_quantile(0.9, sum by (le) (rate(typ_latency_seconds_bucket[5m])))',
+  'topk(10, rate(typ_cpu_seconds_total[5m]))',
+  'count(typ_limit)',
+];
+
+export interface HttpFigure {
+  query: string;
+  kind: string;
+  oursMs: number;
+  theirsMs: number;
+  bytes: number;
+}
+
+function get(url: string, gzip: boolean): Promise<{ ms: number; bytes: number; status: number }> {
+  const begin = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    request(url, { headers: gzip ? { 'accept-encoding': 'gzip' } : {} }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - begin) / 1e6, bytes, status: res.statusCode! }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+async function start(kind: 'ours' | 'prometheus', data: string, work: string): Promise<{ proc: ChildProcess; base: string }> {
+  const port = await freePort();
+  const cfg = join(work, `${kind}.yml`);
+  writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
+  const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--query.max-samples=500000000'];
+  const proc = kind === 'ours' ? spawn(process.execPath, ['--import', 'tsx', join(here, 'server-from-sources.ts'), 'server', ...args], { stdio: 'ignore' }) : spawn('prometheus', args, { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 1200; i++) {
+    if (proc.exitCode !== null) throw new Error(`${kind} exited at start`);
+    try {
+      if ((await fetch(`${base}/-/ready`)).status === 200) return { proc, base };
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${kind} did not become ready`);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Makes the blocks, starts both servers, times every query; `series` is gen_typical.py's SERIES. */
+export async function measureHttpQueries(series: number, runs: number): Promise<HttpFigure[] | undefined> {
+  if (spawnSync('promtool', ['--version']).status !== 0 || spawnSync('prometheus', ['--version']).status !== 0) return undefined;
+  const work = mkdtempSync(join(tmpdir(), 'promethium-qhttp-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const om = join(work, 'data.om');
+    const fd = openSync(om, 'w');
+    const gen = spawnSync('python3', [join(reference, 'gen_typical.py'), String(series), '2', '15', '1'], { stdio: ['ignore', fd, 'inherit'] });
+    closeSync(fd);
+    if (gen.status !== 0) throw new Error('gen_typical.py failed');
+    const blocks = join(work, 'blocks');
+    const made = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', om, blocks], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`promtool create-blocks-from failed: ${made.stderr}`);
+    rmSync(om);
+    cpSync(blocks, join(work, 'ours'), { recursive: true });
+    cpSync(blocks, join(work, 'theirs'), { recursive: true });
+    const ours = await start('ours', join(work, 'ours'), work);
+    procs.push(ours.proc);
+    const theirs = await start('prometheus', join(work, 'theirs'), work);
+    procs.push(theirs.proc);
+    const out: HttpFigure[] = [];
+    for (const query of HTTP_QUERIES) {
+      const qs = encodeURIComponent(query);
+      const kinds: [string, string, boolean][] = [
+        ['instant', `/api/v1/query?query=${qs}&time=${END / 1000}`, false],
+        ['range 100m/15s', `/api/v1/query_range?query=${qs}&start=${(END - 6000_000) / 1000}&end=${END / 1000}&step=15`, false],
+        ['range 100m/15s gzip', `/api/v1/query_range?query=${qs}&start=${(END - 6000_000) / 1000}&end=${END / 1000}&step=15`, true],
+      ];
+      for (const [kind, path, gzip] of kinds) {
+        const a: number[] = [];
+        const b: number[] = [];
+        let bytes = 0;
+        // One warm-up each, then alternate so that both see the same machine.
+        await get(ours.base + path, gzip);
+        await get(theirs.base + path, gzip);
+        for (let i = 0; i < runs; i++) {
+          const o = await get(ours.base + path, gzip);
+          const t = await get(theirs.base + path, gzip);
+          if (o.status !== 200 || t.status !== 200) throw new Error(`${query} ${kind}: HTTP ${o.status} (ours) / ${t.status} (Prometheus)`);
+          a.push(o.ms);
+          b.push(t.ms);
+          bytes = o.bytes;
+        }
+        out.push({ query, kind, oursMs: median(a), theirsMs: median(b), bytes });
+      }
+    }
+    return out;
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
