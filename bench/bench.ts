@@ -162,16 +162,23 @@ async function nodeExporterBench(): Promise<void> {
 }
 
 async function scrapeBench(): Promise<void> {
-  const warmupSeconds = opt('warmup', 30);
-  const measureSeconds = opt('measure', 60);
-  for (const [targets, perTarget] of [[1, 10_000], [4, 25_000]] as const) {
+  const warmupSeconds = opt('warmup', 60);
+  const measureSeconds = opt('measure', 90);
+  // --scale 1m: the large-server case, 10 targets x 100k series every 30 s.
+  const million = args.includes('--scale') && args[args.indexOf('--scale') + 1] === '1m';
+  const cases: [number, number, number][] = million ? [[10, 100_000, 30]] : [[1, 10_000, 2], [4, 25_000, 2]];
+  const peers = { prometheus: has('prometheus'), victoriametrics: has('victoria-metrics') };
+  for (const [targets, perTarget, interval] of cases) {
     const total = targets * perTarget;
-    console.error(`scrape: ${targets} x ${perTarget} series every 2s (target.mjs), ${warmupSeconds}s warm-up, ${measureSeconds}s measured; ours, then Prometheus 2.42`);
-    const { ours, prometheus: p } = await measureScraping(reference, { targets, seriesPerTarget: perTarget, intervalSeconds: 2, warmupSeconds, measureSeconds }, has('prometheus'));
+    console.error(`scrape: ${targets} x ${perTarget} series every ${interval}s (target.mjs), ${warmupSeconds}s warm-up, ${measureSeconds}s measured; ours, then Prometheus 2.42, then VictoriaMetrics 1.79`);
+    const r = await measureScraping(reference, { targets, seriesPerTarget: perTarget, intervalSeconds: interval, warmupSeconds, measureSeconds }, peers);
     const k = `${fmt(total / 1000, 0)}k series`;
-    row(`scrape CPU per 1M samples, ${k}`, `${fmt(ours.cpuSecondsPerMillionSamples)} CPU-s (${fmt(ours.samplesPerSecond / 1000, 0)}k samples/s)`, p ? `${fmt(p.cpuSecondsPerMillionSamples)} CPU-s (${fmt(p.samplesPerSecond / 1000, 0)}k samples/s)` : 'not measured', "<= 0.7x Prometheus's");
-    row(`resident memory per head series while scraping, ${k}`, `${fmt(ours.rssBytesPerSeries, 0)} B (RSS ${fmt(ours.rssMiB, 0)} MiB, ${ours.headSeries} series)`, p ? `${fmt(p.rssBytesPerSeries, 0)} B (RSS ${fmt(p.rssMiB, 0)} MiB, ${p.headSeries} series)` : 'not measured', "<= 0.7x Prometheus's");
-    row(`\`up\` through the API while scraping, ${k}, median / max`, `${fmt(ours.upQueryMedianMs, 1)} / ${fmt(ours.upQueryMaxMs, 1)} ms`, p ? `${fmt(p.upQueryMedianMs, 1)} / ${fmt(p.upQueryMaxMs, 1)} ms` : 'not measured', 'not blocked by scrapes');
+    const cell = (f: typeof r.ours | undefined, g: (f: typeof r.ours) => string): string => (f ? g(f) : 'not measured');
+    const cpu = (f: typeof r.ours): string => `${fmt(f.cpuSecondsPerMillionSamples)} CPU-s (${fmt(f.samplesPerSecond / 1000, 0)}k samples/s)`;
+    const mem = (f: typeof r.ours): string => `${fmt(f.rssBytesPerSeries, 0)} B (RSS ${fmt(f.rssMiB, 0)} MiB, ${f.headSeries} series)`;
+    row(`scrape CPU per 1M samples, ${k}`, cpu(r.ours), `${cell(r.prometheus, cpu)}; VictoriaMetrics ${cell(r.victoriametrics, cpu)}`, "<= 0.5x Prometheus's");
+    row(`resident memory per active series while scraping, ${k}`, mem(r.ours), `${cell(r.prometheus, mem)}; VictoriaMetrics ${cell(r.victoriametrics, mem)}`, "<= VictoriaMetrics's");
+    row(`\`up\` through the API while scraping, ${k}, median / max`, `${fmt(r.ours.upQueryMedianMs, 1)} / ${fmt(r.ours.upQueryMaxMs, 1)} ms`, cell(r.prometheus, (f) => `${fmt(f.upQueryMedianMs, 1)} / ${fmt(f.upQueryMaxMs, 1)} ms`), 'not blocked by scrapes');
   }
 }
 
