@@ -23,8 +23,8 @@ function setup(): { dir: string; storage: Storage } {
   return { dir, storage: Storage.open(dir) };
 }
 
-function config(url: string, extra = '', global = '', perSend = 50) {
-  return parseConfig(`${global}remote_write:\n  - url: ${url}\n    name: q\n    queue_config: { batch_send_deadline: 50ms, min_backoff: 10ms, max_backoff: 40ms, max_samples_per_send: ${perSend} }\n${extra}`, 'p.yml');
+function config(url: string, extra = '', global = '', perSend = 50, retry429 = false) {
+  return parseConfig(`${global}remote_write:\n  - url: ${url}\n    name: q\n    queue_config: { batch_send_deadline: 50ms, min_backoff: 10ms, max_backoff: 40ms, max_samples_per_send: ${perSend}, retry_on_http_429: ${retry429} }\n${extra}`, 'p.yml');
 }
 
 async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
@@ -66,7 +66,7 @@ test('1.0: headers, relabeling per series, external labels, every sample once in
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('2.0: symbols, start timestamps; 5xx and 429 retried, 400 dropped and counted', async () => {
+test('2.0: symbols, start timestamps; 5xx and (retry_on_http_429) 429 retried, 400 dropped and counted', async () => {
   const { dir, storage } = setup();
   let calls = 0;
   const rx = await fakeReceiver((r, n) => {
@@ -80,7 +80,7 @@ test('2.0: symbols, start timestamps; 5xx and 429 retried, 400 dropped and count
   const registry = new client.Registry();
   const remote = new RemoteStorage({ storage, dataDir: dir, logger, maxBacklog: { bytes: 1 << 30 }, pollMs: 10 });
   remote.init(registry);
-  await remote.applyConfig(config(rx.url, '    protobuf_message: io.prometheus.write.v2.Request\n', '', 10));
+  await remote.applyConfig(config(rx.url, '    protobuf_message: io.prometheus.write.v2.Request\n', '', 10, true));
   const refs = storage.seriesRefs([{ __name__: 'c_total', job: 'j' }]);
   for (let k = 0; k < 30; k++) storage.append(refs, Float64Array.of(2_000_000 + k * 1000), Float64Array.of(k), Float64Array.of(1_999_000));
   await until('the 30 samples, one batch of them refused', () => calls >= 4 && remote.status()[0]!.samplesSent + remote.status()[0]!.samplesFailed >= 30);

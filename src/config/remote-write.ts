@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import type { HttpClientConfig } from '../common/http-config/index.js';
 import { readRelabelConfig, type RelabelConfig } from './relabel.js';
-import { httpUrlProblem } from './go-url.js';
 import type { Node, YamlFile } from './yaml-reader.js';
 
 export type RemoteWriteProtobuf = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
@@ -46,7 +45,7 @@ export interface RemoteWriteConfig {
   hash: string;
 }
 
-export const DEFAULT_QUEUE_CONFIG: QueueConfig = { capacity: 10_000, minShards: 1, maxShards: 50, maxSamplesPerSend: 2000, batchSendDeadlineMs: 5000, minBackoffMs: 30, maxBackoffMs: 5000, retryOnHttp429: true, sampleAgeLimitMs: 0 };
+export const DEFAULT_QUEUE_CONFIG: QueueConfig = { capacity: 10_000, minShards: 1, maxShards: 50, maxSamplesPerSend: 2000, batchSendDeadlineMs: 5000, minBackoffMs: 30, maxBackoffMs: 5000, retryOnHttp429: false, sampleAgeLimitMs: 0 };
 export const DEFAULT_METADATA_CONFIG: MetadataConfig = { send: true, sendIntervalMs: 60_000, maxSamplesPerSend: 2000 };
 
 export const REMOTE_WRITE_KEYS = ['url', 'remote_timeout', 'headers', 'write_relabel_configs', 'name', 'send_exemplars', 'send_native_histograms', 'round_robin_dns', 'protobuf_message', 'queue_config', 'metadata_config', 'sigv4', 'azuread', 'google_iam'];
@@ -63,7 +62,7 @@ function queueConfig(y: YamlFile, n: Node | undefined): QueueConfig {
   const d = DEFAULT_QUEUE_CONFIG;
   const positive = (k: string, dflt: number): number => {
     const v = y.int(q.get(k), `queue_config.${k}`, dflt);
-    if (v <= 0) y.fail(q.get(k), `remote write queue_config.${k} must be positive, got ${v}`);
+    if (v <= 0) y.fail(q.get(k), `remote write queue ${k} must be positive (queue_config.${k}: ${v})`);
     return v;
   };
   const c: QueueConfig = {
@@ -77,9 +76,9 @@ function queueConfig(y: YamlFile, n: Node | undefined): QueueConfig {
     retryOnHttp429: y.bool(q.get('retry_on_http_429'), 'queue_config.retry_on_http_429', d.retryOnHttp429),
     sampleAgeLimitMs: y.duration(q.get('sample_age_limit'), 'queue_config.sample_age_limit', d.sampleAgeLimitMs),
   };
-  if (c.minShards > c.maxShards) y.fail(n, `remote write queue_config.min_shards (${c.minShards}) must not be greater than max_shards (${c.maxShards})`);
-  if (c.maxBackoffMs < c.minBackoffMs) y.fail(n, 'remote write queue_config.max_backoff must not be less than min_backoff');
-  if (c.batchSendDeadlineMs <= 0) y.fail(q.get('batch_send_deadline'), 'remote write queue_config.batch_send_deadline must be positive');
+  if (c.minShards > c.maxShards) y.fail(n, `remote write queue min_shards must not be greater than max_shards (queue_config.min_shards ${c.minShards} > max_shards ${c.maxShards})`);
+  if (c.maxBackoffMs < c.minBackoffMs) y.fail(n, 'remote write queue max_backoff must not be less than min_backoff (queue_config.max_backoff, queue_config.min_backoff)');
+  if (c.batchSendDeadlineMs <= 0) y.fail(q.get('batch_send_deadline'), 'remote write queue batch_send_deadline must be positive (queue_config.batch_send_deadline)');
   return c;
 }
 
@@ -101,8 +100,6 @@ export function readRemoteWriteConfigs(y: YamlFile, n: Node | undefined, readers
     const m = y.map(r, 'config.RemoteWriteConfig', [...REMOTE_WRITE_KEYS, ...httpFields]);
     const url = y.str(m.get('url'), 'url');
     if (url === '') y.fail(r, 'url for remote_write is empty');
-    const problem = httpUrlProblem(url);
-    if (problem !== undefined) y.fail(m.get('url'), `remote_write url: ${problem}`);
     let name = y.str(m.get('name'), 'name');
     if (name !== '') {
       if (names.has(name)) y.fail(m.get('name'), `found multiple remote write configs with job name ${JSON.stringify(name)}`);

@@ -51,7 +51,7 @@ fn relabeled_batches_resume_and_cross_segments() {
     let mut fresh = Watcher::open(&dir.join("wal"), None, opts(7, 3)).unwrap();
     let mut w = Watcher::open(&dir.join("wal"), Some(Position::default()), opts(7, 3)).unwrap();
     for k in 2..1200i64 {
-        db.append(&refs, &[k * 1000; 10], &vec![k as f64; 10], None).unwrap();
+        db.append(&refs, &[k * 1000; 10], &[k as f64; 10], None).unwrap();
     }
     assert!(fs::read_dir(dir.join("wal")).unwrap().count() > 2, "the appends span several segments");
     let odd = |l: &Labels| l.get("i").is_some_and(|v| v.parse::<u32>().unwrap() % 2 == 1);
