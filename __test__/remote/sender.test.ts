@@ -69,7 +69,7 @@ test('1.0: headers, relabeling per series, external labels, every sample once in
 test('2.0: symbols, start timestamps; 5xx and (retry_on_http_429) 429 retried, 400 dropped and counted', async () => {
   const { dir, storage } = setup();
   let calls = 0;
-  const rx = await fakeReceiver((r, n) => {
+  const rx = await fakeReceiver((r, n): { status: number; headers?: Record<string, string> } => {
     calls = n;
     if (n === 1) return { status: 503 };
     if (n === 2) return { status: 429, headers: { 'Retry-After': '0' } };
