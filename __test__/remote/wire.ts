@@ -69,6 +69,8 @@ export function uncompress(b: Uint8Array): Uint8Array {
 export interface ReceivedRequest {
   headers: http.IncomingHttpHeaders;
   body: Uint8Array;
+  /** What the receiver answered. */
+  status?: number;
 }
 
 /** A receiver answering each request with what `answer` returns (status, headers). */
@@ -81,6 +83,7 @@ export async function fakeReceiver(answer: (r: ReceivedRequest, n: number) => { 
       const r = { headers: req.headers, body: uncompress(Buffer.concat(chunks)) };
       requests.push(r);
       const a = answer(r, requests.length);
+      (r as ReceivedRequest).status = a.status;
       res.writeHead(a.status, a.headers ?? {});
       res.end();
     });

@@ -86,6 +86,11 @@ export class QueueManager {
     const m = this.deps.metrics;
     m.shardsMin.set(this.labels, this.cfg.queueConfig.minShards);
     m.shardsMax.set(this.labels, this.cfg.queueConfig.maxShards);
+    m.shardsDesired.set(this.labels, this.desired);
+    m.samplesPending.set(this.labels, 0);
+    // Present from the start, as Prometheus's are: a rate() over them works before the first failure.
+    for (const c of [m.samplesTotal, m.samplesFailed, m.samplesRetried, m.exemplarsTotal, m.exemplarsFailed, m.exemplarsRetried, m.metadataTotal, m.metadataFailed, m.metadataRetried, m.bytesTotal, m.writtenMismatch]) c.inc(this.labels, 0);
+    m.sentBatchDuration.zero(this.labels);
     this.open(readSavepoint(this.deps.savepointDir, this.hash), this.cfg.queueConfig.minShards);
     // A new queue starts at the WAL's end: remember it, so a restart before the first send resumes there.
     this.saveNow();
