@@ -13,7 +13,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { RemoteStorage } from '../../src/remote/index.js';
 import { readSavepoint } from '../../src/remote/savepoint.js';
 import { Logger } from '../../src/util/logger.js';
-import { decodeV1, decodeV2, fakeReceiver, type ReceivedRequest } from './wire.js';
+import { decodeV1, decodeV1Metadata, decodeV2, fakeReceiver, type ReceivedRequest } from './wire.js';
 
 const logs: string[] = [];
 const logger = new Logger({ level: 'debug', write: (l) => logs.push(l) });
@@ -145,6 +145,31 @@ test('a restart resumes from the savepoint: what the receiver missed while down 
   const ts = new Map<string, number>();
   for (const r of rx.requests) for (const s of decodeV1(r.body)) for (const x of s.samples) ts.set(`${s.labels.__name__}@${x.t}`, (ts.get(`${s.labels.__name__}@${x.t}`) ?? 0) + 1);
   assert.equal(ts.size, 50, 'every sample reached the receiver');
+  storage.close();
+  await rx.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('2.0 carries exemplars and per-series metadata; 1.0 sends metadata every send_interval', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-rw-'));
+  const storage = Storage.open(dir, { maxExemplars: 100 });
+  const rx = await fakeReceiver(() => ({ status: 204 }));
+  const families = (): [string, { type: string; help: string; unit: string }][] => [['req', { type: 'counter', help: 'Requests.', unit: 'requests' }], ['temp', { type: 'gauge', help: 'Temperature.', unit: 'celsius' }]];
+  const remote = new RemoteStorage({ storage, dataDir: dir, logger, maxBacklog: { bytes: 1 << 30 }, pollMs: 10, families });
+  remote.init(new client.Registry());
+  await remote.applyConfig(parseConfig(`remote_write:\n  - url: ${rx.url}/v2\n    protobuf_message: io.prometheus.write.v2.Request\n    send_exemplars: true\n    queue_config: { batch_send_deadline: 50ms }\n  - url: ${rx.url}/v1\n    metadata_config: { send_interval: 100ms }\n    queue_config: { batch_send_deadline: 50ms }\n`, 'p.yml'));
+  const refs = storage.seriesRefs([{ __name__: 'req_total', path: '/a' }, { __name__: 'temp', room: 'x' }]);
+  storage.append(refs, Float64Array.of(5_000_000, 5_000_000), Float64Array.of(1, 21.5));
+  storage.appendExemplars(Uint32Array.of(refs[0]!), Float64Array.of(5_000_000), Float64Array.of(0.25), [{ trace_id: 'abc' }]);
+  const v2 = () => rx.requests.filter((r) => String(r.headers['content-type']).includes('v2')).flatMap((r) => decodeV2(r.body).series);
+  const v1md = () => rx.requests.filter((r) => !String(r.headers['content-type']).includes('v2')).flatMap((r) => decodeV1Metadata(r.body));
+  await until('the exemplar and the metadata request', () => v2().some((s) => s.exemplars.length > 0) && v1md().length >= 2);
+  await remote.stop();
+  const req = v2().find((s) => s.labels.__name__ === 'req_total')!;
+  assert.deepEqual(req.metadata, { type: 1, help: 'Requests.', unit: 'requests' }, 'req_total found under its family name req');
+  assert.deepEqual(v2().find((s) => s.labels.__name__ === 'temp')!.metadata, { type: 2, help: 'Temperature.', unit: 'celsius' });
+  assert.deepEqual(v2().flatMap((s) => s.exemplars), [{ labels: { trace_id: 'abc' }, t: 5_000_000, v: 0.25 }]);
+  assert.deepEqual(v1md().slice(0, 2).map((m) => [m.metricFamilyName, m.type, m.help, m.unit]), [['req', 1, 'Requests.', 'requests'], ['temp', 2, 'Temperature.', 'celsius']]);
   storage.close();
   await rx.close();
   rmSync(dir, { recursive: true, force: true });

@@ -12,8 +12,9 @@ function v1Root(): protobuf.Root {
   const sample = new Type('Sample').add(new Field('value', 1, 'double')).add(new Field('timestamp', 2, 'int64'));
   const exemplar = new Type('Exemplar').add(new Field('labels', 1, 'Label', 'repeated')).add(new Field('value', 2, 'double')).add(new Field('timestamp', 3, 'int64'));
   const ts = new Type('TimeSeries').add(new Field('labels', 1, 'Label', 'repeated')).add(new Field('samples', 2, 'Sample', 'repeated')).add(new Field('exemplars', 3, 'Exemplar', 'repeated'));
-  const req = new Type('WriteRequest').add(new Field('timeseries', 1, 'TimeSeries', 'repeated'));
-  return new Root().define('prometheus').add(label).add(sample).add(exemplar).add(ts).add(req).root;
+  const md = new Type('MetricMetadata').add(new Field('type', 1, 'int32')).add(new Field('metricFamilyName', 2, 'string')).add(new Field('help', 4, 'string')).add(new Field('unit', 5, 'string'));
+  const req = new Type('WriteRequest').add(new Field('timeseries', 1, 'TimeSeries', 'repeated')).add(new Field('metadata', 3, 'MetricMetadata', 'repeated'));
+  return new Root().define('prometheus').add(label).add(sample).add(exemplar).add(ts).add(md).add(req).root;
 }
 
 function v2Root(): protobuf.Root {
@@ -41,6 +42,10 @@ export function decodeV1(body: Uint8Array): DecodedSeries[] {
   const m = V1.toObject(V1.decode(body), { longs: String, defaults: true }) as { timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: string }[]; exemplars: { labels: { name: string; value: string }[]; value: number; timestamp: string }[] }[] };
   const lbl = (ls: { name: string; value: string }[]) => Object.fromEntries(ls.map((l) => [l.name, l.value]));
   return m.timeseries.map((ts) => ({ labels: lbl(ts.labels), samples: ts.samples.map((s) => ({ t: num(s.timestamp), v: s.value })), exemplars: ts.exemplars.map((e) => ({ labels: lbl(e.labels), t: num(e.timestamp), v: e.value })) }));
+}
+
+export function decodeV1Metadata(body: Uint8Array): { type: number; metricFamilyName: string; help: string; unit: string }[] {
+  return (V1.toObject(V1.decode(body), { defaults: true }) as { metadata: { type: number; metricFamilyName: string; help: string; unit: string }[] }).metadata;
 }
 
 export function decodeV2(body: Uint8Array): { symbols: string[]; series: DecodedSeries[] } {

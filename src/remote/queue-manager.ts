@@ -6,7 +6,8 @@
 import type { Labels } from '../model/labels.js';
 import { relabel } from '../config/index.js';
 import type { RemoteWriteConfig } from '../config/index.js';
-import { comparePositions, WalWatcher } from '../storage/index.js';
+import { comparePositions, snappyCompress, WalWatcher } from '../storage/index.js';
+import { encodeMetadataRequest } from './metadata.js';
 import type { SeriesMetadata, WalPosition } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 import { RemoteWriteClient, type SendResult } from './client.js';
@@ -23,6 +24,8 @@ export interface QueueDeps {
   externalLabels: () => Labels;
   /** A metric family's metadata for 2.0 (from the scrape targets), if known. */
   metadata?: (metricName: string) => SeriesMetadata | undefined;
+  /** Every family's metadata, for 1.0's metadata requests (metadata_config). */
+  allMetadata?: () => ReadonlyMap<string, SeriesMetadata>;
   /** How often the WAL is polled when caught up (ms). */
   pollMs?: number;
 }
@@ -96,6 +99,8 @@ export class QueueManager {
     this.saveNow();
     this.loopDone = this.loop();
     this.timers.push(setInterval(() => this.saveNow(), 1000), setInterval(() => this.updateShards(), 10_000));
+    const md = this.cfg.metadataConfig;
+    if (md.send && this.deps.allMetadata !== undefined) this.timers.push(setInterval(() => void this.sendMetadata(), md.sendIntervalMs));
     for (const t of this.timers) t.unref();
   }
 
@@ -312,6 +317,24 @@ export class QueueManager {
     if (s.tooOld > this.lastStats.tooOld) m.samplesDropped.inc({ ...this.labels, reason: 'too_old' }, s.tooOld - this.lastStats.tooOld);
     this.lastStats = s;
     m.walCurrentSegment.set(c, this.watcher.position().segment);
+  }
+
+  /** 1.0 only (2.0 carries metadata per series): every family's metadata, max_samples_per_send a request, tried once (the next interval sends it again). */
+  async sendMetadata(): Promise<void> {
+    if (this.protocol !== 1 || this.deps.allMetadata === undefined) return;
+    const all = [...this.deps.allMetadata()];
+    const m = this.deps.metrics;
+    for (let i = 0; i < all.length; i += this.cfg.metadataConfig.maxSamplesPerSend) {
+      const part = all.slice(i, i + this.cfg.metadataConfig.maxSamplesPerSend);
+      try {
+        const r = await this.client.send(snappyCompress(encodeMetadataRequest(part)), 1);
+        if (r.status >= 200 && r.status < 300) m.metadataTotal.inc(this.labels, part.length);
+        else if (r.status >= 500 || r.status === 429) m.metadataRetried.inc(this.labels, part.length);
+        else m.metadataFailed.inc(this.labels, part.length);
+      } catch {
+        m.metadataRetried.inc(this.labels, part.length);
+      }
+    }
   }
 
   private saveNow(): void {

@@ -11,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import { backlogFloor, walSegments, type MaxBacklog } from './backlog.js';
 import { createRemoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
 import { QueueManager, type QueueStatus } from './queue-manager.js';
+import { lookupMetadata, metadataIndex, type FamilyMetadataLike } from './metadata.js';
 
 /** What the queues need of the storage. */
 export interface RemoteWriteStorage {
@@ -24,7 +25,8 @@ export interface RemoteStorageOptions {
   dataDir: string;
   logger: Logger;
   maxBacklog: MaxBacklog;
-  metadata?: (metricName: string) => SeriesMetadata | undefined;
+  /** The scrape targets' metric families (name → TYPE, HELP, UNIT), read when metadata is needed. */
+  families?: () => Iterable<readonly [string, FamilyMetadataLike]>;
   pollMs?: number;
 }
 
@@ -33,8 +35,16 @@ export class RemoteStorage {
   private metrics: RemoteWriteMetrics | undefined;
   private externalLabels: Labels = Object.create(null) as Labels;
   private timer: NodeJS.Timeout | undefined;
+  private metadataCache: { at: number; index: Map<string, SeriesMetadata> } | undefined;
 
   constructor(private readonly o: RemoteStorageOptions) {}
+
+  /** The families' metadata, rebuilt at most every 10 s (new series ask per series). */
+  private metadata(): Map<string, SeriesMetadata> {
+    const now = Date.now();
+    if (this.metadataCache === undefined || now - this.metadataCache.at > 10_000) this.metadataCache = { at: now, index: metadataIndex(this.o.families?.() ?? []) };
+    return this.metadataCache.index;
+  }
 
   /** Registers the metrics (once, before the first applyConfig). */
   init(registry: client.Registry): void {
@@ -57,7 +67,7 @@ export class RemoteStorage {
     await Promise.all(stopping);
     for (const [key, c] of wanted) {
       if (this.queues.has(key)) continue;
-      const q = new QueueManager(c, { walDir: this.o.storage.walDir, savepointDir: join(this.o.dataDir, 'remote'), metrics, logger: this.o.logger.with({ component: 'remote', remote_name: c.name, url: c.url }), externalLabels: () => this.externalLabels, ...(this.o.metadata !== undefined ? { metadata: this.o.metadata } : {}), ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}) });
+      const q = new QueueManager(c, { walDir: this.o.storage.walDir, savepointDir: join(this.o.dataDir, 'remote'), metrics, logger: this.o.logger.with({ component: 'remote', remote_name: c.name, url: c.url }), externalLabels: () => this.externalLabels, ...(this.o.families !== undefined ? { metadata: (n: string) => lookupMetadata(this.metadata(), n), allMetadata: () => this.metadata() } : {}), ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}) });
       q.start();
       this.queues.set(key, q);
     }

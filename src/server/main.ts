@@ -90,8 +90,10 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   let remote: RemoteStorage;
+  let metricFamilies: () => Iterable<readonly [string, { type: string; help: string; unit: string }]> = () => [];
   try {
-    remote = new RemoteStorage({ storage, dataDir: flags['storage.tsdb.path'], logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']) });
+    // Metadata comes from the scrape targets, which exist once the server does (set below).
+    remote = new RemoteStorage({ storage, dataDir: flags['storage.tsdb.path'], logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), families: () => metricFamilies() });
   } catch (e) {
     logger.error('Invalid flag', { err: e as Error });
     storage.close();
@@ -178,6 +180,7 @@ export async function main(argv: string[]): Promise<number> {
   ruling.init(server.metrics);
   queryLog.init(server.metrics.registry);
   remote.init(server.metrics.registry);
+  metricFamilies = () => server.metricFamilies();
   return runUntilSignal({
     logger,
     start: () => server.start(),
