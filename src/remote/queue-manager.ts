@@ -288,8 +288,8 @@ export class QueueManager {
   private reshard(n: number): void {
     this.reshardTo = undefined;
     // No batch is queued: the held ones were never sent, so reading them again duplicates nothing.
-    this.open(this.savepoint(), n);
     this.deps.logger.info('Remote storage resharding', { remote_name: this.cfg.name, from: this.shards.length, to: n });
+    this.open(this.savepoint(), n);
   }
 
   private updateShards(): void {
