@@ -154,7 +154,8 @@ export class QueueManager {
     const q = this.cfg.queueConfig;
     const poll = this.deps.pollMs ?? Math.min(250, q.batchSendDeadlineMs);
     while (!this.stopped) {
-      if (this.reshardTo !== undefined || this.pending() >= q.capacity * this.shards.length) {
+      // No shards while a rewind replaces them: wait for the new ones.
+      if (this.reshardTo !== undefined || this.shards.length === 0 || this.pending() >= q.capacity * this.shards.length) {
         // Resharding waits for the shards to empty; a full queue waits for sends (the WAL keeps the rest).
         if (this.reshardTo !== undefined && this.shards.every((s) => !s.busy)) this.reshard(this.reshardTo);
         else await this.sleep(poll);

@@ -55,7 +55,9 @@ export class RemoteStorage {
   async applyConfig(cfg: Pick<Config, 'remoteWrite' | 'global'>): Promise<void> {
     this.externalLabels = cfg.global.externalLabels;
     const metrics = (this.metrics ??= createRemoteWriteMetrics((await import('prom-client')).default.register));
-    const wanted = new Map(cfg.remoteWrite.map((c) => [JSON.stringify(c, (k, v: unknown) => (k === 'hash' ? undefined : v)), c]));
+    // A queue is unchanged when its settings and the external labels (added to every series it sends) are.
+    const ext = JSON.stringify(Object.entries(cfg.global.externalLabels).sort());
+    const wanted = new Map(cfg.remoteWrite.map((c) => [ext + JSON.stringify(c, (k, v: unknown) => (k === 'hash' ? undefined : v)), c]));
     const stopping: Promise<void>[] = [];
     for (const [key, q] of this.queues) {
       if (!wanted.has(key)) {
