@@ -1,6 +1,7 @@
 // `npm run bench [-- storage] [--series N] [--rounds R]`, `npm run bench -- fuzz [--seconds N] [--seed S]`: prints figures for this machine, with
 // Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
+// `npm run bench -- remote-write [--targets N] [--series-per-target N]`: remote write next to Prometheus 2.42's.
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
+import { measureRemoteWrite } from './remote-write.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
@@ -182,6 +184,23 @@ async function scrapeBench(): Promise<void> {
   }
 }
 
+async function remoteWriteBench(): Promise<void> {
+  const warmupSeconds = opt('warmup', 20);
+  const measureSeconds = opt('measure', 40);
+  const targets = opt('targets', 1);
+  const perTarget = opt('series-per-target', 10_000);
+  if (!has('prometheus')) {
+    row('remote write', 'not measured (prometheus not installed: it is the receiver)', '-', '-');
+    return;
+  }
+  console.error(`remote-write: ${targets} x ${perTarget} series every 2s (target.mjs) to a Prometheus 2.42 receiver; each sender without, then with remote_write (${warmupSeconds}s warm-up, ${measureSeconds}s measured); ours, then Prometheus 2.42`);
+  const { ours, prometheus: p } = await measureRemoteWrite(reference, { targets, seriesPerTarget: perTarget, warmupSeconds, measureSeconds }, true);
+  const k = `${fmt((targets * perTarget) / 1000, 0)}k series`;
+  row(`remote write CPU per 1M samples sent (added to scraping), ${k}`, `${fmt(ours.cpuSecondsPerMillionSent)} CPU-s (${fmt(ours.samplesSentPerSecond / 1000, 1)}k samples/s)`, p ? `${fmt(p.cpuSecondsPerMillionSent)} CPU-s (${fmt(p.samplesSentPerSecond / 1000, 1)}k samples/s)` : 'not measured', "<= 0.7x Prometheus's");
+  row(`remote write bytes on the wire per sample, ${k}`, `${fmt(ours.bytesPerSample)} B`, p ? `${fmt(p.bytesPerSample)} B` : 'not measured', '-');
+  row(`remote write resident memory added by the queue, ${k}`, `${fmt(ours.rssAddedMiB, 1)} MiB`, p ? `${fmt(p.rssAddedMiB, 1)} MiB` : 'not measured', '-');
+}
+
 async function uiBench(): Promise<void> {
   console.error('ui: the Graph view with 200 series x 11,000 points in headless Chromium');
   const f = await measureGraph();
@@ -226,7 +245,7 @@ if (sections.includes('fuzz')) {
 }
 // The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
 // current sources first, so a stale dist/ is never what gets measured.
-if (sections.length === 0 || ['node-exporter', 'scrape', 'ui'].some((s) => sections.includes(s))) {
+if (sections.length === 0 || ['node-exporter', 'scrape', 'ui', 'remote-write'].some((s) => sections.includes(s))) {
   console.error('building dist/ (npm run build:ts, build:ui) so the measured server is the current code');
   for (const script of ['build:ts', 'build:ui']) {
     const b = spawnSync('npm', ['run', '--silent', script], { cwd: join(here, '..'), encoding: 'utf8' });
@@ -237,6 +256,7 @@ if (sections.length === 0 || sections.includes('storage')) await storageBench();
 if (sections.length === 0 || sections.includes('query')) await queryBench();
 if (sections.length === 0 || sections.includes('node-exporter')) await nodeExporterBench();
 if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
+if (sections.length === 0 || sections.includes('remote-write')) await remoteWriteBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();

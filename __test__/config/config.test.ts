@@ -77,9 +77,10 @@ test('relabel validation messages', () => {
 
 test('settings accepted but not acted on are listed as warnings; alert signing is refused', () => {
   const cfg = parseConfig('remote_write:\n  - url: http://rw:9201/write\ntracing:\n  endpoint: otel:4317\nruntime:\n  gogc: 50\n', 'prometheus.yml');
-  assert.equal(cfg.warnings.length, 3);
+  // remote_write is sent (src/remote/): no warning any more.
+  assert.equal(cfg.warnings.length, 2);
   assert.match(cfg.warnings.join('\n'), /tracing: .*not supported/);
-  assert.match(cfg.warnings.join('\n'), /remote_write: .*not implemented yet; the 1 endpoint/);
+  assert.doesNotMatch(cfg.warnings.join('\n'), /remote_write/);
   assert.match(cfg.warnings.join('\n'), /runtime\.gogc/);
   assert.deepEqual(parseConfig('global: {}\n', 'prometheus.yml').warnings, []);
   assert.throws(() => parseConfig("alerting:\n  alertmanagers:\n    - sigv4: {region: us-east-1}\n      static_configs: [{targets: ['am:9093']}]\n", 'p.yml'), /p\.yml:3:\d+: .*sigv4: AWS Signature Version 4 signing of alerts is not supported/);

@@ -13,12 +13,15 @@ import { HTTP_FIELDS, readHttpClientConfig } from '../common/http-config/index.j
 import type { FileKind, HttpClientConfig, OAuth2Config, TlsConfig } from '../common/http-config/index.js';
 import type { Node } from './yaml-reader.js';
 import { readKubernetesSdConfigs } from './kubernetes-sd.js';
+import { readRemoteWriteConfigs } from './remote-write.js';
+import type { RemoteWriteConfig } from './remote-write.js';
 import { httpUrlProblem } from './go-url.js';
 import type { KubernetesSdConfig } from './kubernetes-sd.js';
 import { GENERIC_SD_KEYS, readGenericSdConfigs } from './sd-specs.js';
 import type { GenericSdConfig } from './sd-specs.js';
 
 export { ConfigError };
+export type { RemoteWriteConfig };
 export type { HttpClientConfig, OAuth2Config, TlsConfig };
 
 export interface StaticConfig {
@@ -120,14 +123,6 @@ export interface GlobalConfig {
   keepDroppedTargets: number;
   metricNameValidationScheme: 'utf8' | 'legacy';
   metricNameEscapingScheme: string;
-}
-
-export interface RemoteWriteConfig {
-  url: string;
-  name: string;
-  writeRelabelConfigs: RelabelConfig[];
-  headers: Record<string, string>;
-  protobufMessage: string;
 }
 
 export interface RemoteReadConfig {
@@ -471,35 +466,7 @@ class Loader {
   }
 
   remoteWrite(n: Node | undefined): RemoteWriteConfig[] {
-    const y = this.y;
-    const names = new Set<string>();
-    return y.seq(n, 'remote_write').map((r) => {
-      if (r.kind === 'null') y.fail(r, 'empty or null remote write config section');
-      const m = y.map(r, 'config.RemoteWriteConfig', ['url', 'remote_timeout', 'headers', 'write_relabel_configs', 'name', 'send_exemplars', 'send_native_histograms', 'round_robin_dns', 'protobuf_message', 'queue_config', 'metadata_config', 'sigv4', 'azuread', 'google_iam', ...HTTP_FIELDS]);
-      const url = y.str(m.get('url'), 'url');
-      if (url === '') y.fail(r, 'url for remote_write is empty');
-      const name = y.str(m.get('name'), 'name');
-      if (name !== '') {
-        if (names.has(name)) y.fail(m.get('name'), `found multiple remote write configs with job name ${JSON.stringify(name)}`);
-        names.add(name);
-      }
-      const msg = y.str(m.get('protobuf_message'), 'protobuf_message', 'prometheus.WriteRequest');
-      if (msg !== 'prometheus.WriteRequest' && msg !== 'io.prometheus.write.v2.Request') y.fail(m.get('protobuf_message'), `invalid protobuf_message value: unknown type for remote write protobuf message ${msg}, supported: prometheus.WriteRequest, io.prometheus.write.v2.Request`);
-      const q = y.map(m.get('queue_config') ?? { kind: 'null', line: 0, col: 0 }, 'config.QueueConfig', ['capacity', 'max_shards', 'min_shards', 'max_samples_per_send', 'batch_send_deadline', 'min_backoff', 'max_backoff', 'retry_on_http_429', 'sample_age_limit']);
-      const qn = m.get('queue_config');
-      const positive = (k: string, what: string): void => {
-        if (q.has(k) && y.int(q.get(k), k, 1) <= 0) y.fail(qn, `remote write queue ${what} must be positive`);
-      };
-      positive('capacity', 'capacity');
-      positive('max_shards', 'max_shards');
-      positive('min_shards', 'min_shards');
-      positive('max_samples_per_send', 'max_samples_per_send');
-      if (y.int(q.get('min_shards'), 'min_shards', 1) > y.int(q.get('max_shards'), 'max_shards', 50)) y.fail(qn, 'remote write queue min_shards must not be greater than max_shards');
-      if (y.duration(q.get('max_backoff'), 'max_backoff', 5000) < y.duration(q.get('min_backoff'), 'min_backoff', 30)) y.fail(qn, 'remote write queue max_backoff must not be less than min_backoff');
-      const rules = y.seq(m.get('write_relabel_configs'), 'write_relabel_configs').map((x) => readRelabelConfig(y, x, 'relabeling rule in remote write config'));
-      this.http(m, r);
-      return { url, name, writeRelabelConfigs: rules, headers: this.headers(m.get('headers')), protobufMessage: msg };
-    });
+    return readRemoteWriteConfigs(this.y, n, { http: (m, where) => this.http(m, where), headers: (h) => this.headers(h) }, HTTP_FIELDS);
   }
 
   remoteRead(n: Node | undefined): RemoteReadConfig[] {
@@ -660,7 +627,6 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   const present = (n: Node | undefined): boolean => n !== undefined && n.kind !== 'null' && !(n.kind === 'map' && n.entries!.length === 0) && !(n.kind === 'seq' && n.items!.length === 0);
   if (present(top.get('tracing'))) cfg.warnings.push('tracing: sending traces is not supported by Promethium; the section is ignored');
   if (rt && present(rt)) cfg.warnings.push("runtime.gogc tunes Go's garbage collector and has no effect in Promethium");
-  if (cfg.remoteWrite.length > 0) cfg.warnings.push(`remote_write: sending samples to remote storage is not implemented yet; the ${cfg.remoteWrite.length} endpoint(s) configured receive nothing`);
   if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
     const silent = new Set(list.map(notDiscovering).filter((w): w is string => w !== undefined));

@@ -6,3 +6,5 @@ export type { KubernetesSdConfig, KubernetesRole, KubernetesSelector } from './k
 export { SD_SPECS, GENERIC_SD_KEYS } from './sd-specs.js';
 export type { GenericSdConfig, SdValue } from './sd-specs.js';
 export { redactSecrets } from './redact.js';
+export { DEFAULT_QUEUE_CONFIG, DEFAULT_METADATA_CONFIG } from './remote-write.js';
+export type { RemoteWriteConfig, QueueConfig, MetadataConfig, RemoteWriteProtobuf } from './remote-write.js';

@@ -33,6 +33,7 @@ export const serverFlags = {
   'storage.tsdb.retention.time': flag.custom('How long to retain samples in storage. When this flag is set it overrides "storage.tsdb.retention". If neither this flag nor "storage.tsdb.retention" nor "storage.tsdb.retention.size" is set, the retention time defaults to 15d.', 0, undefined, duration),
   'storage.tsdb.retention.size': flag.custom('Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, MB, GB, TB, PB, EB. Ex: "512MB".', 0, undefined, parseByteSize),
   'storage.tsdb.no-lockfile': flag.bool('Do not create lockfile in data directory.'),
+  'storage.remote.max-backlog': flag.string('How much WAL remote-write queues may keep from head truncation while a receiver is unreachable, as a size (512MB, 1GiB) or an age (2h); past it the oldest data is dropped for them. Not in Prometheus.', '1GiB'),
   'rules.alert.for-outage-tolerance': flag.custom('Max time to tolerate prometheus outage for restoring "for" state of alert.', 3600000, '1h', duration),
   'rules.alert.for-grace-period': flag.custom('Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.', 600000, '10m', duration),
   'rules.alert.resend-delay': flag.custom('Minimum amount of time to wait before resending an alert to Alertmanager.', 60000, '1m', duration),

@@ -26,6 +26,8 @@ import { QueryLog } from '../promql/query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
+import { RemoteStorage, parseMaxBacklog } from '../remote/index.js';
+import { remoteWriteStatusApi } from '../web/api/remote-write.js';
 
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -87,6 +89,16 @@ export async function main(argv: string[]): Promise<number> {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
   }
+  let remote: RemoteStorage;
+  let metricFamilies: () => Iterable<readonly [string, { type: string; help: string; unit: string }]> = () => [];
+  try {
+    // Metadata comes from the scrape targets, which exist once the server does (set below).
+    remote = new RemoteStorage({ storage, dataDir: flags['storage.tsdb.path'], logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), families: () => metricFamilies() });
+  } catch (e) {
+    logger.error('Invalid flag', { err: e as Error });
+    storage.close();
+    return 1;
+  }
   const replay = storage.replayInfo();
   if (replay.corruption) logger.warn('WAL corruption found and repaired: the data after it was cut', { segment: replay.corruption.segment, offset: replay.corruption.offset, reason: replay.corruption.reason });
   logger.info('WAL replay completed', { component: 'tsdb', series: replay.series, samples: replay.samples, total_replay_duration: `${(replay.durationMs / 1000).toFixed(3)}s` });
@@ -136,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
         queryLog.setFile(cfg.global.queryLogFile);
         failureLogs.use(scrapeFailureLogFiles(cfg));
         for (const w of [...cfg.warnings, ...tsdb.warnings]) logger.warn(w);
-        return ruling.apply(cfg);
+        return Promise.all([ruling.apply(cfg), remote.applyConfig(cfg)]).then(() => undefined);
       },
       externalLabels: cfg.global.externalLabels };
   };
@@ -155,18 +167,20 @@ export async function main(argv: string[]): Promise<number> {
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
     loadConfig,
-    plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix })],
+    plugins: [ruling.plugin(), remoteWriteStatusApi(() => remote.status()), uiPlugin({ title: flags['web.page-title'], routePrefix })],
     web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'], routePrefix, serving },
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {
       queryLog.close();
       failureLogs.closeAll();
-      return Promise.all([ruling.stop(), queryPool.close()]).then(() => undefined);
+      return Promise.all([ruling.stop(), queryPool.close(), remote.stop()]).then(() => undefined);
     },
   });
   sdMetrics = server.metrics.discovery;
   ruling.init(server.metrics);
   queryLog.init(server.metrics.registry);
+  remote.init(server.metrics.registry);
+  metricFamilies = () => server.metricFamilies();
   return runUntilSignal({
     logger,
     start: () => server.start(),

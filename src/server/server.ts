@@ -173,6 +173,11 @@ export class Server {
     return { port };
   }
 
+  /** The metric families the active targets exposed (name, TYPE/HELP/UNIT), e.g. for remote write's metadata. */
+  *metricFamilies(): Iterable<readonly [string, { type: string; help: string; unit: string }]> {
+    for (const t of this.scrape.activeTargets()) yield* t.metadata();
+  }
+
   /** Re-reads the configuration; a bad one is refused and the running one stays. */
   async reload(): Promise<void> {
     const log = this.parts.logger;

@@ -5,3 +5,5 @@ export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
 export { loadNative, platformTriple } from './native.js';
 export { withQueryLimits, reserveQueryMemory, queryAbortOf, newCancelToken, cancelQuery, releaseCancelToken } from './query-limits.js';
 export type { NativeQueryLimits, QueryAbort } from './query-limits.js';
+export { WalWatcher, comparePositions, snappyCompress } from './wal-watcher.js';
+export type { WalBatch, WalPosition, WalRead, WalWatcherOptions, WalWatcherStats, SeriesMetadata } from './wal-watcher.js';

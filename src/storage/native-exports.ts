@@ -2,7 +2,7 @@
 // compare with what the built addon really exports (__test__/storage/native-declaration.test.ts).
 // Each list is tied to its interface by `satisfies`: a member added to or removed from an interface
 // without the same change here fails tsc, and the test fails when the addon and these lists differ.
-import type { NativeAddon, NativeDb, NativeScrapeCache, NativeSelection } from './native.js';
+import type { NativeAddon, NativeDb, NativeScrapeCache, NativeSelection, NativeWalWatcher } from './native.js';
 
 export type NativeExportKind = 'class' | 'function' | 'string' | 'number';
 
@@ -14,6 +14,8 @@ export const NATIVE_EXPORTS = {
   NativeDb: 'class',
   NativeScrapeCache: 'class',
   NativeSelection: 'class',
+  NativeWalWatcher: 'class',
+  snappyCompress: 'function',
   DROPPED_REF: 'number',
   encodeMatrixJson: 'function',
   evalRangeSamples: 'function',
@@ -47,6 +49,7 @@ export const NATIVE_CLASS_METHODS = {
     setRetention: true,
     setXor2Chunks: true,
     exemplarStats: true,
+    setWalRetentionFloor: true,
     id: true,
   } satisfies Record<keyof NativeDb, true>,
   NativeScrapeCache: {
@@ -65,4 +68,15 @@ export const NATIVE_CLASS_METHODS = {
     evalRange: true,
     evalRangeWithStartTimestamps: true,
   } satisfies Record<keyof NativeSelection, true>,
+  NativeWalWatcher: {
+    read: true,
+    resolve: true,
+    position: true,
+    heldStart: true,
+    heldSamples: true,
+    setShards: true,
+    setProtocol: true,
+    skipTo: true,
+    stats: true,
+  } satisfies Record<keyof NativeWalWatcher, true>,
 } as const satisfies { [K in keyof NativeAddon as KindOf<NativeAddon[K]> extends 'class' ? K : never]: object };

@@ -147,6 +147,8 @@ export interface NativeDb {
   setRetention(retentionMs: number, retentionBytes: number): void;
   setXor2Chunks(on: boolean): void;
   exemplarStats(): NativeExemplarStats;
+  /** WAL segments from this one on survive head truncation (remote-write queues still read them); null: no floor. */
+  setWalRetentionFloor(segment: number | null): void;
   /** What `new NativeDb(id)` attaches with from another thread of this process. */
   id(): number;
 }
@@ -201,6 +203,57 @@ export interface NativeAddon {
   /** Counts memory the JavaScript side is about to allocate against the query's limits (throws when past them). */
   reserveQuery(samples: number, bytes: number): void;
   endQuery(): { samples: number; bytes: number };
+  /** Tails the WAL for one remote-write queue (src/remote/). */
+  NativeWalWatcher: new (walDir: string, start: Float64Array | null, options: NativeWalWatcherOptions) => NativeWalWatcher;
+  /** Snappy block compression (remote write's bodies). */
+  snappyCompress(data: Uint8Array): Uint8Array;
+}
+
+export interface NativeWalWatcherOptions {
+  /** 1: prometheus.WriteRequest, 2: io.prometheus.write.v2.Request. */
+  protocol: 1 | 2;
+  sendExemplars: boolean;
+  maxSamples: number;
+  shards: number;
+  compress: boolean;
+}
+
+/** Ready batches: one payload buffer cut at `ends`; `starts` holds [segment, offset, skip] per batch. */
+export interface NativeWalBatches {
+  payload: Uint8Array;
+  ends: Uint32Array;
+  shard: Uint32Array;
+  samples: Uint32Array;
+  exemplars: Uint32Array;
+  maxT: Float64Array;
+  starts: Float64Array;
+}
+
+export interface NativeWalWatcherStats {
+  recordsSeries: number;
+  recordsSamples: number;
+  recordsExemplars: number;
+  recordsOther: number;
+  unknownRef: number;
+  tooOld: number;
+  skippedSamples: number;
+  segmentsLost: number;
+  corruptions: number;
+}
+
+export interface NativeWalWatcher {
+  /** New series to relabel (label sets), ready batches, or null when caught up. */
+  read(flush: boolean, minT: number): { series: Uint8Array } | NativeWalBatches | null;
+  /** One byte per new series (1 kept), the kept ones' labels, optionally their metadata as label sets {type, help, unit}. */
+  resolve(keep: Uint8Array, labels: Uint8Array, metadata?: Uint8Array): void;
+  /** [segment, offset, skip] of the next record to read. */
+  position(): Float64Array;
+  heldStart(): Float64Array | null;
+  heldSamples(): number;
+  setShards(n: number): void;
+  setProtocol(p: 1 | 2): void;
+  skipTo(segment: number): void;
+  stats(): NativeWalWatcherStats;
 }
 
 /** The platform part of binary names, as napi-rs spells it (e.g. `linux-x64-gnu`). */

@@ -1,5 +1,6 @@
 // The typed face of the native TSDB: open a data directory, append batches, select series and
 // evaluate instant sampling and range functions over them in one native call each.
+import { join } from 'node:path';
 import type { Labels } from '../model/labels.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
@@ -237,6 +238,16 @@ export class Storage {
   /** Whether new float chunks are XOR2; chunks being written keep their encoding until cut. */
   setXor2Chunks(on: boolean): void {
     this.db.setXor2Chunks(on);
+  }
+
+  /** Keeps WAL segments from `segment` on at head truncation (remote-write backlog); null lifts it. */
+  setWalRetentionFloor(segment: number | null): void {
+    this.db.setWalRetentionFloor(segment);
+  }
+
+  /** The WAL directory remote-write queues tail. */
+  get walDir(): string {
+    return join(this.dir, 'wal');
   }
 
   exemplarStats(): ExemplarStats {

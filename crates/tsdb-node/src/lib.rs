@@ -7,6 +7,7 @@ mod api_json;
 mod memory;
 mod exemplars;
 mod query;
+mod remote_write;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -649,6 +650,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("selectExemplars", exemplars::db_select_exemplars),
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
+            ("setWalRetentionFloor", remote_write::db_set_wal_retention_floor),
         ],
     )?;
     let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
@@ -667,6 +669,12 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "beginQuery", env.function("beginQuery", query::begin_query)?)?;
     env.set(exports, "reserveQuery", env.function("reserveQuery", query::reserve_query)?)?;
     env.set(exports, "endQuery", env.function("endQuery", query::end_query)?)?;
+    {
+        use remote_write::*;
+        let watcher_class = env.define_class("NativeWalWatcher", watcher_new, &[("read", watcher_read), ("resolve", watcher_resolve), ("position", watcher_position), ("heldStart", watcher_held_start), ("heldSamples", watcher_held_samples), ("setShards", watcher_set_shards), ("setProtocol", watcher_set_protocol), ("skipTo", watcher_skip_to), ("stats", watcher_stats)])?;
+        env.set(exports, "NativeWalWatcher", watcher_class)?;
+        env.set(exports, "snappyCompress", env.function("snappyCompress", snappy_compress)?)?;
+    }
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

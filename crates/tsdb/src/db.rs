@@ -153,6 +153,8 @@ pub struct Db {
     /// (time in ms, bytes); changed by config reloads (`storage.tsdb.retention`).
     retention: Mutex<(i64, u64)>,
     counters: Mutex<Counters>,
+    /// WAL segments from this one on are kept at checkpoints (remote-write queues still read them).
+    wal_floor: Mutex<Option<u32>>,
     pub replay: ReplayReport,
 }
 
@@ -192,7 +194,7 @@ impl Db {
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
-        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), replay })
+        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), replay })
     }
 
     fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
@@ -339,6 +341,17 @@ impl Db {
     }
 
     /// Changes the retention (a config reload); blocks beyond it go at the next compaction.
+    /// Keeps WAL segments from `segment` on when the head is truncated (None: no floor): the
+    /// checkpoint then covers only the segments before it, so a remote-write queue that has not
+    /// sent them yet still finds their samples.
+    pub fn set_wal_retention_floor(&self, segment: Option<u32>) {
+        *self.wal_floor.lock().unwrap() = segment;
+    }
+
+    pub fn wal_retention_floor(&self) -> Option<u32> {
+        *self.wal_floor.lock().unwrap()
+    }
+
     pub fn set_retention(&self, ms: i64, bytes: u64) {
         *self.retention.lock().unwrap() = (ms, bytes);
     }

@@ -23,6 +23,7 @@ pub mod labels;
 pub mod limits;
 pub mod matcher;
 pub mod record;
+pub mod remote;
 pub mod snappy;
 pub mod wal;
 

@@ -103,6 +103,94 @@ pub fn encode_literals(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Snappy's block format with compression (remote write's request bodies): a greedy matcher over
+/// 64 KiB blocks, as the reference compressor works. A hash of the next four bytes finds the last
+/// position that began with them; a match of four bytes or more becomes copies, the rest
+/// literals. Offsets stay below 64 KiB, so every copy is a 2-byte-offset copy (or a 1-byte one
+/// when short and near). Output any Snappy decoder reads, ours included.
+pub fn encode(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + data.len() + data.len() / 6);
+    let mut n = data.len();
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    let mut table = vec![0u16; 1 << 14];
+    for block in data.chunks(65536) {
+        encode_block(block, &mut table, &mut out);
+    }
+    out
+}
+
+fn load32(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+
+fn encode_block(src: &[u8], table: &mut [u16], out: &mut Vec<u8>) {
+    const MIN_TAIL: usize = 15;
+    if src.len() < MIN_TAIL {
+        emit_literal(out, src);
+        return;
+    }
+    table.fill(0);
+    let hash = |x: u32| (x.wrapping_mul(0x1e35_a7bd) >> 18) as usize;
+    let limit = src.len() - MIN_TAIL;
+    let (mut lit_start, mut i) = (0usize, 1usize);
+    // Positions are stored +0 (position 0 is never a candidate: the scan starts at 1).
+    while i < limit {
+        let cur = load32(src, i);
+        let h = hash(cur);
+        let cand = table[h] as usize;
+        table[h] = i as u16;
+        if cand == 0 || load32(src, cand) != cur {
+            i += 1;
+            continue;
+        }
+        emit_literal(out, &src[lit_start..i]);
+        let mut len = 4;
+        while i + len < src.len() && src[cand + len] == src[i + len] {
+            len += 1;
+        }
+        emit_copy(out, i - cand, len);
+        i += len;
+        lit_start = i;
+    }
+    emit_literal(out, &src[lit_start..]);
+}
+
+fn emit_literal(out: &mut Vec<u8>, lit: &[u8]) {
+    if lit.is_empty() {
+        return;
+    }
+    let n = lit.len() - 1;
+    if n < 60 {
+        out.push((n as u8) << 2);
+    } else if n < 1 << 8 {
+        out.extend_from_slice(&[60 << 2, n as u8]);
+    } else {
+        out.extend_from_slice(&[61 << 2, n as u8, (n >> 8) as u8]);
+    }
+    out.extend_from_slice(lit);
+}
+
+fn emit_copy(out: &mut Vec<u8>, offset: usize, mut len: usize) {
+    // Long matches as 64-byte copies, keeping at least 4 for the last one.
+    while len >= 68 {
+        out.extend_from_slice(&[(63 << 2) | 2, offset as u8, (offset >> 8) as u8]);
+        len -= 64;
+    }
+    if len > 64 {
+        out.extend_from_slice(&[(59 << 2) | 2, offset as u8, (offset >> 8) as u8]);
+        len -= 60;
+    }
+    if len < 12 && offset < 2048 {
+        out.extend_from_slice(&[(((offset >> 8) as u8) << 5) | (((len - 4) as u8) << 2) | 1, offset as u8]);
+    } else {
+        out.extend_from_slice(&[(((len - 1) as u8) << 2) | 2, offset as u8, (offset >> 8) as u8]);
+    }
+}
+
 /// A uvarint of at most 5 bytes (Snappy's lengths are 32-bit), and where the data starts.
 fn read_uvarint(input: &[u8]) -> Option<(u64, usize)> {
     let mut v = 0u64;
@@ -117,7 +205,27 @@ fn read_uvarint(input: &[u8]) -> Option<(u64, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, encode};
+
+    #[test]
+    fn compressor_round_trips_and_compresses_repetition() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut inputs: Vec<Vec<u8>> = vec![vec![], b"a".to_vec(), b"abcabcabcabcabcabcabcabc".to_vec(), vec![0u8; 200_000]];
+        let text: Vec<u8> = (0..5000).flat_map(|i| format!("http_requests_total{{job=\"api\",instance=\"10.0.0.{}:9100\"}} {i}\n", i % 7).into_bytes()).collect();
+        inputs.push(text.clone());
+        inputs.push((0..150_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        }).collect());
+        for input in &inputs {
+            let c = encode(input);
+            assert_eq!(decode(&c, 1 << 24).unwrap(), *input, "length {}", input.len());
+        }
+        assert!(encode(&text).len() * 5 < text.len(), "repetitive text compresses");
+        assert!(encode(&inputs[3]).len() < 10_000);
+    }
 
     const MAX: usize = 1 << 20;
 

@@ -182,10 +182,19 @@ pub struct Corruption {
 /// Reads the records of one segment's bytes, calling `f` for each. Returns the corruption that
 /// stopped it, if any; records before it were delivered.
 pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::result::Result<(), String>) -> Option<Corruption> {
-    let mut pos = 0usize;
+    read_segment_from(segment, data, 0, 0, |_, _, rec| f(rec))
+}
+
+/// Reads the records of a segment's bytes from a record boundary on: `data` holds the file from
+/// byte `base` (a page boundary) and reading starts at `data[start]`. `f` gets each record with its
+/// start and end offsets in the file (the end is where the next read may resume); a tailing
+/// reader (remote write) resumes this way without re-reading the segment from its start.
+pub fn read_segment_from(segment: u32, data: &[u8], base: u64, start: usize, mut f: impl FnMut(u64, u64, &[u8]) -> std::result::Result<(), String>) -> Option<Corruption> {
+    debug_assert_eq!(base % PAGE_SIZE as u64, 0, "segment reads start at a page boundary");
+    let mut pos = start;
     // The record being assembled: where it starts, its bytes so far, and whether it is compressed.
     let mut assembling: Option<(usize, Vec<u8>, bool)> = None;
-    let corrupt = |offset: usize, reason: String| Some(Corruption { segment, offset: offset as u64, reason, unsupported: false });
+    let corrupt = |offset: usize, reason: String| Some(Corruption { segment, offset: base + offset as u64, reason, unsupported: false });
     loop {
         let in_page = pos % PAGE_SIZE;
         if PAGE_SIZE - in_page < HEADER {
@@ -229,7 +238,7 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
         let flags = typ & !TYPE_MASK;
         if flags & !FLAG_SNAPPY != 0 {
             let what = if flags == FLAG_ZSTD { "compressed with zstd: zstd WAL compression is not supported (Prometheus 3.x --storage.tsdb.wal-compression-type=zstd); use snappy or no compression".to_string() } else { format!("flagged with unknown compression bits {flags:#04x} (type byte {typ:#04x})") };
-            return Some(Corruption { segment, offset: rec_start as u64, reason: format!("WAL record {what}; refusing to open rather than cut the WAL here (nothing was changed)"), unsupported: true });
+            return Some(Corruption { segment, offset: base + rec_start as u64, reason: format!("WAL record {what}; refusing to open rather than cut the WAL here (nothing was changed)"), unsupported: true });
         }
         let snappy = flags == FLAG_SNAPPY;
         pos = start + len;
@@ -240,7 +249,7 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
         }
         match (typ & TYPE_MASK, assembling.as_mut()) {
             (FRAG_FULL, None) => {
-                if let Err(e) = deliver(frag, snappy, &mut f) {
+                if let Err(e) = deliver(frag, snappy, &mut |r| f(base + rec_start as u64, base + pos as u64, r)) {
                     return corrupt(rec_start, e);
                 }
             }
@@ -249,7 +258,7 @@ pub fn read_segment(segment: u32, data: &[u8], mut f: impl FnMut(&[u8]) -> std::
             (FRAG_LAST, Some((_, buf, _))) => {
                 buf.extend_from_slice(frag);
                 let (_, whole, _) = assembling.take().expect("assembling");
-                if let Err(e) = deliver(&whole, snappy, &mut f) {
+                if let Err(e) = deliver(&whole, snappy, &mut |r| f(base + rec_start as u64, base + pos as u64, r)) {
                     return corrupt(rec_start, e);
                 }
             }

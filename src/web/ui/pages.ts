@@ -213,6 +213,7 @@ export async function renderStatusPage(root: HTMLElement, which: string): Promis
       root.append(h('h1', {}, 'Runtime & Build Information'));
       const [rt, b] = await Promise.all([api<Record<string, unknown>>('api/v1/status/runtimeinfo'), api<Record<string, unknown>>('api/v1/status/buildinfo')]);
       body.append(h('h2', {}, 'Runtime Information'), kvTable(rt.data), h('h2', {}, 'Build Information'), kvTable(b.data));
+      body.append(await remoteWriteSection());
     } else if (which === 'tsdb-status') {
       root.append(h('h1', {}, 'TSDB Status'));
       const { data } = await api<{ headStats: Record<string, number>; [k: string]: unknown }>('api/v1/status/tsdb');
@@ -257,6 +258,29 @@ export async function renderStatusPage(root: HTMLElement, which: string): Promis
     errorBox(body, e);
   }
   root.append(body);
+}
+
+/** Each remote_write queue: where it sends, its shards, backlog, savepoint and counts. */
+async function remoteWriteSection(): Promise<HTMLElement> {
+  type Queue = { name: string; url: string; protocol: string; shards: number; desiredShards: number; minShards: number; maxShards: number; samplesPending: number; savepoint: { segment: number; offset: number }; highestSentTimestampSeconds: number; samplesSent: number; samplesFailed: number; samplesRetried: number; lastError: string };
+  const section = h('div', {}, h('h2', {}, 'Remote Write'));
+  let queues: Queue[] = [];
+  try {
+    queues = (await api<{ queues: Queue[] }>('api/v1/status/remote-write')).data.queues;
+  } catch {
+    return section;
+  }
+  if (queues.length === 0) section.append(h('p', { class: 'muted' }, 'No remote_write queues are configured.'));
+  else
+    section.append(
+      h(
+        'table',
+        { class: 'data-table' },
+        h('tr', {}, ...['Name', 'URL', 'Protocol', 'Shards (desired, min–max)', 'Pending samples', 'Sent', 'Retried', 'Failed', 'Last sent sample', 'Savepoint (segment:offset)', 'Last error'].map((t) => h('th', {}, t))),
+        queues.map((q) => h('tr', {}, h('td', {}, q.name), h('td', {}, q.url), h('td', {}, q.protocol), h('td', {}, `${q.shards} (${q.desiredShards}, ${q.minShards}–${q.maxShards})`), h('td', {}, q.samplesPending), h('td', {}, q.samplesSent), h('td', {}, q.samplesRetried), h('td', {}, q.samplesFailed), h('td', {}, q.highestSentTimestampSeconds > 0 ? new Date(q.highestSentTimestampSeconds * 1000).toISOString() : '-'), h('td', {}, `${q.savepoint.segment}:${q.savepoint.offset}`), h('td', {}, q.lastError))),
+      ),
+    );
+  return section;
 }
 
 export { seriesName };

@@ -116,6 +116,15 @@ impl Db {
             w.next_segment()?;
             w.segment() - 1
         };
+        // Remote-write queues may still need segments: the checkpoint stops below their floor.
+        let last = match self.wal_retention_floor() {
+            Some(0) => return Ok(()),
+            Some(floor) => last.min(floor - 1),
+            None => last,
+        };
+        if wal::last_checkpoint(&wal_dir)?.is_some_and(|(_, n)| n >= last) {
+            return Ok(());
+        }
         let mut keep: Vec<Vec<u8>> = Vec::new();
         let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
             let mut out = Vec::new();

@@ -1,0 +1,55 @@
+//! Remote write's native half: a WAL watcher that tails our segments from a savepoint and turns
+//! samples into ready-to-send request bodies (Remote-Write 1.0 `prometheus.WriteRequest` and 2.0
+//! `io.prometheus.write.v2.Request`, Snappy-compressed), so the per-sample work never runs in
+//! JavaScript. The queue manager (src/remote/) relabels new series, sends, retries and keeps
+//! the savepoints.
+
+pub mod encode_v1;
+pub mod encode_v2;
+pub mod proto;
+pub mod watcher;
+
+use crate::exemplars::Exemplar;
+use crate::labels::Labels;
+use std::sync::Arc;
+
+/// A series' metadata as the 2.0 protocol carries it (type codes as both protocols number them:
+/// 0 unknown, 1 counter, 2 gauge, 3 histogram, 4 gauge histogram, 5 summary, 6 info, 7 stateset).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metadata {
+    pub metric_type: u8,
+    pub help: String,
+    pub unit: String,
+}
+
+/// One sample as sent: start timestamp (0 = none), timestamp, value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    pub st: i64,
+    pub t: i64,
+    pub v: f64,
+}
+
+/// One series of a batch: its labels after write relabeling, and its samples in WAL order.
+#[derive(Clone, Debug)]
+pub struct BatchSeries {
+    pub labels: Arc<Labels>,
+    pub metadata: Option<Arc<Metadata>>,
+    pub samples: Vec<Sample>,
+    pub exemplars: Vec<Exemplar>,
+}
+
+/// The wire protocol of a queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    V1,
+    V2,
+}
+
+/// Encodes a batch as the protocol's protobuf message (uncompressed).
+pub fn encode(protocol: Protocol, series: &[BatchSeries], out: &mut Vec<u8>) {
+    match protocol {
+        Protocol::V1 => encode_v1::write_request(series, out),
+        Protocol::V2 => encode_v2::request(series, out),
+    }
+}

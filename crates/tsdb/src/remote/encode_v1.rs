@@ -1,0 +1,54 @@
+//! Remote-Write 1.0: `prometheus.WriteRequest { repeated TimeSeries timeseries = 1; }` with
+//! `TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar
+//! exemplars = 3; }`, `Label { string name = 1; string value = 2; }`, `Sample { double value = 1;
+//! int64 timestamp = 2; }`, `Exemplar { repeated Label labels = 1; double value = 2; int64
+//! timestamp = 3; }`. Unlike Prometheus, which sends one TimeSeries per sample, the samples of
+//! one series in a batch share one TimeSeries (the spec allows it; it saves the labels' bytes).
+
+use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64};
+use super::BatchSeries;
+use crate::labels::Labels;
+
+fn put_labels(out: &mut Vec<u8>, field: u32, labels: &Labels) {
+    for l in labels.iter() {
+        let m = begin_message(out, field);
+        put_bytes(out, 1, l.name.as_bytes());
+        put_bytes(out, 2, l.value.as_bytes());
+        end_message(out, m);
+    }
+}
+
+pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
+    for s in series {
+        let ts = begin_message(out, 1);
+        put_labels(out, 1, &s.labels);
+        for x in &s.samples {
+            let m = begin_message(out, 2);
+            put_double(out, 1, x.v);
+            put_int64(out, 2, x.t);
+            end_message(out, m);
+        }
+        for e in &s.exemplars {
+            let m = begin_message(out, 3);
+            put_labels(out, 1, &e.labels);
+            put_double(out, 2, e.value);
+            put_int64(out, 3, e.t);
+            end_message(out, m);
+        }
+        end_message(out, ts);
+    }
+}
+
+/// `WriteRequest.metadata` (field 3) alone, as metadata_config sends it every send_interval:
+/// `MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4;
+/// string unit = 5; }`.
+pub fn metadata_request(families: &[(String, super::Metadata)], out: &mut Vec<u8>) {
+    for (name, md) in families {
+        let m = begin_message(out, 3);
+        put_int64(out, 1, i64::from(md.metric_type));
+        put_bytes(out, 2, name.as_bytes());
+        put_bytes(out, 4, md.help.as_bytes());
+        put_bytes(out, 5, md.unit.as_bytes());
+        end_message(out, m);
+    }
+}

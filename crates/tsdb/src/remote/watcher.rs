@@ -1,0 +1,454 @@
+//! Tails the WAL for one remote-write queue, as Prometheus's `wlog.Watcher` does, from a
+//! position (segment, byte offset of a record, samples of that record already taken). Series
+//! records are collected (from the checkpoint too) and handed to the queue once per run of new
+//! series for write relabeling; samples and exemplars of kept series go into one batch per shard
+//! (a series always to the same shard, so each shard's requests keep its samples in order), and
+//! a full batch comes back encoded and compressed. Segment bytes are read once: the tail of the
+//! current segment is cached and extended as the writer appends (it never rewrites bytes).
+
+use super::{encode, BatchSeries, Metadata, Protocol, Sample};
+use crate::error::{Error, Result};
+use crate::exemplars::Exemplar;
+use crate::labels::Labels;
+use crate::record::{self, Record};
+use crate::wal::{self, PAGE_SIZE};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A place in the WAL: before the record at `offset` of `segment`, whose first `skip` samples
+/// (or exemplars) were already taken.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub segment: u32,
+    pub offset: u64,
+    pub skip: u32,
+}
+
+enum SeriesState {
+    /// Seen in a series record; write relabeling has not decided yet.
+    Pending(Labels),
+    Kept(Arc<Labels>, Option<Arc<Metadata>>),
+    Dropped,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub protocol: Protocol,
+    pub send_exemplars: bool,
+    /// Samples (and exemplars) per request.
+    pub max_samples: usize,
+    pub shards: usize,
+    /// Snappy-compress payloads (else the caller compresses).
+    pub compress: bool,
+}
+
+/// A batch ready to send.
+#[derive(Debug)]
+pub struct ReadyBatch {
+    pub shard: u32,
+    pub payload: Vec<u8>,
+    pub samples: u32,
+    pub exemplars: u32,
+    pub max_t: i64,
+    /// Where its first sample was: nothing before this is in the batch.
+    pub start: Position,
+}
+
+#[derive(Default)]
+struct ShardBatch {
+    series: Vec<BatchSeries>,
+    index: HashMap<u64, usize>,
+    samples: usize,
+    exemplars: usize,
+    max_t: i64,
+    start: Position,
+}
+
+/// What a read produced.
+#[derive(Debug)]
+pub enum Step {
+    /// Series to relabel (ref, labels); call `resolve` before reading on.
+    NewSeries(Vec<(u64, Labels)>),
+    Batches(Vec<ReadyBatch>),
+    /// Caught up with the WAL and nothing to flush.
+    Idle,
+}
+
+/// Counters for the queue's metrics.
+#[derive(Clone, Debug, Default)]
+pub struct WatcherStats {
+    pub records_series: u64,
+    pub records_samples: u64,
+    pub records_exemplars: u64,
+    pub records_other: u64,
+    /// Samples whose series record was never seen (Prometheus's watcher skips them too).
+    pub unknown_ref: u64,
+    /// Older than the sample age limit.
+    pub too_old: u64,
+    /// Samples of segments removed before they were read (the backlog bound), counted as read past.
+    pub skipped_samples: u64,
+    pub segments_lost: u64,
+    pub corruptions: u64,
+}
+
+const STOP: &str = "\u{0}stop";
+
+pub struct Watcher {
+    dir: PathBuf,
+    pos: Position,
+    opts: Options,
+    series: HashMap<u64, SeriesState>,
+    pending: Vec<u64>,
+    batches: Vec<ShardBatch>,
+    /// The cached bytes of segment `cache_segment` from file offset `cache_base`.
+    cache: Vec<u8>,
+    cache_segment: u32,
+    cache_base: u64,
+    pub stats: WatcherStats,
+}
+
+enum Mode {
+    /// Collect series only, up to (excluding) this position; samples are skipped.
+    SeriesUntil(Position),
+    /// Collect series only, counting the samples as lost, up to the start of this segment.
+    SkipTo(u32),
+    Send { min_t: i64 },
+}
+
+impl Watcher {
+    /// Opens at `start` (None: the end of the WAL, for a new queue). Series before the start are
+    /// read (checkpoint and segments), so samples after it find their labels.
+    pub fn open(dir: &Path, start: Option<Position>, opts: Options) -> Result<Watcher> {
+        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: HashMap::new(), pending: Vec::new(), batches: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, stats: WatcherStats::default() };
+        w.batches.resize_with(w.opts.shards.max(1), ShardBatch::default);
+        let first = w.read_checkpoint()?;
+        let segments = wal::list_segments(dir)?;
+        let begin = segments.iter().copied().find(|&s| s >= first).unwrap_or(first);
+        w.pos = Position { segment: begin, offset: 0, skip: 0 };
+        let until = match start {
+            Some(p) if p.segment >= begin => p,
+            Some(_) => {
+                // The savepoint's segment is gone (removed past the backlog bound): start at the oldest left.
+                w.stats.segments_lost += 1;
+                w.pos
+            }
+            None => Position { segment: segments.last().copied().unwrap_or(begin), offset: u64::MAX, skip: 0 },
+        };
+        w.scan(Mode::SeriesUntil(until))?;
+        Ok(w)
+    }
+
+    pub fn position(&self) -> Position {
+        self.pos
+    }
+
+    /// The start of the oldest sample held in an unfinished batch, if any.
+    pub fn held_start(&self) -> Option<Position> {
+        self.batches.iter().filter(|b| b.samples + b.exemplars > 0).map(|b| b.start).min()
+    }
+
+    pub fn held_samples(&self) -> usize {
+        self.batches.iter().map(|b| b.samples).sum()
+    }
+
+    /// Changes the shard count; only between batches (held ones are returned first by a flush).
+    pub fn set_shards(&mut self, n: usize) -> Result<()> {
+        if self.held_start().is_some() {
+            return Err(Error::Invalid("the shard count changes only when no batch is held: flush first".into()));
+        }
+        self.batches.clear();
+        self.batches.resize_with(n.max(1), ShardBatch::default);
+        self.opts.shards = n.max(1);
+        Ok(())
+    }
+
+    pub fn set_protocol(&mut self, p: Protocol) {
+        self.opts.protocol = p;
+    }
+
+    /// Write relabeling's verdict on the series last returned by `NewSeries`, in that order:
+    /// `Some(labels)` kept (maybe changed), `None` dropped.
+    pub fn resolve(&mut self, verdicts: Vec<Option<(Labels, Option<Metadata>)>>) -> Result<()> {
+        if verdicts.len() != self.pending.len() {
+            return Err(Error::Invalid(format!("{} verdicts for {} new series", verdicts.len(), self.pending.len())));
+        }
+        for (r, v) in self.pending.drain(..).zip(verdicts) {
+            let state = match v {
+                Some((l, md)) => SeriesState::Kept(Arc::new(l), md.map(Arc::new)),
+                None => SeriesState::Dropped,
+            };
+            self.series.insert(r, state);
+        }
+        Ok(())
+    }
+
+    /// Reads on: new series to relabel, the batches that filled up (all non-empty ones with
+    /// `flush`), or Idle. Samples before `min_t` are dropped (the sample age limit).
+    pub fn read(&mut self, flush: bool, min_t: i64) -> Result<Step> {
+        if self.pending.is_empty() {
+            self.scan(Mode::Send { min_t })?;
+        }
+        if !self.pending.is_empty() {
+            let out = self.pending.iter().map(|r| match self.series.get(r) {
+                Some(SeriesState::Pending(l)) => (*r, l.clone()),
+                _ => (*r, Labels::default()),
+            });
+            return Ok(Step::NewSeries(out.collect()));
+        }
+        let ready = self.take_batches(flush);
+        Ok(if ready.is_empty() { Step::Idle } else { Step::Batches(ready) })
+    }
+
+    /// Moves past everything before segment `segment` (the backlog bound dropped it): series are
+    /// still collected, samples counted as skipped. Held batches are kept.
+    pub fn skip_to(&mut self, segment: u32) -> Result<()> {
+        if segment > self.pos.segment {
+            self.scan(Mode::SkipTo(segment))?;
+        }
+        Ok(())
+    }
+
+    fn take_batches(&mut self, all: bool) -> Vec<ReadyBatch> {
+        let max = self.opts.max_samples.max(1);
+        let mut out = Vec::new();
+        for (i, b) in self.batches.iter_mut().enumerate() {
+            let n = b.samples + b.exemplars;
+            if n == 0 || (!all && n < max) {
+                continue;
+            }
+            let taken = std::mem::take(b);
+            let mut payload = Vec::with_capacity(taken.samples * 24 + 256);
+            encode(self.opts.protocol, &taken.series, &mut payload);
+            if self.opts.compress {
+                payload = crate::snappy::encode(&payload);
+            }
+            out.push(ReadyBatch { shard: i as u32, payload, samples: taken.samples as u32, exemplars: taken.exemplars as u32, max_t: taken.max_t, start: taken.start });
+        }
+        out
+    }
+
+    fn read_checkpoint(&mut self) -> Result<u32> {
+        let Some((cp, n)) = wal::last_checkpoint(&self.dir)? else { return Ok(0) };
+        for s in wal::list_segments(&cp)? {
+            let data = wal::read_segment_file(&cp, s)?;
+            let mut found = Vec::new();
+            wal::read_segment(s, &data, |rec| {
+                if let Ok(Record::Series(list)) = record::decode(rec) {
+                    found.extend(list);
+                }
+                Ok(())
+            });
+            for (r, l) in found {
+                self.add_series(r, l);
+            }
+        }
+        Ok(n + 1)
+    }
+
+    /// A series record: relabeled anew even when the ref is known (after a restart the head may
+    /// give a freed ref to other labels; a repeat of the same labels is rare and cheap).
+    fn add_series(&mut self, r: u64, labels: Labels) {
+        if !matches!(self.series.get(&r), Some(SeriesState::Pending(_))) {
+            self.pending.push(r);
+        }
+        self.series.insert(r, SeriesState::Pending(labels));
+    }
+
+    /// Brings the cache up to date for the current segment; false when the segment is missing.
+    fn fill_cache(&mut self) -> Result<bool> {
+        let seg = self.pos.segment;
+        let page_start = self.pos.offset / PAGE_SIZE as u64 * PAGE_SIZE as u64;
+        if self.cache_segment != seg || self.pos.offset < self.cache_base {
+            self.cache.clear();
+            self.cache_segment = seg;
+            self.cache_base = page_start;
+        } else if page_start > self.cache_base + (4 << 20) {
+            // Drop what lies before the current page, so a long segment is not held whole.
+            let cut = (page_start - self.cache_base) as usize;
+            self.cache.drain(..cut);
+            self.cache_base = page_start;
+        }
+        let path = self.dir.join(wal::segment_name(seg));
+        let mut f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(Error::io(format!("open WAL segment {}", path.display()), e)),
+        };
+        let from = self.cache_base + self.cache.len() as u64;
+        f.seek(SeekFrom::Start(from)).map_err(|e| Error::io("seek WAL segment", e))?;
+        f.read_to_end(&mut self.cache).map_err(|e| Error::io(format!("read WAL segment {}", path.display()), e))?;
+        Ok(true)
+    }
+
+    /// Reads records from the current position in the given mode until it stops (a batch full,
+    /// new series to relabel, the end of the WAL, or the mode's limit).
+    fn scan(&mut self, mode: Mode) -> Result<()> {
+        loop {
+            match mode {
+                Mode::SeriesUntil(p) if self.pos >= p => return Ok(()),
+                Mode::SkipTo(s) if self.pos.segment >= s => return Ok(()),
+                _ => {}
+            }
+            let seg = self.pos.segment;
+            // A later segment means this one is complete: checked before reading it.
+            let next_exists = self.dir.join(wal::segment_name(seg + 1)).exists();
+            if !self.fill_cache()? {
+                let Some(next) = wal::list_segments(&self.dir)?.into_iter().find(|&s| s > seg) else { return Ok(()) };
+                if matches!(mode, Mode::Send { .. }) {
+                    self.stats.segments_lost += u64::from(next - seg);
+                }
+                self.pos = Position { segment: next, offset: 0, skip: 0 };
+                continue;
+            }
+            let data = std::mem::take(&mut self.cache);
+            let start = (self.pos.offset.saturating_sub(self.cache_base) as usize).min(data.len());
+            let base = self.cache_base;
+            let corruption = wal::read_segment_from(seg, &data, base, start, |rs, re, rec| self.on_record(seg, rs, re, rec, &mode));
+            self.cache = data;
+            match corruption {
+                Some(c) if c.reason == STOP => return Ok(()),
+                Some(_) if next_exists => {
+                    // Damage in a finished segment: what follows it there cannot be read.
+                    self.stats.corruptions += 1;
+                    self.pos = Position { segment: seg + 1, offset: 0, skip: 0 };
+                }
+                // The writer is in the middle of a record: read it when it is whole.
+                Some(_) => return Ok(()),
+                None if next_exists => self.pos = Position { segment: seg + 1, offset: 0, skip: 0 },
+                None => return Ok(()),
+            }
+        }
+    }
+
+    fn on_record(&mut self, seg: u32, rs: u64, re: u64, rec: &[u8], mode: &Mode) -> std::result::Result<(), String> {
+        let skip = if rs == self.pos.offset && seg == self.pos.segment { self.pos.skip as usize } else { 0 };
+        let done = Position { segment: seg, offset: re, skip: 0 };
+        if let Mode::SeriesUntil(p) = mode {
+            if (seg, rs) >= (p.segment, p.offset) {
+                self.pos = Position { segment: seg, offset: rs, skip: if rs == p.offset && seg == p.segment { p.skip } else { 0 } };
+                return Err(STOP.into());
+            }
+        }
+        let decoded = match record::decode(rec) {
+            Ok(d) => d,
+            Err(_) => {
+                self.stats.corruptions += 1;
+                self.pos = done;
+                return Ok(());
+            }
+        };
+        let entries: Vec<(u64, Entry)> = match decoded {
+            Record::Series(list) => {
+                self.stats.records_series += 1;
+                for (r, l) in list {
+                    self.add_series(r, l);
+                }
+                self.pos = done;
+                return Ok(());
+            }
+            Record::Samples(list) => {
+                if skip == 0 {
+                    self.stats.records_samples += 1;
+                }
+                list.into_iter().map(|s| (s.r, Entry::Sample(Sample { st: s.st, t: s.t, v: s.v }))).collect()
+            }
+            Record::Exemplars(list) if self.opts.send_exemplars => {
+                if skip == 0 {
+                    self.stats.records_exemplars += 1;
+                }
+                list.into_iter().map(|(r, e)| (r, Entry::Exemplar(e))).collect()
+            }
+            Record::Exemplars(_) => {
+                self.stats.records_exemplars += 1;
+                self.pos = done;
+                return Ok(());
+            }
+            Record::Tombstones(_) | Record::Other(_) => {
+                self.stats.records_other += 1;
+                self.pos = done;
+                return Ok(());
+            }
+        };
+        let min_t = match mode {
+            Mode::Send { min_t } => *min_t,
+            Mode::SkipTo(_) => {
+                self.stats.skipped_samples += entries.len().saturating_sub(skip) as u64;
+                self.pos = done;
+                return Ok(());
+            }
+            Mode::SeriesUntil(_) => {
+                self.pos = done;
+                return Ok(());
+            }
+        };
+        if !self.pending.is_empty() {
+            // New series first: the queue relabels them, then this record is read again.
+            self.pos = Position { segment: seg, offset: rs, skip: skip as u32 };
+            return Err(STOP.into());
+        }
+        let n = entries.len();
+        for (i, (r, entry)) in entries.into_iter().enumerate().skip(skip) {
+            let (labels, md) = match self.series.get(&r) {
+                Some(SeriesState::Kept(l, md)) => (l.clone(), md.clone()),
+                Some(SeriesState::Dropped) => continue,
+                Some(SeriesState::Pending(_)) | None => {
+                    self.stats.unknown_ref += 1;
+                    continue;
+                }
+            };
+            let t = match &entry {
+                Entry::Sample(s) => s.t,
+                Entry::Exemplar(e) => e.t,
+            };
+            if t < min_t {
+                self.stats.too_old += 1;
+                continue;
+            }
+            let at = Position { segment: seg, offset: rs, skip: i as u32 };
+            if self.add(r, labels, md, entry, at) {
+                self.pos = if i + 1 == n { done } else { Position { segment: seg, offset: rs, skip: i as u32 + 1 } };
+                return Err(STOP.into());
+            }
+        }
+        self.pos = done;
+        Ok(())
+    }
+
+    /// Adds to the series' shard batch; true when that batch is now full.
+    fn add(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) -> bool {
+        let shard = ((r.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % self.batches.len() as u64) as usize;
+        let b = &mut self.batches[shard];
+        if b.samples + b.exemplars == 0 {
+            b.start = at;
+            b.max_t = i64::MIN;
+        }
+        let idx = match b.index.get(&r) {
+            Some(&i) => i,
+            None => {
+                b.series.push(BatchSeries { labels, metadata, samples: Vec::new(), exemplars: Vec::new() });
+                b.index.insert(r, b.series.len() - 1);
+                b.series.len() - 1
+            }
+        };
+        match entry {
+            Entry::Sample(s) => {
+                b.max_t = b.max_t.max(s.t);
+                b.series[idx].samples.push(s);
+                b.samples += 1;
+            }
+            Entry::Exemplar(e) => {
+                b.series[idx].exemplars.push(e);
+                b.exemplars += 1;
+            }
+        }
+        b.samples + b.exemplars >= self.opts.max_samples.max(1)
+    }
+}
+
+enum Entry {
+    Sample(Sample),
+    Exemplar(Exemplar),
+}

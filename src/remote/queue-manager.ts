@@ -1,0 +1,366 @@
+// One remote_write queue, as Prometheus's QueueManager: a native WAL watcher reads from the
+// queue's savepoint, new series are write-relabeled once each (external labels added first),
+// ready batches go to shards that send and retry, and the savepoint (everything before it
+// acknowledged) is written durably so a restart or a reload resumes there. Shards follow the
+// throughput every 10 s between min_shards and max_shards.
+import type { Labels } from '../model/labels.js';
+import { relabel } from '../config/index.js';
+import type { RemoteWriteConfig } from '../config/index.js';
+import { comparePositions, snappyCompress, WalWatcher } from '../storage/index.js';
+import { encodeMetadataRequest } from './metadata.js';
+import type { SeriesMetadata, WalPosition } from '../storage/index.js';
+import type { Logger } from '../util/logger.js';
+import { RemoteWriteClient, type SendResult } from './client.js';
+import type { RemoteWriteMetrics } from './metrics.js';
+import { readSavepoint, writeSavepoint } from './savepoint.js';
+import { desiredShards, Shard, type Outcome, type QueuedBatch } from './shards.js';
+
+export interface QueueDeps {
+  walDir: string;
+  /** <data>/remote */
+  savepointDir: string;
+  metrics: RemoteWriteMetrics;
+  logger: Logger;
+  externalLabels: () => Labels;
+  /** A metric family's metadata for 2.0 (from the scrape targets), if known. */
+  metadata?: (metricName: string) => SeriesMetadata | undefined;
+  /** Every family's metadata, for 1.0's metadata requests (metadata_config). */
+  allMetadata?: () => ReadonlyMap<string, SeriesMetadata>;
+  /** How often the WAL is polled when caught up (ms). */
+  pollMs?: number;
+}
+
+/** What the status page shows of a queue. */
+export interface QueueStatus {
+  name: string;
+  url: string;
+  protocol: string;
+  shards: number;
+  desiredShards: number;
+  minShards: number;
+  maxShards: number;
+  samplesPending: number;
+  savepoint: WalPosition;
+  highestSentTimestampSeconds: number;
+  samplesSent: number;
+  samplesFailed: number;
+  samplesRetried: number;
+  lastError: string;
+}
+
+export class QueueManager {
+  private watcher!: WalWatcher;
+  private shards: Shard[] = [];
+  private readonly client: RemoteWriteClient;
+  private protocol: 1 | 2;
+  private seq = 0;
+  /** Sent or queued batches not yet acknowledged: seq → start. */
+  private readonly unacked = new Map<number, WalPosition>();
+  private heldSince: number | undefined;
+  private stopped = false;
+  private loopDone: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private savedAt: WalPosition | undefined;
+  private reshardTo: number | undefined;
+  private desired: number;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly labels: { remote_name: string; url: string };
+  private rate = { in: 0, out: 0, batchSeconds: 0, batches: 0 };
+  private lastStats = { recordsSeries: 0, recordsSamples: 0, recordsExemplars: 0, recordsOther: 0, unknownRef: 0, tooOld: 0, skippedSamples: 0 };
+  private readonly totals = { sent: 0, failed: 0, retried: 0 };
+  private lastError = '';
+  private highestSent = 0;
+
+  constructor(
+    readonly cfg: RemoteWriteConfig,
+    private readonly deps: QueueDeps,
+  ) {
+    this.client = new RemoteWriteClient(cfg);
+    this.protocol = cfg.protobufMessage === 'io.prometheus.write.v2.Request' ? 2 : 1;
+    this.labels = { remote_name: cfg.name, url: cfg.url };
+    this.desired = cfg.queueConfig.minShards;
+  }
+
+  get hash(): string {
+    return this.cfg.hash;
+  }
+
+  start(): void {
+    const m = this.deps.metrics;
+    m.shardsMin.set(this.labels, this.cfg.queueConfig.minShards);
+    m.shardsMax.set(this.labels, this.cfg.queueConfig.maxShards);
+    m.shardsDesired.set(this.labels, this.desired);
+    m.samplesPending.set(this.labels, 0);
+    // Present from the start, as Prometheus's are: a rate() over them works before the first failure.
+    for (const c of [m.samplesTotal, m.samplesFailed, m.samplesRetried, m.exemplarsTotal, m.exemplarsFailed, m.exemplarsRetried, m.metadataTotal, m.metadataFailed, m.metadataRetried, m.bytesTotal, m.writtenMismatch]) c.inc(this.labels, 0);
+    m.sentBatchDuration.zero(this.labels);
+    this.open(readSavepoint(this.deps.savepointDir, this.hash), this.cfg.queueConfig.minShards);
+    // A new queue starts at the WAL's end: remember it, so a restart before the first send resumes there.
+    this.saveNow();
+    this.loopDone = this.loop();
+    this.timers.push(setInterval(() => this.saveNow(), 1000), setInterval(() => this.updateShards(), 10_000));
+    const md = this.cfg.metadataConfig;
+    if (md.send && this.deps.allMetadata !== undefined) this.timers.push(setInterval(() => void this.sendMetadata(), md.sendIntervalMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** The position every queued and held sample is at or after: what the savepoint becomes once written. */
+  savepoint(): WalPosition {
+    let p = this.watcher.heldStart() ?? this.watcher.position();
+    for (const s of this.unacked.values()) if (comparePositions(s, p) < 0) p = s;
+    return p;
+  }
+
+  /** The backlog bound gave up the segments before `segment`: what is queued from them is dropped too. */
+  dropBefore(segment: number): void {
+    if (this.savepoint().segment >= segment) return;
+    let dropped = 0;
+    for (const s of this.shards) {
+      for (const b of s.queue.splice(s.busy ? 1 : 0)) {
+        this.unacked.delete(b.seq);
+        dropped += b.samples;
+        s.pendingSamples -= b.samples;
+      }
+    }
+    this.watcher.skipTo(segment);
+    const skipped = this.watcher.stats().skippedSamples - this.lastStats.skippedSamples;
+    this.deps.metrics.samplesDropped.inc({ ...this.labels, reason: 'backlog' }, dropped + skipped);
+    this.deps.logger.warn('Remote-write backlog over --storage.remote.max-backlog: oldest WAL data dropped for this queue', { remote_name: this.cfg.name, url: this.cfg.url, before_segment: segment, samples: dropped + skipped });
+  }
+
+  private open(start: WalPosition | null, shards: number): void {
+    const q = this.cfg.queueConfig;
+    this.watcher = new WalWatcher(this.deps.walDir, start, { protocol: this.protocol, sendExemplars: this.cfg.sendExemplars, maxSamples: q.maxSamplesPerSend, shards, compress: true });
+    this.shards = Array.from({ length: shards }, () => new Shard(q, { send: (b) => this.send(b), retrying: (b, why, ms) => this.retrying(b, why, ms), done: (b, o) => this.done(b, o) }));
+    this.deps.metrics.shards.set(this.labels, shards);
+    this.heldSince = undefined;
+  }
+
+  private pending(): number {
+    return this.shards.reduce((n, s) => n + s.pendingSamples, 0);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const q = this.cfg.queueConfig;
+    const poll = this.deps.pollMs ?? Math.min(250, q.batchSendDeadlineMs);
+    while (!this.stopped) {
+      // No shards while a rewind replaces them: wait for the new ones.
+      if (this.reshardTo !== undefined || this.shards.length === 0 || this.pending() >= q.capacity * this.shards.length) {
+        // Resharding waits for the shards to empty; a full queue waits for sends (the WAL keeps the rest).
+        if (this.reshardTo !== undefined && this.shards.every((s) => !s.busy)) this.reshard(this.reshardTo);
+        else await this.sleep(poll);
+        continue;
+      }
+      let progressed = false;
+      try {
+        progressed = this.step();
+      } catch (e) {
+        this.deps.logger.error('Remote-write WAL watcher failed', { remote_name: this.cfg.name, err: e as Error });
+      }
+      this.reportWatcher();
+      if (!progressed) await this.sleep(poll);
+    }
+  }
+
+  /** One read of the WAL; true when something came of it. */
+  private step(): boolean {
+    const q = this.cfg.queueConfig;
+    const now = Date.now();
+    const flush = this.heldSince !== undefined && now - this.heldSince >= q.batchSendDeadlineMs;
+    const minT = q.sampleAgeLimitMs > 0 ? now - q.sampleAgeLimitMs : -Infinity;
+    const r = this.watcher.read(flush, minT);
+    if (r.kind === 'series') {
+      this.resolve(r.series);
+      return true;
+    }
+    if (r.kind === 'batches') {
+      for (const b of r.batches) {
+        const qb: QueuedBatch = { ...b, payload: b.payload.slice(), seq: this.seq++, protocol: this.protocol };
+        this.unacked.set(qb.seq, qb.start);
+        this.rate.in += b.samples;
+        if (b.maxT / 1000 > this.deps.metrics.highestInSeconds) {
+          this.deps.metrics.highestInSeconds = b.maxT / 1000;
+          this.deps.metrics.highestTimestamp.set(b.maxT / 1000);
+        }
+        this.shards[b.shard]!.push(qb);
+      }
+      if (flush) this.heldSince = undefined;
+    }
+    if (this.watcher.heldSamples() > 0) this.heldSince ??= now;
+    else this.heldSince = undefined;
+    this.deps.metrics.samplesPending.set(this.labels, this.pending() + this.watcher.heldSamples());
+    return r.kind === 'batches';
+  }
+
+  private resolve(series: Labels[]): void {
+    const ext = this.deps.externalLabels();
+    const extNames = Object.keys(ext);
+    const verdicts: (Labels | null)[] = [];
+    const metadata: SeriesMetadata[] = [];
+    let dropped = 0;
+    for (const l of series) {
+      let withExt = l;
+      if (extNames.length > 0) {
+        withExt = Object.assign(Object.create(null) as Labels, l);
+        for (const n of extNames) if (!(n in withExt)) withExt[n] = ext[n]!;
+      }
+      const kept = this.cfg.writeRelabelConfigs.length > 0 ? relabel(withExt, this.cfg.writeRelabelConfigs) : withExt;
+      verdicts.push(kept);
+      if (kept === null) {
+        dropped++;
+        continue;
+      }
+      if (this.protocol === 2) metadata.push(this.deps.metadata?.(kept.__name__ ?? '') ?? { type: 0, help: '', unit: '' });
+    }
+    this.watcher.resolve(verdicts, this.protocol === 2 ? metadata : undefined);
+    if (dropped > 0) this.deps.logger.debug('Series dropped by write relabeling', { remote_name: this.cfg.name, series: dropped });
+  }
+
+  private send(b: QueuedBatch): Promise<SendResult> {
+    return this.client.send(b.payload, b.protocol);
+  }
+
+  private retrying(b: QueuedBatch, why: string, waitMs: number): void {
+    const m = this.deps.metrics;
+    m.samplesRetried.inc(this.labels, b.samples);
+    if (b.exemplars > 0) m.exemplarsRetried.inc(this.labels, b.exemplars);
+    this.totals.retried += b.samples;
+    if (why !== this.lastError) this.deps.logger.warn('Failed to send batch, retrying', { remote_name: this.cfg.name, url: this.cfg.url, err: why, backoff_ms: waitMs });
+    this.lastError = why;
+  }
+
+  private done(b: QueuedBatch, o: Outcome): void {
+    const m = this.deps.metrics;
+    if (o.kind === 'abandoned') return;
+    if (o.kind === 'unsupported') {
+      // 415 to a 2.0 request: the receiver speaks 1.0 only. Resend from the savepoint as 1.0.
+      if (this.protocol === 2) {
+        this.deps.logger.warn('Receiver refused Remote-Write 2.0 (415): falling back to 1.0 for this queue', { remote_name: this.cfg.name, url: this.cfg.url });
+        this.protocol = 1;
+        void this.rewind(this.shards.length);
+      }
+      return;
+    }
+    this.unacked.delete(b.seq);
+    if (o.kind === 'failed') {
+      m.samplesFailed.inc(this.labels, b.samples);
+      if (b.exemplars > 0) m.exemplarsFailed.inc(this.labels, b.exemplars);
+      this.totals.failed += b.samples;
+      this.lastError = `HTTP ${o.status}: ${o.reason}`;
+      this.deps.logger.error('Non-recoverable error sending batch, dropped', { remote_name: this.cfg.name, url: this.cfg.url, status: o.status, samples: b.samples, err: o.reason });
+      return;
+    }
+    m.samplesTotal.inc(this.labels, b.samples);
+    if (b.exemplars > 0) m.exemplarsTotal.inc(this.labels, b.exemplars);
+    m.bytesTotal.inc(this.labels, b.payload.length);
+    m.sentBatchDuration.observe(this.labels, o.seconds);
+    this.totals.sent += b.samples;
+    this.rate.out += b.samples;
+    this.rate.batchSeconds += o.seconds;
+    this.rate.batches++;
+    if (b.maxT / 1000 > this.highestSent) {
+      this.highestSent = b.maxT / 1000;
+      m.queueHighestSent.set(this.labels, this.highestSent);
+    }
+    const w = o.result.written;
+    if (b.protocol === 2 && w !== undefined && w.samples !== undefined && (w.samples < b.samples || (w.exemplars !== undefined && w.exemplars < b.exemplars))) m.writtenMismatch.inc(this.labels);
+  }
+
+  /** Drops what is queued and reads again from the savepoint (protocol fallback). */
+  private async rewind(shards: number): Promise<void> {
+    const at = this.savepoint();
+    const old = this.shards;
+    this.shards = [];
+    await Promise.all(old.map((s) => s.stop()));
+    this.unacked.clear();
+    this.open(at, shards);
+  }
+
+  private reshard(n: number): void {
+    this.reshardTo = undefined;
+    // No batch is queued: the held ones were never sent, so reading them again duplicates nothing.
+    this.deps.logger.info('Remote storage resharding', { remote_name: this.cfg.name, from: this.shards.length, to: n });
+    this.open(this.savepoint(), n);
+  }
+
+  private updateShards(): void {
+    const q = this.cfg.queueConfig;
+    const r = this.rate;
+    this.rate = { in: 0, out: 0, batchSeconds: 0, batches: 0 };
+    const want = desiredShards({ current: this.shards.length, min: q.minShards, max: q.maxShards, inRate: r.in / 10, outRate: r.out / 10, batchSeconds: r.batches > 0 ? r.batchSeconds / r.batches : 0, samplesPerBatch: r.batches > 0 ? r.out / r.batches : q.maxSamplesPerSend, backlogSamples: this.pending() });
+    this.desired = want;
+    this.deps.metrics.shardsDesired.set(this.labels, want);
+    if (want !== this.shards.length) this.reshardTo = want;
+  }
+
+  private reportWatcher(): void {
+    const s = this.watcher.stats();
+    const m = this.deps.metrics;
+    const c = { consumer: this.cfg.name };
+    const add = (type: string, now: number, before: number): void => {
+      if (now > before) m.walRecordsRead.inc({ ...c, type }, now - before);
+    };
+    add('series', s.recordsSeries, this.lastStats.recordsSeries);
+    add('samples', s.recordsSamples, this.lastStats.recordsSamples);
+    add('exemplars', s.recordsExemplars, this.lastStats.recordsExemplars);
+    add('other', s.recordsOther, this.lastStats.recordsOther);
+    if (s.unknownRef > this.lastStats.unknownRef) m.samplesDropped.inc({ ...this.labels, reason: 'unknown_series' }, s.unknownRef - this.lastStats.unknownRef);
+    if (s.tooOld > this.lastStats.tooOld) m.samplesDropped.inc({ ...this.labels, reason: 'too_old' }, s.tooOld - this.lastStats.tooOld);
+    this.lastStats = s;
+    m.walCurrentSegment.set(c, this.watcher.position().segment);
+  }
+
+  /** 1.0 only (2.0 carries metadata per series): every family's metadata, max_samples_per_send a request, tried once (the next interval sends it again). */
+  async sendMetadata(): Promise<void> {
+    if (this.protocol !== 1 || this.deps.allMetadata === undefined) return;
+    const all = [...this.deps.allMetadata()];
+    const m = this.deps.metrics;
+    for (let i = 0; i < all.length; i += this.cfg.metadataConfig.maxSamplesPerSend) {
+      const part = all.slice(i, i + this.cfg.metadataConfig.maxSamplesPerSend);
+      try {
+        const r = await this.client.send(snappyCompress(encodeMetadataRequest(part)), 1);
+        if (r.status >= 200 && r.status < 300) m.metadataTotal.inc(this.labels, part.length);
+        else if (r.status >= 500 || r.status === 429) m.metadataRetried.inc(this.labels, part.length);
+        else m.metadataFailed.inc(this.labels, part.length);
+      } catch {
+        m.metadataRetried.inc(this.labels, part.length);
+      }
+    }
+  }
+
+  private saveNow(): void {
+    const p = this.savepoint();
+    if (this.savedAt !== undefined && comparePositions(p, this.savedAt) === 0) return;
+    try {
+      writeSavepoint(this.deps.savepointDir, this.hash, p);
+      this.savedAt = p;
+    } catch (e) {
+      this.deps.logger.error('Writing the remote-write savepoint failed', { remote_name: this.cfg.name, err: e as Error });
+    }
+  }
+
+  status(): QueueStatus {
+    const q = this.cfg.queueConfig;
+    return { name: this.cfg.name, url: this.cfg.url, protocol: this.protocol === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest', shards: this.shards.length, desiredShards: this.desired, minShards: q.minShards, maxShards: q.maxShards, samplesPending: this.pending() + this.watcher.heldSamples(), savepoint: this.savepoint(), highestSentTimestampSeconds: this.highestSent, samplesSent: this.totals.sent, samplesFailed: this.totals.failed, samplesRetried: this.totals.retried, lastError: this.lastError };
+  }
+
+  /** Stops reading and sending; the savepoint keeps what was not acknowledged for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.wake?.();
+    await this.loopDone;
+    await Promise.all(this.shards.map((s) => s.stop()));
+    this.saveNow();
+  }
+}

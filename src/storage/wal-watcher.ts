@@ -1,0 +1,124 @@
+// The typed face of the native remote-write WAL watcher (crates/tsdb/src/remote/watcher.rs): it
+// tails the WAL from a position, asks for write relabeling once per run of new series, and hands
+// back ready request bodies (protobuf, Snappy-compressed when asked) per shard.
+import type { Labels } from '../model/labels.js';
+import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
+import { loadNative } from './native.js';
+import type { NativeWalWatcher, NativeWalWatcherStats } from './native.js';
+
+/** A place in the WAL: before the record at `offset` of `segment`, `skip` of its samples taken. */
+export interface WalPosition {
+  segment: number;
+  offset: number;
+  skip: number;
+}
+
+export function comparePositions(a: WalPosition, b: WalPosition): number {
+  return a.segment - b.segment || a.offset - b.offset || a.skip - b.skip;
+}
+
+export interface WalBatch {
+  shard: number;
+  payload: Uint8Array;
+  samples: number;
+  exemplars: number;
+  /** Newest sample timestamp (ms). */
+  maxT: number;
+  /** Where its first sample is: resuming there sends it again. */
+  start: WalPosition;
+}
+
+/** A kept series' metadata for 2.0 (type codes 0 unknown, 1 counter, 2 gauge, 3 histogram, 4 gauge histogram, 5 summary, 6 info, 7 stateset). */
+export interface SeriesMetadata {
+  type: number;
+  help: string;
+  unit: string;
+}
+
+export type WalRead = { kind: 'series'; series: Labels[] } | { kind: 'batches'; batches: WalBatch[] } | { kind: 'idle' };
+
+export interface WalWatcherOptions {
+  protocol: 1 | 2;
+  sendExemplars: boolean;
+  maxSamples: number;
+  shards: number;
+  compress: boolean;
+}
+
+export type WalWatcherStats = NativeWalWatcherStats;
+
+function position(a: Float64Array, i = 0): WalPosition {
+  return { segment: a[i]!, offset: a[i + 1]!, skip: a[i + 2]! };
+}
+
+export class WalWatcher {
+  private readonly w: NativeWalWatcher;
+
+  /** Opens at `start`, or at the WAL's end when null (a new queue). */
+  constructor(walDir: string, start: WalPosition | null, o: WalWatcherOptions) {
+    const { NativeWalWatcher } = loadNative();
+    this.w = new NativeWalWatcher(walDir, start === null ? null : Float64Array.of(start.segment, start.offset, start.skip), o);
+  }
+
+  /** Reads on; `flush` returns unfinished batches too; samples before `minT` (ms) are dropped. */
+  read(flush: boolean, minT: number): WalRead {
+    const r = this.w.read(flush, minT);
+    if (r === null) return { kind: 'idle' };
+    if ('series' in r) return { kind: 'series', series: decodeLabelSets(r.series) };
+    const batches: WalBatch[] = [];
+    let from = 0;
+    for (let i = 0; i < r.ends.length; i++) {
+      batches.push({ shard: r.shard[i]!, payload: r.payload.subarray(from, r.ends[i]!), samples: r.samples[i]!, exemplars: r.exemplars[i]!, maxT: r.maxT[i]!, start: position(r.starts, 3 * i) });
+      from = r.ends[i]!;
+    }
+    return { kind: 'batches', batches };
+  }
+
+  /** Write relabeling's verdicts on the series of the last 'series' read, in order: labels kept (maybe changed), or null dropped. */
+  resolve(verdicts: readonly (Labels | null)[], metadata?: readonly SeriesMetadata[]): void {
+    const keep = new Uint8Array(verdicts.length);
+    const kept: Labels[] = [];
+    verdicts.forEach((v, i) => {
+      if (v !== null) {
+        keep[i] = 1;
+        kept.push(v);
+      }
+    });
+    const md = metadata === undefined ? undefined : encodeLabelSets(metadata.map((m) => ({ type: String(m.type), help: m.help, unit: m.unit }) as Labels));
+    this.w.resolve(keep, encodeLabelSets(kept), md);
+  }
+
+  position(): WalPosition {
+    return position(this.w.position());
+  }
+
+  heldStart(): WalPosition | null {
+    const p = this.w.heldStart();
+    return p === null ? null : position(p);
+  }
+
+  heldSamples(): number {
+    return this.w.heldSamples();
+  }
+
+  setShards(n: number): void {
+    this.w.setShards(n);
+  }
+
+  setProtocol(p: 1 | 2): void {
+    this.w.setProtocol(p);
+  }
+
+  skipTo(segment: number): void {
+    this.w.skipTo(segment);
+  }
+
+  stats(): WalWatcherStats {
+    return this.w.stats();
+  }
+}
+
+/** Snappy block compression in Rust (the remote-write bodies' compressor). */
+export function snappyCompress(data: Uint8Array): Uint8Array {
+  return loadNative().snappyCompress(data);
+}
