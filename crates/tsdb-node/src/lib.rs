@@ -6,6 +6,7 @@
 mod memory;
 mod exemplars;
 mod query;
+mod remote_receive;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -648,6 +649,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("selectExemplars", exemplars::db_select_exemplars),
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
+            ("remoteWrite", remote_receive::db_remote_write),
         ],
     )?;
     let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
@@ -665,6 +667,9 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "beginQuery", env.function("beginQuery", query::begin_query)?)?;
     env.set(exports, "reserveQuery", env.function("reserveQuery", query::reserve_query)?)?;
     env.set(exports, "endQuery", env.function("endQuery", query::end_query)?)?;
+    env.set(exports, "remoteReadDecode", env.function("remoteReadDecode", remote_receive::remote_read_decode)?)?;
+    env.set(exports, "remoteReadEncodeSamples", env.function("remoteReadEncodeSamples", remote_receive::remote_read_encode_samples)?)?;
+    env.set(exports, "remoteReadEncodeChunks", env.function("remoteReadEncodeChunks", remote_receive::remote_read_encode_chunks)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

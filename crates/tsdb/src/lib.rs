@@ -23,6 +23,7 @@ pub mod labels;
 pub mod limits;
 pub mod matcher;
 pub mod record;
+pub mod remote_decode;
 pub mod snappy;
 pub mod wal;
 
