@@ -26,6 +26,7 @@ import { QueryLog } from '../promql/query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
+import { remoteEndpoints } from './remote-endpoints.js';
 
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -154,6 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     series: makeSeriesService(storage),
     tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
     federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
+    remote: remoteEndpoints(storage, { receiver: flags['web.enable-remote-write-receiver'], agent: false, readSampleLimit: flags['storage.remote.read-sample-limit'], readConcurrentLimit: flags['storage.remote.read-concurrent-limit'], readMaxBytesInFrame: flags['storage.remote.read-max-bytes-in-frame'] }),
     loadConfig,
     plugins: [ruling.plugin(), uiPlugin({ title: flags['web.page-title'], routePrefix })],
     web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'], routePrefix, serving },

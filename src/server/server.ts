@@ -18,7 +18,8 @@ import { metadataApi } from '../web/api/metadata.js';
 import { tsdbApi } from '../web/api/tsdb.js';
 import { federateApi } from '../web/api/federate.js';
 import { exemplarsApi } from '../web/api/exemplars.js';
-import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
+import { remoteApi } from '../web/api/remote.js';
+import type { FederationService, QueryService, RemoteEndpointService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
 import type { WebServing } from '../web-config/serve.js';
@@ -58,6 +59,8 @@ export interface ServerParts {
   tsdb: TsdbService;
   /** /federate over the storage; `externalLabels` reads the running configuration's. */
   federation: (externalLabels: () => Record<string, string>) => FederationService;
+  /** `/api/v1/write` and `/api/v1/read`; `externalLabels` reads the running configuration's. */
+  remote?: (externalLabels: () => Record<string, string>, metrics: ServerMetrics) => RemoteEndpointService;
   /** Reads and validates the configuration file; throws with file:line:col and reason. */
   loadConfig(): LoadedConfig;
   /** Extra HTTP plugins (UI, rules API) registered after the core ones. */
@@ -154,10 +157,11 @@ export class Server {
       targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets(), droppedCounts: () => this.scrape.droppedTargetCounts() },
       tsdb: this.parts.tsdb,
       federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
+      remote: this.parts.remote?.(() => this.config?.externalLabels ?? {}, this.metrics),
     };
     this.app = await buildWebApp(services, {
       ...this.parts.web,
-      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, ...(this.parts.plugins ?? [])],
+      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, remoteApi, ...(this.parts.plugins ?? [])],
     });
     await this.app.listen({ host: this.parts.listenHost, port: this.parts.listenPort });
     const addr = this.app.server.address();

@@ -17,6 +17,9 @@ export const NATIVE_EXPORTS = {
   DROPPED_REF: 'number',
   evalRangeSamples: 'function',
   nativeVersion: 'string',
+  remoteReadDecode: 'function',
+  remoteReadEncodeSamples: 'function',
+  remoteReadEncodeChunks: 'function',
   newCancelToken: 'function',
   cancelQuery: 'function',
   releaseCancelToken: 'function',
@@ -47,6 +50,7 @@ export const NATIVE_CLASS_METHODS = {
     setXor2Chunks: true,
     exemplarStats: true,
     id: true,
+    remoteWrite: true,
   } satisfies Record<keyof NativeDb, true>,
   NativeScrapeCache: {
     scan: true,
