@@ -41,6 +41,12 @@ export const ReadResponse = v1.lookupType('prometheus.ReadResponse');
 export const ChunkedReadResponse = v1.lookupType('prometheus.ChunkedReadResponse');
 export const RequestV2 = v2.lookupType('io.prometheus.write.v2.Request');
 
+/** A request body fetch takes (a copy on its own ArrayBuffer). */
+export type Body = Uint8Array<ArrayBuffer>;
+export function body(b: Uint8Array): Body {
+  return new Uint8Array(b);
+}
+
 export type Pairs = [string, string][];
 
 /** A 1.0 series: labels as given (not re-sorted, so tests can send unsorted ones). */
@@ -52,8 +58,8 @@ export function seriesV1(labels: Pairs, samples: [number, number][], exemplars: 
   };
 }
 
-export function encodeV1(timeseries: object[], metadata: object[] = []): Uint8Array {
-  return snappy.compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ timeseries, metadata })).finish()));
+export function encodeV1(timeseries: object[], metadata: object[] = []): Body {
+  return body(snappy.compressSync(Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ timeseries, metadata })).finish())));
 }
 
 /** A 2.0 request builder: interns strings into the symbol table ("" first). */
@@ -76,15 +82,15 @@ export class V2Builder {
   raw(): Uint8Array {
     return RequestV2.encode(RequestV2.fromObject({ symbols: this.symbols, timeseries: this.timeseries })).finish();
   }
-  encode(): Uint8Array {
-    return snappy.compressSync(Buffer.from(this.raw()));
+  encode(): Body {
+    return body(snappy.compressSync(Buffer.from(this.raw())));
   }
 }
 
-export function encodeReadRequest(queries: { start: number; end: number; matchers: [number, string, string][] }[], acceptedResponseTypes: number[]): Uint8Array {
+export function encodeReadRequest(queries: { start: number; end: number; matchers: [number, string, string][] }[], acceptedResponseTypes: number[]): Body {
   const msg = ReadRequest.fromObject({
     queries: queries.map((q) => ({ start_timestamp_ms: q.start, end_timestamp_ms: q.end, matchers: q.matchers.map(([type, name, value]) => ({ type, name, value })) })),
     accepted_response_types: acceptedResponseTypes,
   });
-  return snappy.compressSync(Buffer.from(ReadRequest.encode(msg).finish()));
+  return body(snappy.compressSync(Buffer.from(ReadRequest.encode(msg).finish())));
 }

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../helpers/net.js';
-import { encodeV1, seriesV1, V2Builder } from './proto.js';
+import { body as asBody, encodeV1, seriesV1, V2Builder, type Body } from './proto.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
 const V2_TYPE = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
@@ -44,7 +44,7 @@ after(() => {
 });
 
 /** `encoding` null: no Content-Encoding header. */
-async function post(body: Uint8Array, contentType: string | undefined, encoding: string | null = 'snappy'): Promise<{ status: number; text: string; headers: Headers }> {
+async function post(body: Body, contentType: string | undefined, encoding: string | null = 'snappy'): Promise<{ status: number; text: string; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (contentType !== undefined) headers['Content-Type'] = contentType;
   if (encoding !== null) headers['Content-Encoding'] = encoding;
@@ -153,11 +153,11 @@ test('timestamps outside the representable range are 400', async () => {
 
 test('a snappy header declaring a huge size is 413 before decompressing; a corrupt body is 400', async () => {
   // uvarint(2^31) then one literal byte.
-  const bomb = new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x08, 0x00, 0x41]);
+  const bomb = asBody(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08, 0x00, 0x41]));
   const r = await post(bomb, V2_TYPE);
   assert.equal(r.status, 413);
   assert.match(r.text, /exceeds the limit/);
-  const corrupt = await post(new Uint8Array([0x10, 0xff, 0xff]), 'application/x-protobuf');
+  const corrupt = await post(asBody(Buffer.from([0x10, 0xff, 0xff])), 'application/x-protobuf');
   assert.equal(corrupt.status, 400);
   assert.match(corrupt.text, /snappy/);
 });
