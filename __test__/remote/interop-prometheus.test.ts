@@ -1,6 +1,8 @@
 // Interop with Debian's Prometheus 2.42 (`prometheus` on PATH, installed by .ci/run):
 // 1. Prometheus scrapes a static target and remote-writes (1.0) into our `/api/v1/write`; after a
 //    few scrapes, the same queries answer the same on both.
+// 3. Our server with `remote_read` pointing at Prometheus 2.42's `/api/v1/read` (and no data of
+//    its own) answers the same queries as Prometheus does.
 // 2. A second Prometheus with `remote_read` pointing at our `/api/v1/read` (2.42 asks for
 //    STREAMED_XOR_CHUNKS first) answers the same queries as we do; our SAMPLES response,
 //    decoded with protobufjs, carries the same samples as the streamed one.
@@ -53,10 +55,11 @@ async function query(base: string, q: string, t: number): Promise<Result> {
 // No rate(): its extrapolation differs between Prometheus 2.42 and the 3.x semantics we follow.
 const QUERIES = ['interop_gauge', 'interop_requests_total', 'sum by (code) (interop_requests_total)', 'max_over_time(interop_gauge[10m])', 'count_over_time(interop_gauge[10m])', 'up', 'scrape_samples_scraped'];
 
-test('Prometheus 2.42 remote-writes into us and remote-reads from us: equal answers', { timeout: 120_000 }, async () => {
+test('Prometheus 2.42 remote-writes into us, remote-reads from us, and we remote-read from it: equal answers', { timeout: 120_000 }, async () => {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const targetPort = (target.address() as { port: number }).port;
-  const [ourPort, promPort, readerPort] = [await freePort(), await freePort(), await freePort()];
+  const [ourPort, promPort, readerPort, ourReaderPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ourReader = `http://127.0.0.1:${ourReaderPort}`;
   const ours = `http://127.0.0.1:${ourPort}`;
   const prom = `http://127.0.0.1:${promPort}`;
   const reader = `http://127.0.0.1:${readerPort}`;
@@ -70,8 +73,11 @@ test('Prometheus 2.42 remote-writes into us and remote-reads from us: equal answ
   await ready(ours);
   start('prometheus', [`--config.file=${join(dir, 'prom.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${promPort}`]);
   start('prometheus', [`--config.file=${join(dir, 'reader.yml')}`, `--storage.tsdb.path=${join(dir, 'reader')}`, `--web.listen-address=127.0.0.1:${readerPort}`]);
+  writeFileSync(join(dir, 'our-reader.yml'), `global:\n  scrape_interval: 1h\nremote_read:\n  - url: ${prom}/api/v1/read\n    read_recent: true\n`);
+  start(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${join(dir, 'our-reader.yml')}`, `--storage.tsdb.path=${join(dir, 'our-reader')}`, `--web.listen-address=127.0.0.1:${ourReaderPort}`]);
   await ready(prom);
   await ready(reader);
+  await ready(ourReader);
   await waitFor('5 scrapes', async () => (scrapes >= 5 ? true : undefined), 300);
   const at = Date.now() / 1000;
   // Wait for the remote-write queue to deliver everything up to `at`, then compare.
@@ -86,6 +92,9 @@ test('Prometheus 2.42 remote-writes into us and remote-reads from us: equal answ
   for (const q of QUERIES) assert.deepEqual(await query(ours, q, at), expected.get(q), `ours: ${q}`);
   // The reader has no data of its own: everything comes through our /api/v1/read.
   for (const q of QUERIES) assert.deepEqual(await query(reader, q, at), expected.get(q), `remote read: ${q}`);
+
+  // Our remote_read client, reading from Prometheus.
+  for (const q of QUERIES) assert.deepEqual(await query(ourReader, q, at), expected.get(q), `our remote_read: ${q}`);
 
   // Our SAMPLES and STREAMED_XOR_CHUNKS answers to the same ReadRequest carry the same samples.
   const req = encodeReadRequest([{ start: (at - 600) * 1000, end: at * 1000, matchers: [[0, '__name__', 'interop_gauge']] }], [0]);

@@ -27,6 +27,7 @@ import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
 import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
 import { remoteEndpoints } from './remote-endpoints.js';
+import { RemoteReaders } from '../remote/read/readers.js';
 import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
 
 
@@ -104,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   // API queries run on worker threads attached to this database (started with the first query).
   const queryPool = new QueryPool({ init: { storageId: storage.id, dir: dataPath, engine: engineOptions }, maxQueued: flags['query.max-concurrency'], maxMemoryBytes: flags['query.max-memory'] });
   const queryLog = new QueryLog();
+  const remoteReaders = new RemoteReaders();
   const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
     queryLog,
@@ -141,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
         storage.setXor2Chunks(tsdb.xor2Chunks);
         queryLog.setFile(cfg.global.queryLogFile);
         failureLogs.use(scrapeFailureLogFiles(cfg));
+        remoteReaders.apply(agent ? [] : cfg.remoteRead, cfg.global.externalLabels);
         for (const w of [...cfg.warnings, ...tsdb.warnings]) logger.warn(w);
         // No rules in agent mode.
         return agent ? Promise.resolve() : ruling.apply(cfg);
@@ -157,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     retentionText,
     storage,
     codec: new ExpositionCodecImpl(),
-    queries: agent ? agentQueries : (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog, queryPool),
+    queries: agent ? agentQueries : (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog, queryPool, remoteReaders),
     series: agent ? agentSeries : makeSeriesService(storage),
     tsdb: agent ? agentTsdb : makeTsdbService(storage, dataPath, flags['web.enable-admin-api']),
     federation: agent ? agentFederation : (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),

@@ -18,6 +18,7 @@ export const NATIVE_EXPORTS = {
   evalRangeSamples: 'function',
   nativeVersion: 'string',
   remoteReadDecode: 'function',
+  remoteReadDecodeResponse: 'function',
   remoteReadEncodeSamples: 'function',
   remoteReadEncodeChunks: 'function',
   newCancelToken: 'function',

@@ -223,6 +223,8 @@ export interface NativeAddon {
   nativeVersion: string;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
+  /** A snappy-compressed ReadResponse (the client's side): one CSR result per query. */
+  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): { labelSets: Uint8Array; offsets: Uint32Array; t: Float64Array; v: Float64Array }[];
   /** One `QueryResult` message of these series (label-set buffer) and samples (CSR). */
   remoteReadEncodeSamples(labelSets: Uint8Array, offsets: Uint32Array, t: Float64Array, v: Float64Array): Uint8Array;
   /** One query's `ChunkedReadResponse` frames (XOR chunks, at most maxFrameBytes per frame where possible). */

@@ -164,3 +164,23 @@ pub(crate) fn remote_read_encode_chunks(env: &Env, ci: &node_api::CallInfo) -> J
     let frames = encode_chunked_frames(&s, query_index, max_frame as usize).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))?;
     env.typed_vec(frames)
 }
+
+/// `remoteReadDecodeResponse(body, maxDecompressedBytes)`: a snappy-compressed `ReadResponse` as
+/// one `{ labelSets, offsets, t, v }` per query result (the remote-read client's side).
+pub(crate) fn remote_read_decode_response(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let body = env.get_typed::<u8>(ci.arg(0)?, "body")?;
+    let raw = decompress(body, max_bytes(env, ci.arg(1)?)?).map_err(decompress_err)?;
+    let results = tsdb::remote_decode::read::decode_read_response(&raw).map_err(|e| JsError::with_code(BAD_DATA, e))?;
+    let items: Vec<Value> = results
+        .into_iter()
+        .map(|r| {
+            let o = env.object()?;
+            env.set(o, "labelSets", env.typed_vec(crate::encode_label_sets(&r.labels))?)?;
+            env.set(o, "offsets", env.typed_vec(r.offsets)?)?;
+            env.set(o, "t", env.typed_vec(r.t.into_iter().map(|t| t as f64).collect())?)?;
+            env.set(o, "v", env.typed_vec(r.v)?)?;
+            Ok(o)
+        })
+        .collect::<JsResult<_>>()?;
+    env.array(&items)
+}

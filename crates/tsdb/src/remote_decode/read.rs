@@ -267,3 +267,72 @@ pub fn encode_chunked_frames(s: &SeriesSamples<'_>, query_index: i64, max_frame_
     }
     Ok(out)
 }
+
+/// One query's answer as the client decodes it: series and their samples in CSR form.
+#[derive(Debug, Default, PartialEq)]
+pub struct DecodedResult {
+    pub labels: Vec<Labels>,
+    pub offsets: Vec<u32>,
+    pub t: Vec<i64>,
+    pub v: Vec<f64>,
+}
+
+/// A `ReadResponse { repeated QueryResult results = 1; }` (decompressed), for the remote-read
+/// client: each result's series with samples sorted by time (as the protocol requires; a series
+/// whose samples are not is refused).
+pub fn decode_read_response(b: &[u8]) -> Result<Vec<DecodedResult>, String> {
+    let mut out = Vec::new();
+    let mut r = Reader::new(b);
+    while let Some((n, f)) = r.field()? {
+        if n != 1 {
+            continue;
+        }
+        let mut res = DecodedResult { offsets: vec![0], ..Default::default() };
+        let mut rr = Reader::new(as_bytes(f, "result")?);
+        while let Some((n, f)) = rr.field()? {
+            if n != 1 {
+                continue;
+            }
+            let mut pairs = Vec::new();
+            let mut ts = Reader::new(as_bytes(f, "timeseries")?);
+            let first = res.t.len();
+            while let Some((n, f)) = ts.field()? {
+                match n {
+                    1 => {
+                        let mut lr = Reader::new(as_bytes(f, "label")?);
+                        let (mut name, mut value) = ("", "");
+                        while let Some((n, f)) = lr.field()? {
+                            match n {
+                                1 => name = as_str(f, "label name")?,
+                                2 => value = as_str(f, "label value")?,
+                                _ => {}
+                            }
+                        }
+                        pairs.push((name.to_string(), value.to_string()));
+                    }
+                    2 => {
+                        let (mut t, mut v) = (0i64, 0f64);
+                        let mut sr = Reader::new(as_bytes(f, "sample")?);
+                        while let Some((n, f)) = sr.field()? {
+                            match n {
+                                1 => v = super::wire::as_double(f, "sample value")?,
+                                2 => t = as_int64(f, "sample timestamp")?,
+                                _ => {}
+                            }
+                        }
+                        if res.t.len() > first && res.t.last().is_some_and(|&last| last >= t) {
+                            return Err(format!("samples of a series are not in increasing time order at {t}"));
+                        }
+                        res.t.push(t);
+                        res.v.push(v);
+                    }
+                    _ => {}
+                }
+            }
+            res.labels.push(Labels::from_pairs(pairs));
+            res.offsets.push(u32::try_from(res.t.len()).map_err(|_| "too many samples".to_string())?);
+        }
+        out.push(res);
+    }
+    Ok(out)
+}

@@ -297,3 +297,22 @@ fn chunked_frames_carry_xor_chunks_of_120_samples_and_split_at_the_byte_limit() 
     let frames = read_frames(&encode_chunked_frames(&s, 0, 16).unwrap());
     assert_eq!(frames.iter().map(|f| f.2.clone()).collect::<Vec<_>>(), vec![vec![120], vec![120], vec![10], vec![50]]);
 }
+
+#[test]
+fn read_response_round_trips_through_the_encoder() {
+    let labels = [Labels::from_pairs([("__name__", "a"), ("x", "1")]), Labels::from_pairs([("__name__", "b")])];
+    let s = SeriesSamples { labels: &labels, offsets: &[0, 2, 3], t: &[10, 20, 5], v: &[1.0, 2.0, 0.0] };
+    let mut w = Writer::default();
+    w.bytes(1, &encode_query_result(&s).unwrap());
+    w.bytes(1, &[]);
+    let got = super::read::decode_read_response(&w.buf).unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].labels, labels.to_vec());
+    assert_eq!((got[0].offsets.clone(), got[0].t.clone(), got[0].v.clone()), (vec![0, 2, 3], vec![10, 20, 5], vec![1.0, 2.0, 0.0]));
+    assert!(got[1].labels.is_empty());
+    // Samples out of time order within a series are refused.
+    let bad = SeriesSamples { labels: &labels[..1], offsets: &[0, 2], t: &[20, 10], v: &[1.0, 2.0] };
+    let mut w = Writer::default();
+    w.bytes(1, &encode_query_result(&bad).unwrap());
+    assert!(super::read::decode_read_response(&w.buf).unwrap_err().contains("increasing time order"));
+}
