@@ -11,6 +11,7 @@ import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
+import { measureReceiver } from './remote-write-receiver.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -268,6 +269,17 @@ async function queryLimitsBench(): Promise<void> {
   }
 }
 
+async function remoteWriteReceiverBench(): Promise<void> {
+  const series = opt('series', 10_000);
+  const rounds = opt('rounds', 30);
+  console.error(`remote-write receiver: ${rounds} rounds of ${series} series, ${series * rounds} samples`);
+  const r = await measureReceiver(series, rounds, has('prometheus'));
+  const perCpu = (f: { samples: number; cpuSeconds: number }): string => `${fmt(f.samples / f.cpuSeconds, 0)}`;
+  row('remote-write receiver: samples ingested per CPU second', perCpu(r.ours), r.prometheus ? perCpu(r.prometheus) : 'not installed', '>= Prometheus');
+  row('remote-write receiver: samples/s (wall, 4 requests in flight)', fmt(r.ours.samples / r.ours.wallSeconds, 0), r.prometheus ? fmt(r.prometheus.samples / r.prometheus.wallSeconds, 0) : 'not installed', '');
+  row('remote-write receiver: RSS after the run', `${fmt(r.ours.rssBytes / 2 ** 20, 0)} MiB`, r.prometheus ? `${fmt(r.prometheus.rssBytes / 2 ** 20, 0)} MiB` : 'not installed', '');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -291,5 +303,6 @@ if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
+if (sections.length === 0 || sections.includes('remote-write-receiver')) await remoteWriteReceiverBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -27,7 +27,7 @@ const csr = (runs: [number, number][][]) => {
 
 test('series merge by label set, sorted as Prometheus sorts; equal timestamps keep the first source', () => {
   const local = { labels: [{ __name__: 'a', x: '1' }], samples: csr([[[10, 1], [20, 2]]]) };
-  const remote = { labels: [{ __name__: 'a' }, { __name__: 'a', x: '1' }], samples: csr([[[5, 0]], [[5, 9], [20, 99], [30, 3]]]) };
+  const remote = { labels: [{ __name__: 'a' }, { __name__: 'a', x: '1' }] as Record<string, string>[], samples: csr([[[5, 0]], [[5, 9], [20, 99], [30, 3]]]) };
   const m = mergeSeries([local, remote]);
   assert.deepEqual(m.labels, [{ __name__: 'a' }, { __name__: 'a', x: '1' }]);
   assert.deepEqual([...m.samples.offsets], [0, 1, 5]);
