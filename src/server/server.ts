@@ -242,14 +242,14 @@ export class Server {
   /** Start-up lines as Prometheus logs them, so operators find the same facts in the same place. */
   static logStartup(logger: Logger, flags: Record<string, string>): void {
     const b = buildInfo();
-    logger.info('Starting Promethium Server', { mode: 'server', version: `(version=${b.version}, branch=${b.branch}, revision=${b.revision})` });
+    logger.info('Starting Promethium Server', { mode: String(flags['agent']) === 'true' ? 'agent' : 'server', version: `(version=${b.version}, branch=${b.branch}, revision=${b.revision})` });
     logger.info('operational information', {
       build_context: `(go=${b.goVersion}, platform=${b.platform}, user=${b.buildUser}, date=${b.buildDate}, tags=promethium)`,
       host_details: `(${os.type()} ${os.release()} ${os.arch()} ${os.hostname()})`,
       fd_limits: fdLimits(),
       vm_limits: '(soft=unlimited, hard=unlimited)',
     });
-    logger.info('Starting TSDB ...', { path: flags['storage.tsdb.path'] });
+    logger.info(String(flags['agent']) === 'true' ? 'Starting WAL storage ...' : 'Starting TSDB ...', { path: String(flags['agent']) === 'true' ? flags['storage.agent.path'] : flags['storage.tsdb.path'] });
   }
 }
 
