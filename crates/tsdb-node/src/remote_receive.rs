@@ -5,7 +5,7 @@
 
 use crate::{db_of, decode_label_sets, int_millis, js_err};
 use node_api::{Env, JsError, JsResult, Value};
-use tsdb::remote_decode::read::{decode_read_request, encode_chunked_frames, encode_query_result, SeriesSamples};
+use tsdb::remote_decode::read::{decode_read_request, encode_chunked_frames, encode_query_result, DecodedResult, SeriesSamples};
 use tsdb::remote_decode::{decode_write_request, decompress, ingest, DecompressError, IngestOutcome, Version};
 
 /// Error codes the JavaScript side maps to HTTP statuses: bad data is 400, a body that would
@@ -135,18 +135,19 @@ pub(crate) fn remote_read_decode(env: &Env, ci: &node_api::CallInfo) -> JsResult
 }
 
 /// Label sets (the label-set buffer), offsets, t and v from arguments `first..first+4`.
-fn series_args(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<(Vec<tsdb::Labels>, Vec<u32>, Vec<i64>, Vec<f64>)> {
-    let labels = decode_label_sets(env.get_typed::<u8>(ci.arg(first)?, "labelSets")?)?;
-    let offsets = env.get_typed::<u32>(ci.arg(first + 1)?, "offsets")?.to_vec();
-    let t = int_millis(env.get_typed::<f64>(ci.arg(first + 2)?, "t")?, "timestamp")?;
-    let v = env.get_typed::<f64>(ci.arg(first + 3)?, "v")?.to_vec();
-    Ok((labels, offsets, t, v))
+fn series_args(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<DecodedResult> {
+    Ok(DecodedResult {
+        labels: decode_label_sets(env.get_typed::<u8>(ci.arg(first)?, "labelSets")?)?,
+        offsets: env.get_typed::<u32>(ci.arg(first + 1)?, "offsets")?.to_vec(),
+        t: int_millis(env.get_typed::<f64>(ci.arg(first + 2)?, "t")?, "timestamp")?,
+        v: env.get_typed::<f64>(ci.arg(first + 3)?, "v")?.to_vec(),
+    })
 }
 
 /// `remoteReadEncodeSamples(labelSets, offsets, t, v)`: one `QueryResult` message.
 pub(crate) fn remote_read_encode_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let (labels, offsets, t, v) = series_args(env, ci, 0)?;
-    let s = SeriesSamples { labels: &labels, offsets: &offsets, t: &t, v: &v };
+    let r = series_args(env, ci, 0)?;
+    let s = SeriesSamples { labels: &r.labels, offsets: &r.offsets, t: &r.t, v: &r.v };
     let msg = encode_query_result(&s).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))?;
     env.typed_vec(msg)
 }
@@ -154,13 +155,13 @@ pub(crate) fn remote_read_encode_samples(env: &Env, ci: &node_api::CallInfo) -> 
 /// `remoteReadEncodeChunks(labelSets, offsets, t, v, queryIndex, maxFrameBytes)`: the query's
 /// `ChunkedReadResponse` frames, ready to be written to the response stream.
 pub(crate) fn remote_read_encode_chunks(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let (labels, offsets, t, v) = series_args(env, ci, 0)?;
+    let r = series_args(env, ci, 0)?;
     let query_index = env.get_i64(ci.arg(4)?, "queryIndex")?;
     let max_frame = env.get_f64(ci.arg(5)?, "maxFrameBytes")?;
     if !(max_frame >= 1.0 && max_frame.is_finite()) {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("maxFrameBytes {max_frame} must be a positive number")));
     }
-    let s = SeriesSamples { labels: &labels, offsets: &offsets, t: &t, v: &v };
+    let s = SeriesSamples { labels: &r.labels, offsets: &r.offsets, t: &r.t, v: &r.v };
     let frames = encode_chunked_frames(&s, query_index, max_frame as usize).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))?;
     env.typed_vec(frames)
 }

@@ -98,8 +98,11 @@ fn v1_refusals_name_the_series_and_reason() {
     assert!(decode_write_request(&[0x08, 0x01], Version::V1).unwrap_err().contains("expected a length-delimited"));
 }
 
-/// A 2.0 request: symbols, then series given as (label refs, samples, created timestamp).
-fn v2_request(symbols: &[&str], series: &[(&[u32], &[(i64, f64)], i64)]) -> Vec<u8> {
+/// A series of a 2.0 test request: label refs, samples, created timestamp.
+type SeriesSpec<'a> = (&'a [u32], &'a [(i64, f64)], i64);
+
+/// A 2.0 request: symbols, then series.
+fn v2_request(symbols: &[&str], series: &[SeriesSpec<'_>]) -> Vec<u8> {
     let mut w = Writer::default();
     for s in symbols {
         w.bytes(4, s.as_bytes());

@@ -272,7 +272,7 @@ fn symbol<'a>(symbols: &[&'a str], r: u32) -> Result<&'a str, String> {
 }
 
 fn ref_pairs(refs: &[u32], symbols: &[&str], what: &str) -> Result<Vec<(String, String)>, String> {
-    if refs.len() % 2 != 0 {
+    if refs.len() & 1 == 1 {
         return Err(format!("{what}: odd number of label references ({})", refs.len()));
     }
     refs.chunks_exact(2).map(|p| Ok((symbol(symbols, p[0])?.to_string(), symbol(symbols, p[1])?.to_string()))).collect()
