@@ -3,7 +3,7 @@
 // agent error, while targets and the server's own endpoints keep working.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,4 +49,11 @@ test('agent mode scrapes into its own WAL and refuses local querying', { timeout
   assert.equal(existsSync(join(dir, 'server-data')), false);
   const flags = (await (await fetch(`${base}/api/v1/status/flags`)).json()) as { data: Record<string, string> };
   assert.equal(flags.data['agent'], 'true');
+
+  // A configuration with rule_files, alerting or remote_read is refused in agent mode, as in Prometheus.
+  const withRules = join(dir, 'rules.yml');
+  writeFileSync(withRules, 'rule_files:\n  - r.yml\n');
+  const refused = spawnSync(process.execPath, ['--import', 'tsx', cli, 'server', '--agent', `--config.file=${withRules}`, `--storage.agent.path=${join(dir, 'refused')}`, '--web.listen-address=127.0.0.1:0'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /field rule_files is not allowed in agent mode/);
 });

@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   const builtIn = !r.given.has('config.file') && !existsSync(configPath);
   let initial;
   try {
-    initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath);
+    initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath, { agent: flags.agent });
   } catch (e) {
     logger.error('Error loading config', { file: configPath, err: e as Error });
     return 1;
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   const loadConfig = (): LoadedConfig => {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
-    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
+    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath, { agent });
     const tsdb = settingsOf(cfg);
     // Files the config names must open: checked here, so a config naming one that cannot is refused.
     const queryLogFile = cfg.global.queryLogFile;
