@@ -14,6 +14,7 @@ import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
 import { measureHttpQueries } from './query-http.js';
+import { measureReceiver } from './remote-write-receiver.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const reference = join(here, '..', '..', 'shared', 'reference');
@@ -236,6 +237,17 @@ async function queryLimitsBench(): Promise<void> {
   }
 }
 
+async function remoteWriteReceiverBench(): Promise<void> {
+  const series = opt('series', 10_000);
+  const rounds = opt('rounds', 30);
+  console.error(`remote-write receiver: ${rounds} rounds of ${series} series, ${series * rounds} samples`);
+  const r = await measureReceiver(series, rounds, has('prometheus'));
+  const perCpu = (f: { samples: number; cpuSeconds: number }): string => `${fmt(f.samples / f.cpuSeconds, 0)}`;
+  row('remote-write receiver: samples ingested per CPU second', perCpu(r.ours), r.prometheus ? perCpu(r.prometheus) : 'not installed', '>= Prometheus');
+  row('remote-write receiver: samples/s (wall, 4 requests in flight)', fmt(r.ours.samples / r.ours.wallSeconds, 0), r.prometheus ? fmt(r.prometheus.samples / r.prometheus.wallSeconds, 0) : 'not installed', '');
+  row('remote-write receiver: RSS after the run', `${fmt(r.ours.rssBytes / 2 ** 20, 0)} MiB`, r.prometheus ? `${fmt(r.prometheus.rssBytes / 2 ** 20, 0)} MiB` : 'not installed', '');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -260,5 +272,6 @@ if (sections.length === 0 || sections.includes('remote-write')) await remoteWrit
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
+if (sections.length === 0 || sections.includes('remote-write-receiver')) await remoteWriteReceiverBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -131,6 +131,11 @@ export interface RemoteReadConfig {
   readRecent: boolean;
   requiredMatchers: Labels;
   headers: Record<string, string>;
+  /** remote_timeout (default 1m). */
+  remoteTimeoutMs: number;
+  /** filter_external_labels (default true): the external labels become equality matchers of the remote query. */
+  filterExternalLabels: boolean;
+  http: HttpClientConfig;
 }
 
 export interface Config {
@@ -482,8 +487,17 @@ class Loader {
         if (names.has(name)) y.fail(m.get('name'), `found multiple remote read configs with job name ${JSON.stringify(name)}`);
         names.add(name);
       }
-      this.http(m, r);
-      return { url, name, readRecent: y.bool(m.get('read_recent'), 'read_recent', false), requiredMatchers: y.stringMap(m.get('required_matchers'), 'required_matchers'), headers: this.headers(m.get('headers')) };
+      const http = this.http(m, r);
+      return {
+        url,
+        name,
+        readRecent: y.bool(m.get('read_recent'), 'read_recent', false),
+        requiredMatchers: y.stringMap(m.get('required_matchers'), 'required_matchers'),
+        headers: this.headers(m.get('headers')),
+        remoteTimeoutMs: y.duration(m.get('remote_timeout'), 'remote_timeout', 60_000),
+        filterExternalLabels: y.bool(m.get('filter_external_labels'), 'filter_external_labels', true),
+        http,
+      };
     });
   }
 
@@ -627,7 +641,6 @@ export function parseConfig(text: string, file: string, options: { agent?: boole
   const present = (n: Node | undefined): boolean => n !== undefined && n.kind !== 'null' && !(n.kind === 'map' && n.entries!.length === 0) && !(n.kind === 'seq' && n.items!.length === 0);
   if (present(top.get('tracing'))) cfg.warnings.push('tracing: sending traces is not supported by Promethium; the section is ignored');
   if (rt && present(rt)) cfg.warnings.push("runtime.gogc tunes Go's garbage collector and has no effect in Promethium");
-  if (cfg.remoteRead.length > 0) cfg.warnings.push(`remote_read: reading from remote storage is not implemented yet; the ${cfg.remoteRead.length} endpoint(s) configured are not queried`);
   for (const [where, list] of [...cfg.scrapeConfigs.map((sc) => [`job ${JSON.stringify(sc.jobName)}`, sc.otherSdConfigs] as const), ...cfg.alerting.alertmanagers.map((am, i) => [`alertmanagers config ${i}`, am.otherSdConfigs] as const)]) {
     const silent = new Set(list.map(notDiscovering).filter((w): w is string => w !== undefined));
     for (const what of silent) cfg.warnings.push(`${where}: ${what.split(' ')[0]!}_sd_configs: discovery through ${what} is not implemented by Promethium; it is validated and gives no targets`);

@@ -28,6 +28,9 @@ import { webServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
 import { RemoteStorage, parseMaxBacklog } from '../remote/index.js';
 import { remoteWriteStatusApi } from '../web/api/remote-write.js';
+import { remoteEndpoints } from './remote-endpoints.js';
+import { RemoteReaders } from '../remote/read/readers.js';
+import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
 
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -61,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   const builtIn = !r.given.has('config.file') && !existsSync(configPath);
   let initial;
   try {
-    initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath);
+    initial = parseConfig(builtIn ? defaultConfigYaml('127.0.0.1:9090') : readFileSync(configPath, 'utf8'), builtIn ? '<built-in default>' : configPath, { agent: flags.agent });
   } catch (e) {
     logger.error('Error loading config', { file: configPath, err: e as Error });
     return 1;
@@ -78,13 +81,17 @@ export async function main(argv: string[]): Promise<number> {
   // Exemplars are kept only with exemplar-storage, as in Prometheus (storage.exemplars.max_exemplars).
   const exemplarStorage = features.has('exemplar-storage');
   const tsdbFlags: TsdbFlags = { retentionTimeMs: flags['storage.tsdb.retention.time'], retentionBytes: flags['storage.tsdb.retention.size'], stStorage: features.has('st-storage'), xor2Encoding: features.has('xor2-encoding') };
-  const settingsOf = (cfg: Config): TsdbSettings => tsdbSettings(cfg.storage.tsdb, tsdbFlags, flags['storage.tsdb.path']);
+  // Agent mode keeps its WAL in its own directory; its max-time bounds what is kept.
+  const agent = flags.agent;
+  const dataPath = agent ? flags['storage.agent.path'] : flags['storage.tsdb.path'];
+  if (agent && flags['storage.agent.retention.max-time'] > 0) tsdbFlags.retentionTimeMs = flags['storage.agent.retention.max-time'];
+  const settingsOf = (cfg: Config): TsdbSettings => tsdbSettings(cfg.storage.tsdb, tsdbFlags, dataPath);
   let storage: Storage;
   let initialSettings: TsdbSettings;
   try {
-    mkdirSync(flags['storage.tsdb.path'], { recursive: true });
+    mkdirSync(dataPath, { recursive: true });
     initialSettings = settingsOf(initial);
-    storage = Storage.open(flags['storage.tsdb.path'], { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
+    storage = Storage.open(dataPath, { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
@@ -93,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   let metricFamilies: () => Iterable<readonly [string, { type: string; help: string; unit: string }]> = () => [];
   try {
     // Metadata comes from the scrape targets, which exist once the server does (set below).
-    remote = new RemoteStorage({ storage, dataDir: flags['storage.tsdb.path'], logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), families: () => metricFamilies() });
+    remote = new RemoteStorage({ storage, dataDir: dataPath, logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), families: () => metricFamilies() });
   } catch (e) {
     logger.error('Invalid flag', { err: e as Error });
     storage.close();
@@ -108,8 +115,9 @@ export async function main(argv: string[]): Promise<number> {
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
   };
   // API queries run on worker threads attached to this database (started with the first query).
-  const queryPool = new QueryPool({ init: { storageId: storage.id, dir: flags['storage.tsdb.path'], engine: engineOptions }, maxQueued: flags['query.max-concurrency'], maxMemoryBytes: flags['query.max-memory'] });
+  const queryPool = new QueryPool({ init: { storageId: storage.id, dir: dataPath, engine: engineOptions }, maxQueued: flags['query.max-concurrency'], maxMemoryBytes: flags['query.max-memory'] });
   const queryLog = new QueryLog();
+  const remoteReaders = new RemoteReaders();
   const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
     queryLog,
@@ -128,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
   const loadConfig = (): LoadedConfig => {
     const selfAddress = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     const text = builtIn ? defaultConfigYaml(selfAddress) : readFileSync(configPath, 'utf8');
-    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath);
+    const cfg = parseConfig(text, builtIn ? '<built-in default>' : configPath, { agent });
     const tsdb = settingsOf(cfg);
     // Files the config names must open: checked here, so a config naming one that cannot is refused.
     const queryLogFile = cfg.global.queryLogFile;
@@ -147,8 +155,10 @@ export async function main(argv: string[]): Promise<number> {
         storage.setXor2Chunks(tsdb.xor2Chunks);
         queryLog.setFile(cfg.global.queryLogFile);
         failureLogs.use(scrapeFailureLogFiles(cfg));
+        remoteReaders.apply(agent ? [] : cfg.remoteRead, cfg.global.externalLabels);
         for (const w of [...cfg.warnings, ...tsdb.warnings]) logger.warn(w);
-        return Promise.all([ruling.apply(cfg), remote.applyConfig(cfg)]).then(() => undefined);
+        // No rules in agent mode.
+        return Promise.all([agent ? Promise.resolve() : ruling.apply(cfg), remote.applyConfig(cfg)]).then(() => undefined);
       },
       externalLabels: cfg.global.externalLabels };
   };
@@ -162,12 +172,13 @@ export async function main(argv: string[]): Promise<number> {
     retentionText,
     storage,
     codec: new ExpositionCodecImpl(),
-    queries: (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog, queryPool),
-    series: makeSeriesService(storage),
-    tsdb: makeTsdbService(storage, flags['storage.tsdb.path'], flags['web.enable-admin-api']),
-    federation: (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
+    queries: agent ? agentQueries : (metrics) => makeQueryService(storage, engineOptions, metrics, queryLog, queryPool, remoteReaders),
+    series: agent ? agentSeries : makeSeriesService(storage),
+    tsdb: agent ? agentTsdb : makeTsdbService(storage, dataPath, flags['web.enable-admin-api']),
+    federation: agent ? agentFederation : (externalLabels) => makeFederationService(storage, flags['query.lookback-delta'], externalLabels),
+    remote: remoteEndpoints(storage, { receiver: flags['web.enable-remote-write-receiver'], agent, readSampleLimit: flags['storage.remote.read-sample-limit'], readConcurrentLimit: flags['storage.remote.read-concurrent-limit'], readMaxBytesInFrame: flags['storage.remote.read-max-bytes-in-frame'] }),
     loadConfig,
-    plugins: [ruling.plugin(), remoteWriteStatusApi(() => remote.status()), uiPlugin({ title: flags['web.page-title'], routePrefix })],
+    plugins: [agent ? agentRulesApi : ruling.plugin(), remoteWriteStatusApi(() => remote.status()), uiPlugin({ title: agent ? `${flags['web.page-title']} (Agent mode)` : flags['web.page-title'], routePrefix })],
     web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'], routePrefix, serving },
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {

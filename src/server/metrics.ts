@@ -25,6 +25,7 @@ export interface ServerMetrics {
   targetScrapePools: client.Gauge;
   targetSyncLength: client.Summary<'scrape_job'>;
   discovery: DiscoveryMetrics;
+  remoteReadQueries: client.Gauge;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -139,5 +140,10 @@ export function createServerMetrics(): ServerMetrics {
       registers: [registry],
     }),
     discovery: createDiscoveryMetrics(registry),
+    remoteReadQueries: new client.Gauge({
+      name: 'prometheus_api_remote_read_queries',
+      help: 'The current number of remote read queries being executed or waiting.',
+      registers: [registry],
+    }),
   };
 }

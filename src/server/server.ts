@@ -18,7 +18,8 @@ import { metadataApi } from '../web/api/metadata.js';
 import { tsdbApi } from '../web/api/tsdb.js';
 import { federateApi } from '../web/api/federate.js';
 import { exemplarsApi } from '../web/api/exemplars.js';
-import type { FederationService, QueryService, SeriesService, TsdbService, WebServices } from '../web/services.js';
+import { remoteApi } from '../web/api/remote.js';
+import type { FederationService, QueryService, RemoteEndpointService, SeriesService, TsdbService, WebServices } from '../web/services.js';
 import { buildInfo } from '../version.js';
 import { formatDuration } from '../model/duration.js';
 import type { WebServing } from '../web-config/serve.js';
@@ -58,6 +59,8 @@ export interface ServerParts {
   tsdb: TsdbService;
   /** /federate over the storage; `externalLabels` reads the running configuration's. */
   federation: (externalLabels: () => Record<string, string>) => FederationService;
+  /** `/api/v1/write` and `/api/v1/read`; `externalLabels` reads the running configuration's. */
+  remote?: (externalLabels: () => Record<string, string>, metrics: ServerMetrics) => RemoteEndpointService;
   /** Reads and validates the configuration file; throws with file:line:col and reason. */
   loadConfig(): LoadedConfig;
   /** Extra HTTP plugins (UI, rules API) registered after the core ones. */
@@ -154,10 +157,11 @@ export class Server {
       targets: { active: () => this.scrape.activeTargets(), dropped: () => this.scrape.droppedTargets(), droppedCounts: () => this.scrape.droppedTargetCounts() },
       tsdb: this.parts.tsdb,
       federation: this.parts.federation(() => this.config?.externalLabels ?? {}),
+      remote: this.parts.remote?.(() => this.config?.externalLabels ?? {}, this.metrics),
     };
     this.app = await buildWebApp(services, {
       ...this.parts.web,
-      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, ...(this.parts.plugins ?? [])],
+      plugins: [lifecyclePlugin, statusApi, queryApi, seriesApi, targetsApi, metadataApi, federateApi, exemplarsApi, tsdbApi, remoteApi, ...(this.parts.plugins ?? [])],
     });
     await this.app.listen({ host: this.parts.listenHost, port: this.parts.listenPort });
     const addr = this.app.server.address();
@@ -243,14 +247,14 @@ export class Server {
   /** Start-up lines as Prometheus logs them, so operators find the same facts in the same place. */
   static logStartup(logger: Logger, flags: Record<string, string>): void {
     const b = buildInfo();
-    logger.info('Starting Promethium Server', { mode: 'server', version: `(version=${b.version}, branch=${b.branch}, revision=${b.revision})` });
+    logger.info('Starting Promethium Server', { mode: String(flags['agent']) === 'true' ? 'agent' : 'server', version: `(version=${b.version}, branch=${b.branch}, revision=${b.revision})` });
     logger.info('operational information', {
       build_context: `(go=${b.goVersion}, platform=${b.platform}, user=${b.buildUser}, date=${b.buildDate}, tags=promethium)`,
       host_details: `(${os.type()} ${os.release()} ${os.arch()} ${os.hostname()})`,
       fd_limits: fdLimits(),
       vm_limits: '(soft=unlimited, hard=unlimited)',
     });
-    logger.info('Starting TSDB ...', { path: flags['storage.tsdb.path'] });
+    logger.info(String(flags['agent']) === 'true' ? 'Starting WAL storage ...' : 'Starting TSDB ...', { path: String(flags['agent']) === 'true' ? flags['storage.agent.path'] : flags['storage.tsdb.path'] });
   }
 }
 

@@ -17,6 +17,9 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { QueryJob } from './query-pool/protocol.js';
+import type { Queryable } from '../promql/context.js';
+import { SelectRecorder } from '../remote/read/merge.js';
+import type { RemoteReaders } from '../remote/read/readers.js';
 
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
 export interface EncodedQueryResponse extends QueryResponse {
@@ -70,9 +73,25 @@ function apiError(e: unknown): never {
  * PromQL over HTTP. With a pool, queries run on its worker threads (the main thread stays free
  * for scraping, rules and the rest of the API); without one, in this thread.
  */
-export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool): QueryService {
+export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders): QueryService {
   const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
-  const engine = (opts: QueryOptions): Engine => new Engine(storage, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+  const engine = (opts: QueryOptions, from: Queryable = storage): Engine => new Engine(from, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+  /**
+   * With remote_read configured, queries run on this thread over local and remote data: a dry run
+   * records the query's selections, the remotes are asked for them, then the real run reads both
+   * (src/remote/read/merge.ts).
+   */
+  const withRemote = async (opts: QueryOptions, run: (e: Engine) => unknown): Promise<Queryable> => {
+    const recorder = new SelectRecorder();
+    try {
+      run(engine(opts, recorder));
+    } catch {
+      // The real run reports the query's errors.
+    }
+    const st = storage.stats(0);
+    const mins = [...(st.minTime !== null ? [st.minTime] : []), ...st.blocks.map((b) => b.minTime)];
+    return remote!.queryable(storage, recorder.requests.values(), mins.length > 0 ? Math.min(...mins) : null);
+  };
   /** A query on the pool, timed and written to the query log (also when it fails). */
   const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
@@ -103,8 +122,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
-        if (pool) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
-        const r = timed(logged, () => engine(opts).instantQuery(parsed, timeMs));
+        const from = remote?.active() ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
+        if (pool && from === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
+        const r = timed(logged, () => engine(opts, from).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);
@@ -114,8 +134,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       try {
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
-        if (pool) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
-        const r = timed(logged, () => engine(opts).rangeQuery(parsed, startMs, endMs, stepMs));
+        const from = remote?.active() ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
+        if (pool && from === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
+        const r = timed(logged, () => engine(opts, from).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
       } catch (e) {
         apiError(e);

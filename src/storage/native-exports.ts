@@ -20,6 +20,10 @@ export const NATIVE_EXPORTS = {
   encodeMatrixJson: 'function',
   evalRangeSamples: 'function',
   nativeVersion: 'string',
+  remoteReadDecode: 'function',
+  remoteReadDecodeResponse: 'function',
+  remoteReadEncodeSamples: 'function',
+  remoteReadEncodeChunks: 'function',
   newCancelToken: 'function',
   cancelQuery: 'function',
   releaseCancelToken: 'function',
@@ -51,6 +55,7 @@ export const NATIVE_CLASS_METHODS = {
     exemplarStats: true,
     setWalRetentionFloor: true,
     id: true,
+    remoteWrite: true,
   } satisfies Record<keyof NativeDb, true>,
   NativeScrapeCache: {
     scan: true,

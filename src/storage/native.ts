@@ -128,7 +128,43 @@ export interface NativeExemplarStats {
   outOfOrderTotal: number;
 }
 
+/** One remote-write request's outcome (see crates/tsdb/src/remote_decode/ingest.rs). */
+export interface NativeRemoteWriteOutcome {
+  series: number;
+  samplesWritten: number;
+  exemplarsWritten: number;
+  /** Native-histogram samples received and not written (the storage keeps floats only). */
+  histogramsRefused: number;
+  outOfOrder: number;
+  duplicate: number;
+  tooOld: number;
+  outOfBounds: number;
+  exemplarsRefused: number;
+  /** The first refused sample: reason, series and timestamp. */
+  firstOffender: string | null;
+  /** Metric metadata the request carried (type: the protobuf enum's number). */
+  metadata: { family: string; type: number; help: string; unit: string }[];
+}
+
+/** A decoded remote-read `ReadRequest`. */
+export interface NativeReadRequest {
+  queries: {
+    startMs: number;
+    endMs: number;
+    matchers: { type: '=' | '!=' | '=~' | '!~'; name: string; value: string }[];
+    hints: { stepMs: number; func: string; startMs: number; endMs: number; grouping: string[]; by: boolean; rangeMs: number } | null;
+  }[];
+  /** 0 = SAMPLES, 1 = STREAMED_XOR_CHUNKS, in the client's order of preference. */
+  acceptedResponseTypes: Float64Array;
+}
+
 export interface NativeDb {
+  /**
+   * Decompresses (refusing a declared size above the limit first), decodes, validates and appends
+   * one snappy-compressed remote-write body on a worker thread. Rejects with code
+   * ERR_REMOTE_BAD_DATA (bad data, nothing appended) or ERR_REMOTE_TOO_LARGE.
+   */
+  remoteWrite(body: Uint8Array, version: 1 | 2, maxDecompressedBytes: number): Promise<NativeRemoteWriteOutcome>;
   seriesRefs(labelSets: Uint8Array): Uint32Array;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): NativeAppendResult;
   select(matchers: NativeMatcher[], mint: number, maxt: number): NativeSelection;
@@ -193,6 +229,14 @@ export interface NativeAddon {
   encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string): Uint8Array;
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
   nativeVersion: string;
+  /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
+  remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
+  /** A snappy-compressed ReadResponse (the client's side): one CSR result per query. */
+  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): { labelSets: Uint8Array; offsets: Uint32Array; t: Float64Array; v: Float64Array }[];
+  /** One `QueryResult` message of these series (label-set buffer) and samples (CSR). */
+  remoteReadEncodeSamples(labelSets: Uint8Array, offsets: Uint32Array, t: Float64Array, v: Float64Array): Uint8Array;
+  /** One query's `ChunkedReadResponse` frames (XOR chunks, at most maxFrameBytes per frame where possible). */
+  remoteReadEncodeChunks(labelSets: Uint8Array, offsets: Uint32Array, t: Float64Array, v: Float64Array, queryIndex: number, maxFrameBytes: number): Uint8Array;
   /** A cancel flag any thread can set; its id. */
   newCancelToken(): number;
   /** Stops the query using the token at its next check; false if there is no such token. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Labels } from '../model/labels.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
-import type { NativeAppendResult, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
+import type { NativeAppendResult, NativeRemoteWriteOutcome, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
 import { TextScrapeCache } from './text-scrape-cache.js';
 import type { LabelMatcher } from './matchers.js';
@@ -29,6 +29,7 @@ export type ExemplarAppendResult = NativeExemplarAppendResult;
 export type ExemplarStats = NativeExemplarStats;
 
 export type AppendResult = NativeAppendResult;
+export type RemoteWriteOutcome = NativeRemoteWriteOutcome;
 export type StorageStats = NativeStats;
 export type ReplayInfo = NativeReplayInfo;
 
@@ -206,6 +207,15 @@ export class Storage {
    */
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendResult {
     return startTimestamps ? this.db.append(refs, timestamps, values, startTimestamps) : this.db.append(refs, timestamps, values);
+  }
+
+  /**
+   * Appends one snappy-compressed remote-write body (1.0 `WriteRequest` or 2.0 `Request`) in one
+   * native call off the main thread. Rejects with code ERR_REMOTE_BAD_DATA (nothing appended) or
+   * ERR_REMOTE_TOO_LARGE (the declared decompressed size is above the limit).
+   */
+  remoteWrite(body: Uint8Array, version: 1 | 2, maxDecompressedBytes: number): Promise<RemoteWriteOutcome> {
+    return this.db.remoteWrite(body, version, maxDecompressedBytes);
   }
 
   /** Stores exemplars of existing series (logged in the WAL); refused ones are counted by reason. */

@@ -3,6 +3,7 @@
 // small fakes and keeps data flowing one way (web -> engine -> storage).
 import type { Logger } from '../util/logger.js';
 import type { ActiveTarget, DroppedTarget } from '../scrape/manager.js';
+import type { RemoteRequest, RemoteResponse } from '../remote/http-exchange.js';
 
 export interface RuntimeInfo {
   startTime: string;
@@ -135,6 +136,14 @@ export interface WebMetrics {
   registry: { metrics(): Promise<string>; contentType: string };
 }
 
+/** The remote-storage endpoints: `/api/v1/write` (only with the receiver enabled) and `/api/v1/read`. */
+export interface RemoteEndpointService {
+  /** Undefined without --web.enable-remote-write-receiver (the endpoint answers 404 then). */
+  write?: (req: RemoteRequest) => Promise<RemoteResponse>;
+  /** Undefined in agent mode (no local querying). */
+  read?: (req: RemoteRequest) => Promise<RemoteResponse>;
+}
+
 export interface WebServices {
   logger: Logger;
   metrics: WebMetrics;
@@ -145,4 +154,5 @@ export interface WebServices {
   targets: TargetService;
   tsdb: TsdbService;
   federation: FederationService;
+  remote?: RemoteEndpointService;
 }

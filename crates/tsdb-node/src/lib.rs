@@ -8,6 +8,7 @@ mod memory;
 mod exemplars;
 mod query;
 mod remote_write;
+mod remote_receive;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -651,6 +652,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
             ("setWalRetentionFloor", remote_write::db_set_wal_retention_floor),
+            ("remoteWrite", remote_receive::db_remote_write),
         ],
     )?;
     let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
@@ -675,6 +677,10 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
         env.set(exports, "NativeWalWatcher", watcher_class)?;
         env.set(exports, "snappyCompress", env.function("snappyCompress", snappy_compress)?)?;
     }
+    env.set(exports, "remoteReadDecode", env.function("remoteReadDecode", remote_receive::remote_read_decode)?)?;
+    env.set(exports, "remoteReadEncodeSamples", env.function("remoteReadEncodeSamples", remote_receive::remote_read_encode_samples)?)?;
+    env.set(exports, "remoteReadEncodeChunks", env.function("remoteReadEncodeChunks", remote_receive::remote_read_encode_chunks)?)?;
+    env.set(exports, "remoteReadDecodeResponse", env.function("remoteReadDecodeResponse", remote_receive::remote_read_decode_response)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

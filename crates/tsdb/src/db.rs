@@ -389,7 +389,7 @@ impl Db {
             let max_t = self.max_appendable_time();
             for i in 0..refs.len() {
                 if ts[i] > max_t {
-                    stats.count(Refusal::OutOfBounds);
+                    stats.refuse(i, Refusal::OutOfBounds);
                     continue;
                 }
                 match head.check(refs[i], ts[i], vs[i]) {
@@ -398,7 +398,7 @@ impl Db {
                         accepted.push(i);
                     }
                     Ok(false) => {}
-                    Err(r) => stats.count(r),
+                    Err(r) => stats.refuse(i, r),
                 }
             }
             stats.appended = accepted.len() as u64;

@@ -98,9 +98,18 @@ pub struct AppendStats {
     pub too_old: u64,
     pub out_of_bounds: u64,
     pub unknown_ref: u64,
+    /// The batch index and reason of the first refused sample, so that a caller (the
+    /// remote-write receiver) can name the offender instead of only counting.
+    pub first_refused: Option<(usize, Refusal)>,
 }
 
 impl AppendStats {
+    /// Counts the refusal of the batch's sample `i`, remembering the first one.
+    pub fn refuse(&mut self, i: usize, r: Refusal) {
+        self.first_refused.get_or_insert((i, r));
+        self.count(r);
+    }
+
     pub fn count(&mut self, r: Refusal) {
         match r {
             Refusal::OutOfOrder => self.out_of_order += 1,

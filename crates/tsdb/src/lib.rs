@@ -24,6 +24,7 @@ pub mod limits;
 pub mod matcher;
 pub mod record;
 pub mod remote;
+pub mod remote_decode;
 pub mod snappy;
 pub mod wal;
 
