@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -169,4 +169,71 @@ test('Prometheus 2.42 blocks with native histograms read back as its API answers
   assert.equal(drops.length, 1, 'the target reset its counter once');
   assert.deepEqual(firstOfChunk, [0, drops[0]]);
   assert.ok(got.h.every((h) => h.counterResetHint !== CounterResetHint.CounterReset));
+});
+
+test('Prometheus 2.42 and promtool read the histogram chunks of a block we wrote', { skip: !prometheusAvailable() && 'prometheus is not installed', timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-nh-ours-'));
+  const s = Storage.open(join(dir, 'ours'));
+  const start = Date.now() - 30 * 60_000;
+  const written = new Map<string, FloatHistogram[]>();
+  const app = s.appender();
+  for (const [name, isInteger] of [['nh_int', true], ['nh_float', false]] as const) {
+    const list: FloatHistogram[] = [];
+    for (let i = 0; i < 60; i++) {
+      // A bucket appears at 20 (the chunk is recoded), the counter resets at 40.
+      const n = i >= 40 ? i - 40 : i;
+      const positiveBuckets = i >= 20 ? [n + 1, 2 * n, 1, n + 0.5 * Number(!isInteger)] : [n + 1, 2 * n, n + 0.5 * Number(!isInteger)];
+      const h: FloatHistogram = {
+        counterResetHint: CounterResetHint.Unknown,
+        schema: 0,
+        zeroThreshold: 2 ** -128,
+        zeroCount: n,
+        count: n + positiveBuckets.reduce((a, b) => a + b, 0) + 2,
+        sum: n * 3.25,
+        positiveSpans: i >= 20 ? [{ offset: -1, length: 3 }, { offset: 1, length: 1 }] : [{ offset: -1, length: 2 }, { offset: 2, length: 1 }],
+        positiveBuckets,
+        negativeSpans: [{ offset: 0, length: 1 }],
+        negativeBuckets: [2],
+        customValues: [],
+        ...(isInteger ? { isInteger: true } : {}),
+      };
+      list.push(h);
+      app.addHistogram({ __name__: name }, start + i * 15_000, h);
+    }
+    written.set(name, list);
+  }
+  app.add({ __name__: 'plain' }, start, 42);
+  app.commit();
+  const data = join(dir, 'prom-data');
+  await s.snapshot(data, true);
+  s.close();
+  // promtool reads the block: analyze sees both series, dump reads every chunk without error.
+  const analyze = spawnSync('promtool', ['tsdb', 'analyze', data], { encoding: 'utf8' });
+  assert.equal(analyze.status, 0, analyze.stderr);
+  assert.match(analyze.stdout, /Series: 3/);
+  mkdirSync(join(data, 'wal'), { recursive: true });
+  const dump = spawnSync('promtool', ['tsdb', 'dump', data], { encoding: 'utf8' });
+  assert.equal(dump.status, 0, dump.stderr);
+  assert.match(dump.stdout, /\{__name__="plain"\} 42 /);
+
+  writeFileSync(join(dir, 'empty.yml'), 'global: {}\n');
+  const port = await freePort();
+  const prom = spawn('prometheus', [`--config.file=${join(dir, 'empty.yml')}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--enable-feature=native-histograms'], { stdio: 'ignore' });
+  t.after(() => prom.kill('SIGKILL'));
+  for (const [name, list] of written) {
+    const at = (start + 60 * 15_000) / 1000;
+    const hs = await waitFor(`${name} from Prometheus`, async () => {
+      const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`${name}[20m]`)}&time=${at}`)).json()) as { data: { result: { histograms?: [number, ApiHistogram][] }[] } };
+      return r.data.result[0]?.histograms;
+    });
+    assert.equal(hs.length, list.length, `${name}: every sample`);
+    hs.forEach(([ts, got], i) => {
+      const want = list[i]!;
+      assert.equal(Math.round(ts * 1000), start + i * 15_000);
+      assert.equal(Number(got.count), want.count, `${name} sample ${i} count`);
+      assert.equal(Number(got.sum), want.sum, `${name} sample ${i} sum`);
+      const buckets = (got.buckets ?? []).map(([, lo, hi, c]) => [Number(lo), Number(hi), Number(c)]).sort((a, b) => a[0]! - b[0]!);
+      assert.deepEqual(buckets, bucketList(want), `${name} sample ${i} buckets`);
+    });
+  }
 });
