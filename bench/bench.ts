@@ -15,6 +15,7 @@ import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
 import { measureHttpQueries } from './query-http.js';
 import { measureReceiver } from './remote-write-receiver.js';
+import { measureHistograms } from './histograms.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const reference = join(here, '..', '..', 'shared', 'reference');
@@ -248,6 +249,16 @@ async function remoteWriteReceiverBench(): Promise<void> {
   row('remote-write receiver: RSS after the run', `${fmt(r.ours.rssBytes / 2 ** 20, 0)} MiB`, r.prometheus ? `${fmt(r.prometheus.rssBytes / 2 ** 20, 0)} MiB` : 'not installed', '');
 }
 
+async function histogramsBench(): Promise<void> {
+  const series = opt('series', 1_000);
+  console.error(`histograms: ${series} native-histogram series x 240 samples (schema 3, 8-12 buckets)`);
+  const f = await measureHistograms(series);
+  row('chunk bytes per native-histogram sample (block)', fmt(f.oursBytesPerSample), f.prometheusBytesPerSample === undefined ? 'not measured' : fmt(f.prometheusBytesPerSample), 'within 5% of Prometheus');
+  row('histogram append (samples per CPU-second, batches of all series)', fmt(f.appendPerSecond, 0), 'not measured', '-');
+  row('histogram raw read (decoded samples per CPU-second, histogramSamples)', fmt(f.readPerSecond, 0), 'not measured', '-');
+  row('histogram instant lookups (series x steps cells per CPU-second)', fmt(f.instantCellsPerSecond, 0), 'not measured', '-');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -273,5 +284,6 @@ if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
 if (sections.length === 0 || sections.includes('remote-write-receiver')) await remoteWriteReceiverBench();
+if (sections.length === 0 || sections.includes('histograms')) await histogramsBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -14,7 +14,9 @@ import { compile } from '../../src/regex/re2.js';
 import type { Labels } from '../../src/model/labels.js';
 import { labelsKey } from '../../src/model/labels.js';
 
-import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
+import { STALE, expandLoadValues, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
+import { appendLoad, nhcbSeries } from './promqltest-load.js';
+import type { LoadSeries } from './promqltest-load.js';
 
 export { expandValues, parseSeriesDesc };
 
@@ -41,13 +43,6 @@ export interface EvalCase {
   series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[];
   /** Expected values contain native histograms (dropped at load here). */
   hasHistogram: boolean;
-}
-
-interface LoadSeries {
-  labels: Labels;
-  values: (number | typeof STALE | undefined)[];
-  /** Start-timestamp offsets from each sample's own time (a `name@st` line before the values). */
-  startOffsets?: (number | undefined)[];
 }
 
 type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[] } | { kind: 'eval'; case: EvalCase };
@@ -133,9 +128,10 @@ export function parseTestFile(file: string, text: string): Command[] {
         // Within one block a repeated series line replaces the earlier one.
         const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
         if (at >= 0) series.splice(at, 1);
-        series.push({ labels, values: expandValues(vals).values, ...(startOffsets ? { startOffsets } : {}) });
+        series.push({ labels, values: expandLoadValues(vals), ...(startOffsets ? { startOffsets } : {}) });
         startOffsets = undefined;
       }
+      if (word === 'load_with_nhcb') series.push(...nhcbSeries(series));
       cmds.push({ kind: 'load', line: lineNo, interval, series });
       continue;
     }
@@ -420,28 +416,7 @@ export class TestFileRunner {
       for (const cmd of parseTestFile(file, text)) {
         if (cmd.kind === 'clear') this.fresh();
         else if (cmd.kind === 'load') {
-          const refs = this.storage!.seriesRefs(cmd.series.map((s) => s.labels));
-          let total = 0;
-          for (const s of cmd.series) for (const v of s.values) if (v !== undefined) total++;
-          // Typed arrays written directly: a JS number array would quiet the stale NaN's bits.
-          const r = new Uint32Array(total);
-          const ts = new Float64Array(total);
-          const vs = new Float64Array(total);
-          const sts = new Float64Array(total);
-          let at = 0;
-          cmd.series.forEach((s, k) => {
-            s.values.forEach((v, i) => {
-              if (v === undefined) return;
-              r[at] = refs[k]!;
-              ts[at] = i * cmd.interval;
-              const offset = s.startOffsets?.[i];
-              if (offset !== undefined) sts[at] = ts[at]! + offset;
-              if (v === STALE) new BigUint64Array(vs.buffer, at * 8, 1)[0] = STALE_BITS;
-              else vs[at] = v;
-              at++;
-            });
-          });
-          this.storage!.append(r, ts, vs, sts);
+          appendLoad(this.storage!, cmd.series, cmd.interval);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {

@@ -54,6 +54,7 @@ export const NATIVE_CLASS_METHODS = {
     setXor2Chunks: true,
     exemplarStats: true,
     setWalRetentionFloor: true,
+    appendHistograms: true,
     id: true,
     remoteWrite: true,
   } satisfies Record<keyof NativeDb, true>,
@@ -72,6 +73,8 @@ export const NATIVE_CLASS_METHODS = {
     instantWithStartTimestamps: true,
     evalRange: true,
     evalRangeWithStartTimestamps: true,
+    histogramSamples: true,
+    instantHistograms: true,
   } satisfies Record<keyof NativeSelection, true>,
   NativeWalWatcher: {
     read: true,
