@@ -68,6 +68,11 @@ function regexFlag(name: string, pattern: string): RegExp {
 const repeatable = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
 const METRICS_SCHEMA = { querystring: { type: 'object', properties: { 'collect[]': repeatable } } } as const;
 
+/** Every flag name the exporter takes (without `--`). */
+export function knownFlagNames(): Set<string> {
+  return new Set(Object.keys({ ...baseSpecs, ...collectorSpecs() }));
+}
+
 export async function main(argv: string[]): Promise<number> {
   const specs = { ...baseSpecs, ...collectorSpecs() };
   const r = parseFlags({ name: 'promethium node-exporter', description: 'Promethium node exporter: machine metrics with node_exporter\'s names.', version: versionText('node_exporter') }, specs, argv);
