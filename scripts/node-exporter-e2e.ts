@@ -6,7 +6,7 @@
 //
 //   npx tsx scripts/node-exporter-e2e.ts [--write-status]   prints the families that differ
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +154,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.log(`${pending.has(n) ? 'pending' : 'NEW    '} ${n}${run.expected.has(n) ? '' : ' (only ours)'}${run.ours.has(n) ? '' : ' (missing)'}`);
     if (show && run.ours.has(n) && run.expected.has(n)) console.log(`--- expected\n${run.expected.get(n)}\n+++ ours\n${run.ours.get(n)}`);
   }
-  for (const n of pending.keys()) if (!diff.includes(n)) console.log(`MATCHES ${n} (listed as pending)`);
+  const matching = [...pending.keys()].filter((n) => !diff.includes(n));
+  for (const n of matching) console.log(`MATCHES ${n} (listed as pending)`);
+  // --prune takes the families that match now off the pending list (their reasons no longer hold).
+  if (process.argv.includes('--prune') && matching.length > 0) {
+    const path = join(root, '__test__/node-exporter/e2e-pending.tsv');
+    const drop = new Set(matching);
+    writeFileSync(path, readFileSync(path, 'utf8').split('\n').filter((l) => !drop.has(l.split('\t')[0]!)).join('\n'));
+  }
   console.log(`${diff.length} differ of ${run.expected.size} expected; work dir ${work}`);
 }

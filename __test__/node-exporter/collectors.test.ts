@@ -10,7 +10,7 @@ import { HostFiles } from '../../src/node-exporter/context.js';
 import { NodeExporter } from '../../src/node-exporter/exporter.js';
 import type { Family } from '../../src/node-exporter/metrics.js';
 import { formatSampleValue, writeText } from '../../src/node-exporter/metrics.js';
-import { COLLECTORS, DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../../src/node-exporter/collectors/index.js';
+import { COLLECTORS, defaultCollectorFlags, DEFAULT_DISKSTATS_DEVICE_EXCLUDE, DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE } from '../../src/node-exporter/collectors/index.js';
 import { compile } from '../../src/regex/re2.js';
 import { parseText } from '../../src/exposition/index.js';
 
@@ -97,6 +97,7 @@ function exporterOn(root: string, collectors = COLLECTORS): NodeExporter {
       diskstatsDeviceExclude: compile(DEFAULT_DISKSTATS_DEVICE_EXCLUDE),
       netdevDeviceExclude: compile('^lo$'),
       netclassIgnoredDevices: compile('^$'),
+      flags: defaultCollectorFlags(),
     },
     exporterMetrics: false,
   });

@@ -1,4 +1,6 @@
-// Metric families as the collectors produce them, and the text exposition they are written in.
+// Metric families as the collectors produce them, and the two expositions they are written in
+// (the text format 0.0.4 and OpenMetrics 1.0), ordered as Go's client orders them: families by
+// name, samples by their label values, so a diff against node_exporter lines up.
 import type { Labels } from '../model/labels.js';
 import { formatSampleValue } from '../exposition/format.js';
 
@@ -46,18 +48,56 @@ function escapeHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
-/** The Prometheus text format 0.0.4, families sorted by name, samples by labels. */
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+interface Row {
+  keys: string[];
+  values: string[];
+  value: number;
+}
+
+/** Go's order of a family's samples: label values compared one by one, label names sorted. */
+function sortedRows(f: Family): Row[] {
+  const rows = f.samples.map((s) => {
+    const keys = Object.keys(s.labels).sort();
+    return { keys, values: keys.map((k) => s.labels[k]!), value: s.value };
+  });
+  return rows.sort((a, b) => {
+    const n = Math.min(a.values.length, b.values.length);
+    for (let i = 0; i < n; i++) {
+      if (a.values[i] !== b.values[i]) return a.values[i]! < b.values[i]! ? -1 : 1;
+    }
+    return a.values.length - b.values.length;
+  });
+}
+
+function labelText(r: Row): string {
+  if (r.keys.length === 0) return '';
+  let s = '{';
+  for (let i = 0; i < r.keys.length; i++) s += `${i > 0 ? ',' : ''}${r.keys[i]}="${escapeValue(r.values[i]!)}"`;
+  return `${s}}`;
+}
+
+/** The Prometheus text format 0.0.4. */
 export function writeText(families: Iterable<Family>): string {
-  const out: string[] = [];
-  for (const f of [...families].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    out.push(`# HELP ${f.name} ${escapeHelp(f.help)}`);
-    out.push(`# TYPE ${f.name} ${f.type}`);
-    const rows = f.samples.map((s) => {
-      const keys = Object.keys(s.labels).sort();
-      const ls = keys.length > 0 ? `{${keys.map((k) => `${k}="${escapeValue(s.labels[k]!)}"`).join(',')}}` : '';
-      return `${f.name}${ls} ${formatSampleValue(s.value)}`;
-    });
-    out.push(...rows.sort());
+  let out = '';
+  for (const f of [...families].sort(byName)) {
+    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const r of sortedRows(f)) out += `${f.name}${labelText(r)} ${formatSampleValue(r.value)}\n`;
   }
-  return out.join('\n') + '\n';
+  return out;
+}
+
+/** OpenMetrics 1.0: counters are named without `_total` and their samples with it, untyped is `unknown`, `# EOF` ends it. */
+export function writeOpenMetrics(families: Iterable<Family>): string {
+  let out = '';
+  for (const f of [...families].sort(byName)) {
+    const name = f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -'_total'.length) : f.name;
+    const sampleName = f.type === 'counter' ? `${name}_total` : name;
+    out += `# HELP ${name} ${escapeHelp(f.help).replace(/"/g, '\\"')}\n# TYPE ${name} ${f.type === 'untyped' ? 'unknown' : f.type}\n`;
+    for (const r of sortedRows(f)) out += `${sampleName}${labelText(r)} ${formatSampleValue(r.value)}\n`;
+  }
+  return `${out}# EOF\n`;
 }

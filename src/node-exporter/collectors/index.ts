@@ -16,13 +16,22 @@ import { stat } from './stat.js';
 import { time } from './time.js';
 import { uname } from './uname.js';
 import { vmstat } from './vmstat.js';
+import { zfs } from './zfs.js';
 
 export type { Collector, CollectorOptions } from './collector.js';
 
-export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat];
+export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs];
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
 export const DEFAULT_DISKSTATS_DEVICE_EXCLUDE = '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
 export const DEFAULT_NETCLASS_IGNORED_DEVICES = '^$';
 export const DEFAULT_NETDEV_DEVICE_EXCLUDE = '^lo$';
+
+/** Every collector option flag at its default (for callers that build CollectorOptions without a command line). */
+export function defaultCollectorFlags(overrides: Record<string, unknown> = {}): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const c of COLLECTORS) for (const [k, spec] of Object.entries(c.flags ?? {})) m.set(k, spec.default);
+  for (const [k, v] of Object.entries(overrides)) m.set(k, v);
+  return m;
+}
