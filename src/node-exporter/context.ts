@@ -17,7 +17,12 @@ export interface Paths {
   udevData: string;
 }
 
+export type LogSink = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
 export class HostFiles {
+  /** Where a collector logs what it skips without failing (main points it at the logger). */
+  log?: LogSink;
+
   constructor(readonly paths: Paths) {}
 
   proc(...p: string[]): string {

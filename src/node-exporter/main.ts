@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import type { FlagSpec } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import type { LogFields } from '../util/logger.js';
 import { runUntilSignal, startupStep } from '../util/process.js';
 import { versionText } from '../version.js';
 import { compile, Re2SyntaxError } from '../regex/re2.js';
@@ -123,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const c of enabled) logger.info(c.name, { collector: c.name });
 
   const files = new HostFiles({ procfs: f['path.procfs'], sysfs: f['path.sysfs'], rootfs: f['path.rootfs'], udevData: f['path.udev.data'] });
+  files.log = (level, msg, fields) => logger[level](msg, fields as LogFields);
   const exporter = new NodeExporter({
     files,
     collectors: enabled,

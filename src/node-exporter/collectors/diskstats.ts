@@ -33,24 +33,24 @@ export const diskstats: Collector = {
       out.add('node_disk_reads_completed_total', 'The total number of reads completed successfully.', 'counter', v[0]!, l);
       out.add('node_disk_reads_merged_total', 'The total number of reads merged.', 'counter', v[1]!, l);
       out.add('node_disk_read_bytes_total', 'The total number of bytes read successfully.', 'counter', v[2]! * SECTOR_BYTES, l);
-      out.add('node_disk_read_time_seconds_total', 'The total number of seconds spent by all reads.', 'counter', v[3]! / 1000, l);
+      out.add('node_disk_read_time_seconds_total', 'The total number of seconds spent by all reads.', 'counter', v[3]! * 0.001, l);
       out.add('node_disk_writes_completed_total', 'The total number of writes completed successfully.', 'counter', v[4]!, l);
       out.add('node_disk_writes_merged_total', 'The number of writes merged.', 'counter', v[5]!, l);
       out.add('node_disk_written_bytes_total', 'The total number of bytes written successfully.', 'counter', v[6]! * SECTOR_BYTES, l);
-      out.add('node_disk_write_time_seconds_total', 'This is the total number of seconds spent by all writes.', 'counter', v[7]! / 1000, l);
+      out.add('node_disk_write_time_seconds_total', 'This is the total number of seconds spent by all writes.', 'counter', v[7]! * 0.001, l);
       out.add('node_disk_io_now', 'The number of I/Os currently in progress.', 'gauge', v[8]!, l);
-      out.add('node_disk_io_time_seconds_total', 'Total seconds spent doing I/Os.', 'counter', v[9]! / 1000, l);
-      out.add('node_disk_io_time_weighted_seconds_total', 'The weighted # of seconds spent doing I/Os.', 'counter', v[10]! / 1000, l);
+      out.add('node_disk_io_time_seconds_total', 'Total seconds spent doing I/Os.', 'counter', v[9]! * 0.001, l);
+      out.add('node_disk_io_time_weighted_seconds_total', 'The weighted # of seconds spent doing I/Os.', 'counter', v[10]! * 0.001, l);
       // Kernels since 4.18 add discard counters, since 5.5 flush counters.
       if (v.length >= 15) {
         out.add('node_disk_discards_completed_total', 'The total number of discards completed successfully.', 'counter', v[11]!, l);
         out.add('node_disk_discards_merged_total', 'The total number of discards merged.', 'counter', v[12]!, l);
         out.add('node_disk_discarded_sectors_total', 'The total number of sectors discarded successfully.', 'counter', v[13]!, l);
-        out.add('node_disk_discard_time_seconds_total', 'This is the total number of seconds spent by all discards.', 'counter', v[14]! / 1000, l);
+        out.add('node_disk_discard_time_seconds_total', 'This is the total number of seconds spent by all discards.', 'counter', v[14]! * 0.001, l);
       }
       if (v.length >= 17) {
         out.add('node_disk_flush_requests_total', 'The total number of flush requests completed successfully', 'counter', v[15]!, l);
-        out.add('node_disk_flush_requests_time_seconds_total', 'This is the total number of seconds spent by all flush requests.', 'counter', v[16]! / 1000, l);
+        out.add('node_disk_flush_requests_time_seconds_total', 'This is the total number of seconds spent by all flush requests.', 'counter', v[16]! * 0.001, l);
       }
     }));
   },

@@ -17,10 +17,16 @@ import { time } from './time.js';
 import { uname } from './uname.js';
 import { vmstat } from './vmstat.js';
 import { zfs } from './zfs.js';
+import { netstat } from './netstat.js';
+import { sockstat } from './sockstat.js';
+import { conntrack } from './conntrack.js';
+import { arp, ksmd, schedstat, selinux, softnet, udpQueues } from './small-proc.js';
+import { processes } from './processes.js';
+import { textfile } from './textfile.js';
 
 export type { Collector, CollectorOptions } from './collector.js';
 
-export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs];
+export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs, netstat, sockstat, conntrack, arp, ksmd, schedstat, selinux, softnet, udpQueues, processes, textfile].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
