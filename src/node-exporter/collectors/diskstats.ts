@@ -5,10 +5,17 @@ import type { Collector } from './collector.js';
 
 const SECTOR_BYTES = 512;
 
+/** udev properties of ATA disks -> metric and help. */
+const ATA_PROPERTIES: [string, string, string][] = [
+  ['ID_ATA_WRITE_CACHE', 'node_disk_ata_write_cache', 'ATA disk has a write cache.'],
+  ['ID_ATA_WRITE_CACHE_ENABLED', 'node_disk_ata_write_cache_enabled', 'ATA disk has its write cache enabled.'],
+  ['ID_ATA_ROTATION_RATE_RPM', 'node_disk_ata_rotation_rate_rpm', 'ATA disk rotation rate in RPMs (0 for SSDs).'],
+];
+
 /** Fields node_disk_info takes from udev's record of the device. */
 async function udevProperties(h: HostFiles, major: string, minor: string): Promise<Record<string, string>> {
   const text = await h.readOptional(h.udev(`b${major}:${minor}`));
-  const props: Record<string, string> = {};
+  const props: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const line of (text ?? '').split('\n')) {
     const m = /^E:([^=]+)=(.*)$/.exec(line);
     if (m) props[m[1]!] = m[2]!;
@@ -30,6 +37,22 @@ export const diskstats: Collector = {
       out.add('node_disk_info', 'Info of /sys/block/<block_device>.', 'gauge', 1, {
         device, major, minor, path: udev['ID_PATH'] ?? '', wwn: udev['ID_WWN'] ?? '', model: udev['ID_MODEL'] ?? '', serial: udev['ID_SERIAL_SHORT'] ?? '', revision: udev['ID_REVISION'] ?? '',
       });
+      if (udev['ID_FS_TYPE'] !== undefined && udev['ID_FS_TYPE'] !== '') {
+        out.add('node_disk_filesystem_info', 'Info about disk filesystem.', 'gauge', 1, {
+          device, type: udev['ID_FS_TYPE'], usage: udev['ID_FS_USAGE'] ?? '', uuid: udev['ID_FS_UUID'] ?? '', version: udev['ID_FS_VERSION'] ?? '',
+        });
+      }
+      if (udev['DM_NAME'] !== undefined) {
+        out.add('node_disk_device_mapper_info', 'Info about disk device mapper.', 'gauge', 1, {
+          device, lv_layer: udev['DM_LV_LAYER'] ?? '', lv_name: udev['DM_LV_NAME'] ?? '', name: udev['DM_NAME'], uuid: udev['DM_UUID'] ?? '', vg_name: udev['DM_VG_NAME'] ?? '',
+        });
+      }
+      if (udev['ID_ATA'] === '1') {
+        for (const [key, name, help] of ATA_PROPERTIES) {
+          const v = udev[key];
+          if (v !== undefined && v !== '' && !Number.isNaN(Number(v))) out.add(name, help, 'gauge', Number(v), l);
+        }
+      }
       out.add('node_disk_reads_completed_total', 'The total number of reads completed successfully.', 'counter', v[0]!, l);
       out.add('node_disk_reads_merged_total', 'The total number of reads merged.', 'counter', v[1]!, l);
       out.add('node_disk_read_bytes_total', 'The total number of bytes read successfully.', 'counter', v[2]! * SECTOR_BYTES, l);
