@@ -6,7 +6,7 @@
 //
 //   npx tsx scripts/node-exporter-e2e.ts [--write-status]   prints the families that differ
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,13 @@ export function unpackFixtures(work: string): void {
   for (const archive of ['sys.ttar', 'udev.ttar']) {
     const r = spawnSync('bash', [join(E2E_DIR, 'ttar'), '-C', dest, '-x', '-f', join(dest, archive)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`unpacking ${archive}: ${r.stderr}`);
+  }
+  // Upstream's proc/self is a symlink (to "10"); the stored copy holds its target as a plain file.
+  const self = join(dest, 'proc', 'self');
+  if (lstatSync(self).isFile()) {
+    const target = readFileSync(self, 'utf8').trim();
+    rmSync(self);
+    symlinkSync(target, self);
   }
 }
 
