@@ -19,6 +19,7 @@ import {
   DEFAULT_NETCLASS_IGNORED_DEVICES,
   DEFAULT_NETDEV_DEVICE_EXCLUDE,
 } from './collectors/index.js';
+import { NoDataError } from './collectors/collector.js';
 import { landingPage } from './landing-page.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
 import { createServer } from 'node:http';
@@ -130,7 +131,10 @@ export async function main(argv: string[]): Promise<number> {
     collectors: enabled,
     options,
     exporterMetrics: !f['web.disable-exporter-metrics'],
-    onCollectorError: ({ collector, error }) => logger.error('collector failed', { name: collector, err: error }),
+    onCollectorError: ({ collector, error }) => {
+      if (error instanceof NoDataError) logger.debug('collector returned no data', { name: collector, err: error });
+      else logger.error('collector failed', { name: collector, err: error });
+    },
   });
 
   const telemetryPath = f['web.telemetry-path'];

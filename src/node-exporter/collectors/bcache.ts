@@ -5,7 +5,7 @@
 import type { HostFiles } from '../context.js';
 import type { FamilySet, FamilyType } from '../metrics.js';
 import type { Collector } from './collector.js';
-import { flagValue, parseNumber } from './collector.js';
+import { flagValue, parseNumber, NoDataError } from './collector.js';
 import { flag } from '../../util/flags.js';
 
 const UNITS: Record<string, number> = { k: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50, E: 2 ** 60 };
@@ -89,7 +89,7 @@ export const bcache: Collector = {
   async collect(h, out, o) {
     const base = h.sys('fs', 'bcache');
     const sets = (await h.list(base)).filter((e) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(e));
-    if (sets.length === 0) throw new Error(`no bcache cache sets under ${base}`);
+    if (sets.length === 0) throw new NoDataError(`no bcache cache sets under ${base}`);
     for (const uuid of sets) await cacheSet(h, out, `${base}/${uuid}`, uuid, flagValue<boolean>(o, 'collector.bcache.priorityStats'));
   },
 };

@@ -1,7 +1,7 @@
 // btrfs: filesystems under /sys/fs/btrfs/<uuid> (allocation per block group type and layout,
 // device sizes); ipvs: IP Virtual Server totals and backends from /proc/net/ip_vs*.
 import type { Collector } from './collector.js';
-import { flagValue, parseNumber } from './collector.js';
+import { flagValue, parseNumber, NoDataError } from './collector.js';
 import { flag } from '../../util/flags.js';
 
 const BLOCK_GROUP_TYPES = ['data', 'metadata', 'system'];
@@ -66,7 +66,7 @@ export const ipvs: Collector = {
     const wantedLabels = flagValue<string>(o, 'collector.ipvs.backend-labels').split(',').filter((l) => l !== '');
     for (const l of wantedLabels) if (!IPVS_LABELS.includes(l)) throw new Error(`unknown IPVS backend label: ${JSON.stringify(l)}`);
     const stats = await h.readOptional(h.proc('net', 'ip_vs_stats'));
-    if (stats === undefined) throw new Error('IPVS is not loaded (no ip_vs_stats)');
+    if (stats === undefined) throw new NoDataError('IPVS is not loaded (no ip_vs_stats)');
     const totals = stats.split('\n')[2]?.trim().split(/\s+/) ?? [];
     if (totals.length < 5) throw new Error('ip_vs_stats: truncated totals line');
     const hex = (v: string, what: string): number => parseNumber(`0x${v}`, `ip_vs_stats ${what}`);

@@ -27,6 +27,13 @@ export interface Collector {
   collect(h: HostFiles, out: FamilySet, o: CollectorOptions): Promise<void>;
 }
 
+/**
+ * What a collector throws when the host simply lacks what it reads (no ZFS, no RAID, no InfiniBand).
+ * It still reports node_scrape_collector_success 0, but is logged at debug level, as
+ * node_exporter's "collector returned no data", not as a failure every scrape.
+ */
+export class NoDataError extends Error {}
+
 /** A collector flag's value (its default when the flag was not given). */
 export function flagValue<T>(o: CollectorOptions, name: string): T {
   if (!o.flags.has(name)) throw new Error(`no flag --${name}`);

@@ -1,6 +1,6 @@
 // conntrack: the netfilter connection table's size and limit, and its per-CPU statistics summed.
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 /** /proc/net/stat/nf_conntrack column -> metric suffix and help. */
 const STATS: [string, string, string][] = [
@@ -19,7 +19,7 @@ export const conntrack: Collector = {
   enabledByDefault: true,
   async collect(h, out) {
     const count = await h.readOptional(h.proc('sys', 'net', 'netfilter', 'nf_conntrack_count'));
-    if (count === undefined) throw new Error('conntrack is not loaded (no nf_conntrack_count)');
+    if (count === undefined) throw new NoDataError('conntrack is not loaded (no nf_conntrack_count)');
     out.add('node_nf_conntrack_entries', 'Number of currently allocated flow entries for connection tracking.', 'gauge', parseNumber(count, 'nf_conntrack_count'));
     out.add('node_nf_conntrack_entries_limit', 'Maximum size of connection tracking table.', 'gauge', parseNumber(await h.read(h.proc('sys', 'net', 'netfilter', 'nf_conntrack_max')), 'nf_conntrack_max'));
     const stat = await h.readOptional(h.proc('net', 'stat', 'nf_conntrack'));

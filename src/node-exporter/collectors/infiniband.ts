@@ -4,6 +4,7 @@
 import type { HostFiles } from '../context.js';
 import type { FamilySet } from '../metrics.js';
 import type { Collector } from './collector.js';
+import { NoDataError } from './collector.js';
 
 /** [directory, file, metric suffix, help, multiplier] */
 const COUNTERS: [string, string, string, string, number][] = [
@@ -70,7 +71,7 @@ export const infiniband: Collector = {
   async collect(h, out) {
     const base = h.sys('class', 'infiniband');
     const devices = await h.list(base);
-    if (devices.length === 0) throw new Error(`no InfiniBand devices under ${base}`);
+    if (devices.length === 0) throw new NoDataError(`no InfiniBand devices under ${base}`);
     for (const device of devices) {
       const text = async (f: string): Promise<string> => (await h.readOptional(`${base}/${device}/${f}`))?.trim() ?? '';
       out.add('node_infiniband_info', 'Non-numeric data from /sys/class/infiniband/<device>, value is always 1.', 'gauge', 1, {

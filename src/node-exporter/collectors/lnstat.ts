@@ -1,7 +1,7 @@
 // lnstat: the kernel's network cache statistics (/proc/net/stat/*: arp_cache, ndisc_cache,
 // nf_conntrack, ...), one row per CPU of hex counters under a header of column names.
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 export const lnstat: Collector = {
   name: 'lnstat',
@@ -9,7 +9,7 @@ export const lnstat: Collector = {
   async collect(h, out) {
     const base = h.proc('net', 'stat');
     const files = await h.list(base);
-    if (files.length === 0) throw new Error(`no statistics under ${base}`);
+    if (files.length === 0) throw new NoDataError(`no statistics under ${base}`);
     for (const subsystem of files) {
       const [header, ...rows] = (await h.read(`${base}/${subsystem}`)).split('\n').filter((l) => l.trim() !== '');
       const columns = (header ?? '').trim().split(/\s+/);

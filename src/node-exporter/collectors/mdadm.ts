@@ -1,6 +1,6 @@
 // mdadm: Linux software RAID arrays from /proc/mdstat: state, disks by state, size and sync progress.
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 interface Array {
   name: string;
@@ -67,7 +67,7 @@ export const mdadm: Collector = {
   enabledByDefault: true,
   async collect(h, out) {
     const text = await h.readOptional(h.proc('mdstat'));
-    if (text === undefined) throw new Error(`no ${h.proc('mdstat')}: no software RAID`);
+    if (text === undefined) throw new NoDataError(`no ${h.proc('mdstat')}: no software RAID`);
     for (const a of parseMdstat(text)) {
       const device = a.name;
       for (const [label, state] of STATES) out.add('node_md_state', 'Indicates the state of md-device.', 'gauge', a.state === state ? 1 : 0, { device, state: label });

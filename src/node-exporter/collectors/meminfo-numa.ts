@@ -1,7 +1,7 @@
 // meminfo_numa: each NUMA node's meminfo (kB fields in bytes, named without a unit suffix as
 // node_exporter names them) and its allocation counters from numastat.
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 export const meminfoNuma: Collector = {
   name: 'meminfo_numa',
@@ -9,7 +9,7 @@ export const meminfoNuma: Collector = {
   async collect(h, out) {
     const base = h.sys('devices', 'system', 'node');
     const nodes = (await h.list(base)).filter((d) => /^node\d+$/.test(d));
-    if (nodes.length === 0) throw new Error(`no NUMA nodes under ${base}`);
+    if (nodes.length === 0) throw new NoDataError(`no NUMA nodes under ${base}`);
     for (const dir of nodes) {
       const node = dir.slice('node'.length);
       for (const line of (await h.read(`${base}/${dir}/meminfo`)).split('\n')) {

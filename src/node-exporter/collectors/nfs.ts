@@ -2,7 +2,7 @@
 // Each procN line is a count followed by one counter per procedure, in the kernel's order.
 import type { FamilySet } from '../metrics.js';
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 const V2 = ['Null', 'GetAttr', 'SetAttr', 'Root', 'Lookup', 'ReadLink', 'Read', 'WrCache', 'Write', 'Create', 'Remove', 'Rename', 'Link', 'SymLink', 'MkDir', 'RmDir', 'ReadDir', 'FsStat'];
 const V3 = ['Null', 'GetAttr', 'SetAttr', 'Lookup', 'Access', 'ReadLink', 'Read', 'Write', 'Create', 'MkDir', 'SymLink', 'MkNod', 'Remove', 'RmDir', 'Rename', 'Link', 'ReadDir', 'ReadDirPlus', 'FsStat', 'FsInfo', 'PathConf', 'Commit'];
@@ -47,7 +47,7 @@ export const nfs: Collector = {
   async collect(h, out) {
     const path = h.proc('net', 'rpc', 'nfs');
     const text = await h.readOptional(path);
-    if (text === undefined) throw new Error(`no ${path}: the NFS client is not loaded`);
+    if (text === undefined) throw new NoDataError(`no ${path}: the NFS client is not loaded`);
     const l = rpcLines(text, path);
     const net = l.get('net');
     const rpc = l.get('rpc');
@@ -71,7 +71,7 @@ export const nfsd: Collector = {
   async collect(h, out) {
     const path = h.proc('net', 'rpc', 'nfsd');
     const text = await h.readOptional(path);
-    if (text === undefined) throw new Error(`no ${path}: the NFS server is not loaded`);
+    if (text === undefined) throw new NoDataError(`no ${path}: the NFS server is not loaded`);
     const l = rpcLines(text, path);
     const need = (key: string, n: number): number[] => {
       const v = l.get(key);

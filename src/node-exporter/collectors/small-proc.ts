@@ -1,6 +1,6 @@
 // Small collectors over single /proc and /sys tables: udp_queues, softnet, schedstat, arp, ksmd, selinux.
 import type { Collector } from './collector.js';
-import { flagValue, optionalRegexpFlag, parseNumber } from './collector.js';
+import { flagValue, optionalRegexpFlag, parseNumber, NoDataError } from './collector.js';
 
 /** Nanoseconds in a second: schedstat counts in ns. */
 const NS = 1e9;
@@ -26,7 +26,7 @@ export const udpQueues: Collector = {
       out.add('node_udp_queues', 'Number of allocated memory in the kernel for UDP datagrams in bytes.', 'gauge', tx, { ip, queue: 'tx' });
       out.add('node_udp_queues', 'Number of allocated memory in the kernel for UDP datagrams in bytes.', 'gauge', rx, { ip, queue: 'rx' });
     }
-    if (!any) throw new Error('no /proc/net/udp or udp6');
+    if (!any) throw new NoDataError('no /proc/net/udp or udp6');
   },
 };
 
@@ -50,7 +50,9 @@ export const schedstat: Collector = {
   name: 'schedstat',
   enabledByDefault: true,
   async collect(h, out) {
-    for (const line of (await h.read(h.proc('schedstat'))).split('\n')) {
+    const text = await h.readOptional(h.proc('schedstat'));
+    if (text === undefined) throw new NoDataError(`no ${h.proc('schedstat')}: the kernel has no scheduler statistics`);
+    for (const line of text.split('\n')) {
       const m = /^cpu(\d+)\s+(.*)$/.exec(line);
       if (!m) continue;
       const f = m[2]!.trim().split(/\s+/);

@@ -2,7 +2,7 @@
 // bonding, buddyinfo, nvme, dmi.
 import { join } from 'node:path';
 import type { Collector } from './collector.js';
-import { flagValue, parseNumber, regexpFlag } from './collector.js';
+import { flagValue, parseNumber, regexpFlag, NoDataError } from './collector.js';
 
 export const slabinfo: Collector = {
   name: 'slabinfo',
@@ -60,7 +60,7 @@ export const rapl: Collector = {
   async collect(h, out) {
     const base = h.sys('class', 'powercap');
     const zones = (await h.list(base)).filter((z) => z.startsWith('intel-rapl:'));
-    if (zones.length === 0) throw new Error(`no RAPL zones under ${base}`);
+    if (zones.length === 0) throw new NoDataError(`no RAPL zones under ${base}`);
     for (const zone of zones) {
       const dir = join(base, zone);
       const name = (await h.read(`${dir}/name`)).trim().replace(/-\d+$/, '');
@@ -89,7 +89,9 @@ export const bonding: Collector = {
   name: 'bonding',
   enabledByDefault: true,
   async collect(h, out) {
-    const masters = (await h.read(h.sys('class', 'net', 'bonding_masters'))).trim().split(/\s+/).filter((m) => m !== '');
+    const mastersText = await h.readOptional(h.sys('class', 'net', 'bonding_masters'));
+    if (mastersText === undefined) throw new NoDataError('no bonding_masters: the bonding driver is not loaded');
+    const masters = mastersText.trim().split(/\s+/).filter((m) => m !== '');
     for (const master of masters) {
       const slaves = ((await h.readOptional(h.sys('class', 'net', master, 'bonding', 'slaves'))) ?? '').trim().split(/\s+/).filter((s) => s !== '');
       let active = 0;
@@ -154,7 +156,7 @@ export const dmi: Collector = {
       any = true;
       labels[label] = t.replace(/\n$/, '').replace(/\uFFFD+/g, '\uFFFD');
     }
-    if (!any) throw new Error(`no DMI data under ${base}`);
+    if (!any) throw new NoDataError(`no DMI data under ${base}`);
     out.add('node_dmi_info', "A metric with a constant '1' value labeled by bios_date, bios_release, bios_vendor, bios_version, board_asset_tag, board_name, board_serial, board_vendor, board_version, chassis_asset_tag, chassis_serial, chassis_vendor, chassis_version, product_family, product_name, product_serial, product_sku, product_uuid, product_version, system_vendor if provided by DMI.", 'gauge', 1, labels);
   },
 };

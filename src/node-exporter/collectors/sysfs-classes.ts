@@ -1,7 +1,7 @@
 // Collectors over simple /sys/class directories: fibrechannel (fc_host), powersupplyclass
 // (power_supply) and tapestats (scsi_tape).
 import type { Collector } from './collector.js';
-import { flagValue, parseNumber, regexpFlag } from './collector.js';
+import { flagValue, parseNumber, regexpFlag, NoDataError } from './collector.js';
 
 const FC_COUNTERS: [string, string, string][] = [
   ['error_frames', 'error_frames_total', 'Number of errors in frames'],
@@ -26,7 +26,7 @@ export const fibrechannel: Collector = {
   async collect(h, out) {
     const base = h.sys('class', 'fc_host');
     const hosts = await h.list(base);
-    if (hosts.length === 0) throw new Error(`no Fibre Channel hosts under ${base}`);
+    if (hosts.length === 0) throw new NoDataError(`no Fibre Channel hosts under ${base}`);
     for (const host of hosts) {
       const dir = `${base}/${host}`;
       const info: Record<string, string> = { fc_host: host };

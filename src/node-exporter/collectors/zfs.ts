@@ -5,7 +5,7 @@
 import type { HostFiles } from '../context.js';
 import type { FamilySet } from '../metrics.js';
 import type { Collector } from './collector.js';
-import { parseNumber } from './collector.js';
+import { parseNumber, NoDataError } from './collector.js';
 
 /** kstat file -> metric subsystem. */
 const KSTATS: [string, string][] = [
@@ -60,7 +60,7 @@ export const zfs: Collector = {
   async collect(h, out) {
     const base = h.proc('spl', 'kstat', 'zfs');
     const texts = await Promise.all(KSTATS.map(([file]) => h.readOptional(`${base}/${file}`)));
-    if (texts.every((t) => t === undefined)) throw new Error(`no ZFS kstats under ${base} (ZFS is not loaded)`);
+    if (texts.every((t) => t === undefined)) throw new NoDataError(`no ZFS kstats under ${base} (ZFS is not loaded)`);
     KSTATS.forEach(([file, subsystem], i) => {
       const text = texts[i];
       if (text === undefined) return;
