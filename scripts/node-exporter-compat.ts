@@ -77,6 +77,24 @@ export async function compareWithNodeExporter(reference: string[], ours: string[
   return out;
 }
 
+/**
+ * node_exporter 1.5's default collectors on Linux that ours has (all but timex, whose adjtimex(2)
+ * Node cannot call): compared in one scrape each, as a user switching exporters would see them.
+ */
+export const DEFAULT_COLLECTORS = [
+  'arp', 'bcache', 'bonding', 'btrfs', 'conntrack', 'cpu', 'cpufreq', 'diskstats', 'dmi', 'edac', 'entropy', 'fibrechannel', 'filefd', 'filesystem',
+  'hwmon', 'infiniband', 'ipvs', 'loadavg', 'mdadm', 'meminfo', 'netclass', 'netdev', 'netstat', 'nfs', 'nfsd', 'nvme', 'os', 'powersupplyclass',
+  'pressure', 'rapl', 'schedstat', 'selinux', 'sockstat', 'softnet', 'stat', 'tapestats', 'textfile', 'thermal_zone', 'time', 'udp_queues', 'uname',
+  'vmstat', 'xfs', 'zfs',
+];
+
+export async function compareAllAtOnce(reference: string[], ours: string[], collectors = DEFAULT_COLLECTORS): Promise<CollectorComparison> {
+  const [refBody, ourBody] = await Promise.all([scrapeOnce(reference, collectors, 'node_exporter'), scrapeOnce(ours, collectors, 'promethium node-exporter')]);
+  const ref = new Map([...familyShapes(refBody)].filter(([n]) => !isScaffolding(n)));
+  const mine = new Map([...familyShapes(ourBody)].filter(([n]) => !isScaffolding(n)));
+  return { collector: '(defaults)', rows: compareFamilies(ref, mine), extra: [...mine.keys()].filter((n) => !ref.has(n)).sort() };
+}
+
 function markdown(results: CollectorComparison[], referenceVersion: string): string {
   const all = results.flatMap((r) => r.rows);
   const same = all.filter((r) => r.verdict === 'same').length;
