@@ -6,6 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { HostFiles } from '../../src/node-exporter/context.js';
+import { NodeExporter } from '../../src/node-exporter/exporter.js';
+import { COLLECTORS, defaultCollectorFlags } from '../../src/node-exporter/collectors/index.js';
+import { compile } from '../../src/regex/re2.js';
 import { request } from 'node:http';
 import { freePort, waitFor } from '../helpers/net.js';
 import { writeOpenMetrics, writeText } from '../../src/node-exporter/metrics.js';
@@ -93,4 +100,27 @@ test('content negotiation, bcache sizes and CPU lists parse as node_exporter rea
   assert.equal(dehumanize('0', 't'), 0);
   assert.throws(() => dehumanize('lots', 'where'), /where: not a bcache size/);
   assert.deepEqual(parseCpuList('1,3-5,9\n'), [1, 3, 4, 5, 9]);
+});
+
+test('textfile: a histogram and a summary keep their type, series names and order; a file with timestamps is an error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ne-textfile-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'h.prom'), [
+    '# HELP job_seconds How long.', '# TYPE job_seconds histogram',
+    'job_seconds_bucket{job="b",le="0.5"} 1', 'job_seconds_bucket{job="b",le="+Inf"} 2', 'job_seconds_sum{job="b"} 3', 'job_seconds_count{job="b"} 2',
+    'job_seconds_bucket{job="a",le="0.5"} 0', 'job_seconds_bucket{job="a",le="+Inf"} 1', 'job_seconds_sum{job="a"} 9', 'job_seconds_count{job="a"} 1',
+    '# TYPE rpc summary', 'rpc{quantile="0.9"} 4', 'rpc_sum 8', 'rpc_count 2', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'stamped.prom'), 'stamped 1 1700000000000\n');
+  const exporter = new NodeExporter({
+    files: new HostFiles({ procfs: dir, sysfs: dir, rootfs: dir, udevData: dir }),
+    collectors: COLLECTORS.filter((c) => c.name === 'textfile'),
+    options: { mountPointsExclude: compile('^$'), fsTypesExclude: compile('^$'), diskstatsDeviceExclude: compile('^$'), netclassIgnoredDevices: compile('^$'), flags: defaultCollectorFlags({ 'collector.textfile.directory': dir }) },
+    exporterMetrics: false,
+  });
+  const body = await exporter.scrape();
+  assert.match(body, /# TYPE job_seconds histogram\njob_seconds_bucket\{job="a",le="0.5"\} 0\njob_seconds_bucket\{job="a",le="\+Inf"\} 1\njob_seconds_sum\{job="a"\} 9\njob_seconds_count\{job="a"\} 1\njob_seconds_bucket\{job="b",le="0.5"\} 1\n/);
+  assert.match(body, /# TYPE rpc summary\nrpc\{quantile="0.9"\} 4\nrpc_sum 8\nrpc_count 2\n/);
+  assert.doesNotMatch(body, /^stamped /m);
+  assert.match(body, /^node_textfile_scrape_error 1$/m);
 });

@@ -6,11 +6,13 @@ import { formatSampleValue } from '../exposition/format.js';
 
 export { formatSampleValue };
 
-export type FamilyType = 'counter' | 'gauge' | 'untyped';
+export type FamilyType = 'counter' | 'gauge' | 'untyped' | 'histogram' | 'summary';
 
 export interface Sample {
   labels: Labels;
   value: number;
+  /** `_bucket`, `_sum` or `_count` for a histogram's or summary's series (textfile input). */
+  suffix?: string;
 }
 
 export interface Family {
@@ -24,10 +26,10 @@ export interface Family {
 export class FamilySet {
   readonly families = new Map<string, Family>();
 
-  add(name: string, help: string, type: FamilyType, value: number, labels: Labels = {}): void {
+  add(name: string, help: string, type: FamilyType, value: number, labels: Labels = {}, suffix?: string): void {
     let f = this.families.get(name);
     if (!f) this.families.set(name, (f = { name, help, type, samples: [] }));
-    f.samples.push({ labels, value });
+    f.samples.push(suffix === undefined ? { labels, value } : { labels, value, suffix });
   }
 
   /** Takes over another set's families (collectors each fill their own set, then the scrape merges them). */
@@ -56,20 +58,27 @@ interface Row {
   keys: string[];
   values: string[];
   value: number;
+  suffix: string;
+  /** The values that order the row: a histogram's `le` and a summary's `quantile` stay in input order. */
+  sortValues: string[];
 }
 
 /** Go's order of a family's samples: label values compared one by one, label names sorted. */
 function sortedRows(f: Family): Row[] {
+  const grouped = f.type === 'histogram' || f.type === 'summary';
   const rows = f.samples.map((s) => {
     const keys = Object.keys(s.labels).sort();
-    return { keys, values: keys.map((k) => s.labels[k]!), value: s.value };
+    const values = keys.map((k) => s.labels[k]!);
+    const sortValues = grouped ? keys.filter((k) => k !== 'le' && k !== 'quantile').map((k) => s.labels[k]!) : values;
+    return { keys, values, value: s.value, suffix: s.suffix ?? '', sortValues };
   });
+  // Array.prototype.sort is stable: a histogram's buckets, sum and count keep their order.
   return rows.sort((a, b) => {
-    const n = Math.min(a.values.length, b.values.length);
+    const n = Math.min(a.sortValues.length, b.sortValues.length);
     for (let i = 0; i < n; i++) {
-      if (a.values[i] !== b.values[i]) return a.values[i]! < b.values[i]! ? -1 : 1;
+      if (a.sortValues[i] !== b.sortValues[i]) return a.sortValues[i]! < b.sortValues[i]! ? -1 : 1;
     }
-    return a.values.length - b.values.length;
+    return a.sortValues.length - b.sortValues.length;
   });
 }
 
@@ -85,7 +94,7 @@ export function writeText(families: Iterable<Family>): string {
   let out = '';
   for (const f of [...families].sort(byName)) {
     out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
-    for (const r of sortedRows(f)) out += `${f.name}${labelText(r)} ${formatSampleValue(r.value)}\n`;
+    for (const r of sortedRows(f)) out += `${f.name}${r.suffix}${labelText(r)} ${formatSampleValue(r.value)}\n`;
   }
   return out;
 }
@@ -97,7 +106,7 @@ export function writeOpenMetrics(families: Iterable<Family>): string {
     const name = f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -'_total'.length) : f.name;
     const sampleName = f.type === 'counter' ? `${name}_total` : name;
     out += `# HELP ${name} ${escapeHelp(f.help).replace(/"/g, '\\"')}\n# TYPE ${name} ${f.type === 'untyped' ? 'unknown' : f.type}\n`;
-    for (const r of sortedRows(f)) out += `${sampleName}${labelText(r)} ${formatSampleValue(r.value)}\n`;
+    for (const r of sortedRows(f)) out += `${sampleName}${r.suffix}${labelText(r)} ${formatSampleValue(r.value)}\n`;
   }
   return `${out}# EOF\n`;
 }

@@ -48,9 +48,10 @@ function emit(out: FamilySet, f: FileMetrics): void {
   for (const s of f.samples) {
     const family = familyOf(s.name, f.metadata);
     const meta = f.metadata.get(family);
-    const type: FamilyType = meta?.type === 'counter' || meta?.type === 'gauge' ? meta.type : 'untyped';
+    const t = meta?.type;
+    const type: FamilyType = t === 'counter' || t === 'gauge' || t === 'histogram' || t === 'summary' ? t : 'untyped';
     const help = meta?.help !== undefined && meta.help !== '' ? meta.help : `Metric read from ${f.path}`;
-    out.add(s.name, help, type, s.value, s.labels);
+    out.add(family, help, type, s.value, s.labels, family === s.name ? undefined : s.name.slice(family.length));
   }
 }
 
