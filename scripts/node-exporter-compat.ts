@@ -107,7 +107,7 @@ function markdown(results: CollectorComparison[], referenceVersion: string): str
     'Families depend on the machine and its defaults on Debian\'s (e.g. pressure needs a kernel with PSI),',
     'so the table is what this machine shows.',
     '',
-    `**${same} of ${all.length} families the same.** Go runtime families (\`go_*\`) have no Node counterpart; ours has \`nodejs_*\` instead.`,
+    `**${same} of ${all.length} families the same.** Go runtime families (\`go_*\`) have no Node counterpart.`,
     '',
     '| collector | family | type | labels | ours |',
     '|---|---|---|---|---|',
@@ -141,7 +141,8 @@ async function main(): Promise<void> {
     c.stderr?.on('data', (d: Buffer) => (t += d.toString()));
     c.on('close', () => resolve(/version (\S+)/.exec(t)?.[1] ? `node_exporter ${/version (\S+)/.exec(t)![1]}` : 'node_exporter'));
   });
-  const results = await compareWithNodeExporter([reference], [process.execPath, `${root}bin/promethium.js`, 'node-exporter']);
+  // The table covers node_exporter's default collectors, one at a time.
+  const results = await compareWithNodeExporter([reference], [process.execPath, `${root}bin/promethium.js`, 'node-exporter'], DEFAULT_COLLECTORS);
   writeFileSync(outFile, markdown(results, version));
   const all = results.flatMap((r) => r.rows);
   for (const r of all.filter((x) => x.verdict !== 'same')) console.log(`${r.verdict}: ${r.name} (ours ${r.ours?.series ?? 0}, node_exporter ${r.reference.series})`);
