@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/util/free-port.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const E2E_DIR = '/work/shared/conformance/node-exporter-e2e';
+/** The fixtures' default home when run as a script (the tests find it through __test__/helpers/conformance.ts). */
+const DEFAULT_E2E_DIR = join(process.env['PROMETHIUM_CONFORMANCE_DIR'] ?? '/work/shared/conformance', 'node-exporter-e2e');
 
 const ENABLED = [
   'arp', 'bcache', 'bonding', 'btrfs', 'buddyinfo', 'cgroups', 'conntrack', 'cpu', 'cpufreq', 'diskstats', 'dmi', 'drbd', 'edac', 'entropy',
@@ -80,12 +81,12 @@ export function familyBlocks(filtered: string): Map<string, string> {
 }
 
 /** Copies the fixtures to `<work>/collector/fixtures` and unpacks the sysfs and udev archives there. */
-export function unpackFixtures(work: string): void {
+export function unpackFixtures(e2eDir: string, work: string): void {
   const dest = join(work, 'collector', 'fixtures');
   mkdirSync(dest, { recursive: true });
-  cpSync(join(E2E_DIR, 'fixtures'), dest, { recursive: true });
+  cpSync(join(e2eDir, 'fixtures'), dest, { recursive: true });
   for (const archive of ['sys.ttar', 'udev.ttar']) {
-    const r = spawnSync('bash', [join(E2E_DIR, 'ttar'), '-C', dest, '-x', '-f', join(dest, archive)], { encoding: 'utf8' });
+    const r = spawnSync('bash', [join(e2eDir, 'ttar'), '-C', dest, '-x', '-f', join(dest, archive)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`unpacking ${archive}: ${r.stderr}`);
   }
   // Upstream's proc/self is a symlink (to "10"); the stored copy holds its target as a plain file.
@@ -104,7 +105,7 @@ export interface E2eRun {
 }
 
 /** Runs our exporter over an unpacked tree in `work` with upstream's flags (those it knows) and scrapes it once. */
-export async function runOurs(work: string, knownFlags: ReadonlySet<string>): Promise<E2eRun> {
+export async function runOurs(e2eDir: string, work: string, knownFlags: ReadonlySet<string>): Promise<E2eRun> {
   const port = await freePort();
   const args = upstreamArgs().filter((a) => knownFlags.has(flagName(a)));
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, '__test__/helpers/cli.ts'), 'node-exporter', `--web.listen-address=127.0.0.1:${port}`, ...args], { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -122,7 +123,7 @@ export async function runOurs(work: string, knownFlags: ReadonlySet<string>): Pr
       }
     }
     if (body === undefined) throw new Error(`exporter did not answer:\n${log}`);
-    const expected = familyBlocks(filterScrape(readFileSync(join(E2E_DIR, 'fixtures', 'e2e-output.txt'), 'utf8')));
+    const expected = familyBlocks(filterScrape(readFileSync(join(e2eDir, 'fixtures', 'e2e-output.txt'), 'utf8')));
     return { expected, ours: familyBlocks(filterScrape(body)), log };
   } finally {
     child.kill('SIGTERM');
@@ -152,8 +153,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // NE_E2E_WORK=<dir> reuses a tree unpacked by an earlier run (unpacking takes a while).
   const reuse = process.env['NE_E2E_WORK'];
   const work = reuse !== undefined && existsSync(join(reuse, 'collector')) ? reuse : mkdtempSync(join(tmpdir(), 'ne-e2e-'));
-  if (work !== reuse) unpackFixtures(work);
-  const run = await runOurs(work, knownFlagNames());
+  if (work !== reuse) unpackFixtures(DEFAULT_E2E_DIR, work);
+  const run = await runOurs(DEFAULT_E2E_DIR, work, knownFlagNames());
   const pending = readPending(join(root, '__test__/node-exporter/e2e-pending.tsv'));
   const diff = differingFamilies(run);
   const show = process.argv.includes('--show');

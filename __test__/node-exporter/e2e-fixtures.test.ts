@@ -9,17 +9,19 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { differingFamilies, E2E_DIR, readPending, runOurs, unpackFixtures } from '../../scripts/node-exporter-e2e.js';
+import { differingFamilies, readPending, runOurs, unpackFixtures } from '../../scripts/node-exporter-e2e.js';
+import { conformanceDir } from '../helpers/conformance.js';
 import { knownFlagNames } from '../../src/node-exporter/main.js';
 
 const PENDING = fileURLToPath(new URL('./e2e-pending.tsv', import.meta.url));
 
 test("node_exporter 1.5.0's end-to-end fixtures: every family matches or is listed as pending with a reason", { timeout: 180_000 }, async (t) => {
-  assert.ok(existsSync(join(E2E_DIR, 'fixtures', 'e2e-output.txt')), `${E2E_DIR} is missing`);
+  const e2eDir = conformanceDir('node-exporter-e2e');
+  assert.ok(existsSync(join(e2eDir, 'fixtures', 'e2e-output.txt')), `${e2eDir}/fixtures/e2e-output.txt is missing`);
   const work = mkdtempSync(join(tmpdir(), 'ne-e2e-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
-  unpackFixtures(work);
-  const run = await runOurs(work, knownFlagNames());
+  unpackFixtures(e2eDir, work);
+  const run = await runOurs(e2eDir, work, knownFlagNames());
   const pending = readPending(PENDING);
   for (const [name, reason] of pending) assert.notEqual(reason.trim(), '', `${name}: a pending family needs its reason`);
   const differing = differingFamilies(run);
