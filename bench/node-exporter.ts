@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 
 import { freePort } from '../src/util/free-port.js';
 import { cpuSeconds, rssBytes } from './proc.js';
+import { COLLECTORS } from '../src/node-exporter/collectors/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -31,18 +32,20 @@ async function start(cmd: string[], port: number): Promise<Running> {
 interface Figures {
   medianMs: number;
   p90Ms: number;
+  p99Ms: number;
   cpuMsPerScrape: number;
   rssMiB: number;
   bytes: number;
 }
 
-/** Our collectors, to run node_exporter with the same set as well as with its ~45 defaults. */
-const OUR_COLLECTORS = ['cpu', 'diskstats', 'entropy', 'filefd', 'filesystem', 'loadavg', 'meminfo', 'netclass', 'netdev', 'os', 'pressure', 'stat', 'time', 'uname', 'vmstat'];
+/** Every collector we have, enabled on both sides ("all collectors"), next to node_exporter's own defaults. */
+const ALL_COLLECTORS = COLLECTORS.map((c) => c.name);
+const allFlags = ['--collector.disable-defaults', ...ALL_COLLECTORS.map((c) => `--collector.${c}`)];
 
 export async function measureExporters(scrapes: number): Promise<{ ours: Figures; theirs?: Figures; theirsSame?: Figures }> {
-  const targets: Record<string, string[]> = { ours: [process.execPath, `${root}bin/promethium.js`, 'node-exporter'] };
+  const targets: Record<string, string[]> = { ours: [process.execPath, `${root}bin/promethium.js`, 'node-exporter', ...allFlags] };
   targets['theirs'] = ['/usr/bin/prometheus-node-exporter'];
-  targets['theirsSame'] = ['/usr/bin/prometheus-node-exporter', '--collector.disable-defaults', ...OUR_COLLECTORS.map((c) => `--collector.${c}`)];
+  targets['theirsSame'] = ['/usr/bin/prometheus-node-exporter', ...allFlags];
   const running: Record<string, Running> = {};
   const times: Record<string, number[]> = {};
   const bytes: Record<string, number> = {};
@@ -76,6 +79,7 @@ export async function measureExporters(scrapes: number): Promise<{ ours: Figures
       return {
         medianMs: t[Math.floor(t.length / 2)]!,
         p90Ms: t[Math.floor(t.length * 0.9)]!,
+        p99Ms: t[Math.min(t.length - 1, Math.floor(t.length * 0.99))]!,
         cpuMsPerScrape: ((cpuSeconds(r.child.pid!) - cpuStart[k]!) * 1000) / scrapes,
         rssMiB: rssBytes(r.child.pid!) / 2 ** 20,
         bytes: bytes[k]!,

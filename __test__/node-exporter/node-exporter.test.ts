@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { freePort, waitFor } from '../helpers/net.js';
 import { parseText, parseSeriesText } from '../../src/exposition/index.js';
 import type { MetricMetadata } from '../../src/exposition/index.js';
-import { compareWithNodeExporter } from '../../scripts/node-exporter-compat.js';
+import { compareAllAtOnce, compareWithNodeExporter } from '../../scripts/node-exporter-compat.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
 const OURS = [process.execPath, '--import', 'tsx', cli, 'node-exporter'];
@@ -54,11 +54,11 @@ test('the exporter serves node_exporter families that promtool accepts', async (
   assert.match(log(), /msg="Listening on"/);
 
   // promtool's linter: the only findings are the ones node_exporter's own names carry
-  // (node_memory_* in camelCase as /proc/meminfo spells them, entropy counted in bits).
+  // (node_memory_* and node_netstat_* in camelCase as /proc spells them, entropy counted in bits).
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
   assert.equal(lint.error, undefined, 'promtool (Debian package prometheus) must be installed');
   const findings = `${lint.stdout}${lint.stderr}`.split('\n').filter((l) => l.trim() !== '');
-  const inherited = /^(node_memory_\w+ metric names should be written in 'snake_case' not 'camelCase'|node_entropy_\w+_bits use base unit "bytes" instead of "bits")$/;
+  const inherited = /^(node_(memory|netstat)_\w+ metric names should be written in 'snake_case' not 'camelCase'|node_entropy_\w+_bits use base unit "bytes" instead of "bits")$/;
   assert.deepEqual(findings.filter((l) => !inherited.test(l)), []);
 });
 
@@ -85,6 +85,14 @@ test("every family of Debian's node_exporter 1.5 for our collectors has the same
   const different = results.flatMap((r) => r.rows.filter((x) => x.verdict !== 'same').map((x) => `${r.collector}: ${x.name}: ${x.verdict}`));
   assert.deepEqual(different, []);
   assert.ok(results.flatMap((r) => r.rows).length > 100);
+});
+
+test("with node_exporter 1.5's default collectors, every family Debian's binary shows is ours too, with nothing extra", { timeout: 120_000 }, async () => {
+  assert.ok(existsSync(REFERENCE), `${REFERENCE} is missing: apt-get install prometheus-node-exporter (.ci/run does)`);
+  const r = await compareAllAtOnce([REFERENCE], OURS);
+  assert.deepEqual(r.rows.filter((x) => x.verdict !== 'same').map((x) => `${x.name}: ${x.verdict}`), []);
+  assert.deepEqual(r.extra, []);
+  assert.ok(r.rows.length > 150, `only ${r.rows.length} families compared`);
 });
 
 test('collect[] filters the collectors as node_exporter 1.5 does; an unknown or disabled one is a 400', { timeout: 60_000 }, async (t) => {

@@ -1,14 +1,16 @@
 // `promethium node-exporter`: node_exporter's command line (1.5 flags and defaults) on our collectors.
-import Fastify from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import type { FlagSpec } from '../util/flags.js';
 import { Logger } from '../util/logger.js';
+import type { LogFields } from '../util/logger.js';
 import { runUntilSignal, startupStep } from '../util/process.js';
-import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { versionText } from '../version.js';
 import { compile, Re2SyntaxError } from '../regex/re2.js';
 import { HostFiles } from './context.js';
 import { NodeExporter } from './exporter.js';
+import type { ExpositionFormat } from './exporter.js';
 import {
   COLLECTORS,
   DEFAULT_DISKSTATS_DEVICE_EXCLUDE,
@@ -17,10 +19,13 @@ import {
   DEFAULT_NETCLASS_IGNORED_DEVICES,
   DEFAULT_NETDEV_DEVICE_EXCLUDE,
 } from './collectors/index.js';
+import { NoDataError } from './collectors/collector.js';
 import { landingPage } from './landing-page.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
-import { webConfigFlag, webServing } from '../web-config/serve.js';
-import { listenOn, splitListenAddress } from '../web-config/listen.js';
+import { createServer } from 'node:http';
+import { webConfigFlag } from '../web-config/flag.js';
+import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
+import { listenServer, splitListenAddress } from '../web-config/listen.js';
 
 const baseSpecs = {
   'web.listen-address': flag.string('Addresses on which to expose metrics and web interface.', ':9100'),
@@ -52,6 +57,13 @@ function collectorSpecs(): Record<string, FlagSpec<boolean | undefined>> {
   return specs;
 }
 
+/** Every collector's own option flags. */
+function collectorOptionSpecs(): Record<string, FlagSpec<unknown>> {
+  const specs: Record<string, FlagSpec<unknown>> = {};
+  for (const c of COLLECTORS) Object.assign(specs, c.flags ?? {});
+  return specs;
+}
+
 function regexFlag(name: string, pattern: string): RegExp {
   try {
     return compile(pattern);
@@ -60,16 +72,14 @@ function regexFlag(name: string, pattern: string): RegExp {
   }
 }
 
-/**
- * The metrics route's parameter: `collect[]`, repeatable (node_exporter 1.5 has no `exclude[]`);
- * anything else is ignored, as node_exporter does. Which names are collectors is checked by the
- * handler, which answers an unknown one with node_exporter's own 400 text.
- */
-const repeatable = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] } as const;
-const METRICS_SCHEMA = { querystring: { type: 'object', properties: { 'collect[]': repeatable } } } as const;
+/** Every flag name the exporter takes (without `--`). */
+export function knownFlagNames(): Set<string> {
+  return new Set(Object.keys({ ...baseSpecs, ...collectorSpecs(), ...collectorOptionSpecs() }));
+}
 
 export async function main(argv: string[]): Promise<number> {
-  const specs = { ...baseSpecs, ...collectorSpecs() };
+  const optionSpecs = collectorOptionSpecs();
+  const specs = { ...baseSpecs, ...collectorSpecs(), ...optionSpecs };
   const r = parseFlags({ name: 'promethium node-exporter', description: 'Promethium node exporter: machine metrics with node_exporter\'s names.', version: versionText('node_exporter') }, specs, argv);
   if (r.kind === 'exit') return reportExit(r);
   const f = r.values as typeof r.values & Record<string, boolean | undefined>;
@@ -97,12 +107,17 @@ export async function main(argv: string[]): Promise<number> {
       netdevDeviceInclude: optional('collector.netdev.device-include'),
       diskstatsDeviceExclude: regexFlag('collector.diskstats.device-exclude', f['collector.diskstats.device-exclude']),
       netclassIgnoredDevices: regexFlag('collector.netclass.ignored-devices', f['collector.netclass.ignored-devices']),
+      flags: new Map(Object.keys(optionSpecs).map((k) => [k, (f as Record<string, unknown>)[k]])),
     };
   } catch (e) {
     logger.error('Invalid flag', { err: e as Error });
     return 1;
   }
-  const serving = startupStep(logger, 'Error loading web config', { file: f['web.config.file'] }, () => webServing(f['web.config.file'], logger));
+  // The web config machinery (YAML, bcrypt, TLS) costs ~13 MiB of memory: loaded only when a file is given.
+  const webConfig = f['web.config.file'] === '' ? undefined : await import('../web-config/serve.js');
+  const serving = webConfig === undefined
+    ? { http2: false, describe: () => 'TLS is disabled.', closeSessions: () => undefined, createServer: (h: Parameters<typeof createServer>[1]) => createServer({ maxHeaderSize: GO_MAX_HEADER_BYTES }, h) }
+    : startupStep(logger, 'Error loading web config', { file: f['web.config.file'] }, () => webConfig.webServing(f['web.config.file'], logger));
   if (serving === undefined) return 1;
   const enabled = COLLECTORS.filter((c) => f[`collector.${c.name}`] ?? (f['collector.disable-defaults'] ? false : c.enabledByDefault));
   logger.info('Starting node_exporter', { version: versionText('node_exporter').split('\n')[0] });
@@ -110,57 +125,106 @@ export async function main(argv: string[]): Promise<number> {
   for (const c of enabled) logger.info(c.name, { collector: c.name });
 
   const files = new HostFiles({ procfs: f['path.procfs'], sysfs: f['path.sysfs'], rootfs: f['path.rootfs'], udevData: f['path.udev.data'] });
+  files.log = (level, msg, fields) => logger[level](msg, fields as LogFields);
   const exporter = new NodeExporter({
     files,
     collectors: enabled,
     options,
     exporterMetrics: !f['web.disable-exporter-metrics'],
-    onCollectorError: ({ collector, error }) => logger.error('collector failed', { name: collector, err: error }),
+    onCollectorError: ({ collector, error }) => {
+      if (error instanceof NoDataError) logger.debug('collector returned no data', { name: collector, err: error });
+      else logger.error('collector failed', { name: collector, err: error });
+    },
   });
 
   const telemetryPath = f['web.telemetry-path'];
   const maxRequests = f['web.max-requests'];
   let inFlight = 0;
-  const app = Fastify({ logger: false, http: { maxHeaderSize: GO_MAX_HEADER_BYTES }, ...serving.fastifyOptions });
-  serving.attach(app);
-  app.get(telemetryPath, { schema: METRICS_SCHEMA }, async (req, reply) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const path = url.split('?', 1)[0];
+    const send = (code: number, type: string, body: string, headers: Record<string, string> = {}): void => {
+      res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...headers }).end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+    if (path === telemetryPath) return serveMetrics(req, res, url);
+    if (path === '/') return send(200, 'text/html; charset=utf-8', landingPage(telemetryPath));
+    return send(404, 'text/plain; charset=utf-8', '404 page not found\n');
+  };
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {
     // Checked before the request limit and not counted by promhttp, as in node_exporter.
-    const selection = selectCollectors(requestedCollectors(req.url), enabled, COLLECTORS);
+    const selection = selectCollectors(requestedCollectors(url), enabled, COLLECTORS);
     if (!selection.ok) {
       const err = `couldn't create collector: ${selection.error}`;
       logger.warn("Couldn't create filtered metrics handler:", { err });
-      return reply.code(400).type('text/plain; charset=utf-8').send(`Couldn't create filtered metrics handler: ${err}`);
+      const body = `Couldn't create filtered metrics handler: ${err}`;
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+      return;
     }
     if (maxRequests > 0 && inFlight >= maxRequests) {
-      exporter.countRequest(503);
-      return reply.code(503).type('text/plain; charset=utf-8').send(`Limit of concurrent requests reached (${maxRequests}), try again later.\n`);
+      exporter.self.countRequest(503);
+      const body = `Limit of concurrent requests reached (${maxRequests}), try again later.\n`;
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+      return;
     }
     inFlight++;
-    exporter.serving(1);
+    exporter.self.serving(1);
     try {
-      const body = await exporter.scrape(selection.collectors);
-      exporter.countRequest(200);
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(body);
+      const format = negotiateFormat(req.headers.accept);
+      const text = await exporter.scrape(selection.collectors, format);
+      exporter.self.countRequest(200);
+      const gzip = acceptsGzip(req.headers['accept-encoding']);
+      const body = gzip ? gzipSync(text) : Buffer.from(text);
+      res.writeHead(200, {
+        'Content-Type': format === 'openmetrics' ? 'application/openmetrics-text; version=1.0.0; charset=utf-8' : 'text/plain; version=0.0.4; charset=utf-8',
+        'Content-Length': body.length,
+        ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+        Vary: 'Accept-Encoding',
+      }).end(req.method === 'HEAD' ? undefined : body);
     } catch (e) {
-      exporter.countRequest(500);
+      exporter.self.countRequest(500);
       logger.error('error gathering metrics', { err: e as Error });
-      return reply.code(500).type('text/plain; charset=utf-8').send(`An error has occurred while serving metrics:\n\n${(e as Error).message}\n`);
+      const body = `An error has occurred while serving metrics:\n\n${(e as Error).message}\n`;
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
     } finally {
-      exporter.serving(-1);
+      exporter.self.serving(-1);
       inFlight--;
     }
+  };
+  const server = serving.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      logger.error('error serving a request', { err: e as Error });
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
-  if (telemetryPath !== '/') {
-    app.get('/', { schema: { querystring: { type: 'object' } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
-  }
   const listen = async (): Promise<void> => {
-    const boundHost = await listenOn(app, host, port);
-    const addr = app.server.address();
+    const boundHost = await listenServer(server, host, port);
+    const addr = server.address();
     const boundPort = typeof addr === 'object' && addr !== null ? addr.port : port;
     const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${boundPort}`;
     logger.info('Listening on', { address });
     logger.info(serving.describe(), { http2: serving.http2, address });
   };
+  const close = (): Promise<void> => new Promise((resolve) => {
+    serving.closeSessions();
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
   // No SIGHUP handler: node_exporter has no configuration to reload.
-  return runUntilSignal({ logger, start: listen, startError: 'Error starting HTTP server', stop: () => app.close(), signalLog: 'info' });
+  return runUntilSignal({ logger, start: listen, startError: 'Error starting HTTP server', stop: close, signalLog: 'info' });
+}
+
+/** OpenMetrics when the scraper asks for it in Accept, as promhttp negotiates; the text format otherwise. */
+export function negotiateFormat(accept: string | undefined): ExpositionFormat {
+  return accept !== undefined && /application\/openmetrics-text/.test(accept) ? 'openmetrics' : 'text';
+}
+
+/** Whether Accept-Encoding allows gzip (a `q=0` refuses it). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find((v) => v !== undefined);
+    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
+  });
 }

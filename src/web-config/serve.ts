@@ -7,16 +7,12 @@ import https from 'node:https';
 import http2 from 'node:http2';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../util/logger.js';
-import { flag } from '../util/flags.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { readWebConfig, type WebConfig } from './config.js';
 import { attachTlsSource, TlsSource } from './tls.js';
 import { WebGate } from './gate.js';
 
-/** The flag every server takes, with exporter-toolkit's help text. */
-export const webConfigFlag = {
-  'web.config.file': flag.string('Path to configuration file that can enable TLS or authentication. See: https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md', ''),
-};
+export { webConfigFlag } from './flag.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -35,6 +31,10 @@ export interface WebServing {
   fastifyOptions: { serverFactory?: (handler: Handler, opts: ServerTimeouts) => http.Server };
   /** Call once on the fastify instance: closes HTTP/2 sessions when the server closes. */
   attach(app: FastifyInstance): void;
+  /** The same for a server without fastify: closes the HTTP/2 sessions (call when closing the server). */
+  closeSessions(): void;
+  /** The server a plain `node:http` handler is served with (every request through the gate). */
+  createServer(handler: Handler): http.Server;
   /** One line for the start-up log, as exporter-toolkit's "TLS is enabled/disabled." */
   describe(): string;
 }
@@ -42,7 +42,10 @@ export interface WebServing {
 /** Validates the web config and returns how to serve with it; throws WebConfigError when it is bad. */
 export function webServing(file: string, logger: Logger): WebServing {
   if (file === '') {
-    return { scheme: 'http', http2: false, fastifyOptions: {}, attach: () => undefined, describe: () => 'TLS is disabled.' };
+    return {
+      scheme: 'http', http2: false, fastifyOptions: {}, attach: () => undefined, closeSessions: () => undefined,
+      createServer: (handler) => http.createServer({ maxHeaderSize: GO_MAX_HEADER_BYTES }, handler), describe: () => 'TLS is disabled.',
+    };
   }
   const config: WebConfig = readWebConfig(file);
   const tlsSource = config.tls !== undefined ? new TlsSource(file, config) : undefined;
@@ -98,6 +101,10 @@ export function webServing(file: string, logger: Logger): WebServing {
         for (const s of sessions) s.close();
       });
     },
+    closeSessions: () => {
+      for (const s of sessions) s.close();
+    },
+    createServer: (handler) => serverFactory(handler, {}),
     describe: () => (tlsSource !== undefined ? `TLS is enabled (http2=${useHttp2}).` : 'TLS is disabled.'),
   };
 }

@@ -16,13 +16,46 @@ import { stat } from './stat.js';
 import { time } from './time.js';
 import { uname } from './uname.js';
 import { vmstat } from './vmstat.js';
+import { zfs } from './zfs.js';
+import { netstat } from './netstat.js';
+import { sockstat } from './sockstat.js';
+import { conntrack } from './conntrack.js';
+import { arp, ksmd, schedstat, selinux, softnet, udpQueues } from './small-proc.js';
+import { processes } from './processes.js';
+import { textfile } from './textfile.js';
+import { hwmon } from './hwmon.js';
+import { xfs } from './xfs.js';
+import { zoneinfo } from './zoneinfo.js';
+import { meminfoNuma } from './meminfo-numa.js';
+import { lnstat } from './lnstat.js';
+import { infiniband } from './infiniband.js';
+import { fibrechannel, powersupplyclass, tapestats } from './sysfs-classes.js';
+import { bonding, buddyinfo, cgroups, dmi, nvme, rapl, slabinfo, thermalZone } from './small-sys.js';
+import { sysctl } from './sysctl.js';
+import { cpufreq } from './cpufreq.js';
+import { mdadm } from './mdadm.js';
+import { edac, interrupts } from './interrupts-edac.js';
+import { bcache } from './bcache.js';
+import { mountstats } from './mountstats.js';
+import { nfs, nfsd } from './nfs.js';
+import { drbd } from './drbd.js';
+import { btrfs, ipvs } from './btrfs-ipvs.js';
+import { qdisc, wifi } from './netlink-fixtures.js';
 
 export type { Collector, CollectorOptions } from './collector.js';
 
-export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat];
+export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs, netstat, sockstat, conntrack, arp, ksmd, schedstat, selinux, softnet, udpQueues, processes, textfile, hwmon, xfs, zoneinfo, meminfoNuma, lnstat, infiniband, fibrechannel, powersupplyclass, tapestats, bonding, buddyinfo, cgroups, dmi, nvme, rapl, slabinfo, thermalZone, sysctl, cpufreq, mdadm, edac, interrupts, bcache, mountstats, nfs, nfsd, drbd, btrfs, ipvs, qdisc, wifi].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
 export const DEFAULT_DISKSTATS_DEVICE_EXCLUDE = '^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$';
 export const DEFAULT_NETCLASS_IGNORED_DEVICES = '^$';
 export const DEFAULT_NETDEV_DEVICE_EXCLUDE = '^lo$';
+
+/** Every collector option flag at its default (for callers that build CollectorOptions without a command line). */
+export function defaultCollectorFlags(overrides: Record<string, unknown> = {}): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const c of COLLECTORS) for (const [k, spec] of Object.entries(c.flags ?? {})) m.set(k, spec.default);
+  for (const [k, v] of Object.entries(overrides)) m.set(k, v);
+  return m;
+}

@@ -1,6 +1,9 @@
 // netclass: interface properties from /sys/class/net/<iface>. Files the kernel refuses to read
 // (carrier, speed or duplex of a link that is down) are left out, as node_exporter does.
+import { statSync } from 'node:fs';
+import { flag } from '../../util/flags.js';
 import type { Collector } from './collector.js';
+import { flagValue } from './collector.js';
 
 /** Metric suffix -> sysfs file. */
 const PROPERTIES: [string, string][] = [
@@ -28,15 +31,27 @@ function parseNumber(text: string): number {
   return /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : Number(t);
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export const netclass: Collector = {
   name: 'netclass',
   enabledByDefault: true,
+  flags: { 'collector.netclass.ignore-invalid-speed': flag.bool('Ignore devices where the speed is invalid. This will be the default behavior in 2.x.') },
   async collect(h, out, o) {
     const base = h.sys('class', 'net');
     const devices = await h.list(base);
     if (devices.length === 0) throw new Error(`no network interfaces under ${base}`);
+    const ignoreInvalidSpeed = flagValue<boolean>(o, 'collector.netclass.ignore-invalid-speed');
     await Promise.all(devices.map(async (device) => {
       if (o.netclassIgnoredDevices.test(device)) return;
+      // /sys/class/net also holds plain files (bonding_masters): only interfaces are directories.
+      if (!isDirectory(`${base}/${device}`)) return;
       const read = (f: string): Promise<string | undefined> => h.readOptional(`${base}/${device}/${f}`);
       const text = async (f: string): Promise<string> => (await read(f))?.trim() ?? '';
       const operstate = await text('operstate');
@@ -53,7 +68,7 @@ export const netclass: Collector = {
       }
       const speed = await read('speed');
       // Mbit/s to bytes/s; a link of unknown speed reports -1, which node_exporter passes on.
-      if (speed !== undefined && speed.trim() !== '' && !Number.isNaN(Number(speed.trim()))) {
+      if (speed !== undefined && speed.trim() !== '' && !Number.isNaN(Number(speed.trim())) && !(ignoreInvalidSpeed && Number(speed.trim()) < 0)) {
         out.add('node_network_speed_bytes', 'Network device property: speed_bytes', 'gauge', Number(speed.trim()) * 125000, { device });
       }
     }));

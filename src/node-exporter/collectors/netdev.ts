@@ -4,7 +4,8 @@
 import type { HostFiles } from '../context.js';
 import type { FamilySet } from '../metrics.js';
 import type { Collector, CollectorOptions } from './collector.js';
-import { numbers } from './collector.js';
+import { flagValue, numbers } from './collector.js';
+import { flag } from '../../util/flags.js';
 
 /** Metric suffix -> statistics file, in node_exporter's netlink naming. */
 const RECEIVE: [string, string][] = [
@@ -29,7 +30,7 @@ function emit(out: FamilySet, device: string, direction: 'receive' | 'transmit',
 async function fromSysfs(h: HostFiles, out: FamilySet, o: CollectorOptions, devices: string[]): Promise<void> {
   await Promise.all(devices.map(async (device) => {
     if (!wanted(device, o)) return;
-    const dir = h.sys('class', 'net', device);
+    const dir = `${LIVE_SYSFS_NET}/${device}`;
     const read = async ([stat, file]: [string, string]): Promise<[string, number | undefined]> => {
       const t = await h.readOptional(`${dir}/statistics/${file}`);
       return [stat, t === undefined ? undefined : Number(t.trim())];
@@ -56,11 +57,20 @@ async function fromProcNetDev(h: HostFiles, out: FamilySet, o: CollectorOptions)
   }
 }
 
+/**
+ * The running kernel's interfaces, as rtnetlink answers them. Netlink does not go through the file
+ * system, so node_exporter's netlink mode ignores --path.sysfs; so does this (its fixture runs
+ * report the host's `lo`). `--no-collector.netdev.netlink` reads <procfs>/net/dev instead.
+ */
+const LIVE_SYSFS_NET = '/sys/class/net';
+
 export const netdev: Collector = {
   name: 'netdev',
   enabledByDefault: true,
+  flags: { 'collector.netdev.netlink': flag.bool('Use netlink to gather stats instead of /proc/net/dev.', true) },
   async collect(h, out, o) {
-    const devices = await h.list(h.sys('class', 'net'));
+    if (!flagValue<boolean>(o, 'collector.netdev.netlink')) return fromProcNetDev(h, out, o);
+    const devices = await h.list(LIVE_SYSFS_NET);
     if (devices.length > 0) await fromSysfs(h, out, o, devices);
     else await fromProcNetDev(h, out, o);
   },

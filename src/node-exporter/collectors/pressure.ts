@@ -1,12 +1,13 @@
 // pressure: Pressure Stall Information (/proc/pressure/*), when the kernel has PSI. Totals are in
-// microseconds; the metrics in seconds.
+// microseconds; the metrics in seconds (divided twice by 1000, as node_exporter does, so the
+// last digit comes out the same).
 import type { Collector } from './collector.js';
 
 function totals(text: string): { some?: number; full?: number } {
   const r: { some?: number; full?: number } = {};
   for (const line of text.split('\n')) {
     const m = /^(some|full)\b.*\btotal=(\d+)/.exec(line);
-    if (m) r[m[1] as 'some' | 'full'] = Number(m[2]) / 1e6;
+    if (m) r[m[1] as 'some' | 'full'] = Number(m[2]) / 1000 / 1000;
   }
   return r;
 }
