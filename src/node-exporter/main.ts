@@ -18,6 +18,7 @@ import {
   DEFAULT_NETDEV_DEVICE_EXCLUDE,
 } from './collectors/index.js';
 import { landingPage } from './landing-page.js';
+import { serveFavicon } from '../web/favicon.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
 import { webConfigFlag, webServing } from '../web-config/serve.js';
 import { listenOn, splitListenAddress } from '../web-config/listen.js';
@@ -150,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       inFlight--;
     }
   });
+  if (telemetryPath !== '/favicon.ico') serveFavicon(app);
   if (telemetryPath !== '/') {
     app.get('/', { schema: { querystring: { type: 'object' } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(telemetryPath)));
   }
