@@ -156,6 +156,7 @@ function build(node: SyntaxNode, q: string): ExplainNode {
 
 /** The query's tree, or an error naming where the grammar stopped. */
 export function explainTree(query: string): ExplainNode {
+  if (query.trim() === '') throw new Error('an empty query has no tree');
   const tree = parser.parse(query);
   let error: number | undefined;
   tree.iterate({

@@ -129,7 +129,23 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
       legend: { show: false },
       cursor: { focus: { prox: big ? -1 : 30 }, points: { show: !big }, drag: { x: true, y: false, setScale: false } },
       focus: { alpha: big ? 1 : 0.3 },
-      scales: { x: { time: true } },
+      // Exemplars are drawn at their own value: the y range covers them too. A stacked graph
+      // starts at 0, so the bands' areas compare.
+      scales: {
+        x: { time: true },
+        y:
+          exemplars.length === 0 && !o.stacked
+            ? {}
+            : {
+                range: (_u: uPlot, min: number, max: number) => {
+                  const values = exemplars.map((e) => e.value);
+                  const lo = Math.min(min ?? 0, ...values, ...(o.stacked ? [0] : []));
+                  const hi = Math.max(max ?? 0, ...values, ...(o.stacked ? [0] : []));
+                  const [from, to] = uPlot.rangeNum(lo, hi, 0.1, true);
+                  return [o.stacked && lo >= 0 ? 0 : from, to];
+                },
+              },
+      },
       tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       axes: [
         {
@@ -202,7 +218,10 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
   function showTooltip(u: uPlot, children: HTMLElement[]): void {
     tooltip.hidden = false;
     tooltip.replaceChildren(...children);
-    tooltip.style.left = `${(u.cursor.left ?? 0) + u.bbox.left / uPlot.pxRatio + 12}px`;
+    // Right of the cursor, or left of it when it would run past the graph's right edge.
+    const x = (u.cursor.left ?? 0) + u.bbox.left / uPlot.pxRatio;
+    const right = x + 12 + tooltip.offsetWidth <= container.clientWidth;
+    tooltip.style.left = `${right ? x + 12 : Math.max(x - 12 - tooltip.offsetWidth, 0)}px`;
     tooltip.style.top = `${(u.cursor.top ?? 0) + 10}px`;
   }
 
@@ -221,6 +240,7 @@ export function drawGraph(el: HTMLElement, series: GraphSeries[], o: GraphOption
     });
     container.dataset['yLabels'] = JSON.stringify(yBoxes);
     container.dataset['xLabels'] = JSON.stringify(xBoxes.filter((b) => b.left >= 0 && b.right <= u.width));
+    container.dataset['exemplarPoints'] = JSON.stringify(exemplars.map((e) => ({ x: u.valToPos(e.timestamp, 'x') + plotLeft, y: u.valToPos(e.value, 'y') + u.bbox.top / uPlot.pxRatio })));
     container.dataset['axisColor'] = colors.axis;
     container.dataset['axisBackground'] = colors.background;
   }
