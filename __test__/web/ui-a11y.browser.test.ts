@@ -75,6 +75,7 @@ test('both UIs, every page, light and dark: screenshots and no critical or serio
   const serverPages: [string, string][] = [
     ['query', `${base}/query`],
     ['query-graph', graphUrl],
+    ['query-explain', `${base}/query?g0.expr=${encodeURIComponent('sum by (job) (up == 1)')}&g0.tab=explain`],
     ['alerts', `${base}/alerts`],
     ['targets', `${base}/targets`],
     ['rules', `${base}/rules`],
@@ -86,6 +87,7 @@ test('both UIs, every page, light and dark: screenshots and no critical or serio
   ];
   const amPages: [string, string][] = [
     ['am-alerts', `${am}/#/alerts`],
+    ['am-alerts-silenced', `${am}/#/alerts?silenced=true`],
     ['am-silences', `${am}/#/silences`],
     ['am-new-silence', `${am}/#/silences/new?matchers=${encodeURIComponent('alertname="InstanceDown"')}`],
     ['am-status', `${am}/#/status`],
@@ -103,6 +105,7 @@ test('both UIs, every page, light and dark: screenshots and no critical or serio
       });
       if (name === 'query-graph') await page.locator('.graph-legend .legend-item').first().waitFor({ timeout: 15_000 });
       if (name === 'am-new-silence') await page.locator('.preview h3').waitFor();
+      if (name === 'query-explain') await page.waitForFunction(() => document.querySelectorAll('.explain-count').length === 4 && ![...document.querySelectorAll('.explain-count')].some((e) => e.textContent!.includes('evaluating')));
       assert.equal(await page.evaluate(() => document.documentElement.dataset['theme']), theme, name);
       results.push(await audit(page, name, theme));
     }

@@ -41,7 +41,7 @@ function alertRow(a: GettableAlert): HTMLElement {
     h(
       'div',
       { class: 'am-alert-head' },
-      h('span', { class: `state ${state === 'active' ? 'firing' : 'pending'}` }, state.toUpperCase()),
+      h('span', { class: `state ${state === 'active' ? 'firing' : state === 'unprocessed' ? 'pending' : 'unknown'}` }, state.toUpperCase()),
       h('span', { class: 'muted' }, ` since ${new Date(a.startsAt).toISOString()} (${ago(a.startsAt)}) `),
       a.generatorURL ? h('a', { href: a.generatorURL, class: 'source' }, 'Source') : null,
       h('a', { class: 'btn silence-alert', href: `#/silences/new?matchers=${encodeURIComponent(matchersFor(a.labels))}` }, 'Silence'),

@@ -8,7 +8,8 @@ import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { autocompletion, closeBrackets, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { api, apiBase } from './api.js';
 import { clear, h, seriesName } from './dom.js';
@@ -85,6 +86,17 @@ interface ExemplarsData {
   seriesLabels: Record<string, string>;
   exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
 }
+
+/** PromQL highlighting in the theme's colours (CSS variables, so it follows a theme switch and keeps AA contrast). */
+const promqlHighlight = HighlightStyle.define([
+  { tag: [tags.operatorKeyword, tags.modifier, tags.logicOperator], color: 'var(--hl-keyword)' },
+  { tag: tags.function(tags.variableName), color: 'var(--hl-function)' },
+  { tag: tags.labelName, color: 'var(--hl-label)' },
+  { tag: tags.string, color: 'var(--hl-string)' },
+  { tag: tags.number, color: 'var(--hl-number)' },
+  { tag: tags.comment, color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: tags.invalid, color: 'var(--down)' },
+]);
 
 const promql = new PromQLExtension().activateCompletion(true).activateLinter(true);
 /** How far back the editor looks for label names and values to complete (Prometheus's UI: 1h..). */
@@ -210,7 +222,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         closeBrackets(),
         bracketMatching(),
         autocompletion(),
-        syntaxHighlighting(defaultHighlightStyle),
+        syntaxHighlighting(promqlHighlight),
         placeholder('Expression (press Shift+Enter to execute)'),
         EditorView.contentAttributes.of({ 'aria-label': 'PromQL expression' }),
         promql.asExtension(),
