@@ -2,8 +2,8 @@
 // metric names, labels, values and functions, inline syntax errors via codemirror-promql against our
 // own API), a Table (console) view at an evaluation time, a Graph view over a range (drag to zoom)
 // and an Explain view (the query's tree); beside the editor, the metrics explorer and the query
-// history. The state of every panel lives in the URL, in Prometheus's `g0.expr=...&g0.tab=...` form, so links from
-// Prometheus (and alerts' generator URLs) open the same view.
+// history. The state of every panel lives in the URL, in Prometheus's `g0.expr=...&g0.tab=...`
+// form, so links from Prometheus (and alerts' generator URLs) open the same view.
 import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
@@ -99,7 +99,7 @@ const promqlHighlight = HighlightStyle.define([
 ]);
 
 const promql = new PromQLExtension().activateCompletion(true).activateLinter(true);
-/** How far back the editor looks for label names and values to complete (Prometheus's UI: 1h..). */
+/** How far back the editor looks for label names and values to complete: series seen in the last 12 hours. */
 const COMPLETION_LOOKBACK_MS = 12 * 3600_000;
 
 export function renderQueryPage(root: HTMLElement): void {
