@@ -35,6 +35,10 @@ const commands: Record<string, Command> = {
     summary: 'Start the walkthrough stack (server, node exporter, Alertmanager, SMTP sink).',
     load: async () => (await import('./walkthrough/cli.js')).main,
   },
+  stack: {
+    summary: 'Stop, start or list the components of a running walkthrough stack (`stack stop node-exporter`).',
+    load: async () => (await import('./walkthrough/stack-command.js')).main,
+  },
 };
 
 export function commandNames(): string[] {

@@ -58,6 +58,15 @@ test('Alertmanager UI: alerts, silence from an alert with preview, expire, statu
   await page.locator('.am-alert', { hasText: 'host-1:9100' }).locator('.silence-alert').click();
   await ready();
   assert.match(await page.inputValue('.matchers-input'), /instance="host-1:9100"/);
+  // The form's inputs are styled with the theme, not the browser's defaults.
+  const style = await page.locator('.matchers-input').evaluate((el) => {
+    const cs = getComputedStyle(el);
+    return { radius: cs.borderTopLeftRadius, padding: cs.paddingLeft, border: cs.borderTopColor, width: el.getBoundingClientRect().width, label: el.parentElement!.getBoundingClientRect().width };
+  });
+  assert.equal(style.radius, '6px');
+  assert.equal(style.padding, '8px');
+  assert.equal(style.border, 'rgb(217, 221, 229)');
+  assert.ok(style.width > style.label * 0.6, 'the input fills its row');
   await page.locator('.preview h3').waitFor();
   assert.equal(await page.locator('.preview h3').innerText(), 'Affected alerts: 1');
   await page.fill('.author-input', 'ops');
@@ -72,11 +81,25 @@ test('Alertmanager UI: alerts, silence from an alert with preview, expire, statu
   assert.match(await active.innerText(), /instance="host-1:9100"[\s\S]*by ops: disk replacement/);
   await shot(page, 'am-silences');
 
-  // The silenced alert shows as such.
+  // Silenced alerts are hidden by default, as in Alertmanager's UI; the "Silenced" box shows them.
   await page.goto(`${base}/#/alerts`);
   await ready();
+  await page.locator('.am-alert').first().waitFor();
+  assert.equal(await page.locator('.am-alert').count(), 1);
+  assert.match(await page.locator('.am-alert').innerText(), /host-2:9100/);
+  assert.equal(await page.locator('.toggle-silenced').isChecked(), false);
+  await page.locator('.toggle-silenced').check();
+  await page.waitForURL(/#\/alerts\?silenced=true/);
+  await ready();
   await page.locator('.am-alert.silenced').waitFor();
-  assert.match(await page.locator('.am-alert.silenced').innerText(), /SILENCED/);
+  assert.equal(await page.locator('.am-alert').count(), 2);
+  assert.match(await page.locator('.am-alert.silenced').innerText(), /SILENCED[\s\S]*host-1:9100/);
+  assert.equal(await page.locator('.toggle-silenced').isChecked(), true);
+  await shot(page, 'am-alerts-with-silenced');
+  await page.locator('.toggle-silenced').uncheck();
+  await page.waitForURL((u) => !u.hash.includes('silenced'));
+  await ready();
+  assert.equal(await page.locator('.am-alert').count(), 1);
 
   // A bad matcher is refused in the form.
   await page.goto(`${base}/#/silences/new`);

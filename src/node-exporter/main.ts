@@ -21,6 +21,7 @@ import {
 } from './collectors/index.js';
 import { NoDataError } from './collectors/collector.js';
 import { landingPage } from './landing-page.js';
+import { faviconIco } from '../web/favicon.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
 import { createServer } from 'node:http';
 import { webConfigFlag } from '../web-config/flag.js';
@@ -149,6 +150,12 @@ export async function main(argv: string[]): Promise<number> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain; charset=utf-8', 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
     if (path === telemetryPath) return serveMetrics(req, res, url);
     if (path === '/') return send(200, 'text/html; charset=utf-8', landingPage(telemetryPath));
+    if (path === '/favicon.ico') {
+      // Browsers ask for it on every page: answer instead of a 404 console error.
+      const icon = faviconIco();
+      res.writeHead(200, { 'Content-Type': 'image/x-icon', 'Content-Length': icon.length, 'Cache-Control': 'public, max-age=86400' }).end(req.method === 'HEAD' ? undefined : icon);
+      return;
+    }
     return send(404, 'text/plain; charset=utf-8', '404 page not found\n');
   };
   const serveMetrics = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {

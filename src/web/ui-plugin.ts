@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { noParams } from './api/schemas.js';
+import { serveFavicon } from './favicon.js';
 
 const UI_PATHS = ['/', '/query', '/graph', '/alerts', '/targets', '/rules', '/status', '/tsdb-status', '/flags', '/config', '/service-discovery'];
 
@@ -37,6 +38,7 @@ export function uiPlugin(options: UiOptions) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <base href="${base}">
 <title>${options.title.replace(/[<>&"]/g, '')}</title>
+<link rel="icon" href="${base}favicon.ico">
 <link rel="stylesheet" href="${base}ui/app.css">
 </head>
 <body><noscript>Promethium's web UI needs JavaScript.</noscript>
@@ -44,6 +46,7 @@ export function uiPlugin(options: UiOptions) {
 </body>
 </html>
 `;
+    serveFavicon(app);
     for (const p of options.paths ?? UI_PATHS) {
       app.get(p, { schema: noParams }, async (_req, reply) => {
         if (!existsSync(join(dir, 'app.js'))) {

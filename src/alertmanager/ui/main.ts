@@ -41,7 +41,7 @@ function alertRow(a: GettableAlert): HTMLElement {
     h(
       'div',
       { class: 'am-alert-head' },
-      h('span', { class: `state ${state === 'active' ? 'firing' : 'pending'}` }, state.toUpperCase()),
+      h('span', { class: `state ${state === 'active' ? 'firing' : state === 'unprocessed' ? 'pending' : 'unknown'}` }, state.toUpperCase()),
       h('span', { class: 'muted' }, ` since ${new Date(a.startsAt).toISOString()} (${ago(a.startsAt)}) `),
       a.generatorURL ? h('a', { href: a.generatorURL, class: 'source' }, 'Source') : null,
       h('a', { class: 'btn silence-alert', href: `#/silences/new?matchers=${encodeURIComponent(matchersFor(a.labels))}` }, 'Silence'),
@@ -51,12 +51,29 @@ function alertRow(a: GettableAlert): HTMLElement {
   );
 }
 
-async function alertsPage(root: HTMLElement): Promise<void> {
-  root.append(h('h1', {}, 'Alerts'));
-  const groups = await amApi<AlertGroup[]>('api/v2/alerts/groups?silenced=true&inhibited=true&active=true');
+/** A filter checkbox kept in the page's hash query (`#/alerts?silenced=true`), as Alertmanager's UI. */
+function hashToggle(params: URLSearchParams, key: string, label: string): HTMLElement {
+  const box = h('input', { type: 'checkbox', class: `toggle-${key}` });
+  box.checked = params.get(key) === 'true';
+  box.addEventListener('change', () => {
+    const next = new URLSearchParams(params);
+    if (box.checked) next.set(key, 'true');
+    else next.delete(key);
+    const q = next.toString();
+    location.hash = `#/alerts${q === '' ? '' : `?${q}`}`;
+  });
+  return h('label', { class: 'toggle' }, box, ` ${label}`);
+}
+
+async function alertsPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
+  // Silenced and inhibited alerts are hidden unless asked for, as in Alertmanager's own UI.
+  const silenced = params.get('silenced') === 'true';
+  const inhibited = params.get('inhibited') === 'true';
+  root.append(h('h1', {}, 'Alerts'), h('div', { class: 'filters am-filters' }, hashToggle(params, 'silenced', 'Silenced'), hashToggle(params, 'inhibited', 'Inhibited')));
+  const groups = await amApi<AlertGroup[]>(`api/v2/alerts/groups?silenced=${silenced}&inhibited=${inhibited}&active=true`);
   const nonEmpty = groups.filter((g) => g.alerts.length > 0);
   if (nonEmpty.length === 0) {
-    root.append(h('div', { class: 'empty-state' }, 'No alerts.'));
+    root.append(h('div', { class: 'empty-state' }, silenced && inhibited ? 'No alerts.' : 'No alerts (silenced and inhibited ones are hidden unless their box is ticked).'));
     return;
   }
   for (const g of nonEmpty) {
@@ -170,7 +187,21 @@ async function statusPage(root: HTMLElement): Promise<void> {
 
 function nav(active: string): HTMLElement {
   const link = (hash: string, label: string): HTMLElement => h('a', { href: `#/${hash}`, class: active === hash ? 'active' : '' }, label);
-  return h('nav', { class: 'navbar' }, h('a', { class: 'brand', href: '#/alerts' }, 'Alertmanager'), link('alerts', 'Alerts'), link('silences', 'Silences'), link('status', 'Status'), h('span', { class: 'spacer' }));
+  const toggleTheme = (): void => {
+    const next = document.documentElement.dataset['theme'] === 'dark' ? 'light' : 'dark';
+    document.documentElement.dataset['theme'] = next;
+    localStorage.setItem('promethium.theme', next);
+  };
+  return h(
+    'nav',
+    { class: 'navbar' },
+    h('a', { class: 'brand', href: '#/alerts' }, 'Alertmanager'),
+    link('alerts', 'Alerts'),
+    link('silences', 'Silences'),
+    link('status', 'Status'),
+    h('span', { class: 'spacer' }),
+    h('button', { class: 'btn theme-toggle', type: 'button', title: 'Toggle light/dark theme', 'aria-label': 'Toggle light/dark theme', onclick: toggleTheme }, '◐'),
+  );
 }
 
 async function route(): Promise<void> {
@@ -183,7 +214,7 @@ async function route(): Promise<void> {
   document.body.replaceChildren(nav(page.split('/')[0]!), main);
   document.title = `Alertmanager ${page}`;
   try {
-    if (page === 'alerts') await alertsPage(main);
+    if (page === 'alerts') await alertsPage(main, new URLSearchParams(query));
     else if (page === 'silences') await silencesPage(main);
     else if (page === 'silences/new') newSilencePage(main, new URLSearchParams(query));
     else if (page === 'status') await statusPage(main);

@@ -1,6 +1,8 @@
 // A tiny DOM helper: `h('div', { class: 'x', onclick: f }, child, 'text')`. Enough for our pages
 // without a framework, and it never sets innerHTML, so labels from targets cannot inject markup.
 
+import { formatEvalDuration } from './format.js';
+
 type Attrs = Record<string, string | number | boolean | EventListener | undefined | null>;
 export type Child = Node | string | number | null | undefined | false | Child[];
 
@@ -49,7 +51,7 @@ export function ago(iso: string): string {
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
 }
 
+/** A measured duration (evaluation, scrape) in seconds, with sub-millisecond granularity. */
 export function formatSeconds(s: number): string {
-  if (s < 1) return `${(s * 1000).toFixed(1)}ms`;
-  return `${s.toFixed(3)}s`;
+  return formatEvalDuration(s);
 }

@@ -13,6 +13,8 @@ type Theme = 'light' | 'dark';
 function applyTheme(t: Theme): void {
   document.documentElement.dataset.theme = t;
   localStorage.setItem('promethium.theme', t);
+  // Canvas graphs read the theme's colours once per draw: tell them to redraw.
+  document.dispatchEvent(new Event('promethium:theme'));
 }
 
 function currentTheme(): Theme {
@@ -24,7 +26,7 @@ function currentTheme(): Theme {
 function nav(active: string): HTMLElement {
   const base = apiBase();
   const link = (path: string, label: string): HTMLElement => h('a', { href: `${base}${path}`, class: active === path ? 'active' : '' }, label);
-  const themeButton = h('button', { class: 'btn theme-toggle', title: 'Toggle light/dark theme', onclick: () => applyTheme(currentTheme() === 'dark' ? 'light' : 'dark') }, '◐');
+  const themeButton = h('button', { class: 'btn theme-toggle', title: 'Toggle light/dark theme', 'aria-label': 'Toggle light/dark theme', onclick: () => applyTheme(currentTheme() === 'dark' ? 'light' : 'dark') }, '◐');
   return h(
     'nav',
     { class: 'navbar' },

@@ -1,6 +1,7 @@
 // The Alerts, Targets, Rules and Status pages: each fetches its API and renders it.
 import { api } from './api.js';
 import { ago, clear, formatSeconds, h, seriesName } from './dom.js';
+import { formatDuration } from '../../model/duration.js';
 
 interface Alert {
   labels: Record<string, string>;
@@ -14,6 +15,7 @@ interface AlertingRule {
   name: string;
   query: string;
   duration: number;
+  keepFiringFor?: number;
   state: 'inactive' | 'pending' | 'firing';
   alerts: Alert[];
   labels: Record<string, string>;
@@ -46,6 +48,25 @@ function labelBadges(labels: Record<string, string>): HTMLElement {
   return h('span', { class: 'labels' }, Object.keys(labels).sort().map((k) => h('span', { class: 'label-badge' }, `${k}="${labels[k]}"`)));
 }
 
+/** A rule's duration field (seconds in the API) as Prometheus writes it: `1m`, `1h30m`, `500ms`. */
+function promDuration(seconds: number): string {
+  return formatDuration(Math.round(seconds * 1000));
+}
+
+/** The YAML-ish definition of an alerting rule, as Prometheus's Alerts page prints it. */
+function alertingRuleText(r: AlertingRule): string {
+  const lines = [`alert: ${r.name}`, `expr: ${r.query}`];
+  if (r.duration > 0) lines.push(`for: ${promDuration(r.duration)}`);
+  if ((r.keepFiringFor ?? 0) > 0) lines.push(`keep_firing_for: ${promDuration(r.keepFiringFor!)}`);
+  const block = (title: string, m: Record<string, string>): void => {
+    const keys = Object.keys(m);
+    if (keys.length > 0) lines.push(`${title}:`, ...keys.map((k) => `  ${k}: ${m[k]}`));
+  };
+  block('labels', r.labels);
+  block('annotations', r.annotations);
+  return lines.join('\n');
+}
+
 function errorBox(root: HTMLElement, e: unknown): void {
   clear(root);
   root.append(h('div', { class: 'alert error', role: 'alert' }, `Error fetching data: ${(e as Error).message}`));
@@ -74,7 +95,7 @@ export async function renderAlertsPage(root: HTMLElement): Promise<void> {
           'details',
           { class: `alert-rule ${r.state}`, open: r.state !== 'inactive' },
           h('summary', {}, h('span', { class: `state ${r.state}` }, r.state.toUpperCase()), ' ', h('strong', {}, r.name), ` (${r.alerts.length} active)`),
-          h('pre', { class: 'rule-def' }, `alert: ${r.name}\nexpr: ${r.query}${r.duration > 0 ? `\nfor: ${r.duration}s` : ''}${Object.keys(r.labels).length > 0 ? `\nlabels:\n${Object.entries(r.labels).map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : ''}${Object.keys(r.annotations).length > 0 ? `\nannotations:\n${Object.entries(r.annotations).map(([k, v]) => `  ${k}: ${v}`).join('\n')}` : ''}`),
+          h('pre', { class: 'rule-def' }, alertingRuleText(r)),
           r.alerts.length > 0
             ? h(
                 'table',
@@ -166,6 +187,18 @@ export async function renderTargetsPage(root: HTMLElement): Promise<void> {
   }
 }
 
+/** A rule's settings and labels/annotations as a definition list (only what is set). */
+function ruleMeta(r: AlertingRule | RecordingRule): HTMLElement {
+  const rows: [string, Node | string][] = [];
+  if (r.type === 'alerting') {
+    if (r.duration > 0) rows.push(['for', promDuration(r.duration)]);
+    if ((r.keepFiringFor ?? 0) > 0) rows.push(['keep_firing_for', promDuration(r.keepFiringFor!)]);
+  }
+  if (Object.keys(r.labels).length > 0) rows.push(['labels', labelBadges(r.labels)]);
+  if (r.type === 'alerting' && Object.keys(r.annotations).length > 0) rows.push(['annotations', h('div', {}, Object.keys(r.annotations).sort().map((k) => h('div', { class: 'annotation' }, h('strong', {}, `${k}: `), r.annotations[k]!)))]);
+  return h('dl', { class: 'rule-meta' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', { class: `meta-${k}` }, v)]));
+}
+
 export async function renderRulesPage(root: HTMLElement): Promise<void> {
   root.append(h('h1', {}, 'Rules'));
   const body = h('div', {});
@@ -178,20 +211,20 @@ export async function renderRulesPage(root: HTMLElement): Promise<void> {
     }
     for (const g of data.groups) {
       body.append(
-        h('h2', { class: 'group-title' }, `${g.name}`, h('span', { class: 'muted' }, ` ${g.file} · every ${g.interval}s · last evaluation ${ago(g.lastEvaluation)} · took ${formatSeconds(g.evaluationTime)}`)),
+        h('h2', { class: 'group-title' }, `${g.name}`, h('span', { class: 'muted' }, ` ${g.file} · every ${promDuration(g.interval)} · last evaluation ${ago(g.lastEvaluation)} · took ${formatSeconds(g.evaluationTime)}`)),
         h(
           'table',
           { class: 'data-table rules' },
-          h('tr', {}, h('th', {}, 'Rule'), h('th', {}, 'State'), h('th', {}, 'Error'), h('th', {}, 'Last Evaluation'), h('th', {}, 'Evaluation Time')),
+          h('tr', {}, h('th', {}, 'Rule'), h('th', {}, 'Health'), h('th', {}, 'Last Error'), h('th', {}, 'Last Evaluation'), h('th', {}, 'Evaluation Time')),
           g.rules.map((r) =>
             h(
               'tr',
-              {},
-              h('td', {}, h('pre', { class: 'rule-def' }, `${r.type === 'alerting' ? 'alert' : 'record'}: ${r.name}\nexpr: ${r.query}`)),
+              { class: `rule ${r.type}`, 'data-name': r.name },
+              h('td', {}, h('pre', { class: 'rule-def' }, `${r.type === 'alerting' ? 'alert' : 'record'}: ${r.name}\nexpr: ${r.query}`), ruleMeta(r)),
               h('td', {}, h('span', { class: `health ${r.health}` }, r.health.toUpperCase())),
               h('td', { class: 'error-cell' }, r.lastError ?? ''),
-              h('td', {}, ago(r.lastEvaluation)),
-              h('td', {}, formatSeconds(r.evaluationTime)),
+              h('td', { class: 'last-evaluation', title: r.lastEvaluation }, ago(r.lastEvaluation)),
+              h('td', { class: 'evaluation-time' }, formatSeconds(r.evaluationTime)),
             ),
           ),
         ),

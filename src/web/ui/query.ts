@@ -1,22 +1,27 @@
 // The Query page (expression browser): panels with a PromQL editor (highlighting, completion of
 // metric names, labels, values and functions, inline syntax errors via codemirror-promql against our
-// own API), a Table (console) view at an evaluation time and a Graph view over a range. The state of
-// every panel lives in the URL, in Prometheus's `g0.expr=...&g0.tab=...` form, so links from
-// Prometheus (and alerts' generator URLs) open the same view.
+// own API), a Table (console) view at an evaluation time, a Graph view over a range (drag to zoom)
+// and an Explain view (the query's tree); beside the editor, the metrics explorer and the query
+// history. The state of every panel lives in the URL, in Prometheus's `g0.expr=...&g0.tab=...`
+// form, so links from Prometheus (and alerts' generator URLs) open the same view.
 import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { EditorState, Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { autocompletion, closeBrackets, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { PromQLExtension } from '@prometheus-io/codemirror-promql';
 import { api, apiBase } from './api.js';
 import { clear, h, seriesName } from './dom.js';
-import { drawGraph, type GraphSeries } from './graph.js';
-import { parseLooseDuration } from '../../model/duration.js';
+import { drawGraph, type Exemplar, type GraphSeries } from './graph.js';
+import { renderExplain } from './explain.js';
+import { openMetricsExplorer, openQueryHistory, rememberQuery } from './panel-tools.js';
+import { formatUtcTime } from './format.js';
+import { formatDuration, parseLooseDuration } from '../../model/duration.js';
 
 export interface PanelState {
   expr: string;
-  tab: 'table' | 'graph';
+  tab: 'table' | 'graph' | 'explain';
   /** Range for the graph, a Prometheus duration such as `1h`. */
   range: string;
   /** End of the graph range / evaluation time of the table; '' = now. */
@@ -38,7 +43,7 @@ export function panelsFromUrl(search: URLSearchParams): PanelState[] {
     panels.push({
       expr,
       // Prometheus 2 used 0 = graph, 1 = table; Prometheus 3 uses the names.
-      tab: tab === '0' || tab === 'graph' ? 'graph' : 'table',
+      tab: tab === '0' || tab === 'graph' ? 'graph' : tab === 'explain' ? 'explain' : 'table',
       range: search.get(`g${i}.range_input`) ?? '1h',
       endTime: search.get(`g${i}.end_input`) ?? search.get(`g${i}.moment_input`) ?? '',
       step: search.get(`g${i}.step_input`) ?? '',
@@ -77,7 +82,25 @@ interface MatrixItem {
 }
 type QueryData = { resultType: 'vector'; result: VectorItem[] } | { resultType: 'matrix'; result: MatrixItem[] } | { resultType: 'scalar' | 'string'; result: [number, string] };
 
+interface ExemplarsData {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
+/** PromQL highlighting in the theme's colours (CSS variables, so it follows a theme switch and keeps AA contrast). */
+const promqlHighlight = HighlightStyle.define([
+  { tag: [tags.operatorKeyword, tags.modifier, tags.logicOperator], color: 'var(--hl-keyword)' },
+  { tag: tags.function(tags.variableName), color: 'var(--hl-function)' },
+  { tag: tags.labelName, color: 'var(--hl-label)' },
+  { tag: tags.string, color: 'var(--hl-string)' },
+  { tag: tags.number, color: 'var(--hl-number)' },
+  { tag: tags.comment, color: 'var(--muted)', fontStyle: 'italic' },
+  { tag: tags.invalid, color: 'var(--down)' },
+]);
+
 const promql = new PromQLExtension().activateCompletion(true).activateLinter(true);
+/** How far back the editor looks for label names and values to complete: series seen in the last 12 hours. */
+const COMPLETION_LOOKBACK_MS = 12 * 3600_000;
 
 export function renderQueryPage(root: HTMLElement): void {
   const panels = panelsFromUrl(new URLSearchParams(location.search));
@@ -110,13 +133,39 @@ export function renderQueryPage(root: HTMLElement): void {
       'Add query',
     ),
   );
-  promql.setComplete({ remote: { url: new URL(apiBase(), location.href).href.replace(/\/$/, '') } });
+  // The editor's Prometheus client, on our API: metric names, label names and, inside a selector,
+  // the values of the label being typed (filtered by the selector's other matchers).
+  promql.setComplete({
+    remote: {
+      url: new URL(apiBase(), location.href).href.replace(/\/$/, ''),
+      lookbackInterval: COMPLETION_LOOKBACK_MS,
+      httpErrorHandler: (e: unknown) => console.warn('completion:', e),
+      cache: { maxAge: 60_000 },
+    },
+  });
 }
 
 function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLElement) => void): HTMLElement {
   const result = h('div', { class: 'result' });
   const status = h('div', { class: 'status-line' });
   let controller: AbortController | undefined;
+  /** The range and end before the first drag-zoom, for the double-click that resets it. */
+  let zoomBase: { range: string; endTime: string } | undefined;
+  const refreshControls = (): void => controls.replaceWith((controls = renderControls()));
+  const zoom = (from: number, to: number): void => {
+    zoomBase ??= { range: state.range, endTime: state.endTime };
+    state.range = formatDuration(Math.max(Math.round(to - from), 1) * 1000);
+    state.endTime = formatUtcTime(Math.round(to) * 1000);
+    refreshControls();
+    void execute();
+  };
+  const resetZoom = (): void => {
+    if (zoomBase === undefined) return;
+    ({ range: state.range, endTime: state.endTime } = zoomBase);
+    zoomBase = undefined;
+    refreshControls();
+    void execute();
+  };
 
   const execute = async (): Promise<void> => {
     // The completion list has no business over the result once the query runs.
@@ -128,6 +177,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
     clear(result);
     clear(status);
     if (state.expr.trim() === '') return;
+    rememberQuery(state.expr);
     const started = performance.now();
     result.append(h('div', { class: 'muted' }, 'Loading...'));
     try {
@@ -137,15 +187,23 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         clear(result);
         renderTable(result, r.data);
         renderWarnings(status, r.warnings, performance.now() - started, resultCount(r.data));
+      } else if (state.tab === 'explain') {
+        clear(result);
+        renderExplain(result, state.expr, end, (target, data) => renderTable(target, data as QueryData));
       } else {
         const rangeMs = parseLooseDuration(state.range) ?? 3600_000;
         const stepS = state.step !== '' ? Number(state.step) : Math.max(Math.floor(rangeMs / 1000 / 250), 1);
         const start = end - rangeMs;
-        const r = await api<QueryData>('api/v1/query_range', { query: state.expr, start: (start / 1000).toString(), end: (end / 1000).toString(), step: stepS.toString() }, controller.signal);
+        const range = { query: state.expr, start: (start / 1000).toString(), end: (end / 1000).toString() };
+        // Exemplars (stored with --enable-feature=exemplar-storage) come beside the series; without
+        // them, or on an error, the graph simply has none.
+        const exemplarsAnswer = api<ExemplarsData[]>('api/v1/query_exemplars', range, controller.signal).catch(() => undefined);
+        const r = await api<QueryData>('api/v1/query_range', { ...range, step: stepS.toString() }, controller.signal);
+        const exemplars: Exemplar[] = ((await exemplarsAnswer)?.data ?? []).flatMap((s) => s.exemplars.map((e) => ({ seriesLabels: s.seriesLabels, labels: e.labels, value: Number(e.value), timestamp: e.timestamp })));
         clear(result);
         if (r.data.resultType !== 'matrix') throw new Error(`expected a range vector, got ${r.data.resultType}`);
         const series: GraphSeries[] = r.data.result.map((m) => ({ labels: m.metric, points: m.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
-        drawGraph(result, series, { start: start / 1000, end: end / 1000, step: stepS, stacked: state.stacked });
+        drawGraph(result, series, { start: start / 1000, end: end / 1000, step: stepS, stacked: state.stacked, exemplars, onZoom: zoom, onResetZoom: resetZoom });
         renderWarnings(status, r.warnings, performance.now() - started, series.length);
       }
     } catch (e) {
@@ -164,8 +222,9 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         closeBrackets(),
         bracketMatching(),
         autocompletion(),
-        syntaxHighlighting(defaultHighlightStyle),
+        syntaxHighlighting(promqlHighlight),
         placeholder('Expression (press Shift+Enter to execute)'),
+        EditorView.contentAttributes.of({ 'aria-label': 'PromQL expression' }),
         promql.asExtension(),
         EditorView.lineWrapping,
         Prec.highest(keymap.of([{ key: 'Shift-Enter', run: () => (void execute(), true) }])),
@@ -183,7 +242,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         onclick: (ev: Event) => {
           state.tab = tab;
           for (const b of (ev.currentTarget as HTMLElement).parentElement!.querySelectorAll('.tab')) b.classList.toggle('active', b.getAttribute('data-tab') === tab);
-          controls.replaceWith((controls = renderControls()));
+          refreshControls();
           void execute();
         },
       },
@@ -199,7 +258,7 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
     return el;
   };
   const renderControls = (): HTMLElement =>
-    state.tab === 'table'
+    state.tab !== 'graph'
       ? h('div', { class: 'controls' }, h('label', {}, 'Evaluation time ', input(state.endTime, { placeholder: 'now (YYYY-MM-DD HH:MM:SS, UTC)', class: 'time-input' }, (v) => (state.endTime = v))))
       : h(
           'div',
@@ -224,11 +283,24 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         );
   let controls = renderControls();
 
+  const setExpr = (text: string, replace: boolean): void => {
+    const { from, to } = view.state.selection.main;
+    view.dispatch(replace ? { changes: { from: 0, to: view.state.doc.length, insert: text } } : { changes: { from, to, insert: text }, selection: { anchor: from + text.length } });
+    view.focus();
+  };
   const panel = h(
     'section',
     { class: 'panel' },
-    h('div', { class: 'editor-row' }, h('div', { class: 'editor' }), h('button', { class: 'btn primary execute', onclick: () => void execute() }, 'Execute'), h('button', { class: 'btn remove', title: 'Remove query', onclick: () => remove(panel) }, '×')),
-    h('div', { class: 'tabs' }, tabButton('table', 'Table'), tabButton('graph', 'Graph')),
+    h(
+      'div',
+      { class: 'editor-row' },
+      h('div', { class: 'editor' }),
+      h('button', { class: 'btn metrics-explorer-button', title: 'Open the metrics explorer', 'aria-label': 'Metrics explorer', onclick: () => openMetricsExplorer((name) => setExpr(name, false)) }, 'Metrics'),
+      h('button', { class: 'btn history-button', title: 'Recent queries (kept in this browser)', 'aria-label': 'Query history', onclick: () => openQueryHistory((q) => setExpr(q, true)) }, 'History'),
+      h('button', { class: 'btn primary execute', onclick: () => void execute() }, 'Execute'),
+      h('button', { class: 'btn remove', title: 'Remove query', 'aria-label': 'Remove query', onclick: () => remove(panel) }, '×'),
+    ),
+    h('div', { class: 'tabs' }, tabButton('table', 'Table'), tabButton('graph', 'Graph'), tabButton('explain', 'Explain')),
     controls,
     status,
     result,
