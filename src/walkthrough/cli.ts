@@ -9,14 +9,25 @@ import { dirname, join, resolve } from 'node:path';
 import { flag, parseFlags, reportExit } from '../util/flags.js';
 import { versionText } from '../version.js';
 import { startSmtpSink } from './smtp-sink.js';
+import { defaultStackListen, listenAddress, stackConfigFiles, type StackListen } from './ports.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const specs = {
   'config.dir': flag.string('Directory with prometheus.yml, rules.yml and alertmanager.yml.', join(packageRoot, 'examples', 'walkthrough')),
   'storage.path': flag.string('Data directory for the server (tsdb/) and the Alertmanager (alertmanager/).', 'data'),
-  'smtp.port': flag.custom('Port of the local SMTP sink that prints e-mails.', 2525, '2525', Number),
+  'smtp.port': flag.custom('Port of the local SMTP sink that prints e-mails.', 2525, '2525', parsePort),
+  'listen.host': flag.string('Host the server, node exporter and Alertmanager listen on (e.g. 127.0.0.1); empty: every interface, as upstream.', ''),
+  'server.port': flag.custom('Port of the server (web UI and API).', defaultStackListen.server, String(defaultStackListen.server), parsePort),
+  'node-exporter.port': flag.custom('Port of the node exporter.', defaultStackListen.nodeExporter, String(defaultStackListen.nodeExporter), parsePort),
+  'alertmanager.port': flag.custom('Port of the Alertmanager.', defaultStackListen.alertmanager, String(defaultStackListen.alertmanager), parsePort),
 };
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new Error(`expected a port number (1-65535), got '${text}'`);
+  return port;
+}
 
 export interface Component {
   name: string;
@@ -25,11 +36,11 @@ export interface Component {
 }
 
 /** The stack's processes. They listen on every interface, as Prometheus, node_exporter and the Alertmanager do by default. */
-export function walkthroughComponents(dir: string, data: string): Component[] {
+export function walkthroughComponents(dir: string, data: string, listen: StackListen = defaultStackListen, files = { prometheus: join(dir, 'prometheus.yml'), alertmanager: join(dir, 'alertmanager.yml') }): Component[] {
   return [
-    { name: 'server', color: '33', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, '--web.listen-address=0.0.0.0:9090', '--web.enable-lifecycle'] },
-    { name: 'node-exporter', color: '32', args: ['node-exporter', '--web.listen-address=:9100'] },
-    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, '--web.listen-address=:9093'] },
+    { name: 'server', color: '33', args: ['server', `--config.file=${files.prometheus}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, `--web.listen-address=${listenAddress(listen.host, listen.server, '0.0.0.0')}`, '--web.enable-lifecycle'] },
+    { name: 'node-exporter', color: '32', args: ['node-exporter', `--web.listen-address=${listenAddress(listen.host, listen.nodeExporter, '')}`] },
+    { name: 'alertmanager', color: '36', args: ['alertmanager', `--config.file=${files.alertmanager}`, `--storage.path=${join(data, 'alertmanager')}`, `--web.listen-address=${listenAddress(listen.host, listen.alertmanager, '')}`] },
   ];
 }
 
@@ -56,11 +67,13 @@ export async function main(argv: string[]): Promise<number> {
   const data = resolve(r.values['storage.path']);
   mkdirSync(data, { recursive: true });
 
-  const sink = await startSmtpSink('127.0.0.1', r.values['smtp.port'], (m) => {
+  const listen: StackListen = { host: r.values['listen.host'], server: r.values['server.port'], nodeExporter: r.values['node-exporter.port'], alertmanager: r.values['alertmanager.port'], smtp: r.values['smtp.port'] };
+  const files = stackConfigFiles(dir, data, listen);
+  const sink = await startSmtpSink('127.0.0.1', listen.smtp, (m) => {
     process.stdout.write(`\x1b[35m${'smtp-sink'.padEnd(13)}|\x1b[0m mail from ${m.from} to ${m.to.join(', ')}: ${m.subject}\n`);
   });
 
-  const components = walkthroughComponents(dir, data);
+  const components = walkthroughComponents(dir, data, listen, files);
   const bin = join(packageRoot, 'bin', 'promethium.js');
   if (!existsSync(bin)) throw new Error(`cannot find ${bin}`);
   const children: ChildProcess[] = [];
@@ -70,7 +83,10 @@ export async function main(argv: string[]): Promise<number> {
     child.on('exit', (code, signal) => process.stdout.write(`${c.name.padEnd(13)}| exited (${signal ?? code})\n`));
     children.push(child);
   }
-  process.stdout.write(`\nPromethium is up on every interface: http://localhost:9090 (server), http://localhost:9100/metrics (node exporter), http://localhost:9093 (Alertmanager); e-mails are printed here (SMTP sink on 127.0.0.1:${sink.port}). Ctrl+C stops everything.\n\n`);
+  const where = listen.host === '' ? 'every interface' : listen.host;
+  const urlHost = listen.host === '' ? 'localhost' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const url = (port: number): string => `http://${urlHost}:${port}`;
+  process.stdout.write(`\nPromethium is up on ${where}: ${url(listen.server)} (server), ${url(listen.nodeExporter)}/metrics (node exporter), ${url(listen.alertmanager)} (Alertmanager); e-mails are printed here (SMTP sink on 127.0.0.1:${sink.port}). Ctrl+C stops everything.\n\n`);
 
   await new Promise<void>((resolveStop) => {
     let stopping = false;
