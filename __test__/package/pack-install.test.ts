@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { stampPackage } from '../../scripts/release/platform-packages.js';
@@ -20,11 +20,25 @@ const root = new URL('../..', import.meta.url).pathname;
 const npmCli = join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
-/** PATH without any directory that has cargo (or rustc): the install must not need Rust. */
-function pathWithoutRust(): string {
+const rustTools = /^(cargo|cargo-.*|rustc|rustup|rustdoc)$/;
+
+/**
+ * PATH without cargo or rustc: the install must not need Rust. A PATH directory that has them
+ * (~/.cargo/bin, or /usr/bin with Debian's rustc) is replaced by a directory of links to its other
+ * programs, so node, tar and the shell stay reachable.
+ */
+function pathWithoutRust(work: string): string {
   return (process.env.PATH ?? '')
     .split(delimiter)
-    .filter((dir) => dir !== '' && !existsSync(join(dir, 'cargo')) && !existsSync(join(dir, 'rustc')))
+    .filter((dir) => dir !== '' && existsSync(dir))
+    .map((dir, i) => {
+      const names = readdirSync(dir);
+      if (!names.some((n) => rustTools.test(n))) return dir;
+      const shadow = join(work, `path-${i}`);
+      mkdirSync(shadow);
+      for (const n of names) if (!rustTools.test(n)) symlinkSync(join(dir, n), join(shadow, n));
+      return shadow;
+    })
     .join(delimiter);
 }
 
@@ -54,7 +68,7 @@ test('npm install from the packed tarballs gives a working package without Rust'
   assert.ok(existsSync(join(root, 'npm', triple, 'package.json')), `npm/${triple}/ exists for this machine`);
 
   const work = mkdtempSync(join(tmpdir(), 'promethium-pack-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutRust(), npm_config_update_notifier: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutRust(work), npm_config_update_notifier: 'false' };
   delete env.CARGO_HOME;
   assert.equal(spawnSync('cargo', ['--version'], { env }).error?.message.includes('ENOENT'), true, 'cargo is not reachable');
 
@@ -142,6 +156,36 @@ test('npm install from the packed tarballs gives a working package without Rust'
     const wrong = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app, env, encoding: 'utf8' });
     assert.notEqual(wrong.status, 0);
     assert.match(wrong.stdout, /TS2322/);
+  });
+
+  await t.test('the example systemd unit verifies against the installed command', (st) => {
+    if (spawnSync('systemd-analyze', ['--version'], { env }).status !== 0) return st.skip('systemd-analyze is not installed');
+    const unit = readFileSync(join(root, 'examples', 'systemd', 'promethium.service'), 'utf8');
+    assert.match(unit, /ExecStart=\/usr\/local\/bin\/promethium server /);
+    // Where `npm install -g` would put the command, here the local install's.
+    const local = join(app, 'promethium.service');
+    writeFileSync(local, unit.replace('/usr/local/bin/promethium', bin));
+    const r = spawnSync('systemd-analyze', ['verify', local], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '', 'no warnings');
+    // And the server accepts the unit's flags.
+    const flags = [...unit.matchAll(/^\s+(--[a-z.-]+)=/gm)].map((m) => m[1]!);
+    assert.ok(flags.length >= 3, 'the unit passes flags');
+    const help = run(['server', '--help']);
+    for (const f of flags) assert.ok(help.includes(f), `promethium server knows ${f}`);
+  });
+
+  await t.test("the Dockerfile's entrypoint and default command are ones the installed server takes", () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const json = (instruction: string): string[] => JSON.parse(new RegExp(`^${instruction} (\\[.*\\])$`, 'm').exec(dockerfile)![1]!) as string[];
+    assert.deepEqual(json('ENTRYPOINT'), ['promethium', 'server']);
+    assert.deepEqual(json('CMD'), ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus']);
+    assert.match(dockerfile, /^EXPOSE 9090$/m);
+    assert.match(dockerfile, /^USER nobody$/m);
+    const help = run(['server', '--help']);
+    for (const f of json('CMD')) assert.ok(help.includes(f.split('=')[0]!), f);
+    // The default config the image ships is one the installed server's checker accepts.
+    run(['check', 'config', join(root, 'examples', 'docker', 'prometheus.yml')]);
   });
 
   await t.test('`promethium start` runs the stack from node_modules: the server answers `up`, the node exporter /metrics', async (st) => {
