@@ -217,6 +217,8 @@ test('npm install from the packed tarballs gives a working package without Rust'
     assert.ok(up.some((s) => s.metric.instance === `127.0.0.1:${nodeExporter}`), 'the server scrapes this stack\'s node exporter');
     const am = await fetch(`http://127.0.0.1:${alertmanager}/-/ready`);
     assert.equal(am.status, 200);
+    // The web UI's page and bundle come from the package's dist/ too.
+    for (const path of ['/graph', '/ui/app.js']) assert.equal((await fetch(`http://127.0.0.1:${server}${path}`)).status, 200, path);
 
     stack.kill('SIGTERM');
     assert.equal(await exited, 0, output);
