@@ -2,7 +2,7 @@
 // package when it is installed, else the one `npm run build:native` put in `native/`.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { StorageOptions } from './options.js';
@@ -201,29 +201,59 @@ export interface NativeAddon {
 /** Where a C library's file name says musl (`ld-musl-x86_64.so.1`, `libc.musl-x86_64.so.1`). */
 const isMuslFile = (file: string): boolean => file.includes('ld-musl-') || file.includes('libc.musl-');
 
+/** What the libc decision reads; each source is asked only when the ones before it said nothing. */
+export interface LibcEvidence {
+  /** The text of /usr/bin/ldd (a script naming its libc), or undefined when there is none. */
+  lddScript: () => string | undefined;
+  /** Node's process report (header.glibcVersionRuntime, sharedObjects), or undefined. */
+  report: () => { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | undefined;
+  /** The output of `ldd --version`, or undefined when it cannot run. */
+  lddVersion: () => string | undefined;
+}
+
 /**
  * Whether this Linux runs on musl rather than glibc, decided the way napi-rs's loaders decide:
  * the `ldd` script names its libc (cheap, no process); else the process report (glibc's version
  * when glibc runs us, else a musl loader among the shared objects); else `ldd --version`'s output.
  */
-export function isMusl(): boolean {
-  try {
-    return readFileSync('/usr/bin/ldd', 'utf8').includes('musl');
-  } catch {
-    // No ldd script (distroless images): ask the process report.
-  }
-  if (typeof process.report?.getReport === 'function') {
-    // The network part of the report can take seconds where DNS is slow; it says nothing about libc.
-    (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
-    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] };
+export function isMuslFrom(evidence: LibcEvidence): boolean {
+  const script = evidence.lddScript();
+  if (script !== undefined) return script.includes('musl');
+  const report = evidence.report();
+  if (report !== undefined) {
     if (report.header?.glibcVersionRuntime) return false;
     if (Array.isArray(report.sharedObjects)) return report.sharedObjects.some(isMuslFile);
   }
-  try {
-    return execFileSync('ldd', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).includes('musl');
-  } catch {
-    return false;
-  }
+  return evidence.lddVersion()?.includes('musl') ?? false;
+}
+
+const thisMachine: LibcEvidence = {
+  lddScript: () => {
+    try {
+      return readFileSync('/usr/bin/ldd', 'utf8');
+    } catch {
+      return undefined; // No ldd script (distroless images): ask the process report.
+    }
+  },
+  report: () => {
+    if (typeof process.report?.getReport !== 'function') return undefined;
+    // The network part of the report can take seconds where DNS is slow; it says nothing about libc.
+    (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
+    return process.report.getReport() as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] };
+  },
+  lddVersion: () => {
+    try {
+      // musl's ldd prints its version to stderr and exits 1: read both streams either way.
+      const r = spawnSync('ldd', ['--version'], { encoding: 'utf8' });
+      return r.error ? undefined : `${r.stdout}${r.stderr}`;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+export function isMusl(): boolean {
+  return isMuslFrom(thisMachine);
 }
 
 /** The platform part of binary and package names, as napi-rs spells it (e.g. `linux-x64-gnu`). */
