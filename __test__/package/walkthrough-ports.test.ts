@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { defaultStackListen, listenAddress, stackConfigFiles } from '../../src/walkthrough/ports.js';
 import { walkthroughComponents } from '../../src/walkthrough/cli.js';
@@ -50,4 +51,13 @@ test('every interface keeps localhost as the targets; IPv6 hosts are bracketed',
   assert.equal(listenAddress('', 9100, ''), ':9100');
   assert.equal(listenAddress('', 9090, '0.0.0.0'), '0.0.0.0:9090');
   assert.equal(listenAddress('::1', 9090, '0.0.0.0'), '[::1]:9090');
+});
+
+test('a bad port is refused before anything starts, naming the flag', () => {
+  const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+  for (const bad of ['--server.port=70000', '--node-exporter.port=abc', '--smtp.port=0']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'start', bad], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.status, 0, bad);
+    assert.match(r.stderr, new RegExp(`invalid value .* for flag '${bad.split('=')[0]!.replace(/\./g, '\\.')}': expected a port number`), bad);
+  }
 });
