@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { stampPackage } from '../../scripts/release/platform-packages.js';
@@ -68,6 +68,8 @@ test('npm install from the packed tarballs gives a working package without Rust'
   assert.ok(existsSync(join(root, 'npm', triple, 'package.json')), `npm/${triple}/ exists for this machine`);
 
   const work = mkdtempSync(join(tmpdir(), 'promethium-pack-'));
+  // About 40 MB; the subtests' failure messages carry what they saw.
+  t.after(() => rmSync(work, { recursive: true, force: true }));
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutRust(work), npm_config_update_notifier: 'false' };
   delete env.CARGO_HOME;
   assert.equal(spawnSync('cargo', ['--version'], { env }).error?.message.includes('ENOENT'), true, 'cargo is not reachable');
@@ -102,6 +104,9 @@ test('npm install from the packed tarballs gives a working package without Rust'
   const du = ['node_modules/promethium', 'node_modules/@promethium', 'node_modules'].map((p) => spawnSync('du', ['-sh', p], { cwd: app, encoding: 'utf8' }).stdout.trim()).join('; ');
   t.diagnostic(`npm install from the tarballs: ${installSeconds.toFixed(1)} s; du -sh: ${du}`);
   assert.deepEqual(readdirSync(join(app, 'node_modules', '@promethium')), [`native-${triple}`], 'only the platform package that fits is installed');
+  const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'promethium', 'package.json'), 'utf8')) as { version: string; optionalDependencies: Record<string, string> };
+  assert.equal(installed.optionalDependencies[`@promethium/native-${triple}`], installed.version, 'the platform packages are pinned to the exact version');
+  assert.equal(Object.keys(installed.optionalDependencies).length, 7);
 
   const bin = join(app, 'node_modules', '.bin', 'promethium');
   const run = (args: string[], cwd = app): string => check(spawnSync(bin, args, { cwd, env, encoding: 'utf8' }), `promethium ${args.join(' ')}`);
