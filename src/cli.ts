@@ -48,7 +48,7 @@ export function commandNames(): string[] {
 function usage(): string {
   const lines = ['usage: promethium <command> [flags]', '', 'commands:'];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(16)} ${c.summary}`);
-  lines.push('', 'Run `promethium <command> --help` for the flags of a command.');
+  lines.push('', 'Run `promethium <command> --help` for the flags of a command, `promethium --version` for the versions.');
   return lines.join('\n');
 }
 
@@ -57,6 +57,11 @@ export async function run(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    const { text, ok } = (await import('./cli/version.js')).versionReport();
+    console.log(text);
+    return ok ? 0 : 1;
   }
   const command = commands[name];
   if (command === undefined) {

@@ -2,7 +2,7 @@ export { Storage, Appender, Selection, evalRangeSamples } from './storage.js';
 export type { StorageOptions, AppendResult, StorageStats, ReplayInfo, Steps, ExemplarStats, ExemplarAppendResult, StoredExemplar, SeriesExemplars } from './storage.js';
 export type { LabelMatcher, MatchType } from './matchers.js';
 export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
-export { loadNative, platformTriple } from './native.js';
+export { loadNative, platformTriple, nativeInfo } from './native.js';
 export { withQueryLimits, reserveQueryMemory, queryAbortOf, newCancelToken, cancelQuery, releaseCancelToken } from './query-limits.js';
 export type { NativeQueryLimits, QueryAbort } from './query-limits.js';
 export { WalWatcher, comparePositions, snappyCompress } from './wal-watcher.js';

@@ -1,7 +1,8 @@
 // Loads the native TSDB addon: the prebuilt binary from the matching `@promethium/native-*`
 // package when it is installed, else the one `npm run build:native` put in `native/`.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { StorageOptions } from './options.js';
@@ -319,40 +320,103 @@ export interface NativeWalWatcher {
   stats(): NativeWalWatcherStats;
 }
 
-/** The platform part of binary names, as napi-rs spells it (e.g. `linux-x64-gnu`). */
+/** Where a C library's file name says musl (`ld-musl-x86_64.so.1`, `libc.musl-x86_64.so.1`). */
+const isMuslFile = (file: string): boolean => file.includes('ld-musl-') || file.includes('libc.musl-');
+
+/** What the libc decision reads; each source is asked only when the ones before it said nothing. */
+export interface LibcEvidence {
+  /** The text of /usr/bin/ldd (a script naming its libc), or undefined when there is none. */
+  lddScript: () => string | undefined;
+  /** Node's process report (header.glibcVersionRuntime, sharedObjects), or undefined. */
+  report: () => { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] } | undefined;
+  /** The output of `ldd --version`, or undefined when it cannot run. */
+  lddVersion: () => string | undefined;
+}
+
+/**
+ * Whether this Linux runs on musl rather than glibc, decided the way napi-rs's loaders decide:
+ * the `ldd` script names its libc (cheap, no process); else the process report (glibc's version
+ * when glibc runs us, else a musl loader among the shared objects); else `ldd --version`'s output.
+ */
+export function isMuslFrom(evidence: LibcEvidence): boolean {
+  const script = evidence.lddScript();
+  if (script !== undefined) return script.includes('musl');
+  const report = evidence.report();
+  if (report !== undefined) {
+    if (report.header?.glibcVersionRuntime) return false;
+    if (Array.isArray(report.sharedObjects)) return report.sharedObjects.some(isMuslFile);
+  }
+  return evidence.lddVersion()?.includes('musl') ?? false;
+}
+
+const thisMachine: LibcEvidence = {
+  lddScript: () => {
+    try {
+      return readFileSync('/usr/bin/ldd', 'utf8');
+    } catch {
+      return undefined; // No ldd script (distroless images): ask the process report.
+    }
+  },
+  report: () => {
+    if (typeof process.report?.getReport !== 'function') return undefined;
+    // The network part of the report can take seconds where DNS is slow; it says nothing about libc.
+    (process.report as { excludeNetwork?: boolean }).excludeNetwork = true;
+    return process.report.getReport() as { header?: { glibcVersionRuntime?: string }; sharedObjects?: string[] };
+  },
+  lddVersion: () => {
+    try {
+      // musl's ldd prints its version to stderr and exits 1: read both streams either way.
+      const r = spawnSync('ldd', ['--version'], { encoding: 'utf8' });
+      return r.error ? undefined : `${r.stdout}${r.stderr}`;
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+export function isMusl(): boolean {
+  return isMuslFrom(thisMachine);
+}
+
+/** The platform part of binary and package names, as napi-rs spells it (e.g. `linux-x64-gnu`). */
 export function platformTriple(): string {
   const { platform, arch } = process;
-  if (platform === 'linux') {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    const libc = report?.header?.glibcVersionRuntime ? 'gnu' : 'musl';
-    return `linux-${arch}-${libc}`;
-  }
+  if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
   if (platform === 'win32') return `win32-${arch}-msvc`;
   return `${platform}-${arch}`;
 }
 
 const require = createRequire(import.meta.url);
 let loaded: NativeAddon | undefined;
+let loadedFrom: string | undefined;
+
+/** Whether a require failed because the module itself is absent (not because it failed to load). */
+function isNotInstalled(e: unknown, id: string): boolean {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'MODULE_NOT_FOUND' && err.message.includes(id);
+}
 
 /** The addon, loaded once. Throws a message naming the platform when no binary fits. */
 export function loadNative(): NativeAddon {
   if (loaded) return loaded;
   const triple = platformTriple();
   const tried: string[] = [];
+  // The prebuilt package first: it is what `npm install promethium` brings.
   const pkg = `@promethium/native-${triple}`;
   try {
     loaded = require(pkg) as NativeAddon;
+    loadedFrom = pkg;
     return loaded;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'MODULE_NOT_FOUND') throw e;
-    tried.push(`package ${pkg} (not installed)`);
+    if (!isNotInstalled(e, pkg)) tried.push(`package ${pkg} (${(e as Error).message.split('\n')[0]})`);
+    else tried.push(`package ${pkg} (not installed)`);
   }
-  // src/storage or dist/storage -> repository root.
+  // Then a local build (`npm run build:native` in a checkout): src/storage or dist/storage -> root.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const local = join(root, 'native', `promethium.${triple}.node`);
   if (existsSync(local)) {
     loaded = require(local) as NativeAddon;
+    loadedFrom = local;
     return loaded;
   }
   tried.push(`${local} (not built)`);
@@ -360,4 +424,10 @@ export function loadNative(): NativeAddon {
     `Promethium's native TSDB addon is not available for this platform (${triple}). Tried: ${tried.join('; ')}. ` +
       'Build it with `npm run build:native` (needs Rust and cargo), or install the matching prebuilt package.',
   );
+}
+
+/** The addon's version and where it was loaded from (the platform package's name, or the local file). */
+export function nativeInfo(): { version: string; from: string } {
+  const addon = loadNative();
+  return { version: addon.nativeVersion, from: loadedFrom ?? 'unknown' };
 }

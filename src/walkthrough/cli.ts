@@ -14,6 +14,7 @@ import { startSmtpSink } from './smtp-sink.js';
 import { mailAsText } from './mail-text.js';
 import { Stack, StartError, type ComponentSpec } from './stack.js';
 import { startControlServer, type ControlServer } from './control.js';
+import { defaultStackListen, listenAddress, stackConfigFiles, type StackListen } from './ports.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,13 +24,20 @@ export const DEFAULT_CONTROL_PORT = 9099;
 const specs = {
   'config.dir': flag.string('Directory with prometheus.yml, rules.yml and alertmanager.yml.', join(packageRoot, 'examples', 'walkthrough')),
   'storage.path': flag.string('Data directory for the server (tsdb/) and the Alertmanager (alertmanager/).', 'data'),
-  'smtp.port': flag.custom('Port of the local SMTP sink that prints e-mails.', 2525, '2525', Number),
-  'server.port': flag.custom("The server's port (the walkthrough's configuration expects 9090).", 9090, '9090', Number),
-  'node-exporter.port': flag.custom("The node exporter's port (prometheus.yml scrapes localhost:9100).", 9100, '9100', Number),
-  'alertmanager.port': flag.custom("The Alertmanager's port (prometheus.yml sends alerts to localhost:9093).", 9093, '9093', Number),
-  'control.port': flag.custom('Port on 127.0.0.1 of the control endpoint of `promethium stack stop|start|status`.', DEFAULT_CONTROL_PORT, String(DEFAULT_CONTROL_PORT), Number),
+  'smtp.port': flag.custom('Port of the local SMTP sink that prints e-mails.', defaultStackListen.smtp, String(defaultStackListen.smtp), parsePort),
+  'listen.host': flag.string('Host the server, node exporter and Alertmanager listen on (e.g. 127.0.0.1); empty: every interface, as upstream.', ''),
+  'server.port': flag.custom('Port of the server (web UI and API).', defaultStackListen.server, String(defaultStackListen.server), parsePort),
+  'node-exporter.port': flag.custom('Port of the node exporter.', defaultStackListen.nodeExporter, String(defaultStackListen.nodeExporter), parsePort),
+  'alertmanager.port': flag.custom('Port of the Alertmanager.', defaultStackListen.alertmanager, String(defaultStackListen.alertmanager), parsePort),
+  'control.port': flag.custom('Port on 127.0.0.1 of the control endpoint of `promethium stack stop|start|status`.', DEFAULT_CONTROL_PORT, String(DEFAULT_CONTROL_PORT), parsePort),
   'ready.timeout': flag.custom('Seconds each component has to answer its readiness endpoint.', 60, '60', Number),
 };
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) throw new Error(`expected a port number (1-65535), got '${text}'`);
+  return port;
+}
 
 export interface Component {
   name: string;
@@ -40,27 +48,19 @@ export interface Component {
   port: number;
 }
 
-export interface StackPorts {
-  server: number;
-  nodeExporter: number;
-  alertmanager: number;
-}
-
-const DEFAULT_PORTS: StackPorts = { server: 9090, nodeExporter: 9100, alertmanager: 9093 };
-
 /** The stack's processes. They listen on every interface, as Prometheus, node_exporter and the Alertmanager do by default. */
-export function walkthroughComponents(dir: string, data: string, ports: StackPorts = DEFAULT_PORTS): Component[] {
+export function walkthroughComponents(dir: string, data: string, listen: StackListen = defaultStackListen, files = { prometheus: join(dir, 'prometheus.yml'), alertmanager: join(dir, 'alertmanager.yml') }): Component[] {
   return [
-    { name: 'server', color: '33', port: ports.server, readyPath: '/-/ready', args: ['server', `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, `--web.listen-address=0.0.0.0:${ports.server}`, '--web.enable-lifecycle'] },
-    { name: 'node-exporter', color: '32', port: ports.nodeExporter, readyPath: '/', args: ['node-exporter', `--web.listen-address=:${ports.nodeExporter}`] },
-    { name: 'alertmanager', color: '36', port: ports.alertmanager, readyPath: '/-/ready', args: ['alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(data, 'alertmanager')}`, `--web.listen-address=:${ports.alertmanager}`] },
+    { name: 'server', color: '33', port: listen.server, readyPath: '/-/ready', args: ['server', `--config.file=${files.prometheus}`, `--storage.tsdb.path=${join(data, 'tsdb')}`, `--web.listen-address=${listenAddress(listen.host, listen.server, '0.0.0.0')}`, '--web.enable-lifecycle'] },
+    { name: 'node-exporter', color: '32', port: listen.nodeExporter, readyPath: '/', args: ['node-exporter', `--web.listen-address=${listenAddress(listen.host, listen.nodeExporter, '')}`] },
+    { name: 'alertmanager', color: '36', port: listen.alertmanager, readyPath: '/-/ready', args: ['alertmanager', `--config.file=${files.alertmanager}`, `--storage.path=${join(data, 'alertmanager')}`, `--web.listen-address=${listenAddress(listen.host, listen.alertmanager, '')}`] },
   ];
 }
 
-const ANNOUNCE: Record<string, (port: number) => string> = {
-  server: (p) => `http://localhost:${p} (web UI, API)`,
-  'node-exporter': (p) => `http://localhost:${p}/metrics`,
-  alertmanager: (p) => `http://localhost:${p} (web UI)`,
+const ANNOUNCE: Record<string, (base: string) => string> = {
+  server: (b) => `${b} (web UI, API)`,
+  'node-exporter': (b) => `${b}/metrics`,
+  alertmanager: (b) => `${b} (web UI)`,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -87,13 +87,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   write(`\x1b[1m✔ smtp-sink is ready\x1b[0m: 127.0.0.1:${sink.port} (e-mails are printed here)`);
 
-  const ports: StackPorts = { server: f['server.port'], nodeExporter: f['node-exporter.port'], alertmanager: f['alertmanager.port'] };
-  const components: ComponentSpec[] = walkthroughComponents(dir, data, ports).map((c) => ({
+  const listen: StackListen = { host: f['listen.host'], server: f['server.port'], nodeExporter: f['node-exporter.port'], alertmanager: f['alertmanager.port'], smtp: sink.port };
+  // With other ports than the walkthrough's, its config files are rewritten into the data directory.
+  const files = stackConfigFiles(dir, data, listen);
+  const everyInterface = listen.host === '' || listen.host === '0.0.0.0' || listen.host === '::';
+  const urlHost = everyInterface ? 'localhost' : listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  const probeHost = everyInterface ? '127.0.0.1' : urlHost;
+  const components: ComponentSpec[] = walkthroughComponents(dir, data, listen, files).map((c) => ({
     name: c.name,
     color: c.color,
     command: [process.execPath, bin, ...c.args],
-    readyUrl: `http://127.0.0.1:${c.port}${c.readyPath}`,
-    announce: ANNOUNCE[c.name]!(c.port),
+    readyUrl: `http://${probeHost}:${c.port}${c.readyPath}`,
+    announce: ANNOUNCE[c.name]!(`http://${urlHost}:${c.port}`),
   }));
   const stack = new Stack(components, { write, readyTimeoutMs: f['ready.timeout'] * 1000 });
   let control: ControlServer | undefined;
@@ -108,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     write(`\n\x1b[1;31m✘ ${(e as Error).message}\x1b[0m\nThe other components were stopped.`);
     return 1;
   }
-  write(`\nPromethium is up: server http://localhost:${ports.server}, node exporter http://localhost:${ports.nodeExporter}/metrics, Alertmanager http://localhost:${ports.alertmanager}; e-mails are printed here.`);
+  write(`\nPromethium is up on ${everyInterface ? 'every interface' : listen.host}: server http://${urlHost}:${listen.server}, node exporter http://${urlHost}:${listen.nodeExporter}/metrics, Alertmanager http://${urlHost}:${listen.alertmanager}; e-mails are printed here.`);
   write(`Stop and start the node exporter with \`promethium stack stop node-exporter\` / \`promethium stack start node-exporter\` (or kill -USR1 / -USR2 ${process.pid}). Ctrl+C stops everything.\n`);
 
   // SIGUSR1 stops the node exporter, SIGUSR2 starts it again: the walkthrough's alert, by signal.

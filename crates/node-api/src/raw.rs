@@ -1,6 +1,9 @@
 //! The Node-API C functions we use, declared by hand (crates.io's napi-sys is out of reach).
 //! Signatures follow `node_api.h` / `js_native_api.h` (Node-API version 8, Node >= 12.22).
-//! The symbols are resolved when Node loads the addon.
+//! The symbols are resolved when Node loads the addon: on Linux they stay undefined in the addon
+//! and the loader finds them in the process; macOS needs `-undefined dynamic_lookup` for the same
+//! (crates/tsdb-node/build.rs); Windows binds every import to a named DLL at link time, so there
+//! they are imported from `node.exe` itself, without an import library (`raw-dylib`).
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_void};
@@ -76,6 +79,9 @@ pub struct napi_property_descriptor {
     pub data: *mut c_void,
 }
 
+// `+verbatim`: the name is the file name (else `.dll` is appended). An addon built this way needs a
+// host executable named node.exe, which is what Node's Windows installer and zip provide.
+#[cfg_attr(windows, link(name = "node.exe", kind = "raw-dylib", modifiers = "+verbatim"))]
 extern "C" {
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_get_null(env: napi_env, result: *mut napi_value) -> napi_status;
