@@ -72,6 +72,7 @@ test('query_range over HTTP: gzip when asked, identical to the engine per point,
   assert.equal(plain.headers['content-encoding'], undefined);
   const zipped = await get(url, { 'accept-encoding': 'gzip' });
   assert.equal(zipped.headers['content-encoding'], 'gzip');
+  assert.match(String(zipped.headers.vary), /Accept-Encoding/);
   assert.ok(zipped.body.length * 3 < plain.body.length, `compressed ${zipped.body.length} of ${plain.body.length} bytes`);
   assert.deepEqual(gunzipSync(zipped.body), plain.body);
 

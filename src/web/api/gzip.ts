@@ -21,8 +21,14 @@ export function acceptsGzip(header: string | undefined): boolean {
 
 /** Sends a JSON body, gzip-compressed when the request accepts it. */
 export function sendJson(req: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
-  reply.type('application/json; charset=utf-8').header('vary', 'Accept-Encoding');
-  if (body.length < MIN_GZIP_BYTES || !acceptsGzip(req.headers['accept-encoding'])) return reply.send(body);
+  reply.type('application/json; charset=utf-8');
+  if (body.length < MIN_GZIP_BYTES) return reply.send(body);
+  // The answer now depends on Accept-Encoding: say so beside what Vary lists already (CORS: Origin).
+  const vary = reply.getHeader('vary');
+  const varies = vary === undefined ? [] : String(vary).split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (!varies.some((v) => v.toLowerCase() === 'accept-encoding')) varies.push('Accept-Encoding');
+  reply.header('vary', varies.join(', '));
+  if (!acceptsGzip(req.headers['accept-encoding'])) return reply.send(body);
   // The fastest level: a query answer is mostly repeated timestamps and digits, which even it
   // shrinks about tenfold, and the CPU it saves is what keeps large answers quick.
   const gz = createGzip({ level: constants.Z_BEST_SPEED });
