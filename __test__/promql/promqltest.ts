@@ -17,6 +17,7 @@ import { labelsKey } from '../../src/model/labels.js';
 import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
 import type { SequenceHistogram } from '../../src/promql/series-notation.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
+import { HistogramOverlay } from './histogram-overlay.js';
 import { floatsMatch, histogramMismatch, formatHistogram } from './sample-compare.js';
 
 export { floatsMatch };
@@ -51,6 +52,8 @@ export interface EvalCase {
 interface LoadSeries {
   labels: Labels;
   values: (number | typeof STALE | undefined)[];
+  /** Native histograms at their positions (undefined elsewhere). */
+  histograms: (SequenceHistogram | undefined)[];
   /** Start-timestamp offsets from each sample's own time (a `name@st` line before the values). */
   startOffsets?: (number | undefined)[];
 }
@@ -138,7 +141,8 @@ export function parseTestFile(file: string, text: string): Command[] {
         // Within one block a repeated series line replaces the earlier one.
         const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
         if (at >= 0) series.splice(at, 1);
-        series.push({ labels, values: expandValues(vals).values, ...(startOffsets ? { startOffsets } : {}) });
+        const ex = expandValues(vals);
+        series.push({ labels, values: ex.values, histograms: ex.histograms, ...(startOffsets ? { startOffsets } : {}) });
         startOffsets = undefined;
       }
       cmds.push({ kind: 'load', line: lineNo, interval, series });
@@ -358,6 +362,7 @@ export interface CaseOutcome {
 
 export class TestFileRunner {
   private storage: Storage | undefined;
+  private overlay: HistogramOverlay | undefined;
   private dirs: string[] = [];
 
   private fresh(): Storage {
@@ -365,11 +370,12 @@ export class TestFileRunner {
     const dir = mkdtempSync(join(tmpdir(), 'promethium-promqltest-'));
     this.dirs.push(dir);
     this.storage = Storage.open(dir, { retentionMs: 0 });
+    this.overlay = new HistogramOverlay(this.storage);
     return this.storage;
   }
 
   private engine(): Engine {
-    return new Engine(this.storage!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000, useStartTimestamps: true });
+    return new Engine(this.overlay!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000, useStartTimestamps: true });
   }
 
   private runOne(c: EvalCase, expr: Expr, time: number, checkAnn: boolean): string | undefined {
@@ -453,6 +459,7 @@ export class TestFileRunner {
             });
           });
           this.storage!.append(r, ts, vs, sts);
+          for (const s of cmd.series) s.histograms.forEach((h, i) => h && this.overlay!.add(s.labels, i * cmd.interval, h.h));
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {
