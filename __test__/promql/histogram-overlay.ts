@@ -3,6 +3,8 @@
 // the native one is), with `histogramSamples()` as the native Selection offers it. It lets the
 // evaluator's histogram paths be exercised on their own.
 import type { FloatHistogram } from '../../src/model/histogram.js';
+import { CounterResetHint } from '../../src/model/histogram.js';
+import { detectReset } from '../../src/promql/histogram/arithmetic.js';
 import type { Labels } from '../../src/model/labels.js';
 import { labelsKey } from '../../src/model/labels.js';
 import type { LabelMatcher } from '../../src/storage/matchers.js';
@@ -35,11 +37,22 @@ export class HistogramOverlay implements Queryable {
 
   constructor(private readonly floats: Queryable) {}
 
-  /** Adds histogram samples (timestamps ascending within one call). */
-  add(labels: Labels, t: number, h: FloatHistogram): void {
+  /**
+   * Adds a histogram sample after the series' last one. Its hint is what a read from Prometheus's
+   * chunks gives: gauge stays gauge; otherwise unknown for a series' first sample, a counter
+   * reset where one is detected against the previous sample (a new chunk), not-a-reset elsewhere.
+   */
+  add(labels: Labels, t: number, sample: FloatHistogram): void {
     const key = labelsKey(labels);
     let s = this.stored.get(key);
     if (!s) this.stored.set(key, (s = { labels, t: [], h: [] }));
+    const prev = s.h[s.h.length - 1];
+    let hint: CounterResetHint = CounterResetHint.Gauge;
+    if (sample.counterResetHint !== CounterResetHint.Gauge) {
+      if (!prev) hint = CounterResetHint.Unknown;
+      else hint = detectReset({ ...sample, counterResetHint: CounterResetHint.Unknown }, prev) ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset;
+    }
+    const h = { ...sample, counterResetHint: hint };
     const at = s.t.findIndex((x) => x >= t);
     if (at < 0) {
       s.t.push(t);
