@@ -17,7 +17,8 @@ import { labelsKey } from '../../src/model/labels.js';
 import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
 import type { SequenceHistogram } from '../../src/promql/series-notation.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
-import { HistogramOverlay } from './histogram-overlay.js';
+import { appendBlock, nhcbSeries } from './load-block.js';
+import type { LoadSeries } from './load-block.js';
 import { floatsMatch, histogramMismatch, formatHistogram } from './sample-compare.js';
 
 export { floatsMatch };
@@ -49,16 +50,8 @@ export interface EvalCase {
   hasHistogram: boolean;
 }
 
-interface LoadSeries {
-  labels: Labels;
-  values: (number | typeof STALE | undefined)[];
-  /** Native histograms at their positions (undefined elsewhere). */
-  histograms: (SequenceHistogram | undefined)[];
-  /** Start-timestamp offsets from each sample's own time (a `name@st` line before the values). */
-  startOffsets?: (number | undefined)[];
-}
 
-type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[] } | { kind: 'eval'; case: EvalCase };
+type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[]; nhcb: boolean } | { kind: 'eval'; case: EvalCase };
 
 function duration(text: string): number {
   return parsePromDuration(text);
@@ -145,7 +138,7 @@ export function parseTestFile(file: string, text: string): Command[] {
         series.push({ labels, values: ex.values, histograms: ex.histograms, ...(startOffsets ? { startOffsets } : {}) });
         startOffsets = undefined;
       }
-      cmds.push({ kind: 'load', line: lineNo, interval, series });
+      cmds.push({ kind: 'load', line: lineNo, interval, series, nhcb: word === 'load_with_nhcb' });
       continue;
     }
     if (!word.startsWith('eval')) throw new Error(`${file}:${lineNo}: unknown command ${word}`);
@@ -192,7 +185,6 @@ export function parseTestFile(file: string, text: string): Command[] {
   return cmds;
 }
 
-const STALE_BITS = 0x7ff0000000000002n;
 
 const fmtLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${JSON.stringify(l[k])}`).join(', ')}}`;
 
@@ -362,7 +354,6 @@ export interface CaseOutcome {
 
 export class TestFileRunner {
   private storage: Storage | undefined;
-  private overlay: HistogramOverlay | undefined;
   private dirs: string[] = [];
 
   private fresh(): Storage {
@@ -370,12 +361,11 @@ export class TestFileRunner {
     const dir = mkdtempSync(join(tmpdir(), 'promethium-promqltest-'));
     this.dirs.push(dir);
     this.storage = Storage.open(dir, { retentionMs: 0 });
-    this.overlay = new HistogramOverlay(this.storage);
     return this.storage;
   }
 
   private engine(): Engine {
-    return new Engine(this.overlay!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000, useStartTimestamps: true });
+    return new Engine(this.storage!, { lookbackDeltaMs: 300_000, maxSamples: 10_000, defaultSubqueryStepMs: 60_000, delayedNameRemoval: true, rangeKernel: evalRangeSamples, timeoutMs: 60_000, useStartTimestamps: true });
   }
 
   private runOne(c: EvalCase, expr: Expr, time: number, checkAnn: boolean): string | undefined {
@@ -437,29 +427,7 @@ export class TestFileRunner {
       for (const cmd of parseTestFile(file, text)) {
         if (cmd.kind === 'clear') this.fresh();
         else if (cmd.kind === 'load') {
-          const refs = this.storage!.seriesRefs(cmd.series.map((s) => s.labels));
-          let total = 0;
-          for (const s of cmd.series) for (const v of s.values) if (v !== undefined) total++;
-          // Typed arrays written directly: a JS number array would quiet the stale NaN's bits.
-          const r = new Uint32Array(total);
-          const ts = new Float64Array(total);
-          const vs = new Float64Array(total);
-          const sts = new Float64Array(total);
-          let at = 0;
-          cmd.series.forEach((s, k) => {
-            s.values.forEach((v, i) => {
-              if (v === undefined) return;
-              r[at] = refs[k]!;
-              ts[at] = i * cmd.interval;
-              const offset = s.startOffsets?.[i];
-              if (offset !== undefined) sts[at] = ts[at]! + offset;
-              if (v === STALE) new BigUint64Array(vs.buffer, at * 8, 1)[0] = STALE_BITS;
-              else vs[at] = v;
-              at++;
-            });
-          });
-          this.storage!.append(r, ts, vs, sts);
-          for (const s of cmd.series) s.histograms.forEach((h, i) => h && this.overlay!.add(s.labels, i * cmd.interval, h.h));
+          appendBlock(this.storage!, cmd.interval, cmd.nhcb ? [...cmd.series, ...nhcbSeries(cmd.series)] : cmd.series);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {
