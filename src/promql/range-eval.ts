@@ -15,9 +15,10 @@ import { QueryError, newSeries } from './values.js';
 import type { MatrixSeries, Series, Value } from './values.js';
 import { TOO_MANY_SAMPLES } from './limits.js';
 import type { HistogramSamples } from './histogram/samples.js';
-import { histogramSamplesOf, windowRange } from './histogram/samples.js';
+import { histogramSamplesOf, windowRange, withQueryHints } from './histogram/samples.js';
 import { histogramWindow } from './histogram/range-functions.js';
 import type { FloatHistogram } from '../model/histogram.js';
+import { CounterResetHint } from '../model/histogram.js';
 
 function labelsForAbsent(e: Expr): Labels {
   // Equality matchers of a plain selector become the labels of absent()'s result.
@@ -143,7 +144,7 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range - before + 1, stepsAll.end + after);
     labels = sel.labels;
     inputDropName = labels.map(() => false);
-    histograms = histogramSamplesOf(sel, labels.length);
+    histograms = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(ms.vector));
     floatSamples = () => sel.samples();
     if (modifier) evalAll = (p, st) => sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback });
     else if (env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn)) evalAll = (p, st) => withOverlapWarnings(env, labels, sel.evalRangeWithStartTimestamps(fn, p, st, range));
@@ -263,7 +264,9 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
         const x = s.histograms[j];
         if (x) {
           t.push(stepTime(ctx, j));
-          h.push(x);
+          // A subquery's samples are re-sampled: hints of the originals say nothing about their
+          // neighbours here, so resets are detected afresh (gauges stay gauges).
+          h.push(x.counterResetHint === CounterResetHint.Gauge ? x : { ...x, counterResetHint: CounterResetHint.Unknown });
         }
       }
     }

@@ -190,8 +190,15 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
   if (cur.counterResetHint === CounterResetHint.NotCounterReset) return false;
   if (usesCustomBuckets(cur) !== usesCustomBuckets(prev)) return true;
-  if (usesCustomBuckets(cur) && !sameBounds(cur.customValues, prev.customValues)) return true;
   if (cur.count < prev.count) return true;
+  if (usesCustomBuckets(cur) && !sameBounds(cur.customValues, prev.customValues)) {
+    // Different custom bounds are compared on the bounds both have, as addition reconciles them.
+    const inPrev = new Set(prev.customValues);
+    const common = cur.customValues.filter((v) => inPrev.has(v));
+    const c = rebucketCustom(positiveSparse(cur), cur.customValues, common);
+    const p = rebucketCustom(positiveSparse(prev), prev.customValues, common);
+    return bucketsDecreased(p, c);
+  }
   if (cur.schema > prev.schema) return true;
   if (cur.zeroThreshold < prev.zeroThreshold) return true;
   const p = partsOf(prev);
@@ -207,11 +214,17 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   ] as const) {
     let prevBuckets = usesCustomBuckets(cur) ? pb : trimBelow(pb, prev.schema, cur.zeroThreshold);
     if (!usesCustomBuckets(cur)) prevBuckets = reduceSparse(prevBuckets, prev.schema, cur.schema);
-    prevBuckets = compactSparse(prevBuckets);
-    const curCounts = new Map<number, number>();
-    for (let i = 0; i < cb.index.length; i++) curCounts.set(cb.index[i]!, cb.count[i]!);
-    for (let i = 0; i < prevBuckets.index.length; i++) if ((curCounts.get(prevBuckets.index[i]!) ?? 0) < prevBuckets.count[i]!) return true;
+    if (bucketsDecreased(prevBuckets, cb)) return true;
   }
+  return false;
+}
+
+/** Whether any bucket of `prev` holds more than the same bucket of `cur`. */
+function bucketsDecreased(prev: SparseBuckets, cur: SparseBuckets): boolean {
+  const p = compactSparse(prev);
+  const curCounts = new Map<number, number>();
+  for (let i = 0; i < cur.index.length; i++) curCounts.set(cur.index[i]!, cur.count[i]!);
+  for (let i = 0; i < p.index.length; i++) if ((curCounts.get(p.index[i]!) ?? 0) < p.count[i]!) return true;
   return false;
 }
 
