@@ -9,13 +9,8 @@ import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from 
 import type { Series, Value } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { aggregateWithHistograms } from './histogram/aggregate.js';
+import { avg, kahanInc, kahanSum } from './float-sums.js';
 
-function kahanInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (t === Infinity || t === -Infinity) return [t, 0];
-  if (Math.abs(sum) >= Math.abs(inc)) return [t, c + (sum - t + inc)];
-  return [t, c + (inc - t + sum)];
-}
 
 function quantile(q: number, values: number[]): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
@@ -43,32 +38,6 @@ function groupLabels(l: Labels, e: AggregateExpr): Labels {
   return out;
 }
 
-/** Mean with Kahan summation, switching to an incremental mean if the sum overflows. */
-function avg(values: number[]): number {
-  let sum = values[0]!;
-  let c = 0;
-  let mean = 0;
-  let incremental = false;
-  let count = 1;
-  for (let i = 1; i < values.length; i++) {
-    const x = values[i]!;
-    count = i + 1;
-    if (!incremental) {
-      const [ns, nc] = kahanInc(x, sum, c);
-      if (ns !== Infinity && ns !== -Infinity) {
-        sum = ns;
-        c = nc;
-        continue;
-      }
-      incremental = true;
-      mean = sum / (count - 1);
-      c /= count - 1;
-    }
-    const q = (count - 1) / count;
-    [mean, c] = kahanInc(x / count, q * mean, q * c);
-  }
-  return incremental ? mean + c : sum / count + c / count;
-}
 
 function variance(values: number[]): number {
   let count = 0;
@@ -87,12 +56,8 @@ function variance(values: number[]): number {
 
 function simple(op: string, values: number[]): number {
   switch (op) {
-    case 'sum': {
-      let sum = 0;
-      let c = 0;
-      for (const x of values) [sum, c] = kahanInc(x, sum, c);
-      return Number.isFinite(sum) ? sum + c : sum;
-    }
+    case 'sum':
+      return kahanSum(values);
     case 'avg':
       return avg(values);
     case 'count':

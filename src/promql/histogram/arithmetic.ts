@@ -245,3 +245,17 @@ export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
   }
   return true;
 }
+
+/**
+ * The histogram's buckets in the layout of a sum it takes part in: at `schema`, with its zero
+ * bucket widened to `zeroThreshold`, or (custom buckets) re-bucketed onto `customValues`.
+ */
+export function alignedParts(h: FloatHistogram, schema: number, zeroThreshold: number, customValues: readonly number[]): { zeroCount: number; positive: SparseBuckets; negative: SparseBuckets } {
+  if (usesCustomBuckets(h)) {
+    const positive = sameBounds(h.customValues, customValues) ? positiveSparse(h) : rebucketCustom(positiveSparse(h), h.customValues, customValues);
+    return { zeroCount: 0, positive, negative: { index: [], count: [] } };
+  }
+  const p = partsOf(h);
+  if (p.zeroThreshold < zeroThreshold) widenZeroBucket(p, zeroThreshold);
+  return { zeroCount: p.zeroCount, positive: reduceSparse(p.positive, h.schema, schema), negative: reduceSparse(p.negative, h.schema, schema) };
+}
