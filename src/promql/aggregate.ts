@@ -10,6 +10,7 @@ import type { Series, Value } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { aggregateWithHistograms } from './histogram/aggregate.js';
 import { avg, kahanInc, kahanSum } from './float-sums.js';
+import { labelsHash } from '../model/labels-hash.js';
 
 
 function quantile(q: number, values: number[]): number {
@@ -193,10 +194,7 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     return { kind: 'vector', series: order };
   }
 
-  if (e.op === 'limit_ratio') {
-    if (param?.some((x) => Number.isNaN(x))) throw new QueryError('Ratio value is NaN');
-    throw new QueryError('limit_ratio is not supported yet');
-  }
+  if (e.op === 'limit_ratio') return { kind: 'vector', series: limitRatio(input.series, param!, ctx) };
 
   if (e.op === 'count_values') {
     const label = stringParam ?? '';
@@ -256,4 +254,36 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     if (o.present.some((p) => p === 1) || o.histograms) out.push(o);
   }
   return { kind: 'vector', series: out };
+}
+
+/**
+ * limit_ratio(r, v): the series whose label hash, as a fraction of 2^64, lies below r (r >= 0)
+ * or at or above 1 + r (r < 0), so that r and r - 1 pick complementary sets, as Prometheus does.
+ */
+function limitRatio(series: Series[], ratios: Float64Array, ctx: Ctx): Series[] {
+  const n = ctx.n;
+  const capped = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const r = ratios[j]!;
+    if (Number.isNaN(r)) throw new QueryError('Ratio value is NaN');
+    capped[j] = Math.max(-1, Math.min(1, r));
+    if (capped[j] !== r) ctx.engine.warnings.add(`PromQL warning: ratio value should be between -1 and 1, got ${formatNumber(r)}, capping to ${formatNumber(capped[j]!)}`);
+  }
+  const out: Series[] = [];
+  for (const s of series) {
+    const offset = Number(labelsHash(s.labels)) / 2 ** 64;
+    const present = new Uint8Array(n);
+    let histograms: (FloatHistogram | undefined)[] | undefined;
+    let any = false;
+    for (let j = 0; j < n; j++) {
+      const r = capped[j]!;
+      if (!((r >= 0 && offset < r) || (r < 0 && offset >= 1 + r))) continue;
+      if (s.present[j]) present[j] = 1;
+      else if (s.histograms?.[j]) (histograms ??= new Array<FloatHistogram | undefined>(n))[j] = s.histograms[j];
+      else continue;
+      any = true;
+    }
+    if (any) out.push({ labels: s.labels, values: s.values, present, dropName: s.dropName, ...(histograms ? { histograms } : {}) });
+  }
+  return out;
 }
