@@ -11,6 +11,7 @@ import type { FloatHistogram } from '../model/histogram.js';
 import { aggregateWithHistograms } from './histogram/aggregate.js';
 import { avg, kahanInc, kahanSum } from './float-sums.js';
 import { labelsHash } from '../model/labels-hash.js';
+import { histogramString } from './histogram/format.js';
 
 
 function quantile(q: number, values: number[]): number {
@@ -199,21 +200,26 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
   if (e.op === 'count_values') {
     const label = stringParam ?? '';
     if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${JSON.stringify(label)}`);
-    for (const g of groups.values()) {
-      const byValue = new Map<string, Series>();
-      for (let j = 0; j < n; j++) {
-        const counts = new Map<string, number>();
-        for (const s of g.members) if (s.present[j]) counts.set(formatValue(s.values[j]!), (counts.get(formatValue(s.values[j]!)) ?? 0) + 1);
-        for (const [v, c] of counts) {
-          let o = byValue.get(v);
-          if (!o) {
-            o = newSeries({ ...g.labels, [label]: v }, n, false);
-            byValue.set(v, o);
-            out.push(o);
-          }
-          o.values[j] = c;
-          o.present[j] = 1;
+    // Grouped by the labels the samples have once the value label is set (it may overwrite a
+    // grouping label), as Prometheus does.
+    const byKey = new Map<string, Series>();
+    for (let j = 0; j < n; j++) {
+      for (const s of input.series) {
+        const h = s.present[j] ? undefined : s.histograms?.[j];
+        if (!s.present[j] && !h) continue;
+        const withValue: Labels = { ...s.labels };
+        setLabel(withValue, label, h ? histogramString(h) : formatValue(s.values[j]!));
+        const gl = groupLabels(withValue, e);
+        if (!e.without) setLabel(gl, label, withValue[label]!);
+        const key = labelsKey(gl);
+        let o = byKey.get(key);
+        if (!o) {
+          o = newSeries(gl, n, false);
+          byKey.set(key, o);
+          out.push(o);
         }
+        o.values[j] = (o.present[j] ? o.values[j]! : 0) + 1;
+        o.present[j] = 1;
       }
     }
     return { kind: 'vector', series: out };
