@@ -314,6 +314,7 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
     const lo = steps.end - range;
     const sel = env.storage.select(e.vector.matchers, lo + 1, steps.end);
     const { offsets, t, v } = sel.samples();
+    const hs = withQueryHints(histogramSamplesOf(sel, sel.labels.length), false);
     const series: MatrixSeries[] = [];
     sel.labels.forEach((labels, i) => {
       const ts: number[] = [];
@@ -324,8 +325,10 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
           vs.push(v[j]!);
         }
       }
-      countSamples(env, ts.length);
-      if (ts.length > 0) series.push({ labels, t: ts, v: vs, dropName: false });
+      const [ha, hb] = windowRange(hs, i, lo, steps.end);
+      const histograms = hs.h.slice(ha, hb).map((h, k) => ({ t: hs.t[ha + k]!, h }));
+      countSamples(env, ts.length + histograms.length);
+      if (ts.length > 0 || histograms.length > 0) series.push({ labels, t: ts, v: vs, dropName: false, ...(histograms.length ? { histograms } : {}) });
     });
     return { kind: 'matrix', series };
   }
@@ -335,15 +338,17 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
   for (const s of sq.inner) {
     const ts: number[] = [];
     const vs: number[] = [];
+    const histograms: { t: number; h: FloatHistogram }[] = [];
     for (let j = 0; j < sq.innerCtx.n; j++) {
       const t = stepTime(sq.innerCtx, j);
-      if (s.present[j] && t > lo && t <= sq.outer.end) {
+      if (t <= lo || t > sq.outer.end) continue;
+      if (s.present[j]) {
         ts.push(t);
         vs.push(s.values[j]!);
-      }
+      } else if (s.histograms?.[j]) histograms.push({ t, h: s.histograms[j]! });
     }
-    countSamples(env, ts.length);
-    if (ts.length > 0) series.push({ labels: s.labels, t: ts, v: vs, dropName: s.dropName });
+    countSamples(env, ts.length + histograms.length);
+    if (ts.length > 0 || histograms.length > 0) series.push({ labels: s.labels, t: ts, v: vs, dropName: s.dropName, ...(histograms.length ? { histograms } : {}) });
   }
   return { kind: 'matrix', series };
 }

@@ -223,6 +223,15 @@ export function histogramWindow(fn: string, w: WindowSamples, rangeStart: number
       if (hasFloats && w.ft[w.ft.length - 1]! > lastH) return KEEP;
       return { kind: 'histogram', h: w.hh[w.hh.length - 1]! };
     }
+    case 'ts_of_last_over_time': {
+      const lastH = w.ht[w.ht.length - 1]!;
+      if (hasFloats && w.ft[w.ft.length - 1]! > lastH) return KEEP;
+      return { kind: 'float', v: lastH / 1000 };
+    }
+    case 'ts_of_first_over_time': {
+      if (hasFloats && w.ft[0]! < w.ht[0]!) return KEEP;
+      return { kind: 'float', v: w.ht[0]! / 1000 };
+    }
     case 'first_over_time': {
       if (hasFloats && w.ft[0]! < w.ht[0]!) return KEEP;
       return { kind: 'histogram', h: w.hh[0]! };
