@@ -70,10 +70,12 @@ export function withQueryHints(hs: HistogramSamples, detectOnTheFly: boolean): H
     for (let k = hs.offsets[i]!; k < hs.offsets[i + 1]!; k++) {
       const cur = h[k]!;
       if (cur.counterResetHint === CounterResetHint.Gauge) continue;
-      if (!detectOnTheFly || k === hs.offsets[i]) {
+      if (!detectOnTheFly) {
         if (cur.counterResetHint === CounterResetHint.CounterReset) h[k] = { ...cur, counterResetHint: CounterResetHint.Unknown };
         continue;
       }
+      // The first sample read keeps the hint its chunk gives it.
+      if (k === hs.offsets[i]) continue;
       if (cur.counterResetHint === CounterResetHint.NotCounterReset) continue;
       const reset = detectReset({ ...cur, counterResetHint: CounterResetHint.Unknown }, hs.h[k - 1]!);
       h[k] = { ...cur, counterResetHint: reset ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset };
