@@ -239,7 +239,8 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(bad)}`);
     }
   }
-  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx);
+  const anchored = arg.type === 'MatrixSelector' && Boolean(arg.anchored || arg.vector.anchored);
+  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, anchored);
   if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
     for (const [i, l] of labels.entries()) {
       // Native histograms are counters or gauges by their own hint, not by their name.
@@ -276,7 +277,7 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
 }
 
 /** Windows holding histogram samples get their value from the histogram rules instead of the float kernel. */
-function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx): void {
+function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, anchored: boolean): void {
   const env = ctx.engine;
   const ann = { warn: (t: string) => env.warnings.add(t), info: (t: string) => env.infos.add(t) };
   result.forEach((s, i) => {
@@ -284,9 +285,18 @@ function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], h
     const name = labels[i]!['__name__'] ?? '';
     for (let j = 0; j < ctx.n; j++) {
       const te = windowEnd(j);
-      const [ha, hb] = windowRange(hs, i, te - range, te);
+      let [ha, hb] = windowRange(hs, i, te - range, te);
+      let [fa, fb] = windowRange(fs, i, te - range, te);
+      if (anchored) {
+        // An anchored window also holds the last sample (of either kind) at or before its
+        // start, within the lookback delta.
+        const floor = te - range - env.lookback;
+        const hPrev = ha > hs.offsets[i]! && hs.t[ha - 1]! > floor ? hs.t[ha - 1]! : -Infinity;
+        const fPrev = fa > fs.offsets[i]! && fs.t[fa - 1]! > floor ? fs.t[fa - 1]! : -Infinity;
+        if (hPrev > fPrev) ha--;
+        else if (fPrev > -Infinity) fa--;
+      }
       if (ha === hb) continue;
-      const [fa, fb] = windowRange(fs, i, te - range, te);
       const r = histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann);
       if (r.kind === 'keep') continue;
       if (r.kind === 'none') s.present[j] = 0;
