@@ -4,6 +4,7 @@
 // sum and every bucket from a compensated sum (or a mean that survives overflow) of the inputs
 // aligned to that layout.
 import type { FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/histogram.js';
 import { avg, kahanSum } from '../float-sums.js';
 import type { SumResult } from './arithmetic.js';
 import { addHistograms, alignedParts } from './arithmetic.js';
@@ -27,6 +28,10 @@ export function combineHistograms(hists: readonly FloatHistogram[], mode: 'sum' 
     counterResetCollision ||= r.counterResetCollision;
     boundsReconciled ||= r.boundsReconciled;
   }
+  // Inputs marked as a counter reset next to inputs marked as not one conflict, whatever else
+  // (a gauge, say) the sum met first.
+  const hints = new Set(hists.map((x) => x.counterResetHint));
+  if (hints.has(CounterResetHint.CounterReset) && hints.has(CounterResetHint.NotCounterReset)) counterResetCollision = true;
   const fold = mode === 'sum' ? kahanSum : avg;
   const parts = hists.map((h) => alignedParts(h, layout.schema, layout.zeroThreshold, layout.customValues));
   const h = withBuckets(
