@@ -186,7 +186,7 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       }
     }
     const k = fixed ? 1 : ctx.n;
-    const out = newSeries(labelsForAbsent(arg.type === 'MatrixSelector' ? arg : arg.expr), ctx.n, true);
+    const out = newSeries(arg.type === 'MatrixSelector' ? labelsForAbsent(arg) : {}, ctx.n, true);
     for (let j = 0; j < ctx.n; j++) {
       const at = fixed ? 0 : j;
       let any = false;
