@@ -11,6 +11,7 @@ import { measureScraping } from './scrape.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
 import { measureQueryLimits } from './query-limits.js';
+import { measureHistograms } from './histograms.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const QUERY_SET = { QUERIES: ['rate(x_total[5m])', 'sum by (job) (rate(x_total[5m]))', 'histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))', 'topk(10, rate(x_total[5m]))', 'max_over_time(x_total[10m])'], END: 1_700_000_000_000 - (1_700_000_000_000 % 7_200_000) + 2 * 3600_000 - 15_000 };
@@ -268,6 +269,16 @@ async function queryLimitsBench(): Promise<void> {
   }
 }
 
+async function histogramsBench(): Promise<void> {
+  const series = opt('series', 1_000);
+  console.error(`histograms: ${series} native-histogram series x 240 samples (schema 3, 8-12 buckets)`);
+  const f = await measureHistograms(series);
+  row('chunk bytes per native-histogram sample (block)', fmt(f.oursBytesPerSample), f.prometheusBytesPerSample === undefined ? 'not measured' : fmt(f.prometheusBytesPerSample), 'within 5% of Prometheus');
+  row('histogram append (samples per CPU-second, batches of all series)', fmt(f.appendPerSecond, 0), 'not measured', '-');
+  row('histogram raw read (decoded samples per CPU-second, histogramSamples)', fmt(f.readPerSecond, 0), 'not measured', '-');
+  row('histogram instant lookups (series x steps cells per CPU-second)', fmt(f.instantCellsPerSecond, 0), 'not measured', '-');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -291,5 +302,6 @@ if (sections.length === 0 || sections.includes('scrape')) await scrapeBench();
 if (sections.length === 0 || sections.includes('ui')) await uiBench();
 if (sections.length === 0 || sections.includes('silences')) await silencesBench();
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
+if (sections.length === 0 || sections.includes('histograms')) await histogramsBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -14,11 +14,11 @@ import { compile } from '../../src/regex/re2.js';
 import type { Labels } from '../../src/model/labels.js';
 import { labelsKey } from '../../src/model/labels.js';
 
-import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
+import { STALE, expandLoadValues, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
 import type { SequenceHistogram } from '../../src/promql/series-notation.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
-import { appendBlock, nhcbSeries } from './load-block.js';
-import type { LoadSeries } from './load-block.js';
+import { appendLoad, nhcbSeries } from './promqltest-load.js';
+import type { LoadSeries } from './promqltest-load.js';
 import { floatsMatch, histogramMismatch, formatHistogram } from './sample-compare.js';
 
 export { floatsMatch };
@@ -50,8 +50,7 @@ export interface EvalCase {
   hasHistogram: boolean;
 }
 
-
-type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[]; nhcb: boolean } | { kind: 'eval'; case: EvalCase };
+type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[] } | { kind: 'eval'; case: EvalCase };
 
 function duration(text: string): number {
   return parsePromDuration(text);
@@ -134,11 +133,11 @@ export function parseTestFile(file: string, text: string): Command[] {
         // Within one block a repeated series line replaces the earlier one.
         const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
         if (at >= 0) series.splice(at, 1);
-        const ex = expandValues(vals);
-        series.push({ labels, values: ex.values, histograms: ex.histograms, ...(startOffsets ? { startOffsets } : {}) });
+        series.push({ labels, values: expandLoadValues(vals), ...(startOffsets ? { startOffsets } : {}) });
         startOffsets = undefined;
       }
-      cmds.push({ kind: 'load', line: lineNo, interval, series, nhcb: word === 'load_with_nhcb' });
+      if (word === 'load_with_nhcb') series.push(...nhcbSeries(series));
+      cmds.push({ kind: 'load', line: lineNo, interval, series });
       continue;
     }
     if (!word.startsWith('eval')) throw new Error(`${file}:${lineNo}: unknown command ${word}`);
@@ -427,7 +426,7 @@ export class TestFileRunner {
       for (const cmd of parseTestFile(file, text)) {
         if (cmd.kind === 'clear') this.fresh();
         else if (cmd.kind === 'load') {
-          appendBlock(this.storage!, cmd.interval, cmd.nhcb ? [...cmd.series, ...nhcbSeries(cmd.series)] : cmd.series);
+          appendLoad(this.storage!, cmd.series, cmd.interval);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {

@@ -145,3 +145,39 @@ export function expandValues(text: string): { values: (number | typeof STALE | u
   return { values: out, histogram, histograms };
 }
 
+
+/** A value of a `load` line: a float, a stale marker, a native histogram, or no sample. */
+export type LoadValue = number | typeof STALE | FloatHistogram | undefined;
+
+/** Whitespace-separated items of a value sequence, a `{{…}}` item (with its `+{{…}}xN`) kept whole. */
+function splitValueItems(text: string): string[] {
+  const items: string[] = [];
+  let cur = '';
+  let inHistogram = false;
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('{{', i)) inHistogram = true;
+    if (text.startsWith('}}', i)) {
+      inHistogram = false;
+      cur += '}}';
+      i++;
+      continue;
+    }
+    const ch = text[i]!;
+    if (!inHistogram && /\s/.test(ch)) {
+      if (cur) items.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) items.push(cur);
+  return items;
+}
+
+/** The value sequence of a `load` line with its native histograms (`{{…}}`) expanded. */
+export function expandLoadValues(text: string): LoadValue[] {
+  const out: LoadValue[] = [];
+  for (const item of splitValueItems(text)) {
+    if (item.startsWith('{{')) out.push(...expandHistogramItem(item).map((x) => x.h));
+    else out.push(...expandValues(item).values);
+  }
+  return out;
+}

@@ -299,6 +299,9 @@ impl Selection {
         let mut m = Matrix::alloc(self.len(), n, true)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
         for i in 0..self.len() {
+            if !self.has_floats(i, steps.start - lookback + 1, steps.end)? {
+                continue; // histograms only: no float at any step (the row stays absent)
+            }
             self.decode(i, steps.start - lookback + 1, steps.end, &mut t, &mut v)?;
             let r = i * n..(i + 1) * n;
             instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r.clone()]);

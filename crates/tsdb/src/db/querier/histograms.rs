@@ -42,8 +42,19 @@ fn chunk_data(c: &SelChunk) -> Result<(u8, &[u8])> {
 impl Selection {
     /// Whether series `i` has a histogram chunk overlapping `[lo, hi]`.
     pub(super) fn has_histograms(&self, i: usize, lo: i64, hi: i64) -> Result<bool> {
+        self.has_chunk(i, lo, hi, true)
+    }
+
+    /// Whether series `i` has a float chunk overlapping `[lo, hi]` (a series of histograms only
+    /// has no float to show at any step).
+    pub(super) fn has_floats(&self, i: usize, lo: i64, hi: i64) -> Result<bool> {
+        self.has_chunk(i, lo, hi, false)
+    }
+
+    /// Whether series `i` has a chunk overlapping `[lo, hi]` that holds histograms (or floats).
+    fn has_chunk(&self, i: usize, lo: i64, hi: i64, histograms: bool) -> Result<bool> {
         for c in self.series[i].chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
-            if is_histogram_encoding(chunk_data(c)?.0) {
+            if is_histogram_encoding(chunk_data(c)?.0) == histograms {
                 return Ok(true);
             }
         }
@@ -149,8 +160,14 @@ impl Selection {
             if !self.has_histograms(i, lo, hi)? {
                 continue;
             }
-            self.decode(i, lo, hi, &mut ft, &mut fv)?;
             self.decode_histograms(i, lo, hi, &mut ht, &mut hs)?;
+            if self.has_chunk(i, lo, hi, false)? {
+                self.decode(i, lo, hi, &mut ft, &mut fv)?;
+            } else {
+                // Only histograms: the float view is just their stale markers; no second decode.
+                ft.clear();
+                ft.extend(ht.iter().zip(&hs).filter(|(_, x)| x.is_stale()).map(|(&t, _)| t));
+            }
             let (kt, kh): (Vec<i64>, Vec<Histogram>) = ht.drain(..).zip(hs.drain(..)).filter(|(_, x)| !x.is_stale()).unzip();
             // Each distinct histogram goes into `h` once, however many steps take it.
             let mut placed: Vec<Option<i32>> = vec![None; kt.len()];
