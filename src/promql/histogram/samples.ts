@@ -47,14 +47,22 @@ export function pickInstantHistograms(hs: HistogramSamples, i: number, steps: St
   return out;
 }
 
-/** The index range [from, to) of series i's samples with from < t <= to in time. */
+/** The first index in [lo, hi) whose time is above `t` (times ascending). */
+function firstAfter(t: ArrayLike<number>, lo: number, hi: number, at: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index range [from, to) of series i's samples with from < t <= to in time (binary search). */
 export function windowRange(hs: { offsets: Uint32Array; t: Float64Array }, i: number, from: number, to: number): [number, number] {
-  let a = hs.offsets[i]!;
-  const end = hs.offsets[i + 1]!;
-  while (a < end && hs.t[a]! <= from) a++;
-  let b = a;
-  while (b < end && hs.t[b]! <= to) b++;
-  return [a, b];
+  const lo = hs.offsets[i]!;
+  const hi = hs.offsets[i + 1]!;
+  const a = firstAfter(hs.t, lo, hi, from);
+  return [a, firstAfter(hs.t, a, hi, to)];
 }
 
 /**
