@@ -52,8 +52,7 @@ function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean
     if (points.some((p) => p.counterResetHint === CounterResetHint.Gauge)) ann.warn(notCounterWarning(name));
     let minSchema = last.schema;
     for (const p of points) if (!usesCustomBuckets(p)) minSchema = Math.min(minSchema, p.schema);
-    h = reduceResolution(copyHistogram(last), minSchema);
-    // Walking back from the last sample: subtract each earlier one unless the later one reset.
+    // The differences of consecutive samples, a sample after a reset counting whole.
     let acc: FloatHistogram | undefined;
     for (let i = 1; i < points.length; i++) {
       const cur = points[i]!;
@@ -72,7 +71,7 @@ function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean
         acc = r.h;
       }
     }
-    h = acc ?? h;
+    h = acc ?? reduceResolution(copyHistogram(last), minSchema);
   } else {
     const r = addHistograms(last, first, -1);
     reconciled ||= r.boundsReconciled;
