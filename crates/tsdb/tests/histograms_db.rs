@@ -129,6 +129,14 @@ fn compaction_writes_histogram_chunks_into_blocks_and_tombstones_apply() {
     db.clean_tombstones().unwrap();
     let again = db.select(&matcher("h"), 0, 5 * hour).unwrap().histogram_samples().unwrap();
     assert_eq!(again.t, want);
+    assert_eq!(db.counters().checkpoints, 1);
+    db.close().unwrap();
+    drop(db);
+    // The head's histogram samples (after the block) came back from the WAL checkpoint.
+    let db = Db::open(&dir, opts()).unwrap();
+    let after = db.select(&matcher("h"), 2 * hour, 5 * hour).unwrap().histogram_samples().unwrap();
+    assert_eq!(after.t, want.iter().copied().filter(|&t| t >= 2 * hour).collect::<Vec<_>>());
+    assert_eq!(without_hint(after.h[0].clone()), hs[120]);
     drop(db);
     let _ = fs::remove_dir_all(&dir);
 }

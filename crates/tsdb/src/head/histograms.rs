@@ -129,4 +129,20 @@ mod tests {
         assert!(is_stale_nan(floats[0].2) && floats[0].1 == 2000);
         assert_eq!(head.check(r, 2000, stale_nan()), Ok(false), "the same stale marker again is a no-op");
     }
+
+    #[test]
+    fn gauge_histograms_go_down_without_a_new_chunk() {
+        let (mut head, r) = head_with_series();
+        let gauge = |c: f64| Histogram { hint: crate::histogram::CounterResetHint::Gauge, ..h(c, false) };
+        for (t, c) in [(1000, 5.0), (2000, 2.0), (3000, 7.0)] {
+            add(&mut head, r, t, &gauge(c)).unwrap();
+        }
+        // A counter histogram after gauges starts a chunk of its own.
+        add(&mut head, r, 4000, &h(1.0, false)).unwrap();
+        let chunks: Vec<Vec<u8>> = head.get(r).unwrap().chunks_in(i64::MIN, i64::MAX).map(|c| c.3.to_vec()).collect();
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(header_of(&chunks[0]), CounterResetHeader::Gauge);
+        assert_eq!(HistogramIterator::new(ENCODING_FLOAT_HISTOGRAM, &chunks[0]).count(), 3);
+        assert_ne!(header_of(&chunks[1]), CounterResetHeader::Gauge);
+    }
 }
