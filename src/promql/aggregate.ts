@@ -199,7 +199,7 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
 
   if (e.op === 'count_values') {
     const label = stringParam ?? '';
-    if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${JSON.stringify(label)}`);
+    if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${goQuote(label)}`);
     // Grouped by the labels the samples have once the value label is set (it may overwrite a
     // grouping label), as Prometheus does.
     const byKey = new Map<string, Series>();
@@ -292,4 +292,19 @@ function limitRatio(series: Series[], ratios: Float64Array, ctx: Ctx): Series[] 
     if (any) out.push({ labels: s.labels, values: s.values, present, dropName: s.dropName, ...(histograms ? { histograms } : {}) });
   }
   return out;
+}
+
+/**
+ * A string quoted as Go's %q does for the bytes PromQL strings may carry: the lexer keeps invalid
+ * UTF-8 bytes as lone surrogates U+DC80..U+DCFF, which Go prints as \xNN escapes.
+ */
+function goQuote(text: string): string {
+  let out = '';
+  // By code point, so that surrogate pairs stay one character.
+  for (const ch of text) {
+    const unit = ch.charCodeAt(0);
+    if (ch.length === 1 && unit >= 0xdc80 && unit <= 0xdcff) out += `\\x${(unit - 0xdc00).toString(16)}`;
+    else out += JSON.stringify(ch).slice(1, -1);
+  }
+  return `"${out}"`;
 }
