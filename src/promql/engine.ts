@@ -15,15 +15,20 @@ import { evalInstantFunction } from './instant-functions.js';
 import { QueryError, withoutName } from './values.js';
 import { CELL_BYTES, rangeStepError, rangeSteps, runLimited } from './limits.js';
 import { reserveQueryMemory } from '../storage/query-limits.js';
-import type { Value } from './values.js';
+import type { HistogramPoint, Value } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { CounterResetHint } from '../model/histogram.js';
 import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
+import { scaleHistogram } from './histogram/arithmetic.js';
+import { statsSelectors } from './histogram/samples.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
 import { denseRows, toRangeSeries } from './range-result.js';
 import type { DenseRangeResult, RangeSeries } from './range-result.js';
 
 export { QueryError } from './values.js';
+export type { HistogramPoint } from './values.js';
 export type { Queryable, RangeKernel } from './context.js';
 export type { DenseRangeResult, RangeSeries } from './range-result.js';
 
@@ -60,7 +65,10 @@ export interface InstantSample {
   metric: Labels;
   /** ms */
   t: number;
+  /** The float value; NaN (and meaningless) when the sample is a native histogram (`h`). */
   value: number;
+  /** Set when the sample is a native histogram. */
+  h?: FloatHistogram;
 }
 
 
@@ -91,7 +99,7 @@ function evaluate(e: Expr, ctx: Ctx): Value {
       if (v.kind === 'vector') {
         return {
           kind: 'vector',
-          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined }, ctx)),
+          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined, ...(s.histograms ? { histograms: s.histograms.map((h) => h && { ...scaleHistogram(h, -1), counterResetHint: CounterResetHint.Gauge }) } : {}) }, ctx)),
         };
       }
       throw new QueryError('unary minus on a non-numeric value');
@@ -159,6 +167,7 @@ export class Engine {
       infos: new Set(),
       rangeKernel: this.opts.rangeKernel,
       useStartTimestamps: this.opts.useStartTimestamps,
+      statsSelectors: new Set(),
       evaluate,
     };
   }
@@ -176,6 +185,7 @@ export class Engine {
 
   private instantLimited(expr: Expr, timeMs: number): QueryResult {
     const env = this.env();
+    env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: timeMs, end: timeMs, step: 0, n: 1, queryStart: timeMs, queryEnd: timeMs, queryStep: 0, engine: env };
     const v = evaluate(expr, ctx);
     const warnings = [...env.warnings];
@@ -186,14 +196,17 @@ export class Engine {
       case 'string':
         return { resultType: 'string', result: { t: timeMs, value: v.value }, warnings, infos };
       case 'matrix': {
-        const result = v.series.map((s) => ({ metric: cleanup(s.labels, s.dropName), t: s.t, v: s.v }));
+        const result = v.series.map((s): RangeSeries => ({ metric: cleanup(s.labels, s.dropName), t: s.t, v: s.v, ...(s.histograms?.length ? { histograms: s.histograms } : {}) }));
         checkUnique(result.map((r) => r.metric));
         result.sort((a, b) => compareLabels(a.metric, b.metric));
         return { resultType: 'matrix', result, warnings, infos };
       }
       case 'vector': {
-        const present = v.series.filter((s) => s.present[0] === 1);
-        const result = present.map((s) => ({ metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! }));
+        const present = v.series.filter((s) => s.present[0] === 1 || s.histograms?.[0] !== undefined);
+        const result = present.map((s): InstantSample => {
+          const h = s.histograms?.[0];
+          return h ? { metric: cleanup(s.labels, s.dropName), t: timeMs, value: NaN, h } : { metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! };
+        });
         // Series come in the order the expression gave them (sort(), topk() order them).
         checkUnique(result.map((r) => r.metric));
         return { resultType: 'vector', result, warnings, infos };
@@ -238,6 +251,7 @@ export class Engine {
 
   private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): DenseRangeResult {
     const env = this.env();
+    env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: startMs, end: startMs + (n - 1) * stepMs, step: stepMs, n, queryStart: startMs, queryEnd: endMs, queryStep: stepMs, engine: env };
     const v = evaluate(expr, ctx);
     const warnings = [...env.warnings];
@@ -246,10 +260,13 @@ export class Engine {
       return denseRows([{ metric: {}, values: v.values, present: new Uint8Array(n).fill(1) }], n, startMs, stepMs, warnings, infos);
     }
     if (v.kind !== 'vector') throw new QueryError('range query must return an instant vector or a scalar', 'bad_data');
-    // The dense result is one copy of the values and presence of every series: counted before it is built.
-    reserveQueryMemory(v.series.length * n * 9);
+    // The dense result is one copy of the values and presence of every series (and a JavaScript
+    // object per histogram point): counted before it is built.
+    let histogramPoints = 0;
+    for (const s of v.series) if (s.histograms) for (let j = 0; j < n; j++) histogramPoints += s.histograms[j] ? 1 : 0;
+    reserveQueryMemory(v.series.length * n * 9 + histogramPoints * 96);
     return denseRows(
-      v.series.map((s) => ({ metric: cleanup(s.labels, s.dropName), values: s.values, present: s.present })),
+      v.series.map((s) => ({ metric: cleanup(s.labels, s.dropName), values: s.values, present: s.present, ...(s.histograms ? { histograms: s.histograms } : {}) })),
       n,
       startMs,
       stepMs,

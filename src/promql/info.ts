@@ -112,6 +112,9 @@ export function evalInfo(call: Call, ctx: Ctx): Value {
     const selector: VectorSelector = { type: 'VectorSelector', name: undefined, matchers, offset: sumOffsets(timing.offsets), at: timing.at, pos: call.pos, end: call.end };
     const v = evaluate(selector, ctx);
     if (v.kind === 'vector') info = v.series;
+    // Info metrics carry their data in labels; a histogram-valued series cannot be one.
+    const histogram = info.find((s) => s.histograms?.some((h) => h !== undefined));
+    if (histogram) throw new QueryError(`info series must hold float samples, but ${JSON.stringify(histogram.labels['__name__'] ?? '')} holds native histograms`);
   }
 
   const infoNames = [...new Set(info.map((s) => s.labels['__name__'] ?? ''))];

@@ -4,14 +4,18 @@
 import type { Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
 import { QueryError } from './values.js';
+import type { HistogramPoint } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import { compareLabels } from './context.js';
 
 /** One series of a range query's result as the library gives it. */
 export interface RangeSeries {
   metric: Labels;
-  /** ms timestamps and values */
+  /** ms timestamps and values of the float points */
   t: number[];
   v: number[];
+  /** The native-histogram points, in time order; absent when the series has none. */
+  histograms?: HistogramPoint[];
 }
 
 export interface DenseRangeResult {
@@ -20,6 +24,8 @@ export interface DenseRangeResult {
   /** Row i's value at step j is values[i * n + j], valid where present[i * n + j] is 1. */
   values: Float64Array;
   present: Uint8Array;
+  /** Row i's native histograms by step (a step holds a float or a histogram); undefined for rows without any. */
+  histograms: ((FloatHistogram | undefined)[] | undefined)[];
   /** Steps: startMs, startMs + stepMs, ... (n of them). */
   n: number;
   startMs: number;
@@ -33,6 +39,8 @@ export interface StepSeries {
   metric: Labels;
   values: Float64Array;
   present: Uint8Array;
+  /** Native-histogram samples by step, where the step has one (its `present` is then 0). */
+  histograms?: (FloatHistogram | undefined)[];
 }
 
 interface Row extends StepSeries {
@@ -57,16 +65,21 @@ export function denseRows(series: Iterable<StepSeries>, n: number, startMs: numb
     if (!row.owned) {
       row.values = Float64Array.from(row.values);
       row.present = Uint8Array.from(row.present);
+      if (row.histograms) row.histograms = [...row.histograms];
       row.owned = true;
     }
     for (let j = 0; j < n; j++) {
-      if (!s.present[j]) continue;
-      if (row.present[j]) throw new QueryError('vector cannot contain metrics with the same labelset');
-      row.present[j] = 1;
-      row.values[j] = s.values[j]!;
+      const h = s.histograms?.[j];
+      if (!s.present[j] && !h) continue;
+      if (row.present[j] || row.histograms?.[j]) throw new QueryError('vector cannot contain metrics with the same labelset');
+      if (h) (row.histograms ??= new Array<FloatHistogram | undefined>(n))[j] = h;
+      else {
+        row.present[j] = 1;
+        row.values[j] = s.values[j]!;
+      }
     }
   }
-  const kept = [...rows.values()].filter((r) => r.present.includes(1));
+  const kept = [...rows.values()].filter((r) => r.present.includes(1) || r.histograms?.some((h) => h !== undefined));
   kept.sort((a, b) => compareLabels(a.metric, b.metric));
   const values = new Float64Array(kept.length * n);
   const present = new Uint8Array(kept.length * n);
@@ -74,7 +87,8 @@ export function denseRows(series: Iterable<StepSeries>, n: number, startMs: numb
     values.set(r.values.subarray(0, n), i * n);
     present.set(r.present.subarray(0, n), i * n);
   });
-  return { metrics: kept.map((r) => r.metric), values, present, n, startMs, stepMs, warnings, infos };
+  const histograms = kept.map((r) => (r.histograms?.some((h) => h !== undefined) ? r.histograms : undefined));
+  return { metrics: kept.map((r) => r.metric), values, present, histograms, n, startMs, stepMs, warnings, infos };
 }
 
 /** The library's shape: per series, the timestamps and values of its present steps. */
@@ -87,6 +101,18 @@ export function toRangeSeries(d: DenseRangeResult): RangeSeries[] {
       t.push(d.startMs + j * d.stepMs);
       v.push(d.values[c]!);
     }
-    return { metric, t, v };
+    const hs = d.histograms[i];
+    if (!hs) return { metric, t, v };
+    const histograms: HistogramPoint[] = [];
+    for (let j = 0; j < d.n; j++) {
+      const h = hs[j];
+      if (h) histograms.push({ t: d.startMs + j * d.stepMs, h });
+    }
+    return { metric, t, v, histograms };
   });
+}
+
+/** Whether any series of the result holds native histograms. */
+export function hasHistograms(d: DenseRangeResult): boolean {
+  return d.histograms.some((h) => h !== undefined);
 }

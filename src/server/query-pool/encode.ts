@@ -4,6 +4,7 @@
 import type { DenseRangeResult, QueryResult } from '../../promql/index.js';
 import { formatJsonValue } from '../../model/float.js';
 import { loadNative } from '../../storage/index.js';
+import { hasHistograms, toRangeSeries } from '../../promql/range-result.js';
 
 const point = (t: number, v: number): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(formatJsonValue(v))}]`;
 
@@ -46,6 +47,8 @@ export function encodeSuccess(r: QueryResult, limit = 0): string {
 
 /** A range query's success envelope (UTF-8 JSON), the first `limit` series (0: all). */
 export function encodeRangeSuccess(d: DenseRangeResult, limit = 0): Uint8Array {
+  // Native histograms are objects, not dense values: such results take the per-point encoder.
+  if (hasHistograms(d)) return new TextEncoder().encode(encodeSuccess({ resultType: 'matrix', result: toRangeSeries(d), warnings: d.warnings, infos: d.infos }, limit));
   const rows = limit > 0 ? Math.min(limit, d.metrics.length) : d.metrics.length;
   const order = new Uint32Array(rows);
   for (let i = 0; i < rows; i++) order[i] = i;
