@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatOpenMetricsFloat, parseProtobufInto, ProtobufExpositionError, type ProtobufParseOptions } from '../../src/exposition/protobuf.ts';
-import { encodeMetricFamilies, type ProtoMetricFamily } from '../../src/exposition/metrics-proto.ts';
-import type { MetricMetadata, ParsedExemplar } from '../../src/exposition/text.ts';
-import type { FloatHistogram } from '../../src/model/histogram.ts';
-import { parseSeriesText } from '../../src/exposition/text.ts';
+import { formatOpenMetricsFloat, parseProtobufInto, ProtobufExpositionError, type ProtobufParseOptions } from '../../src/exposition/protobuf.js';
+import { encodeMetricFamilies, type ProtoMetricFamily } from '../../src/exposition/metrics-proto.js';
+import type { MetricMetadata, ParsedExemplar } from '../../src/exposition/text.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
+import { parseSeriesText } from '../../src/exposition/text.js';
 
 interface Out {
   samples: { series: string; value: number; timestamp?: number; start?: number; exemplar?: ParsedExemplar }[];
