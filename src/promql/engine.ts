@@ -15,13 +15,15 @@ import { evalInstantFunction } from './instant-functions.js';
 import { QueryError, withoutName } from './values.js';
 import { CELL_BYTES, rangeStepError, rangeSteps, runLimited } from './limits.js';
 import { reserveQueryMemory } from '../storage/query-limits.js';
-import type { Value } from './values.js';
+import type { HistogramPoint, Value } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
 
 export { QueryError } from './values.js';
+export type { HistogramPoint } from './values.js';
 export type { Queryable, RangeKernel } from './context.js';
 
 export interface EngineOptions {
@@ -57,14 +59,19 @@ export interface InstantSample {
   metric: Labels;
   /** ms */
   t: number;
+  /** The float value; NaN (and meaningless) when the sample is a native histogram (`h`). */
   value: number;
+  /** Set when the sample is a native histogram. */
+  h?: FloatHistogram;
 }
 
 export interface RangeSeries {
   metric: Labels;
-  /** ms timestamps and values */
+  /** ms timestamps and values of the float points */
   t: number[];
   v: number[];
+  /** The native-histogram points, in time order; absent when the series has none. */
+  histograms?: HistogramPoint[];
 }
 
 export type QueryResult =

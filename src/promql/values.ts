@@ -3,6 +3,17 @@
 // per step telling whether the series has a value there.
 import type { Labels } from '../model/labels.js';
 import { labelsKey, setLabel } from '../model/labels.js';
+import type { FloatHistogram } from '../model/histogram.js';
+
+/**
+ * One native-histogram point of a query result: the time (ms) and the histogram. Results carry
+ * histogram points beside float points (InstantSample.h, RangeSeries.histograms in engine.ts);
+ * a series may have both kinds at different times, never both at one time.
+ */
+export interface HistogramPoint {
+  t: number;
+  h: FloatHistogram;
+}
 
 export interface Series {
   labels: Labels;
@@ -14,6 +25,11 @@ export interface Series {
   timestamps?: Float64Array;
   /** The samples' start timestamps (ms, 0 = none) per step, for start_timestamp() directly over a selector. */
   starts?: Float64Array;
+  /**
+   * Native-histogram samples per step. A step holds a histogram when `histograms[j]` is set; then
+   * `present[j]` is 0, so code that reads only floats never mistakes a histogram for a float.
+   */
+  histograms?: (FloatHistogram | undefined)[];
 }
 
 export interface MatrixSeries {
@@ -21,6 +37,8 @@ export interface MatrixSeries {
   t: number[];
   v: number[];
   dropName: boolean;
+  /** Native-histogram samples of the range, in time order (beside the float samples in t/v). */
+  histograms?: HistogramPoint[];
 }
 
 export type Value =
