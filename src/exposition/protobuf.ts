@@ -245,3 +245,13 @@ export function formatOpenMetricsFloat(f: number): string {
   }
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
+
+/** A series text for a label set (metric name included), in the form the text parser reads back. */
+export function seriesTextOfLabels(labels: Labels): string {
+  const name = labels['__name__'] ?? '';
+  const inner = Object.keys(labels)
+    .filter((k) => k !== '__name__')
+    .map((k) => `${LEGACY_LABEL_NAME.test(k) ? k : quote(k)}=${quote(labels[k]!)}`)
+    .join(',');
+  return seriesText(name, inner, '');
+}
