@@ -15,6 +15,11 @@ import type { Labels } from '../../src/model/labels.js';
 import { labelsKey } from '../../src/model/labels.js';
 
 import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
+import type { SequenceHistogram } from '../../src/promql/series-notation.js';
+import type { FloatHistogram } from '../../src/model/histogram.js';
+import { floatsMatch, histogramMismatch, formatHistogram } from './sample-compare.js';
+
+export { floatsMatch };
 
 export { expandValues, parseSeriesDesc };
 
@@ -38,7 +43,7 @@ export interface EvalCase {
   rangeVector?: { start: number; end: number; step: number };
   expectString?: string;
   scalar?: number;
-  series: { labels: Labels; values: (number | typeof STALE | undefined)[] }[];
+  series: { labels: Labels; values: (number | typeof STALE | undefined)[]; histograms: (SequenceHistogram | undefined)[] }[];
   /** Expected values contain native histograms (dropped at load here). */
   hasHistogram: boolean;
 }
@@ -175,7 +180,7 @@ export function parseTestFile(file: string, text: string): Command[] {
         const [desc, vals] = splitSeriesLine(l);
         const ex = expandValues(vals);
         if (ex.histogram) c.hasHistogram = true;
-        c.series.push({ labels: parseSeriesDesc(desc), values: ex.values });
+        c.series.push({ labels: parseSeriesDesc(desc), values: ex.values, histograms: ex.histograms });
       }
     }
     cmds.push({ kind: 'eval', case: c });
@@ -183,24 +188,7 @@ export function parseTestFile(file: string, text: string): Command[] {
   return cmds;
 }
 
-const MIN_NORMAL = 2.2250738585072014e-308;
 const STALE_BITS = 0x7ff0000000000002n;
-function isStale(v: number): boolean {
-  const b = new DataView(new ArrayBuffer(8));
-  b.setFloat64(0, v);
-  return b.getBigUint64(0) === STALE_BITS;
-}
-
-export function floatsMatch(expected: number | typeof STALE, got: number): boolean {
-  if (expected === STALE) return isStale(got);
-  if (isStale(got)) return false;
-  if (Number.isNaN(expected) && Number.isNaN(got)) return true;
-  if (expected === got) return true;
-  const absSum = Math.abs(expected) + Math.abs(got);
-  const diff = Math.abs(expected - got);
-  if (expected === 0 || got === 0 || absSum < MIN_NORMAL) return diff < 1e-6 * MIN_NORMAL;
-  return diff / Math.min(absSum, Number.MAX_VALUE) < 1e-6;
-}
 
 const fmtLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${JSON.stringify(l[k])}`).join(', ')}}`;
 
@@ -226,26 +214,29 @@ export function compareResult(c: EvalCase, res: QueryResult, opts: { rangeMode?:
     if (res.resultType === 'scalar') return 'expected a vector, got a scalar';
     if (res.resultType === 'matrix') return 'expected a vector, got a range vector';
     if (res.resultType !== 'vector') return `expected a vector, got ${res.resultType}`;
-    if (res.result.length !== c.series.length) return `expected ${c.series.length} series, got ${res.result.length}: ${res.result.map((r) => fmtLabels(r.metric) + ' ' + r.value).join('; ')}`;
+    const shown = (r: { value: number; h?: FloatHistogram }): string => (r.h ? formatHistogram(r.h) : String(r.value));
+    if (res.result.length !== c.series.length) return `expected ${c.series.length} series, got ${res.result.length}: ${res.result.map((r) => fmtLabels(r.metric) + ' ' + shown(r)).join('; ')}`;
     for (const [i, r] of res.result.entries()) {
       const e = expected.get(labelsKey(r.metric));
-      if (!e) return `unexpected series ${fmtLabels(r.metric)} ${r.value}`;
+      if (!e) return `unexpected series ${fmtLabels(r.metric)} ${shown(r)}`;
       if (c.ordered && labelsKey(c.series[i]!.labels) !== labelsKey(r.metric)) return `expected ${fmtLabels(c.series[i]!.labels)} at position ${i}, got ${fmtLabels(r.metric)}`;
-      const ev = e.values[0];
-      if (ev === undefined || !floatsMatch(ev, r.value)) return `${fmtLabels(r.metric)}: expected ${String(ev)}, got ${r.value}`;
+      const p = pointMismatch(e.values[0], e.histograms[0], r.value, r.h);
+      if (p) return `${fmtLabels(r.metric)}: ${p}`;
     }
     return undefined;
   }
   if (opts.rangeMode) {
     // Range-mode check: the point at the eval time of every series.
     if (res.resultType !== 'matrix') return `range mode: expected a matrix, got ${res.resultType}`;
-    const got = res.result.filter((s) => s.t.includes(opts.evalTime!));
+    const at = opts.evalTime!;
+    const got = res.result.filter((s) => s.t.includes(at) || (s.histograms ?? []).some((p) => p.t === at));
     if (got.length !== c.series.length) return `range mode: expected ${c.series.length} series at the eval time, got ${got.length}`;
     for (const s of got) {
       const e = expected.get(labelsKey(s.metric));
       if (!e) return `range mode: unexpected series ${fmtLabels(s.metric)}`;
-      const v = s.v[s.t.indexOf(opts.evalTime!)]!;
-      if (!floatsMatch(e.values[0] as number, v)) return `range mode: ${fmtLabels(s.metric)} expected ${String(e.values[0])}, got ${v}`;
+      const i = s.t.indexOf(at);
+      const p = pointMismatch(e.values[0], e.histograms[0], i >= 0 ? s.v[i]! : NaN, i >= 0 ? undefined : s.histograms!.find((x) => x.t === at)!.h);
+      if (p) return `range mode: ${fmtLabels(s.metric)} ${p}`;
     }
     for (let i = 1; i < res.result.length; i++) if (labelsKey(res.result[i - 1]!.metric) > labelsKey(res.result[i]!.metric) && false) return 'range mode: matrix not sorted';
     return undefined;
@@ -257,16 +248,36 @@ export function compareResult(c: EvalCase, res: QueryResult, opts: { rangeMode?:
   for (const s of res.result) {
     const e = expected.get(labelsKey(s.metric));
     if (!e) return `unexpected series ${fmtLabels(s.metric)}`;
-    const want: [number, number | typeof STALE][] = [];
-    e.values.forEach((v, i) => {
-      if (v !== undefined) want.push([start + i * step, v]);
-    });
-    if (want.length !== s.t.length) return `${fmtLabels(s.metric)}: expected ${want.length} points, got ${s.t.length} (${s.t.map((t, i) => `${t}:${s.v[i]}`).join(' ')})`;
-    for (let i = 0; i < want.length; i++) {
-      if (want[i]![0] !== s.t[i]) return `${fmtLabels(s.metric)}: expected a point at ${want[i]![0]}, got ${s.t[i]}`;
-      if (!floatsMatch(want[i]![1], s.v[i]!)) return `${fmtLabels(s.metric)} at ${s.t[i]}: expected ${String(want[i]![1])}, got ${s.v[i]}`;
+    const wantFloats: [number, number | typeof STALE][] = [];
+    const wantHistograms: [number, SequenceHistogram][] = [];
+    for (let i = 0; i < Math.max(e.values.length, e.histograms.length); i++) {
+      const v = e.values[i];
+      const h = e.histograms[i];
+      if (v !== undefined) wantFloats.push([start + i * step, v]);
+      else if (h !== undefined) wantHistograms.push([start + i * step, h]);
+    }
+    const gotHistograms = s.histograms ?? [];
+    if (wantFloats.length !== s.t.length) return `${fmtLabels(s.metric)}: expected ${wantFloats.length} float points, got ${s.t.length} (${s.t.map((t, i) => `${t}:${s.v[i]}`).join(' ')})`;
+    if (wantHistograms.length !== gotHistograms.length) return `${fmtLabels(s.metric)}: expected ${wantHistograms.length} histogram points, got ${gotHistograms.length} (${gotHistograms.map((p) => p.t).join(' ')})`;
+    for (let i = 0; i < wantFloats.length; i++) {
+      if (wantFloats[i]![0] !== s.t[i]) return `${fmtLabels(s.metric)}: expected a point at ${wantFloats[i]![0]}, got ${s.t[i]}`;
+      if (!floatsMatch(wantFloats[i]![1], s.v[i]!)) return `${fmtLabels(s.metric)} at ${s.t[i]}: expected ${String(wantFloats[i]![1])}, got ${s.v[i]}`;
+    }
+    for (let i = 0; i < wantHistograms.length; i++) {
+      const [t, want] = wantHistograms[i]!;
+      if (t !== gotHistograms[i]!.t) return `${fmtLabels(s.metric)}: expected a histogram point at ${t}, got ${gotHistograms[i]!.t}`;
+      const p = histogramMismatch(want, gotHistograms[i]!.h);
+      if (p) return `${fmtLabels(s.metric)} at ${t}: ${p}`;
     }
   }
+  return undefined;
+}
+
+/** One expected point (float or histogram) against a returned one. */
+function pointMismatch(ev: number | typeof STALE | undefined, eh: SequenceHistogram | undefined, got: number, gotH: FloatHistogram | undefined): string | undefined {
+  if (eh) return gotH ? histogramMismatch(eh, gotH) : `expected a histogram ${formatHistogram(eh.h)}, got float ${got}`;
+  if (gotH) return `expected float ${String(ev)}, got histogram ${formatHistogram(gotH)}`;
+  if (ev === undefined || !floatsMatch(ev, got)) return `expected ${String(ev)}, got ${got}`;
   return undefined;
 }
 

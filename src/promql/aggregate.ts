@@ -7,6 +7,8 @@ import type { Ctx } from './context.js';
 import { evaluate, formatNumber } from './context.js';
 import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from './values.js';
 import type { Series, Value } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { aggregateWithHistograms } from './histogram/aggregate.js';
 
 function kahanInc(inc: number, sum: number, c: number): [number, number] {
   const t = sum + inc;
@@ -173,7 +175,13 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
         if (k < 1) continue;
         chosen.length = 0;
         for (const s of g.members) {
-          if (!s.present[j]) continue;
+          if (!s.present[j]) {
+            if (s.histograms?.[j]) {
+              if (e.op === 'limitk' && chosen.length < k) chosen.push(s);
+              else if (e.op !== 'limitk') env.infos.add(`PromQL info: ignored histogram in ${e.op} aggregation`);
+            }
+            continue;
+          }
           if (e.op === 'limitk') {
             if (chosen.length < k) chosen.push(s);
             continue;
@@ -196,8 +204,14 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
             selected.set(s, o);
             order.push(o);
           }
-          o.values[j] = s.values[j]!;
-          o.present[j] = 1;
+          const h = s.present[j] ? undefined : s.histograms?.[j];
+          if (h) {
+            o.histograms ??= new Array<FloatHistogram | undefined>(n);
+            o.histograms[j] = h;
+          } else {
+            o.values[j] = s.values[j]!;
+            o.present[j] = 1;
+          }
         }
       }
     }
@@ -242,18 +256,39 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     return { kind: 'vector', series: out };
   }
 
+  const anyHistograms = input.series.some((s) => s.histograms !== undefined);
   for (const g of groups.values()) {
     // Grouping by __name__ keeps a to-be-dropped name until the end (delayed name removal).
     const o = newSeries(g.labels, n, g.labels['__name__'] !== undefined && g.members.some((s) => s.dropName));
     const vals: number[] = [];
+    const hists: FloatHistogram[] = [];
     for (let j = 0; j < n; j++) {
       vals.length = 0;
-      for (const s of g.members) if (s.present[j]) vals.push(s.values[j]!);
+      hists.length = 0;
+      for (const s of g.members) {
+        if (s.present[j]) vals.push(s.values[j]!);
+        else if (anyHistograms && s.histograms?.[j]) hists.push(s.histograms[j]!);
+      }
+      if (hists.length > 0) {
+        const r = aggregateWithHistograms(e.op, vals, hists, g.members[0]!.labels['__name__'] ?? '', ctx);
+        if (r === 'floats') {
+          if (vals.length === 0) continue;
+        } else {
+          if (typeof r === 'number') {
+            o.values[j] = r;
+            o.present[j] = 1;
+          } else if (r) {
+            o.histograms ??= new Array<FloatHistogram | undefined>(n);
+            o.histograms[j] = r;
+          }
+          continue;
+        }
+      }
       if (vals.length === 0) continue;
       o.values[j] = e.op === 'quantile' ? quantile(param![j]!, vals) : simple(e.op, vals);
       o.present[j] = 1;
     }
-    if (o.present.some((p) => p === 1)) out.push(o);
+    if (o.present.some((p) => p === 1) || o.histograms) out.push(o);
   }
   return { kind: 'vector', series: out };
 }

@@ -8,6 +8,9 @@ import type { Ctx } from './context.js';
 import { evaluate, markDropName } from './context.js';
 import { QueryError, formatLabelsForError, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { histogramBinop } from './histogram/binary.js';
+import type { Sample } from './histogram/binary.js';
 
 /** Go's math.Pow special cases differ from JavaScript's `**` for 1, -1 and 0 exponents. */
 function goPow(x: number, y: number): number {
@@ -60,12 +63,27 @@ function isArithmetic(op: BinaryOp): boolean {
   return !COMPARISON_OPS.has(op) && !SET_OPS.has(op);
 }
 
-function checkOp(op: BinaryOp): void {
-  if (op === '</' || op === '>/') throw new QueryError(`operator ${JSON.stringify(op)} applies to native histograms only, which are not supported yet`);
+/** The sample of a series at step j: a float, a histogram, or undefined. */
+function sampleAt(s: Series, j: number): Sample | undefined {
+  if (s.present[j]) return s.values[j]!;
+  return s.histograms?.[j];
+}
+
+function annotator(ctx: Ctx): { warn: (t: string) => void; info: (t: string) => void } {
+  const env = ctx.engine;
+  return { warn: (t) => env.warnings.add(t), info: (t) => env.infos.add(t) };
+}
+
+function isTrim(op: BinaryOp): boolean {
+  return op === '</' || op === '>/';
+}
+
+function setHistogram(o: Series, j: number, h: FloatHistogram, n: number): void {
+  o.histograms ??= new Array<FloatHistogram | undefined>(n);
+  o.histograms[j] = h;
 }
 
 export function evalBinary(e: BinaryExpr, ctx: Ctx): Value {
-  checkOp(e.op);
   const l = evaluate(e.lhs, ctx);
   const r = evaluate(e.rhs, ctx);
   const n = ctx.n;
@@ -87,11 +105,26 @@ function vectorScalar(e: BinaryExpr, series: Series[], scalar: Float64Array, sca
   const n = ctx.n;
   const cmp = COMPARISON_OPS.has(e.op);
   const out: Series[] = [];
+  const ann = annotator(ctx);
   for (const s of series) {
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
+    let histograms: (FloatHistogram | undefined)[] | undefined;
     for (let j = 0; j < n; j++) {
+      const h = s.present[j] ? undefined : s.histograms?.[j];
+      if (h) {
+        const r = histogramBinop(e.op, scalarLeft ? scalar[j]! : h, scalarLeft ? h : scalar[j]!, e.returnBool, s.labels['__name__'] ?? '', ann);
+        if (typeof r === 'number') {
+          values[j] = r;
+          present[j] = 1;
+        } else if (r) (histograms ??= new Array<FloatHistogram | undefined>(n))[j] = r;
+        continue;
+      }
       if (!s.present[j]) continue;
+      if (isTrim(e.op)) {
+        ann.info(`PromQL info: incompatible sample types encountered for binary operator ${JSON.stringify(e.op)}: float ${e.op} float`);
+        continue;
+      }
       const v = s.values[j]!;
       const [a, b] = scalarLeft ? [scalar[j]!, v] : [v, scalar[j]!];
       if (cmp) {
@@ -108,9 +141,9 @@ function vectorScalar(e: BinaryExpr, series: Series[], scalar: Float64Array, sca
         present[j] = 1;
       }
     }
-    let o: Series = { labels: s.labels, values, present, dropName: s.dropName };
-    if (!cmp || e.returnBool) o = markDropName(o, ctx);
-    if (present.some((p) => p === 1)) out.push(o);
+    let o: Series = { labels: s.labels, values, present, dropName: s.dropName, ...(histograms ? { histograms } : {}) };
+    if ((!cmp || e.returnBool) && !isTrim(e.op)) o = markDropName(o, ctx);
+    if (present.some((p) => p === 1) || histograms) out.push(o);
   }
   return out;
 }
@@ -146,7 +179,7 @@ function setOp(e: BinaryExpr, lhs: Series[], rhs: Series[], ctx: Ctx): Series[] 
   const sigsAt = (series: Series[], sigs: string[], j: number): Set<string> => {
     const set = new Set<string>();
     series.forEach((s, i) => {
-      if (s.present[j]) set.add(sigs[i]!);
+      if (s.present[j] || s.histograms?.[j]) set.add(sigs[i]!);
     });
     return set;
   };
@@ -157,11 +190,11 @@ function setOp(e: BinaryExpr, lhs: Series[], rhs: Series[], ctx: Ctx): Series[] 
     for (let j = 0; j < n; j++) {
       const left = sigsAt(lhs, lsig, j);
       rhs.forEach((s, i) => {
-        if (s.present[j] && !left.has(rsig[i]!)) masks[i]![j] = 1;
+        if ((s.present[j] || s.histograms?.[j]) && !left.has(rsig[i]!)) masks[i]![j] = 1;
       });
     }
     rhs.forEach((s, i) => {
-      if (masks[i]!.some((x) => x === 1)) out.push({ ...s, present: masks[i]! });
+      if (masks[i]!.some((x) => x === 1)) out.push(masked(s, masks[i]!));
     });
     return out;
   }
@@ -169,15 +202,23 @@ function setOp(e: BinaryExpr, lhs: Series[], rhs: Series[], ctx: Ctx): Series[] 
   for (let j = 0; j < n; j++) {
     const right = sigsAt(rhs, rsig, j);
     lhs.forEach((s, i) => {
-      if (!s.present[j]) return;
+      if (!s.present[j] && !s.histograms?.[j]) return;
       const hit = right.has(lsig[i]!);
       if ((e.op === 'and' && hit) || (e.op === 'unless' && !hit)) masks[i]![j] = 1;
     });
   }
   lhs.forEach((s, i) => {
-    if (masks[i]!.some((x) => x === 1)) out.push({ ...s, present: masks[i]!, timestamps: undefined });
+    if (masks[i]!.some((x) => x === 1)) out.push({ ...masked(s, masks[i]!), timestamps: undefined });
   });
   return out;
+}
+
+/** The series at the steps of `mask` only (floats and histograms alike). */
+function masked(s: Series, mask: Uint8Array): Series {
+  const present = new Uint8Array(mask.length);
+  for (let j = 0; j < mask.length; j++) present[j] = mask[j]! & s.present[j]!;
+  if (!s.histograms) return { ...s, present };
+  return { ...s, present, histograms: s.histograms.map((h, j) => (mask[j] ? h : undefined)) };
 }
 
 function resultLabels(many: Labels, one: Labels, e: BinaryExpr, m: VectorMatching, dropName: boolean): Labels {
@@ -236,7 +277,7 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
 
   const outputs = new Map<string, Series>();
   const order: Series[] = [];
-  const emit = (labels: Labels, dropName: boolean, j: number, value: number): void => {
+  const emit = (labels: Labels, dropName: boolean, j: number, value: Sample): void => {
     const key = labelsKey(labels) + (dropName ? '\x00d' : '');
     let o = outputs.get(key);
     if (!o) {
@@ -244,13 +285,16 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
       outputs.set(key, o);
       order.push(o);
     }
-    if (o.present[j]) {
+    if (o.present[j] || o.histograms?.[j]) {
       if (m.card === 'one-to-one') throw new QueryError(`multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)`);
       throw new QueryError(`multiple matches for labels: grouping labels must ensure unique matches`);
     }
-    o.values[j] = value;
-    o.present[j] = 1;
+    if (typeof value === 'number') {
+      o.values[j] = value;
+      o.present[j] = 1;
+    } else setHistogram(o, j, value, n);
   };
+  const ann = annotator(ctx);
   const labelCache = new Map<string, Labels>();
   const labelsFor = (mi: number, oi: number, manyLabels: Labels, oneLabels: Labels): Labels => {
     const k = `${mi}:${oi}`;
@@ -258,7 +302,15 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
     if (!l) labelCache.set(k, (l = resultLabels(manyLabels, oneLabels, e, m, dropsName && !delayed)));
     return l;
   };
-  const compute = (fl: number, fr: number): { keep: boolean; value: number } => {
+  const compute = (fl: Sample, fr: Sample, name: string): { keep: boolean; value: Sample } => {
+    if (typeof fl !== 'number' || typeof fr !== 'number') {
+      const r = histogramBinop(e.op, fl, fr, e.returnBool, name, ann);
+      return r === undefined ? { keep: false, value: 0 } : { keep: true, value: r };
+    }
+    if (isTrim(e.op)) {
+      ann.info(`PromQL info: incompatible sample types encountered for binary operator ${JSON.stringify(e.op)}: float ${e.op} float`);
+      return { keep: false, value: 0 };
+    }
     if (cmp) {
       const ok = compare(e.op, fl, fr);
       if (e.returnBool) return { keep: true, value: ok ? 1 : 0 };
@@ -270,7 +322,7 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
   for (let j = 0; j < n; j++) {
     const oneBySig = new Map<string, number>();
     one.forEach((s, i) => {
-      if (!s.present[j]) return;
+      if (!s.present[j] && !s.histograms?.[j]) return;
       const sig = oneSig[i]!;
       const prev = oneBySig.get(sig);
       if (prev !== undefined) {
@@ -282,7 +334,8 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
     const matchedOne = new Set<number>();
     const seenMany = new Map<string, number>();
     many.forEach((s, i) => {
-      if (!s.present[j]) return;
+      const manyValue = sampleAt(s, j);
+      if (manyValue === undefined) return;
       const sig = manySig[i]!;
       if (m.card === 'one-to-one') {
         const prev = seenMany.get(sig);
@@ -292,7 +345,7 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
         seenMany.set(sig, i);
       }
       const oi = oneBySig.get(sig);
-      let oneValue: number;
+      let oneValue: Sample;
       let oneLabels: Labels;
       if (oi === undefined) {
         if (fillOne === undefined) return;
@@ -300,20 +353,21 @@ function vectorVector(e: BinaryExpr, lhsIn: Series[], rhsIn: Series[], ctx: Ctx)
         oneLabels = {};
       } else {
         matchedOne.add(oi);
-        oneValue = one[oi]!.values[j]!;
+        oneValue = sampleAt(one[oi]!, j)!;
         oneLabels = one[oi]!.labels;
       }
-      const [fl, fr] = swapped ? [oneValue, s.values[j]!] : [s.values[j]!, oneValue];
-      const { keep, value } = compute(fl, fr);
+      const [fl, fr] = swapped ? [oneValue, manyValue] : [manyValue, oneValue];
+      const { keep, value } = compute(fl, fr, s.labels['__name__'] ?? '');
       if (!keep) return;
       emit(labelsFor(i, oi ?? -1, s.labels, oneLabels), dropsName ? true : s.dropName, j, value);
     });
     if (fillMany !== undefined) {
       // Series on the "one" side without a partner, filled in on the "many" side.
       one.forEach((s, i) => {
-        if (!s.present[j] || matchedOne.has(i)) return;
-        const [fl, fr] = swapped ? [s.values[j]!, fillMany] : [fillMany, s.values[j]!];
-        const { keep, value } = compute(fl, fr);
+        const oneValue = sampleAt(s, j);
+        if (oneValue === undefined || matchedOne.has(i)) return;
+        const [fl, fr] = swapped ? [oneValue, fillMany] : [fillMany, oneValue];
+        const { keep, value } = compute(fl, fr, s.labels['__name__'] ?? '');
         if (!keep) return;
         emit(matchedLabelsOnly(s.labels, m), false, j, value);
       });

@@ -20,6 +20,7 @@ import type { FloatHistogram } from '../model/histogram.js';
 import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
+import { scaleHistogram } from './histogram/arithmetic.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
 
 export { QueryError } from './values.js';
@@ -101,7 +102,7 @@ function evaluate(e: Expr, ctx: Ctx): Value {
       if (v.kind === 'vector') {
         return {
           kind: 'vector',
-          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined }, ctx)),
+          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined, ...(s.histograms ? { histograms: s.histograms.map((h) => h && scaleHistogram(h, -1)) } : {}) }, ctx)),
         };
       }
       throw new QueryError('unary minus on a non-numeric value');
@@ -196,14 +197,17 @@ export class Engine {
       case 'string':
         return { resultType: 'string', result: { t: timeMs, value: v.value }, warnings, infos };
       case 'matrix': {
-        const result = v.series.map((s) => ({ metric: cleanup(s.labels, s.dropName), t: s.t, v: s.v }));
+        const result = v.series.map((s): RangeSeries => ({ metric: cleanup(s.labels, s.dropName), t: s.t, v: s.v, ...(s.histograms?.length ? { histograms: s.histograms } : {}) }));
         checkUnique(result.map((r) => r.metric));
         result.sort((a, b) => compareLabels(a.metric, b.metric));
         return { resultType: 'matrix', result, warnings, infos };
       }
       case 'vector': {
-        const present = v.series.filter((s) => s.present[0] === 1);
-        const result = present.map((s) => ({ metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! }));
+        const present = v.series.filter((s) => s.present[0] === 1 || s.histograms?.[0] !== undefined);
+        const result = present.map((s): InstantSample => {
+          const h = s.histograms?.[0];
+          return h ? { metric: cleanup(s.labels, s.dropName), t: timeMs, value: NaN, h } : { metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! };
+        });
         // Series come in the order the expression gave them (sort(), topk() order them).
         checkUnique(result.map((r) => r.metric));
         return { resultType: 'vector', result, warnings, infos };
@@ -243,27 +247,30 @@ export class Engine {
     if (v.kind !== 'vector') throw new QueryError('range query must return an instant vector or a scalar', 'bad_data');
     // The result's points as JavaScript numbers (and, in the server, their JSON): counted before they are built.
     let points = 0;
-    for (const s of v.series) for (let j = 0; j < n; j++) points += s.present[j]!;
+    for (const s of v.series) for (let j = 0; j < n; j++) points += s.present[j]! + (s.histograms?.[j] ? 1 : 0);
     reserveQueryMemory(points * 96);
     // Series that end up with the same labels once names are dropped are merged, unless they
     // both have a value at the same step.
-    const merged = new Map<string, { metric: Labels; points: Map<number, number> }>();
+    const merged = new Map<string, { metric: Labels; points: Map<number, number | FloatHistogram> }>();
     for (const s of v.series) {
       const metric = cleanup(s.labels, s.dropName);
       const key = labelsKey(metric);
       let m = merged.get(key);
       if (!m) merged.set(key, (m = { metric, points: new Map() }));
       for (let j = 0; j < n; j++) {
-        if (!s.present[j]) continue;
+        const h = s.histograms?.[j];
+        if (!s.present[j] && !h) continue;
         if (m.points.has(j)) throw new QueryError('vector cannot contain metrics with the same labelset');
-        m.points.set(j, s.values[j]!);
+        m.points.set(j, h ?? s.values[j]!);
       }
     }
     const result: RangeSeries[] = [];
     for (const m of merged.values()) {
       if (m.points.size === 0) continue;
       const js = [...m.points.keys()].sort((a, b) => a - b);
-      result.push({ metric: m.metric, t: js.map(at), v: js.map((j) => m.points.get(j)!) });
+      const floats = js.filter((j) => typeof m.points.get(j) === 'number');
+      const histograms = js.filter((j) => typeof m.points.get(j) !== 'number').map((j) => ({ t: at(j), h: m.points.get(j) as FloatHistogram }));
+      result.push({ metric: m.metric, t: floats.map(at), v: floats.map((j) => m.points.get(j) as number), ...(histograms.length ? { histograms } : {}) });
     }
     result.sort((a, b) => compareLabels(a.metric, b.metric));
     return { resultType: 'matrix', result, warnings, infos };

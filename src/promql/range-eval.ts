@@ -14,6 +14,10 @@ import { RANGE_MODIFIER_FUNCTIONS } from './kernel-functions.js';
 import { QueryError, newSeries } from './values.js';
 import type { MatrixSeries, Series, Value } from './values.js';
 import { TOO_MANY_SAMPLES } from './limits.js';
+import type { HistogramSamples } from './histogram/samples.js';
+import { histogramSamplesOf, windowRange } from './histogram/samples.js';
+import { histogramWindow } from './histogram/range-functions.js';
+import type { FloatHistogram } from '../model/histogram.js';
 
 function labelsForAbsent(e: Expr): Labels {
   // Equality matchers of a plain selector become the labels of absent()'s result.
@@ -118,6 +122,9 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   let stepsAll: Steps;
   let range: number;
   let fixed: boolean;
+  // Histogram samples of the input and (read only when there are any) its float samples.
+  let histograms: HistogramSamples;
+  let floatSamples: () => NativeSamples;
   if (arg.type === 'MatrixSelector') {
     const ms: MatrixSelector = arg;
     const modifier = ms.anchored || ms.vector.anchored ? 'anchored' : ms.smoothed || ms.vector.smoothed ? 'smoothed' : undefined;
@@ -136,6 +143,8 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range - before + 1, stepsAll.end + after);
     labels = sel.labels;
     inputDropName = labels.map(() => false);
+    histograms = histogramSamplesOf(sel, labels.length);
+    floatSamples = () => sel.samples();
     if (modifier) evalAll = (p, st) => sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback });
     else if (env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn)) evalAll = (p, st) => withOverlapWarnings(env, labels, sel.evalRangeWithStartTimestamps(fn, p, st, range));
     else evalAll = (p, st) => sel.evalRange(fn, p, st, range);
@@ -148,6 +157,8 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     countSamples(env, csr.t.length);
     labels = sq.inner.map((s) => s.labels);
     inputDropName = sq.inner.map((s) => s.dropName);
+    histograms = histogramCsr(sq.inner, sq.innerCtx);
+    floatSamples = () => csr;
     // absent_over_time over a subquery: present_over_time per inner series.
     evalAll = (p, st) => env.rangeKernel(fn === 'absent_over_time' ? 'present_over_time' : fn, p, csr, st, range);
   }
@@ -155,8 +166,24 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   // The time a window ends at, per output step (offset and @ applied).
   const windowEnd = (j: number): number => (fixed ? stepsAll.start : stepsAll.start + j * stepsAll.step);
 
+  const hasHistograms = histograms.t.length > 0;
   if (call.name === 'absent_over_time') {
     const present = evalAll([], stepsAll);
+    if (hasHistograms) {
+      // Histogram samples are samples too: a window holding one is not absent.
+      const k = fixed ? 1 : ctx.n;
+      for (let j = 0; j < k; j++) {
+        const te = windowEnd(j);
+        let any = false;
+        for (let i = 0; i < labels.length && !any; i++) {
+          const [a, b] = windowRange(histograms, i, te - range, te);
+          any = b > a;
+        }
+        if (!any) continue;
+        if (arg.type === 'SubqueryExpr') present.present[j] = 1;
+        else present.present[j] = 0;
+      }
+    }
     const k = fixed ? 1 : ctx.n;
     const out = newSeries(labelsForAbsent(arg.type === 'MatrixSelector' ? arg : arg.expr), ctx.n, true);
     for (let j = 0; j < ctx.n; j++) {
@@ -211,15 +238,65 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(bad)}`);
     }
   }
+  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx);
   if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
-    for (const l of labels) {
+    for (const [i, l] of labels.entries()) {
+      // Native histograms are counters or gauges by their own hint, not by their name.
+      if (histograms.offsets[i] !== histograms.offsets[i + 1]) continue;
       const name = l['__name__'];
       if (name !== undefined && !/(_total|_sum|_count|_bucket)$/.test(name)) {
         env.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
       }
     }
   }
-  return result.filter((s) => s.present.some((p) => p === 1));
+  return result.filter((s) => s.present.some((p) => p === 1) || s.histograms?.some((h) => h !== undefined));
+}
+
+/** The histogram samples of a subquery's inner series, in CSR form over the inner steps. */
+function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
+  const offsets = new Uint32Array(series.length + 1);
+  const t: number[] = [];
+  const h: FloatHistogram[] = [];
+  series.forEach((s, i) => {
+    if (s.histograms) {
+      for (let j = 0; j < ctx.n; j++) {
+        const x = s.histograms[j];
+        if (x) {
+          t.push(stepTime(ctx, j));
+          h.push(x);
+        }
+      }
+    }
+    offsets[i + 1] = t.length;
+  });
+  return { offsets, t: Float64Array.from(t), h };
+}
+
+/** Windows holding histogram samples get their value from the histogram rules instead of the float kernel. */
+function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx): void {
+  const env = ctx.engine;
+  const ann = { warn: (t: string) => env.warnings.add(t), info: (t: string) => env.infos.add(t) };
+  result.forEach((s, i) => {
+    if (hs.offsets[i] === hs.offsets[i + 1]) return;
+    const name = labels[i]!['__name__'] ?? '';
+    for (let j = 0; j < ctx.n; j++) {
+      const te = windowEnd(j);
+      const [ha, hb] = windowRange(hs, i, te - range, te);
+      if (ha === hb) continue;
+      const [fa, fb] = windowRange(fs, i, te - range, te);
+      const r = histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann);
+      if (r.kind === 'keep') continue;
+      if (r.kind === 'none') s.present[j] = 0;
+      else if (r.kind === 'float') {
+        s.present[j] = 1;
+        s.values[j] = r.v;
+      } else {
+        s.present[j] = 0;
+        s.histograms ??= new Array<FloatHistogram | undefined>(ctx.n);
+        s.histograms[j] = r.h;
+      }
+    }
+  });
 }
 
 /** A range selector or subquery as a value: only valid as an instant query's result. */

@@ -5,6 +5,9 @@ import { tokenize } from './parser/lexer.js';
 import { parseNumber } from './parser/parser.js';
 import type { Labels } from '../model/labels.js';
 import { setLabel } from '../model/labels.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { parseHistogramNotation } from './histogram/notation.js';
+import { addHistograms } from './histogram/arithmetic.js';
 
 /** A stale marker in a value sequence. */
 export const STALE = 'stale';
@@ -34,9 +37,39 @@ export function parseSeriesDesc(desc: string): Labels {
   return out;
 }
 
-/** The value-sequence notation. Histograms (`{{...}}`) become undefined + a flag. */
-export function expandValues(text: string): { values: (number | typeof STALE | undefined)[]; histogram: boolean } {
+/** A native histogram of a value sequence, and whether its text spelled out the counter-reset hint. */
+export interface SequenceHistogram {
+  h: FloatHistogram;
+  hintSpelled: boolean;
+}
+
+/** Expands `{{A}}`, `{{A}}xN`, `{{A}}+{{B}}xN` and `{{A}}-{{B}}xN` (A, A±B, A±2B, ...). */
+export function expandHistogramItem(item: string): SequenceHistogram[] {
+  const m = /^\{\{([^}]*)\}\}(?:([+-])\{\{([^}]*)\}\})?(?:x(\d+))?$/.exec(item);
+  if (!m) throw new Error(`bad histogram item ${JSON.stringify(item)}`);
+  const first = parseHistogramNotation(m[1]!);
+  const repeat = m[4] !== undefined ? Number(m[4]) : 0;
+  const out: SequenceHistogram[] = [];
+  if (m[2] === undefined) {
+    for (let i = 0; i <= repeat; i++) out.push({ h: first.h, hintSpelled: first.hintSpelled });
+    return out;
+  }
+  const delta = parseHistogramNotation(m[3]!);
+  let cur = first.h;
+  for (let i = 0; i <= repeat; i++) {
+    out.push({ h: cur, hintSpelled: delta.hintSpelled });
+    cur = addHistograms(cur, delta.h, m[2] === '-' ? -1 : 1).h;
+  }
+  return out;
+}
+
+/**
+ * The value-sequence notation. Histogram positions (`{{...}}`) are undefined in `values` and set
+ * in `histograms` (same positions); `histogram` says whether there were any.
+ */
+export function expandValues(text: string): { values: (number | typeof STALE | undefined)[]; histogram: boolean; histograms: (SequenceHistogram | undefined)[] } {
   const out: (number | typeof STALE | undefined)[] = [];
+  const histograms: (SequenceHistogram | undefined)[] = [];
   let histogram = false;
   // Histogram items contain spaces: cut them out first.
   const items: string[] = [];
@@ -69,9 +102,10 @@ export function expandValues(text: string): { values: (number | typeof STALE | u
   for (const item of items) {
     if (item.startsWith('{{')) {
       histogram = true;
-      const m = /x(\d+)$/.exec(item);
-      const count = m ? Number(m[1]) + 1 : 1;
-      for (let i = 0; i < count; i++) out.push(undefined);
+      for (const h of expandHistogramItem(item)) {
+        histograms[out.length] = h;
+        out.push(undefined);
+      }
       continue;
     }
     if (item === '_') {
@@ -107,6 +141,7 @@ export function expandValues(text: string): { values: (number | typeof STALE | u
     if (Number.isNaN(v) && !/nan/i.test(item)) throw new Error(`bad value ${item}`);
     out.push(v);
   }
-  return { values: out, histogram };
+  histograms.length = out.length;
+  return { values: out, histogram, histograms };
 }
 

@@ -6,6 +6,8 @@ import type { VectorSelector } from './parser/ast.js';
 import type { Ctx } from './context.js';
 import { atTime, countSamples, durationMs, selectorSteps } from './context.js';
 import type { Series } from './values.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { histogramSamplesOf, pickInstantHistograms } from './histogram/samples.js';
 
 function replicate<T extends Float64Array | Uint8Array>(src: T, at: number, n: number, make: (n: number) => T): T {
   const out = make(n);
@@ -21,6 +23,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const sel = env.storage.select(vs.matchers, steps.start - env.lookback + (vs.smoothed ? 0 : 1), steps.end + (vs.smoothed ? env.lookback : 0));
   const m: Required<NativeMatrix> & { starts?: Float64Array } = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : withStarts ? sel.instantWithStartTimestamps(steps, env.lookback) : sel.instant(steps, env.lookback);
   const labels = sel.labels;
+  const hs = histogramSamplesOf(sel, labels.length);
   const k = fixed ? 1 : ctx.n;
   if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
   const out: Series[] = [];
@@ -36,9 +39,33 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
       timestamps = replicate(timestamps, 0, ctx.n, (n) => new Float64Array(n));
       if (starts) starts = replicate(starts, 0, ctx.n, (n) => new Float64Array(n));
     }
+    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k);
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
-    out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}) });
+    if (histograms) for (const h of histograms) if (h) loaded++;
+    out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });
   }
   countSamples(env, loaded);
   return out;
+}
+
+/**
+ * The histogram each step picks, where it is newer than the float the step picked (the float is
+ * then cleared): a selector takes the latest sample of either kind. `k` steps were read (1 for
+ * an `@` time), `n` are returned.
+ */
+function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number): (FloatHistogram | undefined)[] | undefined {
+  const picked = pickInstantHistograms(hs, i, steps, k, lookback);
+  const out: (FloatHistogram | undefined)[] = new Array<FloatHistogram | undefined>(n);
+  let any = false;
+  for (let j = 0; j < n; j++) {
+    const at = picked[k === 1 ? 0 : j]!;
+    if (at < 0) continue;
+    const t = hs.t[at]!;
+    if (present[j] && timestamps[j]! >= t) continue;
+    present[j] = 0;
+    timestamps[j] = t;
+    out[j] = hs.h[at]!;
+    any = true;
+  }
+  return any ? out : undefined;
 }

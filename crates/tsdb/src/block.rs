@@ -579,7 +579,7 @@ impl Block {
         let len = d.uvarint().ok_or_else(|| bad("truncated"))? as usize;
         let enc = d.byte().ok_or_else(|| bad("truncated"))?;
         if !crate::chunkenc::is_supported(enc) {
-            return Err(bad(&format!("chunk encoding {enc} is not supported (only float XOR and XOR2 chunks)")));
+            return Err(bad(&format!("chunk encoding {enc} is not supported (only XOR, XOR2 and native-histogram chunks)")));
         }
         Ok((enc, d.bytes(len).ok_or_else(|| bad("truncated"))?))
     }

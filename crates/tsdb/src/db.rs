@@ -11,6 +11,7 @@ use crate::exemplars::{Exemplar, ExemplarRefusal, ExemplarStorage};
 use crate::error::{Error, Result};
 use crate::fileutil::is_ulid;
 use crate::head::{AppendStats, Head, Refusal};
+use crate::histogram::Histogram;
 use crate::labels::Labels;
 use crate::matcher::Matcher;
 use crate::record;
@@ -26,7 +27,7 @@ mod querier;
 mod tombstones;
 
 use compact::merge_chunks;
-pub use querier::{Matrix, SamplesCsr, Selection};
+pub use querier::{HistogramCsr, InstantHistograms, Matrix, SamplesCsr, Selection};
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -393,6 +394,56 @@ impl Db {
                 record::encode_samples(&mut rec, accepted.iter().map(|&i| record::RefSample { r: refs[i] as u64, st: st_of(i), t: ts[i], v: vs[i] }));
                 // Logged while the head lock is held so WAL order matches append order.
                 self.write_wal(&[&rec])?;
+            }
+        }
+        let mut c = self.counters.lock().unwrap();
+        c.samples_appended += stats.appended;
+        c.out_of_order += stats.out_of_order;
+        c.duplicate += stats.duplicate;
+        c.too_old += stats.too_old;
+        c.out_of_bounds += stats.out_of_bounds;
+        c.unknown_ref += stats.unknown_ref;
+        Ok(stats)
+    }
+
+    /// Appends native-histogram samples as `append` does floats: invalid histograms refuse the
+    /// whole batch before anything is stored (the error names the sample and why); refused
+    /// samples are counted by reason; returns once the accepted ones are in the WAL.
+    pub fn append_histograms(&self, refs: &[u32], ts: &[i64], hs: &[Histogram]) -> Result<AppendStats> {
+        if refs.len() != ts.len() || ts.len() != hs.len() {
+            return Err(Error::Invalid(format!("refs, timestamps and histograms differ in length ({}, {}, {})", refs.len(), ts.len(), hs.len())));
+        }
+        for (i, h) in hs.iter().enumerate() {
+            h.validate().map_err(|e| Error::Invalid(format!("histogram {i} (series ref {}, timestamp {}): {e}", refs[i], ts[i])))?;
+        }
+        let mut stats = AppendStats::default();
+        {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            if st.closed {
+                return Err(Error::Closed);
+            }
+            let head = &mut st.head;
+            let mut accepted = Vec::new();
+            let max_t = self.max_appendable_time();
+            for i in 0..refs.len() {
+                if ts[i] > max_t {
+                    stats.count(Refusal::OutOfBounds);
+                    continue;
+                }
+                match head.check_histogram(refs[i], ts[i], &hs[i]) {
+                    Ok(true) => {
+                        head.append_histogram_checked(refs[i], ts[i], &hs[i]);
+                        accepted.push(record::RefHistogramSample { r: refs[i] as u64, t: ts[i], h: hs[i].clone() });
+                    }
+                    Ok(false) => {}
+                    Err(r) => stats.count(r),
+                }
+            }
+            stats.appended = accepted.len() as u64;
+            if !accepted.is_empty() {
+                let recs = record::encode_histograms(&accepted);
+                let recs: Vec<&[u8]> = recs.iter().map(Vec::as_slice).collect();
+                self.write_wal(&recs)?;
             }
         }
         let mut c = self.counters.lock().unwrap();

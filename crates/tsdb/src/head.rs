@@ -5,11 +5,14 @@
 //! no chunk straddles two blocks and compaction can move whole chunks. Label strings are interned
 //! once in `Symbols`; a series stores only symbol ids.
 
-use crate::chunkenc::ChunkAppender;
+use crate::chunkenc::{is_stale_nan, ChunkAppender};
+use crate::histogram::Histogram;
 use crate::index::{PostingsIndex, Symbols};
 use crate::labels::{Label, Labels};
 use crate::matcher::Matcher;
 use std::collections::HashMap;
+
+mod histograms;
 
 /// A closed chunk of one series.
 #[derive(Clone, Debug)]
@@ -47,6 +50,9 @@ pub struct MemSeries {
     open_until: i64,
     pub last_t: i64,
     pub last_v_bits: u64,
+    /// The last sample when it was a histogram (for duplicates and to turn a float stale
+    /// marker into a histogram one, as Prometheus does).
+    pub last_h: Option<Box<Histogram>>,
 }
 
 impl MemSeries {
@@ -64,6 +70,15 @@ impl MemSeries {
 
     pub fn num_chunks(&self) -> usize {
         self.chunks.len() + usize::from(self.open.as_ref().is_some_and(|a| a.num_samples() > 0))
+    }
+
+    /// Moves the open chunk (if it has samples) to the closed ones.
+    fn close_open(&mut self) {
+        if let Some(a) = self.open.take() {
+            if a.num_samples() > 0 {
+                self.chunks.push(MemChunk::new(a.min_time(), a.max_time(), a.encoding(), a.bytes()));
+            }
+        }
     }
 
     /// Chunks overlapping `[mint, maxt]`, the open one included, as (min, max, encoding, bytes).
@@ -228,7 +243,7 @@ impl Head {
         self.index.add(r, &ids);
         let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
         self.by_hash.entry(h).or_default().push(r);
-        self.series[r as usize] = Some(Box::new(MemSeries { labels: ids, chunks: Vec::new(), open: None, open_until: i64::MIN, last_t: i64::MIN, last_v_bits: 0 }));
+        self.series[r as usize] = Some(Box::new(MemSeries { labels: ids, chunks: Vec::new(), open: None, open_until: i64::MIN, last_t: i64::MIN, last_v_bits: 0, last_h: None }));
         self.num_series += 1;
         (r, true)
     }
@@ -245,13 +260,24 @@ impl Head {
         if t == s.last_t {
             // Same timestamp and same value is an idempotent re-append (e.g. a retried
             // scrape), accepted without storing anything, as Prometheus does.
-            return if v.to_bits() == s.last_v_bits { Ok(false) } else { Err(Refusal::Duplicate) };
+            let same = match &s.last_h {
+                Some(h) => h.is_stale() && is_stale_nan(v),
+                None => v.to_bits() == s.last_v_bits,
+            };
+            return if same { Ok(false) } else { Err(Refusal::Duplicate) };
         }
         Err(Refusal::OutOfOrder)
     }
 
     /// Appends a sample that `check` accepted; `st` is its start timestamp (0 = none).
     pub fn append_checked(&mut self, r: u32, st: i64, t: i64, v: f64) {
+        if is_stale_nan(v) {
+            if let Some(integer) = self.get(r).and_then(|s| s.last_h.as_ref()).map(|h| h.integer) {
+                // After a histogram, the stale marker is a histogram stale marker (Prometheus's
+                // head does the same), so the series' histogram chunk is not cut for it.
+                return self.append_histogram_checked(r, t, &Histogram::stale_marker(integer));
+            }
+        }
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
         let xor2 = self.xor2_chunks;
@@ -265,15 +291,11 @@ impl Head {
             }
         }
         let needs_cut = match &s.open {
-            None => true,
+            None | Some(ChunkAppender::Histogram(_)) => true,
             Some(a) => a.num_samples() >= per_chunk * 2 || t >= s.open_until,
         };
         if needs_cut {
-            if let Some(a) = s.open.take() {
-                if a.num_samples() > 0 {
-                    s.chunks.push(MemChunk::new(a.min_time(), a.max_time(), a.encoding(), a.bytes()));
-                }
-            }
+            s.close_open();
             s.open = Some(ChunkAppender::new(xor2));
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
@@ -281,6 +303,7 @@ impl Head {
         s.open.as_mut().expect("open chunk").append(st, t, v);
         s.last_t = t;
         s.last_v_bits = v.to_bits();
+        s.last_h = None;
         self.min_t = self.min_t.min(t);
         self.max_t = self.max_t.max(t);
         self.samples_appended += 1;

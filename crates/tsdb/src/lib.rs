@@ -17,6 +17,7 @@ pub mod error;
 pub mod exemplars;
 pub mod fileutil;
 pub mod head;
+pub mod histogram;
 pub mod index;
 pub mod kernels;
 pub mod labels;

@@ -6,10 +6,21 @@ use crate::encoding::{put_be64, put_uvarint, put_varint, Decbuf};
 use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 
+mod histograms;
+pub use histograms::{encode_histograms, RefHistogramSample};
+
 pub const REC_SERIES: u8 = 1;
 pub const REC_SAMPLES: u8 = 2;
 pub const REC_TOMBSTONES: u8 = 3;
 pub const REC_EXEMPLARS: u8 = 4;
+/// Integer native histograms with exponential buckets.
+pub const REC_HISTOGRAMS: u8 = 7;
+/// Float native histograms with exponential buckets.
+pub const REC_FLOAT_HISTOGRAMS: u8 = 8;
+/// Integer native histograms with custom buckets (NHCB).
+pub const REC_CUSTOM_HISTOGRAMS: u8 = 9;
+/// Float native histograms with custom buckets.
+pub const REC_CUSTOM_FLOAT_HISTOGRAMS: u8 = 10;
 /// Samples with an optional start timestamp each (Prometheus 3.11's SamplesV2).
 pub const REC_SAMPLES_V2: u8 = 11;
 
@@ -36,6 +47,8 @@ pub enum Record {
     Tombstones(Vec<(u64, i64, i64)>),
     /// (series ref, exemplar).
     Exemplars(Vec<(u64, Exemplar)>),
+    /// Native-histogram samples (record types 7 to 10).
+    Histograms(Vec<RefHistogramSample>),
     /// A record type we do not use (exemplars, histograms, metadata...).
     Other(u8),
 }
@@ -218,6 +231,7 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
             }
             Ok(Record::Tombstones(out))
         }
+        REC_HISTOGRAMS..=REC_CUSTOM_FLOAT_HISTOGRAMS => histograms::decode_histograms(typ, &mut d).map(Record::Histograms).ok_or_else(|| bad("histogram samples")),
         other => Ok(Record::Other(other)),
     }
 }

@@ -1,9 +1,13 @@
 //! Chunk encodings for float samples: XOR (Prometheus's encoding 1) and XOR2 (encoding 4, which
 //! also carries a start timestamp per sample). Chunks without start timestamps are written as
 //! XOR, which every Prometheus reads; a chunk switches to XOR2 when its first start timestamp
-//! arrives.
+//! arrives. Native histograms: encodings 2 (integer) and 3 (float), see `histogram_chunk`.
 
 mod bstream;
+mod float_histogram;
+mod histogram;
+mod histogram_chunk;
+pub mod histogram_meta;
 mod varbit;
 mod xor;
 mod xor2;
@@ -12,9 +16,15 @@ pub use bstream::{BitReader, BitWriter};
 pub use varbit::{put_varbit_int, read_varbit_int};
 pub use xor::{XorAppender, XorIterator};
 pub use xor2::{Xor2Appender, Xor2Iterator};
+pub use histogram_chunk::{placement, HistogramAppender, HistogramIterator, MIN_SAMPLES_BEFORE_SIZE_CUT, TARGET_CHUNK_BYTES};
+pub use histogram_meta::{header_of, CounterResetHeader, Fit};
 
 /// The encoding byte of XOR chunks in chunk files.
 pub const ENCODING_XOR: u8 = 1;
+/// The encoding byte of integer native-histogram chunks.
+pub const ENCODING_HISTOGRAM: u8 = 2;
+/// The encoding byte of float native-histogram chunks.
+pub const ENCODING_FLOAT_HISTOGRAM: u8 = 3;
 /// The encoding byte of XOR2 chunks (floats with optional start timestamps).
 pub const ENCODING_XOR2: u8 = 4;
 
@@ -34,7 +44,12 @@ pub fn stale_nan() -> f64 {
 
 /// Whether we can read chunks of this encoding.
 pub fn is_supported(encoding: u8) -> bool {
-    encoding == ENCODING_XOR || encoding == ENCODING_XOR2
+    matches!(encoding, ENCODING_XOR | ENCODING_XOR2 | ENCODING_HISTOGRAM | ENCODING_FLOAT_HISTOGRAM)
+}
+
+/// Whether chunks of this encoding hold native histograms.
+pub fn is_histogram_encoding(encoding: u8) -> bool {
+    encoding == ENCODING_HISTOGRAM || encoding == ENCODING_FLOAT_HISTOGRAM
 }
 
 /// A chunk being built: XOR until a sample with a start timestamp arrives, then XOR2.
@@ -43,6 +58,8 @@ pub enum ChunkAppender {
     Xor(XorAppender),
     /// Boxed: most chunks are XOR, and the head keeps one open appender per series.
     Xor2(Box<Xor2Appender>),
+    /// Native histograms (encoding 2 or 3); the head appends to it with `append_histogram`.
+    Histogram(Box<HistogramAppender>),
 }
 
 impl Default for ChunkAppender {
@@ -75,6 +92,7 @@ impl ChunkAppender {
         match self {
             ChunkAppender::Xor(_) => ENCODING_XOR,
             ChunkAppender::Xor2(_) => ENCODING_XOR2,
+            ChunkAppender::Histogram(a) => a.encoding(),
         }
     }
 
@@ -82,6 +100,7 @@ impl ChunkAppender {
         match self {
             ChunkAppender::Xor(a) => a.num_samples(),
             ChunkAppender::Xor2(a) => a.num_samples(),
+            ChunkAppender::Histogram(a) => a.num_samples(),
         }
     }
 
@@ -89,6 +108,7 @@ impl ChunkAppender {
         match self {
             ChunkAppender::Xor(a) => a.bytes(),
             ChunkAppender::Xor2(a) => a.bytes(),
+            ChunkAppender::Histogram(a) => a.bytes(),
         }
     }
 
@@ -96,6 +116,7 @@ impl ChunkAppender {
         match self {
             ChunkAppender::Xor(a) => a.min_time(),
             ChunkAppender::Xor2(a) => a.min_time(),
+            ChunkAppender::Histogram(a) => a.min_time(),
         }
     }
 
@@ -103,6 +124,7 @@ impl ChunkAppender {
         match self {
             ChunkAppender::Xor(a) => a.max_time(),
             ChunkAppender::Xor2(a) => a.max_time(),
+            ChunkAppender::Histogram(a) => a.max_time(),
         }
     }
 
@@ -120,6 +142,16 @@ impl ChunkAppender {
                 *self = ChunkAppender::Xor2(Box::new(up));
             }
             ChunkAppender::Xor2(a) => a.append(st, t, v),
+            // The head cuts a histogram chunk before a float sample (see `Head::append_checked`).
+            ChunkAppender::Histogram(_) => debug_assert!(false, "float sample appended to a histogram chunk"),
+        }
+    }
+
+    /// The open histogram chunk, if this is one.
+    pub fn as_histogram(&self) -> Option<&HistogramAppender> {
+        match self {
+            ChunkAppender::Histogram(a) => Some(a),
+            _ => None,
         }
     }
 }
@@ -129,6 +161,9 @@ impl ChunkAppender {
 pub enum ChunkIterator<'a> {
     Xor(XorIterator<'a>),
     Xor2(Xor2Iterator<'a>),
+    /// A histogram chunk read for floats: only its stale markers, as float stale markers (a
+    /// histogram stale marker ends a series for both kinds of sample).
+    HistogramStaleness(HistogramIterator<'a>),
     Unsupported(u8),
 }
 
@@ -137,6 +172,7 @@ impl<'a> ChunkIterator<'a> {
         match encoding {
             ENCODING_XOR => ChunkIterator::Xor(XorIterator::new(bytes)),
             ENCODING_XOR2 => ChunkIterator::Xor2(Xor2Iterator::new(bytes)),
+            ENCODING_HISTOGRAM | ENCODING_FLOAT_HISTOGRAM => ChunkIterator::HistogramStaleness(HistogramIterator::new(encoding, bytes)),
             e => ChunkIterator::Unsupported(e),
         }
     }
@@ -145,6 +181,7 @@ impl<'a> ChunkIterator<'a> {
         match self {
             ChunkIterator::Xor(it) => it.error().map(str::to_string),
             ChunkIterator::Xor2(it) => it.error().map(str::to_string),
+            ChunkIterator::HistogramStaleness(it) => it.error(),
             ChunkIterator::Unsupported(e) => Some(format!("chunk encoding {e} is not supported")),
         }
     }
@@ -162,6 +199,7 @@ impl Iterator for ChunkIterator<'_> {
         match self {
             ChunkIterator::Xor(it) => it.next().map(|(t, v)| (0, t, v)),
             ChunkIterator::Xor2(it) => it.next(),
+            ChunkIterator::HistogramStaleness(it) => it.find(|(_, h)| h.is_stale()).map(|(t, _)| (0, t, stale_nan())),
             ChunkIterator::Unsupported(_) => None,
         }
     }
@@ -189,8 +227,8 @@ mod tests {
 
     #[test]
     fn unknown_encodings_are_reported() {
-        let mut it = ChunkIterator::new(2, &[0, 1]);
+        let mut it = ChunkIterator::new(7, &[0, 1]);
         assert_eq!(it.next(), None);
-        assert!(it.error().unwrap().contains("encoding 2"));
+        assert!(it.error().unwrap().contains("encoding 7"));
     }
 }

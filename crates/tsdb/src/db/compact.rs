@@ -4,7 +4,8 @@
 
 use super::{Db, Tombstones};
 use crate::block::{now_ms, write_block, Block, BlockMeta, ChunkOut};
-use crate::chunkenc::{ChunkAppender, ChunkIterator};
+use crate::chunkenc::{is_histogram_encoding, placement, ChunkAppender, ChunkIterator, HistogramAppender, HistogramIterator, MIN_SAMPLES_BEFORE_SIZE_CUT, TARGET_CHUNK_BYTES};
+use crate::histogram::Histogram;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
 use crate::wal;
@@ -226,25 +227,56 @@ impl Db {
 /// Chunks of one series gathered from several blocks, with its deleted intervals.
 type MergedSeries = (Vec<ChunkOut>, Vec<(i64, i64)>);
 
+/// A decoded sample of either kind: a float with its start timestamp, or a histogram.
+enum Value {
+    Float(i64, f64),
+    Histogram(Box<Histogram>),
+}
+
 /// Re-encodes samples into chunks of at most `per_chunk` samples that do not cross `range`
-/// boundaries; (st, t, v) samples, XOR2 for chunks that hold a start timestamp.
-fn encode_chunks(samples: &[(i64, i64, f64)], per_chunk: usize, range: i64, xor2: bool) -> Vec<ChunkOut> {
+/// boundaries: floats as XOR (XOR2 for chunks that hold a start timestamp), histograms as
+/// encoding 2 or 3 with the head's rules (a histogram's hint becomes a new chunk's header).
+fn encode_chunks(samples: &[(i64, Value)], per_chunk: usize, range: i64, xor2: bool) -> Vec<ChunkOut> {
     let mut out = Vec::new();
-    let mut app = ChunkAppender::new(xor2);
+    let mut app: Option<ChunkAppender> = None;
     let mut until = i64::MIN;
     let done = |app: &ChunkAppender| ChunkOut { min_t: app.min_time(), max_t: app.max_time(), encoding: app.encoding(), data: app.bytes().to_vec() };
-    for &(st, t, v) in samples {
-        if app.num_samples() >= per_chunk || (app.num_samples() > 0 && t >= until) {
-            out.push(done(&app));
-            app = ChunkAppender::new(xor2);
+    for (t, v) in samples {
+        let t = *t;
+        match v {
+            Value::Float(st, f) => {
+                let cut = match &app {
+                    None | Some(ChunkAppender::Histogram(_)) => true,
+                    Some(a) => a.num_samples() >= per_chunk || t >= until,
+                };
+                if cut {
+                    if let Some(a) = app.take().filter(|a| a.num_samples() > 0) {
+                        out.push(done(&a));
+                    }
+                    app = Some(ChunkAppender::new(xor2));
+                    until = t.div_euclid(range) * range + range;
+                }
+                app.as_mut().expect("open chunk").append(*st, t, *f);
+            }
+            Value::Histogram(h) => {
+                let full = |a: &HistogramAppender| a.num_samples() >= per_chunk || t >= until || (a.bytes().len() >= TARGET_CHUNK_BYTES && a.num_samples() >= MIN_SAMPLES_BEFORE_SIZE_CUT);
+                let (cut, how) = placement(app.as_ref().and_then(ChunkAppender::as_histogram), h, full);
+                if let Some(header) = cut {
+                    if let Some(a) = app.take().filter(|a| a.num_samples() > 0) {
+                        out.push(done(&a));
+                    }
+                    app = Some(ChunkAppender::Histogram(Box::new(HistogramAppender::new(h.integer, header))));
+                    until = t.div_euclid(range) * range + range;
+                }
+                match app.as_mut() {
+                    Some(ChunkAppender::Histogram(a)) => a.append(t, h, &how),
+                    _ => unreachable!("a histogram chunk is open"),
+                }
+            }
         }
-        if app.num_samples() == 0 {
-            until = t.div_euclid(range) * range + range;
-        }
-        app.append(st, t, v);
     }
-    if app.num_samples() > 0 {
-        out.push(done(&app));
+    if let Some(a) = app.filter(|a| a.num_samples() > 0) {
+        out.push(done(&a));
     }
     out
 }
@@ -260,9 +292,16 @@ pub(super) fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], min
     if !overlap && !hit && !outside {
         return chunks;
     }
-    let mut samples: Vec<(i64, i64, f64)> = chunks.iter().flat_map(|c| ChunkIterator::new(c.encoding, &c.data).collect::<Vec<_>>()).collect();
-    samples.sort_by_key(|s| s.1);
-    samples.dedup_by_key(|s| s.1);
-    samples.retain(|&(_, t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
+    let mut samples: Vec<(i64, Value)> = Vec::new();
+    for c in &chunks {
+        if is_histogram_encoding(c.encoding) {
+            samples.extend(HistogramIterator::new(c.encoding, &c.data).map(|(t, h)| (t, Value::Histogram(Box::new(h)))));
+        } else {
+            samples.extend(ChunkIterator::new(c.encoding, &c.data).map(|(st, t, v)| (t, Value::Float(st, v))));
+        }
+    }
+    samples.sort_by_key(|s| s.0);
+    samples.dedup_by_key(|s| s.0);
+    samples.retain(|&(t, _)| t >= mint && t <= maxt && !stones.iter().any(|&(a, b)| a <= t && t <= b));
     encode_chunks(&samples, per_chunk, range, xor2)
 }

@@ -39,6 +39,15 @@ impl Db {
                         }
                     }
                 }
+                Record::Histograms(samples) => {
+                    for record::RefHistogramSample { r, t, h } in samples {
+                        let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
+                        if let Ok(true) = state.head.check_histogram(ours, t, &h) {
+                            state.head.append_histogram_checked(ours, t, &h);
+                            report.samples += 1;
+                        }
+                    }
+                }
                 Record::Exemplars(list) => {
                     for (r, e) in list {
                         let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
@@ -131,6 +140,11 @@ impl Db {
                     if !kept.is_empty() {
                         record::encode_samples(&mut out, kept.into_iter());
                     }
+                }
+                Record::Histograms(s) => {
+                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    // Kept as records of their own types, as the samples were logged.
+                    keep.extend(record::encode_histograms(&kept));
                 }
                 Record::Tombstones(s) => {
                     let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();

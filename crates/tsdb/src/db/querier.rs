@@ -13,6 +13,9 @@ use crate::matcher::Matcher;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+mod histograms;
+pub use histograms::{HistogramCsr, InstantHistograms};
+
 impl Db {
     /// Series matching the matchers with samples in `[mint, maxt]`, merged over head and blocks.
     pub fn select(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Selection> {
@@ -234,8 +237,9 @@ impl Selection {
                 sorted &= push_samples(it.by_ref().map(|(ts, val)| (0, ts, val)), lo, hi, &s.deleted, t, v, st.as_deref_mut());
                 it.error().map(str::to_string)
             } else {
-                any_st = true;
+                // Histogram chunks give their stale markers only (they end a float series too).
                 let mut it = ChunkIterator::new(enc, data);
+                any_st |= it.has_start_timestamps();
                 sorted &= push_samples(it.by_ref(), lo, hi, &s.deleted, t, v, st.as_deref_mut());
                 it.error()
             };
@@ -297,7 +301,8 @@ impl Selection {
         for i in 0..self.len() {
             self.decode(i, steps.start - lookback + 1, steps.end, &mut t, &mut v)?;
             let r = i * n..(i + 1) * n;
-            instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r]);
+            instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r.clone()]);
+            self.hide_floats_under_histograms(i, &t, steps, lookback, &mut m.present[r])?;
         }
         Ok(m)
     }
@@ -314,6 +319,7 @@ impl Selection {
             self.decode_with_st(i, steps.start - lookback + 1, steps.end, &mut t, &mut v, Some(&mut st))?;
             let r = i * n..(i + 1) * n;
             instant_series(&t, &v, steps, lookback, &mut m.values[r.clone()], &mut m.timestamps[r.clone()], &mut m.present[r.clone()]);
+            self.hide_floats_under_histograms(i, &t, steps, lookback, &mut m.present[r.clone()])?;
             for j in r {
                 if m.present[j] == 1 {
                     // The sample taken is the one at that timestamp (timestamps are unique).

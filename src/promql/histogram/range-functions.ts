@@ -1,0 +1,260 @@
+// Range functions over windows that hold native-histogram samples, as Prometheus 3 defines them:
+// rate/increase/delta (with counter-reset handling and extrapolation), irate/idelta,
+// resets/changes across floats and histograms, and the *_over_time functions that accept
+// histograms (sum, avg, count, last, first, present). Windows without histograms stay with the
+// native float kernels; the functions that read floats only get an info annotation when they
+// skip histograms.
+import type { FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/histogram.js';
+import { IncompatibleSchemaError, addHistograms, detectReset, divideHistogram, histogramsEqual, scaleHistogram } from './arithmetic.js';
+import { compact, copyHistogram, reduceResolution, usesCustomBuckets } from './buckets.js';
+
+/** The samples of one series inside one window, floats and histograms apart, each in time order. */
+export interface WindowSamples {
+  ft: ArrayLike<number>;
+  fv: ArrayLike<number>;
+  ht: ArrayLike<number>;
+  hh: readonly FloatHistogram[];
+}
+
+export type WindowResult = { kind: 'keep' } | { kind: 'none' } | { kind: 'float'; v: number } | { kind: 'histogram'; h: FloatHistogram };
+
+/** Where annotations go; texts as Prometheus words them. */
+export interface Annotate {
+  warn(text: string): void;
+  info(text: string): void;
+}
+
+const KEEP: WindowResult = { kind: 'keep' };
+const NONE: WindowResult = { kind: 'none' };
+
+/** Functions that read float samples only; histograms in a window with floats are skipped with an info. */
+const FLOAT_ONLY = new Set(['max_over_time', 'min_over_time', 'quantile_over_time', 'stddev_over_time', 'stdvar_over_time', 'mad_over_time', 'deriv', 'predict_linear', 'double_exponential_smoothing', 'holt_winters']);
+
+export const mixWarning = (name: string): string => `PromQL warning: encountered a mix of histograms and floats for metric name ${JSON.stringify(name)}`;
+export const notCounterWarning = (name: string): string => `PromQL warning: this native histogram metric is not a counter: ${JSON.stringify(name)}`;
+export const notGaugeWarning = (name: string): string => `PromQL warning: this native histogram metric is not a gauge: ${JSON.stringify(name)}`;
+export const mixedSchemasWarning = (name: string): string => `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(name)}`;
+export const reconciledInfo = (op: string): string => `PromQL info: mismatched custom buckets were reconciled during ${op}`;
+export const collisionWarning = (op: string): string => `PromQL warning: conflicting counter resets during histogram ${op}`;
+
+/** The increase of a run of histograms, corrected for counter resets (Prometheus's histogramRate). */
+function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean, name: string, ann: Annotate): FloatHistogram | undefined {
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const custom = usesCustomBuckets(first);
+  let minSchema = Math.min(first.schema, last.schema);
+  for (const p of points) {
+    if (usesCustomBuckets(p) !== custom) {
+      ann.warn(mixedSchemasWarning(name));
+      return undefined;
+    }
+  }
+  if (isCounter) {
+    for (const p of points.slice(1, -1)) {
+      if (p.counterResetHint === CounterResetHint.Gauge) ann.warn(notCounterWarning(name));
+      minSchema = Math.min(minSchema, p.schema);
+    }
+  }
+  let reconciled = false;
+  let h = reduceResolution(copyHistogram(last), minSchema);
+  const sub = addHistograms(h, first, -1);
+  h = sub.h;
+  reconciled ||= sub.boundsReconciled;
+  if (isCounter) {
+    let prev = first;
+    for (const cur of points.slice(1)) {
+      if (detectReset(cur, prev)) {
+        const r = addHistograms(h, prev);
+        h = r.h;
+        reconciled ||= r.boundsReconciled;
+      }
+      prev = cur;
+    }
+  } else if (first.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
+    ann.warn(notGaugeWarning(name));
+  }
+  if (reconciled) ann.info(reconciledInfo('subtraction'));
+  return compact({ ...h, counterResetHint: CounterResetHint.Gauge });
+}
+
+/** rate, increase and delta over a window of histograms, extrapolated as for floats. */
+function extrapolatedHistogramRate(w: WindowSamples, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, name: string, ann: Annotate): WindowResult {
+  if (w.hh.length < 2) return NONE;
+  let h: FloatHistogram | undefined;
+  try {
+    h = histogramIncrease(w.hh, isCounter, name, ann);
+  } catch (e) {
+    if (e instanceof IncompatibleSchemaError) {
+      ann.warn(mixedSchemasWarning(name));
+      return NONE;
+    }
+    throw e;
+  }
+  if (!h) return NONE;
+  const n = w.hh.length - 1;
+  const firstT = w.ht[0]!;
+  const lastT = w.ht[n]!;
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageBetween = sampledInterval / n;
+  const threshold = averageBetween * 1.1;
+  if (durationToStart >= threshold) durationToStart = averageBetween / 2;
+  if (isCounter && h.count > 0 && w.hh[0]!.count >= 0) {
+    // Counters cannot go below zero: do not extrapolate past the point the count would reach zero.
+    const durationToZero = sampledInterval * (w.hh[0]!.count / h.count);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = averageBetween / 2;
+  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return { kind: 'histogram', h: { ...scaleHistogram(h, factor), counterResetHint: CounterResetHint.Gauge } };
+}
+
+interface Merged {
+  t: number;
+  f: number;
+  h: FloatHistogram | undefined;
+}
+
+/** Floats and histograms of a window in one time order. */
+function merged(w: WindowSamples): Merged[] {
+  const out: Merged[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < w.ft.length || j < w.ht.length) {
+    if (j >= w.ht.length || (i < w.ft.length && w.ft[i]! < w.ht[j]!)) {
+      out.push({ t: w.ft[i]!, f: w.fv[i]!, h: undefined });
+      i++;
+    } else {
+      out.push({ t: w.ht[j]!, f: NaN, h: w.hh[j]! });
+      j++;
+    }
+  }
+  return out;
+}
+
+/** irate and idelta over the last two samples. */
+function instantHistogramValue(w: WindowSamples, isRate: boolean, name: string, ann: Annotate): WindowResult {
+  const all = merged(w);
+  if (all.length < 2) return NONE;
+  const prev = all[all.length - 2]!;
+  const cur = all[all.length - 1]!;
+  if (!prev.h && !cur.h) return KEEP;
+  if (!prev.h || !cur.h) {
+    ann.warn(mixWarning(name));
+    return NONE;
+  }
+  if (isRate && (cur.h.counterResetHint === CounterResetHint.Gauge || prev.h.counterResetHint === CounterResetHint.Gauge)) ann.warn(notCounterWarning(name));
+  if (!isRate && (cur.h.counterResetHint !== CounterResetHint.Gauge || prev.h.counterResetHint !== CounterResetHint.Gauge)) ann.warn(notGaugeWarning(name));
+  let h = copyHistogram(cur.h);
+  if (!isRate || !detectReset(cur.h, prev.h)) {
+    try {
+      const r = addHistograms(h, prev.h, -1);
+      if (r.boundsReconciled) ann.info(reconciledInfo('subtraction'));
+      h = r.h;
+    } catch (e) {
+      if (e instanceof IncompatibleSchemaError) {
+        ann.warn(mixedSchemasWarning(name));
+        return NONE;
+      }
+      throw e;
+    }
+  }
+  h = compact({ ...h, counterResetHint: CounterResetHint.Gauge });
+  if (isRate) h = divideHistogram(h, (cur.t - prev.t) / 1000);
+  return { kind: 'histogram', h };
+}
+
+function resetsOrChanges(w: WindowSamples, changes: boolean): WindowResult {
+  const all = merged(w);
+  if (all.length === 0) return NONE;
+  let n = 0;
+  for (let i = 1; i < all.length; i++) {
+    const p = all[i - 1]!;
+    const c = all[i]!;
+    if (!p.h && !c.h) {
+      if (changes ? !(c.f === p.f || (Number.isNaN(c.f) && Number.isNaN(p.f))) : c.f < p.f) n++;
+    } else if (!p.h || !c.h) n++;
+    else if (changes ? !histogramsEqual(c.h, p.h) : detectReset(c.h, p.h)) n++;
+  }
+  return { kind: 'float', v: n };
+}
+
+/** Sums the window's histograms; undefined (with a warning) when their schemas do not mix. */
+function sumHistograms(hh: readonly FloatHistogram[], name: string, ann: Annotate): FloatHistogram | undefined {
+  let sum = copyHistogram(hh[0]!);
+  let reconciled = false;
+  try {
+    for (const h of hh.slice(1)) {
+      const r = addHistograms(sum, h);
+      sum = r.h;
+      reconciled ||= r.boundsReconciled;
+    }
+  } catch (e) {
+    if (e instanceof IncompatibleSchemaError) {
+      ann.warn(mixedSchemasWarning(name));
+      return undefined;
+    }
+    throw e;
+  }
+  if (reconciled) ann.info(reconciledInfo('aggregation'));
+  return sum;
+}
+
+/**
+ * The value of range function `fn` for one window of one series that holds histogram samples
+ * (`keep`: the float kernel's answer stands).
+ */
+export function histogramWindow(fn: string, w: WindowSamples, rangeStart: number, rangeEnd: number, name: string, ann: Annotate): WindowResult {
+  const hasFloats = w.ft.length > 0;
+  const hasHistograms = w.hh.length > 0;
+  if (!hasHistograms) return KEEP;
+  if (FLOAT_ONLY.has(fn)) {
+    if (hasFloats) ann.info(`PromQL info: ignored histograms in a range containing both floats and histograms for metric name ${JSON.stringify(name)}`);
+    return KEEP;
+  }
+  switch (fn) {
+    case 'rate':
+    case 'increase':
+    case 'delta':
+      if (hasFloats) {
+        ann.warn(mixWarning(name));
+        return NONE;
+      }
+      return extrapolatedHistogramRate(w, rangeStart, rangeEnd, fn !== 'delta', fn === 'rate', name, ann);
+    case 'irate':
+    case 'idelta':
+      return instantHistogramValue(w, fn === 'irate', name, ann);
+    case 'resets':
+    case 'changes':
+      return resetsOrChanges(w, fn === 'changes');
+    case 'count_over_time':
+      return { kind: 'float', v: w.ft.length + w.hh.length };
+    case 'present_over_time':
+      return { kind: 'float', v: 1 };
+    case 'last_over_time': {
+      const lastH = w.ht[w.ht.length - 1]!;
+      if (hasFloats && w.ft[w.ft.length - 1]! > lastH) return KEEP;
+      return { kind: 'histogram', h: w.hh[w.hh.length - 1]! };
+    }
+    case 'first_over_time': {
+      if (hasFloats && w.ft[0]! < w.ht[0]!) return KEEP;
+      return { kind: 'histogram', h: w.hh[0]! };
+    }
+    case 'sum_over_time':
+    case 'avg_over_time': {
+      if (hasFloats) {
+        ann.warn(mixWarning(name));
+        return NONE;
+      }
+      const sum = sumHistograms(w.hh, name, ann);
+      if (!sum) return NONE;
+      return { kind: 'histogram', h: fn === 'sum_over_time' ? sum : divideHistogram(sum, w.hh.length) };
+    }
+    default:
+      // Functions of timestamps and the rest read floats only.
+      return KEEP;
+  }
+}
