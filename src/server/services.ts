@@ -11,6 +11,7 @@ import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
 import { formatValue } from '../promql/values.js';
 import { histogramPointJson } from '../web/api/histogram-json.js';
+import { histogramSamplesOf, pickInstantHistograms } from '../promql/histogram/samples.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
@@ -210,9 +211,14 @@ export function makeFederationService(storage: Storage, lookbackMs: number, exte
         // One step at atMs: the value a vector selector would return there, with its own timestamp
         // (stale series are not present).
         const m = sel.instant({ start: atMs, end: atMs, step: 1 }, lookbackMs);
+        const hs = histogramSamplesOf(sel, sel.labels.length);
         sel.labels.forEach((labels, i) => {
-          if (m.present[i] !== 1) return;
-          out.set(JSON.stringify(Object.entries(labels).sort()), { labels, t: m.timestamps[i]!, v: m.values[i]! });
+          const key = JSON.stringify(Object.entries(labels).sort());
+          // The latest sample wins, whether float or native histogram.
+          const k = pickInstantHistograms(hs, i, { start: atMs, end: atMs, step: 1 }, 1, lookbackMs)[0]!;
+          const float = m.present[i] === 1 ? { labels, t: m.timestamps[i]!, v: m.values[i]! } : undefined;
+          if (k >= 0 && (float === undefined || hs.t[k]! > float.t)) out.set(key, { labels, t: hs.t[k]!, v: NaN, h: hs.h[k]! });
+          else if (float !== undefined) out.set(key, float);
         });
       }
       return [...out.values()];
