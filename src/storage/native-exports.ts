@@ -46,6 +46,7 @@ export const NATIVE_CLASS_METHODS = {
     setRetention: true,
     setXor2Chunks: true,
     exemplarStats: true,
+    appendHistograms: true,
     id: true,
   } satisfies Record<keyof NativeDb, true>,
   NativeScrapeCache: {
@@ -63,5 +64,7 @@ export const NATIVE_CLASS_METHODS = {
     instantWithStartTimestamps: true,
     evalRange: true,
     evalRangeWithStartTimestamps: true,
+    histogramSamples: true,
+    instantHistograms: true,
   } satisfies Record<keyof NativeSelection, true>,
 } as const satisfies { [K in keyof NativeAddon as KindOf<NativeAddon[K]> extends 'class' ? K : never]: object };

@@ -34,6 +34,21 @@ export interface NativeSamples {
   v: Float64Array;
 }
 
+/** Raw histogram samples: series i at offsets[i]..offsets[i+1] of t and of the buffer's histograms. */
+export interface NativeHistogramSamples {
+  offsets: Uint32Array;
+  t: Float64Array;
+  /** crates/tsdb/docs/histogram-transport.md */
+  histograms: Uint8Array;
+}
+
+/** Histogram instant sampling: index[series * steps + step] into the buffer's histograms, -1 = none. */
+export interface NativeInstantHistograms {
+  index: Int32Array;
+  timestamps: Float64Array;
+  histograms: Uint8Array;
+}
+
 export interface NativeSelection {
   length(): number;
   labels(): Uint8Array;
@@ -42,6 +57,8 @@ export interface NativeSelection {
   instantWithStartTimestamps(start: number, end: number, step: number, lookback: number): Required<NativeMatrix> & { starts: Float64Array };
   evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
   evalRangeWithStartTimestamps(fn: string, params: number[], start: number, end: number, step: number, range: number): NativeMatrix & { overlaps: Uint32Array };
+  histogramSamples(): NativeHistogramSamples;
+  instantHistograms(start: number, end: number, step: number, lookback: number): NativeInstantHistograms;
 }
 
 export interface NativeNameCount {
@@ -147,6 +164,8 @@ export interface NativeDb {
   setRetention(retentionMs: number, retentionBytes: number): void;
   setXor2Chunks(on: boolean): void;
   exemplarStats(): NativeExemplarStats;
+  /** Histograms encoded by storage/histogram-codec.ts, one per ref. */
+  appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: Uint8Array): NativeAppendResult;
   /** What `new NativeDb(id)` attaches with from another thread of this process. */
   id(): number;
 }

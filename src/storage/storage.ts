@@ -1,6 +1,8 @@
 // The typed face of the native TSDB: open a data directory, append batches, select series and
 // evaluate instant sampling and range functions over them in one native call each.
 import type { Labels } from '../model/labels.js';
+import type { FloatHistogram } from '../model/histogram.js';
+import { decodeHistograms, encodeHistograms } from './histogram-codec.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
 import type { NativeAppendResult, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
@@ -31,10 +33,35 @@ export type AppendResult = NativeAppendResult;
 export type StorageStats = NativeStats;
 export type ReplayInfo = NativeReplayInfo;
 
-/** A batch of samples for many series, committed in one native call. */
+/** Histogram samples of a batch, the series given by ref or (pending) by labels. */
+interface PendingHistograms {
+  refs: number[];
+  ts: number[];
+  hs: FloatHistogram[];
+}
+
+/** The sums of several native appends' outcomes. */
+function addResults(a: AppendResult, b: AppendResult): AppendResult {
+  return { appended: a.appended + b.appended, outOfOrder: a.outOfOrder + b.outOfOrder, duplicate: a.duplicate + b.duplicate, tooOld: a.tooOld + b.tooOld, outOfBounds: a.outOfBounds + b.outOfBounds, unknownRef: a.unknownRef + b.unknownRef };
+}
+
+const NO_RESULT: AppendResult = { appended: 0, outOfOrder: 0, duplicate: 0, tooOld: 0, outOfBounds: 0, unknownRef: 0 };
+
+/**
+ * A batch of samples for many series, committed in one native call per kind of sample (float,
+ * histogram) and per switch between them, so a series may change kind within a batch.
+ */
 export class Appender {
   private readonly pendingLabels: Labels[] = [];
   private readonly pendingIndex: number[] = [];
+  /** Histogram samples added by labels: their positions in `hist` and their labels. */
+  private readonly pendingHistLabels: Labels[] = [];
+  private readonly pendingHistIndex: number[] = [];
+  private hist: PendingHistograms = { refs: [], ts: [], hs: [] };
+  /** (floats, histograms) added before each switch of kind, to commit in the order added. */
+  private switches: [number, number][] = [];
+  private lastKind: 'float' | 'histogram' | undefined;
+  private firstKind: 'float' | 'histogram' = 'float';
   // Typed arrays, not JS arrays: V8 would rewrite the stale marker's NaN bits in a number[].
   private refs = new Uint32Array(64);
   private ts = new Float64Array(64);
@@ -45,7 +72,14 @@ export class Appender {
 
   constructor(private readonly storage: Storage) {}
 
+  private noteKind(kind: 'float' | 'histogram'): void {
+    if (this.lastKind === undefined) this.firstKind = kind;
+    else if (this.lastKind !== kind) this.switches.push([this.n, this.hist.refs.length]);
+    this.lastKind = kind;
+  }
+
   private push(ref: number, t: number, v: number, st: number): void {
+    this.noteKind('float');
     if (st !== 0 && !this.sts) this.sts = new Float64Array(this.refs.length);
     if (this.n === this.refs.length) {
       const grow = <T extends Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
@@ -82,21 +116,61 @@ export class Appender {
     return this;
   }
 
+  /** Adds a native-histogram sample for the series with these labels (created on commit if new). */
+  addHistogram(labels: Labels, timestampMs: number, h: FloatHistogram): this {
+    this.pendingHistIndex.push(this.hist.refs.length);
+    this.pendingHistLabels.push(labels);
+    return this.addHistogramRef(0, timestampMs, h);
+  }
+
+  /** Adds a native-histogram sample for a series ref. */
+  addHistogramRef(ref: number, timestampMs: number, h: FloatHistogram): this {
+    this.noteKind('histogram');
+    this.hist.refs.push(ref);
+    this.hist.ts.push(timestampMs);
+    this.hist.hs.push(h);
+    return this;
+  }
+
+  /** Samples of both kinds in the batch. */
   get size(): number {
-    return this.n;
+    return this.n + this.hist.refs.length;
   }
 
   /** Writes the batch to the WAL and the head; durable against a crash when it returns. */
   commit(): AppendResult {
-    if (this.pendingLabels.length > 0) {
-      const created = this.storage.seriesRefs(this.pendingLabels);
+    const labels = [...this.pendingLabels, ...this.pendingHistLabels];
+    if (labels.length > 0) {
+      const created = this.storage.seriesRefs(labels);
       this.pendingIndex.forEach((at, i) => {
         this.refs[at] = created[i] ?? 0;
       });
+      this.pendingHistIndex.forEach((at, i) => {
+        this.hist.refs[at] = created[this.pendingLabels.length + i] ?? 0;
+      });
     }
-    const result = this.storage.append(this.refs.subarray(0, this.n), this.ts.subarray(0, this.n), this.vs.subarray(0, this.n), this.sts?.subarray(0, this.n));
+    const hist = this.hist;
+    let result = NO_RESULT;
+    let [f0, h0] = [0, 0];
+    // Runs of one kind, in the order added: a float after a histogram of the same series must
+    // not reach the head before it.
+    let kind = this.firstKind;
+    for (const [f1, h1] of [...this.switches, [this.n, hist.refs.length] as [number, number]]) {
+      if (kind === 'float' && f1 > f0) {
+        result = addResults(result, this.storage.append(this.refs.subarray(f0, f1), this.ts.subarray(f0, f1), this.vs.subarray(f0, f1), this.sts?.subarray(f0, f1)));
+      } else if (kind === 'histogram' && h1 > h0) {
+        result = addResults(result, this.storage.appendHistograms(Uint32Array.from(hist.refs.slice(h0, h1)), Float64Array.from(hist.ts.slice(h0, h1)), hist.hs.slice(h0, h1)));
+      }
+      [f0, h0] = [f1, h1];
+      kind = kind === 'float' ? 'histogram' : 'float';
+    }
     this.pendingLabels.length = 0;
     this.pendingIndex.length = 0;
+    this.pendingHistLabels.length = 0;
+    this.pendingHistIndex.length = 0;
+    this.hist = { refs: [], ts: [], hs: [] };
+    this.switches = [];
+    this.lastKind = undefined;
     this.n = 0;
     this.sts = undefined;
     return result;
@@ -140,7 +214,31 @@ export class Selection {
     return this.native ? this.native.samples() : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
   }
 
-  /** Instant-vector sampling at every step, as a dense series x steps matrix. */
+  /**
+   * Raw histogram samples in the selected range (stale markers left out); series i at
+   * offsets[i]..offsets[i+1] of `t` and `h`. A series' float samples are in `samples()`.
+   */
+  histogramSamples(): { offsets: Uint32Array; t: Float64Array; h: FloatHistogram[] } {
+    if (!this.native) return { offsets: new Uint32Array([0]), t: new Float64Array(), h: [] };
+    const got = this.native.histogramSamples();
+    return { offsets: got.offsets, t: got.t, h: decodeHistograms(got.histograms) };
+  }
+
+  /**
+   * The histogram each series takes at each step: `index[series * steps + step]` into `h` when
+   * the newest sample in the lookback window is a histogram, else -1 (then `instant()` may
+   * report a float there). `timestamps` are the samples' own times.
+   */
+  instantHistograms(steps: Steps, lookbackMs: number): { index: Int32Array; timestamps: Float64Array; h: FloatHistogram[] } {
+    if (!this.native) return { index: new Int32Array(), timestamps: new Float64Array(), h: [] };
+    const got = this.native.instantHistograms(steps.start, steps.end, steps.step, lookbackMs);
+    return { index: got.index, timestamps: got.timestamps, h: decodeHistograms(got.histograms) };
+  }
+
+  /**
+   * Instant-vector sampling of float samples at every step, as a dense series x steps matrix;
+   * a step whose newest sample is a histogram is not present (see `instantHistograms`).
+   */
   instant(steps: Steps, lookbackMs: number, modifier?: 'smoothed'): Required<NativeMatrix> {
     if (!this.native) return { values: new Float64Array(), present: new Uint8Array(), timestamps: new Float64Array() };
     return modifier ? this.native.instant(steps.start, steps.end, steps.step, lookbackMs, modifier) : this.native.instant(steps.start, steps.end, steps.step, lookbackMs);
@@ -205,6 +303,19 @@ export class Storage {
    */
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendResult {
     return startTimestamps ? this.db.append(refs, timestamps, values, startTimestamps) : this.db.append(refs, timestamps, values);
+  }
+
+  /**
+   * Appends native-histogram samples, one per ref, as `append` does floats. Integer histograms
+   * (`isInteger`) go into integer chunks, others into float-histogram chunks. Histogram chunks
+   * have no start-timestamp column (neither have Prometheus's), so `startTimestamps` are checked
+   * but not stored. An invalid histogram refuses the whole batch with an error naming it.
+   */
+  appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: readonly FloatHistogram[], startTimestamps?: Float64Array): AppendResult {
+    if (histograms.length !== refs.length || timestamps.length !== refs.length || (startTimestamps && startTimestamps.length !== refs.length)) {
+      throw new RangeError(`refs, timestamps, histograms and start timestamps differ in length (${refs.length}, ${timestamps.length}, ${histograms.length}, ${startTimestamps?.length ?? refs.length})`);
+    }
+    return this.db.appendHistograms(refs, timestamps, encodeHistograms(histograms));
   }
 
   /** Stores exemplars of existing series (logged in the WAL); refused ones are counted by reason. */

@@ -151,6 +151,10 @@ impl TypedElement for u8 {
     const KIND: i32 = NAPI_UINT8_ARRAY;
     const NAME: &'static str = "Uint8Array";
 }
+impl TypedElement for i32 {
+    const KIND: i32 = NAPI_INT32_ARRAY;
+    const NAME: &'static str = "Int32Array";
+}
 impl TypedElement for u32 {
     const KIND: i32 = NAPI_UINT32_ARRAY;
     const NAME: &'static str = "Uint32Array";

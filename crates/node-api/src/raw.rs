@@ -57,6 +57,7 @@ pub const NAPI_EXTERNAL: i32 = 8;
 
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
+pub const NAPI_INT32_ARRAY: i32 = 5;
 pub const NAPI_UINT32_ARRAY: i32 = 6;
 pub const NAPI_FLOAT64_ARRAY: i32 = 8;
 

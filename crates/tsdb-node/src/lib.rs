@@ -5,6 +5,7 @@
 
 mod memory;
 mod exemplars;
+mod histograms;
 mod query;
 mod scrape_cache;
 
@@ -303,7 +304,7 @@ fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
-fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<Steps> {
+pub(crate) fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsResult<Steps> {
     let start = env.get_i64(ci.arg(first)?, "start")?;
     let end = env.get_i64(ci.arg(first + 1)?, "end")?;
     let step = env.get_i64(ci.arg(first + 2)?, "step")?;
@@ -648,9 +649,10 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("selectExemplars", exemplars::db_select_exemplars),
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
+            ("appendHistograms", histograms::db_append_histograms),
         ],
     )?;
-    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st)])?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;
