@@ -29,7 +29,7 @@ test('Accept asking for protobuf: floats untyped, histograms native, external la
   t.after(() => a.close());
   const res = await a.inject({ url: '/federate?match[]={job="a"}', headers: { accept: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3' } });
   assert.equal(res.statusCode, 200);
-  assert.match(res.headers['content-type']!, /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/);
+  assert.match(String(res.headers['content-type']), /^application\/vnd\.google\.protobuf; proto=io\.prometheus\.client\.MetricFamily; encoding=delimited/);
   const floats: [string, number, number | undefined][] = [];
   const hs: [string, FloatHistogram, number | undefined][] = [];
   const meta = new Map();

@@ -11,7 +11,6 @@ import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
 import { formatValue } from '../promql/values.js';
 import { histogramPointJson } from '../web/api/histogram-json.js';
-import { histogramSamplesOf, pickInstantHistograms } from '../promql/histogram/samples.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
@@ -211,14 +210,13 @@ export function makeFederationService(storage: Storage, lookbackMs: number, exte
         // One step at atMs: the value a vector selector would return there, with its own timestamp
         // (stale series are not present).
         const m = sel.instant({ start: atMs, end: atMs, step: 1 }, lookbackMs);
-        const hs = histogramSamplesOf(sel, sel.labels.length);
+        // A series whose newest sample is a native histogram has it here (and no float step).
+        const hs = sel.instantHistograms({ start: atMs, end: atMs, step: 1 }, lookbackMs);
         sel.labels.forEach((labels, i) => {
           const key = JSON.stringify(Object.entries(labels).sort());
-          // The latest sample wins, whether float or native histogram.
-          const k = pickInstantHistograms(hs, i, { start: atMs, end: atMs, step: 1 }, 1, lookbackMs)[0]!;
-          const float = m.present[i] === 1 ? { labels, t: m.timestamps[i]!, v: m.values[i]! } : undefined;
-          if (k >= 0 && (float === undefined || hs.t[k]! > float.t)) out.set(key, { labels, t: hs.t[k]!, v: NaN, h: hs.h[k]! });
-          else if (float !== undefined) out.set(key, float);
+          const k = hs.index.length > i ? hs.index[i]! : -1;
+          if (m.present[i] === 1) out.set(key, { labels, t: m.timestamps[i]!, v: m.values[i]! });
+          else if (k >= 0) out.set(key, { labels, t: hs.timestamps[i]!, v: NaN, h: hs.h[k]! });
         });
       }
       return [...out.values()];
