@@ -57,7 +57,7 @@ test('scraped native histograms are stored, selected and rated', async () => {
     const rated = (rate.result[0] as { h?: { count: number; sum: number } }).h;
     assert.ok(rated !== undefined && Math.abs(rated.count - 4 / 15) < 1e-9 && Math.abs(rated.sum - 2.5 / 15) < 1e-9, JSON.stringify(rate.result));
     const plain = engine.instantQuery('plain', at);
-    assert.equal((plain.result[0] as { value: number }).value, 5);
+    assert.equal((plain.result as { value: number }[])[0]!.value, 5);
   } finally {
     server.close();
     storage.close();
