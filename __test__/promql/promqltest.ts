@@ -17,6 +17,8 @@ import { labelsKey } from '../../src/model/labels.js';
 import { STALE, expandValues, parseSeriesDesc } from '../../src/promql/series-notation.js';
 import type { SequenceHistogram } from '../../src/promql/series-notation.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
+import { appendBlock, nhcbSeries } from './load-block.js';
+import type { LoadSeries } from './load-block.js';
 import { floatsMatch, histogramMismatch, formatHistogram } from './sample-compare.js';
 
 export { floatsMatch };
@@ -48,14 +50,8 @@ export interface EvalCase {
   hasHistogram: boolean;
 }
 
-interface LoadSeries {
-  labels: Labels;
-  values: (number | typeof STALE | undefined)[];
-  /** Start-timestamp offsets from each sample's own time (a `name@st` line before the values). */
-  startOffsets?: (number | undefined)[];
-}
 
-type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[] } | { kind: 'eval'; case: EvalCase };
+type Command = { kind: 'clear'; line: number } | { kind: 'load'; line: number; interval: number; series: LoadSeries[]; nhcb: boolean } | { kind: 'eval'; case: EvalCase };
 
 function duration(text: string): number {
   return parsePromDuration(text);
@@ -138,10 +134,11 @@ export function parseTestFile(file: string, text: string): Command[] {
         // Within one block a repeated series line replaces the earlier one.
         const at = series.findIndex((x) => labelsKey(x.labels) === labelsKey(labels));
         if (at >= 0) series.splice(at, 1);
-        series.push({ labels, values: expandValues(vals).values, ...(startOffsets ? { startOffsets } : {}) });
+        const ex = expandValues(vals);
+        series.push({ labels, values: ex.values, histograms: ex.histograms, ...(startOffsets ? { startOffsets } : {}) });
         startOffsets = undefined;
       }
-      cmds.push({ kind: 'load', line: lineNo, interval, series });
+      cmds.push({ kind: 'load', line: lineNo, interval, series, nhcb: word === 'load_with_nhcb' });
       continue;
     }
     if (!word.startsWith('eval')) throw new Error(`${file}:${lineNo}: unknown command ${word}`);
@@ -188,7 +185,6 @@ export function parseTestFile(file: string, text: string): Command[] {
   return cmds;
 }
 
-const STALE_BITS = 0x7ff0000000000002n;
 
 const fmtLabels = (l: Labels): string => `{${Object.keys(l).sort().map((k) => `${k}=${JSON.stringify(l[k])}`).join(', ')}}`;
 
@@ -431,28 +427,7 @@ export class TestFileRunner {
       for (const cmd of parseTestFile(file, text)) {
         if (cmd.kind === 'clear') this.fresh();
         else if (cmd.kind === 'load') {
-          const refs = this.storage!.seriesRefs(cmd.series.map((s) => s.labels));
-          let total = 0;
-          for (const s of cmd.series) for (const v of s.values) if (v !== undefined) total++;
-          // Typed arrays written directly: a JS number array would quiet the stale NaN's bits.
-          const r = new Uint32Array(total);
-          const ts = new Float64Array(total);
-          const vs = new Float64Array(total);
-          const sts = new Float64Array(total);
-          let at = 0;
-          cmd.series.forEach((s, k) => {
-            s.values.forEach((v, i) => {
-              if (v === undefined) return;
-              r[at] = refs[k]!;
-              ts[at] = i * cmd.interval;
-              const offset = s.startOffsets?.[i];
-              if (offset !== undefined) sts[at] = ts[at]! + offset;
-              if (v === STALE) new BigUint64Array(vs.buffer, at * 8, 1)[0] = STALE_BITS;
-              else vs[at] = v;
-              at++;
-            });
-          });
-          this.storage!.append(r, ts, vs, sts);
+          appendBlock(this.storage!, cmd.interval, cmd.nhcb ? [...cmd.series, ...nhcbSeries(cmd.series)] : cmd.series);
         } else out.push({ c: cmd.case, problem: this.runEval(cmd.case) });
       }
     } finally {

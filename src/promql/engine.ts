@@ -17,6 +17,7 @@ import { CELL_BYTES, rangeStepError, rangeSteps, runLimited } from './limits.js'
 import { reserveQueryMemory } from '../storage/query-limits.js';
 import type { HistogramPoint, Value } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
+import { CounterResetHint } from '../model/histogram.js';
 import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
@@ -102,7 +103,7 @@ function evaluate(e: Expr, ctx: Ctx): Value {
       if (v.kind === 'vector') {
         return {
           kind: 'vector',
-          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined, ...(s.histograms ? { histograms: s.histograms.map((h) => h && scaleHistogram(h, -1)) } : {}) }, ctx)),
+          series: v.series.map((s) => markDropName({ ...s, values: s.values.map((x) => -x), timestamps: undefined, ...(s.histograms ? { histograms: s.histograms.map((h) => h && { ...scaleHistogram(h, -1), counterResetHint: CounterResetHint.Gauge }) } : {}) }, ctx)),
         };
       }
       throw new QueryError('unary minus on a non-numeric value');

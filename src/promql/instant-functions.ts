@@ -9,6 +9,7 @@ import { evaluate, markDropName, stepTime, compareLabels } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
 import { bucketFraction, bucketQuantile } from './histogram.js';
 import { evalInfo } from './info.js';
+import { histogramProperty, nativeFractions, nativeQuantiles } from './histogram/functions.js';
 import type { Bucket } from './histogram.js';
 import { QueryError, isValidLabelName, newSeries, withoutName, labelsKey } from './values.js';
 import type { Series, Value } from './values.js';
@@ -195,39 +196,68 @@ function monotonicInfo(ctx: Ctx, g: BucketGroup): void {
   ctx.engine.infos.add(`PromQL info: input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(g.members[0]!.s.labels['__name__'] ?? '')}`);
 }
 
+/** Series with float samples (the classic-bucket candidates); native histograms take the other path. */
+function floatSeries(input: Series[]): Series[] {
+  return input.filter((s) => !s.histograms || s.present.some((p) => p === 1));
+}
+
+/**
+ * Classic-bucket and native results side by side. Where both give a series with the same labels
+ * at a step, neither is used and a warning says the vector mixes the two kinds.
+ */
+function withNative(classic: Series[], native: Series[], ctx: Ctx): Series[] {
+  if (native.length === 0) return classic;
+  const byKey = new Map(classic.map((s) => [labelsKey(s.labels), s]));
+  const out = [...classic];
+  for (const s of native) {
+    const c = byKey.get(labelsKey(s.labels));
+    if (c) {
+      for (let j = 0; j < ctx.n; j++) {
+        if (c.present[j] && s.present[j]) {
+          c.present[j] = 0;
+          s.present[j] = 0;
+          ctx.engine.warnings.add(`PromQL warning: vector contains a mix of classic and native histograms for metric name ${JSON.stringify(s.labels['__name__'] ?? '')}`);
+        }
+      }
+    }
+    out.push(s);
+  }
+  return out.filter((s) => s.present.some((p) => p === 1));
+}
+
 function histogramQuantile(call: Call, ctx: Ctx): Value {
   const q = scalarArg(call, 0, ctx);
-  const groups = classicGroups(vectorArg(call, 1, ctx), ctx);
+  const input = vectorArg(call, 1, ctx);
+  const groups = classicGroups(floatSeries(input), ctx);
   warnQuantile(ctx, q);
-  return {
-    kind: 'vector',
-    series: perGroup(groups, ctx, (b, j, g) => {
-      const r = bucketQuantile(q[j]!, b);
-      if (r.forcedMonotonic) monotonicInfo(ctx, g);
-      return r.quantile;
-    }),
-  };
+  const classic = perGroup(groups, ctx, (b, j, g) => {
+    const r = bucketQuantile(q[j]!, b);
+    if (r.forcedMonotonic) monotonicInfo(ctx, g);
+    return r.quantile;
+  });
+  return { kind: 'vector', series: withNative(classic, nativeQuantiles(q, input, ctx), ctx) };
 }
 
 function histogramQuantiles(call: Call, ctx: Ctx): Value {
-  const groups = classicGroups(vectorArg(call, 0, ctx), ctx);
+  const input = vectorArg(call, 0, ctx);
+  const groups = classicGroups(floatSeries(input), ctx);
   const label = stringArg(call, 1, ctx);
   const qs = call.args.slice(2).map((_, i) => scalarArg(call, i + 2, ctx));
   warnQuantile(ctx, qs.map((q) => q[0]!));
   const out: Series[] = [];
   for (const q of qs) {
-    out.push(
-      ...perGroup(
-        groups,
-        ctx,
-        (b, j, g) => {
-          const r = bucketQuantile(q[j]!, b);
-          if (r.forcedMonotonic) monotonicInfo(ctx, g);
-          return r.quantile;
-        },
-        { [label]: quantileLabel(q[0]!) },
-      ),
+    const extra = { [label]: quantileLabel(q[0]!) };
+    const classic = perGroup(
+      groups,
+      ctx,
+      (b, j, g) => {
+        const r = bucketQuantile(q[j]!, b);
+        if (r.forcedMonotonic) monotonicInfo(ctx, g);
+        return r.quantile;
+      },
+      extra,
     );
+    out.push(...withNative(classic, nativeQuantiles(q, input, ctx, extra), ctx));
   }
   const seen = new Set<string>();
   for (const s of out) {
@@ -241,8 +271,10 @@ function histogramQuantiles(call: Call, ctx: Ctx): Value {
 function histogramFraction(call: Call, ctx: Ctx): Value {
   const lower = scalarArg(call, 0, ctx);
   const upper = scalarArg(call, 1, ctx);
-  const groups = classicGroups(vectorArg(call, 2, ctx), ctx);
-  return { kind: 'vector', series: perGroup(groups, ctx, (b, j) => bucketFraction(lower[j]!, upper[j]!, b)) };
+  const input = vectorArg(call, 2, ctx);
+  const groups = classicGroups(floatSeries(input), ctx);
+  const classic = perGroup(groups, ctx, (b, j) => bucketFraction(lower[j]!, upper[j]!, b));
+  return { kind: 'vector', series: withNative(classic, nativeFractions(lower, upper, input, ctx), ctx) };
 }
 
 export function evalInstantFunction(call: Call, ctx: Ctx): Value {
@@ -457,10 +489,8 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
     case 'histogram_avg':
     case 'histogram_stddev':
     case 'histogram_stdvar':
-      // These read native histograms only; float samples are ignored (native histograms are
-      // not stored yet), so the result is empty.
-      for (let i = 0; i < call.args.length; i++) evaluate(call.args[i]!, ctx);
-      return { kind: 'vector', series: [] };
+      // These read native histograms only; float samples are ignored.
+      return { kind: 'vector', series: histogramProperty(name, vectorArg(call, 0, ctx), ctx) };
     default:
       throw new QueryError(`function ${JSON.stringify(name)} is not supported yet`);
   }

@@ -109,7 +109,7 @@ impl Histogram {
             if !self.negative_spans.is_empty() {
                 return Err("custom-bucket histograms have no negative buckets".into());
             }
-            if self.custom_values.windows(2).any(|w| !(w[0] < w[1])) {
+            if self.custom_values.windows(2).any(|w| w[0] >= w[1]) {
                 return Err("custom bucket bounds must be strictly increasing".into());
             }
             if self.custom_values.iter().any(|v| v.is_nan()) {

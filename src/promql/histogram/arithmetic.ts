@@ -85,8 +85,10 @@ function widenZeroBucket(p: Parts, threshold: number): void {
 
 /** The counter-reset hint of a sum, and whether the operands' hints collided. */
 function sumHint(a: CounterResetHint, b: CounterResetHint): { hint: CounterResetHint; collision: boolean } {
-  if (a === b || a === CounterResetHint.Gauge || a === CounterResetHint.Unknown) return { hint: a, collision: false };
-  if (b === CounterResetHint.Gauge || b === CounterResetHint.Unknown) return { hint: b, collision: false };
+  // A gauge in the sum makes a gauge; otherwise an unknown hint makes an unknown one.
+  if (a === b) return { hint: a, collision: false };
+  if (a === CounterResetHint.Gauge || b === CounterResetHint.Gauge) return { hint: CounterResetHint.Gauge, collision: false };
+  if (a === CounterResetHint.Unknown || b === CounterResetHint.Unknown) return { hint: CounterResetHint.Unknown, collision: false };
   // One is a counter reset, the other explicitly not.
   return { hint: CounterResetHint.Unknown, collision: true };
 }
@@ -167,12 +169,16 @@ export function scaleHistogram(h: FloatHistogram, factor: number): FloatHistogra
   return out;
 }
 
-/** Every count, the sum and the zero count divided by `divisor` (division by 0 gives Inf/NaN as in Go). */
+/**
+ * Every count, the sum and the zero count divided by `divisor`. Division by zero gives Inf/NaN
+ * in count, sum and zero bucket and removes the other buckets, as Prometheus does.
+ */
 export function divideHistogram(h: FloatHistogram, divisor: number): FloatHistogram {
   const out = copyHistogram(h);
   out.count /= divisor;
   out.sum /= divisor;
   out.zeroCount /= divisor;
+  if (divisor === 0) return { ...out, positiveSpans: [], positiveBuckets: [], negativeSpans: [], negativeBuckets: [], isInteger: false };
   out.positiveBuckets = out.positiveBuckets.map((c) => c / divisor);
   out.negativeBuckets = out.negativeBuckets.map((c) => c / divisor);
   out.isInteger = false;

@@ -3,6 +3,7 @@
 // histograms, the trim operators </ and >/ (histogram against a float bound); every other
 // combination drops the sample with an info annotation naming the operand types.
 import type { FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/histogram.js';
 import { IncompatibleSchemaError, addHistograms, divideHistogram, histogramsEqual, scaleHistogram } from './arithmetic.js';
 import { compact } from './buckets.js';
 import { collisionWarning, mixedSchemasWarning, reconciledInfo } from './range-functions.js';
@@ -49,7 +50,8 @@ export function histogramBinop(op: string, l: Sample, r: Sample, returnBool: boo
         const what = op === '+' ? 'addition' : 'subtraction';
         if (res.counterResetCollision) ann.warn(collisionWarning(what));
         if (res.boundsReconciled) ann.info(reconciledInfo(what));
-        return compact(res.h);
+        // A difference of histograms is a gauge, whatever the operands were.
+        return compact(op === '-' ? { ...res.h, counterResetHint: CounterResetHint.Gauge } : res.h);
       } catch (e) {
         if (e instanceof IncompatibleSchemaError) {
           ann.warn(mixedSchemasWarning(name));

@@ -38,41 +38,54 @@ export const mixedSchemasWarning = (name: string): string => `PromQL warning: ve
 export const reconciledInfo = (op: string): string => `PromQL info: mismatched custom buckets were reconciled during ${op}`;
 export const collisionWarning = (op: string): string => `PromQL warning: conflicting counter resets during histogram ${op}`;
 
-/** The increase of a run of histograms, corrected for counter resets (Prometheus's histogramRate). */
+/**
+ * The increase of a run of histograms (Prometheus's histogramRate). For counters it is the sum of
+ * the differences of consecutive samples, where a sample after a counter reset counts whole;
+ * a change between exponential and custom buckets counts as a reset, but the samples between the
+ * first and the last must not mix the two kinds. Gauges give last − first.
+ */
 function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean, name: string, ann: Annotate): FloatHistogram | undefined {
   const first = points[0]!;
   const last = points[points.length - 1]!;
   const custom = usesCustomBuckets(first);
-  let minSchema = Math.min(first.schema, last.schema);
-  for (const p of points) {
+  for (const p of points.slice(1, -1)) {
     if (usesCustomBuckets(p) !== custom) {
       ann.warn(mixedSchemasWarning(name));
       return undefined;
     }
   }
-  if (isCounter) {
-    for (const p of points.slice(1, -1)) {
-      if (p.counterResetHint === CounterResetHint.Gauge) ann.warn(notCounterWarning(name));
-      minSchema = Math.min(minSchema, p.schema);
-    }
-  }
   let reconciled = false;
-  let h = reduceResolution(copyHistogram(last), minSchema);
-  const sub = addHistograms(h, first, -1);
-  h = sub.h;
-  reconciled ||= sub.boundsReconciled;
+  let h: FloatHistogram;
   if (isCounter) {
-    let prev = first;
-    for (const cur of points.slice(1)) {
-      if (detectReset(cur, prev)) {
-        const r = addHistograms(h, prev);
-        h = r.h;
+    if (points.some((p) => p.counterResetHint === CounterResetHint.Gauge)) ann.warn(notCounterWarning(name));
+    let minSchema = last.schema;
+    for (const p of points) if (!usesCustomBuckets(p)) minSchema = Math.min(minSchema, p.schema);
+    h = reduceResolution(copyHistogram(last), minSchema);
+    // Walking back from the last sample: subtract each earlier one unless the later one reset.
+    let acc: FloatHistogram | undefined;
+    for (let i = 1; i < points.length; i++) {
+      const cur = points[i]!;
+      const prev = points[i - 1]!;
+      let step: FloatHistogram;
+      if (detectReset(cur, prev)) step = cur;
+      else {
+        const r = addHistograms(cur, prev, -1);
         reconciled ||= r.boundsReconciled;
+        step = r.h;
       }
-      prev = cur;
+      if (!acc) acc = reduceResolution(step, minSchema);
+      else {
+        const r = addHistograms(acc, step);
+        reconciled ||= r.boundsReconciled;
+        acc = r.h;
+      }
     }
-  } else if (first.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) {
-    ann.warn(notGaugeWarning(name));
+    h = acc ?? h;
+  } else {
+    const r = addHistograms(last, first, -1);
+    reconciled ||= r.boundsReconciled;
+    h = r.h;
+    if (first.counterResetHint !== CounterResetHint.Gauge || last.counterResetHint !== CounterResetHint.Gauge) ann.warn(notGaugeWarning(name));
   }
   if (reconciled) ann.info(reconciledInfo('subtraction'));
   return compact({ ...h, counterResetHint: CounterResetHint.Gauge });

@@ -140,8 +140,9 @@ export function histogramVariance(h: FloatHistogram): number {
     // Kahan summation as Prometheus does, so sums of many buckets agree to the last bits.
     const term = b.count * delta * delta;
     const t = variance + term;
-    if (Math.abs(variance) >= Math.abs(term)) compensation += variance - t + term;
-    else if (Number.isFinite(t)) compensation += term - t + variance;
+    if (!Number.isFinite(t)) compensation = 0;
+    else if (Math.abs(variance) >= Math.abs(term)) compensation += variance - t + term;
+    else compensation += term - t + variance;
     variance = t;
   }
   return (variance + compensation) / h.count;
