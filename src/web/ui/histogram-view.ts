@@ -2,7 +2,8 @@
 // histogram sample is its count, its sum and a bar chart of its buckets, with an exponential scale
 // (every bucket equally wide, as exponential buckets are meant to be read) and a linear one (bars
 // placed at their real bounds, heights as density so areas stay proportional to counts), plus the
-// bucket list. The Graph view cannot draw a histogram as a line and says so.
+// bucket list. Heights are counts in both scales: as densities, the narrow zero bucket would dwarf
+// every other bar. The Graph view cannot draw a histogram as a line and says so.
 import { h } from './dom.js';
 
 /** A histogram as the HTTP API writes it: count, sum and [boundaryRule, lower, upper, count] buckets. */
@@ -54,9 +55,8 @@ export function bucketBars(buckets: readonly [number, string, string, string][],
   const min = Math.min(...bounds.map((b) => b[0]));
   const max = Math.max(...bounds.map((b) => b[1]));
   const total = max > min ? max - min : 1;
-  const density = bounds.map(([l, u], i) => (u > l ? counts[i]! / (u - l) : counts[i]!));
-  const top = Math.max(...density);
-  return bounds.map(([l, u], i) => ({ x: (l - min) / total, width: (u - l) / total, height: top > 0 ? density[i]! / top : 0 }));
+  const top = Math.max(...counts);
+  return bounds.map(([l, u], i) => ({ x: (l - min) / total, width: (u - l) / total, height: top > 0 ? counts[i]! / top : 0 }));
 }
 
 function chart(buckets: readonly [number, string, string, string][], scale: HistogramScale): SVGSVGElement {
@@ -65,7 +65,8 @@ function chart(buckets: readonly [number, string, string, string][], scale: Hist
   bars.forEach((b, i) => {
     const [rule, lower, upper, count] = buckets[i]!;
     const height = Math.max(b.height * HEIGHT, count === '0' ? 0 : 1);
-    const rect = svg('rect', { class: 'histogram-bar', x: b.x * WIDTH, y: HEIGHT - height, width: Math.max(b.width * WIDTH - 1, 1), height });
+    // A bucket narrower than a few pixels (the zero bucket in the linear scale) stays visible.
+    const rect = svg('rect', { class: 'histogram-bar', x: b.x * WIDTH, y: HEIGHT - height, width: Math.max(b.width * WIDTH - 1, 3), height });
     const title = svg('title', {});
     title.textContent = `${bucketRange(rule, lower, upper)}: ${count}`;
     rect.appendChild(title);
