@@ -178,3 +178,23 @@ test('malformed bodies fail with a message saying what is wrong', () => {
 test('le and quantile values are spelled as Go prints them with .0 for integers', () => {
   assert.deepEqual([0.005, 1, 10, 2.5, 1e-5, 123456, 1e6, 1.5e7, -0, -2, Infinity, -Infinity].map(formatOpenMetricsFloat), ['0.005', '1.0', '10.0', '2.5', '1e-05', '123456.0', '1e+06', '1.5e+07', '-0.0', '-2.0', '+Inf', '-Inf']);
 });
+
+test('arbitrary bytes and mutated bodies either parse or fail with a ProtobufExpositionError, never another error', async () => {
+  const { prng } = await import('../../bench/fuzz.js');
+  const rand = prng(19);
+  const valid = encodeMetricFamilies([NATIVE, { name: 'c', type: 0, metric: [{ counter: { value: 1 } }] }]);
+  for (let i = 0; i < 2000; i++) {
+    let body: Uint8Array;
+    if (i % 2 === 0) {
+      body = Uint8Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256));
+    } else {
+      body = valid.slice();
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
+    }
+    try {
+      parseProtobufInto(body, new Map(), { nativeHistograms: true, exemplars: true, startTimestamps: true }, () => undefined, () => undefined);
+    } catch (e) {
+      assert.ok(e instanceof ProtobufExpositionError, `body ${Buffer.from(body).toString('hex')}: ${(e as Error).stack}`);
+    }
+  }
+});

@@ -59,13 +59,15 @@ export function parseProtobufInto<T>(body: Uint8Array, metadata: Map<string, Met
     const name = family.name ?? '';
     if (name === '') throw new ProtobufExpositionError('protobuf MetricFamily without a name');
     const familyType = family.type ?? ProtoMetricType.UNTYPED;
+    // Suffixes (_count, _sum, _bucket) keep a legacy name legacy: one check per family.
+    const legacyName = LEGACY_METRIC_NAME.test(name);
     metadata?.set(name, { type: TYPE_NAMES[familyType] ?? 'unknown', help: family.help ?? '', unit: family.unit ?? '' });
     for (const m of family.metric ?? []) {
       const base = labelText(m.label ?? [], name);
       const ts = int64(m.timestampMs);
       const timestamp = ts !== 0 ? ts : undefined;
       const emit = (suffix: string, extra: string, value: number, start: number | undefined, exemplar?: ParsedExemplar): void => {
-        const series = seriesText(name + suffix, base, extra);
+        const series = seriesText(name + suffix, base, extra, legacyName);
         sink(series, value, timestamp, known?.(series), start, exemplar);
       };
       switch (familyType) {
@@ -95,7 +97,7 @@ export function parseProtobufInto<T>(body: Uint8Array, metadata: Map<string, Met
           const start = startOf(options, h.createdTimestamp);
           const native = options.nativeHistograms === true && isNativeHistogram(h);
           if (native) {
-            const series = seriesText(name, base, '');
+            const series = seriesText(name, base, '', legacyName);
             const exemplars = options.exemplars ? nativeExemplars(h) : [];
             histogramSink(series, nativeHistogram(h, familyType === ProtoMetricType.GAUGE_HISTOGRAM, name), timestamp, known?.(series), start, exemplars);
             // Prometheus keeps the classic series of a native histogram only when asked to and when it has any.
@@ -202,9 +204,26 @@ function timestampMs(t: ProtoTimestamp | null | undefined): number | undefined {
   return ms !== 0 ? ms : undefined;
 }
 
+const NEEDS_ESCAPE = /[\\"\n]/;
+
 /** `"…"` with the text format's escapes. */
 function quote(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return `"${v}"`;
   return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** Label names seen and whether they are legacy names: a target repeats a few names many times. */
+const legacyLabelNames = new Map<string, boolean>();
+
+function isLegacyLabelName(n: string): boolean {
+  let legacy = legacyLabelNames.get(n);
+  if (legacy === undefined) {
+    legacy = LEGACY_LABEL_NAME.test(n);
+    // Bounded: a target with ever new label names must not grow this without limit.
+    if (legacyLabelNames.size > 10_000) legacyLabelNames.clear();
+    legacyLabelNames.set(n, legacy);
+  }
+  return legacy;
 }
 
 /** The label pairs as the inside of a series text (`a="b",c="d"`). */
@@ -213,15 +232,15 @@ function labelText(labels: readonly ProtoLabelPair[], family: string): string {
   for (const l of labels) {
     const n = l.name ?? '';
     if (n === '') throw new ProtobufExpositionError(`family ${JSON.stringify(family)}: a label without a name`);
-    out += `${out === '' ? '' : ','}${LEGACY_LABEL_NAME.test(n) ? n : quote(n)}=${quote(l.value ?? '')}`;
+    out += `${out === '' ? '' : ','}${isLegacyLabelName(n) ? n : quote(n)}=${quote(l.value ?? '')}`;
   }
   return out;
 }
 
 /** `name{labels,extra}`, or the quoted-name form when the name is not a legacy one. */
-function seriesText(name: string, labels: string, extra: string): string {
+function seriesText(name: string, labels: string, extra: string, legacyName: boolean): string {
   const inner = labels === '' ? extra : extra === '' ? labels : `${labels},${extra}`;
-  if (LEGACY_METRIC_NAME.test(name)) return inner === '' ? name : `${name}{${inner}}`;
+  if (legacyName) return inner === '' ? name : `${name}{${inner}}`;
   return `{${quote(name)}${inner === '' ? '' : ','}${inner}}`;
 }
 
@@ -253,5 +272,5 @@ export function seriesTextOfLabels(labels: Labels): string {
     .filter((k) => k !== '__name__')
     .map((k) => `${LEGACY_LABEL_NAME.test(k) ? k : quote(k)}=${quote(labels[k]!)}`)
     .join(',');
-  return seriesText(name, inner, '');
+  return seriesText(name, inner, '', LEGACY_METRIC_NAME.test(name));
 }
