@@ -15,13 +15,14 @@ import { encodeSuccess } from '../../src/server/query-pool/encode.js';
 
 const T0 = 1_700_000_000_000;
 
-function body(n: number): Uint8Array {
+function body(n: number, withHistogram = true): Uint8Array {
   const fam: ProtoMetricFamily = {
     name: 'rpc_seconds',
     type: 4,
     metric: [{ histogram: { sampleCount: 4 * n, sampleSum: 2.5 * n, schema: 0, zeroThreshold: 1e-3, zeroCount: n, positiveSpan: [{ offset: 0, length: 2 }], positiveDelta: [n, n] } }],
   };
-  return encodeMetricFamilies([fam, { name: 'plain', type: 1, metric: [{ gauge: { value: n } }] }]);
+  const plain: ProtoMetricFamily = { name: 'plain', type: 1, metric: [{ gauge: { value: n } }] };
+  return encodeMetricFamilies(withHistogram ? [fam, plain] : [plain]);
 }
 
 test('scraped native histograms are stored, selected and rated', async () => {
@@ -58,6 +59,32 @@ test('scraped native histograms are stored, selected and rated', async () => {
     assert.ok(rated !== undefined && Math.abs(rated.count - 4 / 15) < 1e-9 && Math.abs(rated.sum - 2.5 / 15) < 1e-9, JSON.stringify(rate.result));
     const plain = engine.instantQuery('plain', at);
     assert.equal((plain.result as { value: number }[])[0]!.value, 5);
+  } finally {
+    server.close();
+    storage.close();
+  }
+});
+
+test('a native histogram that vanishes from the target goes stale', { skip: 'needs h/nh-tsdb: Selection.instantHistograms/histogramSamples to honor the stale marker the scrape appends (storage.append of a stale NaN to a histogram series reports appended: 1, yet the histogram stays visible within the lookback)' }, async () => {
+  let withHistogram = true;
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited' });
+    res.end(body(1, withHistogram));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-proto-stale-')));
+  let now = T0;
+  try {
+    const url = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/metrics`);
+    const loop = new ScrapeLoop(url, { job: 'j', instance: 'i' }, { intervalMs: 15_000, timeoutMs: 5000, honorLabels: false, honorTimestamps: true, sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0, metricRelabel: undefined, http: {}, nativeHistograms: true }, { storage, codec: new ExpositionCodecImpl(), logger: new Logger({ level: 'error', write: () => undefined }), now: () => now });
+    await loop.scrapeOnce();
+    now += 15_000;
+    withHistogram = false;
+    await loop.scrapeOnce();
+    await loop.stop(false);
+    const engine = new Engine(storage);
+    assert.equal((engine.instantQuery('rpc_seconds', T0 + 1000).result as unknown[]).length, 1);
+    assert.deepEqual(engine.instantQuery('rpc_seconds', now + 1000).result, [], 'stale after the target dropped it');
   } finally {
     server.close();
     storage.close();
