@@ -81,7 +81,6 @@ function appendFloats(storage: Storage, interval: number, parts: { s: LoadSeries
 interface ClassicParts {
   labels: Labels;
   buckets: Map<number, number>[];
-  duplicateBound: boolean;
   count: (number | undefined)[];
   sum: (number | undefined)[];
 }
@@ -95,7 +94,8 @@ function parseLe(text: string): number | undefined {
 /**
  * The custom-bucket histogram series load_with_nhcb adds: classic `_bucket` (numeric `le`),
  * `_count` and `_sum` series grouped by base name and other labels, one histogram per position
- * that has buckets including +Inf. Bucket counts are the differences of the cumulative values.
+ * that has buckets (without a +Inf bucket the last bound closes the histogram). Bucket counts
+ * are the differences of the cumulative values.
  */
 export function nhcbSeries(series: readonly LoadSeries[]): LoadSeries[] {
   const groups = new Map<string, ClassicParts>();
@@ -105,7 +105,7 @@ export function nhcbSeries(series: readonly LoadSeries[]): LoadSeries[] {
     setLabel(labels, '__name__', base);
     const key = labelsKey(labels);
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { labels, buckets: [], duplicateBound: false, count: [], sum: [] }));
+    if (!g) groups.set(key, (g = { labels, buckets: [], count: [], sum: [] }));
     return g;
   };
   for (const s of series) {
@@ -118,9 +118,8 @@ export function nhcbSeries(series: readonly LoadSeries[]): LoadSeries[] {
       const g = group(s.labels, m[1]!);
       s.values.forEach((v, i) => {
         if (typeof v !== 'number') return;
-        const b = (g.buckets[i] ??= new Map());
-        if (b.has(le)) g.duplicateBound = true;
-        b.set(le, v);
+        // Spellings of one bound (`0.2`, `2e-1`) are one bucket; the later line wins.
+        (g.buckets[i] ??= new Map()).set(le, v);
       });
     } else {
       const g = group(s.labels, m[1]!);
@@ -131,10 +130,9 @@ export function nhcbSeries(series: readonly LoadSeries[]): LoadSeries[] {
   }
   const out: LoadSeries[] = [];
   for (const g of groups.values()) {
-    if (g.duplicateBound) continue;
     const histograms: (SequenceHistogram | undefined)[] = [];
     g.buckets.forEach((b, i) => {
-      if (!b || !b.has(Infinity)) return;
+      if (!b) return;
       const bounds = [...b.keys()].sort((x, y) => x - y);
       const counts: number[] = [];
       let prev = 0;

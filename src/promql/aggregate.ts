@@ -9,13 +9,10 @@ import { QueryError, formatValue, isValidLabelName, labelsKey, newSeries } from 
 import type { Series, Value } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { aggregateWithHistograms } from './histogram/aggregate.js';
+import { avg, kahanInc, kahanSum } from './float-sums.js';
+import { labelsHash } from '../model/labels-hash.js';
+import { histogramString } from './histogram/format.js';
 
-function kahanInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (t === Infinity || t === -Infinity) return [t, 0];
-  if (Math.abs(sum) >= Math.abs(inc)) return [t, c + (sum - t + inc)];
-  return [t, c + (inc - t + sum)];
-}
 
 function quantile(q: number, values: number[]): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
@@ -43,32 +40,6 @@ function groupLabels(l: Labels, e: AggregateExpr): Labels {
   return out;
 }
 
-/** Mean with Kahan summation, switching to an incremental mean if the sum overflows. */
-function avg(values: number[]): number {
-  let sum = values[0]!;
-  let c = 0;
-  let mean = 0;
-  let incremental = false;
-  let count = 1;
-  for (let i = 1; i < values.length; i++) {
-    const x = values[i]!;
-    count = i + 1;
-    if (!incremental) {
-      const [ns, nc] = kahanInc(x, sum, c);
-      if (ns !== Infinity && ns !== -Infinity) {
-        sum = ns;
-        c = nc;
-        continue;
-      }
-      incremental = true;
-      mean = sum / (count - 1);
-      c /= count - 1;
-    }
-    const q = (count - 1) / count;
-    [mean, c] = kahanInc(x / count, q * mean, q * c);
-  }
-  return incremental ? mean + c : sum / count + c / count;
-}
 
 function variance(values: number[]): number {
   let count = 0;
@@ -87,12 +58,8 @@ function variance(values: number[]): number {
 
 function simple(op: string, values: number[]): number {
   switch (op) {
-    case 'sum': {
-      let sum = 0;
-      let c = 0;
-      for (const x of values) [sum, c] = kahanInc(x, sum, c);
-      return Number.isFinite(sum) ? sum + c : sum;
-    }
+    case 'sum':
+      return kahanSum(values);
     case 'avg':
       return avg(values);
     case 'count':
@@ -228,29 +195,31 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     return { kind: 'vector', series: order };
   }
 
-  if (e.op === 'limit_ratio') {
-    if (param?.some((x) => Number.isNaN(x))) throw new QueryError('Ratio value is NaN');
-    throw new QueryError('limit_ratio is not supported yet');
-  }
+  if (e.op === 'limit_ratio') return { kind: 'vector', series: limitRatio(input.series, param!, ctx) };
 
   if (e.op === 'count_values') {
     const label = stringParam ?? '';
     if (!isValidLabelName(label)) throw new QueryError(`invalid label name ${JSON.stringify(label)}`);
-    for (const g of groups.values()) {
-      const byValue = new Map<string, Series>();
-      for (let j = 0; j < n; j++) {
-        const counts = new Map<string, number>();
-        for (const s of g.members) if (s.present[j]) counts.set(formatValue(s.values[j]!), (counts.get(formatValue(s.values[j]!)) ?? 0) + 1);
-        for (const [v, c] of counts) {
-          let o = byValue.get(v);
-          if (!o) {
-            o = newSeries({ ...g.labels, [label]: v }, n, false);
-            byValue.set(v, o);
-            out.push(o);
-          }
-          o.values[j] = c;
-          o.present[j] = 1;
+    // Grouped by the labels the samples have once the value label is set (it may overwrite a
+    // grouping label), as Prometheus does.
+    const byKey = new Map<string, Series>();
+    for (let j = 0; j < n; j++) {
+      for (const s of input.series) {
+        const h = s.present[j] ? undefined : s.histograms?.[j];
+        if (!s.present[j] && !h) continue;
+        const withValue: Labels = { ...s.labels };
+        setLabel(withValue, label, h ? histogramString(h) : formatValue(s.values[j]!));
+        const gl = groupLabels(withValue, e);
+        if (!e.without) setLabel(gl, label, withValue[label]!);
+        const key = labelsKey(gl);
+        let o = byKey.get(key);
+        if (!o) {
+          o = newSeries(gl, n, false);
+          byKey.set(key, o);
+          out.push(o);
         }
+        o.values[j] = (o.present[j] ? o.values[j]! : 0) + 1;
+        o.present[j] = 1;
       }
     }
     return { kind: 'vector', series: out };
@@ -291,4 +260,36 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     if (o.present.some((p) => p === 1) || o.histograms) out.push(o);
   }
   return { kind: 'vector', series: out };
+}
+
+/**
+ * limit_ratio(r, v): the series whose label hash, as a fraction of 2^64, lies below r (r >= 0)
+ * or at or above 1 + r (r < 0), so that r and r - 1 pick complementary sets, as Prometheus does.
+ */
+function limitRatio(series: Series[], ratios: Float64Array, ctx: Ctx): Series[] {
+  const n = ctx.n;
+  const capped = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const r = ratios[j]!;
+    if (Number.isNaN(r)) throw new QueryError('Ratio value is NaN');
+    capped[j] = Math.max(-1, Math.min(1, r));
+    if (capped[j] !== r) ctx.engine.warnings.add(`PromQL warning: ratio value should be between -1 and 1, got ${formatNumber(r)}, capping to ${formatNumber(capped[j]!)}`);
+  }
+  const out: Series[] = [];
+  for (const s of series) {
+    const offset = Number(labelsHash(s.labels)) / 2 ** 64;
+    const present = new Uint8Array(n);
+    let histograms: (FloatHistogram | undefined)[] | undefined;
+    let any = false;
+    for (let j = 0; j < n; j++) {
+      const r = capped[j]!;
+      if (!((r >= 0 && offset < r) || (r < 0 && offset >= 1 + r))) continue;
+      if (s.present[j]) present[j] = 1;
+      else if (s.histograms?.[j]) (histograms ??= new Array<FloatHistogram | undefined>(n))[j] = s.histograms[j];
+      else continue;
+      any = true;
+    }
+    if (any) out.push({ labels: s.labels, values: s.values, present, dropName: s.dropName, ...(histograms ? { histograms } : {}) });
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import type { Labels } from '../model/labels.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import type { Selection, Steps } from '../storage/storage.js';
 import type { NativeMatrix, NativeSamples } from '../storage/native.js';
-import type { AtModifier, DurationExpr, Expr } from './parser/ast.js';
+import type { AtModifier, DurationExpr, Expr, VectorSelector } from './parser/ast.js';
 import { QueryError, withoutName } from './values.js';
 import { boundedAtSeconds, durationInRange, foldDuration, goFixed6 } from './parser/durations.js';
 import { TIMED_OUT, TOO_MANY_SAMPLES } from './limits.js';
@@ -46,6 +46,8 @@ export interface EvalEnv {
   infos: Set<string>;
   rangeKernel: RangeKernel;
   useStartTimestamps: boolean;
+  /** Selectors read as Prometheus's histogram statistics iterator reads (see histogram/samples.ts). */
+  statsSelectors: Set<VectorSelector>;
   /** The engine's recursive evaluation, handed in so that evaluators need not import the engine. */
   evaluate: (e: Expr, ctx: Ctx) => Value;
 }

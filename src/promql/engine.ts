@@ -22,6 +22,7 @@ import type { Ctx, EvalEnv, Queryable, RangeKernel } from './context.js';
 import { checkDeadline, compareLabels, markDropName } from './context.js';
 import { evalVectorSelector } from './vector-selector.js';
 import { scaleHistogram } from './histogram/arithmetic.js';
+import { statsSelectors } from './histogram/samples.js';
 import { evalMatrix, evalRangeFunction } from './range-eval.js';
 
 export { QueryError } from './values.js';
@@ -171,6 +172,7 @@ export class Engine {
       infos: new Set(),
       rangeKernel: this.opts.rangeKernel,
       useStartTimestamps: this.opts.useStartTimestamps,
+      statsSelectors: new Set(),
       evaluate,
     };
   }
@@ -188,6 +190,7 @@ export class Engine {
 
   private instantLimited(expr: Expr, timeMs: number): QueryResult {
     const env = this.env();
+    env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: timeMs, end: timeMs, step: 0, n: 1, queryStart: timeMs, queryEnd: timeMs, queryStep: 0, engine: env };
     const v = evaluate(expr, ctx);
     const warnings = [...env.warnings];
@@ -231,6 +234,7 @@ export class Engine {
 
   private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): QueryResult {
     const env = this.env();
+    env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: startMs, end: startMs + (n - 1) * stepMs, step: stepMs, n, queryStart: startMs, queryEnd: endMs, queryStep: stepMs, engine: env };
     const v = evaluate(expr, ctx);
     const warnings = [...env.warnings];

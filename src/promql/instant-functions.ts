@@ -340,7 +340,7 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
       const input = vectorArg(call, 0, ctx);
       const s = newSeries(absentLabels(call.args[0]!), ctx.n, true);
       for (let j = 0; j < ctx.n; j++) {
-        if (!input.some((x) => x.present[j])) {
+        if (!input.some((x) => x.present[j] || x.histograms?.[j])) {
           s.values[j] = 1;
           s.present[j] = 1;
         }
@@ -353,8 +353,10 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
         kind: 'vector',
         series: input.map((s) => {
           const values = new Float64Array(ctx.n);
-          for (let j = 0; j < ctx.n; j++) if (s.present[j]) values[j] = (s.timestamps ? s.timestamps[j]! : stepTime(ctx, j)) / 1000;
-          return markDropName({ labels: s.labels, values, present: s.present, dropName: s.dropName }, ctx);
+          // Histogram samples have timestamps too.
+          const present = s.histograms ? s.present.map((p, j) => (p || s.histograms![j] ? 1 : 0)) : s.present;
+          for (let j = 0; j < ctx.n; j++) if (present[j]) values[j] = (s.timestamps ? s.timestamps[j]! : stepTime(ctx, j)) / 1000;
+          return markDropName({ labels: s.labels, values, present, dropName: s.dropName }, ctx);
         }),
       };
     }
@@ -411,7 +413,10 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
     }
     case 'sort':
     case 'sort_desc': {
-      const input = vectorArg(call, 0, ctx);
+      // Sorting is by float value: histogram samples are left out.
+      const input = vectorArg(call, 0, ctx)
+        .map((s) => (s.histograms ? { ...s, histograms: undefined } : s))
+        .filter((s) => s.present.some((p) => p === 1));
       if (ctx.n > 1) ctx.engine.warnings.add(SORT_RANGE_WARNING);
       return { kind: 'vector', series: ctx.n === 1 ? [...input].sort(byValue(name === 'sort_desc')) : input };
     }

@@ -15,9 +15,10 @@ import { QueryError, newSeries } from './values.js';
 import type { MatrixSeries, Series, Value } from './values.js';
 import { TOO_MANY_SAMPLES } from './limits.js';
 import type { HistogramSamples } from './histogram/samples.js';
-import { histogramSamplesOf, windowRange } from './histogram/samples.js';
+import { histogramSamplesOf, windowRange, withQueryHints } from './histogram/samples.js';
 import { histogramWindow } from './histogram/range-functions.js';
 import type { FloatHistogram } from '../model/histogram.js';
+import { CounterResetHint } from '../model/histogram.js';
 
 function labelsForAbsent(e: Expr): Labels {
   // Equality matchers of a plain selector become the labels of absent()'s result.
@@ -143,7 +144,7 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     const sel = env.storage.select(ms.vector.matchers, stepsAll.start - range - before + 1, stepsAll.end + after);
     labels = sel.labels;
     inputDropName = labels.map(() => false);
-    histograms = histogramSamplesOf(sel, labels.length);
+    histograms = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(ms.vector));
     floatSamples = () => sel.samples();
     if (modifier) evalAll = (p, st) => sel.evalRange(fn, p, st, range, { modifier, lookbackMs: env.lookback });
     else if (env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn)) evalAll = (p, st) => withOverlapWarnings(env, labels, sel.evalRangeWithStartTimestamps(fn, p, st, range));
@@ -238,7 +239,8 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(bad)}`);
     }
   }
-  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx);
+  const anchored = arg.type === 'MatrixSelector' && Boolean(arg.anchored || arg.vector.anchored);
+  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, anchored);
   if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
     for (const [i, l] of labels.entries()) {
       // Native histograms are counters or gauges by their own hint, not by their name.
@@ -263,7 +265,9 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
         const x = s.histograms[j];
         if (x) {
           t.push(stepTime(ctx, j));
-          h.push(x);
+          // A subquery's samples are re-sampled: hints of the originals say nothing about their
+          // neighbours here, so resets are detected afresh (gauges stay gauges).
+          h.push(x.counterResetHint === CounterResetHint.Gauge ? x : { ...x, counterResetHint: CounterResetHint.Unknown });
         }
       }
     }
@@ -273,7 +277,7 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
 }
 
 /** Windows holding histogram samples get their value from the histogram rules instead of the float kernel. */
-function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx): void {
+function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, anchored: boolean): void {
   const env = ctx.engine;
   const ann = { warn: (t: string) => env.warnings.add(t), info: (t: string) => env.infos.add(t) };
   result.forEach((s, i) => {
@@ -281,9 +285,18 @@ function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], h
     const name = labels[i]!['__name__'] ?? '';
     for (let j = 0; j < ctx.n; j++) {
       const te = windowEnd(j);
-      const [ha, hb] = windowRange(hs, i, te - range, te);
+      let [ha, hb] = windowRange(hs, i, te - range, te);
+      let [fa, fb] = windowRange(fs, i, te - range, te);
+      if (anchored) {
+        // An anchored window also holds the last sample (of either kind) at or before its
+        // start, within the lookback delta.
+        const floor = te - range - env.lookback;
+        const hPrev = ha > hs.offsets[i]! && hs.t[ha - 1]! > floor ? hs.t[ha - 1]! : -Infinity;
+        const fPrev = fa > fs.offsets[i]! && fs.t[fa - 1]! > floor ? fs.t[fa - 1]! : -Infinity;
+        if (hPrev > fPrev) ha--;
+        else if (fPrev > -Infinity) fa--;
+      }
       if (ha === hb) continue;
-      const [fa, fb] = windowRange(fs, i, te - range, te);
       const r = histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann);
       if (r.kind === 'keep') continue;
       if (r.kind === 'none') s.present[j] = 0;
@@ -311,6 +324,7 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
     const lo = steps.end - range;
     const sel = env.storage.select(e.vector.matchers, lo + 1, steps.end);
     const { offsets, t, v } = sel.samples();
+    const hs = withQueryHints(histogramSamplesOf(sel, sel.labels.length), false);
     const series: MatrixSeries[] = [];
     sel.labels.forEach((labels, i) => {
       const ts: number[] = [];
@@ -321,8 +335,10 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
           vs.push(v[j]!);
         }
       }
-      countSamples(env, ts.length);
-      if (ts.length > 0) series.push({ labels, t: ts, v: vs, dropName: false });
+      const [ha, hb] = windowRange(hs, i, lo, steps.end);
+      const histograms = hs.h.slice(ha, hb).map((h, k) => ({ t: hs.t[ha + k]!, h }));
+      countSamples(env, ts.length + histograms.length);
+      if (ts.length > 0 || histograms.length > 0) series.push({ labels, t: ts, v: vs, dropName: false, ...(histograms.length ? { histograms } : {}) });
     });
     return { kind: 'matrix', series };
   }
@@ -332,15 +348,17 @@ export function evalMatrix(e: MatrixSelector | SubqueryExpr, ctx: Ctx): Value {
   for (const s of sq.inner) {
     const ts: number[] = [];
     const vs: number[] = [];
+    const histograms: { t: number; h: FloatHistogram }[] = [];
     for (let j = 0; j < sq.innerCtx.n; j++) {
       const t = stepTime(sq.innerCtx, j);
-      if (s.present[j] && t > lo && t <= sq.outer.end) {
+      if (t <= lo || t > sq.outer.end) continue;
+      if (s.present[j]) {
         ts.push(t);
         vs.push(s.values[j]!);
-      }
+      } else if (s.histograms?.[j]) histograms.push({ t, h: s.histograms[j]! });
     }
-    countSamples(env, ts.length);
-    if (ts.length > 0) series.push({ labels: s.labels, t: ts, v: vs, dropName: s.dropName });
+    countSamples(env, ts.length + histograms.length);
+    if (ts.length > 0 || histograms.length > 0) series.push({ labels: s.labels, t: ts, v: vs, dropName: s.dropName, ...(histograms.length ? { histograms } : {}) });
   }
   return { kind: 'matrix', series };
 }

@@ -7,7 +7,7 @@ import type { Ctx } from './context.js';
 import { atTime, countSamples, durationMs, selectorSteps } from './context.js';
 import type { Series } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
-import { histogramSamplesOf, pickInstantHistograms } from './histogram/samples.js';
+import { histogramSamplesOf, pickInstantHistograms, withQueryHints } from './histogram/samples.js';
 
 function replicate<T extends Float64Array | Uint8Array>(src: T, at: number, n: number, make: (n: number) => T): T {
   const out = make(n);
@@ -23,7 +23,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const sel = env.storage.select(vs.matchers, steps.start - env.lookback + (vs.smoothed ? 0 : 1), steps.end + (vs.smoothed ? env.lookback : 0));
   const m: Required<NativeMatrix> & { starts?: Float64Array } = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : withStarts ? sel.instantWithStartTimestamps(steps, env.lookback) : sel.instant(steps, env.lookback);
   const labels = sel.labels;
-  const hs = histogramSamplesOf(sel, labels.length);
+  const hs = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(vs));
   const k = fixed ? 1 : ctx.n;
   if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
   const out: Series[] = [];

@@ -4,33 +4,27 @@
 // info annotation.
 import type { FloatHistogram } from '../../model/histogram.js';
 import type { Ctx } from '../context.js';
-import { IncompatibleSchemaError, addHistograms, divideHistogram } from './arithmetic.js';
-import { copyHistogram } from './buckets.js';
-import { collisionWarning, mixedSchemasWarning, reconciledInfo } from './range-functions.js';
+import { IncompatibleSchemaError } from './arithmetic.js';
+import type { SumResult } from './arithmetic.js';
+import { combineHistograms } from './compensated.js';
+import { collisionWarning, mixedSchemasWarning, reconciledInfo } from './annotations.js';
+import type { Annotate } from './annotations.js';
 
-/** Adds histograms with the annotations their sum raises; undefined when their schemas do not mix. */
-export function sumHistograms(hists: readonly FloatHistogram[], name: string, ctx: Ctx, op = 'aggregation'): FloatHistogram | undefined {
-  const env = ctx.engine;
-  let sum = copyHistogram(hists[0]!);
-  let collision = false;
-  let reconciled = false;
+/** Adds (or averages) histograms with the annotations that raises; undefined when their schemas do not mix. */
+export function sumHistograms(hists: readonly FloatHistogram[], name: string, ann: Annotate, mode: 'sum' | 'avg' = 'sum'): FloatHistogram | undefined {
+  let r: SumResult;
   try {
-    for (const h of hists.slice(1)) {
-      const r = addHistograms(sum, h);
-      sum = r.h;
-      collision ||= r.counterResetCollision;
-      reconciled ||= r.boundsReconciled;
-    }
+    r = combineHistograms(hists, mode);
   } catch (e) {
     if (e instanceof IncompatibleSchemaError) {
-      env.warnings.add(mixedSchemasWarning(name));
+      ann.warn(mixedSchemasWarning(name));
       return undefined;
     }
     throw e;
   }
-  if (collision) env.warnings.add(collisionWarning(op));
-  if (reconciled) env.infos.add(reconciledInfo(op));
-  return sum;
+  if (r.counterResetCollision) ann.warn(collisionWarning('aggregation'));
+  if (r.boundsReconciled) ann.info(reconciledInfo('aggregation'));
+  return r.h;
 }
 
 /**
@@ -46,9 +40,7 @@ export function aggregateWithHistograms(op: string, floats: readonly number[], h
         env.warnings.add('PromQL warning: encountered a mix of histograms and floats for aggregation');
         return undefined;
       }
-      const sum = sumHistograms(hists, name, ctx);
-      if (!sum) return undefined;
-      return op === 'sum' ? sum : divideHistogram(sum, hists.length);
+      return sumHistograms(hists, name, { warn: (t) => env.warnings.add(t), info: (t) => env.infos.add(t) }, op);
     }
     case 'count':
       return floats.length + hists.length;

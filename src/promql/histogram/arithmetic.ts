@@ -190,8 +190,15 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   if (cur.counterResetHint === CounterResetHint.CounterReset) return true;
   if (cur.counterResetHint === CounterResetHint.NotCounterReset) return false;
   if (usesCustomBuckets(cur) !== usesCustomBuckets(prev)) return true;
-  if (usesCustomBuckets(cur) && !sameBounds(cur.customValues, prev.customValues)) return true;
   if (cur.count < prev.count) return true;
+  if (usesCustomBuckets(cur) && !sameBounds(cur.customValues, prev.customValues)) {
+    // Different custom bounds are compared on the bounds both have, as addition reconciles them.
+    const inPrev = new Set(prev.customValues);
+    const common = cur.customValues.filter((v) => inPrev.has(v));
+    const c = rebucketCustom(positiveSparse(cur), cur.customValues, common);
+    const p = rebucketCustom(positiveSparse(prev), prev.customValues, common);
+    return bucketsDecreased(p, c);
+  }
   if (cur.schema > prev.schema) return true;
   if (cur.zeroThreshold < prev.zeroThreshold) return true;
   const p = partsOf(prev);
@@ -207,11 +214,17 @@ export function detectReset(cur: FloatHistogram, prev: FloatHistogram): boolean 
   ] as const) {
     let prevBuckets = usesCustomBuckets(cur) ? pb : trimBelow(pb, prev.schema, cur.zeroThreshold);
     if (!usesCustomBuckets(cur)) prevBuckets = reduceSparse(prevBuckets, prev.schema, cur.schema);
-    prevBuckets = compactSparse(prevBuckets);
-    const curCounts = new Map<number, number>();
-    for (let i = 0; i < cb.index.length; i++) curCounts.set(cb.index[i]!, cb.count[i]!);
-    for (let i = 0; i < prevBuckets.index.length; i++) if ((curCounts.get(prevBuckets.index[i]!) ?? 0) < prevBuckets.count[i]!) return true;
+    if (bucketsDecreased(prevBuckets, cb)) return true;
   }
+  return false;
+}
+
+/** Whether any bucket of `prev` holds more than the same bucket of `cur`. */
+function bucketsDecreased(prev: SparseBuckets, cur: SparseBuckets): boolean {
+  const p = compactSparse(prev);
+  const curCounts = new Map<number, number>();
+  for (let i = 0; i < cur.index.length; i++) curCounts.set(cur.index[i]!, cur.count[i]!);
+  for (let i = 0; i < p.index.length; i++) if ((curCounts.get(p.index[i]!) ?? 0) < p.count[i]!) return true;
   return false;
 }
 
@@ -231,4 +244,18 @@ export function histogramsEqual(a: FloatHistogram, b: FloatHistogram): boolean {
     for (let i = 0; i < x.index.length; i++) if (x.index[i] !== y.index[i] || !sameFloat(x.count[i]!, y.count[i]!)) return false;
   }
   return true;
+}
+
+/**
+ * The histogram's buckets in the layout of a sum it takes part in: at `schema`, with its zero
+ * bucket widened to `zeroThreshold`, or (custom buckets) re-bucketed onto `customValues`.
+ */
+export function alignedParts(h: FloatHistogram, schema: number, zeroThreshold: number, customValues: readonly number[]): { zeroCount: number; positive: SparseBuckets; negative: SparseBuckets } {
+  if (usesCustomBuckets(h)) {
+    const positive = sameBounds(h.customValues, customValues) ? positiveSparse(h) : rebucketCustom(positiveSparse(h), h.customValues, customValues);
+    return { zeroCount: 0, positive, negative: { index: [], count: [] } };
+  }
+  const p = partsOf(h);
+  if (p.zeroThreshold < zeroThreshold) widenZeroBucket(p, zeroThreshold);
+  return { zeroCount: p.zeroCount, positive: reduceSparse(p.positive, h.schema, schema), negative: reduceSparse(p.negative, h.schema, schema) };
 }

@@ -6,8 +6,8 @@ import type { FloatHistogram } from '../../model/histogram.js';
 import { CounterResetHint } from '../../model/histogram.js';
 import { IncompatibleSchemaError, addHistograms, divideHistogram, histogramsEqual, scaleHistogram } from './arithmetic.js';
 import { compact } from './buckets.js';
-import { collisionWarning, mixedSchemasWarning, reconciledInfo } from './range-functions.js';
-import type { Annotate } from './range-functions.js';
+import { collisionWarning, mixedSchemasWarning, reconciledInfo } from './annotations.js';
+import type { Annotate } from './annotations.js';
 import { trimHistogram } from './trim.js';
 
 export type Sample = number | FloatHistogram;

@@ -8,6 +8,9 @@ import type { FloatHistogram } from '../../model/histogram.js';
 import { CounterResetHint } from '../../model/histogram.js';
 import { IncompatibleSchemaError, addHistograms, detectReset, divideHistogram, histogramsEqual, scaleHistogram } from './arithmetic.js';
 import { compact, copyHistogram, reduceResolution, usesCustomBuckets } from './buckets.js';
+import { sumHistograms } from './aggregate.js';
+import { mixWarning, mixedSchemasWarning, notCounterWarning, notGaugeWarning, reconciledInfo } from './annotations.js';
+import type { Annotate } from './annotations.js';
 
 /** The samples of one series inside one window, floats and histograms apart, each in time order. */
 export interface WindowSamples {
@@ -19,11 +22,6 @@ export interface WindowSamples {
 
 export type WindowResult = { kind: 'keep' } | { kind: 'none' } | { kind: 'float'; v: number } | { kind: 'histogram'; h: FloatHistogram };
 
-/** Where annotations go; texts as Prometheus words them. */
-export interface Annotate {
-  warn(text: string): void;
-  info(text: string): void;
-}
 
 const KEEP: WindowResult = { kind: 'keep' };
 const NONE: WindowResult = { kind: 'none' };
@@ -31,12 +29,6 @@ const NONE: WindowResult = { kind: 'none' };
 /** Functions that read float samples only; histograms in a window with floats are skipped with an info. */
 const FLOAT_ONLY = new Set(['max_over_time', 'min_over_time', 'quantile_over_time', 'stddev_over_time', 'stdvar_over_time', 'mad_over_time', 'deriv', 'predict_linear', 'double_exponential_smoothing', 'holt_winters']);
 
-export const mixWarning = (name: string): string => `PromQL warning: encountered a mix of histograms and floats for metric name ${JSON.stringify(name)}`;
-export const notCounterWarning = (name: string): string => `PromQL warning: this native histogram metric is not a counter: ${JSON.stringify(name)}`;
-export const notGaugeWarning = (name: string): string => `PromQL warning: this native histogram metric is not a gauge: ${JSON.stringify(name)}`;
-export const mixedSchemasWarning = (name: string): string => `PromQL warning: vector contains a mix of histograms with exponential and custom buckets schemas for metric name ${JSON.stringify(name)}`;
-export const reconciledInfo = (op: string): string => `PromQL info: mismatched custom buckets were reconciled during ${op}`;
-export const collisionWarning = (op: string): string => `PromQL warning: conflicting counter resets during histogram ${op}`;
 
 /**
  * The increase of a run of histograms (Prometheus's histogramRate). For counters it is the sum of
@@ -195,27 +187,6 @@ function resetsOrChanges(w: WindowSamples, changes: boolean): WindowResult {
   return { kind: 'float', v: n };
 }
 
-/** Sums the window's histograms; undefined (with a warning) when their schemas do not mix. */
-function sumHistograms(hh: readonly FloatHistogram[], name: string, ann: Annotate): FloatHistogram | undefined {
-  let sum = copyHistogram(hh[0]!);
-  let reconciled = false;
-  try {
-    for (const h of hh.slice(1)) {
-      const r = addHistograms(sum, h);
-      sum = r.h;
-      reconciled ||= r.boundsReconciled;
-    }
-  } catch (e) {
-    if (e instanceof IncompatibleSchemaError) {
-      ann.warn(mixedSchemasWarning(name));
-      return undefined;
-    }
-    throw e;
-  }
-  if (reconciled) ann.info(reconciledInfo('aggregation'));
-  return sum;
-}
-
 /**
  * The value of range function `fn` for one window of one series that holds histogram samples
  * (`keep`: the float kernel's answer stands).
@@ -252,6 +223,15 @@ export function histogramWindow(fn: string, w: WindowSamples, rangeStart: number
       if (hasFloats && w.ft[w.ft.length - 1]! > lastH) return KEEP;
       return { kind: 'histogram', h: w.hh[w.hh.length - 1]! };
     }
+    case 'ts_of_last_over_time': {
+      const lastH = w.ht[w.ht.length - 1]!;
+      if (hasFloats && w.ft[w.ft.length - 1]! > lastH) return KEEP;
+      return { kind: 'float', v: lastH / 1000 };
+    }
+    case 'ts_of_first_over_time': {
+      if (hasFloats && w.ft[0]! < w.ht[0]!) return KEEP;
+      return { kind: 'float', v: w.ht[0]! / 1000 };
+    }
     case 'first_over_time': {
       if (hasFloats && w.ft[0]! < w.ht[0]!) return KEEP;
       return { kind: 'histogram', h: w.hh[0]! };
@@ -262,9 +242,8 @@ export function histogramWindow(fn: string, w: WindowSamples, rangeStart: number
         ann.warn(mixWarning(name));
         return NONE;
       }
-      const sum = sumHistograms(w.hh, name, ann);
-      if (!sum) return NONE;
-      return { kind: 'histogram', h: fn === 'sum_over_time' ? sum : divideHistogram(sum, w.hh.length) };
+      const h = sumHistograms(w.hh, name, ann, fn === 'sum_over_time' ? 'sum' : 'avg');
+      return h ? { kind: 'histogram', h } : NONE;
     }
     default:
       // Functions of timestamps and the rest read floats only.

@@ -2,7 +2,10 @@
 // what the evaluator derives from them: the histogram an instant selector picks per step, and
 // the samples of one range window.
 import type { FloatHistogram } from '../../model/histogram.js';
+import { CounterResetHint } from '../../model/histogram.js';
 import type { Selection, Steps } from '../../storage/storage.js';
+import type { Expr, VectorSelector } from '../parser/ast.js';
+import { detectReset } from './arithmetic.js';
 
 export interface HistogramSamples {
   offsets: Uint32Array;
@@ -52,4 +55,73 @@ export function windowRange(hs: { offsets: Uint32Array; t: Float64Array }, i: nu
   let b = a;
   while (b < end && hs.t[b]! <= to) b++;
   return [a, b];
+}
+
+/**
+ * The counter-reset hints a query sees, as Prometheus's iterators give them. Reading chunks,
+ * the first sample after a reset comes back with an unknown hint, never "reset". Under
+ * histogram_count/histogram_sum/histogram_avg, Prometheus reads with a statistics iterator that
+ * detects resets against the previous sample on the fly, so hints are "reset" or "not reset"
+ * there (gauges stay gauges).
+ */
+export function withQueryHints(hs: HistogramSamples, detectOnTheFly: boolean): HistogramSamples {
+  const h = hs.h.slice();
+  for (let i = 0; i + 1 < hs.offsets.length; i++) {
+    for (let k = hs.offsets[i]!; k < hs.offsets[i + 1]!; k++) {
+      const cur = h[k]!;
+      if (cur.counterResetHint === CounterResetHint.Gauge) continue;
+      if (!detectOnTheFly) {
+        if (cur.counterResetHint === CounterResetHint.CounterReset) h[k] = { ...cur, counterResetHint: CounterResetHint.Unknown };
+        continue;
+      }
+      // The first sample read keeps the hint its chunk gives it.
+      if (k === hs.offsets[i]) continue;
+      if (cur.counterResetHint === CounterResetHint.NotCounterReset) continue;
+      const reset = detectReset({ ...cur, counterResetHint: CounterResetHint.Unknown }, hs.h[k - 1]!);
+      h[k] = { ...cur, counterResetHint: reset ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset };
+    }
+  }
+  return { offsets: hs.offsets, t: hs.t, h };
+}
+
+/** Functions whose argument's selectors are read with the statistics iterator (no buckets needed). */
+const STATS_FUNCTIONS = new Set(['histogram_count', 'histogram_sum', 'histogram_avg']);
+
+/**
+ * The vector selectors Prometheus reads with its statistics iterator: those whose nearest
+ * enclosing histogram function is histogram_count/sum/avg, not across a binary operator or a
+ * subquery (which both decide afresh).
+ */
+export function statsSelectors(e: Expr, out = new Set<VectorSelector>(), stats = false): Set<VectorSelector> {
+  switch (e.type) {
+    case 'VectorSelector':
+      if (stats) out.add(e);
+      break;
+    case 'MatrixSelector':
+      statsSelectors(e.vector, out, stats);
+      break;
+    case 'SubqueryExpr':
+      statsSelectors(e.expr, out, false);
+      break;
+    case 'ParenExpr':
+    case 'UnaryExpr':
+      statsSelectors(e.expr, out, stats);
+      break;
+    case 'AggregateExpr':
+      statsSelectors(e.expr, out, stats);
+      if (e.param) statsSelectors(e.param, out, false);
+      break;
+    case 'BinaryExpr':
+      statsSelectors(e.lhs, out, false);
+      statsSelectors(e.rhs, out, false);
+      break;
+    case 'Call': {
+      const mode = STATS_FUNCTIONS.has(e.name) ? true : e.name.startsWith('histogram_') ? false : stats;
+      for (const a of e.args) statsSelectors(a, out, mode);
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
 }

@@ -40,7 +40,7 @@ export function histogramQuantile(q: number, h: FloatHistogram): QuantileResult 
     count += b.count;
     if (count >= rank) break;
   }
-  if (!bucket) return { value: NaN };
+  if (!bucket) return Number.isNaN(h.sum) ? { value: NaN, nanObservations: 'nan' } : { value: NaN };
   let b = effectiveBounds(h, bucket);
   if (usesCustomBuckets(h)) {
     if (b.lower === -Infinity) {
@@ -77,8 +77,23 @@ export function histogramFraction(lower: number, upper: number, h: FloatHistogra
   let upperSet = false;
   const custom = usesCustomBuckets(h);
   for (const raw of allBuckets(h)) {
+    if (custom && raw.lower === -Infinity && raw.upper <= 0) {
+      // The unbounded first bucket below zero has no width to interpolate in: a cut inside it
+      // counts none of it (only -Inf as the lower end takes it whole).
+      if (!lowerSet && lower <= raw.upper) {
+        lowerRank = lower === -Infinity ? rank : rank + raw.count;
+        lowerSet = true;
+      }
+      if (!upperSet && upper < raw.upper) {
+        upperRank = rank;
+        upperSet = true;
+      }
+      if (lowerSet && upperSet) break;
+      rank += raw.count;
+      continue;
+    }
     let b = effectiveBounds(h, raw);
-    if (custom && b.lower === -Infinity) b = { ...b, lower: b.upper > 0 ? 0 : b.upper };
+    if (custom && b.lower === -Infinity) b = { ...b, lower: 0 };
     const linear = (v: number): number => rank + (b.count * (v - b.lower)) / (b.upper - b.lower);
     const exponential = (v: number): number => {
       const logLower = Math.log2(Math.abs(b.lower));
@@ -112,8 +127,11 @@ export function histogramFraction(lower: number, upper: number, h: FloatHistogra
     if (lowerSet && upperSet) break;
     rank += b.count;
   }
-  if (!lowerSet || lowerRank > h.count) lowerRank = h.count;
-  if (!upperSet || upperRank > h.count) upperRank = h.count;
+  // NaN observations are in no bucket: bounds past the last bucket reach only the bucketed ones.
+  if (!lowerSet) lowerRank = rank;
+  if (!upperSet) upperRank = rank;
+  if (lowerRank > h.count) lowerRank = h.count;
+  if (upperRank > h.count) upperRank = h.count;
   return { value: (upperRank - lowerRank) / h.count, nanObservations };
 }
 

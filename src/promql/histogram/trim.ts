@@ -48,11 +48,15 @@ function customBucket(lo: number, hi: number, x: number, keepBelow: boolean): Ke
   if (hi === Infinity) {
     // No width to interpolate in: kept whole or not at all, standing for its lower bound (or the cut).
     if (keepBelow) return x === Infinity ? { share: 1, mid: lo } : { share: 0, mid: 0 };
-    return { share: 1, mid: Math.max(lo, x) };
+    return x === Infinity ? { share: 0, mid: 0 } : { share: 1, mid: Math.max(lo, x) };
   }
   if (lo === -Infinity) {
-    // Observations are taken to be non-negative when the first bound is positive.
-    if (hi > 0) return linear(0, hi, x, keepBelow);
+    // Observations are taken to be non-negative when the first bound is positive; a cut below
+    // zero then falls in the bucket's unbounded part, which only the far infinity keeps whole.
+    if (hi > 0) {
+      if (x < 0) return (keepBelow ? false : x === -Infinity) ? { share: 1, mid: hi / 2 } : { share: 0, mid: 0 };
+      return linear(0, hi, x, keepBelow);
+    }
     if (keepBelow) return { share: 1, mid: Math.min(hi, x) };
     return x === -Infinity ? { share: 1, mid: hi } : { share: 0, mid: 0 };
   }
