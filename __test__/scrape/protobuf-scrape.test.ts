@@ -34,6 +34,11 @@ class RecordingStorage implements ScrapeStorage {
     refs.forEach((r, i) => this.histograms.push({ labels: this.series[r]!, t: ts[i]!, h: hs[i]!, st: sts?.[i] ?? 0 }));
     return { appended: refs.length, outOfOrder: 0, duplicate: 0, tooOld: 0, outOfBounds: 0, unknownRef: 0 };
   }
+  readonly exemplars: { labels: Labels; t: number; v: number; exemplar: Labels }[] = [];
+  appendExemplars(refs: Uint32Array, ts: Float64Array, vs: Float64Array, labels: readonly Labels[]) {
+    refs.forEach((r, i) => this.exemplars.push({ labels: this.series[r]!, t: ts[i]!, v: vs[i]!, exemplar: { ...labels[i]! } }));
+    return { outOfOrder: 0 };
+  }
   floatNamed(name: string) {
     return this.floats.filter((f) => f.labels.__name__ === name);
   }
@@ -197,4 +202,39 @@ test('a malformed protobuf body fails the scrape with the reason', async () => {
   const { state } = await scrape(Uint8Array.from([0x20, 0x0a, 0x01]), PROTO, storage);
   assert.equal(state.health, 'down');
   assert.match(state.lastError, /invalid protobuf MetricFamily/);
+});
+
+test('exemplars (exemplar-storage): a counter exemplar goes with its sample, native histogram exemplars (the timestamped ones) with the histogram series', async () => {
+  const storage = new RecordingStorage(true);
+  const families: ProtoMetricFamily[] = [
+    { name: 'c_total', type: 0, metric: [{ counter: { value: 3, exemplar: { label: [{ name: 'trace_id', value: 'c1' }], value: 1 } } }] },
+    {
+      name: 'h',
+      type: 4,
+      metric: [
+        {
+          histogram: {
+            sampleCount: 2,
+            sampleSum: 1,
+            schema: 0,
+            positiveSpan: [{ offset: 0, length: 1 }],
+            positiveDelta: [2],
+            exemplars: [
+              { label: [{ name: 'trace_id', value: 'h1' }], value: 0.7, timestamp: { seconds: 1_699_999_999 } },
+              { label: [{ name: 'trace_id', value: 'untimed' }], value: 0.2 },
+            ],
+          },
+        },
+      ],
+    },
+  ];
+  const { state } = await scrape(encodeMetricFamilies(families), PROTO, storage, { nativeHistograms: true, storeExemplars: true });
+  assert.equal(state.health, 'up', state.lastError);
+  assert.deepEqual(
+    storage.exemplars.map((e) => [e.labels.__name__, e.exemplar.trace_id, e.v, e.t]),
+    [
+      ['c_total', 'c1', 1, T0],
+      ['h', 'h1', 0.7, 1_699_999_999_000],
+    ],
+  );
 });
