@@ -316,7 +316,7 @@ test('scrape_protocols, enable_compression and fallback_scrape_protocol shape th
     acceptHeader(['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'], 'allow-utf-8'),
     'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
   );
-  assert.equal(acceptHeader(['PrometheusProto', 'PrometheusText0.0.4'], 'underscores'), 'text/plain;version=0.0.4;q=0.6,*/*;q=0.5', 'no protobuf: we cannot read it');
+  assert.equal(acceptHeader(['PrometheusProto', 'PrometheusText0.0.4'], 'underscores'), 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,text/plain;version=0.0.4;q=0.5,*/*;q=0.4');
   const seen: { accept: string | undefined; encoding: string | undefined }[] = [];
   const server = createServer((req, res) => {
     seen.push({ accept: req.headers.accept, encoding: req.headers['accept-encoding'] });

@@ -75,7 +75,18 @@ export interface ScrapeConfig extends SdConfigLists {
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
   scrapeProtocols: string[];
+  /** Whether scrape_protocols was given (in the job or globally); else native histograms make the default protobuf-first. */
+  scrapeProtocolsExplicit?: boolean;
   fallbackScrapeProtocol?: string;
+  /** scrape_native_histograms (the job's, else the global one); undefined when neither sets it. */
+  scrapeNativeHistograms?: boolean;
+  /** always_scrape_classic_histograms (2.x: scrape_classic_histograms). */
+  alwaysScrapeClassicHistograms?: boolean;
+  convertClassicHistogramsToNhcb?: boolean;
+  /** native_histogram_bucket_limit; 0: none. */
+  nativeHistogramBucketLimit?: number;
+  /** native_histogram_min_bucket_factor; 0: none. */
+  nativeHistogramMinBucketFactor?: number;
   enableCompression: boolean;
   metricsPath: string;
   scheme: string;
@@ -109,6 +120,10 @@ export interface GlobalConfig {
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
   scrapeProtocols: string[];
+  scrapeProtocolsExplicit?: boolean;
+  scrapeNativeHistograms?: boolean;
+  alwaysScrapeClassicHistograms?: boolean;
+  convertClassicHistogramsToNhcb?: boolean;
   evaluationIntervalMs: number;
   ruleQueryOffsetMs: number;
   externalLabels: Labels;
@@ -292,6 +307,21 @@ class Loader {
     return list;
   }
 
+  /** The native-histogram switches of the global section or a job (a job's own value wins). */
+  histogramOptions(m: Map<string, Node>, dflt: Pick<GlobalConfig, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'convertClassicHistogramsToNhcb'>): Pick<GlobalConfig, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'convertClassicHistogramsToNhcb'> {
+    const y = this.y;
+    const opt = (key: string, d: boolean | undefined): boolean | undefined => (m.get(key) !== undefined ? y.bool(m.get(key), key, false) : d);
+    const out: Pick<GlobalConfig, 'scrapeNativeHistograms' | 'alwaysScrapeClassicHistograms' | 'convertClassicHistogramsToNhcb'> = {};
+    const native = opt('scrape_native_histograms', dflt.scrapeNativeHistograms);
+    // scrape_classic_histograms is the 2.x name of always_scrape_classic_histograms.
+    const classic = opt('always_scrape_classic_histograms', opt('scrape_classic_histograms', dflt.alwaysScrapeClassicHistograms));
+    const nhcb = opt('convert_classic_histograms_to_nhcb', dflt.convertClassicHistogramsToNhcb);
+    if (native !== undefined) out.scrapeNativeHistograms = native;
+    if (classic !== undefined) out.alwaysScrapeClassicHistograms = classic;
+    if (nhcb !== undefined) out.convertClassicHistogramsToNhcb = nhcb;
+    return out;
+  }
+
   validation(n: Node | undefined, dflt: 'utf8' | 'legacy'): 'utf8' | 'legacy' {
     if (!n) return dflt;
     const v = this.y.str(n, 'metric_name_validation_scheme');
@@ -345,6 +375,8 @@ class Loader {
       scrapeIntervalMs: interval,
       scrapeTimeoutMs: timeout,
       scrapeProtocols: this.protocols(m.get('scrape_protocols'), undefined, DEFAULT_SCRAPE_PROTOCOLS),
+      scrapeProtocolsExplicit: m.get('scrape_protocols') !== undefined,
+      ...this.histogramOptions(m, {}),
       evaluationIntervalMs: y.duration(m.get('evaluation_interval'), 'evaluation_interval', 60_000),
       ruleQueryOffsetMs: y.duration(m.get('rule_query_offset'), 'rule_query_offset', 0),
       externalLabels,
@@ -414,7 +446,11 @@ class Loader {
       scrapeIntervalMs: interval,
       scrapeTimeoutMs: timeout,
       scrapeProtocols: this.protocols(m.get('scrape_protocols'), jobName, g.scrapeProtocols),
+      scrapeProtocolsExplicit: m.get('scrape_protocols') !== undefined || (g.scrapeProtocolsExplicit ?? false),
       fallbackScrapeProtocol: fallbackProtocol,
+      ...this.histogramOptions(m, g),
+      nativeHistogramBucketLimit: y.int(m.get('native_histogram_bucket_limit'), 'native_histogram_bucket_limit', 0),
+      nativeHistogramMinBucketFactor: y.float(m.get('native_histogram_min_bucket_factor'), 'native_histogram_min_bucket_factor', 0),
       enableCompression: y.bool(m.get('enable_compression'), 'enable_compression', true),
       metricsPath,
       scheme,

@@ -3,12 +3,17 @@ import type { Labels } from '../model/labels.js';
 import { parseOpenMetrics } from './openmetrics.js';
 import { parseSeriesText, parseText, parseTextInto } from './text.js';
 import { checkUtf8 } from './utf8.js';
+import { isProtobuf, parseProtobufInto, seriesTextOfLabels, type HistogramSink, type ProtobufParseOptions } from './protobuf.js';
 import type { MetricMetadata, ParseOptions, ParsedSample, SampleSink } from './text.js';
 
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseTextInto, parseSeriesText } from './text.js';
 export { checkUtf8 } from './utf8.js';
+export { isProtobuf, parseProtobufInto, formatOpenMetricsFloat, seriesTextOfLabels, ProtobufExpositionError, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
+export type { HistogramSink, ProtobufParseOptions } from './protobuf.js';
+export { encodeMetricFamilies, ProtoMetricType } from './metrics-proto.js';
+export type { ProtoMetricFamily, ProtoMetric, ProtoHistogram } from './metrics-proto.js';
 export type { MetricMetadata, MetricType, ParseOptions, ParsedExemplar, ParsedSample, SampleSink } from './text.js';
 
 export function isOpenMetrics(contentType: string): boolean {
@@ -27,8 +32,22 @@ export class ExpositionCodecImpl {
     for (const s of parseOpenMetrics(body, metadata, { startTimestamps: fast.startTimestamps ?? false, exemplars: fast.exemplars ?? false })) sink(s.series, s.value, s.timestamp, undefined, s.start, s.exemplar);
   }
 
-  /** Refuses invalid UTF-8 where Prometheus refuses it (the parsers see the body decoded). */
+  /** Protobuf bodies: floats and classic series to `sink`, native histograms to `histogramSink`. */
+  parseProtobufInto<T>(body: Uint8Array, metadata: Map<string, MetricMetadata> | undefined, options: ProtobufParseOptions<T>, sink: SampleSink<T>, histogramSink: HistogramSink<T>): void {
+    parseProtobufInto(body, metadata, options, sink, histogramSink);
+  }
+
+  isProtobuf(contentType: string): boolean {
+    return isProtobuf(contentType);
+  }
+
+  seriesText(labels: Labels): string {
+    return seriesTextOfLabels(labels);
+  }
+
+  /** Refuses invalid UTF-8 where Prometheus refuses it (the parsers see the body decoded; protobuf strings are checked by the decoder). */
   checkEncoding(body: Uint8Array, contentType: string): void {
+    if (isProtobuf(contentType)) return;
     checkUtf8(body, isOpenMetrics(contentType));
   }
 
@@ -38,6 +57,6 @@ export class ExpositionCodecImpl {
 
   /** Whatever is not OpenMetrics is read as the text format, as Prometheus falls back to it. */
   isTextFormat(contentType: string): boolean {
-    return !isOpenMetrics(contentType);
+    return !isOpenMetrics(contentType) && !isProtobuf(contentType);
   }
 }

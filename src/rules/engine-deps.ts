@@ -11,7 +11,7 @@ import type { QueryLog } from '../promql/query-log.js';
 export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string, queryLog?: QueryLog): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
   const query: QueryFn = async (expr, timeMs, group) => {
     const r = loggedQuery(queryLog, { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, ...(group ? { origin: { ruleGroup: group } } : {}) }, () => engine.instantQuery(expr, timeMs));
-    if (r.resultType === 'vector') return r.result.map((s) => ({ labels: s.metric, value: s.value }));
+    if (r.resultType === 'vector') return r.result.map((s) => (s.h !== undefined ? { labels: s.metric, value: s.value, h: s.h } : { labels: s.metric, value: s.value }));
     if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
     throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);
   };
@@ -24,7 +24,14 @@ export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: st
       },
     });
   const sink: SampleSink = {
-    append: (samples) => {
+    append: (all) => {
+      // Histogram results (recording rules over native histograms) go in their own batch.
+      const histograms = all.filter((s) => s.h !== undefined);
+      const samples = histograms.length > 0 ? all.filter((s) => s.h === undefined) : all;
+      if (histograms.length > 0) {
+        const refs = storage.seriesRefs(histograms.map((s) => s.labels));
+        storage.appendHistograms(refs, Float64Array.from(histograms.map((s) => s.t)), histograms.map((s) => s.h!));
+      }
       if (samples.length === 0) return;
       const refs = storage.seriesRefs(samples.map((s) => s.labels));
       // Typed arrays throughout: a JS number array would quiet the stale NaN's bits.

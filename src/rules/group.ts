@@ -6,6 +6,7 @@ import { labelsKey, type Labels } from '../model/labels.js';
 import { AlertingRule, type ActiveAlert } from './alerting.js';
 import { RecordingRule } from './recording.js';
 import type { ExpandFn, ForStateRestore, QueryFn, SampleSink } from './types.js';
+import type { FloatHistogram } from '../model/histogram.js';
 import type { RuleMetrics } from './metrics.js';
 
 export type Rule = AlertingRule | RecordingRule;
@@ -173,7 +174,7 @@ export class RuleGroup {
       const rule = this.spec.rules[i]!;
       const ruleStart = performance.now();
       m.evaluations.inc({ rule_group: this.key });
-      let samples: { labels: Labels; v: number }[] = [];
+      let samples: { labels: Labels; v: number; h?: FloatHistogram }[] = [];
       try {
         if (rule instanceof AlertingRule) {
           samples = (await rule.eval(evalTs, query, this.deps.expand, this.deps.externalLabels, this.deps.externalURL, this.spec.limit)).samples;
@@ -193,10 +194,10 @@ export class RuleGroup {
       rule.evaluationSeconds = (performance.now() - ruleStart) / 1000;
       // Appended per rule so the next rule's query sees this one's output.
       const current = new Map<string, Labels>();
-      const batch: { labels: Labels; t: number; v: number }[] = [];
+      const batch: { labels: Labels; t: number; v: number; h?: FloatHistogram }[] = [];
       for (const s of samples) {
         current.set(labelsKey(s.labels), s.labels);
-        batch.push({ labels: s.labels, t: evalTs, v: s.v });
+        batch.push(s.h !== undefined ? { labels: s.labels, t: evalTs, v: s.v, h: s.h } : { labels: s.labels, t: evalTs, v: s.v });
       }
       const previous = this.lastSeries.get(i);
       if (previous !== undefined) {

@@ -2,6 +2,7 @@
 // written back to the storage at the evaluation time.
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { QueryFn, RuleHealth } from './types.js';
+import type { FloatHistogram } from '../model/histogram.js';
 
 export interface RecordingRuleSpec {
   record: string;
@@ -21,7 +22,7 @@ export class RecordingRule {
     return this.spec.record;
   }
 
-  async eval(ts: number, query: QueryFn, limit: number): Promise<{ samples: { labels: Labels; v: number }[] }> {
+  async eval(ts: number, query: QueryFn, limit: number): Promise<{ samples: { labels: Labels; v: number; h?: FloatHistogram }[] }> {
     const res = await query(this.spec.expr, ts);
     const seen = new Set<string>();
     const samples = res.map((s) => {
@@ -33,7 +34,8 @@ export class RecordingRule {
       const key = labelsKey(labels);
       if (seen.has(key)) throw new Error('vector contains metrics with the same labelset after applying rule labels');
       seen.add(key);
-      return { labels, v: s.value };
+      // A native histogram is recorded as a histogram sample.
+      return s.h !== undefined ? { labels, v: s.value, h: s.h } : { labels, v: s.value };
     });
     if (limit > 0 && samples.length > limit) throw new Error(`exceeded limit of ${limit} with ${samples.length} series`);
     return { samples };

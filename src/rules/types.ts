@@ -2,11 +2,14 @@
 // template engine directly: the server passes them in as these functions, which keeps rules
 // testable on their own and the data flow one way (rules -> engine -> storage).
 import type { Labels } from '../model/labels.js';
+import type { FloatHistogram } from '../model/histogram.js';
 
 /** One element of an instant vector (or a scalar as a vector of one, without labels). */
 export interface InstantSample {
   labels: Labels;
   value: number;
+  /** Set when the element is a native histogram (then `value` means nothing). */
+  h?: FloatHistogram;
 }
 
 /**
@@ -32,7 +35,7 @@ export type ExpandFn = (name: string, text: string, data: RuleTemplateData, time
 /** Where rule results go: the storage's appender. */
 export interface SampleSink {
   /** Appends samples (in one batch) at their timestamps. */
-  append(samples: { labels: Labels; t: number; v: number }[]): void;
+  append(samples: { labels: Labels; t: number; v: number; h?: FloatHistogram }[]): void;
 }
 
 export type RuleHealth = 'ok' | 'err' | 'unknown';

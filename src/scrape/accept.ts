@@ -4,6 +4,12 @@
 
 export { SCRAPE_ACCEPT_HEADER } from '../common/http-config/http-get.js';
 
+/** Prometheus 3's default scrape_protocols. */
+export const DEFAULT_SCRAPE_PROTOCOLS: readonly string[] = ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+
+/** The default when native histograms are scraped: protobuf first, the only format that carries them. */
+export const PROTO_FIRST_SCRAPE_PROTOCOLS: readonly string[] = ['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+
 /** The media type of each scrape protocol (scrape_protocols, fallback_scrape_protocol). */
 export const SCRAPE_PROTOCOL_TYPES: Record<string, string> = {
   PrometheusProto: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
@@ -15,14 +21,12 @@ export const SCRAPE_PROTOCOL_TYPES: Record<string, string> = {
 
 /**
  * The Accept header for a job's scrape_protocols, as Prometheus builds it: each protocol with a
- * falling q-value, the escaping scheme on the formats that carry one, then anything. The protobuf
- * format is left out: Promethium has no parser for it, and a target then answers in text.
+ * falling q-value, the escaping scheme on the formats that carry one, then anything.
  */
 export function acceptHeader(protocols: readonly string[], escaping: string): string {
   const vals: string[] = [];
   let weight = 6;
   for (const p of protocols) {
-    if (p === 'PrometheusProto') continue;
     let v = SCRAPE_PROTOCOL_TYPES[p];
     if (v === undefined) continue;
     if (p === 'PrometheusText1.0.0' || p === 'OpenMetricsText1.0.0') v += `;escaping=${escaping}`;

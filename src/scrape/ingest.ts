@@ -5,6 +5,7 @@ import type { Labels } from '../model/labels.js';
 import type { ScrapeRequest } from '../common/http-config/http-get.js';
 import type { Logger } from '../util/logger.js';
 import type { AppendResult } from '../storage/index.js';
+import type { FloatHistogram } from '../model/histogram.js';
 
 /** What the parser may use to skip work on lines it has seen before (see ParseOptions in src/exposition). */
 export interface FastPathHints<T> {
@@ -15,6 +16,15 @@ export interface FastPathHints<T> {
   /** OpenMetrics: hand each sample's exemplar to the sink. */
   exemplars?: boolean;
 }
+
+/** What the protobuf parser is asked for beyond the text formats' hints. */
+export interface ProtobufHints<T> extends FastPathHints<T> {
+  nativeHistograms?: boolean;
+  alwaysClassicHistograms?: boolean;
+}
+
+/** Receives each native histogram of a body: series text, histogram, own timestamp (ms), cache value, start (ms), exemplars. */
+export type HistogramSampleSink<T> = (series: string, h: FloatHistogram, timestamp: number | undefined, cached: T | undefined, start: number | undefined, exemplars: ScrapedExemplar[]) => void;
 
 /** TYPE, HELP and UNIT of a metric family as the target exposes them. */
 export interface FamilyMetadata {
@@ -30,6 +40,12 @@ export interface ExpositionCodec {
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
   seriesLabels(series: string): Labels;
+  /** Whether a body of this content type is in the protobuf exposition format (parsed by parseProtobufInto). */
+  isProtobuf?(contentType: string): boolean;
+  /** Parses a protobuf exposition body: floats and classic series to `sink`, native histograms to `histogramSink`. */
+  parseProtobufInto?<T>(body: Uint8Array, metadata: Map<string, FamilyMetadata> | undefined, hints: ProtobufHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void, histogramSink: HistogramSampleSink<T>): void;
+  /** A series text for a label set (the converted classic histograms' key in the scrape cache). */
+  seriesText?(labels: Labels): string;
   /** Throws when the body's bytes hold what the format refuses before decoding (invalid UTF-8). */
   checkEncoding?(body: Uint8Array, contentType: string): void;
   /** Whether a body of this content type is in the Prometheus text format (the native cache's). */
@@ -70,6 +86,11 @@ export interface ScrapeStorage {
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
   /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
   appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };
+  /**
+   * Native-histogram samples in one batch (start timestamps 0 = none). Without it the scrape counts
+   * its histograms as unstored (IngestResult.histogramsUnstored) instead of losing them silently.
+   */
+  appendHistograms?(refs: Uint32Array, timestamps: Float64Array, histograms: readonly FloatHistogram[], startTimestamps?: Float64Array): AppendCounts;
   /** A native cache for one target's text-format scrapes; without it every body takes the JavaScript path. */
   textScrapeCache?(): TextScrapeCachePort;
 }
@@ -105,6 +126,16 @@ export interface ScrapeOptions {
    * `[a-zA-Z_:][a-zA-Z0-9_:]*` / `[a-zA-Z_][a-zA-Z0-9_]*` (after relabeling) fails the scrape.
    */
   legacyNameValidation?: boolean;
+  /** scrape_native_histograms (or the native-histograms feature): read native histograms from protobuf bodies. */
+  nativeHistograms?: boolean;
+  /** always_scrape_classic_histograms: keep a histogram's classic series beside its native (or converted) form. */
+  alwaysScrapeClassicHistograms?: boolean;
+  /** convert_classic_histograms_to_nhcb: classic histograms stored as custom-bucket native histograms. */
+  convertClassicHistogramsToNhcb?: boolean;
+  /** native_histogram_bucket_limit (0: none): resolution lowered until a histogram fits, else the scrape fails. */
+  nativeHistogramBucketLimit?: number;
+  /** native_histogram_min_bucket_factor (0: none): resolution lowered until buckets grow by at least this factor. */
+  nativeHistogramMinBucketFactor?: number;
   /** scrape_failure_log_file: called with the target's URL and the error of every failed scrape. */
   failureLog?: (target: string, error: string) => void;
 }
@@ -119,6 +150,10 @@ export interface IngestResult {
   added: number;
   counts: AppendCounts;
   exemplarsOutOfOrder: number;
+  /** Native histograms stored (counted in `counts` too). */
+  histograms?: number;
+  /** Native histograms read but not stored because the storage takes none (see ScrapeStorage.appendHistograms). */
+  histogramsUnstored?: number;
   /** The families the body declared; undefined when this scrape read none (the last ones stay). */
   metadata?: Map<string, FamilyMetadata>;
 }

@@ -8,10 +8,11 @@ import { ScrapeCache } from './cache.js';
 import { scrapeHttp, ScrapeError } from '../common/http-config/http-get.js';
 import type { Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
-import { ScrapeFailure, type AppendCounts, type ExpositionCodec, type FamilyMetadata, type Ingester, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
+import { type AppendCounts, type ExpositionCodec, type FamilyMetadata, type Ingester, type ScrapeOptions, type ScrapeStorage, type TextScrapeCachePort } from './ingest.js';
 import { NativeIngester } from './native-ingester.js';
 import { ParserIngester } from './parser-ingester.js';
 import { SeriesResolver } from './series-resolver.js';
+import { BUCKET_LIMIT_ERROR } from './native-histograms.js';
 
 // The ports and options moved to ingest.ts; importers of loop.ts keep finding them here.
 export type { AppendCounts, ExpositionCodec, FamilyMetadata, FastPathHints, ScrapedExemplar, ScrapeOptions, ScrapeStorage, TextScrapeCachePort, TextScrapeCounts } from './ingest.js';
@@ -35,7 +36,17 @@ export interface ScrapeLoopDeps {
   codec: ExpositionCodec;
   logger: Logger;
   /** Called after every scrape with the counts that feed prometheus_target_* metrics. */
-  onScrape?: (report: { intervalSeconds: number; counts: AppendCounts; sampleLimitExceeded: boolean; bodyLimitExceeded: boolean; exemplarsOutOfOrder: number }) => void;
+  onScrape?: (report: {
+    intervalSeconds: number;
+    counts: AppendCounts;
+    sampleLimitExceeded: boolean;
+    bodyLimitExceeded: boolean;
+    exemplarsOutOfOrder: number;
+    /** Native histograms read but not stored (a storage without histogram support). */
+    histogramsUnstored?: number;
+    /** The scrape failed on native_histogram_bucket_limit. */
+    bucketLimitExceeded?: boolean;
+  }) => void;
   now?: () => number;
 }
 
@@ -135,12 +146,13 @@ export class ScrapeLoop {
     let error = '';
     let sampleLimitExceeded = false;
     let bodyLimitExceeded = false;
+    let histogramsUnstored = 0;
+    let bucketLimitExceeded = false;
     this.cache.begin();
     this.lastScrapeNative = false;
     try {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
       const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
-      if (/^\s*application\/vnd\.google\.protobuf/i.test(contentType)) throw new ScrapeFailure('the Prometheus protobuf exposition format is not supported by Promethium (scrape_protocols without PrometheusProto make targets answer in text)');
       this.deps.codec.checkEncoding?.(res.body, contentType);
       const ingester = this.ingesterFor(contentType);
       this.lastScrapeNative = ingester === this.native;
@@ -150,10 +162,12 @@ export class ScrapeLoop {
       if (this.lastScrapeNative) this.parser.forgetPrevious();
       ({ scraped, postRelabel, added, counts } = r);
       exemplarsOutOfOrder = r.exemplarsOutOfOrder;
+      histogramsUnstored = r.histogramsUnstored ?? 0;
       this.warnDropped(counts);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       if (error === 'sample limit exceeded') sampleLimitExceeded = true;
+      if (error === BUCKET_LIMIT_ERROR) bucketLimitExceeded = true;
       if (e instanceof ScrapeError && error.startsWith('body size limit exceeded')) bodyLimitExceeded = true;
     }
     const durationSeconds = (this.now() - start) / 1000;
@@ -180,11 +194,13 @@ export class ScrapeLoop {
       this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
       this.options.failureLog?.(this.url.href, error);
     }
-    this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder });
+    this.deps.onScrape?.({ intervalSeconds, counts, sampleLimitExceeded, bodyLimitExceeded, exemplarsOutOfOrder, histogramsUnstored, bucketLimitExceeded });
   }
 
   /** The native path for text-format bodies when the storage has a native cache; the parser's otherwise. */
   private ingesterFor(contentType: string): Ingester {
+    // The NHCB conversion needs every sample of a classic histogram, which the native cache keeps to itself.
+    if (this.options.convertClassicHistogramsToNhcb ?? false) return this.parser;
     return this.native !== undefined && this.deps.codec.isTextFormat(contentType) ? this.native : this.parser;
   }
 

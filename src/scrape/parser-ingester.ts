@@ -4,8 +4,15 @@
 // storage in one batch append (start timestamps and exemplars with them when asked for).
 import type { Labels } from '../model/labels.js';
 import { DROPPED_REF, type CacheEntry, type ScrapeCache } from './cache.js';
-import { ScrapeFailure, type FamilyMetadata, type IngestDeps, type Ingester, type IngestResult, type ScrapedExemplar, type ScrapeOptions } from './ingest.js';
+import { ScrapeFailure, type AppendCounts, type FamilyMetadata, type IngestDeps, type Ingester, type IngestResult, type ScrapedExemplar, type ScrapeOptions } from './ingest.js';
 import type { SeriesResolver } from './series-resolver.js';
+import { HistogramBatch } from './histogram-batch.js';
+import { ClassicToNhcb } from './native-histograms.js';
+
+/** Two append results as one. */
+function addCounts(a: AppendCounts, b: AppendCounts): AppendCounts {
+  return { appended: a.appended + b.appended, outOfOrder: a.outOfOrder + b.outOfOrder, duplicate: a.duplicate + b.duplicate, tooOld: a.tooOld + b.tooOld, outOfBounds: a.outOfBounds + b.outOfBounds, unknownRef: a.unknownRef + b.unknownRef };
+}
 
 /** A per-sample column that stays unallocated until a sample has a value other than `none`. */
 class SparseColumn<T> {
@@ -44,8 +51,12 @@ export class ParserIngester implements Ingester {
 
   /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
   ingest(bytes: Buffer, contentType: string, scrapeTime: number): IngestResult {
-    const body = bytes.toString('utf8');
     const o = this.options;
+    const codec = this.deps.codec;
+    const protobuf = codec.isProtobuf?.(contentType) ?? false;
+    const histograms = new HistogramBatch(this.cache, this.resolver, o, this.deps);
+    // convert_classic_histograms_to_nhcb: the classic series of histogram families are collected here.
+    const nhcb = o.convertClassicHistogramsToNhcb ? new ClassicToNhcb() : undefined;
     const refs: number[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
@@ -62,7 +73,8 @@ export class ParserIngester implements Ingester {
     // This scrape's samples in order, with their cache entries: the next scrape's fast path.
     const order: string[] = [];
     const orderEntries: (CacheEntry | undefined)[] = [];
-    this.deps.codec.parseInto(body, contentType, metadata, { knownSeries: this.knownSeries, previous: this.previous, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false }, (series, value, timestamp, cached, start, exemplar) => {
+    const onSample = (series: string, value: number, timestamp: number | undefined, cached: CacheEntry | undefined, start?: number, exemplar?: ScrapedExemplar): void => {
+      if (nhcb !== undefined && this.takeClassic(nhcb, metadata, series, value, timestamp, start) && !(o.alwaysScrapeClassicHistograms ?? false)) return;
       scraped++;
       const ownTime = o.honorTimestamps && timestamp !== undefined;
       const t = ownTime ? timestamp : scrapeTime;
@@ -79,7 +91,21 @@ export class ParserIngester implements Ingester {
       exs.push(at, exemplar);
       untracked.push(at, ownTime && !trackOwn);
       if (e === undefined) newSeries.push({ text: series, slot: at, at: order.length - 1 });
-    });
+    };
+    const hints = { knownSeries: this.knownSeries, startTimestamps: o.storeStartTimestamps ?? false, exemplars: o.storeExemplars ?? false };
+    if (protobuf) {
+      if (codec.parseProtobufInto === undefined) throw new ScrapeFailure(`no parser for the protobuf exposition format (content type ${JSON.stringify(contentType)})`);
+      codec.parseProtobufInto(bytes, metadata, { ...hints, nativeHistograms: o.nativeHistograms ?? false, alwaysClassicHistograms: o.alwaysScrapeClassicHistograms ?? false }, onSample, (series, h, timestamp, cached, start, exemplars) => histograms.add(series, h, timestamp, cached, start, exemplars, scrapeTime));
+    } else {
+      codec.parseInto(bytes.toString('utf8'), contentType, metadata, { ...hints, previous: this.previous }, onSample);
+    }
+    if (nhcb !== undefined) {
+      for (const c of nhcb.histograms()) {
+        const text = codec.seriesText?.(c.labels) ?? '';
+        histograms.add(text, c.h, c.timestamp, undefined, c.start, [], scrapeTime);
+      }
+    }
+    scraped += histograms.size;
 
     let added = 0;
     // Indices of the samples kept when metric relabeling drops some of the new series.
@@ -102,18 +128,44 @@ export class ParserIngester implements Ingester {
     }
     const pick = <T>(column: T[]): T[] => (kept === undefined ? column : kept.map((i) => column[i]!));
     const refArr = Uint32Array.from(pick(refs));
-    const postRelabel = refArr.length;
+    // Histograms resolve (and meet their bucket limits) before anything is appended: a failing scrape appends nothing.
+    const h = histograms.prepare();
+    added += h.added;
+    const postRelabel = refArr.length + h.kept;
     if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
       throw new ScrapeFailure('sample limit exceeded');
     }
     const times = pick(ts);
-    const counts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
+    const floatCounts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
     const own = untracked.values && pick(untracked.values);
     for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
     const exemplars = exs.values && pick(exs.values);
-    const exemplarsOutOfOrder = exemplars && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, times, exemplars) : 0;
-    this.previous = { series: order, cached: orderEntries as CacheEntry[] };
-    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder, metadata };
+    let exemplarsOutOfOrder = exemplars && this.deps.storage.appendExemplars ? this.appendExemplars(refArr, times, exemplars) : 0;
+    const appended = histograms.append();
+    exemplarsOutOfOrder += appended.exemplarsOutOfOrder;
+    if (appended.unstored > 0) this.deps.logger.warn('Native histograms scraped but not stored: the storage takes no histogram samples', { num_dropped: appended.unstored });
+    // The previous order is the text parser's fast path; a protobuf body has none.
+    this.previous = protobuf ? undefined : { series: order, cached: orderEntries as CacheEntry[] };
+    const counts = addCounts(floatCounts, appended.counts);
+    return { scraped, postRelabel, added, counts, exemplarsOutOfOrder, metadata, histograms: appended.stored, histogramsUnstored: appended.unstored };
+  }
+
+  /**
+   * Hands a sample of a classic histogram family (`_bucket`, `_count`, `_sum` of a family typed
+   * histogram) to the NHCB conversion; false for any other sample.
+   */
+  private takeClassic(nhcb: ClassicToNhcb, metadata: ReadonlyMap<string, FamilyMetadata>, series: string, value: number, timestamp: number | undefined, start: number | undefined): boolean {
+    const brace = series.indexOf('{');
+    const plainName = brace === -1 ? series : brace > 0 ? series.slice(0, brace) : undefined;
+    const suffixOf = (name: string): string | undefined => ['_bucket', '_count', '_sum'].find((x) => name.endsWith(x));
+    if (plainName !== undefined && suffixOf(plainName) === undefined) return false;
+    const labels = this.deps.codec.seriesLabels(series);
+    const name = labels['__name__'] ?? '';
+    const suffix = suffixOf(name);
+    if (suffix === undefined) return false;
+    const family = name.slice(0, -suffix.length);
+    if (metadata.get(family)?.type !== 'histogram') return false;
+    return nhcb.add(family, suffix, labels, value, this.options.honorTimestamps ? timestamp : undefined, start);
   }
 
   /** The scrape's exemplars (an exemplar without a timestamp takes its sample's); returns how many were out of order. */

@@ -51,7 +51,7 @@ export const serverFlags = {
   'query.max-concurrency': flag.custom('Maximum number of queries executed concurrently.', 20, '20', Number),
   'query.max-samples': flag.custom('Maximum number of samples a single query can load into memory. Note that queries will fail if they try to load more samples than this into memory, so this also limits the number of samples a query can return.', 50000000, '50000000', Number),
   'query.max-memory': flag.custom('Maximum memory a single query may allocate for its intermediate and final results (units B, KB, MB, GB, ...; 0: no limit). A query that would use more fails with an error; its worker heap is bounded accordingly. Not in Prometheus.', 0, '0', (s) => (s.trim() === '0' ? 0 : parseByteSize(s))),
-  'enable-feature': flag.strings('Comma separated feature names to enable. Valid options: promql-experimental-functions, promql-extended-range-selectors, promql-binop-fill-modifiers, promql-delayed-name-removal, use-start-timestamps, st-storage, exemplar-storage, xor2-encoding.', '<name>'),
+  'enable-feature': flag.strings('Comma separated feature names to enable. Valid options: promql-experimental-functions, promql-extended-range-selectors, promql-binop-fill-modifiers, promql-delayed-name-removal, use-start-timestamps, st-storage, exemplar-storage, xor2-encoding, native-histograms.', '<name>'),
   'log.level': flag.enumeration('Only log messages with the given severity or above.', 'info', ['debug', 'info', 'warn', 'error'] as const),
   'log.format': flag.enumeration('Output format of log messages.', 'logfmt', ['logfmt', 'json'] as const),
 };

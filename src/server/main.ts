@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   Server.logStartup(logger, flags as unknown as Record<string, string>);
   // Comma-separated as in Prometheus; unknown names are warned about, not fatal.
   const features = new Set(flags['enable-feature'].flatMap((f) => f.split(',')).map((f) => f.trim()).filter((f) => f !== ''));
-  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage', 'exemplar-storage', 'xor2-encoding'];
+  const KNOWN_FEATURES = ['promql-experimental-functions', 'promql-extended-range-selectors', 'promql-binop-fill-modifiers', 'promql-delayed-name-removal', 'use-start-timestamps', 'st-storage', 'exemplar-storage', 'xor2-encoding', 'native-histograms'];
   for (const f of features) {
     if (!KNOWN_FEATURES.includes(f)) logger.warn('Unknown option for --enable-feature', { option: f });
   }
@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new Error(`${key}: cannot open ${file}: ${(e as Error).message}`);
       }
     }
-    return { yaml: redactSecrets(text), scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage }, failureLogs, sdMetrics),
+    return { yaml: redactSecrets(text), scrapePools: scrapePools(cfg, builtIn ? process.cwd() : dirname(resolve(configPath)), logger, { startTimestamps: features.has('st-storage'), exemplars: exemplarStorage, nativeHistograms: features.has('native-histograms') }, failureLogs, sdMetrics),
       applyOthers: () => {
         if (exemplarStorage) storage.setMaxExemplars(cfg.storage.exemplars.maxExemplars);
         storage.setRetention(tsdb.retentionMs, tsdb.retentionBytes);

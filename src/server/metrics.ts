@@ -21,6 +21,7 @@ export interface ServerMetrics {
   targetScrapesExceededSampleLimit: client.Counter;
   targetScrapesExceededBodySizeLimit: client.Counter;
   targetScrapesExemplarOutOfOrder: client.Counter;
+  targetScrapesExceededNativeHistogramBucketLimit: client.Counter;
   targetScrapePoolTargets: client.Gauge<'scrape_job'>;
   targetScrapePools: client.Gauge;
   targetSyncLength: client.Summary<'scrape_job'>;
@@ -114,6 +115,11 @@ export function createServerMetrics(): ServerMetrics {
     targetScrapesExemplarOutOfOrder: new client.Counter({
       name: 'prometheus_target_scrapes_exemplar_out_of_order_total',
       help: 'Total number of exemplar rejected due to not being out of the expected order.',
+      registers: [registry],
+    }),
+    targetScrapesExceededNativeHistogramBucketLimit: new client.Counter({
+      name: 'prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total',
+      help: 'Total number of scrapes that hit the native histogram bucket limit and were rejected.',
       registers: [registry],
     }),
     targetScrapesExceededBodySizeLimit: new client.Counter({

@@ -4,7 +4,7 @@ import type { Config, ScrapeConfig } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { PoolSource } from '../scrape/manager.js';
 import { httpOptions } from '../common/http-config/client-options.js';
-import { acceptHeader, SCRAPE_PROTOCOL_TYPES } from '../scrape/accept.js';
+import { acceptHeader, PROTO_FIRST_SCRAPE_PROTOCOLS, SCRAPE_PROTOCOL_TYPES } from '../scrape/accept.js';
 import type { TargetGroup } from '../discovery/target-group.js';
 import { startDiscovery } from '../discovery/index.js';
 import type { DiscoveryMetrics } from '../discovery/index.js';
@@ -15,6 +15,9 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
   const failureFile = sc.scrapeFailureLogFile;
   const targetRules = sc.relabelConfigs;
   const metricRules = sc.metricRelabelConfigs;
+  // scrape_native_histograms (the job's or global), else the 2.x feature flag; it makes the default protocols protobuf-first.
+  const nativeHistograms = sc.scrapeNativeHistograms ?? features.nativeHistograms ?? false;
+  const protocols = nativeHistograms && !(sc.scrapeProtocolsExplicit ?? false) ? [...PROTO_FIRST_SCRAPE_PROTOCOLS] : sc.scrapeProtocols;
   return {
     spec: {
       jobName: sc.jobName,
@@ -30,10 +33,15 @@ function poolSource(sc: ScrapeConfig, baseDir: string, logger: Logger, features:
         labelNameLengthLimit: sc.labelNameLengthLimit,
         labelValueLengthLimit: sc.labelValueLengthLimit,
         metricRelabel: metricRules.length > 0 ? (l) => relabel(l, metricRules) : undefined,
-        http: { ...httpOptions(sc.http, sc.bodySizeLimit), accept: acceptHeader(sc.scrapeProtocols, sc.metricNameEscapingScheme), compression: sc.enableCompression },
+        http: { ...httpOptions(sc.http, sc.bodySizeLimit), accept: acceptHeader(protocols, sc.metricNameEscapingScheme), compression: sc.enableCompression },
         ...(sc.fallbackScrapeProtocol !== undefined ? { fallbackContentType: SCRAPE_PROTOCOL_TYPES[sc.fallbackScrapeProtocol] } : {}),
         storeStartTimestamps: features.startTimestamps,
         storeExemplars: features.exemplars,
+        nativeHistograms,
+        alwaysScrapeClassicHistograms: sc.alwaysScrapeClassicHistograms ?? false,
+        convertClassicHistogramsToNhcb: sc.convertClassicHistogramsToNhcb ?? false,
+        nativeHistogramBucketLimit: sc.nativeHistogramBucketLimit ?? 0,
+        nativeHistogramMinBucketFactor: sc.nativeHistogramMinBucketFactor ?? 0,
         ...(failureFile !== undefined && failureLogs !== undefined
           ? { failureLog: (target: string, error: string) => failureLogs.get(failureFile)?.write({ time: new Date().toISOString(), level: 'ERROR', msg: error, job_name: sc.jobName, target }) }
           : {}),
@@ -54,6 +62,8 @@ export interface ScrapeFeatures {
   startTimestamps: boolean;
   /** exemplar-storage: OpenMetrics exemplars. */
   exemplars: boolean;
+  /** native-histograms (Prometheus 2.x's flag): scrape native histograms where the config does not say. */
+  nativeHistograms?: boolean;
 }
 
 /** `failureLogs`: the open scrape_failure_log_file files (see `scrapeFailureLogFiles`). */

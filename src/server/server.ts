@@ -109,6 +109,7 @@ export class Server {
           if (r.sampleLimitExceeded) m.targetScrapesExceededSampleLimit.inc();
           if (r.bodyLimitExceeded) m.targetScrapesExceededBodySizeLimit.inc();
           if (r.exemplarsOutOfOrder > 0) m.targetScrapesExemplarOutOfOrder.inc(r.exemplarsOutOfOrder);
+          if (r.bucketLimitExceeded === true) m.targetScrapesExceededNativeHistogramBucketLimit.inc();
         },
       },
       parts.logger.with({ component: 'scrape manager' }),

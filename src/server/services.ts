@@ -10,6 +10,7 @@ import type { EngineOptions, QueryResult } from '../promql/index.js';
 import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
 import { formatJsonValue } from '../model/float.js';
+import { histogramPointJson } from '../web/api/histogram-json.js';
 import { ApiError } from '../web/api/envelope.js';
 import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
@@ -52,11 +53,21 @@ export function toApiData(r: QueryResult, limit = 0): QueryData {
       return { resultType: 'string', result: [r.result.t / 1000, r.result.value] };
     case 'vector': {
       const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
-      return { resultType: 'vector', result: rows.map((s) => ({ metric: s.metric, value: [s.t / 1000, sampleValue(s.value)] })) };
+      return { resultType: 'vector', result: rows.map((s) => (s.h !== undefined ? { metric: s.metric, histogram: histogramPointJson(s.t, s.h) } : { metric: s.metric, value: [s.t / 1000, sampleValue(s.value)] })) };
     }
     case 'matrix': {
       const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
-      return { resultType: 'matrix', result: rows.map((s) => ({ metric: s.metric, values: s.t.map((t, i) => [t / 1000, sampleValue(s.v[i]!)]) })) };
+      return {
+        resultType: 'matrix',
+        result: rows.map((s) => {
+          const hs = s.histograms ?? [];
+          return {
+            metric: s.metric,
+            ...(s.t.length > 0 || hs.length === 0 ? { values: s.t.map((t, i) => [t / 1000, sampleValue(s.v[i]!)]) } : {}),
+            ...(hs.length > 0 ? { histograms: hs.map((p) => histogramPointJson(p.t, p.h)) } : {}),
+          };
+        }),
+      };
     }
   }
 }
@@ -220,9 +231,13 @@ export function makeFederationService(storage: Storage, lookbackMs: number, exte
         // One step at atMs: the value a vector selector would return there, with its own timestamp
         // (stale series are not present).
         const m = sel.instant({ start: atMs, end: atMs, step: 1 }, lookbackMs);
+        // A series whose newest sample is a native histogram has it here (and no float step).
+        const hs = sel.instantHistograms({ start: atMs, end: atMs, step: 1 }, lookbackMs);
         sel.labels.forEach((labels, i) => {
-          if (m.present[i] !== 1) return;
-          out.set(JSON.stringify(Object.entries(labels).sort()), { labels, t: m.timestamps[i]!, v: m.values[i]! });
+          const key = JSON.stringify(Object.entries(labels).sort());
+          const k = hs.index.length > i ? hs.index[i]! : -1;
+          if (m.present[i] === 1) out.set(key, { labels, t: m.timestamps[i]!, v: m.values[i]! });
+          else if (k >= 0) out.set(key, { labels, t: hs.timestamps[i]!, v: NaN, h: hs.h[k]! });
         });
       }
       return [...out.values()];

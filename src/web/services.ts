@@ -112,11 +112,15 @@ export interface TsdbService {
   snapshot(skipHead: boolean): Promise<string>;
 }
 
+import type { FloatHistogram } from '../model/histogram.js';
+
 /** A series' latest sample, as /federate writes it. */
 export interface FederatedSample {
   labels: Record<string, string>;
   t: number;
   v: number;
+  /** Set when the latest sample is a native histogram (then `v` means nothing). */
+  h?: FloatHistogram;
 }
 
 export interface FederationService {

@@ -5,8 +5,11 @@ import type { DenseRangeResult, QueryResult } from '../../promql/index.js';
 import { formatJsonValue } from '../../model/float.js';
 import { loadNative } from '../../storage/index.js';
 import { hasHistograms, toRangeSeries } from '../../promql/range-result.js';
+import type { FloatHistogram } from '../../model/histogram.js';
+import { histogramJson } from '../../web/api/histogram-json.js';
 
 const point = (t: number, v: number): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(formatJsonValue(v))}]`;
+const histogramPoint = (t: number, h: FloatHistogram): string => `[${JSON.stringify(t / 1000)},${JSON.stringify(histogramJson(h))}]`;
 
 function envelopeEnd(r: { warnings: string[]; infos: string[] }): string {
   const warnings = r.warnings.length > 0 ? `,"warnings":${JSON.stringify(r.warnings)}` : '';
@@ -27,7 +30,8 @@ export function encodeSuccess(r: QueryResult, limit = 0): string {
     case 'vector': {
       const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
       parts.push('{"resultType":"vector","result":[');
-      rows.forEach((s, i) => parts.push(`${i > 0 ? ',' : ''}{"metric":${JSON.stringify(s.metric)},"value":${point(s.t, s.value)}}`));
+      // A native-histogram sample is written as `histogram` instead of `value`, as Prometheus does.
+      rows.forEach((s, i) => parts.push(`${i > 0 ? ',' : ''}{"metric":${JSON.stringify(s.metric)},${s.h !== undefined ? `"histogram":${histogramPoint(s.t, s.h)}` : `"value":${point(s.t, s.value)}`}}`));
       parts.push(']}');
       break;
     }
@@ -35,8 +39,11 @@ export function encodeSuccess(r: QueryResult, limit = 0): string {
       const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
       parts.push('{"resultType":"matrix","result":[');
       rows.forEach((s, i) => {
-        const values = s.t.map((t, j) => point(t, s.v[j]!)).join(',');
-        parts.push(`${i > 0 ? ',' : ''}{"metric":${JSON.stringify(s.metric)},"values":[${values}]}`);
+        const hs = s.histograms ?? [];
+        // `values` holds the float points and `histograms` the histogram points; each is left out when empty.
+        const values = s.t.length > 0 || hs.length === 0 ? `,"values":[${s.t.map((t, j) => point(t, s.v[j]!)).join(',')}]` : '';
+        const histograms = hs.length > 0 ? `,"histograms":[${hs.map((p) => histogramPoint(p.t, p.h)).join(',')}]` : '';
+        parts.push(`${i > 0 ? ',' : ''}{"metric":${JSON.stringify(s.metric)}${values}${histograms}}`);
       });
       parts.push(']}');
       break;

@@ -1,10 +1,13 @@
 // /federate: the latest sample of every series the `match[]` selectors select, in the text format,
-// with the server's external labels, so another Prometheus can scrape this one.
+// with the server's external labels, so another Prometheus can scrape this one. When the Accept
+// header asks for the protobuf format, as a scraper of native histograms does, the answer is
+// protobuf and carries histograms too; the text format cannot, so there they are left out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { multi, requestParams } from './params.js';
 import { escapeLabelValue, formatSampleValue } from '../../exposition/format.js';
 import { copyLabels } from '../../model/labels.js';
 import { queryParams } from './schemas.js';
+import { acceptsProtobuf, encodeFederationProtobuf, FEDERATE_PROTOBUF_CONTENT_TYPE } from './federate-protobuf.js';
 
 const schema = queryParams(['match[]']);
 
@@ -26,13 +29,16 @@ export async function federateApi(app: FastifyInstance): Promise<void> {
       for (const [k, v] of Object.entries(external)) if (labels[k] === undefined || labels[k] === '') labels[k] = v;
       const name = labels['__name__'] ?? '';
       delete labels['__name__'];
-      const pairs = Object.keys(labels).sort().map((k) => `${k}="${escapeLabelValue(labels[k]!)}"`);
-      return { name, line: `${name}{${pairs.join(',')}} ${formatSampleValue(s.v)} ${s.t}` };
+      const keys = Object.keys(labels).sort();
+      const pairs = keys.map((k) => `${k}="${escapeLabelValue(labels[k]!)}"`);
+      return { name, line: `${name}{${pairs.join(',')}} ${formatSampleValue(s.v)} ${s.t}`, labels: keys.map((k): [string, string] => [k, labels[k]!]), t: s.t, v: s.v, ...(s.h !== undefined ? { h: s.h } : {}) };
     });
     rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
+    if (acceptsProtobuf(req.headers.accept)) return reply.type(FEDERATE_PROTOBUF_CONTENT_TYPE).send(Buffer.from(encodeFederationProtobuf(rows)));
     const out: string[] = [];
     let current: string | undefined;
     for (const r of rows) {
+      if (r.h !== undefined) continue;
       if (r.name !== current) {
         out.push(`# TYPE ${r.name} untyped`);
         current = r.name;

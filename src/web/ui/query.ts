@@ -18,6 +18,7 @@ import { renderExplain } from './explain.js';
 import { openMetricsExplorer, openQueryHistory, rememberQuery } from './panel-tools.js';
 import { formatUtcTime } from './format.js';
 import { formatDuration, parseLooseDuration } from '../../model/duration.js';
+import { histogramGraphNotice, renderHistogram, type HistogramValue } from './histogram-view.js';
 
 export interface PanelState {
   expr: string;
@@ -72,13 +73,17 @@ function parseEnd(s: string): number {
   return Number.isNaN(t) ? Date.now() : t;
 }
 
+/** A sample: a float (`value`) or a native histogram (`histogram`). */
 interface VectorItem {
   metric: Record<string, string>;
-  value: [number, string];
+  value?: [number, string];
+  histogram?: [number, HistogramValue];
 }
+/** A range series: float points (`values`) and/or native-histogram points (`histograms`). */
 interface MatrixItem {
   metric: Record<string, string>;
-  values: [number, string][];
+  values?: [number, string][];
+  histograms?: [number, HistogramValue][];
 }
 type QueryData = { resultType: 'vector'; result: VectorItem[] } | { resultType: 'matrix'; result: MatrixItem[] } | { resultType: 'scalar' | 'string'; result: [number, string] };
 
@@ -202,8 +207,12 @@ function renderPanel(state: PanelState, save: () => void, remove: (el: HTMLEleme
         const exemplars: Exemplar[] = ((await exemplarsAnswer)?.data ?? []).flatMap((s) => s.exemplars.map((e) => ({ seriesLabels: s.seriesLabels, labels: e.labels, value: Number(e.value), timestamp: e.timestamp })));
         clear(result);
         if (r.data.resultType !== 'matrix') throw new Error(`expected a range vector, got ${r.data.resultType}`);
-        const series: GraphSeries[] = r.data.result.map((m) => ({ labels: m.metric, points: m.values.map(([t, v]) => [t, Number(v)] as [number, number]) }));
-        drawGraph(result, series, { start: start / 1000, end: end / 1000, step: stepS, stacked: state.stacked, exemplars, onZoom: zoom, onResetZoom: resetZoom });
+        // Histogram points have no line; series with only those are left out and the notice says why.
+        const withHistograms = r.data.result.filter((m) => (m.histograms ?? []).length > 0).length;
+        const series: GraphSeries[] = r.data.result.filter((m) => (m.values ?? []).length > 0).map((m) => ({ labels: m.metric, points: (m.values ?? []).map(([t, v]) => [t, Number(v)] as [number, number]) }));
+        const notice = histogramGraphNotice(withHistograms);
+        if (notice) result.append(notice);
+        if (series.length > 0 || notice === null) drawGraph(result, series, { start: start / 1000, end: end / 1000, step: stepS, stacked: state.stacked, exemplars, onZoom: zoom, onResetZoom: resetZoom });
         renderWarnings(status, r.warnings, performance.now() - started, series.length);
       }
     } catch (e) {
@@ -326,13 +335,17 @@ function renderTable(el: HTMLElement, d: QueryData): void {
       el.append(h('div', { class: 'muted empty' }, 'Empty query result'));
       return;
     }
-    for (const s of d.result) table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, s.value[1])));
+    for (const s of d.result) table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, s.histogram ? renderHistogram(s.histogram[1]) : (s.value?.[1] ?? ''))));
   } else if (d.resultType === 'matrix') {
     if (d.result.length === 0) {
       el.append(h('div', { class: 'muted empty' }, 'Empty query result'));
       return;
     }
-    for (const s of d.result) table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, s.values.map(([t, v]) => h('div', {}, `${v} @${t}`)))));
+    for (const s of d.result) {
+      const floats = (s.values ?? []).map(([t, v]) => h('div', {}, `${v} @${t}`));
+      const histograms = (s.histograms ?? []).map(([t, hv]) => h('div', { class: 'histogram-point' }, renderHistogram(hv), ` @${t}`));
+      table.append(h('tr', {}, h('td', { class: 'series' }, seriesName(s.metric)), h('td', { class: 'value' }, floats, histograms)));
+    }
   } else {
     table.append(h('tr', {}, h('td', { class: 'series' }, d.resultType), h('td', { class: 'value' }, d.result[1])));
   }
