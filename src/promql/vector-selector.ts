@@ -24,6 +24,9 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const m: Required<NativeMatrix> & { starts?: Float64Array } = vs.smoothed ? sel.instant(steps, env.lookback, 'smoothed') : withStarts ? sel.instantWithStartTimestamps(steps, env.lookback) : sel.instant(steps, env.lookback);
   const labels = sel.labels;
   const hs = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(vs));
+  // Raw histogram samples leave stale markers out: the storage's own instant lookup says at which
+  // steps a histogram is still current (-1 where a stale marker, or nothing, ends it).
+  const current = hs.t.length > 0 ? sel.instantHistograms(steps, env.lookback).index : undefined;
   const k = fixed ? 1 : ctx.n;
   if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
   const out: Series[] = [];
@@ -39,7 +42,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
       timestamps = replicate(timestamps, 0, ctx.n, (n) => new Float64Array(n));
       if (starts) starts = replicate(starts, 0, ctx.n, (n) => new Float64Array(n));
     }
-    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k);
+    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
     if (histograms) for (const h of histograms) if (h) loaded++;
     out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });
@@ -53,8 +56,9 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
  * then cleared): a selector takes the latest sample of either kind. `k` steps were read (1 for
  * an `@` time), `n` are returned.
  */
-function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number): (FloatHistogram | undefined)[] | undefined {
+function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number, current: Int32Array): (FloatHistogram | undefined)[] | undefined {
   const picked = pickInstantHistograms(hs, i, steps, k, lookback);
+  for (let j = 0; j < k; j++) if (current[j]! < 0) picked[j] = -1;
   const out: (FloatHistogram | undefined)[] = new Array<FloatHistogram | undefined>(n);
   let any = false;
   for (let j = 0; j < n; j++) {
