@@ -86,6 +86,10 @@ test("Debian's Prometheus 2.42 sends an up == 0 alert to our Alertmanager and th
   );
   const am = spawn(process.execPath, ['--import', 'tsx', cli, 'alertmanager', `--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${amPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   am.stderr?.resume();
+  t.after(() => am.kill('SIGKILL'));
+  // Prometheus starts once the Alertmanager answers: a first send refused while it still starts
+  // would only be retried a minute later (Prometheus's resend delay), which is not what is tested.
+  await waitFor('the Alertmanager ready', async () => ((await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok ? true : undefined), 600, 100);
   const prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let promLog = '';
   prom.stderr?.on('data', (d: Buffer) => (promLog += d.toString()));
