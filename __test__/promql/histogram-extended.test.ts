@@ -49,6 +49,14 @@ test('extended rate: a float stale marker in the window is no float sample, a re
   const mixed = collect();
   assert.deepEqual(extendedHistogramRate(window([45_000], [2]), 0, 60_000, false, true, false, 'x', mixed.ann), { kind: 'none' });
   assert.deepEqual(mixed.warns, ['PromQL warning: encountered a mix of histograms and floats for metric name "x"']);
+  // A float before the histogram that anchors the window is no edge sample: no mix.
+  const older = collect();
+  const r2 = extendedHistogramRate(window([-60_000], [2]), 0, 60_000, false, true, false, 'x', older.ann);
+  assert.deepEqual([r2.kind === 'histogram' && r2.h.count, older.warns], [6, []]);
+  // Without a histogram at or before the start, an earlier float is the anchor: a mix.
+  const anchor = collect();
+  assert.deepEqual(extendedHistogramRate(window([-60_000], [2]), -30_000, 60_000, false, true, false, 'x', anchor.ann), { kind: 'none' });
+  assert.equal(anchor.warns.length, 1);
 });
 
 test('extended increase adds the value before every reset between the edges, each sample once', () => {

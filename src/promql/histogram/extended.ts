@@ -77,15 +77,20 @@ export function extendedHistogramRate(window: WindowSamples, rangeStart: number,
   const w = withoutStaleFloats(window);
   const { ht: t, hh: h } = w;
   if (h.length === 0) return { kind: 'keep' };
-  if (w.ft.length > 0) {
-    ann.warn(mixWarning(name));
-    return { kind: 'none' };
-  }
   let last = h.length - 1;
   let first = Math.max(0, search(t, 0, last, rangeStart, true) - 1);
   if (smoothed) last = search(t, 0, last, rangeEnd, false);
   if (t[last]! <= rangeStart) return { kind: 'none' };
   if (smoothed && t[first]! > rangeEnd) return { kind: 'none' };
+  // A float counts when it would be an edge sample or lie between them: not before a histogram
+  // anchor at or before the start, not after a histogram at or after the end.
+  for (let k = 0; k < w.ft.length; k++) {
+    const ft = w.ft[k]!;
+    if ((ft >= t[first]! || t[first]! > rangeStart) && (ft <= t[last]! || t[last]! < rangeEnd)) {
+      ann.warn(mixWarning(name));
+      return { kind: 'none' };
+    }
+  }
   // Every sample the answer reads, interpolation partners included, must be of one bucket kind.
   const custom = usesCustomBuckets(h[first]!);
   for (let k = first; k <= last; k++) {
@@ -149,9 +154,9 @@ export function extendedHistogramRate(window: WindowSamples, rangeStart: number,
       }
     }
     if (reconciled) ann.info(reconciledInfo('subtraction'));
-    result = compact({ ...result, counterResetHint: CounterResetHint.Gauge });
+    // Not extrapolated: a rate is the increase per second of the whole range.
     if (isRate) result = scaleHistogram(result, 1000 / (rangeEnd - rangeStart));
-    return { kind: 'histogram', h: { ...result, counterResetHint: CounterResetHint.Gauge } };
+    return { kind: 'histogram', h: compact({ ...result, counterResetHint: CounterResetHint.Gauge }) };
   } catch (e) {
     if (e instanceof IncompatibleSchemaError) {
       ann.warn(mixedSchemasWarning(name));
@@ -173,22 +178,18 @@ export function smoothedHistogramAt(window: WindowSamples, at: number, lookback:
   const hi = at + lookback;
   const hNext = search(w.ht, 0, w.ht.length, at, false);
   const fNext = search(w.ft, 0, w.ft.length, at, false);
-  type Side = { t: number; h: FloatHistogram | undefined } | undefined;
-  const side = (ti: number | undefined, hi2: FloatHistogram | undefined, ft: number | undefined): Side => {
-    if (ti === undefined && ft === undefined) return undefined;
-    if (ft === undefined || (ti !== undefined && ti >= ft)) return { t: ti!, h: hi2 };
-    return { t: ft, h: undefined };
-  };
-  // The latest sample before `at` and the earliest at or after it, of either kind.
+  // The latest sample before `at` and the earliest at or after it, of either kind, within the lookback.
+  type Neighbour = { t: number; h: FloatHistogram | undefined } | undefined;
   const beforeH = hNext > 0 && w.ht[hNext - 1]! >= lo ? hNext - 1 : -1;
-  const beforeF = fNext > 0 && w.ft[fNext - 1]! >= lo ? w.ft[fNext - 1]! : undefined;
-  const prev = side(beforeH >= 0 ? w.ht[beforeH]! : undefined, beforeH >= 0 ? w.hh[beforeH]! : undefined, beforeF);
+  const beforeF = fNext > 0 && w.ft[fNext - 1]! >= lo ? fNext - 1 : -1;
+  let prev: Neighbour;
+  if (beforeH >= 0 && (beforeF < 0 || w.ht[beforeH]! > w.ft[beforeF]!)) prev = { t: w.ht[beforeH]!, h: w.hh[beforeH]! };
+  else if (beforeF >= 0) prev = { t: w.ft[beforeF]!, h: undefined };
   const afterH = hNext < w.ht.length && w.ht[hNext]! <= hi ? hNext : -1;
-  const afterF = fNext < w.ft.length && w.ft[fNext]! <= hi ? w.ft[fNext]! : undefined;
-  // The earliest of the two kinds after `at`.
-  let next: Side;
-  if (afterH >= 0 && (afterF === undefined || w.ht[afterH]! < afterF)) next = { t: w.ht[afterH]!, h: w.hh[afterH]! };
-  else if (afterF !== undefined) next = { t: afterF, h: undefined };
+  const afterF = fNext < w.ft.length && w.ft[fNext]! <= hi ? fNext : -1;
+  let next: Neighbour;
+  if (afterH >= 0 && (afterF < 0 || w.ht[afterH]! < w.ft[afterF]!)) next = { t: w.ht[afterH]!, h: w.hh[afterH]! };
+  else if (afterF >= 0) next = { t: w.ft[afterF]!, h: undefined };
   if (next && next.t === at) return next.h ? { kind: 'histogram', h: next.h } : { kind: 'keep' };
   if (prev && next) {
     if (!prev.h && !next.h) return { kind: 'keep' };
