@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { combineHistograms, expandHistogramItem, parseHistogramNotation } from '../../src/promql/histogram-notation.js';
-import { STALE, expandLoadValues } from '../../src/promql/series-notation.js';
+import { parseHistogramNotation } from '../../src/promql/histogram/notation.js';
+import { addHistograms } from '../../src/promql/histogram/arithmetic.js';
+import { STALE, expandHistogramItem, expandLoadValues } from '../../src/promql/series-notation.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA } from '../../src/model/histogram.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
 import { Storage } from '../../src/storage/index.js';
@@ -12,7 +13,7 @@ import { appendLoad, nhcbSeries } from './promqltest-load.js';
 import type { LoadSeries } from './promqltest-load.js';
 
 test('a {{…}} histogram reads every field, with the notation defaults', () => {
-  const { h, hintSpelled } = parseHistogramNotation('{{schema:1 count:12 sum:18.4 z_bucket:2 z_bucket_w:0.001 buckets:[1 2 0 1 1] offset:-1 n_buckets:[1 2] n_offset:2 counter_reset_hint:gauge}}');
+  const { h, hintSpelled } = parseHistogramNotation('schema:1 count:12 sum:18.4 z_bucket:2 z_bucket_w:0.001 buckets:[1 2 0 1 1] offset:-1 n_buckets:[1 2] n_offset:2 counter_reset_hint:gauge');
   assert.equal(hintSpelled, true);
   assert.deepEqual(h, {
     counterResetHint: CounterResetHint.Gauge,
@@ -27,16 +28,21 @@ test('a {{…}} histogram reads every field, with the notation defaults', () => 
     negativeBuckets: [1, 2],
     customValues: [],
   });
-  const empty = parseHistogramNotation('{{}}');
+  const empty = parseHistogramNotation('');
   assert.deepEqual([empty.h.schema, empty.h.count, empty.h.positiveSpans, empty.hintSpelled], [0, 0, [], false]);
-  assert.throws(() => parseHistogramNotation('{{bogus:1}}'), /unknown histogram field "bogus"/);
-  assert.throws(() => parseHistogramNotation('{{sum:1 sum:2}}'), /given twice/);
-  assert.throws(() => parseHistogramNotation('{{counter_reset_hint:maybe}}'), /counter_reset_hint "maybe"/);
+  const custom = parseHistogramNotation('schema:-53 sum:1 count:1 custom_values:[5 10] buckets:[1]').h;
+  assert.deepEqual([custom.schema, custom.customValues, custom.positiveSpans], [CUSTOM_BUCKETS_SCHEMA, [5, 10], [{ offset: 0, length: 1 }]]);
+  assert.throws(() => parseHistogramNotation('bogus:1'), /unknown histogram key "bogus"/);
+  assert.throws(() => parseHistogramNotation('sum:1 sum:2'), /duplicate key sum/);
+  assert.throws(() => parseHistogramNotation('counter_reset_hint:maybe'), /bad counter_reset_hint "maybe"/);
+  assert.throws(() => parseHistogramNotation('schema:0.5'), /schema must be an integer/);
+  assert.throws(() => parseHistogramNotation('buckets:1'), /buckets must be a list/);
+  assert.throws(() => parseHistogramNotation('sum:abc'), /bad number "abc" for sum/);
 });
 
 test('repetition and generation expand as FORMAT.md says', () => {
   assert.equal(expandHistogramItem('{{sum:1}}x3').length, 4);
-  const gen = expandHistogramItem('{{schema:0 sum:4 count:4 buckets:[1 2 1]}}+{{sum:2 count:1 buckets:[1] offset:1}}x2');
+  const gen = expandHistogramItem('{{schema:0 sum:4 count:4 buckets:[1 2 1]}}+{{sum:2 count:1 buckets:[1] offset:1}}x2').map((x) => x.h);
   assert.deepEqual(
     gen.map((h) => [h.count, h.sum, h.positiveBuckets]),
     [
@@ -46,11 +52,11 @@ test('repetition and generation expand as FORMAT.md says', () => {
     ],
   );
   const down = expandHistogramItem('{{sum:10 count:10 counter_reset_hint:gauge}}-{{sum:1 count:3 counter_reset_hint:gauge}}x1');
-  assert.deepEqual([down[1]!.count, down[1]!.counterResetHint], [7, CounterResetHint.Gauge]);
+  assert.deepEqual([down[1]!.h.count, down[1]!.h.counterResetHint, down[1]!.hintSpelled], [7, CounterResetHint.Gauge, true]);
   // Different schemas add at the coarser one: schema 0 bucket 1 and 2 fall into schema -1 bucket 1.
-  const a = parseHistogramNotation('{{schema:-1 sum:4 count:1 buckets:[1] offset:1}}').h;
-  const b = parseHistogramNotation('{{schema:0 sum:4 count:4 buckets:[2 2] offset:1}}').h;
-  const sum = combineHistograms(a, b, 1);
+  const a = parseHistogramNotation('schema:-1 sum:4 count:1 buckets:[1] offset:1').h;
+  const b = parseHistogramNotation('schema:0 sum:4 count:4 buckets:[2 2] offset:1').h;
+  const sum = addHistograms(a, b).h;
   assert.deepEqual([sum.schema, sum.count, sum.positiveSpans, sum.positiveBuckets], [-1, 5, [{ offset: 1, length: 1 }], [5]]);
 });
 

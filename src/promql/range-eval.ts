@@ -17,6 +17,8 @@ import { TOO_MANY_SAMPLES } from './limits.js';
 import type { HistogramSamples } from './histogram/samples.js';
 import { histogramSamplesOf, windowRange, withQueryHints } from './histogram/samples.js';
 import { histogramWindow } from './histogram/range-functions.js';
+import { extendedHistogramRate } from './histogram/extended.js';
+import type { WindowResult } from './histogram/range-functions.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { CounterResetHint } from '../model/histogram.js';
 
@@ -239,8 +241,8 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       env.warnings.add(`PromQL warning: quantile value should be between 0 and 1, got ${formatNumber(bad)}`);
     }
   }
-  const anchored = arg.type === 'MatrixSelector' && Boolean(arg.anchored || arg.vector.anchored);
-  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, anchored);
+  const modifier = arg.type !== 'MatrixSelector' ? undefined : arg.anchored || arg.vector.anchored ? 'anchored' : arg.smoothed || arg.vector.smoothed ? 'smoothed' : undefined;
+  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, modifier);
   if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
     for (const [i, l] of labels.entries()) {
       // Native histograms are counters or gauges by their own hint, not by their name.
@@ -277,7 +279,9 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
 }
 
 /** Windows holding histogram samples get their value from the histogram rules instead of the float kernel. */
-function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, anchored: boolean): void {
+function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, modifier: 'anchored' | 'smoothed' | undefined): void {
+  const anchored = modifier === 'anchored';
+  const extendedRate = modifier !== undefined && (fn === 'rate' || fn === 'increase' || fn === 'delta');
   const env = ctx.engine;
   const ann = { warn: (t: string) => env.warnings.add(t), info: (t: string) => env.infos.add(t) };
   result.forEach((s, i) => {
@@ -285,6 +289,15 @@ function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], h
     const name = labels[i]!['__name__'] ?? '';
     for (let j = 0; j < ctx.n; j++) {
       const te = windowEnd(j);
+      if (extendedRate) {
+        // The edge samples may lie up to a lookback before the start (and after the end when smoothed).
+        const to = modifier === 'smoothed' ? te + env.lookback : te;
+        const [ea, eb] = windowRange(hs, i, te - range - env.lookback, to);
+        const [ga, gb] = windowRange(fs, i, te - range - env.lookback, to);
+        const samples = { ft: fs.t.subarray(ga, gb), fv: fs.v.subarray(ga, gb), ht: hs.t.subarray(ea, eb), hh: hs.h.slice(ea, eb) };
+        setWindowResult(s, j, ctx.n, extendedHistogramRate(samples, te - range, te, modifier === 'smoothed', fn !== 'delta', fn === 'rate', name, ann));
+        continue;
+      }
       let [ha, hb] = windowRange(hs, i, te - range, te);
       let [fa, fb] = windowRange(fs, i, te - range, te);
       if (anchored) {
@@ -297,19 +310,23 @@ function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], h
         else if (fPrev > -Infinity) fa--;
       }
       if (ha === hb) continue;
-      const r = histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann);
-      if (r.kind === 'keep') continue;
-      if (r.kind === 'none') s.present[j] = 0;
-      else if (r.kind === 'float') {
-        s.present[j] = 1;
-        s.values[j] = r.v;
-      } else {
-        s.present[j] = 0;
-        s.histograms ??= new Array<FloatHistogram | undefined>(ctx.n);
-        s.histograms[j] = r.h;
-      }
+      setWindowResult(s, j, ctx.n, histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann));
     }
   });
+}
+
+/** Step `j` of `s` takes a histogram window's answer (`keep`: the float kernel's value stands). */
+function setWindowResult(s: Series, j: number, n: number, r: WindowResult): void {
+  if (r.kind === 'keep') return;
+  if (r.kind === 'none') s.present[j] = 0;
+  else if (r.kind === 'float') {
+    s.present[j] = 1;
+    s.values[j] = r.v;
+  } else {
+    s.present[j] = 0;
+    s.histograms ??= new Array<FloatHistogram | undefined>(n);
+    s.histograms[j] = r.h;
+  }
 }
 
 /** A range selector or subquery as a value: only valid as an instant query's result. */

@@ -8,6 +8,9 @@ import { atTime, countSamples, durationMs, selectorSteps } from './context.js';
 import type { Series } from './values.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { histogramSamplesOf, pickInstantHistograms, withQueryHints } from './histogram/samples.js';
+import type { HistogramSamples } from './histogram/samples.js';
+import type { NativeSamples } from '../storage/native.js';
+import { smoothedHistogramAt } from './histogram/extended.js';
 
 function replicate<T extends Float64Array | Uint8Array>(src: T, at: number, n: number, make: (n: number) => T): T {
   const out = make(n);
@@ -26,7 +29,8 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const hs = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(vs));
   // Raw histogram samples leave stale markers out: the storage's own instant lookup says at which
   // steps a histogram is still current (-1 where a stale marker, or nothing, ends it).
-  const current = hs.t.length > 0 ? sel.instantHistograms(steps, env.lookback).index : undefined;
+  const current = hs.t.length > 0 && !vs.smoothed ? sel.instantHistograms(steps, env.lookback).index : undefined;
+  const floats = hs.t.length > 0 && vs.smoothed ? sel.samples() : undefined;
   const k = fixed ? 1 : ctx.n;
   if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);
   const out: Series[] = [];
@@ -42,7 +46,8 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
       timestamps = replicate(timestamps, 0, ctx.n, (n) => new Float64Array(n));
       if (starts) starts = replicate(starts, 0, ctx.n, (n) => new Float64Array(n));
     }
-    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
+    const name = labels[i]!['__name__'] ?? '';
+    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
     if (histograms) for (const h of histograms) if (h) loaded++;
     out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });
@@ -70,6 +75,34 @@ function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number,
     timestamps[j] = t;
     out[j] = hs.h[at]!;
     any = true;
+  }
+  return any ? out : undefined;
+}
+
+/**
+ * A `smoothed` selector's histograms: at each step the histogram at that time, interpolated
+ * between the samples around it (floats stay with the float kernel's answer; a step between a
+ * float and a histogram has none, with a warning).
+ */
+function smoothedHistograms(hs: HistogramSamples, fs: NativeSamples, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number, name: string, ctx: Ctx): (FloatHistogram | undefined)[] | undefined {
+  const env = ctx.engine;
+  const ann = { warn: (t: string) => env.warnings.add(t), info: (t: string) => env.infos.add(t) };
+  const w = { ft: fs.t.subarray(fs.offsets[i], fs.offsets[i + 1]), fv: fs.v.subarray(fs.offsets[i], fs.offsets[i + 1]), ht: hs.t.subarray(hs.offsets[i], hs.offsets[i + 1]), hh: hs.h.slice(hs.offsets[i], hs.offsets[i + 1]) };
+  const out: (FloatHistogram | undefined)[] = new Array<FloatHistogram | undefined>(n);
+  let any = false;
+  for (let j = 0; j < k; j++) {
+    const at = steps.start + j * steps.step;
+    const r = smoothedHistogramAt(w, at, lookback, name, ann);
+    if (r.kind === 'keep') continue;
+    // With an @ time (k = 1) the one answer holds at every step.
+    for (let x = k === 1 ? 0 : j; x < (k === 1 ? n : j + 1); x++) {
+      present[x] = 0;
+      if (r.kind === 'histogram') {
+        out[x] = r.h;
+        timestamps[x] = at;
+        any = true;
+      }
+    }
   }
   return any ? out : undefined;
 }
