@@ -162,7 +162,7 @@ pub fn watcher_skip_to(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 
 pub fn watcher_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = watcher(env, ci.this)?.stats.clone();
-    crate::counts(env, &[("recordsSeries", s.records_series), ("recordsSamples", s.records_samples), ("recordsExemplars", s.records_exemplars), ("recordsHistograms", s.records_histograms), ("recordsOther", s.records_other), ("unknownRef", s.unknown_ref), ("tooOld", s.too_old), ("skippedSamples", s.skipped_samples), ("segmentsLost", s.segments_lost), ("corruptions", s.corruptions)])
+    crate::counts(env, &[("recordsSeries", s.records_series), ("recordsSamples", s.records_samples), ("recordsExemplars", s.records_exemplars), ("recordsHistograms", s.records_histograms), ("recordsOther", s.records_other), ("unknownRef", s.unknown_ref), ("tooOld", s.too_old), ("histogramsUnknownRef", s.histograms_unknown_ref), ("histogramsTooOld", s.histograms_too_old), ("skippedSamples", s.skipped_samples), ("segmentsLost", s.segments_lost), ("corruptions", s.corruptions)])
 }
 
 /// `snappyCompress(data)`: remote write's Snappy block compressor, for bodies built in JavaScript

@@ -92,6 +92,17 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
 
     let (_, h, s) = drain(&mut watch(&dir, Protocol::V1, false));
     assert_eq!((h, s), (0, 1), "without send_native_histograms only the float sample goes");
+    // Histograms held in unfinished batches count as held, so the batch deadline flushes them.
+    let mut held = watch(&dir, Protocol::V1, true);
+    let mut in_full_batches = 0;
+    loop {
+        match held.read(false, i64::MIN).unwrap() {
+            Step::NewSeries(list) => held.resolve(list.into_iter().map(|(_, l)| Some((l, None))).collect()).unwrap(),
+            Step::Batches(b) => in_full_batches += b.iter().map(|x| x.samples + x.histograms).sum::<u32>(),
+            Step::Idle => break,
+        }
+    }
+    assert_eq!(held.held_samples() as u32, 26 - in_full_batches);
 
     for (protocol, version) in [(Protocol::V1, Version::V1), (Protocol::V2, Version::V2)] {
         let (payloads, histograms, samples) = drain(&mut watch(&dir, protocol, true));

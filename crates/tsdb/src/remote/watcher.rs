@@ -99,6 +99,9 @@ pub struct WatcherStats {
     pub unknown_ref: u64,
     /// Older than the sample age limit.
     pub too_old: u64,
+    /// The same two for native-histogram samples (Prometheus counts them apart).
+    pub histograms_unknown_ref: u64,
+    pub histograms_too_old: u64,
     /// Samples of segments removed before they were read (the backlog bound), counted as read past.
     pub skipped_samples: u64,
     pub segments_lost: u64,
@@ -161,8 +164,10 @@ impl Watcher {
         self.batches.iter().filter(|b| b.len() > 0).map(|b| b.start).min()
     }
 
+    /// Float and histogram samples held in unfinished batches (what the batch deadline flushes:
+    /// a queue that only sends histograms must flush too).
     pub fn held_samples(&self) -> usize {
-        self.batches.iter().map(|b| b.samples).sum()
+        self.batches.iter().map(|b| b.samples + b.histograms).sum()
     }
 
     /// Changes the shard count; only between batches (held ones are returned first by a flush).
@@ -417,7 +422,10 @@ impl Watcher {
                 Some(SeriesState::Kept(l, md)) => (l.clone(), md.clone()),
                 Some(SeriesState::Dropped) => continue,
                 Some(SeriesState::Pending(_)) | None => {
-                    self.stats.unknown_ref += 1;
+                    match entry {
+                        Entry::Histogram(_) => self.stats.histograms_unknown_ref += 1,
+                        _ => self.stats.unknown_ref += 1,
+                    }
                     continue;
                 }
             };
@@ -427,7 +435,10 @@ impl Watcher {
                 Entry::Histogram(h) => h.t,
             };
             if t < min_t {
-                self.stats.too_old += 1;
+                match entry {
+                    Entry::Histogram(_) => self.stats.histograms_too_old += 1,
+                    _ => self.stats.too_old += 1,
+                }
                 continue;
             }
             let at = Position { segment: seg, offset: rs, skip: i as u32 };
