@@ -133,7 +133,7 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
             }
             if k == 0 {
                 // Reads leave stale markers out; that one was stored shows as a clash at its timestamp.
-                let r = rdb.series_refs(&[l.clone()]).unwrap();
+                let r = rdb.series_refs(std::slice::from_ref(l)).unwrap();
                 let clash = rdb.append_histograms(&r, &[7000], &[exponential(1, true)]).unwrap();
                 assert_eq!((clash.appended, clash.duplicate), (0, 1), "{protocol:?}: the stale marker arrived");
             }
