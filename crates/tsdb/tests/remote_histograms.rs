@@ -104,6 +104,17 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
     }
     assert_eq!(held.held_samples() as u32, 26 - in_full_batches);
 
+    // Past the sample age limit, histograms are counted apart from float samples (histograms_dropped_total).
+    let mut aged = watch(&dir, Protocol::V1, true);
+    loop {
+        match aged.read(true, 100_000).unwrap() {
+            Step::NewSeries(list) => aged.resolve(list.into_iter().map(|(_, l)| Some((l, None))).collect()).unwrap(),
+            Step::Batches(b) => panic!("nothing is young enough to send: {b:?}"),
+            Step::Idle => break,
+        }
+    }
+    assert_eq!((aged.stats.histograms_too_old, aged.stats.too_old), (25, 1));
+
     for (protocol, version) in [(Protocol::V1, Version::V1), (Protocol::V2, Version::V2)] {
         let (payloads, histograms, samples) = drain(&mut watch(&dir, protocol, true));
         assert_eq!((histograms, samples), (25, 1), "{protocol:?}");
