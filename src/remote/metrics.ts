@@ -9,6 +9,10 @@ export interface RemoteWriteMetrics {
   samplesFailed: client.Counter<L>;
   samplesRetried: client.Counter<L>;
   samplesDropped: client.Counter<L | 'reason'>;
+  histogramsTotal: client.Counter<L>;
+  histogramsFailed: client.Counter<L>;
+  histogramsRetried: client.Counter<L>;
+  histogramsDropped: client.Counter<L | 'reason'>;
   exemplarsTotal: client.Counter<L>;
   exemplarsFailed: client.Counter<L>;
   exemplarsRetried: client.Counter<L>;
@@ -42,6 +46,10 @@ export function createRemoteWriteMetrics(registry: client.Registry): RemoteWrite
     samplesFailed: counter('samples_failed_total', 'Total number of samples which failed on send to remote storage, non-recoverable errors.'),
     samplesRetried: counter('samples_retried_total', 'Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.'),
     samplesDropped: new client.Counter({ name: 'prometheus_remote_storage_samples_dropped_total', help: 'Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old or unintentionally because of an unknown reference ID.', labelNames: ['remote_name', 'url', 'reason'], registers }),
+    histogramsTotal: counter('histograms_total', 'Total number of histograms sent to remote storage.'),
+    histogramsFailed: counter('histograms_failed_total', 'Total number of histograms which failed on send to remote storage, non-recoverable errors.'),
+    histogramsRetried: counter('histograms_retried_total', 'Total number of histograms which failed on send to remote storage but were retried because the send error was recoverable.'),
+    histogramsDropped: new client.Counter({ name: 'prometheus_remote_storage_histograms_dropped_total', help: 'Total number of histograms which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old or unintentionally because of an unknown reference ID.', labelNames: ['remote_name', 'url', 'reason'], registers }),
     exemplarsTotal: counter('exemplars_total', 'Total number of exemplars sent to remote storage.'),
     exemplarsFailed: counter('exemplars_failed_total', 'Total number of exemplars which failed on send to remote storage, non-recoverable errors.'),
     exemplarsRetried: counter('exemplars_retried_total', 'Total number of exemplars which failed on send to remote storage but were retried because the send error was recoverable.'),

@@ -66,7 +66,7 @@ export class QueueManager {
   private timers: NodeJS.Timeout[] = [];
   private readonly labels: { remote_name: string; url: string };
   private rate = { in: 0, out: 0, batchSeconds: 0, batches: 0 };
-  private lastStats = { recordsSeries: 0, recordsSamples: 0, recordsExemplars: 0, recordsOther: 0, unknownRef: 0, tooOld: 0, skippedSamples: 0 };
+  private lastStats = { recordsSeries: 0, recordsSamples: 0, recordsExemplars: 0, recordsHistograms: 0, recordsOther: 0, unknownRef: 0, tooOld: 0, histogramsUnknownRef: 0, histogramsTooOld: 0, skippedSamples: 0 };
   private readonly totals = { sent: 0, failed: 0, retried: 0 };
   private lastError = '';
   private highestSent = 0;
@@ -92,7 +92,7 @@ export class QueueManager {
     m.shardsDesired.set(this.labels, this.desired);
     m.samplesPending.set(this.labels, 0);
     // Present from the start, as Prometheus's are: a rate() over them works before the first failure.
-    for (const c of [m.samplesTotal, m.samplesFailed, m.samplesRetried, m.exemplarsTotal, m.exemplarsFailed, m.exemplarsRetried, m.metadataTotal, m.metadataFailed, m.metadataRetried, m.bytesTotal, m.writtenMismatch]) c.inc(this.labels, 0);
+    for (const c of [m.samplesTotal, m.samplesFailed, m.samplesRetried, m.exemplarsTotal, m.exemplarsFailed, m.exemplarsRetried, m.histogramsTotal, m.histogramsFailed, m.histogramsRetried, m.metadataTotal, m.metadataFailed, m.metadataRetried, m.bytesTotal, m.writtenMismatch]) c.inc(this.labels, 0);
     m.sentBatchDuration.zero(this.labels);
     this.open(readSavepoint(this.deps.savepointDir, this.hash), this.cfg.queueConfig.minShards);
     // A new queue starts at the WAL's end: remember it, so a restart before the first send resumes there.
@@ -130,7 +130,7 @@ export class QueueManager {
 
   private open(start: WalPosition | null, shards: number): void {
     const q = this.cfg.queueConfig;
-    this.watcher = new WalWatcher(this.deps.walDir, start, { protocol: this.protocol, sendExemplars: this.cfg.sendExemplars, maxSamples: q.maxSamplesPerSend, shards, compress: true });
+    this.watcher = new WalWatcher(this.deps.walDir, start, { protocol: this.protocol, sendExemplars: this.cfg.sendExemplars, sendHistograms: this.cfg.sendNativeHistograms, maxSamples: q.maxSamplesPerSend, shards, compress: true });
     this.shards = Array.from({ length: shards }, () => new Shard(q, { send: (b) => this.send(b), retrying: (b, why, ms) => this.retrying(b, why, ms), done: (b, o) => this.done(b, o) }));
     this.deps.metrics.shards.set(this.labels, shards);
     this.heldSince = undefined;
@@ -187,7 +187,7 @@ export class QueueManager {
       for (const b of r.batches) {
         const qb: QueuedBatch = { ...b, payload: b.payload.slice(), seq: this.seq++, protocol: this.protocol };
         this.unacked.set(qb.seq, qb.start);
-        this.rate.in += b.samples;
+        this.rate.in += b.samples + b.histograms;
         if (b.maxT / 1000 > this.deps.metrics.highestInSeconds) {
           this.deps.metrics.highestInSeconds = b.maxT / 1000;
           this.deps.metrics.highestTimestamp.set(b.maxT / 1000);
@@ -234,6 +234,7 @@ export class QueueManager {
     const m = this.deps.metrics;
     m.samplesRetried.inc(this.labels, b.samples);
     if (b.exemplars > 0) m.exemplarsRetried.inc(this.labels, b.exemplars);
+    if (b.histograms > 0) m.histogramsRetried.inc(this.labels, b.histograms);
     this.totals.retried += b.samples;
     if (why !== this.lastError) this.deps.logger.warn('Failed to send batch, retrying', { remote_name: this.cfg.name, url: this.cfg.url, err: why, backoff_ms: waitMs });
     this.lastError = why;
@@ -255,6 +256,7 @@ export class QueueManager {
     if (o.kind === 'failed') {
       m.samplesFailed.inc(this.labels, b.samples);
       if (b.exemplars > 0) m.exemplarsFailed.inc(this.labels, b.exemplars);
+      if (b.histograms > 0) m.histogramsFailed.inc(this.labels, b.histograms);
       this.totals.failed += b.samples;
       this.lastError = `HTTP ${o.status}: ${o.reason}`;
       this.deps.logger.error('Non-recoverable error sending batch, dropped', { remote_name: this.cfg.name, url: this.cfg.url, status: o.status, samples: b.samples, err: o.reason });
@@ -262,10 +264,11 @@ export class QueueManager {
     }
     m.samplesTotal.inc(this.labels, b.samples);
     if (b.exemplars > 0) m.exemplarsTotal.inc(this.labels, b.exemplars);
+    if (b.histograms > 0) m.histogramsTotal.inc(this.labels, b.histograms);
     m.bytesTotal.inc(this.labels, b.payload.length);
     m.sentBatchDuration.observe(this.labels, o.seconds);
     this.totals.sent += b.samples;
-    this.rate.out += b.samples;
+    this.rate.out += b.samples + b.histograms;
     this.rate.batchSeconds += o.seconds;
     this.rate.batches++;
     if (b.maxT / 1000 > this.highestSent) {
@@ -273,7 +276,8 @@ export class QueueManager {
       m.queueHighestSent.set(this.labels, this.highestSent);
     }
     const w = o.result.written;
-    if (b.protocol === 2 && w !== undefined && w.samples !== undefined && (w.samples < b.samples || (w.exemplars !== undefined && w.exemplars < b.exemplars))) m.writtenMismatch.inc(this.labels);
+    const fewer = (written: number | undefined, sent: number): boolean => written !== undefined && written < sent;
+    if (b.protocol === 2 && w !== undefined && w.samples !== undefined && (w.samples < b.samples || fewer(w.exemplars, b.exemplars) || fewer(w.histograms, b.histograms))) m.writtenMismatch.inc(this.labels);
   }
 
   /** Drops what is queued and reads again from the savepoint (protocol fallback). */
@@ -313,9 +317,12 @@ export class QueueManager {
     add('series', s.recordsSeries, this.lastStats.recordsSeries);
     add('samples', s.recordsSamples, this.lastStats.recordsSamples);
     add('exemplars', s.recordsExemplars, this.lastStats.recordsExemplars);
+    add('histograms', s.recordsHistograms, this.lastStats.recordsHistograms);
     add('other', s.recordsOther, this.lastStats.recordsOther);
     if (s.unknownRef > this.lastStats.unknownRef) m.samplesDropped.inc({ ...this.labels, reason: 'unknown_series' }, s.unknownRef - this.lastStats.unknownRef);
     if (s.tooOld > this.lastStats.tooOld) m.samplesDropped.inc({ ...this.labels, reason: 'too_old' }, s.tooOld - this.lastStats.tooOld);
+    if (s.histogramsUnknownRef > this.lastStats.histogramsUnknownRef) m.histogramsDropped.inc({ ...this.labels, reason: 'unknown_series' }, s.histogramsUnknownRef - this.lastStats.histogramsUnknownRef);
+    if (s.histogramsTooOld > this.lastStats.histogramsTooOld) m.histogramsDropped.inc({ ...this.labels, reason: 'too_old' }, s.histogramsTooOld - this.lastStats.histogramsTooOld);
     this.lastStats = s;
     m.walCurrentSegment.set(c, this.watcher.position().segment);
   }

@@ -151,8 +151,8 @@ export interface NativeRemoteWriteOutcome {
   series: number;
   samplesWritten: number;
   exemplarsWritten: number;
-  /** Native-histogram samples received and not written (the storage keeps floats only). */
-  histogramsRefused: number;
+  /** Native-histogram samples written (integer, float and custom-bucket ones). */
+  histogramsWritten: number;
   outOfOrder: number;
   duplicate: number;
   tooOld: number;
@@ -277,6 +277,8 @@ export interface NativeWalWatcherOptions {
   /** 1: prometheus.WriteRequest, 2: io.prometheus.write.v2.Request. */
   protocol: 1 | 2;
   sendExemplars: boolean;
+  /** send_native_histograms: histogram records are read and sent (else skipped). */
+  sendHistograms?: boolean;
   maxSamples: number;
   shards: number;
   compress: boolean;
@@ -289,6 +291,7 @@ export interface NativeWalBatches {
   shard: Uint32Array;
   samples: Uint32Array;
   exemplars: Uint32Array;
+  histograms: Uint32Array;
   maxT: Float64Array;
   starts: Float64Array;
 }
@@ -297,9 +300,12 @@ export interface NativeWalWatcherStats {
   recordsSeries: number;
   recordsSamples: number;
   recordsExemplars: number;
+  recordsHistograms: number;
   recordsOther: number;
   unknownRef: number;
   tooOld: number;
+  histogramsUnknownRef: number;
+  histogramsTooOld: number;
   skippedSamples: number;
   segmentsLost: number;
   corruptions: number;

@@ -22,6 +22,8 @@ export interface WalBatch {
   payload: Uint8Array;
   samples: number;
   exemplars: number;
+  /** Native-histogram samples. */
+  histograms: number;
   /** Newest sample timestamp (ms). */
   maxT: number;
   /** Where its first sample is: resuming there sends it again. */
@@ -40,6 +42,7 @@ export type WalRead = { kind: 'series'; series: Labels[] } | { kind: 'batches'; 
 export interface WalWatcherOptions {
   protocol: 1 | 2;
   sendExemplars: boolean;
+  sendHistograms?: boolean;
   maxSamples: number;
   shards: number;
   compress: boolean;
@@ -68,7 +71,7 @@ export class WalWatcher {
     const batches: WalBatch[] = [];
     let from = 0;
     for (let i = 0; i < r.ends.length; i++) {
-      batches.push({ shard: r.shard[i]!, payload: r.payload.subarray(from, r.ends[i]!), samples: r.samples[i]!, exemplars: r.exemplars[i]!, maxT: r.maxT[i]!, start: position(r.starts, 3 * i) });
+      batches.push({ shard: r.shard[i]!, payload: r.payload.subarray(from, r.ends[i]!), samples: r.samples[i]!, exemplars: r.exemplars[i]!, histograms: r.histograms[i]!, maxT: r.maxT[i]!, start: position(r.starts, 3 * i) });
       from = r.ends[i]!;
     }
     return { kind: 'batches', batches };

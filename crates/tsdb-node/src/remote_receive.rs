@@ -60,7 +60,7 @@ fn outcome_value(env: &Env, o: IngestOutcome) -> JsResult<Value> {
             ("series", o.series as u64),
             ("samplesWritten", o.samples_written),
             ("exemplarsWritten", o.exemplars_written),
-            ("histogramsRefused", o.histograms_refused),
+            ("histogramsWritten", o.histograms_written),
             ("outOfOrder", o.out_of_order),
             ("duplicate", o.duplicate),
             ("tooOld", o.too_old),

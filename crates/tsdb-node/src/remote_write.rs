@@ -33,7 +33,7 @@ fn position_value(env: &Env, p: Position) -> JsResult<Value> {
     env.typed(&[f64::from(p.segment), p.offset as f64, f64::from(p.skip)])
 }
 
-/// `new NativeWalWatcher(walDir, start: Float64Array [segment, offset, skip] | null, { protocol, sendExemplars, maxSamples, shards, compress })`.
+/// `new NativeWalWatcher(walDir, start: Float64Array [segment, offset, skip] | null, { protocol, sendExemplars, sendHistograms, maxSamples, shards, compress })`.
 pub fn watcher_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let dir = env.get_string(ci.arg(0)?, "walDir")?;
     let start = match env.type_of(ci.arg(1)?)? {
@@ -49,14 +49,14 @@ pub fn watcher_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let o = ci.arg(2)?;
     let num = |k: &str| -> JsResult<u32> { env.get_u32(env.get(o, k)?.ok_or_else(|| JsError::type_error(format!("options.{k} is required")))?, k) };
     let flag = |k: &str| -> JsResult<bool> { env.get(o, k)?.map_or(Ok(false), |v| env.get_bool(v, k)) };
-    let opts = Options { protocol: protocol(num("protocol")?)?, send_exemplars: flag("sendExemplars")?, max_samples: num("maxSamples")?.max(1) as usize, shards: num("shards")?.max(1) as usize, compress: flag("compress")? };
+    let opts = Options { protocol: protocol(num("protocol")?)?, send_exemplars: flag("sendExemplars")?, send_histograms: flag("sendHistograms")?, max_samples: num("maxSamples")?.max(1) as usize, shards: num("shards")?.max(1) as usize, compress: flag("compress")? };
     let w = Watcher::open(std::path::Path::new(&dir), start, opts).map_err(js_err)?;
     env.wrap(ci.this, WatcherHandle { w: Mutex::new(w) })?;
     env.undefined()
 }
 
 /// `read(flush, minT)`: `{ series: Uint8Array }` (label sets to relabel), `{ payload, ends, shard,
-/// samples, exemplars, maxT, starts }` (batches; `starts` three numbers each), or null (idle).
+/// samples, exemplars, histograms, maxT, starts }` (batches; `starts` three numbers each), or null (idle).
 pub fn watcher_read(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let flush = env.get_bool(ci.arg(0)?, "flush")?;
     let min_t = env.get_f64(ci.arg(1)?, "minT")?;
@@ -73,13 +73,14 @@ pub fn watcher_read(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         Step::Batches(batches) => {
             let total: usize = batches.iter().map(|b| b.payload.len()).sum();
             let mut payload = Vec::with_capacity(total);
-            let (mut ends, mut shard, mut samples, mut exemplars, mut max_t, mut starts) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+            let (mut ends, mut shard, mut samples, mut exemplars, mut histograms, mut max_t, mut starts) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
             for b in batches {
                 payload.extend_from_slice(&b.payload);
                 ends.push(payload.len() as u32);
                 shard.push(b.shard);
                 samples.push(b.samples);
                 exemplars.push(b.exemplars);
+                histograms.push(b.histograms);
                 max_t.push(b.max_t as f64);
                 starts.extend([f64::from(b.start.segment), b.start.offset as f64, f64::from(b.start.skip)]);
             }
@@ -89,6 +90,7 @@ pub fn watcher_read(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             env.set(o, "shard", env.typed_vec(shard)?)?;
             env.set(o, "samples", env.typed_vec(samples)?)?;
             env.set(o, "exemplars", env.typed_vec(exemplars)?)?;
+            env.set(o, "histograms", env.typed_vec(histograms)?)?;
             env.set(o, "maxT", env.typed_vec(max_t)?)?;
             env.set(o, "starts", env.typed_vec(starts)?)?;
             Ok(o)
@@ -160,7 +162,7 @@ pub fn watcher_skip_to(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 
 pub fn watcher_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = watcher(env, ci.this)?.stats.clone();
-    crate::counts(env, &[("recordsSeries", s.records_series), ("recordsSamples", s.records_samples), ("recordsExemplars", s.records_exemplars), ("recordsOther", s.records_other), ("unknownRef", s.unknown_ref), ("tooOld", s.too_old), ("skippedSamples", s.skipped_samples), ("segmentsLost", s.segments_lost), ("corruptions", s.corruptions)])
+    crate::counts(env, &[("recordsSeries", s.records_series), ("recordsSamples", s.records_samples), ("recordsExemplars", s.records_exemplars), ("recordsHistograms", s.records_histograms), ("recordsOther", s.records_other), ("unknownRef", s.unknown_ref), ("tooOld", s.too_old), ("histogramsUnknownRef", s.histograms_unknown_ref), ("histogramsTooOld", s.histograms_too_old), ("skippedSamples", s.skipped_samples), ("segmentsLost", s.segments_lost), ("corruptions", s.corruptions)])
 }
 
 /// `snappyCompress(data)`: remote write's Snappy block compressor, for bodies built in JavaScript

@@ -440,7 +440,7 @@ impl Db {
             let max_t = self.max_appendable_time();
             for i in 0..refs.len() {
                 if ts[i] > max_t {
-                    stats.count(Refusal::OutOfBounds);
+                    stats.refuse(i, Refusal::OutOfBounds);
                     continue;
                 }
                 match head.check_histogram(refs[i], ts[i], &hs[i]) {
@@ -449,7 +449,7 @@ impl Db {
                         accepted.push(record::RefHistogramSample { r: refs[i] as u64, t: ts[i], h: hs[i].clone() });
                     }
                     Ok(false) => {}
-                    Err(r) => stats.count(r),
+                    Err(r) => stats.refuse(i, r),
                 }
             }
             stats.appended = accepted.len() as u64;

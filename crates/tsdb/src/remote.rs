@@ -4,11 +4,13 @@
 //! JavaScript. The queue manager (src/remote/) relabels new series, sends, retries and keeps
 //! the savepoints.
 
+pub mod encode_histogram;
 pub mod encode_v1;
 pub mod encode_v2;
 pub mod proto;
 pub mod watcher;
 
+pub use encode_histogram::HistogramSample;
 use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use std::sync::Arc;
@@ -30,13 +32,15 @@ pub struct Sample {
     pub v: f64,
 }
 
-/// One series of a batch: its labels after write relabeling, and its samples in WAL order.
+/// One series of a batch: its labels after write relabeling, and its samples (float and
+/// native-histogram ones) in WAL order.
 #[derive(Clone, Debug)]
 pub struct BatchSeries {
     pub labels: Arc<Labels>,
     pub metadata: Option<Arc<Metadata>>,
     pub samples: Vec<Sample>,
     pub exemplars: Vec<Exemplar>,
+    pub histograms: Vec<HistogramSample>,
 }
 
 /// The wire protocol of a queue.

@@ -16,7 +16,7 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn opts(max: usize, shards: usize) -> WatchOptions {
-    WatchOptions { protocol: Protocol::V1, send_exemplars: false, max_samples: max, shards, compress: false }
+    WatchOptions { protocol: Protocol::V1, send_exemplars: false, send_histograms: false, max_samples: max, shards, compress: false }
 }
 
 fn series(n: usize) -> Vec<Labels> {

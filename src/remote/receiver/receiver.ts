@@ -1,7 +1,8 @@
 // The remote-write receiver (`--web.enable-remote-write-receiver`, `POST /api/v1/write`):
 // Remote-Write 1.0 (`prometheus.WriteRequest`) and 2.0 (`io.prometheus.write.v2.Request`) chosen by
 // the Content-Type as the 2.0 specification says, snappy required, the body decoded, validated and
-// appended in one native call. Answers as Prometheus does: 204 when everything was written; 400
+// appended in one native call (float samples, native histograms — integer, float and custom-bucket
+// ones — and exemplars). Answers as Prometheus does: 204 when everything was written; 400
 // with the reason for bad data and for refused samples (counted, the first one named); 415 for a
 // content type or encoding we do not speak; 413 for a body whose declared decompressed size is
 // above the limit (checked from the snappy header before decompressing). 2.0 answers carry the
@@ -35,12 +36,11 @@ export function negotiate(contentType: string | undefined): Negotiated {
   return { unsupported: `unknown remote write proto message ${JSON.stringify(proto)}: expected ${PROTO_V1} or ${PROTO_V2}` };
 }
 
-function writtenHeaders(version: 1 | 2, o: Pick<RemoteWriteOutcome, 'samplesWritten' | 'exemplarsWritten'> | undefined): Record<string, string> {
+function writtenHeaders(version: 1 | 2, o: Pick<RemoteWriteOutcome, 'samplesWritten' | 'histogramsWritten' | 'exemplarsWritten'> | undefined): Record<string, string> {
   if (version !== 2) return {};
   return {
     'X-Prometheus-Remote-Write-Samples-Written': String(o?.samplesWritten ?? 0),
-    // Native histograms are not stored yet: none is ever written.
-    'X-Prometheus-Remote-Write-Histograms-Written': '0',
+    'X-Prometheus-Remote-Write-Histograms-Written': String(o?.histogramsWritten ?? 0),
     'X-Prometheus-Remote-Write-Exemplars-Written': String(o?.exemplarsWritten ?? 0),
   };
 }
@@ -58,9 +58,8 @@ export function refusalMessage(o: RemoteWriteOutcome): string | undefined {
     ]
       .filter(([, n]) => (n as number) > 0)
       .map(([what, n]) => `${n as number} ${what as string}`);
-    parts.push(`${refused} of ${refused + o.samplesWritten} samples not written (${reasons.join(', ')}); first: ${o.firstOffender ?? 'unknown'}`);
+    parts.push(`${refused} of ${refused + o.samplesWritten + o.histogramsWritten} samples not written (${reasons.join(', ')}); first: ${o.firstOffender ?? 'unknown'}`);
   }
-  if (o.histogramsRefused > 0) parts.push(`${o.histogramsRefused} native histogram samples not written: this storage keeps float samples only`);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 

@@ -2,10 +2,12 @@
 //! `TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar
 //! exemplars = 3; }`, `Label { string name = 1; string value = 2; }`, `Sample { double value = 1;
 //! int64 timestamp = 2; }`, `Exemplar { repeated Label labels = 1; double value = 2; int64
-//! timestamp = 3; }`. Unlike Prometheus, which sends one TimeSeries per sample, the samples of
+//! timestamp = 3; }`, and native histograms as `repeated Histogram histograms = 4`
+//! (`encode_histogram`). Unlike Prometheus, which sends one TimeSeries per sample, the samples of
 //! one series in a batch share one TimeSeries (the spec allows it; it saves the labels' bytes).
 
 use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64};
+use super::encode_histogram::put_histogram;
 use super::BatchSeries;
 use crate::labels::Labels;
 
@@ -19,6 +21,7 @@ fn put_labels(out: &mut Vec<u8>, field: u32, labels: &Labels) {
 }
 
 pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
+    let mut scratch = Vec::new();
     for s in series {
         let ts = begin_message(out, 1);
         put_labels(out, 1, &s.labels);
@@ -34,6 +37,9 @@ pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
             put_double(out, 2, e.value);
             put_int64(out, 3, e.t);
             end_message(out, m);
+        }
+        for h in &s.histograms {
+            put_histogram(out, 4, h, &mut scratch);
         }
         end_message(out, ts);
     }

@@ -6,7 +6,7 @@
 //! a full batch comes back encoded and compressed. Segment bytes are read once: the tail of the
 //! current segment is cached and extended as the writer appends (it never rewrites bytes).
 
-use super::{encode, BatchSeries, Metadata, Protocol, Sample};
+use super::{encode, BatchSeries, HistogramSample, Metadata, Protocol, Sample};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;
 use crate::labels::Labels;
@@ -38,6 +38,8 @@ enum SeriesState {
 pub struct Options {
     pub protocol: Protocol,
     pub send_exemplars: bool,
+    /// send_native_histograms: histogram records are read and sent (else skipped, as Prometheus does).
+    pub send_histograms: bool,
     /// Samples (and exemplars) per request.
     pub max_samples: usize,
     pub shards: usize,
@@ -52,6 +54,7 @@ pub struct ReadyBatch {
     pub payload: Vec<u8>,
     pub samples: u32,
     pub exemplars: u32,
+    pub histograms: u32,
     pub max_t: i64,
     /// Where its first sample was: nothing before this is in the batch.
     pub start: Position,
@@ -63,8 +66,15 @@ struct ShardBatch {
     index: HashMap<u64, usize>,
     samples: usize,
     exemplars: usize,
+    histograms: usize,
     max_t: i64,
     start: Position,
+}
+
+impl ShardBatch {
+    fn len(&self) -> usize {
+        self.samples + self.exemplars + self.histograms
+    }
 }
 
 /// What a read produced.
@@ -83,11 +93,15 @@ pub struct WatcherStats {
     pub records_series: u64,
     pub records_samples: u64,
     pub records_exemplars: u64,
+    pub records_histograms: u64,
     pub records_other: u64,
     /// Samples whose series record was never seen (Prometheus's watcher skips them too).
     pub unknown_ref: u64,
     /// Older than the sample age limit.
     pub too_old: u64,
+    /// The same two for native-histogram samples (Prometheus counts them apart).
+    pub histograms_unknown_ref: u64,
+    pub histograms_too_old: u64,
     /// Samples of segments removed before they were read (the backlog bound), counted as read past.
     pub skipped_samples: u64,
     pub segments_lost: u64,
@@ -147,11 +161,13 @@ impl Watcher {
 
     /// The start of the oldest sample held in an unfinished batch, if any.
     pub fn held_start(&self) -> Option<Position> {
-        self.batches.iter().filter(|b| b.samples + b.exemplars > 0).map(|b| b.start).min()
+        self.batches.iter().filter(|b| b.len() > 0).map(|b| b.start).min()
     }
 
+    /// Float and histogram samples held in unfinished batches (what the batch deadline flushes:
+    /// a queue that only sends histograms must flush too).
     pub fn held_samples(&self) -> usize {
-        self.batches.iter().map(|b| b.samples).sum()
+        self.batches.iter().map(|b| b.samples + b.histograms).sum()
     }
 
     /// Changes the shard count; only between batches (held ones are returned first by a flush).
@@ -215,7 +231,7 @@ impl Watcher {
         let max = self.opts.max_samples.max(1);
         let mut out = Vec::new();
         for (i, b) in self.batches.iter_mut().enumerate() {
-            let n = b.samples + b.exemplars;
+            let n = b.len();
             if n == 0 || (!all && n < max) {
                 continue;
             }
@@ -225,7 +241,7 @@ impl Watcher {
             if self.opts.compress {
                 payload = crate::snappy::encode(&payload);
             }
-            out.push(ReadyBatch { shard: i as u32, payload, samples: taken.samples as u32, exemplars: taken.exemplars as u32, max_t: taken.max_t, start: taken.start });
+            out.push(ReadyBatch { shard: i as u32, payload, samples: taken.samples as u32, exemplars: taken.exemplars as u32, histograms: taken.histograms as u32, max_t: taken.max_t, start: taken.start });
         }
         out
     }
@@ -366,8 +382,18 @@ impl Watcher {
                 self.pos = done;
                 return Ok(());
             }
-            // Native-histogram samples are not sent yet (send_native_histograms): skipped like other records.
-            Record::Tombstones(_) | Record::Histograms(_) | Record::Other(_) => {
+            Record::Histograms(list) if self.opts.send_histograms => {
+                if skip == 0 {
+                    self.stats.records_histograms += 1;
+                }
+                list.into_iter().map(|s| (s.r, Entry::Histogram(HistogramSample { t: s.t, h: s.h }))).collect()
+            }
+            Record::Histograms(_) => {
+                self.stats.records_histograms += 1;
+                self.pos = done;
+                return Ok(());
+            }
+            Record::Tombstones(_) | Record::Other(_) => {
                 self.stats.records_other += 1;
                 self.pos = done;
                 return Ok(());
@@ -396,16 +422,23 @@ impl Watcher {
                 Some(SeriesState::Kept(l, md)) => (l.clone(), md.clone()),
                 Some(SeriesState::Dropped) => continue,
                 Some(SeriesState::Pending(_)) | None => {
-                    self.stats.unknown_ref += 1;
+                    match entry {
+                        Entry::Histogram(_) => self.stats.histograms_unknown_ref += 1,
+                        _ => self.stats.unknown_ref += 1,
+                    }
                     continue;
                 }
             };
             let t = match &entry {
                 Entry::Sample(s) => s.t,
                 Entry::Exemplar(e) => e.t,
+                Entry::Histogram(h) => h.t,
             };
             if t < min_t {
-                self.stats.too_old += 1;
+                match entry {
+                    Entry::Histogram(_) => self.stats.histograms_too_old += 1,
+                    _ => self.stats.too_old += 1,
+                }
                 continue;
             }
             let at = Position { segment: seg, offset: rs, skip: i as u32 };
@@ -422,14 +455,14 @@ impl Watcher {
     fn add(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) -> bool {
         let shard = ((r.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % self.batches.len() as u64) as usize;
         let b = &mut self.batches[shard];
-        if b.samples + b.exemplars == 0 {
+        if b.len() == 0 {
             b.start = at;
             b.max_t = i64::MIN;
         }
         let idx = match b.index.get(&r) {
             Some(&i) => i,
             None => {
-                b.series.push(BatchSeries { labels, metadata, samples: Vec::new(), exemplars: Vec::new() });
+                b.series.push(BatchSeries { labels, metadata, samples: Vec::new(), exemplars: Vec::new(), histograms: Vec::new() });
                 b.index.insert(r, b.series.len() - 1);
                 b.series.len() - 1
             }
@@ -444,12 +477,18 @@ impl Watcher {
                 b.series[idx].exemplars.push(e);
                 b.exemplars += 1;
             }
+            Entry::Histogram(h) => {
+                b.max_t = b.max_t.max(h.t);
+                b.series[idx].histograms.push(h);
+                b.histograms += 1;
+            }
         }
-        b.samples + b.exemplars >= self.opts.max_samples.max(1)
+        b.len() >= self.opts.max_samples.max(1)
     }
 }
 
 enum Entry {
     Sample(Sample),
     Exemplar(Exemplar),
+    Histogram(HistogramSample),
 }

@@ -1,5 +1,6 @@
 //! Appending a decoded remote-write batch: series refs for all series in one call, all float
-//! samples in one `Db::append` (one WAL record), exemplars in one more. Refused samples
+//! samples in one `Db::append` (one WAL record), native histograms in one `Db::append_histograms`
+//! (the path scraped histograms take), exemplars in one more. Refused samples
 //! (out of order, duplicate, too old, too far ahead) are counted and the first one named, so the
 //! receiver can answer 400 with the reason, as Prometheus does, instead of accepting silently.
 
@@ -14,8 +15,7 @@ pub struct IngestOutcome {
     pub series: usize,
     pub samples_written: u64,
     pub exemplars_written: u64,
-    /// Native-histogram samples received but not written (the storage keeps floats only).
-    pub histograms_refused: u64,
+    pub histograms_written: u64,
     pub out_of_order: u64,
     pub duplicate: u64,
     pub too_old: u64,
@@ -51,8 +51,9 @@ pub fn ingest(db: &Db, batch: WriteBatch) -> Result<IngestOutcome> {
     let mut samples = Vec::with_capacity(series.len());
     let mut exemplars = Vec::new();
     let mut starts = Vec::with_capacity(series.len());
+    let mut histograms = Vec::with_capacity(series.len());
     for s in series {
-        out.histograms_refused += s.histograms as u64;
+        histograms.push(s.histograms);
         labels.push(s.labels);
         samples.push(s.samples);
         exemplars.push(s.exemplars);
@@ -86,6 +87,29 @@ pub fn ingest(db: &Db, batch: WriteBatch) -> Result<IngestOutcome> {
         if let Some((k, r)) = st.first_refused {
             let series = first_sample_of.partition_point(|&first| first <= k) - 1;
             out.first_offender = Some(format!("{} for series {} at timestamp {}", refusal_text(r), format_labels(&labels[series]), ts[k]));
+        }
+    }
+    let nh: usize = histograms.iter().map(Vec::len).sum();
+    if nh > 0 {
+        let (mut hrefs, mut hts, mut hs) = (Vec::with_capacity(nh), Vec::with_capacity(nh), Vec::with_capacity(nh));
+        let mut first_histogram_of = Vec::with_capacity(histograms.len());
+        for (i, list) in histograms.into_iter().enumerate() {
+            first_histogram_of.push(hrefs.len());
+            for (t, h) in list {
+                hrefs.push(refs[i]);
+                hts.push(t);
+                hs.push(h);
+            }
+        }
+        let st = db.append_histograms(&hrefs, &hts, &hs)?;
+        out.histograms_written = st.appended;
+        out.out_of_order += st.out_of_order;
+        out.duplicate += st.duplicate;
+        out.too_old += st.too_old;
+        out.out_of_bounds += st.out_of_bounds + st.unknown_ref;
+        if let (None, Some((k, r))) = (&out.first_offender, st.first_refused) {
+            let series = first_histogram_of.partition_point(|&first| first <= k) - 1;
+            out.first_offender = Some(format!("{} (native histogram) for series {} at timestamp {}", refusal_text(r), format_labels(&labels[series]), hts[k]));
         }
     }
     let items: Vec<(u32, Exemplar)> = exemplars.into_iter().enumerate().flat_map(|(i, list)| {

@@ -1,9 +1,11 @@
 //! Prometheus's remote-storage protocols on the receiving side, std-only: the protobuf wire
-//! format (`wire`), remote-write 1.0/2.0 request decoding and validation (`write_request`),
+//! format (`wire`), remote-write 1.0/2.0 request decoding and validation (`write_request`, native
+//! histograms in `histogram`),
 //! appending a decoded request to the database (`ingest`), and remote read's request decoding and
 //! response encoding (`read`). Message and field numbers follow prometheus/prompb's
 //! `remote.proto`, `types.proto` and `io/prometheus/write/v2/types.proto`.
 
+pub mod histogram;
 pub mod ingest;
 pub mod read;
 pub mod wire;

@@ -5,6 +5,7 @@
 
 use super::wire::{as_bytes, as_double, as_int64, as_str, as_varint, push_uint32s, Reader};
 use crate::exemplars::Exemplar;
+use crate::histogram::Histogram;
 use crate::labels::{Labels, METRIC_NAME};
 
 /// Which protobuf message the Content-Type named.
@@ -27,8 +28,8 @@ pub struct SeriesData {
     /// 2.0's `created_timestamp` (0 = none): becomes the samples' start timestamp.
     pub start_ms: i64,
     pub exemplars: Vec<Exemplar>,
-    /// Native-histogram samples sent for the series (our storage does not keep them yet).
-    pub histograms: usize,
+    /// Native-histogram samples (timestamp ms, histogram), validated, in the order sent.
+    pub histograms: Vec<(i64, Histogram)>,
 }
 
 /// A metric family's metadata (1.0's `MetricMetadata`, 2.0's per-series `Metadata`).
@@ -51,6 +52,10 @@ pub struct WriteBatch {
 impl WriteBatch {
     pub fn sample_count(&self) -> usize {
         self.series.iter().map(|s| s.samples.len()).sum()
+    }
+
+    pub fn histogram_count(&self) -> usize {
+        self.series.iter().map(|s| s.histograms.len()).sum()
     }
 }
 
@@ -159,6 +164,11 @@ fn sample(b: &[u8], what: &str) -> Result<(i64, f64, i64), String> {
     Ok((check_timestamp(t, what)?, v, st))
 }
 
+fn histogram(b: &[u8]) -> Result<(i64, Histogram), String> {
+    let (t, h) = super::histogram::decode(b)?;
+    Ok((check_timestamp(t, "histogram")?, h))
+}
+
 fn decode_v1(body: &[u8]) -> Result<WriteBatch, String> {
     let mut batch = WriteBatch::default();
     let mut r = Reader::new(body);
@@ -190,10 +200,7 @@ fn series_v1(b: &[u8]) -> Result<SeriesData, String> {
                 s.samples.push((t, v));
             }
             3 => exemplars.push(as_bytes(f, "exemplar")?),
-            4 => {
-                as_bytes(f, "histogram")?;
-                s.histograms += 1;
-            }
+            4 => s.histograms.push(histogram(as_bytes(f, "histogram")?)?),
             _ => {}
         }
     }
@@ -295,10 +302,7 @@ fn series_v2(b: &[u8], symbols: &[&str]) -> Result<(SeriesData, Option<Metadata>
                 s.samples.push((t, v));
                 sample_starts.push(st);
             }
-            3 => {
-                as_bytes(f, "histogram")?;
-                s.histograms += 1;
-            }
+            3 => s.histograms.push(histogram(as_bytes(f, "histogram")?)?),
             4 => exemplars.push(as_bytes(f, "exemplar")?),
             5 => meta_raw = Some(as_bytes(f, "metadata")?),
             6 => s.start_ms = as_int64(f, "created_timestamp")?,
