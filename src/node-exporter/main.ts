@@ -24,6 +24,7 @@ import { landingPage } from './landing-page.js';
 import { faviconIco } from '../web/favicon.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
 import { createServer } from 'node:http';
+import { applyLeanHeapFlags } from './lean-heap.js';
 import { webConfigFlag } from '../web-config/flag.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { listenServer, splitListenAddress } from '../web-config/listen.js';
@@ -79,6 +80,8 @@ export function knownFlagNames(): Set<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // bin/promethium.js applies them before any module loads; again here for other callers of main.
+  applyLeanHeapFlags();
   const optionSpecs = collectorOptionSpecs();
   const specs = { ...baseSpecs, ...collectorSpecs(), ...optionSpecs };
   const r = parseFlags({ name: 'promethium node-exporter', description: 'Promethium node exporter: machine metrics with node_exporter\'s names.', version: versionText('node_exporter') }, specs, argv);
