@@ -181,10 +181,10 @@ export async function main(argv: string[]): Promise<number> {
     exporter.self.serving(1);
     try {
       const format = negotiateFormat(req.headers.accept);
-      const text = await exporter.scrape(selection.collectors, format);
+      const bytes = await exporter.scrapeBytes(selection.collectors, format);
       exporter.self.countRequest(200);
       const gzip = acceptsGzip(req.headers['accept-encoding']);
-      const body = gzip ? gzipSync(text) : Buffer.from(text);
+      const body = gzip ? gzipSync(bytes) : bytes;
       res.writeHead(200, {
         'Content-Type': format === 'openmetrics' ? 'application/openmetrics-text; version=1.0.0; charset=utf-8' : 'text/plain; version=0.0.4; charset=utf-8',
         'Content-Length': body.length,
