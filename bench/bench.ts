@@ -156,13 +156,14 @@ async function queryBench(): Promise<void> {
 async function nodeExporterBench(): Promise<void> {
   const scrapes = opt('scrapes', 300);
   console.error(`node exporter: ${scrapes} scrapes each, all our collectors enabled on both sides, alternating with Debian's node_exporter 1.5`);
-  const { ours, theirs, theirsSame } = await measureExporters(scrapes);
+  const { ours, oursDefaults, theirs, theirsSame } = await measureExporters(scrapes);
   const n = (f: number): string => fmt(f, 1);
   const both = (f: (x: NonNullable<typeof theirs>) => string): string =>
     theirs && theirsSame ? `${f(theirsSame)} (node_exporter 1.5, the same collectors); ${f(theirs)} (its defaults)` : 'not measured (prometheus-node-exporter not installed)';
   row('node exporter scrape latency, median / p90 / p99 (all collectors)', `${n(ours.medianMs)} / ${n(ours.p90Ms)} / ${n(ours.p99Ms)} ms (${fmt(ours.bytes / 1024, 0)} KiB body)`, both((x) => `${n(x.medianMs)} / ${n(x.p90Ms)} / ${n(x.p99Ms)} ms, ${fmt(x.bytes / 1024, 0)} KiB`), '-');
   row('node exporter CPU per scrape', `${n(ours.cpuMsPerScrape)} ms`, both((x) => `${n(x.cpuMsPerScrape)} ms`), '-');
   row('node exporter resident memory after the scrapes', `${n(ours.rssMiB)} MiB`, both((x) => `${n(x.rssMiB)} MiB`), '-');
+  row('node exporter, default collectors: latency median / p99, CPU per scrape, resident memory', `${n(oursDefaults.medianMs)} / ${n(oursDefaults.p99Ms)} ms, ${n(oursDefaults.cpuMsPerScrape)} ms, ${n(oursDefaults.rssMiB)} MiB`, theirs ? `${n(theirs.medianMs)} / ${n(theirs.p99Ms)} ms, ${n(theirs.cpuMsPerScrape)} ms, ${n(theirs.rssMiB)} MiB (its defaults)` : 'not measured', '<= 50 MiB');
 }
 
 async function scrapeBench(): Promise<void> {

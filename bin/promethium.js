@@ -13,5 +13,8 @@ if (!existsSync(entry)) {
   console.error('promethium: dist/cli.js is missing; run `npm run build` first');
   process.exit(1);
 }
+// The exporter's heap settings work best before its modules load (loading them already grows the
+// young generation): src/node-exporter/lean-heap.ts says which and why.
+if (process.argv[2] === 'node-exporter') (await import(new URL('../dist/node-exporter/lean-heap.js', import.meta.url).href)).applyLeanHeapFlags();
 const { run } = await import(entry.href);
 process.exitCode = await run(process.argv.slice(2));

@@ -2,7 +2,7 @@
 // allowed to fail on its own (node_scrape_collector_success 0) without failing the scrape.
 import { buildInfo } from '../version.js';
 import type { HostFiles } from './context.js';
-import { FamilySet, writeOpenMetrics, writeText } from './metrics.js';
+import { FamilySet, writeOpenMetricsBytes, writeTextBytes } from './metrics.js';
 import type { Family } from './metrics.js';
 import { SelfMetrics } from './self-metrics.js';
 import type { Collector, CollectorOptions } from './collectors/index.js';
@@ -62,9 +62,14 @@ export class NodeExporter {
     return [...merged.families.values()];
   }
 
+  /** The whole /metrics body, as the bytes to send. */
+  async scrapeBytes(collectors: readonly Collector[] = this.o.collectors, format: ExpositionFormat = 'text'): Promise<Buffer> {
+    const families = await this.collectFamilies(collectors);
+    return format === 'openmetrics' ? writeOpenMetricsBytes(families) : writeTextBytes(families);
+  }
+
   /** The whole /metrics body. */
   async scrape(collectors: readonly Collector[] = this.o.collectors, format: ExpositionFormat = 'text'): Promise<string> {
-    const families = await this.collectFamilies(collectors);
-    return format === 'openmetrics' ? writeOpenMetrics(families) : writeText(families);
+    return (await this.scrapeBytes(collectors, format)).toString('utf8');
   }
 }

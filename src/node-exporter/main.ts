@@ -24,6 +24,7 @@ import { landingPage } from './landing-page.js';
 import { faviconIco } from '../web/favicon.js';
 import { requestedCollectors, selectCollectors } from './collect-filter.js';
 import { createServer } from 'node:http';
+import { applyLeanHeapFlags } from './lean-heap.js';
 import { webConfigFlag } from '../web-config/flag.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { listenServer, splitListenAddress } from '../web-config/listen.js';
@@ -79,6 +80,8 @@ export function knownFlagNames(): Set<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // bin/promethium.js applies them before any module loads; again here for other callers of main.
+  applyLeanHeapFlags();
   const optionSpecs = collectorOptionSpecs();
   const specs = { ...baseSpecs, ...collectorSpecs(), ...optionSpecs };
   const r = parseFlags({ name: 'promethium node-exporter', description: 'Promethium node exporter: machine metrics with node_exporter\'s names.', version: versionText('node_exporter') }, specs, argv);
@@ -178,10 +181,10 @@ export async function main(argv: string[]): Promise<number> {
     exporter.self.serving(1);
     try {
       const format = negotiateFormat(req.headers.accept);
-      const text = await exporter.scrape(selection.collectors, format);
+      const bytes = await exporter.scrapeBytes(selection.collectors, format);
       exporter.self.countRequest(200);
       const gzip = acceptsGzip(req.headers['accept-encoding']);
-      const body = gzip ? gzipSync(text) : Buffer.from(text);
+      const body = gzip ? gzipSync(bytes) : bytes;
       res.writeHead(200, {
         'Content-Type': format === 'openmetrics' ? 'application/openmetrics-text; version=1.0.0; charset=utf-8' : 'text/plain; version=0.0.4; charset=utf-8',
         'Content-Length': body.length,

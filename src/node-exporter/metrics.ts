@@ -42,12 +42,40 @@ export class FamilySet {
   }
 }
 
-function escapeValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+/**
+ * The exposition is written into one byte buffer kept across scrapes, and copied out once at its
+ * exact size: building it as a string (`out +=` per line, a template per label, three replaces per
+ * value) made ~0.5 MiB of garbage a scrape for a 50 KiB body, and garbage that survives a young
+ * collection is old-space growth. Writing is synchronous, so one buffer serves every scrape.
+ */
+let scratch = Buffer.allocUnsafe(256 * 1024);
+let used = 0;
+
+function put(s: string): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  if (used + s.length * 3 > scratch.length) {
+    const bigger = Buffer.allocUnsafe(Math.max(scratch.length * 2, used + s.length * 3));
+    scratch.copy(bigger, 0, 0, used);
+    scratch = bigger;
+  }
+  used += scratch.write(s, used, 'utf8');
 }
 
-function escapeHelp(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+const NEEDS_VALUE_ESCAPE = /[\\\n"]/;
+const NEEDS_HELP_ESCAPE = /[\\\n]/;
+
+function putEscaped(v: string, quotes: boolean): void {
+  if (!(quotes ? NEEDS_VALUE_ESCAPE : NEEDS_HELP_ESCAPE).test(v)) return put(v);
+  let from = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const escaped = c === 0x5c ? '\\\\' : c === 0x0a ? '\\n' : quotes && c === 0x22 ? '\\"' : undefined;
+    if (escaped === undefined) continue;
+    put(v.slice(from, i));
+    put(escaped);
+    from = i + 1;
+  }
+  put(v.slice(from));
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
@@ -56,57 +84,103 @@ function byName(a: { name: string }, b: { name: string }): number {
 
 interface Row {
   keys: string[];
-  values: string[];
+  labels: Labels;
   value: number;
   suffix: string;
-  /** The values that order the row: a histogram's `le` and a summary's `quantile` stay in input order. */
-  sortValues: string[];
+  /** The label names that order the row: a histogram's `le` and a summary's `quantile` stay in input order. */
+  sortKeys: string[];
 }
 
 /** Go's order of a family's samples: label values compared one by one, label names sorted. */
 function sortedRows(f: Family): Row[] {
   const grouped = f.type === 'histogram' || f.type === 'summary';
   const rows = f.samples.map((s) => {
-    const keys = Object.keys(s.labels).sort();
-    const values = keys.map((k) => s.labels[k]!);
-    const sortValues = grouped ? keys.filter((k) => k !== 'le' && k !== 'quantile').map((k) => s.labels[k]!) : values;
-    return { keys, values, value: s.value, suffix: s.suffix ?? '', sortValues };
+    const keys = Object.keys(s.labels);
+    if (keys.length > 1) keys.sort();
+    const sortKeys = grouped ? keys.filter((k) => k !== 'le' && k !== 'quantile') : keys;
+    return { keys, labels: s.labels, value: s.value, suffix: s.suffix ?? '', sortKeys };
   });
+  if (rows.length < 2) return rows;
   // Array.prototype.sort is stable: a histogram's buckets, sum and count keep their order.
   return rows.sort((a, b) => {
-    const n = Math.min(a.sortValues.length, b.sortValues.length);
+    const n = Math.min(a.sortKeys.length, b.sortKeys.length);
     for (let i = 0; i < n; i++) {
-      if (a.sortValues[i] !== b.sortValues[i]) return a.sortValues[i]! < b.sortValues[i]! ? -1 : 1;
+      const x = a.labels[a.sortKeys[i]!]!;
+      const y = b.labels[b.sortKeys[i]!]!;
+      if (x !== y) return x < y ? -1 : 1;
     }
-    return a.sortValues.length - b.sortValues.length;
+    return a.sortKeys.length - b.sortKeys.length;
   });
 }
 
-function labelText(r: Row): string {
-  if (r.keys.length === 0) return '';
-  let s = '{';
-  for (let i = 0; i < r.keys.length; i++) s += `${i > 0 ? ',' : ''}${r.keys[i]}="${escapeValue(r.values[i]!)}"`;
-  return `${s}}`;
+function putSample(name: string, r: Row): void {
+  put(name);
+  if (r.suffix !== '') put(r.suffix);
+  for (let i = 0; i < r.keys.length; i++) {
+    put(i === 0 ? '{' : ',');
+    put(r.keys[i]!);
+    put('="');
+    putEscaped(r.labels[r.keys[i]!]!, true);
+    put('"');
+  }
+  if (r.keys.length > 0) put('}');
+  put(' ');
+  put(formatSampleValue(r.value));
+  put('\n');
+}
+
+function takeWritten(): Buffer {
+  const body = Buffer.allocUnsafeSlow(used);
+  scratch.copy(body, 0, 0, used);
+  used = 0;
+  return body;
+}
+
+/** The Prometheus text format 0.0.4, as bytes. */
+export function writeTextBytes(families: Iterable<Family>): Buffer {
+  used = 0;
+  for (const f of [...families].sort(byName)) {
+    put('# HELP ');
+    put(f.name);
+    put(' ');
+    putEscaped(f.help, false);
+    put('\n# TYPE ');
+    put(f.name);
+    put(' ');
+    put(f.type);
+    put('\n');
+    for (const r of sortedRows(f)) putSample(f.name, r);
+  }
+  return takeWritten();
+}
+
+/** OpenMetrics 1.0, as bytes: counters are named without `_total` and their samples with it, untyped is `unknown`, `# EOF` ends it. */
+export function writeOpenMetricsBytes(families: Iterable<Family>): Buffer {
+  used = 0;
+  for (const f of [...families].sort(byName)) {
+    const name = f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -'_total'.length) : f.name;
+    const sampleName = f.type === 'counter' ? `${name}_total` : name;
+    put('# HELP ');
+    put(name);
+    put(' ');
+    putEscaped(f.help, true);
+    put('\n# TYPE ');
+    put(name);
+    put(' ');
+    put(f.type === 'untyped' ? 'unknown' : f.type);
+    put('\n');
+    for (const r of sortedRows(f)) putSample(sampleName, r);
+  }
+  put('# EOF\n');
+  return takeWritten();
 }
 
 /** The Prometheus text format 0.0.4. */
 export function writeText(families: Iterable<Family>): string {
-  let out = '';
-  for (const f of [...families].sort(byName)) {
-    out += `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
-    for (const r of sortedRows(f)) out += `${f.name}${r.suffix}${labelText(r)} ${formatSampleValue(r.value)}\n`;
-  }
-  return out;
+  return writeTextBytes(families).toString('utf8');
 }
 
-/** OpenMetrics 1.0: counters are named without `_total` and their samples with it, untyped is `unknown`, `# EOF` ends it. */
+/** OpenMetrics 1.0 (see writeOpenMetricsBytes). */
 export function writeOpenMetrics(families: Iterable<Family>): string {
-  let out = '';
-  for (const f of [...families].sort(byName)) {
-    const name = f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -'_total'.length) : f.name;
-    const sampleName = f.type === 'counter' ? `${name}_total` : name;
-    out += `# HELP ${name} ${escapeHelp(f.help).replace(/"/g, '\\"')}\n# TYPE ${name} ${f.type === 'untyped' ? 'unknown' : f.type}\n`;
-    for (const r of sortedRows(f)) out += `${sampleName}${r.suffix}${labelText(r)} ${formatSampleValue(r.value)}\n`;
-  }
-  return `${out}# EOF\n`;
+  return writeOpenMetricsBytes(families).toString('utf8');
 }

@@ -1,9 +1,6 @@
 // time: the clock, the time zone and the kernel's clock sources.
 import type { Collector } from './collector.js';
-
-function zoneAbbreviation(d: Date): string {
-  return Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
-}
+import { localZoneName } from './time-zone.js';
 
 export const time: Collector = {
   name: 'time',
@@ -11,7 +8,7 @@ export const time: Collector = {
   async collect(h, out) {
     const now = new Date();
     out.add('node_time_seconds', 'System time in seconds since epoch (1970).', 'gauge', now.getTime() / 1000);
-    out.add('node_time_zone_offset_seconds', 'System time zone offset in seconds.', 'gauge', -now.getTimezoneOffset() * 60, { time_zone: zoneAbbreviation(now) });
+    out.add('node_time_zone_offset_seconds', 'System time zone offset in seconds.', 'gauge', -now.getTimezoneOffset() * 60, { time_zone: localZoneName(now) });
     const base = h.sys('devices', 'system', 'clocksource');
     for (const dir of await h.list(base)) {
       const m = /^clocksource(\d+)$/.exec(dir);
