@@ -47,7 +47,8 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
       if (starts) starts = replicate(starts, 0, ctx.n, (n) => new Float64Array(n));
     }
     const name = labels[i]!['__name__'] ?? '';
-    const histograms = hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
+    // No histogram samples at all (also: a selection without a native part, e.g. remote-read data).
+    const histograms = hs.t.length === 0 || hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
     if (histograms) for (const h of histograms) if (h) loaded++;
     out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });

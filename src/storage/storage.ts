@@ -221,7 +221,8 @@ export class Selection {
    * offsets[i]..offsets[i+1] of `t` and `h`. A series' float samples are in `samples()`.
    */
   histogramSamples(): { offsets: Uint32Array; t: Float64Array; h: FloatHistogram[] } {
-    if (!this.native) return { offsets: new Uint32Array([0]), t: new Float64Array(), h: [] };
+    // No native selection (e.g. samples materialized from a remote read): no histograms in any series.
+    if (!this.native) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), h: [] };
     const got = this.native.histogramSamples();
     return { offsets: got.offsets, t: got.t, h: decodeHistograms(got.histograms) };
   }
