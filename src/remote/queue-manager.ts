@@ -2,7 +2,10 @@
 // queue's savepoint, new series are write-relabeled once each (external labels added first),
 // ready batches go to shards that send and retry, and the savepoint (everything before it
 // acknowledged) is written durably so a restart or a reload resumes there. Shards follow the
-// throughput every 10 s between min_shards and max_shards.
+// throughput every 10 s between min_shards and max_shards; a reshard changes the watcher's
+// shard count in place (the WAL is not read again). The watcher's native work runs off the event
+// loop and only this queue's loop calls it, one call at a time; the timers (savepoint, backlog,
+// status) read a snapshot the loop takes after each call.
 import type { Labels } from '../model/labels.js';
 import { relabel } from '../config/index.js';
 import type { RemoteWriteConfig } from '../config/index.js';
@@ -13,6 +16,7 @@ import type { Logger } from '../util/logger.js';
 import { RemoteWriteClient, type SendResult } from './client.js';
 import type { RemoteWriteMetrics } from './metrics.js';
 import { readSavepoint, writeSavepoint } from './savepoint.js';
+import { walSegments } from './backlog.js';
 import { desiredShards, Shard, type Outcome, type QueuedBatch } from './shards.js';
 
 export interface QueueDeps {
@@ -48,8 +52,22 @@ export interface QueueStatus {
   lastError: string;
 }
 
+/** What the timers know of the watcher between the loop's calls. */
+interface WatcherSnapshot {
+  position: WalPosition;
+  heldStart: WalPosition | null;
+  heldSamples: number;
+}
+
 export class QueueManager {
-  private watcher!: WalWatcher;
+  /** Undefined while one opens (the loop opens it). */
+  private watcher: WalWatcher | undefined;
+  private openAt: WalPosition = { segment: 0, offset: 0, skip: 0 };
+  /** Bumped by every open: a read that began on a replaced watcher is thrown away. */
+  private generation = 0;
+  private snap: WatcherSnapshot = { position: { segment: 0, offset: 0, skip: 0 }, heldStart: null, heldSamples: 0 };
+  /** The backlog bound's segment, applied by the loop before its next read. */
+  private skipBefore: number | undefined;
   private shards: Shard[] = [];
   private readonly client: RemoteWriteClient;
   private protocol: 1 | 2;
@@ -95,8 +113,6 @@ export class QueueManager {
     for (const c of [m.samplesTotal, m.samplesFailed, m.samplesRetried, m.exemplarsTotal, m.exemplarsFailed, m.exemplarsRetried, m.histogramsTotal, m.histogramsFailed, m.histogramsRetried, m.metadataTotal, m.metadataFailed, m.metadataRetried, m.bytesTotal, m.writtenMismatch]) c.inc(this.labels, 0);
     m.sentBatchDuration.zero(this.labels);
     this.open(readSavepoint(this.deps.savepointDir, this.hash), this.cfg.queueConfig.minShards);
-    // A new queue starts at the WAL's end: remember it, so a restart before the first send resumes there.
-    this.saveNow();
     this.loopDone = this.loop();
     this.timers.push(setInterval(() => this.saveNow(), 1000), setInterval(() => this.updateShards(), 10_000));
     const md = this.cfg.metadataConfig;
@@ -106,7 +122,8 @@ export class QueueManager {
 
   /** The position every queued and held sample is at or after: what the savepoint becomes once written. */
   savepoint(): WalPosition {
-    let p = this.watcher.heldStart() ?? this.watcher.position();
+    let p = this.snap.heldStart ?? this.snap.position;
+    if (this.skipBefore !== undefined && p.segment < this.skipBefore) p = { segment: this.skipBefore, offset: 0, skip: 0 };
     for (const s of this.unacked.values()) if (comparePositions(s, p) < 0) p = s;
     return p;
   }
@@ -122,18 +139,56 @@ export class QueueManager {
         s.pendingSamples -= b.samples;
       }
     }
-    this.watcher.skipTo(segment);
-    const skipped = this.watcher.stats().skippedSamples - this.lastStats.skippedSamples;
-    this.deps.metrics.samplesDropped.inc({ ...this.labels, reason: 'backlog' }, dropped + skipped);
-    this.deps.logger.warn('Remote-write backlog over --storage.remote.max-backlog: oldest WAL data dropped for this queue', { remote_name: this.cfg.name, url: this.cfg.url, before_segment: segment, samples: dropped + skipped });
+    this.skipBefore = Math.max(this.skipBefore ?? 0, segment);
+    if (dropped > 0) this.deps.metrics.samplesDropped.inc({ ...this.labels, reason: 'backlog' }, dropped);
+    this.deps.logger.warn('Remote-write backlog over --storage.remote.max-backlog: oldest WAL data dropped for this queue', { remote_name: this.cfg.name, url: this.cfg.url, before_segment: segment, queued_samples: dropped });
   }
 
+  /** The loop opens the watcher at `start` next; until then the savepoint stays there. */
   private open(start: WalPosition | null, shards: number): void {
-    const q = this.cfg.queueConfig;
-    this.watcher = new WalWatcher(this.deps.walDir, start, { protocol: this.protocol, sendExemplars: this.cfg.sendExemplars, sendHistograms: this.cfg.sendNativeHistograms, maxSamples: q.maxSamplesPerSend, shards, compress: true });
-    this.shards = Array.from({ length: shards }, () => new Shard(q, { send: (b) => this.send(b), retrying: (b, why, ms) => this.retrying(b, why, ms), done: (b, o) => this.done(b, o) }));
-    this.deps.metrics.shards.set(this.labels, shards);
+    this.watcher = undefined;
+    this.generation++;
+    // A new queue starts at the WAL's end as it is now, not when the worker thread gets to it:
+    // appends are synchronous on this thread, so the newest segment's size is a record boundary.
+    const newest = walSegments(this.deps.walDir).at(-1);
+    this.openAt = start ?? { segment: newest?.segment ?? 0, offset: newest?.bytes ?? 0, skip: 0 };
+    this.snap = { position: this.openAt, heldStart: null, heldSamples: 0 };
+    this.shards = this.newShards(shards);
     this.heldSince = undefined;
+  }
+
+  private newShards(n: number): Shard[] {
+    const q = this.cfg.queueConfig;
+    this.deps.metrics.shards.set(this.labels, n);
+    return Array.from({ length: n }, () => new Shard(q, { send: (b) => this.send(b), retrying: (b, why, ms) => this.retrying(b, why, ms), done: (b, o) => this.done(b, o) }));
+  }
+
+  private async openWatcher(): Promise<void> {
+    const q = this.cfg.queueConfig;
+    const gen = this.generation;
+    const w = await WalWatcher.open(this.deps.walDir, this.openAt, { protocol: this.protocol, sendExemplars: this.cfg.sendExemplars, sendHistograms: this.cfg.sendNativeHistograms, maxSamples: q.maxSamplesPerSend, shards: this.shards.length, compress: true });
+    if (gen !== this.generation) return;
+    this.watcher = w;
+    this.lastStats = { recordsSeries: 0, recordsSamples: 0, recordsExemplars: 0, recordsHistograms: 0, recordsOther: 0, unknownRef: 0, tooOld: 0, histogramsUnknownRef: 0, histogramsTooOld: 0, skippedSamples: 0 };
+    this.takeSnapshot(w);
+    // A new queue starts at the WAL's end: remember it, so a restart before the first send resumes there.
+    this.saveNow();
+  }
+
+  private takeSnapshot(w: WalWatcher): void {
+    this.snap = { position: w.position(), heldStart: w.heldStart(), heldSamples: w.heldSamples() };
+  }
+
+  /** The backlog bound moved past this queue: the watcher reads past the given-up segments. */
+  private async applySkip(w: WalWatcher, segment: number): Promise<void> {
+    const before = w.stats().skippedSamples;
+    await w.skipTo(segment);
+    if (w !== this.watcher) return;
+    const skipped = w.stats().skippedSamples - before;
+    this.lastStats.skippedSamples = w.stats().skippedSamples;
+    if (this.skipBefore === segment) this.skipBefore = undefined;
+    this.takeSnapshot(w);
+    if (skipped > 0) this.deps.metrics.samplesDropped.inc({ ...this.labels, reason: 'backlog' }, skipped);
   }
 
   private pending(): number {
@@ -154,33 +209,46 @@ export class QueueManager {
     const q = this.cfg.queueConfig;
     const poll = this.deps.pollMs ?? Math.min(250, q.batchSendDeadlineMs);
     while (!this.stopped) {
-      // No shards while a rewind replaces them: wait for the new ones.
-      if (this.reshardTo !== undefined || this.shards.length === 0 || this.pending() >= q.capacity * this.shards.length) {
+      const w = this.watcher;
+      if (w === undefined) {
+        try {
+          await this.openWatcher();
+        } catch (e) {
+          this.deps.logger.error('Opening the remote-write WAL watcher failed', { remote_name: this.cfg.name, err: e as Error });
+          await this.sleep(poll);
+        }
+        continue;
+      }
+      if (this.reshardTo !== undefined || this.pending() >= q.capacity * this.shards.length) {
         // Resharding waits for the shards to empty; a full queue waits for sends (the WAL keeps the rest).
-        if (this.reshardTo !== undefined && this.shards.every((s) => !s.busy)) this.reshard(this.reshardTo);
+        if (this.reshardTo !== undefined && this.shards.every((s) => !s.busy)) this.reshard(w, this.reshardTo);
         else await this.sleep(poll);
         continue;
       }
       let progressed = false;
       try {
-        progressed = this.step();
+        if (this.skipBefore !== undefined) await this.applySkip(w, this.skipBefore);
+        progressed = await this.step(w);
       } catch (e) {
         this.deps.logger.error('Remote-write WAL watcher failed', { remote_name: this.cfg.name, err: e as Error });
       }
-      this.reportWatcher();
+      if (w === this.watcher) this.reportWatcher(w);
       if (!progressed) await this.sleep(poll);
     }
   }
 
   /** One read of the WAL; true when something came of it. */
-  private step(): boolean {
+  private async step(w: WalWatcher): Promise<boolean> {
     const q = this.cfg.queueConfig;
     const now = Date.now();
     const flush = this.heldSince !== undefined && now - this.heldSince >= q.batchSendDeadlineMs;
     const minT = q.sampleAgeLimitMs > 0 ? now - q.sampleAgeLimitMs : -Infinity;
-    const r = this.watcher.read(flush, minT);
+    const r = await w.read(flush, minT);
+    // A rewind replaced the watcher meanwhile: what this read found is read again by the new one.
+    if (w !== this.watcher) return true;
     if (r.kind === 'series') {
-      this.resolve(r.series);
+      this.resolve(w, r.series);
+      this.takeSnapshot(w);
       return true;
     }
     if (r.kind === 'batches') {
@@ -196,13 +264,14 @@ export class QueueManager {
       }
       if (flush) this.heldSince = undefined;
     }
-    if (this.watcher.heldSamples() > 0) this.heldSince ??= now;
+    this.takeSnapshot(w);
+    if (this.snap.heldSamples > 0) this.heldSince ??= now;
     else this.heldSince = undefined;
-    this.deps.metrics.samplesPending.set(this.labels, this.pending() + this.watcher.heldSamples());
+    this.deps.metrics.samplesPending.set(this.labels, this.pending() + this.snap.heldSamples);
     return r.kind === 'batches';
   }
 
-  private resolve(series: Labels[]): void {
+  private resolve(w: WalWatcher, series: Labels[]): void {
     const ext = this.deps.externalLabels();
     const extNames = Object.keys(ext);
     const verdicts: (Labels | null)[] = [];
@@ -222,7 +291,7 @@ export class QueueManager {
       }
       if (this.protocol === 2) metadata.push(this.deps.metadata?.(kept.__name__ ?? '') ?? { type: 0, help: '', unit: '' });
     }
-    this.watcher.resolve(verdicts, this.protocol === 2 ? metadata : undefined);
+    w.resolve(verdicts, this.protocol === 2 ? metadata : undefined);
     if (dropped > 0) this.deps.logger.debug('Series dropped by write relabeling', { remote_name: this.cfg.name, series: dropped });
   }
 
@@ -284,17 +353,19 @@ export class QueueManager {
   private async rewind(shards: number): Promise<void> {
     const at = this.savepoint();
     const old = this.shards;
-    this.shards = [];
-    await Promise.all(old.map((s) => s.stop()));
     this.unacked.clear();
+    // New shards and a new watcher at once: a read still running on the old one is thrown away.
     this.open(at, shards);
+    await Promise.all(old.map((s) => s.stop()));
   }
 
-  private reshard(n: number): void {
+  /** No batch is queued (the shards are idle): the watcher moves its held samples to the new shard count. */
+  private reshard(w: WalWatcher, n: number): void {
     this.reshardTo = undefined;
-    // No batch is queued: the held ones were never sent, so reading them again duplicates nothing.
     this.deps.logger.info('Remote storage resharding', { remote_name: this.cfg.name, from: this.shards.length, to: n });
-    this.open(this.savepoint(), n);
+    w.setShards(n);
+    this.takeSnapshot(w);
+    this.shards = this.newShards(n);
   }
 
   private updateShards(): void {
@@ -307,8 +378,8 @@ export class QueueManager {
     if (want !== this.shards.length) this.reshardTo = want;
   }
 
-  private reportWatcher(): void {
-    const s = this.watcher.stats();
+  private reportWatcher(w: WalWatcher): void {
+    const s = w.stats();
     const m = this.deps.metrics;
     const c = { consumer: this.cfg.name };
     const add = (type: string, now: number, before: number): void => {
@@ -324,7 +395,7 @@ export class QueueManager {
     if (s.histogramsUnknownRef > this.lastStats.histogramsUnknownRef) m.histogramsDropped.inc({ ...this.labels, reason: 'unknown_series' }, s.histogramsUnknownRef - this.lastStats.histogramsUnknownRef);
     if (s.histogramsTooOld > this.lastStats.histogramsTooOld) m.histogramsDropped.inc({ ...this.labels, reason: 'too_old' }, s.histogramsTooOld - this.lastStats.histogramsTooOld);
     this.lastStats = s;
-    m.walCurrentSegment.set(c, this.watcher.position().segment);
+    m.walCurrentSegment.set(c, this.snap.position.segment);
   }
 
   /** 1.0 only (2.0 carries metadata per series): every family's metadata, max_samples_per_send a request, tried once (the next interval sends it again). */
@@ -346,6 +417,8 @@ export class QueueManager {
   }
 
   private saveNow(): void {
+    // While the watcher opens, the savepoint read at the start (if any) stays as it is.
+    if (this.watcher === undefined) return;
     const p = this.savepoint();
     if (this.savedAt !== undefined && comparePositions(p, this.savedAt) === 0) return;
     try {
@@ -358,7 +431,7 @@ export class QueueManager {
 
   status(): QueueStatus {
     const q = this.cfg.queueConfig;
-    return { name: this.cfg.name, url: this.cfg.url, protocol: this.protocol === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest', shards: this.shards.length, desiredShards: this.desired, minShards: q.minShards, maxShards: q.maxShards, samplesPending: this.pending() + this.watcher.heldSamples(), savepoint: this.savepoint(), highestSentTimestampSeconds: this.highestSent, samplesSent: this.totals.sent, samplesFailed: this.totals.failed, samplesRetried: this.totals.retried, lastError: this.lastError };
+    return { name: this.cfg.name, url: this.cfg.url, protocol: this.protocol === 2 ? 'io.prometheus.write.v2.Request' : 'prometheus.WriteRequest', shards: this.shards.length, desiredShards: this.desired, minShards: q.minShards, maxShards: q.maxShards, samplesPending: this.pending() + this.snap.heldSamples, savepoint: this.savepoint(), highestSentTimestampSeconds: this.highestSent, samplesSent: this.totals.sent, samplesFailed: this.totals.failed, samplesRetried: this.totals.retried, lastError: this.lastError };
   }
 
   /** Stops reading and sending; the savepoint keeps what was not acknowledged for the next start. */

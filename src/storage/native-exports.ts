@@ -77,6 +77,7 @@ export const NATIVE_CLASS_METHODS = {
     instantHistograms: true,
   } satisfies Record<keyof NativeSelection, true>,
   NativeWalWatcher: {
+    open: true,
     read: true,
     resolve: true,
     position: true,

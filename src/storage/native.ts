@@ -312,8 +312,10 @@ export interface NativeWalWatcherStats {
 }
 
 export interface NativeWalWatcher {
-  /** New series to relabel (label sets), ready batches, or null when caught up. */
-  read(flush: boolean, minT: number): { series: Uint8Array } | NativeWalBatches | null;
+  /** Reads the series before the start, on a worker thread; once. */
+  open(): Promise<void>;
+  /** New series to relabel (label sets, at most 8192), ready batches, or null when caught up; on a worker thread. */
+  read(flush: boolean, minT: number): Promise<{ series: Uint8Array } | NativeWalBatches | null>;
   /** One byte per new series (1 kept), the kept ones' labels, optionally their metadata as label sets {type, help, unit}. */
   resolve(keep: Uint8Array, labels: Uint8Array, metadata?: Uint8Array): void;
   /** [segment, offset, skip] of the next record to read. */
@@ -322,7 +324,7 @@ export interface NativeWalWatcher {
   heldSamples(): number;
   setShards(n: number): void;
   setProtocol(p: 1 | 2): void;
-  skipTo(segment: number): void;
+  skipTo(segment: number): Promise<void>;
   stats(): NativeWalWatcherStats;
 }
 

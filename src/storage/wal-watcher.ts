@@ -1,6 +1,9 @@
 // The typed face of the native remote-write WAL watcher (crates/tsdb/src/remote/watcher.rs): it
-// tails the WAL from a position, asks for write relabeling once per run of new series, and hands
-// back ready request bodies (protobuf, Snappy-compressed when asked) per shard.
+// tails the WAL from a position, asks for write relabeling once per run of new series (at most
+// 8192 a run), and hands back ready request bodies (protobuf, Snappy-compressed when asked) per
+// shard. Opening, reading and skipping run on a worker thread (promises): opening reads every
+// series record of the WAL, which must not stall the event loop. One call at a time: the
+// synchronous ones throw ERR_WATCHER_BUSY while a read is running.
 import type { Labels } from '../model/labels.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
@@ -56,18 +59,29 @@ function position(a: Float64Array, i = 0): WalPosition {
 
 export class WalWatcher {
   private readonly w: NativeWalWatcher;
+  /** The series the last read offered: a verdict that is the very same object keeps them unencoded. */
+  private offered: Labels[] = [];
 
-  /** Opens at `start`, or at the WAL's end when null (a new queue). */
-  constructor(walDir: string, start: WalPosition | null, o: WalWatcherOptions) {
+  private constructor(w: NativeWalWatcher) {
+    this.w = w;
+  }
+
+  /** Opens at `start`, or at the WAL's end when null (a new queue), reading the series before it off the event loop. */
+  static async open(walDir: string, start: WalPosition | null, o: WalWatcherOptions): Promise<WalWatcher> {
     const { NativeWalWatcher } = loadNative();
-    this.w = new NativeWalWatcher(walDir, start === null ? null : Float64Array.of(start.segment, start.offset, start.skip), o);
+    const w = new NativeWalWatcher(walDir, start === null ? null : Float64Array.of(start.segment, start.offset, start.skip), o);
+    await w.open();
+    return new WalWatcher(w);
   }
 
   /** Reads on; `flush` returns unfinished batches too; samples before `minT` (ms) are dropped. */
-  read(flush: boolean, minT: number): WalRead {
-    const r = this.w.read(flush, minT);
+  async read(flush: boolean, minT: number): Promise<WalRead> {
+    const r = await this.w.read(flush, minT);
     if (r === null) return { kind: 'idle' };
-    if ('series' in r) return { kind: 'series', series: decodeLabelSets(r.series) };
+    if ('series' in r) {
+      this.offered = decodeLabelSets(r.series);
+      return { kind: 'series', series: this.offered };
+    }
     const batches: WalBatch[] = [];
     let from = 0;
     for (let i = 0; i < r.ends.length; i++) {
@@ -77,16 +91,20 @@ export class WalWatcher {
     return { kind: 'batches', batches };
   }
 
-  /** Write relabeling's verdicts on the series of the last 'series' read, in order: labels kept (maybe changed), or null dropped. */
+  /** Write relabeling's verdicts on the series of the last 'series' read, in order: labels kept (the offered object itself when unchanged), or null dropped. */
   resolve(verdicts: readonly (Labels | null)[], metadata?: readonly SeriesMetadata[]): void {
     const keep = new Uint8Array(verdicts.length);
     const kept: Labels[] = [];
     verdicts.forEach((v, i) => {
-      if (v !== null) {
-        keep[i] = 1;
-        kept.push(v);
+      if (v === null) return;
+      if (v === this.offered[i]) {
+        keep[i] = 2;
+        return;
       }
+      keep[i] = 1;
+      kept.push(v);
     });
+    this.offered = [];
     const md = metadata === undefined ? undefined : encodeLabelSets(metadata.map((m) => ({ type: String(m.type), help: m.help, unit: m.unit }) as Labels));
     this.w.resolve(keep, encodeLabelSets(kept), md);
   }
@@ -104,6 +122,7 @@ export class WalWatcher {
     return this.w.heldSamples();
   }
 
+  /** Changes the shard count in place: held samples move to their series' new shard, nothing is read again. */
   setShards(n: number): void {
     this.w.setShards(n);
   }
@@ -112,8 +131,9 @@ export class WalWatcher {
     this.w.setProtocol(p);
   }
 
-  skipTo(segment: number): void {
-    this.w.skipTo(segment);
+  /** Moves past the segments before `segment` (their samples counted as skipped). */
+  skipTo(segment: number): Promise<void> {
+    return this.w.skipTo(segment);
   }
 
   stats(): WalWatcherStats {

@@ -675,7 +675,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "endQuery", env.function("endQuery", query::end_query)?)?;
     {
         use remote_write::*;
-        let watcher_class = env.define_class("NativeWalWatcher", watcher_new, &[("read", watcher_read), ("resolve", watcher_resolve), ("position", watcher_position), ("heldStart", watcher_held_start), ("heldSamples", watcher_held_samples), ("setShards", watcher_set_shards), ("setProtocol", watcher_set_protocol), ("skipTo", watcher_skip_to), ("stats", watcher_stats)])?;
+        let watcher_class = env.define_class("NativeWalWatcher", watcher_new, &[("open", watcher_open), ("read", watcher_read), ("resolve", watcher_resolve), ("position", watcher_position), ("heldStart", watcher_held_start), ("heldSamples", watcher_held_samples), ("setShards", watcher_set_shards), ("setProtocol", watcher_set_protocol), ("skipTo", watcher_skip_to), ("stats", watcher_stats)])?;
         env.set(exports, "NativeWalWatcher", watcher_class)?;
         env.set(exports, "snappyCompress", env.function("snappyCompress", snappy_compress)?)?;
     }

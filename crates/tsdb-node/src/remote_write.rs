@@ -1,24 +1,42 @@
-//! `NativeWalWatcher`: the remote-write WAL watcher (tsdb::remote::watcher) for one queue. One
-//! call returns either the new series to relabel (one label-set buffer) or the ready batches (one
-//! payload buffer with typed arrays describing its parts); the queue's verdicts on new series
-//! come back in one call.
+//! `NativeWalWatcher`: the remote-write WAL watcher (tsdb::remote::watcher) for one queue.
+//! Opening (which reads every series record of the WAL) and reading run on a worker thread and
+//! answer with a promise, so a large WAL never stalls the event loop. A read returns either the
+//! new series to relabel (one label-set buffer) or the ready batches (one payload buffer with
+//! typed arrays describing its parts); the queue's verdicts on new series come back in one call.
 
 use crate::{decode_label_sets, encode_label_sets, js_err};
 use node_api::{Class, Env, JsError, JsResult, Value};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use tsdb::remote::watcher::{Options, Position, Step, Watcher};
 use tsdb::remote::{Metadata, Protocol};
 
+type Shared = Arc<Mutex<Option<Watcher>>>;
+
 pub struct WatcherHandle {
-    w: Mutex<Watcher>,
+    /// None until `open` has finished.
+    w: Shared,
+    /// What `open` opens with; taken by it.
+    open_with: Mutex<Option<(String, Option<Position>, Options)>>,
 }
 impl Class for WatcherHandle {
     const TAG: u64 = 0x5052_4d54_5257_0004;
 }
 
-fn watcher<'a>(env: &Env, this: Value) -> JsResult<std::sync::MutexGuard<'a, Watcher>> {
-    let h: &'a WatcherHandle = env.unwrap::<WatcherHandle>(this)?;
-    h.w.lock().map_err(|_| JsError::new("WAL watcher poisoned"))
+fn shared(env: &Env, this: Value) -> JsResult<Shared> {
+    Ok(Arc::clone(&env.unwrap::<WatcherHandle>(this)?.w))
+}
+
+/// The watcher for a synchronous call. The queue calls one thing at a time; a call while a
+/// background open or read holds the watcher is refused rather than left to block the event loop.
+fn with_watcher<R>(env: &Env, this: Value, f: impl FnOnce(&mut Watcher) -> JsResult<R>) -> JsResult<R> {
+    let h = env.unwrap::<WatcherHandle>(this)?;
+    let mut guard: MutexGuard<'_, Option<Watcher>> = match h.w.try_lock() {
+        Ok(g) => g,
+        Err(TryLockError::WouldBlock) => return Err(JsError::with_code("ERR_WATCHER_BUSY", "the WAL watcher is busy with a read: await it first")),
+        Err(TryLockError::Poisoned(_)) => return Err(JsError::new("WAL watcher poisoned")),
+    };
+    let w = guard.as_mut().ok_or_else(|| JsError::with_code("ERR_WATCHER_NOT_OPEN", "the WAL watcher is not open: await open() first"))?;
+    f(w)
 }
 
 fn protocol(n: u32) -> JsResult<Protocol> {
@@ -33,7 +51,8 @@ fn position_value(env: &Env, p: Position) -> JsResult<Value> {
     env.typed(&[f64::from(p.segment), p.offset as f64, f64::from(p.skip)])
 }
 
-/// `new NativeWalWatcher(walDir, start: Float64Array [segment, offset, skip] | null, { protocol, sendExemplars, sendHistograms, maxSamples, shards, compress })`.
+/// `new NativeWalWatcher(walDir, start: Float64Array [segment, offset, skip] | null, { protocol, sendExemplars, sendHistograms, maxSamples, shards, compress })`:
+/// checks the arguments only; `open()` reads the WAL.
 pub fn watcher_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let dir = env.get_string(ci.arg(0)?, "walDir")?;
     let start = match env.type_of(ci.arg(1)?)? {
@@ -50,18 +69,47 @@ pub fn watcher_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let num = |k: &str| -> JsResult<u32> { env.get_u32(env.get(o, k)?.ok_or_else(|| JsError::type_error(format!("options.{k} is required")))?, k) };
     let flag = |k: &str| -> JsResult<bool> { env.get(o, k)?.map_or(Ok(false), |v| env.get_bool(v, k)) };
     let opts = Options { protocol: protocol(num("protocol")?)?, send_exemplars: flag("sendExemplars")?, send_histograms: flag("sendHistograms")?, max_samples: num("maxSamples")?.max(1) as usize, shards: num("shards")?.max(1) as usize, compress: flag("compress")? };
-    let w = Watcher::open(std::path::Path::new(&dir), start, opts).map_err(js_err)?;
-    env.wrap(ci.this, WatcherHandle { w: Mutex::new(w) })?;
+    env.wrap(ci.this, WatcherHandle { w: Arc::new(Mutex::new(None)), open_with: Mutex::new(Some((dir, start, opts))) })?;
     env.undefined()
 }
 
-/// `read(flush, minT)`: `{ series: Uint8Array }` (label sets to relabel), `{ payload, ends, shard,
-/// samples, exemplars, histograms, maxT, starts }` (batches; `starts` three numbers each), or null (idle).
+/// `open()`: a promise, resolved once the series before the start are read (on a worker thread).
+pub fn watcher_open(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let h = env.unwrap::<WatcherHandle>(ci.this)?;
+    let args = h.open_with.lock().map_err(|_| JsError::new("WAL watcher poisoned"))?.take();
+    let (dir, start, opts) = args.ok_or_else(|| JsError::with_code("ERR_WATCHER_OPENED", "the WAL watcher was opened already"))?;
+    let slot = shared(env, ci.this)?;
+    env.spawn(
+        "promethium.walWatcherOpen",
+        move || {
+            let w = Watcher::open(std::path::Path::new(&dir), start, opts).map_err(js_err)?;
+            *slot.lock().map_err(|_| JsError::new("WAL watcher poisoned"))? = Some(w);
+            Ok(())
+        },
+        |env, ()| env.undefined(),
+    )
+}
+
+/// `read(flush, minT)`: a promise (the read runs on a worker thread) of `{ series: Uint8Array }`
+/// (label sets to relabel), `{ payload, ends, shard, samples, exemplars, histograms, maxT, starts }` (batches;
+/// `starts` three numbers each), or null (idle).
 pub fn watcher_read(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let flush = env.get_bool(ci.arg(0)?, "flush")?;
     let min_t = env.get_f64(ci.arg(1)?, "minT")?;
     let min_t = if min_t.is_finite() { min_t as i64 } else { i64::MIN };
-    let step = watcher(env, ci.this)?.read(flush, min_t).map_err(js_err)?;
+    let slot = shared(env, ci.this)?;
+    env.spawn(
+        "promethium.walWatcherRead",
+        move || {
+            let mut guard = slot.lock().map_err(|_| JsError::new("WAL watcher poisoned"))?;
+            let w = guard.as_mut().ok_or_else(|| JsError::with_code("ERR_WATCHER_NOT_OPEN", "the WAL watcher is not open: await open() first"))?;
+            w.read(flush, min_t).map_err(js_err)
+        },
+        step_value,
+    )
+}
+
+fn step_value(env: &Env, step: Step) -> JsResult<Value> {
     match step {
         Step::Idle => env.null(),
         Step::NewSeries(list) => {
@@ -99,8 +147,9 @@ pub fn watcher_read(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 }
 
 /// `resolve(keep: Uint8Array, labels: Uint8Array, metadata?: Uint8Array)`: one byte per new series
-/// (1 kept), the kept ones' labels after relabeling as one label-set buffer, and optionally their
-/// metadata as label sets `{type, help, unit}` (type a decimal code) in the same order.
+/// (0 dropped, 1 kept with the next of `labels`, 2 kept as offered: the common case without
+/// relabeling costs no label encoding), the changed ones' labels as one label-set buffer, and
+/// optionally every kept one's metadata as label sets `{type, help, unit}` (type a decimal code).
 pub fn watcher_resolve(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let keep = env.get_typed::<u8>(ci.arg(0)?, "keep")?;
     let mut labels = decode_label_sets(env.get_typed::<u8>(ci.arg(1)?, "labels")?)?.into_iter();
@@ -108,28 +157,34 @@ pub fn watcher_resolve(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         Some(&m) if env.type_of(m)? != node_api::JsType::Undefined => Some(decode_label_sets(env.get_typed::<u8>(m, "metadata")?)?.into_iter()),
         _ => None,
     };
-    let mut verdicts = Vec::with_capacity(keep.len());
-    for &k in keep {
-        if k == 0 {
-            verdicts.push(None);
-            continue;
+    with_watcher(env, ci.this, |w| {
+        let mut verdicts = Vec::with_capacity(keep.len());
+        for (i, &k) in keep.iter().enumerate() {
+            let l = match k {
+                0 => {
+                    verdicts.push(None);
+                    continue;
+                }
+                1 => labels.next().ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", "fewer label sets than changed series"))?,
+                2 => w.offered_labels(i).cloned().ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("series {i} kept as offered, but fewer were offered")))?,
+                _ => return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("verdict {k}: 0, 1 or 2"))),
+            };
+            let md = metadata.as_mut().and_then(|m| m.next()).map(|m| Metadata { metric_type: m.get("type").and_then(|t| t.parse().ok()).unwrap_or(0), help: m.get("help").unwrap_or("").to_string(), unit: m.get("unit").unwrap_or("").to_string() });
+            verdicts.push(Some((l, md)));
         }
-        let l = labels.next().ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", "fewer label sets than kept series"))?;
-        let md = metadata.as_mut().and_then(|m| m.next()).map(|m| Metadata { metric_type: m.get("type").and_then(|t| t.parse().ok()).unwrap_or(0), help: m.get("help").unwrap_or("").to_string(), unit: m.get("unit").unwrap_or("").to_string() });
-        verdicts.push(Some((l, md)));
-    }
-    watcher(env, ci.this)?.resolve(verdicts).map_err(js_err)?;
+        w.resolve(verdicts).map_err(js_err)
+    })?;
     env.undefined()
 }
 
 pub fn watcher_position(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let p = watcher(env, ci.this)?.position();
+    let p = with_watcher(env, ci.this, |w| Ok(w.position()))?;
     position_value(env, p)
 }
 
 /// `heldStart()`: where the oldest sample of an unfinished batch is, or null.
 pub fn watcher_held_start(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let p = watcher(env, ci.this)?.held_start();
+    let p = with_watcher(env, ci.this, |w| Ok(w.held_start()))?;
     match p {
         Some(p) => position_value(env, p),
         None => env.null(),
@@ -137,31 +192,46 @@ pub fn watcher_held_start(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value>
 }
 
 pub fn watcher_held_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let n = watcher(env, ci.this)?.held_samples();
+    let n = with_watcher(env, ci.this, |w| Ok(w.held_samples()))?;
     env.double(n as f64)
 }
 
 pub fn watcher_set_shards(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let n = env.get_u32(ci.arg(0)?, "shards")?;
-    watcher(env, ci.this)?.set_shards(n as usize).map_err(js_err)?;
+    with_watcher(env, ci.this, |w| {
+        w.set_shards(n as usize);
+        Ok(())
+    })?;
     env.undefined()
 }
 
 pub fn watcher_set_protocol(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let p = protocol(env.get_u32(ci.arg(0)?, "protocol")?)?;
-    watcher(env, ci.this)?.set_protocol(p);
+    with_watcher(env, ci.this, |w| {
+        w.set_protocol(p);
+        Ok(())
+    })?;
     env.undefined()
 }
 
-/// `skipTo(segment)`: the backlog bound moved past this queue's position.
+/// `skipTo(segment)`: the backlog bound moved past this queue's position. A promise: the skipped
+/// segments are still read for their series, on a worker thread.
 pub fn watcher_skip_to(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.get_u32(ci.arg(0)?, "segment")?;
-    watcher(env, ci.this)?.skip_to(s).map_err(js_err)?;
-    env.undefined()
+    let slot = shared(env, ci.this)?;
+    env.spawn(
+        "promethium.walWatcherSkip",
+        move || {
+            let mut guard = slot.lock().map_err(|_| JsError::new("WAL watcher poisoned"))?;
+            let w = guard.as_mut().ok_or_else(|| JsError::with_code("ERR_WATCHER_NOT_OPEN", "the WAL watcher is not open: await open() first"))?;
+            w.skip_to(s).map_err(js_err)
+        },
+        |env, ()| env.undefined(),
+    )
 }
 
 pub fn watcher_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = watcher(env, ci.this)?.stats.clone();
+    let s = with_watcher(env, ci.this, |w| Ok(w.stats.clone()))?;
     crate::counts(env, &[("recordsSeries", s.records_series), ("recordsSamples", s.records_samples), ("recordsExemplars", s.records_exemplars), ("recordsHistograms", s.records_histograms), ("recordsOther", s.records_other), ("unknownRef", s.unknown_ref), ("tooOld", s.too_old), ("histogramsUnknownRef", s.histograms_unknown_ref), ("histogramsTooOld", s.histograms_too_old), ("skippedSamples", s.skipped_samples), ("segmentsLost", s.segments_lost), ("corruptions", s.corruptions)])
 }
 

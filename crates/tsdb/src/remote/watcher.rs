@@ -110,13 +110,21 @@ pub struct WatcherStats {
 
 const STOP: &str = "\u{0}stop";
 
+/// New series handed out per `read`: opening over a large WAL finds every series at once, and the
+/// queue relabels them in JavaScript; a bounded run per step keeps its event loop answering.
+pub const SERIES_PER_STEP: usize = 2048;
+
 pub struct Watcher {
     dir: PathBuf,
     pos: Position,
     opts: Options,
     series: HashMap<u64, SeriesState>,
     pending: Vec<u64>,
+    /// How many of `pending` the last `NewSeries` offered (what `resolve` must answer).
+    offered: usize,
     batches: Vec<ShardBatch>,
+    /// Batches that filled while a reshard moved held samples (shard, batch): sent first.
+    full: Vec<(usize, ShardBatch)>,
     /// The cached bytes of segment `cache_segment` from file offset `cache_base`.
     cache: Vec<u8>,
     cache_segment: u32,
@@ -136,7 +144,7 @@ impl Watcher {
     /// Opens at `start` (None: the end of the WAL, for a new queue). Series before the start are
     /// read (checkpoint and segments), so samples after it find their labels.
     pub fn open(dir: &Path, start: Option<Position>, opts: Options) -> Result<Watcher> {
-        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: HashMap::new(), pending: Vec::new(), batches: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, stats: WatcherStats::default() };
+        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: HashMap::new(), pending: Vec::new(), offered: 0, batches: Vec::new(), full: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, stats: WatcherStats::default() };
         w.batches.resize_with(w.opts.shards.max(1), ShardBatch::default);
         let first = w.read_checkpoint()?;
         let segments = wal::list_segments(dir)?;
@@ -161,37 +169,79 @@ impl Watcher {
 
     /// The start of the oldest sample held in an unfinished batch, if any.
     pub fn held_start(&self) -> Option<Position> {
-        self.batches.iter().filter(|b| b.len() > 0).map(|b| b.start).min()
+        self.held().filter(|b| b.len() > 0).map(|b| b.start).min()
     }
 
     /// Float and histogram samples held in unfinished batches (what the batch deadline flushes:
     /// a queue that only sends histograms must flush too).
     pub fn held_samples(&self) -> usize {
-        self.batches.iter().map(|b| b.samples + b.histograms).sum()
+        self.held().map(|b| b.samples + b.histograms).sum()
     }
 
-    /// Changes the shard count; only between batches (held ones are returned first by a flush).
-    pub fn set_shards(&mut self, n: usize) -> Result<()> {
-        if self.held_start().is_some() {
-            return Err(Error::Invalid("the shard count changes only when no batch is held: flush first".into()));
+    fn held(&self) -> impl Iterator<Item = &ShardBatch> {
+        self.full.iter().map(|(_, b)| b).chain(self.batches.iter())
+    }
+
+    /// Changes the shard count in place (the series stay known: nothing is read again). Held
+    /// samples move to their series' new shard, in order; a moved batch keeps the oldest start
+    /// of what went into it, so the savepoint still covers every held sample.
+    pub fn set_shards(&mut self, n: usize) {
+        let n = n.max(1);
+        let mut old: Vec<ShardBatch> = std::mem::take(&mut self.full).into_iter().map(|(_, b)| b).collect();
+        old.append(&mut self.batches);
+        self.batches.resize_with(n, ShardBatch::default);
+        self.opts.shards = n;
+        for b in old {
+            // The batch's series in the order they came, each with its ref.
+            let mut refs = vec![0u64; b.series.len()];
+            for (&r, &i) in &b.index {
+                refs[i] = r;
+            }
+            for (s, r) in b.series.into_iter().zip(refs) {
+                let entries = s.samples.into_iter().map(Entry::Sample).chain(s.exemplars.into_iter().map(Entry::Exemplar)).chain(s.histograms.into_iter().map(Entry::Histogram));
+                for e in entries {
+                    self.add_moving_full(r, Arc::clone(&s.labels), s.metadata.clone(), e, b.start);
+                }
+            }
         }
-        self.batches.clear();
-        self.batches.resize_with(n.max(1), ShardBatch::default);
-        self.opts.shards = n.max(1);
-        Ok(())
+    }
+
+    /// `add`, setting a batch that fills aside to be sent first.
+    fn add_moving_full(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) {
+        let shard = self.shard_of(r);
+        if self.add(r, labels, metadata, entry, at) {
+            let b = std::mem::take(&mut self.batches[shard]);
+            self.full.push((shard, b));
+        }
+    }
+
+    fn shard_of(&self, r: u64) -> usize {
+        ((r.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % self.batches.len() as u64) as usize
     }
 
     pub fn set_protocol(&mut self, p: Protocol) {
         self.opts.protocol = p;
     }
 
+    /// The labels of the `i`th series the last `NewSeries` offered (a verdict may keep them as they are).
+    pub fn offered_labels(&self, i: usize) -> Option<&Labels> {
+        if i >= self.offered {
+            return None;
+        }
+        match self.series.get(&self.pending[i]) {
+            Some(SeriesState::Pending(l)) => Some(l),
+            _ => None,
+        }
+    }
+
     /// Write relabeling's verdict on the series last returned by `NewSeries`, in that order:
     /// `Some(labels)` kept (maybe changed), `None` dropped.
     pub fn resolve(&mut self, verdicts: Vec<Option<(Labels, Option<Metadata>)>>) -> Result<()> {
-        if verdicts.len() != self.pending.len() {
-            return Err(Error::Invalid(format!("{} verdicts for {} new series", verdicts.len(), self.pending.len())));
+        if verdicts.len() != self.offered {
+            return Err(Error::Invalid(format!("{} verdicts for {} new series", verdicts.len(), self.offered)));
         }
-        for (r, v) in self.pending.drain(..).zip(verdicts) {
+        self.offered = 0;
+        for (r, v) in self.pending.drain(..verdicts.len()).zip(verdicts) {
             let state = match v {
                 Some((l, md)) => SeriesState::Kept(Arc::new(l), md.map(Arc::new)),
                 None => SeriesState::Dropped,
@@ -208,7 +258,8 @@ impl Watcher {
             self.scan(Mode::Send { min_t })?;
         }
         if !self.pending.is_empty() {
-            let out = self.pending.iter().map(|r| match self.series.get(r) {
+            self.offered = self.pending.len().min(SERIES_PER_STEP);
+            let out = self.pending[..self.offered].iter().map(|r| match self.series.get(r) {
                 Some(SeriesState::Pending(l)) => (*r, l.clone()),
                 _ => (*r, Labels::default()),
             });
@@ -229,13 +280,16 @@ impl Watcher {
 
     fn take_batches(&mut self, all: bool) -> Vec<ReadyBatch> {
         let max = self.opts.max_samples.max(1);
-        let mut out = Vec::new();
+        let mut taken_all: Vec<(usize, ShardBatch)> = std::mem::take(&mut self.full);
         for (i, b) in self.batches.iter_mut().enumerate() {
             let n = b.len();
             if n == 0 || (!all && n < max) {
                 continue;
             }
-            let taken = std::mem::take(b);
+            taken_all.push((i, std::mem::take(b)));
+        }
+        let mut out = Vec::with_capacity(taken_all.len());
+        for (i, taken) in taken_all {
             let mut payload = Vec::with_capacity(taken.samples * 24 + 256);
             encode(self.opts.protocol, &taken.series, &mut payload);
             if self.opts.compress {
@@ -453,11 +507,14 @@ impl Watcher {
 
     /// Adds to the series' shard batch; true when that batch is now full.
     fn add(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) -> bool {
-        let shard = ((r.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % self.batches.len() as u64) as usize;
+        let shard = self.shard_of(r);
         let b = &mut self.batches[shard];
         if b.len() == 0 {
             b.start = at;
             b.max_t = i64::MIN;
+        } else if at < b.start {
+            // Only when a reshard moves held samples: the batch starts at its oldest part.
+            b.start = at;
         }
         let idx = match b.index.get(&r) {
             Some(&i) => i,
