@@ -10,9 +10,11 @@ use crate::histogram::Histogram;
 use crate::index::{PostingsIndex, Symbols};
 use crate::labels::{Label, Labels};
 use crate::matcher::Matcher;
-use std::collections::HashMap;
 
 mod histograms;
+mod refs_by_hash;
+
+use refs_by_hash::RefsByHash;
 
 /// A closed chunk of one series.
 #[derive(Clone, Debug)]
@@ -169,7 +171,7 @@ pub struct Head {
     pub symbols: Symbols,
     pub index: PostingsIndex,
     series: Vec<Option<Box<MemSeries>>>,
-    by_hash: HashMap<u64, Vec<u32>>,
+    by_hash: RefsByHash,
     num_series: usize,
     samples_per_chunk: usize,
     block_range: i64,
@@ -190,7 +192,7 @@ impl Head {
             index: PostingsIndex::default(),
             // Ref 0 is never used: Prometheus treats it as "no ref", and our WAL is theirs.
             series: vec![None],
-            by_hash: HashMap::new(),
+            by_hash: RefsByHash::default(),
             num_series: 0,
             samples_per_chunk: samples_per_chunk.clamp(1, u16::MAX as usize),
             block_range: block_range.max(1),
@@ -231,7 +233,7 @@ impl Head {
     /// The ref of the series with these labels, if it is in the head.
     pub fn find(&self, labels: &Labels) -> Option<u32> {
         let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-        self.by_hash.get(&h)?.iter().copied().find(|&r| self.get(r).is_some_and(|s| self.same_labels(&s.labels, labels)))
+        self.by_hash.candidates(h).find(|&r| self.get(r).is_some_and(|s| self.same_labels(&s.labels, labels)))
     }
 
     fn same_labels(&self, ids: &[(u32, u32)], labels: &Labels) -> bool {
@@ -251,7 +253,7 @@ impl Head {
         }
         self.index.add(r, &ids);
         let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-        self.by_hash.entry(h).or_default().push(r);
+        self.by_hash.insert(h, r);
         self.series[r as usize] = Some(Box::new(MemSeries { labels: ids, chunks: Vec::new(), open: None, open_until: i64::MIN, last_t: i64::MIN, last_v_bits: 0, last_h: None }));
         self.num_series += 1;
         (r, true)
@@ -352,12 +354,7 @@ impl Head {
             if let Some(s) = self.series[r as usize].take() {
                 let labels = self.labels_from_ids(&s.labels);
                 let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-                if let Some(list) = self.by_hash.get_mut(&h) {
-                    list.retain(|&x| x != r);
-                    if list.is_empty() {
-                        self.by_hash.remove(&h);
-                    }
-                }
+                self.by_hash.remove(h, r);
                 for &(n, v) in s.labels.iter() {
                     self.symbols.release(n);
                     self.symbols.release(v);

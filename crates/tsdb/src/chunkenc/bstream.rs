@@ -1,5 +1,8 @@
 //! Bit streams: the writer appends bits most-significant first, the reader reads them back.
 
+/// Bytes added to a full buffer at a time (see `BitWriter::reserve_byte`).
+const GROWTH_STEP: usize = 32;
+
 /// An append-only bit stream over a byte vector.
 #[derive(Clone, Debug, Default)]
 pub struct BitWriter {
@@ -29,8 +32,19 @@ impl BitWriter {
         &mut self.bytes
     }
 
+    /// Grows the buffer in small steps rather than doubling it: the head keeps one open chunk
+    /// per series for up to two hours, and a doubled buffer wastes a quarter of its size on
+    /// average (measured in tests/memory_per_series.rs), which across a million series is more
+    /// than the occasional extra reallocation costs.
+    fn reserve_byte(&mut self) {
+        if self.bytes.len() == self.bytes.capacity() {
+            self.bytes.reserve_exact(GROWTH_STEP);
+        }
+    }
+
     pub fn write_bit(&mut self, bit: bool) {
         if self.free == 0 {
+            self.reserve_byte();
             self.bytes.push(0);
             self.free = 8;
         }
@@ -41,6 +55,7 @@ impl BitWriter {
     }
 
     pub fn write_byte(&mut self, byte: u8) {
+        self.reserve_byte();
         if self.free == 0 {
             self.bytes.push(byte);
             return;
