@@ -2,13 +2,16 @@
 // promtool-made blocks (gen_typical.py's exporter mix, 2 h at 15 s) opened by our server process
 // and by Prometheus 2.42; each query timed instant and as a range (100 min at 15 s, as a dashboard
 // asks), identity and gzip (Grafana asks for gzip), the two servers alternating request by request.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../src/util/free-port.js';
+import { startServer } from './query-limits.js';
+
+/** Large answers are what is measured: neither server may refuse them for their size. */
+const MAX_SAMPLES = ['--query.max-samples=500000000'];
 
 const here = new URL('.', import.meta.url).pathname;
 const reference = join(here, '..', '..', 'shared', 'reference');
@@ -46,25 +49,6 @@ function get(url: string, gzip: boolean): Promise<{ ms: number; bytes: number; s
   });
 }
 
-async function start(kind: 'ours' | 'prometheus', data: string, work: string): Promise<{ proc: ChildProcess; base: string }> {
-  const port = await freePort();
-  const cfg = join(work, `${kind}.yml`);
-  writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
-  const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--query.max-samples=500000000'];
-  const proc = kind === 'ours' ? spawn(process.execPath, ['--import', 'tsx', join(here, 'server-from-sources.ts'), 'server', ...args], { stdio: 'ignore' }) : spawn('prometheus', args, { stdio: 'ignore' });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 1200; i++) {
-    if (proc.exitCode !== null) throw new Error(`${kind} exited at start`);
-    try {
-      if ((await fetch(`${base}/-/ready`)).status === 200) return { proc, base };
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${kind} did not become ready`);
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Makes the blocks, starts both servers, times every query; `series` is gen_typical.py's SERIES. */
@@ -84,9 +68,9 @@ export async function measureHttpQueries(series: number, runs: number): Promise<
     rmSync(om);
     cpSync(blocks, join(work, 'ours'), { recursive: true });
     cpSync(blocks, join(work, 'theirs'), { recursive: true });
-    const ours = await start('ours', join(work, 'ours'), work);
+    const ours = await startServer('ours', join(work, 'ours'), MAX_SAMPLES);
     procs.push(ours.proc);
-    const theirs = await start('prometheus', join(work, 'theirs'), work);
+    const theirs = await startServer('prometheus', join(work, 'theirs'), MAX_SAMPLES);
     procs.push(theirs.proc);
     const out: HttpFigure[] = [];
     for (const query of HTTP_QUERIES) {

@@ -44,11 +44,12 @@ function makeData(dir: string): void {
   db.close();
 }
 
-async function startServer(kind: 'ours' | 'prometheus', data: string, extra: string[]): Promise<{ proc: ChildProcess; base: string }> {
+/** Our server or Prometheus 2.42 on a data directory (config and flags beside it), once /-/ready answers. */
+export async function startServer(kind: 'ours' | 'prometheus', data: string, extra: string[]): Promise<{ proc: ChildProcess; base: string }> {
   const port = await freePort();
   const cfg = join(data, '..', `${kind}-bench.yml`);
   writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
-  const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--query.timeout=20s', ...extra];
+  const args = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', ...extra];
   const proc = kind === 'ours' ? spawn(process.execPath, ['--import', 'tsx', join(here, 'server-from-sources.ts'), 'server', ...args], { stdio: 'ignore' }) : spawn('prometheus', args, { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
@@ -64,7 +65,7 @@ async function startServer(kind: 'ours' | 'prometheus', data: string, extra: str
 }
 
 async function measure(kind: 'ours' | 'prometheus', data: string, query: string, extra: string[]): Promise<LimitFigure> {
-  const { proc, base } = await startServer(kind, data, extra);
+  const { proc, base } = await startServer(kind, data, ['--query.timeout=20s', ...extra]);
   try {
     await new Promise((r) => setTimeout(r, 1000));
     const baselineRss = rssBytes(proc.pid!);
