@@ -29,7 +29,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
   const hs = withQueryHints(histogramSamplesOf(sel, labels.length), env.statsSelectors.has(vs));
   // Raw histogram samples leave stale markers out: the storage's own instant lookup says at which
   // steps a histogram is still current (-1 where a stale marker, or nothing, ends it).
-  const current = hs.t.length > 0 && !vs.smoothed ? sel.instantHistograms(steps, env.lookback).index : undefined;
+  const current = hs.t.length > 0 && !vs.smoothed ? sel.currentHistogramSteps(steps, env.lookback) : undefined;
   const floats = hs.t.length > 0 && vs.smoothed ? sel.samples() : undefined;
   const k = fixed ? 1 : ctx.n;
   if (fixed) reserveCells(labels.length, ctx.n, env.maxSamples, CELL_BYTES + 8);

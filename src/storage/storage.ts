@@ -232,6 +232,15 @@ export class Selection {
    * the newest sample in the lookback window is a histogram, else -1 (then `instant()` may
    * report a float there). `timestamps` are the samples' own times.
    */
+  /**
+   * Only `instantHistograms`' index: per series x step, whether a histogram is current there (>= 0)
+   * or none is (-1, e.g. after a stale marker). The histograms themselves are not decoded.
+   */
+  currentHistogramSteps(steps: Steps, lookbackMs: number): Int32Array {
+    if (!this.native) return new Int32Array();
+    return this.native.instantHistograms(steps.start, steps.end, steps.step, lookbackMs).index;
+  }
+
   instantHistograms(steps: Steps, lookbackMs: number): { index: Int32Array; timestamps: Float64Array; h: FloatHistogram[] } {
     if (!this.native) return { index: new Int32Array(), timestamps: new Float64Array(), h: [] };
     const got = this.native.instantHistograms(steps.start, steps.end, steps.step, lookbackMs);
