@@ -111,3 +111,78 @@ impl StDecoder {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::chunkenc::{header_of, CounterResetHeader, Fit, HistogramAppender, HistogramIterator, ENCODING_FLOAT_HISTOGRAM, ENCODING_FLOAT_HISTOGRAM_ST, ENCODING_HISTOGRAM, ENCODING_HISTOGRAM_ST};
+    use crate::histogram::{Histogram, Span};
+
+    fn hist(i: usize, integer: bool, buckets: usize) -> Histogram {
+        let b: Vec<f64> = (0..buckets).map(|k| (i + k) as f64).collect();
+        Histogram { schema: 0, count: b.iter().sum(), sum: i as f64 * 1.5, positive_spans: vec![Span { offset: 0, length: buckets as u32 }], positive_buckets: b, integer, ..Histogram::default() }
+    }
+
+    fn read(a: &HistogramAppender) -> Vec<(i64, i64, Histogram)> {
+        let mut it = HistogramIterator::new(a.encoding(), a.bytes());
+        let mut out = Vec::new();
+        while let Some((t, h)) = it.next() {
+            out.push((it.st(), t, h));
+        }
+        assert_eq!(it.error(), None);
+        out
+    }
+
+    #[test]
+    fn start_timestamps_round_trip_through_recoding_and_past_the_header_limit() {
+        for integer in [true, false] {
+            let mut a = HistogramAppender::new(integer, CounterResetHeader::NotCounterReset);
+            let mut want = Vec::new();
+            for i in 0..200usize {
+                let t = 1_000 + i as i64 * 15_000 + (i % 3) as i64;
+                // None for 5 samples, then one start for 150 samples (past index 127 without a
+                // change), then per-sample starts (delta style), with a 0 and new buckets between.
+                let st = match i {
+                    0..=4 => 0,
+                    5..=154 => 777,
+                    170 => 0,
+                    _ => t - 15_000,
+                };
+                let buckets = if i >= 180 { 3 } else { 2 };
+                let h = if i == 120 { Histogram::stale_marker(integer) } else { hist(i, integer, buckets) };
+                let how = a.fit(&h);
+                assert!(matches!(how, Fit::Append | Fit::Recode(..)) || h.is_stale(), "{i}: {how:?}");
+                a.append(st, t, &h, &how);
+                want.push((st, t));
+                if i == 4 {
+                    assert_eq!(a.encoding(), if integer { ENCODING_HISTOGRAM } else { ENCODING_FLOAT_HISTOGRAM });
+                }
+            }
+            assert_eq!(a.encoding(), if integer { ENCODING_HISTOGRAM_ST } else { ENCODING_FLOAT_HISTOGRAM_ST });
+            assert_eq!(a.num_samples(), 200);
+            assert_eq!(a.header(), CounterResetHeader::NotCounterReset);
+            let got = read(&a);
+            assert_eq!(got.iter().map(|(st, t, _)| (*st, *t)).collect::<Vec<_>>(), want);
+            assert!(got[120].2.is_stale());
+            assert_eq!(got[190].2.positive_buckets, vec![190.0, 191.0, 192.0]);
+            assert_eq!(got[10].2.positive_buckets, vec![10.0, 11.0, 0.0], "recoded to the new bucket");
+        }
+    }
+
+    #[test]
+    fn the_header_holds_the_reset_bits_the_count_and_the_start_timestamp_flags() {
+        let mut a = HistogramAppender::new_st(true, CounterResetHeader::Gauge);
+        for i in 0..3 {
+            let h = Histogram { hint: crate::histogram::CounterResetHint::Gauge, ..hist(i, true, 1) };
+            a.append(if i == 2 { 50 } else { 100 }, 1_000 * (i as i64 + 1), &h, &Fit::Append);
+        }
+        let b = a.bytes();
+        assert_eq!(b[0] & 0b1100_0000, CounterResetHeader::Gauge.bits());
+        assert_eq!(u16::from_be_bytes([b[0], b[1]]) & 0x3FFF, 3);
+        assert_eq!(b[2], 0x80 | 2, "first sample has a start; the first change is at sample 2");
+        // Read as an encoding-2 chunk the same bytes would mean something else.
+        assert_ne!(header_of(b), CounterResetHeader::Gauge);
+        let got = read(&a);
+        assert_eq!(got.iter().map(|x| x.0).collect::<Vec<_>>(), vec![100, 100, 50]);
+        assert!(got.iter().all(|x| x.2.hint == crate::histogram::CounterResetHint::Gauge));
+    }
+}

@@ -241,4 +241,28 @@ mod tests {
         assert_eq!(got, want);
         assert!(got[1].h.is_stale());
     }
+
+    #[test]
+    fn start_timestamps_choose_the_v2_records() {
+        let exp = |integer: bool| Histogram { schema: 1, count: 3.0, sum: 2.0, positive_spans: vec![Span { offset: 0, length: 1 }], positive_buckets: vec![3.0], integer, ..Histogram::default() };
+        let custom = |integer: bool| Histogram { schema: CUSTOM_BUCKETS_SCHEMA, custom_values: vec![1.0], ..exp(integer) };
+        let s = |r: u64, st: i64, t: i64, h: Histogram| RefHistogramSample { r, st, t, h };
+        let samples = vec![s(5, 400, 1000, exp(true)), s(3, 400, 900, custom(true)), s(9, 0, 2000, exp(false)), s(9, 1999, 2001, custom(false)), s(2, -7, 3000, exp(true)), s(4, 0, 3000, Histogram::stale_marker(true))];
+        let recs = encode_histograms(&samples);
+        assert_eq!(recs.iter().map(|r| r[0]).collect::<Vec<_>>(), vec![12, 13], "integer and float, custom buckets included");
+        let mut got = Vec::new();
+        for r in &recs {
+            match decode(r).unwrap() {
+                Record::Histograms(list) => got.extend(list),
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut want = samples.clone();
+        want.sort_by_key(|s| !s.h.integer);
+        assert_eq!(got, want);
+        // A marker that is none of 0, 1, 2 is refused with a reason.
+        let mut bad = encode_histograms(&samples[..1]).remove(0);
+        bad.extend_from_slice(&[0, 0, 9]);
+        assert!(decode(&bad).unwrap_err().contains("marker"), "{:?}", decode(&bad));
+    }
 }
