@@ -103,7 +103,7 @@ impl StDecoder {
                 self.st_diff = r.read_varint()?;
                 self.st = t.wrapping_sub(self.st_diff);
             }
-        } else if self.first_change > 0 && read - 1 >= self.first_change {
+        } else if self.first_change > 0 && read > self.first_change {
             let d = read_varbit_int(r)?;
             self.st_diff = if read - 1 == self.first_change { d } else { self.st_diff.wrapping_add(d) };
             self.st = prev_t.wrapping_sub(self.st_diff);

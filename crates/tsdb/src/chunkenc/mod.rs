@@ -169,7 +169,8 @@ pub enum ChunkIterator<'a> {
     Xor2(Xor2Iterator<'a>),
     /// A histogram chunk read for floats: only its stale markers, as float stale markers (a
     /// histogram stale marker ends a series for both kinds of sample).
-    HistogramStaleness(HistogramIterator<'a>),
+    /// Boxed: rare, and larger than the float iterators.
+    HistogramStaleness(Box<HistogramIterator<'a>>),
     Unsupported(u8),
 }
 
@@ -178,7 +179,7 @@ impl<'a> ChunkIterator<'a> {
         match encoding {
             ENCODING_XOR => ChunkIterator::Xor(XorIterator::new(bytes)),
             ENCODING_XOR2 => ChunkIterator::Xor2(Xor2Iterator::new(bytes)),
-            e if is_histogram_encoding(e) => ChunkIterator::HistogramStaleness(HistogramIterator::new(encoding, bytes)),
+            e if is_histogram_encoding(e) => ChunkIterator::HistogramStaleness(Box::new(HistogramIterator::new(encoding, bytes))),
             e => ChunkIterator::Unsupported(e),
         }
     }
