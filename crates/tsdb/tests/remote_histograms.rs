@@ -166,9 +166,13 @@ fn malformed_histograms_refuse_the_request_with_the_reason() {
     let spans_short = Histogram { positive_buckets: vec![1.0], ..exponential(1, true) };
     let err = decode_write_request(&request_with(spans_short), Version::V1).unwrap_err();
     assert!(err.contains("series 0") && err.contains("positive spans cover 3 buckets but 1 are given"), "{err}");
-    let bad_schema = Histogram { schema: 9, ..exponential(1, false) };
-    let err = decode_write_request(&request_with(bad_schema), Version::V1).unwrap_err();
-    assert!(err.contains("schema 9"), "{err}");
+    // Schemas 9..=52 are taken at schema 8 (Prometheus 3); above 52 they are unknown.
+    let fine = exponential(1, false);
+    let got = decode_write_request(&request_with(Histogram { schema: 12, ..fine.clone() }), Version::V1).unwrap();
+    assert_eq!(got.series[0].histograms[0].1, Histogram { schema: 12, ..fine.clone() }.reduced_to(8));
+    assert_eq!(got.series[0].histograms[0].1.schema, 8);
+    let err = decode_write_request(&request_with(Histogram { schema: 53, ..fine }), Version::V1).unwrap_err();
+    assert!(err.contains("schema 53"), "{err}");
     let unsorted_bounds = Histogram { custom_values: vec![1.0, 0.1], ..nhcb(1, false) };
     let err = decode_write_request(&request_with(unsorted_bounds), Version::V1).unwrap_err();
     assert!(err.contains("strictly increasing"), "{err}");

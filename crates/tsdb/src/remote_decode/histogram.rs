@@ -6,7 +6,7 @@
 //! histogram refuses the whole request with a reason before anything is written.
 
 use super::wire::{as_bytes, as_double, as_int64, as_varint, Field, Reader};
-use crate::histogram::{CounterResetHint, Histogram, Span};
+use crate::histogram::{CounterResetHint, Histogram, Span, MAX_RESERVED_SCHEMA, MAX_SCHEMA};
 
 fn zigzag(x: u64) -> i64 {
     ((x >> 1) as i64) ^ -((x & 1) as i64)
@@ -129,6 +129,11 @@ pub fn decode(b: &[u8]) -> Result<(i64, Histogram, i64), String> {
         h.zero_count = zero_float.unwrap_or(0.0);
         h.negative_buckets = neg_counts;
         h.positive_buckets = pos_counts;
+    }
+    // Prometheus 3 takes exponential schemas up to 52 and stores them at 8 at most.
+    if h.schema > MAX_SCHEMA && h.schema <= MAX_RESERVED_SCHEMA && !h.uses_custom_buckets() {
+        h.validate_layout().map_err(|e| format!("histogram at timestamp {t}: {e}"))?;
+        h = h.reduced_to(MAX_SCHEMA);
     }
     h.validate().map_err(|e| format!("histogram at timestamp {t}: {e}"))?;
     Ok((t, h, st))
