@@ -75,10 +75,11 @@ export function appendLoad(storage: Storage, series: readonly LoadSeries[], inte
     const run = new FloatBatch(s.values.length);
     let hRefs: number[] = [];
     let hTs: number[] = [];
+    let hSts: number[] = [];
     let hs: FloatHistogram[] = [];
     const flushHistograms = () => {
-      if (hs.length > 0) storage.appendHistograms(Uint32Array.from(hRefs), Float64Array.from(hTs), hs);
-      [hRefs, hTs, hs] = [[], [], []];
+      if (hs.length > 0) storage.appendHistograms(Uint32Array.from(hRefs), Float64Array.from(hTs), hs, Float64Array.from(hSts));
+      [hRefs, hTs, hSts, hs] = [[], [], [], []];
     };
     s.values.forEach((v, i) => {
       if (v === undefined) return;
@@ -86,6 +87,8 @@ export function appendLoad(storage: Storage, series: readonly LoadSeries[], inte
         run.appendTo(storage);
         hRefs.push(ref);
         hTs.push(i * interval);
+        const offset = s.startOffsets?.[i];
+        hSts.push(offset === undefined ? 0 : i * interval + offset);
         hs.push(v);
       } else {
         flushHistograms();

@@ -238,3 +238,30 @@ test('exemplars (exemplar-storage): a counter exemplar goes with its sample, nat
     ],
   );
 });
+
+test('scraped into the native storage: a native histogram keeps its created timestamp as its start, and schemas 9..52 are stored at 8', async () => {
+  const { Storage } = await import('../../src/storage/index.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-scrape-st-')));
+  try {
+    const fine: ProtoMetricFamily = { name: 'fine_seconds', type: 4, metric: [{ histogram: { sampleCount: 6, sampleSum: 1, schema: 12, positiveSpan: [{ offset: -3, length: 6 }], positiveDelta: [1, 0, 0, 0, 0, 0], createdTimestamp: { seconds: 1_699_999_900 } } }] };
+    const { state } = await scrape(encodeMetricFamilies([...FAMILIES, fine]), PROTO, storage, { nativeHistograms: true, storeStartTimestamps: true });
+    assert.equal(state.health, 'up', state.lastError);
+    const read = (metric: string) => storage.select([{ type: '=', name: '__name__', value: metric }], T0 - 1, T0 + 1).histogramSamples();
+    const latency = read('latency_seconds');
+    assert.deepEqual([...latency.t], [T0]);
+    assert.deepEqual([...latency.starts], [1_699_999_500_000]);
+    const f = read('fine_seconds');
+    assert.deepEqual([...f.starts], [1_699_999_900_000]);
+    // Schema 12 indices -3..2 are ceil(i / 16) at schema 8: -3..0 -> 0, 1..2 -> 1.
+    assert.equal(f.h[0]!.schema, 8);
+    assert.deepEqual(f.h[0]!.positiveBuckets, [4, 2]);
+    const tooFine: ProtoMetricFamily = { name: 'too_fine', type: 4, metric: [{ histogram: { sampleCount: 1, schema: 53, positiveSpan: [{ offset: 0, length: 1 }], positiveDelta: [1] } }] };
+    const bad = await scrape(encodeMetricFamilies([tooFine]), PROTO, storage, { nativeHistograms: true });
+    assert.match(bad.state.lastError ?? '', /schema 53 is above 52/);
+  } finally {
+    storage.close();
+  }
+});

@@ -92,6 +92,32 @@ test('histograms appended beside floats come back as their own kind, also after 
   s.close();
 });
 
+test('start timestamps of histogram samples are stored and come back as a typed array, also after a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-nh-st-'));
+  let s = Storage.open(dir);
+  const app = s.appender();
+  app.addHistogram({ __name__: 'h' }, 1000, hist(1));
+  app.addHistogram({ __name__: 'h' }, 2000, hist(2), 1500);
+  app.addHistogram({ __name__: 'h' }, 3000, hist(3, false), 1500);
+  app.addHistogram({ __name__: 'plain' }, 1000, hist(1));
+  assert.equal(app.commit().appended, 4);
+  const ref = s.seriesRefs([{ __name__: 'h' }]);
+  assert.equal(s.appendHistograms(ref, new Float64Array([4000]), [hist(4, false)], new Float64Array([3999])).appended, 1);
+  assert.throws(() => s.appendHistograms(ref, new Float64Array([5000]), [hist(5)], new Float64Array([1, 2])), /differ in length/);
+  const check = (st: Storage) => {
+    const hs = st.select(name('h'), 0, 10_000).histogramSamples();
+    assert.ok(hs.starts instanceof Float64Array);
+    assert.deepEqual([...hs.t], [1000, 2000, 3000, 4000]);
+    assert.deepEqual([...hs.starts], [0, 1500, 1500, 3999]);
+    assert.deepEqual([...st.select(name('plain'), 0, 10_000).histogramSamples().starts], [0]);
+  };
+  check(s);
+  s.close();
+  s = Storage.open(dir);
+  check(s);
+  s.close();
+});
+
 test('appendHistograms counts refusals and names an invalid histogram', () => {
   const s = open();
   const refs = s.seriesRefs([{ __name__: 'h' }]);

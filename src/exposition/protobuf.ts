@@ -134,6 +134,8 @@ export function isNativeHistogram(h: ProtoHistogram): boolean {
 export function nativeHistogram(h: ProtoHistogram, gauge: boolean, family: string): FloatHistogram {
   const schema = h.schema ?? 0;
   if (schema < -4) throw new ProtobufExpositionError(`native histogram ${JSON.stringify(family)}: schema ${schema} is below -4`);
+  // 9..52 are taken (the scrape reduces them to 8, as Prometheus 3 does); above that a schema is unknown.
+  if (schema > 52) throw new ProtobufExpositionError(`native histogram ${JSON.stringify(family)}: schema ${schema} is above 52`);
   const isFloat = (h.sampleCountFloat ?? 0) > 0 || (h.zeroCountFloat ?? 0) > 0;
   const side = (spans: { offset?: number; length?: number }[] | undefined, deltas: protobufInt[] | undefined, counts: number[] | undefined, which: string): { spans: BucketSpan[]; buckets: number[] } => {
     const sp = (spans ?? []).map((s) => ({ offset: s.offset ?? 0, length: s.length ?? 0 }));

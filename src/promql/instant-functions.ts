@@ -373,8 +373,10 @@ export function evalInstantFunction(call: Call, ctx: Ctx): Value {
         kind: 'vector',
         series: evalVectorSelector(arg, ctx, true).map((s) => {
           const values = new Float64Array(ctx.n);
-          for (let j = 0; j < ctx.n; j++) if (s.present[j]) values[j] = s.starts![j]! / 1000;
-          return markDropName({ labels: s.labels, values, present: s.present, dropName: s.dropName }, ctx);
+          // A step that took a histogram has its start timestamp too.
+          const present = s.histograms ? s.present.map((p, j) => (p || s.histograms![j] ? 1 : 0)) : s.present;
+          for (let j = 0; j < ctx.n; j++) if (present[j]) values[j] = s.starts![j]! / 1000;
+          return markDropName({ labels: s.labels, values, present, dropName: s.dropName }, ctx);
         }),
       };
     }

@@ -242,7 +242,9 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
     }
   }
   const modifier = arg.type !== 'MatrixSelector' ? undefined : arg.anchored || arg.vector.anchored ? 'anchored' : arg.smoothed || arg.vector.smoothed ? 'smoothed' : undefined;
-  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, modifier);
+  // Start timestamps reach these functions only straight from a selector (a subquery's samples have none).
+  const useStarts = env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn) && arg.type === 'MatrixSelector' && modifier === undefined;
+  if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, modifier, useStarts);
   if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
     for (const [i, l] of labels.entries()) {
       // Native histograms are counters or gauges by their own hint, not by their name.
@@ -279,7 +281,8 @@ function histogramCsr(series: Series[], ctx: Ctx): HistogramSamples {
 }
 
 /** Windows holding histogram samples get their value from the histogram rules instead of the float kernel. */
-function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, modifier: 'anchored' | 'smoothed' | undefined): void {
+function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], hs: HistogramSamples, fs: NativeSamples, range: number, windowEnd: (j: number) => number, ctx: Ctx, modifier: 'anchored' | 'smoothed' | undefined, useStarts: boolean): void {
+  const starts = useStarts ? hs.starts : undefined;
   const anchored = modifier === 'anchored';
   const extendedRate = modifier !== undefined && (fn === 'rate' || fn === 'increase' || fn === 'delta');
   const env = ctx.engine;
@@ -310,7 +313,8 @@ function applyHistogramWindows(fn: string, result: Series[], labels: Labels[], h
         else if (fPrev > -Infinity) fa--;
       }
       if (ha === hb) continue;
-      setWindowResult(s, j, ctx.n, histogramWindow(fn, { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb) }, te - range, te, name, ann));
+      const w = { ft: fs.t.subarray(fa, fb), fv: fs.v.subarray(fa, fb), ht: hs.t.subarray(ha, hb), hh: hs.h.slice(ha, hb), ...(starts ? { hst: starts.subarray(ha, hb) } : {}) };
+      setWindowResult(s, j, ctx.n, histogramWindow(fn, w, te - range, te, name, ann));
     }
   });
 }

@@ -48,7 +48,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
     }
     const name = labels[i]!['__name__'] ?? '';
     // No histogram samples at all (also: a selection without a native part, e.g. remote-read data).
-    const histograms = hs.t.length === 0 || hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k));
+    const histograms = hs.t.length === 0 || hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k), starts);
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
     if (histograms) for (const h of histograms) if (h) loaded++;
     out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });
@@ -62,7 +62,7 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
  * then cleared): a selector takes the latest sample of either kind. `k` steps were read (1 for
  * an `@` time), `n` are returned.
  */
-function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number, current: Int32Array): (FloatHistogram | undefined)[] | undefined {
+function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number, steps: { start: number; end: number; step: number }, k: number, lookback: number, present: Uint8Array, timestamps: Float64Array, n: number, current: Int32Array, starts: Float64Array | undefined): (FloatHistogram | undefined)[] | undefined {
   const picked = pickInstantHistograms(hs, i, steps, k, lookback);
   for (let j = 0; j < k; j++) if (current[j]! < 0) picked[j] = -1;
   const out: (FloatHistogram | undefined)[] = new Array<FloatHistogram | undefined>(n);
@@ -74,6 +74,8 @@ function instantHistograms(hs: ReturnType<typeof histogramSamplesOf>, i: number,
     if (present[j] && timestamps[j]! >= t) continue;
     present[j] = 0;
     timestamps[j] = t;
+    // start_timestamp() reads the start of whichever sample the step took.
+    if (starts) starts[j] = hs.starts ? hs.starts[at]! : 0;
     out[j] = hs.h[at]!;
     any = true;
   }

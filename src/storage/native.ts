@@ -39,6 +39,8 @@ export interface NativeSamples {
 export interface NativeHistogramSamples {
   offsets: Uint32Array;
   t: Float64Array;
+  /** The samples' start timestamps (ms, 0 = none). */
+  starts: Float64Array;
   /** crates/tsdb/docs/histogram-transport.md */
   histograms: Uint8Array;
 }
@@ -204,7 +206,7 @@ export interface NativeDb {
   /** WAL segments from this one on survive head truncation (remote-write queues still read them); null: no floor. */
   setWalRetentionFloor(segment: number | null): void;
   /** Histograms encoded by storage/histogram-codec.ts, one per ref. */
-  appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: Uint8Array): NativeAppendResult;
+  appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: Uint8Array, startTimestamps?: Float64Array): NativeAppendResult;
   /** What `new NativeDb(id)` attaches with from another thread of this process. */
   id(): number;
 }

@@ -39,6 +39,9 @@ export type ReplayInfo = NativeReplayInfo;
 interface PendingHistograms {
   refs: number[];
   ts: number[];
+  /** Start timestamps (0 = none); passed on only when `anyStart`. */
+  sts: number[];
+  anyStart: boolean;
   hs: FloatHistogram[];
 }
 
@@ -59,7 +62,7 @@ export class Appender {
   /** Histogram samples added by labels: their positions in `hist` and their labels. */
   private readonly pendingHistLabels: Labels[] = [];
   private readonly pendingHistIndex: number[] = [];
-  private hist: PendingHistograms = { refs: [], ts: [], hs: [] };
+  private hist: PendingHistograms = { refs: [], ts: [], sts: [], anyStart: false, hs: [] };
   /** (floats, histograms) added before each switch of kind, to commit in the order added. */
   private switches: [number, number][] = [];
   private lastKind: 'float' | 'histogram' | undefined;
@@ -118,18 +121,23 @@ export class Appender {
     return this;
   }
 
-  /** Adds a native-histogram sample for the series with these labels (created on commit if new). */
-  addHistogram(labels: Labels, timestampMs: number, h: FloatHistogram): this {
+  /**
+   * Adds a native-histogram sample for the series with these labels (created on commit if new);
+   * `startMs` as for `add`.
+   */
+  addHistogram(labels: Labels, timestampMs: number, h: FloatHistogram, startMs = 0): this {
     this.pendingHistIndex.push(this.hist.refs.length);
     this.pendingHistLabels.push(labels);
-    return this.addHistogramRef(0, timestampMs, h);
+    return this.addHistogramRef(0, timestampMs, h, startMs);
   }
 
   /** Adds a native-histogram sample for a series ref. */
-  addHistogramRef(ref: number, timestampMs: number, h: FloatHistogram): this {
+  addHistogramRef(ref: number, timestampMs: number, h: FloatHistogram, startMs = 0): this {
     this.noteKind('histogram');
     this.hist.refs.push(ref);
     this.hist.ts.push(timestampMs);
+    this.hist.sts.push(startMs);
+    if (startMs !== 0) this.hist.anyStart = true;
     this.hist.hs.push(h);
     return this;
   }
@@ -161,7 +169,8 @@ export class Appender {
       if (kind === 'float' && f1 > f0) {
         result = addResults(result, this.storage.append(this.refs.subarray(f0, f1), this.ts.subarray(f0, f1), this.vs.subarray(f0, f1), this.sts?.subarray(f0, f1)));
       } else if (kind === 'histogram' && h1 > h0) {
-        result = addResults(result, this.storage.appendHistograms(Uint32Array.from(hist.refs.slice(h0, h1)), Float64Array.from(hist.ts.slice(h0, h1)), hist.hs.slice(h0, h1)));
+        const starts = hist.anyStart ? Float64Array.from(hist.sts.slice(h0, h1)) : undefined;
+        result = addResults(result, this.storage.appendHistograms(Uint32Array.from(hist.refs.slice(h0, h1)), Float64Array.from(hist.ts.slice(h0, h1)), hist.hs.slice(h0, h1), starts));
       }
       [f0, h0] = [f1, h1];
       kind = kind === 'float' ? 'histogram' : 'float';
@@ -170,7 +179,7 @@ export class Appender {
     this.pendingIndex.length = 0;
     this.pendingHistLabels.length = 0;
     this.pendingHistIndex.length = 0;
-    this.hist = { refs: [], ts: [], hs: [] };
+    this.hist = { refs: [], ts: [], sts: [], anyStart: false, hs: [] };
     this.switches = [];
     this.lastKind = undefined;
     this.n = 0;
@@ -220,11 +229,11 @@ export class Selection {
    * Raw histogram samples in the selected range (stale markers left out); series i at
    * offsets[i]..offsets[i+1] of `t` and `h`. A series' float samples are in `samples()`.
    */
-  histogramSamples(): { offsets: Uint32Array; t: Float64Array; h: FloatHistogram[] } {
+  histogramSamples(): { offsets: Uint32Array; t: Float64Array; starts: Float64Array; h: FloatHistogram[] } {
     // No native selection (e.g. samples materialized from a remote read): no histograms in any series.
-    if (!this.native) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), h: [] };
+    if (!this.native) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), starts: new Float64Array(), h: [] };
     const got = this.native.histogramSamples();
-    return { offsets: got.offsets, t: got.t, h: decodeHistograms(got.histograms) };
+    return { offsets: got.offsets, t: got.t, starts: got.starts, h: decodeHistograms(got.histograms) };
   }
 
   /**
@@ -328,15 +337,16 @@ export class Storage {
 
   /**
    * Appends native-histogram samples, one per ref, as `append` does floats. Integer histograms
-   * (`isInteger`) go into integer chunks, others into float-histogram chunks. Histogram chunks
-   * have no start-timestamp column (neither have Prometheus's), so `startTimestamps` are checked
-   * but not stored. An invalid histogram refuses the whole batch with an error naming it.
+   * (`isInteger`) go into integer chunks, others into float-histogram chunks. `startTimestamps`
+   * (ms, 0 = none) are stored with the samples (histogram chunks with start timestamps, V2
+   * histogram WAL records). An invalid histogram refuses the whole batch with an error naming it.
    */
   appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: readonly FloatHistogram[], startTimestamps?: Float64Array): AppendResult {
     if (histograms.length !== refs.length || timestamps.length !== refs.length || (startTimestamps && startTimestamps.length !== refs.length)) {
       throw new RangeError(`refs, timestamps, histograms and start timestamps differ in length (${refs.length}, ${timestamps.length}, ${histograms.length}, ${startTimestamps?.length ?? refs.length})`);
     }
-    return this.db.appendHistograms(refs, timestamps, encodeHistograms(histograms));
+    const encoded = encodeHistograms(histograms);
+    return startTimestamps ? this.db.appendHistograms(refs, timestamps, encoded, startTimestamps) : this.db.appendHistograms(refs, timestamps, encoded);
   }
 
   /** Stores exemplars of existing series (logged in the WAL); refused ones are counted by reason. */

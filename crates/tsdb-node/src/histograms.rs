@@ -118,23 +118,32 @@ pub fn decode(b: &[u8]) -> Result<Vec<Histogram>, String> {
     Ok(out)
 }
 
-/// `appendHistograms(refs, timestamps, histograms)`: histogram i belongs to series refs[i].
+/// `appendHistograms(refs, timestamps, histograms, startTimestamps?)`: histogram i belongs to
+/// series refs[i]; its start timestamp (0 = none) is startTimestamps[i].
 pub(crate) fn db_append_histograms(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
     let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?;
     let ts = int_millis(env.get_typed::<f64>(ci.arg(1)?, "timestamps")?, "timestamp")?;
     let hs = decode(env.get_typed::<u8>(ci.arg(2)?, "histograms")?).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))?;
-    let st = db.append_histograms(refs, &ts, &hs).map_err(js_err)?;
+    let mut sts: Option<Vec<i64>> = None;
+    if let Some(&a) = ci.args.get(3) {
+        if env.type_of(a)? != node_api::JsType::Undefined {
+            sts = Some(int_millis(env.get_typed::<f64>(a, "startTimestamps")?, "start timestamp")?);
+        }
+    }
+    let st = db.append_histograms(refs, &ts, &hs, sts.as_deref()).map_err(js_err)?;
     counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("outOfBounds", st.out_of_bounds), ("unknownRef", st.unknown_ref)])
 }
 
-/// `histogramSamples()`: `{ offsets, t, histograms }`, series i at offsets[i]..offsets[i+1].
+/// `histogramSamples()`: `{ offsets, t, starts, histograms }`, series i at
+/// offsets[i]..offsets[i+1]; `starts` are the samples' start timestamps (0 = none).
 pub(crate) fn sel_histogram_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
     let csr = s.sel.histogram_samples().map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
     env.set(o, "t", env.typed_vec(to_f64(&csr.t))?)?;
+    env.set(o, "starts", env.typed_vec(to_f64(&csr.st))?)?;
     env.set(o, "histograms", env.typed_vec(encode(&csr.h))?)?;
     Ok(o)
 }

@@ -421,11 +421,14 @@ impl Db {
 
     /// Appends native-histogram samples as `append` does floats: invalid histograms refuse the
     /// whole batch before anything is stored (the error names the sample and why); refused
-    /// samples are counted by reason; returns once the accepted ones are in the WAL.
-    pub fn append_histograms(&self, refs: &[u32], ts: &[i64], hs: &[Histogram]) -> Result<AppendStats> {
-        if refs.len() != ts.len() || ts.len() != hs.len() {
-            return Err(Error::Invalid(format!("refs, timestamps and histograms differ in length ({}, {}, {})", refs.len(), ts.len(), hs.len())));
+    /// samples are counted by reason; returns once the accepted ones are in the WAL. `sts` are
+    /// the samples' start timestamps (0 = none), stored in histogram chunks with start
+    /// timestamps and logged in the V2 histogram records.
+    pub fn append_histograms(&self, refs: &[u32], ts: &[i64], hs: &[Histogram], sts: Option<&[i64]>) -> Result<AppendStats> {
+        if refs.len() != ts.len() || ts.len() != hs.len() || sts.is_some_and(|s| s.len() != ts.len()) {
+            return Err(Error::Invalid(format!("refs, timestamps, histograms and start timestamps differ in length ({}, {}, {}, {})", refs.len(), ts.len(), hs.len(), sts.map_or(ts.len(), <[i64]>::len))));
         }
+        let st_of = |i: usize| sts.map_or(0, |s| s[i]);
         for (i, h) in hs.iter().enumerate() {
             h.validate().map_err(|e| Error::Invalid(format!("histogram {i} (series ref {}, timestamp {}): {e}", refs[i], ts[i])))?;
         }
@@ -445,8 +448,8 @@ impl Db {
                 }
                 match head.check_histogram(refs[i], ts[i], &hs[i]) {
                     Ok(true) => {
-                        head.append_histogram_checked(refs[i], ts[i], &hs[i]);
-                        accepted.push(record::RefHistogramSample { r: refs[i] as u64, t: ts[i], h: hs[i].clone() });
+                        head.append_histogram_checked(refs[i], st_of(i), ts[i], &hs[i]);
+                        accepted.push(record::RefHistogramSample { r: refs[i] as u64, st: st_of(i), t: ts[i], h: hs[i].clone() });
                     }
                     Ok(false) => {}
                     Err(r) => stats.refuse(i, r),

@@ -286,7 +286,7 @@ impl Head {
             if let Some(integer) = self.get(r).and_then(|s| s.last_h.as_ref()).map(|h| h.integer) {
                 // After a histogram, the stale marker is a histogram stale marker (Prometheus's
                 // head does the same), so the series' histogram chunk is not cut for it.
-                return self.append_histogram_checked(r, t, &Histogram::stale_marker(integer));
+                return self.append_histogram_checked(r, 0, t, &Histogram::stale_marker(integer));
             }
         }
         let per_chunk = self.samples_per_chunk;

@@ -98,13 +98,7 @@ impl Histogram {
         if !(self.uses_custom_buckets() || (-4..=8).contains(&self.schema)) {
             return Err(format!("histogram schema {} is not -4..8 or {CUSTOM_BUCKETS_SCHEMA} (custom buckets)", self.schema));
         }
-        let covered = |spans: &[Span]| spans.iter().map(|s| s.length as u64).sum::<u64>();
-        if covered(&self.positive_spans) != self.positive_buckets.len() as u64 {
-            return Err(format!("positive spans cover {} buckets but {} are given", covered(&self.positive_spans), self.positive_buckets.len()));
-        }
-        if covered(&self.negative_spans) != self.negative_buckets.len() as u64 {
-            return Err(format!("negative spans cover {} buckets but {} are given", covered(&self.negative_spans), self.negative_buckets.len()));
-        }
+        self.validate_layout()?;
         if self.uses_custom_buckets() {
             if !self.negative_spans.is_empty() {
                 return Err("custom-bucket histograms have no negative buckets".into());
@@ -125,6 +119,18 @@ impl Histogram {
                     return Err(format!("integer histogram count {c} is not a non-negative integer"));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Whether the spans cover exactly the buckets given (part of `validate`).
+    pub fn validate_layout(&self) -> Result<(), String> {
+        let covered = |spans: &[Span]| spans.iter().map(|s| s.length as u64).sum::<u64>();
+        if covered(&self.positive_spans) != self.positive_buckets.len() as u64 {
+            return Err(format!("positive spans cover {} buckets but {} are given", covered(&self.positive_spans), self.positive_buckets.len()));
+        }
+        if covered(&self.negative_spans) != self.negative_buckets.len() as u64 {
+            return Err(format!("negative spans cover {} buckets but {} are given", covered(&self.negative_spans), self.negative_buckets.len()));
         }
         Ok(())
     }
@@ -159,6 +165,42 @@ pub fn bucket_indices(spans: &[Span]) -> Vec<i32> {
         }
     }
     out
+}
+
+/// The highest exponential schema stored; Prometheus 3 reduces 9..=`MAX_RESERVED_SCHEMA` to it on
+/// ingestion.
+pub const MAX_SCHEMA: i32 = 8;
+/// The highest exponential schema Prometheus 3 accepts at all (a range reserved for finer
+/// resolutions; above it a schema is unknown).
+pub const MAX_RESERVED_SCHEMA: i32 = 52;
+
+impl Histogram {
+    /// The same histogram at a lower exponential schema: bucket `i` of schema `s` goes into bucket
+    /// `ceil(i / 2^(s - target))`, counts of merged buckets added. Custom buckets and schemas at
+    /// or below `target` are returned as they are.
+    pub fn reduced_to(&self, target: i32) -> Histogram {
+        if self.uses_custom_buckets() || self.schema <= target {
+            return self.clone();
+        }
+        let delta = (self.schema - target).min(62) as u32;
+        let reduce = |spans: &[Span], counts: &[f64]| -> (Vec<Span>, Vec<f64>) {
+            let (mut idx, mut out) = (Vec::<i32>::new(), Vec::<f64>::new());
+            for (i, &c) in bucket_indices(spans).iter().zip(counts) {
+                // Ceiling division by a power of two, right for negative indices too.
+                let to = ((i64::from(*i) + (1i64 << delta) - 1) >> delta) as i32;
+                if idx.last() == Some(&to) {
+                    *out.last_mut().expect("same length") += c;
+                } else {
+                    idx.push(to);
+                    out.push(c);
+                }
+            }
+            (spans_of(&idx), out)
+        };
+        let (positive_spans, positive_buckets) = reduce(&self.positive_spans, &self.positive_buckets);
+        let (negative_spans, negative_buckets) = reduce(&self.negative_spans, &self.negative_buckets);
+        Histogram { schema: target, positive_spans, positive_buckets, negative_spans, negative_buckets, ..self.clone() }
+    }
 }
 
 /// The fewest spans covering exactly these increasing indices.
@@ -260,5 +302,29 @@ mod tests {
         h.integer = false;
         assert_eq!(h.validate(), Ok(()));
         assert_eq!(Histogram::stale_marker(true).validate(), Ok(()));
+    }
+
+    #[test]
+    fn reducing_the_schema_merges_buckets_by_ceiling_division() {
+        let h = Histogram {
+            schema: 10,
+            count: 10.0,
+            positive_spans: vec![Span { offset: -3, length: 6 }, Span { offset: 3, length: 1 }],
+            positive_buckets: vec![1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 4.0],
+            negative_spans: vec![Span { offset: 5, length: 1 }],
+            negative_buckets: vec![0.0],
+            integer: true,
+            ..Histogram::default()
+        };
+        let r = h.reduced_to(MAX_SCHEMA);
+        // Indices -3..=2 and 6 at schema 10 are ceil(i / 4) at schema 8: -3..=0 -> 0, 1..=2 -> 1, 6 -> 2.
+        assert_eq!(r.schema, 8);
+        assert_eq!(r.positive_spans, vec![Span { offset: 0, length: 3 }]);
+        assert_eq!(r.positive_buckets, vec![4.0, 2.0, 4.0]);
+        assert_eq!(r.negative_spans, vec![Span { offset: 2, length: 1 }]);
+        assert_eq!((r.count, r.integer), (10.0, true));
+        assert_eq!(r.validate(), Ok(()));
+        assert_eq!(Histogram { schema: 52, ..h.clone() }.reduced_to(8).positive_buckets, vec![4.0, 6.0], "2^44 apart: non-positive indices to 0, positive ones to 1");
+        assert_eq!(Histogram { schema: 3, ..h.clone() }.reduced_to(8).schema, 3, "lower schemas stay");
     }
 }

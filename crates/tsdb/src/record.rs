@@ -23,6 +23,10 @@ pub const REC_CUSTOM_HISTOGRAMS: u8 = 9;
 pub const REC_CUSTOM_FLOAT_HISTOGRAMS: u8 = 10;
 /// Samples with an optional start timestamp each (Prometheus 3.11's SamplesV2).
 pub const REC_SAMPLES_V2: u8 = 11;
+/// Integer native histograms (either bucket kind) with an optional start timestamp each.
+pub const REC_HISTOGRAMS_V2: u8 = 12;
+/// Float native histograms (either bucket kind) with an optional start timestamp each.
+pub const REC_FLOAT_HISTOGRAMS_V2: u8 = 13;
 
 /// Start-timestamp markers of a SamplesV2 record.
 const ST_NONE: u8 = 0;
@@ -47,7 +51,7 @@ pub enum Record {
     Tombstones(Vec<(u64, i64, i64)>),
     /// (series ref, exemplar).
     Exemplars(Vec<(u64, Exemplar)>),
-    /// Native-histogram samples (record types 7 to 10).
+    /// Native-histogram samples (record types 7 to 10, 12 and 13).
     Histograms(Vec<RefHistogramSample>),
     /// A record type we do not use (exemplars, histograms, metadata...).
     Other(u8),
@@ -127,16 +131,31 @@ fn encode_samples_v2(out: &mut Vec<u8>, mut samples: impl Iterator<Item = RefSam
     for s in samples {
         put_varint(out, (s.r as i64).wrapping_sub(prev.r as i64));
         put_varint(out, s.t.wrapping_sub(first.t));
-        if s.st == 0 {
-            out.push(ST_NONE);
-        } else if s.st == prev.st {
-            out.push(ST_SAME);
-        } else {
-            out.push(ST_EXPLICIT);
-            put_varint(out, s.st.wrapping_sub(first.st));
-        }
+        put_st_marker(out, s.st, first.st, prev.st);
         put_be64(out, s.v.to_bits());
         prev = s;
+    }
+}
+
+/// A later sample's start timestamp in a V2 record: none, the previous sample's, or the
+/// difference to the first sample's.
+fn put_st_marker(out: &mut Vec<u8>, st: i64, first_st: i64, prev_st: i64) {
+    if st == 0 {
+        out.push(ST_NONE);
+    } else if st == prev_st {
+        out.push(ST_SAME);
+    } else {
+        out.push(ST_EXPLICIT);
+        put_varint(out, st.wrapping_sub(first_st));
+    }
+}
+
+fn read_st_marker(d: &mut Decbuf<'_>, prev_st: i64, first_st: i64) -> std::result::Result<i64, String> {
+    match d.byte().ok_or("truncated start-timestamp marker")? {
+        ST_NONE => Ok(0),
+        ST_SAME => Ok(prev_st),
+        ST_EXPLICIT => Ok(first_st.wrapping_add(d.varint().ok_or("truncated start timestamp")?)),
+        m => Err(format!("invalid start-timestamp marker {m}")),
     }
 }
 
@@ -191,12 +210,7 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
                     Some(prev) => {
                         let r = (prev.r as i64).wrapping_add(d.varint().ok_or_else(|| bad("samples"))?) as u64;
                         let t = first_t.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?);
-                        let st = match d.byte().ok_or_else(|| bad("samples"))? {
-                            ST_NONE => 0,
-                            ST_SAME => prev.st,
-                            ST_EXPLICIT => first_st.wrapping_add(d.varint().ok_or_else(|| bad("samples"))?),
-                            m => return Err(format!("invalid start-timestamp marker {m} in samples record")),
-                        };
+                        let st = read_st_marker(&mut d, prev.st, first_st).map_err(|e| format!("{e} in samples record"))?;
                         RefSample { r, st, t, v: 0.0 }
                     }
                 };
@@ -232,6 +246,7 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
             Ok(Record::Tombstones(out))
         }
         REC_HISTOGRAMS..=REC_CUSTOM_FLOAT_HISTOGRAMS => histograms::decode_histograms(typ, &mut d).map(Record::Histograms).ok_or_else(|| bad("histogram samples")),
+        REC_HISTOGRAMS_V2 | REC_FLOAT_HISTOGRAMS_V2 => histograms::decode_histograms_v2(typ, &mut d).map(Record::Histograms),
         other => Ok(Record::Other(other)),
     }
 }

@@ -54,7 +54,7 @@ fn prometheus_histogram_chunks_decode_to_the_served_histograms_and_encode_back_i
                 assert!(*t > got[j - 1].0);
             }
             let how = ours.fit(&want);
-            ours.append(*t, &want, &how);
+            ours.append(0, *t, &want, &how);
         }
         assert_eq!(ours.bytes(), &bytes[..], "our encoding of the same samples is Prometheus's, byte for byte");
     }

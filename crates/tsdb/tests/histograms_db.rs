@@ -55,14 +55,14 @@ fn histograms_and_floats_share_a_series_and_survive_a_restart() {
     let refs = db.series_refs(&[Labels::from_pairs([("__name__", "mixed")]), Labels::from_pairs([("__name__", "nhcb")])]).unwrap();
     let (m, c) = (refs[0], refs[1]);
     db.append(&[m, m], &[1000, 2000], &[1.0, 2.0], None).unwrap();
-    let st = db.append_histograms(&[m, m, c, m], &[3000, 4000, 4000, 5000], &[hist(1, true), hist(2, true), nhcb(1), hist(3, false)]).unwrap();
+    let st = db.append_histograms(&[m, m, c, m], &[3000, 4000, 4000, 5000], &[hist(1, true), hist(2, true), nhcb(1), hist(3, false)], None).unwrap();
     assert_eq!(st.appended, 4);
     db.append(&[m, c], &[6000, 5000], &[3.0, stale_nan()], None).unwrap();
-    db.append_histograms(&[m], &[7000], &[hist(4, true)]).unwrap();
+    db.append_histograms(&[m], &[7000], &[hist(4, true)], None).unwrap();
     db.append(&[m], &[8000], &[stale_nan()], None).unwrap();
-    assert_eq!(db.append_histograms(&[m], &[7500], &[hist(4, true)]).unwrap().out_of_order, 1);
+    assert_eq!(db.append_histograms(&[m], &[7500], &[hist(4, true)], None).unwrap().out_of_order, 1);
     let bad = Histogram { schema: 11, ..hist(1, true) };
-    let err = db.append_histograms(&[m], &[9000], &[bad]).unwrap_err().to_string();
+    let err = db.append_histograms(&[m], &[9000], &[bad], None).unwrap_err().to_string();
     assert!(err.contains("histogram 0") && err.contains("schema 11"), "{err}");
 
     let check = |db: &Db| {
@@ -108,7 +108,7 @@ fn compaction_writes_histogram_chunks_into_blocks_and_tombstones_apply() {
     let r = db.series_refs(&[Labels::from_pairs([("__name__", "h")])]).unwrap()[0];
     let ts: Vec<i64> = (0..240).map(|i| i * 60_000).collect();
     let hs: Vec<Histogram> = (0..240).map(|i| if i % 50 == 49 { hist(1, true) } else { hist(i as u32 + 2, i >= 120) }).collect();
-    db.append_histograms(&vec![r; ts.len()], &ts, &hs).unwrap();
+    db.append_histograms(&vec![r; ts.len()], &ts, &hs, None).unwrap();
     db.append(&[r], &[4 * hour + 1], &[5.0], None).unwrap();
     db.compact().unwrap();
     let stats = db.stats(1);

@@ -84,9 +84,9 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
     let refs = db.series_refs(&names()).unwrap();
     for i in 1..=6u32 {
         let hs = sent(i);
-        db.append_histograms(&refs, &[i as i64 * 1000; 4], &hs).unwrap();
+        db.append_histograms(&refs, &[i as i64 * 1000; 4], &hs, None).unwrap();
     }
-    db.append_histograms(&refs[..1], &[7000], &[Histogram::stale_marker(true)]).unwrap();
+    db.append_histograms(&refs[..1], &[7000], &[Histogram::stale_marker(true)], None).unwrap();
     let float = db.series_refs(&[Labels::from_pairs([("__name__", "f")])]).unwrap();
     db.append(&float, &[8000], &[4.5], None).unwrap();
 
@@ -145,7 +145,7 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
             if k == 0 {
                 // Reads leave stale markers out; that one was stored shows as a clash at its timestamp.
                 let r = rdb.series_refs(std::slice::from_ref(l)).unwrap();
-                let clash = rdb.append_histograms(&r, &[7000], &[exponential(1, true)]).unwrap();
+                let clash = rdb.append_histograms(&r, &[7000], &[exponential(1, true)], None).unwrap();
                 assert_eq!((clash.appended, clash.duplicate), (0, 1), "{protocol:?}: the stale marker arrived");
             }
         }
@@ -155,7 +155,7 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
 }
 
 fn request_with(h: Histogram) -> Vec<u8> {
-    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { t: 1000, h }] };
+    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 0, t: 1000, h }] };
     let mut out = Vec::new();
     encode(Protocol::V1, &[s], &mut out);
     out
@@ -166,9 +166,13 @@ fn malformed_histograms_refuse_the_request_with_the_reason() {
     let spans_short = Histogram { positive_buckets: vec![1.0], ..exponential(1, true) };
     let err = decode_write_request(&request_with(spans_short), Version::V1).unwrap_err();
     assert!(err.contains("series 0") && err.contains("positive spans cover 3 buckets but 1 are given"), "{err}");
-    let bad_schema = Histogram { schema: 9, ..exponential(1, false) };
-    let err = decode_write_request(&request_with(bad_schema), Version::V1).unwrap_err();
-    assert!(err.contains("schema 9"), "{err}");
+    // Schemas 9..=52 are taken at schema 8 (Prometheus 3); above 52 they are unknown.
+    let fine = exponential(1, false);
+    let got = decode_write_request(&request_with(Histogram { schema: 12, ..fine.clone() }), Version::V1).unwrap();
+    assert_eq!(got.series[0].histograms[0].1, Histogram { schema: 12, ..fine.clone() }.reduced_to(8));
+    assert_eq!(got.series[0].histograms[0].1.schema, 8);
+    let err = decode_write_request(&request_with(Histogram { schema: 53, ..fine }), Version::V1).unwrap_err();
+    assert!(err.contains("schema 53"), "{err}");
     let unsorted_bounds = Histogram { custom_values: vec![1.0, 0.1], ..nhcb(1, false) };
     let err = decode_write_request(&request_with(unsorted_bounds), Version::V1).unwrap_err();
     assert!(err.contains("strictly increasing"), "{err}");
@@ -176,9 +180,25 @@ fn malformed_histograms_refuse_the_request_with_the_reason() {
     // deltas +1, -2 (zigzag 2, 3).
     let err = tsdb::remote_decode::histogram::decode(&[0x08, 2, 0x5a, 2, 0x10, 2, 0x62, 2, 2, 3]).unwrap_err();
     assert!(err.contains("negative bucket count -1"), "{err}");
-    let (t, h) = tsdb::remote_decode::histogram::decode(&[0x08, 2, 0x5a, 2, 0x10, 2, 0x62, 2, 2, 1, 0x78, 0xe8, 0x07]).unwrap();
+    let (t, h, _) = tsdb::remote_decode::histogram::decode(&[0x08, 2, 0x5a, 2, 0x10, 2, 0x62, 2, 2, 1, 0x78, 0xe8, 0x07]).unwrap();
     assert_eq!((t, h.positive_buckets, h.integer), (1000, vec![1.0, 0.0], true));
     // Integer and float counts mixed in one histogram.
     let err = tsdb::remote_decode::histogram::decode(&[0x08, 2, 0x39, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]).unwrap_err();
     assert!(err.contains("integer histogram (count_int) with float counts"), "{err}");
+}
+
+#[test]
+fn histogram_start_timestamps_travel_in_remote_write_2_only() {
+    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 400, t: 1000, h: exponential(1, true) }, HistogramSample { st: 400, t: 2000, h: exponential(2, true) }] };
+    let mut v2 = Vec::new();
+    encode(Protocol::V2, std::slice::from_ref(&s), &mut v2);
+    let got = decode_write_request(&v2, Version::V2).unwrap();
+    assert_eq!(got.series[0].start_ms, 400);
+    assert_eq!(got.series[0].histograms.len(), 2);
+    // Each histogram message carries it as start_timestamp = 17 (key 0x88 0x01, varint 400).
+    assert_eq!(v2.windows(4).filter(|w| *w == [0x88, 0x01, 0x90, 0x03]).count(), 2);
+    let mut v1 = Vec::new();
+    encode(Protocol::V1, &[s], &mut v1);
+    assert!(!v1.windows(2).any(|w| w == [0x88, 0x01]), "1.0's Histogram has no field 17");
+    assert_eq!(decode_write_request(&v1, Version::V1).unwrap().series[0].start_ms, 0);
 }

@@ -11,6 +11,7 @@ import { compact, copyHistogram, reduceResolution, usesCustomBuckets } from './b
 import { sumHistograms } from './aggregate.js';
 import { mixWarning, mixedSchemasWarning, notCounterWarning, notGaugeWarning, reconciledInfo } from './annotations.js';
 import type { Annotate } from './annotations.js';
+import { isStartTimestampReset, startTimeOverlaps, startTimeOverlapWarning } from './start-timestamps.js';
 
 /** The samples of one series inside one window, floats and histograms apart, each in time order. */
 export interface WindowSamples {
@@ -18,6 +19,11 @@ export interface WindowSamples {
   fv: ArrayLike<number>;
   ht: ArrayLike<number>;
   hh: readonly FloatHistogram[];
+  /**
+   * The histograms' start timestamps (ms, 0 = none), with use-start-timestamps for the functions
+   * that read them (rate, increase, irate, resets); absent otherwise.
+   */
+  hst?: ArrayLike<number>;
 }
 
 export type WindowResult = { kind: 'keep' } | { kind: 'none' } | { kind: 'float'; v: number } | { kind: 'histogram'; h: FloatHistogram };
@@ -36,7 +42,7 @@ const FLOAT_ONLY = new Set(['max_over_time', 'min_over_time', 'quantile_over_tim
  * a change between exponential and custom buckets counts as a reset, but the samples between the
  * first and the last must not mix the two kinds. Gauges give last − first.
  */
-function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean, name: string, ann: Annotate): FloatHistogram | undefined {
+function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean, name: string, ann: Annotate, times?: ArrayLike<number>, starts?: ArrayLike<number>): FloatHistogram | undefined {
   const first = points[0]!;
   const last = points[points.length - 1]!;
   const custom = usesCustomBuckets(first);
@@ -52,13 +58,23 @@ function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean
     if (points.some((p) => p.counterResetHint === CounterResetHint.Gauge)) ann.warn(notCounterWarning(name));
     let minSchema = last.schema;
     for (const p of points) if (!usesCustomBuckets(p)) minSchema = Math.min(minSchema, p.schema);
-    // The differences of consecutive samples, a sample after a reset counting whole.
+    // The differences of consecutive samples, a sample after a reset (seen in the counts or
+    // told by its start timestamp) counting whole.
     let acc: FloatHistogram | undefined;
+    let overlapWarned = false;
     for (let i = 1; i < points.length; i++) {
       const cur = points[i]!;
       const prev = points[i - 1]!;
+      let stReset = false;
+      if (starts && times) {
+        if (!overlapWarned && startTimeOverlaps(starts[i - 1]!, times[i - 1]!, starts[i]!)) {
+          ann.warn(startTimeOverlapWarning(name));
+          overlapWarned = true;
+        }
+        stReset = isStartTimestampReset(starts[i - 1]!, times[i - 1]!, starts[i]!, times[i]!);
+      }
       let step: FloatHistogram;
-      if (detectReset(cur, prev)) step = cur;
+      if (stReset || detectReset(cur, prev)) step = cur;
       else {
         const r = addHistograms(cur, prev, -1);
         reconciled ||= r.boundsReconciled;
@@ -84,10 +100,26 @@ function histogramIncrease(points: readonly FloatHistogram[], isCounter: boolean
 
 /** rate, increase and delta over a window of histograms, extrapolated as for floats. */
 function extrapolatedHistogramRate(w: WindowSamples, rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, name: string, ann: Annotate): WindowResult {
-  if (w.hh.length < 2) return NONE;
+  const n = w.hh.length - 1;
+  const firstT = w.ht[0]!;
+  const lastT = w.ht[n]!;
+  // A counter whose first sample started inside the window: a zero is assumed at that start
+  // instead of extrapolating to the left (then one sample is enough).
+  const s0 = isCounter && w.hst ? w.hst[0]! : 0;
+  const startInside = s0 !== 0 && s0 > rangeStart && s0 < firstT;
+  if (n < 1 && !startInside) return NONE;
   let h: FloatHistogram | undefined;
   try {
-    h = histogramIncrease(w.hh, isCounter, name, ann);
+    if (n >= 1) h = histogramIncrease(w.hh, isCounter, name, ann, w.ht, isCounter ? w.hst : undefined);
+    if (n >= 1 && !h) return NONE;
+    if (startInside) {
+      if (!h) h = compact({ ...copyHistogram(w.hh[0]!), counterResetHint: CounterResetHint.Gauge });
+      else {
+        const r = addHistograms(h, w.hh[0]!);
+        if (r.boundsReconciled) ann.info(reconciledInfo('addition'));
+        h = r.h;
+      }
+    }
   } catch (e) {
     if (e instanceof IncompatibleSchemaError) {
       ann.warn(mixedSchemasWarning(name));
@@ -96,22 +128,24 @@ function extrapolatedHistogramRate(w: WindowSamples, rangeStart: number, rangeEn
     throw e;
   }
   if (!h) return NONE;
-  const n = w.hh.length - 1;
-  const firstT = w.ht[0]!;
-  const lastT = w.ht[n]!;
   let durationToStart = (firstT - rangeStart) / 1000;
   let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageBetween = sampledInterval / n;
+  let sampledInterval = (lastT - firstT) / 1000;
+  const averageBetween = n > 0 ? sampledInterval / n : 0;
   const threshold = averageBetween * 1.1;
-  if (durationToStart >= threshold) durationToStart = averageBetween / 2;
-  if (isCounter && h.count > 0 && w.hh[0]!.count >= 0) {
-    // Counters cannot go below zero: do not extrapolate past the point the count would reach zero.
-    const durationToZero = sampledInterval * (w.hh[0]!.count / h.count);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  if (startInside) {
+    durationToStart = 0;
+    sampledInterval = (lastT - s0) / 1000;
+  } else {
+    if (durationToStart >= threshold) durationToStart = averageBetween / 2;
+    if (isCounter && h.count > 0 && w.hh[0]!.count >= 0) {
+      // Counters cannot go below zero: do not extrapolate past the point the count would reach zero.
+      const durationToZero = sampledInterval * (w.hh[0]!.count / h.count);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
   }
   if (durationToEnd >= threshold) durationToEnd = averageBetween / 2;
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
   if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
   return { kind: 'histogram', h: { ...scaleHistogram(h, factor), counterResetHint: CounterResetHint.Gauge } };
 }
@@ -120,6 +154,8 @@ interface Merged {
   t: number;
   f: number;
   h: FloatHistogram | undefined;
+  /** Start timestamp (histograms with `hst` only; 0 = none). */
+  st: number;
 }
 
 /** Floats and histograms of a window in one time order. */
@@ -129,10 +165,10 @@ function merged(w: WindowSamples): Merged[] {
   let j = 0;
   while (i < w.ft.length || j < w.ht.length) {
     if (j >= w.ht.length || (i < w.ft.length && w.ft[i]! < w.ht[j]!)) {
-      out.push({ t: w.ft[i]!, f: w.fv[i]!, h: undefined });
+      out.push({ t: w.ft[i]!, f: w.fv[i]!, h: undefined, st: 0 });
       i++;
     } else {
-      out.push({ t: w.ht[j]!, f: NaN, h: w.hh[j]! });
+      out.push({ t: w.ht[j]!, f: NaN, h: w.hh[j]!, st: w.hst ? w.hst[j]! : 0 });
       j++;
     }
   }
@@ -153,7 +189,7 @@ function instantHistogramValue(w: WindowSamples, isRate: boolean, name: string, 
   if (isRate && (cur.h.counterResetHint === CounterResetHint.Gauge || prev.h.counterResetHint === CounterResetHint.Gauge)) ann.warn(notCounterWarning(name));
   if (!isRate && (cur.h.counterResetHint !== CounterResetHint.Gauge || prev.h.counterResetHint !== CounterResetHint.Gauge)) ann.warn(notGaugeWarning(name));
   let h = copyHistogram(cur.h);
-  if (!isRate || !detectReset(cur.h, prev.h)) {
+  if (!isRate || !(isStartTimestampReset(prev.st, prev.t, cur.st, cur.t) || detectReset(cur.h, prev.h))) {
     try {
       const r = addHistograms(h, prev.h, -1);
       if (r.boundsReconciled) ann.info(reconciledInfo('subtraction'));
@@ -181,7 +217,7 @@ function resetsOrChanges(w: WindowSamples, changes: boolean): WindowResult {
     if (!p.h && !c.h) {
       if (changes ? !(c.f === p.f || (Number.isNaN(c.f) && Number.isNaN(p.f))) : c.f < p.f) n++;
     } else if (!p.h || !c.h) n++;
-    else if (changes ? !histogramsEqual(c.h, p.h) : detectReset(c.h, p.h)) n++;
+    else if (changes ? !histogramsEqual(c.h, p.h) : isStartTimestampReset(p.st, p.t, c.st, c.t) || detectReset(c.h, p.h)) n++;
   }
   return { kind: 'float', v: n };
 }

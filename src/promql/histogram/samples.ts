@@ -11,6 +11,8 @@ export interface HistogramSamples {
   offsets: Uint32Array;
   t: Float64Array;
   h: FloatHistogram[];
+  /** The samples' start timestamps (ms, 0 = none), where the storage keeps them. */
+  starts?: Float64Array;
 }
 
 /** What a selection offers for histograms (the native storage's Selection, or a test double). */
@@ -89,7 +91,7 @@ export function withQueryHints(hs: HistogramSamples, detectOnTheFly: boolean): H
       h[k] = { ...cur, counterResetHint: reset ? CounterResetHint.CounterReset : CounterResetHint.NotCounterReset };
     }
   }
-  return { offsets: hs.offsets, t: hs.t, h };
+  return { offsets: hs.offsets, t: hs.t, h, ...(hs.starts ? { starts: hs.starts } : {}) };
 }
 
 /** Functions whose argument's selectors are read with the statistics iterator (no buckets needed). */

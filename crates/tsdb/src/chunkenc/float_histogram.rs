@@ -4,6 +4,7 @@
 //! timestamp's delta-of-delta and each column XOR-compressed against its previous value.
 
 use super::bstream::{BitReader, BitWriter};
+use super::histogram_st::{read_counts, set_count, write_empty_header, StDecoder, StEncoder};
 use super::histogram_meta::{header_of, xor_read, xor_write, CounterResetHeader, Layout, HISTOGRAM_HEADER};
 use super::varbit::{put_varbit_int, read_varbit_int};
 use crate::chunkenc::is_stale_nan;
@@ -46,6 +47,8 @@ pub struct FloatHistogramAppender {
     pos: Vec<Column>,
     neg: Vec<Column>,
     min_t: i64,
+    /// Start timestamps after each sample (encodings 5 and 6), or none (2 and 3).
+    st: Option<StEncoder>,
 }
 
 impl FloatHistogramAppender {
@@ -53,7 +56,20 @@ impl FloatHistogramAppender {
         let mut b = BitWriter::new();
         b.write_bits(0, 16);
         b.write_byte(header.bits());
-        FloatHistogramAppender { b, num: 0, layout: Layout::default(), t: 0, t_delta: 0, cnt: Column::new(0.0), zcnt: Column::new(0.0), sum: Column::new(0.0), pos: Vec::new(), neg: Vec::new(), min_t: i64::MIN }
+        FloatHistogramAppender { b, num: 0, layout: Layout::default(), t: 0, t_delta: 0, cnt: Column::new(0.0), zcnt: Column::new(0.0), sum: Column::new(0.0), pos: Vec::new(), neg: Vec::new(), min_t: i64::MIN, st: None }
+    }
+
+    /// A new chunk that stores start timestamps (encoding 6).
+    pub fn new_st(header: CounterResetHeader) -> Self {
+        let mut a = Self::new(header);
+        a.b = BitWriter::new();
+        write_empty_header(&mut a.b, header);
+        a.st = Some(StEncoder::default());
+        a
+    }
+
+    pub fn has_start_timestamps(&self) -> bool {
+        self.st.is_some()
     }
 
     pub fn num_samples(&self) -> usize {
@@ -77,12 +93,17 @@ impl FloatHistogramAppender {
     }
 
     pub fn header(&self) -> CounterResetHeader {
+        if self.st.is_some() {
+            return read_counts(self.b.bytes()).1;
+        }
         header_of(self.b.bytes())
     }
 
     /// Appends a sample in the chunk's layout; a stale marker writes its sum only (the counts
     /// repeat, which costs a bit each).
-    pub fn append(&mut self, t: i64, h: &Histogram) {
+    pub fn append(&mut self, st: i64, t: i64, h: &Histogram) {
+        debug_assert!(st == 0 || self.st.is_some(), "a start timestamp for a chunk without them");
+        let prev_t = self.t;
         if self.num == 0 {
             self.layout = Layout::of(h);
             self.layout.write(&mut self.b);
@@ -119,6 +140,11 @@ impl FloatHistogramAppender {
         }
         self.t = t;
         self.num += 1;
+        if let Some(enc) = self.st.as_mut() {
+            set_count(self.b.bytes_mut(), self.num);
+            enc.encode(&mut self.b, self.num, t, prev_t, st);
+            return;
+        }
         let n = self.num.to_be_bytes();
         let bytes = self.b.bytes_mut();
         bytes[0] = n[0];
@@ -142,6 +168,7 @@ pub struct FloatHistogramIterator<'a> {
     pos: Vec<Column>,
     neg: Vec<Column>,
     err: Option<String>,
+    st: Option<StDecoder>,
 }
 
 impl<'a> FloatHistogramIterator<'a> {
@@ -162,7 +189,23 @@ impl<'a> FloatHistogramIterator<'a> {
             pos: Vec::new(),
             neg: Vec::new(),
             err: (!ok).then(|| "float histogram chunk shorter than its header".to_string()),
+            st: None,
         }
+    }
+
+    /// Reads a chunk that stores start timestamps (encoding 6).
+    pub fn new_st(bytes: &'a [u8]) -> Self {
+        let mut it = Self::new(bytes);
+        if it.err.is_none() {
+            (it.total, it.header) = read_counts(bytes);
+            it.st = Some(StDecoder::new(bytes));
+        }
+        it
+    }
+
+    /// The start timestamp of the sample last returned (0 = none).
+    pub fn st(&self) -> i64 {
+        self.st.as_ref().map_or(0, StDecoder::st)
     }
 
     pub fn error(&self) -> Option<&str> {
@@ -228,6 +271,7 @@ impl Iterator for FloatHistogramIterator<'_> {
         if self.read >= self.total {
             return None;
         }
+        let prev_t = self.t;
         let ok = if self.read == 0 { self.read_first() } else { self.read_next() };
         if ok.is_none() {
             self.err = Some(format!("corrupt float histogram chunk: truncated sample {}", self.read));
@@ -236,6 +280,13 @@ impl Iterator for FloatHistogramIterator<'_> {
         }
         let h = self.current();
         self.read += 1;
+        if let Some(d) = self.st.as_mut() {
+            if d.decode(&mut self.br, self.read, self.t, prev_t).is_none() {
+                self.err = Some(format!("corrupt histogram chunk: truncated start timestamp at sample {}", self.read - 1));
+                self.read = self.total;
+                return None;
+            }
+        }
         Some((self.t, h))
     }
 }

@@ -4,6 +4,7 @@
 //! samples hold delta-of-deltas of all integer columns and the XOR of the sum.
 
 use super::bstream::{BitReader, BitWriter};
+use super::histogram_st::{read_counts, set_count, write_empty_header, StDecoder, StEncoder};
 use super::histogram_meta::{header_of, xor_read, xor_write, CounterResetHeader, Layout, HISTOGRAM_HEADER};
 use super::histogram_meta::{put_varbit_uint, read_varbit_uint};
 use super::varbit::{put_varbit_int, read_varbit_int};
@@ -43,6 +44,8 @@ pub struct IntHistogramAppender {
     neg_delta: Vec<i64>,
     scratch: Vec<i64>,
     min_t: i64,
+    /// Start timestamps after each sample (encodings 5 and 6), or none (2 and 3).
+    st: Option<StEncoder>,
 }
 
 impl IntHistogramAppender {
@@ -50,7 +53,20 @@ impl IntHistogramAppender {
         let mut b = BitWriter::new();
         b.write_bits(0, 16);
         b.write_byte(header.bits());
-        IntHistogramAppender { b, num: 0, layout: Layout::default(), t: 0, t_delta: 0, cnt: 0, zcnt: 0, cnt_delta: 0, zcnt_delta: 0, sum: 0.0, leading: 0xff, trailing: 0, pos: Vec::new(), pos_delta: Vec::new(), neg: Vec::new(), neg_delta: Vec::new(), scratch: Vec::new(), min_t: i64::MIN }
+        IntHistogramAppender { b, num: 0, layout: Layout::default(), t: 0, t_delta: 0, cnt: 0, zcnt: 0, cnt_delta: 0, zcnt_delta: 0, sum: 0.0, leading: 0xff, trailing: 0, pos: Vec::new(), pos_delta: Vec::new(), neg: Vec::new(), neg_delta: Vec::new(), scratch: Vec::new(), min_t: i64::MIN, st: None }
+    }
+
+    /// A new chunk that stores start timestamps (encoding 5).
+    pub fn new_st(header: CounterResetHeader) -> Self {
+        let mut a = Self::new(header);
+        a.b = BitWriter::new();
+        write_empty_header(&mut a.b, header);
+        a.st = Some(StEncoder::default());
+        a
+    }
+
+    pub fn has_start_timestamps(&self) -> bool {
+        self.st.is_some()
     }
 
     pub fn num_samples(&self) -> usize {
@@ -74,12 +90,17 @@ impl IntHistogramAppender {
     }
 
     pub fn header(&self) -> CounterResetHeader {
+        if self.st.is_some() {
+            return read_counts(self.b.bytes()).1;
+        }
         header_of(self.b.bytes())
     }
 
     /// Appends a sample in the chunk's layout (the first sample sets the layout). A stale
     /// marker carries no buckets: the columns keep their values and the sum is the stale NaN.
-    pub fn append(&mut self, t: i64, h: &Histogram) {
+    pub fn append(&mut self, st: i64, t: i64, h: &Histogram) {
+        debug_assert!(st == 0 || self.st.is_some(), "a start timestamp for a chunk without them");
+        let prev_t = self.t;
         let stale = is_stale_nan(h.sum);
         if self.num == 0 {
             self.layout = Layout::of(h);
@@ -135,6 +156,11 @@ impl IntHistogramAppender {
         self.t = t;
         self.sum = h.sum;
         self.num += 1;
+        if let Some(enc) = self.st.as_mut() {
+            set_count(self.b.bytes_mut(), self.num);
+            enc.encode(&mut self.b, self.num, t, prev_t, st);
+            return;
+        }
         let n = self.num.to_be_bytes();
         let bytes = self.b.bytes_mut();
         bytes[0] = n[0];
@@ -164,6 +190,7 @@ pub struct IntHistogramIterator<'a> {
     neg: Vec<i64>,
     neg_delta: Vec<i64>,
     err: Option<String>,
+    st: Option<StDecoder>,
 }
 
 impl<'a> IntHistogramIterator<'a> {
@@ -190,7 +217,23 @@ impl<'a> IntHistogramIterator<'a> {
             neg: Vec::new(),
             neg_delta: Vec::new(),
             err: (!ok).then(|| "histogram chunk shorter than its header".to_string()),
+            st: None,
         }
+    }
+
+    /// Reads a chunk that stores start timestamps (encoding 5).
+    pub fn new_st(bytes: &'a [u8]) -> Self {
+        let mut it = Self::new(bytes);
+        if it.err.is_none() {
+            (it.total, it.header) = read_counts(bytes);
+            it.st = Some(StDecoder::new(bytes));
+        }
+        it
+    }
+
+    /// The start timestamp of the sample last returned (0 = none).
+    pub fn st(&self) -> i64 {
+        self.st.as_ref().map_or(0, StDecoder::st)
     }
 
     pub fn error(&self) -> Option<&str> {
@@ -271,12 +314,20 @@ impl Iterator for IntHistogramIterator<'_> {
         if self.read >= self.total {
             return None;
         }
+        let prev_t = self.t;
         let ok = if self.read == 0 { self.read_first() } else { self.read_next() };
         if ok.is_none() {
             return self.fail("truncated sample");
         }
         let h = self.current();
         self.read += 1;
+        if let Some(d) = self.st.as_mut() {
+            if d.decode(&mut self.br, self.read, self.t, prev_t).is_none() {
+                self.err = Some(format!("corrupt histogram chunk: truncated start timestamp at sample {}", self.read - 1));
+                self.read = self.total;
+                return None;
+            }
+        }
         Some((self.t, h))
     }
 }

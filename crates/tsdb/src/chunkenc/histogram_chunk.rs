@@ -5,7 +5,7 @@
 use super::float_histogram::{FloatHistogramAppender, FloatHistogramIterator};
 use super::histogram::{IntHistogramAppender, IntHistogramIterator};
 use super::histogram_meta::{fit, CounterResetHeader, Fit, Layout};
-use super::{ENCODING_FLOAT_HISTOGRAM, ENCODING_HISTOGRAM};
+use super::{ENCODING_FLOAT_HISTOGRAM, ENCODING_FLOAT_HISTOGRAM_ST, ENCODING_HISTOGRAM, ENCODING_HISTOGRAM_ST};
 use crate::histogram::{bucket_indices, CounterResetHint, Histogram};
 
 #[derive(Clone, Debug)]
@@ -28,15 +28,30 @@ impl HistogramAppender {
         HistogramAppender { kind, last: None }
     }
 
+    /// A new chunk that also stores start timestamps (encoding 5 or 6).
+    pub fn new_st(integer: bool, header: CounterResetHeader) -> Self {
+        let kind = if integer { Kind::Int(IntHistogramAppender::new_st(header)) } else { Kind::Float(FloatHistogramAppender::new_st(header)) };
+        HistogramAppender { kind, last: None }
+    }
+
+    /// Whether the chunk stores start timestamps.
+    pub fn has_start_timestamps(&self) -> bool {
+        match &self.kind {
+            Kind::Int(a) => a.has_start_timestamps(),
+            Kind::Float(a) => a.has_start_timestamps(),
+        }
+    }
+
     pub fn integer(&self) -> bool {
         matches!(self.kind, Kind::Int(_))
     }
 
     pub fn encoding(&self) -> u8 {
-        if self.integer() {
-            ENCODING_HISTOGRAM
-        } else {
-            ENCODING_FLOAT_HISTOGRAM
+        match (self.integer(), self.has_start_timestamps()) {
+            (true, false) => ENCODING_HISTOGRAM,
+            (false, false) => ENCODING_FLOAT_HISTOGRAM,
+            (true, true) => ENCODING_HISTOGRAM_ST,
+            (false, true) => ENCODING_FLOAT_HISTOGRAM_ST,
         }
     }
 
@@ -96,15 +111,21 @@ impl HistogramAppender {
         fit(self.layout(), self.last.as_ref(), h, self.header() == CounterResetHeader::Gauge)
     }
 
-    /// Appends `h`, which `fit` said is `Append` or `Recode` (stale markers always append):
-    /// recodes the chunk to the new buckets first, and expands `h` to the chunk's buckets.
-    pub fn append(&mut self, t: i64, h: &Histogram, how: &Fit) {
+    /// Appends `h` (`st`: its start timestamp, 0 = none), which `fit` said is `Append` or
+    /// `Recode` (stale markers always append): recodes the chunk to the new buckets first, and
+    /// expands `h` to the chunk's buckets. A chunk without start timestamps meeting its first one
+    /// is re-encoded as a chunk with them (as XOR chunks become XOR2), so histograms without
+    /// start timestamps stay in the encodings every Prometheus reads.
+    pub fn append(&mut self, st: i64, t: i64, h: &Histogram, how: &Fit) {
+        if st != 0 && !self.has_start_timestamps() {
+            *self = self.rebuilt(true, None);
+        }
         if h.is_stale() {
-            self.append_raw(t, h);
+            self.append_raw(st, t, h);
             return;
         }
         if let Fit::Recode(pos, neg) = how {
-            *self = self.recoded(pos, neg);
+            *self = self.rebuilt(self.has_start_timestamps(), Some((pos, neg)));
         }
         let layout = self.layout();
         let expanded = if self.num_samples() == 0 || (layout.positive_spans == h.positive_spans && layout.negative_spans == h.negative_spans) {
@@ -113,26 +134,32 @@ impl HistogramAppender {
             Some(h.expanded_to(&bucket_indices(&layout.positive_spans), &bucket_indices(&layout.negative_spans)))
         };
         let h = expanded.as_ref().unwrap_or(h);
-        self.append_raw(t, h);
+        self.append_raw(st, t, h);
         self.last = Some(h.clone());
     }
 
-    fn append_raw(&mut self, t: i64, h: &Histogram) {
+    fn append_raw(&mut self, st: i64, t: i64, h: &Histogram) {
         match &mut self.kind {
-            Kind::Int(a) => a.append(t, h),
-            Kind::Float(a) => a.append(t, h),
+            Kind::Int(a) => a.append(st, t, h),
+            Kind::Float(a) => a.append(st, t, h),
         }
     }
 
-    /// The same samples re-encoded over the given bucket indices (a superset of the chunk's).
-    fn recoded(&self, pos: &[i32], neg: &[i32]) -> HistogramAppender {
-        let mut out = HistogramAppender::new(self.integer(), self.header());
-        for (t, h) in HistogramIterator::new(self.encoding(), self.bytes()) {
+    /// The same samples re-encoded, with or without start timestamps, and over the given
+    /// bucket indices (a superset of the chunk's) if any.
+    fn rebuilt(&self, with_st: bool, buckets: Option<(&[i32], &[i32])>) -> HistogramAppender {
+        let mut out = if with_st { HistogramAppender::new_st(self.integer(), self.header()) } else { HistogramAppender::new(self.integer(), self.header()) };
+        let mut it = HistogramIterator::new(self.encoding(), self.bytes());
+        while let Some((t, h)) = it.next() {
+            let st = it.st();
             if h.is_stale() {
-                out.append_raw(t, &h);
+                out.append_raw(st, t, &h);
             } else {
-                let e = h.expanded_to(pos, neg);
-                out.append_raw(t, &e);
+                let e = match buckets {
+                    Some((pos, neg)) => h.expanded_to(pos, neg),
+                    None => h,
+                };
+                out.append_raw(st, t, &e);
                 out.last = Some(e);
             }
         }
@@ -185,7 +212,8 @@ fn new_chunk_header(previous: Option<&HistogramAppender>, h: &Histogram, gauge: 
     }
 }
 
-/// Reads a histogram chunk of either encoding as (t, histogram).
+/// Reads a histogram chunk of any histogram encoding as (t, histogram); `st()` is the start
+/// timestamp of the sample last returned (0 = none, always for encodings 2 and 3).
 #[derive(Clone, Debug)]
 pub enum HistogramIterator<'a> {
     Int(IntHistogramIterator<'a>),
@@ -199,6 +227,8 @@ impl<'a> HistogramIterator<'a> {
         match encoding {
             ENCODING_HISTOGRAM => HistogramIterator::Int(IntHistogramIterator::new(bytes)),
             ENCODING_FLOAT_HISTOGRAM => HistogramIterator::Float(FloatHistogramIterator::new(bytes)),
+            ENCODING_HISTOGRAM_ST => HistogramIterator::Int(IntHistogramIterator::new_st(bytes)),
+            ENCODING_FLOAT_HISTOGRAM_ST => HistogramIterator::Float(FloatHistogramIterator::new_st(bytes)),
             _ => HistogramIterator::Other,
         }
     }
@@ -208,6 +238,15 @@ impl<'a> HistogramIterator<'a> {
             HistogramIterator::Int(it) => it.error().map(str::to_string),
             HistogramIterator::Float(it) => it.error().map(str::to_string),
             HistogramIterator::Other => None,
+        }
+    }
+
+    /// The start timestamp of the sample last returned (0 = none).
+    pub fn st(&self) -> i64 {
+        match self {
+            HistogramIterator::Int(it) => it.st(),
+            HistogramIterator::Float(it) => it.st(),
+            HistogramIterator::Other => 0,
         }
     }
 }
@@ -240,7 +279,7 @@ mod tests {
         for (t, h) in samples {
             let how = a.fit(h);
             assert!(matches!(how, Fit::Append | Fit::Recode(..)) || h.is_stale(), "{how:?}");
-            a.append(*t, h, &how);
+            a.append(0, *t, h, &how);
         }
         a
     }
@@ -277,10 +316,10 @@ mod tests {
             let a1 = hist(integer, vec![Span { offset: 0, length: 1 }, Span { offset: 2, length: 1 }], vec![2.0, 1.0], 0.0, 2.0);
             let a2 = hist(integer, vec![Span { offset: 3, length: 1 }], vec![2.0], 0.0, 2.5);
             let mut a = HistogramAppender::new(integer, CounterResetHeader::Unknown);
-            a.append(1, &a0, &a.fit(&a0));
+            a.append(0, 1, &a0, &a.fit(&a0));
             let how = a.fit(&a1);
             assert_eq!(how, Fit::Recode(vec![0, 3], vec![0, 3]));
-            a.append(2, &a1, &how);
+            a.append(0, 2, &a1, &how);
             // a2 lacks bucket 0, which counted 2: a counter reset.
             assert_eq!(a.fit(&a2), Fit::CounterReset);
             let got: Vec<Histogram> = HistogramIterator::new(a.encoding(), a.bytes()).map(|(_, h)| h).collect();
@@ -308,13 +347,13 @@ mod tests {
     fn the_header_is_in_the_flags_byte_and_sets_the_first_hint() {
         let mut a = HistogramAppender::new(true, CounterResetHeader::CounterReset);
         let h = hist(true, vec![Span { offset: 0, length: 1 }], vec![1.0], 0.0, 1.0);
-        a.append(1, &h, &Fit::Append);
-        a.append(2, &h, &Fit::Append);
+        a.append(0, 1, &h, &Fit::Append);
+        a.append(0, 2, &h, &Fit::Append);
         assert_eq!(a.bytes()[2], 0b1000_0000);
         let hints: Vec<CounterResetHint> = HistogramIterator::new(2, a.bytes()).map(|(_, h)| h.hint).collect();
         assert_eq!(hints, vec![CounterResetHint::CounterReset, CounterResetHint::NotCounterReset]);
         let mut g = HistogramAppender::new(false, CounterResetHeader::Gauge);
-        g.append(1, &h.clone().with_integer(false), &Fit::Append);
+        g.append(0, 1, &h.clone().with_integer(false), &Fit::Append);
         assert_eq!(g.bytes()[2], 0b1100_0000);
         assert_eq!(HistogramIterator::new(3, g.bytes()).next().unwrap().1.hint, CounterResetHint::Gauge);
     }

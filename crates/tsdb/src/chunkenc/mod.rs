@@ -1,12 +1,14 @@
 //! Chunk encodings for float samples: XOR (Prometheus's encoding 1) and XOR2 (encoding 4, which
 //! also carries a start timestamp per sample). Chunks without start timestamps are written as
 //! XOR, which every Prometheus reads; a chunk switches to XOR2 when its first start timestamp
-//! arrives. Native histograms: encodings 2 (integer) and 3 (float), see `histogram_chunk`.
+//! arrives. Native histograms: encodings 2 (integer) and 3 (float), see `histogram_chunk`, and
+//! 5 and 6, the same with start timestamps (`histogram_st`).
 
 mod bstream;
 mod float_histogram;
 mod histogram;
 mod histogram_chunk;
+mod histogram_st;
 pub mod histogram_meta;
 mod varbit;
 mod xor;
@@ -27,6 +29,10 @@ pub const ENCODING_HISTOGRAM: u8 = 2;
 pub const ENCODING_FLOAT_HISTOGRAM: u8 = 3;
 /// The encoding byte of XOR2 chunks (floats with optional start timestamps).
 pub const ENCODING_XOR2: u8 = 4;
+/// The encoding byte of integer native-histogram chunks with start timestamps.
+pub const ENCODING_HISTOGRAM_ST: u8 = 5;
+/// The encoding byte of float native-histogram chunks with start timestamps.
+pub const ENCODING_FLOAT_HISTOGRAM_ST: u8 = 6;
 
 /// The stale marker: a NaN with a payload that no computation produces, written when a series
 /// disappears so queries stop returning it at once.
@@ -44,12 +50,12 @@ pub fn stale_nan() -> f64 {
 
 /// Whether we can read chunks of this encoding.
 pub fn is_supported(encoding: u8) -> bool {
-    matches!(encoding, ENCODING_XOR | ENCODING_XOR2 | ENCODING_HISTOGRAM | ENCODING_FLOAT_HISTOGRAM)
+    matches!(encoding, ENCODING_XOR | ENCODING_XOR2) || is_histogram_encoding(encoding)
 }
 
 /// Whether chunks of this encoding hold native histograms.
 pub fn is_histogram_encoding(encoding: u8) -> bool {
-    encoding == ENCODING_HISTOGRAM || encoding == ENCODING_FLOAT_HISTOGRAM
+    matches!(encoding, ENCODING_HISTOGRAM | ENCODING_FLOAT_HISTOGRAM | ENCODING_HISTOGRAM_ST | ENCODING_FLOAT_HISTOGRAM_ST)
 }
 
 /// A chunk being built: XOR until a sample with a start timestamp arrives, then XOR2.
@@ -163,7 +169,8 @@ pub enum ChunkIterator<'a> {
     Xor2(Xor2Iterator<'a>),
     /// A histogram chunk read for floats: only its stale markers, as float stale markers (a
     /// histogram stale marker ends a series for both kinds of sample).
-    HistogramStaleness(HistogramIterator<'a>),
+    /// Boxed: rare, and larger than the float iterators.
+    HistogramStaleness(Box<HistogramIterator<'a>>),
     Unsupported(u8),
 }
 
@@ -172,7 +179,7 @@ impl<'a> ChunkIterator<'a> {
         match encoding {
             ENCODING_XOR => ChunkIterator::Xor(XorIterator::new(bytes)),
             ENCODING_XOR2 => ChunkIterator::Xor2(Xor2Iterator::new(bytes)),
-            ENCODING_HISTOGRAM | ENCODING_FLOAT_HISTOGRAM => ChunkIterator::HistogramStaleness(HistogramIterator::new(encoding, bytes)),
+            e if is_histogram_encoding(e) => ChunkIterator::HistogramStaleness(Box::new(HistogramIterator::new(encoding, bytes))),
             e => ChunkIterator::Unsupported(e),
         }
     }

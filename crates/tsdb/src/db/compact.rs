@@ -227,10 +227,10 @@ impl Db {
 /// Chunks of one series gathered from several blocks, with its deleted intervals.
 type MergedSeries = (Vec<ChunkOut>, Vec<(i64, i64)>);
 
-/// A decoded sample of either kind: a float with its start timestamp, or a histogram.
+/// A decoded sample of either kind with its start timestamp: a float or a histogram.
 enum Value {
     Float(i64, f64),
-    Histogram(Box<Histogram>),
+    Histogram(i64, Box<Histogram>),
 }
 
 /// Re-encodes samples into chunks of at most `per_chunk` samples that do not cross `range`
@@ -258,18 +258,18 @@ fn encode_chunks(samples: &[(i64, Value)], per_chunk: usize, range: i64, xor2: b
                 }
                 app.as_mut().expect("open chunk").append(*st, t, *f);
             }
-            Value::Histogram(h) => {
+            Value::Histogram(st, h) => {
                 let full = |a: &HistogramAppender| a.num_samples() >= per_chunk || t >= until || (a.bytes().len() >= TARGET_CHUNK_BYTES && a.num_samples() >= MIN_SAMPLES_BEFORE_SIZE_CUT);
                 let (cut, how) = placement(app.as_ref().and_then(ChunkAppender::as_histogram), h, full);
                 if let Some(header) = cut {
                     if let Some(a) = app.take().filter(|a| a.num_samples() > 0) {
                         out.push(done(&a));
                     }
-                    app = Some(ChunkAppender::Histogram(Box::new(HistogramAppender::new(h.integer, header))));
+                    app = Some(ChunkAppender::Histogram(Box::new(if *st != 0 { HistogramAppender::new_st(h.integer, header) } else { HistogramAppender::new(h.integer, header) })));
                     until = t.div_euclid(range) * range + range;
                 }
                 match app.as_mut() {
-                    Some(ChunkAppender::Histogram(a)) => a.append(t, h, &how),
+                    Some(ChunkAppender::Histogram(a)) => a.append(*st, t, h, &how),
                     _ => unreachable!("a histogram chunk is open"),
                 }
             }
@@ -295,7 +295,10 @@ pub(super) fn merge_chunks(mut chunks: Vec<ChunkOut>, stones: &[(i64, i64)], min
     let mut samples: Vec<(i64, Value)> = Vec::new();
     for c in &chunks {
         if is_histogram_encoding(c.encoding) {
-            samples.extend(HistogramIterator::new(c.encoding, &c.data).map(|(t, h)| (t, Value::Histogram(Box::new(h)))));
+            let mut it = HistogramIterator::new(c.encoding, &c.data);
+            while let Some((t, h)) = it.next() {
+                samples.push((t, Value::Histogram(it.st(), Box::new(h))));
+            }
         } else {
             samples.extend(ChunkIterator::new(c.encoding, &c.data).map(|(st, t, v)| (t, Value::Float(st, v))));
         }

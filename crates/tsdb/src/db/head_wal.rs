@@ -40,10 +40,10 @@ impl Db {
                     }
                 }
                 Record::Histograms(samples) => {
-                    for record::RefHistogramSample { r, t, h } in samples {
+                    for record::RefHistogramSample { r, st, t, h } in samples {
                         let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
                         if let Ok(true) = state.head.check_histogram(ours, t, &h) {
-                            state.head.append_histogram_checked(ours, t, &h);
+                            state.head.append_histogram_checked(ours, st, t, &h);
                             report.samples += 1;
                         }
                     }

@@ -25,8 +25,9 @@ impl Head {
         Err(Refusal::OutOfOrder)
     }
 
-    /// Appends a histogram sample that `check_histogram` accepted.
-    pub fn append_histogram_checked(&mut self, r: u32, t: i64, h: &Histogram) {
+    /// Appends a histogram sample that `check_histogram` accepted; `st` is its start timestamp
+    /// (0 = none).
+    pub fn append_histogram_checked(&mut self, r: u32, st: i64, t: i64, h: &Histogram) {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
@@ -40,12 +41,12 @@ impl Head {
         let (cut_with, how) = placement(open, h, full);
         if let Some(header) = cut_with {
             s.close_open();
-            s.open = Some(ChunkAppender::Histogram(Box::new(HistogramAppender::new(h.integer, header))));
+            s.open = Some(ChunkAppender::Histogram(Box::new(if st != 0 { HistogramAppender::new_st(h.integer, header) } else { HistogramAppender::new(h.integer, header) })));
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
         }
         match s.open.as_mut() {
-            Some(ChunkAppender::Histogram(a)) => a.append(t, h, &how),
+            Some(ChunkAppender::Histogram(a)) => a.append(st, t, h, &how),
             _ => unreachable!("a histogram chunk is open"),
         }
         s.last_t = t;
@@ -77,7 +78,7 @@ mod tests {
 
     fn add(head: &mut Head, r: u32, t: i64, x: &Histogram) -> Result<(), Refusal> {
         if head.check_histogram(r, t, x)? {
-            head.append_histogram_checked(r, t, x);
+            head.append_histogram_checked(r, 0, t, x);
         }
         Ok(())
     }

@@ -6,7 +6,8 @@
 //! packed `double negative_counts = 10` (float histograms: absolute counts), the same for the
 //! positive side as 11-13, `ResetHint reset_hint = 14` (0 unknown, 1 yes, 2 no, 3 gauge: our
 //! `CounterResetHint` numbers), `int64 timestamp = 15`, packed `double custom_values = 16`;
-//! `BucketSpan { sint32 offset = 1; uint32 length = 2; }`. Proto3 leaves zero scalars out,
+//! `BucketSpan { sint32 offset = 1; uint32 length = 2; }`; 2.0 adds `int64 start_timestamp =
+//! 17` (written when the sample has one). Proto3 leaves zero scalars out,
 //! except that one member of each oneof is always written, so the receiver knows the kind.
 
 use super::proto::{begin_message, end_message, put_double, put_int64, put_key, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT};
@@ -16,6 +17,8 @@ use crate::histogram::{Histogram, Span};
 /// One histogram sample of a batch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistogramSample {
+    /// Start timestamp, 0 = none.
+    pub st: i64,
     pub t: i64,
     pub h: Histogram,
 }
@@ -66,8 +69,17 @@ fn put_packed_deltas(out: &mut Vec<u8>, field: u32, counts: &[f64], scratch: &mu
     out.extend_from_slice(scratch);
 }
 
-/// Writes the sample as a nested message of field `field`.
+/// Writes the sample as a nested message of field `field` (1.0's fields).
 pub fn put_histogram(out: &mut Vec<u8>, field: u32, s: &HistogramSample, scratch: &mut Vec<u8>) {
+    put_histogram_fields(out, field, s, false, scratch);
+}
+
+/// Writes the sample as 2.0's message, with its start timestamp.
+pub fn put_histogram_v2(out: &mut Vec<u8>, field: u32, s: &HistogramSample, scratch: &mut Vec<u8>) {
+    put_histogram_fields(out, field, s, true, scratch);
+}
+
+fn put_histogram_fields(out: &mut Vec<u8>, field: u32, s: &HistogramSample, v2: bool, scratch: &mut Vec<u8>) {
     let h = &s.h;
     let m = begin_message(out, field);
     if h.integer {
@@ -105,5 +117,8 @@ pub fn put_histogram(out: &mut Vec<u8>, field: u32, s: &HistogramSample, scratch
     }
     put_int64(out, 15, s.t);
     put_packed_doubles(out, 16, &h.custom_values);
+    if v2 && s.st != 0 {
+        put_int64(out, 17, s.st);
+    }
     end_message(out, m);
 }

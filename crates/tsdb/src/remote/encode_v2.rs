@@ -2,7 +2,7 @@
 //! TimeSeries timeseries = 5; }`. Strings are interned in the symbol table (symbols[0] is ""),
 //! and a series names its labels, its exemplars' labels and its metadata's help and unit by
 //! index: `TimeSeries { repeated uint32 labels_refs = 1 (packed); repeated Sample samples = 2;
-//! repeated Histogram histograms = 3 (`encode_histogram`); repeated Exemplar exemplars = 4; Metadata metadata = 5; }`, `Sample { double value = 1; int64
+//! repeated Histogram histograms = 3 (`encode_histogram`, with `start_timestamp = 17`); repeated Exemplar exemplars = 4; Metadata metadata = 5; }`, `Sample { double value = 1; int64
 //! timestamp = 2; int64 start_timestamp = 3; }`, `Exemplar { repeated uint32 labels_refs = 1;
 //! double value = 2; int64 timestamp = 3; }`, `Metadata { MetricType type = 1; uint32 help_ref =
 //! 3; uint32 unit_ref = 4; }`. Start timestamps go on each sample (the current spec) and the
@@ -10,7 +10,7 @@
 //! which later ones ignore), so receivers of either revision get them.
 
 use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, WIRE_LEN};
-use super::encode_histogram::put_histogram;
+use super::encode_histogram::put_histogram_v2;
 use super::BatchSeries;
 use crate::encoding::put_uvarint;
 use crate::labels::Labels;
@@ -69,7 +69,7 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
             end_message(&mut body, m);
         }
         for h in &s.histograms {
-            put_histogram(&mut body, 3, h, &mut scratch);
+            put_histogram_v2(&mut body, 3, h, &mut scratch);
         }
         for e in &s.exemplars {
             let m = begin_message(&mut body, 4);
@@ -91,8 +91,8 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
             }
             end_message(&mut body, m);
         }
-        if let Some(first) = s.samples.iter().find(|x| x.st != 0) {
-            put_int64(&mut body, 6, first.st);
+        if let Some(first) = s.samples.iter().map(|x| x.st).chain(s.histograms.iter().map(|h| h.st)).find(|&st| st != 0) {
+            put_int64(&mut body, 6, first);
         }
         end_message(&mut body, ts);
     }

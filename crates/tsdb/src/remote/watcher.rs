@@ -440,7 +440,7 @@ impl Watcher {
                 if skip == 0 {
                     self.stats.records_histograms += 1;
                 }
-                list.into_iter().map(|s| (s.r, Entry::Histogram(HistogramSample { t: s.t, h: s.h }))).collect()
+                list.into_iter().map(|s| (s.r, Entry::Histogram(HistogramSample { st: s.st, t: s.t, h: s.h }))).collect()
             }
             Record::Histograms(_) => {
                 self.stats.records_histograms += 1;

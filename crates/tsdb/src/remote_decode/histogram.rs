@@ -6,7 +6,7 @@
 //! histogram refuses the whole request with a reason before anything is written.
 
 use super::wire::{as_bytes, as_double, as_int64, as_varint, Field, Reader};
-use crate::histogram::{CounterResetHint, Histogram, Span};
+use crate::histogram::{CounterResetHint, Histogram, Span, MAX_RESERVED_SCHEMA, MAX_SCHEMA};
 
 fn zigzag(x: u64) -> i64 {
     ((x >> 1) as i64) ^ -((x & 1) as i64)
@@ -75,14 +75,15 @@ fn absolute(deltas: &[i64], what: &str) -> Result<Vec<f64>, String> {
         .collect()
 }
 
-/// One histogram sample: (timestamp ms, histogram), validated.
-pub fn decode(b: &[u8]) -> Result<(i64, Histogram), String> {
+/// One histogram sample: (timestamp ms, histogram, start timestamp ms or 0), validated. The
+/// start timestamp is 2.0's `start_timestamp = 17` (1.0's message has no such field).
+pub fn decode(b: &[u8]) -> Result<(i64, Histogram, i64), String> {
     let mut h = Histogram::default();
     let (mut count_int, mut count_float) = (None::<u64>, None::<f64>);
     let (mut zero_int, mut zero_float) = (None::<u64>, None::<f64>);
     let (mut neg_deltas, mut pos_deltas) = (Vec::new(), Vec::new());
     let (mut neg_counts, mut pos_counts) = (Vec::new(), Vec::new());
-    let mut t = 0i64;
+    let (mut t, mut st) = (0i64, 0i64);
     let mut r = Reader::new(b);
     while let Some((n, f)) = r.field()? {
         match n {
@@ -105,6 +106,7 @@ pub fn decode(b: &[u8]) -> Result<(i64, Histogram), String> {
             }
             15 => t = as_int64(f, "histogram timestamp")?,
             16 => push_doubles(f, &mut h.custom_values, "histogram custom_values")?,
+            17 => st = as_int64(f, "histogram start_timestamp")?,
             _ => {}
         }
     }
@@ -128,6 +130,11 @@ pub fn decode(b: &[u8]) -> Result<(i64, Histogram), String> {
         h.negative_buckets = neg_counts;
         h.positive_buckets = pos_counts;
     }
+    // Prometheus 3 takes exponential schemas up to 52 and stores them at 8 at most.
+    if h.schema > MAX_SCHEMA && h.schema <= MAX_RESERVED_SCHEMA && !h.uses_custom_buckets() {
+        h.validate_layout().map_err(|e| format!("histogram at timestamp {t}: {e}"))?;
+        h = h.reduced_to(MAX_SCHEMA);
+    }
     h.validate().map_err(|e| format!("histogram at timestamp {t}: {e}"))?;
-    Ok((t, h))
+    Ok((t, h, st))
 }

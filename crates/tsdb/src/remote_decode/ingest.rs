@@ -92,6 +92,7 @@ pub fn ingest(db: &Db, batch: WriteBatch) -> Result<IngestOutcome> {
     let nh: usize = histograms.iter().map(Vec::len).sum();
     if nh > 0 {
         let (mut hrefs, mut hts, mut hs) = (Vec::with_capacity(nh), Vec::with_capacity(nh), Vec::with_capacity(nh));
+        let mut hsts = Vec::with_capacity(if any_start { nh } else { 0 });
         let mut first_histogram_of = Vec::with_capacity(histograms.len());
         for (i, list) in histograms.into_iter().enumerate() {
             first_histogram_of.push(hrefs.len());
@@ -99,9 +100,12 @@ pub fn ingest(db: &Db, batch: WriteBatch) -> Result<IngestOutcome> {
                 hrefs.push(refs[i]);
                 hts.push(t);
                 hs.push(h);
+                if any_start {
+                    hsts.push(starts[i]);
+                }
             }
         }
-        let st = db.append_histograms(&hrefs, &hts, &hs)?;
+        let st = db.append_histograms(&hrefs, &hts, &hs, any_start.then_some(hsts.as_slice()))?;
         out.histograms_written = st.appended;
         out.out_of_order += st.out_of_order;
         out.duplicate += st.duplicate;

@@ -164,9 +164,10 @@ fn sample(b: &[u8], what: &str) -> Result<(i64, f64, i64), String> {
     Ok((check_timestamp(t, what)?, v, st))
 }
 
-fn histogram(b: &[u8]) -> Result<(i64, Histogram), String> {
-    let (t, h) = super::histogram::decode(b)?;
-    Ok((check_timestamp(t, "histogram")?, h))
+/// (timestamp, histogram, start timestamp or 0).
+fn histogram(b: &[u8]) -> Result<(i64, Histogram, i64), String> {
+    let (t, h, st) = super::histogram::decode(b)?;
+    Ok((check_timestamp(t, "histogram")?, h, st))
 }
 
 fn decode_v1(body: &[u8]) -> Result<WriteBatch, String> {
@@ -200,7 +201,10 @@ fn series_v1(b: &[u8]) -> Result<SeriesData, String> {
                 s.samples.push((t, v));
             }
             3 => exemplars.push(as_bytes(f, "exemplar")?),
-            4 => s.histograms.push(histogram(as_bytes(f, "histogram")?)?),
+            4 => {
+                let (t, h, _) = histogram(as_bytes(f, "histogram")?)?;
+                s.histograms.push((t, h));
+            }
             _ => {}
         }
     }
@@ -302,7 +306,11 @@ fn series_v2(b: &[u8], symbols: &[&str]) -> Result<(SeriesData, Option<Metadata>
                 s.samples.push((t, v));
                 sample_starts.push(st);
             }
-            3 => s.histograms.push(histogram(as_bytes(f, "histogram")?)?),
+            3 => {
+                let (t, h, st) = histogram(as_bytes(f, "histogram")?)?;
+                s.histograms.push((t, h));
+                sample_starts.push(st);
+            }
             4 => exemplars.push(as_bytes(f, "exemplar")?),
             5 => meta_raw = Some(as_bytes(f, "metadata")?),
             6 => s.start_ms = as_int64(f, "created_timestamp")?,
@@ -313,7 +321,8 @@ fn series_v2(b: &[u8], symbols: &[&str]) -> Result<(SeriesData, Option<Metadata>
         return Err("no label references".into());
     }
     s.labels = series_labels(ref_pairs(&refs, symbols, "labels_refs")?)?;
-    // A per-sample start timestamp (later 2.x) wins over the series' created timestamp.
+    // The series' created timestamp, else the first per-sample (float or histogram) start
+    // timestamp of later 2.x senders.
     if s.start_ms == 0 {
         s.start_ms = sample_starts.iter().copied().find(|&x| x != 0).unwrap_or(0);
     }

@@ -14,6 +14,8 @@ use crate::limits;
 pub struct HistogramCsr {
     pub offsets: Vec<u32>,
     pub t: Vec<i64>,
+    /// Start timestamps (0 = none).
+    pub st: Vec<i64>,
     pub h: Vec<Histogram>,
 }
 
@@ -62,9 +64,10 @@ impl Selection {
     }
 
     /// Histogram samples (stale markers included) of series `i` in `[lo, hi]` within the
-    /// selection's range, deletions applied, sorted by time.
-    pub fn decode_histograms(&self, i: usize, lo: i64, hi: i64, t: &mut Vec<i64>, h: &mut Vec<Histogram>) -> Result<()> {
+    /// selection's range, deletions applied, sorted by time; `st` their start timestamps.
+    pub fn decode_histograms(&self, i: usize, lo: i64, hi: i64, t: &mut Vec<i64>, st: &mut Vec<i64>, h: &mut Vec<Histogram>) -> Result<()> {
         t.clear();
+        st.clear();
         h.clear();
         let (lo, hi) = (lo.max(self.mint), hi.min(self.maxt));
         let s = &self.series[i];
@@ -75,7 +78,7 @@ impl Selection {
                 continue;
             }
             let mut it = HistogramIterator::new(enc, data);
-            for (ts, x) in it.by_ref() {
+            while let Some((ts, x)) = it.next() {
                 if ts > hi {
                     break;
                 }
@@ -87,6 +90,7 @@ impl Selection {
                 }
                 limits::transient(1, approx_bytes(&x))?;
                 t.push(ts);
+                st.push(it.st());
                 h.push(x);
             }
             if let Some(e) = it.error() {
@@ -95,12 +99,13 @@ impl Selection {
         }
         limits::check()?;
         if !sorted {
-            let mut rows: Vec<(i64, Histogram)> = t.drain(..).zip(h.drain(..)).collect();
+            let mut rows: Vec<(i64, i64, Histogram)> = t.drain(..).zip(st.drain(..)).zip(h.drain(..)).map(|((a, b), c)| (a, b, c)).collect();
             rows.sort_by_key(|r| r.0);
             rows.dedup_by_key(|r| r.0);
-            for (a, b) in rows {
+            for (a, b, c) in rows {
                 t.push(a);
-                h.push(b);
+                st.push(b);
+                h.push(c);
             }
         }
         Ok(())
@@ -110,14 +115,15 @@ impl Selection {
     pub fn histogram_samples(&self) -> Result<HistogramCsr> {
         let mut out = HistogramCsr { offsets: Vec::with_capacity(self.len() + 1), ..Default::default() };
         out.offsets.push(0);
-        let (mut t, mut h) = (Vec::new(), Vec::new());
+        let (mut t, mut st, mut h) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..self.len() {
             if self.has_histograms(i, self.mint, self.maxt)? {
-                self.decode_histograms(i, self.mint, self.maxt, &mut t, &mut h)?;
-                for (ts, x) in t.drain(..).zip(h.drain(..)) {
+                self.decode_histograms(i, self.mint, self.maxt, &mut t, &mut st, &mut h)?;
+                for ((ts, s), x) in t.drain(..).zip(st.drain(..)).zip(h.drain(..)) {
                     if !x.is_stale() {
                         limits::reserve(1, approx_bytes(&x))?;
                         out.t.push(ts);
+                        out.st.push(s);
                         out.h.push(x);
                     }
                 }
@@ -155,12 +161,12 @@ impl Selection {
         limits::reserve(0, cells as u64 * 12)?;
         let mut out = InstantHistograms { index: limits::filled(cells, -1i32)?, timestamps: limits::filled(cells, 0i64)?, h: Vec::new() };
         let (lo, hi) = (steps.start - lookback + 1, steps.end);
-        let (mut ft, mut fv, mut ht, mut hs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut ft, mut fv, mut ht, mut hst, mut hs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for i in 0..self.len() {
             if !self.has_histograms(i, lo, hi)? {
                 continue;
             }
-            self.decode_histograms(i, lo, hi, &mut ht, &mut hs)?;
+            self.decode_histograms(i, lo, hi, &mut ht, &mut hst, &mut hs)?;
             if self.has_chunk(i, lo, hi, false)? {
                 self.decode(i, lo, hi, &mut ft, &mut fv)?;
             } else {
@@ -196,8 +202,8 @@ impl Selection {
         if !self.has_histograms(i, lo, hi)? {
             return Ok(());
         }
-        let (mut ht, mut hs) = (Vec::new(), Vec::new());
-        self.decode_histograms(i, lo, hi, &mut ht, &mut hs)?;
+        let (mut ht, mut hst, mut hs) = (Vec::new(), Vec::new(), Vec::new());
+        self.decode_histograms(i, lo, hi, &mut ht, &mut hst, &mut hs)?;
         let kept: Vec<i64> = ht.iter().zip(&hs).filter(|(_, x)| !x.is_stale()).map(|(&t, _)| t).collect();
         for (k, pick) in Self::histogram_picks(float_t, &kept, steps, lookback).into_iter().enumerate() {
             if pick.is_some() {
