@@ -22,6 +22,7 @@ export const NATIVE_EXPORTS = {
   nativeVersion: 'string',
   remoteReadDecode: 'function',
   remoteReadDecodeResponse: 'function',
+  remoteReadDecodeChunked: 'function',
   remoteReadEncodeSamples: 'function',
   remoteReadEncodeChunks: 'function',
   newCancelToken: 'function',

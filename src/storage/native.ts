@@ -164,6 +164,14 @@ export interface NativeRemoteWriteOutcome {
   metadata: { family: string; type: number; help: string; unit: string }[];
 }
 
+/** One query's answer from a remote-read server: label sets (one buffer) and samples (CSR). */
+export interface NativeReadResult {
+  labelSets: Uint8Array;
+  offsets: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+
 /** A decoded remote-read `ReadRequest`. */
 export interface NativeReadRequest {
   queries: {
@@ -251,8 +259,13 @@ export interface NativeAddon {
   nativeVersion: string;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
-  /** A snappy-compressed ReadResponse (the client's side): one CSR result per query. */
-  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): { labelSets: Uint8Array; offsets: Uint32Array; t: Float64Array; v: Float64Array }[];
+  /** A snappy-compressed ReadResponse (the client's side), decoded on a worker thread: one CSR result per query. */
+  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): Promise<NativeReadResult[]>;
+  /**
+   * A STREAMED_XOR_CHUNKS body (all its frames), decoded on a worker thread: one CSR result per
+   * query; `ranges` holds each query's start and end (ms). Rejects with ERR_REMOTE_BAD_DATA.
+   */
+  remoteReadDecodeChunked(body: Uint8Array, ranges: Float64Array, maxSamples: number): Promise<NativeReadResult[]>;
   /** One `QueryResult` message of these series (label-set buffer) and samples (CSR). */
   remoteReadEncodeSamples(labelSets: Uint8Array, offsets: Uint32Array, t: Float64Array, v: Float64Array): Uint8Array;
   /** One query's `ChunkedReadResponse` frames (XOR chunks, at most maxFrameBytes per frame where possible). */

@@ -683,6 +683,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "remoteReadEncodeSamples", env.function("remoteReadEncodeSamples", remote_receive::remote_read_encode_samples)?)?;
     env.set(exports, "remoteReadEncodeChunks", env.function("remoteReadEncodeChunks", remote_receive::remote_read_encode_chunks)?)?;
     env.set(exports, "remoteReadDecodeResponse", env.function("remoteReadDecodeResponse", remote_receive::remote_read_decode_response)?)?;
+    env.set(exports, "remoteReadDecodeChunked", env.function("remoteReadDecodeChunked", remote_receive::remote_read_decode_chunked)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

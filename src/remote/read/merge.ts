@@ -13,7 +13,7 @@ import type { NativeMatrix, NativeSamples } from '../../storage/native.js';
 import { evalRangeSamples, Selection, type Steps } from '../../storage/storage.js';
 import type { Queryable } from '../../promql/context.js';
 import { compareLabelPairs } from './server.js';
-import type { RemoteReadClient, SelectRequest, SeriesData } from './client.js';
+import type { ReadOptions, RemoteReadClient, SelectRequest, SeriesData } from './client.js';
 
 function requestKey(matchers: readonly LabelMatcher[], mint: number, maxt: number): string {
   return JSON.stringify([matchers.map((m) => [m.type, m.name, m.value]), mint, maxt]);
@@ -156,6 +156,8 @@ export class MergedQueryable implements Queryable {
   constructor(
     private readonly local: Queryable,
     private readonly remote: Map<string, SeriesData[]>,
+    /** Remotes that failed: the query goes on without them, as Prometheus's secondary queriers do. */
+    readonly warnings: readonly string[] = [],
   ) {}
 
   select(matchers: readonly LabelMatcher[], mint: number, maxt: number): Selection {
@@ -169,16 +171,26 @@ export class MergedQueryable implements Queryable {
 
 /**
  * Asks every remote that wants them for the recorded selections (one request per remote) and
- * returns the merged queryable. A remote that fails fails the query, as in Prometheus.
+ * returns the merged queryable. A remote that fails becomes a warning and the query runs on the
+ * rest, as Prometheus treats remote storage (a secondary querier); the query's own abort
+ * (timeout) fails it.
  */
-export async function fetchRemote(local: Queryable, clients: readonly RemoteReadClient[], requests: Iterable<SelectRequest>, localMinTime: number | null): Promise<MergedQueryable> {
+export async function fetchRemote(local: Queryable, clients: readonly RemoteReadClient[], requests: Iterable<SelectRequest>, localMinTime: number | null, opts: ReadOptions = {}): Promise<MergedQueryable> {
   const all = [...requests];
   const remote = new Map<string, SeriesData[]>();
+  const warnings: string[] = [];
   await Promise.all(
     clients.map(async (c) => {
       const wanted = all.filter((r) => c.wants(r, localMinTime));
       if (wanted.length === 0) return;
-      const answers = await c.read(wanted);
+      let answers;
+      try {
+        answers = await c.read(wanted, opts);
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        warnings.push((e as Error).message);
+        return;
+      }
       wanted.forEach((r, i) => {
         const key = requestKey(r.matchers, r.mint, r.maxt);
         const list = remote.get(key) ?? [];
@@ -187,5 +199,5 @@ export async function fetchRemote(local: Queryable, clients: readonly RemoteRead
       });
     }),
   );
-  return new MergedQueryable(local, remote);
+  return new MergedQueryable(local, remote, warnings);
 }
