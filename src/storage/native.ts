@@ -53,7 +53,8 @@ export interface NativeInstantHistograms {
 export interface NativeSelection {
   length(): number;
   labels(): Uint8Array;
-  samples(): NativeSamples;
+  /** keepStaleMarkers: stale markers stay in (remote read sends them). */
+  samples(keepStaleMarkers?: boolean): NativeSamples;
   instant(start: number, end: number, step: number, lookback: number, modifier?: 'smoothed'): Required<NativeMatrix>;
   instantWithStartTimestamps(start: number, end: number, step: number, lookback: number): Required<NativeMatrix> & { starts: Float64Array };
   evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;

@@ -211,9 +211,12 @@ export class Selection {
     return this.native.evalRangeWithStartTimestamps(fn, params, steps.start, steps.end, steps.step, rangeMs);
   }
 
-  /** Raw samples in the selected range (stale markers left out); series i at offsets[i]..offsets[i+1]. */
-  samples(): NativeSamples {
-    return this.native ? this.native.samples() : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
+  /**
+   * Raw samples in the selected range, stale markers left out unless `keepStaleMarkers` (remote
+   * read sends them, and a merge with remote series needs them); series i at offsets[i]..offsets[i+1].
+   */
+  samples(keepStaleMarkers = false): NativeSamples {
+    return this.native ? this.native.samples(keepStaleMarkers) : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
   }
 
   /**

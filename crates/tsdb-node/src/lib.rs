@@ -299,7 +299,12 @@ pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
 
 fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
-    let csr = s.sel.samples().map_err(js_err)?;
+    // Optional: true keeps stale markers (remote read and the remote_read merge need them).
+    let keep_stale = match ci.args.first() {
+        Some(&a) if env.type_of(a)? == node_api::JsType::Boolean => env.get_bool(a, "keepStaleMarkers")?,
+        _ => false,
+    };
+    let csr = s.sel.samples_keeping_stale_markers(keep_stale).map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
     env.set(o, "t", env.typed_vec(csr.t.into_iter().map(|t| t as f64).collect())?)?;

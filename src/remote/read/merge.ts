@@ -32,13 +32,54 @@ function stepCount(s: Steps): number {
   return Math.floor((s.end - s.start) / s.step) + 1;
 }
 
-/** A selection whose series and samples are in memory (local and remote merged). */
+/** Whether value k of a Float64Array (seen as its 32-bit words, little-endian) is Prometheus's stale marker. */
+function isStaleMarker(words: Uint32Array, k: number): boolean {
+  return words[2 * k] === 0x00000002 && words[2 * k + 1] === 0x7ff00000;
+}
+
+function wordsOf(v: Float64Array): Uint32Array {
+  return new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+}
+
+/** The samples without stale markers (what range functions and raw range vectors see). */
+export function withoutStaleMarkers(data: NativeSamples): NativeSamples {
+  const words = wordsOf(data.v);
+  let stale = 0;
+  for (let k = 0; k < data.v.length; k++) if (isStaleMarker(words, k)) stale++;
+  if (stale === 0) return data;
+  const offsets = new Uint32Array(data.offsets.length);
+  const t = new Float64Array(data.t.length - stale);
+  const v = new Float64Array(data.v.length - stale);
+  let at = 0;
+  for (let i = 0; i + 1 < data.offsets.length; i++) {
+    for (let k = data.offsets[i]!; k < data.offsets[i + 1]!; k++) {
+      if (isStaleMarker(words, k)) continue;
+      t[at] = data.t[k]!;
+      v[at] = data.v[k]!;
+      at++;
+    }
+    offsets[i + 1] = at;
+  }
+  return { offsets, t, v };
+}
+
+/**
+ * A selection whose series and samples are in memory (local and remote merged). The samples keep
+ * their stale markers: at an instant, a series whose newest sample in the lookback window is a
+ * stale marker has no value, as in Prometheus; range functions and raw samples never see them.
+ */
 export class MaterializedSelection extends Selection {
+  private clean: NativeSamples | undefined;
+
   constructor(
     private readonly series: Labels[],
     private readonly data: NativeSamples,
   ) {
     super(undefined);
+  }
+
+  private fresh(): NativeSamples {
+    return (this.clean ??= withoutStaleMarkers(this.data));
   }
 
   override get length(): number {
@@ -49,8 +90,8 @@ export class MaterializedSelection extends Selection {
     return this.series;
   }
 
-  override samples(): NativeSamples {
-    return this.data;
+  override samples(keepStaleMarkers = false): NativeSamples {
+    return keepStaleMarkers ? this.data : this.fresh();
   }
 
   /** The latest sample in (t - lookback, t] at every step. */
@@ -60,6 +101,7 @@ export class MaterializedSelection extends Selection {
     const size = this.series.length * n;
     const out = { values: new Float64Array(size), present: new Uint8Array(size), timestamps: new Float64Array(size) };
     const { offsets, t, v } = this.data;
+    const words = wordsOf(v);
     for (let i = 0; i < this.series.length; i++) {
       let j = offsets[i]!;
       const end = offsets[i + 1]!;
@@ -67,7 +109,7 @@ export class MaterializedSelection extends Selection {
         const at = steps.start + k * steps.step;
         while (j < end && t[j]! <= at) j++;
         // j - 1 is the last sample at or before the step.
-        if (j > offsets[i]! && t[j - 1]! > at - lookbackMs) {
+        if (j > offsets[i]! && t[j - 1]! > at - lookbackMs && !isStaleMarker(words, j - 1)) {
           out.values[i * n + k] = v[j - 1]!;
           out.timestamps[i * n + k] = t[j - 1]!;
           out.present[i * n + k] = 1;
@@ -84,9 +126,9 @@ export class MaterializedSelection extends Selection {
 
   override evalRange(fn: string, params: number[], steps: Steps, rangeMs: number, extended?: { modifier: 'anchored' | 'smoothed'; lookbackMs: number }): NativeMatrix {
     if (extended !== undefined) throw new Error(`the ${extended.modifier} modifier is not supported on series merged from remote_read`);
-    if (fn !== 'absent_over_time') return evalRangeSamples(fn, params, this.data, steps, rangeMs);
+    if (fn !== 'absent_over_time') return evalRangeSamples(fn, params, this.fresh(), steps, rangeMs);
     // One row: present (1) where no series has a sample in the range.
-    const counts = evalRangeSamples('count_over_time', [], this.data, steps, rangeMs);
+    const counts = evalRangeSamples('count_over_time', [], this.fresh(), steps, rangeMs);
     const n = stepCount(steps);
     const out = { values: new Float64Array(n), present: new Uint8Array(n) };
     for (let k = 0; k < n; k++) {
@@ -124,6 +166,9 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
   const offsets = new Uint32Array(entries.length + 1);
   const t = new Float64Array(total);
   const v = new Float64Array(total);
+  // Values are copied as 64-bit words, so a stale marker's NaN payload survives.
+  const vBits = new BigUint64Array(v.buffer);
+  const runBits = (r: { v: Float64Array }): BigUint64Array => new BigUint64Array(r.v.buffer, r.v.byteOffset, r.v.length);
   let at = 0;
   entries.forEach((e, i) => {
     if (e.runs.length === 1) {
@@ -133,6 +178,7 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
     } else {
       // k-way merge of sorted runs; on equal timestamps the first run's sample is kept.
       const pos = e.runs.map(() => 0);
+      const bits = e.runs.map(runBits);
       for (;;) {
         let best = -1;
         for (let r = 0; r < e.runs.length; r++) {
@@ -141,7 +187,7 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
         if (best < 0) break;
         const ts = e.runs[best]!.t[pos[best]!]!;
         t[at] = ts;
-        v[at] = e.runs[best]!.v[pos[best]!]!;
+        vBits[at] = bits[best]![pos[best]!]!;
         at++;
         for (let r = 0; r < e.runs.length; r++) while (pos[r]! < e.runs[r]!.t.length && e.runs[r]!.t[pos[r]!] === ts) pos[r]!++;
       }
@@ -164,7 +210,7 @@ export class MergedQueryable implements Queryable {
     const local = this.local.select(matchers, mint, maxt);
     const remote = this.remote.get(requestKey(matchers, mint, maxt)) ?? [];
     if (remote.every((r) => r.labels.length === 0)) return local;
-    const merged = mergeSeries([{ labels: local.labels, samples: local.samples() }, ...remote]);
+    const merged = mergeSeries([{ labels: local.labels, samples: local.samples(true) }, ...remote]);
     return new MaterializedSelection(merged.labels, merged.samples);
   }
 }

@@ -26,7 +26,7 @@ export const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf; proto=pro
 
 /** What the read endpoint needs of the storage: a selection's series and raw samples. */
 export interface ReadableStorage {
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): { labels: Labels[]; samples(): NativeSamples };
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): { labels: Labels[]; samples(keepStaleMarkers: boolean): NativeSamples };
 }
 
 export interface ReadServerOptions {
@@ -82,7 +82,8 @@ function checkMatchers(q: ReadQuery, external: Record<string, string>): LabelMat
 function querySeries(storage: ReadableStorage, q: ReadQuery, external: Record<string, string>): { labels: Labels[]; samples: NativeSamples } {
   const matchers = checkMatchers(q, external);
   const sel = storage.select(matchers, q.startMs, q.endMs);
-  const samples = sel.samples();
+  // Stale markers are sent, as Prometheus sends them: they end a series for the reader's lookback.
+  const samples = sel.samples(true);
   const ext = Object.entries(external);
   if (ext.length === 0) return { labels: sel.labels, samples };
   const withExt = sel.labels.map((l, i) => {
