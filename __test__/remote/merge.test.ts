@@ -63,7 +63,12 @@ test('a merged selection answers instant sampling and range functions as the nat
   assert.equal(instant.present[44], 1);
   assert.deepEqual(mat.instant(steps, 60_000), native.instant(steps, 60_000));
   for (const fn of ['rate', 'max_over_time', 'count_over_time', 'absent_over_time']) assert.deepEqual(mat.evalRange(fn, [], steps, 120_000), native.evalRange(fn, [], steps, 120_000), fn);
-  assert.throws(() => mat.instant(steps, 60_000, 'smoothed'), /not supported/);
+  // The extended range selectors' modifiers (promql-extended-range-selectors) too.
+  assert.deepEqual(mat.instant(steps, 60_000, 'smoothed'), native.instant(steps, 60_000, 'smoothed'));
+  for (const modifier of ['anchored', 'smoothed'] as const) {
+    assert.ok(native.evalRange('rate', [], steps, 120_000, { modifier, lookbackMs: 300_000 }).present.includes(1), `${modifier} gives values`);
+    for (const fn of ['rate', 'increase', 'delta']) assert.deepEqual(mat.evalRange(fn, [], steps, 120_000, { modifier, lookbackMs: 300_000 }), native.evalRange(fn, [], steps, 120_000, { modifier, lookbackMs: 300_000 }), `${fn} ${modifier}`);
+  }
   // Without remote series for a selection, the local selection itself is returned.
   const merged = new MergedQueryable(storage, new Map());
   assert.equal(merged.select([{ type: '=', name: '__name__', value: 'm' }], 0, 10).constructor.name, 'Selection');

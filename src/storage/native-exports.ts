@@ -19,6 +19,7 @@ export const NATIVE_EXPORTS = {
   DROPPED_REF: 'number',
   encodeMatrixJson: 'function',
   evalRangeSamples: 'function',
+  instantSmoothedSamples: 'function',
   nativeVersion: 'string',
   remoteReadDecode: 'function',
   remoteReadDecodeResponse: 'function',

@@ -256,7 +256,10 @@ export interface NativeAddon {
    * newlines; values and present are rows x steps, row-major.
    */
   encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string): Uint8Array;
-  evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
+  /** Range functions over CSR samples; with a modifier, as NativeSelection.evalRange takes it. */
+  evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
+  /** A smoothed instant selector over CSR samples. */
+  instantSmoothedSamples(offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, lookback: number): Required<NativeMatrix>;
   nativeVersion: string;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;

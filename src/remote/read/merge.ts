@@ -10,7 +10,7 @@ import type { Labels } from '../../model/labels.js';
 import { sortedPairs } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
 import type { NativeMatrix, NativeSamples } from '../../storage/native.js';
-import { evalRangeSamples, Selection, type Steps } from '../../storage/storage.js';
+import { evalRangeSamples, instantSmoothedSamples, Selection, type Steps } from '../../storage/storage.js';
 import type { Queryable } from '../../promql/context.js';
 import { compareLabelPairs } from './server.js';
 import type { ReadOptions, RemoteReadClient, SelectRequest, SeriesData } from './client.js';
@@ -96,7 +96,7 @@ export class MaterializedSelection extends Selection {
 
   /** The latest sample in (t - lookback, t] at every step. */
   override instant(steps: Steps, lookbackMs: number, modifier?: 'smoothed'): Required<NativeMatrix> {
-    if (modifier !== undefined) throw new Error(`the ${modifier} modifier is not supported on series merged from remote_read`);
+    if (modifier === 'smoothed') return instantSmoothedSamples(this.data, steps, lookbackMs);
     const n = stepCount(steps);
     const size = this.series.length * n;
     const out = { values: new Float64Array(size), present: new Uint8Array(size), timestamps: new Float64Array(size) };
@@ -125,7 +125,8 @@ export class MaterializedSelection extends Selection {
   }
 
   override evalRange(fn: string, params: number[], steps: Steps, rangeMs: number, extended?: { modifier: 'anchored' | 'smoothed'; lookbackMs: number }): NativeMatrix {
-    if (extended !== undefined) throw new Error(`the ${extended.modifier} modifier is not supported on series merged from remote_read`);
+    // The kernels leave stale markers out themselves, as they do for a stored selection.
+    if (extended !== undefined) return evalRangeSamples(fn, params, this.data, steps, rangeMs, extended);
     if (fn !== 'absent_over_time') return evalRangeSamples(fn, params, this.fresh(), steps, rangeMs);
     // One row: present (1) where no series has a sample in the range.
     const counts = evalRangeSamples('count_over_time', [], this.fresh(), steps, rangeMs);
