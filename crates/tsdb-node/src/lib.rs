@@ -4,6 +4,7 @@
 //! arrays or one buffer per call.
 
 mod api_json;
+mod csr_kernels;
 mod memory;
 mod exemplars;
 mod histograms;
@@ -15,7 +16,7 @@ mod scrape_cache;
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
 use std::sync::{Arc, Mutex};
 use tsdb::db::{Db, DbStats, Matrix, Options, Selection};
-use tsdb::kernels::{eval_extended_series, eval_range_series, smoothed_instant_series, Extension, RangeFn, Steps};
+use tsdb::kernels::{Extension, RangeFn, Steps};
 use tsdb::{Error, Labels, Matcher};
 
 struct DbHandle {
@@ -332,7 +333,7 @@ pub(crate) fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsRe
 
 /// The matrix handed to JavaScript without a copy of its values and presence (the largest
 /// arrays of a query); timestamps are converted to f64 in place.
-fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
+pub(crate) fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
     let o = env.object()?;
     env.set(o, "values", env.typed_vec(m.values)?)?;
     env.set(o, "present", env.typed_vec(m.present)?)?;
@@ -374,7 +375,7 @@ fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
-fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
+pub(crate) fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
     let name = env.get_string(ci.arg(0)?, "function")?;
     let params: Vec<f64> = env.get_array(ci.arg(1)?, "params")?.into_iter().map(|p| env.get_f64(p, "params[]")).collect::<JsResult<_>>()?;
     RangeFn::from_name(&name, &params).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))
@@ -419,80 +420,6 @@ fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let o = matrix_value(env, m, false)?;
     env.set(o, "overlaps", env.typed(&overlaps)?)?;
     Ok(o)
-}
-
-/// CSR samples from arguments `first..first+3` (offsets, t, v), checked.
-fn csr_args<'a>(env: &'a Env, ci: &node_api::CallInfo, first: usize) -> JsResult<(&'a [u32], &'a [f64], &'a [f64])> {
-    let offsets = env.get_typed::<u32>(ci.arg(first)?, "offsets")?;
-    let t = env.get_typed::<f64>(ci.arg(first + 1)?, "t")?;
-    let v = env.get_typed::<f64>(ci.arg(first + 2)?, "v")?;
-    if offsets.is_empty() || t.len() != v.len() || *offsets.last().unwrap() as usize > t.len() || offsets.windows(2).any(|w| w[1] < w[0]) {
-        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "offsets must be non-decreasing and end within t and v, which must have the same length"));
-    }
-    Ok((offsets, t, v))
-}
-
-/// Each series' samples of a CSR set (timestamps as integers, strictly increasing), in turn.
-fn for_each_csr_series(offsets: &[u32], t: &[f64], v: &[f64], mut f: impl FnMut(usize, &[i64], &[f64])) -> JsResult<()> {
-    let mut ts: Vec<i64> = Vec::new();
-    for i in 0..offsets.len() - 1 {
-        let r = offsets[i] as usize..offsets[i + 1] as usize;
-        ts.clear();
-        ts.extend(t[r.clone()].iter().map(|&x| x as i64));
-        if ts.windows(2).any(|w| w[1] <= w[0]) {
-            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamps of series {i} are not strictly increasing")));
-        }
-        tsdb::limits::check().map_err(js_err)?;
-        f(i, &ts, &v[r]);
-    }
-    Ok(())
-}
-
-/// A range function over samples given in CSR form (e.g. a subquery's inner result, or series
-/// merged from remote_read); optional `modifier` ("anchored" | "smoothed") and `lookback` as
-/// `NativeSelection.evalRange` takes them.
-fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let f = range_fn_of(env, ci)?;
-    let (offsets, t, v) = csr_args(env, ci, 2)?;
-    let steps = steps_of(env, ci, 5)?;
-    let range = env.get_i64(ci.arg(8)?, "range")?;
-    let ext = match ci.args.get(9) {
-        Some(&m) if env.type_of(m)? == node_api::JsType::String => {
-            let name = env.get_string(m, "modifier")?;
-            let ext = Extension::from_name(&name).ok_or_else(|| JsError::with_code("ERR_INVALID_ARG_VALUE", format!("unknown range modifier {name:?}")))?;
-            Some((ext, env.get_i64(ci.arg(10)?, "lookback")?))
-        }
-        _ => None,
-    };
-    let n = steps.len();
-    let mut m = Matrix::alloc(offsets.len() - 1, n, false).map_err(js_err)?;
-    for_each_csr_series(offsets, t, v, |i, ts, vs| {
-        let o = i * n..(i + 1) * n;
-        match ext {
-            Some((ext, lookback)) => eval_extended_series(&f, ext, ts, vs, &steps, range, lookback, &mut m.values[o.clone()], &mut m.present[o]),
-            None => eval_range_series(&f, ts, vs, &steps, range, &mut m.values[o.clone()], &mut m.present[o]),
-        }
-    })?;
-    matrix_value(env, m, false)
-}
-
-/// `instantSmoothedSamples(offsets, t, v, start, end, step, lookback)`: a `smoothed` instant
-/// selector over CSR samples, as `NativeSelection.instant(..., "smoothed")` answers it.
-fn instant_smoothed_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let (offsets, t, v) = csr_args(env, ci, 0)?;
-    let steps = steps_of(env, ci, 3)?;
-    let lookback = env.get_i64(ci.arg(6)?, "lookback")?;
-    let n = steps.len();
-    let mut m = Matrix::alloc(offsets.len() - 1, n, true).map_err(js_err)?;
-    for_each_csr_series(offsets, t, v, |i, ts, vs| {
-        let o = i * n..(i + 1) * n;
-        smoothed_instant_series(ts, vs, &steps, lookback, &mut m.values[o.clone()], &mut m.present[o]);
-    })?;
-    // Interpolated values have no sample timestamp: the step's own time, as sel_instant reports it.
-    for (k, ts) in m.timestamps.iter_mut().enumerate() {
-        *ts = steps.at(k % n.max(1));
-    }
-    matrix_value(env, m, true)
 }
 
 fn db_label_names(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -716,8 +643,8 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "DROPPED_REF", env.double(f64::from(scrape::DROPPED))?)?;
     env.set(exports, "encodeMatrixJson", env.function("encodeMatrixJson", api_json::encode_matrix_json)?)?;
-    env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
-    env.set(exports, "instantSmoothedSamples", env.function("instantSmoothedSamples", instant_smoothed_samples)?)?;
+    env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", csr_kernels::eval_range_samples)?)?;
+    env.set(exports, "instantSmoothedSamples", env.function("instantSmoothedSamples", csr_kernels::instant_smoothed_samples)?)?;
     env.set(exports, "newCancelToken", env.function("newCancelToken", query::new_cancel_token)?)?;
     env.set(exports, "cancelQuery", env.function("cancelQuery", query::cancel_query)?)?;
     env.set(exports, "releaseCancelToken", env.function("releaseCancelToken", query::release_cancel_token)?)?;
