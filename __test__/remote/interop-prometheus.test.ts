@@ -6,6 +6,9 @@
 // 2. A second Prometheus with `remote_read` pointing at our `/api/v1/read` (2.42 asks for
 //    STREAMED_XOR_CHUNKS first) answers the same queries as we do; our SAMPLES response,
 //    decoded with protobufjs, carries the same samples as the streamed one.
+// 4. Our server reading from our own `/api/v1/read` (streamed chunks) answers as Prometheus does;
+//    rate()/irate()/increase() over merged data answer as our engine over the local samples.
+// 5. When the target fails, the stale markers end the series on every reader, as on Prometheus.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,7 +30,13 @@ after(() => {
 
 // A small static target: a gauge, a counter with two label values; values change per scrape.
 let scrapes = 0;
+let targetDown = false;
 const target = createServer((_req, res) => {
+  if (targetDown) {
+    res.writeHead(500);
+    res.end();
+    return;
+  }
   scrapes++;
   res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
   res.end(`# TYPE interop_gauge gauge\ninterop_gauge ${scrapes * 1.5}\n# TYPE interop_requests_total counter\ninterop_requests_total{code="200"} ${scrapes * 10}\ninterop_requests_total{code="500"} ${scrapes}\n`);
@@ -52,13 +61,16 @@ async function query(base: string, q: string, t: number): Promise<Result> {
   return r.data.result.map((s) => ({ metric: s.metric, value: s.value })).sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
 }
 
-// No rate(): its extrapolation differs between Prometheus 2.42 and the 3.x semantics we follow.
+// No rate() against Prometheus: its extrapolation differs between Prometheus 2.42 and the 3.x
+// semantics we follow; our merged rate() is compared with our local one instead.
 const QUERIES = ['interop_gauge', 'interop_requests_total', 'sum by (code) (interop_requests_total)', 'max_over_time(interop_gauge[10m])', 'count_over_time(interop_gauge[10m])', 'up', 'scrape_samples_scraped'];
+const OURS_ONLY = ['rate(interop_requests_total[1m])', 'irate(interop_requests_total[1m])', 'increase(interop_requests_total[30s])', 'avg_over_time(interop_gauge[5s])'];
 
 test('Prometheus 2.42 remote-writes into us, remote-reads from us, and we remote-read from it: equal answers', { timeout: 120_000 }, async () => {
   await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   const targetPort = (target.address() as { port: number }).port;
-  const [ourPort, promPort, readerPort, ourReaderPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [ourPort, promPort, readerPort, ourReaderPort, selfReaderPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const selfReader = `http://127.0.0.1:${selfReaderPort}`;
   const ourReader = `http://127.0.0.1:${ourReaderPort}`;
   const ours = `http://127.0.0.1:${ourPort}`;
   const prom = `http://127.0.0.1:${promPort}`;
@@ -75,9 +87,13 @@ test('Prometheus 2.42 remote-writes into us, remote-reads from us, and we remote
   start('prometheus', [`--config.file=${join(dir, 'reader.yml')}`, `--storage.tsdb.path=${join(dir, 'reader')}`, `--web.listen-address=127.0.0.1:${readerPort}`]);
   writeFileSync(join(dir, 'our-reader.yml'), `global:\n  scrape_interval: 1h\nremote_read:\n  - url: ${prom}/api/v1/read\n    read_recent: true\n`);
   start(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${join(dir, 'our-reader.yml')}`, `--storage.tsdb.path=${join(dir, 'our-reader')}`, `--web.listen-address=127.0.0.1:${ourReaderPort}`]);
+  // Ours reading from ours: streamed chunks both ways.
+  writeFileSync(join(dir, 'self-reader.yml'), `global:\n  scrape_interval: 1h\nremote_read:\n  - url: ${ours}/api/v1/read\n    read_recent: true\n`);
+  start(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${join(dir, 'self-reader.yml')}`, `--storage.tsdb.path=${join(dir, 'self-reader')}`, `--web.listen-address=127.0.0.1:${selfReaderPort}`]);
   await ready(prom);
   await ready(reader);
   await ready(ourReader);
+  await ready(selfReader);
   await waitFor('5 scrapes', async () => (scrapes >= 5 ? true : undefined), 300);
   const at = Date.now() / 1000;
   // Wait for the remote-write queue to deliver everything up to `at`, then compare.
@@ -95,6 +111,27 @@ test('Prometheus 2.42 remote-writes into us, remote-reads from us, and we remote
 
   // Our remote_read client, reading from Prometheus.
   for (const q of QUERIES) assert.deepEqual(await query(ourReader, q, at), expected.get(q), `our remote_read: ${q}`);
+  for (const q of QUERIES) assert.deepEqual(await query(selfReader, q, at), expected.get(q), `our remote_read of ours: ${q}`);
+  // Range functions over merged data: as our engine over the same samples held locally.
+  for (const q of OURS_ONLY) {
+    const local = await query(ours, q, at);
+    assert.ok(local.length > 0, q);
+    assert.deepEqual(await query(ourReader, q, at), local, `our remote_read: ${q}`);
+    assert.deepEqual(await query(selfReader, q, at), local, `our remote_read of ours: ${q}`);
+  }
+
+  // The target fails: Prometheus writes stale markers, remote-writes them to us, and every reader
+  // (Prometheus reading from us, us reading from Prometheus and from ourselves) ends the series
+  // there, though the lookback would still reach the older samples.
+  targetDown = true;
+  const downAt = Date.now();
+  await waitFor('up == 0 on Prometheus', async () => ((await query(prom, 'up', Date.now() / 1000))[0]?.value[1] === '0' ? true : undefined), 300);
+  await new Promise((r) => setTimeout(r, 1500));
+  const at2 = Date.now() / 1000;
+  assert.ok(at2 * 1000 - downAt < 60_000, 'still within the 5m lookback');
+  assert.deepEqual(await query(prom, 'interop_gauge', at2), []);
+  await waitFor('the stale marker to reach us', async () => ((await query(ours, 'interop_gauge', at2)).length === 0 ? true : undefined), 100, 200).catch(() => undefined);
+  for (const base of [ours, reader, ourReader, selfReader]) assert.deepEqual(await query(base, 'interop_gauge', at2), [], `${base}: interop_gauge after the stale marker`);
 
   // Our SAMPLES and STREAMED_XOR_CHUNKS answers to the same ReadRequest carry the same samples.
   const req = encodeReadRequest([{ start: (at - 600) * 1000, end: at * 1000, matchers: [[0, '__name__', 'interop_gauge']] }], [0]);

@@ -10,6 +10,7 @@ import { Storage } from '../../src/storage/index.js';
 import { MaterializedSelection, MergedQueryable, mergeSeries, SelectRecorder } from '../../src/remote/read/merge.js';
 import { RemoteReadClient } from '../../src/remote/read/client.js';
 import { parseConfig } from '../../src/config/index.js';
+import { STALE_NAN } from '../../src/scrape/loop.js';
 
 const csr = (runs: [number, number][][]) => {
   const offsets = [0];
@@ -44,15 +45,30 @@ test('a merged selection answers instant sampling and range functions as the nat
   });
   const app = storage.appender();
   const samples: [number, number][] = [];
-  for (let i = 0; i < 50; i++) samples.push([1000 + i * 15_000 + (i % 3) * 700, i * i]);
-  for (const [ts, v] of samples) app.add({ __name__: 'm', k: 'v' }, ts, v);
+  // A stale marker at i = 30 and a gap until i = 40: the series ends there, then comes back.
+  // (The marker goes straight to the appender: a NaN kept in a JS array may lose its payload.)
+  for (let i = 0; i < 50; i++) if (i <= 30 || i >= 40) samples.push([1000 + i * 15_000 + (i % 3) * 700, i * i]);
+  for (const [ts, v] of samples) app.add({ __name__: 'm', k: 'v' }, ts, ts === samples[30]![0] ? STALE_NAN : v);
   app.commit();
   const native = storage.select([{ type: '=', name: '__name__', value: 'm' }], 0, 10_000_000);
-  const mat = new MaterializedSelection(native.labels, native.samples());
+  assert.equal(native.samples().t.length, samples.length - 1, 'stale markers are left out by default');
+  assert.equal(native.samples(true).t.length, samples.length);
+  const mat = new MaterializedSelection(native.labels, native.samples(true));
+  assert.deepEqual(mat.samples(), native.samples());
   const steps = { start: 0, end: 800_000, step: 10_000 };
+  const instant = native.instant(steps, 300_000);
+  assert.deepEqual(mat.instant(steps, 300_000), instant);
+  // After the stale marker the series has no value though the lookback still covers older samples.
+  assert.equal(instant.present[47], 0);
+  assert.equal(instant.present[44], 1);
   assert.deepEqual(mat.instant(steps, 60_000), native.instant(steps, 60_000));
   for (const fn of ['rate', 'max_over_time', 'count_over_time', 'absent_over_time']) assert.deepEqual(mat.evalRange(fn, [], steps, 120_000), native.evalRange(fn, [], steps, 120_000), fn);
-  assert.throws(() => mat.instant(steps, 60_000, 'smoothed'), /not supported/);
+  // The extended range selectors' modifiers (promql-extended-range-selectors) too.
+  assert.deepEqual(mat.instant(steps, 60_000, 'smoothed'), native.instant(steps, 60_000, 'smoothed'));
+  for (const modifier of ['anchored', 'smoothed'] as const) {
+    assert.ok(native.evalRange('rate', [], steps, 120_000, { modifier, lookbackMs: 300_000 }).present.includes(1), `${modifier} gives values`);
+    for (const fn of ['rate', 'increase', 'delta']) assert.deepEqual(mat.evalRange(fn, [], steps, 120_000, { modifier, lookbackMs: 300_000 }), native.evalRange(fn, [], steps, 120_000, { modifier, lookbackMs: 300_000 }), `${fn} ${modifier}`);
+  }
   // Without remote series for a selection, the local selection itself is returned.
   const merged = new MergedQueryable(storage, new Map());
   assert.equal(merged.select([{ type: '=', name: '__name__', value: 'm' }], 0, 10).constructor.name, 'Selection');
@@ -80,4 +96,16 @@ test('required_matchers and read_recent decide which selections go to a remote',
   assert.equal(c.wants({ matchers: [job], mint: 150, maxt: 200 }, null), true);
   assert.equal(c.wants({ matchers: [{ ...job, type: '=~' }], mint: 0, maxt: 1 }, null), false);
   assert.equal(c.wants({ matchers: [{ ...job, value: 'b' }], mint: 0, maxt: 1 }, null), false);
+});
+
+test('a stale marker survives the merge of two sources of one series and ends it at an instant', () => {
+  const local = csr([[[10_000, 1], [40_000, 0]]]);
+  local.v[1] = STALE_NAN;
+  const remote = csr([[[20_000, 2], [30_000, 3]]]);
+  const m = mergeSeries([{ labels: [{ __name__: 'a' }], samples: local }, { labels: [{ __name__: 'a' }], samples: remote }]);
+  assert.deepEqual([...m.samples.t], [10_000, 20_000, 30_000, 40_000]);
+  assert.equal(new BigUint64Array(m.samples.v.buffer)[3], 0x7ff0000000000002n);
+  const sel = new MaterializedSelection(m.labels, m.samples);
+  assert.deepEqual([...sel.instant({ start: 35_000, end: 45_000, step: 10_000 }, 300_000).present], [1, 0]);
+  assert.deepEqual([...sel.samples().t], [10_000, 20_000, 30_000]);
 });

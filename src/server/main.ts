@@ -85,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
   const agent = flags.agent;
   const dataPath = agent ? flags['storage.agent.path'] : flags['storage.tsdb.path'];
   if (agent && flags['storage.agent.retention.max-time'] > 0) tsdbFlags.retentionTimeMs = flags['storage.agent.retention.max-time'];
+  // Said, not silently ignored: the agent's WAL is truncated with the TSDB's head cycle, not between these bounds.
+  if (agent && flags['storage.agent.retention.min-time'] > 0) logger.warn('--storage.agent.retention.min-time is not applied yet: the agent keeps its WAL as the TSDB head does');
   const settingsOf = (cfg: Config): TsdbSettings => tsdbSettings(cfg.storage.tsdb, tsdbFlags, dataPath);
   let storage: Storage;
   let initialSettings: TsdbSettings;

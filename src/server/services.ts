@@ -19,7 +19,8 @@ import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { QueryJob } from './query-pool/protocol.js';
 import type { Queryable } from '../promql/context.js';
-import { SelectRecorder } from '../remote/read/merge.js';
+import { SelectRecorder, type MergedQueryable } from '../remote/read/merge.js';
+import { TIMED_OUT } from '../promql/limits.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
 
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
@@ -92,7 +93,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
    * records the query's selections, the remotes are asked for them, then the real run reads both
    * (src/remote/read/merge.ts).
    */
-  const withRemote = async (opts: QueryOptions, run: (e: Engine) => unknown): Promise<Queryable> => {
+  const withRemote = async (opts: QueryOptions, run: (e: Engine) => unknown): Promise<{ from: MergedQueryable; opts: QueryOptions }> => {
+    const started = performance.now();
+    const timeoutMs = timeoutOf(opts);
     const recorder = new SelectRecorder();
     try {
       run(engine(opts, recorder));
@@ -101,7 +104,16 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     }
     const st = storage.stats(0);
     const mins = [...(st.minTime !== null ? [st.minTime] : []), ...st.blocks.map((b) => b.minTime)];
-    return remote!.queryable(storage, recorder.requests.values(), mins.length > 0 ? Math.min(...mins) : null);
+    // The remote reads count against the query's timeout, as in Prometheus; the real run gets what is left.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    let from;
+    try {
+      from = await remote!.queryable(storage, recorder.requests.values(), mins.length > 0 ? Math.min(...mins) : null, { signal: deadline, ...(base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {}) });
+    } catch (e) {
+      if (deadline.aborted) throw new QueryError(TIMED_OUT, 'timeout');
+      throw e;
+    }
+    return { from, opts: { ...opts, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)) } };
   };
   /** A query on the pool, timed and written to the query log (also when it fails). */
   const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions): Promise<QueryResponse> => {
@@ -133,10 +145,10 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
-        const from = remote?.active() ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
-        if (pool && from === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
-        const r = timed(logged, () => engine(opts, from).instantQuery(parsed, timeMs));
-        return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
+        const merged = remote?.active() ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
+        if (pool && merged === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
+        const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
+        return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {
         apiError(e);
       }
@@ -145,10 +157,10 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       try {
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
-        const from = remote?.active() ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
-        if (pool && from === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
-        const r = timed(logged, () => engine(opts, from).rangeQuery(parsed, startMs, endMs, stepMs));
-        return { data: toApiData(r, opts.limit), warnings: r.warnings, infos: r.infos };
+        const merged = remote?.active() ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
+        if (pool && merged === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
+        const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).rangeQuery(parsed, startMs, endMs, stepMs));
+        return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {
         apiError(e);
       }

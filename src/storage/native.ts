@@ -55,7 +55,8 @@ export interface NativeInstantHistograms {
 export interface NativeSelection {
   length(): number;
   labels(): Uint8Array;
-  samples(): NativeSamples;
+  /** keepStaleMarkers: stale markers stay in (remote read sends them). */
+  samples(keepStaleMarkers?: boolean): NativeSamples;
   instant(start: number, end: number, step: number, lookback: number, modifier?: 'smoothed'): Required<NativeMatrix>;
   instantWithStartTimestamps(start: number, end: number, step: number, lookback: number): Required<NativeMatrix> & { starts: Float64Array };
   evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
@@ -166,6 +167,14 @@ export interface NativeRemoteWriteOutcome {
   metadata: { family: string; type: number; help: string; unit: string }[];
 }
 
+/** One query's answer from a remote-read server: label sets (one buffer) and samples (CSR). */
+export interface NativeReadResult {
+  labelSets: Uint8Array;
+  offsets: Uint32Array;
+  t: Float64Array;
+  v: Float64Array;
+}
+
 /** A decoded remote-read `ReadRequest`. */
 export interface NativeReadRequest {
   queries: {
@@ -249,12 +258,20 @@ export interface NativeAddon {
    * newlines; values and present are rows x steps, row-major.
    */
   encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string): Uint8Array;
-  evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number): NativeMatrix;
+  /** Range functions over CSR samples; with a modifier, as NativeSelection.evalRange takes it. */
+  evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
+  /** A smoothed instant selector over CSR samples. */
+  instantSmoothedSamples(offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, lookback: number): Required<NativeMatrix>;
   nativeVersion: string;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
-  /** A snappy-compressed ReadResponse (the client's side): one CSR result per query. */
-  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): { labelSets: Uint8Array; offsets: Uint32Array; t: Float64Array; v: Float64Array }[];
+  /** A snappy-compressed ReadResponse (the client's side), decoded on a worker thread: one CSR result per query. */
+  remoteReadDecodeResponse(body: Uint8Array, maxDecompressedBytes: number): Promise<NativeReadResult[]>;
+  /**
+   * A STREAMED_XOR_CHUNKS body (all its frames), decoded on a worker thread: one CSR result per
+   * query; `ranges` holds each query's start and end (ms). Rejects with ERR_REMOTE_BAD_DATA.
+   */
+  remoteReadDecodeChunked(body: Uint8Array, ranges: Float64Array, maxSamples: number): Promise<NativeReadResult[]>;
   /** One `QueryResult` message of these series (label-set buffer) and samples (CSR). */
   remoteReadEncodeSamples(labelSets: Uint8Array, offsets: Uint32Array, t: Float64Array, v: Float64Array): Uint8Array;
   /** One query's `ChunkedReadResponse` frames (XOR chunks, at most maxFrameBytes per frame where possible). */

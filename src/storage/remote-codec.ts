@@ -4,7 +4,7 @@
 import type { Labels } from '../model/labels.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
-import type { NativeReadRequest, NativeSamples } from './native.js';
+import type { NativeReadRequest, NativeReadResult, NativeSamples } from './native.js';
 import type { LabelMatcher } from './matchers.js';
 
 export type ReadRequest = NativeReadRequest;
@@ -29,11 +29,32 @@ export function encodeChunkedFrames(labels: readonly Labels[], samples: NativeSa
   return loadNative().remoteReadEncodeChunks(encodeLabelSets(labels), samples.offsets, samples.t, samples.v, queryIndex, maxFrameBytes);
 }
 
-/** A ReadResponse from a remote-read server: per query, the series and their samples (CSR). */
-export function decodeReadResponse(body: Uint8Array, maxDecompressedBytes: number): { labels: Labels[]; samples: NativeSamples }[] {
-  return loadNative()
-    .remoteReadDecodeResponse(body, maxDecompressedBytes)
-    .map((r) => ({ labels: decodeLabelSets(r.labelSets), samples: { offsets: r.offsets, t: r.t, v: r.v } }));
+export interface DecodedQueryResult {
+  labels: Labels[];
+  samples: NativeSamples;
+}
+
+function decodedResults(rs: NativeReadResult[]): DecodedQueryResult[] {
+  return rs.map((r) => ({ labels: decodeLabelSets(r.labelSets), samples: { offsets: r.offsets, t: r.t, v: r.v } }));
+}
+
+/** A snappy-compressed ReadResponse from a remote-read server (decoded off the main thread): per query, the series and their samples (CSR). */
+export async function decodeReadResponse(body: Uint8Array, maxDecompressedBytes: number): Promise<DecodedQueryResult[]> {
+  return decodedResults(await loadNative().remoteReadDecodeResponse(body, maxDecompressedBytes));
+}
+
+/**
+ * A STREAMED_XOR_CHUNKS body (its frames, concatenated), decoded off the main thread; `ranges` are
+ * the queries' [start, end] in ms, whose samples alone are kept. Throws with code
+ * ERR_REMOTE_BAD_DATA for a bad frame (checksum, size, query index, chunk) or too many samples.
+ */
+export async function decodeChunkedResponse(body: Uint8Array, ranges: readonly { startMs: number; endMs: number }[], maxSamples: number): Promise<DecodedQueryResult[]> {
+  const flat = new Float64Array(ranges.length * 2);
+  ranges.forEach((r, i) => {
+    flat[2 * i] = r.startMs;
+    flat[2 * i + 1] = r.endMs;
+  });
+  return decodedResults(await loadNative().remoteReadDecodeChunked(body, flat, maxSamples));
 }
 
 class ProtoWriter {
@@ -67,8 +88,11 @@ class ProtoWriter {
 
 const MATCH_TYPES: Record<LabelMatcher['type'], number> = { '=': 0, '!=': 1, '=~': 2, '!~': 3 };
 
-/** An uncompressed `ReadRequest` asking for SAMPLES (what every remote-read server answers). */
-export function encodeReadRequest(queries: readonly { matchers: readonly LabelMatcher[]; startMs: number; endMs: number }[]): Uint8Array {
+/**
+ * An uncompressed `ReadRequest` accepting these response types in order of preference (SAMPLES
+ * alone by default: what every remote-read server answers).
+ */
+export function encodeReadRequest(queries: readonly { matchers: readonly LabelMatcher[]; startMs: number; endMs: number }[], accepted: readonly number[] = [READ_RESPONSE_SAMPLES]): Uint8Array {
   const w = new ProtoWriter();
   for (const q of queries) {
     const qw = new ProtoWriter();
@@ -83,8 +107,9 @@ export function encodeReadRequest(queries: readonly { matchers: readonly LabelMa
     }
     w.bytesField(1, qw.bytes);
   }
+  // Packed repeated enum, as Go's protobuf writes it.
   w.key(2, 2);
-  w.varint(1);
-  w.varint(READ_RESPONSE_SAMPLES);
+  w.varint(accepted.length);
+  for (const t of accepted) w.varint(t);
   return Uint8Array.from(w.bytes);
 }

@@ -220,9 +220,12 @@ export class Selection {
     return this.native.evalRangeWithStartTimestamps(fn, params, steps.start, steps.end, steps.step, rangeMs);
   }
 
-  /** Raw samples in the selected range (stale markers left out); series i at offsets[i]..offsets[i+1]. */
-  samples(): NativeSamples {
-    return this.native ? this.native.samples() : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
+  /**
+   * Raw samples in the selected range, stale markers left out unless `keepStaleMarkers` (remote
+   * read sends them, and a merge with remote series needs them); series i at offsets[i]..offsets[i+1].
+   */
+  samples(keepStaleMarkers = false): NativeSamples {
+    return this.native ? this.native.samples(keepStaleMarkers) : { offsets: new Uint32Array([0]), t: new Float64Array(), v: new Float64Array() };
   }
 
   /**
@@ -282,9 +285,16 @@ export class Selection {
   }
 }
 
-/** Range functions over samples already in memory (e.g. a subquery's result), in CSR form. */
-export function evalRangeSamples(fn: string, params: number[], samples: NativeSamples, steps: Steps, rangeMs: number): NativeMatrix {
-  return loadNative().evalRangeSamples(fn, params, samples.offsets, samples.t, samples.v, steps.start, steps.end, steps.step, rangeMs);
+/** Range functions over samples already in memory (e.g. a subquery's result), in CSR form; `extended` as Selection.evalRange takes it. */
+export function evalRangeSamples(fn: string, params: number[], samples: NativeSamples, steps: Steps, rangeMs: number, extended?: { modifier: 'anchored' | 'smoothed'; lookbackMs: number }): NativeMatrix {
+  const n = loadNative();
+  if (extended) return n.evalRangeSamples(fn, params, samples.offsets, samples.t, samples.v, steps.start, steps.end, steps.step, rangeMs, extended.modifier, extended.lookbackMs);
+  return n.evalRangeSamples(fn, params, samples.offsets, samples.t, samples.v, steps.start, steps.end, steps.step, rangeMs);
+}
+
+/** A `smoothed` instant selector over samples in memory, in CSR form. */
+export function instantSmoothedSamples(samples: NativeSamples, steps: Steps, lookbackMs: number): Required<NativeMatrix> {
+  return loadNative().instantSmoothedSamples(samples.offsets, samples.t, samples.v, steps.start, steps.end, steps.step, lookbackMs);
 }
 
 export class Storage {

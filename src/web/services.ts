@@ -4,6 +4,7 @@
 import type { Logger } from '../util/logger.js';
 import type { ActiveTarget, DroppedTarget } from '../scrape/manager.js';
 import type { RemoteRequest, RemoteResponse } from '../remote/http-exchange.js';
+import type { Readable } from 'node:stream';
 
 export interface RuntimeInfo {
   startTime: string;
@@ -145,7 +146,7 @@ export interface RemoteEndpointService {
   /** Undefined without --web.enable-remote-write-receiver (the endpoint answers 404 then). */
   write?: (req: RemoteRequest) => Promise<RemoteResponse>;
   /** Undefined in agent mode (no local querying). */
-  read?: (req: RemoteRequest) => Promise<RemoteResponse>;
+  read?: (req: RemoteRequest) => Promise<Omit<RemoteResponse, 'body'> & { body: RemoteResponse['body'] | Readable }>;
 }
 
 export interface WebServices {

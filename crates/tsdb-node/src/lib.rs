@@ -4,6 +4,7 @@
 //! arrays or one buffer per call.
 
 mod api_json;
+mod csr_kernels;
 mod memory;
 mod exemplars;
 mod histograms;
@@ -15,7 +16,7 @@ mod scrape_cache;
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
 use std::sync::{Arc, Mutex};
 use tsdb::db::{Db, DbStats, Matrix, Options, Selection};
-use tsdb::kernels::{eval_range_series, Extension, RangeFn, Steps};
+use tsdb::kernels::{Extension, RangeFn, Steps};
 use tsdb::{Error, Labels, Matcher};
 
 struct DbHandle {
@@ -299,7 +300,12 @@ pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
 
 fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = env.unwrap::<SelHandle>(ci.this)?;
-    let csr = s.sel.samples().map_err(js_err)?;
+    // Optional: true keeps stale markers (remote read and the remote_read merge need them).
+    let keep_stale = match ci.args.first() {
+        Some(&a) if env.type_of(a)? == node_api::JsType::Boolean => env.get_bool(a, "keepStaleMarkers")?,
+        _ => false,
+    };
+    let csr = s.sel.samples_keeping_stale_markers(keep_stale).map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
     env.set(o, "t", env.typed_vec(csr.t.into_iter().map(|t| t as f64).collect())?)?;
@@ -327,7 +333,7 @@ pub(crate) fn steps_of(env: &Env, ci: &node_api::CallInfo, first: usize) -> JsRe
 
 /// The matrix handed to JavaScript without a copy of its values and presence (the largest
 /// arrays of a query); timestamps are converted to f64 in place.
-fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
+pub(crate) fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Value> {
     let o = env.object()?;
     env.set(o, "values", env.typed_vec(m.values)?)?;
     env.set(o, "present", env.typed_vec(m.present)?)?;
@@ -369,7 +375,7 @@ fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     Ok(o)
 }
 
-fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
+pub(crate) fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeFn> {
     let name = env.get_string(ci.arg(0)?, "function")?;
     let params: Vec<f64> = env.get_array(ci.arg(1)?, "params")?.into_iter().map(|p| env.get_f64(p, "params[]")).collect::<JsResult<_>>()?;
     RangeFn::from_name(&name, &params).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))
@@ -414,35 +420,6 @@ fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let o = matrix_value(env, m, false)?;
     env.set(o, "overlaps", env.typed(&overlaps)?)?;
     Ok(o)
-}
-
-/// A range function over samples given in CSR form (e.g. a subquery's inner result).
-fn eval_range_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let f = range_fn_of(env, ci)?;
-    let offsets = env.get_typed::<u32>(ci.arg(2)?, "offsets")?;
-    let t = env.get_typed::<f64>(ci.arg(3)?, "t")?;
-    let v = env.get_typed::<f64>(ci.arg(4)?, "v")?;
-    let steps = steps_of(env, ci, 5)?;
-    let range = env.get_i64(ci.arg(8)?, "range")?;
-    if offsets.is_empty() || t.len() != v.len() || *offsets.last().unwrap() as usize > t.len() || offsets.windows(2).any(|w| w[1] < w[0]) {
-        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "offsets must be non-decreasing and end within t and v, which must have the same length"));
-    }
-    let n = steps.len();
-    let series = offsets.len() - 1;
-    let mut m = Matrix::alloc(series, n, false).map_err(js_err)?;
-    let mut ts: Vec<i64> = Vec::new();
-    for i in 0..series {
-        let r = offsets[i] as usize..offsets[i + 1] as usize;
-        ts.clear();
-        ts.extend(t[r.clone()].iter().map(|&x| x as i64));
-        if ts.windows(2).any(|w| w[1] <= w[0]) {
-            return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("timestamps of series {i} are not strictly increasing")));
-        }
-        tsdb::limits::check().map_err(js_err)?;
-        let o = i * n..(i + 1) * n;
-        eval_range_series(&f, &ts, &v[r], &steps, range, &mut m.values[o.clone()], &mut m.present[o]);
-    }
-    matrix_value(env, m, false)
 }
 
 fn db_label_names(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
@@ -666,7 +643,8 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "DROPPED_REF", env.double(f64::from(scrape::DROPPED))?)?;
     env.set(exports, "encodeMatrixJson", env.function("encodeMatrixJson", api_json::encode_matrix_json)?)?;
-    env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", eval_range_samples)?)?;
+    env.set(exports, "evalRangeSamples", env.function("evalRangeSamples", csr_kernels::eval_range_samples)?)?;
+    env.set(exports, "instantSmoothedSamples", env.function("instantSmoothedSamples", csr_kernels::instant_smoothed_samples)?)?;
     env.set(exports, "newCancelToken", env.function("newCancelToken", query::new_cancel_token)?)?;
     env.set(exports, "cancelQuery", env.function("cancelQuery", query::cancel_query)?)?;
     env.set(exports, "releaseCancelToken", env.function("releaseCancelToken", query::release_cancel_token)?)?;
@@ -683,6 +661,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "remoteReadEncodeSamples", env.function("remoteReadEncodeSamples", remote_receive::remote_read_encode_samples)?)?;
     env.set(exports, "remoteReadEncodeChunks", env.function("remoteReadEncodeChunks", remote_receive::remote_read_encode_chunks)?)?;
     env.set(exports, "remoteReadDecodeResponse", env.function("remoteReadDecodeResponse", remote_receive::remote_read_decode_response)?)?;
+    env.set(exports, "remoteReadDecodeChunked", env.function("remoteReadDecodeChunked", remote_receive::remote_read_decode_chunked)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 use crate::{db_of, decode_label_sets, int_millis, js_err};
 use node_api::{Env, JsError, JsResult, Value};
 use tsdb::remote_decode::read::{decode_read_request, encode_chunked_frames, encode_query_result, DecodedResult, SeriesSamples};
+use tsdb::remote_decode::read_chunked::{decode_chunked_response, QueryRange};
 use tsdb::remote_decode::{decode_write_request, decompress, ingest, DecompressError, IngestOutcome, Version};
 
 /// Error codes the JavaScript side maps to HTTP statuses: bad data is 400, a body that would
@@ -166,12 +167,47 @@ pub(crate) fn remote_read_encode_chunks(env: &Env, ci: &node_api::CallInfo) -> J
     env.typed_vec(frames)
 }
 
-/// `remoteReadDecodeResponse(body, maxDecompressedBytes)`: a snappy-compressed `ReadResponse` as
-/// one `{ labelSets, offsets, t, v }` per query result (the remote-read client's side).
+/// `remoteReadDecodeResponse(body, maxDecompressedBytes)`: a promise of a snappy-compressed
+/// `ReadResponse` as one `{ labelSets, offsets, t, v }` per query result (the remote-read client's
+/// side). Decompressing and decoding run on a worker thread, so a large answer does not hold the
+/// event loop.
 pub(crate) fn remote_read_decode_response(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let body = env.get_typed::<u8>(ci.arg(0)?, "body")?;
-    let raw = decompress(body, max_bytes(env, ci.arg(1)?)?).map_err(decompress_err)?;
-    let results = tsdb::remote_decode::read::decode_read_response(&raw).map_err(|e| JsError::with_code(BAD_DATA, e))?;
+    // Copied: the work runs on another thread while JavaScript may reuse the buffer.
+    let body = env.get_typed::<u8>(ci.arg(0)?, "body")?.to_vec();
+    let max = max_bytes(env, ci.arg(1)?)?;
+    env.spawn(
+        "promethium.remoteReadDecodeResponse",
+        move || {
+            let raw = decompress(&body, max).map_err(decompress_err)?;
+            drop(body);
+            tsdb::remote_decode::read::decode_read_response(&raw).map_err(|e| JsError::with_code(BAD_DATA, e))
+        },
+        decoded_results_value,
+    )
+}
+
+/// `remoteReadDecodeChunked(body, ranges, maxSamples)`: a promise of a `STREAMED_XOR_CHUNKS` body
+/// (all its frames, one buffer) decoded on a worker thread into one `{ labelSets, offsets, t, v }`
+/// per query; `ranges` holds each query's start and end (ms) in turn.
+pub(crate) fn remote_read_decode_chunked(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let body = env.get_typed::<u8>(ci.arg(0)?, "body")?.to_vec();
+    let bounds = int_millis(env.get_typed::<f64>(ci.arg(1)?, "ranges")?, "query range")?;
+    if bounds.len() % 2 != 0 {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "ranges must hold a start and an end per query"));
+    }
+    let ranges: Vec<QueryRange> = bounds.chunks(2).map(|r| QueryRange { start_ms: r[0], end_ms: r[1] }).collect();
+    let max_samples = env.get_f64(ci.arg(2)?, "maxSamples")?;
+    if max_samples.is_nan() || max_samples < 0.0 {
+        return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("maxSamples {max_samples} must not be negative")));
+    }
+    env.spawn(
+        "promethium.remoteReadDecodeChunked",
+        move || decode_chunked_response(&body, &ranges, max_samples as usize).map_err(|e| JsError::with_code(BAD_DATA, e)),
+        decoded_results_value,
+    )
+}
+
+fn decoded_results_value(env: &Env, results: Vec<DecodedResult>) -> JsResult<Value> {
     let items: Vec<Value> = results
         .into_iter()
         .map(|r| {

@@ -10,10 +10,10 @@ import type { Labels } from '../../model/labels.js';
 import { sortedPairs } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
 import type { NativeMatrix, NativeSamples } from '../../storage/native.js';
-import { evalRangeSamples, Selection, type Steps } from '../../storage/storage.js';
+import { evalRangeSamples, instantSmoothedSamples, Selection, type Steps } from '../../storage/storage.js';
 import type { Queryable } from '../../promql/context.js';
 import { compareLabelPairs } from './server.js';
-import type { RemoteReadClient, SelectRequest, SeriesData } from './client.js';
+import type { ReadOptions, RemoteReadClient, SelectRequest, SeriesData } from './client.js';
 
 function requestKey(matchers: readonly LabelMatcher[], mint: number, maxt: number): string {
   return JSON.stringify([matchers.map((m) => [m.type, m.name, m.value]), mint, maxt]);
@@ -32,13 +32,54 @@ function stepCount(s: Steps): number {
   return Math.floor((s.end - s.start) / s.step) + 1;
 }
 
-/** A selection whose series and samples are in memory (local and remote merged). */
+/** Whether value k of a Float64Array (seen as its 32-bit words, little-endian) is Prometheus's stale marker. */
+function isStaleMarker(words: Uint32Array, k: number): boolean {
+  return words[2 * k] === 0x00000002 && words[2 * k + 1] === 0x7ff00000;
+}
+
+function wordsOf(v: Float64Array): Uint32Array {
+  return new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+}
+
+/** The samples without stale markers (what range functions and raw range vectors see). */
+export function withoutStaleMarkers(data: NativeSamples): NativeSamples {
+  const words = wordsOf(data.v);
+  let stale = 0;
+  for (let k = 0; k < data.v.length; k++) if (isStaleMarker(words, k)) stale++;
+  if (stale === 0) return data;
+  const offsets = new Uint32Array(data.offsets.length);
+  const t = new Float64Array(data.t.length - stale);
+  const v = new Float64Array(data.v.length - stale);
+  let at = 0;
+  for (let i = 0; i + 1 < data.offsets.length; i++) {
+    for (let k = data.offsets[i]!; k < data.offsets[i + 1]!; k++) {
+      if (isStaleMarker(words, k)) continue;
+      t[at] = data.t[k]!;
+      v[at] = data.v[k]!;
+      at++;
+    }
+    offsets[i + 1] = at;
+  }
+  return { offsets, t, v };
+}
+
+/**
+ * A selection whose series and samples are in memory (local and remote merged). The samples keep
+ * their stale markers: at an instant, a series whose newest sample in the lookback window is a
+ * stale marker has no value, as in Prometheus; range functions and raw samples never see them.
+ */
 export class MaterializedSelection extends Selection {
+  private clean: NativeSamples | undefined;
+
   constructor(
     private readonly series: Labels[],
     private readonly data: NativeSamples,
   ) {
     super(undefined);
+  }
+
+  private fresh(): NativeSamples {
+    return (this.clean ??= withoutStaleMarkers(this.data));
   }
 
   override get length(): number {
@@ -49,17 +90,18 @@ export class MaterializedSelection extends Selection {
     return this.series;
   }
 
-  override samples(): NativeSamples {
-    return this.data;
+  override samples(keepStaleMarkers = false): NativeSamples {
+    return keepStaleMarkers ? this.data : this.fresh();
   }
 
   /** The latest sample in (t - lookback, t] at every step. */
   override instant(steps: Steps, lookbackMs: number, modifier?: 'smoothed'): Required<NativeMatrix> {
-    if (modifier !== undefined) throw new Error(`the ${modifier} modifier is not supported on series merged from remote_read`);
+    if (modifier === 'smoothed') return instantSmoothedSamples(this.data, steps, lookbackMs);
     const n = stepCount(steps);
     const size = this.series.length * n;
     const out = { values: new Float64Array(size), present: new Uint8Array(size), timestamps: new Float64Array(size) };
     const { offsets, t, v } = this.data;
+    const words = wordsOf(v);
     for (let i = 0; i < this.series.length; i++) {
       let j = offsets[i]!;
       const end = offsets[i + 1]!;
@@ -67,7 +109,7 @@ export class MaterializedSelection extends Selection {
         const at = steps.start + k * steps.step;
         while (j < end && t[j]! <= at) j++;
         // j - 1 is the last sample at or before the step.
-        if (j > offsets[i]! && t[j - 1]! > at - lookbackMs) {
+        if (j > offsets[i]! && t[j - 1]! > at - lookbackMs && !isStaleMarker(words, j - 1)) {
           out.values[i * n + k] = v[j - 1]!;
           out.timestamps[i * n + k] = t[j - 1]!;
           out.present[i * n + k] = 1;
@@ -83,10 +125,11 @@ export class MaterializedSelection extends Selection {
   }
 
   override evalRange(fn: string, params: number[], steps: Steps, rangeMs: number, extended?: { modifier: 'anchored' | 'smoothed'; lookbackMs: number }): NativeMatrix {
-    if (extended !== undefined) throw new Error(`the ${extended.modifier} modifier is not supported on series merged from remote_read`);
-    if (fn !== 'absent_over_time') return evalRangeSamples(fn, params, this.data, steps, rangeMs);
+    // The kernels leave stale markers out themselves, as they do for a stored selection.
+    if (extended !== undefined) return evalRangeSamples(fn, params, this.data, steps, rangeMs, extended);
+    if (fn !== 'absent_over_time') return evalRangeSamples(fn, params, this.fresh(), steps, rangeMs);
     // One row: present (1) where no series has a sample in the range.
-    const counts = evalRangeSamples('count_over_time', [], this.data, steps, rangeMs);
+    const counts = evalRangeSamples('count_over_time', [], this.fresh(), steps, rangeMs);
     const n = stepCount(steps);
     const out = { values: new Float64Array(n), present: new Uint8Array(n) };
     for (let k = 0; k < n; k++) {
@@ -124,6 +167,9 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
   const offsets = new Uint32Array(entries.length + 1);
   const t = new Float64Array(total);
   const v = new Float64Array(total);
+  // Values are copied as 64-bit words, so a stale marker's NaN payload survives.
+  const vBits = new BigUint64Array(v.buffer);
+  const runBits = (r: { v: Float64Array }): BigUint64Array => new BigUint64Array(r.v.buffer, r.v.byteOffset, r.v.length);
   let at = 0;
   entries.forEach((e, i) => {
     if (e.runs.length === 1) {
@@ -133,6 +179,7 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
     } else {
       // k-way merge of sorted runs; on equal timestamps the first run's sample is kept.
       const pos = e.runs.map(() => 0);
+      const bits = e.runs.map(runBits);
       for (;;) {
         let best = -1;
         for (let r = 0; r < e.runs.length; r++) {
@@ -141,7 +188,7 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
         if (best < 0) break;
         const ts = e.runs[best]!.t[pos[best]!]!;
         t[at] = ts;
-        v[at] = e.runs[best]!.v[pos[best]!]!;
+        vBits[at] = bits[best]![pos[best]!]!;
         at++;
         for (let r = 0; r < e.runs.length; r++) while (pos[r]! < e.runs[r]!.t.length && e.runs[r]!.t[pos[r]!] === ts) pos[r]!++;
       }
@@ -156,29 +203,41 @@ export class MergedQueryable implements Queryable {
   constructor(
     private readonly local: Queryable,
     private readonly remote: Map<string, SeriesData[]>,
+    /** Remotes that failed: the query goes on without them, as Prometheus's secondary queriers do. */
+    readonly warnings: readonly string[] = [],
   ) {}
 
   select(matchers: readonly LabelMatcher[], mint: number, maxt: number): Selection {
     const local = this.local.select(matchers, mint, maxt);
     const remote = this.remote.get(requestKey(matchers, mint, maxt)) ?? [];
     if (remote.every((r) => r.labels.length === 0)) return local;
-    const merged = mergeSeries([{ labels: local.labels, samples: local.samples() }, ...remote]);
+    const merged = mergeSeries([{ labels: local.labels, samples: local.samples(true) }, ...remote]);
     return new MaterializedSelection(merged.labels, merged.samples);
   }
 }
 
 /**
  * Asks every remote that wants them for the recorded selections (one request per remote) and
- * returns the merged queryable. A remote that fails fails the query, as in Prometheus.
+ * returns the merged queryable. A remote that fails becomes a warning and the query runs on the
+ * rest, as Prometheus treats remote storage (a secondary querier); the query's own abort
+ * (timeout) fails it.
  */
-export async function fetchRemote(local: Queryable, clients: readonly RemoteReadClient[], requests: Iterable<SelectRequest>, localMinTime: number | null): Promise<MergedQueryable> {
+export async function fetchRemote(local: Queryable, clients: readonly RemoteReadClient[], requests: Iterable<SelectRequest>, localMinTime: number | null, opts: ReadOptions = {}): Promise<MergedQueryable> {
   const all = [...requests];
   const remote = new Map<string, SeriesData[]>();
+  const warnings: string[] = [];
   await Promise.all(
     clients.map(async (c) => {
       const wanted = all.filter((r) => c.wants(r, localMinTime));
       if (wanted.length === 0) return;
-      const answers = await c.read(wanted);
+      let answers;
+      try {
+        answers = await c.read(wanted, opts);
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        warnings.push((e as Error).message);
+        return;
+      }
       wanted.forEach((r, i) => {
         const key = requestKey(r.matchers, r.mint, r.maxt);
         const list = remote.get(key) ?? [];
@@ -187,5 +246,5 @@ export async function fetchRemote(local: Queryable, clients: readonly RemoteRead
       });
     }),
   );
-  return new MergedQueryable(local, remote);
+  return new MergedQueryable(local, remote, warnings);
 }

@@ -3,8 +3,8 @@
 import type { RemoteReadConfig } from '../../config/config.js';
 import type { Labels } from '../../model/labels.js';
 import type { Queryable } from '../../promql/context.js';
-import { RemoteReadClient, type SelectRequest } from './client.js';
-import { fetchRemote } from './merge.js';
+import { RemoteReadClient, type ReadOptions, type SelectRequest } from './client.js';
+import { fetchRemote, type MergedQueryable } from './merge.js';
 
 export class RemoteReaders {
   private clients: RemoteReadClient[] = [];
@@ -19,7 +19,7 @@ export class RemoteReaders {
   }
 
   /** `local` merged with what the remotes answer for these selections. */
-  queryable(local: Queryable, requests: Iterable<SelectRequest>, localMinTime: number | null): Promise<Queryable> {
-    return fetchRemote(local, this.clients, requests, localMinTime);
+  queryable(local: Queryable, requests: Iterable<SelectRequest>, localMinTime: number | null, opts: ReadOptions = {}): Promise<MergedQueryable> {
+    return fetchRemote(local, this.clients, requests, localMinTime, opts);
   }
 }

@@ -7,6 +7,7 @@
 // `--storage.remote.read-max-bytes-in-frame`. External labels: a matcher on an external label
 // that its value satisfies is dropped (the local series do not carry the label), and every
 // returned series gets the external labels it does not have itself.
+import { Readable } from 'node:stream';
 import snappy from 'snappy';
 import { copyLabels, sortedPairs, type Labels } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
@@ -25,7 +26,7 @@ export const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf; proto=pro
 
 /** What the read endpoint needs of the storage: a selection's series and raw samples. */
 export interface ReadableStorage {
-  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): { labels: Labels[]; samples(): NativeSamples };
+  select(matchers: readonly LabelMatcher[], mint: number, maxt: number): { labels: Labels[]; samples(keepStaleMarkers: boolean): NativeSamples };
 }
 
 export interface ReadServerOptions {
@@ -40,6 +41,16 @@ export interface ReadServerOptions {
 }
 
 class BadRead extends Error {}
+
+/** A read answer: a streamed one's body is a stream, written frame by frame as the socket drains. */
+export interface ReadServerResponse extends Omit<RemoteResponse, 'body'> {
+  body: RemoteResponse['body'] | Readable;
+}
+
+/** An answer before the slot handling: frames still to be made. */
+interface ServedResponse extends Omit<RemoteResponse, 'body'> {
+  body: RemoteResponse['body'] | Iterable<Uint8Array>;
+}
 
 /** Drops matchers on external labels that the label's value satisfies. */
 export function withoutExternalLabelMatchers(matchers: readonly LabelMatcher[], external: Record<string, string>): LabelMatcher[] {
@@ -60,12 +71,19 @@ export function compareLabelPairs(a: [string, string][], b: [string, string][]):
   return a.length - b.length;
 }
 
-/** One query's series with the external labels added, re-sorted by label set, samples in CSR form. */
-function querySeries(storage: ReadableStorage, q: ReadQuery, external: Record<string, string>): { labels: Labels[]; samples: NativeSamples } {
+/** A query's matchers without those its external labels satisfy; at least one must be left. */
+function checkMatchers(q: ReadQuery, external: Record<string, string>): LabelMatcher[] {
   const matchers = withoutExternalLabelMatchers(q.matchers, external);
   if (matchers.length === 0) throw new BadRead('a remote-read query needs at least one matcher that is not satisfied by the external labels alone');
+  return matchers;
+}
+
+/** One query's series with the external labels added, re-sorted by label set, samples in CSR form. */
+function querySeries(storage: ReadableStorage, q: ReadQuery, external: Record<string, string>): { labels: Labels[]; samples: NativeSamples } {
+  const matchers = checkMatchers(q, external);
   const sel = storage.select(matchers, q.startMs, q.endMs);
-  const samples = sel.samples();
+  // Stale markers are sent, as Prometheus sends them: they end a series for the reader's lookback.
+  const samples = sel.samples(true);
   const ext = Object.entries(external);
   if (ext.length === 0) return { labels: sel.labels, samples };
   const withExt = sel.labels.map((l, i) => {
@@ -116,21 +134,34 @@ export class RemoteReadServer {
     this.gate = new Semaphore(options.concurrentLimit);
   }
 
-  async read(req: RemoteRequest): Promise<RemoteResponse> {
+  async read(req: RemoteRequest): Promise<ReadServerResponse> {
     this.options.inFlight?.inc();
+    let handedOver = false;
     try {
       await this.gate.acquire();
       try {
-        return this.serve(req);
+        const res = this.serve(req);
+        const body = res.body;
+        if (typeof body === 'string' || body instanceof Uint8Array) return { ...res, body };
+        // A streamed answer holds its slot (and counts as in flight) until its last frame is written or the client goes away.
+        handedOver = true;
+        // One batch of frames ahead of the socket at most.
+        const stream = Readable.from(body, { highWaterMark: 1 });
+        // 'close' comes after the last frame and also when the stream is destroyed unread (the client went away).
+        stream.once('close', () => {
+          this.gate.release();
+          this.options.inFlight?.dec();
+        });
+        return { ...res, body: stream };
       } finally {
-        this.gate.release();
+        if (!handedOver) this.gate.release();
       }
     } finally {
-      this.options.inFlight?.dec();
+      if (!handedOver) this.options.inFlight?.dec();
     }
   }
 
-  private serve(req: RemoteRequest): RemoteResponse {
+  private serve(req: RemoteRequest): ServedResponse {
     let request;
     try {
       request = decodeReadRequest(req.body, MAX_READ_REQUEST_BYTES);
@@ -165,11 +196,44 @@ export class RemoteReadServer {
     return { status: 200, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body };
   }
 
-  private streamed(queries: ReadQuery[], external: Record<string, string>): RemoteResponse {
-    const frames = queries.map((q, i) => {
-      const { labels, samples } = querySeries(this.storage, q, external);
-      return encodeChunkedFrames(labels, samples, i, this.options.maxBytesInFrame);
-    });
-    return { status: 200, headers: { 'Content-Type': STREAMED_CONTENT_TYPE }, body: Buffer.concat(frames) };
+  /**
+   * The `ChunkedReadResponse` frames, made as the socket takes them: a query's series are read
+   * when the previous query's frames are written, and encoded in batches of about
+   * STREAM_BATCH_SAMPLES samples (one native call each), so only one batch of frames is in memory
+   * at a time besides the query's samples. Every query is checked before the first byte is sent.
+   */
+  private streamed(queries: ReadQuery[], external: Record<string, string>): ServedResponse {
+    for (const q of queries) checkMatchers(q, external);
+    const { storage } = this;
+    const maxFrame = this.options.maxBytesInFrame;
+    function* frames(): Generator<Uint8Array> {
+      for (let i = 0; i < queries.length; i++) {
+        const { labels, samples } = querySeries(storage, queries[i]!, external);
+        for (const [from, to] of batches(samples.offsets, STREAM_BATCH_SAMPLES)) {
+          const base = samples.offsets[from]!;
+          const end = samples.offsets[to]!;
+          const offsets = samples.offsets.slice(from, to + 1).map((o) => o - base);
+          yield encodeChunkedFrames(labels.slice(from, to), { offsets, t: samples.t.subarray(base, end), v: samples.v.subarray(base, end) }, i, maxFrame);
+        }
+      }
+    }
+    return { status: 200, headers: { 'Content-Type': STREAMED_CONTENT_TYPE }, body: frames() };
   }
+}
+
+/** Samples encoded per native call when streaming. */
+export const STREAM_BATCH_SAMPLES = 64 * 1024;
+
+/** Consecutive series ranges [from, to) of about `samples` samples each (at least one series). */
+export function batches(offsets: Uint32Array, samples: number): [number, number][] {
+  const out: [number, number][] = [];
+  const n = offsets.length - 1;
+  let from = 0;
+  for (let i = 1; i <= n; i++) {
+    if (offsets[i]! - offsets[from]! >= samples || i === n) {
+      out.push([from, i]);
+      from = i;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // `POST /api/v1/write` (the remote-write receiver) and `POST /api/v1/read` (remote read). Bodies are
 // protobuf, not forms: this plugin's own context takes any body as raw bytes (up to the limit),
 // so the receiver itself decides on the Content-Type (415 for one it does not speak).
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RemoteRequest, RemoteResponse } from '../../remote/http-exchange.js';
 import { noParams } from './schemas.js';
@@ -17,9 +18,12 @@ function exchange(req: FastifyRequest): RemoteRequest {
   return { contentType: header('content-type'), contentEncoding: header('content-encoding'), body };
 }
 
-function answer(reply: FastifyReply, r: RemoteResponse): FastifyReply {
+/** A stream body (remote read's streamed frames) is piped to the socket, which paces it. */
+function answer(reply: FastifyReply, r: Omit<RemoteResponse, 'body'> & { body: RemoteResponse['body'] | Readable }): FastifyReply {
   reply.code(r.status).headers(r.headers);
-  return r.status === 204 ? reply.send() : reply.send(typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
+  if (r.status === 204) return reply.send();
+  if (r.body instanceof Readable || typeof r.body === 'string') return reply.send(r.body);
+  return reply.send(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
 }
 
 export async function remoteApi(app: FastifyInstance): Promise<void> {

@@ -273,6 +273,12 @@ impl Selection {
 
     /// All samples in the selection's range, stale markers left out.
     pub fn samples(&self) -> Result<SamplesCsr> {
+        self.samples_keeping_stale_markers(false)
+    }
+
+    /// All samples in the selection's range; with `keep_stale`, stale markers too (what remote
+    /// read sends, and what a merge with remote series needs to end a series where it went stale).
+    pub fn samples_keeping_stale_markers(&self, keep_stale: bool) -> Result<SamplesCsr> {
         let mut out = SamplesCsr { offsets: Vec::with_capacity(self.len() + 1), ..Default::default() };
         out.offsets.push(0);
         let (mut t, mut v) = (Vec::new(), Vec::new());
@@ -283,7 +289,7 @@ impl Selection {
             out.t.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.t.len() + t.len()))))?;
             out.v.try_reserve(t.len()).map_err(|_| Error::Aborted(limits::Abort::TooLarge(format!("{} samples", out.v.len() + t.len()))))?;
             for (&a, &b) in t.iter().zip(&v) {
-                if !is_stale_nan(b) {
+                if keep_stale || !is_stale_nan(b) {
                     out.t.push(a);
                     out.v.push(b);
                 }

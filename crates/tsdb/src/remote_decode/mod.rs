@@ -1,18 +1,21 @@
 //! Prometheus's remote-storage protocols on the receiving side, std-only: the protobuf wire
 //! format (`wire`), remote-write 1.0/2.0 request decoding and validation (`write_request`, native
-//! histograms in `histogram`),
-//! appending a decoded request to the database (`ingest`), and remote read's request decoding and
-//! response encoding (`read`). Message and field numbers follow prometheus/prompb's
+//! histograms in `histogram`), appending a decoded request to the database (`ingest`), remote
+//! read's request decoding and response encoding (`read`), and the remote-read client's decoding
+//! of a streamed response (`read_chunked`). Message and field numbers follow prometheus/prompb's
 //! `remote.proto`, `types.proto` and `io/prometheus/write/v2/types.proto`.
 
 pub mod histogram;
 pub mod ingest;
 pub mod read;
+pub mod read_chunked;
 pub mod wire;
 pub mod write_request;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_chunked;
 
 pub use ingest::{ingest, IngestOutcome};
 pub use write_request::{decode as decode_write_request, Metadata, Version, WriteBatch};
