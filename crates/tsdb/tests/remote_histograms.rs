@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use tsdb::db::{Db, Options};
 use tsdb::histogram::{CounterResetHint, Histogram, Span, CUSTOM_BUCKETS_SCHEMA};
 use tsdb::remote::watcher::{Options as WatchOptions, Position, Step, Watcher};
-use tsdb::remote::{encode, BatchSeries, HistogramSample, Protocol};
+use tsdb::remote::{encode, BatchSeries, HistogramSample, Protocol, SentSeries};
 use tsdb::remote_decode::{decode_write_request, ingest, Version};
 use tsdb::{Labels, Matcher};
 
@@ -155,7 +155,7 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
 }
 
 fn request_with(h: Histogram) -> Vec<u8> {
-    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { t: 1000, h }] };
+    let s = BatchSeries { series: std::sync::Arc::new(SentSeries::new(names()[0].clone(), None)), samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { t: 1000, h }] };
     let mut out = Vec::new();
     encode(Protocol::V1, &[s], &mut out);
     out
