@@ -1,7 +1,7 @@
 // `npm run bench [-- storage] [--series N] [--rounds R]`, `npm run bench -- fuzz [--seconds N] [--seed S]`: prints figures for this machine, with
 // Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
-// `npm run bench -- remote-write [--targets N] [--series-per-target N]`: remote write next to Prometheus 2.42's.
+// `npm run bench -- remote-write [--targets N] [--series-per-target N] [--backlog S]`: remote write next to Prometheus 2.42's (live, and draining an S-second backlog).
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -197,10 +197,13 @@ async function remoteWriteBench(): Promise<void> {
     row('remote write', 'not measured (prometheus not installed: it is the receiver)', '-', '-');
     return;
   }
-  console.error(`remote-write: ${targets} x ${perTarget} series every 2s (target.mjs) to a Prometheus 2.42 receiver; each sender without, then with remote_write (${warmupSeconds}s warm-up, ${measureSeconds}s measured); ours, then Prometheus 2.42`);
-  const { ours, prometheus: p } = await measureRemoteWrite(reference, { targets, seriesPerTarget: perTarget, warmupSeconds, measureSeconds }, true);
+  console.error(`remote-write: ${targets} x ${perTarget} series every 2s (target.mjs) to a Prometheus 2.42 receiver, both senders with queue_config max_samples_per_send 2000, capacity 10000, max_shards 50. Live: each sender without, then with remote_write (${warmupSeconds}s warm-up, ${measureSeconds}s measured), CPU added = CPU with remote_write - (CPU per appended sample without) x appended with. Drain: scrape until every series was sent, stop the receiver for ${opt('backlog', 30)}s of scraping, drop the scrapes, restart the receiver, whole-process CPU until samples_total stops growing / samples sent. Ours, then Prometheus 2.42`);
+  const backlogSeconds = opt('backlog', 30);
+  const { ours, prometheus: p, oursDrain, prometheusDrain: pd } = await measureRemoteWrite(reference, { targets, seriesPerTarget: perTarget, warmupSeconds, measureSeconds, backlogSeconds }, true);
   const k = `${fmt((targets * perTarget) / 1000, 0)}k series`;
   row(`remote write CPU per 1M samples sent (added to scraping), ${k}`, `${fmt(ours.cpuSecondsPerMillionSent)} CPU-s (${fmt(ours.samplesSentPerSecond / 1000, 1)}k samples/s)`, p ? `${fmt(p.cpuSecondsPerMillionSent)} CPU-s (${fmt(p.samplesSentPerSecond / 1000, 1)}k samples/s)` : 'not measured', "<= 0.7x Prometheus's");
+  const drain = (d: { cpuSecondsPerMillionSent: number; samplesSent: number; seconds: number }): string => `${fmt(d.cpuSecondsPerMillionSent)} CPU-s (${fmt(d.samplesSent / 1e6, 2)}M samples in ${fmt(d.seconds, 0)} s)`;
+  row(`remote write CPU per 1M samples sent, draining a ${backlogSeconds}s backlog with no scraping (whole-process CPU, nothing subtracted), ${k}`, drain(oursDrain), pd ? drain(pd) : 'not measured', "<= 0.7x Prometheus's");
   row(`remote write bytes on the wire per sample, ${k}`, `${fmt(ours.bytesPerSample)} B`, p ? `${fmt(p.bytesPerSample)} B` : 'not measured', '-');
   row(`remote write resident memory added by the queue, ${k}`, `${fmt(ours.rssAddedMiB, 1)} MiB`, p ? `${fmt(p.rssAddedMiB, 1)} MiB` : 'not measured', '-');
 }

@@ -16,6 +16,9 @@ export interface SendResult {
   body: string;
 }
 
+/** As Go's HTTP client, which Prometheus's remote-write client follows redirects with. */
+const MAX_REDIRECTS = 10;
+
 export const CONTENT_TYPE_V1 = 'application/x-protobuf';
 export const CONTENT_TYPE_V2 = 'application/x-protobuf;proto=io.prometheus.write.v2.Request';
 
@@ -45,15 +48,27 @@ export class RemoteWriteClient {
       'X-Prometheus-Remote-Write-Version': protocol === 2 ? '2.0.0' : '0.1.0',
       'User-Agent': userAgent(),
     };
-    const init = { method: 'POST', headers, body, redirect: this.cfg.http.followRedirects ? 'follow' : 'manual', signal: AbortSignal.timeout(this.cfg.remoteTimeoutMs) } as const;
-    const res = await undici().fetch(this.cfg.url, this.dispatcher === undefined ? init : { ...init, dispatcher: this.dispatcher });
-    const text = await res.text().catch(() => '');
-    const out: SendResult = { status: res.status, body: text.slice(0, 512) };
-    const ra = parseRetryAfter(res.headers.get('retry-after'));
+    // undici's request rather than fetch: a remote-write send is a plain POST, and fetch's
+    // WHATWG machinery (streams, Request/Response objects) costs about 1 ms of CPU a request.
+    const res = await undici().request(this.cfg.url, {
+      method: 'POST',
+      headers,
+      body,
+      maxRedirections: this.cfg.http.followRedirects ? MAX_REDIRECTS : 0,
+      signal: AbortSignal.timeout(this.cfg.remoteTimeoutMs),
+      ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher }),
+    });
+    const text = await res.body.text().catch(() => '');
+    const header = (name: string): string | null => {
+      const v = res.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    };
+    const out: SendResult = { status: res.statusCode, body: text.slice(0, 512) };
+    const ra = parseRetryAfter(header('retry-after'));
     if (ra !== undefined) out.retryAfterMs = ra;
     if (protocol === 2) {
       const num = (h: string): number | undefined => {
-        const v = res.headers.get(`x-prometheus-remote-write-${h}-written`);
+        const v = header(`x-prometheus-remote-write-${h}-written`);
         return v === null || !/^\d+$/.test(v) ? undefined : Number(v);
       };
       out.written = { samples: num('samples'), histograms: num('histograms'), exemplars: num('exemplars') };

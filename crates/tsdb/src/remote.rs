@@ -8,6 +8,7 @@ pub mod encode_histogram;
 pub mod encode_v1;
 pub mod encode_v2;
 pub mod proto;
+mod ref_hash;
 pub mod watcher;
 
 pub use encode_histogram::HistogramSample;
@@ -32,12 +33,29 @@ pub struct Sample {
     pub v: f64,
 }
 
-/// One series of a batch: its labels after write relabeling, and its samples (float and
-/// native-histogram ones) in WAL order.
+/// A kept series as the encoders need it: its labels after write relabeling, its metadata (2.0),
+/// and its labels already encoded for 1.0, so a series sent in every batch is encoded once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentSeries {
+    pub labels: Labels,
+    pub metadata: Option<Metadata>,
+    /// 1.0's `repeated Label labels = 1` fields of a TimeSeries, as they go on the wire.
+    pub v1_labels: Vec<u8>,
+}
+
+impl SentSeries {
+    pub fn new(labels: Labels, metadata: Option<Metadata>) -> SentSeries {
+        let mut v1_labels = Vec::new();
+        encode_v1::put_labels(&mut v1_labels, 1, &labels);
+        SentSeries { labels, metadata, v1_labels }
+    }
+}
+
+/// One series of a batch: the series (shared by every batch it is in), and its samples (float
+/// and native-histogram ones) and exemplars in WAL order.
 #[derive(Clone, Debug)]
 pub struct BatchSeries {
-    pub labels: Arc<Labels>,
-    pub metadata: Option<Arc<Metadata>>,
+    pub series: Arc<SentSeries>,
     pub samples: Vec<Sample>,
     pub exemplars: Vec<Exemplar>,
     pub histograms: Vec<HistogramSample>,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use tsdb::db::{Db, Options};
 use tsdb::histogram::{CounterResetHint, Histogram, Span, CUSTOM_BUCKETS_SCHEMA};
 use tsdb::remote::watcher::{Options as WatchOptions, Position, Step, Watcher};
-use tsdb::remote::{encode, BatchSeries, HistogramSample, Protocol};
+use tsdb::remote::{encode, BatchSeries, HistogramSample, Protocol, SentSeries};
 use tsdb::remote_decode::{decode_write_request, ingest, Version};
 use tsdb::{Labels, Matcher};
 
@@ -155,7 +155,7 @@ fn histograms_go_from_one_wal_to_another_database_in_both_protocols() {
 }
 
 fn request_with(h: Histogram) -> Vec<u8> {
-    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 0, t: 1000, h }] };
+    let s = BatchSeries { series: std::sync::Arc::new(SentSeries::new(names()[0].clone(), None)), samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 0, t: 1000, h }] };
     let mut out = Vec::new();
     encode(Protocol::V1, &[s], &mut out);
     out
@@ -189,7 +189,7 @@ fn malformed_histograms_refuse_the_request_with_the_reason() {
 
 #[test]
 fn histogram_start_timestamps_travel_in_remote_write_2_only() {
-    let s = BatchSeries { labels: std::sync::Arc::new(names()[0].clone()), metadata: None, samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 400, t: 1000, h: exponential(1, true) }, HistogramSample { st: 400, t: 2000, h: exponential(2, true) }] };
+    let s = BatchSeries { series: std::sync::Arc::new(SentSeries::new(names()[0].clone(), None)), samples: vec![], exemplars: vec![], histograms: vec![HistogramSample { st: 400, t: 1000, h: exponential(1, true) }, HistogramSample { st: 400, t: 2000, h: exponential(2, true) }] };
     let mut v2 = Vec::new();
     encode(Protocol::V2, std::slice::from_ref(&s), &mut v2);
     let got = decode_write_request(&v2, Version::V2).unwrap();

@@ -6,12 +6,13 @@
 //! (`encode_histogram`). Unlike Prometheus, which sends one TimeSeries per sample, the samples of
 //! one series in a batch share one TimeSeries (the spec allows it; it saves the labels' bytes).
 
-use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64};
+use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, uvarint_len, WIRE_LEN};
+use crate::encoding::put_uvarint;
 use super::encode_histogram::put_histogram;
 use super::BatchSeries;
 use crate::labels::Labels;
 
-fn put_labels(out: &mut Vec<u8>, field: u32, labels: &Labels) {
+pub(crate) fn put_labels(out: &mut Vec<u8>, field: u32, labels: &Labels) {
     for l in labels.iter() {
         let m = begin_message(out, field);
         put_bytes(out, 1, l.name.as_bytes());
@@ -20,16 +21,39 @@ fn put_labels(out: &mut Vec<u8>, field: u32, labels: &Labels) {
     }
 }
 
+/// A `Sample { double value = 1; int64 timestamp = 2; }` message's length.
+fn sample_len(t: i64) -> usize {
+    9 + 1 + uvarint_len(t as u64)
+}
+
+/// A series' TimeSeries length when it has float samples only (the common case), so its header
+/// is written first and the body straight after it, never moved.
+fn float_series_len(s: &BatchSeries) -> Option<usize> {
+    if !s.exemplars.is_empty() || !s.histograms.is_empty() {
+        return None;
+    }
+    Some(s.series.v1_labels.len() + s.samples.iter().map(|x| 1 + 1 + sample_len(x.t)).sum::<usize>())
+}
+
 pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
+    out.reserve(series.iter().map(|s| s.series.v1_labels.len() + 4 + 24 * s.samples.len()).sum());
     let mut scratch = Vec::new();
     for s in series {
-        let ts = begin_message(out, 1);
-        put_labels(out, 1, &s.labels);
+        let known = float_series_len(s);
+        let ts = match known {
+            Some(len) => {
+                put_key(out, 1, WIRE_LEN);
+                put_uvarint(out, len as u64);
+                0
+            }
+            None => begin_message(out, 1),
+        };
+        out.extend_from_slice(&s.series.v1_labels);
         for x in &s.samples {
-            let m = begin_message(out, 2);
+            put_key(out, 2, WIRE_LEN);
+            put_uvarint(out, sample_len(x.t) as u64);
             put_double(out, 1, x.v);
             put_int64(out, 2, x.t);
-            end_message(out, m);
         }
         for e in &s.exemplars {
             let m = begin_message(out, 3);
@@ -41,7 +65,9 @@ pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
         for h in &s.histograms {
             put_histogram(out, 4, h, &mut scratch);
         }
-        end_message(out, ts);
+        if known.is_none() {
+            end_message(out, ts);
+        }
     }
 }
 

@@ -58,7 +58,7 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
     let mut scratch = Vec::new();
     for s in series {
         let ts = begin_message(&mut body, 5);
-        put_label_refs(&mut body, 1, &s.labels, &mut symbols, &mut scratch);
+        put_label_refs(&mut body, 1, &s.series.labels, &mut symbols, &mut scratch);
         for x in &s.samples {
             let m = begin_message(&mut body, 2);
             put_double(&mut body, 1, x.v);
@@ -78,7 +78,7 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
             put_int64(&mut body, 3, e.t);
             end_message(&mut body, m);
         }
-        if let Some(md) = &s.metadata {
+        if let Some(md) = &s.series.metadata {
             let m = begin_message(&mut body, 5);
             if md.metric_type != 0 {
                 put_int64(&mut body, 1, i64::from(md.metric_type));

@@ -30,6 +30,11 @@ pub fn put_bytes(out: &mut Vec<u8>, field: u32, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+/// How many bytes `put_uvarint` writes for `x`.
+pub fn uvarint_len(x: u64) -> usize {
+    (64 - (x | 1).leading_zeros() as usize).div_ceil(7)
+}
+
 /// Starts a nested message: returns the marker `end_message` needs.
 pub fn begin_message(out: &mut Vec<u8>, field: u32) -> usize {
     put_key(out, field, WIRE_LEN);
@@ -66,6 +71,11 @@ mod tests {
             put_uvarint(&mut expect, n as u64);
             expect.extend(std::iter::repeat_n(7u8, n));
             assert_eq!(out, expect, "length {n}");
+        }
+        for x in [0u64, 1, 127, 128, 16_383, 16_384, 1_700_000_000_000, u64::MAX] {
+            let mut v = Vec::new();
+            put_uvarint(&mut v, x);
+            assert_eq!(uvarint_len(x), v.len(), "uvarint length of {x}");
         }
         let mut out = Vec::new();
         put_int64(&mut out, 2, -1);

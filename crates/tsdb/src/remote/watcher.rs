@@ -6,13 +6,13 @@
 //! a full batch comes back encoded and compressed. Segment bytes are read once: the tail of the
 //! current segment is cached and extended as the writer appends (it never rewrites bytes).
 
-use super::{encode, BatchSeries, HistogramSample, Metadata, Protocol, Sample};
+use super::ref_hash::RefMap;
+use super::{encode, BatchSeries, HistogramSample, Metadata, Protocol, Sample, SentSeries};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use crate::record::{self, Record};
 use crate::wal::{self, PAGE_SIZE};
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -30,7 +30,7 @@ pub struct Position {
 enum SeriesState {
     /// Seen in a series record; write relabeling has not decided yet.
     Pending(Labels),
-    Kept(Arc<Labels>, Option<Arc<Metadata>>),
+    Kept(Arc<SentSeries>),
     Dropped,
 }
 
@@ -63,7 +63,7 @@ pub struct ReadyBatch {
 #[derive(Default)]
 struct ShardBatch {
     series: Vec<BatchSeries>,
-    index: HashMap<u64, usize>,
+    index: RefMap<usize>,
     samples: usize,
     exemplars: usize,
     histograms: usize,
@@ -74,6 +74,13 @@ struct ShardBatch {
 impl ShardBatch {
     fn len(&self) -> usize {
         self.samples + self.exemplars + self.histograms
+    }
+
+    /// Empty, keeping the room its series list and index grew to.
+    fn emptied(mut self) -> ShardBatch {
+        self.series.clear();
+        self.index.clear();
+        ShardBatch { series: self.series, index: self.index, ..ShardBatch::default() }
     }
 }
 
@@ -118,7 +125,7 @@ pub struct Watcher {
     dir: PathBuf,
     pos: Position,
     opts: Options,
-    series: HashMap<u64, SeriesState>,
+    series: RefMap<SeriesState>,
     pending: Vec<u64>,
     /// How many of `pending` the last `NewSeries` offered (what `resolve` must answer).
     offered: usize,
@@ -129,6 +136,10 @@ pub struct Watcher {
     cache: Vec<u8>,
     cache_segment: u32,
     cache_base: u64,
+    /// The last record decoded (segment, offset, record) when a read stopped inside it.
+    record_cache: Option<(u32, u64, Record)>,
+    /// The uncompressed body of the batch being encoded (kept: its size repeats batch after batch).
+    encode_buf: Vec<u8>,
     pub stats: WatcherStats,
 }
 
@@ -144,7 +155,7 @@ impl Watcher {
     /// Opens at `start` (None: the end of the WAL, for a new queue). Series before the start are
     /// read (checkpoint and segments), so samples after it find their labels.
     pub fn open(dir: &Path, start: Option<Position>, opts: Options) -> Result<Watcher> {
-        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: HashMap::new(), pending: Vec::new(), offered: 0, batches: Vec::new(), full: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, stats: WatcherStats::default() };
+        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: RefMap::default(), pending: Vec::new(), offered: 0, batches: Vec::new(), full: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, record_cache: None, encode_buf: Vec::new(), stats: WatcherStats::default() };
         w.batches.resize_with(w.opts.shards.max(1), ShardBatch::default);
         let first = w.read_checkpoint()?;
         let segments = wal::list_segments(dir)?;
@@ -200,16 +211,16 @@ impl Watcher {
             for (s, r) in b.series.into_iter().zip(refs) {
                 let entries = s.samples.into_iter().map(Entry::Sample).chain(s.exemplars.into_iter().map(Entry::Exemplar)).chain(s.histograms.into_iter().map(Entry::Histogram));
                 for e in entries {
-                    self.add_moving_full(r, Arc::clone(&s.labels), s.metadata.clone(), e, b.start);
+                    self.add_moving_full(r, Arc::clone(&s.series), e, b.start);
                 }
             }
         }
     }
 
     /// `add`, setting a batch that fills aside to be sent first.
-    fn add_moving_full(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) {
+    fn add_moving_full(&mut self, r: u64, series: Arc<SentSeries>, entry: Entry, at: Position) {
         let shard = self.shard_of(r);
-        if self.add(r, labels, metadata, entry, at) {
+        if self.add(r, series, entry, at) {
             let b = std::mem::take(&mut self.batches[shard]);
             self.full.push((shard, b));
         }
@@ -243,7 +254,7 @@ impl Watcher {
         self.offered = 0;
         for (r, v) in self.pending.drain(..verdicts.len()).zip(verdicts) {
             let state = match v {
-                Some((l, md)) => SeriesState::Kept(Arc::new(l), md.map(Arc::new)),
+                Some((l, md)) => SeriesState::Kept(Arc::new(SentSeries::new(l, md))),
                 None => SeriesState::Dropped,
             };
             self.series.insert(r, state);
@@ -280,24 +291,32 @@ impl Watcher {
 
     fn take_batches(&mut self, all: bool) -> Vec<ReadyBatch> {
         let max = self.opts.max_samples.max(1);
-        let mut taken_all: Vec<(usize, ShardBatch)> = std::mem::take(&mut self.full);
-        for (i, b) in self.batches.iter_mut().enumerate() {
-            let n = b.len();
+        let mut out = Vec::new();
+        for (i, b) in std::mem::take(&mut self.full) {
+            out.push(self.ready(i, &b));
+        }
+        for i in 0..self.batches.len() {
+            let n = self.batches[i].len();
             if n == 0 || (!all && n < max) {
                 continue;
             }
-            taken_all.push((i, std::mem::take(b)));
-        }
-        let mut out = Vec::with_capacity(taken_all.len());
-        for (i, taken) in taken_all {
-            let mut payload = Vec::with_capacity(taken.samples * 24 + 256);
-            encode(self.opts.protocol, &taken.series, &mut payload);
-            if self.opts.compress {
-                payload = crate::snappy::encode(&payload);
-            }
-            out.push(ReadyBatch { shard: i as u32, payload, samples: taken.samples as u32, exemplars: taken.exemplars as u32, histograms: taken.histograms as u32, max_t: taken.max_t, start: taken.start });
+            // Encoded where it is and emptied in place: the next batch reuses its room.
+            let b = std::mem::take(&mut self.batches[i]);
+            out.push(self.ready(i, &b));
+            self.batches[i] = b.emptied();
         }
         out
+    }
+
+    fn ready(&mut self, shard: usize, b: &ShardBatch) -> ReadyBatch {
+        // One encoding buffer for every batch: a fresh one of this size would be mapped and
+        // faulted in anew each time.
+        let mut body = std::mem::take(&mut self.encode_buf);
+        body.clear();
+        encode(self.opts.protocol, &b.series, &mut body);
+        let payload = if self.opts.compress { crate::snappy::encode(&body) } else { body.clone() };
+        self.encode_buf = body;
+        ReadyBatch { shard: shard as u32, payload, samples: b.samples as u32, exemplars: b.exemplars as u32, histograms: b.histograms as u32, max_t: b.max_t, start: b.start }
     }
 
     fn read_checkpoint(&mut self) -> Result<u32> {
@@ -335,8 +354,9 @@ impl Watcher {
             self.cache.clear();
             self.cache_segment = seg;
             self.cache_base = page_start;
-        } else if page_start > self.cache_base + (4 << 20) {
-            // Drop what lies before the current page, so a long segment is not held whole.
+        } else if page_start > self.cache_base + (4 << 20) && (page_start - self.cache_base) * 2 > self.cache.len() as u64 {
+            // Drop what lies before the current page, so a long segment is not held whole; only
+            // once it is most of the cache, so catching up moves each byte at most once more.
             let cut = (page_start - self.cache_base) as usize;
             self.cache.drain(..cut);
             self.cache_base = page_start;
@@ -402,15 +422,19 @@ impl Watcher {
                 return Err(STOP.into());
             }
         }
-        let decoded = match record::decode(rec) {
-            Ok(d) => d,
-            Err(_) => {
-                self.stats.corruptions += 1;
-                self.pos = done;
-                return Ok(());
-            }
+        // A record a full batch stopped in is read again from where it stopped: decoded once.
+        let decoded = match self.record_cache.take() {
+            Some((s, o, d)) if s == seg && o == rs => d,
+            _ => match record::decode(rec) {
+                Ok(d) => d,
+                Err(_) => {
+                    self.stats.corruptions += 1;
+                    self.pos = done;
+                    return Ok(());
+                }
+            },
         };
-        let entries: Vec<(u64, Entry)> = match decoded {
+        let decoded = match decoded {
             Record::Series(list) => {
                 self.stats.records_series += 1;
                 for (r, l) in list {
@@ -419,44 +443,33 @@ impl Watcher {
                 self.pos = done;
                 return Ok(());
             }
-            Record::Samples(list) => {
-                if skip == 0 {
-                    self.stats.records_samples += 1;
+            d => d,
+        };
+        let n = match &decoded {
+            Record::Samples(list) => list.len(),
+            Record::Exemplars(list) if self.opts.send_exemplars => list.len(),
+            Record::Histograms(list) if self.opts.send_histograms => list.len(),
+            _ => {
+                match decoded {
+                    Record::Exemplars(_) => self.stats.records_exemplars += 1,
+                    Record::Histograms(_) => self.stats.records_histograms += 1,
+                    _ => self.stats.records_other += 1,
                 }
-                list.into_iter().map(|s| (s.r, Entry::Sample(Sample { st: s.st, t: s.t, v: s.v }))).collect()
-            }
-            Record::Exemplars(list) if self.opts.send_exemplars => {
-                if skip == 0 {
-                    self.stats.records_exemplars += 1;
-                }
-                list.into_iter().map(|(r, e)| (r, Entry::Exemplar(e))).collect()
-            }
-            Record::Exemplars(_) => {
-                self.stats.records_exemplars += 1;
-                self.pos = done;
-                return Ok(());
-            }
-            Record::Histograms(list) if self.opts.send_histograms => {
-                if skip == 0 {
-                    self.stats.records_histograms += 1;
-                }
-                list.into_iter().map(|s| (s.r, Entry::Histogram(HistogramSample { st: s.st, t: s.t, h: s.h }))).collect()
-            }
-            Record::Histograms(_) => {
-                self.stats.records_histograms += 1;
-                self.pos = done;
-                return Ok(());
-            }
-            Record::Tombstones(_) | Record::Other(_) => {
-                self.stats.records_other += 1;
                 self.pos = done;
                 return Ok(());
             }
         };
+        if skip == 0 {
+            match decoded {
+                Record::Samples(_) => self.stats.records_samples += 1,
+                Record::Exemplars(_) => self.stats.records_exemplars += 1,
+                _ => self.stats.records_histograms += 1,
+            }
+        }
         let min_t = match mode {
             Mode::Send { min_t } => *min_t,
             Mode::SkipTo(_) => {
-                self.stats.skipped_samples += entries.len().saturating_sub(skip) as u64;
+                self.stats.skipped_samples += n.saturating_sub(skip) as u64;
                 self.pos = done;
                 return Ok(());
             }
@@ -468,12 +481,38 @@ impl Watcher {
         if !self.pending.is_empty() {
             // New series first: the queue relabels them, then this record is read again.
             self.pos = Position { segment: seg, offset: rs, skip: skip as u32 };
+            self.record_cache = Some((seg, rs, decoded));
             return Err(STOP.into());
         }
-        let n = entries.len();
-        for (i, (r, entry)) in entries.into_iter().enumerate().skip(skip) {
-            let (labels, md) = match self.series.get(&r) {
-                Some(SeriesState::Kept(l, md)) => (l.clone(), md.clone()),
+        let stopped_at = match &decoded {
+            Record::Samples(list) => self.take_entries(seg, rs, skip, min_t, list.iter().map(|s| (s.r, Entry::Sample(Sample { st: s.st, t: s.t, v: s.v })))),
+            Record::Exemplars(list) => self.take_entries(seg, rs, skip, min_t, list.iter().map(|(r, e)| (*r, Entry::Exemplar(e.clone())))),
+            Record::Histograms(list) => self.take_entries(seg, rs, skip, min_t, list.iter().map(|s| (s.r, Entry::Histogram(HistogramSample { st: s.st, t: s.t, h: s.h.clone() })))),
+            _ => None,
+        };
+        match stopped_at {
+            Some(i) if i + 1 < n => {
+                self.pos = Position { segment: seg, offset: rs, skip: i as u32 + 1 };
+                self.record_cache = Some((seg, rs, decoded));
+                Err(STOP.into())
+            }
+            Some(_) => {
+                self.pos = done;
+                Err(STOP.into())
+            }
+            None => {
+                self.pos = done;
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a record's entries from `skip` on to their shards' batches; the index of the entry
+    /// that filled a batch (the read stops after it), or None when the record was taken whole.
+    fn take_entries(&mut self, seg: u32, rs: u64, skip: usize, min_t: i64, entries: impl Iterator<Item = (u64, Entry)>) -> Option<usize> {
+        for (i, (r, entry)) in entries.enumerate().skip(skip) {
+            let kept = match self.series.get(&r) {
+                Some(SeriesState::Kept(k)) => Arc::clone(k),
                 Some(SeriesState::Dropped) => continue,
                 Some(SeriesState::Pending(_)) | None => {
                     match entry {
@@ -496,17 +535,15 @@ impl Watcher {
                 continue;
             }
             let at = Position { segment: seg, offset: rs, skip: i as u32 };
-            if self.add(r, labels, md, entry, at) {
-                self.pos = if i + 1 == n { done } else { Position { segment: seg, offset: rs, skip: i as u32 + 1 } };
-                return Err(STOP.into());
+            if self.add(r, kept, entry, at) {
+                return Some(i);
             }
         }
-        self.pos = done;
-        Ok(())
+        None
     }
 
     /// Adds to the series' shard batch; true when that batch is now full.
-    fn add(&mut self, r: u64, labels: Arc<Labels>, metadata: Option<Arc<Metadata>>, entry: Entry, at: Position) -> bool {
+    fn add(&mut self, r: u64, series: Arc<SentSeries>, entry: Entry, at: Position) -> bool {
         let shard = self.shard_of(r);
         let b = &mut self.batches[shard];
         if b.len() == 0 {
@@ -519,7 +556,7 @@ impl Watcher {
         let idx = match b.index.get(&r) {
             Some(&i) => i,
             None => {
-                b.series.push(BatchSeries { labels, metadata, samples: Vec::new(), exemplars: Vec::new(), histograms: Vec::new() });
+                b.series.push(BatchSeries { series, samples: Vec::new(), exemplars: Vec::new(), histograms: Vec::new() });
                 b.index.insert(r, b.series.len() - 1);
                 b.series.len() - 1
             }
