@@ -67,7 +67,7 @@ function start(kind: ScrapeServer, dir: string, port: number, cfg: string, block
   let args: string[];
   if (kind === 'victoriametrics') {
     cmd = 'victoria-metrics';
-    args = [`-promscrape.config=${cfg}`, `-storageDataPath=${data}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y'];
+    args = [`-promscrape.config=${cfg}`, `-storageDataPath=${data}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-search.maxUniqueTimeseries=10000000', '-search.maxSamplesPerQuery=1000000000'];
   } else {
     const block = `${blockMinutes}m`;
     const common = [`--config.file=${cfg}`, `--storage.tsdb.path=${data}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.min-block-duration=${block}`, `--storage.tsdb.max-block-duration=${block}`];
@@ -94,7 +94,7 @@ async function waitReady(r: Running, timeoutMs: number): Promise<void> {
     if (Date.now() - t0 > timeoutMs) throw new Error(`${r.kind} did not become ready:\n${r.log.slice(-2000)}`);
     if (r.child.exitCode !== null) throw new Error(`${r.kind} exited (${r.child.exitCode}):\n${r.log.slice(-2000)}`);
     try {
-      if ((await fetch(`${r.base}${path}`)).ok) return;
+      if ((await fetch(`${r.base}${path}`, { signal: AbortSignal.timeout(10_000) })).ok) return;
     } catch {
       /* starting */
     }
@@ -102,15 +102,31 @@ async function waitReady(r: Running, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * fetch with a generous timeout, tried again on a network error: on a loaded machine a server
+ * busy with a million series may not accept a connection at once, and one miss must not lose a
+ * run of many minutes.
+ */
+async function get(url: string, tries = 5): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url, { signal: AbortSignal.timeout(180_000) });
+    } catch (e) {
+      if (i >= tries) throw new Error(`${url}: ${(e as Error).message} (${String((e as { cause?: unknown }).cause ?? '')})`);
+      await sleep(2000);
+    }
+  }
+}
+
 async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const text = await (await get(`${base}/metrics`)).text();
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
 }
 
 async function query(base: string, q: string): Promise<{ ms: number; results: number; value: number }> {
   const t0 = process.hrtime.bigint();
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`);
+  const res = await get(`${base}/api/v1/query?query=${encodeURIComponent(q)}`, 1);
   const body = (await res.json()) as { status?: string; error?: string; data?: { result?: { value: [number, string] }[] } };
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (body.status !== 'success') throw new Error(`${base} ${q}: ${body.error ?? res.status}`);
@@ -125,8 +141,12 @@ async function seriesCount(r: Running): Promise<number> {
   // VictoriaMetrics's active-series gauge fills lazily; its query API counts what it holds, once
   // the newest rows are searchable (it holds them back briefly), so ask again for up to a minute.
   for (let i = 0; ; i++) {
-    const n = (await query(r.base, 'count({__name__=~".+"})')).value;
-    if (!Number.isNaN(n) || i >= 60) return n;
+    try {
+      const n = (await query(r.base, 'count({__name__=~".+"})')).value;
+      if (!Number.isNaN(n) || i >= 60) return n;
+    } catch (e) {
+      if (i >= 60) throw e;
+    }
     await sleep(1000);
   }
 }

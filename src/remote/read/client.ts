@@ -3,7 +3,7 @@
 // `ReadResponse` decoded natively into typed arrays. With filter_external_labels (the default)
 // the external labels become equality matchers of the remote query and are taken off the series
 // that come back, so they merge with the local series of the same labels.
-import snappy from 'snappy';
+import { snappyCompress } from '../../storage/wal-watcher.js';
 import { copyLabels, type Labels } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
 import type { NativeSamples } from '../../storage/native.js';
@@ -76,7 +76,7 @@ export class RemoteReadClient {
   async read(requests: readonly SelectRequest[]): Promise<SeriesData[]> {
     const ext = this.external();
     const queries = requests.map((r) => ({ matchers: [...r.matchers, ...ext.map(([name, value]): LabelMatcher => ({ type: '=', name, value }))], startMs: r.mint, endMs: r.maxt }));
-    const body = snappy.compressSync(Buffer.from(encodeReadRequest(queries)));
+    const body = snappyCompress(encodeReadRequest(queries));
     const headers = {
       'Content-Type': 'application/x-protobuf',
       'Content-Encoding': 'snappy',

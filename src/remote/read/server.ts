@@ -7,7 +7,7 @@
 // `--storage.remote.read-max-bytes-in-frame`. External labels: a matcher on an external label
 // that its value satisfies is dropped (the local series do not carry the label), and every
 // returned series gets the external labels it does not have itself.
-import snappy from 'snappy';
+import { snappyCompress } from '../../storage/wal-watcher.js';
 import { copyLabels, sortedPairs, type Labels } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
 import { matcherFunction } from '../../storage/matchers.js';
@@ -161,7 +161,7 @@ export class RemoteReadServer {
       if (this.options.sampleLimit > 0 && total > this.options.sampleLimit) throw new BadRead(`exceeded sample limit (${this.options.sampleLimit})`);
       parts.push(resultField(encodeQueryResult(labels, samples)));
     }
-    const body = snappy.compressSync(Buffer.concat(parts));
+    const body = snappyCompress(Buffer.concat(parts));
     return { status: 200, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body };
   }
 
