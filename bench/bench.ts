@@ -208,8 +208,9 @@ async function scaleBench(): Promise<void> {
   line(`RSS every 30 s from start (MiB), ${k}`, (f) => f.rssTrajectoryMiB.join(' '), 'flat before the measured window');
   line(`\`up\` while scraping, median / max, ${k}`, (f) => `${fmt(f.upSteadyMedianMs, 1)} / ${fmt(f.upSteadyMaxMs, 1)} ms`, 'not blocked by scrapes');
   line(`\`up\` while the head is cut into a block, p99 / max, ${k}`, (f) => (f.compactionObserved === undefined ? 'no head compaction' : f.compactionObserved ? `${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms (truncation at ${fmt(f.compactionAtSeconds!, 0)} s)` : `no truncation seen; p99 / max ${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms`), 'no pause');
-  line(`\`sum by (job) (rate(synthetic_requests_total[5m]))\`, ${k}, median of 3`, (f) => `${fmt(f.rateQueryMs, 0)} ms (${f.rateQueryGroups} group)`, '-');
-  line(`restart after kill -9 until ready (WAL replay), ${k}`, (f) => `${fmt(f.restartReadySeconds, 1)} s${f.replaySeconds === undefined ? '' : ` (replay ${fmt(f.replaySeconds, 1)} s)`}, RSS ${fmt(f.rssAfterRestartBytes / 2 ** 20, 0)} MiB`, "no slower than Prometheus's");
+  line(`\`sum by (job) (rate(synthetic_requests_total[5m]))\`, ${k}, median of 3`, (f) => (f.rateQueryMs === undefined ? 'failed (see below)' : `${fmt(f.rateQueryMs, 0)} ms (${f.rateQueryGroups} group)`), '-');
+  line(`restart after kill -9 until ready (WAL replay), ${k}`, (f) => (f.restartReadySeconds === undefined ? 'failed (see below)' : `${fmt(f.restartReadySeconds, 1)} s${f.replaySeconds === undefined ? '' : ` (replay ${fmt(f.replaySeconds, 1)} s)`}, RSS ${fmt(f.rssAfterRestartBytes! / 2 ** 20, 0)} MiB`), "no slower than Prometheus's");
+  line(`phases that failed, ${k}`, (f) => (f.failures.length === 0 ? 'none' : f.failures.join('; ')), 'none');
 }
 
 async function remoteWriteBench(): Promise<void> {
