@@ -1,6 +1,7 @@
 // `npm run bench [-- storage] [--series N] [--rounds R]`, `npm run bench -- fuzz [--seconds N] [--seed S]`: prints figures for this machine, with
 // Prometheus 2.42 (Debian's package) measured side by side on the same data where it applies.
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
+// `npm run bench -- scrape [--scale 100k|1m] [--warmup S] [--measure S] [--block-minutes M]`: scrape ingestion beside Prometheus 2.42 and VictoriaMetrics 1.79.
 // `npm run bench -- remote-write [--targets N] [--series-per-target N] [--backlog S]`: remote write next to Prometheus 2.42's (live, and draining an S-second backlog).
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureExporters } from './node-exporter.js';
 import { measureScraping } from './scrape.js';
+import { measureScale, type ScaleFigures } from './scrape-scale.js';
 import { measureRemoteWrite } from './remote-write.js';
 import { measureGraph } from './ui.js';
 import { measureSilences } from './silences.js';
@@ -167,12 +169,14 @@ async function nodeExporterBench(): Promise<void> {
 }
 
 async function scrapeBench(): Promise<void> {
+  // --scale 1m: the large-server case, 10 targets x 100k series every 30 s, all three servers at
+  // once (scrape-scale.ts); --scale 100k: only the 4 x 25k case (the memory-per-series figure),
+  // which spares the 10k run when warm-ups are long.
+  const scale = args.includes('--scale') ? args[args.indexOf('--scale') + 1] : undefined;
+  if (scale === '1m') return scaleBench();
   const warmupSeconds = opt('warmup', 60);
   const measureSeconds = opt('measure', 90);
-  // --scale 1m: the large-server case, 10 targets x 100k series every 30 s; --scale 100k: only the
-  // 4 x 25k case (the memory-per-series figure), which spares the 10k run when warm-ups are long.
-  const scale = args.includes('--scale') ? args[args.indexOf('--scale') + 1] : undefined;
-  const cases: [number, number, number][] = scale === '1m' ? [[10, 100_000, 30]] : scale === '100k' ? [[4, 25_000, 2]] : [[1, 10_000, 2], [4, 25_000, 2]];
+  const cases: [number, number, number][] = scale === '100k' ? [[4, 25_000, 2]] : [[1, 10_000, 2], [4, 25_000, 2]];
   const peers = { prometheus: has('prometheus'), victoriametrics: has('victoria-metrics') };
   for (const [targets, perTarget, interval] of cases) {
     const total = targets * perTarget;
@@ -186,6 +190,27 @@ async function scrapeBench(): Promise<void> {
     row(`resident memory per active series while scraping, ${k}`, mem(r.ours), `${cell(r.prometheus, mem)}; VictoriaMetrics ${cell(r.victoriametrics, mem)}`, "<= VictoriaMetrics's");
     row(`\`up\` through the API while scraping, ${k}, median / max`, `${fmt(r.ours.upQueryMedianMs, 1)} / ${fmt(r.ours.upQueryMaxMs, 1)} ms`, cell(r.prometheus, (f) => `${fmt(f.upQueryMedianMs, 1)} / ${fmt(f.upQueryMaxMs, 1)} ms`), 'not blocked by scrapes');
   }
+}
+
+async function scaleBench(): Promise<void> {
+  // Warm-up: 6 scrapes at 30 s. VictoriaMetrics's RSS climbs for its first scrapes (its caches of
+  // series ids and index entries fill as the series are first seen and then looked up again), so
+  // the per-series figure is read after its RSS trajectory (printed) has flattened.
+  const o = { targets: opt('targets', 10), seriesPerTarget: opt('series-per-target', 100_000), intervalSeconds: 30, warmupSeconds: opt('warmup', 180), measureSeconds: opt('measure', 120), blockMinutes: opt('block-minutes', 4) };
+  const peers = { prometheus: has('prometheus'), victoriametrics: has('victoria-metrics') };
+  const k = `${fmt((o.targets * o.seriesPerTarget) / 1e6, 1)}M series`;
+  console.error(`scrape --scale 1m: ${o.targets} x ${o.seriesPerTarget} series every 30s (target.mjs), all three servers at once; ${o.warmupSeconds}s warm-up, ${o.measureSeconds}s measured; block range ${o.blockMinutes}m on both TSDBs (head cut after ${o.blockMinutes * 1.5}m), then the rate query, then kill -9 and restart`);
+  const r = await measureScale(reference, o, peers);
+  const figs = (x: ScaleFigures | string | undefined, g: (f: ScaleFigures) => string): string => (x === undefined ? 'not measured' : typeof x === 'string' ? x : g(x));
+  const line = (figure: string, g: (f: ScaleFigures) => string, target: string): void => row(figure, figs(r.ours, g), `${figs(r.prometheus, g)}; VictoriaMetrics ${figs(r.victoriametrics, g)}`, target);
+  line(`scrape CPU per 1M samples, ${k}`, (f) => `${fmt(f.cpuSecondsPerMillionSamples)} CPU-s (${fmt(f.samplesPerSecond / 1000, 1)}k samples/s)`, "<= 0.5x Prometheus's");
+  line(`resident memory per active series, ${k}`, (f) => `${fmt(f.rssBytes / f.headSeries, 0)} B (RSS ${fmt(f.rssBytes / 2 ** 20, 0)} MiB, ${f.headSeries} series)`, "<= VictoriaMetrics's");
+  line(`RSS every 30 s from start (MiB), ${k}`, (f) => f.rssTrajectoryMiB.join(' '), 'flat before the measured window');
+  line(`\`up\` while scraping, median / max, ${k}`, (f) => `${fmt(f.upSteadyMedianMs, 1)} / ${fmt(f.upSteadyMaxMs, 1)} ms`, 'not blocked by scrapes');
+  line(`\`up\` while the head is cut into a block, p99 / max, ${k}`, (f) => (f.compactionObserved === undefined ? 'no head compaction' : f.compactionObserved ? `${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms (truncation at ${fmt(f.compactionAtSeconds!, 0)} s)` : `no truncation seen; p99 / max ${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms`), 'no pause');
+  line(`\`sum by (job) (rate(synthetic_requests_total[5m]))\`, ${k}, median of 3`, (f) => (f.rateQueryMs === undefined ? 'failed (see below)' : `${fmt(f.rateQueryMs, 0)} ms (${f.rateQueryGroups} group)`), '-');
+  line(`restart after kill -9 until ready (WAL replay), ${k}`, (f) => (f.restartReadySeconds === undefined ? 'failed (see below)' : `${fmt(f.restartReadySeconds, 1)} s${f.replaySeconds === undefined ? '' : ` (replay ${fmt(f.replaySeconds, 1)} s)`}, RSS ${fmt(f.rssAfterRestartBytes! / 2 ** 20, 0)} MiB`), "no slower than Prometheus's");
+  line(`phases that failed, ${k}`, (f) => (f.failures.length === 0 ? 'none' : f.failures.join('; ')), 'none');
 }
 
 async function remoteWriteBench(): Promise<void> {

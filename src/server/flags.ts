@@ -16,6 +16,12 @@ export function parseByteSize(s: string): number {
   return Math.floor(Number(m[1]) * 1024 ** units.indexOf(m[2]!));
 }
 
+function blockDuration(s: string): number {
+  const ms = duration(s);
+  if (ms < 60_000) throw new Error(`block duration "${s}" is shorter than one minute`);
+  return ms;
+}
+
 export const serverFlags = {
   'config.file': flag.string('Prometheus configuration file path.', 'prometheus.yml'),
   'web.listen-address': flag.string('Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090'),
@@ -36,6 +42,11 @@ export const serverFlags = {
   'storage.tsdb.path': flag.string('Base path for metrics storage.', 'data/'),
   'storage.tsdb.retention.time': flag.custom('How long to retain samples in storage. When this flag is set it overrides "storage.tsdb.retention". If neither this flag nor "storage.tsdb.retention" nor "storage.tsdb.retention.size" is set, the retention time defaults to 15d.', 0, undefined, duration),
   'storage.tsdb.retention.size': flag.custom('Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, MB, GB, TB, PB, EB. Ex: "512MB".', 0, undefined, parseByteSize),
+  // Hidden in Prometheus too: for tests and benchmarks that need the head cut into blocks within
+  // minutes. Our blocks all have the head's range, so the maximum is accepted and must not be
+  // smaller than the minimum.
+  'storage.tsdb.min-block-duration': { ...flag.custom('Minimum duration of a data block before being persisted.', 2 * 3600 * 1000, '2h', blockDuration), hidden: true },
+  'storage.tsdb.max-block-duration': { ...flag.custom('Maximum duration compacted blocks may span. For use in testing. (Defaults to 10% of the retention period.)', 0, undefined, blockDuration), hidden: true },
   'storage.tsdb.no-lockfile': flag.bool('Do not create lockfile in data directory.'),
   'storage.remote.max-backlog': flag.string('How much WAL remote-write queues may keep from head truncation while a receiver is unreachable, as a size (512MB, 1GiB) or an age (2h); past it the oldest data is dropped for them. Not in Prometheus.', '1GiB'),
   'storage.remote.read-sample-limit': flag.custom('Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. This limit is ignored for streamed response types.', 50000000, '5e7', Number),

@@ -93,7 +93,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     mkdirSync(dataPath, { recursive: true });
     initialSettings = settingsOf(initial);
-    storage = Storage.open(dataPath, { retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
+    const minBlock = flags['storage.tsdb.min-block-duration'];
+    const maxBlock = flags['storage.tsdb.max-block-duration'];
+    if (maxBlock !== 0 && maxBlock < minBlock) throw new Error('--storage.tsdb.max-block-duration must not be shorter than --storage.tsdb.min-block-duration');
+    storage = Storage.open(dataPath, { blockRangeMs: minBlock, retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;

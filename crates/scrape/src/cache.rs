@@ -8,7 +8,7 @@
 //! back the whole batch plus the refs that went stale. `fail` ends a scrape that failed.
 
 use crate::line::{split_rest, split_sample, starts_with_series};
-use std::collections::HashMap;
+use crate::series_index::SeriesIndex;
 use std::hash::{BuildHasher, Hasher};
 
 /// The ref of a series that metric relabeling dropped: cached so its rules are not run again.
@@ -18,50 +18,27 @@ pub const DROPPED: u32 = u32::MAX;
 /// grow the cache forever (checked every this many scrapes).
 const FORGET_AFTER: u32 = 10;
 
-#[derive(Clone, Copy)]
-struct Entry {
-    r: u32,
-    /// The scrape (iteration) that last saw the series.
-    seen: u32,
-    /// Where the series was in the order when it was last looked up by hash (a hint to resync
-    /// the in-order comparison after a series vanished; `NO_POS` when unknown).
-    pos: u32,
-}
+/// `Slot::pos` when the series's place in the order is unknown.
+pub(crate) const NO_POS: u32 = u32::MAX;
 
-const NO_POS: u32 = u32::MAX;
-
-/// A scrape's sample lines in order: their series texts side by side in one buffer, and refs.
-/// Targets expose the same series in the same order scrape after scrape, so each line is first
-/// compared in place with the series at the same position: sequential memory, no hashing, no
-/// lookup in a large table (whose cache misses would cost more than the rest of the line).
+/// A scrape's sample lines in order, as slots of the series index (whose arena holds the texts in
+/// about this order). Targets expose the same series in the same order scrape after scrape, so
+/// each line is first compared in place with the series at the same position: sequential memory,
+/// no hashing, no lookup in a large table (whose cache misses would cost more than the rest of
+/// the line).
 #[derive(Default)]
 struct Order {
-    keys: Vec<u8>,
-    /// (start in keys, length, ref)
-    items: Vec<(u32, u32, u32)>,
+    items: Vec<u32>,
 }
 
 impl Order {
-    fn key(&self, i: usize) -> &[u8] {
-        let (s, l, _) = self.items[i];
-        &self.keys[s as usize..(s + l) as usize]
-    }
-
-    fn push(&mut self, key: &[u8], r: u32) {
-        self.items.push((self.keys.len() as u32, key.len() as u32, r));
-        self.keys.extend_from_slice(key);
-    }
-
     fn clear(&mut self) {
-        self.keys.clear();
         self.items.clear();
     }
 
     /// Makes self the first `n` items of `other`.
     fn copy_prefix(&mut self, other: &Order, n: usize) {
         self.clear();
-        let end = other.items.get(n.wrapping_sub(1)).map_or(0, |&(s, l, _)| (s + l) as usize);
-        self.keys.extend_from_slice(&other.keys[..end]);
         self.items.extend_from_slice(&other.items[..n]);
     }
 }
@@ -95,7 +72,7 @@ pub struct SampleLimitExceeded;
 
 #[derive(Default)]
 pub struct ScrapeCache {
-    entries: HashMap<Box<[u8]>, Entry, SeededHash>,
+    index: SeriesIndex,
     iteration: u32,
     /// Refs the previous successful scrape appended, sorted and unique.
     previous: Vec<u32>,
@@ -132,11 +109,11 @@ impl ScrapeCache {
 
     /// Series texts cached.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.index.len() == 0
     }
 
     /// Reads a body. `scrape_ts` stamps samples without a timestamp (and all of them unless
@@ -151,13 +128,14 @@ impl ScrapeCache {
         p.values.clear();
         p.untracked.clear();
         p.scraped = 0;
-        let mut meta = self.entries.hasher().build_hasher();
+        let mut meta = self.index.hasher().build_hasher();
         // (line number, start, end) of each line left to the full parser.
         let mut left: Vec<(usize, usize, usize)> = Vec::new();
         let mut line_no = 0usize;
         let mut pos = 0usize;
         let order = &self.order;
         let next = &mut self.next_order;
+        let index = &mut self.index;
         // The cursor into `order`, and whether every sample line so far was order[k] for its k.
         let mut j = 0usize;
         let mut in_order = true;
@@ -180,15 +158,15 @@ impl ScrapeCache {
             }
             let mut handled: Option<(u32, f64, Option<i64>)> = None;
             if j < order.items.len() {
-                let key = order.key(j);
+                let key = index.text(order.items[j]);
                 if starts_with_series(line, key) {
-                    handled = split_rest(line, key.len()).map(|(v, t)| (order.items[j].2, v, t));
+                    handled = split_rest(line, key.len()).map(|(v, t)| (index.slot(order.items[j]).r, v, t));
                 }
             }
             if handled.is_some() {
                 j += 1;
                 if !in_order {
-                    next.push(&line[..order.items[j - 1].1 as usize], order.items[j - 1].2);
+                    next.items.push(order.items[j - 1]);
                 }
             } else {
                 if in_order {
@@ -196,15 +174,16 @@ impl ScrapeCache {
                     next.copy_prefix(order, j);
                 }
                 handled = split_sample(line).and_then(|s| {
-                    let e = self.entries.get_mut(s.series)?;
+                    let id = index.find(s.series)?;
+                    let e = index.slot_mut(id);
                     e.seen = it;
                     // A vanished series shifts the order: resync the cursor where this one was.
                     let was = e.pos as usize;
-                    if e.pos != NO_POS && was < order.items.len() && order.key(was) == s.series {
+                    if e.pos != NO_POS && was < order.items.len() && order.items[was] == id {
                         j = was + 1;
                     }
                     e.pos = next.items.len() as u32;
-                    next.push(s.series, e.r);
+                    next.items.push(id);
                     Some((e.r, s.value, s.timestamp))
                 });
             }
@@ -255,19 +234,27 @@ impl ScrapeCache {
     pub fn finish(&mut self, residue: ResidueSamples<'_>, sample_limit: usize) -> Result<Finished, SampleLimitExceeded> {
         let it = self.iteration;
         let mut added = 0;
+        let mut new: Vec<(&[u8], u32)> = Vec::new();
         for (series, &r) in residue.series.iter().zip(residue.refs) {
-            match self.entries.get_mut(*series) {
-                Some(e) => {
+            match self.index.find(series) {
+                Some(id) => {
+                    let e = self.index.slot_mut(id);
                     e.r = r;
                     e.seen = it;
                 }
-                None => {
-                    if r != DROPPED {
-                        added += 1;
-                    }
-                    self.entries.insert(Box::from(*series), Entry { r, seen: it, pos: NO_POS });
-                }
+                None => new.push((series, r)),
             }
+        }
+        self.index.reserve(new.len(), new.iter().map(|(s, _)| s.len()).sum());
+        for (series, r) in new {
+            // The residue may name a new series twice: the first one counts.
+            if self.index.find(series).is_some() {
+                continue;
+            }
+            if r != DROPPED {
+                added += 1;
+            }
+            self.index.insert(series, r, it, NO_POS);
         }
         let p = std::mem::take(&mut self.pending);
         let mut out = Finished { refs: p.refs, timestamps: p.timestamps, values: p.values, stale: Vec::new(), scraped: p.scraped + residue.refs.len(), added };
@@ -300,19 +287,16 @@ impl ScrapeCache {
             // Most targets keep this order from now on: hold it without the slack of its growth,
             // and let the old one go rather than keep its buffers for a change that rarely comes
             // (together ~20% of the cache's bytes, tests/memory_per_series.rs).
-            self.order.keys.shrink_to_fit();
             self.order.items.shrink_to_fit();
             self.next_order = Order::default();
         }
         self.metadata_hash = Some(p.metadata_hash);
         if it.is_multiple_of(FORGET_AFTER) {
             // Lines taken in order did not touch their entries: they count as seen now.
-            for i in 0..self.order.items.len() {
-                if let Some(e) = self.entries.get_mut(self.order.key(i)) {
-                    e.seen = it;
-                }
+            for &id in &self.order.items {
+                self.index.slot_mut(id).seen = it;
             }
-            self.entries.retain(|_, e| it.wrapping_sub(e.seen) <= FORGET_AFTER);
+            self.index.retain(|e| it.wrapping_sub(e.seen) <= FORGET_AFTER);
         }
         Ok(out)
     }
@@ -357,8 +341,9 @@ impl ScrapeCache {
 
     /// Forgets every series text (the storage no longer knows some refs).
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.index.clear();
         self.order.clear();
+        self.next_order.clear();
         self.previous_is_order = false;
         self.metadata_hash = None;
     }

@@ -9,5 +9,6 @@
 
 pub mod cache;
 pub mod line;
+mod series_index;
 
 pub use cache::{Finished, ResidueSamples, SampleLimitExceeded, ScanOutcome, ScrapeCache, DROPPED};

@@ -8,7 +8,7 @@
 // With filter_external_labels (the default) the external labels become equality matchers of the
 // remote query and are taken off the series that come back, so they merge with the local series
 // of the same labels.
-import snappy from 'snappy';
+import { snappyCompress } from '../../storage/wal-watcher.js';
 import type { Dispatcher } from 'undici';
 import { copyLabels, type Labels } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
@@ -83,7 +83,7 @@ export class RemoteReadClient {
   async read(requests: readonly SelectRequest[], opts: ReadOptions = {}): Promise<SeriesData[]> {
     const ext = this.external();
     const queries = requests.map((r) => ({ matchers: [...r.matchers, ...ext.map(([name, value]): LabelMatcher => ({ type: '=', name, value }))], startMs: r.mint, endMs: r.maxt }));
-    const body = snappy.compressSync(Buffer.from(encodeReadRequest(queries, [READ_RESPONSE_STREAMED_XOR_CHUNKS, READ_RESPONSE_SAMPLES])));
+    const body = snappyCompress(encodeReadRequest(queries, [READ_RESPONSE_STREAMED_XOR_CHUNKS, READ_RESPONSE_SAMPLES]));
     const headers = {
       ...(await requestHeaders(this.http)),
       ...this.config.headers,

@@ -8,7 +8,7 @@
 // that its value satisfies is dropped (the local series do not carry the label), and every
 // returned series gets the external labels it does not have itself.
 import { Readable } from 'node:stream';
-import snappy from 'snappy';
+import { snappyCompress } from '../../storage/wal-watcher.js';
 import { copyLabels, sortedPairs, type Labels } from '../../model/labels.js';
 import type { LabelMatcher } from '../../storage/matchers.js';
 import { matcherFunction } from '../../storage/matchers.js';
@@ -192,7 +192,7 @@ export class RemoteReadServer {
       if (this.options.sampleLimit > 0 && total > this.options.sampleLimit) throw new BadRead(`exceeded sample limit (${this.options.sampleLimit})`);
       parts.push(resultField(encodeQueryResult(labels, samples)));
     }
-    const body = snappy.compressSync(Buffer.concat(parts));
+    const body = snappyCompress(Buffer.concat(parts));
     return { status: 200, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body };
   }
 
