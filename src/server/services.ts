@@ -25,12 +25,15 @@ import type { RemoteReaders } from '../remote/read/readers.js';
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
 export interface EncodedQueryResponse extends QueryResponse {
   encoded: Buffer;
+  /** `encoded`'s memory may be reused once the response was sent (see PooledResult.release). */
+  release(): void;
 }
 
 function encodedResponse(r: PooledResult): EncodedQueryResponse {
   let data: QueryData | undefined;
   return {
     encoded: r.encoded,
+    release: r.release,
     warnings: r.warnings,
     infos: r.infos,
     get data(): QueryData {
