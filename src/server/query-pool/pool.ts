@@ -37,6 +37,8 @@ export interface PooledResult {
   encoded: Buffer;
   warnings: string[];
   infos: string[];
+  /** How long the worker took to evaluate and encode the query (ms), when it says. */
+  evalMs?: number;
   /**
    * Gives `encoded`'s memory back to the pool for a later answer: call it once nothing reads
    * `encoded` any more (the response was sent). Not calling it only forgoes the reuse.
@@ -186,7 +188,7 @@ export class QueryPool {
           released = true;
           this.keepSpare(memory);
         };
-        this.finish(p, undefined, { encoded: Buffer.from(memory, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos, release });
+        this.finish(p, undefined, { encoded: Buffer.from(memory, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos, evalMs: reply.evalMs, release });
       }
       else this.finish(p, new ApiError(p.timedOut && reply.errorType !== 'execution' ? 'timeout' : reply.errorType, p.timedOut && reply.errorType !== 'execution' ? TIMED_OUT : reply.message));
       this.dispatch();

@@ -28,5 +28,5 @@ export interface JobRequest {
 
 export type JobReply =
   /** `encoded`: the envelope's UTF-8 JSON, its buffer transferred (not copied) to the main thread; it may be a view of the request's `into`. */
-  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[] }
+  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[]; /** Evaluation and encoding, ms on the worker. */ evalMs?: number }
   | { id: number; ok: false; errorType: 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal'; message: string };
