@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryPool } from '../../src/server/query-pool/pool.js';
 import { encodeRangeSuccess, utf8Bytes } from '../../src/server/query-pool/encode.js';
-import { CheapInstantQueries, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS } from '../../src/server/query-pool/inline.js';
+import { CheapInstantQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS } from '../../src/server/query-pool/inline.js';
 import { denseRows } from '../../src/promql/range-result.js';
 import { parseExpr } from '../../src/promql/index.js';
 
@@ -53,14 +53,18 @@ test('the native encoder writes into a large enough buffer, else into a new one,
   assert.equal(Buffer.from(utf8Bytes(text, new Uint8Array(text.length))).toString(), text, 'too small by the multi-byte characters: a new buffer');
 });
 
-test('an instant query runs inline once a worker measured it cheap, never with a subquery', () => {
+test('an instant query runs inline once its fastest run was cheap, never with a subquery', () => {
   const q = new CheapInstantQueries();
   const plain = 'sum(rate(x[5m]))';
   assert.equal(q.allows(plain), false, 'unmeasured queries go to a worker');
+  q.record(plain, parseExpr(plain), INLINE_MAX_EVAL_MS + 1, 1000);
+  assert.equal(q.allows(plain), false, 'too slow');
   q.record(plain, parseExpr(plain), 2, 1000);
   assert.equal(q.allows(plain), true);
   q.record(plain, parseExpr(plain), INLINE_MAX_EVAL_MS + 1, 1000);
-  assert.equal(q.allows(plain), false, 'grown slow: back to the workers');
+  assert.equal(q.allows(plain), true, 'a slower run (a busy machine) does not undo the fastest');
+  q.record(plain, parseExpr(plain), INLINE_EVICT_MS + 1, 1000);
+  assert.equal(q.allows(plain), false, 'far past the bound: back to the workers');
   q.record(plain, parseExpr(plain), 2, INLINE_MAX_BYTES + 1);
   assert.equal(q.allows(plain), false, 'a large answer stays on the workers');
   q.record(plain, parseExpr(plain), undefined, 10);

@@ -24,11 +24,8 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
 
 /** The response: sent as is when a query worker encoded it already, else the envelope to serialize. */
 function answer(req: FastifyRequest, reply: FastifyReply, r: QueryResponse & { encoded?: unknown; release?: () => void }): unknown {
-  if (Buffer.isBuffer(r.encoded)) {
-    // Its memory serves a later answer once this one was written out (or the client went away).
-    if (r.release) reply.raw.once('close', r.release);
-    return sendJson(req, reply, r.encoded);
-  }
+  // Its memory serves a later answer once this one was written out (or the client went away).
+  if (Buffer.isBuffer(r.encoded)) return sendJson(req, reply, r.encoded, r.release);
   return success(r.data, r.warnings, r.infos);
 }
 
