@@ -226,6 +226,13 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
   }
 
   const anyHistograms = input.series.some((s) => s.histograms !== undefined);
+  if (!anyHistograms && FLOAT_ONLY_OPS.has(e.op)) {
+    for (const g of groups.values()) {
+      const o = aggregateFloats(e.op, g.members, n, g.labels['__name__'] !== undefined && g.members.some((s) => s.dropName), g.labels);
+      if (o) out.push(o);
+    }
+    return { kind: 'vector', series: out };
+  }
   for (const g of groups.values()) {
     // Grouping by __name__ keeps a to-be-dropped name until the end (delayed name removal).
     const o = newSeries(g.labels, n, g.labels['__name__'] !== undefined && g.members.some((s) => s.dropName));
@@ -260,6 +267,67 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     if (o.present.some((p) => p === 1) || o.histograms) out.push(o);
   }
   return { kind: 'vector', series: out };
+}
+
+/** Aggregations `aggregateFloats` computes series by series. */
+const FLOAT_ONLY_OPS = new Set(['sum', 'count', 'group', 'min', 'max']);
+
+/**
+ * sum, count, group, min and max of float-only series, member by member over all steps at once
+ * (typed arrays, no per-step list of values). Each step sees its values in the members' order,
+ * so the results (Kahan compensation included) are those of `simple`. Undefined when no step has
+ * a value.
+ */
+function aggregateFloats(op: string, members: Series[], n: number, dropName: boolean, labels: Labels): Series | undefined {
+  const o = newSeries(labels, n, dropName);
+  const values = o.values;
+  const present = o.present;
+  const c = op === 'sum' ? new Float64Array(n) : undefined;
+  for (const s of members) {
+    const sv = s.values;
+    const sp = s.present;
+    for (let j = 0; j < n; j++) {
+      if (!sp[j]) continue;
+      const x = sv[j]!;
+      if (!present[j]) {
+        present[j] = 1;
+        values[j] = op === 'count' || op === 'group' ? 1 : op === 'sum' ? 0 + x : x;
+        continue;
+      }
+      switch (op) {
+        case 'sum': {
+          // kahanInc, inline: the running sum and its compensation.
+          const sum = values[j]!;
+          const t = sum + x;
+          if (t === Infinity || t === -Infinity) c![j] = 0;
+          else if (Math.abs(sum) >= Math.abs(x)) c![j] += sum - t + x;
+          else c![j] += x - t + sum;
+          values[j] = t;
+          break;
+        }
+        case 'count':
+          values[j]! += 1;
+          break;
+        case 'min': {
+          const m = values[j]!;
+          if (m > x || Number.isNaN(m)) values[j] = x;
+          break;
+        }
+        case 'max': {
+          const m = values[j]!;
+          if (m < x || Number.isNaN(m)) values[j] = x;
+          break;
+        }
+      }
+    }
+  }
+  let any = false;
+  for (let j = 0; j < n; j++) {
+    if (!present[j]) continue;
+    any = true;
+    if (c && Number.isFinite(values[j]!)) values[j] = values[j]! + c[j]!;
+  }
+  return any ? o : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Storage } from '../storage/index.js';
 import type { LabelMatcher } from '../storage/matchers.js';
 import { Engine, QueryError, PromQLSyntaxError, parseExpr } from '../promql/index.js';
 import type { EngineOptions, QueryResult } from '../promql/index.js';
+import type { Expr } from '../promql/parser/ast.js';
 import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
 import { formatJsonValue } from '../model/float.js';
@@ -18,6 +19,8 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { QueryJob } from './query-pool/protocol.js';
+import { CheapInstantQueries } from './query-pool/inline.js';
+import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { SelectRecorder, type MergedQueryable } from '../remote/read/merge.js';
 import { TIMED_OUT } from '../promql/limits.js';
@@ -26,12 +29,15 @@ import type { RemoteReaders } from '../remote/read/readers.js';
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
 export interface EncodedQueryResponse extends QueryResponse {
   encoded: Buffer;
+  /** `encoded`'s memory may be reused once the response was sent (see PooledResult.release). */
+  release(): void;
 }
 
 function encodedResponse(r: PooledResult): EncodedQueryResponse {
   let data: QueryData | undefined;
   return {
     encoded: r.encoded,
+    release: r.release,
     warnings: r.warnings,
     infos: r.infos,
     get data(): QueryData {
@@ -115,13 +121,16 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     }
     return { from, opts: { ...opts, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)) } };
   };
+  const cheapInstant = new CheapInstantQueries();
   /** A query on the pool, timed and written to the query log (also when it fails). */
-  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions): Promise<QueryResponse> => {
+  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions, parsed: Expr): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
     let error: string | undefined;
     try {
-      return encodedResponse(await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) }));
+      const r = await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+      if (job.kind === 'instant') cheapInstant.record(job.expr, parsed, r.evalMs, r.encoded.length);
+      return encodedResponse(r);
     } catch (e) {
       error = (e as Error).message;
       throw e;
@@ -139,6 +148,23 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       end();
     }
   };
+  /**
+   * An instant query measured cheap on a worker before, evaluated here under the same limits
+   * (see query-pool/inline.ts); measured again, so that one grown larger goes back to the workers.
+   */
+  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions): EncodedQueryResponse => {
+    const started = performance.now();
+    let r: QueryResult;
+    try {
+      r = timed(q, () => engine(opts).instantQuery(parsed, timeMs));
+    } catch (e) {
+      cheapInstant.forget(expr);
+      throw e;
+    }
+    const encoded = Buffer.from(encodeSuccess(r, opts.limit ?? 0));
+    cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
+    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release: () => {} });
+  };
   return {
     async instant(expr, timeMs, opts) {
       try {
@@ -146,7 +172,8 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
         const merged = remote?.active() ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
-        if (pool && merged === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts);
+        if (pool && merged === undefined && cheapInstant.allows(expr)) return inline(logged, expr, parsed, timeMs, opts);
+        if (pool && merged === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed);
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {
@@ -158,7 +185,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
         const merged = remote?.active() ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
-        if (pool && merged === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts);
+        if (pool && merged === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts, parsed);
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {

@@ -255,9 +255,10 @@ export interface NativeAddon {
   /**
    * A dense range-query result as the API's JSON: `prefix`, the rows in `order` (rows without a
    * present value left out), `suffix`. `metrics` holds each row's metric object as JSON, joined by
-   * newlines; values and present are rows x steps, row-major.
+   * newlines; values and present are rows x steps, row-major. Written into `into` (a view of its
+   * first bytes is returned) when it is large enough, else into a new buffer with room to spare.
    */
-  encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string): Uint8Array;
+  encodeMatrixJson(prefix: string, metrics: string, values: Float64Array, present: Uint8Array, order: Uint32Array, steps: number, startMs: number, stepMs: number, suffix: string, into?: Uint8Array): Uint8Array;
   /** Range functions over CSR samples; with a modifier, as NativeSelection.evalRange takes it. */
   evalRangeSamples(fn: string, params: number[], offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
   /** A smoothed instant selector over CSR samples. */

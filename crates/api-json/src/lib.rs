@@ -60,6 +60,12 @@ pub fn write_value(out: &mut String, v: f64) {
         return;
     }
     let abs = v.abs();
+    // Whole numbers (counters, counts, sizes) without the float formatter: the digits are exact
+    // and the shortest form, as Display would write them. -0 keeps its sign below.
+    if v.fract() == 0.0 && abs < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        write_integer(out, v as i64);
+        return;
+    }
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let start = out.len();
         let _ = write!(out, "{v:e}");
@@ -82,9 +88,40 @@ pub fn write_value(out: &mut String, v: f64) {
     let _ = write!(out, "{v}");
 }
 
+/// An integer's decimal digits, without going through `fmt`.
+fn write_integer(out: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &d in &digits[at..] {
+        out.push(d as char);
+    }
+}
+
 /// `prefix` + `[{"metric":...,"values":[[t,"v"],...]},...]` + `suffix`, rows in `order`; rows
 /// without any present value are left out, as the API leaves out empty series.
 pub fn encode_matrix(prefix: &str, m: &DenseMatrix<'_>, order: &[u32], suffix: &str) -> Result<Vec<u8>, ShapeError> {
+    let mut out = Vec::new();
+    encode_matrix_into(&mut out, prefix, m, order, suffix)?;
+    Ok(out)
+}
+
+/// `encode_matrix` into `out` (cleared first). A caller that keeps `out` between queries reuses
+/// memory that is already mapped: a fresh multi-megabyte buffer per answer costs a page fault per
+/// 4 KiB written, which on a virtual machine can cost more than formatting the numbers.
+pub fn encode_matrix_into(out: &mut Vec<u8>, prefix: &str, m: &DenseMatrix<'_>, order: &[u32], suffix: &str) -> Result<(), ShapeError> {
+    out.clear();
     let rows = m.metrics.len();
     let cells = rows.checked_mul(m.steps).ok_or_else(|| ShapeError("matrix too large".into()))?;
     if m.values.len() != cells || m.present.len() != cells {
@@ -102,10 +139,11 @@ pub fn encode_matrix(prefix: &str, m: &DenseMatrix<'_>, order: &[u32], suffix: &
         stamps.push(s);
     }
     let present_cells = m.present.iter().filter(|&&p| p != 0).count();
-    let mut out = String::with_capacity(prefix.len() + suffix.len() + present_cells * 34 + rows * 64);
-    out.push_str(prefix);
-    out.push('[');
+    out.reserve(prefix.len() + suffix.len() + present_cells * 34 + rows * 64);
+    out.extend_from_slice(prefix.as_bytes());
+    out.push(b'[');
     let mut first_row = true;
+    let mut text = String::with_capacity(32);
     for &r in order {
         let r = r as usize;
         let cells = r * m.steps..(r + 1) * m.steps;
@@ -114,31 +152,41 @@ pub fn encode_matrix(prefix: &str, m: &DenseMatrix<'_>, order: &[u32], suffix: &
             continue;
         }
         if !first_row {
-            out.push(',');
+            out.push(b',');
         }
         first_row = false;
-        out.push_str("{\"metric\":");
-        out.push_str(m.metrics[r]);
-        out.push_str(",\"values\":[");
+        out.extend_from_slice(b"{\"metric\":");
+        out.extend_from_slice(m.metrics[r].as_bytes());
+        out.extend_from_slice(b",\"values\":[");
         let values = &m.values[cells];
         let mut first_point = true;
+        // The previous point's value (its bits; its text is in `text`): series often repeat a
+        // value from step to step (constant gauges, idle counters' zero rates), and copying
+        // text is cheaper than formatting the float again.
+        let mut last: Option<u64> = None;
         for j in 0..m.steps {
             if present[j] == 0 {
                 continue;
             }
             if !first_point {
-                out.push(',');
+                out.push(b',');
             }
             first_point = false;
-            out.push_str(&stamps[j]);
-            write_value(&mut out, values[j]);
-            out.push_str("\"]");
+            out.extend_from_slice(stamps[j].as_bytes());
+            let bits = values[j].to_bits();
+            if last != Some(bits) {
+                text.clear();
+                write_value(&mut text, values[j]);
+                last = Some(bits);
+            }
+            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(b"\"]");
         }
-        out.push_str("]}");
+        out.extend_from_slice(b"]}");
     }
-    out.push(']');
-    out.push_str(suffix);
-    Ok(out.into_bytes())
+    out.push(b']');
+    out.extend_from_slice(suffix.as_bytes());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -179,6 +227,10 @@ mod tests {
             assert_eq!(value(v), text, "{v:?}");
         }
         assert_eq!([value(f64::NAN), value(f64::INFINITY), value(f64::NEG_INFINITY)], ["NaN", "+Inf", "-Inf"]);
+        // Whole numbers take their own path: the same text as the float formatter's.
+        for v in [1.0, -1.0, 10.0, 100.0, 4096.0, -65536.0, 999_999_999_999_999.0, 1e15, 1e16, 123_456_789.0, -9_007_199_254_740_993.0] {
+            assert_eq!(value(v), format!("{v}"), "{v:?}");
+        }
     }
 
     #[test]
@@ -197,6 +249,16 @@ mod tests {
         let m = DenseMatrix { metrics: vec!["{\"a\":\"x\"}", "{\"a\":\"y\"}", "{\"a\":\"z\"}"], values: &values, present: &present, steps: 2, start_ms: 1000, step_ms: 500 };
         let out = encode_matrix("P", &m, &[2, 1, 0], "S").unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "P[{\"metric\":{\"a\":\"z\"},\"values\":[[1,\"5\"],[1.5,\"NaN\"]]},{\"metric\":{\"a\":\"x\"},\"values\":[[1,\"1\"],[1.5,\"2\"]]}]S");
+    }
+
+    #[test]
+    fn repeated_values_and_a_reused_buffer() {
+        let values = [7.0, 7.0, 0.25, 0.25, -0.0, 1e22];
+        let present = [1, 1, 1, 1, 1, 1];
+        let m = DenseMatrix { metrics: vec!["{}"], values: &values, present: &present, steps: 6, start_ms: 0, step_ms: 1000 };
+        let mut out = b"left over from the last answer".to_vec();
+        encode_matrix_into(&mut out, "", &m, &[0], "").unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "[{\"metric\":{},\"values\":[[0,\"7\"],[1,\"7\"],[2,\"0.25\"],[3,\"0.25\"],[4,\"-0\"],[5,\"1e+22\"]]}]");
     }
 
     #[test]

@@ -402,6 +402,47 @@ impl Env {
         Ok(unsafe { std::slice::from_raw_parts(data as *const T, len) })
     }
 
+    /// The bytes of a Uint8Array, writable. The caller must not hold another slice of the same
+    /// memory while writing (a buffer passed twice in one call).
+    pub fn get_bytes_mut<'a>(&self, v: Value, what: &str) -> JsResult<&'a mut [u8]> {
+        let bytes = self.get_typed::<u8>(v, what)?;
+        // SAFETY: a typed array's memory is JavaScript-owned and writable; Node keeps it alive
+        // for the duration of the call, and nothing else reads it while the call runs.
+        Ok(unsafe { std::slice::from_raw_parts_mut(bytes.as_ptr() as *mut u8, bytes.len()) })
+    }
+
+    /// A Uint8Array over the first `len` bytes of `v`'s memory (a Uint8Array): a view, not a copy.
+    pub fn bytes_prefix(&self, v: Value, len: usize) -> JsResult<Value> {
+        let (mut kind, mut have, mut data, mut ab, mut off) = (0, 0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+        // SAFETY: out-pointers to locals.
+        check(unsafe { napi_get_typedarray_info(self.0, v.0, &mut kind, &mut have, &mut data, &mut ab, &mut off) }, "napi_get_typedarray_info")?;
+        if kind != u8::KIND || len > have {
+            return Err(JsError::new("bytes_prefix: not a Uint8Array of that length"));
+        }
+        let mut out = ptr::null_mut();
+        // SAFETY: the range [off, off + len) lies within the array buffer (checked above).
+        check(unsafe { napi_create_typedarray(self.0, u8::KIND, len, ab, off, &mut out) }, "napi_create_typedarray")?;
+        Ok(Value(out))
+    }
+
+    /// A new Uint8Array of `len` bytes copied from `bytes`, over an array buffer of `capacity`
+    /// bytes (at least `len`): room for a later, slightly larger answer in the same memory.
+    pub fn bytes_with_capacity(&self, bytes: &[u8], capacity: usize) -> JsResult<Value> {
+        let capacity = capacity.max(bytes.len());
+        let mut data = ptr::null_mut();
+        let mut ab = ptr::null_mut();
+        // SAFETY: out-pointers to locals.
+        check(unsafe { napi_create_arraybuffer(self.0, capacity, &mut data, &mut ab) }, "napi_create_arraybuffer")?;
+        if !bytes.is_empty() {
+            // SAFETY: the buffer has `capacity` >= bytes.len() bytes; regions do not overlap.
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), data as *mut u8, bytes.len()) };
+        }
+        let mut v = ptr::null_mut();
+        // SAFETY: ab was just created with room for bytes.len() bytes.
+        check(unsafe { napi_create_typedarray(self.0, u8::KIND, bytes.len(), ab, 0, &mut v) }, "napi_create_typedarray")?;
+        Ok(Value(v))
+    }
+
     /// A new typed array holding a copy of `items`.
     pub fn typed<T: TypedElement>(&self, items: &[T]) -> JsResult<Value> {
         let bytes = std::mem::size_of_val(items);

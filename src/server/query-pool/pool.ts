@@ -37,7 +37,21 @@ export interface PooledResult {
   encoded: Buffer;
   warnings: string[];
   infos: string[];
+  /** How long the worker took to evaluate and encode the query (ms), when it says. */
+  evalMs?: number;
+  /**
+   * Gives `encoded`'s memory back to the pool for a later answer: call it once nothing reads
+   * `encoded` any more (the response was sent). Not calling it only forgoes the reuse.
+   */
+  release(): void;
 }
+
+/**
+ * Answers' memory kept for reuse (at most one buffer per worker, each at most this large): a
+ * worker writes the next answer into memory already mapped instead of a fresh buffer, whose
+ * every 4 KiB page costs a fault when first written.
+ */
+const MAX_SPARE_BYTES = 32 << 20;
 
 interface Pending {
   req: JobRequest;
@@ -77,6 +91,7 @@ function fromSources(options: WorkerOptions): Worker {
 export class QueryPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Pending[] = [];
+  private readonly spares: ArrayBuffer[] = [];
   private nextId = 1;
   private closed = false;
   private readonly size: number;
@@ -144,7 +159,10 @@ export class QueryPool {
       const p = this.waiting.shift()!;
       slot.current = p;
       if (!p.clockStarted) this.startClock(p);
-      slot.worker.postMessage(p.req);
+      const spare = this.spares.pop();
+      p.req.into = spare && new Uint8Array(spare);
+      slot.worker.postMessage(p.req, spare ? [spare] : []);
+      p.req.into = undefined;
     }
   }
 
@@ -162,7 +180,16 @@ export class QueryPool {
       const p = slot.current;
       if (!p || p.req.id !== reply.id) return;
       slot.current = undefined;
-      if (reply.ok) this.finish(p, undefined, { encoded: Buffer.from(reply.encoded.buffer, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos });
+      if (reply.ok) {
+        const memory = reply.encoded.buffer as ArrayBuffer;
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          this.keepSpare(memory);
+        };
+        this.finish(p, undefined, { encoded: Buffer.from(memory, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos, evalMs: reply.evalMs, release });
+      }
       else this.finish(p, new ApiError(p.timedOut && reply.errorType !== 'execution' ? 'timeout' : reply.errorType, p.timedOut && reply.errorType !== 'execution' ? TIMED_OUT : reply.message));
       this.dispatch();
     });
@@ -186,6 +213,21 @@ export class QueryPool {
     worker.on('exit', () => lost(new ApiError('internal', 'query worker exited')));
     this.slots.push(slot);
     return slot;
+  }
+
+  /** An answer's memory, free again: kept for a later answer if there is room. */
+  private keepSpare(memory: ArrayBuffer): void {
+    if (this.closed || memory.byteLength > MAX_SPARE_BYTES || memory.byteLength === 0) return;
+    if (this.spares.length < this.size) {
+      this.spares.push(memory);
+      this.spares.sort((a, b) => a.byteLength - b.byteLength);
+      return;
+    }
+    // Full: keep the larger buffers, which more answers fit.
+    if (this.spares[0]!.byteLength < memory.byteLength) {
+      this.spares[0] = memory;
+      this.spares.sort((a, b) => a.byteLength - b.byteLength);
+    }
   }
 
   private remove(slot: Slot): void {

@@ -22,9 +22,11 @@ export interface JobRequest {
   timeoutMs: number;
   /** Cancel token the main thread sets when the query's time is up. */
   cancelToken: number;
+  /** Memory of an earlier answer (transferred) to write this one into when it fits. */
+  into?: Uint8Array;
 }
 
 export type JobReply =
-  /** `encoded`: the envelope's UTF-8 JSON, its buffer transferred (not copied) to the main thread. */
-  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[] }
+  /** `encoded`: the envelope's UTF-8 JSON, its buffer transferred (not copied) to the main thread; it may be a view of the request's `into`. */
+  | { id: number; ok: true; encoded: Uint8Array; warnings: string[]; infos: string[]; /** Evaluation and encoding, ms on the worker. */ evalMs?: number }
   | { id: number; ok: false; errorType: 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal'; message: string };

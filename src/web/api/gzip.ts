@@ -19,9 +19,18 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-/** Sends a JSON body, gzip-compressed when the request accepts it. */
-export function sendJson(req: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
+/**
+ * Sends a JSON body, gzip-compressed when the request accepts it. `done`, if given, is called
+ * once nothing reads `body` any more: the response is over (sent, or the client went away) and
+ * the compressor, if any, has closed.
+ */
+export function sendJson(req: FastifyRequest, reply: FastifyReply, body: Buffer, done?: () => void): FastifyReply {
   reply.type('application/json; charset=utf-8');
+  let pending = 1;
+  const finished = (): void => {
+    if (--pending === 0) done?.();
+  };
+  if (done) reply.raw.once('close', finished);
   if (body.length < MIN_GZIP_BYTES) return reply.send(body);
   // The answer now depends on Accept-Encoding: say so beside what Vary lists already (CORS: Origin).
   const vary = reply.getHeader('vary');
@@ -32,6 +41,10 @@ export function sendJson(req: FastifyRequest, reply: FastifyReply, body: Buffer)
   // The fastest level: a query answer is mostly repeated timestamps and digits, which even it
   // shrinks about tenfold, and the CPU it saves is what keeps large answers quick.
   const gz = createGzip({ level: constants.Z_BEST_SPEED });
+  if (done) {
+    pending++;
+    gz.once('close', finished);
+  }
   gz.end(body);
   return reply.header('content-encoding', 'gzip').send(gz);
 }

@@ -23,8 +23,9 @@ function options(p: ReturnType<typeof requestParams>): QueryOptions {
 }
 
 /** The response: sent as is when a query worker encoded it already, else the envelope to serialize. */
-function answer(req: FastifyRequest, reply: FastifyReply, r: QueryResponse): unknown {
-  if ('encoded' in r && Buffer.isBuffer(r.encoded)) return sendJson(req, reply, r.encoded);
+function answer(req: FastifyRequest, reply: FastifyReply, r: QueryResponse & { encoded?: unknown; release?: () => void }): unknown {
+  // Its memory serves a later answer once this one was written out (or the client went away).
+  if (Buffer.isBuffer(r.encoded)) return sendJson(req, reply, r.encoded, r.release);
   return success(r.data, r.warnings, r.infos);
 }
 

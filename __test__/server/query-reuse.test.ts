@@ -1,0 +1,117 @@
+// Reusing what earlier queries left: an answer's memory handed back to the next query once it was
+// sent (no fresh buffer, whose pages each cost a fault when first written), the native encoder
+// writing into it, and instant queries measured cheap on a worker running on the main thread.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { QueryPool } from '../../src/server/query-pool/pool.js';
+import { encodeRangeSuccess, utf8Bytes } from '../../src/server/query-pool/encode.js';
+import { CheapInstantQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS } from '../../src/server/query-pool/inline.js';
+import { denseRows } from '../../src/promql/range-result.js';
+import { parseExpr } from '../../src/promql/index.js';
+
+const workerUrl = new URL('./fixtures/buffer-reusing-query-worker.mjs', import.meta.url);
+const init = { storageId: 0, dir: '', engine: {} };
+const job = (padding: number) => ({ job: { kind: 'instant' as const, expr: String(padding), timeMs: 0 }, limit: 0, timeoutMs: 5000 });
+const intoOf = (encoded: Buffer): number => (JSON.parse(encoded.toString()) as { data: { into: number } }).data.into;
+
+test('an answer released after sending is the memory the next query writes into', async (t) => {
+  const pool = new QueryPool({ init, maxQueued: 20, maxMemoryBytes: 0, workers: 1, workerUrl });
+  t.after(() => pool.close());
+  const first = await pool.run(job(1000));
+  assert.equal(intoOf(first.encoded), 0, 'nothing to reuse yet');
+  const size = first.encoded.buffer.byteLength;
+  // Not released yet: still being sent, so the next query gets other memory.
+  const second = await pool.run(job(10));
+  assert.equal(intoOf(second.encoded), 0);
+  first.release();
+  first.release();
+  const third = await pool.run(job(10));
+  assert.equal(intoOf(third.encoded), size, 'the first answer\'s buffer');
+  assert.equal(third.encoded.buffer.byteLength, size, 'the answer is a view of that buffer');
+  // Given to one query only.
+  const fourth = await pool.run(job(10));
+  assert.equal(intoOf(fourth.encoded), 0);
+});
+
+test('the native encoder writes into a large enough buffer, else into a new one, the same bytes', () => {
+  const n = 3;
+  const d = denseRows([{ metric: { job: 'a' }, values: Float64Array.of(1, 0.1, 7), present: Uint8Array.of(1, 1, 1) }], n, 1000, 500, [], []);
+  const fresh = encodeRangeSuccess(d);
+  const big = new Uint8Array(4096).fill(120);
+  const reused = encodeRangeSuccess(d, 0, big);
+  assert.equal(reused.buffer, big.buffer);
+  assert.equal(Buffer.from(reused).toString(), Buffer.from(fresh).toString());
+  const small = new Uint8Array(8);
+  const grown = encodeRangeSuccess(d, 0, small);
+  assert.notEqual(grown.buffer, small.buffer);
+  assert.equal(Buffer.from(grown).toString(), Buffer.from(fresh).toString());
+  assert.ok(grown.buffer.byteLength >= grown.length, 'room to spare for the next answer');
+  // Instant answers (JavaScript text) too, multi-byte characters included.
+  const text = '{"metric":{"é":"ü"}}';
+  assert.equal(Buffer.from(utf8Bytes(text, big)).toString(), text);
+  assert.equal(utf8Bytes(text, big).buffer, big.buffer);
+  assert.equal(Buffer.from(utf8Bytes(text, new Uint8Array(text.length))).toString(), text, 'too small by the multi-byte characters: a new buffer');
+});
+
+test('an instant query runs inline once its fastest run was cheap, never with a subquery', () => {
+  const q = new CheapInstantQueries();
+  const plain = 'sum(rate(x[5m]))';
+  assert.equal(q.allows(plain), false, 'unmeasured queries go to a worker');
+  q.record(plain, parseExpr(plain), INLINE_MAX_EVAL_MS + 1, 1000);
+  assert.equal(q.allows(plain), false, 'too slow');
+  q.record(plain, parseExpr(plain), 2, 1000);
+  assert.equal(q.allows(plain), true);
+  q.record(plain, parseExpr(plain), INLINE_MAX_EVAL_MS + 1, 1000);
+  assert.equal(q.allows(plain), true, 'a slower run (a busy machine) does not undo the fastest');
+  q.record(plain, parseExpr(plain), INLINE_EVICT_MS + 1, 1000);
+  assert.equal(q.allows(plain), false, 'far past the bound: back to the workers');
+  q.record(plain, parseExpr(plain), 2, INLINE_MAX_BYTES + 1);
+  assert.equal(q.allows(plain), false, 'a large answer stays on the workers');
+  q.record(plain, parseExpr(plain), undefined, 10);
+  assert.equal(q.allows(plain), false, 'a worker that did not say');
+  const sub = 'max_over_time(rate(x[5m])[1h:1ms])';
+  q.record(sub, parseExpr(sub), 0.1, 10);
+  assert.equal(q.allows(sub), false);
+  q.record(plain, parseExpr(plain), 2, 1000);
+  q.forget(plain);
+  assert.equal(q.allows(plain), false);
+});
+
+test('the query service evaluates a cheap instant query inline the second time, with the same answer', async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { Storage } = await import('../../src/storage/index.js');
+  const { Engine } = await import('../../src/promql/index.js');
+  const { encodeSuccess } = await import('../../src/server/query-pool/encode.js');
+  const { makeQueryService } = await import('../../src/server/services.js');
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-reuse-'));
+  const db = Storage.open(join(dir, 'data'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const labels = [0, 1, 2].map((i) => ({ __name__: 'm', i: String(i) }));
+  db.append(db.seriesRefs(labels), Float64Array.of(1000, 1000, 1000), Float64Array.of(1, 2.5, 1e22));
+  // A stand-in pool: answers with what a worker would (the engine's own envelope), cheap.
+  let pooled = 0;
+  const pool = {
+    async run(q: { job: { expr: string; timeMs: number } }) {
+      pooled++;
+      const r = new Engine(db).instantQuery(q.job.expr, q.job.timeMs);
+      return { encoded: Buffer.from(encodeSuccess(r)), warnings: r.warnings, infos: r.infos, evalMs: 1, release() {} };
+    },
+  };
+  const metrics = { engineQueryDuration: { startTimer: () => () => {} } };
+  const service = makeQueryService(db, {}, metrics as never, undefined, pool as never);
+  const ask = async (expr: string): Promise<string> => ((await service.instant(expr, 2000, {})) as unknown as { encoded: Buffer }).encoded.toString();
+  const first = await ask('sort(m * 2)');
+  assert.equal(pooled, 1);
+  const second = await ask('sort(m * 2)');
+  assert.equal(pooled, 1, 'the second run did not go to the pool');
+  assert.equal(second, first);
+  assert.match(second, /"2e\+22"/);
+  await ask('max_over_time(m[5m:1s])');
+  await ask('max_over_time(m[5m:1s])');
+  assert.equal(pooled, 3, 'subqueries always go to the pool');
+});
