@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostFiles } from '../../src/node-exporter/context.js';
 import { NodeExporter } from '../../src/node-exporter/exporter.js';
@@ -213,9 +213,9 @@ test('the native addon is mapped only once a collector that needs it has run', {
 });
 
 /** A scrape's series lines of these families (names and labels, values dropped where they move). */
-async function series(command: string[], collectors: string[], families: RegExp, keepValues: boolean): Promise<string[]> {
+async function series(command: string[], collectors: string[], families: RegExp, keepValues: boolean, extra: string[] = []): Promise<string[]> {
   const port = await freePort();
-  const child = spawn(command[0]!, [...command.slice(1), `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', ...collectors.map((c) => `--collector.${c}`)], { stdio: 'ignore' });
+  const child = spawn(command[0]!, [...command.slice(1), `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', ...collectors.map((c) => `--collector.${c}`), ...extra], { stdio: 'ignore' });
   try {
     const body = await waitFor('exporter', async () => (child.exitCode !== null ? Promise.reject(new Error(`exited ${child.exitCode}`)) : await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => (r.ok ? r.text() : undefined), () => undefined)));
     return body.split('\n').filter((l) => families.test(l)).map((l) => (keepValues ? l : l.replace(/ \S+$/, ''))).sort();
@@ -238,4 +238,10 @@ test("timex, network_route, tcpstat, perf and ethtool match Debian's node_export
   const [mine, theirs] = await Promise.all([series(OURS, collectors, stable, true), series([REFERENCE], collectors, stable, true)]);
   assert.deepEqual(mine, theirs);
   assert.ok(mine.some((l) => l.startsWith('node_network_route_info{')), 'no route on this machine?');
+  // No counter can be opened (a CPU this machine lacks): not a failure, just no perf series, in both.
+  const noCpu = [`--collector.perf.cpus=${availableParallelism() + 3}`];
+  const perfOnly = /^(node_perf_|node_scrape_collector_success)/;
+  const [mineNone, theirsNone] = await Promise.all([series(OURS, ['perf'], perfOnly, true, noCpu), series([REFERENCE], ['perf'], perfOnly, true, noCpu)]);
+  assert.deepEqual(mineNone, ['node_scrape_collector_success{collector="perf"} 1']);
+  assert.deepEqual(mineNone, theirsNone);
 });
