@@ -78,13 +78,13 @@ export async function compareWithNodeExporter(reference: string[], ours: string[
 }
 
 /**
- * node_exporter 1.5's default collectors on Linux that ours has (all but timex, whose adjtimex(2)
- * Node cannot call): compared in one scrape each, as a user switching exporters would see them.
+ * node_exporter 1.5's default collectors on Linux (timex through the native addon): compared in
+ * one scrape each, as a user switching exporters would see them.
  */
 export const DEFAULT_COLLECTORS = [
   'arp', 'bcache', 'bonding', 'btrfs', 'conntrack', 'cpu', 'cpufreq', 'diskstats', 'dmi', 'edac', 'entropy', 'fibrechannel', 'filefd', 'filesystem',
   'hwmon', 'infiniband', 'ipvs', 'loadavg', 'mdadm', 'meminfo', 'netclass', 'netdev', 'netstat', 'nfs', 'nfsd', 'nvme', 'os', 'powersupplyclass',
-  'pressure', 'rapl', 'schedstat', 'selinux', 'sockstat', 'softnet', 'stat', 'tapestats', 'textfile', 'thermal_zone', 'time', 'udp_queues', 'uname',
+  'pressure', 'rapl', 'schedstat', 'selinux', 'sockstat', 'softnet', 'stat', 'tapestats', 'textfile', 'thermal_zone', 'time', 'timex', 'udp_queues', 'uname',
   'vmstat', 'xfs', 'zfs',
 ];
 

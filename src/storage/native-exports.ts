@@ -2,7 +2,7 @@
 // compare with what the built addon really exports (__test__/storage/native-declaration.test.ts).
 // Each list is tied to its interface by `satisfies`: a member added to or removed from an interface
 // without the same change here fails tsc, and the test fails when the addon and these lists differ.
-import type { NativeAddon, NativeDb, NativeScrapeCache, NativeSelection, NativeWalWatcher } from './native.js';
+import type { NativeAddon, NativeDb, NativePerfCounters, NativeScrapeCache, NativeSelection, NativeWalWatcher } from './native.js';
 
 export type NativeExportKind = 'class' | 'function' | 'string' | 'number';
 
@@ -15,6 +15,11 @@ export const NATIVE_EXPORTS = {
   NativeScrapeCache: 'class',
   NativeSelection: 'class',
   NativeWalWatcher: 'class',
+  NativePerfCounters: 'class',
+  hostTimex: 'function',
+  hostEthtool: 'function',
+  hostRoutes: 'function',
+  hostTcpStates: 'function',
   snappyCompress: 'function',
   DROPPED_REF: 'number',
   encodeMatrixJson: 'function',
@@ -90,4 +95,8 @@ export const NATIVE_CLASS_METHODS = {
     skipTo: true,
     stats: true,
   } satisfies Record<keyof NativeWalWatcher, true>,
+  NativePerfCounters: {
+    openErrors: true,
+    read: true,
+  } satisfies Record<keyof NativePerfCounters, true>,
 } as const satisfies { [K in keyof NativeAddon as KindOf<NativeAddon[K]> extends 'class' ? K : never]: object };

@@ -291,6 +291,38 @@ export interface NativeAddon {
   NativeWalWatcher: new (walDir: string, start: Float64Array | null, options: NativeWalWatcherOptions) => NativeWalWatcher;
   /** Snappy block compression (remote write's bodies). */
   snappyCompress(data: Uint8Array): Uint8Array;
+  /** adjtimex(2), read only: see NativeHostTimex for the order (throws with code EPERM and the like). */
+  hostTimex(): Float64Array;
+  /** The ethtool ioctls on one interface (see NativeEthtoolAnswer). */
+  hostEthtool(device: string): NativeEthtoolAnswer;
+  /** The route dump over rtnetlink: one line per route or next hop, see crates/tsdb-node/src/host.rs. */
+  hostRoutes(): string;
+  /** TCP sockets of one family (2 or 10) over sock_diag: 256 per-state counts, then rx queued, tx queued, sockets. */
+  hostTcpStates(family: number): Float64Array;
+  /** perf_event_open counters per CPU: cpus, (type, config) pairs, tracepoint ids. */
+  NativePerfCounters: new (cpus: Int32Array, events: Float64Array, tracepoints: Float64Array) => NativePerfCounters;
+}
+
+/** One interface's ethtool answers; each part may fail on its own (errors: errno, -1 otherwise, 0 answered). */
+export interface NativeEthtoolAnswer {
+  /** [driver info, link settings, statistics]. */
+  errors: Int32Array;
+  /** The three failures' reasons, NUL-separated ('' for a part that answered). */
+  messages: string;
+  /** Driver, version, firmware version, bus info, expansion ROM version, NUL-separated. */
+  driver: string;
+  /** [supported link modes, advertised link modes, autonegotiation on]. */
+  link: Float64Array;
+  /** Statistic names, NUL-separated, in the order of statValues. */
+  statNames: string;
+  statValues: Float64Array;
+}
+
+export interface NativePerfCounters {
+  /** errno per (cpu, event) that could not be opened, 0 for the open ones. */
+  openErrors(): Int32Array;
+  /** cpus x events counts (NaN where not open), then cpus x tracepoints; throws when a read fails. */
+  read(): Float64Array;
 }
 
 export interface NativeWalWatcherOptions {

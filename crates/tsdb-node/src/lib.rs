@@ -8,6 +8,7 @@ mod csr_kernels;
 mod memory;
 mod exemplars;
 mod histograms;
+mod host;
 mod query;
 mod remote_write;
 mod remote_receive;
@@ -662,6 +663,15 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "remoteReadEncodeChunks", env.function("remoteReadEncodeChunks", remote_receive::remote_read_encode_chunks)?)?;
     env.set(exports, "remoteReadDecodeResponse", env.function("remoteReadDecodeResponse", remote_receive::remote_read_decode_response)?)?;
     env.set(exports, "remoteReadDecodeChunked", env.function("remoteReadDecodeChunked", remote_receive::remote_read_decode_chunked)?)?;
+    {
+        use host::*;
+        env.set(exports, "hostTimex", env.function("hostTimex", host_timex)?)?;
+        env.set(exports, "hostEthtool", env.function("hostEthtool", host_ethtool)?)?;
+        env.set(exports, "hostRoutes", env.function("hostRoutes", host_routes)?)?;
+        env.set(exports, "hostTcpStates", env.function("hostTcpStates", host_tcp_states)?)?;
+        let perf_class = env.define_class("NativePerfCounters", perf_new, &[("openErrors", perf_open_errors), ("read", perf_read)])?;
+        env.set(exports, "NativePerfCounters", perf_class)?;
+    }
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }
