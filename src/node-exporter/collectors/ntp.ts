@@ -69,14 +69,14 @@ function seconds(ns: bigint): number {
 }
 
 /**
- * The wall clock in nanoseconds, finer than Date.now()'s milliseconds: the offset and error
+ * The wall clock in nanoseconds (since 1970), finer than Date.now()'s milliseconds: the offset and error
  * bounds are judged at a millisecond (--collector.ntp.local-offset-tolerance), so a timestamp
  * off by up to 1 ms would decide them. performance.now() is monotonic and fine-grained; its
  * distance to the wall clock is taken at the edge of a Date.now() tick, and taken again when the
  * wall clock has been stepped since.
  */
 let wallMinusMonotonicMs: number | undefined;
-function wallClockNs(): bigint {
+export function wallClockNs(): bigint {
   let wall = wallMinusMonotonicMs === undefined ? NaN : wallMinusMonotonicMs + performance.now();
   const coarse = Date.now();
   if (!(wall >= coarse && wall < coarse + 1)) {
