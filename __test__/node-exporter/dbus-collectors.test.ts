@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import dbus from 'dbus-native';
+import { createRequire } from 'node:module';
 import type { MessageBus } from 'dbus-native';
 import { unitObjectPath } from '../../src/node-exporter/collectors/systemd.js';
 import { familyLines, ourScrape, referenceScrape, sampleValue } from './reference-scrape.js';
@@ -96,6 +96,7 @@ const SESSIONS: Sessions = {
 
 /** The fake services, exported by one connection that owns both names. */
 async function exportServices(address: string, state: { listUnitsFails: boolean; systemState: string }): Promise<MessageBus> {
+  const dbus = (await import('dbus-native')).default;
   const bus = dbus.createClient({ busAddress: address });
   await bus.requestName('org.freedesktop.systemd1', 4);
   await bus.requestName('org.freedesktop.login1', 4);
@@ -139,6 +140,21 @@ async function exportServices(address: string, state: { listUnitsFails: boolean;
   }
   return bus;
 }
+
+test('the D-Bus library is loaded by the first scrape that needs it, not with the exporter', async () => {
+  const loaded = (): boolean => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('/dbus-native/'));
+  assert.equal(loaded(), false, 'importing the collectors loads no D-Bus code');
+  const saved = process.env['DBUS_SYSTEM_BUS_ADDRESS'];
+  process.env['DBUS_SYSTEM_BUS_ADDRESS'] = `unix:path=${join(tmpdir(), 'ne-no-bus-here.sock')}`;
+  try {
+    const s = await ourScrape('logind');
+    assert.equal(sampleValue(s.body, 'node_scrape_collector_success{collector="logind"}'), 0);
+  } finally {
+    if (saved === undefined) delete process.env['DBUS_SYSTEM_BUS_ADDRESS'];
+    else process.env['DBUS_SYSTEM_BUS_ADDRESS'] = saved;
+  }
+  assert.equal(loaded(), true);
+});
 
 test('systemd and logind over D-Bus: the figures, the failures, and the same lines as node_exporter 1.5', { skip: !hasDaemon && 'dbus-daemon is not installed (Debian package dbus-daemon; .ci/run installs it)', timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ne-dbus-'));
