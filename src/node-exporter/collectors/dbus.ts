@@ -48,6 +48,9 @@ export class DBusSession {
     // Errors after the handshake fail the pending calls through 'close'; this listener only keeps
     // them from being an unhandled 'error' event, which would end the process.
     conn.on('error', () => undefined);
+    // A throw while the library handles an incoming message would otherwise be rethrown as an
+    // uncaught exception; a bus sending something odd must not take the exporter down.
+    conn.on('handlerError', () => undefined);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`connecting to ${address}: no answer in ${TIMEOUT_MS / 1000}s`)), TIMEOUT_MS);
