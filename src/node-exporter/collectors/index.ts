@@ -46,10 +46,15 @@ import { ethtool } from './ethtool.js';
 import { networkRoute } from './network-route.js';
 import { tcpstat } from './tcpstat.js';
 import { perf } from './perf.js';
+import { systemd } from './systemd.js';
+import { logind } from './logind.js';
+import { ntp } from './ntp.js';
+import { runit } from './runit.js';
+import { supervisord } from './supervisord.js';
 
 export type { Collector, CollectorOptions } from './collector.js';
 
-export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs, netstat, sockstat, conntrack, arp, ksmd, schedstat, selinux, softnet, udpQueues, processes, textfile, hwmon, xfs, zoneinfo, meminfoNuma, lnstat, infiniband, fibrechannel, powersupplyclass, tapestats, bonding, buddyinfo, cgroups, dmi, nvme, rapl, slabinfo, thermalZone, sysctl, cpufreq, mdadm, edac, interrupts, bcache, mountstats, nfs, nfsd, drbd, btrfs, ipvs, qdisc, wifi, timex, ethtool, networkRoute, tcpstat, perf].sort((a, b) => (a.name < b.name ? -1 : 1));
+export const COLLECTORS: readonly Collector[] = [cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, osRelease, pressure, stat, time, uname, vmstat, zfs, netstat, sockstat, conntrack, arp, ksmd, schedstat, selinux, softnet, udpQueues, processes, textfile, hwmon, xfs, zoneinfo, meminfoNuma, lnstat, infiniband, fibrechannel, powersupplyclass, tapestats, bonding, buddyinfo, cgroups, dmi, nvme, rapl, slabinfo, thermalZone, sysctl, cpufreq, mdadm, edac, interrupts, bcache, mountstats, nfs, nfsd, drbd, btrfs, ipvs, qdisc, wifi, timex, ethtool, networkRoute, tcpstat, perf, systemd, logind, ntp, runit, supervisord].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 export const DEFAULT_MOUNT_POINTS_EXCLUDE = '^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)';
 export const DEFAULT_FS_TYPES_EXCLUDE = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
