@@ -1,7 +1,9 @@
 // Build information, shown by `--version`, `/api/v1/status/buildinfo` and the `*_build_info`
-// metrics. The version comes from package.json; the revision from the git checkout when there is one.
+// metrics. The version comes from package.json; the revision and branch from dist/build-info.json,
+// written at build time (scripts/copy-assets.mjs), or, when running from the sources, from the git
+// checkout when there is one.
 import { readFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -21,9 +23,27 @@ function packageRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
-function gitRevision(root: string): { revision: string; branch: string } {
+interface Revision {
+  revision: string;
+  branch: string;
+}
+
+/** What the build recorded beside the compiled modules (absent when running from the sources). */
+function recordedRevision(): Revision | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'build-info.json'), 'utf8')) as Partial<Revision>;
+    return typeof r.revision === 'string' && typeof r.branch === 'string' ? { revision: r.revision, branch: r.branch } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function gitRevision(root: string): Revision {
   if (!existsSync(join(root, '.git'))) return { revision: 'unknown', branch: 'unknown' };
   try {
+    // Loaded only here: every command prints its version at startup, and spawning git twice (and
+    // loading child_process for it) cost the node exporter startup time and memory.
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     const opts = { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] as ('ignore' | 'pipe')[], encoding: 'utf8' as const, timeout: 2000 };
     const revision = execFileSync('git', ['rev-parse', 'HEAD'], opts).trim();
     const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], opts).trim();
@@ -39,7 +59,7 @@ export function buildInfo(): BuildInfo {
   if (cached !== undefined) return cached;
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  const { revision, branch } = gitRevision(root);
+  const { revision, branch } = recordedRevision() ?? gitRevision(root);
   cached = {
     version: pkg.version,
     revision,

@@ -10,6 +10,10 @@ export function formatSampleValue(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  // Where Go and JavaScript both write plain decimals (decimal exponent -4 to 5): most values,
+  // and the exporter writes thousands a scrape, so skip the exponent form's strings.
+  const magnitude = Math.abs(v);
+  if (magnitude >= 1e-4 && magnitude < 1e6) return String(v);
   const e = v.toExponential();
   const [mantissa, expText] = e.split('e') as [string, string];
   const exp = Number(expText);

@@ -3,8 +3,10 @@
 // timestamps, is skipped and sets node_textfile_scrape_error, the others still count.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseText, parseSeriesText } from '../../exposition/index.js';
-import type { MetricMetadata } from '../../exposition/index.js';
+// The text parser itself, not exposition/index.js: that one also loads the OpenMetrics and protobuf
+// parsers (protobufjs), ~1 MiB of heap the exporter never uses.
+import { parseText, parseSeriesText } from '../../exposition/text.js';
+import type { MetricMetadata } from '../../exposition/text.js';
 import type { FamilySet, FamilyType } from '../metrics.js';
 import type { Collector } from './collector.js';
 import { flagValue } from './collector.js';
