@@ -228,7 +228,11 @@ test("timex, network_route, tcpstat, perf and ethtool match Debian's node_export
   assert.ok(existsSync(REFERENCE), `${REFERENCE} is missing: apt-get install prometheus-node-exporter (.ci/run does)`);
   const results = await compareWithNodeExporter([REFERENCE], OURS, ['timex', 'network_route', 'tcpstat', 'perf', 'ethtool']);
   const rows = results.filter((r) => r.collector !== '(exporter)');
-  assert.deepEqual(rows.flatMap((r) => r.rows.filter((x) => x.verdict !== 'same').map((x) => `${r.collector}: ${x.name}: ${x.verdict}`)), []);
+  // A connection state appears only while some socket is in it, and sockets come and go between
+  // the two exporters' scrapes (this run's own HTTP connections among them): for that family the
+  // number of series may differ; its type, labels and HELP may not.
+  const moving = (name: string, verdict: string): boolean => name === 'node_tcp_connection_states' && verdict === 'series count differs';
+  assert.deepEqual(rows.flatMap((r) => r.rows.filter((x) => x.verdict !== 'same' && !moving(x.name, x.verdict)).map((x) => `${r.collector}: ${x.name}: ${x.verdict}`)), []);
   assert.deepEqual(rows.flatMap((r) => r.extra.map((e) => `${r.collector}: ${e}`)), []);
   for (const c of ['timex', 'network_route', 'tcpstat']) assert.ok(rows.find((r) => r.collector === c)!.rows.length > 0, `${c}: no family compared`);
   // Values that do not move: the routes with every label, the clock's tick, status and constants,

@@ -40,22 +40,25 @@ test(`a queue opening over a WAL of ${SERIES} series keeps the event loop answer
   const logger = new Logger({ level: 'error', write: () => {} });
   const remote = new RemoteStorage({ storage, dataDir: dir, logger, maxBacklog: { bytes: 1 << 30 }, pollMs: 10 });
   remote.init(new client.Registry());
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  // One histogram per phase: a histogram disabled over the append and enabled again counts the
+  // append itself as its first delay.
+  const opening = monitorEventLoopDelay({ resolution: 10 });
+  const sending = monitorEventLoopDelay({ resolution: 10 });
   try {
-    delay.enable();
+    opening.enable();
     await remote.applyConfig(parseConfig(`remote_write:\n  - url: ${rx.url}\n    name: q\n    queue_config: { batch_send_deadline: 50ms, max_samples_per_send: 5000 }\n`, 'p.yml'));
     // A new queue writes its first savepoint once its watcher is open at the WAL's end.
     await until('the watcher to open', () => readdirSync(dir).includes('remote') && readdirSync(join(dir, 'remote')).some((f) => f.endsWith('.savepoint')), 120_000);
-    delay.disable();
+    opening.disable();
     // Appending is the scrape's work, not the queue's: left out of the measure.
     storage.append(refs, new Float64Array(SERIES).fill(t0 + 15_000), new Float64Array(SERIES).fill(2));
-    delay.enable();
+    sending.enable();
     // Every series' new sample is relabeled (in runs) and sent; the one before the queue began is not.
     await until(`${SERIES} samples sent`, () => (remote.status()[0]?.samplesSent ?? 0) >= SERIES, 120_000);
-    delay.disable();
+    sending.disable();
     assert.equal(remote.status()[0]!.samplesSent, SERIES);
-    const maxMs = delay.max / 1e6;
-    console.log(`max event-loop delay while opening over ${SERIES} series and sending: ${maxMs.toFixed(1)} ms (p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms)`);
+    const maxMs = Math.max(opening.max, sending.max) / 1e6;
+    console.log(`max event-loop delay while opening over ${SERIES} series: ${(opening.max / 1e6).toFixed(1)} ms; while sending: ${(sending.max / 1e6).toFixed(1)} ms (p99 ${(sending.percentile(99) / 1e6).toFixed(1)} ms)`);
     assert.ok(maxMs < MAX_DELAY_MS, `the event loop stalled for ${maxMs.toFixed(0)} ms`);
   } finally {
     await remote.stop();

@@ -35,19 +35,35 @@ pub struct Sample {
 
 /// A kept series as the encoders need it: its labels after write relabeling, its metadata (2.0),
 /// and its labels already encoded for 1.0, so a series sent in every batch is encoded once.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SentSeries {
     pub labels: Labels,
     pub metadata: Option<Metadata>,
-    /// 1.0's `repeated Label labels = 1` fields of a TimeSeries, as they go on the wire.
-    pub v1_labels: Vec<u8>,
+    /// 1.0's `repeated Label labels = 1` fields of a TimeSeries, as they go on the wire: encoded
+    /// at the first batch that carries the series (on the reading thread, not in `resolve`, which
+    /// runs on the event loop), then reused by every later batch.
+    v1_labels: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl SentSeries {
     pub fn new(labels: Labels, metadata: Option<Metadata>) -> SentSeries {
-        let mut v1_labels = Vec::new();
-        encode_v1::put_labels(&mut v1_labels, 1, &labels);
-        SentSeries { labels, metadata, v1_labels }
+        SentSeries { labels, metadata, v1_labels: std::sync::OnceLock::new() }
+    }
+
+    /// 1.0's encoded labels (see the field).
+    pub fn v1_labels(&self) -> &[u8] {
+        self.v1_labels.get_or_init(|| {
+            let mut out = Vec::new();
+            encode_v1::put_labels(&mut out, 1, &self.labels);
+            out
+        })
+    }
+}
+
+/// Equal series have equal labels and metadata; whether 1.0's encoding is cached yet does not count.
+impl PartialEq for SentSeries {
+    fn eq(&self, other: &SentSeries) -> bool {
+        self.labels == other.labels && self.metadata == other.metadata
     }
 }
 

@@ -32,11 +32,11 @@ fn float_series_len(s: &BatchSeries) -> Option<usize> {
     if !s.exemplars.is_empty() || !s.histograms.is_empty() {
         return None;
     }
-    Some(s.series.v1_labels.len() + s.samples.iter().map(|x| 1 + 1 + sample_len(x.t)).sum::<usize>())
+    Some(s.series.v1_labels().len() + s.samples.iter().map(|x| 1 + 1 + sample_len(x.t)).sum::<usize>())
 }
 
 pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
-    out.reserve(series.iter().map(|s| s.series.v1_labels.len() + 4 + 24 * s.samples.len()).sum());
+    out.reserve(series.iter().map(|s| s.series.v1_labels().len() + 4 + 24 * s.samples.len()).sum());
     let mut scratch = Vec::new();
     for s in series {
         let known = float_series_len(s);
@@ -48,7 +48,7 @@ pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
             }
             None => begin_message(out, 1),
         };
-        out.extend_from_slice(&s.series.v1_labels);
+        out.extend_from_slice(s.series.v1_labels());
         for x in &s.samples {
             put_key(out, 2, WIRE_LEN);
             put_uvarint(out, sample_len(x.t) as u64);

@@ -20,9 +20,12 @@ impl Hasher for RefHasher {
     }
 
     fn write_u64(&mut self, x: u64) {
-        // Fibonacci hashing; the high bits (hashbrown's control bytes) mix the low ones in.
-        let h = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 = h ^ (h >> 32);
+        // SplitMix64's finalizer: every input bit reaches the low bits (the bucket) and the top
+        // seven (hashbrown's tag); a single multiply left the tags of near-sequential refs alike.
+        let mut h = (self.0 ^ x).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = h ^ (h >> 31);
     }
 }
 
