@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::sync::Arc;
 
+/// Series whose head chunks one read-lock hold copies when the head is cut into a block.
+const HEAD_COPY_BATCH: usize = 4096;
+
 impl Db {
     /// Reads blocks' series, applies deletions, merges them and writes one new block.
     pub(super) fn rewrite_blocks(&self, blocks: &[Arc<Block>], stones: &HashMap<String, Tombstones>, level: u32) -> Result<Option<BlockMeta>> {
@@ -92,27 +95,40 @@ impl Db {
 
     /// Persists the head's `[start, end)` as a block and truncates the head and the WAL.
     fn compact_head_range(&self, start: i64, end: i64) -> Result<()> {
-        let series: Vec<(Labels, Vec<ChunkOut>)> = {
+        let (refs, xor2) = {
             let mut st = self.state.write().map_err(|_| Error::Closed)?;
             // From now on the head refuses samples for this range: they would be lost.
             st.head.min_valid_time = st.head.min_valid_time.max(end);
-            let head = &st.head;
-            let mut out = Vec::new();
-            for r in head.refs() {
-                let s = head.get(r).expect("live ref");
-                let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
-                if chunks.is_empty() {
-                    continue;
-                }
-                let stones = st.head_tombstones.get(&r).cloned().unwrap_or_default();
-                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, head.xor2_chunks);
+            (st.head.refs().collect::<Vec<u32>>(), st.head.xor2_chunks)
+        };
+        // The range's chunks are copied a batch of series at a time under the read lock and
+        // re-encoded outside any lock: holding the lock over the whole head (1M series) made
+        // queries and appends wait for seconds. Nothing can change the range meanwhile: the head
+        // refuses samples before `end`, and only this (serialized) compaction truncates.
+        let mut series: Vec<(Labels, Vec<ChunkOut>)> = Vec::new();
+        for batch in refs.chunks(HEAD_COPY_BATCH) {
+            let copied: Vec<(Labels, Vec<ChunkOut>, _)> = {
+                let st = self.state.read().map_err(|_| Error::Closed)?;
+                let head = &st.head;
+                batch
+                    .iter()
+                    .filter_map(|&r| {
+                        let s = head.get(r)?;
+                        let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
+                        if chunks.is_empty() {
+                            return None;
+                        }
+                        Some((head.labels_from_ids(&s.labels), chunks, st.head_tombstones.get(&r).cloned().unwrap_or_default()))
+                    })
+                    .collect()
+            };
+            for (labels, chunks, stones) in copied {
+                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, xor2);
                 if !chunks.is_empty() {
-                    out.push((head.labels_from_ids(&s.labels), chunks));
+                    series.push((labels, chunks));
                 }
             }
-            out
-        };
-        let mut series = series;
+        }
         series.sort_by(|a, b| a.0.cmp(&b.0));
         let meta = if series.is_empty() { None } else { Some(write_block(&self.dir, start, end, 1, vec![], &series, None)?) };
         let opened = match &meta {
