@@ -75,6 +75,10 @@ test('an instant query runs inline once its fastest run was cheap, never with a 
   q.record(plain, parseExpr(plain), 2, 1000);
   q.forget(plain);
   assert.equal(q.allows(plain), false);
+  // Long expressions are not remembered: 2,000 of them would hold hundreds of MB.
+  const long = `sum(x{a="${'y'.repeat(5000)}"})`;
+  q.record(long, parseExpr(long), 1, 10);
+  assert.equal(q.allows(long), false, 'a long expression stays on the workers');
 });
 
 test('the query service evaluates a cheap instant query inline the second time, with the same answer', async (t) => {

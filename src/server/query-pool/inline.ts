@@ -16,6 +16,8 @@ export const INLINE_EVICT_MS = 200;
 export const INLINE_MAX_BYTES = 1 << 20;
 /** Expressions remembered at most (the memory of a burst of distinct queries stays bounded). */
 const MAX_REMEMBERED = 2000;
+/** ... and only expressions this short (characters), so what is remembered stays a few MB. */
+const MAX_EXPR_CHARS = 4096;
 
 function hasSubquery(e: Expr): boolean {
   switch (e.type) {
@@ -50,7 +52,7 @@ export class CheapInstantQueries {
 
   /** What an evaluation of `expr` (on a worker or inline) measured: ms (when known) and answer bytes. */
   record(expr: string, parsed: Expr, evalMs: number | undefined, bytes: number): void {
-    if (evalMs === undefined || evalMs > INLINE_EVICT_MS || bytes > INLINE_MAX_BYTES || hasSubquery(parsed)) {
+    if (expr.length > MAX_EXPR_CHARS || evalMs === undefined || evalMs > INLINE_EVICT_MS || bytes > INLINE_MAX_BYTES || hasSubquery(parsed)) {
       this.fastest.delete(expr);
       return;
     }
