@@ -11,20 +11,8 @@ import { MaterializedSelection, MergedQueryable, mergeSeries, SelectRecorder } f
 import { RemoteReadClient } from '../../src/remote/read/client.js';
 import { parseConfig } from '../../src/config/index.js';
 import { STALE_NAN } from '../../src/scrape/loop.js';
+import { csr } from './csr.js';
 
-const csr = (runs: [number, number][][]) => {
-  const offsets = [0];
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const r of runs) {
-    for (const [ts, val] of r) {
-      t.push(ts);
-      v.push(val);
-    }
-    offsets.push(t.length);
-  }
-  return { offsets: Uint32Array.from(offsets), t: Float64Array.from(t), v: Float64Array.from(v) };
-};
 
 test('series merge by label set, sorted as Prometheus sorts; equal timestamps keep the first source', () => {
   const local = { labels: [{ __name__: 'a', x: '1' }], samples: csr([[[10, 1], [20, 2]]]) };

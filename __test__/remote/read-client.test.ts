@@ -13,6 +13,7 @@ import { fetchRemote } from '../../src/remote/read/merge.js';
 import { encodeChunkedFrames, encodeQueryResult } from '../../src/storage/remote-codec.js';
 import { Selection } from '../../src/storage/storage.js';
 import { ReadRequest } from './proto.js';
+import { csr } from './csr.js';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -35,19 +36,6 @@ function client(url: string, extra = ''): RemoteReadClient {
   return new RemoteReadClient(cfg.remoteRead[0]!, {});
 }
 
-const csr = (runs: [number, number][][]) => {
-  const offsets = [0];
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const r of runs) {
-    for (const [ts, val] of r) {
-      t.push(ts);
-      v.push(val);
-    }
-    offsets.push(t.length);
-  }
-  return { offsets: Uint32Array.from(offsets), t: Float64Array.from(t), v: Float64Array.from(v) };
-};
 
 const LABELS = [{ __name__: 'm', i: 'a' }, { __name__: 'm', i: 'b' }];
 // 300 samples for a (three chunks), 10 for b.
