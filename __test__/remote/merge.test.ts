@@ -13,7 +13,6 @@ import { parseConfig } from '../../src/config/index.js';
 import { STALE_NAN } from '../../src/scrape/loop.js';
 import { csr } from './csr.js';
 
-
 test('series merge by label set, sorted as Prometheus sorts; equal timestamps keep the first source', () => {
   const local = { labels: [{ __name__: 'a', x: '1' }], samples: csr([[[10, 1], [20, 2]]]) };
   const remote = { labels: [{ __name__: 'a' }, { __name__: 'a', x: '1' }] as Record<string, string>[], samples: csr([[[5, 0]], [[5, 9], [20, 99], [30, 3]]]) };
