@@ -101,10 +101,19 @@ async function rawHistograms(base: string, names: readonly string[], extra: stri
   // One selector per name: each answer then holds one series.
   for (const name of names) for (const s of await rawSeries(base, `{__name__="${name}"${extra}}`, at)) {
     const labels = Object.entries(s.metric).filter(([n]) => n !== 'via').sort(([a], [b]) => (a < b ? -1 : 1));
-    const points = (s.histograms ?? []).map(([t, h]) => [t, Number(h.count), Number(h.sum), (h.buckets ?? []).map((b) => [b[0], bound(b[1]), bound(b[2]), Number(b[3])])]);
+    const points = (s.histograms ?? []).map(([t, h]) => [t, Number(h.count), unsigned(Number(h.sum)), (h.buckets ?? []).map((b) => [b[0], bound(b[1]), bound(b[2]), Number(b[3])])]);
     if (points.length > 0) out.set(JSON.stringify(labels), points);
   }
   return out;
+}
+
+/**
+ * A sum of -0 read as 0: Prometheus 2.42's generated protobuf code leaves a double out of the
+ * message when it equals 0, and -0 does, so it arrives as 0 at any receiver. Which process sees
+ * the target's first scrape (the one with the sum -0) depends on timing.
+ */
+function unsigned(x: number): number {
+  return x === 0 ? 0 : x;
 }
 
 /** A bucket bound to 12 digits: Prometheus 2.42 computes exponential bounds with a last-bit rounding that 3.x (and we) do not. */
