@@ -19,7 +19,6 @@ import { packRemoteSeries, unpackRemoteSeries } from '../../src/remote/read/tran
 import { STALE_NAN } from '../../src/scrape/loop.js';
 import { Selection } from '../../src/storage/storage.js';
 import { newLabels } from '../../src/model/labels.js';
-import type { QueryData } from '../../src/web/services.js';
 import { readEndpoint, remoteReadConfigs } from './read-endpoint.js';
 import { csr } from './csr.js';
 
@@ -103,11 +102,11 @@ test('a query over remote_read data runs on a worker with the same answer as on 
   const instant = await onWorkers.instant('m', T, opts);
   assert.equal(mainThread.calls, 0, 'no evaluation (nor dry run) on the main thread');
 
-  const r = range.data as Extract<QueryData, { resultType: 'matrix' }>;
-  assert.equal(r.result.length, SERIES);
-  assert.equal(r.result[0]!.values!.length, 181);
-  const i = instant.data as Extract<QueryData, { resultType: 'vector' }>;
-  assert.deepEqual(i.result.map((s) => [s.metric['src'], s.value?.[1]]).sort(), [['both', '20'], ['local', '1']]);
+  const matrix = range.data.result as { values: unknown[] }[];
+  assert.equal(matrix.length, SERIES);
+  assert.equal(matrix[0]!.values.length, 181);
+  const vector = instant.data.result as { metric: Record<string, string>; value: [number, string] }[];
+  assert.deepEqual(vector.map((s) => [s.metric['src'], s.value[1]]).sort(), [['both', '20'], ['local', '1']]);
   // The failed remote is a warning of the answer, as Prometheus's secondary querier's error is.
   assert.ok(instant.warnings.some((w) => /HTTP status 503: remote down/.test(w)), instant.warnings.join('; '));
 
@@ -125,7 +124,19 @@ test('a query over remote_read data runs on a worker with the same answer as on 
   // reading it twice passes the worker's --query.max-samples.
   await assert.rejects(onWorkers.instant('count_over_time(big[10h]) + count_over_time(big[10h])', T, opts), /too many samples/);
   assert.equal(log.entries.at(-1)?.error !== undefined, true, 'the failed query is logged with its error');
-  assert.equal(mainThread.calls > 0, true);
+
+  // A remote that never answers: the query's timeout (not remote_timeout) ends it, as a timeout.
+  const hanging = createServer(() => undefined);
+  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    hanging.closeAllConnections();
+    hanging.close();
+  });
+  const slow = new RemoteReaders();
+  slow.apply(remoteReadConfigs([`http://127.0.0.1:${(hanging.address() as { port: number }).port}/api/v1/read`], '    read_recent: true\n'), {});
+  const stuck = makeQueryService(local, engine, metrics, log, pool, slow);
+  await assert.rejects(stuck.instant('m', T, { ...opts, timeoutMs: 300 }), (e: Error & { errorType?: string }) => e.errorType === 'timeout');
+  assert.match(log.entries.at(-1)?.error ?? '', /timed out/);
 });
 
 test('packed remote series unpack to the same selections, stale markers bit for bit', () => {
