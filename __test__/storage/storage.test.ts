@@ -98,3 +98,21 @@ test('compaction runs in the background and queries span head and blocks', async
   assert.equal(all.t.length, 300);
   s.close();
 });
+
+test('startTime is where the data starts: the oldest block or the head, null when empty', async () => {
+  const s = tempStorage();
+  assert.equal(s.startTime(), null);
+  const refs = s.seriesRefs([{ __name__: 'g' }]);
+  const H = 3_600_000;
+  for (let t = 7_000; t < 5 * H; t += 60_000) s.append(refs, new Float64Array([t]), new Float64Array([1]));
+  assert.equal(s.startTime(), 7_000);
+  // Cut into a block: the oldest sample is then in the block, whose range starts at its aligned
+  // start (as Prometheus's DB.StartTime() reads block metas), no longer in the head.
+  await s.compact();
+  const st = s.stats();
+  assert.equal(st.blocks.length, 1);
+  assert.ok(st.minTime !== null && st.minTime > 7_000, 'the head starts later now');
+  assert.equal(s.startTime(), st.blocks[0]!.minTime);
+  assert.ok(st.blocks[0]!.minTime <= 7_000);
+  s.close();
+});

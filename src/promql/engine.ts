@@ -153,6 +153,14 @@ export class Engine {
     };
   }
 
+  /**
+   * An engine with these settings reading `storage` instead (local data merged with remote_read
+   * series, say), optionally with less time (what is left after the remote reads).
+   */
+  reading(storage: Queryable, timeoutMs = this.opts.timeoutMs): Engine {
+    return new Engine(storage, { ...this.opts, timeoutMs });
+  }
+
   private env(): EvalEnv {
     return {
       storage: this.storage,

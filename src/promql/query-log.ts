@@ -70,3 +70,18 @@ export function loggedQuery<T>(log: QueryLog | undefined, q: Omit<LoggedQuery, '
     log.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
   }
 }
+
+/** `loggedQuery` for a query that reads remote data first: logged once it settles, with the time of both. */
+export async function loggedAsyncQuery<T>(log: QueryLog | undefined, q: Omit<LoggedQuery, 'seconds' | 'error'>, run: () => Promise<T>): Promise<T> {
+  if (log === undefined) return run();
+  const started = performance.now();
+  let error: string | undefined;
+  try {
+    return await run();
+  } catch (e) {
+    error = (e as Error).message;
+    throw e;
+  } finally {
+    log.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
+  }
+}

@@ -1,16 +1,45 @@
-// What rule groups need from the rest of the server: queries on the PromQL engine, templates with
-// Prometheus's functions (including `query`), and a sink appending rule output to the storage.
+// What rule groups need from the rest of the server: queries on the PromQL engine (over local and
+// remote_read data), templates with Prometheus's functions (including `query`, local data only:
+// templates are expanded synchronously), and a sink appending rule output to the storage.
 // Shared by the server and `promethium test rules`.
 import type { Storage } from '../storage/index.js';
 import type { Engine } from '../promql/index.js';
 import type { ExpandFn, ForStateRestore, QueryFn, SampleSink } from '../rules/types.js';
 import { expandAlertTemplate } from '../template/prometheus.js';
-import { loggedQuery } from '../promql/query-log.js';
+import { loggedAsyncQuery } from '../promql/query-log.js';
 import type { QueryLog } from '../promql/query-log.js';
+import type { QueryResult } from '../promql/index.js';
+import { QueryError } from '../promql/values.js';
+import { TIMED_OUT } from '../promql/limits.js';
+import { recordSelections } from '../remote/read/merge.js';
+import type { RemoteReaders } from '../remote/read/readers.js';
 
-export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string, queryLog?: QueryLog): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
+/** The remote_read endpoints rule queries read through, and the limits of those reads. */
+export interface RuleRemoteRead {
+  readers: RemoteReaders;
+  /** The query timeout (--query.timeout): the remote reads and the evaluation together stay within it. */
+  timeoutMs: number;
+  /** --query.max-samples: the most samples one remote answer may hold. */
+  maxSamples?: number;
+}
+
+export function engineRuleDeps(storage: Storage, engine: Engine, externalURL: string, queryLog?: QueryLog, remoteRead?: RuleRemoteRead): { query: QueryFn; expand: ExpandFn; sink: SampleSink } {
+  /**
+   * Rules read what Prometheus's rule manager reads, the fanout storage: with remote_read
+   * configured, a dry run finds the query's selections, the remotes are asked for them (subject
+   * to required_matchers and read_recent), and the query runs over local and remote data merged.
+   */
+  const evaluate = async (expr: string, timeMs: number): Promise<QueryResult> => {
+    if (remoteRead === undefined || !remoteRead.readers.active()) return engine.instantQuery(expr, timeMs);
+    const started = performance.now();
+    const requests = recordSelections((recorder) => engine.reading(recorder).instantQuery(expr, timeMs));
+    const from = await remoteRead.readers.merged(storage, requests, { timeoutMs: remoteRead.timeoutMs, ...(remoteRead.maxSamples !== undefined ? { maxSamples: remoteRead.maxSamples } : {}) });
+    const left = remoteRead.timeoutMs - (performance.now() - started);
+    if (left <= 0) throw new QueryError(TIMED_OUT, 'timeout');
+    return engine.reading(from, left).instantQuery(expr, timeMs);
+  };
   const query: QueryFn = async (expr, timeMs, group) => {
-    const r = loggedQuery(queryLog, { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, ...(group ? { origin: { ruleGroup: group } } : {}) }, () => engine.instantQuery(expr, timeMs));
+    const r = await loggedAsyncQuery(queryLog, { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, ...(group ? { origin: { ruleGroup: group } } : {}) }, () => evaluate(expr, timeMs));
     if (r.resultType === 'vector') return r.result.map((s) => (s.h !== undefined ? { labels: s.metric, value: s.value, h: s.h } : { labels: s.metric, value: s.value }));
     if (r.resultType === 'scalar') return [{ labels: {}, value: r.result.value }];
     throw new Error(`rule expression must return a vector or a scalar, got ${r.resultType}`);

@@ -126,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
   const failureLogs = new JsonLinesFiles();
   const ruling = new Ruling({
     queryLog,
+    remoteReaders,
     storage,
     engine: engineOptions,
     logger,

@@ -11,6 +11,7 @@ import { RuleManager } from '../rules/manager.js';
 import { createRuleMetrics } from '../rules/metrics.js';
 import { ruleValidators } from '../rules/validators.js';
 import type { QueryLog } from '../promql/query-log.js';
+import type { RemoteReaders } from '../remote/read/readers.js';
 import { engineRuleDeps, storageForState } from '../rules/engine-deps.js';
 import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
@@ -38,6 +39,8 @@ export interface RulingOptions {
   forGracePeriodMs: number;
   /** global.query_log_file: rule queries are logged too. */
   queryLog?: QueryLog;
+  /** The remote_read endpoints: rule queries read them as API queries do (Prometheus's fanout storage). */
+  remoteReaders?: RemoteReaders;
 }
 
 export class Ruling {
@@ -57,7 +60,8 @@ export class Ruling {
   init(metrics: ServerMetrics): void {
     this.sdMetrics = metrics.discovery;
     const engine = new Engine(this.o.storage, this.o.engine);
-    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL, this.o.queryLog);
+    const remoteRead = this.o.remoteReaders !== undefined ? { readers: this.o.remoteReaders, timeoutMs: this.o.engine.timeoutMs ?? 120_000, ...(this.o.engine.maxSamples !== undefined ? { maxSamples: this.o.engine.maxSamples } : {}) } : undefined;
+    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL, this.o.queryLog, remoteRead);
     this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
     this.manager = new RuleManager({
       deps: {

@@ -18,11 +18,12 @@ import type { ServerMetrics } from './metrics.js';
 import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
-import type { QueryJob } from './query-pool/protocol.js';
+import type { EvalJob } from './query-pool/protocol.js';
 import { CheapInstantQueries } from './query-pool/inline.js';
 import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
-import { SelectRecorder, type MergedQueryable } from '../remote/read/merge.js';
+import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
+import { packRemoteSeries } from '../remote/read/transfer.js';
 import { TIMED_OUT } from '../promql/limits.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
 
@@ -89,47 +90,52 @@ function apiError(e: unknown): never {
 
 /**
  * PromQL over HTTP. With a pool, queries run on its worker threads (the main thread stays free
- * for scraping, rules and the rest of the API); without one, in this thread.
+ * for scraping, rules and the rest of the API), those over remote_read data too; without one, in
+ * this thread.
  */
 export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders): QueryService {
   const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
   const engine = (opts: QueryOptions, from: Queryable = storage): Engine => new Engine(from, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+  const maxSamples = base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {};
   /**
-   * With remote_read configured, queries run on this thread over local and remote data: a dry run
-   * records the query's selections, the remotes are asked for them, then the real run reads both
-   * (src/remote/read/merge.ts).
+   * Without a pool, a query with remote_read runs on this thread over local and remote data: a
+   * dry run records the query's selections, the remotes are asked for them, then the real run
+   * reads both (src/remote/read/merge.ts).
    */
   const withRemote = async (opts: QueryOptions, run: (e: Engine) => unknown): Promise<{ from: MergedQueryable; opts: QueryOptions }> => {
     const started = performance.now();
     const timeoutMs = timeoutOf(opts);
-    const recorder = new SelectRecorder();
-    try {
-      run(engine(opts, recorder));
-    } catch {
-      // The real run reports the query's errors.
-    }
-    const st = storage.stats(0);
-    const mins = [...(st.minTime !== null ? [st.minTime] : []), ...st.blocks.map((b) => b.minTime)];
+    const requests = recordSelections((recorder) => run(engine(opts, recorder)));
     // The remote reads count against the query's timeout, as in Prometheus; the real run gets what is left.
-    const deadline = AbortSignal.timeout(timeoutMs);
-    let from;
-    try {
-      from = await remote!.queryable(storage, recorder.requests.values(), mins.length > 0 ? Math.min(...mins) : null, { signal: deadline, ...(base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {}) });
-    } catch (e) {
-      if (deadline.aborted) throw new QueryError(TIMED_OUT, 'timeout');
-      throw e;
-    }
+    const from = await remote!.merged(storage, requests, { timeoutMs, ...maxSamples });
     return { from, opts: { ...opts, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)) } };
+  };
+  /**
+   * A query with remote_read on the pool: a worker finds its selections, the remotes are asked for
+   * them here (HTTP, and decoding on the addon's threads), and a worker evaluates the query over
+   * its local data merged with their series, shipped in one transferred buffer. The main thread
+   * never evaluates it. All of it counts against the query's timeout.
+   */
+  const pooledWithRemote = async (job: EvalJob, opts: QueryOptions): Promise<PooledResult> => {
+    const started = performance.now();
+    const timeoutMs = timeoutOf(opts);
+    const left = (): number => timeoutMs - (performance.now() - started);
+    const plan = await pool!.run({ job: { kind: 'selections', of: job }, limit: 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs });
+    plan.release();
+    const from = await remote!.merged(storage, plan.selections ?? [], { timeoutMs: left(), ...maxSamples });
+    if (left() <= 0) throw new QueryError(TIMED_OUT, 'timeout');
+    return pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: left(), remote: packRemoteSeries(from) });
   };
   const cheapInstant = new CheapInstantQueries();
   /** A query on the pool, timed and written to the query log (also when it fails). */
-  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions, parsed: Expr): Promise<QueryResponse> => {
+  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
     let error: string | undefined;
     try {
-      const r = await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
-      if (job.kind === 'instant') cheapInstant.record(job.expr, parsed, r.evalMs, r.encoded.length);
+      const r = remoteRead ? await pooledWithRemote(job, opts) : await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
+      // What a query over remote data costs depends on the remotes: it never runs inline.
+      if (job.kind === 'instant' && !remoteRead) cheapInstant.record(job.expr, parsed, r.evalMs, r.encoded.length);
       return encodedResponse(r);
     } catch (e) {
       error = (e as Error).message;
@@ -171,9 +177,10 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
-        const merged = remote?.active() ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
-        if (pool && merged === undefined && cheapInstant.allows(expr)) return inline(logged, expr, parsed, timeMs, opts);
-        if (pool && merged === undefined) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed);
+        const remoteRead = remote?.active() === true;
+        if (pool && !remoteRead && cheapInstant.allows(expr)) return inline(logged, expr, parsed, timeMs, opts);
+        if (pool) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
+        const merged = remoteRead ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {
@@ -184,8 +191,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       try {
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
-        const merged = remote?.active() ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
-        if (pool && merged === undefined) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts, parsed);
+        const remoteRead = remote?.active() === true;
+        if (pool) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts, parsed, remoteRead);
+        const merged = remoteRead ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
       } catch (e) {

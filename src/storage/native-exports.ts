@@ -53,6 +53,7 @@ export const NATIVE_CLASS_METHODS = {
     snapshot: true,
     stats: true,
     replayInfo: true,
+    startTime: true,
     close: true,
     appendExemplars: true,
     selectExemplars: true,

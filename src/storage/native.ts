@@ -205,6 +205,8 @@ export interface NativeDb {
   snapshot(dir: string, withHead: boolean): Promise<void>;
   stats(limit?: number): NativeStats;
   replayInfo(): NativeReplayInfo;
+  /** Where the data starts (ms): the oldest block's start or the head's oldest sample, null when empty; cheap, unlike stats(). */
+  startTime(): number | null;
   close(): void;
   appendExemplars(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labelSets: Uint8Array): NativeExemplarAppendResult;
   selectExemplars(matcherSets: NativeMatcher[][], mint: number, maxt: number): NativeExemplars;

@@ -44,6 +44,11 @@ export function reserveQueryMemory(bytes: number): void {
   loadNative().reserveQuery(0, Math.max(0, Math.ceil(bytes)));
 }
 
+/** Counts samples (against the sample limit) and bytes (against the memory budget) the engine is about to hold, as the native selections count theirs. */
+export function reserveQuery(samples: number, bytes: number): void {
+  loadNative().reserveQuery(Math.max(0, Math.ceil(samples)), Math.max(0, Math.ceil(bytes)));
+}
+
 export function newCancelToken(): number {
   return loadNative().newCancelToken();
 }

@@ -454,6 +454,15 @@ export class Storage {
     return this.db.stats(limit);
   }
 
+  /**
+   * Where the data starts (ms): the oldest block's start or the head's oldest sample, null when
+   * empty (Prometheus's DB.StartTime):
+   * a remote_read endpoint without read_recent is only asked for ranges starting before it.
+   */
+  startTime(): number | null {
+    return this.db.startTime();
+  }
+
   /** What the WAL replay at open found (a repaired corruption is reported here). */
   replayInfo(): ReplayInfo {
     return this.db.replayInfo();

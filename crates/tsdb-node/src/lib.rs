@@ -551,6 +551,15 @@ fn db_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     stats_value(env, &db.stats(limit))
 }
 
+/// `startTime()`: where the data starts (ms; the oldest block's start or the head's oldest sample), null when empty.
+fn db_start_time(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    match db.start_time() {
+        Some(t) => env.double(t as f64),
+        None => env.null(),
+    }
+}
+
 fn db_replay_info(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
     let r = &db.replay;
@@ -622,6 +631,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("snapshot", db_snapshot),
             ("stats", db_stats),
             ("replayInfo", db_replay_info),
+            ("startTime", db_start_time),
             ("close", db_close),
             ("id", db_id),
             ("setRetention", db_set_retention),

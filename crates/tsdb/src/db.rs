@@ -515,6 +515,19 @@ impl Db {
         self.counters.lock().unwrap().clone()
     }
 
+    /// Where the data starts: the oldest block's start or the head's oldest sample (Prometheus's
+    /// DB.StartTime), without walking the index as `stats` does. A remote-read endpoint without
+    /// `read_recent` is asked only for ranges starting before it.
+    pub fn start_time(&self) -> Option<i64> {
+        let st = self.state.read().ok()?;
+        let blocks = st.blocks.iter().map(|b| b.meta.min_time).min();
+        let head = st.head.time_range().map(|r| r.0);
+        match (blocks, head) {
+            (Some(b), Some(h)) => Some(b.min(h)),
+            (b, h) => b.or(h),
+        }
+    }
+
     /// Head statistics and cardinality (the top `limit` of each list).
     pub fn stats(&self, limit: usize) -> DbStats {
         let st = match self.state.read() {

@@ -12,10 +12,12 @@ import type { LabelMatcher } from '../../storage/matchers.js';
 import type { NativeMatrix, NativeSamples } from '../../storage/native.js';
 import { evalRangeSamples, instantSmoothedSamples, Selection, type Steps } from '../../storage/storage.js';
 import type { Queryable } from '../../promql/context.js';
+import { reserveQuery } from '../../storage/query-limits.js';
 import { compareLabelPairs } from './server.js';
 import type { ReadOptions, RemoteReadClient, SelectRequest, SeriesData } from './client.js';
 
-function requestKey(matchers: readonly LabelMatcher[], mint: number, maxt: number): string {
+/** The key of one selection (what the engine asks the storage for). */
+export function requestKey(matchers: readonly LabelMatcher[], mint: number, maxt: number): string {
   return JSON.stringify([matchers.map((m) => [m.type, m.name, m.value]), mint, maxt]);
 }
 
@@ -26,6 +28,17 @@ export class SelectRecorder implements Queryable {
     this.requests.set(requestKey(matchers, mint, maxt), { matchers, mint, maxt });
     return new Selection(undefined);
   }
+}
+
+/** The selections a query makes: `run` evaluates it over the recorder (its errors are left to the real run, which reports them). */
+export function recordSelections(run: (recorder: SelectRecorder) => unknown): SelectRequest[] {
+  const recorder = new SelectRecorder();
+  try {
+    run(recorder);
+  } catch {
+    // The real run reports the query's errors.
+  }
+  return [...recorder.requests.values()];
 }
 
 function stepCount(s: Steps): number {
@@ -202,7 +215,8 @@ export function mergeSeries(sources: readonly SeriesData[]): { labels: Labels[];
 export class MergedQueryable implements Queryable {
   constructor(
     private readonly local: Queryable,
-    private readonly remote: Map<string, SeriesData[]>,
+    /** The remotes' answers by selection (`requestKey`); read to ship them to a query worker. */
+    readonly remote: ReadonlyMap<string, readonly SeriesData[]>,
     /** Remotes that failed: the query goes on without them, as Prometheus's secondary queriers do. */
     readonly warnings: readonly string[] = [],
   ) {}
@@ -211,7 +225,12 @@ export class MergedQueryable implements Queryable {
     const local = this.local.select(matchers, mint, maxt);
     const remote = this.remote.get(requestKey(matchers, mint, maxt)) ?? [];
     if (remote.every((r) => r.labels.length === 0)) return local;
-    const merged = mergeSeries([{ labels: local.labels, samples: local.samples(true) }, ...remote]);
+    // The remote samples count against the query's sample limit and, with the merged copy, its
+    // memory budget, as a native selection's samples do.
+    const remoteSamples = remote.reduce((n, r) => n + r.samples.t.length, 0);
+    const localSamples = local.samples(true);
+    reserveQuery(remoteSamples, (remoteSamples + localSamples.t.length) * 16);
+    const merged = mergeSeries([{ labels: local.labels, samples: localSamples }, ...remote]);
     return new MaterializedSelection(merged.labels, merged.samples);
   }
 }

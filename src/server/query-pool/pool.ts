@@ -10,6 +10,8 @@ import { cancelQuery, newCancelToken, releaseCancelToken } from '../../storage/i
 import { TIMED_OUT } from '../../promql/limits.js';
 import { ApiError } from '../../web/api/envelope.js';
 import type { JobReply, JobRequest, QueryJob, WorkerInit } from './protocol.js';
+import type { SelectRequest } from '../../remote/read/client.js';
+import type { PackedRemoteSeries } from '../../remote/read/transfer.js';
 
 export interface QueryPoolOptions {
   init: WorkerInit;
@@ -30,6 +32,8 @@ export interface PooledQuery {
   limit: number;
   lookbackDeltaMs?: number;
   timeoutMs: number;
+  /** remote_read series for the query; their buffer is transferred to the worker (detached here). */
+  remote?: PackedRemoteSeries;
 }
 
 export interface PooledResult {
@@ -39,6 +43,8 @@ export interface PooledResult {
   infos: string[];
   /** How long the worker took to evaluate and encode the query (ms), when it says. */
   evalMs?: number;
+  /** A `selections` job's answer. */
+  selections?: SelectRequest[];
   /**
    * Gives `encoded`'s memory back to the pool for a later answer: call it once nothing reads
    * `encoded` any more (the response was sent). Not calling it only forgoes the reuse.
@@ -111,7 +117,7 @@ export class QueryPool {
     }
     return new Promise<PooledResult>((resolve, reject) => {
       const token = newCancelToken();
-      const req: JobRequest = { id: this.nextId++, job: q.job, limit: q.limit, lookbackDeltaMs: q.lookbackDeltaMs, timeoutMs: q.timeoutMs, cancelToken: token };
+      const req: JobRequest = { id: this.nextId++, job: q.job, limit: q.limit, lookbackDeltaMs: q.lookbackDeltaMs, timeoutMs: q.timeoutMs, cancelToken: token, ...(q.remote !== undefined ? { remote: q.remote } : {}) };
       const p: Pending = { req, resolve, reject, timedOut: false, timers: [], timeoutMs: q.timeoutMs, clockStarted: false, done: false };
       this.waiting.push(p);
       this.dispatch();
@@ -161,8 +167,10 @@ export class QueryPool {
       if (!p.clockStarted) this.startClock(p);
       const spare = this.spares.pop();
       p.req.into = spare && new Uint8Array(spare);
-      slot.worker.postMessage(p.req, spare ? [spare] : []);
+      const transfer = [...(spare ? [spare] : []), ...(p.req.remote ? [p.req.remote.buffer] : [])];
+      slot.worker.postMessage(p.req, transfer);
       p.req.into = undefined;
+      p.req.remote = undefined;
     }
   }
 
@@ -188,7 +196,7 @@ export class QueryPool {
           released = true;
           this.keepSpare(memory);
         };
-        this.finish(p, undefined, { encoded: Buffer.from(memory, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos, evalMs: reply.evalMs, release });
+        this.finish(p, undefined, { encoded: Buffer.from(memory, reply.encoded.byteOffset, reply.encoded.byteLength), warnings: reply.warnings, infos: reply.infos, evalMs: reply.evalMs, ...(reply.selections !== undefined ? { selections: reply.selections } : {}), release });
       }
       else this.finish(p, new ApiError(p.timedOut && reply.errorType !== 'execution' ? 'timeout' : reply.errorType, p.timedOut && reply.errorType !== 'execution' ? TIMED_OUT : reply.message));
       this.dispatch();
