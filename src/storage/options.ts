@@ -24,4 +24,9 @@ export interface StorageOptions {
    * into blocks beyond now plus this, so one far-future sample cannot stop later appends.
    */
   maxAheadMs?: number;
+  /**
+   * Agent mode's WAL-only database: the head keeps each series' last sample (for ordering) but no
+   * chunks, is never cut into blocks, and the WAL is truncated only by `truncateAgentWal`.
+   */
+  agent?: boolean;
 }

@@ -8,7 +8,7 @@ use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use crate::record::{self, Record};
 use crate::wal;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
@@ -115,9 +115,11 @@ impl Db {
         Ok(report)
     }
 
-    /// Checkpoints every closed WAL segment: keeps series still in the head and samples at or
-    /// after `mint`, then deletes the segments.
-    pub(super) fn checkpoint(&self, live: &BTreeSet<u32>, mint: i64) -> Result<()> {
+    /// Checkpoints every closed WAL segment below the retention floor: keeps the records of the
+    /// series `keep_series(ref, last segment covered)` names and their samples at or after
+    /// `mint`, then deletes the segments. Returns the last segment the checkpoint covers (None:
+    /// nothing was done).
+    pub(super) fn checkpoint(&self, keep_series: &dyn Fn(u32, u32) -> bool, mint: i64) -> Result<Option<u32>> {
         let wal_dir = self.dir.join("wal");
         let last = {
             let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
@@ -127,42 +129,43 @@ impl Db {
         };
         // Remote-write queues may still need segments: the checkpoint stops below their floor.
         let last = match self.wal_retention_floor() {
-            Some(0) => return Ok(()),
+            Some(0) => return Ok(None),
             Some(floor) => last.min(floor - 1),
             None => last,
         };
         if wal::last_checkpoint(&wal_dir)?.is_some_and(|(_, n)| n >= last) {
-            return Ok(());
+            return Ok(None);
         }
+        let live = |r: u64| u32::try_from(r).is_ok_and(|r| keep_series(r, last));
         let mut keep: Vec<Vec<u8>> = Vec::new();
         let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
             let mut out = Vec::new();
             match record::decode(rec)? {
                 Record::Series(s) => {
-                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live.contains(&(*r as u32))).map(|(r, l)| (*r, l)).collect();
+                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live(*r)).map(|(r, l)| (*r, l)).collect();
                     if !items.is_empty() {
                         record::encode_series(&mut out, &items);
                     }
                 }
                 Record::Samples(s) => {
-                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     if !kept.is_empty() {
                         record::encode_samples(&mut out, kept.into_iter());
                     }
                 }
                 Record::Histograms(s) => {
-                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     // Kept as records of their own types, as the samples were logged.
                     keep.extend(record::encode_histograms(&kept));
                 }
                 Record::Tombstones(s) => {
-                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
+                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live(r)).collect();
                     if !kept.is_empty() {
                         record::encode_tombstones(&mut out, &kept);
                     }
                 }
                 Record::Exemplars(s) => {
-                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live.contains(&(*r as u32))).map(|(r, e)| (*r, e)).collect();
+                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live(*r)).map(|(r, e)| (*r, e)).collect();
                     if !kept.is_empty() {
                         record::encode_exemplars(&mut out, &kept);
                     }
@@ -190,6 +193,6 @@ impl Db {
         }
         wal::write_checkpoint(&wal_dir, last, &keep)?;
         self.counters.lock().unwrap().checkpoints += 1;
-        Ok(())
+        Ok(Some(last))
     }
 }
