@@ -85,7 +85,10 @@ test('min-time keeps samples the receiver acknowledged for min-time; older ones 
   await waitFor('every sample acknowledged', async () => (remote.lowestSentTimestamp() === last ? true : undefined), 600, 50);
   const retention: AgentRetention = { minTimeMs: 999_000, maxTimeMs: 1e12, truncateFrequencyMs: 1000 };
   const truncator = new AgentWalTruncator({ storage, queues: remote, retention, logger: quietLogger() });
+  const registry = new client.Registry();
+  truncator.init(registry);
   const report = await truncator.truncate(last + 1000);
+  assert.equal(await counter(registry, 'prometheus_agent_deleted_series'), report.seriesPendingDeletion);
   assert.equal(report.mint, last - 999_000);
   assert.notEqual(report.checkpointThrough, null, 'the acknowledged segments were checkpointed');
   assert.equal(report.segmentsGivenUp, 0);

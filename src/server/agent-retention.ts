@@ -17,6 +17,7 @@
 // truncation, so the checkpoint drops its old samples. Disk stays bounded by both bounds, with
 // the granularity of a segment and of a truncation interval; memory by the number of series, as
 // the agent's head keeps no chunks (crates/tsdb/src/db/agent.rs).
+import client from 'prom-client';
 import type { AgentTruncation } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 
@@ -69,10 +70,19 @@ export interface AgentTruncationReport extends AgentTruncation {
 export class AgentWalTruncator {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<AgentTruncationReport> | undefined;
+  private metrics: { deletedSeries: client.Gauge; duration: client.Summary } | undefined;
 
   constructor(
     private readonly parts: { storage: AgentWalStorage; queues: AgentWalQueues; retention: AgentRetention; logger: Logger },
   ) {}
+
+  /** Registers Prometheus's agent truncation metrics (once). */
+  init(registry: client.Registry): void {
+    this.metrics ??= {
+      deletedSeries: new client.Gauge({ name: 'prometheus_agent_deleted_series', help: 'Number of series pending deletion from the WAL', registers: [registry] }),
+      duration: new client.Summary({ name: 'prometheus_agent_truncate_duration_seconds', help: 'Duration of WAL truncation.', registers: [registry] }),
+    };
+  }
 
   /** Truncates every truncation interval from now on. */
   start(): void {
@@ -99,6 +109,8 @@ export class AgentWalTruncator {
     // The floor first, so that segments past max-time are no longer held for a down receiver.
     const segmentsGivenUp = queues.enforceBacklog(now);
     const t = await storage.truncateAgentWal(mint);
+    this.metrics?.deletedSeries.set(t.seriesPendingDeletion);
+    this.metrics?.duration.observe((Date.now() - started) / 1000);
     logger.info('WAL truncated', { component: 'agent', mint: new Date(mint).toISOString(), series_removed: t.seriesRemoved, series_pending_deletion: t.seriesPendingDeletion, checkpoint_through: t.checkpointThrough ?? 'none', segments_given_up: segmentsGivenUp, duration: `${((Date.now() - started) / 1000).toFixed(3)}s` });
     return { ...t, mint, segmentsGivenUp };
   }

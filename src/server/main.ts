@@ -199,6 +199,7 @@ export async function main(argv: string[]): Promise<number> {
   queryLog.init(server.metrics.registry);
   remote.init(server.metrics.registry);
   metricFamilies = () => server.metricFamilies();
+  agentTruncator?.init(server.metrics.registry);
   agentTruncator?.start();
   return runUntilSignal({
     logger,
