@@ -169,7 +169,8 @@ export async function main(argv: string[]): Promise<number> {
       },
       externalLabels: cfg.global.externalLabels };
   };
-  const retentionText = initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
+  // The agent keeps no blocks: what bounds its data is max-time.
+  const retentionText = agent ? formatDuration(agentWal.maxTimeMs) : initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
   const server = new Server({
     logger,
     listenHost: host,

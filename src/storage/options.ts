@@ -25,8 +25,9 @@ export interface StorageOptions {
    */
   maxAheadMs?: number;
   /**
-   * Agent mode's WAL-only database: the head keeps each series' last sample (for ordering) but no
-   * chunks, is never cut into blocks, and the WAL is truncated only by `truncateAgentWal`.
+   * Agent mode's WAL-only database: the head keeps each series' open chunk (its last sample orders
+   * appends) but no closed chunks, is never cut into blocks, and the WAL is truncated only by
+   * `truncateAgentWal`.
    */
   agent?: boolean;
 }

@@ -53,7 +53,8 @@ pub struct Options {
     /// minimum valid time past the present.
     pub max_ahead_ms: i64,
     /// Agent mode (`--agent`), a WAL-only database as Prometheus's `tsdb/agent`: the head keeps
-    /// each series' last sample for ordering but no chunks, is never cut into blocks (so
+    /// each series' open chunk (its last sample orders appends) but no closed chunks, is never
+    /// cut into blocks (so
     /// `compact` does nothing), and the WAL is truncated only by `truncate_agent_wal`.
     pub agent: bool,
 }

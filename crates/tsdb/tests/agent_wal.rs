@@ -105,3 +105,23 @@ fn segments_at_the_floor_stay_whole_with_the_records_of_removed_series() {
     drop(db);
     assert_eq!(replayed(&dir), vec![("{__name__=\"m\", i=\"0\"}".to_string(), mint, 5_999_000, 2000)]);
 }
+
+#[test]
+fn a_checkpoint_larger_than_a_write_batch_keeps_every_record() {
+    let dir = temp_dir("large");
+    let db = Db::open(&dir, Options { wal_segment_size: 1 << 20, ..agent_options() }).unwrap();
+    let labels: Vec<Labels> = (0..100).map(series).collect();
+    let refs = db.series_refs(&labels).unwrap();
+    for k in 0..3000i64 {
+        db.append(&refs, &[k * 1000; 100], &[k as f64; 100], None).unwrap();
+    }
+    let t = db.truncate_agent_wal(0).unwrap();
+    assert_eq!(t.series_removed, 0);
+    let cp = tsdb::wal::last_checkpoint(&dir.join("wal")).unwrap().unwrap().0;
+    assert!(tsdb::wal::dir_size(&cp) > 2 << 20, "the checkpoint spans several write batches");
+    db.close().unwrap();
+    drop(db);
+    let got = replayed(&dir);
+    assert_eq!(got.len(), 100);
+    assert!(got.iter().all(|s| (s.1, s.2, s.3) == (0, 2_999_000, 3000)), "every series whole: {:?}", got.iter().find(|s| (s.1, s.2, s.3) != (0, 2_999_000, 3000)));
+}

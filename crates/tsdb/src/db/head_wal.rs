@@ -8,6 +8,7 @@ use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use crate::record::{self, Record};
 use crate::wal;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
@@ -137,7 +138,17 @@ impl Db {
             return Ok(None);
         }
         let live = |r: u64| u32::try_from(r).is_ok_and(|r| keep_series(r, last));
-        let mut keep: Vec<Vec<u8>> = Vec::new();
+        // Kept records are written as they are found (a batch at a time), never all held at once.
+        let mut cp = wal::CheckpointWriter::create(&wal_dir, last)?;
+        // A failure to write is not a corruption of what is read: kept aside and returned as is.
+        let write_failure: RefCell<Option<Error>> = RefCell::new(None);
+        let mut keep = |rec: Vec<u8>| -> std::result::Result<(), String> {
+            cp.log(rec).map_err(|e| {
+                let why = e.to_string();
+                *write_failure.borrow_mut() = Some(e);
+                why
+            })
+        };
         let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
             let mut out = Vec::new();
             match record::decode(rec)? {
@@ -156,7 +167,9 @@ impl Db {
                 Record::Histograms(s) => {
                     let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     // Kept as records of their own types, as the samples were logged.
-                    keep.extend(record::encode_histograms(&kept));
+                    for r in record::encode_histograms(&kept) {
+                        keep(r)?;
+                    }
                 }
                 Record::Tombstones(s) => {
                     let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live(r)).collect();
@@ -173,25 +186,26 @@ impl Db {
                 Record::Other(_) => {}
             }
             if !out.is_empty() {
-                keep.push(out);
+                keep(out)?;
             }
             Ok(())
         };
-        if let Some((cp, _)) = wal::last_checkpoint(&wal_dir)? {
-            for s in wal::list_segments(&cp)? {
-                let data = wal::read_segment_file(&cp, s)?;
+        let failed = |what: String| write_failure.borrow_mut().take().unwrap_or(Error::Corrupt(what));
+        if let Some((old, _)) = wal::last_checkpoint(&wal_dir)? {
+            for s in wal::list_segments(&old)? {
+                let data = wal::read_segment_file(&old, s)?;
                 if let Some(c) = wal::read_segment(s, &data, &mut filter) {
-                    return Err(Error::Corrupt(format!("WAL checkpoint {}: {}", cp.display(), c.reason)));
+                    return Err(failed(format!("WAL checkpoint {}: {}", old.display(), c.reason)));
                 }
             }
         }
         for s in wal::list_segments(&wal_dir)?.into_iter().filter(|&s| s <= last) {
             let data = wal::read_segment_file(&wal_dir, s)?;
             if let Some(c) = wal::read_segment(s, &data, &mut filter) {
-                return Err(Error::Corrupt(format!("WAL segment {s} offset {}: {}", c.offset, c.reason)));
+                return Err(failed(format!("WAL segment {s} offset {}: {}", c.offset, c.reason)));
             }
         }
-        wal::write_checkpoint(&wal_dir, last, &keep)?;
+        cp.finish()?;
         self.counters.lock().unwrap().checkpoints += 1;
         Ok(Some(last))
     }
