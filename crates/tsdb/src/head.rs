@@ -466,6 +466,22 @@ mod tests {
     }
 
     #[test]
+    fn the_agent_keeps_no_closed_chunks_and_its_collection_refuses_nothing_old() {
+        let mut h = Head::new(120, 7_200_000);
+        h.keep_closed_chunks = false;
+        let (a, _) = h.get_or_create(&labels("idle", "x"), None);
+        let (b, _) = h.get_or_create(&labels("busy", "x"), None);
+        append(&mut h, a, 100, 1.0).unwrap();
+        for i in 0..1000 {
+            append(&mut h, b, i * 15_000, 1.0).unwrap();
+        }
+        assert_eq!(h.get(b).unwrap().num_chunks(), 1, "cut chunks are dropped");
+        assert_eq!(h.remove_before(1000), vec![a]);
+        let (c, _) = h.get_or_create(&labels("late", "x"), None);
+        assert_eq!(append(&mut h, c, 500, 1.0), Ok(()), "no minimum valid time: no blocks to overlap");
+    }
+
+    #[test]
     fn truncate_drops_old_chunks_and_empty_series() {
         let mut h = Head::new(120, 1000);
         let (a, _) = h.get_or_create(&labels("old", "x"), None);
