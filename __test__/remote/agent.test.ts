@@ -57,3 +57,30 @@ test('agent mode scrapes into its own WAL and refuses local querying', { timeout
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /field rule_files is not allowed in agent mode/);
 });
+
+test('the agent truncates its WAL on its interval, with the retention flags applied', { timeout: 60_000 }, async (t) => {
+  const target = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+    res.end('agent_truncation_gauge 1\n');
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-agent-truncate-'));
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: t\n    static_configs:\n      - targets: ["127.0.0.1:${(target.address() as { port: number }).port}"]\n`);
+  const agentPath = join(dir, 'agent-wal');
+  let stderr = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'server', '--agent', `--config.file=${config}`, `--storage.agent.path=${agentPath}`, '--web.listen-address=127.0.0.1:0', '--log.format=json', '--storage.agent.retention.min-time=1m', '--storage.agent.retention.max-time=3h', '--storage.agent.wal-truncate-frequency=1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  t.after(() => {
+    child.kill('SIGKILL');
+    target.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const logged = (msg: string) => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === msg);
+  const truncated = await waitFor('a WAL truncation', async () => logged('WAL truncated'), 300);
+  assert.equal(truncated['component'], 'agent');
+  assert.deepEqual([logged('Agent WAL retention')?.['min_time'], logged('Agent WAL retention')?.['max_time'], logged('Agent WAL retention')?.['truncate_frequency']], ['1m', '3h', '1s']);
+  assert.doesNotMatch(stderr, /not applied yet/);
+  // A WAL only: no blocks next to it.
+  assert.deepEqual(readdirSync(agentPath).filter((f) => /^[0-9A-Z]{26}$/.test(f)), []);
+});

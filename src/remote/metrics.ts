@@ -68,7 +68,7 @@ export function createRemoteWriteMetrics(registry: client.Registry): RemoteWrite
     writtenMismatch: counter('written_count_mismatch_total', 'Remote-Write 2.0 responses whose X-Prometheus-Remote-Write-*-Written headers report fewer samples, histograms or exemplars than were sent.'),
     walRecordsRead: new client.Counter({ name: 'prometheus_wal_watcher_records_read_total', help: 'Number of records read by the WAL watcher from the WAL.', labelNames: ['consumer', 'type'], registers }),
     walCurrentSegment: new client.Gauge({ name: 'prometheus_wal_watcher_current_segment', help: 'Current segment the WAL watcher is reading records from.', labelNames: ['consumer'], registers }),
-    backlogSegmentsDropped: new client.Counter({ name: 'prometheus_remote_storage_backlog_segments_dropped_total', help: 'WAL segments given up by remote-write queues because the backlog exceeded --storage.remote.max-backlog.', registers }),
+    backlogSegmentsDropped: new client.Counter({ name: 'prometheus_remote_storage_backlog_segments_dropped_total', help: 'WAL segments given up by remote-write queues because the backlog exceeded --storage.remote.max-backlog or, in agent mode, held data older than --storage.agent.retention.max-time.', registers }),
     highestInSeconds: 0,
   };
 }

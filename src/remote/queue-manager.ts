@@ -128,11 +128,26 @@ export class QueueManager {
     return p;
   }
 
-  /** The backlog bound gave up the segments before `segment`: what is queued from them is dropped too. */
-  dropBefore(segment: number): void {
+  /** The newest sample timestamp the receiver has acknowledged (ms; 0 before the first since start). */
+  highestSentTimestampMs(): number {
+    return Math.round(this.highestSent * 1000);
+  }
+
+  /**
+   * A backlog bound (`bound` names the flag) gave up the segments before `segment`: what is
+   * queued from them is dropped too.
+   */
+  dropBefore(segment: number, bound = '--storage.remote.max-backlog'): void {
     if (this.savepoint().segment >= segment) return;
     let dropped = 0;
     for (const s of this.shards) {
+      // A batch retried while the receiver is down would otherwise hold its segment (through the
+      // savepoint) for as long as the outage lasts, whatever the bound.
+      const inFlight = s.busy ? s.queue[0] : undefined;
+      if (inFlight !== undefined && inFlight.start.segment < segment && s.abandonInFlight() === inFlight) {
+        this.unacked.delete(inFlight.seq);
+        dropped += inFlight.samples;
+      }
       for (const b of s.queue.splice(s.busy ? 1 : 0)) {
         this.unacked.delete(b.seq);
         dropped += b.samples;
@@ -141,7 +156,7 @@ export class QueueManager {
     }
     this.skipBefore = Math.max(this.skipBefore ?? 0, segment);
     if (dropped > 0) this.deps.metrics.samplesDropped.inc({ ...this.labels, reason: 'backlog' }, dropped);
-    this.deps.logger.warn('Remote-write backlog over --storage.remote.max-backlog: oldest WAL data dropped for this queue', { remote_name: this.cfg.name, url: this.cfg.url, before_segment: segment, queued_samples: dropped });
+    this.deps.logger.warn(`Remote-write backlog over ${bound}: oldest WAL data dropped for this queue`, { remote_name: this.cfg.name, url: this.cfg.url, before_segment: segment, queued_samples: dropped });
   }
 
   /** The loop opens the watcher at `start` next; until then the savepoint stays there. */

@@ -1,7 +1,8 @@
 // The remote-write queues of the running configuration (Prometheus's remote.Storage for the write
 // side): applyConfig adds, replaces and removes queues on reload (an unchanged queue keeps
 // running with what it has pending), and the WAL retention floor follows the oldest savepoint,
-// bounded by --storage.remote.max-backlog.
+// bounded by --storage.remote.max-backlog and, in agent mode, by the agent's max-time (a WAL
+// segment last written longer ago is given up even while its receiver is down).
 import type client from 'prom-client';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
@@ -25,6 +26,11 @@ export interface RemoteStorageOptions {
   dataDir: string;
   logger: Logger;
   maxBacklog: MaxBacklog;
+  /**
+   * Agent mode's --storage.agent.retention.max-time (ms; 0 or absent: none): WAL segments last
+   * written longer ago are given up for the queues too, as the agent never keeps data past it.
+   */
+  maxAgeMs?: number;
   /** The scrape targets' metric families (name → TYPE, HELP, UNIT), read when metadata is needed. */
   families?: () => Iterable<readonly [string, FamilyMetadataLike]>;
   pollMs?: number;
@@ -80,21 +86,40 @@ export class RemoteStorage {
     }
   }
 
-  /** Sets the WAL floor at the oldest savepoint, giving up the oldest segments past the bound. */
-  enforceBacklog(): void {
+  /**
+   * Sets the WAL floor at the oldest savepoint, giving up the oldest segments past the bounds.
+   * Returns how many segments were given up.
+   */
+  enforceBacklog(now = Date.now()): number {
     const queues = [...this.queues.values()];
     if (queues.length === 0) {
       this.o.storage.setWalRetentionFloor(null);
-      return;
+      return 0;
     }
     let floor = Math.min(...queues.map((q) => q.savepoint().segment));
-    const allowed = backlogFloor(walSegments(this.o.storage.walDir), floor, this.o.maxBacklog);
+    const segments = walSegments(this.o.storage.walDir);
+    const bySize = backlogFloor(segments, floor, this.o.maxBacklog, now);
+    const maxAgeMs = this.o.maxAgeMs ?? 0;
+    const byAge = maxAgeMs > 0 ? backlogFloor(segments, floor, { ms: maxAgeMs }, now) : floor;
+    const allowed = Math.max(bySize, byAge);
+    const given = allowed - floor;
     if (allowed > floor) {
-      for (const q of queues) q.dropBefore(allowed);
+      const bound = byAge > bySize ? '--storage.agent.retention.max-time' : '--storage.remote.max-backlog';
+      for (const q of queues) q.dropBefore(allowed, bound);
       this.metrics?.backlogSegmentsDropped.inc(allowed - floor);
       floor = Math.min(allowed, ...queues.map((q) => q.savepoint().segment));
     }
     this.o.storage.setWalRetentionFloor(floor);
+    return Math.max(0, given);
+  }
+
+  /**
+   * The lowest of the queues' highest acknowledged sample timestamps (ms), as Prometheus's
+   * `LowestSentTimestamp`: 0 with no queue, or while one has sent nothing since start.
+   */
+  lowestSentTimestamp(): number {
+    const queues = [...this.queues.values()];
+    return queues.length === 0 ? 0 : Math.min(...queues.map((q) => q.highestSentTimestampMs()));
   }
 
   status(): QueueStatus[] {

@@ -8,6 +8,8 @@ import type { SendResult } from './client.js';
 export interface QueuedBatch extends WalBatch {
   seq: number;
   protocol: 1 | 2;
+  /** Given up by a backlog bound while being sent: not tried again. */
+  abandoned?: boolean;
 }
 
 /** What became of a batch. */
@@ -46,6 +48,18 @@ export class Shard {
     return this.running !== undefined;
   }
 
+  /**
+   * Gives up the batch being sent (retried while its receiver is down), so that a backlog bound
+   * can free its WAL segment; a request under way may still land. Returns it, if there is one.
+   */
+  abandonInFlight(): QueuedBatch | undefined {
+    const b = this.busy ? this.queue[0] : undefined;
+    if (b === undefined) return undefined;
+    b.abandoned = true;
+    this.wake?.();
+    return b;
+  }
+
   /** Gives up what is queued (the caller rewinds to its savepoint) and waits for the send in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -76,7 +90,7 @@ export class Shard {
   private async attempt(b: QueuedBatch): Promise<Outcome> {
     let backoff = this.q.minBackoffMs;
     for (;;) {
-      if (this.stopped) return { kind: 'abandoned' };
+      if (this.stopped || b.abandoned === true) return { kind: 'abandoned' };
       const start = performance.now();
       let why: string;
       let wait = backoff;

@@ -37,8 +37,10 @@ export const serverFlags = {
   'web.cors.origin': flag.string('Regex for CORS origin. It is fully anchored.', '.*'),
   agent: flag.bool("Run Promethium in 'Agent mode': scrape, WAL and remote write only; no local querying, rules or alerting."),
   'storage.agent.path': flag.string('Base path for metrics storage in agent mode.', 'data-agent/'),
-  'storage.agent.retention.min-time': flag.custom('Minimum age samples may be before being considered for deletion when the WAL is truncated (agent mode).', 0, undefined, duration),
-  'storage.agent.retention.max-time': flag.custom('Maximum age samples may be before being forcibly deleted when the WAL is truncated (agent mode; 0: the storage\'s default retention).', 0, undefined, duration),
+  'storage.agent.retention.min-time': flag.custom('Minimum age samples may be before being considered for deletion when the WAL is truncated (agent mode; default 5m).', 0, undefined, duration),
+  'storage.agent.retention.max-time': flag.custom('Maximum age samples may be before being forcibly deleted when the WAL is truncated (agent mode; default 4h, at least min-time and the truncation interval).', 0, undefined, duration),
+  // Hidden in Prometheus too: how often the agent truncates its WAL (2h), shortened by tests.
+  'storage.agent.wal-truncate-frequency': { ...flag.custom('The frequency at which to truncate the WAL and remove old data (agent mode; default 2h).', 0, undefined, duration), hidden: true },
   'storage.tsdb.path': flag.string('Base path for metrics storage.', 'data/'),
   'storage.tsdb.retention.time': flag.custom('How long to retain samples in storage. When this flag is set it overrides "storage.tsdb.retention". If neither this flag nor "storage.tsdb.retention" nor "storage.tsdb.retention.size" is set, the retention time defaults to 15d.', 0, undefined, duration),
   'storage.tsdb.retention.size': flag.custom('Maximum number of bytes that can be stored for blocks. A unit is required, supported units: B, KB, MB, GB, TB, PB, EB. Ex: "512MB".', 0, undefined, parseByteSize),

@@ -31,6 +31,7 @@ import { remoteWriteStatusApi } from '../web/api/remote-write.js';
 import { remoteEndpoints } from './remote-endpoints.js';
 import { RemoteReaders } from '../remote/read/readers.js';
 import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
+import { AgentWalTruncator, agentRetention } from './agent-retention.js';
 
 
 function splitAddress(a: string): { host: string; port: number } {
@@ -81,12 +82,11 @@ export async function main(argv: string[]): Promise<number> {
   // Exemplars are kept only with exemplar-storage, as in Prometheus (storage.exemplars.max_exemplars).
   const exemplarStorage = features.has('exemplar-storage');
   const tsdbFlags: TsdbFlags = { retentionTimeMs: flags['storage.tsdb.retention.time'], retentionBytes: flags['storage.tsdb.retention.size'], stStorage: features.has('st-storage'), xor2Encoding: features.has('xor2-encoding') };
-  // Agent mode keeps its WAL in its own directory; its max-time bounds what is kept.
+  // Agent mode keeps only a WAL, in its own directory, truncated between min-time and max-time
+  // around the remote-write progress (agent-retention.ts).
   const agent = flags.agent;
   const dataPath = agent ? flags['storage.agent.path'] : flags['storage.tsdb.path'];
-  if (agent && flags['storage.agent.retention.max-time'] > 0) tsdbFlags.retentionTimeMs = flags['storage.agent.retention.max-time'];
-  // Said, not silently ignored: the agent's WAL is truncated with the TSDB's head cycle, not between these bounds.
-  if (agent && flags['storage.agent.retention.min-time'] > 0) logger.warn('--storage.agent.retention.min-time is not applied yet: the agent keeps its WAL as the TSDB head does');
+  const agentWal = agentRetention({ minTimeMs: flags['storage.agent.retention.min-time'], maxTimeMs: flags['storage.agent.retention.max-time'], truncateFrequencyMs: flags['storage.agent.wal-truncate-frequency'] });
   const settingsOf = (cfg: Config): TsdbSettings => tsdbSettings(cfg.storage.tsdb, tsdbFlags, dataPath);
   let storage: Storage;
   let initialSettings: TsdbSettings;
@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     const minBlock = flags['storage.tsdb.min-block-duration'];
     const maxBlock = flags['storage.tsdb.max-block-duration'];
     if (maxBlock !== 0 && maxBlock < minBlock) throw new Error('--storage.tsdb.max-block-duration must not be shorter than --storage.tsdb.min-block-duration');
-    storage = Storage.open(dataPath, { blockRangeMs: minBlock, retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
+    storage = Storage.open(dataPath, { blockRangeMs: minBlock, retentionMs: initialSettings.retentionMs, retentionBytes: initialSettings.retentionBytes, xor2Chunks: initialSettings.xor2Chunks, noLockfile: flags['storage.tsdb.no-lockfile'], agent, maxExemplars: exemplarStorage ? initial.storage.exemplars.maxExemplars : 0 });
   } catch (e) {
     logger.error('Opening storage failed', { err: e as Error });
     return 1;
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   let metricFamilies: () => Iterable<readonly [string, { type: string; help: string; unit: string }]> = () => [];
   try {
     // Metadata comes from the scrape targets, which exist once the server does (set below).
-    remote = new RemoteStorage({ storage, dataDir: dataPath, logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), families: () => metricFamilies() });
+    remote = new RemoteStorage({ storage, dataDir: dataPath, logger, maxBacklog: parseMaxBacklog(flags['storage.remote.max-backlog']), ...(agent ? { maxAgeMs: agentWal.maxTimeMs } : {}), families: () => metricFamilies() });
   } catch (e) {
     logger.error('Invalid flag', { err: e as Error });
     storage.close();
@@ -115,6 +115,8 @@ export async function main(argv: string[]): Promise<number> {
   if (replay.corruption) logger.warn('WAL corruption found and repaired: the data after it was cut', { segment: replay.corruption.segment, offset: replay.corruption.offset, reason: replay.corruption.reason });
   logger.info('WAL replay completed', { component: 'tsdb', series: replay.series, samples: replay.samples, total_replay_duration: `${(replay.durationMs / 1000).toFixed(3)}s` });
   logger.info('TSDB started');
+  const agentTruncator = agent ? new AgentWalTruncator({ storage, queues: remote, retention: agentWal, logger }) : undefined;
+  if (agentTruncator !== undefined) logger.info('Agent WAL retention', { component: 'agent', min_time: formatDuration(agentWal.minTimeMs), max_time: formatDuration(agentWal.maxTimeMs), truncate_frequency: formatDuration(agentWal.truncateFrequencyMs) });
 
   const engineOptions = { lookbackDeltaMs: flags['query.lookback-delta'], timeoutMs: flags['query.timeout'], maxSamples: flags['query.max-samples'], maxMemoryBytes: flags['query.max-memory'], defaultSubqueryStepMs: initial.global.evaluationIntervalMs, delayedNameRemoval: features.has('promql-delayed-name-removal'), useStartTimestamps: features.has('use-start-timestamps'),
     features: { experimentalFunctions: features.has('promql-experimental-functions'), extendedRangeSelectors: features.has('promql-extended-range-selectors'), binopFillModifiers: features.has('promql-binop-fill-modifiers') },
@@ -168,7 +170,8 @@ export async function main(argv: string[]): Promise<number> {
       },
       externalLabels: cfg.global.externalLabels };
   };
-  const retentionText = initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
+  // The agent keeps no blocks: what bounds its data is max-time.
+  const retentionText = agent ? formatDuration(agentWal.maxTimeMs) : initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
   const server = new Server({
     logger,
     listenHost: host,
@@ -190,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     onStop: () => {
       queryLog.close();
       failureLogs.closeAll();
-      return Promise.all([ruling.stop(), queryPool.close(), remote.stop()]).then(() => undefined);
+      return Promise.all([ruling.stop(), queryPool.close(), remote.stop(), agentTruncator?.stop()]).then(() => undefined);
     },
   });
   sdMetrics = server.metrics.discovery;
@@ -198,6 +201,8 @@ export async function main(argv: string[]): Promise<number> {
   queryLog.init(server.metrics.registry);
   remote.init(server.metrics.registry);
   metricFamilies = () => server.metricFamilies();
+  agentTruncator?.init(server.metrics.registry);
+  agentTruncator?.start();
   return runUntilSignal({
     logger,
     start: () => server.start(),

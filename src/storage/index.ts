@@ -1,5 +1,5 @@
 export { Storage, Appender, Selection, evalRangeSamples } from './storage.js';
-export type { StorageOptions, AppendResult, StorageStats, ReplayInfo, Steps, ExemplarStats, ExemplarAppendResult, StoredExemplar, SeriesExemplars } from './storage.js';
+export type { StorageOptions, AppendResult, StorageStats, ReplayInfo, Steps, ExemplarStats, ExemplarAppendResult, StoredExemplar, SeriesExemplars, AgentTruncation } from './storage.js';
 export type { LabelMatcher, MatchType } from './matchers.js';
 export { formatMatcher, matcherFunction, matchesEmpty } from './matchers.js';
 export { loadNative, platformTriple, nativeInfo } from './native.js';

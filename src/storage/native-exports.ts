@@ -62,6 +62,7 @@ export const NATIVE_CLASS_METHODS = {
     setXor2Chunks: true,
     exemplarStats: true,
     setWalRetentionFloor: true,
+    truncateAgentWal: true,
     appendHistograms: true,
     id: true,
     remoteWrite: true,

@@ -187,6 +187,16 @@ export interface NativeReadRequest {
   acceptedResponseTypes: Float64Array;
 }
 
+/** What one agent WAL truncation did (crates/tsdb/src/db/agent.rs). */
+export interface AgentTruncation {
+  /** Series garbage-collected: no sample at or after the truncation time. */
+  seriesRemoved: number;
+  /** Removed series whose record stays in checkpoints while segments that may hold their samples remain. */
+  seriesPendingDeletion: number;
+  /** The last segment the new checkpoint covers; null: none written (e.g. all closed segments are at or above the remote-write floor). */
+  checkpointThrough: number | null;
+}
+
 export interface NativeDb {
   /**
    * Decompresses (refusing a declared size above the limit first), decodes, validates and appends
@@ -216,6 +226,8 @@ export interface NativeDb {
   exemplarStats(): NativeExemplarStats;
   /** WAL segments from this one on survive head truncation (remote-write queues still read them); null: no floor. */
   setWalRetentionFloor(segment: number | null): void;
+  /** Agent mode's WAL truncation at `mint` (ms), on a worker thread. */
+  truncateAgentWal(mint: number): Promise<AgentTruncation>;
   /** Histograms encoded by storage/histogram-codec.ts, one per ref. */
   appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: Uint8Array, startTimestamps?: Float64Array): NativeAppendResult;
   /** What `new NativeDb(id)` attaches with from another thread of this process. */

@@ -24,4 +24,10 @@ export interface StorageOptions {
    * into blocks beyond now plus this, so one far-future sample cannot stop later appends.
    */
   maxAheadMs?: number;
+  /**
+   * Agent mode's WAL-only database: the head keeps each series' open chunk (its last sample orders
+   * appends) but no closed chunks, is never cut into blocks, and the WAL is truncated only by
+   * `truncateAgentWal`.
+   */
+  agent?: boolean;
 }

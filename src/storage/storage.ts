@@ -6,7 +6,7 @@ import type { FloatHistogram } from '../model/histogram.js';
 import { decodeHistograms, encodeHistograms } from './histogram-codec.js';
 import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
-import type { NativeAppendResult, NativeRemoteWriteOutcome, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
+import type { AgentTruncation, NativeAppendResult, NativeRemoteWriteOutcome, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
 import { TextScrapeCache } from './text-scrape-cache.js';
 import type { LabelMatcher } from './matchers.js';
@@ -34,6 +34,7 @@ export type AppendResult = NativeAppendResult;
 export type RemoteWriteOutcome = NativeRemoteWriteOutcome;
 export type StorageStats = NativeStats;
 export type ReplayInfo = NativeReplayInfo;
+export type { AgentTruncation } from './native.js';
 
 /** Histogram samples of a batch, the series given by ref or (pending) by labels. */
 interface PendingHistograms {
@@ -394,6 +395,15 @@ export class Storage {
   /** Keeps WAL segments from `segment` on at head truncation (remote-write backlog); null lifts it. */
   setWalRetentionFloor(segment: number | null): void {
     this.db.setWalRetentionFloor(segment);
+  }
+
+  /**
+   * Agent mode (opened with `agent: true`) only: drops the series with no sample at or after
+   * `mintMs` and checkpoints the closed WAL segments below the retention floor, keeping samples at
+   * or after `mintMs` (on a worker thread).
+   */
+  truncateAgentWal(mintMs: number): Promise<AgentTruncation> {
+    return this.db.truncateAgentWal(mintMs);
   }
 
   /** The WAL directory remote-write queues tail. */

@@ -126,6 +126,9 @@ fn db_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             if let Some(v) = opt_bool(env, o, "noLockfile")? {
                 opts.no_lockfile = v;
             }
+            if let Some(v) = opt_bool(env, o, "agent")? {
+                opts.agent = v;
+            }
             if let Some(x) = opt_number(env, o, "maxAheadMs")? {
                 if !(x >= 0.0 && x.is_finite()) {
                     return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", format!("maxAheadMs {x} must be finite and not negative")));
@@ -641,6 +644,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
             ("setWalRetentionFloor", remote_write::db_set_wal_retention_floor),
+            ("truncateAgentWal", remote_write::db_truncate_agent_wal),
             ("remoteWrite", remote_receive::db_remote_write),
             ("appendHistograms", histograms::db_append_histograms),
         ],

@@ -253,3 +253,26 @@ pub fn db_set_wal_retention_floor(env: &Env, ci: &node_api::CallInfo) -> JsResul
     db.set_wal_retention_floor(floor);
     env.undefined()
 }
+
+/// `db.truncateAgentWal(mint)`: the agent's WAL truncation on a worker thread (it reads and
+/// rewrites the checkpointed segments); resolves with what it did.
+pub fn db_truncate_agent_wal(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = crate::db_of(env, ci.this)?;
+    let mint = env.get_i64(ci.arg(0)?, "mint")?;
+    env.spawn(
+        "promethium.truncateAgentWal",
+        move || {
+            let r = db.truncate_agent_wal(mint).map_err(crate::js_err);
+            crate::memory::trim();
+            r
+        },
+        |env, t| {
+            let o = crate::counts(env, &[("seriesRemoved", t.series_removed), ("seriesPendingDeletion", t.series_pending_deletion)])?;
+            env.set(o, "checkpointThrough", match t.checkpoint_through {
+                Some(s) => env.double(f64::from(s))?,
+                None => env.null()?,
+            })?;
+            Ok(o)
+        },
+    )
+}

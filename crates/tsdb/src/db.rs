@@ -21,12 +21,14 @@ use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
+mod agent;
 mod compact;
 mod head_wal;
 mod querier;
 mod tombstones;
 
 use compact::merge_chunks;
+pub use agent::AgentTruncation;
 pub use querier::{HistogramCsr, InstantHistograms, Matrix, SamplesCsr, Selection};
 
 #[derive(Clone, Debug)]
@@ -50,6 +52,11 @@ pub struct Options {
     /// never cut into blocks beyond now plus this, so a far-future sample cannot move the head's
     /// minimum valid time past the present.
     pub max_ahead_ms: i64,
+    /// Agent mode (`--agent`), a WAL-only database as Prometheus's `tsdb/agent`: the head keeps
+    /// each series' open chunk (its last sample orders appends) but no closed chunks, is never
+    /// cut into blocks (so
+    /// `compact` does nothing), and the WAL is truncated only by `truncate_agent_wal`.
+    pub agent: bool,
 }
 
 /// Prometheus's `maxAheadTime` of scrapes: 10 minutes.
@@ -57,7 +64,7 @@ pub const DEFAULT_MAX_AHEAD_MS: i64 = 10 * 60 * 1000;
 
 impl Default for Options {
     fn default() -> Self {
-        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false, max_ahead_ms: DEFAULT_MAX_AHEAD_MS }
+        Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false, max_ahead_ms: DEFAULT_MAX_AHEAD_MS, agent: false }
     }
 }
 
@@ -156,6 +163,10 @@ pub struct Db {
     counters: Mutex<Counters>,
     /// WAL segments from this one on are kept at checkpoints (remote-write queues still read them).
     wal_floor: Mutex<Option<u32>>,
+    /// Agent mode: series removed by garbage collection whose WAL record must stay in
+    /// checkpoints until the segments that may still hold their samples are checkpointed too
+    /// (ref → the segment being written when the series was removed).
+    agent_deleted: Mutex<HashMap<u32, u32>>,
     pub replay: ReplayReport,
 }
 
@@ -181,6 +192,7 @@ impl Db {
         }
         let mut head = Head::new(opts.samples_per_chunk, opts.block_range_ms);
         head.xor2_chunks = opts.xor2_chunks;
+        head.keep_closed_chunks = !opts.agent;
         if let Some(max) = blocks.iter().map(|b| b.meta.max_time).max() {
             head.min_valid_time = max;
         }
@@ -195,7 +207,7 @@ impl Db {
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
-        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), replay })
+        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), agent_deleted: Mutex::new(HashMap::new()), replay })
     }
 
     fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {

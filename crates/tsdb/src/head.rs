@@ -74,10 +74,11 @@ impl MemSeries {
         self.chunks.len() + usize::from(self.open.as_ref().is_some_and(|a| a.num_samples() > 0))
     }
 
-    /// Moves the open chunk (if it has samples) to the closed ones.
-    fn close_open(&mut self) {
+    /// Moves the open chunk (if it has samples) to the closed ones, or drops it when closed
+    /// chunks are not kept (agent mode: nothing reads them, so memory stays one chunk a series).
+    fn close_open(&mut self, keep: bool) {
         if let Some(a) = self.open.take() {
-            if a.num_samples() > 0 {
+            if keep && a.num_samples() > 0 {
                 self.chunks.push(MemChunk::new(a.min_time(), a.max_time(), a.encoding(), a.bytes()));
             }
         }
@@ -183,6 +184,9 @@ pub struct Head {
     pub chunks_created: u64,
     /// New chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`) rather than XOR.
     pub xor2_chunks: bool,
+    /// Whether cut chunks are kept; the agent's head keeps only each series' open chunk, since
+    /// nothing queries it (its samples live in the WAL for remote write).
+    pub keep_closed_chunks: bool,
 }
 
 impl Head {
@@ -202,6 +206,7 @@ impl Head {
             samples_appended: 0,
             chunks_created: 0,
             xor2_chunks: false,
+            keep_closed_chunks: true,
         }
     }
 
@@ -292,6 +297,7 @@ impl Head {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
         let xor2 = self.xor2_chunks;
+        let keep = self.keep_closed_chunks;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
         // Prometheus's cutting rule (so our chunks match its chunks): at a quarter of the
         // target size, predict an end time that spreads the rest of the block range evenly
@@ -306,7 +312,7 @@ impl Head {
             Some(a) => a.num_samples() >= per_chunk * 2 || t >= s.open_until,
         };
         if needs_cut {
-            s.close_open();
+            s.close_open(keep);
             s.open = Some(ChunkAppender::new(xor2));
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
@@ -327,10 +333,17 @@ impl Head {
         refs
     }
 
-    /// Drops all data before `mint` (it was persisted in a block) and the series left empty.
-    /// Returns the refs of the removed series.
+    /// Drops all data before `mint` (it was persisted in a block) and the series left empty;
+    /// from now on samples before `mint` are refused. Returns the refs of the removed series.
     pub fn truncate(&mut self, mint: i64) -> Vec<u32> {
         self.min_valid_time = self.min_valid_time.max(mint);
+        self.remove_before(mint)
+    }
+
+    /// Drops chunks that end before `mint` and the series with no sample left (the agent's
+    /// series garbage collection, which still accepts older samples: there are no blocks they
+    /// could overlap). Returns the refs of the removed series.
+    pub fn remove_before(&mut self, mint: i64) -> Vec<u32> {
         let mut dead = Vec::new();
         let mut new_min = i64::MAX;
         for (r, slot) in self.series.iter_mut().enumerate() {
@@ -450,6 +463,22 @@ mod tests {
         let encodings: Vec<u8> = h.get(r).unwrap().chunks_in(i64::MIN, i64::MAX).map(|c| c.2).collect();
         // The open chunk keeps its encoding until it is cut.
         assert_eq!(encodings, vec![crate::chunkenc::ENCODING_XOR, crate::chunkenc::ENCODING_XOR2]);
+    }
+
+    #[test]
+    fn the_agent_keeps_no_closed_chunks_and_its_collection_refuses_nothing_old() {
+        let mut h = Head::new(120, 7_200_000);
+        h.keep_closed_chunks = false;
+        let (a, _) = h.get_or_create(&labels("idle", "x"), None);
+        let (b, _) = h.get_or_create(&labels("busy", "x"), None);
+        append(&mut h, a, 100, 1.0).unwrap();
+        for i in 0..1000 {
+            append(&mut h, b, i * 15_000, 1.0).unwrap();
+        }
+        assert_eq!(h.get(b).unwrap().num_chunks(), 1, "cut chunks are dropped");
+        assert_eq!(h.remove_before(1000), vec![a]);
+        let (c, _) = h.get_or_create(&labels("late", "x"), None);
+        assert_eq!(append(&mut h, c, 500, 1.0), Ok(()), "no minimum valid time: no blocks to overlap");
     }
 
     #[test]

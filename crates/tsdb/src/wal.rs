@@ -16,7 +16,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod checkpoint;
 mod dir;
+pub use checkpoint::CheckpointWriter;
 pub use dir::{describe_segment_ranges, dir_size, last_checkpoint, list_segments, missing_segments, remove_temporary_checkpoints, segment_name, segment_runs, sync_dir};
 
 pub const PAGE_SIZE: usize = 32 * 1024;
@@ -304,40 +306,6 @@ pub fn repair(dir: &Path, c: &Corruption) -> Result<()> {
     Ok(())
 }
 
-/// Writes a checkpoint covering segments up to `last`: `records` are the records still needed,
-/// written to `checkpoint.<last>.tmp` and renamed into place; older checkpoints and the covered
-/// segments are then removed.
-pub fn write_checkpoint(dir: &Path, last: u32, records: &[Vec<u8>]) -> Result<()> {
-    let final_dir = dir.join(format!("checkpoint.{}", segment_name(last)));
-    let tmp = dir.join(format!("checkpoint.{}.tmp", segment_name(last)));
-    let _ = fs::remove_dir_all(&tmp);
-    {
-        let mut w = WalWriter::create(&tmp, 0, DEFAULT_SEGMENT_SIZE)?;
-        for chunk in records.chunks(64) {
-            let refs: Vec<&[u8]> = chunk.iter().map(|r| r.as_slice()).collect();
-            w.log(&refs)?;
-        }
-        w.close()?;
-    }
-    let _ = fs::remove_dir_all(&final_dir);
-    fs::rename(&tmp, &final_dir).map_err(|e| Error::io("rename WAL checkpoint", e))?;
-    sync_dir(dir);
-    for s in list_segments(dir)? {
-        if s <= last {
-            let p = dir.join(segment_name(s));
-            fs::remove_file(&p).map_err(|e| Error::io(format!("remove WAL segment {}", p.display()), e))?;
-        }
-    }
-    for e in fs::read_dir(dir).map_err(|e| Error::io("list WAL directory", e))?.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if let Some(n) = name.strip_prefix("checkpoint.").and_then(|n| n.parse::<u32>().ok()) {
-            if n < last {
-                let _ = fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

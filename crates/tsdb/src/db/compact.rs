@@ -154,7 +154,7 @@ impl Db {
             c.head_truncations += 1;
             c.series_removed += dead as u64;
         }
-        self.checkpoint(&live_refs, mint)
+        self.checkpoint(&|r, _| live_refs.contains(&r), mint).map(|_| ())
     }
 
     /// Head to blocks, block merging, retention. Safe to call from a background thread.
@@ -170,6 +170,10 @@ impl Db {
     }
 
     fn compact_locked(&self) -> Result<()> {
+        if self.opts.agent {
+            // The agent writes no blocks: its WAL is truncated by `truncate_agent_wal`.
+            return Ok(());
+        }
         while let Some((start, end)) = self.head_compactable()? {
             self.compact_head_range(start, end)?;
         }

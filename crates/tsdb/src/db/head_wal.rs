@@ -8,7 +8,8 @@ use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use crate::record::{self, Record};
 use crate::wal;
-use std::collections::{BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
@@ -115,9 +116,11 @@ impl Db {
         Ok(report)
     }
 
-    /// Checkpoints every closed WAL segment: keeps series still in the head and samples at or
-    /// after `mint`, then deletes the segments.
-    pub(super) fn checkpoint(&self, live: &BTreeSet<u32>, mint: i64) -> Result<()> {
+    /// Checkpoints every closed WAL segment below the retention floor: keeps the records of the
+    /// series `keep_series(ref, last segment covered)` names and their samples at or after
+    /// `mint`, then deletes the segments. Returns the last segment the checkpoint covers (None:
+    /// nothing was done).
+    pub(super) fn checkpoint(&self, keep_series: &dyn Fn(u32, u32) -> bool, mint: i64) -> Result<Option<u32>> {
         let wal_dir = self.dir.join("wal");
         let last = {
             let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
@@ -127,42 +130,55 @@ impl Db {
         };
         // Remote-write queues may still need segments: the checkpoint stops below their floor.
         let last = match self.wal_retention_floor() {
-            Some(0) => return Ok(()),
+            Some(0) => return Ok(None),
             Some(floor) => last.min(floor - 1),
             None => last,
         };
         if wal::last_checkpoint(&wal_dir)?.is_some_and(|(_, n)| n >= last) {
-            return Ok(());
+            return Ok(None);
         }
-        let mut keep: Vec<Vec<u8>> = Vec::new();
+        let live = |r: u64| u32::try_from(r).is_ok_and(|r| keep_series(r, last));
+        // Kept records are written as they are found (a batch at a time), never all held at once.
+        let mut cp = wal::CheckpointWriter::create(&wal_dir, last)?;
+        // A failure to write is not a corruption of what is read: kept aside and returned as is.
+        let write_failure: RefCell<Option<Error>> = RefCell::new(None);
+        let mut keep = |rec: Vec<u8>| -> std::result::Result<(), String> {
+            cp.log(rec).map_err(|e| {
+                let why = e.to_string();
+                *write_failure.borrow_mut() = Some(e);
+                why
+            })
+        };
         let mut filter = |rec: &[u8]| -> std::result::Result<(), String> {
             let mut out = Vec::new();
             match record::decode(rec)? {
                 Record::Series(s) => {
-                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live.contains(&(*r as u32))).map(|(r, l)| (*r, l)).collect();
+                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live(*r)).map(|(r, l)| (*r, l)).collect();
                     if !items.is_empty() {
                         record::encode_series(&mut out, &items);
                     }
                 }
                 Record::Samples(s) => {
-                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     if !kept.is_empty() {
                         record::encode_samples(&mut out, kept.into_iter());
                     }
                 }
                 Record::Histograms(s) => {
-                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     // Kept as records of their own types, as the samples were logged.
-                    keep.extend(record::encode_histograms(&kept));
+                    for r in record::encode_histograms(&kept) {
+                        keep(r)?;
+                    }
                 }
                 Record::Tombstones(s) => {
-                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
+                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live(r)).collect();
                     if !kept.is_empty() {
                         record::encode_tombstones(&mut out, &kept);
                     }
                 }
                 Record::Exemplars(s) => {
-                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live.contains(&(*r as u32))).map(|(r, e)| (*r, e)).collect();
+                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live(*r)).map(|(r, e)| (*r, e)).collect();
                     if !kept.is_empty() {
                         record::encode_exemplars(&mut out, &kept);
                     }
@@ -170,26 +186,27 @@ impl Db {
                 Record::Other(_) => {}
             }
             if !out.is_empty() {
-                keep.push(out);
+                keep(out)?;
             }
             Ok(())
         };
-        if let Some((cp, _)) = wal::last_checkpoint(&wal_dir)? {
-            for s in wal::list_segments(&cp)? {
-                let data = wal::read_segment_file(&cp, s)?;
+        let failed = |what: String| write_failure.borrow_mut().take().unwrap_or(Error::Corrupt(what));
+        if let Some((old, _)) = wal::last_checkpoint(&wal_dir)? {
+            for s in wal::list_segments(&old)? {
+                let data = wal::read_segment_file(&old, s)?;
                 if let Some(c) = wal::read_segment(s, &data, &mut filter) {
-                    return Err(Error::Corrupt(format!("WAL checkpoint {}: {}", cp.display(), c.reason)));
+                    return Err(failed(format!("WAL checkpoint {}: {}", old.display(), c.reason)));
                 }
             }
         }
         for s in wal::list_segments(&wal_dir)?.into_iter().filter(|&s| s <= last) {
             let data = wal::read_segment_file(&wal_dir, s)?;
             if let Some(c) = wal::read_segment(s, &data, &mut filter) {
-                return Err(Error::Corrupt(format!("WAL segment {s} offset {}: {}", c.offset, c.reason)));
+                return Err(failed(format!("WAL segment {s} offset {}: {}", c.offset, c.reason)));
             }
         }
-        wal::write_checkpoint(&wal_dir, last, &keep)?;
+        cp.finish()?;
         self.counters.lock().unwrap().checkpoints += 1;
-        Ok(())
+        Ok(Some(last))
     }
 }

@@ -30,6 +30,7 @@ impl Head {
     pub fn append_histogram_checked(&mut self, r: u32, st: i64, t: i64, h: &Histogram) {
         let per_chunk = self.samples_per_chunk;
         let block_range = self.block_range;
+        let keep = self.keep_closed_chunks;
         let s = self.series[r as usize].as_deref_mut().expect("checked ref");
         if let Some(a) = &s.open {
             if a.num_samples() == per_chunk / 4 && a.num_samples() > 0 {
@@ -40,7 +41,7 @@ impl Head {
         let full = |a: &HistogramAppender| a.num_samples() >= per_chunk * 2 || t >= s.open_until || (a.bytes().len() >= TARGET_CHUNK_BYTES && a.num_samples() >= MIN_SAMPLES_BEFORE_SIZE_CUT);
         let (cut_with, how) = placement(open, h, full);
         if let Some(header) = cut_with {
-            s.close_open();
+            s.close_open(keep);
             s.open = Some(ChunkAppender::Histogram(Box::new(if st != 0 { HistogramAppender::new_st(h.integer, header) } else { HistogramAppender::new(h.integer, header) })));
             s.open_until = t.div_euclid(block_range) * block_range + block_range;
             self.chunks_created += 1;
