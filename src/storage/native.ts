@@ -313,6 +313,14 @@ export interface NativeAddon {
   hostRoutes(): string;
   /** TCP sockets of one family (2 or 10) over sock_diag: 256 per-state counts, then rx queued, tx queued, sockets. */
   hostTcpStates(family: number): Float64Array;
+  /** The qdisc dump over rtnetlink: device and kind of each NUL-separated, nine numbers each (see crates/tsdb-node/src/host.rs). */
+  hostQdiscs(): { names: string; values: Float64Array };
+  /** nl80211's WiFi interfaces, or why nl80211 could not be opened (see NativeWifiInterfaces). */
+  hostWifiInterfaces(): NativeWifiInterfaces;
+  /** The BSS a WiFi interface (index, address or null) is in, null when none; throws with the errno name. */
+  hostWifiBss(index: number, mac: Uint8Array | null): { bssid: string; ssid: string; status: number } | null;
+  /** A WiFi interface's stations, null when none: addresses NUL-separated, ten numbers each (see crates/tsdb-node/src/host.rs). */
+  hostWifiStations(index: number, mac: Uint8Array | null): { macs: string; values: Float64Array } | null;
   /** perf_event_open counters per CPU: cpus, (type, config) pairs, tracepoint ids. */
   NativePerfCounters: new (cpus: Int32Array, events: Float64Array, tracepoints: Float64Array) => NativePerfCounters;
 }
@@ -330,6 +338,18 @@ export interface NativeEthtoolAnswer {
   /** Statistic names, NUL-separated, in the order of statValues. */
   statNames: string;
   statValues: Float64Array;
+}
+
+/** nl80211's interfaces; when it cannot be opened, openError is the code (ENOENT: no WiFi driver) and the rest empty. */
+export interface NativeWifiInterfaces {
+  openError: string;
+  openMessage: string;
+  /** Interface names, NUL-separated ('' for one without a network device). */
+  names: string;
+  /** Per interface: index, nl80211 type, frequency in MHz, address length (-1: none). */
+  values: Float64Array;
+  /** The addresses one after another. */
+  macs: Uint8Array;
 }
 
 export interface NativePerfCounters {

@@ -1,6 +1,7 @@
 //! Host facts that only system calls give, for the node exporter's timex, ethtool, network_route,
-//! tcpstat and perf collectors: adjtimex(2), SIOCETHTOOL ioctls, an rtnetlink route dump,
-//! NETLINK_SOCK_DIAG's TCP socket dump and perf_event_open(2) counters.
+//! qdisc, tcpstat, wifi and perf collectors: adjtimex(2), SIOCETHTOOL ioctls, rtnetlink route
+//! and qdisc dumps, NETLINK_SOCK_DIAG's TCP socket dump, nl80211 over generic netlink and
+//! perf_event_open(2) counters.
 //!
 //! std only: the few libc functions needed are declared here (libc is linked into every Rust
 //! binary anyway). Everything is Linux; elsewhere each call returns `Error::Unsupported`.
@@ -11,10 +12,12 @@ use std::fmt;
 pub mod ethtool;
 mod netlink;
 pub mod perf;
+pub mod qdisc;
 pub mod route;
 pub mod sockdiag;
 mod sys;
 pub mod timex;
+pub mod wifi;
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

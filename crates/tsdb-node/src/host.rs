@@ -1,18 +1,13 @@
 //! The node exporter's system-call collectors (crates/sysinfo-linux) for JavaScript: adjtimex,
-//! ethtool, the route dump, TCP socket states and perf counters. Each call answers with one
+//! ethtool, the route and qdisc dumps, nl80211, TCP socket states and perf counters. Each call answers with one
 //! typed array or one small object of strings and typed arrays; the collectors in
 //! src/node-exporter/collectors/ name and label the values.
 
-use node_api::{Class, Env, JsError, JsResult, Value};
-use sysinfo_linux::{errno_name, ethtool, perf, route, sockdiag, timex, Error};
+use node_api::{Class, Env, JsError, JsResult, JsType, Value};
+use sysinfo_linux::{errno_name, ethtool, perf, qdisc, route, sockdiag, timex, wifi, Error};
 
 fn js_err(e: Error) -> JsError {
-    match &e {
-        Error::Os { errno, .. } => JsError::with_code(errno_name(*errno), e.to_string()),
-        Error::Invalid(_) => JsError::with_code("ERR_INVALID_ARG_VALUE", e.to_string()),
-        Error::Malformed(_) => JsError::with_code("EMALFORMED", e.to_string()),
-        Error::Unsupported(_) => JsError::with_code("ERR_UNSUPPORTED_PLATFORM", e.to_string()),
-    }
+    JsError::with_code(error_code(&e), e.to_string())
 }
 
 /// `hostTimex()`: [clock state, offset, freq, maxerror, esterror, status, constant, precision,
@@ -83,6 +78,104 @@ pub fn host_routes(env: &Env, _ci: &node_api::CallInfo) -> JsResult<Value> {
         }
     }
     env.string(&out)
+}
+
+/// `hostQdiscs()`: every queueing discipline. `names` holds each one's device ("" when unknown)
+/// and kind, NUL-separated (device, kind, device, kind, ...); `values` nine numbers each: parent,
+/// handle, bytes, packets, drops, requeues, overlimits, queue length, backlog.
+pub fn host_qdiscs(env: &Env, _ci: &node_api::CallInfo) -> JsResult<Value> {
+    let all = qdisc::qdiscs().map_err(js_err)?;
+    let mut names = Vec::with_capacity(all.len() * 2);
+    let mut values = Vec::with_capacity(all.len() * 9);
+    for (device, q) in &all {
+        names.extend([device.as_str(), q.kind.as_str()]);
+        values.extend([q.parent, q.handle].map(f64::from));
+        values.push(q.bytes as f64);
+        values.extend([q.packets, q.drops, q.requeues, q.overlimits, q.qlen, q.backlog].map(f64::from));
+    }
+    let o = env.object()?;
+    env.set(o, "names", env.string(&names.join("\0"))?)?;
+    env.set(o, "values", env.typed_vec(values)?)?;
+    Ok(o)
+}
+
+/// The code of an error as JavaScript sees it: the errno name of a failed system call.
+fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::Os { errno, .. } => errno_name(*errno),
+        Error::Invalid(_) => "ERR_INVALID_ARG_VALUE",
+        Error::Malformed(_) => "EMALFORMED",
+        Error::Unsupported(_) => "ERR_UNSUPPORTED_PLATFORM",
+    }
+}
+
+/// `hostWifiInterfaces()`: nl80211's interfaces. When nl80211 cannot be opened (no such family:
+/// no WiFi driver) `openError` holds the code and `openMessage` the reason, and nothing else is
+/// asked; otherwise `names` holds the interface names NUL-separated, `values` four numbers each
+/// (index, type, frequency in MHz, address length, -1 when the kernel sent none) and `macs` the
+/// addresses one after another. A failed interface dump throws.
+pub fn host_wifi_interfaces(env: &Env, _ci: &node_api::CallInfo) -> JsResult<Value> {
+    let o = env.object()?;
+    let (interfaces, open_error) = match wifi::Nl80211::open() {
+        Ok(mut nl) => (nl.interfaces().map_err(js_err)?, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    env.set(o, "openError", env.string(open_error.as_ref().map(error_code).unwrap_or(""))?)?;
+    env.set(o, "openMessage", env.string(&open_error.map(|e| e.to_string()).unwrap_or_default())?)?;
+    let mut values = Vec::with_capacity(interfaces.len() * 4);
+    let mut macs: Vec<u8> = Vec::new();
+    for ifi in &interfaces {
+        values.extend([ifi.index, ifi.iftype, ifi.frequency].map(f64::from));
+        values.push(ifi.mac.as_ref().map_or(-1.0, |m| m.len() as f64));
+        macs.extend(ifi.mac.iter().flatten());
+    }
+    env.set(o, "names", env.string(&interfaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join("\0"))?)?;
+    env.set(o, "values", env.typed_vec(values)?)?;
+    env.set(o, "macs", env.typed_vec(macs)?)?;
+    Ok(o)
+}
+
+/// The interface index and optional address (a Uint8Array, or null) that name a WiFi interface.
+fn wifi_interface_args(env: &Env, ci: &node_api::CallInfo) -> JsResult<(u32, Option<Vec<u8>>)> {
+    let index = env.get_u32(ci.arg(0)?, "index")?;
+    let mac = ci.arg(1)?;
+    let mac = match env.type_of(mac)? {
+        JsType::Null | JsType::Undefined => None,
+        _ => Some(env.get_typed::<u8>(mac, "mac")?.to_vec()),
+    };
+    Ok((index, mac))
+}
+
+/// `hostWifiBss(index, mac)`: the BSS the interface is in, `{ bssid, ssid, status }` (bssid as
+/// Go prints a hardware address), or null when it is in none.
+pub fn host_wifi_bss(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let (index, mac) = wifi_interface_args(env, ci)?;
+    let bss = wifi::Nl80211::open().and_then(|mut nl| nl.bss(index, mac.as_deref())).map_err(js_err)?;
+    let Some(bss) = bss else { return env.null() };
+    let o = env.object()?;
+    env.set(o, "bssid", env.string(&wifi::mac_string(&bss.bssid))?)?;
+    env.set(o, "ssid", env.string(&bss.ssid)?)?;
+    env.set(o, "status", env.uint32(bss.status)?)?;
+    Ok(o)
+}
+
+/// `hostWifiStations(index, mac)`: the interface's stations, or null when there are none: `macs`
+/// their addresses NUL-separated (as Go prints them), `values` ten numbers each: seconds
+/// connected, seconds inactive, receive and transmit bits per second, bytes received and
+/// transmitted, signal in dBm, transmit retries, transmit failures, beacon losses.
+pub fn host_wifi_stations(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let (index, mac) = wifi_interface_args(env, ci)?;
+    let stations = wifi::Nl80211::open().and_then(|mut nl| nl.stations(index, mac.as_deref())).map_err(js_err)?;
+    let Some(stations) = stations else { return env.null() };
+    let mut values = Vec::with_capacity(stations.len() * 10);
+    for s in &stations {
+        values.extend([f64::from(s.connected_seconds), f64::from(s.inactive_ms) / 1000.0, s.receive_bitrate as f64, s.transmit_bitrate as f64, s.received_bytes as f64, s.transmitted_bytes as f64]);
+        values.extend([f64::from(s.signal_dbm), f64::from(s.transmit_retries), f64::from(s.transmit_failed), f64::from(s.beacon_loss)]);
+    }
+    let o = env.object()?;
+    env.set(o, "macs", env.string(&stations.iter().map(|s| wifi::mac_string(&s.mac)).collect::<Vec<_>>().join("\0"))?)?;
+    env.set(o, "values", env.typed_vec(values)?)?;
+    Ok(o)
 }
 
 /// `hostTcpStates(family)`: sockets per state byte (256 entries), then the receive and send

@@ -683,6 +683,10 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
         env.set(exports, "hostEthtool", env.function("hostEthtool", host_ethtool)?)?;
         env.set(exports, "hostRoutes", env.function("hostRoutes", host_routes)?)?;
         env.set(exports, "hostTcpStates", env.function("hostTcpStates", host_tcp_states)?)?;
+        env.set(exports, "hostQdiscs", env.function("hostQdiscs", host_qdiscs)?)?;
+        env.set(exports, "hostWifiInterfaces", env.function("hostWifiInterfaces", host_wifi_interfaces)?)?;
+        env.set(exports, "hostWifiBss", env.function("hostWifiBss", host_wifi_bss)?)?;
+        env.set(exports, "hostWifiStations", env.function("hostWifiStations", host_wifi_stations)?)?;
         let perf_class = env.define_class("NativePerfCounters", perf_new, &[("openErrors", perf_open_errors), ("read", perf_read)])?;
         env.set(exports, "NativePerfCounters", perf_class)?;
     }

@@ -1,10 +1,10 @@
-// The system calls Node cannot make (adjtimex, ethtool ioctls, netlink dumps, perf_event_open)
+// The system calls Node cannot make (adjtimex, ethtool ioctls, netlink dumps and nl80211, perf_event_open)
 // come from the native addon (crates/sysinfo-linux through crates/tsdb-node). The addon is loaded
 // on the first scrape of a collector that needs it, never at start: an exporter with only
 // procfs/sysfs collectors enabled does not map it at all (its memory footprint matters).
 import type { NativeAddon } from '../../storage/native.js';
 
-export type HostCalls = Pick<NativeAddon, 'hostTimex' | 'hostEthtool' | 'hostRoutes' | 'hostTcpStates' | 'NativePerfCounters'>;
+export type HostCalls = Pick<NativeAddon, 'hostTimex' | 'hostEthtool' | 'hostRoutes' | 'hostTcpStates' | 'hostQdiscs' | 'hostWifiInterfaces' | 'hostWifiBss' | 'hostWifiStations' | 'NativePerfCounters'>;
 
 let loading: Promise<HostCalls> | undefined;
 
