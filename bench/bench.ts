@@ -3,6 +3,7 @@
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
 // `npm run bench -- scrape [--scale 100k|1m] [--warmup S] [--measure S] [--block-minutes M]`: scrape ingestion beside Prometheus 2.42 and VictoriaMetrics 1.79.
 // `npm run bench -- remote-write [--targets N] [--series-per-target N] [--backlog S]`: remote write next to Prometheus 2.42's (live, and draining an S-second backlog).
+// `npm run bench -- idle [--seconds S] [--every S]`: resident memory of an idle server (default config, scraping itself) next to Prometheus 2.42's.
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { measureQueryLimits } from './query-limits.js';
 import { measureHttpQueries } from './query-http.js';
 import { measureReceiver } from './remote-write-receiver.js';
 import { measureHistograms } from './histograms.js';
+import { measureIdle } from './idle.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const reference = join(here, '..', '..', 'shared', 'reference');
@@ -289,6 +291,20 @@ async function histogramsBench(): Promise<void> {
   row('histogram instant lookups (series x steps cells per CPU-second)', fmt(f.instantCellsPerSecond, 0), 'not measured', '-');
 }
 
+async function idleBench(): Promise<void> {
+  const seconds = opt('seconds', 60);
+  const every = opt('every', 5);
+  console.error(`idle: promethium server and Prometheus with the default config (scraping themselves), RSS every ${every}s for ${seconds}s after ready`);
+  const f = await measureIdle(seconds, every, has('prometheus'));
+  const mib = (xs: number[], pick: (s: number[]) => number): string => fmt(pick([...xs].sort((a, b) => a - b)) / 2 ** 20, 1);
+  const median = (s: number[]): number => s[Math.floor(s.length / 2)]!;
+  const last = (s: number[]): number => s.at(-1)!;
+  const first = (s: number[]): number => s[0]!;
+  const theirs = f.prometheus;
+  row('idle RSS, MiB (min / median / max)', `${mib(f.ours.rss, first)} / ${mib(f.ours.rss, median)} / ${mib(f.ours.rss, last)}`, theirs === undefined ? 'not measured' : `${mib(theirs.rss, first)} / ${mib(theirs.rss, median)} / ${mib(theirs.rss, last)}`, '-');
+  row('idle threads', String(f.ours.threads), theirs === undefined ? 'not measured' : String(theirs.threads), '-');
+}
+
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 // `fuzz` runs only when asked for (it is no figure of the table): minutes of generated requests.
 if (sections.includes('fuzz')) {
@@ -298,7 +314,7 @@ if (sections.includes('fuzz')) {
 }
 // The server, exporter and UI benchmarks run bin/promethium.js, which runs dist/: build it from the
 // current sources first, so a stale dist/ is never what gets measured.
-if (sections.length === 0 || ['node-exporter', 'scrape', 'ui', 'remote-write'].some((s) => sections.includes(s))) {
+if (sections.length === 0 || ['node-exporter', 'scrape', 'ui', 'remote-write', 'idle'].some((s) => sections.includes(s))) {
   console.error('building dist/ (npm run build:ts, build:ui) so the measured server is the current code');
   for (const script of ['build:ts', 'build:ui']) {
     const b = spawnSync('npm', ['run', '--silent', script], { cwd: join(here, '..'), encoding: 'utf8' });
@@ -315,5 +331,6 @@ if (sections.length === 0 || sections.includes('silences')) await silencesBench(
 if (sections.length === 0 || sections.includes('query-limits')) await queryLimitsBench();
 if (sections.length === 0 || sections.includes('remote-write-receiver')) await remoteWriteReceiverBench();
 if (sections.length === 0 || sections.includes('histograms')) await histogramsBench();
+if (sections.length === 0 || sections.includes('idle')) await idleBench();
 console.log('\n| figure | Promethium | Prometheus 2.42 | target |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -16,5 +16,7 @@ if (!existsSync(entry)) {
 // The exporter's heap settings work best before its modules load (loading them already grows the
 // young generation): src/node-exporter/lean-heap.ts says which and why.
 if (process.argv[2] === 'node-exporter') (await import(new URL('../dist/node-exporter/lean-heap.js', import.meta.url).href)).applyLeanHeapFlags();
+// The server starts with its young generation held small: src/server/startup-heap.ts says why.
+if (process.argv[2] === 'server') (await import(new URL('../dist/server/startup-heap.js', import.meta.url).href)).holdYoungGenerationDuringStartup();
 const { run } = await import(entry.href);
 process.exitCode = await run(process.argv.slice(2));

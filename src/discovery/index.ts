@@ -9,8 +9,8 @@ import { FileDiscovery } from './file.js';
 import { DnsDiscovery } from './dns.js';
 import { HttpDiscovery } from './http.js';
 import { KubernetesDiscovery } from './kubernetes/index.js';
-import { PROVIDERS, refreshIntervalOf } from './providers/index.js';
 import { RefreshDiscovery } from './refresh.js';
+import { DISCOVERING_MECHANISMS } from '../config/sd-mechanisms.js';
 import type { DiscoveryMetrics } from './metrics.js';
 
 export { FileDiscovery, parseSdFile } from './file.js';
@@ -30,6 +30,40 @@ interface Discoverer {
 }
 
 type Report = (groups: TargetGroup[]) => void;
+
+// The `<name>_sd_configs` providers bring the cloud APIs' clients (an XML parser, AWS request
+// signing: several MB resident), so they load with the first config that names one, not with
+// the server. Their settings were validated when the config was loaded (src/config), so nothing a
+// user must hear about at load or reload time waits for this import.
+let providers: Promise<typeof import('./providers/index.js')> | undefined;
+const loadProviders = (): Promise<typeof import('./providers/index.js')> => (providers ??= import('./providers/index.js'));
+
+/** A discoverer made once the provider modules have loaded; stopping before that means it never starts. */
+class DiscovererAfterLoad implements Discoverer {
+  private inner: Discoverer | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly make: (loaded: typeof import('./providers/index.js')) => Discoverer,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    loadProviders().then(
+      (loaded) => {
+        if (this.stopped) return;
+        this.inner = this.make(loaded);
+        this.inner.start();
+      },
+      (e: unknown) => this.logger.error('Cannot load service discovery', { err: (e as Error).message }),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.inner?.stop();
+  }
+}
 
 /** Where discovery runs, for its metrics: `scrape` or `notify`, and the config (job name, `config-<i>`). */
 export interface DiscoveryContext {
@@ -63,20 +97,24 @@ export function startDiscovery(sources: DiscoverySources, baseDir: string, logge
     ...sources.kubernetesSdConfigs.map((c) => (report: Report) => new KubernetesDiscovery(c, logger.with({ discovery: 'kubernetes' }), report, { ...(m !== undefined ? { onEvent: (event: string) => m.kubernetesEvents.inc({ event, role: c.role }) } : {}) })),
     // Mechanisms without a provider were reported when the config was loaded; they give no targets.
     ...sources.otherSdConfigs.flatMap((c) => {
-      const provider = PROVIDERS[c.mechanism];
-      if (provider === undefined) return [];
+      if (!DISCOVERING_MECHANISMS.has(c.mechanism)) return [];
       return [
         (report: Report): Discoverer => {
           const log = logger.with({ discovery: c.mechanism });
-          try {
-            return new RefreshDiscovery(c.mechanism, refreshIntervalOf(c), provider(c, log), log, report, observeRefresh(c.mechanism));
-          } catch (e) {
-            // As in Prometheus: the config stays, this discoverer gives nothing and says why.
-            log.error('Cannot create service discovery', { err: (e as Error).message });
-            failed++;
-            if (m !== undefined && ctx !== undefined) m.failedConfigs.inc({ name: ctx.name });
-            return { start: () => {}, stop: () => {} };
-          }
+          return new DiscovererAfterLoad(({ PROVIDERS, refreshIntervalOf }) => {
+            const provider = PROVIDERS[c.mechanism];
+            // DISCOVERING_MECHANISMS and PROVIDERS name the same mechanisms (a test keeps them in step).
+            if (provider === undefined) return { start: () => {}, stop: () => {} };
+            try {
+              return new RefreshDiscovery(c.mechanism, refreshIntervalOf(c), provider(c, log), log, report, observeRefresh(c.mechanism));
+            } catch (e) {
+              // As in Prometheus: the config stays, this discoverer gives nothing and says why.
+              log.error('Cannot create service discovery', { err: (e as Error).message });
+              failed++;
+              if (m !== undefined && ctx !== undefined) m.failedConfigs.inc({ name: ctx.name });
+              return { start: () => {}, stop: () => {} };
+            }
+          }, log);
         },
       ];
     }),

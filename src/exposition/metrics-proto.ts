@@ -2,7 +2,8 @@
 // metrics.proto that client libraries and Prometheus share) as a protobufjs JSON descriptor,
 // written from the documented message layout. Field numbers are the wire contract: a change here
 // misreads every target. Only the messages a scrape reads (and a test target writes) are listed.
-import protobuf from 'protobufjs';
+// The light build: reflection from a JSON descriptor, without the .proto parser the full build loads.
+import protobuf from 'protobufjs/light.js';
 
 const optional = (type: string, id: number) => ({ type, id });
 const repeated = (type: string, id: number) => ({ type, id, rule: 'repeated' });

@@ -5,7 +5,8 @@
 // series resolution treat both formats alike: counters, gauges and untyped as one series; summaries
 // and classic histograms as their `_count`/`_sum`/quantile/`_bucket` series (le and quantile spelled
 // as Prometheus spells them, `1.0` not `1`); native histograms as one FloatHistogram each.
-import protobuf from 'protobufjs';
+// The light build: reflection from a JSON descriptor, without the .proto parser the full build loads.
+import protobuf from 'protobufjs/light.js';
 import { LEGACY_LABEL_NAME, LEGACY_METRIC_NAME, newLabels, type Labels } from '../model/labels.js';
 import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../model/histogram.js';
 import { int64, metricFamilyMessage, ProtoMetricType, type ProtoExemplar, type ProtoHistogram, type ProtoLabelPair, type ProtoMetricFamily, type ProtoTimestamp } from './metrics-proto.js';

@@ -11,7 +11,7 @@ import type { SeriesMetadata } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 import { backlogFloor, walSegments, type MaxBacklog } from './backlog.js';
 import { createRemoteWriteMetrics, type RemoteWriteMetrics } from './metrics.js';
-import { QueueManager, type QueueStatus } from './queue-manager.js';
+import type { QueueManager, QueueStatus } from './queue-manager.js';
 import { lookupMetadata, metadataIndex, type FamilyMetadataLike } from './metadata.js';
 
 /** What the queues need of the storage. */
@@ -73,8 +73,11 @@ export class RemoteStorage {
     }
     // A changed queue stops (writing its savepoint) before its successor reads it.
     await Promise.all(stopping);
+    // The queues' machinery (WAL watcher, shards, HTTP client) loads with the first remote_write
+    // entry: a server that writes nowhere does not carry it.
+    const { QueueManager } = wanted.size > 0 ? await import('./queue-manager.js') : { QueueManager: undefined };
     for (const [key, c] of wanted) {
-      if (this.queues.has(key)) continue;
+      if (this.queues.has(key) || QueueManager === undefined) continue;
       const q = new QueueManager(c, { walDir: this.o.storage.walDir, savepointDir: join(this.o.dataDir, 'remote'), metrics, logger: this.o.logger.with({ component: 'remote', remote_name: c.name, url: c.url }), externalLabels: () => this.externalLabels, ...(this.o.families !== undefined ? { metadata: (n: string) => lookupMetadata(this.metadata(), n), allMetadata: () => this.metadata() } : {}), ...(this.o.pollMs !== undefined ? { pollMs: this.o.pollMs } : {}) });
       q.start();
       this.queues.set(key, q);

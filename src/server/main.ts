@@ -30,6 +30,7 @@ import { RemoteStorage, parseMaxBacklog } from '../remote/index.js';
 import { remoteWriteStatusApi } from '../web/api/remote-write.js';
 import { remoteEndpoints } from './remote-endpoints.js';
 import { RemoteReaders } from '../remote/read/readers.js';
+import { releaseYoungGeneration } from './startup-heap.js';
 import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
 import { AgentWalTruncator, agentRetention } from './agent-retention.js';
 
@@ -205,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
   agentTruncator?.start();
   return runUntilSignal({
     logger,
-    start: () => server.start(),
+    start: () => server.start().then(releaseYoungGeneration),
     startError: 'Error starting the server',
     abortStart: () => server.stop(),
     stop: () => server.stop(),

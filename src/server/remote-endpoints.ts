@@ -1,6 +1,6 @@
 // Wires `/api/v1/write` (with --web.enable-remote-write-receiver) and `/api/v1/read` to the storage.
 import type { Storage } from '../storage/index.js';
-import { RemoteWriteReceiver } from '../remote/receiver/receiver.js';
+import type { RemoteWriteReceiver } from '../remote/receiver/receiver.js';
 import { RemoteReadServer } from '../remote/read/server.js';
 import type { RemoteEndpointService } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
@@ -16,10 +16,12 @@ export interface RemoteEndpointFlags {
 
 export function remoteEndpoints(storage: Storage, flags: RemoteEndpointFlags): (externalLabels: () => Record<string, string>, metrics: ServerMetrics) => RemoteEndpointService {
   return (externalLabels, metrics) => {
-    const receiver = flags.receiver ? new RemoteWriteReceiver(storage) : undefined;
+    // The receiver's module loads only with --web.enable-remote-write-receiver (its first request waits for it).
+    let receiver: Promise<RemoteWriteReceiver> | undefined;
+    const receive = (): Promise<RemoteWriteReceiver> => (receiver ??= import('../remote/receiver/receiver.js').then((m) => new m.RemoteWriteReceiver(storage)));
     const reader = flags.agent
       ? undefined
       : new RemoteReadServer(storage, { sampleLimit: flags.readSampleLimit, concurrentLimit: flags.readConcurrentLimit, maxBytesInFrame: flags.readMaxBytesInFrame, externalLabels, inFlight: metrics.remoteReadQueries });
-    return { write: receiver && ((req) => receiver.write(req)), read: reader && ((req) => reader.read(req)) };
+    return { write: flags.receiver ? async (req) => (await receive()).write(req) : undefined, read: reader && ((req) => reader.read(req)) };
   };
 }

@@ -1,0 +1,73 @@
+// What a running `promethium server` loads (issue 23): the discovery providers, the remote-write
+// queues and the receiver load only when the config or a flag asks for them, and protobuf decoding
+// uses protobufjs's light build. Each module loaded costs resident memory an idle server never uses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../helpers/net.js';
+
+const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
+// Resolved here: the server runs in a directory of its own (no prometheus.yml: the built-in default).
+const tsx = import.meta.resolve('tsx');
+const recorder = new URL('./fixtures/record-module-loads.mjs', import.meta.url).pathname;
+
+/** Modules an idle server does not need, by a part of their URL. */
+const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/index.js'];
+
+/** Starts the server on `config` (or the built-in default), runs `whileUp` against it, returns the module URLs it loaded. */
+async function loadedBy(config: string | undefined, flags: string[], whileUp: (base: string, loaded: () => string[]) => Promise<void>): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-modules-'));
+  const record = join(dir, 'loaded.txt');
+  writeFileSync(record, '');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const configFlags = config === undefined ? [] : [`--config.file=${join(dir, 'prometheus.yml')}`];
+  if (config !== undefined) writeFileSync(join(dir, 'prometheus.yml'), config);
+  const server = spawn(process.execPath, ['--import', tsx, '--import', recorder, cli, 'server', ...configFlags, ...flags, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+    cwd: dir,
+    env: { ...process.env, RECORD_MODULE_LOADS: record },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  try {
+    // Under tsx, with the recorder on every module, start-up is slow on a loaded machine.
+    await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).status === 200 ? true : undefined), 600).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${log.slice(-3000)}`);
+    });
+    const loaded = (): string[] => readFileSync(record, 'utf8').split('\n').filter((l) => l !== '');
+    await whileUp(base, loaded);
+    return loaded();
+  } finally {
+    server.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const loadedOnDemand = (urls: string[]): string[] => ON_DEMAND.filter((part) => urls.some((u) => u.includes(part)));
+
+test('an idle server on the default config loads no discovery provider, remote-write queue, receiver or protobuf parser', async () => {
+  const urls = await loadedBy(undefined, [], async (base) => {
+    // A scrape of itself and a query: what an idle server does.
+    await fetch(`${base}/metrics`);
+    await fetch(`${base}/api/v1/query?query=up`);
+  });
+  // The recorder saw the server's own modules, so an empty answer below means something.
+  assert.ok(urls.some((u) => u.endsWith('/src/server/main.ts')), urls.join('\n'));
+  assert.ok(urls.some((u) => u.endsWith('/src/discovery/index.ts')));
+  assert.deepEqual(loadedOnDemand(urls), []);
+});
+
+test('a config naming a provider and remote_write, and the receiver flag, load what they need', async () => {
+  const config = 'scrape_configs:\n  - job_name: c\n    consul_sd_configs: [{server: "127.0.0.1:1"}]\n  - job_name: a\n    ec2_sd_configs: [{region: eu-west-1, access_key: k, secret_key: s}]\nremote_write:\n  - url: http://127.0.0.1:1/write\n';
+  const urls = await loadedBy(config, ['--web.enable-remote-write-receiver'], async (base, loaded) => {
+    // The receiver's module loads with its first request; discovery loads its providers as it starts.
+    const r = await fetch(`${base}/api/v1/write`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body: new Uint8Array(0) });
+    assert.ok(r.status >= 200 && r.status < 500, `receiver answered ${r.status}`);
+    await waitFor('providers', async () => (loaded().some((u) => u.includes('/node_modules/aws4/')) ? true : undefined));
+  });
+  assert.deepEqual(loadedOnDemand(urls).sort(), ['/node_modules/aws4/', '/node_modules/fast-xml-parser/', '/src/discovery/providers/', '/src/remote/queue-manager.ts', '/src/remote/receiver/'].sort());
+});

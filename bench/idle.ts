@@ -1,0 +1,78 @@
+// Idle footprint: `promethium server` and Prometheus 2.42, each on its built-in style default
+// (scrape itself every 10s, nothing else), started side by side; RSS and thread count are sampled
+// from /proc/PID/status every few seconds once both are ready. No load is put on either.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/util/free-port.js';
+import { defaultConfigYaml } from '../src/config/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+
+export interface IdleFigures {
+  /** RSS samples in bytes, one per interval after readiness. */
+  rss: number[];
+  threads: number;
+}
+
+function statusField(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Resolves when the process logs its readiness line; rejects if it exits first or takes over two minutes. */
+function whenReady(child: ChildProcess, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`${name} not ready after 120 s:\n${log.slice(-2000)}`)), 120_000);
+    const onData = (d: Buffer): void => {
+      log += d.toString();
+      if (log.includes('Server is ready to receive web requests')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was ready:\n${log.slice(-2000)}`));
+    });
+  });
+}
+
+/** Starts both, waits until both are ready, samples every `everySeconds` for `seconds`. */
+export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures }> {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-'));
+  const children: ChildProcess[] = [];
+  try {
+    const ourPort = await freePort();
+    // No prometheus.yml in its working directory: ours uses its built-in default (it scrapes itself).
+    const ours = spawn(process.execPath, [join(root, 'bin', 'promethium.js'), 'server', `--web.listen-address=127.0.0.1:${ourPort}`, `--storage.tsdb.path=${join(dir, 'ours')}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(ours);
+    const ready = [whenReady(ours, 'promethium server')];
+    let prometheus: ChildProcess | undefined;
+    if (withPrometheus) {
+      const port = await freePort();
+      const cfg = join(dir, 'prometheus.yml');
+      writeFileSync(cfg, defaultConfigYaml(`127.0.0.1:${port}`));
+      prometheus = spawn('prometheus', [`--config.file=${cfg}`, `--storage.tsdb.path=${join(dir, 'prometheus')}`, `--web.listen-address=127.0.0.1:${port}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(prometheus);
+      ready.push(whenReady(prometheus, 'prometheus'));
+    }
+    await Promise.all(ready);
+    const sampled = children.map(() => [] as number[]);
+    for (let t = 0; t < seconds; t += everySeconds) {
+      await new Promise((r) => setTimeout(r, everySeconds * 1000));
+      children.forEach((c, i) => sampled[i]!.push(statusField(c.pid!, 'VmRSS') * 1024));
+      console.error(`  ${t + everySeconds}s: ${children.map((c, i) => `${i === 0 ? 'ours' : 'prometheus'} ${(sampled[i]!.at(-1)! / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
+    }
+    const figures = (i: number): IdleFigures => ({ rss: sampled[i]!, threads: statusField(children[i]!.pid!, 'Threads') });
+    return { ours: figures(0), ...(prometheus !== undefined ? { prometheus: figures(1) } : {}) };
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
