@@ -13,21 +13,43 @@ function isAscii(b: Uint8Array): boolean {
   return true;
 }
 
-function decodeAscii(view: DataView, whole: string): Labels[] {
+/**
+ * The text decoded at once: V8 puts a longer string in its large-object space, in pages mapped
+ * afresh for each one (a page fault per 4 KiB); shorter ones are made in memory it reuses.
+ */
+const ASCII_CHUNK_BYTES = 64 << 10;
+
+/** Where the label set starting at `pos` ends. */
+function setEnd(view: DataView, pos: number): number {
+  const n = view.getUint16(pos, true);
+  pos += 2;
+  for (let j = 0; j < 2 * n; j++) pos += 4 + view.getUint32(pos, true);
+  return pos;
+}
+
+function decodeAscii(buf: Uint8Array, view: DataView): Labels[] {
   let pos = 0;
   const count = view.getUint32(pos, true);
   pos += 4;
   const out: Labels[] = new Array<Labels>(count);
+  // A piece of the buffer as text (bytes are characters here): names and values are slices of it.
+  let text = '';
+  let base = 0;
   for (let i = 0; i < count; i++) {
+    const end = setEnd(view, pos);
+    if (end > base + text.length) {
+      base = pos;
+      text = latin1.decode(buf.subarray(pos, Math.max(end, Math.min(buf.length, pos + ASCII_CHUNK_BYTES))));
+    }
     const n = view.getUint16(pos, true);
     pos += 2;
     const set: Labels = {};
     for (let j = 0; j < n; j++) {
       const nl = view.getUint32(pos, true);
-      const name = whole.slice(pos + 4, pos + 4 + nl);
+      const name = text.slice(pos + 4 - base, pos + 4 + nl - base);
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      setLabel(set, name, whole.slice(pos + 4, pos + 4 + vl));
+      setLabel(set, name, text.slice(pos + 4 - base, pos + 4 + vl - base));
       pos += 4 + vl;
     }
     out[i] = set;
@@ -70,10 +92,9 @@ export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
 
 export function decodeLabelSets(buf: Uint8Array): Labels[] {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  // Fast path: decode the whole buffer once; when it is all ASCII (the common case), byte
-  // offsets are character offsets and every name and value is a slice of that one string.
-  const whole = latin1.decode(buf);
-  if (isAscii(buf)) return decodeAscii(view, whole);
+  // Fast path: when the buffer is all ASCII (the common case), byte offsets are character
+  // offsets and every name and value is a slice of a few strings decoded at once.
+  if (isAscii(buf)) return decodeAscii(buf, view);
   let pos = 0;
   const count = view.getUint32(pos, true);
   pos += 4;
