@@ -43,9 +43,13 @@ test('label sets read into reused memory stay as they were decoded', () => {
   }
 });
 
-test('label sets spanning several decoding chunks decode as one buffer does', () => {
-  const sets: Labels[] = Array.from({ length: 400 }, (_, i) => ({ __name__: 'm', i: String(i), v: 'x'.repeat(300 + (i % 7)) }));
-  assert.deepEqual(decodeLabelSets(encodeLabelSets(sets)), sets);
+test('label sets spanning several decoding pieces decode as one buffer does, ASCII pieces and others', () => {
+  // 100-byte values keep the length fields ASCII; a few sets carry UTF-8 or a long value.
+  const value = (i: number): string => (i === 500 ? 'ünï ✓ '.repeat(20) : i === 900 ? 'y'.repeat(300) : 'x'.repeat(100 + (i % 7)));
+  const sets: Labels[] = Array.from({ length: 1200 }, (_, i) => ({ __name__: 'm', i: String(i), v: value(i) }));
+  const decoded = decodeLabelSets(encodeLabelSets(sets));
+  assert.deepEqual(decoded, sets);
+  assert.equal(decoded[500]!['v'], value(500));
 });
 
 test('a released selection refuses reads; a query releases every selection it made', () => {

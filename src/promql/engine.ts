@@ -222,13 +222,18 @@ export class Engine {
         return { resultType: 'matrix', result, warnings, infos };
       }
       case 'vector': {
-        const present = v.series.filter((s) => s.present[0] === 1 || s.histograms?.[0] !== undefined);
-        const result = present.map((s): InstantSample => {
-          const h = s.histograms?.[0];
-          return h ? { metric: cleanup(s.labels, s.dropName), t: timeMs, value: NaN, h } : { metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! };
-        });
         // Series come in the order the expression gave them (sort(), topk() order them).
-        checkUnique(result.map((r) => r.metric));
+        const result: InstantSample[] = [];
+        const seen = new Set<string>();
+        for (const s of v.series) {
+          const h = s.histograms?.[0];
+          if (s.present[0] !== 1 && h === undefined) continue;
+          const metric = cleanup(s.labels, s.dropName);
+          const key = labelsKey(metric);
+          if (seen.has(key)) throw new QueryError(DUPLICATE_LABELSET);
+          seen.add(key);
+          result.push(h ? { metric, t: timeMs, value: NaN, h } : { metric, t: timeMs, value: s.values[0]! });
+        }
         return { resultType: 'vector', result, warnings, infos };
       }
     }
@@ -295,11 +300,13 @@ export class Engine {
   }
 }
 
+const DUPLICATE_LABELSET = 'vector cannot contain metrics with the same labelset';
+
 function checkUnique(metrics: Labels[]): void {
   const seen = new Set<string>();
   for (const m of metrics) {
     const k = labelsKey(m);
-    if (seen.has(k)) throw new QueryError('vector cannot contain metrics with the same labelset');
+    if (seen.has(k)) throw new QueryError(DUPLICATE_LABELSET);
     seen.add(k);
   }
 }

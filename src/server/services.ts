@@ -19,7 +19,7 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { QueryJob } from './query-pool/protocol.js';
-import { CheapInstantQueries } from './query-pool/inline.js';
+import { CheapInstantQueries, InlineAnswerMemory } from './query-pool/inline.js';
 import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { SelectRecorder, type MergedQueryable } from '../remote/read/merge.js';
@@ -122,6 +122,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     return { from, opts: { ...opts, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)) } };
   };
   const cheapInstant = new CheapInstantQueries();
+  const inlineAnswers = new InlineAnswerMemory();
   /** A query on the pool, timed and written to the query log (also when it fails). */
   const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: QueryJob, opts: QueryOptions, parsed: Expr): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
@@ -161,9 +162,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       cheapInstant.forget(expr);
       throw e;
     }
-    const encoded = Buffer.from(encodeSuccess(r, opts.limit ?? 0));
+    const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
     cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
-    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release: () => {} });
+    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
   };
   return {
     async instant(expr, timeMs, opts) {
