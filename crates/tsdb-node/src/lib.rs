@@ -33,10 +33,9 @@ impl Class for DbHandle {
     const TAG: u64 = 0x5052_4d54_4442_0001;
 }
 
-/// A `NativeSelection`'s state: the selection until `release()` lets go of it. A query releases
-/// its selections when it ends, so that their memory (label sets, chunk lists: hundreds of bytes
-/// per series) is free for the next query at once instead of when the garbage collector finds
-/// the wrapper; memory taken fresh each query costs a page fault per 4 KiB.
+/// A `NativeSelection`'s state until `release()`: a query releases its selections when it ends,
+/// so that the next query reuses their memory (hundreds of bytes per series) instead of taking
+/// fresh pages (a fault per 4 KiB) while the garbage collector has not yet found the wrapper.
 struct SelHandle {
     sel: RefCell<Option<Arc<Selection>>>,
 }
@@ -50,9 +49,8 @@ pub(crate) fn selection_of(env: &Env, this: Value) -> JsResult<Arc<Selection>> {
     sel.ok_or_else(|| JsError::with_code("ERR_INVALID_STATE", "the selection was released"))
 }
 
-/// A selection on its way from `NativeDb.select()` to the `NativeSelection` constructor: an
-/// External owning it, so the constructor never dereferences a raw pointer. The constructor
-/// takes it out, so that the External (collected whenever) holds no reference to it.
+/// A selection on its way from `NativeDb.select()` to the `NativeSelection` constructor, in an
+/// External (no raw pointer); the constructor takes it out, so the External keeps no reference.
 struct PendingSelection(RefCell<Option<Arc<Selection>>>);
 impl Class for PendingSelection {
     const TAG: u64 = 0x5052_4d54_5345_4c03;
@@ -308,9 +306,8 @@ fn sel_len(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.double(s.len() as f64)
 }
 
-/// `labels(into?)`: the label-set buffer; written into `into` (a Uint8Array from an earlier
-/// call) when it fits, then a view of its first bytes, so that a query's label sets land in
-/// memory already mapped.
+/// `labels(into?)`: the label-set buffer, in `into` (a Uint8Array from an earlier call, so the
+/// bytes land in memory already mapped) when it fits: then a view of its first bytes.
 fn sel_labels(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let s = selection_of(env, ci.this)?;
     let into = match ci.args.first() {
