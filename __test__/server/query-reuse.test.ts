@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryPool } from '../../src/server/query-pool/pool.js';
 import { encodeRangeSuccess, utf8Bytes } from '../../src/server/query-pool/encode.js';
-import { CheapInstantQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS } from '../../src/server/query-pool/inline.js';
+import { CheapInstantQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS, InlineAnswerMemory } from '../../src/server/query-pool/inline.js';
 import { denseRows } from '../../src/promql/range-result.js';
 import { parseExpr } from '../../src/promql/index.js';
 
@@ -118,4 +118,27 @@ test('the query service evaluates a cheap instant query inline the second time, 
   await ask('max_over_time(m[5m:1s])');
   await ask('max_over_time(m[5m:1s])');
   assert.equal(pooled, 3, 'subqueries always go to the pool');
+});
+
+test('an inline answer, once sent, is the memory the next inline answer is written into', () => {
+  const memory = new InlineAnswerMemory();
+  const first = memory.encode(`{"a":"${'x'.repeat(5000)}"}`);
+  // Not sent yet: the next answer gets other memory and the first stays as it was.
+  const second = memory.encode('{"b":"ü"}');
+  assert.notEqual(second.encoded.buffer, first.encoded.buffer);
+  assert.equal(first.encoded.toString(), `{"a":"${'x'.repeat(5000)}"}`);
+  assert.equal(second.encoded.toString(), '{"b":"ü"}');
+  first.release();
+  first.release();
+  const third = memory.encode('{"c":[1,2,3]}');
+  assert.equal(third.encoded.buffer, first.encoded.buffer, 'the first answer\'s memory');
+  assert.equal(third.encoded.toString(), '{"c":[1,2,3]}');
+  // Taken by the third answer until it is sent: a fourth does not share it.
+  const fourth = memory.encode('{"d":1}');
+  assert.notEqual(fourth.encoded.buffer, third.encoded.buffer);
+  // An answer larger than the memory kept gets memory of its own.
+  third.release();
+  const large = memory.encode(`"${'y'.repeat(9000)}"`);
+  assert.notEqual(large.encoded.buffer, third.encoded.buffer);
+  assert.equal(large.encoded.length, 9002);
 });

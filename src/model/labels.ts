@@ -55,11 +55,29 @@ export function formatLabels(labels: Labels): string {
   return `${name ?? ''}{${rest}}`;
 }
 
-/** A string that is equal for equal label sets (for maps keyed by series). */
+/**
+ * A string that is equal for equal label sets (for maps keyed by series): `name\xffvalue` pairs in
+ * name order joined by `\xfe`, empty values left out. Made for every series of a result, so it
+ * builds no pair arrays, and sorts the names only when they are not in order already (sets
+ * decoded from the storage, and most derived from them, are).
+ */
 export function labelsKey(labels: Labels): string {
-  return sortedPairs(labels)
-    .map(([k, v]) => `${k}\xff${v}`)
-    .join('\xfe');
+  const names = Object.keys(labels);
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1]! > names[i]!) {
+      names.sort();
+      break;
+    }
+  }
+  let key = '';
+  let first = true;
+  for (const name of names) {
+    const value = labels[name]!;
+    if (value === '') continue;
+    key += first ? `${name}\xff${value}` : `\xfe${name}\xff${value}`;
+    first = false;
+  }
+  return key;
 }
 
 /** A label name of the legacy scheme (Prometheus 2, the Alertmanager, Prometheus 3's `legacy` validation). */

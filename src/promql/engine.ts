@@ -4,6 +4,7 @@
 import type { Labels } from '../model/labels.js';
 import { labelsKey } from '../model/labels.js';
 import { evalRangeSamples } from '../storage/storage.js';
+import type { Selection } from '../storage/storage.js';
 import type { Expr } from './parser/ast.js';
 import { parseExpr } from './parser/parser.js';
 import { typeOf } from './parser/check.js';
@@ -161,9 +162,20 @@ export class Engine {
     return new Engine(storage, { ...this.opts, timeoutMs });
   }
 
-  private env(): EvalEnv {
+  /**
+   * A fresh evaluation state; `selections` collects what the evaluation selects, which
+   * `released` lets go of when the query ends.
+   */
+  private env(selections: Selection[]): EvalEnv {
+    const storage = this.storage;
     return {
-      storage: this.storage,
+      storage: {
+        select(matchers, mint, maxt) {
+          const sel = storage.select(matchers, mint, maxt);
+          selections.push(sel);
+          return sel;
+        },
+      },
       lookback: this.opts.lookbackDeltaMs,
       maxSamples: this.opts.maxSamples,
       defaultSubqueryStep: this.opts.defaultSubqueryStepMs,
@@ -180,19 +192,27 @@ export class Engine {
     };
   }
 
-  /** Runs an evaluation under the query's limits (native deadline, samples, memory budget). */
-  private limited<T>(f: () => T): T {
-    return runLimited({ timeoutMs: this.opts.timeoutMs, maxSamples: this.opts.maxSamples, maxBytes: this.opts.maxMemoryBytes, cancelToken: this.opts.cancelToken }, f);
+  /**
+   * Runs an evaluation under the query's limits (native deadline, samples, memory budget). The
+   * selections it made are released when it ends: results hold copies, never a selection, and
+   * the next query reuses their memory (see Selection.release).
+   */
+  private limited<T>(f: (env: EvalEnv) => T): T {
+    const selections: Selection[] = [];
+    try {
+      return runLimited({ timeoutMs: this.opts.timeoutMs, maxSamples: this.opts.maxSamples, maxBytes: this.opts.maxMemoryBytes, cancelToken: this.opts.cancelToken }, () => f(this.env(selections)));
+    } finally {
+      for (const sel of selections) sel.release();
+    }
   }
 
   /** Evaluates at one time (ms). */
   instantQuery(query: string | Expr, timeMs: number): QueryResult {
     const expr = typeof query === 'string' ? parseExpr(query, this.opts.features) : query;
-    return this.limited(() => this.instantLimited(expr, timeMs));
+    return this.limited((env) => this.instantLimited(env, expr, timeMs));
   }
 
-  private instantLimited(expr: Expr, timeMs: number): QueryResult {
-    const env = this.env();
+  private instantLimited(env: EvalEnv, expr: Expr, timeMs: number): QueryResult {
     env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: timeMs, end: timeMs, step: 0, n: 1, queryStart: timeMs, queryEnd: timeMs, queryStep: 0, engine: env };
     const v = evaluate(expr, ctx);
@@ -210,13 +230,18 @@ export class Engine {
         return { resultType: 'matrix', result, warnings, infos };
       }
       case 'vector': {
-        const present = v.series.filter((s) => s.present[0] === 1 || s.histograms?.[0] !== undefined);
-        const result = present.map((s): InstantSample => {
-          const h = s.histograms?.[0];
-          return h ? { metric: cleanup(s.labels, s.dropName), t: timeMs, value: NaN, h } : { metric: cleanup(s.labels, s.dropName), t: timeMs, value: s.values[0]! };
-        });
         // Series come in the order the expression gave them (sort(), topk() order them).
-        checkUnique(result.map((r) => r.metric));
+        const result: InstantSample[] = [];
+        const seen = new Set<string>();
+        for (const s of v.series) {
+          const h = s.histograms?.[0];
+          if (s.present[0] !== 1 && h === undefined) continue;
+          const metric = cleanup(s.labels, s.dropName);
+          const key = labelsKey(metric);
+          if (seen.has(key)) throw new QueryError(DUPLICATE_LABELSET);
+          seen.add(key);
+          result.push(h ? { metric, t: timeMs, value: NaN, h } : { metric, t: timeMs, value: s.values[0]! });
+        }
         return { resultType: 'vector', result, warnings, infos };
       }
     }
@@ -238,8 +263,8 @@ export class Engine {
   /** Evaluates at start, start+step, ... <= end (ms). */
   rangeQuery(query: string | Expr, startMs: number, endMs: number, stepMs: number): QueryResult {
     const { expr, n } = this.rangeExpr(query, startMs, endMs, stepMs);
-    return this.limited(() => {
-      const dense = this.rangeLimited(expr, startMs, endMs, stepMs, n);
+    return this.limited((env) => {
+      const dense = this.rangeLimited(env, expr, startMs, endMs, stepMs, n);
       // The library's per-point arrays: counted before they are built.
       let points = 0;
       for (let c = 0; c < dense.present.length; c++) points += dense.present[c]!;
@@ -254,11 +279,10 @@ export class Engine {
    */
   rangeQueryDense(query: string | Expr, startMs: number, endMs: number, stepMs: number): DenseRangeResult {
     const { expr, n } = this.rangeExpr(query, startMs, endMs, stepMs);
-    return this.limited(() => this.rangeLimited(expr, startMs, endMs, stepMs, n));
+    return this.limited((env) => this.rangeLimited(env, expr, startMs, endMs, stepMs, n));
   }
 
-  private rangeLimited(expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): DenseRangeResult {
-    const env = this.env();
+  private rangeLimited(env: EvalEnv, expr: Expr, startMs: number, endMs: number, stepMs: number, n: number): DenseRangeResult {
     env.statsSelectors = statsSelectors(expr);
     const ctx: Ctx = { start: startMs, end: startMs + (n - 1) * stepMs, step: stepMs, n, queryStart: startMs, queryEnd: endMs, queryStep: stepMs, engine: env };
     const v = evaluate(expr, ctx);
@@ -284,11 +308,13 @@ export class Engine {
   }
 }
 
+const DUPLICATE_LABELSET = 'vector cannot contain metrics with the same labelset';
+
 function checkUnique(metrics: Labels[]): void {
   const seen = new Set<string>();
   for (const m of metrics) {
     const k = labelsKey(m);
-    if (seen.has(k)) throw new QueryError('vector cannot contain metrics with the same labelset');
+    if (seen.has(k)) throw new QueryError(DUPLICATE_LABELSET);
     seen.add(k);
   }
 }

@@ -213,17 +213,23 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
 
   const k = fixed ? 1 : ctx.n;
   reserveCells(labels.length, ctx.n, env.maxSamples);
-  const result = labels.map((l, i) => newSeries(l, ctx.n, dropName || inputDropName[i]!));
-  if (constant) {
+  let result: Series[];
+  if (constant && !fixed) {
+    // The kernel's rows are the series' rows, one per series: each series is a view of its row,
+    // not a copy (an instant query has thousands of one-step series).
     const m = evalAll(params.map((p) => p[0] ?? 0), stepsAll);
-    result.forEach((s, i) => {
-      for (let j = 0; j < ctx.n; j++) {
-        const src = i * k + (fixed ? 0 : j);
-        s.values[j] = m.values[src]!;
-        s.present[j] = m.present[src]!;
-      }
+    result = labels.map((l, i) => ({ labels: l, values: m.values.subarray(i * k, (i + 1) * k), present: m.present.subarray(i * k, (i + 1) * k), dropName: dropName || inputDropName[i]! }));
+  } else if (constant) {
+    // An `@` time: the one step computed holds at every step.
+    const m = evalAll(params.map((p) => p[0] ?? 0), stepsAll);
+    result = labels.map((l, i) => {
+      const s = newSeries(l, ctx.n, dropName || inputDropName[i]!);
+      s.values.fill(m.values[i]!);
+      s.present.fill(m.present[i]!);
+      return s;
     });
   } else {
+    result = labels.map((l, i) => newSeries(l, ctx.n, dropName || inputDropName[i]!));
     // Parameters that change from step to step: one evaluation per step.
     for (let j = 0; j < ctx.n; j++) {
       const t = windowEnd(j);
@@ -255,7 +261,7 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
       }
     }
   }
-  return result.filter((s) => s.present.some((p) => p === 1) || s.histograms?.some((h) => h !== undefined));
+  return result.filter((s) => s.present.includes(1) || s.histograms?.some((h) => h !== undefined));
 }
 
 /** The histogram samples of a subquery's inner series, in CSR form over the inner steps. */

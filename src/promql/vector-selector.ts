@@ -51,7 +51,10 @@ export function evalVectorSelector(vs: VectorSelector, ctx: Ctx, withStarts = fa
     const histograms = hs.t.length === 0 || hs.offsets[i] === hs.offsets[i + 1] ? undefined : floats ? smoothedHistograms(hs, floats, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, name, ctx) : instantHistograms(hs, i, steps, k, env.lookback, present, timestamps, fixed ? ctx.n : k, current!.subarray(i * k, (i + 1) * k), starts);
     for (let j = 0; j < present.length; j++) loaded += present[j]!;
     if (histograms) for (const h of histograms) if (h) loaded++;
-    out.push({ labels: labels[i]!, values, present, dropName: false, timestamps, ...(starts ? { starts } : {}), ...(histograms ? { histograms } : {}) });
+    const s: Series = { labels: labels[i]!, values, present, dropName: false, timestamps };
+    if (starts) s.starts = starts;
+    if (histograms) s.histograms = histograms;
+    out.push(s);
   }
   countSamples(env, loaded);
   return out;

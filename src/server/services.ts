@@ -18,8 +18,8 @@ import type { ServerMetrics } from './metrics.js';
 import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
-import type { EvalJob } from './query-pool/protocol.js';
-import { CheapInstantQueries } from './query-pool/inline.js';
+import type { EvalJob, QueryJob } from './query-pool/protocol.js';
+import { CheapInstantQueries, InlineAnswerMemory } from './query-pool/inline.js';
 import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
@@ -127,6 +127,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     return pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: left(), remote: packRemoteSeries(from) });
   };
   const cheapInstant = new CheapInstantQueries();
+  const inlineAnswers = new InlineAnswerMemory();
   /** A query on the pool, timed and written to the query log (also when it fails). */
   const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
@@ -167,9 +168,9 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
       cheapInstant.forget(expr);
       throw e;
     }
-    const encoded = Buffer.from(encodeSuccess(r, opts.limit ?? 0));
+    const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
     cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
-    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release: () => {} });
+    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
   };
   return {
     async instant(expr, timeMs, opts) {

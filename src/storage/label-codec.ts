@@ -1,38 +1,25 @@
 // The label-set buffer exchanged with the native addon (little-endian):
 // u32 count; per set u16 n; per label u32 nameLen, name (UTF-8), u32 valueLen, value.
+import { isAscii } from 'node:buffer';
 import type { Labels } from '../model/labels.js';
 // Decoded sets stay plain objects (callers compare and spread them); setLabel keeps `__proto__` a key.
 import { setLabel } from '../model/labels.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const latin1 = new TextDecoder('latin1');
 
-function isAscii(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) return false;
-  return true;
-}
+/**
+ * The bytes decoded as text at once: V8 puts a longer string in its large-object space, in pages
+ * mapped afresh for each one (a page fault per 4 KiB); shorter ones it makes in memory it reuses.
+ */
+const TEXT_CHUNK_BYTES = 64 << 10;
 
-function decodeAscii(view: DataView, whole: string): Labels[] {
-  let pos = 0;
-  const count = view.getUint32(pos, true);
-  pos += 4;
-  const out: Labels[] = new Array<Labels>(count);
-  for (let i = 0; i < count; i++) {
-    const n = view.getUint16(pos, true);
-    pos += 2;
-    const set: Labels = {};
-    for (let j = 0; j < n; j++) {
-      const nl = view.getUint32(pos, true);
-      const name = whole.slice(pos + 4, pos + 4 + nl);
-      pos += 4 + nl;
-      const vl = view.getUint32(pos, true);
-      setLabel(set, name, whole.slice(pos + 4, pos + 4 + vl));
-      pos += 4 + vl;
-    }
-    out[i] = set;
-  }
-  return out;
+/** Where the label set starting at `pos` ends. */
+function setEnd(view: DataView, pos: number): number {
+  const n = view.getUint16(pos, true);
+  pos += 2;
+  for (let j = 0; j < 2 * n; j++) pos += 4 + view.getUint32(pos, true);
+  return pos;
 }
 
 export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
@@ -70,24 +57,37 @@ export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
 
 export function decodeLabelSets(buf: Uint8Array): Labels[] {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  // Fast path: decode the whole buffer once; when it is all ASCII (the common case), byte
-  // offsets are character offsets and every name and value is a slice of that one string.
-  const whole = latin1.decode(buf);
-  if (isAscii(buf)) return decodeAscii(view, whole);
+  // Node's Buffer copies Latin-1 bytes into a string directly (TextDecoder takes several times longer).
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 0;
   const count = view.getUint32(pos, true);
   pos += 4;
   const out: Labels[] = new Array<Labels>(count);
+  // The buffer is read a piece at a time. In a piece that is all ASCII (the common case; its
+  // length fields too, which holds while names and values are shorter than 128 bytes) bytes are
+  // characters: every name and value is a slice of the piece decoded once. Other pieces decode
+  // each name and value as UTF-8.
+  let text = '';
+  let base = 0;
+  let ascii = false;
+  let pieceEnd = 0;
   for (let i = 0; i < count; i++) {
+    const end = setEnd(view, pos);
+    if (end > pieceEnd) {
+      base = pos;
+      pieceEnd = Math.max(end, Math.min(buf.length, pos + TEXT_CHUNK_BYTES));
+      ascii = isAscii(buf.subarray(pos, pieceEnd));
+      text = ascii ? bytes.toString('latin1', pos, pieceEnd) : '';
+    }
     const n = view.getUint16(pos, true);
     pos += 2;
     const set: Labels = {};
     for (let j = 0; j < n; j++) {
       const nl = view.getUint32(pos, true);
-      const name = decoder.decode(buf.subarray(pos + 4, pos + 4 + nl));
+      const name = ascii ? text.slice(pos + 4 - base, pos + 4 + nl - base) : decoder.decode(buf.subarray(pos + 4, pos + 4 + nl));
       pos += 4 + nl;
       const vl = view.getUint32(pos, true);
-      setLabel(set, name, decoder.decode(buf.subarray(pos + 4, pos + 4 + vl)));
+      setLabel(set, name, ascii ? text.slice(pos + 4 - base, pos + 4 + vl - base) : decoder.decode(buf.subarray(pos + 4, pos + 4 + vl)));
       pos += 4 + vl;
     }
     out[i] = set;

@@ -81,6 +81,7 @@ export const NATIVE_CLASS_METHODS = {
   NativeSelection: {
     length: true,
     labels: true,
+    release: true,
     samples: true,
     instant: true,
     instantWithStartTimestamps: true,

@@ -54,7 +54,10 @@ export interface NativeInstantHistograms {
 
 export interface NativeSelection {
   length(): number;
-  labels(): Uint8Array;
+  /** The label-set buffer (label-codec.ts); in `into`'s memory (a view of it) when it fits. */
+  labels(into?: Uint8Array): Uint8Array;
+  /** Lets go of the selection's native memory; any later call throws. */
+  release(): void;
   /** keepStaleMarkers: stale markers stay in (remote read sends them). */
   samples(keepStaleMarkers?: boolean): NativeSamples;
   instant(start: number, end: number, step: number, lookback: number, modifier?: 'smoothed'): Required<NativeMatrix>;

@@ -196,6 +196,14 @@ export interface Steps {
   step: number;
 }
 
+/**
+ * This thread's buffer for label sets coming from the native selection (see Selection.labels):
+ * a fresh buffer per query would cost a page fault per 4 KiB of it.
+ */
+let labelScratch: Uint8Array | undefined;
+/** A larger buffer is not kept (the next selection gets a fresh one). */
+const KEEP_LABEL_SCRATCH_BYTES = 16 << 20;
+
 /** Series that matched a selection, sorted by labels, and the bulk reads over them. */
 export class Selection {
   private decoded: Labels[] | undefined;
@@ -208,8 +216,24 @@ export class Selection {
 
   /** Label sets of the series, in selection order. */
   get labels(): Labels[] {
-    this.decoded ??= this.native ? decodeLabelSets(this.native.labels()) : [];
+    if (this.decoded) return this.decoded;
+    if (!this.native) return (this.decoded = []);
+    const bytes = this.native.labels(labelScratch);
+    this.decoded = decodeLabelSets(bytes);
+    // Decoded means copied into strings: the buffer's memory serves the next selection.
+    const memory = new Uint8Array(bytes.buffer);
+    if (memory.length <= KEEP_LABEL_SCRATCH_BYTES && memory.length > (labelScratch?.length ?? 0)) labelScratch = memory;
     return this.decoded;
+  }
+
+  /**
+   * Lets go of the native selection's memory now rather than when the garbage collector finds
+   * this object (the engine does at the end of each query): the next query's selection then
+   * reuses that memory instead of faulting in fresh pages. Reading the selection afterwards
+   * throws; the label sets already decoded stay readable.
+   */
+  release(): void {
+    this.native?.release();
   }
 
   /**

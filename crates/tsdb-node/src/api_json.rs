@@ -48,7 +48,7 @@ pub fn encode_matrix_json(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value>
 
 /// The answer as a JavaScript Uint8Array: in `into`'s memory when it fits (a view of its first
 /// bytes), else a new buffer with an eighth to spare, so that a similar answer fits it next time.
-fn copy_out(env: &Env, bytes: &[u8], into: Option<Value>) -> JsResult<Value> {
+pub(crate) fn copy_out(env: &Env, bytes: &[u8], into: Option<Value>) -> JsResult<Value> {
     if let Some(into) = into {
         let target = env.get_bytes_mut(into, "into")?;
         if target.len() >= bytes.len() {

@@ -2,7 +2,7 @@
 //! `crates/tsdb/docs/histogram-transport.md` (mirrored by `src/storage/histogram-codec.ts`),
 //! plus `NativeDb.appendHistograms` and the selection's histogram reads.
 
-use crate::{counts, db_of, int_millis, js_err, to_f64, SelHandle};
+use crate::{counts, db_of, int_millis, js_err, to_f64};
 use node_api::{Env, JsError, JsResult, Value};
 use tsdb::histogram::{CounterResetHint, Histogram, Span};
 
@@ -138,8 +138,8 @@ pub(crate) fn db_append_histograms(env: &Env, ci: &node_api::CallInfo) -> JsResu
 /// `histogramSamples()`: `{ offsets, t, starts, histograms }`, series i at
 /// offsets[i]..offsets[i+1]; `starts` are the samples' start timestamps (0 = none).
 pub(crate) fn sel_histogram_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
-    let csr = s.sel.histogram_samples().map_err(js_err)?;
+    let s = crate::selection_of(env, ci.this)?;
+    let csr = s.histogram_samples().map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
     env.set(o, "t", env.typed_vec(to_f64(&csr.t))?)?;
@@ -150,10 +150,10 @@ pub(crate) fn sel_histogram_samples(env: &Env, ci: &node_api::CallInfo) -> JsRes
 
 /// `instantHistograms(start, end, step, lookback)`: `{ index, timestamps, histograms }`.
 pub(crate) fn sel_instant_histograms(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = crate::selection_of(env, ci.this)?;
     let steps = crate::steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
-    let ih = s.sel.instant_histograms(&steps, lookback).map_err(js_err)?;
+    let ih = s.instant_histograms(&steps, lookback).map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "index", env.typed_vec(ih.index)?)?;
     env.set(o, "timestamps", env.typed_vec(to_f64(&ih.timestamps))?)?;

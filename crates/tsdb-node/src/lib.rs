@@ -15,6 +15,7 @@ mod remote_receive;
 mod scrape_cache;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
+use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 use tsdb::db::{Db, DbStats, Matrix, Options, Selection};
 use tsdb::kernels::{Extension, RangeFn, Steps};
@@ -32,16 +33,25 @@ impl Class for DbHandle {
     const TAG: u64 = 0x5052_4d54_4442_0001;
 }
 
+/// A `NativeSelection`'s state until `release()`: a query releases its selections when it ends,
+/// so that the next query reuses their memory (hundreds of bytes per series) instead of taking
+/// fresh pages (a fault per 4 KiB) while the garbage collector has not yet found the wrapper.
 struct SelHandle {
-    sel: Arc<Selection>,
+    sel: RefCell<Option<Arc<Selection>>>,
 }
 impl Class for SelHandle {
     const TAG: u64 = 0x5052_4d54_5345_4c02;
 }
 
-/// A selection on its way from `NativeDb.select()` to the `NativeSelection` constructor: an
-/// External owning a shared handle, so the constructor never dereferences a raw pointer.
-struct PendingSelection(Arc<Selection>);
+pub(crate) fn selection_of(env: &Env, this: Value) -> JsResult<Arc<Selection>> {
+    let handle = env.unwrap::<SelHandle>(this)?;
+    let sel = handle.sel.borrow().clone();
+    sel.ok_or_else(|| JsError::with_code("ERR_INVALID_STATE", "the selection was released"))
+}
+
+/// A selection on its way from `NativeDb.select()` to the `NativeSelection` constructor, in an
+/// External (no raw pointer); the constructor takes it out, so the External keeps no reference.
+struct PendingSelection(RefCell<Option<Arc<Selection>>>);
 impl Class for PendingSelection {
     const TAG: u64 = 0x5052_4d54_5345_4c03;
 }
@@ -275,27 +285,39 @@ fn db_select(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     // handle to it (freed when the External is collected).
     let module = env.instance_data::<Module>()?;
     let ctor = env.get_persistent(&module.selection_ctor)?;
-    let ext = env.external(PendingSelection(Arc::new(sel)))?;
+    let ext = env.external(PendingSelection(RefCell::new(Some(Arc::new(sel)))))?;
     env.new_instance(ctor, &[ext])
 }
 
 fn sel_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let pending = ci.args.first().and_then(|&a| env.get_external::<PendingSelection>(a).ok());
-    let Some(pending) = pending else {
+    let Some(sel) = pending.and_then(|p| p.0.borrow_mut().take()) else {
         return Err(JsError::type_error("NativeSelection is created by NativeDb.select()"));
     };
-    env.wrap(ci.this, SelHandle { sel: pending.0.clone() })?;
+    env.wrap(ci.this, SelHandle { sel: RefCell::new(Some(sel)) })?;
+    env.undefined()
+}
+
+/// `release()`: lets go of the selection's memory; later calls on it throw.
+fn sel_release(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    env.unwrap::<SelHandle>(ci.this)?.sel.borrow_mut().take();
     env.undefined()
 }
 
 fn sel_len(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
-    env.double(s.sel.len() as f64)
+    let s = selection_of(env, ci.this)?;
+    env.double(s.len() as f64)
 }
 
+/// `labels(into?)`: the label-set buffer, in `into` (a Uint8Array from an earlier call, so the
+/// bytes land in memory already mapped) when it fits: then a view of its first bytes.
 fn sel_labels(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
-    env.typed(&encode_label_sets(s.sel.labels()))
+    let s = selection_of(env, ci.this)?;
+    let into = match ci.args.first() {
+        Some(&v) if !matches!(env.type_of(v)?, node_api::JsType::Undefined | node_api::JsType::Null) => Some(v),
+        _ => None,
+    };
+    api_json::copy_out(env, &encode_label_sets(s.labels()), into)
 }
 
 pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
@@ -303,13 +325,13 @@ pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
 }
 
 fn sel_samples(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = selection_of(env, ci.this)?;
     // Optional: true keeps stale markers (remote read and the remote_read merge need them).
     let keep_stale = match ci.args.first() {
         Some(&a) if env.type_of(a)? == node_api::JsType::Boolean => env.get_bool(a, "keepStaleMarkers")?,
         _ => false,
     };
-    let csr = s.sel.samples_keeping_stale_markers(keep_stale).map_err(js_err)?;
+    let csr = s.samples_keeping_stale_markers(keep_stale).map_err(js_err)?;
     let o = env.object()?;
     env.set(o, "offsets", env.typed_vec(csr.offsets)?)?;
     env.set(o, "t", env.typed_vec(csr.t.into_iter().map(|t| t as f64).collect())?)?;
@@ -349,12 +371,12 @@ pub(crate) fn matrix_value(env: &Env, m: Matrix, with_ts: bool) -> JsResult<Valu
 }
 
 fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = selection_of(env, ci.this)?;
     let steps = steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
     if let Some(&flag) = ci.args.get(4) {
         if env.type_of(flag)? == node_api::JsType::String && env.get_string(flag, "modifier")? == "smoothed" {
-            let mut m = s.sel.instant_smoothed(&steps, lookback).map_err(js_err)?;
+            let mut m = s.instant_smoothed(&steps, lookback).map_err(js_err)?;
             // Interpolated values have no sample timestamp: report the step's own time.
             m.timestamps = tsdb::limits::filled(m.values.len(), 0).map_err(js_err)?;
             for (k, t) in m.timestamps.iter_mut().enumerate() {
@@ -363,17 +385,17 @@ fn sel_instant(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             return matrix_value(env, m, true);
         }
     }
-    let m = s.sel.instant(&steps, lookback).map_err(js_err)?;
+    let m = s.instant(&steps, lookback).map_err(js_err)?;
     matrix_value(env, m, true)
 }
 
 /// `instantWithStartTimestamps(start, end, step, lookback)`: `instant`, plus `starts` (ms, 0 =
 /// none), the start timestamp of the sample each step took (`start_timestamp()`).
 fn sel_instant_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = selection_of(env, ci.this)?;
     let steps = steps_of(env, ci, 0)?;
     let lookback = env.get_i64(ci.arg(3)?, "lookback")?;
-    let (m, starts) = s.sel.instant_st(&steps, lookback).map_err(js_err)?;
+    let (m, starts) = s.instant_st(&steps, lookback).map_err(js_err)?;
     let o = matrix_value(env, m, true)?;
     env.set(o, "starts", env.typed(&to_f64(&starts))?)?;
     Ok(o)
@@ -386,12 +408,12 @@ pub(crate) fn range_fn_of(env: &Env, ci: &node_api::CallInfo) -> JsResult<RangeF
 }
 
 fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = selection_of(env, ci.this)?;
     if env.get_string(ci.arg(0)?, "function")? == "absent_over_time" {
         // Across all series: one row, present where none has samples.
         let steps = steps_of(env, ci, 2)?;
         let range = env.get_i64(ci.arg(5)?, "range")?;
-        let m = s.sel.eval_absent(&steps, range).map_err(js_err)?;
+        let m = s.eval_absent(&steps, range).map_err(js_err)?;
         return matrix_value(env, m, false);
     }
     let f = range_fn_of(env, ci)?;
@@ -405,22 +427,22 @@ fn sel_eval_range(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
             // Which functions take which modifier is PromQL's to check (src/promql/kernel-functions.ts);
             // the kernel leaves the others' results absent.
             let lookback = env.get_i64(ci.arg(7)?, "lookback")?;
-            let m = s.sel.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
+            let m = s.eval_range_extended(&f, ext, &steps, range, lookback).map_err(js_err)?;
             return matrix_value(env, m, false);
         }
     }
-    let m = s.sel.eval_range(&f, &steps, range).map_err(js_err)?;
+    let m = s.eval_range(&f, &steps, range).map_err(js_err)?;
     matrix_value(env, m, false)
 }
 
 /// A range function reading the samples' start timestamps (`use-start-timestamps`); the result
 /// also lists, as `overlaps`, the series whose samples claimed overlapping intervals.
 fn sel_eval_range_st(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = env.unwrap::<SelHandle>(ci.this)?;
+    let s = selection_of(env, ci.this)?;
     let f = range_fn_of(env, ci)?;
     let steps = steps_of(env, ci, 2)?;
     let range = env.get_i64(ci.arg(5)?, "range")?;
-    let (m, overlaps) = s.sel.eval_range_st(&f, &steps, range).map_err(js_err)?;
+    let (m, overlaps) = s.eval_range_st(&f, &steps, range).map_err(js_err)?;
     let o = matrix_value(env, m, false)?;
     env.set(o, "overlaps", env.typed(&overlaps)?)?;
     Ok(o)
@@ -649,7 +671,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("appendHistograms", histograms::db_append_histograms),
         ],
     )?;
-    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("release", sel_release), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;

@@ -1,7 +1,7 @@
 // A query's result as the API's success envelope, encoded straight to JSON bytes (no per-point
 // objects): a query worker sends it to the main thread as is. Range results, which grow with
 // steps x series, are written by the native encoder (crates/api-json) from the dense rows.
-import type { DenseRangeResult, QueryResult } from '../../promql/index.js';
+import type { DenseRangeResult, InstantSample, QueryResult } from '../../promql/index.js';
 import { formatJsonValue } from '../../model/float.js';
 import { loadNative } from '../../storage/index.js';
 import { hasHistograms, toRangeSeries } from '../../promql/range-result.js';
@@ -17,6 +17,35 @@ function envelopeEnd(r: { warnings: string[]; infos: string[] }): string {
   return `${warnings}${infos}}`;
 }
 
+/**
+ * `{"resultType":"vector","result":[...]}`, the first `limit` samples (0: all). One string grown
+ * sample by sample: an instant vector has a row per series, and its samples mostly share the
+ * query's time, whose text is made once.
+ */
+function vectorJson(samples: readonly InstantSample[], limit: number): string {
+  const rows = limit > 0 ? Math.min(limit, samples.length) : samples.length;
+  let out = '{"resultType":"vector","result":[';
+  let lastT = NaN;
+  let timeText = '';
+  for (let i = 0; i < rows; i++) {
+    const s = samples[i]!;
+    if (i > 0) out += ',';
+    out += `{"metric":${JSON.stringify(s.metric)},`;
+    // A native-histogram sample is written as `histogram` instead of `value`, as Prometheus does.
+    if (s.h !== undefined) {
+      out += `"histogram":${histogramPoint(s.t, s.h)}}`;
+      continue;
+    }
+    if (s.t !== lastT) {
+      lastT = s.t;
+      timeText = JSON.stringify(s.t / 1000);
+    }
+    // A value's text is digits, signs, '.', 'e', NaN or Inf: nothing JSON escapes.
+    out += `"value":[${timeText},"${formatJsonValue(s.value)}"]}`;
+  }
+  return `${out}]}`;
+}
+
 /** `{"status":"success","data":{...},"warnings":[...],"infos":[...]}`, the first `limit` series (0: all). */
 export function encodeSuccess(r: QueryResult, limit = 0): string {
   const parts: string[] = [];
@@ -27,14 +56,9 @@ export function encodeSuccess(r: QueryResult, limit = 0): string {
     case 'string':
       parts.push(`{"resultType":"string","result":[${JSON.stringify(r.result.t / 1000)},${JSON.stringify(r.result.value)}]}`);
       break;
-    case 'vector': {
-      const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
-      parts.push('{"resultType":"vector","result":[');
-      // A native-histogram sample is written as `histogram` instead of `value`, as Prometheus does.
-      rows.forEach((s, i) => parts.push(`${i > 0 ? ',' : ''}{"metric":${JSON.stringify(s.metric)},${s.h !== undefined ? `"histogram":${histogramPoint(s.t, s.h)}` : `"value":${point(s.t, s.value)}`}}`));
-      parts.push(']}');
+    case 'vector':
+      parts.push(vectorJson(r.result, limit));
       break;
-    }
     case 'matrix': {
       const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
       parts.push('{"resultType":"matrix","result":[');
