@@ -23,5 +23,9 @@ test('files under sysfs and procfs read whole at sizes around a page and beyond 
     assert.equal(await files.read(sys), text, `sysfs file of ${size} bytes`);
     assert.equal(await files.readOptional(proc), text, `procfs file of ${size} bytes`);
   }
+  // A missing file is undefined; its error is made without a stack, and the limit is put back.
+  const limit = Error.stackTraceLimit;
   assert.equal(await files.readOptional(files.sys('class', 'net', 'eth0', 'missing')), undefined);
+  assert.equal(Error.stackTraceLimit, limit);
+  await assert.rejects(files.read(files.proc('missing')), (e: Error) => (e as NodeJS.ErrnoException).code === 'ENOENT' && e.stack !== undefined && e.stack.includes('\n'));
 });
