@@ -24,7 +24,16 @@ export interface Paths {
  */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-function readText(path: string): string {
+/** sysfs (kernfs) hands out at most a page per read() and the whole attribute in the first one. */
+const SYSFS_READ_BYTES = 4096;
+
+/**
+ * The file's text. `shortReadIsEof` (for sysfs) stops at the first read that returns less than a
+ * page: kernfs answers an attribute in one read, and a regular file (a fixture tree) returns less
+ * than asked only at its end, so the read that would return 0 is skipped: ~130 of the ~340 read()
+ * calls of a default scrape, each a trip into the kernel.
+ */
+function readText(path: string, shortReadIsEof: boolean): string {
   const fd = openSync(path, 'r');
   try {
     let n = 0;
@@ -35,8 +44,8 @@ function readText(path: string): string {
         scratch = bigger;
       }
       const got = readSync(fd, scratch, n, scratch.length - n, null);
-      if (got === 0) break;
       n += got;
+      if (got === 0 || (shortReadIsEof && got < SYSFS_READ_BYTES)) break;
     }
     return scratch.toString('utf8', 0, n);
   } finally {
@@ -50,7 +59,11 @@ export class HostFiles {
   /** Where a collector logs what it skips without failing (main points it at the logger). */
   log?: LogSink;
 
-  constructor(readonly paths: Paths) {}
+  private readonly sysfsPrefix: string;
+
+  constructor(readonly paths: Paths) {
+    this.sysfsPrefix = paths.sysfs.endsWith('/') ? paths.sysfs : `${paths.sysfs}/`;
+  }
 
   proc(...p: string[]): string {
     return join(this.paths.procfs, ...p);
@@ -69,15 +82,22 @@ export class HostFiles {
   }
 
   async read(path: string): Promise<string> {
-    return readText(path);
+    return readText(path, path.startsWith(this.sysfsPrefix));
   }
 
   /** The file's text, or undefined when it is missing or the kernel refuses the read (EINVAL on a down link). */
   async readOptional(path: string): Promise<string | undefined> {
+    // The error is dropped, so it is made without a stack trace: a failed openSync then costs ~7 us
+    // instead of ~10 (measured in a loop), for the ~60 missing or refused files (ENOENT, EINVAL on a
+    // down link) of a default scrape of this host.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
-      return readText(path);
+      return readText(path, path.startsWith(this.sysfsPrefix));
     } catch {
       return undefined;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   }
 
