@@ -7,7 +7,6 @@
 pub mod encode_histogram;
 pub mod encode_v1;
 pub mod encode_v2;
-pub mod proto;
 mod ref_hash;
 pub mod watcher;
 

@@ -9,10 +9,9 @@
 //! first one also in the series' `created_timestamp = 6` (the field earlier 2.0 receivers read,
 //! which later ones ignore), so receivers of either revision get them.
 
-use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, WIRE_LEN};
+use crate::protowire::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, put_uvarint, LEN};
 use super::encode_histogram::put_histogram_v2;
 use super::BatchSeries;
-use crate::encoding::put_uvarint;
 use crate::labels::Labels;
 use std::collections::HashMap;
 
@@ -47,7 +46,7 @@ fn put_label_refs<'a>(out: &mut Vec<u8>, field: u32, labels: &'a Labels, symbols
         put_uvarint(scratch, u64::from(symbols.get(&l.name)));
         put_uvarint(scratch, u64::from(symbols.get(&l.value)));
     }
-    put_key(out, field, WIRE_LEN);
+    put_key(out, field, LEN);
     put_uvarint(out, scratch.len() as u64);
     out.extend_from_slice(scratch);
 }
