@@ -50,7 +50,7 @@ fn read_back(dir: &std::path::Path, protocol: Protocol) {
             Step::Idle => break,
         }
     }
-    println!("{protocol:?}: {series} series, {samples} samples, {:.1} B/sample; series {:.0} ns each, samples {:.0} ns each", bytes as f64 / samples as f64, series_time * 1e9 / series as f64, sample_time * 1e9 / samples as f64);
+    println!("{protocol:?}: {series} series, {samples} samples, {:.1} B/sample; series {:.0} ns each, samples {:.0} ns each; resident {} MiB with the watcher open", bytes as f64 / samples as f64, series_time * 1e9 / series as f64, sample_time * 1e9 / samples as f64, resident_mib());
 }
 
 /// Snappy on the uncompressed request bodies the watcher builds (up to 64 MB of them): MB/s of
@@ -81,6 +81,12 @@ fn compression(dir: &std::path::Path, protocol: Protocol) {
     let secs = thread_cpu() - t0;
     let mean = total / bodies.len().max(1);
     println!("{protocol:?} snappy: {} bodies of {mean} B on average, {:.0} MB/s, compressed to {:.1}%", bodies.len(), (total * passes) as f64 / 1e6 / secs, compressed as f64 * 100.0 / total as f64);
+}
+
+/// The process's resident memory (VmRSS), MiB.
+fn resident_mib() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).unwrap_or(0) / 1024
 }
 
 /// This thread's CPU time in seconds (the machine may be shared: wall time would count others' work).
