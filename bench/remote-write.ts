@@ -100,7 +100,7 @@ export interface DrainFigures {
 }
 
 /** CPU per sample of a sender draining a backlog with nothing else to do (see the top of the file). */
-async function drainSender(kind: 'ours' | 'prometheus', targetPorts: number[], backlogSeconds: number, seriesTotal: number): Promise<DrainFigures> {
+export async function drainSender(kind: 'ours' | 'prometheus', targetPorts: number[], backlogSeconds: number, seriesTotal: number, quietSeconds = 5): Promise<DrainFigures> {
   const dir = mkdtempSync(join(tmpdir(), `promethium-rw-drain-${kind}-`));
   const rxDir = join(dir, 'rx');
   const rxPort = await freePort();
@@ -125,7 +125,7 @@ async function drainSender(kind: 'ours' | 'prometheus', targetPorts: number[], b
     const t0 = Date.now();
     rx = startReceiver(rxDir, rxPort);
     let [cpu1, sent1, still] = [cpu0, sent0, 0];
-    while (still < 5 && Date.now() - t0 < 300_000) {
+    while (still < quietSeconds && Date.now() - t0 < 300_000) {
       await sleep(1000);
       const sent = await metricSum(base, 'prometheus_remote_storage_samples_total');
       if (sent === sent1 && sent > sent0) still++;

@@ -68,3 +68,18 @@ export function backlogFloor(segments: readonly WalSegmentFile[], floor: number,
   }
   return i === 0 ? floor : kept[i]!.segment;
 }
+
+/**
+ * WAL bytes from `from` up to `to` (the WAL's end when null), over the segments as they are now:
+ * a segment removed meanwhile counts nothing.
+ */
+export function walBytesBetween(segments: readonly WalSegmentFile[], from: { segment: number; offset: number }, to: { segment: number; offset: number } | null): number {
+  let total = 0;
+  for (const s of segments) {
+    if (s.segment < from.segment || (to !== null && s.segment > to.segment)) continue;
+    const start = s.segment === from.segment ? from.offset : 0;
+    const end = to !== null && s.segment === to.segment ? Math.min(to.offset, s.bytes) : s.bytes;
+    total += Math.max(0, end - start);
+  }
+  return total;
+}

@@ -16,8 +16,11 @@ import type { Logger } from '../util/logger.js';
 import { RemoteWriteClient, type SendResult } from './client.js';
 import type { RemoteWriteMetrics } from './metrics.js';
 import { readSavepoint, writeSavepoint } from './savepoint.js';
-import { walSegments } from './backlog.js';
-import { desiredShards, Shard, type Outcome, type QueuedBatch } from './shards.js';
+import { walBytesBetween, walSegments } from './backlog.js';
+import { desiredShards, EwmaRate, Shard, type Outcome, type QueuedBatch } from './shards.js';
+
+/** How often the shard count is worked out (Prometheus's shardUpdateDuration). */
+const SHARD_UPDATE_SECONDS = 10;
 
 export interface QueueDeps {
   walDir: string;
@@ -83,7 +86,14 @@ export class QueueManager {
   private desired: number;
   private timers: NodeJS.Timeout[] = [];
   private readonly labels: { remote_name: string; url: string };
-  private rate = { in: 0, out: 0, batchSeconds: 0, batches: 0 };
+  /** Samples read, samples acknowledged, and seconds spent sending, per second (for the shard count). */
+  private readonly rates = { in: new EwmaRate(SHARD_UPDATE_SECONDS), out: new EwmaRate(SHARD_UPDATE_SECONDS), sendSeconds: new EwmaRate(SHARD_UPDATE_SECONDS) };
+  /** Where the watcher was at the last shard update, and how many samples a WAL byte held since: the unread WAL's samples are estimated with it. */
+  private lastUpdatePosition: WalPosition | undefined;
+  private samplesPerWalByte = 0;
+  private lastSuccessAt = 0;
+  /** The loop sleeps because the shards are full: a finished send wakes it at once rather than after a poll. */
+  private waitingForRoom = false;
   private lastStats = { recordsSeries: 0, recordsSamples: 0, recordsExemplars: 0, recordsHistograms: 0, recordsOther: 0, unknownRef: 0, tooOld: 0, histogramsUnknownRef: 0, histogramsTooOld: 0, skippedSamples: 0 };
   private readonly totals = { sent: 0, failed: 0, retried: 0 };
   private lastError = '';
@@ -237,7 +247,11 @@ export class QueueManager {
       if (this.reshardTo !== undefined || this.pending() >= q.capacity * this.shards.length) {
         // Resharding waits for the shards to empty; a full queue waits for sends (the WAL keeps the rest).
         if (this.reshardTo !== undefined && this.shards.every((s) => !s.busy)) this.reshard(w, this.reshardTo);
-        else await this.sleep(poll);
+        else {
+          this.waitingForRoom = true;
+          await this.sleep(poll);
+          this.waitingForRoom = false;
+        }
         continue;
       }
       let progressed = false;
@@ -270,7 +284,7 @@ export class QueueManager {
       for (const b of r.batches) {
         const qb: QueuedBatch = { ...b, payload: b.payload.slice(), seq: this.seq++, protocol: this.protocol };
         this.unacked.set(qb.seq, qb.start);
-        this.rate.in += b.samples + b.histograms;
+        this.rates.in.add(b.samples + b.histograms);
         if (b.maxT / 1000 > this.deps.metrics.highestInSeconds) {
           this.deps.metrics.highestInSeconds = b.maxT / 1000;
           this.deps.metrics.highestTimestamp.set(b.maxT / 1000);
@@ -326,6 +340,8 @@ export class QueueManager {
 
   private done(b: QueuedBatch, o: Outcome): void {
     const m = this.deps.metrics;
+    // The loop waits for room (or for idle shards, to reshard): this send made some.
+    if (this.waitingForRoom) this.wake?.();
     if (o.kind === 'abandoned') return;
     if (o.kind === 'unsupported') {
       // 415 to a 2.0 request: the receiver speaks 1.0 only. Resend from the savepoint as 1.0.
@@ -352,9 +368,9 @@ export class QueueManager {
     m.bytesTotal.inc(this.labels, b.payload.length);
     m.sentBatchDuration.observe(this.labels, o.seconds);
     this.totals.sent += b.samples;
-    this.rate.out += b.samples + b.histograms;
-    this.rate.batchSeconds += o.seconds;
-    this.rate.batches++;
+    this.rates.out.add(b.samples + b.histograms);
+    this.rates.sendSeconds.add(o.seconds);
+    this.lastSuccessAt = Date.now();
     if (b.maxT / 1000 > this.highestSent) {
       this.highestSent = b.maxT / 1000;
       m.queueHighestSent.set(this.labels, this.highestSent);
@@ -385,12 +401,31 @@ export class QueueManager {
 
   private updateShards(): void {
     const q = this.cfg.queueConfig;
-    const r = this.rate;
-    this.rate = { in: 0, out: 0, batchSeconds: 0, batches: 0 };
-    const want = desiredShards({ current: this.shards.length, min: q.minShards, max: q.maxShards, inRate: r.in / 10, outRate: r.out / 10, batchSeconds: r.batches > 0 ? r.batchSeconds / r.batches : 0, samplesPerBatch: r.batches > 0 ? r.out / r.batches : q.maxSamplesPerSend, backlogSamples: this.pending() });
+    for (const r of Object.values(this.rates)) r.tick();
+    const want = desiredShards({ current: this.shards.length, min: q.minShards, max: q.maxShards, inRate: this.rates.in.rate, outRate: this.rates.out.rate, sendSecondsRate: this.rates.sendSeconds.rate, backlogSamples: this.backlogSamples() });
     this.desired = want;
     this.deps.metrics.shardsDesired.set(this.labels, want);
-    if (want !== this.shards.length) this.reshardTo = want;
+    // As Prometheus: no resharding while sends fail (the receiver is away, not slow).
+    const sendingWell = Date.now() - this.lastSuccessAt <= 2 * q.batchSendDeadlineMs;
+    if (want !== this.shards.length && sendingWell) this.reshardTo = want;
+  }
+
+  /**
+   * Samples not sent yet: queued in the shards, held by the watcher, and in the WAL after the
+   * watcher's position (its bytes x the samples per byte read since the last update). Catching up
+   * after an outage the queues stay full, so without the unread WAL the backlog would look no
+   * bigger than the queues' capacity and the shard count would not grow.
+   */
+  private backlogSamples(): number {
+    const segments = walSegments(this.deps.walDir);
+    const at = this.snap.position;
+    if (this.lastUpdatePosition !== undefined) {
+      const readBytes = walBytesBetween(segments, this.lastUpdatePosition, at);
+      const readSamples = this.rates.in.lastInterval;
+      if (readBytes > 0 && readSamples > 0) this.samplesPerWalByte = readSamples / readBytes;
+    }
+    this.lastUpdatePosition = at;
+    return this.pending() + this.snap.heldSamples + walBytesBetween(segments, at, null) * this.samplesPerWalByte;
   }
 
   private reportWatcher(w: WalWatcher): void {

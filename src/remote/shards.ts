@@ -113,18 +113,74 @@ export class Shard {
 }
 
 /**
- * Prometheus's shard calculation, from the rates of samples in (read from the WAL) and out
- * (acknowledged) and the time a send takes: enough shards to keep up with what comes in and
- * work off the backlog, changed only when it differs by more than 30%.
+ * An exponentially weighted rate, as Prometheus's ewmaRate: counts add up between ticks, and each
+ * tick moves the rate a fifth of the way to the interval's own rate (the first tick sets it), so
+ * one odd interval does not swing the shard count.
  */
-export function desiredShards(o: { current: number; min: number; max: number; inRate: number; outRate: number; batchSeconds: number; samplesPerBatch: number; backlogSamples: number }): number {
-  if (o.outRate <= 0 || o.batchSeconds <= 0) return Math.min(o.max, Math.max(o.min, o.current));
-  // Time per sample spent sending, per shard.
-  const timePerSample = o.batchSeconds / Math.max(1, o.samplesPerBatch);
-  const needed = (o.inRate + o.backlogSamples / 10) * timePerSample;
-  let want = Math.ceil(needed);
-  const lower = o.current * 0.7;
-  const upper = o.current * 1.3;
-  if (want > lower && want < upper) want = o.current;
+export class EwmaRate {
+  private count = 0;
+  private value = 0;
+  private started = false;
+  /** What was added in the interval the last tick closed. */
+  lastInterval = 0;
+
+  constructor(
+    private readonly intervalSeconds: number,
+    private readonly weight = 0.2,
+  ) {}
+
+  add(n: number): void {
+    this.count += n;
+  }
+
+  tick(): void {
+    const instant = this.count / this.intervalSeconds;
+    this.lastInterval = this.count;
+    this.count = 0;
+    this.value = this.started ? this.value + this.weight * (instant - this.value) : instant;
+    this.started = true;
+  }
+
+  get rate(): number {
+    return this.value;
+  }
+}
+
+/** What the shard calculation is given: rates per second, backlog in samples. */
+export interface ShardInputs {
+  current: number;
+  min: number;
+  max: number;
+  /** Samples read from the WAL per second. */
+  inRate: number;
+  /** Samples acknowledged per second. */
+  outRate: number;
+  /** Seconds spent in sends per second of wall time, all shards together. */
+  sendSecondsRate: number;
+  /** Samples not sent yet: unread WAL, held in the watcher, queued in shards. */
+  backlogSamples: number;
+}
+
+/** Prometheus works off 5% of what is behind each second on top of what comes in. */
+const BACKLOG_CATCHUP_PER_SECOND = 0.05;
+/** Shard count changes only beyond this fraction of the current count. */
+const SHARD_TOLERANCE = 0.3;
+/** Further behind than this (seconds of input), the shard count does not go down. */
+const NO_DOWNSHARD_BEHIND_SECONDS = 10;
+
+/**
+ * Prometheus's calculateDesiredShards: enough shards to send what comes in plus 5% of the
+ * backlog a second, at the time a sample's send takes; changed only beyond 30% of the current
+ * count, and never down while more than 10 s behind. Prometheus measures the backlog as
+ * (newest appended - newest sent timestamp) x input rate; ours counts it from the WAL itself,
+ * which also sees a backlog left by a restart (Prometheus needs a start-up term for that).
+ */
+export function desiredShards(o: ShardInputs): number {
+  if (o.outRate <= 0 || o.sendSecondsRate <= 0) return Math.min(o.max, Math.max(o.min, o.current));
+  const timePerSample = o.sendSecondsRate / o.outRate;
+  let want = Math.ceil(timePerSample * (o.inRate + BACKLOG_CATCHUP_PER_SECOND * o.backlogSamples));
+  if (want >= o.current * (1 - SHARD_TOLERANCE) && want <= o.current * (1 + SHARD_TOLERANCE)) want = o.current;
+  const behindSeconds = o.backlogSamples / Math.max(1, o.inRate, o.outRate);
+  if (want < o.current && behindSeconds > NO_DOWNSHARD_BEHIND_SECONDS) want = o.current;
   return Math.min(o.max, Math.max(o.min, want));
 }

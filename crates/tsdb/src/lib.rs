@@ -23,6 +23,7 @@ pub mod kernels;
 pub mod labels;
 pub mod limits;
 pub mod matcher;
+pub mod protowire;
 pub mod record;
 pub mod remote;
 pub mod remote_decode;

@@ -10,8 +10,7 @@
 //! 17` (written when the sample has one). Proto3 leaves zero scalars out,
 //! except that one member of each oneof is always written, so the receiver knows the kind.
 
-use super::proto::{begin_message, end_message, put_double, put_int64, put_key, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT};
-use crate::encoding::{put_uvarint, put_varint};
+use crate::protowire::{begin_message, end_message, put_double, put_int64, put_key, put_sint64, put_uvarint, zigzag_encode, FIXED64, LEN};
 use crate::histogram::{Histogram, Span};
 
 /// One histogram sample of a batch.
@@ -25,8 +24,7 @@ pub struct HistogramSample {
 
 fn put_sint(out: &mut Vec<u8>, field: u32, v: i64) {
     if v != 0 {
-        put_key(out, field, WIRE_VARINT);
-        put_varint(out, v);
+        put_sint64(out, field, v);
     }
 }
 
@@ -45,7 +43,7 @@ fn put_packed_doubles(out: &mut Vec<u8>, field: u32, values: &[f64]) {
     if values.is_empty() {
         return;
     }
-    put_key(out, field, WIRE_LEN);
+    put_key(out, field, LEN);
     put_uvarint(out, values.len() as u64 * 8);
     for v in values {
         out.extend_from_slice(&v.to_bits().to_le_bytes());
@@ -61,10 +59,10 @@ fn put_packed_deltas(out: &mut Vec<u8>, field: u32, counts: &[f64], scratch: &mu
     let mut prev = 0i64;
     for &c in counts {
         let c = c as i64;
-        put_varint(scratch, c.wrapping_sub(prev));
+        put_uvarint(scratch, zigzag_encode(c.wrapping_sub(prev)));
         prev = c;
     }
-    put_key(out, field, WIRE_LEN);
+    put_key(out, field, LEN);
     put_uvarint(out, scratch.len() as u64);
     out.extend_from_slice(scratch);
 }
@@ -97,7 +95,7 @@ fn put_histogram_fields(out: &mut Vec<u8>, field: u32, s: &HistogramSample, v2: 
     if h.integer {
         put_int64(out, 6, h.zero_count as i64);
     } else {
-        put_key(out, 7, WIRE_FIXED64);
+        put_key(out, 7, FIXED64);
         out.extend_from_slice(&h.zero_count.to_bits().to_le_bytes());
     }
     put_spans(out, 8, &h.negative_spans);

@@ -6,8 +6,7 @@
 //! (`encode_histogram`). Unlike Prometheus, which sends one TimeSeries per sample, the samples of
 //! one series in a batch share one TimeSeries (the spec allows it; it saves the labels' bytes).
 
-use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, uvarint_len, WIRE_LEN};
-use crate::encoding::put_uvarint;
+use crate::protowire::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, put_uvarint, uvarint_len, LEN};
 use super::encode_histogram::put_histogram;
 use super::BatchSeries;
 use crate::labels::Labels;
@@ -42,7 +41,7 @@ pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
         let known = float_series_len(s);
         let ts = match known {
             Some(len) => {
-                put_key(out, 1, WIRE_LEN);
+                put_key(out, 1, LEN);
                 put_uvarint(out, len as u64);
                 0
             }
@@ -50,7 +49,7 @@ pub fn write_request(series: &[BatchSeries], out: &mut Vec<u8>) {
         };
         out.extend_from_slice(s.series.v1_labels());
         for x in &s.samples {
-            put_key(out, 2, WIRE_LEN);
+            put_key(out, 2, LEN);
             put_uvarint(out, sample_len(x.t) as u64);
             put_double(out, 1, x.v);
             put_int64(out, 2, x.t);

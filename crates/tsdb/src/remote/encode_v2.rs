@@ -9,11 +9,9 @@
 //! first one also in the series' `created_timestamp = 6` (the field earlier 2.0 receivers read,
 //! which later ones ignore), so receivers of either revision get them.
 
-use super::proto::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, WIRE_LEN};
+use crate::protowire::{begin_message, end_message, put_bytes, put_double, put_int64, put_key, put_uvarint, LEN};
 use super::encode_histogram::put_histogram_v2;
 use super::BatchSeries;
-use crate::encoding::put_uvarint;
-use crate::labels::Labels;
 use std::collections::HashMap;
 
 struct Symbols<'a> {
@@ -38,16 +36,16 @@ impl<'a> Symbols<'a> {
     }
 }
 
-fn put_label_refs<'a>(out: &mut Vec<u8>, field: u32, labels: &'a Labels, symbols: &mut Symbols<'a>, scratch: &mut Vec<u8>) {
-    if labels.is_empty() {
+fn put_label_refs<'a>(out: &mut Vec<u8>, field: u32, labels: impl Iterator<Item = (&'a str, &'a str)>, symbols: &mut Symbols<'a>, scratch: &mut Vec<u8>) {
+    scratch.clear();
+    for (name, value) in labels {
+        put_uvarint(scratch, u64::from(symbols.get(name)));
+        put_uvarint(scratch, u64::from(symbols.get(value)));
+    }
+    if scratch.is_empty() {
         return;
     }
-    scratch.clear();
-    for l in labels.iter() {
-        put_uvarint(scratch, u64::from(symbols.get(&l.name)));
-        put_uvarint(scratch, u64::from(symbols.get(&l.value)));
-    }
-    put_key(out, field, WIRE_LEN);
+    put_key(out, field, LEN);
     put_uvarint(out, scratch.len() as u64);
     out.extend_from_slice(scratch);
 }
@@ -58,7 +56,7 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
     let mut scratch = Vec::new();
     for s in series {
         let ts = begin_message(&mut body, 5);
-        put_label_refs(&mut body, 1, &s.series.labels, &mut symbols, &mut scratch);
+        put_label_refs(&mut body, 1, s.series.labels(), &mut symbols, &mut scratch);
         for x in &s.samples {
             let m = begin_message(&mut body, 2);
             put_double(&mut body, 1, x.v);
@@ -73,7 +71,7 @@ pub fn request(series: &[BatchSeries], out: &mut Vec<u8>) {
         }
         for e in &s.exemplars {
             let m = begin_message(&mut body, 4);
-            put_label_refs(&mut body, 1, &e.labels, &mut symbols, &mut scratch);
+            put_label_refs(&mut body, 1, e.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())), &mut symbols, &mut scratch);
             put_double(&mut body, 2, e.value);
             put_int64(&mut body, 3, e.t);
             end_message(&mut body, m);

@@ -5,31 +5,8 @@
 //! (absolute counts). The result is validated as the TSDB validates an append, so a malformed
 //! histogram refuses the whole request with a reason before anything is written.
 
-use super::wire::{as_bytes, as_double, as_int64, as_varint, Field, Reader};
+use crate::protowire::{as_bytes, as_double, as_int64, as_sint64, as_varint, push_sint64s, Field, Reader};
 use crate::histogram::{CounterResetHint, Histogram, Span, MAX_RESERVED_SCHEMA, MAX_SCHEMA};
-
-fn zigzag(x: u64) -> i64 {
-    ((x >> 1) as i64) ^ -((x & 1) as i64)
-}
-
-fn as_sint(f: Field<'_>, what: &str) -> Result<i64, String> {
-    as_varint(f, what).map(zigzag)
-}
-
-/// A repeated sint64: packed or one varint per element.
-fn push_sints(f: Field<'_>, out: &mut Vec<i64>, what: &str) -> Result<(), String> {
-    match f {
-        Field::Varint(x) => out.push(zigzag(x)),
-        Field::Bytes(b) => {
-            let mut r = Reader::new(b);
-            while !r.done() {
-                out.push(zigzag(r.varint().map_err(|e| format!("{what}: {e}"))?));
-            }
-        }
-        other => return Err(format!("{what}: expected sint64s, got {}", other.name())),
-    }
-    Ok(())
-}
 
 /// A repeated double: packed or one fixed64 per element.
 fn push_doubles(f: Field<'_>, out: &mut Vec<f64>, what: &str) -> Result<(), String> {
@@ -52,7 +29,7 @@ fn span(b: &[u8], what: &str) -> Result<Span, String> {
     let mut r = Reader::new(b);
     while let Some((n, f)) = r.field().map_err(|e| format!("{what}: {e}"))? {
         match n {
-            1 => s.offset = i32::try_from(as_sint(f, what)?).map_err(|_| format!("{what}: offset out of range"))?,
+            1 => s.offset = i32::try_from(as_sint64(f, what)?).map_err(|_| format!("{what}: offset out of range"))?,
             2 => s.length = u32::try_from(as_varint(f, what)?).map_err(|_| format!("{what}: length out of range"))?,
             _ => {}
         }
@@ -90,15 +67,15 @@ pub fn decode(b: &[u8]) -> Result<(i64, Histogram, i64), String> {
             1 => count_int = Some(as_varint(f, "histogram count_int")?),
             2 => count_float = Some(as_double(f, "histogram count_float")?),
             3 => h.sum = as_double(f, "histogram sum")?,
-            4 => h.schema = i32::try_from(as_sint(f, "histogram schema")?).map_err(|_| "histogram schema out of range")?,
+            4 => h.schema = i32::try_from(as_sint64(f, "histogram schema")?).map_err(|_| "histogram schema out of range")?,
             5 => h.zero_threshold = as_double(f, "histogram zero_threshold")?,
             6 => zero_int = Some(as_varint(f, "histogram zero_count_int")?),
             7 => zero_float = Some(as_double(f, "histogram zero_count_float")?),
             8 => h.negative_spans.push(span(as_bytes(f, "histogram negative span")?, "histogram negative span")?),
-            9 => push_sints(f, &mut neg_deltas, "histogram negative_deltas")?,
+            9 => push_sint64s(f, &mut neg_deltas, "histogram negative_deltas")?,
             10 => push_doubles(f, &mut neg_counts, "histogram negative_counts")?,
             11 => h.positive_spans.push(span(as_bytes(f, "histogram positive span")?, "histogram positive span")?),
-            12 => push_sints(f, &mut pos_deltas, "histogram positive_deltas")?,
+            12 => push_sint64s(f, &mut pos_deltas, "histogram positive_deltas")?,
             13 => push_doubles(f, &mut pos_counts, "histogram positive_counts")?,
             14 => {
                 let x = as_varint(f, "histogram reset_hint")?;

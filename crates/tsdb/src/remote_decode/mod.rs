@@ -9,7 +9,6 @@ pub mod histogram;
 pub mod ingest;
 pub mod read;
 pub mod read_chunked;
-pub mod wire;
 pub mod write_request;
 
 #[cfg(test)]
@@ -24,7 +23,7 @@ pub use write_request::{decode as decode_write_request, Metadata, Version, Write
 /// `max_decoded` — before allocating, so a small body claiming a huge size (a "snappy bomb") is
 /// refused at once.
 pub fn decompress(body: &[u8], max_decoded: usize) -> Result<Vec<u8>, DecompressError> {
-    let mut r = wire::Reader::new(body);
+    let mut r = crate::protowire::Reader::new(body);
     let declared = r.varint().map_err(|e| DecompressError::Corrupt(format!("snappy header: {e}")))?;
     if declared > max_decoded as u64 {
         return Err(DecompressError::TooLarge { declared, limit: max_decoded });

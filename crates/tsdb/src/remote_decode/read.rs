@@ -4,7 +4,7 @@
 //! size, the CRC32 Castagnoli of the message big-endian, then the message, with the samples
 //! re-encoded as XOR chunks of at most 120 samples, as Prometheus cuts them).
 
-use super::wire::{as_bytes, as_int64, as_str, as_varint, put_uvarint, push_uint32s, Reader, Writer};
+use crate::protowire::{as_bytes, as_int64, as_str, as_varint, put_uvarint, push_uint32s, Reader, Writer};
 use crate::chunkenc::XorAppender;
 use crate::encoding::crc32c;
 use crate::labels::Labels;
@@ -242,7 +242,7 @@ pub fn encode_chunked_frames(s: &SeriesSamples<'_>, query_index: i64, max_frame_
         let mut current = label_part.buf.clone();
         let mut has_chunk = false;
         for c in chunks_of(&s.t[r.clone()], &s.v[r]) {
-            let add = 1 + super::wire::uvarint_len(c.len() as u64) + c.len();
+            let add = 1 + crate::protowire::uvarint_len(c.len() as u64) + c.len();
             if has_chunk && frame_bytes + current.len() + add > max_frame_bytes {
                 frame.push(std::mem::replace(&mut current, label_part.buf.clone()));
                 push_frame(&mut out, &frame, query_index);
@@ -315,7 +315,7 @@ pub fn decode_read_response(b: &[u8]) -> Result<Vec<DecodedResult>, String> {
                         let mut sr = Reader::new(as_bytes(f, "sample")?);
                         while let Some((n, f)) = sr.field()? {
                             match n {
-                                1 => v = super::wire::as_double(f, "sample value")?,
+                                1 => v = crate::protowire::as_double(f, "sample value")?,
                                 2 => t = as_int64(f, "sample timestamp")?,
                                 _ => {}
                             }

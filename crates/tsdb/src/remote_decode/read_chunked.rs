@@ -6,7 +6,7 @@
 //! one after the other) becomes one series again.
 
 use super::read::DecodedResult;
-use super::wire::{as_bytes, as_int64, as_str, as_varint, Reader};
+use crate::protowire::{as_bytes, as_int64, as_str, as_varint, Reader};
 use crate::chunkenc::XorIterator;
 use crate::encoding::crc32c;
 use crate::labels::Labels;
@@ -37,7 +37,7 @@ pub fn decode_chunked_response(body: &[u8], ranges: &[QueryRange], max_samples: 
     while pos < body.len() {
         let mut r = Reader::new(&body[pos..]);
         let size = r.varint().map_err(|e| format!("frame {frame_no}: size: {e}"))?;
-        let head = super::wire::uvarint_len(size);
+        let head = crate::protowire::uvarint_len(size);
         if size > MAX_FRAME_BYTES as u64 {
             return Err(format!("frame {frame_no}: message of {size} bytes exceeds the frame limit of {MAX_FRAME_BYTES} bytes"));
         }

@@ -2,7 +2,7 @@
 //! snappy-bomb check, appending with out-of-order reporting, and remote read's encodings.
 
 use super::read::{decode_read_request, encode_chunked_frames, encode_query_result, MatchType, SeriesSamples};
-use super::wire::{Field, Reader, Writer};
+use crate::protowire::{Field, Reader, Writer};
 use super::*;
 use crate::chunkenc::XorIterator;
 use crate::db::{Db, Options};
@@ -111,7 +111,7 @@ fn v2_request(symbols: &[&str], series: &[SeriesSpec<'_>]) -> Vec<u8> {
         w.message(5, |ts| {
             let mut packed = Vec::new();
             for &r in *refs {
-                super::wire::put_uvarint(&mut packed, u64::from(r));
+                crate::protowire::put_uvarint(&mut packed, u64::from(r));
             }
             ts.bytes(1, &packed);
             for &(t, v) in *samples {
@@ -162,7 +162,7 @@ fn v2_refusals() {
 fn snappy_bomb_is_refused_from_the_header() {
     // A header declaring 1 GiB and almost no data.
     let mut body = Vec::new();
-    super::wire::put_uvarint(&mut body, 1 << 30);
+    crate::protowire::put_uvarint(&mut body, 1 << 30);
     body.extend_from_slice(&[0, b'x']);
     assert_eq!(decompress(&body, 1 << 20), Err(DecompressError::TooLarge { declared: 1 << 30, limit: 1 << 20 }));
     let ok = crate::snappy::encode_literals(b"hello");
@@ -256,7 +256,7 @@ fn read_frames(mut b: &[u8]) -> Vec<(i64, usize, Vec<usize>)> {
     while !b.is_empty() {
         let mut r = Reader::new(b);
         let len = r.varint().unwrap() as usize;
-        let hdr = super::wire::uvarint_len(len as u64);
+        let hdr = crate::protowire::uvarint_len(len as u64);
         let crc = u32::from_be_bytes(b[hdr..hdr + 4].try_into().unwrap());
         let msg = &b[hdr + 4..hdr + 4 + len];
         assert_eq!(crc, crate::encoding::crc32c(msg));

@@ -3,7 +3,7 @@
 //! `WriteBatch`. Validation covers the whole request before anything is appended, so a request
 //! with malformed series is refused as a whole (400) and never half-written.
 
-use super::wire::{as_bytes, as_double, as_int64, as_str, as_varint, push_uint32s, Reader};
+use crate::protowire::{as_bytes, as_double, as_int64, as_str, as_varint, push_uint32s, Reader};
 use crate::exemplars::Exemplar;
 use crate::histogram::Histogram;
 use crate::labels::{Labels, METRIC_NAME};
