@@ -13,8 +13,10 @@ use crate::matcher::Matcher;
 
 mod histograms;
 mod refs_by_hash;
+mod truncate;
 
 use refs_by_hash::RefsByHash;
+pub use truncate::{Released, Truncation};
 
 /// A closed chunk of one series.
 #[derive(Clone, Debug)]
@@ -179,6 +181,9 @@ pub struct Head {
     pub min_valid_time: i64,
     min_t: i64,
     max_t: i64,
+    /// The earliest sample appended since a truncation began (it may land in a series the
+    /// truncation has already passed).
+    appended_min_t: i64,
     pub samples_appended: u64,
     pub chunks_created: u64,
     /// New chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`) rather than XOR.
@@ -199,6 +204,7 @@ impl Head {
             min_valid_time: i64::MIN,
             min_t: i64::MAX,
             max_t: i64::MIN,
+            appended_min_t: i64::MAX,
             samples_appended: 0,
             chunks_created: 0,
             xor2_chunks: false,
@@ -315,8 +321,14 @@ impl Head {
         s.last_t = t;
         s.last_v_bits = v.to_bits();
         s.last_h = None;
+        self.note_sample_time(t);
+    }
+
+    /// Widens the head's time range to a sample just appended, and counts it.
+    fn note_sample_time(&mut self, t: i64) {
         self.min_t = self.min_t.min(t);
         self.max_t = self.max_t.max(t);
+        self.appended_min_t = self.appended_min_t.min(t);
         self.samples_appended += 1;
     }
 
@@ -325,44 +337,6 @@ impl Head {
         let mut refs = self.index.select(&self.symbols, matchers);
         refs.retain(|&r| self.get(r).is_some_and(|s| s.min_time().is_some_and(|a| a <= maxt) && s.max_time().is_some_and(|b| b >= mint)));
         refs
-    }
-
-    /// Drops all data before `mint` (it was persisted in a block) and the series left empty.
-    /// Returns the refs of the removed series.
-    pub fn truncate(&mut self, mint: i64) -> Vec<u32> {
-        self.min_valid_time = self.min_valid_time.max(mint);
-        let mut dead = Vec::new();
-        let mut new_min = i64::MAX;
-        for (r, slot) in self.series.iter_mut().enumerate() {
-            let Some(s) = slot.as_deref_mut() else { continue };
-            s.chunks.retain(|c| c.max_t >= mint);
-            if s.open.as_ref().is_some_and(|a| a.num_samples() > 0 && a.max_time() < mint) {
-                s.open = None;
-            }
-            match s.min_time() {
-                Some(t) => new_min = new_min.min(t),
-                None => dead.push(r as u32),
-            }
-        }
-        self.min_t = new_min;
-        if new_min == i64::MAX {
-            self.max_t = i64::MIN;
-        }
-        let series = &self.series;
-        self.index.remove(&dead, |r| series[r as usize].as_ref().map(|s| s.labels.to_vec()).unwrap_or_default());
-        for &r in &dead {
-            if let Some(s) = self.series[r as usize].take() {
-                let labels = self.labels_from_ids(&s.labels);
-                let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-                self.by_hash.remove(h, r);
-                for &(n, v) in s.labels.iter() {
-                    self.symbols.release(n);
-                    self.symbols.release(v);
-                }
-                self.num_series -= 1;
-            }
-        }
-        dead
     }
 
     /// Live series refs in ref order.

@@ -8,7 +8,7 @@ use crate::exemplars::Exemplar;
 use crate::labels::Labels;
 use crate::record::{self, Record};
 use crate::wal;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::time::Instant;
@@ -117,20 +117,29 @@ impl Db {
 
     /// Checkpoints every closed WAL segment: keeps series still in the head and samples at or
     /// after `mint`, then deletes the segments.
-    pub(super) fn checkpoint(&self, live: &BTreeSet<u32>, mint: i64) -> Result<()> {
+    pub(super) fn checkpoint(&self, mint: i64) -> Result<()> {
         let wal_dir = self.dir.join("wal");
-        let last = {
+        let (last, closed) = {
             let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
             let w = w.as_mut().ok_or(Error::Closed)?;
-            w.next_segment()?;
-            w.segment() - 1
+            let closed = w.cut_segment()?;
+            (w.segment() - 1, closed)
         };
+        // Synced outside the writer's lock: appends (and the queries waiting behind them on the
+        // state lock) do not wait for the disk.
+        closed.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
+        drop(closed);
         // Remote-write queues may still need segments: the checkpoint stops below their floor.
         let last = match self.wal_retention_floor() {
             Some(0) => return Ok(()),
             Some(floor) => last.min(floor - 1),
             None => last,
         };
+        // Which series are live is read after the cut: a series created before it is in the
+        // head now, or was removed for good (refs are never reused). Read any earlier and a
+        // series created in between would lose its record with the checkpointed segments.
+        let live = self.live_series()?;
+        let live = |r: u64| usize::try_from(r).ok().and_then(|r| live.get(r)).is_some_and(|&l| l);
         if wal::last_checkpoint(&wal_dir)?.is_some_and(|(_, n)| n >= last) {
             return Ok(());
         }
@@ -139,30 +148,30 @@ impl Db {
             let mut out = Vec::new();
             match record::decode(rec)? {
                 Record::Series(s) => {
-                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live.contains(&(*r as u32))).map(|(r, l)| (*r, l)).collect();
+                    let items: Vec<(u64, &Labels)> = s.iter().filter(|(r, _)| live(*r)).map(|(r, l)| (*r, l)).collect();
                     if !items.is_empty() {
                         record::encode_series(&mut out, &items);
                     }
                 }
                 Record::Samples(s) => {
-                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     if !kept.is_empty() {
                         record::encode_samples(&mut out, kept.into_iter());
                     }
                 }
                 Record::Histograms(s) => {
-                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live.contains(&(s.r as u32))).collect();
+                    let kept: Vec<record::RefHistogramSample> = s.into_iter().filter(|s| s.t >= mint && live(s.r)).collect();
                     // Kept as records of their own types, as the samples were logged.
                     keep.extend(record::encode_histograms(&kept));
                 }
                 Record::Tombstones(s) => {
-                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live.contains(&(r as u32))).collect();
+                    let kept: Vec<(u64, i64, i64)> = s.into_iter().filter(|&(r, _, b)| b >= mint && live(r)).collect();
                     if !kept.is_empty() {
                         record::encode_tombstones(&mut out, &kept);
                     }
                 }
                 Record::Exemplars(s) => {
-                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live.contains(&(*r as u32))).map(|(r, e)| (*r, e)).collect();
+                    let kept: Vec<(u64, &Exemplar)> = s.iter().filter(|(r, e)| e.t >= mint && live(*r)).map(|(r, e)| (*r, e)).collect();
                     if !kept.is_empty() {
                         record::encode_exemplars(&mut out, &kept);
                     }
@@ -191,5 +200,16 @@ impl Db {
         wal::write_checkpoint(&wal_dir, last, &keep)?;
         self.counters.lock().unwrap().checkpoints += 1;
         Ok(())
+    }
+
+    /// Whether each series ref is in the head, indexed by ref (a bit map of the head's slots,
+    /// read under the read lock in one short pass).
+    fn live_series(&self) -> Result<Vec<bool>> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        let mut live = vec![false; st.head.next_ref() as usize];
+        for r in st.head.refs() {
+            live[r as usize] = true;
+        }
+        Ok(live)
     }
 }
