@@ -2,8 +2,9 @@
 //! series (default 300k; 10% of them stop after the first block range, so truncation removes
 //! series too) spanning two block ranges, then one compaction while a thread asks for `up`
 //! (20 series) in a loop and another appends at a scrape-like rate. Prints the latency of both
-//! before, during and after the cut (glibc's `malloc_trim`, which the addon calls after
-//! compacting, is timed on its own), and the cut's own profile of lock holds.
+//! before, during and after the cut (glibc's `malloc_trim`, which the addon called after
+//! compacting until it was seen to stall other threads, is timed on its own), and the cut's
+//! own profile of lock holds.
 //!
 //! `cargo run --release -p tsdb --example compaction_pause -- --series=1000000`
 

@@ -1,6 +1,6 @@
-//! Compaction and retention: the head cut into blocks, blocks merged level by level, deletions
-//! applied by rewriting, and blocks dropped by time or size retention (Prometheus's
-//! `compact.go` and the compaction and retention parts of `db.go`).
+//! Compaction and retention: the head cut into blocks (its steps are in `head_cut`), blocks
+//! merged level by level, deletions applied by rewriting, and blocks dropped by time or size
+//! retention (Prometheus's `compact.go` and the compaction and retention parts of `db.go`).
 
 use super::{Db, Tombstones};
 use crate::block::{write_block, Block, BlockMeta, ChunkOut};
