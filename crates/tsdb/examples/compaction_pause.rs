@@ -168,6 +168,14 @@ fn main() {
     println!("append 5k      before: {}", summary(&appends, before, cut_began));
     println!("append 5k      during: {}", summary(&appends, cut_began, cut_ended));
     println!("append 5k        trim: {}", summary(&appends, trim_began, trim_ended + Duration::from_millis(100)));
+    // When the slowest waits happened, to be matched with the phases of the profile below
+    // (copy, write block, open block, truncate, checkpoint, in that order).
+    for (name, log) in [("select", &queries), ("append", &appends)] {
+        let mut slow: Vec<(Instant, f64)> = log.lock().unwrap().iter().copied().filter(|(at, _)| *at >= cut_began && *at <= cut_ended).collect();
+        slow.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let at: Vec<String> = slow.iter().take(5).map(|(at, ms)| format!("{ms:.0} ms ending at +{:.1} s", (*at - cut_began).as_secs_f64())).collect();
+        println!("slowest {name}s during the cut: {}", at.join(", "));
+    }
     println!("{:#?}", db.last_head_cut());
     let stats = db.stats(0);
     println!("after: {} series in the head, {} blocks", stats.num_series, stats.blocks.len());
