@@ -23,12 +23,14 @@ use std::sync::{Arc, Mutex, RwLock};
 
 mod agent;
 mod compact;
+mod head_cut;
 mod head_wal;
 mod querier;
 mod tombstones;
 
 use compact::merge_chunks;
 pub use agent::AgentTruncation;
+pub use head_cut::HeadCutProfile;
 pub use querier::{HistogramCsr, InstantHistograms, Matrix, SamplesCsr, Selection};
 
 #[derive(Clone, Debug)]
@@ -167,6 +169,8 @@ pub struct Db {
     /// checkpoints until the segments that may still hold their samples are checkpointed too
     /// (ref → the segment being written when the series was removed).
     agent_deleted: Mutex<HashMap<u32, u32>>,
+    /// Where the time of the last head cut went, above all how long it held the state lock.
+    last_head_cut: Mutex<Option<HeadCutProfile>>,
     pub replay: ReplayReport,
 }
 
@@ -207,7 +211,7 @@ impl Db {
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
-        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), agent_deleted: Mutex::new(HashMap::new()), replay })
+        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), agent_deleted: Mutex::new(HashMap::new()), last_head_cut: Mutex::new(None), replay })
     }
 
     fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
@@ -255,7 +259,16 @@ impl Db {
     }
 
     fn write_wal(&self, records: &[&[u8]]) -> Result<()> {
+        self.write_wal_after((), records)
+    }
+
+    /// Logs records taken into the head under the state lock `guard`, after releasing it: the
+    /// WAL writer's lock is taken first, so records still go in the order the head took them,
+    /// but queries need not wait for the disk (a WAL write stalls for hundreds of ms while a
+    /// block or checkpoint is being written).
+    fn write_wal_after<G>(&self, guard: G, records: &[&[u8]]) -> Result<()> {
         let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
+        drop(guard);
         w.as_mut().ok_or(Error::Closed)?.log(records)
     }
 
@@ -281,7 +294,7 @@ impl Db {
             let mut rec = Vec::new();
             let items: Vec<(u64, &Labels)> = created.iter().map(|&i| (refs[i] as u64, &label_sets[i])).collect();
             record::encode_series(&mut rec, &items);
-            self.write_wal(&[&rec])?;
+            self.write_wal_after(st, &[&rec])?;
             self.counters.lock().unwrap().series_created += created.len() as u64;
         }
         Ok(refs)
@@ -315,7 +328,7 @@ impl Db {
         if !accepted.is_empty() {
             let mut rec = Vec::new();
             record::encode_exemplars(&mut rec, &accepted);
-            self.write_wal(&[&rec])?;
+            self.write_wal_after(st, &[&rec])?;
         }
         Ok(stats)
     }
@@ -417,8 +430,7 @@ impl Db {
             stats.appended = accepted.len() as u64;
             if !accepted.is_empty() {
                 record::encode_samples(&mut rec, accepted.iter().map(|&i| record::RefSample { r: refs[i] as u64, st: st_of(i), t: ts[i], v: vs[i] }));
-                // Logged while the head lock is held so WAL order matches append order.
-                self.write_wal(&[&rec])?;
+                self.write_wal_after(st, &[&rec])?;
             }
         }
         let mut c = self.counters.lock().unwrap();
@@ -471,7 +483,7 @@ impl Db {
             if !accepted.is_empty() {
                 let recs = record::encode_histograms(&accepted);
                 let recs: Vec<&[u8]> = recs.iter().map(Vec::as_slice).collect();
-                self.write_wal(&recs)?;
+                self.write_wal_after(st, &recs)?;
             }
         }
         let mut c = self.counters.lock().unwrap();

@@ -13,8 +13,10 @@ use crate::matcher::Matcher;
 
 mod histograms;
 mod refs_by_hash;
+mod truncate;
 
 use refs_by_hash::RefsByHash;
+pub use truncate::{Released, Truncation};
 
 /// A closed chunk of one series.
 #[derive(Clone, Debug)]
@@ -180,6 +182,9 @@ pub struct Head {
     pub min_valid_time: i64,
     min_t: i64,
     max_t: i64,
+    /// The earliest sample appended since a truncation began (it may land in a series the
+    /// truncation has already passed).
+    appended_min_t: i64,
     pub samples_appended: u64,
     pub chunks_created: u64,
     /// New chunks are XOR2 (`storage.tsdb.chunk_encoding.floats: xor2`) rather than XOR.
@@ -203,6 +208,7 @@ impl Head {
             min_valid_time: i64::MIN,
             min_t: i64::MAX,
             max_t: i64::MIN,
+            appended_min_t: i64::MAX,
             samples_appended: 0,
             chunks_created: 0,
             xor2_chunks: false,
@@ -321,8 +327,14 @@ impl Head {
         s.last_t = t;
         s.last_v_bits = v.to_bits();
         s.last_h = None;
+        self.note_sample_time(t);
+    }
+
+    /// Widens the head's time range to a sample just appended, and counts it.
+    fn note_sample_time(&mut self, t: i64) {
         self.min_t = self.min_t.min(t);
         self.max_t = self.max_t.max(t);
+        self.appended_min_t = self.appended_min_t.min(t);
         self.samples_appended += 1;
     }
 
@@ -331,13 +343,6 @@ impl Head {
         let mut refs = self.index.select(&self.symbols, matchers);
         refs.retain(|&r| self.get(r).is_some_and(|s| s.min_time().is_some_and(|a| a <= maxt) && s.max_time().is_some_and(|b| b >= mint)));
         refs
-    }
-
-    /// Drops all data before `mint` (it was persisted in a block) and the series left empty;
-    /// from now on samples before `mint` are refused. Returns the refs of the removed series.
-    pub fn truncate(&mut self, mint: i64) -> Vec<u32> {
-        self.min_valid_time = self.min_valid_time.max(mint);
-        self.remove_before(mint)
     }
 
     /// Drops chunks that end before `mint` and the series with no sample left (the agent's

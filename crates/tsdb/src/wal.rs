@@ -94,14 +94,21 @@ impl WalWriter {
 
     /// Closes the current segment (padded and fsynced) and starts the next one.
     pub fn next_segment(&mut self) -> Result<()> {
+        let closed = self.cut_segment()?;
+        closed.sync_all().map_err(|e| Error::io("fsync WAL segment", e))
+    }
+
+    /// Starts the next segment and returns the closed one, padded and written but not yet
+    /// fsynced: the caller syncs it without holding up the appends that wait for this writer
+    /// (the fsync of a full segment can take a second on a busy disk).
+    pub fn cut_segment(&mut self) -> Result<File> {
         if self.page_used > 0 {
             self.flush_page(true)?;
         }
-        self.file.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
+        let next = Self::open_segment(&self.dir, self.segment + 1)?;
         self.segment += 1;
-        self.file = Self::open_segment(&self.dir, self.segment)?;
         self.done_pages = 0;
-        Ok(())
+        Ok(std::mem::replace(&mut self.file, next))
     }
 
     /// Logs records; returns once they are written to the file.

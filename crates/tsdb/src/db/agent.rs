@@ -5,7 +5,6 @@
 
 use super::Db;
 use crate::error::{Error, Result};
-use std::collections::HashSet;
 
 /// What one agent truncation did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,7 +30,7 @@ impl Db {
         }
         let _c = self.compacting.lock().map_err(|_| Error::Closed)?;
         let writing = self.wal.lock().map_err(|_| Error::Closed)?.as_ref().ok_or(Error::Closed)?.segment();
-        let (removed, live) = {
+        let removed = {
             let mut st = self.state.write().map_err(|_| Error::Closed)?;
             if st.closed {
                 return Err(Error::Closed);
@@ -41,8 +40,7 @@ impl Db {
                 st.head_tombstones.remove(r);
             }
             st.exemplars.remove_series(&dead);
-            let live: HashSet<u32> = st.head.refs().collect();
-            (dead, live)
+            dead
         };
         {
             let mut c = self.counters.lock().unwrap();
@@ -57,7 +55,7 @@ impl Db {
         for &r in &removed {
             deleted.insert(r, writing);
         }
-        let through = self.checkpoint(&|r, last| live.contains(&r) || deleted.get(&r).is_some_and(|&seg| seg > last), mint)?;
+        let through = self.checkpoint(&|r, last| deleted.get(&r).is_some_and(|&seg| seg > last), mint)?;
         if let Some(last) = through {
             deleted.retain(|_, seg| *seg > last);
         }

@@ -1,20 +1,17 @@
-//! Compaction and retention: the head cut into blocks, blocks merged level by level, deletions
-//! applied by rewriting, and blocks dropped by time or size retention (Prometheus's
-//! `compact.go` and the compaction and retention parts of `db.go`).
+//! Compaction and retention: the head cut into blocks (its steps are in `head_cut`), blocks
+//! merged level by level, deletions applied by rewriting, and blocks dropped by time or size
+//! retention (Prometheus's `compact.go` and the compaction and retention parts of `db.go`).
 
 use super::{Db, Tombstones};
-use crate::block::{now_ms, write_block, Block, BlockMeta, ChunkOut};
+use crate::block::{write_block, Block, BlockMeta, ChunkOut};
 use crate::chunkenc::{is_histogram_encoding, placement, ChunkAppender, ChunkIterator, HistogramAppender, HistogramIterator, MIN_SAMPLES_BEFORE_SIZE_CUT, TARGET_CHUNK_BYTES};
 use crate::histogram::Histogram;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
 use crate::wal;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::sync::Arc;
-
-/// Series whose head chunks one read-lock hold copies when the head is cut into a block.
-const HEAD_COPY_BATCH: usize = 4096;
 
 impl Db {
     /// Reads blocks' series, applies deletions, merges them and writes one new block.
@@ -74,87 +71,6 @@ impl Db {
             }
         }
         Ok(())
-    }
-
-    /// Whether the head spans enough time to cut a block (1.5 block ranges, as Prometheus).
-    /// The head's end counts only up to now plus `max_ahead_ms`: a sample from the far future
-    /// (replayed from an older WAL, or appended with no limit) would otherwise have the head cut
-    /// up to it, and the minimum valid time that follows the cut would refuse every present-day
-    /// sample. It stays in the head until its time comes.
-    fn head_compactable(&self) -> Result<Option<(i64, i64)>> {
-        let st = self.state.read().map_err(|_| Error::Closed)?;
-        let Some((min, max)) = st.head.time_range() else { return Ok(None) };
-        let max = max.min((now_ms() as i64).saturating_add(self.opts.max_ahead_ms.max(0)));
-        let br = self.opts.block_range_ms;
-        if max - min <= br / 2 * 3 {
-            return Ok(None);
-        }
-        let start = min.div_euclid(br) * br;
-        Ok(Some((start, start + br)))
-    }
-
-    /// Persists the head's `[start, end)` as a block and truncates the head and the WAL.
-    fn compact_head_range(&self, start: i64, end: i64) -> Result<()> {
-        let (refs, xor2) = {
-            let mut st = self.state.write().map_err(|_| Error::Closed)?;
-            // From now on the head refuses samples for this range: they would be lost.
-            st.head.min_valid_time = st.head.min_valid_time.max(end);
-            (st.head.refs().collect::<Vec<u32>>(), st.head.xor2_chunks)
-        };
-        // The range's chunks are copied a batch of series at a time under the read lock and
-        // re-encoded outside any lock: holding the lock over the whole head (1M series) made
-        // queries and appends wait for seconds. Nothing can change the range meanwhile: the head
-        // refuses samples before `end`, and only this (serialized) compaction truncates.
-        let mut series: Vec<(Labels, Vec<ChunkOut>)> = Vec::new();
-        for batch in refs.chunks(HEAD_COPY_BATCH) {
-            let copied: Vec<(Labels, Vec<ChunkOut>, _)> = {
-                let st = self.state.read().map_err(|_| Error::Closed)?;
-                let head = &st.head;
-                batch
-                    .iter()
-                    .filter_map(|&r| {
-                        let s = head.get(r)?;
-                        let chunks: Vec<ChunkOut> = s.chunks_in(start, end - 1).map(|(a, b, encoding, d)| ChunkOut { min_t: a, max_t: b, encoding, data: d.to_vec() }).collect();
-                        if chunks.is_empty() {
-                            return None;
-                        }
-                        Some((head.labels_from_ids(&s.labels), chunks, st.head_tombstones.get(&r).cloned().unwrap_or_default()))
-                    })
-                    .collect()
-            };
-            for (labels, chunks, stones) in copied {
-                let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, xor2);
-                if !chunks.is_empty() {
-                    series.push((labels, chunks));
-                }
-            }
-        }
-        series.sort_by(|a, b| a.0.cmp(&b.0));
-        let meta = if series.is_empty() { None } else { Some(write_block(&self.dir, start, end, 1, vec![], &series, None)?) };
-        let opened = match &meta {
-            Some(m) => Some(Arc::new(Block::open(&self.dir.join(&m.ulid))?)),
-            None => None,
-        };
-        let (dead, live_refs, mint) = {
-            let mut st = self.state.write().map_err(|_| Error::Closed)?;
-            if let Some(b) = opened {
-                st.blocks.push(b);
-                st.blocks.sort_by_key(|b| b.meta.min_time);
-            }
-            let dead = st.head.truncate(end);
-            for r in &dead {
-                st.head_tombstones.remove(r);
-            }
-            st.exemplars.remove_series(&dead);
-            let live: BTreeSet<u32> = st.head.refs().collect();
-            (dead.len(), live, st.head.min_valid_time)
-        };
-        {
-            let mut c = self.counters.lock().unwrap();
-            c.head_truncations += 1;
-            c.series_removed += dead as u64;
-        }
-        self.checkpoint(&|r, _| live_refs.contains(&r), mint).map(|_| ())
     }
 
     /// Head to blocks, block merging, retention. Safe to call from a background thread.

@@ -117,27 +117,35 @@ impl Db {
     }
 
     /// Checkpoints every closed WAL segment below the retention floor: keeps the records of the
-    /// series `keep_series(ref, last segment covered)` names and their samples at or after
-    /// `mint`, then deletes the segments. Returns the last segment the checkpoint covers (None:
-    /// nothing was done).
-    pub(super) fn checkpoint(&self, keep_series: &dyn Fn(u32, u32) -> bool, mint: i64) -> Result<Option<u32>> {
+    /// series in the head and of those `also_keep(ref, last segment covered)` names (the agent's
+    /// recently removed series), with their samples at or after `mint`, then deletes the
+    /// segments. Returns the last segment the checkpoint covers (None: nothing was done).
+    pub(super) fn checkpoint(&self, also_keep: &dyn Fn(u32, u32) -> bool, mint: i64) -> Result<Option<u32>> {
         let wal_dir = self.dir.join("wal");
-        let last = {
+        let (last, closed) = {
             let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
             let w = w.as_mut().ok_or(Error::Closed)?;
-            w.next_segment()?;
-            w.segment() - 1
+            let closed = w.cut_segment()?;
+            (w.segment() - 1, closed)
         };
+        // Synced outside the writer's lock: appends (and the queries waiting behind them on the
+        // state lock) do not wait for the disk.
+        closed.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
+        drop(closed);
         // Remote-write queues may still need segments: the checkpoint stops below their floor.
         let last = match self.wal_retention_floor() {
             Some(0) => return Ok(None),
             Some(floor) => last.min(floor - 1),
             None => last,
         };
+        // Which series are live is read after the cut: a series created before it is in the
+        // head now, or was removed for good (refs are never reused). Read any earlier and a
+        // series created in between would lose its record with the checkpointed segments.
+        let in_head = self.live_series()?;
         if wal::last_checkpoint(&wal_dir)?.is_some_and(|(_, n)| n >= last) {
             return Ok(None);
         }
-        let live = |r: u64| u32::try_from(r).is_ok_and(|r| keep_series(r, last));
+        let live = |r: u64| u32::try_from(r).is_ok_and(|r| in_head.get(r as usize).is_some_and(|&l| l) || also_keep(r, last));
         // Kept records are written as they are found (a batch at a time), never all held at once.
         let mut cp = wal::CheckpointWriter::create(&wal_dir, last)?;
         // A failure to write is not a corruption of what is read: kept aside and returned as is.
@@ -208,5 +216,16 @@ impl Db {
         cp.finish()?;
         self.counters.lock().unwrap().checkpoints += 1;
         Ok(Some(last))
+    }
+
+    /// Whether each series ref is in the head, indexed by ref (a bit map of the head's slots,
+    /// read under the read lock in one short pass).
+    fn live_series(&self) -> Result<Vec<bool>> {
+        let st = self.state.read().map_err(|_| Error::Closed)?;
+        let mut live = vec![false; st.head.next_ref() as usize];
+        for r in st.head.refs() {
+            live[r as usize] = true;
+        }
+        Ok(live)
     }
 }

@@ -53,9 +53,7 @@ impl Head {
         s.last_t = t;
         s.last_v_bits = h.sum.to_bits();
         s.last_h = Some(Box::new(h.clone()));
-        self.min_t = self.min_t.min(t);
-        self.max_t = self.max_t.max(t);
-        self.samples_appended += 1;
+        self.note_sample_time(t);
     }
 }
 
