@@ -345,44 +345,6 @@ impl Head {
         refs
     }
 
-    /// Drops chunks that end before `mint` and the series with no sample left (the agent's
-    /// series garbage collection, which still accepts older samples: there are no blocks they
-    /// could overlap). Returns the refs of the removed series.
-    pub fn remove_before(&mut self, mint: i64) -> Vec<u32> {
-        let mut dead = Vec::new();
-        let mut new_min = i64::MAX;
-        for (r, slot) in self.series.iter_mut().enumerate() {
-            let Some(s) = slot.as_deref_mut() else { continue };
-            s.chunks.retain(|c| c.max_t >= mint);
-            if s.open.as_ref().is_some_and(|a| a.num_samples() > 0 && a.max_time() < mint) {
-                s.open = None;
-            }
-            match s.min_time() {
-                Some(t) => new_min = new_min.min(t),
-                None => dead.push(r as u32),
-            }
-        }
-        self.min_t = new_min;
-        if new_min == i64::MAX {
-            self.max_t = i64::MIN;
-        }
-        let series = &self.series;
-        self.index.remove(&dead, |r| series[r as usize].as_ref().map(|s| s.labels.to_vec()).unwrap_or_default());
-        for &r in &dead {
-            if let Some(s) = self.series[r as usize].take() {
-                let labels = self.labels_from_ids(&s.labels);
-                let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-                self.by_hash.remove(h, r);
-                for &(n, v) in s.labels.iter() {
-                    self.symbols.release(n);
-                    self.symbols.release(v);
-                }
-                self.num_series -= 1;
-            }
-        }
-        dead
-    }
-
     /// Live series refs in ref order.
     pub fn refs(&self) -> impl Iterator<Item = u32> + '_ {
         self.series.iter().enumerate().filter(|(_, s)| s.is_some()).map(|(r, _)| r as u32)

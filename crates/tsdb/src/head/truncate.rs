@@ -60,6 +60,12 @@ impl Head {
     /// before it are refused.
     pub fn begin_truncate(&mut self, mint: i64) -> Truncation {
         self.min_valid_time = self.min_valid_time.max(mint);
+        self.begin_removal(mint)
+    }
+
+    /// Starts dropping data before `mint` without refusing older samples afterwards (the
+    /// agent's series garbage collection: it writes no blocks that they could overlap).
+    fn begin_removal(&mut self, mint: i64) -> Truncation {
         self.appended_min_t = i64::MAX;
         Truncation { mint, next_slot: 0, end_slot: self.series.len(), min_left: i64::MAX, emptied: Vec::new(), next_emptied: 0 }
     }
@@ -133,8 +139,20 @@ impl Head {
     /// Drops all data before `mint` and the series left empty in one go (for callers that
     /// hold the head alone). Returns the refs of the removed series.
     pub fn truncate(&mut self, mint: i64) -> Vec<u32> {
+        let tr = self.begin_truncate(mint);
+        self.truncate_in_one_go(tr)
+    }
+
+    /// Drops the chunks that end before `mint` and the series with no sample left, in one go,
+    /// and still accepts older samples afterwards (the agent's series garbage collection).
+    /// Returns the refs of the removed series.
+    pub fn remove_before(&mut self, mint: i64) -> Vec<u32> {
+        let tr = self.begin_removal(mint);
+        self.truncate_in_one_go(tr)
+    }
+
+    fn truncate_in_one_go(&mut self, mut tr: Truncation) -> Vec<u32> {
         let mut released = Released::default();
-        let mut tr = self.begin_truncate(mint);
         self.truncate_chunks_step(&mut tr, usize::MAX, &mut released);
         let dead = self.remove_emptied_step(&mut tr, usize::MAX, &mut released);
         self.finish_truncate(tr);
