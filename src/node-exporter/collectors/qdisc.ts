@@ -7,6 +7,7 @@ import type { HostFiles } from '../context.js';
 import type { Collector } from './collector.js';
 import { flagValue, optionalRegexpFlag } from './collector.js';
 import { hostCalls } from './host-calls.js';
+import { fixtureField, fixtureNumber, readFixtureJson } from './fixture-json.js';
 import type { HostCalls } from './host-calls.js';
 import { flag } from '../../util/flags.js';
 
@@ -45,29 +46,15 @@ export function decodeQdiscs(host: Pick<HostCalls, 'hostQdiscs'>): QdiscInfo[] {
   return out;
 }
 
-async function json(h: HostFiles, path: string): Promise<unknown> {
-  const text = await h.read(path);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
-}
-
 async function fixtureQdiscs(h: HostFiles, fixtures: string): Promise<QdiscInfo[]> {
-  const list = await json(h, join(fixtures, 'results.json'));
+  const list = await readFixtureJson(h, join(fixtures, 'results.json'));
   if (!Array.isArray(list)) throw new Error(`${fixtures}/results.json: not a list`);
   return (list as unknown[]).map((entry) => {
-    const q = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    const field = (name: string): unknown => (Object.hasOwn(q, name) ? q[name] : undefined);
+    const field = (name: string): unknown => fixtureField(entry, name);
     return {
-      device: String(field('IfaceName') ?? ''), kind: String(field('Kind') ?? ''), parent: num(field('Parent')),
-      bytes: num(field('Bytes')), packets: num(field('Packets')), drops: num(field('Drops')), requeues: num(field('Requeues')),
-      overlimits: num(field('Overlimits')), qlen: num(field('Qlen')), backlog: num(field('Backlog')),
+      device: String(field('IfaceName') ?? ''), kind: String(field('Kind') ?? ''), parent: fixtureNumber(field('Parent')),
+      bytes: fixtureNumber(field('Bytes')), packets: fixtureNumber(field('Packets')), drops: fixtureNumber(field('Drops')), requeues: fixtureNumber(field('Requeues')),
+      overlimits: fixtureNumber(field('Overlimits')), qlen: fixtureNumber(field('Qlen')), backlog: fixtureNumber(field('Backlog')),
     };
   });
 }

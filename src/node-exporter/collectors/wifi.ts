@@ -9,6 +9,7 @@ import type { FamilySet } from '../metrics.js';
 import type { Collector } from './collector.js';
 import { flagValue, NoDataError } from './collector.js';
 import { errorCode, hostCalls } from './host-calls.js';
+import { fixtureField, fixtureNumber, readFixtureJson } from './fixture-json.js';
 import type { HostCalls } from './host-calls.js';
 import { flag } from '../../util/flags.js';
 import type { NativeWifiInterfaces } from '../../storage/native.js';
@@ -103,24 +104,6 @@ export function nl80211Source(host: WifiHostCalls): WifiSource {
   };
 }
 
-async function json(h: HostFiles, path: string): Promise<unknown> {
-  const text = await h.read(path);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
-}
-
-/** A JSON object's own field (never one of Object.prototype's). */
-function field(o: unknown, name: string): unknown {
-  return typeof o === 'object' && o !== null && Object.hasOwn(o, name) ? (o as Record<string, unknown>)[name] : undefined;
-}
-
 /** A hardware address as Go prints it, from the base64 Go's JSON gives a byte slice. */
 function mac(base64: unknown): string {
   return [...Buffer.from(String(base64 ?? ''), 'base64')].map((b) => b.toString(16).padStart(2, '0')).join(':');
@@ -130,30 +113,30 @@ function mac(base64: unknown): string {
 function fixtureSource(h: HostFiles, fixtures: string): WifiSource {
   return {
     async interfaces() {
-      const list = await json(h, join(fixtures, 'interfaces.json'));
+      const list = await readFixtureJson(h, join(fixtures, 'interfaces.json'));
       if (!Array.isArray(list)) throw new Error(`${fixtures}/interfaces.json: not a list`);
       return (list as unknown[]).map((ifi) => {
-        const name = field(ifi, 'name');
-        return { name: typeof name === 'string' ? name : '', frequency: num(field(ifi, 'frequency')), index: 0, mac: null };
+        const name = fixtureField(ifi, 'name');
+        return { name: typeof name === 'string' ? name : '', frequency: fixtureNumber(fixtureField(ifi, 'frequency')), index: 0, mac: null };
       });
     },
     async bss(ifi) {
       const path = join(fixtures, ifi.name, 'bss.json');
       if ((await h.readOptional(path)) === undefined) return undefined;
-      const bss = await json(h, path);
-      return { bssid: mac(field(bss, 'bssid')), ssid: String(field(bss, 'ssid') ?? ''), status: num(field(bss, 'status')) };
+      const bss = await readFixtureJson(h, path);
+      return { bssid: mac(fixtureField(bss, 'bssid')), ssid: String(fixtureField(bss, 'ssid') ?? ''), status: fixtureNumber(fixtureField(bss, 'status')) };
     },
     async stations(ifi) {
       const path = join(fixtures, ifi.name, 'stationinfo.json');
       if ((await h.readOptional(path)) === undefined) return undefined;
-      const list = await json(h, path);
+      const list = await readFixtureJson(h, path);
       return (Array.isArray(list) ? (list as unknown[]) : []).map((s) => ({
-        mac: mac(field(s, 'hardwareaddr')),
+        mac: mac(fixtureField(s, 'hardwareaddr')),
         // Go's time.Duration: nanoseconds.
-        connectedSeconds: num(field(s, 'connected')) / 1e9, inactiveSeconds: num(field(s, 'inactive')) / 1e9,
-        receiveBitrate: num(field(s, 'receivebitrate')), transmitBitrate: num(field(s, 'transmitbitrate')),
-        receivedBytes: num(field(s, 'receivedbytes')), transmittedBytes: num(field(s, 'transmittedbytes')), signal: num(field(s, 'signal')),
-        transmitRetries: num(field(s, 'transmitretries')), transmitFailed: num(field(s, 'transmitfailed')), beaconLoss: num(field(s, 'beaconloss')),
+        connectedSeconds: fixtureNumber(fixtureField(s, 'connected')) / 1e9, inactiveSeconds: fixtureNumber(fixtureField(s, 'inactive')) / 1e9,
+        receiveBitrate: fixtureNumber(fixtureField(s, 'receivebitrate')), transmitBitrate: fixtureNumber(fixtureField(s, 'transmitbitrate')),
+        receivedBytes: fixtureNumber(fixtureField(s, 'receivedbytes')), transmittedBytes: fixtureNumber(fixtureField(s, 'transmittedbytes')), signal: fixtureNumber(fixtureField(s, 'signal')),
+        transmitRetries: fixtureNumber(fixtureField(s, 'transmitretries')), transmitFailed: fixtureNumber(fixtureField(s, 'transmitfailed')), beaconLoss: fixtureNumber(fixtureField(s, 'beaconloss')),
       }));
     },
   };
