@@ -8,7 +8,7 @@ import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
-import { isStackOverflow } from '../promql/parser/parser.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +29,14 @@ export interface WebAppOptions {
   serving?: WebServing;
   /** Registered after the core plugins (API areas, UI). */
   plugins: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+/**
+ * V8's "Maximum call stack size exceeded" (as the PromQL parser tells it apart), checked here
+ * without importing the parser: the web app is up long before anyone sends a query.
+ */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 /** The `handler` label of prometheus_http_requests_total: the route pattern, not the raw URL. */
@@ -68,6 +76,8 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     // Prometheus tolerates a trailing slash on API paths.
     routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
+    // Each route's schemas are compiled with its first request, not all at start (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: lazySchemaCompilers },
     ...options.serving?.fastifyOptions,
   });
   options.serving?.attach(app);
