@@ -8,6 +8,7 @@ import type { WebServices } from './services.js';
 import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
+import { isStackOverflow } from '../promql/parser/parser.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 declare module 'fastify' {
@@ -29,14 +30,6 @@ export interface WebAppOptions {
   serving?: WebServing;
   /** Registered after the core plugins (API areas, UI). */
   plugins: ((app: FastifyInstance) => Promise<void>)[];
-}
-
-/**
- * V8's "Maximum call stack size exceeded" (as the PromQL parser tells it apart), checked here
- * without importing the parser: the web app is up long before anyone sends a query.
- */
-function isStackOverflow(err: unknown): boolean {
-  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 /** The `handler` label of prometheus_http_requests_total: the route pattern, not the raw URL. */
