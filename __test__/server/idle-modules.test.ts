@@ -1,6 +1,8 @@
 // What a running `promethium server` loads (issue 23): the discovery providers, the remote-write
-// queues and the receiver load only when the config or a flag asks for them, and protobuf decoding
-// uses protobufjs's light build. Each module loaded costs resident memory an idle server never uses.
+// queues, the receiver, the rule manager and the web config's (bcrypt's native addon) load only when the config or a flag asks for them, the
+// PromQL evaluator and ajv (with the routes' validators) with the first query, and protobuf
+// decoding uses protobufjs's light build. Each module loaded costs resident memory an idle server
+// never uses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,11 +17,14 @@ const tsx = import.meta.resolve('tsx');
 const recorder = new URL('./fixtures/record-module-loads.mjs', import.meta.url).pathname;
 
 /** Modules an idle server does not need, by a part of their URL. */
-const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/index.js'];
+const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/index.js', '/src/rules/manager.ts', '/src/template/template.ts', '/src/web-config/gate.ts', '/node_modules/@node-rs/bcrypt'];
+/** Modules the first query loads: the evaluator, and ajv to check its parameters. */
+const FIRST_QUERY = ['/src/promql/engine.ts', '/node_modules/ajv/'];
 
 /** Starts the server on `config` (or the built-in default), runs `whileUp` against it, returns the module URLs it loaded. */
-async function loadedBy(config: string | undefined, flags: string[], whileUp: (base: string, loaded: () => string[]) => Promise<void>): Promise<string[]> {
+async function loadedBy(config: string | undefined, flags: string[], whileUp: (base: string, loaded: () => string[]) => Promise<void>, files: Record<string, string> = {}): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-modules-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const record = join(dir, 'loaded.txt');
   writeFileSync(record, '');
   const port = await freePort();
@@ -47,27 +52,37 @@ async function loadedBy(config: string | undefined, flags: string[], whileUp: (b
   }
 }
 
-const loadedOnDemand = (urls: string[]): string[] => ON_DEMAND.filter((part) => urls.some((u) => u.includes(part)));
+const loadedOf = (parts: string[], urls: string[]): string[] => parts.filter((part) => urls.some((u) => u.includes(part)));
+const loadedOnDemand = (urls: string[]): string[] => loadedOf(ON_DEMAND, urls);
 
-test('an idle server on the default config loads no discovery provider, remote-write queue, receiver or protobuf parser', async () => {
-  const urls = await loadedBy(undefined, [], async (base) => {
-    // A scrape of itself and a query: what an idle server does.
+test('an idle server on the default config loads no discovery provider, remote-write queue, receiver, protobuf parser, rule manager, evaluator or ajv', async () => {
+  let idle: string[] = [];
+  const urls = await loadedBy(undefined, [], async (base, loaded) => {
+    // What an idle server does: scrape itself, answer readiness checks.
     await fetch(`${base}/metrics`);
-    await fetch(`${base}/api/v1/query?query=up`);
+    await fetch(`${base}/-/ready?probe=1`);
+    idle = loaded();
+    // The first query loads the evaluator and ajv (and shows that the recorder sees them).
+    const r = await fetch(`${base}/api/v1/query?query=up`);
+    assert.equal(r.status, 200);
   });
   // The recorder saw the server's own modules, so an empty answer below means something.
-  assert.ok(urls.some((u) => u.endsWith('/src/server/main.ts')), urls.join('\n'));
-  assert.ok(urls.some((u) => u.endsWith('/src/discovery/index.ts')));
+  assert.ok(idle.some((u) => u.endsWith('/src/server/main.ts')), idle.join('\n'));
+  assert.ok(idle.some((u) => u.endsWith('/src/discovery/index.ts')));
+  assert.ok(idle.some((u) => u.includes('/node_modules/fastify/')), 'the recorder sees CommonJS modules');
+  assert.deepEqual(loadedOnDemand(idle), []);
+  assert.deepEqual(loadedOf(FIRST_QUERY, idle), []);
+  assert.deepEqual(loadedOf(FIRST_QUERY, urls), FIRST_QUERY);
   assert.deepEqual(loadedOnDemand(urls), []);
 });
 
-test('a config naming a provider and remote_write, and the receiver flag, load what they need', async () => {
-  const config = 'scrape_configs:\n  - job_name: c\n    consul_sd_configs: [{server: "127.0.0.1:1"}]\n  - job_name: a\n    ec2_sd_configs: [{region: eu-west-1, access_key: k, secret_key: s}]\nremote_write:\n  - url: http://127.0.0.1:1/write\n';
+test('a config naming a provider, remote_write and rule files, and the receiver flag, load what they need', async () => {
+  const config = 'rule_files: [rules.yml]\nscrape_configs:\n  - job_name: c\n    consul_sd_configs: [{server: "127.0.0.1:1"}]\n  - job_name: a\n    ec2_sd_configs: [{region: eu-west-1, access_key: k, secret_key: s}]\nremote_write:\n  - url: http://127.0.0.1:1/write\n';
   const urls = await loadedBy(config, ['--web.enable-remote-write-receiver'], async (base, loaded) => {
     // The receiver's module loads with its first request; discovery loads its providers as it starts.
     const r = await fetch(`${base}/api/v1/write`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' }, body: new Uint8Array(0) });
     assert.ok(r.status >= 200 && r.status < 500, `receiver answered ${r.status}`);
     await waitFor('providers', async () => (loaded().some((u) => u.includes('/node_modules/aws4/')) ? true : undefined));
-  });
-  assert.deepEqual(loadedOnDemand(urls).sort(), ['/node_modules/aws4/', '/node_modules/fast-xml-parser/', '/src/discovery/providers/', '/src/remote/queue-manager.ts', '/src/remote/receiver/'].sort());
+  }, { 'rules.yml': 'groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        annotations: {summary: "{{ $labels.instance }} down"}\n' });
+  assert.deepEqual(loadedOnDemand(urls).sort(), ['/node_modules/aws4/', '/node_modules/fast-xml-parser/', '/src/discovery/providers/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/src/rules/manager.ts', '/src/template/template.ts'].sort());
 });

@@ -2,7 +2,7 @@
 // keep working.
 import { flag, type FlagValues } from '../util/flags.js';
 import { parseDurationParam } from '../web/api/params.js';
-import { webConfigFlag } from '../web-config/serve.js';
+import { webConfigFlag } from '../web-config/flag.js';
 
 function duration(s: string): number {
   return parseDurationParam(s, 'flag');

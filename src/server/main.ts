@@ -24,7 +24,7 @@ import { Ruling } from './rules.js';
 import { tsdbSettings } from './tsdb-settings.js';
 import { QueryLog } from '../promql/query-log.js';
 import type { TsdbFlags, TsdbSettings } from './tsdb-settings.js';
-import { webServing } from '../web-config/serve.js';
+import type { WebServing } from '../web-config/serve.js';
 import { externalUrlAndPrefix } from '../web-config/external-url.js';
 import { RemoteStorage, parseMaxBacklog } from '../remote/index.js';
 import { remoteWriteStatusApi } from '../web/api/remote-write.js';
@@ -55,9 +55,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // The web config is checked before anything else starts: a bad one is a clear error at start.
-  const serving = startupStep(logger, 'Error loading web config', { file: flags['web.config.file'] }, () => webServing(flags['web.config.file'], logger.with({ component: 'web' })));
-  if (serving === undefined) return 1;
-  const urls = startupStep(logger, 'Invalid external URL', {}, () => externalUrlAndPrefix(flags['web.external-url'], flags['web.route-prefix'], host, port, serving.scheme));
+  // Without one the server speaks plain HTTP, and the web config's modules (TLS, basic auth with
+  // bcrypt's native addon) are never loaded.
+  const webConfigFile = flags['web.config.file'];
+  let serving: WebServing | undefined;
+  if (webConfigFile !== '') {
+    const { webServing } = await import('../web-config/serve.js');
+    serving = startupStep(logger, 'Error loading web config', { file: webConfigFile }, () => webServing(webConfigFile, logger.with({ component: 'web' })));
+    if (serving === undefined) return 1;
+  }
+  const scheme = serving?.scheme ?? 'http';
+  const urls = startupStep(logger, 'Invalid external URL', {}, () => externalUrlAndPrefix(flags['web.external-url'], flags['web.route-prefix'], host, port, scheme));
   if (urls === undefined) return 1;
   const { externalUrl: externalURL, routePrefix } = urls;
 

@@ -1,18 +1,18 @@
 // Rule evaluation and alerting in the server: the rule manager on the engine and storage, alert
-// templates, and the notifier sending to the configured Alertmanagers.
+// templates, and the notifier sending to the configured Alertmanagers. The rule manager, with the
+// evaluator and rule file parser, loads with the first configuration that names rule files
+// (rule-manager.ts); the notifier and both sets of metrics exist from the start, as in Prometheus.
 import type { FastifyInstance } from 'fastify';
 import { newLabels } from '../model/labels.js';
 import type { Config } from '../config/index.js';
 import { relabel } from '../config/index.js';
 import type { Storage } from '../storage/index.js';
-import { Engine } from '../promql/index.js';
 import type { EngineOptions } from '../promql/index.js';
-import { RuleManager } from '../rules/manager.js';
+import type { RuleManager } from '../rules/manager.js';
 import { createRuleMetrics } from '../rules/metrics.js';
-import { ruleValidators } from '../rules/validators.js';
+import type { RuleMetrics } from '../rules/metrics.js';
 import type { QueryLog } from '../promql/query-log.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
-import { engineRuleDeps, storageForState } from '../rules/engine-deps.js';
 import { Notifier } from '../notifier/notifier.js';
 import { alertmanagersFromGroups } from '../notifier/alertmanager-targets.js';
 import type { AlertmanagerSet } from '../notifier/alertmanager-targets.js';
@@ -45,6 +45,10 @@ export interface RulingOptions {
 
 export class Ruling {
   private manager: RuleManager | undefined;
+  private managerMade: Promise<RuleManager> | undefined;
+  private ruleMetrics: RuleMetrics | undefined;
+  /** A configuration has been applied: the start-up load is behind. */
+  private applied = false;
   private notifier: Notifier | undefined;
   private config: Config | undefined;
   /** The Alertmanagers each alertmanager config currently yields, and how to stop their discovery. */
@@ -56,45 +60,51 @@ export class Ruling {
 
   constructor(private readonly o: RulingOptions) {}
 
-  /** Creates the manager and notifier on the server's metrics registry. */
+  /** Creates the notifier and the rule metrics on the server's metrics registry. */
   init(metrics: ServerMetrics): void {
     this.sdMetrics = metrics.discovery;
-    const engine = new Engine(this.o.storage, this.o.engine);
-    const remoteRead = this.o.remoteReaders !== undefined ? { readers: this.o.remoteReaders, timeoutMs: this.o.engine.timeoutMs ?? 120_000, ...(this.o.engine.maxSamples !== undefined ? { maxSamples: this.o.engine.maxSamples } : {}) } : undefined;
-    const { query, expand, sink } = engineRuleDeps(this.o.storage, engine, this.o.externalURL, this.o.queryLog, remoteRead);
     this.notifier = new Notifier({ queueCapacity: this.o.queueCapacity, externalLabels: {}, logger: this.o.logger.with({ component: 'notifier' }), registry: metrics.registry });
-    this.manager = new RuleManager({
-      deps: {
-        query,
-        expand,
-        sink,
-        externalLabels: this.externalLabels,
-        externalURL: this.o.externalURL,
-        resendDelayMs: this.o.resendDelayMs,
-        metrics: createRuleMetrics(metrics.registry),
-        forState: storageForState(this.o.storage, this.o.forOutageToleranceMs, this.o.forGracePeriodMs),
-      },
-      validators: ruleValidators,
+    this.ruleMetrics = createRuleMetrics(metrics.registry);
+  }
+
+  /** The rule manager, made (and its modules loaded) the first time a configuration has rule files. */
+  private async ruleManager(cfg: Config): Promise<RuleManager | undefined> {
+    if (this.manager === undefined && cfg.ruleFiles.length === 0) return undefined;
+    this.managerMade ??= this.makeManager();
+    return (this.manager = await this.managerMade);
+  }
+
+  private async makeManager(): Promise<RuleManager> {
+    const { createRuleManager } = await import('./rule-manager.js');
+    const manager = createRuleManager({
+      options: this.o,
+      metrics: this.ruleMetrics!,
+      externalLabels: this.externalLabels,
       notify: (expr, alerts) => {
         const url = `${this.o.externalURL}/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
         // A resolved alert ends when it resolved, which tells the Alertmanager at once; a firing one
         // is valid until a few resend delays ahead, so one missed evaluation does not resolve it.
         this.notifier?.send(alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.activeAt, endsAt: a.resolvedAt !== 0 ? a.resolvedAt : a.validUntil, generatorURL: url })));
       },
-      logger: this.o.logger.with({ component: 'rule manager' }),
     });
+    // Made at a reload, after a start without rules: the start-up load has happened (with no rule
+    // files), so, as in Prometheus, the `for` state of the groups loaded now is not restored.
+    if (this.applied) await manager.update({ patterns: [], baseDir: '/', evaluationIntervalMs: 60_000, queryOffsetMs: 0 });
+    return manager;
   }
 
   /** Applies a configuration: rule files and Alertmanagers. Throws (changing nothing) if a rule file is bad. */
   async apply(cfg: Config): Promise<void> {
-    if (!this.manager || !this.notifier) throw new Error('rules not initialised');
+    if (!this.notifier) throw new Error('rules not initialised');
+    const manager = await this.ruleManager(cfg);
     // Validate every rule file before changing anything.
-    this.manager.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
+    manager?.load({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
     this.discoverAlertmanagers(cfg);
     for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
     Object.assign(this.externalLabels, cfg.global.externalLabels);
     this.config = cfg;
-    await this.manager.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
+    this.applied = true;
+    await manager?.update({ patterns: cfg.ruleFiles, baseDir: '/', evaluationIntervalMs: cfg.global.evaluationIntervalMs, queryOffsetMs: cfg.global.ruleQueryOffsetMs });
   }
 
   /** Alertmanagers from each alertmanager config's static and file discovery, relabeled; the notifier follows every change. */

@@ -5,202 +5,34 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '../storage/index.js';
 import type { LabelMatcher } from '../storage/matchers.js';
-import { Engine, QueryError, PromQLSyntaxError, parseExpr } from '../promql/index.js';
-import type { EngineOptions, QueryResult } from '../promql/index.js';
-import type { Expr } from '../promql/parser/ast.js';
+import { parseExpr } from '../promql/parser/parser.js';
+import type { EngineOptions } from '../promql/index.js';
 import { selectorsOf } from '../promql/parser/selectors.js';
 import { printExpr } from '../promql/parser/printer.js';
 import { formatJsonValue } from '../model/float.js';
-import { histogramPointJson } from '../web/api/histogram-json.js';
 import { ApiError } from '../web/api/envelope.js';
-import type { FederatedSample, FederationService, QueryData, QueryOptions, QueryResponse, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
+import type { FederatedSample, FederationService, QueryService, SeriesService, TsdbService, TsdbStatus } from '../web/services.js';
 import type { ServerMetrics } from './metrics.js';
-import { loggedQuery } from '../promql/query-log.js';
-import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
-import type { PooledResult, QueryPool } from './query-pool/pool.js';
-import type { EvalJob, QueryJob } from './query-pool/protocol.js';
-import { CheapInstantQueries, InlineAnswerMemory } from './query-pool/inline.js';
-import { encodeSuccess } from './query-pool/encode.js';
-import type { Queryable } from '../promql/context.js';
-import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
-import { packRemoteSeries } from '../remote/read/transfer.js';
-import { TIMED_OUT } from '../promql/limits.js';
+import type { QueryLog } from '../promql/query-log.js';
+import type { QueryPool } from './query-pool/pool.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
+import type { EvaluatingQueryService } from './query-service.js';
+import { apiError } from './query-answers.js';
 
-/** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
-export interface EncodedQueryResponse extends QueryResponse {
-  encoded: Buffer;
-  /** `encoded`'s memory may be reused once the response was sent (see PooledResult.release). */
-  release(): void;
-}
-
-function encodedResponse(r: PooledResult): EncodedQueryResponse {
-  let data: QueryData | undefined;
-  return {
-    encoded: r.encoded,
-    release: r.release,
-    warnings: r.warnings,
-    infos: r.infos,
-    get data(): QueryData {
-      data ??= (JSON.parse(r.encoded.toString('utf8')) as { data: QueryData }).data;
-      return data;
-    },
-  };
-}
-
-function sampleValue(v: number): string {
-  return formatJsonValue(v);
-}
-
-/** The engine's result in the HTTP API's JSON shapes. */
-export function toApiData(r: QueryResult, limit = 0): QueryData {
-  switch (r.resultType) {
-    case 'scalar':
-      return { resultType: 'scalar', result: [r.result.t / 1000, sampleValue(r.result.value)] };
-    case 'string':
-      return { resultType: 'string', result: [r.result.t / 1000, r.result.value] };
-    case 'vector': {
-      const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
-      return { resultType: 'vector', result: rows.map((s) => (s.h !== undefined ? { metric: s.metric, histogram: histogramPointJson(s.t, s.h) } : { metric: s.metric, value: [s.t / 1000, sampleValue(s.value)] })) };
-    }
-    case 'matrix': {
-      const rows = limit > 0 ? r.result.slice(0, limit) : r.result;
-      return {
-        resultType: 'matrix',
-        result: rows.map((s) => {
-          const hs = s.histograms ?? [];
-          return {
-            metric: s.metric,
-            ...(s.t.length > 0 || hs.length === 0 ? { values: s.t.map((t, i) => [t / 1000, sampleValue(s.v[i]!)]) } : {}),
-            ...(hs.length > 0 ? { histograms: hs.map((p) => histogramPointJson(p.t, p.h)) } : {}),
-          };
-        }),
-      };
-    }
-  }
-}
-
-/** The API's error for a failed query; parse errors name the parameter as Prometheus's API does. */
-function apiError(e: unknown): never {
-  if (e instanceof ApiError) throw e;
-  if (e instanceof PromQLSyntaxError) throw new ApiError('bad_data', `invalid parameter "query": ${e.message}`);
-  if (e instanceof QueryError) throw new ApiError(e.errorType, e.message);
-  throw new ApiError('internal', (e as Error).message ?? String(e));
-}
+export { toApiData } from './query-answers.js';
+export type { EncodedQueryResponse } from './query-service.js';
 
 /**
- * PromQL over HTTP. With a pool, queries run on its worker threads (the main thread stays free
- * for scraping, rules and the rest of the API), those over remote_read data too; without one, in
- * this thread.
+ * PromQL over HTTP (query-service.ts), loaded with the first query: the evaluator, the query
+ * workers' client side and remote_read's merging stay out of a server nobody queries. Formatting
+ * a query needs only the parser, which the series API loads anyway.
  */
 export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders): QueryService {
-  const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
-  const engine = (opts: QueryOptions, from: Queryable = storage): Engine => new Engine(from, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
-  const maxSamples = base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {};
-  /**
-   * Without a pool, a query with remote_read runs on this thread over local and remote data: a
-   * dry run records the query's selections, the remotes are asked for them, then the real run
-   * reads both (src/remote/read/merge.ts).
-   */
-  const withRemote = async (opts: QueryOptions, run: (e: Engine) => unknown): Promise<{ from: MergedQueryable; opts: QueryOptions }> => {
-    const started = performance.now();
-    const timeoutMs = timeoutOf(opts);
-    const requests = recordSelections((recorder) => run(engine(opts, recorder)));
-    // The remote reads count against the query's timeout, as in Prometheus; the real run gets what is left.
-    const from = await remote!.merged(storage, requests, { timeoutMs, ...maxSamples });
-    return { from, opts: { ...opts, timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)) } };
-  };
-  /**
-   * A query with remote_read on the pool: a worker finds its selections, the remotes are asked for
-   * them here (HTTP, and decoding on the addon's threads), and a worker evaluates the query over
-   * its local data merged with their series, shipped in one transferred buffer. The main thread
-   * never evaluates it. All of it counts against the query's timeout.
-   */
-  const pooledWithRemote = async (job: EvalJob, opts: QueryOptions): Promise<PooledResult> => {
-    const started = performance.now();
-    const timeoutMs = timeoutOf(opts);
-    const left = (): number => timeoutMs - (performance.now() - started);
-    const plan = await pool!.run({ job: { kind: 'selections', of: job }, limit: 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs });
-    plan.release();
-    const from = await remote!.merged(storage, plan.selections ?? [], { timeoutMs: left(), ...maxSamples });
-    if (left() <= 0) throw new QueryError(TIMED_OUT, 'timeout');
-    return pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: left(), remote: packRemoteSeries(from) });
-  };
-  const cheapInstant = new CheapInstantQueries();
-  const inlineAnswers = new InlineAnswerMemory();
-  /** A query on the pool, timed and written to the query log (also when it fails). */
-  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
-    const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
-    const started = performance.now();
-    let error: string | undefined;
-    try {
-      const r = remoteRead ? await pooledWithRemote(job, opts) : await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
-      // What a query over remote data costs depends on the remotes: it never runs inline.
-      if (job.kind === 'instant' && !remoteRead) cheapInstant.record(job.expr, parsed, r.evalMs, r.encoded.length);
-      return encodedResponse(r);
-    } catch (e) {
-      error = (e as Error).message;
-      throw e;
-    } finally {
-      end();
-      queryLog?.log({ ...q, seconds: (performance.now() - started) / 1000, ...(error !== undefined ? { error } : {}) });
-    }
-  };
-  /** Runs a query, timing it and writing it to the query log (also when it fails). */
-  const timed = <T>(q: Omit<LoggedQuery, 'seconds' | 'error'>, f: () => T): T => {
-    const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
-    try {
-      return loggedQuery(queryLog, q, f);
-    } finally {
-      end();
-    }
-  };
-  /**
-   * An instant query measured cheap on a worker before, evaluated here under the same limits
-   * (see query-pool/inline.ts); measured again, so that one grown larger goes back to the workers.
-   */
-  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions): EncodedQueryResponse => {
-    const started = performance.now();
-    let r: QueryResult;
-    try {
-      r = timed(q, () => engine(opts).instantQuery(parsed, timeMs));
-    } catch (e) {
-      cheapInstant.forget(expr);
-      throw e;
-    }
-    const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
-    cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
-    return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
-  };
+  let loaded: Promise<EvaluatingQueryService> | undefined;
+  const evaluating = (): Promise<EvaluatingQueryService> => (loaded ??= import('./query-service.js').then((m) => m.evaluatingQueryService(storage, base, metrics, queryLog, pool, remote)));
   return {
-    async instant(expr, timeMs, opts) {
-      try {
-        // Parsed first: a query that does not parse never runs, and is not in the query log (as in Prometheus).
-        const parsed = parseExpr(expr, base.features);
-        const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
-        const remoteRead = remote?.active() === true;
-        if (pool && !remoteRead && cheapInstant.allows(expr)) return inline(logged, expr, parsed, timeMs, opts);
-        if (pool) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
-        const merged = remoteRead ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
-        const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
-        return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
-      } catch (e) {
-        apiError(e);
-      }
-    },
-    async range(expr, startMs, endMs, stepMs, opts) {
-      try {
-        const parsed = parseExpr(expr, base.features);
-        const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
-        const remoteRead = remote?.active() === true;
-        if (pool) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts, parsed, remoteRead);
-        const merged = remoteRead ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
-        const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).rangeQuery(parsed, startMs, endMs, stepMs));
-        return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
-      } catch (e) {
-        apiError(e);
-      }
-    },
+    instant: async (expr, timeMs, opts) => (await evaluating()).instant(expr, timeMs, opts),
+    range: async (expr, startMs, endMs, stepMs, opts) => (await evaluating()).range(expr, startMs, endMs, stepMs, opts),
     format(expr) {
       try {
         return printExpr(parseExpr(expr));

@@ -9,6 +9,7 @@ import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { isStackOverflow } from '../promql/parser/parser.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,6 +69,8 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     // Prometheus tolerates a trailing slash on API paths.
     routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
+    // Each route's schemas are compiled with its first request, not all at start (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: lazySchemaCompilers },
     ...options.serving?.fastifyOptions,
   });
   options.serving?.attach(app);
