@@ -159,7 +159,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
    * An instant query on this thread (see query-pool/inline.ts): a first try with a short budget,
    * or one measured cheap before with a larger one, measured again so that one grown larger goes
    * back to the workers. Undefined when it ran past its budget: nothing was logged or answered,
-   * and the query goes to a worker with the time left.
+   * and the query goes to a worker.
    */
   const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions, verdict: 'try' | 'inline'): EncodedQueryResponse | undefined => {
     const timeoutMs = timeoutOf(opts);
@@ -195,13 +195,12 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
         const remoteRead = remote?.active() === true;
         if (pool) {
-          const started = performance.now();
           const verdict = remoteRead ? 'pool' : cheapInstant.verdict(expr, parsed);
           const answered = verdict === 'pool' ? undefined : inline(logged, expr, parsed, timeMs, opts, verdict);
           if (answered) return answered;
-          // The time an inline try took counts against the query's timeout.
-          const left = Math.max(1, timeoutOf(opts) - (performance.now() - started));
-          return await pooled(logged, { kind: 'instant', expr, timeMs }, { ...opts, timeoutMs: left }, parsed, remoteRead);
+          // A worker gets the query's whole time: an inline try that ran past its budget is the
+          // server's guess gone wrong, not the query's time, and it is short (query-pool/inline.ts).
+          return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
         }
         const merged = remoteRead ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
