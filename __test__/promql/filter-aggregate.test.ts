@@ -1,6 +1,6 @@
 // Comparison filters against a scalar share their input's values (only presence is copied, and
 // only when a step drops out), and float aggregations run one loop per operator: the answers must
-// be those of the general paths, step by step, the input left as it was.
+// be Prometheus's, step by step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -27,7 +27,7 @@ function points(r: { result: RangeSeries[] }): Map<string, [number, number][]> {
   return new Map(r.result.map((s) => [JSON.stringify(s.metric), s.t.map((t, i): [number, number] => [t, s.v[i]!])]));
 }
 
-test('a filter keeps the values where the comparison holds, drops the other steps and series, and leaves its input alone', () => {
+test('a filter keeps the values where the comparison holds and drops the other steps and series', () => {
   const engine = fixture();
   const range = (q: string) => points(engine.rangeQuery(q, 0, 120_000, 15_000) as { result: RangeSeries[] });
   const g = range('g');
@@ -44,7 +44,7 @@ test('a filter keeps the values where the comparison holds, drops the other step
   assert.deepEqual(range('g != 4'), expect((v) => v !== 4), 'NaN is unequal to everything, so it stays');
   assert.deepEqual(range('g > 100'), new Map());
   assert.deepEqual(range('g >= -1'), expect((v) => v >= -1), 'every step kept but NaN');
-  // The same selection filtered and used as it is, in one expression: the filter changed nothing in it.
+  // A filtered selection beside the same selector in one expression.
   const difference = new Map([...expect((v) => v > 3)].map(([k, ps]) => [JSON.stringify({ ...JSON.parse(k), __name__: undefined }), ps.map(([t]): [number, number] => [t, 0])]));
   assert.deepEqual(range('(g > 3) - g'), difference);
   assert.deepEqual(range('g unless (g > 3)'), expect((v) => !(v > 3)));
