@@ -11,7 +11,7 @@ import type { LabelMatcher } from '../../src/storage/matchers.js';
 import { Engine, parseExpr } from '../../src/promql/index.js';
 import { encodeSuccess } from '../../src/server/query-pool/encode.js';
 import { makeQueryService } from '../../src/server/services.js';
-import { CheapInstantQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, seriesBudgeted } from '../../src/server/query-pool/inline.js';
+import { CheapInstantQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, seriesBudgeted } from '../../src/server/query-pool/inline.js';
 import type { EngineOptions } from '../../src/promql/index.js';
 
 test('a new query is tried inline; one that failed or ran out of its budget goes to the workers until measured cheap', () => {
@@ -41,6 +41,21 @@ test('a new query is tried inline; one that failed or ran out of its budget goes
   assert.equal(q.verdict(other(1), parseExpr(other(1))), 'pool', 'this second\'s waste is used up');
   now += 1001;
   assert.equal(q.verdict(other(1), parseExpr(other(1))), 'try', 'a second later');
+});
+
+test('a run\'s cost is its CPU time when it waited, its wall time at most', async () => {
+  const waited = costClock();
+  const wallStart = performance.now();
+  await new Promise((r) => setTimeout(r, 60));
+  const waitedMs = waited();
+  assert.ok(waitedMs <= performance.now() - wallStart);
+  assert.ok(waitedMs < 40, `a run that only waited costs little (${waitedMs} ms)`);
+  const busy = costClock();
+  const cpu = process.cpuUsage();
+  let spins = 0;
+  // Busy until the process used 30 ms of CPU: the run's cost is about that, however long it took.
+  while ((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000 < 30) spins++;
+  assert.ok(spins > 0 && busy() >= 25, 'a busy run costs its CPU time');
 });
 
 test('an inline run stops once its selections pass the series budget, and releases what it held', () => {

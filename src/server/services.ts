@@ -20,7 +20,7 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { EvalJob, QueryJob } from './query-pool/protocol.js';
-import { CheapInstantQueries, INLINE_EVICT_MS, InlineAnswerMemory, InlineBudgetExceeded, seriesBudgeted } from './query-pool/inline.js';
+import { CheapInstantQueries, INLINE_EVICT_MS, InlineAnswerMemory, InlineBudgetExceeded, costClock, seriesBudgeted } from './query-pool/inline.js';
 import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
@@ -166,6 +166,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     const budgetMs = verdict === 'try' ? cheapInstant.tryMs : INLINE_EVICT_MS;
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
+    const cost = costClock();
     let r: QueryResult;
     try {
       r = engine({ ...opts, timeoutMs: Math.min(budgetMs, timeoutMs) }, seriesBudgeted(storage)).instantQuery(parsed, timeMs);
@@ -184,7 +185,7 @@ export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'ra
     const spent = performance.now() - started;
     queryLog?.log({ ...q, seconds: spent / 1000 });
     const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
-    cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
+    cheapInstant.record(expr, parsed, cost(), encoded.length);
     return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
   };
   return {
