@@ -81,45 +81,6 @@ test('an instant query runs inline once its fastest run was cheap, never with a 
   assert.equal(q.allows(long), false, 'a long expression stays on the workers');
 });
 
-test('the query service evaluates a cheap instant query inline the second time, with the same answer', async (t) => {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { Storage } = await import('../../src/storage/index.js');
-  const { Engine } = await import('../../src/promql/index.js');
-  const { encodeSuccess } = await import('../../src/server/query-pool/encode.js');
-  const { makeQueryService } = await import('../../src/server/services.js');
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-query-reuse-'));
-  const db = Storage.open(join(dir, 'data'));
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const labels = [0, 1, 2].map((i) => ({ __name__: 'm', i: String(i) }));
-  db.append(db.seriesRefs(labels), Float64Array.of(1000, 1000, 1000), Float64Array.of(1, 2.5, 1e22));
-  // A stand-in pool: answers with what a worker would (the engine's own envelope), cheap.
-  let pooled = 0;
-  const pool = {
-    async run(q: { job: { expr: string; timeMs: number } }) {
-      pooled++;
-      const r = new Engine(db).instantQuery(q.job.expr, q.job.timeMs);
-      return { encoded: Buffer.from(encodeSuccess(r)), warnings: r.warnings, infos: r.infos, evalMs: 1, release() {} };
-    },
-  };
-  const metrics = { engineQueryDuration: { startTimer: () => () => {} } };
-  const service = makeQueryService(db, {}, metrics as never, undefined, pool as never);
-  const ask = async (expr: string): Promise<string> => ((await service.instant(expr, 2000, {})) as unknown as { encoded: Buffer }).encoded.toString();
-  const first = await ask('sort(m * 2)');
-  assert.equal(pooled, 1);
-  const second = await ask('sort(m * 2)');
-  assert.equal(pooled, 1, 'the second run did not go to the pool');
-  assert.equal(second, first);
-  assert.match(second, /"2e\+22"/);
-  await ask('max_over_time(m[5m:1s])');
-  await ask('max_over_time(m[5m:1s])');
-  assert.equal(pooled, 3, 'subqueries always go to the pool');
-});
-
 test('an inline answer, once sent, is the memory the next inline answer is written into', () => {
   const memory = new InlineAnswerMemory();
   const first = memory.encode(`{"a":"${'x'.repeat(5000)}"}`);

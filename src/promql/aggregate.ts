@@ -41,6 +41,25 @@ function groupLabels(l: Labels, e: AggregateExpr): Labels {
 }
 
 
+/**
+ * A series' group as a string: by(...) the grouping labels' values in order (cheaper than sorting
+ * label sets), with no string built per series for the common no-label and one-label groupings.
+ */
+function groupKeyOf(e: AggregateExpr): (l: Labels) => string {
+  if (e.without) return (l) => labelsKey(groupLabels(l, e));
+  const names = e.grouping;
+  if (names.length === 0) return () => '';
+  if (names.length === 1) {
+    const name = names[0]!;
+    return (l) => labelValue(l, name) ?? '';
+  }
+  return (l) => {
+    let key = labelValue(l, names[0]!) ?? '';
+    for (let i = 1; i < names.length; i++) key += `\xff${labelValue(l, names[i]!) ?? ''}`;
+    return key;
+  };
+}
+
 function variance(values: number[]): number {
   let count = 0;
   let mean = 0;
@@ -95,8 +114,7 @@ export function evalAggregation(e: AggregateExpr, ctx: Ctx): Value {
     else if (p.kind === 'string') stringParam = p.value;
   }
   const groups = new Map<string, { labels: Labels; members: Series[] }>();
-  // by(...): the key is the grouping labels' values in order (cheaper than sorting label sets).
-  const keyOf = e.without ? (l: Labels): string => labelsKey(groupLabels(l, e)) : (l: Labels): string => e.grouping.map((k) => labelValue(l, k) ?? '').join('\xff');
+  const keyOf = groupKeyOf(e);
   for (const s of input.series) {
     const key = keyOf(s.labels);
     const existing = groups.get(key);
@@ -283,19 +301,20 @@ function aggregateFloats(op: string, members: Series[], n: number, dropName: boo
   const values = o.values;
   const present = o.present;
   const c = op === 'sum' ? new Float64Array(n) : undefined;
+  // One loop per operator: the operator is not decided again for every member and step.
   for (const s of members) {
     const sv = s.values;
     const sp = s.present;
-    for (let j = 0; j < n; j++) {
-      if (!sp[j]) continue;
-      const x = sv[j]!;
-      if (!present[j]) {
-        present[j] = 1;
-        values[j] = op === 'count' || op === 'group' ? 1 : op === 'sum' ? 0 + x : x;
-        continue;
-      }
-      switch (op) {
-        case 'sum': {
+    switch (op) {
+      case 'sum':
+        for (let j = 0; j < n; j++) {
+          if (!sp[j]) continue;
+          const x = sv[j]!;
+          if (!present[j]) {
+            present[j] = 1;
+            values[j] = 0 + x;
+            continue;
+          }
           // kahanInc, inline: the running sum and its compensation.
           const sum = values[j]!;
           const t = sum + x;
@@ -303,21 +322,40 @@ function aggregateFloats(op: string, members: Series[], n: number, dropName: boo
           else if (Math.abs(sum) >= Math.abs(x)) c![j] += sum - t + x;
           else c![j] += x - t + sum;
           values[j] = t;
-          break;
         }
-        case 'count':
-          values[j]! += 1;
-          break;
-        case 'min': {
+        break;
+      case 'count':
+        for (let j = 0; j < n; j++) {
+          if (!sp[j]) continue;
+          if (present[j]) values[j]! += 1;
+          else {
+            present[j] = 1;
+            values[j] = 1;
+          }
+        }
+        break;
+      case 'group':
+        for (let j = 0; j < n; j++) {
+          if (!sp[j] || present[j]) continue;
+          present[j] = 1;
+          values[j] = 1;
+        }
+        break;
+      case 'min':
+      case 'max': {
+        const max = op === 'max';
+        for (let j = 0; j < n; j++) {
+          if (!sp[j]) continue;
+          const x = sv[j]!;
+          if (!present[j]) {
+            present[j] = 1;
+            values[j] = x;
+            continue;
+          }
           const m = values[j]!;
-          if (m > x || Number.isNaN(m)) values[j] = x;
-          break;
+          if ((max ? m < x : m > x) || Number.isNaN(m)) values[j] = x;
         }
-        case 'max': {
-          const m = values[j]!;
-          if (m < x || Number.isNaN(m)) values[j] = x;
-          break;
-        }
+        break;
       }
     }
   }

@@ -106,7 +106,13 @@ function vectorScalar(e: BinaryExpr, series: Series[], scalar: Float64Array, sca
   const cmp = COMPARISON_OPS.has(e.op);
   const out: Series[] = [];
   const ann = annotator(ctx);
+  const filter = cmp && !e.returnBool;
   for (const s of series) {
+    if (filter && s.histograms === undefined) {
+      const kept = filtered(e.op, s, scalar, scalarLeft, n);
+      if (kept) out.push(kept);
+      continue;
+    }
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
     let histograms: (FloatHistogram | undefined)[] | undefined;
@@ -146,6 +152,30 @@ function vectorScalar(e: BinaryExpr, series: Series[], scalar: Float64Array, sca
     if (present.some((p) => p === 1) || histograms) out.push(o);
   }
   return out;
+}
+
+/**
+ * A float series filtered by a comparison with a scalar: its values as they are (shared, not
+ * copied: a filter keeps values and labels), present where the comparison holds. Presence is
+ * copied only when a step drops out; undefined when none is left.
+ */
+function filtered(op: BinaryOp, s: Series, scalar: Float64Array, scalarLeft: boolean, n: number): Series | undefined {
+  const sv = s.values;
+  const sp = s.present;
+  let present: Uint8Array | undefined;
+  let any = false;
+  for (let j = 0; j < n; j++) {
+    if (!sp[j]) continue;
+    const ok = scalarLeft ? compare(op, scalar[j]!, sv[j]!) : compare(op, sv[j]!, scalar[j]!);
+    if (ok) {
+      any = true;
+      continue;
+    }
+    present ??= sp.slice();
+    present[j] = 0;
+  }
+  // Not the input's own object: sample timestamps (for timestamp() over a selector) stay behind.
+  return any ? { labels: s.labels, values: sv, present: present ?? sp, dropName: s.dropName } : undefined;
 }
 
 function defaultMatching(e: BinaryExpr): VectorMatching {

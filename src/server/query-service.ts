@@ -14,7 +14,8 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { EvalJob } from './query-pool/protocol.js';
-import { CheapInstantQueries, InlineAnswerMemory } from './query-pool/inline.js';
+import { CheapInstantQueries, INLINE_EVICT_MS, InlineAnswerMemory, InlineBudgetExceeded, costClock, seriesBudgeted } from './query-pool/inline.js';
+import { isStackOverflow } from '../promql/parser/parser.js';
 import { encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
@@ -49,7 +50,7 @@ function encodedResponse(r: PooledResult): EncodedQueryResponse {
  * for scraping, rules and the rest of the API), those over remote_read data too; without one, in
  * this thread.
  */
-export function evaluatingQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders): EvaluatingQueryService {
+export function evaluatingQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders, cheapInstant = new CheapInstantQueries()): EvaluatingQueryService {
   const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
   const engine = (opts: QueryOptions, from: Queryable = storage): Engine => new Engine(from, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
   const maxSamples = base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {};
@@ -82,7 +83,6 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
     if (left() <= 0) throw new QueryError(TIMED_OUT, 'timeout');
     return pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: left(), remote: packRemoteSeries(from) });
   };
-  const cheapInstant = new CheapInstantQueries();
   const inlineAnswers = new InlineAnswerMemory();
   /** A query on the pool, timed and written to the query log (also when it fails). */
   const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
@@ -112,20 +112,36 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
     }
   };
   /**
-   * An instant query measured cheap on a worker before, evaluated here under the same limits
-   * (see query-pool/inline.ts); measured again, so that one grown larger goes back to the workers.
+   * An instant query on this thread (see query-pool/inline.ts): a first try with a short budget,
+   * or one measured cheap before with a larger one, measured again so that one grown larger goes
+   * back to the workers. Undefined when it ran past its budget: nothing was logged or answered,
+   * and the query goes to a worker.
    */
-  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions): EncodedQueryResponse => {
+  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions, verdict: 'try' | 'inline'): EncodedQueryResponse | undefined => {
+    const timeoutMs = timeoutOf(opts);
+    const budgetMs = verdict === 'try' ? cheapInstant.tryMs : INLINE_EVICT_MS;
+    const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
+    const cost = costClock();
     let r: QueryResult;
     try {
-      r = timed(q, () => engine(opts).instantQuery(parsed, timeMs));
+      r = engine({ ...opts, timeoutMs: Math.min(budgetMs, timeoutMs) }, seriesBudgeted(storage)).instantQuery(parsed, timeMs);
     } catch (e) {
-      cheapInstant.forget(expr);
+      const spent = performance.now() - started;
+      // Out of the inline budget (not of the query's own time), or of this thread's smaller
+      // stack (a worker's is larger): a worker takes the query over.
+      const overBudget = e instanceof InlineBudgetExceeded || (e instanceof QueryError && e.errorType === 'timeout' && budgetMs < timeoutMs) || isStackOverflow(e);
+      cheapInstant.forget(expr, overBudget ? spent : 0, e instanceof InlineBudgetExceeded);
+      if (overBudget) return undefined;
+      end();
+      queryLog?.log({ ...q, seconds: spent / 1000, error: (e as Error).message });
       throw e;
     }
+    end();
+    const spent = performance.now() - started;
+    queryLog?.log({ ...q, seconds: spent / 1000 });
     const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
-    cheapInstant.record(expr, parsed, performance.now() - started, encoded.length);
+    cheapInstant.record(expr, parsed, cost(), encoded.length);
     return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
   };
   return {
@@ -135,8 +151,14 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
         const remoteRead = remote?.active() === true;
-        if (pool && !remoteRead && cheapInstant.allows(expr)) return inline(logged, expr, parsed, timeMs, opts);
-        if (pool) return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
+        if (pool) {
+          const verdict = remoteRead ? 'pool' : cheapInstant.verdict(expr, parsed);
+          const answered = verdict === 'pool' ? undefined : inline(logged, expr, parsed, timeMs, opts, verdict);
+          if (answered) return answered;
+          // A worker gets the query's whole time: an inline try that ran past its budget is the
+          // server's guess gone wrong, not the query's time, and it is short (query-pool/inline.ts).
+          return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
+        }
         const merged = remoteRead ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };

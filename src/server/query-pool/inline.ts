@@ -1,12 +1,19 @@
 // Which instant queries skip the worker hop. Handing a query to a worker and its answer back
-// costs two thread wake-ups, which on a busy machine take longer than evaluating a small query.
-// An instant query whose evaluation proved small (its fastest run, and its answer's size) runs on
-// the main thread the next times it is asked (dashboards ask the same expressions over and over),
-// still under the query's native limits (timeout, samples, memory budget). The fastest run is what
-// counts because a run's time on a busy machine includes the time its thread waited for a core.
-// One that turns out large (a big answer, a run far past the bound) goes back to the workers;
-// subqueries, whose cost grows with their resolution, always run on a worker.
+// costs two thread wake-ups, which on a busy machine take longer than evaluating a small query,
+// and a worker's first runs of an expression (its code not yet optimized on that thread) are the
+// slowest. So an instant query runs on the main thread, under the query's native limits (timeout,
+// samples, memory budget) and under a budget of its own that keeps the event loop free:
+// - one never seen before is tried inline with a short budget (time, and series selected); one
+//   that runs past it stops there and goes to a worker (one out of time is tried once more later:
+//   first runs are slow for reasons of their own), and is remembered as costly;
+// - one whose fastest run proved small runs inline with a larger budget (dashboards ask the same
+//   expressions over and over); the fastest run is what counts because a run's time on a busy
+//   machine includes the time its thread waited for a core;
+// - one that turned out large (a big answer, a run far past the bound, a failure inline) runs on
+//   the workers until a worker's run measures it cheap again.
+// Subqueries, whose cost grows with their resolution, always run on a worker.
 import type { Expr } from '../../promql/parser/ast.js';
+import type { Queryable } from '../../promql/context.js';
 import { utf8Bytes } from './encode.js';
 
 /** A fastest evaluation at most this long (ms) makes an expression cheap enough to run inline. */
@@ -15,6 +22,15 @@ export const INLINE_MAX_EVAL_MS = 20;
 export const INLINE_EVICT_MS = 200;
 /** ... and its answer at most this large (bytes): the main thread encodes it. */
 export const INLINE_MAX_BYTES = 1 << 20;
+/** A first (unmeasured) inline run stops after this long (ms), and goes to a worker. */
+export const INLINE_TRY_MS = 40;
+/** Inline runs stop once their selections hold more series than this, and go to a worker. */
+export const INLINE_MAX_SERIES = 20_000;
+/**
+ * Inline tries that ran out of their budget may waste at most this long (ms) of the main thread
+ * per second: a burst of new costly queries goes to the workers instead of being tried in turn.
+ */
+export const INLINE_TRY_WASTE_PER_SECOND_MS = 100;
 /** Expressions remembered at most (the memory of a burst of distinct queries stays bounded). */
 const MAX_REMEMBERED = 2000;
 /** ... and only expressions this short (characters), so what is remembered stays a few MB. */
@@ -41,31 +57,128 @@ function hasSubquery(e: Expr): boolean {
   }
 }
 
-export class CheapInstantQueries {
-  /** Expressions (their text) and their fastest evaluation (ms). */
-  private readonly fastest = new Map<string, number>();
+/**
+ * A clock for what a run costs (ms): the lesser of its wall time and the process's CPU time over
+ * it, each an upper bound of the running thread's own CPU time. On a busy machine wall time
+ * grows with the time the thread waited for a core, and CPU time with other threads' work; the
+ * lesser is the closer of the two to the run's own cost, which is what decides where it runs.
+ */
+export function costClock(): () => number {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return Math.min(performance.now() - wall, (used.user + used.system) / 1000);
+  };
+}
 
-  /** Whether `expr` may run on the main thread. */
+/** In CheapInstantQueries' map: an expression that stays on the workers whatever a run measures. */
+const NEVER = -1;
+
+/** Where an instant query runs: inline as a first try, inline as proven cheap, or on a worker. */
+export type InlineVerdict = 'try' | 'inline' | 'pool';
+
+export class CheapInstantQueries {
+  /**
+   * Expressions (their text) and their fastest evaluation (ms); Infinity: costly, on the workers
+   * until a worker's run measures them cheap; NEVER: on the workers, whatever a run measures.
+   */
+  private readonly fastest = new Map<string, number>();
+  /**
+   * Expressions whose first try ran out of time, tried once more: a first run is often slow for
+   * reasons of its own (code not yet optimized, data not yet in memory).
+   */
+  private readonly retry = new Set<string>();
+  /** Time (ms) wasted by inline tries that ran out of their budget, and when that count started. */
+  private wastedMs = 0;
+  private wasteSince = 0;
+
+  private readonly now: () => number;
+  /** How long a first inline try may run (ms). */
+  readonly tryMs: number;
+
+  constructor(opts: { now?: () => number; tryMs?: number } = {}) {
+    this.now = opts.now ?? (() => performance.now());
+    this.tryMs = opts.tryMs ?? INLINE_TRY_MS;
+  }
+
+  /** Whether `expr` may run on the main thread as proven cheap. */
   allows(expr: string): boolean {
     const ms = this.fastest.get(expr);
-    return ms !== undefined && ms <= INLINE_MAX_EVAL_MS;
+    return ms !== undefined && ms !== NEVER && ms <= INLINE_MAX_EVAL_MS;
+  }
+
+  /** Where `expr` (parsed: `parsed`) runs now. */
+  verdict(expr: string, parsed: Expr): InlineVerdict {
+    if (this.allows(expr)) return 'inline';
+    if ((this.fastest.has(expr) && !this.retry.has(expr)) || expr.length > MAX_EXPR_CHARS || hasSubquery(parsed)) return 'pool';
+    if (this.now() - this.wasteSince > 1000) {
+      this.wasteSince = this.now();
+      this.wastedMs = 0;
+    }
+    if (this.wastedMs >= INLINE_TRY_WASTE_PER_SECOND_MS) return 'pool';
+    this.retry.delete(expr);
+    return 'try';
   }
 
   /** What an evaluation of `expr` (on a worker or inline) measured: ms (when known) and answer bytes. */
   record(expr: string, parsed: Expr, evalMs: number | undefined, bytes: number): void {
-    if (expr.length > MAX_EXPR_CHARS || evalMs === undefined || evalMs > INLINE_EVICT_MS || bytes > INLINE_MAX_BYTES || hasSubquery(parsed)) {
-      this.fastest.delete(expr);
-      return;
-    }
+    if (expr.length > MAX_EXPR_CHARS) return;
+    const costly = evalMs === undefined || evalMs > INLINE_EVICT_MS || bytes > INLINE_MAX_BYTES || hasSubquery(parsed);
     const before = this.fastest.get(expr);
-    if (before === undefined && this.fastest.size >= MAX_REMEMBERED) this.fastest.clear();
-    this.fastest.set(expr, before === undefined ? evalMs : Math.min(before, evalMs));
+    if (before === NEVER) return;
+    if (before === undefined && this.fastest.size >= MAX_REMEMBERED) this.clear();
+    this.fastest.set(expr, costly ? Infinity : before === undefined ? evalMs : Math.min(before, evalMs));
   }
 
-  /** A query that failed inline (a limit, say) runs on a worker the next time. */
-  forget(expr: string): void {
-    this.fastest.delete(expr);
+  private clear(): void {
+    this.fastest.clear();
+    this.retry.clear();
   }
+
+  /**
+   * A query that failed inline, or ran out of its inline budget after `wastedMs`: it runs on a
+   * worker the next times (a first try out of time gets one more try), until a worker's run
+   * measures it cheap; for good when `always` (its selections are too large for an inline run,
+   * which a worker's time says nothing about).
+   */
+  forget(expr: string, wastedMs = 0, always = false): void {
+    this.wastedMs += wastedMs;
+    if (expr.length > MAX_EXPR_CHARS) return;
+    const first = !this.fastest.has(expr);
+    if (first && this.fastest.size >= MAX_REMEMBERED) this.clear();
+    this.fastest.set(expr, always ? NEVER : Infinity);
+    // A first try out of time gets a second one, later.
+    if (first && wastedMs > 0 && !always) this.retry.add(expr);
+  }
+}
+
+/** An inline run went past its budget (time or series): the query goes to a worker instead. */
+export class InlineBudgetExceeded extends Error {
+  constructor(why: string) {
+    super(`inline evaluation stopped: ${why}`);
+    this.name = 'InlineBudgetExceeded';
+  }
+}
+
+/**
+ * The storage as an inline run reads it: a selection that brings the run's series past
+ * INLINE_MAX_SERIES stops the run (the query goes to a worker), before its labels are decoded.
+ */
+export function seriesBudgeted(from: Queryable, maxSeries = INLINE_MAX_SERIES): Queryable {
+  let selected = 0;
+  return {
+    select(matchers, mint, maxt) {
+      const sel = from.select(matchers, mint, maxt);
+      selected += sel.length;
+      if (selected > maxSeries) {
+        // The engine never sees this selection, so it is released here.
+        sel.release();
+        throw new InlineBudgetExceeded(`more than ${maxSeries} series selected`);
+      }
+      return sel;
+    },
+  };
 }
 
 /** The most memory kept for the next inline answer (inline answers are at most INLINE_MAX_BYTES). */

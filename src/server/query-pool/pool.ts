@@ -41,7 +41,7 @@ export interface PooledResult {
   encoded: Buffer;
   warnings: string[];
   infos: string[];
-  /** How long the worker took to evaluate and encode the query (ms), when it says. */
+  /** What evaluating and encoding the query cost on the worker (ms; see costClock in inline.ts), when it says. */
   evalMs?: number;
   /** A `selections` job's answer. */
   selections?: SelectRequest[];

@@ -46,7 +46,7 @@ export type JobReply =
       encoded: Uint8Array;
       warnings: string[];
       infos: string[];
-      /** Evaluation and encoding, ms on the worker. */
+      /** What evaluation and encoding cost on the worker (ms; see costClock in inline.ts). */
       evalMs?: number;
       /** A `selections` job's answer (`encoded` is then empty). */
       selections?: SelectRequest[];

@@ -10,6 +10,7 @@ import type { Queryable } from '../../promql/context.js';
 import { SelectRecorder } from '../../remote/read/merge.js';
 import { unpackRemoteSeries } from '../../remote/read/transfer.js';
 import { encodeRangeSuccess, encodeSuccess, utf8Bytes } from './encode.js';
+import { costClock } from './inline.js';
 import type { EvalJob, JobReply, JobRequest, WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -35,7 +36,7 @@ function selections(req: JobRequest, job: EvalJob): JobReply {
 }
 
 function run(req: JobRequest): JobReply {
-  const started = performance.now();
+  const cost = costClock();
   try {
     if (req.job.kind === 'selections') return selections(req, req.job.of);
     const merged = req.remote !== undefined ? unpackRemoteSeries(storage, req.remote) : undefined;
@@ -47,12 +48,12 @@ function run(req: JobRequest): JobReply {
       const d = engine.rangeQueryDense(expr, req.job.startMs, req.job.endMs, req.job.stepMs);
       if (remoteWarnings.length > 0) d.warnings = [...remoteWarnings, ...d.warnings];
       // The native encoder's buffer is JavaScript-owned, so it can be transferred.
-      return { id: req.id, ok: true, encoded: encodeRangeSuccess(d, req.limit, req.into), warnings: d.warnings, infos: d.infos, evalMs: performance.now() - started };
+      return { id: req.id, ok: true, encoded: encodeRangeSuccess(d, req.limit, req.into), warnings: d.warnings, infos: d.infos, evalMs: cost() };
     }
     const r = engine.instantQuery(expr, req.job.timeMs);
     if (remoteWarnings.length > 0) r.warnings = [...remoteWarnings, ...r.warnings];
     // Its own ArrayBuffer (TextEncoder's or the request's), so it can be transferred.
-    return { id: req.id, ok: true, encoded: utf8Bytes(encodeSuccess(r, req.limit), req.into), warnings: r.warnings, infos: r.infos, evalMs: performance.now() - started };
+    return { id: req.id, ok: true, encoded: utf8Bytes(encodeSuccess(r, req.limit), req.into), warnings: r.warnings, infos: r.infos, evalMs: cost() };
   } catch (e) {
     if (e instanceof PromQLSyntaxError) return { id: req.id, ok: false, errorType: 'bad_data', message: e.message };
     if (e instanceof QueryError) return { id: req.id, ok: false, errorType: e.errorType, message: e.message };

@@ -1,0 +1,154 @@
+// Instant queries on the main thread instead of a worker (src/server/query-pool/inline.ts): a
+// first try under a short budget, proven-cheap ones under a larger one, and everything else, or
+// whatever runs past its budget, on the workers, with the same answers and the same limits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Storage } from '../../src/storage/index.js';
+import type { LabelMatcher } from '../../src/storage/matchers.js';
+import { Engine, parseExpr } from '../../src/promql/index.js';
+import { encodeSuccess } from '../../src/server/query-pool/encode.js';
+import { makeQueryService } from '../../src/server/services.js';
+import { CheapInstantQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, seriesBudgeted } from '../../src/server/query-pool/inline.js';
+import type { EngineOptions } from '../../src/promql/index.js';
+
+test('a new query is tried inline; one that failed or ran out of its budget goes to the workers until measured cheap', () => {
+  let now = 0;
+  const q = new CheapInstantQueries({ now: () => now });
+  const plain = 'sum(rate(x[5m]))';
+  const parsed = parseExpr(plain);
+  assert.equal(q.verdict(plain, parsed), 'try', 'never seen: tried inline');
+  q.forget(plain, 10);
+  q.record(plain, parsed, INLINE_MAX_EVAL_MS + 1, 100);
+  assert.equal(q.verdict(plain, parsed), 'try', 'a first try that ran out of time gets a second one');
+  q.forget(plain, 10);
+  assert.equal(q.verdict(plain, parsed), 'pool', 'ran out of its budget again: on the workers');
+  q.record(plain, parsed, INLINE_MAX_EVAL_MS + 1, 100);
+  assert.equal(q.verdict(plain, parsed), 'pool', 'a worker measured it, not cheap enough');
+  q.record(plain, parsed, 1, 100);
+  assert.equal(q.verdict(plain, parsed), 'inline', 'a worker measured it cheap');
+  const sub = 'max_over_time(x[1h:1s])';
+  assert.equal(q.verdict(sub, parseExpr(sub)), 'pool', 'subqueries are never tried');
+  const long = `sum(x{a="${'y'.repeat(5000)}"})`;
+  assert.equal(q.verdict(long, parseExpr(long)), 'pool', 'long expressions are not remembered, so never tried');
+  // Tries that ran out of their budget may waste only so much of the main thread per second.
+  const other = (i: number): string => `count(y${i})`;
+  assert.equal(q.verdict(other(0), parseExpr(other(0))), 'try');
+  q.forget(other(0), INLINE_TRY_WASTE_PER_SECOND_MS - 20);
+  q.forget(other(0), 20);
+  assert.equal(q.verdict(other(1), parseExpr(other(1))), 'pool', 'this second\'s waste is used up');
+  now += 1001;
+  assert.equal(q.verdict(other(1), parseExpr(other(1))), 'try', 'a second later');
+});
+
+test('a run\'s cost is its CPU time when it waited, its wall time at most', async () => {
+  const waited = costClock();
+  const wallStart = performance.now();
+  await new Promise((r) => setTimeout(r, 60));
+  const waitedMs = waited();
+  assert.ok(waitedMs <= performance.now() - wallStart);
+  assert.ok(waitedMs < 40, `a run that only waited costs little (${waitedMs} ms)`);
+  const busy = costClock();
+  const cpu = process.cpuUsage();
+  let spins = 0;
+  // Busy until the process used 30 ms of CPU: the run's cost is about that, however long it took.
+  while ((process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000 < 30) spins++;
+  assert.ok(spins > 0 && busy() >= 25, 'a busy run costs its CPU time');
+});
+
+test('an inline run stops once its selections pass the series budget, and releases what it held', () => {
+  const released: number[] = [];
+  const selection = (id: number, length: number) => ({ length, release: () => released.push(id) });
+  let next = 0;
+  const sizes = [3, 4];
+  const from = { select: () => selection(next, sizes[next++]!) } as never;
+  const budgeted = seriesBudgeted(from, 5);
+  const none: LabelMatcher[] = [];
+  assert.equal(budgeted.select(none, 0, 1).length, 3);
+  assert.throws(() => budgeted.select(none, 0, 1), InlineBudgetExceeded);
+  assert.deepEqual(released, [1], 'the selection past the budget was released; the first is the engine\'s');
+});
+
+/** A database of `n` series `m{i="..."}`, a query service over it, and a stand-in pool that counts what it is given. */
+function setUp(t: { after: (f: () => void) => void }, n: number, engine: Omit<EngineOptions, 'rangeKernel'> = {}, tryMs = 60_000) {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-inline-queries-'));
+  const db = Storage.open(join(dir, 'data'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const labels = Array.from({ length: n }, (_, i) => ({ __name__: 'm', i: String(i) }));
+  db.append(db.seriesRefs(labels), new Float64Array(n).fill(1000), Float64Array.from(labels, (_, i) => (i % 3 === 0 ? 1e22 : i + 0.5)));
+  const counts = { pooled: 0, inlineSelects: 0 };
+  // What a worker would answer (the engine's own envelope), under the same limits.
+  const pool = {
+    async run(q: { job: { expr: string; timeMs: number }; timeoutMs: number }) {
+      counts.pooled++;
+      const r = new Engine(db, { ...engine, timeoutMs: q.timeoutMs }).instantQuery(q.job.expr, q.job.timeMs);
+      return { encoded: Buffer.from(encodeSuccess(r)), warnings: r.warnings, infos: r.infos, evalMs: 1, release() {} };
+    },
+  };
+  // The storage as the main thread reads it: only inline runs select through it.
+  const storage = Object.assign(Object.create(db) as Storage, {
+    select: (ms: LabelMatcher[], mint: number, maxt: number) => {
+      counts.inlineSelects++;
+      return db.select(ms, mint, maxt);
+    },
+  });
+  const metrics = { engineQueryDuration: { startTimer: () => () => {} } };
+  // By default a first try's budget no busy machine runs past for these small queries.
+  const service = makeQueryService(storage, engine, metrics as never, undefined, pool as never, undefined, new CheapInstantQueries({ tryMs }));
+  const ask = async (expr: string, timeoutMs?: number): Promise<string> => ((await service.instant(expr, 2000, timeoutMs !== undefined ? { timeoutMs } : {})) as unknown as { encoded: Buffer }).encoded.toString();
+  const expected = (expr: string): string => encodeSuccess(new Engine(db, engine).instantQuery(expr, 2000));
+  return { db, counts, ask, expected };
+}
+
+test('a new cheap instant query is answered inline the first time, as a worker would answer it', async (t) => {
+  const { counts, ask, expected } = setUp(t, 30);
+  for (const expr of ['sort(m * 2)', 'm > 10', 'topk(3, m)', 'count(m)']) {
+    // Evaluated here first: the engine's code is loaded before an inline run is timed.
+    const want = expected(expr);
+    assert.equal(await ask(expr), want, expr);
+    assert.equal(await ask(expr), want, `${expr}, again`);
+  }
+  assert.equal(counts.pooled, 0, 'no query went to the pool');
+  assert.match(await ask('m'), /"1e\+22"/);
+  await ask('max_over_time(m[5m:1s])');
+  await ask('max_over_time(m[5m:1s])');
+  assert.equal(counts.pooled, 2, 'subqueries always go to the pool');
+});
+
+test('a query selecting more series than an inline run may goes to the pool, with the same answer, and stays there', async (t) => {
+  const { counts, ask, expected } = setUp(t, INLINE_MAX_SERIES + 1);
+  assert.equal(await ask('count(m)'), expected('count(m)'));
+  assert.equal(counts.pooled, 1, 'answered by the pool');
+  assert.equal(counts.inlineSelects, 1, 'after one inline try');
+  assert.equal(await ask('count(m)'), expected('count(m)'));
+  assert.equal(counts.pooled, 2);
+  assert.equal(counts.inlineSelects, 1, 'not tried inline again');
+});
+
+test('inline runs hold the query\'s sample limit: the same error as on a worker, and then the workers take it', async (t) => {
+  const { counts, ask } = setUp(t, 50, { maxSamples: 10 });
+  await assert.rejects(ask('count(m)'), (e: Error & { errorType?: string }) => e.errorType === 'execution' && /too many samples/.test(e.message));
+  assert.equal(counts.pooled, 0, 'refused inline');
+  await assert.rejects(ask('count(m)'), (e: Error & { errorType?: string }) => e.errorType === 'execution' && /too many samples/.test(e.message));
+  assert.equal(counts.pooled, 1, 'the second time on the pool, refused the same way');
+  assert.match(await ask('count(m{i=~"1|2"})'), /"2"/, 'a small query still answers');
+});
+
+test('a first try past its time budget goes to the pool; measured cheap there, the query runs inline, under the query\'s own timeout', async (t) => {
+  // A budget already over when the try starts: its first deadline check stops it.
+  const { counts, ask, expected } = setUp(t, 30, {}, -1);
+  assert.equal(await ask('sum(m)'), expected('sum(m)'));
+  assert.equal(counts.pooled, 1, 'the try ran out of its budget: answered by the pool');
+  assert.equal(counts.inlineSelects, 0, 'stopped before it selected anything');
+  assert.equal(await ask('sum(m)'), expected('sum(m)'));
+  assert.equal(counts.pooled, 1, 'the pool measured it cheap: inline');
+  assert.equal(counts.inlineSelects, 1);
+  // The query's own time over (not the inline budget): the query's timeout error, not the pool.
+  await assert.rejects(ask('sum(m)', -1), (e: Error & { errorType?: string }) => e.errorType === 'timeout');
+  assert.equal(counts.pooled, 1);
+});
