@@ -3,7 +3,7 @@
 // pause-probe-server.ts), a few synthetic targets with many series, a short block range, and `up`
 // asked for every 50 ms over HTTP.
 //   node --import tsx bench/pause-probe.ts [--targets 4] [--series-per-target 75000]
-//     [--interval 15] [--block-minutes 2] [--after-cut 20]
+//     [--interval 15] [--block-minutes 2] [--after-cut 20] [--warmup 120]
 // Prints the server's probe lines (event-loop delay, main-thread time in native calls), then `up`
 // p50 / p99 / max before the head cut and from 10 s before the truncation was counted to
 // --after-cut seconds after it.
@@ -23,6 +23,8 @@ const perTarget = opt('series-per-target', 75_000);
 const interval = opt('interval', 15);
 const blockMinutes = opt('block-minutes', 2);
 const afterCut = opt('after-cut', 20);
+/** Seconds before the steady window starts: every target's first scrapes have created their series. */
+const warmup = opt('warmup', 120);
 const root = new URL('..', import.meta.url).pathname;
 const reference = join(root, '..', 'shared', 'reference');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +91,7 @@ try {
   await poll;
   const cutFrom = (truncatedAt ?? Infinity) - 10_000;
   // Steady: after the first scrapes created the series, before anything of the cut.
-  const steady = samples.filter(([t]) => t > 60_000 && t < Math.min(cutFrom, blockMinutes * 1.5 * 60_000)).map(([, ms]) => ms);
+  const steady = samples.filter(([t]) => t > warmup * 1000 && t < Math.min(cutFrom, blockMinutes * 1.5 * 60_000)).map(([, ms]) => ms);
   const cut = samples.filter(([t]) => t >= cutFrom).map(([, ms]) => ms);
   const fmt = (xs: number[]): string => `${quantile(xs, 0.5).toFixed(1)} / ${quantile(xs, 0.99).toFixed(1)} / ${quantile(xs, 1).toFixed(1)} ms (${xs.length} queries)`;
   console.log(`${targets} x ${perTarget} series every ${interval}s, block ${block}`);
