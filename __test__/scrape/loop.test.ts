@@ -95,8 +95,8 @@ async function run(steps: Step[], native: boolean, o: Partial<ScrapeOptions> = {
     port.textScrapeCache = (): TextScrapeCachePort => {
       const c = storage.textScrapeCache();
       return {
-        scan: (body, ts, honor, track) => {
-          const r = c.scan(body, ts, honor, track);
+        scan: async (body, ts, honor, track) => {
+          const r = await c.scan(body, ts, honor, track);
           if (r === null) completeScans++;
           return r;
         },

@@ -75,9 +75,16 @@ export interface TextScrapeCounts extends AppendCounts {
  * series are appended there; the residue comes back for the full parser.
  */
 export interface TextScrapeCachePort {
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
-  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeCounts | { sampleLimitExceeded: true };
+  /** Settles once the body is read; the next call waits for this scrape's finish. */
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): Promise<string | null>;
+  /** Settles once the samples are appended (off the event loop). */
+  finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): Promise<TextScrapeCounts | { sampleLimitExceeded: true }>;
   fail(ts: number, except?: Uint32Array): number;
+  /**
+   * Appends the target's report series off the event loop, like finish (without it the loop
+   * appends them through ScrapeStorage.append).
+   */
+  appendReport?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): Promise<AppendCounts>;
 }
 
 /** The storage side of a scrape: label sets to refs, then one batch append. */
@@ -164,8 +171,11 @@ export interface IngestResult {
  * and keeps scheduling, staleness across both caches, the report series and metrics.
  */
 export interface Ingester {
-  /** Reads the body, resolves new series and appends the samples in one batch. Throws to fail the scrape. */
-  ingest(body: Buffer, contentType: string, scrapeTime: number): IngestResult;
+  /**
+   * Reads the body, resolves new series and appends the samples in one batch. Throws (or rejects)
+   * to fail the scrape. The native path settles a promise, its work done off the event loop.
+   */
+  ingest(body: Buffer, contentType: string, scrapeTime: number): IngestResult | Promise<IngestResult>;
 }
 
 /** What the ingest paths use of the loop's dependencies. */

@@ -101,11 +101,24 @@ export class ScrapeLoop {
     const offset = hashString(offsetSeed + this.url.href) % interval;
     const base = this.now();
     const first = (Math.floor(base / interval) * interval + offset - base + interval) % interval;
-    const tick = (): void => {
-      if (this.stopped) return;
+    // One scrape per target at a time, as Prometheus's loop: two scrapes must never interleave
+    // on the target's caches, and a scrape's native part runs off the event loop, so it may
+    // still be appending when the next tick comes. Then that tick waits and its scrape starts as
+    // soon as this one ends (as a Go ticker keeps one missed tick), not a whole interval later.
+    let tickMissed = false;
+    const scrape = (): void => {
       this.running = this.scrapeOnce().finally(() => {
         this.running = undefined;
+        if (tickMissed && !this.stopped) {
+          tickMissed = false;
+          scrape();
+        }
       });
+    };
+    const tick = (): void => {
+      if (this.stopped) return;
+      if (this.running === undefined) scrape();
+      else tickMissed = true;
       // Schedule from the ideal grid, not from when this scrape ended, so intervals do not drift.
       const now = this.now();
       const next = interval - ((now - base - first) % interval);
@@ -156,7 +169,7 @@ export class ScrapeLoop {
       this.deps.codec.checkEncoding?.(res.body, contentType);
       const ingester = this.ingesterFor(contentType);
       this.lastScrapeNative = ingester === this.native;
-      const r = ingester.ingest(res.body, contentType, start);
+      const r = await ingester.ingest(res.body, contentType, start);
       if (r.metadata !== undefined) this.familyMetadata = r.metadata;
       // The parser's in-order fast path compares with the previous scrape, which it did not see.
       if (this.lastScrapeNative) this.parser.forgetPrevious();
@@ -189,7 +202,12 @@ export class ScrapeLoop {
     this.state.lastScrape = start;
     this.state.lastScrapeDurationSeconds = durationSeconds;
     this.state.lastSamples = scraped;
-    this.appendReport(start, error === '' ? 1 : 0, durationSeconds, scraped, postRelabel, added);
+    try {
+      await this.appendReport(start, error === '' ? 1 : 0, durationSeconds, scraped, postRelabel, added);
+    } catch (e) {
+      // The storage closed under a scrape at shutdown: the scrape's own figures still go out.
+      this.deps.logger.warn('Appending the scrape report failed', { target: this.url.href, err: e instanceof Error ? e.message : String(e) });
+    }
     if (error !== '') {
       this.deps.logger.debug('Scrape failed', { target: this.url.href, err: error });
       this.options.failureLog?.(this.url.href, error);
@@ -213,12 +231,14 @@ export class ScrapeLoop {
     if (outOfBounds > 0) this.deps.logger.warn('Error on ingesting samples that are too old or are too far into the future', { target, num_dropped: outOfBounds });
   }
 
-  private appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): void {
+  private async appendReport(ts: number, up: number, duration: number, scraped: number, postRelabel: number, added: number): Promise<void> {
     if (this.reportRefs === undefined) {
       this.reportRefs = this.deps.storage.seriesRefs(REPORT_NAMES.map((name) => ({ ...this.targetLabels, __name__: name })));
     }
     const values = Float64Array.from([up, duration, scraped, postRelabel, added]);
-    const r = this.deps.storage.append(this.reportRefs, new Float64Array(REPORT_NAMES.length).fill(ts), values);
+    const timestamps = new Float64Array(REPORT_NAMES.length).fill(ts);
+    // Through the native cache when there is one: off the event loop, like the scrape's samples.
+    const r = this.textCache?.appendReport !== undefined ? await this.textCache.appendReport(this.reportRefs, timestamps, values) : this.deps.storage.append(this.reportRefs, timestamps, values);
     if (r.unknownRef > 0) this.reportRefs = undefined;
   }
 

@@ -19,13 +19,14 @@ export class NativeIngester implements Ingester {
   /**
    * The native path: the body goes to the target's native cache, which appends the lines of known
    * series itself; the residue it returns (new series, unusual lines, changed HELP/TYPE) is parsed
-   * here, its series labeled and resolved, and handed back to finish the scrape in one call.
+   * here, its series labeled and resolved, and handed back to finish the scrape in one call. The
+   * scan and the finish run on the thread pool; the caller keeps one scrape per target in flight.
    */
-  ingest(body: Buffer, contentType: string, scrapeTime: number): IngestResult {
+  async ingest(body: Buffer, contentType: string, scrapeTime: number): Promise<IngestResult> {
     const cache = this.textCache;
     const o = this.options;
     const trackOwn = o.trackTimestampsStaleness ?? false;
-    const residue = cache.scan(body, scrapeTime, o.honorTimestamps, trackOwn);
+    const residue = await cache.scan(body, scrapeTime, o.honorTimestamps, trackOwn);
     const series: string[] = [];
     const ts: number[] = [];
     const vs: number[] = [];
@@ -46,7 +47,7 @@ export class NativeIngester implements Ingester {
     }
     const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== DROPPED_REF));
     const fromJsPath = this.cache.lastRefs();
-    const r = cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
+    const r = await cache.finish({ series, refs, timestamps: Float64Array.from(ts), values: Float64Array.from(vs), untracked }, scrapeTime, o.sampleLimit, fromJsPath.length > 0 ? fromJsPath : undefined);
     if ('sampleLimitExceeded' in r) throw new ScrapeFailure('sample limit exceeded');
     const { scraped, postRelabel, added, ...counts } = r;
     return { scraped, postRelabel, added, counts, exemplarsOutOfOrder: 0, metadata };

@@ -70,10 +70,13 @@ export const NATIVE_CLASS_METHODS = {
     appendHistograms: true,
     id: true,
     remoteWrite: true,
+    holdWritesForTest: true,
+    releaseWritesForTest: true,
   } satisfies Record<keyof NativeDb, true>,
   NativeScrapeCache: {
     scan: true,
     finish: true,
+    appendReport: true,
     fail: true,
     size: true,
     clear: true,

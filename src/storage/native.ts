@@ -235,6 +235,12 @@ export interface NativeDb {
   appendHistograms(refs: Uint32Array, timestamps: Float64Array, histograms: Uint8Array, startTimestamps?: Float64Array): NativeAppendResult;
   /** What `new NativeDb(id)` attaches with from another thread of this process. */
   id(): number;
+  /**
+   * Test hook: a helper thread takes the write lock that appends and queries wait for (settles once
+   * it holds it) and keeps it until releaseWritesForTest() or `maxMs` has passed.
+   */
+  holdWritesForTest(maxMs: number): Promise<void>;
+  releaseWritesForTest(): void;
 }
 
 /** A finished scrape through the native cache (see crates/scrape). */
@@ -251,10 +257,15 @@ export interface NativeScrapeFinish extends NativeAppendResult {
 
 /** One target's scrape cache: series text -> ref, appending straight into a NativeDb. */
 export interface NativeScrapeCache {
-  /** null: every line was handled; else the residue (handled lines blanked) for the full parser. */
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): string | null;
-  /** `adoptPrevious`: series another cache's earlier scrapes had, which go stale unless this scrape has them. */
-  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array, untracked?: Uint32Array): NativeScrapeFinish | { sampleLimitExceeded: true };
+  /** On the thread pool: null when every line was handled; else the residue (handled lines blanked) for the full parser. */
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): Promise<string | null>;
+  /**
+   * On the thread pool (the append included). `adoptPrevious`: series another cache's earlier
+   * scrapes had, which go stale unless this scrape has them.
+   */
+  finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array, untracked?: Uint32Array): Promise<NativeScrapeFinish | { sampleLimitExceeded: true }>;
+  /** On the thread pool: the target's report series (`up`, ...) appended. */
+  appendReport(db: NativeDb, refs: Uint32Array, timestamps: Float64Array, values: Float64Array): Promise<NativeAppendResult>;
   /** `except`: series another cache's scrape appended at `ts` (no stale marker for them). */
   fail(db: NativeDb, ts: number, except?: Uint32Array): number;
   size(): number;

@@ -5,8 +5,11 @@
 // A target's text-format body goes to Rust as one buffer: lines of series seen before become samples there and are appended without
 // coming back; only the residue (new series, unusual lines, changed HELP/TYPE) returns as text for
 // the full parser in src/exposition, whose samples come back in one call to finish the scrape.
+// Both native calls run on the thread pool and return promises: the event loop (HTTP queries
+// among it) never waits for a large body's parse, the storage's locks or the WAL. A target has at
+// most one scrape in flight (scrape/loop.ts), so one scan's finish comes before the next scan.
 import { loadNative } from './native.js';
-import type { NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
+import type { NativeAppendResult, NativeDb, NativeScrapeCache, NativeScrapeFinish } from './native.js';
 
 export type TextScrapeResult = NativeScrapeFinish | { sampleLimitExceeded: true };
 
@@ -35,7 +38,7 @@ export class TextScrapeCache {
    * Reads a body: null when every line was handled, else the residue for the full parser. Series
    * whose samples carry an honored timestamp get no stale marker unless `trackTimestampsStaleness`.
    */
-  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness = false): string | null {
+  scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness = false): Promise<string | null> {
     return this.native.scan(body, scrapeTs, honorTimestamps, trackTimestampsStaleness);
   }
 
@@ -43,9 +46,14 @@ export class TextScrapeCache {
    * Appends the scrape (handled lines and the residue's samples) and stale markers for vanished
    * series; `adoptPrevious` adds series that earlier scrapes through another cache had.
    */
-  finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): TextScrapeResult {
+  finish(residue: ResidueSamples, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): Promise<TextScrapeResult> {
     const series = utf8.encode(residue.series.join('\n'));
     return this.native.finish(this.db, series, residue.refs, residue.timestamps, residue.values, scrapeTs, sampleLimit, adoptPrevious, residue.untracked);
+  }
+
+  /** Appends the target's report series (`up`, `scrape_duration_seconds`, ...) off the event loop. */
+  appendReport(refs: Uint32Array, timestamps: Float64Array, values: Float64Array): Promise<NativeAppendResult> {
+    return this.native.appendReport(this.db, refs, timestamps, values);
   }
 
   /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers, but for `except`. */

@@ -14,6 +14,7 @@ mod remote_write;
 mod remote_receive;
 mod scrape_cache;
 mod stats;
+mod write_hold;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
 use std::cell::RefCell;
@@ -564,6 +565,8 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("truncateAgentWal", remote_write::db_truncate_agent_wal),
             ("remoteWrite", remote_receive::db_remote_write),
             ("appendHistograms", histograms::db_append_histograms),
+            ("holdWritesForTest", write_hold::db_hold_writes_for_test),
+            ("releaseWritesForTest", write_hold::db_release_writes_for_test),
         ],
     )?;
     let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("release", sel_release), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
@@ -571,7 +574,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;
     use scrape_cache::*;
-    let cache_class = env.define_class("NativeScrapeCache", cache_new, &[("scan", cache_scan), ("finish", cache_finish), ("fail", cache_fail), ("size", cache_size), ("clear", cache_clear)])?;
+    let cache_class = env.define_class("NativeScrapeCache", cache_new, &[("scan", cache_scan), ("finish", cache_finish), ("appendReport", cache_append_report), ("fail", cache_fail), ("size", cache_size), ("clear", cache_clear)])?;
     env.set(exports, "NativeScrapeCache", cache_class)?;
     env.set(exports, "DROPPED_REF", env.double(f64::from(scrape::DROPPED))?)?;
     env.set(exports, "encodeMatrixJson", env.function("encodeMatrixJson", api_json::encode_matrix_json)?)?;

@@ -27,6 +27,8 @@ mod head_cut;
 mod head_wal;
 mod querier;
 mod tombstones;
+mod wal_order;
+mod write_hold;
 
 use compact::merge_chunks;
 pub use agent::AgentTruncation;
@@ -158,6 +160,8 @@ pub struct Db {
     _lock: Option<File>,
     state: RwLock<State>,
     wal: Mutex<Option<WalWriter>>,
+    /// The order in which writers get the WAL (see `write_wal_after`).
+    wal_order: wal_order::WalOrder,
     /// One compaction (or deletion rewrite) at a time.
     compacting: Mutex<()>,
     /// (time in ms, bytes); changed by config reloads (`storage.tsdb.retention`).
@@ -211,7 +215,7 @@ impl Db {
         let next = wal::list_segments(&wal_dir)?.last().map_or(0, |s| s + 1).max(wal::last_checkpoint(&wal_dir)?.map_or(0, |(_, n)| n + 1));
         let writer = WalWriter::create(&wal_dir, next, opts.wal_segment_size)?;
         let counters = Counters { wal_corruptions: u64::from(replay.corruption.is_some()), ..Counters::default() };
-        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), agent_deleted: Mutex::new(HashMap::new()), last_head_cut: Mutex::new(None), replay })
+        Ok(Db { dir: dir.to_path_buf(), retention: Mutex::new((opts.retention_ms, opts.retention_bytes)), opts, _lock: lock, state: RwLock::new(state), wal: Mutex::new(Some(writer)), wal_order: wal_order::WalOrder::default(), compacting: Mutex::new(()), counters: Mutex::new(counters), wal_floor: Mutex::new(None), agent_deleted: Mutex::new(HashMap::new()), last_head_cut: Mutex::new(None), replay })
     }
 
     fn load_blocks(dir: &Path) -> Result<Vec<Arc<Block>>> {
@@ -262,14 +266,28 @@ impl Db {
         self.write_wal_after((), records)
     }
 
-    /// Logs records taken into the head under the state lock `guard`, after releasing it: the
-    /// WAL writer's lock is taken first, so records still go in the order the head took them,
-    /// but queries need not wait for the disk (a WAL write stalls for hundreds of ms while a
-    /// block or checkpoint is being written).
+    /// Logs records taken into the head under the state lock `guard`, after releasing it: a
+    /// ticket taken under the lock keeps the records in the order the head took them, and the
+    /// wait for the writer happens without the lock, so neither queries nor the next appender
+    /// wait for the disk behind it (a WAL write stalls for hundreds of ms while a block or
+    /// checkpoint is being written).
     fn write_wal_after<G>(&self, guard: G, records: &[&[u8]]) -> Result<()> {
-        let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
+        let ticket = self.wal_order.ticket();
         drop(guard);
-        w.as_mut().ok_or(Error::Closed)?.log(records)
+        let turn = self.wal_order.wait_turn(ticket);
+        let mut w = self.wal.lock().map_err(|_| Error::Closed)?;
+        let writer = w.as_mut().ok_or(Error::Closed)?;
+        writer.log(records)?;
+        let closed = writer.take_unsynced();
+        // A segment the records filled is fsynced after the writer's lock is let go: the fsync
+        // of a full segment can take a second on a busy disk (a block being written), and the
+        // next appends wait for their turn at the writer.
+        drop(w);
+        drop(turn);
+        for f in closed {
+            f.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
+        }
+        Ok(())
     }
 
     /// Refs of the head series with these labels, created (and logged) when new.
@@ -554,6 +572,8 @@ impl Db {
 
     /// Head statistics and cardinality (the top `limit` of each list).
     pub fn stats(&self, limit: usize) -> DbStats {
+        // Read before the state lock: listing the WAL directory can wait for a busy disk.
+        let wal_bytes = wal::dir_size(&self.dir.join("wal"));
         let st = match self.state.read() {
             Ok(s) => s,
             Err(_) => return DbStats::default(),
@@ -565,7 +585,10 @@ impl Db {
         let mut memory = Vec::new();
         let mut pairs = Vec::new();
         let name_id = sym.get(crate::labels::METRIC_NAME);
-        for n in head.index.names() {
+        // The cardinality lists cost a string per label pair of the head (seconds with a million
+        // series, under the lock appends wait for): only built when some of them are asked for
+        // (/metrics asks for none, once a second).
+        for n in head.index.names().filter(|_| limit > 0) {
             let values = head.index.values_of(n);
             let name = sym.lookup(n);
             value_counts.push((name.to_string(), values.len() as u64));
@@ -594,7 +617,7 @@ impl Db {
             head_chunk_bytes: head.chunk_bytes() as u64,
             min_time: range.map(|r| r.0),
             max_time: range.map(|r| r.1),
-            wal_bytes: wal::dir_size(&self.dir.join("wal")),
+            wal_bytes,
             blocks_bytes: st.blocks.iter().map(|b| b.size_bytes).sum(),
             blocks: st.blocks.iter().map(|b| b.meta.clone()).collect(),
             counters: self.counters(),

@@ -51,6 +51,9 @@ pub struct WalWriter {
     segment_size: usize,
     /// Bytes written by this writer (for statistics).
     pub bytes_written: u64,
+    /// Segments closed by `log` and not yet fsynced: the caller syncs them after letting go of
+    /// the writer (`take_unsynced`), so the appends waiting for it do not wait for the disk.
+    unsynced: Vec<File>,
 }
 
 impl WalWriter {
@@ -58,7 +61,7 @@ impl WalWriter {
     pub fn create(dir: &Path, segment: u32, segment_size: usize) -> Result<WalWriter> {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("create WAL directory {}", dir.display()), e))?;
         let file = Self::open_segment(dir, segment)?;
-        Ok(WalWriter { dir: dir.to_path_buf(), segment, file, page: vec![0u8; PAGE_SIZE].into_boxed_slice(), page_used: 0, page_flushed: 0, done_pages: 0, segment_size: segment_size.max(2 * PAGE_SIZE) / PAGE_SIZE * PAGE_SIZE, bytes_written: 0 })
+        Ok(WalWriter { dir: dir.to_path_buf(), segment, file, page: vec![0u8; PAGE_SIZE].into_boxed_slice(), page_used: 0, page_flushed: 0, done_pages: 0, segment_size: segment_size.max(2 * PAGE_SIZE) / PAGE_SIZE * PAGE_SIZE, bytes_written: 0, unsynced: Vec::new() })
     }
 
     fn open_segment(dir: &Path, segment: u32) -> Result<File> {
@@ -111,6 +114,20 @@ impl WalWriter {
         Ok(std::mem::replace(&mut self.file, next))
     }
 
+    /// Starts the next segment; the closed one waits in `unsynced` for its fsync.
+    fn roll_segment(&mut self) -> Result<()> {
+        let closed = self.cut_segment()?;
+        self.unsynced.push(closed);
+        Ok(())
+    }
+
+    /// The segments `log` closed since the last call, written but not yet fsynced: the caller
+    /// syncs them once it no longer holds up other writers (as Prometheus fsyncs a closed segment
+    /// beside the appends). `close` syncs any left.
+    pub fn take_unsynced(&mut self) -> Vec<File> {
+        std::mem::take(&mut self.unsynced)
+    }
+
     /// Logs records; returns once they are written to the file.
     pub fn log(&mut self, records: &[&[u8]]) -> Result<()> {
         for rec in records {
@@ -128,7 +145,7 @@ impl WalWriter {
         let left = (self.pages_per_segment() - self.done_pages) * PAGE_SIZE - self.page_used;
         if worst > left && (self.done_pages > 0 || self.page_used > 0) {
             // Records never span segments.
-            self.next_segment()?;
+            self.roll_segment()?;
         }
         let mut rest = rec;
         let mut first = true;
@@ -162,7 +179,7 @@ impl WalWriter {
             }
         }
         if self.done_pages >= self.pages_per_segment() {
-            self.next_segment()?;
+            self.roll_segment()?;
         }
         Ok(())
     }
@@ -171,6 +188,9 @@ impl WalWriter {
     pub fn close(&mut self) -> Result<()> {
         if self.page_used > 0 {
             self.flush_page(true)?;
+        }
+        for closed in self.take_unsynced() {
+            closed.sync_all().map_err(|e| Error::io("fsync WAL segment", e))?;
         }
         self.file.sync_all().map_err(|e| Error::io("fsync WAL segment", e))
     }

@@ -303,3 +303,19 @@ fn exemplars_are_stored_selected_and_replayed() {
     let db = Db::open(&dir, Options::default()).unwrap();
     assert!(db.select_exemplars(&[vec![name_is("m")]], 0, 5000).unwrap().is_empty());
 }
+
+#[test]
+fn stats_without_cardinality_lists_keeps_every_total() {
+    let dir = temp_dir("stats-limit");
+    let db = Db::open(&dir, Options::default()).unwrap();
+    fill(&db, 5, 0, 3, 15_000);
+    let (none, some) = (db.stats(0), db.stats(10));
+    assert!(none.series_count_by_label_value_pair.is_empty() && none.series_count_by_metric_name.is_empty());
+    assert_eq!(some.series_count_by_metric_name, vec![("m".to_string(), 5)]);
+    assert_eq!(some.series_count_by_label_value_pair.len(), 6, "__name__=m and i=0..4");
+    assert_eq!((none.num_series, none.num_label_pairs, none.chunk_count, none.min_time, none.max_time), (some.num_series, some.num_label_pairs, some.chunk_count, some.min_time, some.max_time));
+    assert_eq!(none.num_series, 5);
+    assert!(none.wal_bytes > 0);
+    drop(db);
+    let _ = fs::remove_dir_all(&dir);
+}

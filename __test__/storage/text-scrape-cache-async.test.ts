@@ -1,0 +1,86 @@
+// Issue 23: a scrape's native parse and append run off the event loop. While a helper thread holds
+// the storage's write lock (what every append waits for), the scrape cache's finish must hand back
+// a pending promise at once, and timers and I/O callbacks must keep running; once the lock goes,
+// the samples are appended. Were finish to append on the calling thread, it would block until the
+// hold's own time limit and return its counts directly: every assertion below would fail.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeLabelSets } from '../../src/storage/label-codec.js';
+import { loadNative } from '../../src/storage/native.js';
+import { TextScrapeCache } from '../../src/storage/text-scrape-cache.js';
+
+const SERIES = 2000;
+/** How long the hold lasts if the test never releases it: only a blocked event loop gets there. */
+const HOLD_LIMIT_MS = 3000;
+const T0 = 1_700_000_000_000;
+
+function body(step: number): Buffer {
+  const lines: string[] = [];
+  for (let i = 0; i < SERIES; i++) lines.push(`probe_total{i="${i}"} ${i + step}`);
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+/** Parses the residue of a first scrape the way the full parser would (series text, value). */
+function residueSamples(residue: string, ts: number): { series: string[]; values: number[]; timestamps: Float64Array } {
+  const series: string[] = [];
+  const values: number[] = [];
+  for (const line of residue.split('\n')) {
+    const m = /^(\S+\})\s+(\S+)$/.exec(line.trim());
+    if (m === null) continue;
+    series.push(m[1]!);
+    values.push(Number(m[2]));
+  }
+  return { series, values, timestamps: new Float64Array(series.length).fill(ts) };
+}
+
+test('the scrape cache appends off the event loop while the storage write lock is held', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-async-'));
+  const native = loadNative();
+  const db = new native.NativeDb(dir);
+  try {
+    const cache = new TextScrapeCache(db);
+    // First scrape: every series is new, so the whole body comes back as residue to resolve.
+    const residue = await cache.scan(body(0), T0, true);
+    assert.ok(residue !== null);
+    const first = residueSamples(residue, T0);
+    assert.equal(first.series.length, SERIES);
+    const labelSets = first.series.map((s) => ({ __name__: 'probe_total', i: /i="(\d+)"/.exec(s)![1]! }));
+    const refs = db.seriesRefs(encodeLabelSets(labelSets));
+    const done = await cache.finish({ series: first.series, refs, timestamps: first.timestamps, values: Float64Array.from(first.values) }, T0, 0);
+    assert.ok(!('sampleLimitExceeded' in done));
+    assert.equal(done.appended, SERIES);
+
+    // Second scrape: the cache knows every series and appends them itself, behind the held lock.
+    assert.equal(await cache.scan(body(1), T0 + 1000, true), null);
+    await db.holdWritesForTest(HOLD_LIMIT_MS);
+    let settled = false;
+    let finish: ReturnType<TextScrapeCache['finish']> | undefined;
+    try {
+      finish = cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0);
+      assert.ok(finish instanceof Promise, 'finish hands back a promise instead of appending on this thread');
+      void finish.then(() => (settled = true));
+      // The event loop turns (an immediate, then a timer) while the append waits for the lock.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(settled, false, 'the append waits for the held lock, not the event loop');
+    } finally {
+      db.releaseWritesForTest();
+    }
+    const second = await finish;
+    assert.ok(!('sampleLimitExceeded' in second));
+    assert.equal(second.appended, SERIES);
+    assert.equal(second.scraped, SERIES);
+    assert.equal(second.stale, 0);
+    const sel = db.select([{ type: '=', name: '__name__', value: 'probe_total' }], T0, T0 + 1000);
+    const samples = sel.samples();
+    assert.equal(sel.length(), SERIES);
+    assert.equal(samples.t.length, 2 * SERIES);
+    sel.release();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
