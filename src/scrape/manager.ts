@@ -6,6 +6,7 @@ import type { TargetGroup } from '../discovery/target-group.js';
 import { ScrapeLoop, type ScrapeLoopDeps, type ScrapeOptions, type TargetState, type FamilyMetadata } from './loop.js';
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { Logger } from '../util/logger.js';
+import { ScrapeBodyBuffer } from '../common/http-config/http-get.js';
 
 /** Everything the manager needs to know about one scrape job. */
 export interface ScrapePoolSpec {
@@ -45,6 +46,8 @@ interface LoopEntry {
   labels: Labels;
   discoveredLabels: Labels;
   configHash: string;
+  /** Closed (its idle connection) once the loop has stopped. */
+  bodyBuffer: ScrapeBodyBuffer;
 }
 
 class ScrapePool {
@@ -91,7 +94,7 @@ class ScrapePool {
     for (const [key, entry] of this.loops) {
       const keep = next.get(key);
       if (keep === undefined || entry.configHash !== this.spec.configHash) {
-        stops.push(entry.loop.stop(keep === undefined));
+        stops.push(entry.loop.stop(keep === undefined).finally(() => entry.bodyBuffer.close()));
         this.loops.delete(key);
       }
     }
@@ -99,8 +102,11 @@ class ScrapePool {
     const overLimit = this.spec.targetLimit > 0 && next.size > this.spec.targetLimit;
     for (const [key, t] of next) {
       if (this.loops.has(key)) continue;
-      const loop = new ScrapeLoop(t.url, t.labels, { ...this.spec.options, intervalMs: t.intervalMs, timeoutMs: t.timeoutMs }, this.deps);
-      this.loops.set(key, { loop, labels: t.labels, discoveredLabels: t.discovered, configHash: this.spec.configHash });
+      // The target's own receive buffer and kept-alive connection (common/http-config/plain-http.ts).
+      const bodyBuffer = new ScrapeBodyBuffer();
+      const options = { ...this.spec.options, http: { ...this.spec.options.http, bodyBuffer }, intervalMs: t.intervalMs, timeoutMs: t.timeoutMs };
+      const loop = new ScrapeLoop(t.url, t.labels, options, this.deps);
+      this.loops.set(key, { loop, labels: t.labels, discoveredLabels: t.discovered, configHash: this.spec.configHash, bodyBuffer });
       if (overLimit) {
         loop.state.health = 'down';
         loop.state.lastError = `target_limit exceeded (number of targets: ${next.size}, limit: ${this.spec.targetLimit})`;
@@ -111,7 +117,7 @@ class ScrapePool {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.loops.values()].map((e) => e.loop.stop(true)));
+    await Promise.all([...this.loops.values()].map((e) => e.loop.stop(true).finally(() => e.bodyBuffer.close())));
     this.loops.clear();
   }
 

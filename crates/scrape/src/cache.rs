@@ -7,7 +7,7 @@
 //! caller's samples for the residue (with the refs it resolved), checks the sample limit and hands
 //! back the whole batch plus the refs that went stale. `fail` ends a scrape that failed.
 
-use crate::line::{split_rest, split_sample, starts_with_series};
+use crate::line::{find_newline, split_rest, split_sample, starts_with_series};
 use crate::series_index::SeriesIndex;
 use std::hash::{BuildHasher, Hasher};
 
@@ -128,6 +128,12 @@ impl ScrapeCache {
         p.values.clear();
         p.untracked.clear();
         p.scraped = 0;
+        // `finish` hands the vectors out: size them for a scrape like the last one at once
+        // rather than regrowing them by doubling (copies of a few hundred KB each scrape).
+        let expected = self.order.items.len();
+        p.refs.reserve(expected);
+        p.timestamps.reserve(expected);
+        p.values.reserve(expected);
         let mut meta = self.index.hasher().build_hasher();
         // (line number, start, end) of each line left to the full parser.
         let mut left: Vec<(usize, usize, usize)> = Vec::new();
@@ -140,7 +146,7 @@ impl ScrapeCache {
         let mut j = 0usize;
         let mut in_order = true;
         while pos <= body.len() {
-            let nl = body[pos..].iter().position(|&c| c == b'\n').map_or(body.len(), |k| pos + k);
+            let nl = find_newline(&body[pos..]).map_or(body.len(), |k| pos + k);
             // A `\r` before the line break stays in the line: Prometheus refuses \r\n line ends
             // (the `\r` ends up in the value or timestamp), so such lines go to the full parser.
             let (start, end) = (pos, nl);
@@ -299,6 +305,17 @@ impl ScrapeCache {
             self.index.retain(|e| it.wrapping_sub(e.seen) <= FORGET_AFTER);
         }
         Ok(out)
+    }
+
+    /// Takes back a finished scrape's vectors once its samples are appended, so the next scan
+    /// fills them again instead of allocating (and page-faulting) a few hundred KB anew.
+    pub fn recycle(&mut self, f: Finished) {
+        let p = &mut self.pending;
+        if p.refs.capacity() == 0 {
+            p.refs = f.refs;
+            p.timestamps = f.timestamps;
+            p.values = f.values;
+        }
     }
 
     /// Counts `refs` among the previous scrape's series, so `finish` marks them stale unless this
@@ -525,6 +542,17 @@ mod tests {
             let f = c.finish(ResidueSamples::NONE, 0).unwrap();
             assert_eq!(f.stale, if track { vec![1, 2] } else { vec![1] }, "track_timestamps_staleness: {track}");
         }
+    }
+
+    #[test]
+    fn recycled_vectors_are_refilled_from_scratch() {
+        let mut c = ScrapeCache::new();
+        c.scan(b"a 1\nb 2\n", 1, false, true);
+        let f = c.finish(ResidueSamples { series: &[b"a", b"b"], refs: &[1, 2], timestamps: &[1, 1], values: &[1.0, 2.0], untracked: &[] }, 0).unwrap();
+        c.recycle(f);
+        assert_eq!(c.scan(b"b 5\n", 2, false, true), ScanOutcome::Complete);
+        let f = c.finish(ResidueSamples::NONE, 0).unwrap();
+        assert_eq!((f.refs, f.timestamps, f.values, f.stale), (vec![2], vec![2], vec![5.0], vec![1]));
     }
 
     #[test]

@@ -13,6 +13,10 @@ import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { tlsVersion } from './dispatcher.js';
 import { proxyFor } from './proxy.js';
+import { isWritableHeader, plainGet, PlainHttpError, ScrapeBodyBuffer } from './plain-http.js';
+import type { PlainResponse } from './plain-http.js';
+
+export { ScrapeBodyBuffer } from './plain-http.js';
 
 /** The GET's Accept header unless the request names one: a scrape's, OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =
@@ -25,6 +29,11 @@ export interface ScrapeRequest extends ClientRequestOptions {
   accept?: string;
   /** enable_compression: ask for gzip (default) or for the body as it is (`identity`). */
   compression?: boolean;
+  /**
+   * The target's receive buffer and kept-alive connection for plain-http scrapes (plain-http.ts):
+   * the body returned is then a view into it, valid until the next request with it starts.
+   */
+  bodyBuffer?: ScrapeBodyBuffer;
 }
 
 export interface ScrapeResponse {
@@ -101,16 +110,19 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
     }
   }
   const remainingMs = Math.max(1, req.timeoutMs - (Date.now() - started));
+  const headers: Record<string, string> = {
+    Accept: req.accept ?? SCRAPE_ACCEPT_HEADER,
+    'Accept-Encoding': req.compression === false ? 'identity' : 'gzip',
+    'User-Agent': req.userAgent ?? 'Promethium',
+    'X-Prometheus-Scrape-Timeout-Seconds': (req.timeoutMs / 1000).toString(),
+    ...req.headers,
+  };
+  const authorization = authorizationHeader(req) ?? oauthHeader;
+  if (authorization !== undefined) headers.Authorization = authorization;
+  if (url.protocol === 'http:' && proxy === undefined && Object.entries(headers).every(([k, v]) => k.toLowerCase() !== 'host' && isWritableHeader(k, v))) {
+    return plainExchange(req, url, headers, remainingMs, redirects, signal);
+  }
   const exchange = new Promise<ScrapeResponse>((resolve, reject) => {
-    const headers: Record<string, string> = {
-      Accept: req.accept ?? SCRAPE_ACCEPT_HEADER,
-      'Accept-Encoding': req.compression === false ? 'identity' : 'gzip',
-      'User-Agent': req.userAgent ?? 'Promethium',
-      'X-Prometheus-Scrape-Timeout-Seconds': (req.timeoutMs / 1000).toString(),
-      ...req.headers,
-    };
-    const authorization = authorizationHeader(req) ?? oauthHeader;
-    if (authorization !== undefined) headers.Authorization = authorization;
     const isHttps = url.protocol === 'https:';
     let tlsOptions: https.RequestOptions = {};
     if (isHttps && req.tls !== undefined) {
@@ -197,6 +209,42 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
   // A tunnel serves one exchange: closed when it is over, whatever the outcome (a failed TLS
   // handshake inside it would otherwise leave the proxy connection open).
   return tunnel === undefined ? exchange : exchange.finally(() => tunnel.destroy());
+}
+
+/** fetchOnce over plain http (plain-http.ts): the same outcomes, worded the same. */
+async function plainExchange(req: ScrapeRequest, url: URL, headers: Record<string, string>, timeoutMs: number, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
+  const prefix = `Get "${url.href}"`;
+  const limit = req.bodySizeLimit ?? 0;
+  const buffers = req.bodyBuffer ?? new ScrapeBodyBuffer();
+  let res: PlainResponse;
+  try {
+    res = await plainGet({ url, headers, timeoutMs, signal, bodySizeLimit: limit, buffers, describe: (e) => goNetError(e, url) });
+  } catch (e) {
+    if (e instanceof PlainHttpError) throw new ScrapeError(e.bodyLimit ? e.message : `${prefix}: ${e.message}`);
+    throw e;
+  } finally {
+    // Without a target's buffers, nothing would reuse the connection.
+    if (req.bodyBuffer === undefined) buffers.close();
+  }
+  const location = res.headers.get('location');
+  if (res.status >= 300 && res.status < 400 && location !== undefined) {
+    if (req.followRedirects === false) throw new ScrapeError(`server returned HTTP status ${res.status} ${res.statusMessage}`.trim());
+    if (redirects >= MAX_REDIRECTS) throw new ScrapeError(`${prefix}: stopped after ${MAX_REDIRECTS} redirects`);
+    return fetchOnce(req, new URL(location, url), redirects + 1, signal);
+  }
+  if (res.status !== 200) throw new ScrapeError(`server returned HTTP status ${res.status} ${res.statusMessage}`.trim());
+  const contentType = res.headers.get('content-type') ?? '';
+  if ((res.headers.get('content-encoding') ?? '').toLowerCase() !== 'gzip') return { body: res.body, contentType };
+  // Gunzipped off the event loop, as the streaming path does; the limit counts the gunzipped bytes.
+  const body = await new Promise<Buffer>((resolve, reject) =>
+    zlib.gunzip(res.body, limit > 0 ? { maxOutputLength: limit + 1 } : {}, (e, out) => {
+      if (e === null) resolve(out);
+      else if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new ScrapeError(`body size limit exceeded: more than ${limit} bytes`));
+      else reject(new ScrapeError(`${prefix}: gzip: ${e.message}`));
+    }),
+  );
+  if (limit > 0 && body.length > limit) throw new ScrapeError(`body size limit exceeded: more than ${limit} bytes`);
+  return { body, contentType };
 }
 
 /** Go's wording for the common network failures. */

@@ -101,14 +101,11 @@ impl XorAppender {
                 if dod == 0 {
                     self.b.write_bit(false);
                 } else if bit_range(dod, 14) {
-                    self.b.write_bits(0b10, 2);
-                    self.b.write_bits(dod as u64 & ((1 << 14) - 1), 14);
+                    self.b.write_bits((0b10 << 14) | (dod as u64 & ((1 << 14) - 1)), 16);
                 } else if bit_range(dod, 17) {
-                    self.b.write_bits(0b110, 3);
-                    self.b.write_bits(dod as u64 & ((1 << 17) - 1), 17);
+                    self.b.write_bits((0b110 << 17) | (dod as u64 & ((1 << 17) - 1)), 20);
                 } else if bit_range(dod, 20) {
-                    self.b.write_bits(0b1110, 4);
-                    self.b.write_bits(dod as u64 & ((1 << 20) - 1), 20);
+                    self.b.write_bits((0b1110 << 20) | (dod as u64 & ((1 << 20) - 1)), 24);
                 } else {
                     self.b.write_bits(0b1111, 4);
                     self.b.write_bits(dod as u64, 64);
@@ -132,25 +129,24 @@ impl XorAppender {
             self.b.write_bit(false);
             return;
         }
-        self.b.write_bit(true);
         let mut leading = delta.leading_zeros() as u8;
         let trailing = delta.trailing_zeros() as u8;
         // Five bits hold the leading-zero count: clamp as Prometheus does.
         if leading >= 32 {
             leading = 31;
         }
+        // The control bits go out together with the fields that follow them: '1' (changed),
+        // then '0' (the previous window) or '1' (a new one, with its leading and size fields).
         if self.leading != 0xff && leading >= self.leading && trailing >= self.trailing {
-            self.b.write_bit(false);
+            self.b.write_bits(0b10, 2);
             self.b.write_bits(delta >> self.trailing, 64 - self.leading - self.trailing);
             return;
         }
         self.leading = leading;
         self.trailing = trailing;
-        self.b.write_bit(true);
-        self.b.write_bits(leading as u64, 5);
         // 64 significant bits do not fit in 6 bits: written as 0 and read back as 64.
         let sigbits = 64 - leading - trailing;
-        self.b.write_bits((sigbits % 64) as u64, 6);
+        self.b.write_bits((0b11 << 11) | (u64::from(leading) << 6) | u64::from(sigbits % 64), 13);
         self.b.write_bits(delta >> trailing, sigbits);
     }
 }
