@@ -31,6 +31,7 @@ import { remoteWriteStatusApi } from '../web/api/remote-write.js';
 import { remoteEndpoints } from './remote-endpoints.js';
 import { RemoteReaders } from '../remote/read/readers.js';
 import { releaseYoungGeneration } from './startup-heap.js';
+import { MemoryReleaser, nativeMemoryReleaseHooks } from './memory-release.js';
 import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
 import { AgentWalTruncator, agentRetention } from './agent-retention.js';
 
@@ -181,6 +182,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   // The agent keeps no blocks: what bounds its data is max-time.
   const retentionText = agent ? formatDuration(agentWal.maxTimeMs) : initialSettings.retentionMs > 0 ? formatDuration(initialSettings.retentionMs) : '';
+  // Returns the transient memory of bursts of series creation (memory-release.ts says why).
+  const memoryReleaser = new MemoryReleaser(nativeMemoryReleaseHooks(), logger);
   const server = new Server({
     logger,
     listenHost: host,
@@ -200,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     web: { readTimeoutMs: flags['web.read-timeout'], maxConnections: flags['web.max-connections'], corsOrigin: flags['web.cors.origin'], routePrefix, serving },
     registerStorageMetrics: (m) => registerStorageMetrics(storage, m, replay.durationMs / 1000),
     onStop: () => {
+      memoryReleaser.stop();
       queryLog.close();
       failureLogs.closeAll();
       return Promise.all([ruling.stop(), queryPool.close(), remote.stop(), agentTruncator?.stop()]).then(() => undefined);
@@ -214,7 +218,11 @@ export async function main(argv: string[]): Promise<number> {
   agentTruncator?.start();
   return runUntilSignal({
     logger,
-    start: () => server.start().then(releaseYoungGeneration),
+    start: () =>
+      server.start().then(() => {
+        releaseYoungGeneration();
+        memoryReleaser.start();
+      }),
     startError: 'Error starting the server',
     abortStart: () => server.stop(),
     stop: () => server.stop(),

@@ -25,6 +25,8 @@ export const NATIVE_EXPORTS = {
   hostWifiBss: 'function',
   hostWifiStations: 'function',
   snappyCompress: 'function',
+  memoryTrimRequests: 'function',
+  releaseFreeMemory: 'function',
   DROPPED_REF: 'number',
   encodeMatrixJson: 'function',
   evalRangeSamples: 'function',

@@ -292,6 +292,13 @@ export interface NativeAddon {
   /** A smoothed instant selector over CSR samples. */
   instantSmoothedSamples(offsets: Uint32Array, t: Float64Array, v: Float64Array, start: number, end: number, step: number, lookback: number): Required<NativeMatrix>;
   nativeVersion: string;
+  /** How often native code that freed much memory asked for its pages to be returned (crates/tsdb-node/src/memory.rs). */
+  memoryTrimRequests(): number;
+  /**
+   * glibc's malloc_trim on a worker thread: [heap bytes before, free heap bytes before, heap bytes
+   * after, free heap bytes after, microseconds the trim took] (zeros off glibc).
+   */
+  releaseFreeMemory(): Promise<Float64Array>;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
   /** A snappy-compressed ReadResponse (the client's side), decoded on a worker thread: one CSR result per query. */

@@ -610,6 +610,8 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
         let perf_class = env.define_class("NativePerfCounters", perf_new, &[("openErrors", perf_open_errors), ("read", perf_read)])?;
         env.set(exports, "NativePerfCounters", perf_class)?;
     }
+    env.set(exports, "memoryTrimRequests", env.function("memoryTrimRequests", memory::memory_trim_requests)?)?;
+    env.set(exports, "releaseFreeMemory", env.function("releaseFreeMemory", memory::release_free_memory)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }
