@@ -105,7 +105,10 @@ pub fn cache_finish(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
                 // The storage forgot some series (deleted): resolve every series text again next time.
                 cache.clear();
             }
-            Ok(Some(FinishCounts { stats, scraped: f.scraped, post_relabel: f.refs.len(), added: f.added, stale: f.stale.len() }))
+            let counts = FinishCounts { stats, scraped: f.scraped, post_relabel: f.refs.len(), added: f.added, stale: f.stale.len() };
+            // The sample vectors go back to the cache for the next scrape instead of being freed.
+            cache.recycle(f);
+            Ok(Some(counts))
         },
         finish_value,
     )
