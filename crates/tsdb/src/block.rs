@@ -6,7 +6,7 @@ use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint, Decbu
 use crate::error::{Error, Result};
 use crate::fileutil::{json_str, new_ulid, Json, Mmap};
 use crate::index::{intersect, merge, subtract, Postings};
-use crate::labels::{Label, Labels};
+use crate::labels::Labels;
 use crate::matcher::Matcher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -491,6 +491,21 @@ impl IndexReader {
 
     /// A series entry: labels and chunk metas.
     fn series(&self, id: u32) -> Result<(Labels, Vec<ChunkMeta>)> {
+        let (mut pairs, mut chunks) = (Vec::new(), Vec::new());
+        self.series_symbols(id, &mut pairs, &mut chunks)?;
+        let mut labels = Vec::with_capacity(pairs.len());
+        for (n, v) in pairs {
+            labels.push((self.symbol(u64::from(n))?.to_string(), self.symbol(u64::from(v))?.to_string()));
+        }
+        // Labels in the index are sorted; rebuild through from_pairs to be safe with foreign data.
+        Ok((Labels::from_pairs(labels), chunks))
+    }
+
+    /// A series entry as its labels' symbol numbers (name, value), in index order, and its
+    /// chunk metas, into the buffers (cleared first): no string is copied.
+    fn series_symbols(&self, id: u32, pairs: &mut Vec<(u32, u32)>, chunks: &mut Vec<ChunkMeta>) -> Result<()> {
+        pairs.clear();
+        chunks.clear();
         let off = id as usize * 16;
         let b = self.data.bytes();
         let bad = |why: &str| Error::Corrupt(format!("series {id}: {why}"));
@@ -503,14 +518,13 @@ impl IndexReader {
         }
         let mut d = Decbuf::new(body);
         let n = d.uvarint().ok_or_else(|| bad("truncated"))?;
-        let mut labels = Vec::with_capacity(n as usize);
+        let symbol_number = |x: Option<u64>| x.and_then(|x| u32::try_from(x).ok()).filter(|&x| (x as usize) < self.symbols.len()).ok_or_else(|| bad("truncated or unknown symbol"));
         for _ in 0..n {
-            let name = self.symbol(d.uvarint().ok_or_else(|| bad("truncated"))?)?;
-            let value = self.symbol(d.uvarint().ok_or_else(|| bad("truncated"))?)?;
-            labels.push(Label { name: name.to_string(), value: value.to_string() });
+            let name = symbol_number(d.uvarint())?;
+            let value = symbol_number(d.uvarint())?;
+            pairs.push((name, value));
         }
         let nc = d.uvarint().ok_or_else(|| bad("truncated"))?;
-        let mut chunks = Vec::with_capacity(nc as usize);
         let (mut prev_max, mut prev_ref) = (0i64, 0i64);
         for i in 0..nc {
             let (min_t, max_t, r) = if i == 0 {
@@ -526,8 +540,7 @@ impl IndexReader {
             prev_max = max_t;
             prev_ref = r;
         }
-        // Labels in the index are sorted; rebuild through from_pairs to be safe with foreign data.
-        Ok((Labels::from_pairs(labels.into_iter().map(|l| (l.name, l.value))), chunks))
+        Ok(())
     }
 }
 
@@ -596,6 +609,26 @@ impl Block {
             }
         }
         Ok(out)
+    }
+
+    /// Series matching the matchers with chunks overlapping `[mint, maxt]`, in index order
+    /// (sorted by labels), each given to `f` as its id, its labels' symbol numbers (see
+    /// `symbol`) in index order, and those chunks: nothing is allocated per series.
+    pub fn for_each_selected(&self, matchers: &[Matcher], mint: i64, maxt: i64, mut f: impl FnMut(u32, &[(u32, u32)], &[ChunkMeta]) -> Result<()>) -> Result<()> {
+        let (mut pairs, mut chunks) = (Vec::new(), Vec::new());
+        for id in self.index.select(matchers)? {
+            self.index.series_symbols(id, &mut pairs, &mut chunks)?;
+            chunks.retain(|c| c.max_t >= mint && c.min_t <= maxt);
+            if !chunks.is_empty() {
+                f(id, &pairs, &chunks)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text of a symbol number `for_each_selected` gave.
+    pub fn symbol(&self, number: u32) -> Result<&str> {
+        self.index.symbol(u64::from(number))
     }
 
     pub fn label_names(&self) -> Vec<String> {
