@@ -13,6 +13,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod last_samples;
+
 const INDEX_MAGIC: u32 = 0xBAAA_D700;
 const INDEX_VERSION: u8 = 2;
 const CHUNKS_MAGIC: u32 = 0x85BD_40DD;
@@ -552,6 +554,7 @@ pub struct Block {
     segments: Vec<Mmap>,
     pub tombstones: HashMap<u32, Vec<(i64, i64)>>,
     pub size_bytes: u64,
+    last_samples: last_samples::LastSamples,
 }
 
 /// A series of a block that matched a selection.
@@ -580,7 +583,7 @@ impl Block {
         }
         let tombstones = read_tombstones(&dir.join("tombstones"))?;
         let size_bytes = crate::wal::dir_size(dir);
-        Ok(Block { dir: dir.to_path_buf(), meta, index, segments, tombstones, size_bytes })
+        Ok(Block { dir: dir.to_path_buf(), meta, index, segments, tombstones, size_bytes, last_samples: Default::default() })
     }
 
     /// A chunk's encoding and bytes.
@@ -595,6 +598,13 @@ impl Block {
             return Err(bad(&format!("chunk encoding {enc} is not supported (only XOR, XOR2 and native-histogram chunks)")));
         }
         Ok((enc, d.bytes(len).ok_or_else(|| bad("truncated"))?))
+    }
+
+    /// The last (timestamp, value) of the float (XOR) chunk at `r`, remembered after the first
+    /// read; None for a chunk of another encoding.
+    pub fn last_float_sample(&self, r: u64) -> Result<Option<(i64, f64)>> {
+        let (encoding, data) = self.chunk(r)?;
+        self.last_samples.get(r, encoding, data)
     }
 
     /// Series matching the matchers with chunks overlapping `[mint, maxt]`, sorted by labels.

@@ -15,9 +15,11 @@ use std::sync::Arc;
 
 mod histograms;
 mod label_table;
+mod newest;
 pub use histograms::{HistogramCsr, InstantHistograms};
 pub use label_table::LabelTable;
 use label_table::SymbolIds;
+use newest::Newest;
 
 impl Db {
     /// Series matching the matchers with samples in `[mint, maxt]`, merged over head and blocks.
@@ -347,7 +349,22 @@ impl Selection {
         let n = steps.len();
         let mut m = Matrix::alloc(self.len(), n, true)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
+        let (lo, hi) = ((steps.start - lookback + 1).max(self.mint), steps.end.min(self.maxt));
         for i in 0..self.len() {
+            // One step (an instant query): the newest sample, often without decoding a chunk.
+            if n == 1 {
+                match self.newest_float_sample(i, lo, hi)? {
+                    Newest::Nothing => continue,
+                    Newest::Sample(at, value) => {
+                        if i % 256 == 0 {
+                            limits::check()?;
+                        }
+                        instant_series(&[at], &[value], steps, lookback, &mut m.values[i..i + 1], &mut m.timestamps[i..i + 1], &mut m.present[i..i + 1]);
+                        continue;
+                    }
+                    Newest::Decode => {}
+                }
+            }
             if !self.has_floats(i, steps.start - lookback + 1, steps.end)? {
                 continue; // histograms only: no float at any step (the row stays absent)
             }
