@@ -30,6 +30,10 @@ fn one_step_answers_as_decoding_does() {
                 1 if (90 * 60_000..2 * H).contains(&t) => {
                     if t == 90 * 60_000 { stale_nan() } else { continue }
                 }
+                // Goes stale in the head (after the compaction's cut) and stays so.
+                5 if t >= 5 * H => {
+                    if t == 5 * H { stale_nan() } else { continue }
+                }
                 // Stops at 2h: later steps have nothing in their window.
                 2 if t > 2 * H => continue,
                 _ => (t as f64 / 1000.0).sin() * (i + 1) as f64,

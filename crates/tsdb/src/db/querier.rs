@@ -61,7 +61,13 @@ impl Db {
         for r in st.head.select(matchers, mint, maxt) {
             let s = st.head.get(r).expect("selected ref");
             let mut e = SelSeries::default();
-            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, enc, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(enc, data.into()) }));
+            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, encoding, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned { encoding, bytes: data.into(), last: None } }));
+            // The open chunk comes last: its last sample is known without decoding it.
+            if let (Some((t, v)), Some(SelChunk { max_t, src: ChunkSrc::Owned { encoding: ENCODING_XOR, last, .. }, .. })) = (s.open_last_float(), e.chunks.last_mut()) {
+                if *max_t == t {
+                    *last = Some((t, v));
+                }
+            }
             if let Some(ivs) = st.head_tombstones.get(&r) {
                 e.deleted.extend_from_slice(ivs);
             }
@@ -168,8 +174,9 @@ fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
 }
 
 enum ChunkSrc {
-    /// A head chunk's encoding and bytes, copied at selection time.
-    Owned(u8, Box<[u8]>),
+    /// A head chunk's encoding and bytes, copied at selection time, and for the open chunk of
+    /// floats its last sample (see `newest_float_sample`).
+    Owned { encoding: u8, bytes: Box<[u8]>, last: Option<(i64, f64)> },
     /// A chunk of the selection's block at this index (see `Selection::blocks`): one shared
     /// handle per block rather than one per chunk.
     Block(u32, u64),
@@ -252,7 +259,7 @@ impl Selection {
     /// A chunk's encoding and bytes.
     fn chunk_data<'a>(&'a self, c: &'a SelChunk) -> Result<(u8, &'a [u8])> {
         match &c.src {
-            ChunkSrc::Owned(e, b) => Ok((*e, b)),
+            ChunkSrc::Owned { encoding, bytes, .. } => Ok((*encoding, bytes)),
             ChunkSrc::Block(b, r) => self.blocks[*b as usize].chunk(*r),
         }
     }

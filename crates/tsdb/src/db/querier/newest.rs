@@ -1,6 +1,7 @@
 //! An instant query's one step without decoding whole chunks: the newest float sample of a
 //! series in the lookback window is the last sample of its newest chunk when that chunk ends
-//! inside the window, and a block remembers its chunks' last samples (see block/last_samples.rs).
+//! inside the window, a block remembers its chunks' last samples (see block/last_samples.rs)
+//! and the head knows its open chunk's.
 
 use super::{ChunkSrc, Selection};
 use crate::error::Result;
@@ -17,8 +18,9 @@ pub(super) enum Newest {
 
 impl Selection {
     /// The newest sample of series `i` in `[lo, hi]` when it can be had without decoding: no
-    /// deletions, every chunk overlapping the window a float chunk of a block, no two of them
-    /// overlapping in time, and the newest ending at or before `hi`.
+    /// deletions, every chunk overlapping the window a float chunk, no two of them overlapping
+    /// in time, and the newest ending at or before `hi` and either a block's or the head's open
+    /// chunk (whose last sample the selection took from the head).
     pub(super) fn newest_float_sample(&self, i: usize, lo: i64, hi: i64) -> Result<Newest> {
         let s = &self.series[i];
         if !s.deleted.is_empty() {
@@ -32,10 +34,9 @@ impl Selection {
                 return Ok(Newest::Decode);
             }
             prev_max = c.max_t;
-            let ChunkSrc::Block(b, r) = c.src else { return Ok(Newest::Decode) };
-            newest = Some((c, b, r));
+            newest = Some(c);
         }
-        let Some((c, b, r)) = newest else { return Ok(Newest::Nothing) };
+        let Some(c) = newest else { return Ok(Newest::Nothing) };
         if c.max_t > hi {
             return Ok(Newest::Decode);
         }
@@ -46,7 +47,11 @@ impl Selection {
                 return Ok(Newest::Decode);
             }
         }
-        match self.blocks[b as usize].last_float_sample(r)? {
+        let last = match c.src {
+            ChunkSrc::Block(b, r) => self.blocks[b as usize].last_float_sample(r)?,
+            ChunkSrc::Owned { last, .. } => last,
+        };
+        match last {
             // The index's end time must be the sample's own, else trust the samples.
             Some((t, v)) if t == c.max_t => Ok(Newest::Sample(t, v)),
             _ => Ok(Newest::Decode),
