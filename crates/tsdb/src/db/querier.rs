@@ -58,10 +58,16 @@ impl Db {
             blocks.push(b.clone());
         }
         let mut symbols = SymbolIds::default();
+        // The head's chunks are copied (the selection holds no lock), all into one buffer.
+        let mut head_bytes: Vec<u8> = Vec::new();
         for r in st.head.select(matchers, mint, maxt) {
             let s = st.head.get(r).expect("selected ref");
             let mut e = SelSeries::default();
-            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, encoding, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned { encoding, bytes: data.into(), last: None } }));
+            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, encoding, data)| {
+                let at = head_bytes.len();
+                head_bytes.extend_from_slice(data);
+                SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned { encoding, bytes: at..head_bytes.len(), last: None } }
+            }));
             // The open chunk comes last: its last sample is known without decoding it.
             if let (Some((t, v)), Some(SelChunk { max_t, src: ChunkSrc::Owned { encoding: ENCODING_XOR, last, .. }, .. })) = (s.open_last_float(), e.chunks.last_mut()) {
                 if *max_t == t {
@@ -99,7 +105,7 @@ impl Db {
         for s in &mut series {
             s.chunks.sort_by_key(|c| c.min_t);
         }
-        Ok(Selection { labels: table.reordered(order), series, blocks, mint, maxt })
+        Ok(Selection { labels: table.reordered(order), series, blocks, head_bytes, mint, maxt })
     }
 
     pub fn label_names(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Vec<String>> {
@@ -174,9 +180,10 @@ fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
 }
 
 enum ChunkSrc {
-    /// A head chunk's encoding and bytes, copied at selection time, and for the open chunk of
-    /// floats its last sample (see `newest_float_sample`).
-    Owned { encoding: u8, bytes: Box<[u8]>, last: Option<(i64, f64)> },
+    /// A head chunk's encoding and where its bytes, copied at selection time, are in the
+    /// selection's `head_bytes`; for the open chunk of floats its last sample (see
+    /// `newest_float_sample`).
+    Owned { encoding: u8, bytes: std::ops::Range<usize>, last: Option<(i64, f64)> },
     /// A chunk of the selection's block at this index (see `Selection::blocks`): one shared
     /// handle per block rather than one per chunk.
     Block(u32, u64),
@@ -233,6 +240,8 @@ pub struct Selection {
     series: Vec<SelSeries>,
     /// The blocks the chunks are read from (memory-mapped); held so that they stay open.
     blocks: Vec<Arc<Block>>,
+    /// The head chunks' bytes, one after another.
+    head_bytes: Vec<u8>,
     mint: i64,
     maxt: i64,
 }
@@ -259,7 +268,7 @@ impl Selection {
     /// A chunk's encoding and bytes.
     fn chunk_data<'a>(&'a self, c: &'a SelChunk) -> Result<(u8, &'a [u8])> {
         match &c.src {
-            ChunkSrc::Owned { encoding, bytes, .. } => Ok((*encoding, bytes)),
+            ChunkSrc::Owned { encoding, bytes, .. } => Ok((*encoding, &self.head_bytes[bytes.clone()])),
             ChunkSrc::Block(b, r) => self.blocks[*b as usize].chunk(*r),
         }
     }

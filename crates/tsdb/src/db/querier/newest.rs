@@ -47,9 +47,9 @@ impl Selection {
                 return Ok(Newest::Decode);
             }
         }
-        let last = match c.src {
-            ChunkSrc::Block(b, r) => self.blocks[b as usize].last_float_sample(r)?,
-            ChunkSrc::Owned { last, .. } => last,
+        let last = match &c.src {
+            &ChunkSrc::Block(b, r) => self.blocks[b as usize].last_float_sample(r)?,
+            ChunkSrc::Owned { last, .. } => *last,
         };
         match last {
             // The index's end time must be the sample's own, else trust the samples.
