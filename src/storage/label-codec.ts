@@ -1,4 +1,4 @@
-// The label-set buffer exchanged with the native addon (little-endian):
+// The label-set buffers exchanged with the native addon (little-endian). The plain one:
 // u32 count; per set u16 n; per label u32 nameLen, name (UTF-8), u32 valueLen, value.
 import { isAscii } from 'node:buffer';
 import type { Labels } from '../model/labels.js';
@@ -109,6 +109,62 @@ export function decodeLabelSets(buf: Uint8Array): Labels[] {
       const vl = view.getUint32(pos, true);
       setLabel(set, name, ascii ? text.slice(pos + 4 - base, pos + 4 + vl - base) : decoder.decode(buf.subarray(pos + 4, pos + 4 + vl)));
       pos += 4 + vl;
+    }
+    out[i] = set;
+  }
+  return out;
+}
+
+/**
+ * A selection's label sets as the addon sends them (crates/tsdb-node/src/selection_labels.rs):
+ * a table of strings, each once, then per set its (name, value) string ids. Each distinct
+ * string becomes one JavaScript string, shared by every set that has it (a name such as
+ * `instance` is then also the same key string in every object, which V8 looks up once).
+ */
+export function decodeInternedLabelSets(buf: Uint8Array): Labels[] {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const stringCount = view.getUint32(0, true);
+  const textBytes = view.getUint32(4, true);
+  let pos = 8;
+  const textStart = pos + 4 * stringCount;
+  const textEnd = textStart + textBytes;
+  if (textEnd + 4 > buf.length) throw new RangeError('label table truncated');
+  const strings: string[] = new Array<string>(stringCount);
+  // As decodeLabelSets does: a piece of the text at a time, sliced when it is all ASCII.
+  let at = textStart;
+  let pieceStart = 0;
+  let pieceEnd = 0;
+  let piece = '';
+  let ascii = false;
+  for (let i = 0; i < stringCount; i++) {
+    const end = at + view.getUint32(pos, true);
+    pos += 4;
+    if (end > textEnd) throw new RangeError('label table truncated');
+    if (end > pieceEnd) {
+      pieceStart = at;
+      pieceEnd = Math.max(end, Math.min(textEnd, at + TEXT_CHUNK_BYTES));
+      ascii = isAscii(buf.subarray(pieceStart, pieceEnd));
+      piece = ascii ? bytes.toString('latin1', pieceStart, pieceEnd) : '';
+    }
+    strings[i] = ascii ? piece.slice(at - pieceStart, end - pieceStart) : decoder.decode(buf.subarray(at, end));
+    at = end;
+  }
+  pos = textEnd;
+  const count = view.getUint32(pos, true);
+  pos += 4;
+  const out: Labels[] = new Array<Labels>(count);
+  for (let i = 0; i < count; i++) {
+    const n = view.getUint16(pos, true);
+    pos += 2;
+    if (pos + 8 * n > buf.length) throw new RangeError('label table truncated');
+    const set: Labels = {};
+    for (let j = 0; j < n; j++) {
+      const name = strings[view.getUint32(pos, true)];
+      const value = strings[view.getUint32(pos + 4, true)];
+      if (name === undefined || value === undefined) throw new RangeError('label table names a string it does not have');
+      setLabel(set, name, value);
+      pos += 8;
     }
     out[i] = set;
   }

@@ -54,7 +54,7 @@ export interface NativeInstantHistograms {
 
 export interface NativeSelection {
   length(): number;
-  /** The label-set buffer (label-codec.ts); in `into`'s memory (a view of it) when it fits. */
+  /** The label sets, each distinct string once (decodeInternedLabelSets in label-codec.ts); in `into`'s memory (a view of it) when it fits. */
   labels(into?: Uint8Array): Uint8Array;
   /** Lets go of the selection's native memory; any later call throws. */
   release(): void;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Labels } from '../model/labels.js';
 import type { FloatHistogram } from '../model/histogram.js';
 import { decodeHistograms, encodeHistograms } from './histogram-codec.js';
-import { decodeLabelSets, encodeLabelSets } from './label-codec.js';
+import { decodeInternedLabelSets, decodeLabelSets, encodeLabelSets } from './label-codec.js';
 import { loadNative } from './native.js';
 import type { AgentTruncation, NativeAppendResult, NativeRemoteWriteOutcome, NativeExemplarAppendResult, NativeExemplarStats, NativeDb, NativeMatrix, NativeReplayInfo, NativeSamples, NativeSelection, NativeStats } from './native.js';
 import { resolveMatchers } from './matchers.js';
@@ -219,7 +219,7 @@ export class Selection {
     if (this.decoded) return this.decoded;
     if (!this.native) return (this.decoded = []);
     const bytes = this.native.labels(labelScratch);
-    this.decoded = decodeLabelSets(bytes);
+    this.decoded = decodeInternedLabelSets(bytes);
     // Decoded means copied into strings: the buffer's memory serves the next selection.
     const memory = new Uint8Array(bytes.buffer);
     if (memory.length <= KEEP_LABEL_SCRATCH_BYTES && memory.length > (labelScratch?.length ?? 0)) labelScratch = memory;

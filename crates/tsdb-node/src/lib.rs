@@ -13,6 +13,7 @@ mod query;
 mod remote_write;
 mod remote_receive;
 mod scrape_cache;
+mod selection_labels;
 mod stats;
 mod write_hold;
 
@@ -311,17 +312,6 @@ fn sel_len(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     env.double(s.len() as f64)
 }
 
-/// `labels(into?)`: the label-set buffer, in `into` (a Uint8Array from an earlier call, so the
-/// bytes land in memory already mapped) when it fits: then a view of its first bytes.
-fn sel_labels(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let s = selection_of(env, ci.this)?;
-    let into = match ci.args.first() {
-        Some(&v) if !matches!(env.type_of(v)?, node_api::JsType::Undefined | node_api::JsType::Null) => Some(v),
-        _ => None,
-    };
-    api_json::copy_out(env, &encode_label_sets(s.labels()), into)
-}
-
 pub(crate) fn to_f64(ts: &[i64]) -> Vec<f64> {
     ts.iter().map(|&t| t as f64).collect()
 }
@@ -569,7 +559,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("releaseWritesForTest", write_hold::db_release_writes_for_test),
         ],
     )?;
-    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", sel_labels), ("release", sel_release), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
+    let sel_class = env.define_class("NativeSelection", sel_new, &[("length", sel_len), ("labels", selection_labels::sel_labels), ("release", sel_release), ("samples", sel_samples), ("instant", sel_instant), ("instantWithStartTimestamps", sel_instant_st), ("evalRange", sel_eval_range), ("evalRangeWithStartTimestamps", sel_eval_range_st), ("histogramSamples", histograms::sel_histogram_samples), ("instantHistograms", histograms::sel_instant_histograms)])?;
     env.set_instance_data(Module { selection_ctor: env.persist(sel_class)? })?;
     env.set(exports, "NativeDb", db_class)?;
     env.set(exports, "NativeSelection", sel_class)?;

@@ -6,12 +6,14 @@ use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint, Decbu
 use crate::error::{Error, Result};
 use crate::fileutil::{json_str, new_ulid, Json, Mmap};
 use crate::index::{intersect, merge, subtract, Postings};
-use crate::labels::{Label, Labels};
+use crate::labels::Labels;
 use crate::matcher::Matcher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+mod last_samples;
 
 const INDEX_MAGIC: u32 = 0xBAAA_D700;
 const INDEX_VERSION: u8 = 2;
@@ -491,6 +493,21 @@ impl IndexReader {
 
     /// A series entry: labels and chunk metas.
     fn series(&self, id: u32) -> Result<(Labels, Vec<ChunkMeta>)> {
+        let (mut pairs, mut chunks) = (Vec::new(), Vec::new());
+        self.series_symbols(id, &mut pairs, &mut chunks)?;
+        let mut labels = Vec::with_capacity(pairs.len());
+        for (n, v) in pairs {
+            labels.push((self.symbol(u64::from(n))?.to_string(), self.symbol(u64::from(v))?.to_string()));
+        }
+        // Labels in the index are sorted; rebuild through from_pairs to be safe with foreign data.
+        Ok((Labels::from_pairs(labels), chunks))
+    }
+
+    /// A series entry as its labels' symbol numbers (name, value), in index order, and its
+    /// chunk metas, into the buffers (cleared first): no string is copied.
+    fn series_symbols(&self, id: u32, pairs: &mut Vec<(u32, u32)>, chunks: &mut Vec<ChunkMeta>) -> Result<()> {
+        pairs.clear();
+        chunks.clear();
         let off = id as usize * 16;
         let b = self.data.bytes();
         let bad = |why: &str| Error::Corrupt(format!("series {id}: {why}"));
@@ -503,14 +520,13 @@ impl IndexReader {
         }
         let mut d = Decbuf::new(body);
         let n = d.uvarint().ok_or_else(|| bad("truncated"))?;
-        let mut labels = Vec::with_capacity(n as usize);
+        let symbol_number = |x: Option<u64>| x.and_then(|x| u32::try_from(x).ok()).filter(|&x| (x as usize) < self.symbols.len()).ok_or_else(|| bad("truncated or unknown symbol"));
         for _ in 0..n {
-            let name = self.symbol(d.uvarint().ok_or_else(|| bad("truncated"))?)?;
-            let value = self.symbol(d.uvarint().ok_or_else(|| bad("truncated"))?)?;
-            labels.push(Label { name: name.to_string(), value: value.to_string() });
+            let name = symbol_number(d.uvarint())?;
+            let value = symbol_number(d.uvarint())?;
+            pairs.push((name, value));
         }
         let nc = d.uvarint().ok_or_else(|| bad("truncated"))?;
-        let mut chunks = Vec::with_capacity(nc as usize);
         let (mut prev_max, mut prev_ref) = (0i64, 0i64);
         for i in 0..nc {
             let (min_t, max_t, r) = if i == 0 {
@@ -526,8 +542,7 @@ impl IndexReader {
             prev_max = max_t;
             prev_ref = r;
         }
-        // Labels in the index are sorted; rebuild through from_pairs to be safe with foreign data.
-        Ok((Labels::from_pairs(labels.into_iter().map(|l| (l.name, l.value))), chunks))
+        Ok(())
     }
 }
 
@@ -539,6 +554,7 @@ pub struct Block {
     segments: Vec<Mmap>,
     pub tombstones: HashMap<u32, Vec<(i64, i64)>>,
     pub size_bytes: u64,
+    last_samples: last_samples::LastSamples,
 }
 
 /// A series of a block that matched a selection.
@@ -567,7 +583,7 @@ impl Block {
         }
         let tombstones = read_tombstones(&dir.join("tombstones"))?;
         let size_bytes = crate::wal::dir_size(dir);
-        Ok(Block { dir: dir.to_path_buf(), meta, index, segments, tombstones, size_bytes })
+        Ok(Block { dir: dir.to_path_buf(), meta, index, segments, tombstones, size_bytes, last_samples: Default::default() })
     }
 
     /// A chunk's encoding and bytes.
@@ -584,6 +600,13 @@ impl Block {
         Ok((enc, d.bytes(len).ok_or_else(|| bad("truncated"))?))
     }
 
+    /// The last (timestamp, value) of the float (XOR) chunk at `r`, remembered after the first
+    /// read; None for a chunk of another encoding.
+    pub fn last_float_sample(&self, r: u64) -> Result<Option<(i64, f64)>> {
+        let (encoding, data) = self.chunk(r)?;
+        self.last_samples.get(r, encoding, data)
+    }
+
     /// Series matching the matchers with chunks overlapping `[mint, maxt]`, sorted by labels.
     pub fn select(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Vec<BlockSeries>> {
         let ids = self.index.select(matchers)?;
@@ -596,6 +619,26 @@ impl Block {
             }
         }
         Ok(out)
+    }
+
+    /// Series matching the matchers with chunks overlapping `[mint, maxt]`, in index order
+    /// (sorted by labels), each given to `f` as its id, its labels' symbol numbers (see
+    /// `symbol`) in index order, and those chunks: nothing is allocated per series.
+    pub fn for_each_selected(&self, matchers: &[Matcher], mint: i64, maxt: i64, mut f: impl FnMut(u32, &[(u32, u32)], &[ChunkMeta]) -> Result<()>) -> Result<()> {
+        let (mut pairs, mut chunks) = (Vec::new(), Vec::new());
+        for id in self.index.select(matchers)? {
+            self.index.series_symbols(id, &mut pairs, &mut chunks)?;
+            chunks.retain(|c| c.max_t >= mint && c.min_t <= maxt);
+            if !chunks.is_empty() {
+                f(id, &pairs, &chunks)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The text of a symbol number `for_each_selected` gave.
+    pub fn symbol(&self, number: u32) -> Result<&str> {
+        self.index.symbol(u64::from(number))
     }
 
     pub fn label_names(&self) -> Vec<String> {

@@ -87,6 +87,14 @@ impl MemSeries {
     }
 
     /// Chunks overlapping `[mint, maxt]`, the open one included, as (min, max, encoding, bytes).
+    /// The last sample when it is a float in an open XOR chunk (the chunk `chunks_in` gives
+    /// last): what an instant query needs of that chunk, without decoding it.
+    pub fn open_last_float(&self) -> Option<(i64, f64)> {
+        let open = self.open.as_ref()?;
+        let float_last = open.num_samples() > 0 && open.encoding() == crate::chunkenc::ENCODING_XOR && open.max_time() == self.last_t && self.last_h.is_none();
+        float_last.then(|| (self.last_t, f64::from_bits(self.last_v_bits)))
+    }
+
     pub fn chunks_in(&self, mint: i64, maxt: i64) -> impl Iterator<Item = (i64, i64, u8, &[u8])> {
         let closed = self.chunks.iter().filter(move |c| c.max_t >= mint && c.min_t <= maxt).map(|c| (c.min_t, c.max_t, c.encoding(), c.bytes()));
         let open = self.open.as_ref().filter(move |a| a.num_samples() > 0 && a.max_time() >= mint && a.min_time() <= maxt).map(|a| (a.min_time(), a.max_time(), a.encoding(), a.bytes()));

@@ -241,14 +241,7 @@ impl Iterator for XorIterator<'_> {
                 return self.fail("truncated value");
             }
         } else {
-            let mut prefix = 0u8;
-            for _ in 0..4 {
-                match self.br.read_bit() {
-                    Some(true) => prefix += 1,
-                    Some(false) => break,
-                    None => return self.fail("truncated timestamp"),
-                }
-            }
+            let Some(prefix) = self.br.read_ones_prefix(4) else { return self.fail("truncated timestamp") };
             let size: u8 = match prefix {
                 0 => 0,
                 1 => 14,

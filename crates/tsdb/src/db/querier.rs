@@ -14,7 +14,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 mod histograms;
+mod label_table;
+mod newest;
 pub use histograms::{HistogramCsr, InstantHistograms};
+pub use label_table::LabelTable;
+use label_table::SymbolIds;
+use newest::Newest;
 
 impl Db {
     /// Series matching the matchers with samples in `[mint, maxt]`, merged over head and blocks.
@@ -26,38 +31,73 @@ impl Db {
         // Each source's series, then one sort by labels: a block lists its series sorted already,
         // and the sort merges such runs in linear time (a map keyed by label sets cost more here
         // than the rest of the selection), then the same series from several sources are merged.
-        let mut all: Vec<(Labels, SelSeries)> = Vec::new();
+        // Labels go into one table, each source's symbols copied once (see label_table.rs).
+        let mut table = LabelTable::new();
+        let mut all: Vec<(usize, SelSeries)> = Vec::new();
+        let mut blocks: Vec<Arc<Block>> = Vec::new();
+        let mut ids: Vec<(u32, u32)> = Vec::new();
         for b in st.blocks.iter().filter(|b| b.meta.max_time > mint && b.meta.min_time <= maxt) {
             let stones = st.block_tombstones.get(&b.meta.ulid);
-            for s in b.select(matchers, mint, maxt)? {
+            let block = blocks.len() as u32;
+            let mut symbols = SymbolIds::default();
+            b.for_each_selected(matchers, mint, maxt, |id, pairs, chunks| {
+                ids.clear();
+                for &(n, v) in pairs {
+                    let n = table.intern(&mut symbols, n, |x| b.symbol(x))?;
+                    let v = table.intern(&mut symbols, v, |x| b.symbol(x))?;
+                    ids.push((n, v));
+                }
                 let mut e = SelSeries::default();
-                e.chunks.extend(s.chunks.iter().map(|c| SelChunk { min_t: c.min_t, max_t: c.max_t, src: ChunkSrc::Block(b.clone(), c.r) }));
-                if let Some(ivs) = stones.and_then(|t| t.get(&s.id)) {
+                e.chunks.extend(chunks.iter().map(|c| SelChunk { min_t: c.min_t, max_t: c.max_t, src: ChunkSrc::Block(block, c.r) }));
+                if let Some(ivs) = stones.and_then(|t| t.get(&id)) {
                     e.deleted.extend_from_slice(ivs);
                 }
-                all.push((s.labels, e));
-            }
+                all.push((table.push_set_checked(&ids), e));
+                Ok(())
+            })?;
+            blocks.push(b.clone());
         }
+        let mut symbols = SymbolIds::default();
+        // The head's chunks are copied (the selection holds no lock), all into one buffer.
+        let mut head_bytes: Vec<u8> = Vec::new();
         for r in st.head.select(matchers, mint, maxt) {
             let s = st.head.get(r).expect("selected ref");
             let mut e = SelSeries::default();
-            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, enc, data)| SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned(enc, data.into()) }));
+            e.chunks.extend(s.chunks_in(mint, maxt).map(|(a, b, encoding, data)| {
+                let at = head_bytes.len();
+                head_bytes.extend_from_slice(data);
+                SelChunk { min_t: a, max_t: b, src: ChunkSrc::Owned { encoding, bytes: at..head_bytes.len(), last: None } }
+            }));
+            // The open chunk comes last: its last sample is known without decoding it.
+            if let (Some((t, v)), Some(SelChunk { max_t, src: ChunkSrc::Owned { encoding: ENCODING_XOR, last, .. }, .. })) = (s.open_last_float(), e.chunks.last_mut()) {
+                if *max_t == t {
+                    *last = Some((t, v));
+                }
+            }
             if let Some(ivs) = st.head_tombstones.get(&r) {
                 e.deleted.extend_from_slice(ivs);
             }
-            all.push((st.head.labels_from_ids(&s.labels), e));
+            ids.clear();
+            for &(n, v) in s.labels.iter() {
+                let n = table.intern(&mut symbols, n, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
+                let v = table.intern(&mut symbols, v, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
+                ids.push((n, v));
+            }
+            // The head's own label sets: sorted, unique and without empty values when created.
+            all.push((table.push_sorted_set(&ids), e));
         }
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut labels: Vec<Labels> = Vec::with_capacity(all.len());
+        drop(st);
+        all.sort_by(|a, b| table.cmp_sets(a.0, b.0));
+        let mut order: Vec<usize> = Vec::with_capacity(all.len());
         let mut series: Vec<SelSeries> = Vec::with_capacity(all.len());
-        for (l, s) in all {
-            match (labels.last(), series.last_mut()) {
-                (Some(last), Some(into)) if *last == l => {
+        for (set, s) in all {
+            match (order.last(), series.last_mut()) {
+                (Some(&last), Some(into)) if table.cmp_sets(last, set).is_eq() => {
                     into.chunks.extend(s.chunks);
                     into.deleted.extend(s.deleted);
                 }
                 _ => {
-                    labels.push(l);
+                    order.push(set);
                     series.push(s);
                 }
             }
@@ -65,7 +105,7 @@ impl Db {
         for s in &mut series {
             s.chunks.sort_by_key(|c| c.min_t);
         }
-        Ok(Selection { labels, series, mint, maxt })
+        Ok(Selection { labels: table.reordered(order), series, blocks, head_bytes, mint, maxt })
     }
 
     pub fn label_names(&self, matchers: &[Matcher], mint: i64, maxt: i64) -> Result<Vec<String>> {
@@ -79,8 +119,9 @@ impl Db {
                 out.extend(b.label_names());
             }
         } else {
-            for l in self.select(matchers, mint, maxt)?.labels {
-                out.extend(l.iter().map(|x| x.name.clone()));
+            let sel = self.select(matchers, mint, maxt)?;
+            for i in 0..sel.len() {
+                out.extend(sel.labels.set(i).map(|(n, _)| n.to_string()));
             }
         }
         Ok(out.into_iter().collect())
@@ -99,8 +140,9 @@ impl Db {
                 out.extend(b.label_values(name));
             }
         } else {
-            for l in self.select(matchers, mint, maxt)?.labels {
-                if let Some(v) = l.get(name) {
+            let sel = self.select(matchers, mint, maxt)?;
+            for i in 0..sel.len() {
+                if let Some((_, v)) = sel.labels.set(i).find(|&(n, _)| n == name) {
                     out.insert(v.to_string());
                 }
             }
@@ -138,9 +180,13 @@ fn deleted(stones: Option<&Vec<(i64, i64)>>, t: i64) -> bool {
 }
 
 enum ChunkSrc {
-    /// A head chunk's encoding and bytes, copied at selection time.
-    Owned(u8, Box<[u8]>),
-    Block(Arc<Block>, u64),
+    /// A head chunk's encoding and where its bytes, copied at selection time, are in the
+    /// selection's `head_bytes`; for the open chunk of floats its last sample (see
+    /// `newest_float_sample`).
+    Owned { encoding: u8, bytes: std::ops::Range<usize>, last: Option<(i64, f64)> },
+    /// A chunk of the selection's block at this index (see `Selection::blocks`): one shared
+    /// handle per block rather than one per chunk.
+    Block(u32, u64),
 }
 
 struct SelChunk {
@@ -190,23 +236,41 @@ pub struct SamplesCsr {
 /// The series of one selection, sorted by labels, with their chunks. Holds no lock: chunk data
 /// is copied from the head and referenced (memory-mapped) from blocks.
 pub struct Selection {
-    labels: Vec<Labels>,
+    labels: LabelTable,
     series: Vec<SelSeries>,
+    /// The blocks the chunks are read from (memory-mapped); held so that they stay open.
+    blocks: Vec<Arc<Block>>,
+    /// The head chunks' bytes, one after another.
+    head_bytes: Vec<u8>,
     mint: i64,
     maxt: i64,
 }
 
 impl Selection {
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.series.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.series.is_empty()
     }
 
-    pub fn labels(&self) -> &[Labels] {
+    /// The series' label sets, in selection order.
+    pub fn label_table(&self) -> &LabelTable {
         &self.labels
+    }
+
+    /// The series' label sets as owned `Labels` (the label table is cheaper to read).
+    pub fn labels(&self) -> Vec<Labels> {
+        (0..self.len()).map(|i| self.labels.labels(i)).collect()
+    }
+
+    /// A chunk's encoding and bytes.
+    fn chunk_data<'a>(&'a self, c: &'a SelChunk) -> Result<(u8, &'a [u8])> {
+        match &c.src {
+            ChunkSrc::Owned { encoding, bytes, .. } => Ok((*encoding, &self.head_bytes[bytes.clone()])),
+            ChunkSrc::Block(b, r) => self.blocks[*b as usize].chunk(*r),
+        }
     }
 
     /// Samples of series `i` in `[lo, hi]` (within the selection's range) into the buffers,
@@ -228,10 +292,7 @@ impl Selection {
         let mut sorted = true;
         let mut any_st = false;
         for c in s.chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
-            let (enc, data): (u8, &[u8]) = match &c.src {
-                ChunkSrc::Owned(e, b) => (*e, b),
-                ChunkSrc::Block(b, r) => b.chunk(*r)?,
-            };
+            let (enc, data) = self.chunk_data(c)?;
             let err = if enc == ENCODING_XOR {
                 let mut it = XorIterator::new(data);
                 sorted &= push_samples(it.by_ref().map(|(ts, val)| (0, ts, val)), lo, hi, &s.deleted, t, v, st.as_deref_mut());
@@ -244,7 +305,7 @@ impl Selection {
                 it.error()
             };
             if let Some(e) = err {
-                return Err(Error::Corrupt(format!("chunk of {}: {e}", self.labels[i])));
+                return Err(Error::Corrupt(format!("chunk of {}: {e}", self.labels.labels(i))));
             }
         }
         // One series' samples are held while its steps are evaluated; the loops over series
@@ -304,7 +365,22 @@ impl Selection {
         let n = steps.len();
         let mut m = Matrix::alloc(self.len(), n, true)?;
         let (mut t, mut v) = (Vec::new(), Vec::new());
+        let (lo, hi) = ((steps.start - lookback + 1).max(self.mint), steps.end.min(self.maxt));
         for i in 0..self.len() {
+            // One step (an instant query): the newest sample, often without decoding a chunk.
+            if n == 1 {
+                match self.newest_float_sample(i, lo, hi)? {
+                    Newest::Nothing => continue,
+                    Newest::Sample(at, value) => {
+                        if i % 256 == 0 {
+                            limits::check()?;
+                        }
+                        instant_series(&[at], &[value], steps, lookback, &mut m.values[i..i + 1], &mut m.timestamps[i..i + 1], &mut m.present[i..i + 1]);
+                        continue;
+                    }
+                    Newest::Decode => {}
+                }
+            }
             if !self.has_floats(i, steps.start - lookback + 1, steps.end)? {
                 continue; // histograms only: no float at any step (the row stays absent)
             }

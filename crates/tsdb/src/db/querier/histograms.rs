@@ -2,7 +2,7 @@
 //! steps of an instant evaluation take a histogram (the newest sample in the lookback window is
 //! a histogram, not a float or a stale marker of either kind).
 
-use super::{ChunkSrc, SelChunk, Selection};
+use super::Selection;
 use crate::chunkenc::{is_histogram_encoding, HistogramIterator};
 use crate::error::{Error, Result};
 use crate::histogram::Histogram;
@@ -34,13 +34,6 @@ fn approx_bytes(h: &Histogram) -> u64 {
     160 + 8 * (h.positive_buckets.len() + h.negative_buckets.len() + h.custom_values.len()) as u64 + 8 * (h.positive_spans.len() + h.negative_spans.len()) as u64
 }
 
-fn chunk_data(c: &SelChunk) -> Result<(u8, &[u8])> {
-    match &c.src {
-        ChunkSrc::Owned(e, b) => Ok((*e, b)),
-        ChunkSrc::Block(b, r) => b.chunk(*r),
-    }
-}
-
 impl Selection {
     /// Whether series `i` has a histogram chunk overlapping `[lo, hi]`.
     pub(super) fn has_histograms(&self, i: usize, lo: i64, hi: i64) -> Result<bool> {
@@ -56,7 +49,7 @@ impl Selection {
     /// Whether series `i` has a chunk overlapping `[lo, hi]` that holds histograms (or floats).
     fn has_chunk(&self, i: usize, lo: i64, hi: i64, histograms: bool) -> Result<bool> {
         for c in self.series[i].chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
-            if is_histogram_encoding(chunk_data(c)?.0) == histograms {
+            if is_histogram_encoding(self.chunk_data(c)?.0) == histograms {
                 return Ok(true);
             }
         }
@@ -73,7 +66,7 @@ impl Selection {
         let s = &self.series[i];
         let mut sorted = true;
         for c in s.chunks.iter().filter(|c| c.max_t >= lo && c.min_t <= hi) {
-            let (enc, data) = chunk_data(c)?;
+            let (enc, data) = self.chunk_data(c)?;
             if !is_histogram_encoding(enc) {
                 continue;
             }
@@ -94,7 +87,7 @@ impl Selection {
                 h.push(x);
             }
             if let Some(e) = it.error() {
-                return Err(Error::Corrupt(format!("histogram chunk of {}: {e}", self.labels[i])));
+                return Err(Error::Corrupt(format!("histogram chunk of {}: {e}", self.labels.labels(i))));
             }
         }
         limits::check()?;
