@@ -30,6 +30,9 @@ pub mod remote_decode;
 pub mod snappy;
 pub mod wal;
 
+#[cfg(test)]
+mod test_rng;
+
 pub use db::{Db, DbStats, Matrix, Options, SamplesCsr, Selection};
 pub use error::{Error, Result};
 pub use head::AppendStats;

@@ -272,15 +272,7 @@ fn read_uvarint(input: &[u8]) -> Option<(u64, usize)> {
 mod tests {
     use super::{decode, encode, max_encoded_len};
 
-    /// A fixed-seed xorshift, so a failure reproduces.
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
+    use crate::test_rng::xorshift;
 
     fn round_trip(input: &[u8]) -> Vec<u8> {
         let c = encode(input);
@@ -428,14 +420,7 @@ mod tests {
 
     #[test]
     fn random_and_mutated_inputs_never_panic() {
-        // A fixed-seed xorshift, so a failure reproduces.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let good: Vec<u8> = vec![69, 1 << 2, b'a', b'b', (63 << 2) | 2, 2, 0, 2 << 2, b'x', b'y', b'z'];
         assert_eq!(decode(&good, 1 << 16).unwrap().len(), 69);
         for round in 0..50_000 {

@@ -237,6 +237,7 @@ impl<'a> BitReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::xorshift;
 
     #[test]
     fn bits_round_trip() {
@@ -258,13 +259,7 @@ mod tests {
     /// bit offset they start at, the widths and the bits above the width.
     #[test]
     fn spans_match_bit_by_bit_writing() {
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..200 {
             let (mut fast, mut slow) = (BitWriter::new(), BitWriter::new());
             for _ in 0..60 {
@@ -274,7 +269,7 @@ mod tests {
                 for i in (0..n).rev() {
                     slow.write_bit((v >> i) & 1 == 1);
                 }
-                if next() % 5 == 0 {
+                if next().is_multiple_of(5) {
                     let b = next() as u8;
                     fast.write_byte(b);
                     slow.write_byte(b);
@@ -289,13 +284,7 @@ mod tests {
     /// and ending within eight bytes for the byte-wise one: all read back as written.
     #[test]
     fn fields_read_back_at_every_offset_and_near_the_end() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         for round in 0..200 {
             let mut w = BitWriter::new();
             let mut fields = Vec::new();

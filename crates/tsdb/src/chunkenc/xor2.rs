@@ -464,13 +464,7 @@ mod tests {
 
     #[test]
     fn seeded_random_round_trips() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..200 {
             let n = (rnd() % 300) as usize + 1;
             let mut t = (rnd() % 1_000_000) as i64;
