@@ -58,6 +58,7 @@ export const NATIVE_CLASS_METHODS = {
     cleanTombstones: true,
     snapshot: true,
     stats: true,
+    statsAsync: true,
     replayInfo: true,
     startTime: true,
     close: true,

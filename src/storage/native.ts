@@ -217,6 +217,8 @@ export interface NativeDb {
   cleanTombstones(): Promise<void>;
   snapshot(dir: string, withHead: boolean): Promise<void>;
   stats(limit?: number): NativeStats;
+  /** stats(limit) read on the thread pool: the event loop does not wait for the storage's lock. */
+  statsAsync(limit: number): Promise<NativeStats>;
   replayInfo(): NativeReplayInfo;
   /** Where the data starts (ms): the oldest block's start or the head's oldest sample, null when empty; cheap, unlike stats(). */
   startTime(): number | null;

@@ -488,6 +488,11 @@ export class Storage {
     return this.db.stats(limit);
   }
 
+  /** stats(limit), read off the event loop (the head's totals walk every series under its lock). */
+  statsAsync(limit = 10): Promise<StorageStats> {
+    return this.db.statsAsync(limit);
+  }
+
   /**
    * Where the data starts (ms): the oldest block's start or the head's oldest sample, null when
    * empty (Prometheus's DB.StartTime):

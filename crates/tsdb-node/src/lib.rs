@@ -541,6 +541,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("cleanTombstones", db_clean_tombstones),
             ("snapshot", db_snapshot),
             ("stats", stats::db_stats),
+            ("statsAsync", stats::db_stats_async),
             ("replayInfo", stats::db_replay_info),
             ("startTime", stats::db_start_time),
             ("close", db_close),

@@ -82,6 +82,15 @@ pub(crate) fn db_stats(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     stats_value(env, &db.stats(limit))
 }
 
+/// `statsAsync(limit)`: `stats(limit)` read on the thread pool, a promise of the same answer.
+/// The head's totals walk every series under the read lock, which waits for the head truncation's
+/// write-lock steps: /metrics must not make the event loop wait for that.
+pub(crate) fn db_stats_async(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let limit = env.get_u32(ci.arg(0)?, "limit")? as usize;
+    env.spawn("promethium.stats", move || Ok(db.stats(limit)), |env, s| stats_value(env, &s))
+}
+
 /// `startTime()`: where the data starts (ms; the oldest block's start or the head's oldest sample), null when empty.
 pub(crate) fn db_start_time(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
