@@ -162,7 +162,8 @@ function exchange(req: PlainRequest, buffers: ScrapeBodyBuffer, conn: Connection
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
       conn.reader = undefined;
-      buffers.buffer = buf;
+      // A buffer far larger than this answer (a target whose body shrank) is not kept for later.
+      buffers.buffer = buf.length > 1 << 20 && buf.length > 4 * filled ? Buffer.alloc(0) : buf;
       if (keep && error === undefined) {
         conn.socket.unref();
         conn.socket.setTimeout(IDLE_TIMEOUT_MS);
@@ -224,7 +225,10 @@ function exchange(req: PlainRequest, buffers: ScrapeBodyBuffer, conn: Connection
       room: (atLeast = 0) => {
         // With a Content-Length the buffer grows to the response's size at once, else by doubling.
         const expectedEnd = head?.framing.kind === 'length' ? head.start + head.framing.length : undefined;
-        const need = filled + Math.max(atLeast, expectedEnd !== undefined ? Math.max(expectedEnd - filled, 1024) : READ_ROOM);
+        // Without one, room grows with what arrived (4 KiB to 64 KiB a read), so a small target's
+        // buffer stays small: every target keeps its own.
+        const unknownRoom = Math.min(READ_ROOM, Math.max(4096, filled));
+        const need = filled + Math.max(atLeast, expectedEnd !== undefined ? Math.max(expectedEnd - filled, 1024) : unknownRoom);
         if (buf.length < need) {
           const grown = Buffer.allocUnsafe(expectedEnd !== undefined ? need : Math.max(buf.length * 2, need));
           buf.copy(grown, 0, 0, filled);
