@@ -33,6 +33,9 @@ export interface HttpFigure {
   kind: string;
   oursMs: number;
   theirsMs: number;
+  /** Each server's first request of this query and kind (the warm-up): first-use costs show here. */
+  oursFirstMs: number;
+  theirsFirstMs: number;
   bytes: number;
 }
 
@@ -84,9 +87,9 @@ export async function measureHttpQueries(series: number, runs: number): Promise<
         const a: number[] = [];
         const b: number[] = [];
         let bytes = 0;
-        // One warm-up each, then alternate so that both see the same machine.
-        await get(ours.base + path, gzip);
-        await get(theirs.base + path, gzip);
+        // One warm-up each (reported as the first request), then alternate so that both see the same machine.
+        const oursFirst = await get(ours.base + path, gzip);
+        const theirsFirst = await get(theirs.base + path, gzip);
         for (let i = 0; i < runs; i++) {
           const o = await get(ours.base + path, gzip);
           const t = await get(theirs.base + path, gzip);
@@ -95,7 +98,7 @@ export async function measureHttpQueries(series: number, runs: number): Promise<
           b.push(t.ms);
           bytes = o.bytes;
         }
-        out.push({ query, kind, oursMs: median(a), theirsMs: median(b), bytes });
+        out.push({ query, kind, oursMs: median(a), theirsMs: median(b), oursFirstMs: oursFirst.ms, theirsFirstMs: theirsFirst.ms, bytes });
       }
     }
     return out;

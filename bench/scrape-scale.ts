@@ -36,6 +36,8 @@ export interface ScaleFigures {
   /** `up` latency while only scraping (the measured window). */
   upSteadyMedianMs: number;
   upSteadyMaxMs: number;
+  /** The server's first query (`up`, at the end of the warm-up, before the measured ones): first use, reported apart. */
+  firstQueryMs: number;
   /** `up` latency from the moment the head could be cut until 10 s after its truncation was counted. */
   upCompactionMaxMs?: number;
   upCompactionP99Ms?: number;
@@ -206,6 +208,7 @@ async function runOne(r: Running, o: ScaleOptions, t0: number): Promise<ScaleFig
   try {
     await waitReady(r, 900_000);
     await sleep(Math.max(0, t0 + o.warmupSeconds * 1000 - Date.now()));
+    const firstQueryMs = (await query(r.base, 'up')).ms;
     const pid = r.child.pid!;
     const cpu0 = cpuSeconds(pid);
     const samples0 = await metric(r.base, samplesMetric(r.kind));
@@ -271,6 +274,7 @@ async function runOne(r: Running, o: ScaleOptions, t0: number): Promise<ScaleFig
       rssTrajectoryMiB: trajectory,
       upSteadyMedianMs: quantile(steadyUp, 0.5),
       upSteadyMaxMs: quantile(steadyUp, 1),
+      firstQueryMs,
       ...compaction,
       ...rate,
       ...restart,
