@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMetricFamilies, type ProtoMetricFamily } from '../../src/exposition/index.js';
+import { encodeMetricFamilies, type ProtoMetricFamily } from '../../src/exposition/metrics-proto.js';
 import { freePort, waitFor } from '../helpers/net.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 // What a running `promethium server` loads (issue 23): the discovery providers, the remote-write
 // queues, the receiver, the rule manager and the web config's (bcrypt's native addon) load only when the config or a flag asks for them, the
-// PromQL evaluator and ajv (with the routes' validators) with the first query, and protobuf
-// decoding uses protobufjs's light build. Each module loaded costs resident memory an idle server
+// PromQL evaluator and ajv (with the routes' validators) with the first query, and protobufjs with
+// the first protobuf body scraped or asked for on /federate. Each module loaded costs resident memory an idle server
 // never uses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ const tsx = import.meta.resolve('tsx');
 const recorder = new URL('./fixtures/record-module-loads.mjs', import.meta.url).pathname;
 
 /** Modules an idle server does not need, by a part of their URL. */
-const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/index.js', '/src/rules/manager.ts', '/src/template/template.ts', '/src/web-config/gate.ts', '/node_modules/@node-rs/bcrypt'];
+const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/', '/node_modules/long/', '/src/exposition/protobuf.ts', '/src/rules/manager.ts', '/src/template/template.ts', '/src/web-config/gate.ts', '/node_modules/@node-rs/bcrypt'];
 /** Modules the first query loads: the evaluator, and ajv to check its parameters. */
 const FIRST_QUERY = ['/src/promql/engine.ts', '/node_modules/ajv/'];
 

@@ -37,6 +37,15 @@ test('nothing is released while no request came in', async () => {
   assert.deepEqual(hooks.calls, []);
 });
 
+test('a release owed without a request (the start-up\'s) is served at the next poll, once', async () => {
+  const hooks = fakeHooks();
+  const releaser = new MemoryReleaser(hooks, undefined, { maxWaitPolls: 3 });
+  releaser.owe();
+  assert.equal(await releaser.poll(), true);
+  for (let i = 0; i < 3; i++) assert.equal(await releaser.poll(), false);
+  assert.deepEqual(hooks.calls, ['gc', 'trim']);
+});
+
 test('a burst is served once it is over: V8 collects first, then glibc trims, once', async () => {
   const hooks = fakeHooks();
   const releaser = new MemoryReleaser(hooks, undefined, { maxWaitPolls: 10 });

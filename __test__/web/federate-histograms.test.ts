@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import { federateApi } from '../../src/web/api/federate.js';
 import { acceptsProtobuf, histogramToProto } from '../../src/web/api/federate-protobuf.js';
-import { parseProtobufInto } from '../../src/exposition/index.js';
+import { parseProtobufInto } from '../../src/exposition/protobuf.js';
 import type { FederatedSample, WebServices } from '../../src/web/services.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort, waitFor } from '../helpers/net.js';
 import { CHROMIUM, assertChromium, shot } from '../helpers/browser.js';
-import { encodeMetricFamilies } from '../../src/exposition/index.js';
+import { encodeMetricFamilies } from '../../src/exposition/metrics-proto.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
 

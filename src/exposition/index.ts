@@ -1,26 +1,37 @@
 // The exposition codec the scrape loop uses: picks the parser from the response's content type.
+// The protobuf parser (and protobufjs with it) loads with the first protobuf body: most servers
+// never scrape one, and an idle server would keep it resident for nothing.
 import type { Labels } from '../model/labels.js';
 import { parseOpenMetrics } from './openmetrics.js';
 import { parseSeriesText, parseText, parseTextInto } from './text.js';
 import { checkUtf8 } from './utf8.js';
-import { isProtobuf, parseProtobufInto, seriesTextOfLabels, type HistogramSink, type ProtobufParseOptions } from './protobuf.js';
+import { isOpenMetrics, isProtobuf } from './media-types.js';
+import { seriesTextOfLabels } from './series-text.js';
+import type { HistogramSink, ProtobufParseOptions } from './protobuf.js';
 import type { MetricMetadata, ParseOptions, ParsedSample, SampleSink } from './text.js';
 
 export { ExpositionError } from './lexer.js';
 export { parseOpenMetrics } from './openmetrics.js';
 export { parseText, parseTextInto, parseSeriesText } from './text.js';
 export { checkUtf8 } from './utf8.js';
-export { isProtobuf, parseProtobufInto, formatOpenMetricsFloat, seriesTextOfLabels, ProtobufExpositionError, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
+export { isOpenMetrics, isProtobuf, PROTOBUF_MEDIA_TYPE } from './media-types.js';
+export { formatOpenMetricsFloat, seriesTextOfLabels } from './series-text.js';
 export type { HistogramSink, ProtobufParseOptions } from './protobuf.js';
-export { encodeMetricFamilies, ProtoMetricType } from './metrics-proto.js';
 export type { ProtoMetricFamily, ProtoMetric, ProtoHistogram } from './metrics-proto.js';
 export type { MetricMetadata, MetricType, ParseOptions, ParsedExemplar, ParsedSample, SampleSink } from './text.js';
 
-export function isOpenMetrics(contentType: string): boolean {
-  return /^\s*application\/openmetrics-text/i.test(contentType);
-}
-
 export class ExpositionCodecImpl {
+  /** The protobuf parser, once a protobuf body came (prepare). */
+  private protobuf: typeof import('./protobuf.js') | undefined;
+
+  /** Loads what parsing a body of this content type needs; undefined when nothing is left to load. */
+  prepare(contentType: string): Promise<void> | undefined {
+    if (this.protobuf !== undefined || !isProtobuf(contentType)) return undefined;
+    return import('./protobuf.js').then((m) => {
+      this.protobuf = m;
+    });
+  }
+
   /** Parses a scrape body. `metadata` receives TYPE/HELP/UNIT per family. */
   parse<T>(body: string, contentType: string, metadata?: Map<string, MetricMetadata>, fast?: ParseOptions<T>): Iterable<ParsedSample<T>> {
     return isOpenMetrics(contentType) ? (parseOpenMetrics(body, metadata) as Iterable<ParsedSample<T>>) : parseText<T>(body, metadata, fast);
@@ -34,7 +45,8 @@ export class ExpositionCodecImpl {
 
   /** Protobuf bodies: floats and classic series to `sink`, native histograms to `histogramSink`. */
   parseProtobufInto<T>(body: Uint8Array, metadata: Map<string, MetricMetadata> | undefined, options: ProtobufParseOptions<T>, sink: SampleSink<T>, histogramSink: HistogramSink<T>): void {
-    parseProtobufInto(body, metadata, options, sink, histogramSink);
+    if (this.protobuf === undefined) throw new Error('the protobuf parser is not loaded: prepare() the content type first');
+    this.protobuf.parseProtobufInto(body, metadata, options, sink, histogramSink);
   }
 
   isProtobuf(contentType: string): boolean {

@@ -11,6 +11,10 @@ import { LEGACY_LABEL_NAME, LEGACY_METRIC_NAME, newLabels, type Labels } from '.
 import { CounterResetHint, type BucketSpan, type FloatHistogram } from '../model/histogram.js';
 import { int64, metricFamilyMessage, ProtoMetricType, type ProtoExemplar, type ProtoHistogram, type ProtoLabelPair, type ProtoMetricFamily, type ProtoTimestamp } from './metrics-proto.js';
 import type { MetricMetadata, MetricType, ParsedExemplar, SampleSink } from './text.js';
+import { formatOpenMetricsFloat, quote, seriesText } from './series-text.js';
+
+export { PROTOBUF_MEDIA_TYPE, isProtobuf } from './media-types.js';
+export { formatOpenMetricsFloat, seriesTextOfLabels } from './series-text.js';
 
 export interface ProtobufParseOptions<T> {
   /** The scrape cache: the value found for a series text is handed on as `cached`. */
@@ -31,12 +35,6 @@ export type HistogramSink<T> = (series: string, h: FloatHistogram, timestamp: nu
 /** A body the protobuf format refuses (the scrape fails with this message). */
 export class ProtobufExpositionError extends Error {
   override name = 'ProtobufExpositionError';
-}
-
-export const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
-
-export function isProtobuf(contentType: string): boolean {
-  return /^\s*application\/vnd\.google\.protobuf/i.test(contentType);
 }
 
 const TYPE_NAMES: Record<number, MetricType> = { 0: 'counter', 1: 'gauge', 2: 'summary', 3: 'unknown', 4: 'histogram', 5: 'gaugehistogram' };
@@ -207,14 +205,6 @@ function timestampMs(t: ProtoTimestamp | null | undefined): number | undefined {
   return ms !== 0 ? ms : undefined;
 }
 
-const NEEDS_ESCAPE = /[\\"\n]/;
-
-/** `"…"` with the text format's escapes. */
-function quote(v: string): string {
-  if (!NEEDS_ESCAPE.test(v)) return `"${v}"`;
-  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
 /** Label names seen and whether they are legacy names: a target repeats a few names many times. */
 const legacyLabelNames = new Map<string, boolean>();
 
@@ -240,40 +230,3 @@ function labelText(labels: readonly ProtoLabelPair[], family: string): string {
   return out;
 }
 
-/** `name{labels,extra}`, or the quoted-name form when the name is not a legacy one. */
-function seriesText(name: string, labels: string, extra: string, legacyName: boolean): string {
-  const inner = labels === '' ? extra : extra === '' ? labels : `${labels},${extra}`;
-  if (legacyName) return inner === '' ? name : `${name}{${inner}}`;
-  return `{${quote(name)}${inner === '' ? '' : ','}${inner}}`;
-}
-
-/**
- * Go's FormatFloat(f, 'g', -1, 64) with `.0` added to integral values: how Prometheus spells le and
- * quantile values it formats itself (OpenMetrics's canonical form).
- */
-export function formatOpenMetricsFloat(f: number): string {
-  if (Number.isNaN(f)) return 'NaN';
-  if (f === Infinity) return '+Inf';
-  if (f === -Infinity) return '-Inf';
-  if (Object.is(f, -0)) return '-0.0';
-  const [mant, expText] = f.toExponential().split('e') as [string, string];
-  const exp = Number(expText);
-  let s: string;
-  // 'g' with the shortest digits switches to an exponent below 1e-4 and from 1e6 on.
-  if (exp < -4 || exp >= 6) {
-    s = `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  } else {
-    s = String(f);
-  }
-  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
-}
-
-/** A series text for a label set (metric name included), in the form the text parser reads back. */
-export function seriesTextOfLabels(labels: Labels): string {
-  const name = labels['__name__'] ?? '';
-  const inner = Object.keys(labels)
-    .filter((k) => k !== '__name__')
-    .map((k) => `${LEGACY_LABEL_NAME.test(k) ? k : quote(k)}=${quote(labels[k]!)}`)
-    .join(',');
-  return seriesText(name, inner, '', LEGACY_METRIC_NAME.test(name));
-}

@@ -40,6 +40,8 @@ export interface ExpositionCodec {
    * the cache value when the fast path found the series); `metadata` receives each family's TYPE/HELP/UNIT. */
   parseInto<T>(body: string, contentType: string, metadata: Map<string, FamilyMetadata> | undefined, fast: FastPathHints<T>, sink: (series: string, value: number, timestamp: number | undefined, cached: T | undefined, start?: number, exemplar?: ScrapedExemplar) => void): void;
   seriesLabels(series: string): Labels;
+  /** Loads what parsing a body of this content type needs (a parser loaded on first use); awaited before parsing when it returns a promise. */
+  prepare?(contentType: string): Promise<void> | undefined;
   /** Whether a body of this content type is in the protobuf exposition format (parsed by parseProtobufInto). */
   isProtobuf?(contentType: string): boolean;
   /** Parses a protobuf exposition body: floats and classic series to `sink`, native histograms to `histogramSink`. */

@@ -167,6 +167,8 @@ export class ScrapeLoop {
       const res = await scrapeHttp({ ...this.options.http, url: this.url, timeoutMs: this.options.timeoutMs }, this.abort.signal);
       const contentType = res.contentType.trim() === '' && this.options.fallbackContentType !== undefined ? this.options.fallbackContentType : res.contentType;
       this.deps.codec.checkEncoding?.(res.body, contentType);
+      const loading = this.deps.codec.prepare?.(contentType);
+      if (loading !== undefined) await loading;
       const ingester = this.ingesterFor(contentType);
       this.lastScrapeNative = ingester === this.native;
       const r = await ingester.ingest(res.body, contentType, start);

@@ -221,6 +221,8 @@ export async function main(argv: string[]): Promise<number> {
     start: () =>
       server.start().then(() => {
         releaseYoungGeneration();
+        // What start-up freed goes back to the system once the server runs.
+        memoryReleaser.owe();
         memoryReleaser.start();
       }),
     startError: 'Error starting the server',

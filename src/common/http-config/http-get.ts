@@ -13,10 +13,10 @@ import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { tlsVersion } from './dispatcher.js';
 import { proxyFor } from './proxy.js';
-import { isWritableHeader, plainGet, PlainHttpError, ScrapeBodyBuffer } from './plain-http.js';
-import type { PlainResponse } from './plain-http.js';
+import { ScrapeBodyBuffer } from './scrape-body-buffer.js';
+import type { BodyReader } from './scrape-body-buffer.js';
 
-export { ScrapeBodyBuffer } from './plain-http.js';
+export { ScrapeBodyBuffer } from './scrape-body-buffer.js';
 
 /** The GET's Accept header unless the request names one: a scrape's, OpenMetrics preferred, then the text format. */
 export const SCRAPE_ACCEPT_HEADER =
@@ -30,8 +30,8 @@ export interface ScrapeRequest extends ClientRequestOptions {
   /** enable_compression: ask for gzip (default) or for the body as it is (`identity`). */
   compression?: boolean;
   /**
-   * The target's receive buffer and kept-alive connection for plain-http scrapes (plain-http.ts):
-   * the body returned is then a view into it, valid until the next request with it starts.
+   * The target's receive memory and kept-alive connection (scrape-body-buffer.ts): the body
+   * returned is then a view into that memory, valid until the target's next scrape reads a body.
    */
   bodyBuffer?: ScrapeBodyBuffer;
 }
@@ -119,9 +119,6 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
   };
   const authorization = authorizationHeader(req) ?? oauthHeader;
   if (authorization !== undefined) headers.Authorization = authorization;
-  if (url.protocol === 'http:' && proxy === undefined && Object.entries(headers).every(([k, v]) => k.toLowerCase() !== 'host' && isWritableHeader(k, v))) {
-    return plainExchange(req, url, headers, remainingMs, redirects, signal);
-  }
   const exchange = new Promise<ScrapeResponse>((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     let tlsOptions: https.RequestOptions = {};
@@ -143,12 +140,16 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
       }
     }
     const options: https.RequestOptions = { method: 'GET', headers, signal, ...tlsOptions };
+    // Plain http straight to the target: its own kept-alive connection.
+    if (!isHttps && proxy === undefined && req.bodyBuffer !== undefined) options.agent = req.bodyBuffer.agent;
     if (tunnel !== undefined) {
       // TLS to the target inside the proxy's tunnel.
       const socket = tunnel;
       options.agent = false;
       options.createConnection = () => tls.connect({ socket, servername: tlsOptions.servername ?? url.hostname, ca: tlsOptions.ca, cert: tlsOptions.cert, key: tlsOptions.key, rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true, minVersion: tlsOptions.minVersion, maxVersion: tlsOptions.maxVersion });
     }
+    /** The body being read, once the response came. */
+    let reading: BodyReader | undefined;
     // One deadline for the whole exchange (connect, headers and body), as Prometheus's scrape context.
     const timer = setTimeout(() => request.destroy(new ScrapeError(`${prefix}: context deadline exceeded`)), remainingMs);
     const request =
@@ -180,28 +181,43 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
       }
       const gzipped = (res.headers['content-encoding'] ?? '').toLowerCase() === 'gzip';
       const stream = gzipped ? res.pipe(zlib.createGunzip()) : res;
-      const chunks: Buffer[] = [];
-      let size = 0;
+      const length = Number(res.headers['content-length']);
       const limit = req.bodySizeLimit ?? 0;
+      // Into the target's memory (scrape-body-buffer.ts), sized at once from Content-Length when not gzipped.
+      const body = (reading = (req.bodyBuffer ?? new ScrapeBodyBuffer()).reader(!gzipped && Number.isSafeInteger(length) && (limit === 0 || length <= limit) ? length : undefined));
+      // Whatever failed, the connection goes: it may hold the rest of a body nobody reads.
+      const fail = (e: Error): void => {
+        clearTimeout(timer);
+        body.end();
+        reject(e);
+        request.destroy();
+      };
       stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (limit > 0 && size > limit) {
-          request.destroy(new ScrapeError(`body size limit exceeded: more than ${limit} bytes`));
+        if (limit > 0 && body.size + chunk.length > limit) {
+          // Failed here: the request may be over already while gunzip still writes.
+          fail(new ScrapeError(`body size limit exceeded: more than ${limit} bytes`));
+          stream.destroy();
           return;
         }
-        chunks.push(chunk);
+        body.write(chunk);
       });
       stream.on('end', () => {
         clearTimeout(timer);
-        resolve({ body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), contentType: String(res.headers['content-type'] ?? '') });
+        resolve({ body: body.end(), contentType: String(res.headers['content-type'] ?? '') });
       });
-      stream.on('error', (e: Error) => {
-        clearTimeout(timer);
-        reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${gzipped ? 'gzip: ' : ''}${e.message}`));
-      });
+      // A body cut short (the connection closed before Content-Length or the last chunk): Go's wording.
+      res.on('aborted', () => fail(new ScrapeError(`${prefix}: unexpected EOF`)));
+      stream.on('error', (e: Error) => fail(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${gzipped ? 'gzip: ' : ''}${e.message}`)));
     };
     request.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      reading?.end();
+      // A kept-alive connection the target closed while idle (the request found out on sending):
+      // the scrape goes on over a new one, as Go's transport retries such a request.
+      if (request.reusedSocket && reading === undefined && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+        fetchOnce(req, url, redirects, signal).then(resolve, reject);
+        return;
+      }
       reject(e instanceof ScrapeError ? e : new ScrapeError(`${prefix}: ${goNetError(e, url)}`));
     });
     request.end();
@@ -209,42 +225,6 @@ async function fetchOnce(req: ScrapeRequest, url: URL, redirects: number, signal
   // A tunnel serves one exchange: closed when it is over, whatever the outcome (a failed TLS
   // handshake inside it would otherwise leave the proxy connection open).
   return tunnel === undefined ? exchange : exchange.finally(() => tunnel.destroy());
-}
-
-/** fetchOnce over plain http (plain-http.ts): the same outcomes, worded the same. */
-async function plainExchange(req: ScrapeRequest, url: URL, headers: Record<string, string>, timeoutMs: number, redirects: number, signal: AbortSignal | undefined): Promise<ScrapeResponse> {
-  const prefix = `Get "${url.href}"`;
-  const limit = req.bodySizeLimit ?? 0;
-  const buffers = req.bodyBuffer ?? new ScrapeBodyBuffer();
-  let res: PlainResponse;
-  try {
-    res = await plainGet({ url, headers, timeoutMs, signal, bodySizeLimit: limit, buffers, describe: (e) => goNetError(e, url) });
-  } catch (e) {
-    if (e instanceof PlainHttpError) throw new ScrapeError(e.bodyLimit ? e.message : `${prefix}: ${e.message}`);
-    throw e;
-  } finally {
-    // Without a target's buffers, nothing would reuse the connection.
-    if (req.bodyBuffer === undefined) buffers.close();
-  }
-  const location = res.headers.get('location');
-  if (res.status >= 300 && res.status < 400 && location !== undefined) {
-    if (req.followRedirects === false) throw new ScrapeError(`server returned HTTP status ${res.status} ${res.statusMessage}`.trim());
-    if (redirects >= MAX_REDIRECTS) throw new ScrapeError(`${prefix}: stopped after ${MAX_REDIRECTS} redirects`);
-    return fetchOnce(req, new URL(location, url), redirects + 1, signal);
-  }
-  if (res.status !== 200) throw new ScrapeError(`server returned HTTP status ${res.status} ${res.statusMessage}`.trim());
-  const contentType = res.headers.get('content-type') ?? '';
-  if ((res.headers.get('content-encoding') ?? '').toLowerCase() !== 'gzip') return { body: res.body, contentType };
-  // Gunzipped off the event loop, as the streaming path does; the limit counts the gunzipped bytes.
-  const body = await new Promise<Buffer>((resolve, reject) =>
-    zlib.gunzip(res.body, limit > 0 ? { maxOutputLength: limit + 1 } : {}, (e, out) => {
-      if (e === null) resolve(out);
-      else if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(new ScrapeError(`body size limit exceeded: more than ${limit} bytes`));
-      else reject(new ScrapeError(`${prefix}: gzip: ${e.message}`));
-    }),
-  );
-  if (limit > 0 && body.length > limit) throw new ScrapeError(`body size limit exceeded: more than ${limit} bytes`);
-  return { body, contentType };
 }
 
 /** Go's wording for the common network failures. */

@@ -1,7 +1,7 @@
 // /federate in the protobuf exposition format, which Prometheus serves when the scraper's Accept
 // header asks for it: the only format that carries native histograms. Floats are untyped metrics,
 // histograms are native histograms (integer ones with bucket deltas, float ones with absolute counts).
-import { encodeMetricFamilies, ProtoMetricType, type ProtoHistogram, type ProtoMetric, type ProtoMetricFamily } from '../../exposition/index.js';
+import { encodeMetricFamilies, ProtoMetricType, type ProtoHistogram, type ProtoMetric, type ProtoMetricFamily } from '../../exposition/metrics-proto.js';
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type FloatHistogram } from '../../model/histogram.js';
 
 export const FEDERATE_PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';

@@ -7,7 +7,7 @@ import { multi, requestParams } from './params.js';
 import { escapeLabelValue, formatSampleValue } from '../../exposition/format.js';
 import { copyLabels } from '../../model/labels.js';
 import { queryParams } from './schemas.js';
-import { acceptsProtobuf, encodeFederationProtobuf, FEDERATE_PROTOBUF_CONTENT_TYPE } from './federate-protobuf.js';
+import { PROTOBUF_MEDIA_TYPE } from '../../exposition/media-types.js';
 
 const schema = queryParams(['match[]']);
 
@@ -34,7 +34,11 @@ export async function federateApi(app: FastifyInstance): Promise<void> {
       return { name, line: `${name}{${pairs.join(',')}} ${formatSampleValue(s.v)} ${s.t}`, labels: keys.map((k): [string, string] => [k, labels[k]!]), t: s.t, v: s.v, ...(s.h !== undefined ? { h: s.h } : {}) };
     });
     rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.line < b.line ? -1 : a.line > b.line ? 1 : 0));
-    if (acceptsProtobuf(req.headers.accept)) return reply.type(FEDERATE_PROTOBUF_CONTENT_TYPE).send(Buffer.from(encodeFederationProtobuf(rows)));
+    // The protobuf encoder (and protobufjs) loads with the first request that may ask for it.
+    if (req.headers.accept?.toLowerCase().includes(PROTOBUF_MEDIA_TYPE) === true) {
+      const pb = await import('./federate-protobuf.js');
+      if (pb.acceptsProtobuf(req.headers.accept)) return reply.type(pb.FEDERATE_PROTOBUF_CONTENT_TYPE).send(Buffer.from(pb.encodeFederationProtobuf(rows)));
+    }
     const out: string[] = [];
     let current: string | undefined;
     for (const r of rows) {

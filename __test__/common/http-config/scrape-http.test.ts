@@ -1,6 +1,7 @@
-// The plain-http scrape client (src/common/http-config/plain-http.ts): bodies arrive whole and
-// exact however the server frames and splits them, the target's buffer and connection are reused,
-// and limits, gzip, redirects, truncation and dead kept-alive connections give the usual outcomes.
+// Scrapes over plain http (src/common/http-config/http-get.ts with a target's
+// scrape-body-buffer.ts): bodies arrive whole and exact however the server frames and splits them,
+// the target's memory and connection are reused, and limits, gzip, redirects, truncation and dead
+// kept-alive connections give the usual outcomes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -8,7 +9,6 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { scrapeHttp, ScrapeBodyBuffer } from '../../../src/common/http-config/http-get.js';
-import { ChunkedDecoder } from '../../../src/common/http-config/plain-http.js';
 
 /** A deterministic pseudo-random generator (xorshift), so failures can be replayed. */
 function random(seed: number): () => number {
@@ -183,31 +183,4 @@ test('a target that does not answer times out; a refused connection is worded as
   const port = (closed.address() as AddressInfo).port;
   await new Promise((r) => closed.close(r));
   await assert.rejects(scrapeHttp({ url: new URL(`http://127.0.0.1:${port}/metrics`), timeoutMs: 2000 }), { message: `Get "http://127.0.0.1:${port}/metrics": dial tcp 127.0.0.1:${port}: connect: connection refused` });
-});
-
-test('the chunked decoder gives the body whatever the bytes arrive in', () => {
-  for (let seed = 1; seed <= 40; seed++) {
-    const next = random(seed);
-    const body = Buffer.from(bodyOf(1 + Math.floor(next() * 300), seed));
-    const wire = chunkedEncoding(body, () => next() * 0.01);
-    // Feed the wire bytes in random pieces into one buffer, as the socket reads do.
-    const buf = Buffer.alloc(wire.length + 16);
-    const decoder = new ChunkedDecoder();
-    let filled = 0;
-    let result: ReturnType<ChunkedDecoder['decode']> | undefined;
-    for (let at = 0; at < wire.length; ) {
-      const n = Math.min(wire.length - at, 1 + Math.floor(next() * 300));
-      wire.copy(buf, filled, at, at + n);
-      filled += n;
-      at += n;
-      result = decoder.decode(buf, 0, filled);
-      assert.notEqual(typeof result, 'string', `seed ${seed}`);
-      filled = (result as { filled: number }).filled;
-    }
-    const r = result as { bodyEnd: number; done: boolean };
-    assert.equal(r.done, true, `seed ${seed}`);
-    assert.ok(buf.subarray(0, r.bodyEnd).equals(body), `seed ${seed}`);
-  }
-  assert.equal(new ChunkedDecoder().decode(Buffer.from('zz\r\n'), 0, 4), 'invalid byte in chunk length');
-  assert.equal(new ChunkedDecoder().decode(Buffer.from('1\r\nab\r\n'), 0, 7), 'malformed chunked encoding');
 });
