@@ -13,16 +13,6 @@ if (!existsSync(entry)) {
   console.error('promethium: dist/cli.js is missing; run `npm run build` first');
   process.exit(1);
 }
-// The storage's addon loads first for the server: loading it limits glibc's malloc
-// arenas, which only holds for threads that have not allocated yet (crates/tsdb-node/src/memory.rs).
-// A failure to load is reported where the storage is opened.
-if (process.argv[2] === 'server') {
-  try {
-    (await import(new URL('../dist/storage/native.js', import.meta.url).href)).loadNative();
-  } catch {
-    /* reported by the command itself */
-  }
-}
 // The exporter's heap settings work best before its modules load (loading them already grows the
 // young generation): src/node-exporter/lean-heap.ts says which and why.
 if (process.argv[2] === 'node-exporter') (await import(new URL('../dist/node-exporter/lean-heap.js', import.meta.url).href)).applyLeanHeapFlags();

@@ -42,29 +42,11 @@ mod imp {
         fn mallinfo2() -> MallInfo2;
     }
     const M_MMAP_THRESHOLD: i32 = -3;
-    const M_ARENA_MAX: i32 = -8;
-    /// Arenas glibc may create. By default every thread that allocates under contention gets one,
-    /// up to eight per core, each keeping its own free pages resident: node's V8 platform and libuv
-    /// threads, the query workers and the scrape threads held ~7 MiB of them in an idle server.
-    /// Two keep the main thread's allocations apart from the rest; glibc's per-thread caches serve
-    /// most small allocations without taking an arena's lock either way.
-    const ARENA_MAX: i32 = 2;
-
-    /// Whether the user set the arena count (environment or tunable): then it is theirs.
-    fn arena_max_set_by_user() -> bool {
-        std::env::var_os("MALLOC_ARENA_MAX").is_some() || std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.arena_max"))
-    }
 
     pub fn tune() {
-        let limit_arenas = !arena_max_set_by_user();
         // SAFETY: plain libc calls with valid arguments; glibc serializes them internally.
         unsafe {
             mallopt(M_MMAP_THRESHOLD, 1 << 20);
-            // Takes effect for threads that have not allocated yet: the addon loads early
-            // (bin/promethium.js), before the thread pools do their first work.
-            if limit_arenas {
-                mallopt(M_ARENA_MAX, ARENA_MAX);
-            }
         }
     }
 
