@@ -102,7 +102,7 @@ class ScrapePool {
     const overLimit = this.spec.targetLimit > 0 && next.size > this.spec.targetLimit;
     for (const [key, t] of next) {
       if (this.loops.has(key)) continue;
-      // The target's own receive buffer and kept-alive connection (common/http-config/plain-http.ts).
+      // The target's own receive memory and kept-alive connection (common/http-config/scrape-body-buffer.ts).
       const bodyBuffer = new ScrapeBodyBuffer();
       const options = { ...this.spec.options, http: { ...this.spec.options.http, bodyBuffer }, intervalMs: t.intervalMs, timeoutMs: t.timeoutMs };
       const loop = new ScrapeLoop(t.url, t.labels, options, this.deps);
