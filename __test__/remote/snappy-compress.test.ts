@@ -5,18 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import snappy from 'snappy';
 import { snappyCompress } from '../../src/storage/index.js';
+import { xorshift32 as xorshift } from '../helpers/random.js';
 
 /** A fixed-seed xorshift, so a failure reproduces. */
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
-}
-
 function roundTrip(input: Uint8Array, what: string): Uint8Array {
   const c = snappyCompress(input);
   const back = snappy.uncompressSync(Buffer.from(c)) as Buffer;

@@ -16,6 +16,7 @@ import { ExpositionCodecImpl } from '../../src/exposition/index.js';
 import { Storage } from '../../src/storage/index.js';
 import { Logger } from '../../src/util/logger.js';
 import { Engine } from '../../src/promql/index.js';
+import { randomFractions as prng } from '../helpers/random.js';
 
 const T0 = 1_700_000_000_000;
 const TEXT = 'text/plain; version=0.0.4';
@@ -190,19 +191,6 @@ test('honor_timestamps off, honor_labels on, and the sample limit, on both paths
     assert.equal(r.stored.present[a], 'xx..');
   }
 });
-
-/** A small deterministic PRNG (xorshift32), so a failing body can be reproduced from the seed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 test('random bodies (odd spellings, corrupt lines, churn) give the same result on both paths', async () => {
   const series = [

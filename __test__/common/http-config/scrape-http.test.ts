@@ -9,17 +9,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { scrapeHttp, ScrapeBodyBuffer } from '../../../src/common/http-config/http-get.js';
-
-/** A deterministic pseudo-random generator (xorshift), so failures can be replayed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { randomFractions as random } from '../../helpers/random.js';
 
 function bodyOf(lines: number, seed: number): string {
   const next = random(seed);
