@@ -4,7 +4,7 @@
 import { encodeMetricFamilies, type ProtoMetricFamily } from '../src/exposition/metrics-proto.js';
 import { parseProtobufInto } from '../src/exposition/protobuf.js';
 import { parseTextInto } from '../src/exposition/text.js';
-import { formatOpenMetricsFloat } from '../src/exposition/protobuf.js';
+import { formatOpenMetricsFloat } from '../src/exposition/series-text.js';
 
 const COUNTERS = 20_000;
 const HISTOGRAMS = 2_000;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatOpenMetricsFloat, parseProtobufInto, ProtobufExpositionError, type ProtobufParseOptions } from '../../src/exposition/protobuf.js';
+import { parseProtobufInto, ProtobufExpositionError, type ProtobufParseOptions } from '../../src/exposition/protobuf.js';
+import { formatOpenMetricsFloat } from '../../src/exposition/series-text.js';
 import { encodeMetricFamilies, type ProtoMetricFamily } from '../../src/exposition/metrics-proto.js';
 import type { MetricMetadata, ParsedExemplar } from '../../src/exposition/text.js';
 import type { FloatHistogram } from '../../src/model/histogram.js';

@@ -9,4 +9,3 @@ export const PROTOBUF_MEDIA_TYPE = 'application/vnd.google.protobuf';
 export function isProtobuf(contentType: string): boolean {
   return /^\s*application\/vnd\.google\.protobuf/i.test(contentType);
 }
-

@@ -13,8 +13,6 @@ import { int64, metricFamilyMessage, ProtoMetricType, type ProtoExemplar, type P
 import type { MetricMetadata, MetricType, ParsedExemplar, SampleSink } from './text.js';
 import { formatOpenMetricsFloat, quote, seriesText } from './series-text.js';
 
-export { PROTOBUF_MEDIA_TYPE, isProtobuf } from './media-types.js';
-export { formatOpenMetricsFloat, seriesTextOfLabels } from './series-text.js';
 
 export interface ProtobufParseOptions<T> {
   /** The scrape cache: the value found for a series text is handed on as `cached`. */
