@@ -31,6 +31,7 @@ import { remoteWriteStatusApi } from '../web/api/remote-write.js';
 import { remoteEndpoints } from './remote-endpoints.js';
 import { RemoteReaders } from '../remote/read/readers.js';
 import { releaseYoungGeneration } from './startup-heap.js';
+import { fixOldGenerationGrowth } from './old-generation-growth.js';
 import { MemoryReleaser, nativeMemoryReleaseHooks } from './memory-release.js';
 import { agentFederation, agentQueries, agentRulesApi, agentSeries, agentTsdb } from './agent.js';
 import { AgentWalTruncator, agentRetention } from './agent-retention.js';
@@ -221,6 +222,7 @@ export async function main(argv: string[]): Promise<number> {
     start: () =>
       server.start().then(() => {
         releaseYoungGeneration();
+        fixOldGenerationGrowth();
         // What start-up freed goes back to the system once the server runs.
         memoryReleaser.owe();
         memoryReleaser.start();
