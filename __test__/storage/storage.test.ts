@@ -17,6 +17,26 @@ test('label sets cross the boundary intact, UTF-8 included', () => {
   assert.deepEqual(decodeLabelSets(encodeLabelSets(sets)), sets);
 });
 
+test('series created off the event loop get the refs created on it; the event loop turns while the sets are encoded', async () => {
+  const s = tempStorage();
+  const sets: Labels[] = Array.from({ length: 10_000 }, (_, i) => ({ __name__: 'made', i: String(i), text: i % 7 ? 'plain' : 'ünï' }));
+  let turns = 0;
+  let done = false;
+  const tick = (): void => {
+    turns++;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const refs = await s.seriesRefsAsync(sets);
+  done = true;
+  assert.ok(turns >= 2, `the event loop ran ${turns} times while 10k sets were encoded and created`);
+  assert.deepEqual([...s.seriesRefs(sets)], [...refs]);
+  assert.equal(new Set(refs).size, sets.length);
+  s.append(refs.subarray(7, 8), new Float64Array([1000]), new Float64Array([1]));
+  assert.deepEqual(s.select([{ type: '=', name: 'i', value: '7' }], 0, 2000).labels, [{ __name__: 'made', i: '7', text: 'ünï' }]);
+  s.close();
+});
+
 test('append through an appender, select with every matcher type', () => {
   const s = tempStorage();
   const app = s.appender();

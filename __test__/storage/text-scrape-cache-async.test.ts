@@ -84,3 +84,32 @@ test('the scrape cache appends off the event loop while the storage write lock i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('new series are created off the event loop while the storage write lock is held', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-series-async-'));
+  const db = new (loadNative().NativeDb)(dir);
+  try {
+    const sets = encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) })));
+    await db.holdWritesForTest(HOLD_LIMIT_MS);
+    let created: Promise<Uint32Array> | undefined;
+    let settled = false;
+    try {
+      created = db.seriesRefsAsync(sets);
+      assert.ok(created instanceof Promise);
+      void created.then(() => (settled = true));
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(settled, false, 'the series wait for the held lock, not the event loop');
+    } finally {
+      db.releaseWritesForTest();
+    }
+    const refs = await created;
+    assert.equal(new Set(refs).size, SERIES);
+    assert.deepEqual([...db.seriesRefs(sets)], [...refs], 'the same label sets map to the refs created');
+    assert.equal(db.stats().numSeries, SERIES);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => db.seriesRefsAsync(encodeLabelSets([{ __name__: 'late' }])), /closed/i);
+});

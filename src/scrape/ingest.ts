@@ -92,6 +92,8 @@ export interface TextScrapeCachePort {
 /** The storage side of a scrape: label sets to refs, then one batch append. */
 export interface ScrapeStorage {
   seriesRefs(labelSets: Labels[]): Uint32Array;
+  /** seriesRefs off the event loop, for the many new series of a large target's first scrape. */
+  seriesRefsAsync?(labelSets: Labels[]): Promise<Uint32Array>;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
   /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
   appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };

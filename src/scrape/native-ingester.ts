@@ -43,7 +43,7 @@ export class NativeIngester implements Ingester {
         vs.push(value);
         own.push(ownTime && !trackOwn);
       });
-      refs = this.resolver.resolve(series);
+      refs = await this.resolver.resolveInSlices(series);
     }
     const untracked = Uint32Array.from(refs.filter((r, i) => own[i] && r !== DROPPED_REF));
     const fromJsPath = this.cache.lastRefs();

@@ -27,23 +27,56 @@ function setEnd(view: DataView, pos: number): number {
  * ArrayBuffer per string, four native allocations each; a large target's first scrape (100k
  * series, 1.2M strings) left ~150 MB of them, freed only at V8's next full collection and then
  * scattered as free holes between the head's series in glibc's heap (the server's resident
- * memory stayed ~140 MiB higher for good).
+ * memory stayed ~140 MiB higher for good). Sets can be added a few at a time (Storage's
+ * seriesRefsAsync lets the event loop turn between them).
  */
-export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
-  let buf = new Uint8Array(Math.max(256, 4 + sets.length * 96));
-  let view = new DataView(buf.buffer);
-  let pos = 4;
-  const reserve = (bytes: number): void => {
-    if (pos + bytes <= buf.length) return;
-    const grown = new Uint8Array(Math.max(buf.length * 2, pos + bytes));
-    grown.set(buf.subarray(0, pos));
-    buf = grown;
-    view = new DataView(buf.buffer);
-  };
+export class LabelSetWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private pos = 4;
+  private count = 0;
+
+  constructor(expectedSets: number) {
+    this.buf = new Uint8Array(Math.max(256, 4 + expectedSets * 96));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  add(set: Labels): void {
+    this.reserve(2);
+    const countAt = this.pos;
+    this.pos += 2;
+    let n = 0;
+    for (const name of Object.keys(set)) {
+      const value = set[name];
+      if (value === undefined) continue;
+      this.writeText(name);
+      this.writeText(value);
+      n++;
+    }
+    if (n > 0xffff) throw new RangeError('a label set has more than 65535 labels');
+    this.view.setUint16(countAt, n, true);
+    this.count++;
+  }
+
+  /** The buffer of the sets added so far. */
+  finish(): Uint8Array {
+    this.view.setUint32(0, this.count, true);
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + bytes));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
   /** A length field and the UTF-8 bytes of `s` (a UTF-16 unit takes at most 3 bytes). */
-  const writeText = (s: string): void => {
-    reserve(4 + 3 * s.length);
-    let p = pos + 4;
+  private writeText(s: string): void {
+    this.reserve(4 + 3 * s.length);
+    const buf = this.buf;
+    let p = this.pos + 4;
     let i = 0;
     for (; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -53,26 +86,15 @@ export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
     // The rest from the first non-ASCII unit (never the second half of a pair): lone surrogates
     // become U+FFFD, as TextEncoder.encode made them.
     if (i < s.length) p += encoder.encodeInto(s.slice(i), buf.subarray(p)).written;
-    view.setUint32(pos, p - pos - 4, true);
-    pos = p;
-  };
-  for (const set of sets) {
-    reserve(2);
-    const countAt = pos;
-    pos += 2;
-    let n = 0;
-    for (const name of Object.keys(set)) {
-      const value = set[name];
-      if (value === undefined) continue;
-      writeText(name);
-      writeText(value);
-      n++;
-    }
-    if (n > 0xffff) throw new RangeError('a label set has more than 65535 labels');
-    view.setUint16(countAt, n, true);
+    this.view.setUint32(this.pos, p - this.pos - 4, true);
+    this.pos = p;
   }
-  view.setUint32(0, sets.length, true);
-  return buf.subarray(0, pos);
+}
+
+export function encodeLabelSets(sets: readonly Labels[]): Uint8Array {
+  const w = new LabelSetWriter(sets.length);
+  for (const set of sets) w.add(set);
+  return w.finish();
 }
 
 export function decodeLabelSets(buf: Uint8Array): Labels[] {

@@ -49,6 +49,7 @@ export const NATIVE_EXPORTS = {
 export const NATIVE_CLASS_METHODS = {
   NativeDb: {
     seriesRefs: true,
+    seriesRefsAsync: true,
     append: true,
     select: true,
     labelNames: true,

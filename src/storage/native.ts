@@ -208,6 +208,8 @@ export interface NativeDb {
    */
   remoteWrite(body: Uint8Array, version: 1 | 2, maxDecompressedBytes: number): Promise<NativeRemoteWriteOutcome>;
   seriesRefs(labelSets: Uint8Array): Uint32Array;
+  /** seriesRefs on the thread pool (it waits for the head's write lock and logs new series). */
+  seriesRefsAsync(labelSets: Uint8Array): Promise<Uint32Array>;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): NativeAppendResult;
   select(matchers: NativeMatcher[], mint: number, maxt: number): NativeSelection;
   labelNames(matchers: NativeMatcher[], mint: number, maxt: number): string[];

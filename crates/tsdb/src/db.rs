@@ -66,6 +66,9 @@ pub struct Options {
 /// Prometheus's `maxAheadTime` of scrapes: 10 minutes.
 pub const DEFAULT_MAX_AHEAD_MS: i64 = 10 * 60 * 1000;
 
+/// Label sets `Db::series_refs` creates per hold of the head's lock (a few milliseconds of work).
+pub const SERIES_PER_LOCK: usize = 4096;
+
 impl Default for Options {
     fn default() -> Self {
         Options { retention_ms: 15 * 24 * 3600 * 1000, retention_bytes: 0, block_range_ms: 2 * 3600 * 1000, samples_per_chunk: 120, wal_segment_size: wal::DEFAULT_SEGMENT_SIZE, max_exemplars: 0, xor2_chunks: false, no_lockfile: false, max_ahead_ms: DEFAULT_MAX_AHEAD_MS, agent: false }
@@ -290,30 +293,34 @@ impl Db {
         Ok(())
     }
 
-    /// Refs of the head series with these labels, created (and logged) when new.
+    /// Refs of the head series with these labels, created (and logged) when new. The head's lock
+    /// is taken per `SERIES_PER_LOCK` label sets: a large target's first scrape creates 100k
+    /// series, and queries (which read the head under the same lock) would wait for all of them.
+    /// An empty label set is refused before any series is created.
     pub fn series_refs(&self, label_sets: &[Labels]) -> Result<Vec<u32>> {
-        let mut st = self.state.write().map_err(|_| Error::Closed)?;
-        if st.closed {
-            return Err(Error::Closed);
+        if let Some(i) = label_sets.iter().position(|l| l.is_empty()) {
+            return Err(Error::Invalid(format!("label set {i} is empty")));
         }
         let mut refs = Vec::with_capacity(label_sets.len());
-        let mut created: Vec<usize> = Vec::new();
-        for (i, l) in label_sets.iter().enumerate() {
-            if l.is_empty() {
-                return Err(Error::Invalid(format!("label set {i} is empty")));
+        for chunk in label_sets.chunks(SERIES_PER_LOCK) {
+            let mut st = self.state.write().map_err(|_| Error::Closed)?;
+            if st.closed {
+                return Err(Error::Closed);
             }
-            let (r, new) = st.head.get_or_create(l, None);
-            if new {
-                created.push(i);
+            let mut created: Vec<(u64, &Labels)> = Vec::new();
+            for l in chunk {
+                let (r, new) = st.head.get_or_create(l, None);
+                if new {
+                    created.push((r as u64, l));
+                }
+                refs.push(r);
             }
-            refs.push(r);
-        }
-        if !created.is_empty() {
-            let mut rec = Vec::new();
-            let items: Vec<(u64, &Labels)> = created.iter().map(|&i| (refs[i] as u64, &label_sets[i])).collect();
-            record::encode_series(&mut rec, &items);
-            self.write_wal_after(st, &[&rec])?;
-            self.counters.lock().unwrap().series_created += created.len() as u64;
+            if !created.is_empty() {
+                let mut rec = Vec::new();
+                record::encode_series(&mut rec, &created);
+                self.write_wal_after(st, &[&rec])?;
+                self.counters.lock().unwrap().series_created += created.len() as u64;
+            }
         }
         Ok(refs)
     }

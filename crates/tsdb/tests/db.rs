@@ -319,3 +319,27 @@ fn stats_without_cardinality_lists_keeps_every_total() {
     drop(db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn series_created_across_lock_holds_are_logged_once_and_replayed() {
+    use tsdb::db::SERIES_PER_LOCK;
+    let dir = temp_dir("series-chunks");
+    let n = SERIES_PER_LOCK * 2 + 100;
+    // Every series twice, the repeat in another lock hold than the first.
+    let labels: Vec<Labels> = (0..n).chain(0..n).map(|i| series("m", i)).collect();
+    {
+        let db = Db::open(&dir, Options::default()).unwrap();
+        let refs = db.series_refs(&labels).unwrap();
+        assert_eq!(refs[..n], refs[n..], "a repeated label set got another ref");
+        assert_eq!(db.stats(0).num_series, n as u64);
+        // A label set refused at the end creates none of those before it.
+        let mut bad: Vec<Labels> = (0..SERIES_PER_LOCK + 5).map(|i| series("late", i)).collect();
+        bad.push(Labels::from_pairs(Vec::<(&str, String)>::new()));
+        assert!(matches!(db.series_refs(&bad), Err(Error::Invalid(m)) if m.contains(&format!("label set {} is empty", SERIES_PER_LOCK + 5))));
+        assert_eq!(db.stats(0).num_series, n as u64);
+        db.append(&refs[..n], &vec![1000; n], &vec![1.0; n], None).unwrap();
+    }
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert_eq!(db.replay.series, n as u64);
+    assert_eq!(db.replay.samples, n as u64);
+}

@@ -1,0 +1,75 @@
+// New series labeled a slice at a time and created off the event loop
+// (src/scrape/series-resolver.ts): the same refs as one call, the event loop served between
+// slices, and a limit in a later slice failing the scrape before any series is created.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExpositionCodecImpl } from '../../src/exposition/index.js';
+import { DROPPED_REF } from '../../src/scrape/cache.js';
+import { SeriesResolver } from '../../src/scrape/series-resolver.js';
+import { ScrapeFailure, type ScrapeOptions, type ScrapeStorage } from '../../src/scrape/ingest.js';
+import type { Labels } from '../../src/model/labels.js';
+
+/** Refs by label set (job and instance included), counting calls. */
+class RecordingStorage {
+  readonly refOf = new Map<string, number>();
+  calls: number[] = [];
+  asyncCalls = 0;
+  constructor(private readonly async = false) {}
+  get seriesRefsAsync(): ((labelSets: Labels[]) => Promise<Uint32Array>) | undefined {
+    return this.async ? (labelSets) => (this.asyncCalls++, Promise.resolve(this.seriesRefs(labelSets))) : undefined;
+  }
+  seriesRefs(labelSets: Labels[]): Uint32Array {
+    this.calls.push(labelSets.length);
+    return Uint32Array.from(labelSets.map((l) => {
+      const key = JSON.stringify(Object.entries(l).sort());
+      let ref = this.refOf.get(key);
+      if (ref === undefined) this.refOf.set(key, (ref = this.refOf.size + 1));
+      return ref;
+    }));
+  }
+}
+
+function options(over: Partial<ScrapeOptions> = {}): ScrapeOptions {
+  return { intervalMs: 15_000, timeoutMs: 10_000, honorLabels: false, honorTimestamps: true, sampleLimit: 0, labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0, metricRelabel: undefined, http: {} as ScrapeOptions['http'], ...over };
+}
+
+function resolverOver(storage: RecordingStorage, over: Partial<ScrapeOptions> = {}): SeriesResolver {
+  return new SeriesResolver({ job: 'j', instance: 'h:1' }, options(over), new ExpositionCodecImpl(), storage as unknown as ScrapeStorage);
+}
+
+// Dropping every fifth series by relabeling, and a repeated text across slices.
+const texts = Array.from({ length: 23 }, (_, i) => `m{i="${i % 20}"}`);
+const dropFifth = (l: Labels): Labels | null => (Number(l.i) % 5 === 0 ? null : l);
+
+test('slices give the refs one call gives; the series are created in one call, off the event loop when the storage can', async () => {
+  const whole = resolverOver(new RecordingStorage(), { metricRelabel: dropFifth }).resolve(texts);
+  for (const async of [true, false]) {
+    const storage = new RecordingStorage(async);
+    const sliced = await resolverOver(storage, { metricRelabel: dropFifth }).resolveInSlices(texts, 5);
+    assert.deepEqual([...sliced], [...whole]);
+    assert.deepEqual(storage.calls, [16], 'the 16 distinct kept series in one storage call');
+    assert.equal(storage.asyncCalls, async ? 1 : 0);
+    assert.equal(sliced[0], DROPPED_REF);
+    assert.equal(sliced[21], sliced[1], 'a repeated series text got another ref');
+  }
+});
+
+test('the event loop gets a turn between slices', async () => {
+  let turns = 0;
+  const tick = (): void => {
+    turns++;
+    if (!done) setImmediate(tick);
+  };
+  let done = false;
+  setImmediate(tick);
+  await resolverOver(new RecordingStorage()).resolveInSlices(texts, 5);
+  done = true;
+  assert.ok(turns >= 3, `the event loop ran ${turns} times while 5 slices were resolved`);
+});
+
+test('a label limit broken in a later slice fails the scrape before a series is created', async () => {
+  const long = [...texts.slice(0, 10), `m{i="${'x'.repeat(40)}"}`];
+  const storage = new RecordingStorage(true);
+  await assert.rejects(resolverOver(storage, { labelValueLengthLimit: 30 }).resolveInSlices(long, 5), (e: unknown) => e instanceof ScrapeFailure && /label_value_length_limit exceeded/.test((e as Error).message));
+  assert.equal(storage.refOf.size, 0);
+});
