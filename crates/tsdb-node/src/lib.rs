@@ -229,10 +229,13 @@ fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 /// loop (100k series: `up` answered in 2-6 s while ten such targets were first scraped).
 fn db_series_refs_async(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.this)?;
-    let sets = decode_label_sets(env.get_typed::<u8>(ci.arg(0)?, "label sets")?)?;
+    // Decoded on the pool too: 100k sets take tens of milliseconds to turn into labels.
+    let bytes = env.get_typed::<u8>(ci.arg(0)?, "label sets")?.to_vec();
     env.spawn(
         "promethium.seriesRefs",
         move || {
+            let sets = decode_label_sets(&bytes)?;
+            drop(bytes);
             let refs = db.series_refs(&sets).map_err(js_err)?;
             let many = sets.len() >= memory::TRIM_AFTER_SERIES;
             drop(sets);
