@@ -36,6 +36,15 @@ function residueSamples(residue: string, ts: number): { series: string[]; values
   return { series, values, timestamps: new Float64Array(series.length).fill(ts) };
 }
 
+/** Whether `p` settles while the event loop turns (an immediate, then a timer). */
+async function settlesWhileTurning(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(() => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 20));
+  return settled;
+}
+
 test('the scrape cache appends off the event loop while the storage write lock is held', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-async-'));
   const native = loadNative();
@@ -56,16 +65,11 @@ test('the scrape cache appends off the event loop while the storage write lock i
     // Second scrape: the cache knows every series and appends them itself, behind the held lock.
     assert.equal(await cache.scan(body(1), T0 + 1000, true), null);
     await db.holdWritesForTest(HOLD_LIMIT_MS);
-    let settled = false;
     let finish: ReturnType<TextScrapeCache['finish']> | undefined;
     try {
       finish = cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0);
       assert.ok(finish instanceof Promise, 'finish hands back a promise instead of appending on this thread');
-      void finish.then(() => (settled = true));
-      // The event loop turns (an immediate, then a timer) while the append waits for the lock.
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 20));
-      assert.equal(settled, false, 'the append waits for the held lock, not the event loop');
+      assert.equal(await settlesWhileTurning(finish), false, 'the append waits for the held lock, not the event loop');
     } finally {
       db.releaseWritesForTest();
     }
@@ -92,14 +96,10 @@ test('new series are created off the event loop while the storage write lock is 
     const sets = encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) })));
     await db.holdWritesForTest(HOLD_LIMIT_MS);
     let created: Promise<Uint32Array> | undefined;
-    let settled = false;
     try {
       created = db.seriesRefsAsync(sets);
       assert.ok(created instanceof Promise);
-      void created.then(() => (settled = true));
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 20));
-      assert.equal(settled, false, 'the series wait for the held lock, not the event loop');
+      assert.equal(await settlesWhileTurning(created), false, 'the series wait for the held lock, not the event loop');
     } finally {
       db.releaseWritesForTest();
     }
