@@ -211,16 +211,22 @@ pub(crate) fn encode_label_sets(sets: &[Labels]) -> Vec<u8> {
     b
 }
 
-fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    let db = db_of(env, ci.this)?;
-    let sets = decode_label_sets(env.get_typed::<u8>(ci.arg(0)?, "label sets")?)?;
+/// Refs of these label sets, created when new; a large batch asks for its transient memory to be
+/// returned once the sets are dropped (memory.rs).
+fn series_refs_of(db: &Db, sets: Vec<Labels>) -> JsResult<Vec<u32>> {
     let refs = db.series_refs(&sets).map_err(js_err)?;
     let many = sets.len() >= memory::TRIM_AFTER_SERIES;
     drop(sets);
     if many {
         memory::trim();
     }
-    env.typed(&refs)
+    Ok(refs)
+}
+
+fn db_series_refs(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    let sets = decode_label_sets(env.get_typed::<u8>(ci.arg(0)?, "label sets")?)?;
+    env.typed(&series_refs_of(&db, sets)?)
 }
 
 /// seriesRefsAsync(labelSets): seriesRefs on the thread pool. Creating series takes the head's
@@ -236,13 +242,7 @@ fn db_series_refs_async(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         move || {
             let sets = decode_label_sets(&bytes)?;
             drop(bytes);
-            let refs = db.series_refs(&sets).map_err(js_err)?;
-            let many = sets.len() >= memory::TRIM_AFTER_SERIES;
-            drop(sets);
-            if many {
-                memory::trim();
-            }
-            Ok(refs)
+            series_refs_of(&db, sets)
         },
         |env, refs| env.typed(&refs),
     )
