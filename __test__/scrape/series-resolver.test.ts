@@ -1,10 +1,17 @@
 // New series labeled a slice at a time and created off the event loop
-// (src/scrape/series-resolver.ts): the same refs as one call, the event loop served between
-// slices, and a limit in a later slice failing the scrape before any series is created.
+// (src/scrape/series-resolver.ts), on both ingest paths: the same refs as one call, the event
+// loop served between slices, and a limit in a later slice failing the scrape before any series
+// is created.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpositionCodecImpl } from '../../src/exposition/index.js';
-import { DROPPED_REF } from '../../src/scrape/cache.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DROPPED_REF, ScrapeCache } from '../../src/scrape/cache.js';
+import { ParserIngester } from '../../src/scrape/parser-ingester.js';
+import { Storage } from '../../src/storage/index.js';
+import { Logger } from '../../src/util/logger.js';
 import { SeriesResolver } from '../../src/scrape/series-resolver.js';
 import { ScrapeFailure, type ScrapeOptions, type ScrapeStorage } from '../../src/scrape/ingest.js';
 import type { Labels } from '../../src/model/labels.js';
@@ -72,4 +79,29 @@ test('a label limit broken in a later slice fails the scrape before a series is 
   const storage = new RecordingStorage(true);
   await assert.rejects(resolverOver(storage, { labelValueLengthLimit: 30 }).resolveInSlices(long, 5), (e: unknown) => e instanceof ScrapeFailure && /label_value_length_limit exceeded/.test((e as Error).message));
   assert.equal(storage.refOf.size, 0);
+});
+
+test('the JavaScript path (an OpenMetrics body) lets the event loop turn while a large first scrape is resolved', async () => {
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-parser-ingest-')));
+  const codec = new ExpositionCodecImpl();
+  const o = options();
+  const cache = new ScrapeCache();
+  const ingester = new ParserIngester(cache, new SeriesResolver({ job: 'j', instance: 'h:1' }, o, codec, storage), o, { storage, codec, logger: new Logger({ level: 'error', write: () => undefined }) });
+  const n = 10_000;
+  const body = Buffer.from(`# TYPE m gauge\n${Array.from({ length: n }, (_, i) => `m{i="${i}"} ${i}`).join('\n')}\n# EOF\n`);
+  let turns = 0;
+  let done = false;
+  const tick = (): void => {
+    turns++;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  cache.begin();
+  const r = await ingester.ingest(body, 'application/openmetrics-text; version=1.0.0', 1_700_000_000_000);
+  done = true;
+  assert.equal(r.added, n);
+  assert.ok(turns >= 2, `the event loop ran ${turns} times while ${n} new series were resolved`);
+  const sel = storage.select([{ type: '=', name: 'i', value: '42' }], 1_700_000_000_000, 1_700_000_000_000);
+  assert.deepEqual(sel.labels, [{ __name__: 'm', i: '42', instance: 'h:1', job: 'j' }]);
+  storage.close();
 });

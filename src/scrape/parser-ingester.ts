@@ -49,8 +49,12 @@ export class ParserIngester implements Ingester {
     this.previous = undefined;
   }
 
-  /** Parses the body and appends its samples in one batch. Throws to fail the scrape. */
-  ingest(bytes: Buffer, contentType: string, scrapeTime: number): IngestResult {
+  /**
+   * Parses the body and appends its samples in one batch; rejects to fail the scrape. New series
+   * are labeled a slice at a time (SeriesResolver.resolveInSlices), so a large target's first
+   * scrape lets the event loop turn.
+   */
+  async ingest(bytes: Buffer, contentType: string, scrapeTime: number): Promise<IngestResult> {
     const o = this.options;
     const codec = this.deps.codec;
     const protobuf = codec.isProtobuf?.(contentType) ?? false;
@@ -112,7 +116,7 @@ export class ParserIngester implements Ingester {
     let kept: number[] | undefined;
     if (newSeries.length > 0) {
       const dropSlots = new Set<number>();
-      const newRefs = this.resolver.resolve(newSeries.map((n) => n.text));
+      const newRefs = await this.resolver.resolveInSlices(newSeries.map((n) => n.text));
       newSeries.forEach((n, i) => {
         const ref = newRefs[i]!;
         if (ref === DROPPED_REF) {
