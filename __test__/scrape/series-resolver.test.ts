@@ -15,6 +15,7 @@ import { Logger } from '../../src/util/logger.js';
 import { SeriesResolver } from '../../src/scrape/series-resolver.js';
 import { ScrapeFailure, type ScrapeOptions, type ScrapeStorage } from '../../src/scrape/ingest.js';
 import type { Labels } from '../../src/model/labels.js';
+import { countTurns } from '../helpers/event-loop.js';
 
 /** Refs by label set (job and instance included), counting calls. */
 class RecordingStorage {
@@ -62,15 +63,9 @@ test('slices give the refs one call gives; the series are created in one call, o
 });
 
 test('the event loop gets a turn between slices', async () => {
-  let turns = 0;
-  const tick = (): void => {
-    turns++;
-    if (!done) setImmediate(tick);
-  };
-  let done = false;
-  setImmediate(tick);
+  const turning = countTurns();
   await resolverOver(new RecordingStorage()).resolveInSlices(texts, 5);
-  done = true;
+  const turns = turning.stop();
   assert.ok(turns >= 3, `the event loop ran ${turns} times while 5 slices were resolved`);
 });
 
@@ -89,16 +84,10 @@ test('the JavaScript path (an OpenMetrics body) lets the event loop turn while a
   const ingester = new ParserIngester(cache, new SeriesResolver({ job: 'j', instance: 'h:1' }, o, codec, storage), o, { storage, codec, logger: new Logger({ level: 'error', write: () => undefined }) });
   const n = 10_000;
   const body = Buffer.from(`# TYPE m gauge\n${Array.from({ length: n }, (_, i) => `m{i="${i}"} ${i}`).join('\n')}\n# EOF\n`);
-  let turns = 0;
-  let done = false;
-  const tick = (): void => {
-    turns++;
-    if (!done) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turning = countTurns();
   cache.begin();
   const r = await ingester.ingest(body, 'application/openmetrics-text; version=1.0.0', 1_700_000_000_000);
-  done = true;
+  const turns = turning.stop();
   assert.equal(r.added, n);
   assert.ok(turns >= 2, `the event loop ran ${turns} times while ${n} new series were resolved`);
   const sel = storage.select([{ type: '=', name: 'i', value: '42' }], 1_700_000_000_000, 1_700_000_000_000);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Storage, evalRangeSamples } from '../../src/storage/index.js';
 import { decodeLabelSets, encodeLabelSets } from '../../src/storage/label-codec.js';
 import type { Labels } from '../../src/model/labels.js';
+import { countTurns } from '../helpers/event-loop.js';
 
 function tempStorage(): Storage {
   return Storage.open(mkdtempSync(join(tmpdir(), 'promethium-storage-')));
@@ -20,15 +21,9 @@ test('label sets cross the boundary intact, UTF-8 included', () => {
 test('series created off the event loop get the refs created on it; the event loop turns while the sets are encoded', async () => {
   const s = tempStorage();
   const sets: Labels[] = Array.from({ length: 10_000 }, (_, i) => ({ __name__: 'made', i: String(i), text: i % 7 ? 'plain' : 'ünï' }));
-  let turns = 0;
-  let done = false;
-  const tick = (): void => {
-    turns++;
-    if (!done) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const turning = countTurns();
   const refs = await s.seriesRefsAsync(sets);
-  done = true;
+  const turns = turning.stop();
   assert.ok(turns >= 2, `the event loop ran ${turns} times while 10k sets were encoded and created`);
   assert.deepEqual([...s.seriesRefs(sets)], [...refs]);
   assert.equal(new Set(refs).size, sets.length);
