@@ -222,8 +222,12 @@ test('npm install from the packed tarballs gives a working package without Rust'
       return jobs.includes('node') && jobs.includes('prometheus') ? body.data.result : undefined;
     }, 600, 100).catch((e: Error) => assert.fail(`${e.message}; the stack said:\n${output}`));
     assert.ok(up.some((s) => s.metric.instance === `127.0.0.1:${nodeExporter}`), 'the server scrapes this stack\'s node exporter');
-    const am = await fetch(`http://127.0.0.1:${alertmanager}/-/ready`);
-    assert.equal(am.status, 200);
+    // The stack starts its components in order, the Alertmanager last: the server may scrape both
+    // targets before the Alertmanager listens.
+    await waitFor('the Alertmanager ready', async () => {
+      const r = await fetch(`http://127.0.0.1:${alertmanager}/-/ready`).catch(() => undefined);
+      return r?.status === 200 ? true : undefined;
+    }, 600, 100).catch((e: Error) => assert.fail(`${e.message}; the stack said:\n${output}`));
     // The web UI's page and bundle come from the package's dist/ too.
     for (const path of ['/graph', '/ui/app.js']) assert.equal((await fetch(`http://127.0.0.1:${server}${path}`)).status, 200, path);
 
