@@ -343,3 +343,42 @@ fn series_created_across_lock_holds_are_logged_once_and_replayed() {
     assert_eq!(db.replay.series, n as u64);
     assert_eq!(db.replay.samples, n as u64);
 }
+
+#[test]
+fn an_append_across_lock_holds_keeps_its_order_counts_and_replay() {
+    use tsdb::db::SAMPLES_PER_LOCK;
+    use tsdb::head::Refusal;
+    let s = SAMPLES_PER_LOCK;
+    let dir = temp_dir("sample-slices");
+    let labels: Vec<Labels> = (0..s + 50).map(|i| series("m", i)).collect();
+    let before = {
+        let db = Db::open(&dir, Options::default()).unwrap();
+        let refs = db.series_refs(&labels).unwrap();
+        // One batch of three lock holds: every series at 2000 (the first hold), the first one
+        // again at 1000 (out of order, the first sample of the second hold), every series at 3000
+        // (across the second and third), and the last 50 series at 2000.
+        let mut r = Vec::new();
+        let mut t = Vec::new();
+        let mut push = |from: usize, to: usize, at: i64| {
+            r.extend_from_slice(&refs[from..to]);
+            t.extend(std::iter::repeat_n(at, to - from));
+        };
+        push(0, s, 2000);
+        push(0, 1, 1000);
+        push(0, s, 3000);
+        push(s, s + 50, 2000);
+        let v: Vec<f64> = t.iter().map(|&t| t as f64).collect();
+        let st = db.append(&r, &t, &v, None).unwrap();
+        assert_eq!((st.appended, st.out_of_order), (2 * s as u64 + 50, 1));
+        assert!(matches!(st.first_refused, Some((i, Refusal::OutOfOrder)) if i == s), "the refused sample is named by its index in the whole batch");
+        let samples = all_samples(&db);
+        assert_eq!(samples.len(), s + 50);
+        let both = samples.iter().filter(|(_, ss)| ss == &vec![(2000, 2000.0), (3000, 3000.0)]).count();
+        let once = samples.iter().filter(|(_, ss)| ss == &vec![(2000, 2000.0)]).count();
+        assert_eq!((both, once), (s, 50));
+        samples
+    };
+    let db = Db::open(&dir, Options::default()).unwrap();
+    assert_eq!(db.replay.samples, 2 * s as u64 + 50);
+    assert_eq!(all_samples(&db), before, "the WAL replays the batch as the head took it");
+}
