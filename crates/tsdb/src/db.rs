@@ -441,6 +441,12 @@ impl Db {
         // WAL keeps the order in which the head took the samples (replay refuses older samples).
         for start in (0..refs.len()).step_by(SAMPLES_PER_LOCK) {
             let end = (start + SAMPLES_PER_LOCK).min(refs.len());
+            if start > 0 {
+                // The lock prefers waiting writers: with other appends queued, queries would wait
+                // across their slices and ours. A read hold is granted once no writer waits,
+                // together with the readers waiting, so they get in before this slice.
+                drop(self.state.read().map_err(|_| Error::Closed)?);
+            }
             let mut st = self.state.write().map_err(|_| Error::Closed)?;
             if st.closed {
                 return Err(Error::Closed);
