@@ -113,3 +113,31 @@ test('new series are created off the event loop while the storage write lock is 
   }
   assert.throws(() => db.seriesRefsAsync(encodeLabelSets([{ __name__: 'late' }])), /closed/i);
 });
+
+test("a failed scrape's stale markers are appended off the event loop while the storage write lock is held", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-fail-async-'));
+  const db = new (loadNative().NativeDb)(dir);
+  try {
+    const cache = new TextScrapeCache(db);
+    const residue = await cache.scan(body(0), T0, true);
+    const first = residueSamples(residue!, T0);
+    const refs = db.seriesRefs(encodeLabelSets(first.series.map((s) => ({ __name__: 'probe_total', i: /i="(\d+)"/.exec(s)![1]! }))));
+    await cache.finish({ series: first.series, refs, timestamps: first.timestamps, values: Float64Array.from(first.values) }, T0, 0);
+
+    // The target goes down: every series of the last scrape gets a stale marker, behind the held lock.
+    await db.holdWritesForTest(HOLD_LIMIT_MS);
+    let failed: Promise<number> | undefined;
+    try {
+      failed = cache.fail(T0 + 1000);
+      assert.ok(failed instanceof Promise, 'fail hands back a promise instead of appending on this thread');
+      assert.equal(await settlesWhileTurning(failed), false, 'the stale markers wait for the held lock, not the event loop');
+    } finally {
+      db.releaseWritesForTest();
+    }
+    assert.equal(await failed, SERIES);
+    assert.equal(db.stats().counters.samplesAppended, 2 * SERIES, 'one sample and one stale marker per series');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

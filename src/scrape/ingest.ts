@@ -81,7 +81,8 @@ export interface TextScrapeCachePort {
   scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): Promise<string | null>;
   /** Settles once the samples are appended (off the event loop). */
   finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): Promise<TextScrapeCounts | { sampleLimitExceeded: true }>;
-  fail(ts: number, except?: Uint32Array): number;
+  /** Settles once the previous scrape's series have their stale markers (off the event loop); how many. */
+  fail(ts: number, except?: Uint32Array): Promise<number>;
   /**
    * Appends the target's report series off the event loop, like finish (without it the loop
    * appends them through ScrapeStorage.append).

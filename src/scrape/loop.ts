@@ -141,7 +141,7 @@ export class ScrapeLoop {
       const refs = this.cache.lastRefs();
       const all = this.reportRefs !== undefined ? concatRefs(refs, this.reportRefs) : refs;
       this.appendStale(all, ts);
-      this.textCache?.fail(ts);
+      await this.textCache?.fail(ts).catch((e: unknown) => this.staleFailed(e));
     }
   }
 
@@ -192,11 +192,11 @@ export class ScrapeLoop {
       if (this.lastScrapeNative) this.cache.fail(); // adopted by the native cache's finish
       else {
         this.appendStale(this.cache.commit(), start);
-        this.textCache?.fail(start, this.cache.lastRefs());
+        await this.textCache?.fail(start, this.cache.lastRefs()).catch((e: unknown) => this.staleFailed(e));
       }
     } else {
       this.appendStale(this.cache.fail(), start);
-      this.textCache?.fail(start);
+      await this.textCache?.fail(start).catch((e: unknown) => this.staleFailed(e));
       if (this.stopped) return; // aborted by stop(): no report for a target going away
     }
     this.state.health = error === '' ? 'up' : 'down';
@@ -242,6 +242,11 @@ export class ScrapeLoop {
     // Through the native cache when there is one: off the event loop, like the scrape's samples.
     const r = this.textCache?.appendReport !== undefined ? await this.textCache.appendReport(this.reportRefs, timestamps, values) : this.deps.storage.append(this.reportRefs, timestamps, values);
     if (r.unknownRef > 0) this.reportRefs = undefined;
+  }
+
+  /** The storage refused the stale markers (it closed under a scrape at shutdown): said, never thrown. */
+  private staleFailed(e: unknown): void {
+    this.deps.logger.warn('Appending stale markers failed', { target: this.url.href, err: e instanceof Error ? e.message : String(e) });
   }
 
   private appendStale(refs: Uint32Array, ts: number): void {

@@ -270,8 +270,8 @@ export interface NativeScrapeCache {
   finish(db: NativeDb, series: Uint8Array, refs: Uint32Array, timestamps: Float64Array, values: Float64Array, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array, untracked?: Uint32Array): Promise<NativeScrapeFinish | { sampleLimitExceeded: true }>;
   /** On the thread pool: the target's report series (`up`, ...) appended. */
   appendReport(db: NativeDb, refs: Uint32Array, timestamps: Float64Array, values: Float64Array): Promise<NativeAppendResult>;
-  /** `except`: series another cache's scrape appended at `ts` (no stale marker for them). */
-  fail(db: NativeDb, ts: number, except?: Uint32Array): number;
+  /** On the thread pool: stale markers for the previous scrape's series; `except`: series another cache's scrape appended at `ts`. */
+  fail(db: NativeDb, ts: number, except?: Uint32Array): Promise<number>;
   size(): number;
   clear(): void;
 }

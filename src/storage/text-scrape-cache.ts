@@ -56,8 +56,8 @@ export class TextScrapeCache {
     return this.native.appendReport(this.db, refs, timestamps, values);
   }
 
-  /** Ends a failed scrape (or a removed target): the previous scrape's series get stale markers, but for `except`. */
-  fail(ts: number, except?: Uint32Array): number {
+  /** Ends a failed scrape (or a removed target) off the event loop: the previous scrape's series get stale markers, but for `except`. */
+  fail(ts: number, except?: Uint32Array): Promise<number> {
     return this.native.fail(this.db, ts, except);
   }
 

@@ -172,14 +172,24 @@ fn optional_refs<'a>(env: &Env, ci: &node_api::CallInfo, i: usize, what: &str) -
 }
 
 /// fail(db, ts, except?): ends a failed scrape (or a removed target): the previous scrape's series
-/// get stale markers at `ts`, but for those in `except` (appended by another cache's scrape). Returns how many.
+/// get stale markers at `ts`, but for those in `except` (appended by another cache's scrape). A
+/// promise of how many. On the thread pool like finish: a 100k-series target going down appends
+/// 100k markers, which the event loop would otherwise wait for (and for the storage's lock).
 pub fn cache_fail(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let db = db_of(env, ci.arg(0)?)?;
     let ts = integer_ms(env.get_f64(ci.arg(1)?, "ts")?, "ts")?;
-    let except = optional_refs(env, ci, 2, "except")?;
-    let stale = lock(&env.unwrap::<CacheHandle>(ci.this)?.cache)?.fail_except(except);
-    append_stale(&db, &stale, ts)?;
-    env.double(stale.len() as f64)
+    // Copied: the work runs on another thread while JavaScript may reuse the array.
+    let except = optional_refs(env, ci, 2, "except")?.to_vec();
+    let cache = shared_cache(env, ci.this)?;
+    env.spawn(
+        "promethium.scrapeFail",
+        move || {
+            let stale = lock(&cache)?.fail_except(&except);
+            append_stale(&db, &stale, ts)?;
+            Ok(stale.len())
+        },
+        |env, n| env.double(n as f64),
+    )
 }
 
 pub fn cache_size(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
