@@ -1,7 +1,7 @@
 // New series labeled a slice at a time and created off the event loop
 // (src/scrape/series-resolver.ts), on both ingest paths: the same refs as one call, the event
 // loop served between slices, and a limit in a later slice failing the scrape before any series
-// is created.
+// is created; and the JavaScript path's append through the storage's appendAsync.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpositionCodecImpl } from '../../src/exposition/index.js';
@@ -92,5 +92,38 @@ test('the JavaScript path (an OpenMetrics body) lets the event loop turn while a
   assert.ok(turns >= 2, `the event loop ran ${turns} times while ${n} new series were resolved`);
   const sel = storage.select([{ type: '=', name: 'i', value: '42' }], 1_700_000_000_000, 1_700_000_000_000);
   assert.deepEqual(sel.labels, [{ __name__: 'm', i: '42', instance: 'h:1', job: 'j' }]);
+  storage.close();
+});
+
+test('the JavaScript path appends a scrape through appendAsync when the storage has it, not on the event loop', async () => {
+  const storage = Storage.open(mkdtempSync(join(tmpdir(), 'promethium-parser-append-')));
+  const codec = new ExpositionCodecImpl();
+  const o = options();
+  let release: (() => void) | undefined;
+  let asyncAppends = 0;
+  // The storage's own append, behind a gate this test opens: the scrape must wait for it.
+  const port: ScrapeStorage = {
+    seriesRefs: (sets) => storage.seriesRefs(sets),
+    append: () => assert.fail('the scrape appended on the event loop'),
+    appendAsync: async (refs, ts, vs, sts) => {
+      asyncAppends++;
+      await new Promise<void>((r) => (release = r));
+      return storage.append(refs, ts, vs, sts);
+    },
+  };
+  const cache = new ScrapeCache();
+  const ingester = new ParserIngester(cache, new SeriesResolver({ job: 'j', instance: 'h:1' }, o, codec, port), o, { storage: port, codec, logger: new Logger({ level: 'error', write: () => undefined }) });
+  const body = Buffer.from(`# TYPE m gauge\n${Array.from({ length: 100 }, (_, i) => `m{i="${i}"} ${i}`).join('\n')}\n# EOF\n`);
+  cache.begin();
+  let done = false;
+  const ingesting = ingester.ingest(body, 'application/openmetrics-text; version=1.0.0', 1_700_000_000_000).finally(() => (done = true));
+  while (release === undefined && !done) await new Promise((r) => setImmediate(r));
+  if (release === undefined) await ingesting; // settled without asking appendAsync: its error says why
+  await new Promise((r) => setImmediate(r));
+  assert.equal(done, false, 'the scrape waits for its append');
+  release!();
+  const r = await ingesting;
+  assert.equal(asyncAppends, 1);
+  assert.equal(r.counts.appended, 100);
   storage.close();
 });

@@ -141,3 +141,29 @@ test("a failed scrape's stale markers are appended off the event loop while the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('appendAsync appends off the event loop while the storage write lock is held, with the counts append gives', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-append-async-'));
+  const db = new (loadNative().NativeDb)(dir);
+  try {
+    const refs = db.seriesRefs(encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) }))));
+    db.append(refs, new Float64Array(SERIES).fill(T0 + 1000), new Float64Array(SERIES).fill(1));
+    await db.holdWritesForTest(HOLD_LIMIT_MS);
+    let appended: ReturnType<typeof db.appendAsync> | undefined;
+    try {
+      // Half in order, half older than what the series hold (refused as out of order).
+      const ts = Float64Array.from({ length: SERIES }, (_, i) => (i % 2 === 0 ? T0 + 2000 : T0));
+      appended = db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000));
+      assert.ok(appended instanceof Promise);
+      assert.equal(await settlesWhileTurning(appended), false, 'the append waits for the held lock, not the event loop');
+    } finally {
+      db.releaseWritesForTest();
+    }
+    const c = await appended;
+    assert.deepEqual([c.appended, c.outOfOrder, c.duplicate, c.unknownRef], [SERIES / 2, SERIES / 2, 0, 0]);
+    assert.equal(db.stats().counters.samplesAppended, SERIES + SERIES / 2);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -96,6 +96,8 @@ export interface ScrapeStorage {
   /** seriesRefs off the event loop, for the many new series of a large target's first scrape. */
   seriesRefsAsync?(labelSets: Labels[]): Promise<Uint32Array>;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): AppendCounts;
+  /** append off the event loop, for a scrape's whole batch and a vanished target's stale markers. */
+  appendAsync?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): Promise<AppendCounts>;
   /** Exemplar storage (only called when the scrape options ask for exemplars); refused ones by reason. */
   appendExemplars?(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, labels: readonly Labels[]): { outOfOrder: number };
   /**

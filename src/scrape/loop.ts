@@ -140,7 +140,7 @@ export class ScrapeLoop {
       const ts = this.now();
       const refs = this.cache.lastRefs();
       const all = this.reportRefs !== undefined ? concatRefs(refs, this.reportRefs) : refs;
-      this.appendStale(all, ts);
+      await this.appendStale(all, ts);
       await this.textCache?.fail(ts).catch((e: unknown) => this.staleFailed(e));
     }
   }
@@ -191,11 +191,11 @@ export class ScrapeLoop {
     if (error === '') {
       if (this.lastScrapeNative) this.cache.fail(); // adopted by the native cache's finish
       else {
-        this.appendStale(this.cache.commit(), start);
+        await this.appendStale(this.cache.commit(), start);
         await this.textCache?.fail(start, this.cache.lastRefs()).catch((e: unknown) => this.staleFailed(e));
       }
     } else {
-      this.appendStale(this.cache.fail(), start);
+      await this.appendStale(this.cache.fail(), start);
       await this.textCache?.fail(start).catch((e: unknown) => this.staleFailed(e));
       if (this.stopped) return; // aborted by stop(): no report for a target going away
     }
@@ -249,9 +249,17 @@ export class ScrapeLoop {
     this.deps.logger.warn('Appending stale markers failed', { target: this.url.href, err: e instanceof Error ? e.message : String(e) });
   }
 
-  private appendStale(refs: Uint32Array, ts: number): void {
+  /** Stale markers at `ts` for these series; off the event loop when the storage can. Never throws. */
+  private async appendStale(refs: Uint32Array, ts: number): Promise<void> {
     if (refs.length === 0) return;
-    this.deps.storage.append(refs, new Float64Array(refs.length).fill(ts), new Float64Array(refs.length).fill(STALE_NAN));
+    const args = [refs, new Float64Array(refs.length).fill(ts), new Float64Array(refs.length).fill(STALE_NAN)] as const;
+    const storage = this.deps.storage;
+    try {
+      if (storage.appendAsync !== undefined) await storage.appendAsync(...args);
+      else storage.append(...args);
+    } catch (e) {
+      this.staleFailed(e);
+    }
   }
 }
 

@@ -140,7 +140,9 @@ export class ParserIngester implements Ingester {
       throw new ScrapeFailure('sample limit exceeded');
     }
     const times = pick(ts);
-    const floatCounts = this.deps.storage.append(refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values)));
+    const floatArgs = [refArr, Float64Array.from(times), Float64Array.from(pick(vs)), sts.values && Float64Array.from(pick(sts.values))] as const;
+    const storage = this.deps.storage;
+    const floatCounts = storage.appendAsync !== undefined ? await storage.appendAsync(...floatArgs) : storage.append(...floatArgs);
     const own = untracked.values && pick(untracked.values);
     for (let i = 0; i < refArr.length; i++) if (!own?.[i]) this.cache.appended(refArr[i]!);
     const exemplars = exs.values && pick(exs.values);

@@ -51,6 +51,7 @@ export const NATIVE_CLASS_METHODS = {
     seriesRefs: true,
     seriesRefsAsync: true,
     append: true,
+    appendAsync: true,
     select: true,
     labelNames: true,
     labelValues: true,

@@ -211,6 +211,8 @@ export interface NativeDb {
   /** seriesRefs on the thread pool (it waits for the head's write lock and logs new series). */
   seriesRefsAsync(labelSets: Uint8Array): Promise<Uint32Array>;
   append(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): NativeAppendResult;
+  /** append on the thread pool (it waits for the head's write lock and the WAL). */
+  appendAsync(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): Promise<NativeAppendResult>;
   select(matchers: NativeMatcher[], mint: number, maxt: number): NativeSelection;
   labelNames(matchers: NativeMatcher[], mint: number, maxt: number): string[];
   labelValues(name: string, matchers: NativeMatcher[], mint: number, maxt: number): string[];

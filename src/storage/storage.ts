@@ -379,6 +379,11 @@ export class Storage {
     return startTimestamps ? this.db.append(refs, timestamps, values, startTimestamps) : this.db.append(refs, timestamps, values);
   }
 
+  /** append on the thread pool: the event loop does not wait for the head's lock or the WAL. */
+  appendAsync(refs: Uint32Array, timestamps: Float64Array, values: Float64Array, startTimestamps?: Float64Array): Promise<AppendResult> {
+    return startTimestamps ? this.db.appendAsync(refs, timestamps, values, startTimestamps) : this.db.appendAsync(refs, timestamps, values);
+  }
+
   /**
    * Appends one snappy-compressed remote-write body (1.0 `WriteRequest` or 2.0 `Request`) in one
    * native call off the main thread. Rejects with code ERR_REMOTE_BAD_DATA (nothing appended) or

@@ -2,7 +2,7 @@
 //! `crates/tsdb/docs/histogram-transport.md` (mirrored by `src/storage/histogram-codec.ts`),
 //! plus `NativeDb.appendHistograms` and the selection's histogram reads.
 
-use crate::{counts, db_of, int_millis, js_err, to_f64};
+use crate::{db_of, int_millis, js_err, to_f64};
 use node_api::{Env, JsError, JsResult, Value};
 use tsdb::histogram::{CounterResetHint, Histogram, Span};
 
@@ -125,14 +125,9 @@ pub(crate) fn db_append_histograms(env: &Env, ci: &node_api::CallInfo) -> JsResu
     let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?;
     let ts = int_millis(env.get_typed::<f64>(ci.arg(1)?, "timestamps")?, "timestamp")?;
     let hs = decode(env.get_typed::<u8>(ci.arg(2)?, "histograms")?).map_err(|e| JsError::with_code("ERR_INVALID_ARG_VALUE", e))?;
-    let mut sts: Option<Vec<i64>> = None;
-    if let Some(&a) = ci.args.get(3) {
-        if env.type_of(a)? != node_api::JsType::Undefined {
-            sts = Some(int_millis(env.get_typed::<f64>(a, "startTimestamps")?, "start timestamp")?);
-        }
-    }
+    let sts = crate::start_timestamps(env, ci, 3)?;
     let st = db.append_histograms(refs, &ts, &hs, sts.as_deref()).map_err(js_err)?;
-    counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("outOfBounds", st.out_of_bounds), ("unknownRef", st.unknown_ref)])
+    crate::append_counts(env, st)
 }
 
 /// `histogramSamples()`: `{ offsets, t, starts, histograms }`, series i at

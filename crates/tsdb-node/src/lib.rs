@@ -261,14 +261,33 @@ fn db_append(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
     let ts_f = env.get_typed::<f64>(ci.arg(1)?, "timestamps")?;
     let vs = env.get_typed::<f64>(ci.arg(2)?, "values")?;
     let ts = int_millis(ts_f, "timestamp")?;
-    // Optional: the samples' start timestamps (0 = none).
-    let mut sts: Option<Vec<i64>> = None;
-    if let Some(&a) = ci.args.get(3) {
-        if env.type_of(a)? != node_api::JsType::Undefined {
-            sts = Some(int_millis(env.get_typed::<f64>(a, "startTimestamps")?, "start timestamp")?);
-        }
-    }
+    let sts = start_timestamps(env, ci, 3)?;
     let st = db.append(refs, &ts, vs, sts.as_deref()).map_err(js_err)?;
+    append_counts(env, st)
+}
+
+/// appendAsync(refs, timestamps, values, startTimestamps?): append on the thread pool, for a
+/// scrape's whole batch: the event loop does not wait for the head's lock or the WAL.
+fn db_append_async(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
+    let db = db_of(env, ci.this)?;
+    // Copied: the work runs on another thread while JavaScript may reuse the arrays.
+    let refs = env.get_typed::<u32>(ci.arg(0)?, "refs")?.to_vec();
+    let ts = int_millis(env.get_typed::<f64>(ci.arg(1)?, "timestamps")?, "timestamp")?;
+    let vs = env.get_typed::<f64>(ci.arg(2)?, "values")?.to_vec();
+    let sts = start_timestamps(env, ci, 3)?;
+    env.spawn("promethium.append", move || db.append(&refs, &ts, &vs, sts.as_deref()).map_err(js_err), append_counts)
+}
+
+/// The optional argument `i`: the samples' start timestamps (0 = none).
+pub(crate) fn start_timestamps(env: &Env, ci: &node_api::CallInfo, i: usize) -> JsResult<Option<Vec<i64>>> {
+    match ci.args.get(i).copied() {
+        Some(a) if env.type_of(a)? != node_api::JsType::Undefined => Ok(Some(int_millis(env.get_typed::<f64>(a, "startTimestamps")?, "start timestamp")?)),
+        _ => Ok(None),
+    }
+}
+
+/// An append's counts as JavaScript sees them (`NativeAppendResult`).
+pub(crate) fn append_counts(env: &Env, st: tsdb::AppendStats) -> JsResult<Value> {
     counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("outOfBounds", st.out_of_bounds), ("unknownRef", st.unknown_ref)])
 }
 
@@ -559,6 +578,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("seriesRefs", db_series_refs),
             ("seriesRefsAsync", db_series_refs_async),
             ("append", db_append),
+            ("appendAsync", db_append_async),
             ("select", db_select),
             ("labelNames", db_label_names),
             ("labelValues", db_label_values),

@@ -156,11 +156,7 @@ pub fn cache_append_report(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value
     if timestamps.len() != refs.len() || values.len() != refs.len() {
         return Err(JsError::with_code("ERR_INVALID_ARG_VALUE", "refs, timestamps and values differ in length"));
     }
-    env.spawn("promethium.scrapeReport", move || db.append(&refs, &timestamps, &values, None).map_err(js_err), append_counts)
-}
-
-fn append_counts(env: &Env, st: AppendStats) -> JsResult<Value> {
-    crate::counts(env, &[("appended", st.appended), ("outOfOrder", st.out_of_order), ("duplicate", st.duplicate), ("tooOld", st.too_old), ("outOfBounds", st.out_of_bounds), ("unknownRef", st.unknown_ref)])
+    env.spawn("promethium.scrapeReport", move || db.append(&refs, &timestamps, &values, None).map_err(js_err), crate::append_counts)
 }
 
 /// An optional Uint32Array argument (absent or undefined: empty).
