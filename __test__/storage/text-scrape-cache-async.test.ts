@@ -45,6 +45,23 @@ async function settlesWhileTurning(p: Promise<unknown>): Promise<boolean> {
   return settled;
 }
 
+/**
+ * Starts `call` while another thread holds the storage's write lock: it must hand back a promise
+ * that stays pending while the event loop turns. Then releases the lock and resolves with the
+ * call's result.
+ */
+async function behindHeldLock<T>(db: { holdWritesForTest(ms: number): Promise<void>; releaseWritesForTest(): void }, call: () => Promise<T>, what: string): Promise<T> {
+  await db.holdWritesForTest(HOLD_LIMIT_MS);
+  try {
+    const p = call();
+    assert.ok(p instanceof Promise, `${what} hands back a promise instead of working on this thread`);
+    assert.equal(await settlesWhileTurning(p), false, `${what} waits for the held lock, not the event loop`);
+    return p;
+  } finally {
+    db.releaseWritesForTest();
+  }
+}
+
 test('the scrape cache appends off the event loop while the storage write lock is held', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-async-'));
   const native = loadNative();
@@ -64,16 +81,7 @@ test('the scrape cache appends off the event loop while the storage write lock i
 
     // Second scrape: the cache knows every series and appends them itself, behind the held lock.
     assert.equal(await cache.scan(body(1), T0 + 1000, true), null);
-    await db.holdWritesForTest(HOLD_LIMIT_MS);
-    let finish: ReturnType<TextScrapeCache['finish']> | undefined;
-    try {
-      finish = cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0);
-      assert.ok(finish instanceof Promise, 'finish hands back a promise instead of appending on this thread');
-      assert.equal(await settlesWhileTurning(finish), false, 'the append waits for the held lock, not the event loop');
-    } finally {
-      db.releaseWritesForTest();
-    }
-    const second = await finish;
+    const second = await behindHeldLock(db, () => cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0), 'finish');
     assert.ok(!('sampleLimitExceeded' in second));
     assert.equal(second.appended, SERIES);
     assert.equal(second.scraped, SERIES);
@@ -94,16 +102,7 @@ test('new series are created off the event loop while the storage write lock is 
   const db = new (loadNative().NativeDb)(dir);
   try {
     const sets = encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) })));
-    await db.holdWritesForTest(HOLD_LIMIT_MS);
-    let created: Promise<Uint32Array> | undefined;
-    try {
-      created = db.seriesRefsAsync(sets);
-      assert.ok(created instanceof Promise);
-      assert.equal(await settlesWhileTurning(created), false, 'the series wait for the held lock, not the event loop');
-    } finally {
-      db.releaseWritesForTest();
-    }
-    const refs = await created;
+    const refs = await behindHeldLock(db, () => db.seriesRefsAsync(sets), 'seriesRefsAsync');
     assert.equal(new Set(refs).size, SERIES);
     assert.deepEqual([...db.seriesRefs(sets)], [...refs], 'the same label sets map to the refs created');
     assert.equal(db.stats().numSeries, SERIES);
@@ -125,16 +124,7 @@ test("a failed scrape's stale markers are appended off the event loop while the 
     await cache.finish({ series: first.series, refs, timestamps: first.timestamps, values: Float64Array.from(first.values) }, T0, 0);
 
     // The target goes down: every series of the last scrape gets a stale marker, behind the held lock.
-    await db.holdWritesForTest(HOLD_LIMIT_MS);
-    let failed: Promise<number> | undefined;
-    try {
-      failed = cache.fail(T0 + 1000);
-      assert.ok(failed instanceof Promise, 'fail hands back a promise instead of appending on this thread');
-      assert.equal(await settlesWhileTurning(failed), false, 'the stale markers wait for the held lock, not the event loop');
-    } finally {
-      db.releaseWritesForTest();
-    }
-    assert.equal(await failed, SERIES);
+    assert.equal(await behindHeldLock(db, () => cache.fail(T0 + 1000), 'fail'), SERIES);
     assert.equal(db.stats().counters.samplesAppended, 2 * SERIES, 'one sample and one stale marker per series');
   } finally {
     db.close();
@@ -148,18 +138,9 @@ test('appendAsync appends off the event loop while the storage write lock is hel
   try {
     const refs = db.seriesRefs(encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) }))));
     db.append(refs, new Float64Array(SERIES).fill(T0 + 1000), new Float64Array(SERIES).fill(1));
-    await db.holdWritesForTest(HOLD_LIMIT_MS);
-    let appended: ReturnType<typeof db.appendAsync> | undefined;
-    try {
-      // Half in order, half older than what the series hold (refused as out of order).
-      const ts = Float64Array.from({ length: SERIES }, (_, i) => (i % 2 === 0 ? T0 + 2000 : T0));
-      appended = db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000));
-      assert.ok(appended instanceof Promise);
-      assert.equal(await settlesWhileTurning(appended), false, 'the append waits for the held lock, not the event loop');
-    } finally {
-      db.releaseWritesForTest();
-    }
-    const c = await appended;
+    // Half in order, half older than what the series hold (refused as out of order).
+    const ts = Float64Array.from({ length: SERIES }, (_, i) => (i % 2 === 0 ? T0 + 2000 : T0));
+    const c = await behindHeldLock(db, () => db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000)), 'appendAsync');
     assert.deepEqual([c.appended, c.outOfOrder, c.duplicate, c.unknownRef], [SERIES / 2, SERIES / 2, 0, 0]);
     assert.equal(db.stats().counters.samplesAppended, SERIES + SERIES / 2);
   } finally {
