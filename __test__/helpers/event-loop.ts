@@ -16,3 +16,15 @@ export function countTurns(): { stop(): number } {
     },
   };
 }
+
+/** Whether `p` settles while the event loop turns (an immediate, then a timer). */
+export async function settlesWhileTurning(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 20));
+  return settled;
+}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { encodeLabelSets } from '../../src/storage/label-codec.js';
 import { loadNative } from '../../src/storage/native.js';
 import { TextScrapeCache } from '../../src/storage/text-scrape-cache.js';
+import { settlesWhileTurning } from '../helpers/event-loop.js';
 
 const SERIES = 2000;
 /** How long the hold lasts if the test never releases it: only a blocked event loop gets there. */
@@ -36,14 +37,6 @@ function residueSamples(residue: string, ts: number): { series: string[]; values
   return { series, values, timestamps: new Float64Array(series.length).fill(ts) };
 }
 
-/** Whether `p` settles while the event loop turns (an immediate, then a timer). */
-async function settlesWhileTurning(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  void p.then(() => (settled = true));
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setTimeout(r, 20));
-  return settled;
-}
 
 /**
  * Starts `call` while another thread holds the storage's write lock: it must hand back a promise

@@ -14,7 +14,7 @@ const rejected = async (): Promise<never> => unavailable();
 
 export const agentQueries: QueryService = { instant: rejected, range: rejected, format: unavailable };
 export const agentSeries: SeriesService = { exemplars: rejected, series: rejected, labelNames: rejected, labelValues: rejected };
-export const agentTsdb: TsdbService = { status: unavailable, adminEnabled: false, deleteSeries: rejected, cleanTombstones: rejected, snapshot: rejected };
+export const agentTsdb: TsdbService = { status: rejected, adminEnabled: false, deleteSeries: rejected, cleanTombstones: rejected, snapshot: rejected };
 export const agentFederation = (): FederationService => ({ federate: unavailable, externalLabels: () => ({}) });
 
 /** /api/v1/rules and /api/v1/alerts exist in agent mode too, with the agent error (there are no rules). */

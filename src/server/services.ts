@@ -129,8 +129,8 @@ export function makeFederationService(storage: Storage, lookbackMs: number, exte
 export function makeTsdbService(storage: Storage, dataDir: string, adminEnabled: boolean): TsdbService {
   return {
     adminEnabled,
-    status(limit): TsdbStatus {
-      const s = storage.stats(limit);
+    async status(limit): Promise<TsdbStatus> {
+      const s = await storage.statsAsync(limit);
       return {
         headStats: { numSeries: s.numSeries, numLabelPairs: s.numLabelPairs, chunkCount: s.chunkCount, minTime: s.minTime ?? 0, maxTime: s.maxTime ?? 0 },
         seriesCountByMetricName: s.seriesCountByMetricName,

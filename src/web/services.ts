@@ -105,7 +105,8 @@ export interface TsdbStatus {
 
 /** Storage administration (`--web.enable-admin-api`). */
 export interface TsdbService {
-  status(limit: number): TsdbStatus;
+  /** Off the event loop: with a million series the cardinality lists walk the whole head. */
+  status(limit: number): Promise<TsdbStatus>;
   adminEnabled: boolean;
   deleteSeries(matchers: string[], startMs: number, endMs: number): Promise<void>;
   cleanTombstones(): Promise<void>;

@@ -10,7 +10,7 @@ const DELETE_SERIES_PARAMS = ['match[]', 'start', 'end'] as const;
 export async function tsdbApi(app: FastifyInstance): Promise<void> {
   const { tsdb } = app.services;
 
-  app.get('/api/v1/status/tsdb', { schema: queryParams(['limit']) }, async (req) => success(tsdb.status(parseCount(requestParams(req), 'limit', 1, 10, 'limit must be a positive number'))));
+  app.get('/api/v1/status/tsdb', { schema: queryParams(['limit']) }, async (req) => success(await tsdb.status(parseCount(requestParams(req), 'limit', 1, 10, 'limit must be a positive number'))));
 
   const requireAdmin = (): void => {
     if (!tsdb.adminEnabled) throw new ApiError('unavailable', 'admin APIs disabled');
