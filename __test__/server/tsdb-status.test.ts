@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Storage } from '../../src/storage/index.js';
 import { loadNative } from '../../src/storage/native.js';
 import { makeTsdbService } from '../../src/server/services.js';
-import { settlesWhileTurning } from '../helpers/event-loop.js';
+import { behindHeldLock } from '../helpers/event-loop.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -27,16 +27,7 @@ test('the TSDB status is read off the event loop, with the head figures and top 
     const tsdb = makeTsdbService(storage, dir, false);
     // Another handle on the same database holds its write lock (as a head truncation step does).
     const other = new (loadNative().NativeDb)(storage.id);
-    await other.holdWritesForTest(3000);
-    let status: ReturnType<typeof tsdb.status> | undefined;
-    try {
-      status = tsdb.status(10);
-      assert.ok(status instanceof Promise, 'the status is a promise, not read on this thread');
-      assert.equal(await settlesWhileTurning(status), false, 'the status waits for the held lock, not the event loop');
-    } finally {
-      other.releaseWritesForTest();
-    }
-    const s = await status;
+    const s = await behindHeldLock(other, 3000, () => tsdb.status(10), 'the TSDB status');
     assert.deepEqual(s.headStats, { numSeries: 3, numLabelPairs: 4, chunkCount: 3, minTime: T0, maxTime: T0 });
     assert.deepEqual(s.seriesCountByMetricName, [
       { name: 'a', value: 2 },

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeLabelSets } from '../../src/storage/label-codec.js';
-import { loadNative } from '../../src/storage/native.js';
+import { loadNative, type NativeDb } from '../../src/storage/native.js';
 import { TextScrapeCache } from '../../src/storage/text-scrape-cache.js';
-import { settlesWhileTurning } from '../helpers/event-loop.js';
+import { behindHeldLock } from '../helpers/event-loop.js';
 
 const SERIES = 2000;
 /** How long the hold lasts if the test never releases it: only a blocked event loop gets there. */
@@ -38,28 +38,21 @@ function residueSamples(residue: string, ts: number): { series: string[]; values
 }
 
 
-/**
- * Starts `call` while another thread holds the storage's write lock: it must hand back a promise
- * that stays pending while the event loop turns. Then releases the lock and resolves with the
- * call's result.
- */
-async function behindHeldLock<T>(db: { holdWritesForTest(ms: number): Promise<void>; releaseWritesForTest(): void }, call: () => Promise<T>, what: string): Promise<T> {
-  await db.holdWritesForTest(HOLD_LIMIT_MS);
+/** A fresh database in a temporary directory for `body`, closed and removed after it; returns the closed handle. */
+async function withNativeDb(prefix: string, body: (db: NativeDb) => Promise<void>): Promise<NativeDb> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const db = new (loadNative().NativeDb)(dir);
   try {
-    const p = call();
-    assert.ok(p instanceof Promise, `${what} hands back a promise instead of working on this thread`);
-    assert.equal(await settlesWhileTurning(p), false, `${what} waits for the held lock, not the event loop`);
-    return p;
+    await body(db);
   } finally {
-    db.releaseWritesForTest();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
+  return db;
 }
 
 test('the scrape cache appends off the event loop while the storage write lock is held', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-async-'));
-  const native = loadNative();
-  const db = new native.NativeDb(dir);
-  try {
+  await withNativeDb('promethium-scrape-async-', async (db) => {
     const cache = new TextScrapeCache(db);
     // First scrape: every series is new, so the whole body comes back as residue to resolve.
     const residue = await cache.scan(body(0), T0, true);
@@ -74,7 +67,7 @@ test('the scrape cache appends off the event loop while the storage write lock i
 
     // Second scrape: the cache knows every series and appends them itself, behind the held lock.
     assert.equal(await cache.scan(body(1), T0 + 1000, true), null);
-    const second = await behindHeldLock(db, () => cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0), 'finish');
+    const second = await behindHeldLock(db, HOLD_LIMIT_MS, () => cache.finish({ series: [], refs: new Uint32Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) }, T0 + 1000, 0), 'finish');
     assert.ok(!('sampleLimitExceeded' in second));
     assert.equal(second.appended, SERIES);
     assert.equal(second.scraped, SERIES);
@@ -84,32 +77,22 @@ test('the scrape cache appends off the event loop while the storage write lock i
     assert.equal(sel.length(), SERIES);
     assert.equal(samples.t.length, 2 * SERIES);
     sel.release();
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('new series are created off the event loop while the storage write lock is held', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-series-async-'));
-  const db = new (loadNative().NativeDb)(dir);
-  try {
+  const db = await withNativeDb('promethium-series-async-', async (db) => {
     const sets = encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) })));
-    const refs = await behindHeldLock(db, () => db.seriesRefsAsync(sets), 'seriesRefsAsync');
+    const refs = await behindHeldLock(db, HOLD_LIMIT_MS, () => db.seriesRefsAsync(sets), 'seriesRefsAsync');
     assert.equal(new Set(refs).size, SERIES);
     assert.deepEqual([...db.seriesRefs(sets)], [...refs], 'the same label sets map to the refs created');
     assert.equal(db.stats().numSeries, SERIES);
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
   assert.throws(() => db.seriesRefsAsync(encodeLabelSets([{ __name__: 'late' }])), /closed/i);
 });
 
 test("a failed scrape's stale markers are appended off the event loop while the storage write lock is held", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-scrape-fail-async-'));
-  const db = new (loadNative().NativeDb)(dir);
-  try {
+  await withNativeDb('promethium-scrape-fail-async-', async (db) => {
     const cache = new TextScrapeCache(db);
     const residue = await cache.scan(body(0), T0, true);
     const first = residueSamples(residue!, T0);
@@ -117,27 +100,19 @@ test("a failed scrape's stale markers are appended off the event loop while the 
     await cache.finish({ series: first.series, refs, timestamps: first.timestamps, values: Float64Array.from(first.values) }, T0, 0);
 
     // The target goes down: every series of the last scrape gets a stale marker, behind the held lock.
-    assert.equal(await behindHeldLock(db, () => cache.fail(T0 + 1000), 'fail'), SERIES);
+    assert.equal(await behindHeldLock(db, HOLD_LIMIT_MS, () => cache.fail(T0 + 1000), 'fail'), SERIES);
     assert.equal(db.stats().counters.samplesAppended, 2 * SERIES, 'one sample and one stale marker per series');
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('appendAsync appends off the event loop while the storage write lock is held, with the counts append gives', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'promethium-append-async-'));
-  const db = new (loadNative().NativeDb)(dir);
-  try {
+  await withNativeDb('promethium-append-async-', async (db) => {
     const refs = db.seriesRefs(encodeLabelSets(Array.from({ length: SERIES }, (_, i) => ({ __name__: 'probe_total', i: String(i) }))));
     db.append(refs, new Float64Array(SERIES).fill(T0 + 1000), new Float64Array(SERIES).fill(1));
     // Half in order, half older than what the series hold (refused as out of order).
     const ts = Float64Array.from({ length: SERIES }, (_, i) => (i % 2 === 0 ? T0 + 2000 : T0));
-    const c = await behindHeldLock(db, () => db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000)), 'appendAsync');
+    const c = await behindHeldLock(db, HOLD_LIMIT_MS, () => db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000)), 'appendAsync');
     assert.deepEqual([c.appended, c.outOfOrder, c.duplicate, c.unknownRef], [SERIES / 2, SERIES / 2, 0, 0]);
     assert.equal(db.stats().counters.samplesAppended, SERIES + SERIES / 2);
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
