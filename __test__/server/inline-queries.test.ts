@@ -1,5 +1,5 @@
-// Instant queries on the main thread instead of a worker (src/server/query-pool/inline.ts): a
-// first try under a short budget, proven-cheap ones under a larger one, and everything else, or
+// Queries (instant and range) on the main thread instead of a worker (src/server/query-pool/inline.ts):
+// a first try under a short budget, proven-cheap ones under a larger one, and everything else, or
 // whatever runs past its budget, on the workers, with the same answers and the same limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { Storage } from '../../src/storage/index.js';
 import type { LabelMatcher } from '../../src/storage/matchers.js';
 import { Engine, parseExpr } from '../../src/promql/index.js';
-import { encodeSuccess } from '../../src/server/query-pool/encode.js';
+import { encodeRangeSuccess, encodeSuccess } from '../../src/server/query-pool/encode.js';
 import { makeQueryService } from '../../src/server/services.js';
-import { CheapInstantQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, seriesBudgeted } from '../../src/server/query-pool/inline.js';
+import { CheapQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_RANGE_POINTS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, queryKey, seriesBudgeted } from '../../src/server/query-pool/inline.js';
 import type { EngineOptions } from '../../src/promql/index.js';
 
 test('a new query is tried inline; one that failed or ran out of its budget goes to the workers until measured cheap', () => {
   let now = 0;
-  const q = new CheapInstantQueries({ now: () => now });
+  const q = new CheapQueries({ now: () => now });
   const plain = 'sum(rate(x[5m]))';
   const parsed = parseExpr(plain);
   assert.equal(q.verdict(plain, parsed), 'try', 'never seen: tried inline');
@@ -87,9 +87,14 @@ function setUp(t: { after: (f: () => void) => void }, n: number, engine: Omit<En
   const counts = { pooled: 0, inlineSelects: 0 };
   // What a worker would answer (the engine's own envelope), under the same limits.
   const pool = {
-    async run(q: { job: { expr: string; timeMs: number }; timeoutMs: number }) {
+    async run(q: { job: { kind: 'instant'; expr: string; timeMs: number } | { kind: 'range'; expr: string; startMs: number; endMs: number; stepMs: number }; timeoutMs: number }) {
       counts.pooled++;
-      const r = new Engine(db, { ...engine, timeoutMs: q.timeoutMs }).instantQuery(q.job.expr, q.job.timeMs);
+      const e = new Engine(db, { ...engine, timeoutMs: q.timeoutMs });
+      if (q.job.kind === 'range') {
+        const d = e.rangeQueryDense(q.job.expr, q.job.startMs, q.job.endMs, q.job.stepMs);
+        return { encoded: Buffer.from(encodeRangeSuccess(d)), warnings: d.warnings, infos: d.infos, evalMs: 1, release() {} };
+      }
+      const r = e.instantQuery(q.job.expr, q.job.timeMs);
       return { encoded: Buffer.from(encodeSuccess(r)), warnings: r.warnings, infos: r.infos, evalMs: 1, release() {} };
     },
   };
@@ -102,10 +107,13 @@ function setUp(t: { after: (f: () => void) => void }, n: number, engine: Omit<En
   });
   const metrics = { engineQueryDuration: { startTimer: () => () => {} } };
   // By default a first try's budget no busy machine runs past for these small queries.
-  const service = makeQueryService(storage, engine, metrics as never, undefined, pool as never, undefined, new CheapInstantQueries({ tryMs }));
+  const service = makeQueryService(storage, engine, metrics as never, undefined, pool as never, undefined, new CheapQueries({ tryMs }));
   const ask = async (expr: string, timeoutMs?: number): Promise<string> => ((await service.instant(expr, 2000, timeoutMs !== undefined ? { timeoutMs } : {})) as unknown as { encoded: Buffer }).encoded.toString();
   const expected = (expr: string): string => encodeSuccess(new Engine(db, engine).instantQuery(expr, 2000));
-  return { db, counts, ask, expected };
+  // Range queries over `steps` steps of 1 s from 1 s on: every step sees the samples at 1 s.
+  const askRange = async (expr: string, steps: number): Promise<string> => ((await service.range(expr, 1000, steps * 1000, 1000, {})) as unknown as { encoded: Buffer }).encoded.toString();
+  const expectedRange = (expr: string, steps: number): string => Buffer.from(encodeRangeSuccess(new Engine(db, engine).rangeQueryDense(expr, 1000, steps * 1000, 1000))).toString();
+  return { db, counts, ask, expected, askRange, expectedRange };
 }
 
 test('a new cheap instant query is answered inline the first time, as a worker would answer it', async (t) => {
@@ -154,4 +162,41 @@ test('a first try past its time budget goes to the pool; measured cheap there, t
   // The query's own time over (not the inline budget): the query's timeout error, not the pool.
   await assert.rejects(ask('sum(m)', -1), (e: Error & { errorType?: string }) => e.errorType === 'timeout');
   assert.equal(counts.pooled, 1);
+});
+
+test('a range query is remembered by its expression and its number of steps, not by where its window is', () => {
+  assert.equal(queryKey('up'), 'up');
+  const key = (startMs: number, endMs: number, stepMs: number): string => queryKey('up', { startMs, endMs, stepMs });
+  assert.equal(key(0, 60_000, 15_000), key(45_000, 105_000, 15_000), 'a dashboard\'s moving window: the same query');
+  assert.notEqual(key(0, 60_000, 15_000), key(0, 120_000, 15_000), 'more steps: another query');
+  assert.notEqual(key(0, 60_000, 15_000), 'up', 'a range query is not the instant query of its expression');
+});
+
+test('a new cheap range query is answered inline, as a worker would answer it, and no worker is asked', async (t) => {
+  const { counts, askRange, expectedRange } = setUp(t, 30);
+  for (const expr of ['m * 2', 'sum(m)', 'rate(m[1m])', 'm > 10']) {
+    const want = expectedRange(expr, 20);
+    assert.equal(await askRange(expr, 20), want, expr);
+    assert.equal(await askRange(expr, 20), want, `${expr}, again`);
+  }
+  assert.equal(counts.pooled, 0, 'no query went to the pool');
+  await askRange('max_over_time(m[5m:1s])', 5);
+  assert.equal(counts.pooled, 1, 'subqueries always go to the pool');
+});
+
+test('a range query whose result holds more points than an inline run encodes goes to the pool, with the same answer, and stays there', async (t) => {
+  const series = 300;
+  const steps = Math.ceil(INLINE_MAX_RANGE_POINTS / series) + 1;
+  const { counts, askRange, expectedRange } = setUp(t, series);
+  const want = expectedRange('m', steps);
+  assert.equal(await askRange('m', steps), want);
+  assert.equal(counts.pooled, 1, 'answered by the pool');
+  assert.equal(counts.inlineSelects, 1, 'after one inline try');
+  assert.equal(await askRange('m', steps), want);
+  assert.equal(counts.pooled, 2);
+  assert.equal(counts.inlineSelects, 1, 'not tried inline again');
+  // The same expression over fewer steps is another query: small enough, it runs inline.
+  assert.equal(await askRange('m', 10), expectedRange('m', 10));
+  assert.equal(counts.pooled, 2);
+  assert.equal(counts.inlineSelects, 2);
 });

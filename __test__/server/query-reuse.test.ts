@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryPool } from '../../src/server/query-pool/pool.js';
 import { encodeRangeSuccess, utf8Bytes } from '../../src/server/query-pool/encode.js';
-import { CheapInstantQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS, InlineAnswerMemory } from '../../src/server/query-pool/inline.js';
+import { CheapQueries, INLINE_EVICT_MS, INLINE_MAX_BYTES, INLINE_MAX_EVAL_MS, InlineAnswerMemory } from '../../src/server/query-pool/inline.js';
 import { denseRows } from '../../src/promql/range-result.js';
 import { parseExpr } from '../../src/promql/index.js';
 
@@ -54,7 +54,7 @@ test('the native encoder writes into a large enough buffer, else into a new one,
 });
 
 test('an instant query runs inline once its fastest run was cheap, never with a subquery', () => {
-  const q = new CheapInstantQueries();
+  const q = new CheapQueries();
   const plain = 'sum(rate(x[5m]))';
   assert.equal(q.allows(plain), false, 'unmeasured queries go to a worker');
   q.record(plain, parseExpr(plain), INLINE_MAX_EVAL_MS + 1, 1000);

@@ -14,15 +14,22 @@ import { loggedQuery } from '../promql/query-log.js';
 import type { LoggedQuery, QueryLog } from '../promql/query-log.js';
 import type { PooledResult, QueryPool } from './query-pool/pool.js';
 import type { EvalJob } from './query-pool/protocol.js';
-import { CheapInstantQueries, INLINE_EVICT_MS, InlineAnswerMemory, InlineBudgetExceeded, costClock, seriesBudgeted } from './query-pool/inline.js';
+import { CheapQueries, INLINE_EVICT_MS, INLINE_MAX_RANGE_POINTS, InlineAnswerMemory, InlineBudgetExceeded, costClock, queryKey, seriesBudgeted } from './query-pool/inline.js';
 import { isStackOverflow } from '../promql/parser/parser.js';
-import { encodeSuccess } from './query-pool/encode.js';
+import { encodeRangeSuccess, encodeSuccess } from './query-pool/encode.js';
 import type { Queryable } from '../promql/context.js';
 import { recordSelections, type MergedQueryable } from '../remote/read/merge.js';
 import { packRemoteSeries } from '../remote/read/transfer.js';
 import { TIMED_OUT } from '../promql/limits.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
 import { apiError, toApiData } from './query-answers.js';
+
+/** An inline evaluation's result: its notes, and its answer encoded on demand in the kept memory. */
+interface InlineRun {
+  warnings: string[];
+  infos: string[];
+  encode(answers: InlineAnswerMemory): { encoded: Buffer; release(): void };
+}
 
 /** A worker's answer: the envelope already encoded (sent as is); `data` decoded only if someone asks. */
 export interface EncodedQueryResponse extends QueryResponse {
@@ -46,11 +53,11 @@ function encodedResponse(r: PooledResult): EncodedQueryResponse {
 }
 
 /**
- * PromQL over HTTP. With a pool, queries run on its worker threads (the main thread stays free
- * for scraping, rules and the rest of the API), those over remote_read data too; without one, in
- * this thread.
+ * PromQL over HTTP. With a pool, queries that are not cheap run on its worker threads (the main
+ * thread stays free for scraping, rules and the rest of the API), those over remote_read data
+ * always; cheap ones (query-pool/inline.ts) in this thread. Without a pool, all in this thread.
  */
-export function evaluatingQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders, cheapInstant = new CheapInstantQueries()): EvaluatingQueryService {
+export function evaluatingQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders, cheap = new CheapQueries()): EvaluatingQueryService {
   const timeoutOf = (opts: QueryOptions): number => (opts.timeoutMs ? Math.min(opts.timeoutMs, base.timeoutMs ?? Infinity) : (base.timeoutMs ?? 120_000));
   const engine = (opts: QueryOptions, from: Queryable = storage): Engine => new Engine(from, { ...base, lookbackDeltaMs: opts.lookbackDeltaMs ?? base.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
   const maxSamples = base.maxSamples !== undefined ? { maxSamples: base.maxSamples } : {};
@@ -85,14 +92,14 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
   };
   const inlineAnswers = new InlineAnswerMemory();
   /** A query on the pool, timed and written to the query log (also when it fails). */
-  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
+  const pooled = async (q: Omit<LoggedQuery, 'seconds' | 'error'>, key: string, job: EvalJob, opts: QueryOptions, parsed: Expr, remoteRead: boolean): Promise<QueryResponse> => {
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
     let error: string | undefined;
     try {
       const r = remoteRead ? await pooledWithRemote(job, opts) : await pool!.run({ job, limit: opts.limit ?? 0, lookbackDeltaMs: opts.lookbackDeltaMs, timeoutMs: timeoutOf(opts) });
       // What a query over remote data costs depends on the remotes: it never runs inline.
-      if (job.kind === 'instant' && !remoteRead) cheapInstant.record(job.expr, parsed, r.evalMs, r.encoded.length);
+      if (!remoteRead) cheap.record(key, parsed, r.evalMs, r.encoded.length);
       return encodedResponse(r);
     } catch (e) {
       error = (e as Error).message;
@@ -112,26 +119,26 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
     }
   };
   /**
-   * An instant query on this thread (see query-pool/inline.ts): a first try with a short budget,
-   * or one measured cheap before with a larger one, measured again so that one grown larger goes
-   * back to the workers. Undefined when it ran past its budget: nothing was logged or answered,
-   * and the query goes to a worker.
+   * A query on this thread (see query-pool/inline.ts): a first try with a short budget, or one
+   * measured cheap before with a larger one, measured again so that one grown larger goes back to
+   * the workers. Undefined when it ran past its budget: nothing was logged or answered, and the
+   * query goes to a worker.
    */
-  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, expr: string, parsed: Expr, timeMs: number, opts: QueryOptions, verdict: 'try' | 'inline'): EncodedQueryResponse | undefined => {
+  const inline = (q: Omit<LoggedQuery, 'seconds' | 'error'>, key: string, parsed: Expr, opts: QueryOptions, verdict: 'try' | 'inline', run: (e: Engine) => InlineRun): EncodedQueryResponse | undefined => {
     const timeoutMs = timeoutOf(opts);
-    const budgetMs = verdict === 'try' ? cheapInstant.tryMs : INLINE_EVICT_MS;
+    const budgetMs = verdict === 'try' ? cheap.tryMs : INLINE_EVICT_MS;
     const end = metrics.engineQueryDuration.startTimer({ slice: 'inner_eval' });
     const started = performance.now();
     const cost = costClock();
-    let r: QueryResult;
+    let r: InlineRun;
     try {
-      r = engine({ ...opts, timeoutMs: Math.min(budgetMs, timeoutMs) }, seriesBudgeted(storage)).instantQuery(parsed, timeMs);
+      r = run(engine({ ...opts, timeoutMs: Math.min(budgetMs, timeoutMs) }, seriesBudgeted(storage)));
     } catch (e) {
       const spent = performance.now() - started;
       // Out of the inline budget (not of the query's own time), or of this thread's smaller
       // stack (a worker's is larger): a worker takes the query over.
       const overBudget = e instanceof InlineBudgetExceeded || (e instanceof QueryError && e.errorType === 'timeout' && budgetMs < timeoutMs) || isStackOverflow(e);
-      cheapInstant.forget(expr, overBudget ? spent : 0, e instanceof InlineBudgetExceeded);
+      cheap.forget(key, overBudget ? spent : 0, e instanceof InlineBudgetExceeded);
       if (overBudget) return undefined;
       end();
       queryLog?.log({ ...q, seconds: spent / 1000, error: (e as Error).message });
@@ -140,9 +147,28 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
     end();
     const spent = performance.now() - started;
     queryLog?.log({ ...q, seconds: spent / 1000 });
-    const { encoded, release } = inlineAnswers.encode(encodeSuccess(r, opts.limit ?? 0));
-    cheapInstant.record(expr, parsed, cost(), encoded.length);
+    const { encoded, release } = r.encode(inlineAnswers);
+    cheap.record(key, parsed, cost(), encoded.length);
     return encodedResponse({ encoded, warnings: r.warnings, infos: r.infos, release });
+  };
+  const instantRun = (parsed: Expr, timeMs: number, limit: number) => (e: Engine): InlineRun => {
+    const r = e.instantQuery(parsed, timeMs);
+    return { warnings: r.warnings, infos: r.infos, encode: (answers) => answers.encode(encodeSuccess(r, limit)) };
+  };
+  const rangeRun = (parsed: Expr, startMs: number, endMs: number, stepMs: number, limit: number) => (e: Engine): InlineRun => {
+    const d = e.rangeQueryDense(parsed, startMs, endMs, stepMs);
+    // A large answer is encoded on a worker, off this thread.
+    if (d.metrics.length * d.n > INLINE_MAX_RANGE_POINTS) throw new InlineBudgetExceeded(`more than ${INLINE_MAX_RANGE_POINTS} points in the result`);
+    return { warnings: d.warnings, infos: d.infos, encode: (answers) => answers.encodeWith((into) => encodeRangeSuccess(d, limit, into)) };
+  };
+  /** Inline when the query is (or may be) cheap, else on a worker; queries with remote_read always on a worker. */
+  const onThisThreadOrPool = async (logged: Omit<LoggedQuery, 'seconds' | 'error'>, key: string, parsed: Expr, opts: QueryOptions, remoteRead: boolean, run: (e: Engine) => InlineRun, job: EvalJob): Promise<QueryResponse> => {
+    const verdict = remoteRead ? 'pool' : cheap.verdict(key, parsed);
+    const answered = verdict === 'pool' ? undefined : inline(logged, key, parsed, opts, verdict, run);
+    if (answered) return answered;
+    // A worker gets the query's whole time: an inline try that ran past its budget is the
+    // server's guess gone wrong, not the query's time, and it is short (query-pool/inline.ts).
+    return pooled(logged, key, job, opts, parsed, remoteRead);
   };
   return {
     async instant(expr, timeMs, opts) {
@@ -151,14 +177,7 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs: timeMs, endMs: timeMs, stepMs: 0, origin: opts.origin };
         const remoteRead = remote?.active() === true;
-        if (pool) {
-          const verdict = remoteRead ? 'pool' : cheapInstant.verdict(expr, parsed);
-          const answered = verdict === 'pool' ? undefined : inline(logged, expr, parsed, timeMs, opts, verdict);
-          if (answered) return answered;
-          // A worker gets the query's whole time: an inline try that ran past its budget is the
-          // server's guess gone wrong, not the query's time, and it is short (query-pool/inline.ts).
-          return await pooled(logged, { kind: 'instant', expr, timeMs }, opts, parsed, remoteRead);
-        }
+        if (pool) return await onThisThreadOrPool(logged, queryKey(expr), parsed, opts, remoteRead, instantRun(parsed, timeMs, opts.limit ?? 0), { kind: 'instant', expr, timeMs });
         const merged = remoteRead ? await withRemote(opts, (e) => e.instantQuery(parsed, timeMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).instantQuery(parsed, timeMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };
@@ -171,7 +190,7 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
         const parsed = parseExpr(expr, base.features);
         const logged = { query: expr, startMs, endMs, stepMs, origin: opts.origin };
         const remoteRead = remote?.active() === true;
-        if (pool) return await pooled(logged, { kind: 'range', expr, startMs, endMs, stepMs }, opts, parsed, remoteRead);
+        if (pool) return await onThisThreadOrPool(logged, queryKey(expr, { startMs, endMs, stepMs }), parsed, opts, remoteRead, rangeRun(parsed, startMs, endMs, stepMs, opts.limit ?? 0), { kind: 'range', expr, startMs, endMs, stepMs });
         const merged = remoteRead ? await withRemote(opts, (e) => e.rangeQuery(parsed, startMs, endMs, stepMs)) : undefined;
         const r = timed(logged, () => engine(merged?.opts ?? opts, merged?.from).rangeQuery(parsed, startMs, endMs, stepMs));
         return { data: toApiData(r, opts.limit), warnings: [...(merged?.from.warnings ?? []), ...r.warnings], infos: r.infos };

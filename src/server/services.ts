@@ -15,7 +15,7 @@ import type { FederatedSample, FederationService, QueryService, SeriesService, T
 import type { ServerMetrics } from './metrics.js';
 import type { QueryLog } from '../promql/query-log.js';
 import type { QueryPool } from './query-pool/pool.js';
-import type { CheapInstantQueries } from './query-pool/inline.js';
+import type { CheapQueries } from './query-pool/inline.js';
 import type { RemoteReaders } from '../remote/read/readers.js';
 import type { EvaluatingQueryService } from './query-service.js';
 import { apiError } from './query-answers.js';
@@ -28,9 +28,9 @@ export type { EncodedQueryResponse } from './query-service.js';
  * workers' client side and remote_read's merging stay out of a server nobody queries. Formatting
  * a query needs only the parser, which the series API loads anyway.
  */
-export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders, cheapInstant?: CheapInstantQueries): QueryService {
+export function makeQueryService(storage: Storage, base: Omit<EngineOptions, 'rangeKernel'>, metrics: ServerMetrics, queryLog?: QueryLog, pool?: QueryPool, remote?: RemoteReaders, cheap?: CheapQueries): QueryService {
   let loaded: Promise<EvaluatingQueryService> | undefined;
-  const evaluating = (): Promise<EvaluatingQueryService> => (loaded ??= import('./query-service.js').then((m) => m.evaluatingQueryService(storage, base, metrics, queryLog, pool, remote, cheapInstant)));
+  const evaluating = (): Promise<EvaluatingQueryService> => (loaded ??= import('./query-service.js').then((m) => m.evaluatingQueryService(storage, base, metrics, queryLog, pool, remote, cheap)));
   return {
     instant: async (expr, timeMs, opts) => (await evaluating()).instant(expr, timeMs, opts),
     range: async (expr, startMs, endMs, stepMs, opts) => (await evaluating()).range(expr, startMs, endMs, stepMs, opts),

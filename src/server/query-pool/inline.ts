@@ -1,8 +1,10 @@
-// Which instant queries skip the worker hop. Handing a query to a worker and its answer back
-// costs two thread wake-ups, which on a busy machine take longer than evaluating a small query,
-// and a worker's first runs of an expression (its code not yet optimized on that thread) are the
-// slowest. So an instant query runs on the main thread, under the query's native limits (timeout,
-// samples, memory budget) and under a budget of its own that keeps the event loop free:
+// Which queries skip the worker hop. Handing a query to a worker and its answer back costs two
+// thread wake-ups, which on a busy machine take longer than evaluating a small query, and a
+// worker's first runs of an expression (its code not yet optimized on that thread) are the
+// slowest. A server whose queries are all small never starts a worker at all: a worker is a
+// second JavaScript heap, ~14 MiB of RSS and ~200 ms of module loading (issue 23). So a query
+// runs on the main thread, under the query's native limits (timeout, samples, memory budget) and
+// under a budget of its own that keeps the event loop free:
 // - one never seen before is tried inline with a short budget (time, and series selected); one
 //   that runs past it stops there and goes to a worker (one out of time is tried once more later:
 //   first runs are slow for reasons of their own), and is remembered as costly;
@@ -11,7 +13,9 @@
 //   machine includes the time its thread waited for a core;
 // - one that turned out large (a big answer, a run far past the bound, a failure inline) runs on
 //   the workers until a worker's run measures it cheap again.
-// Subqueries, whose cost grows with their resolution, always run on a worker.
+// Subqueries, whose cost grows with their resolution, always run on a worker. What is remembered
+// is keyed by queryKey: the expression, and for a range query its number of steps (a dashboard's
+// panel asks the same steps over a moving window; the cost grows with them).
 import type { Expr } from '../../promql/parser/ast.js';
 import type { Queryable } from '../../promql/context.js';
 import { utf8Bytes } from './encode.js';
@@ -22,6 +26,11 @@ export const INLINE_MAX_EVAL_MS = 20;
 export const INLINE_EVICT_MS = 200;
 /** ... and its answer at most this large (bytes): the main thread encodes it. */
 export const INLINE_MAX_BYTES = 1 << 20;
+/**
+ * An inline range run whose result holds more points than this goes to a worker before it is
+ * encoded: at ~20 bytes a point, its answer would be past INLINE_MAX_BYTES.
+ */
+export const INLINE_MAX_RANGE_POINTS = 50_000;
 /** A first (unmeasured) inline run stops after this long (ms), and goes to a worker. */
 export const INLINE_TRY_MS = 40;
 /** Inline runs stop once their selections hold more series than this, and go to a worker. */
@@ -31,10 +40,10 @@ export const INLINE_MAX_SERIES = 20_000;
  * per second: a burst of new costly queries goes to the workers instead of being tried in turn.
  */
 export const INLINE_TRY_WASTE_PER_SECOND_MS = 100;
-/** Expressions remembered at most (the memory of a burst of distinct queries stays bounded). */
+/** Queries remembered at most (the memory of a burst of distinct queries stays bounded). */
 const MAX_REMEMBERED = 2000;
-/** ... and only expressions this short (characters), so what is remembered stays a few MB. */
-const MAX_EXPR_CHARS = 4096;
+/** ... and only queries whose key is this short (characters), so what is remembered stays a few MB. */
+const MAX_KEY_CHARS = 4096;
 
 function hasSubquery(e: Expr): boolean {
   switch (e.type) {
@@ -72,20 +81,27 @@ export function costClock(): () => number {
   };
 }
 
-/** In CheapInstantQueries' map: an expression that stays on the workers whatever a run measures. */
+/** What CheapQueries remembers a query by: an instant query's expression; a range query's with its steps. */
+export function queryKey(expr: string, range?: { startMs: number; endMs: number; stepMs: number }): string {
+  if (range === undefined) return expr;
+  const steps = Math.floor((range.endMs - range.startMs) / range.stepMs) + 1;
+  return `range ${steps}\n${expr}`;
+}
+
+/** In CheapQueries' map: a query that stays on the workers whatever a run measures. */
 const NEVER = -1;
 
-/** Where an instant query runs: inline as a first try, inline as proven cheap, or on a worker. */
+/** Where a query runs: inline as a first try, inline as proven cheap, or on a worker. */
 export type InlineVerdict = 'try' | 'inline' | 'pool';
 
-export class CheapInstantQueries {
+export class CheapQueries {
   /**
-   * Expressions (their text) and their fastest evaluation (ms); Infinity: costly, on the workers
+   * Queries (their queryKey) and their fastest evaluation (ms); Infinity: costly, on the workers
    * until a worker's run measures them cheap; NEVER: on the workers, whatever a run measures.
    */
   private readonly fastest = new Map<string, number>();
   /**
-   * Expressions whose first try ran out of time, tried once more: a first run is often slow for
+   * Queries whose first try ran out of time, tried once more: a first run is often slow for
    * reasons of its own (code not yet optimized, data not yet in memory).
    */
   private readonly retry = new Set<string>();
@@ -102,33 +118,33 @@ export class CheapInstantQueries {
     this.tryMs = opts.tryMs ?? INLINE_TRY_MS;
   }
 
-  /** Whether `expr` may run on the main thread as proven cheap. */
-  allows(expr: string): boolean {
-    const ms = this.fastest.get(expr);
+  /** Whether the query `key` may run on the main thread as proven cheap. */
+  allows(key: string): boolean {
+    const ms = this.fastest.get(key);
     return ms !== undefined && ms !== NEVER && ms <= INLINE_MAX_EVAL_MS;
   }
 
-  /** Where `expr` (parsed: `parsed`) runs now. */
-  verdict(expr: string, parsed: Expr): InlineVerdict {
-    if (this.allows(expr)) return 'inline';
-    if ((this.fastest.has(expr) && !this.retry.has(expr)) || expr.length > MAX_EXPR_CHARS || hasSubquery(parsed)) return 'pool';
+  /** Where the query `key` (its expression parsed: `parsed`) runs now. */
+  verdict(key: string, parsed: Expr): InlineVerdict {
+    if (this.allows(key)) return 'inline';
+    if ((this.fastest.has(key) && !this.retry.has(key)) || key.length > MAX_KEY_CHARS || hasSubquery(parsed)) return 'pool';
     if (this.now() - this.wasteSince > 1000) {
       this.wasteSince = this.now();
       this.wastedMs = 0;
     }
     if (this.wastedMs >= INLINE_TRY_WASTE_PER_SECOND_MS) return 'pool';
-    this.retry.delete(expr);
+    this.retry.delete(key);
     return 'try';
   }
 
-  /** What an evaluation of `expr` (on a worker or inline) measured: ms (when known) and answer bytes. */
-  record(expr: string, parsed: Expr, evalMs: number | undefined, bytes: number): void {
-    if (expr.length > MAX_EXPR_CHARS) return;
+  /** What an evaluation of the query `key` (on a worker or inline) measured: ms (when known) and answer bytes. */
+  record(key: string, parsed: Expr, evalMs: number | undefined, bytes: number): void {
+    if (key.length > MAX_KEY_CHARS) return;
     const costly = evalMs === undefined || evalMs > INLINE_EVICT_MS || bytes > INLINE_MAX_BYTES || hasSubquery(parsed);
-    const before = this.fastest.get(expr);
+    const before = this.fastest.get(key);
     if (before === NEVER) return;
     if (before === undefined && this.fastest.size >= MAX_REMEMBERED) this.clear();
-    this.fastest.set(expr, costly ? Infinity : before === undefined ? evalMs : Math.min(before, evalMs));
+    this.fastest.set(key, costly ? Infinity : before === undefined ? evalMs : Math.min(before, evalMs));
   }
 
   private clear(): void {
@@ -142,14 +158,14 @@ export class CheapInstantQueries {
    * measures it cheap; for good when `always` (its selections are too large for an inline run,
    * which a worker's time says nothing about).
    */
-  forget(expr: string, wastedMs = 0, always = false): void {
+  forget(key: string, wastedMs = 0, always = false): void {
     this.wastedMs += wastedMs;
-    if (expr.length > MAX_EXPR_CHARS) return;
-    const first = !this.fastest.has(expr);
+    if (key.length > MAX_KEY_CHARS) return;
+    const first = !this.fastest.has(key);
     if (first && this.fastest.size >= MAX_REMEMBERED) this.clear();
-    this.fastest.set(expr, always ? NEVER : Infinity);
+    this.fastest.set(key, always ? NEVER : Infinity);
     // A first try out of time gets a second one, later.
-    if (first && wastedMs > 0 && !always) this.retry.add(expr);
+    if (first && wastedMs > 0 && !always) this.retry.add(key);
   }
 }
 
@@ -193,11 +209,27 @@ export class InlineAnswerMemory {
 
   /** `text` as UTF-8, in kept memory when it fits; `release` gives the memory back once the answer is sent. */
   encode(text: string): { encoded: Buffer; release: () => void } {
-    let memory = this.spare;
-    this.spare = undefined;
+    let memory = this.take();
     // An eighth to spare, so that a slightly larger answer next time still fits.
     if (memory === undefined || memory.length < text.length) memory = new Uint8Array(text.length + (text.length >> 3));
-    const bytes = utf8Bytes(text, memory);
+    return this.answer(utf8Bytes(text, memory));
+  }
+
+  /**
+   * What `write` encodes, given the kept memory (undefined when none is kept) to write into when
+   * it fits, else into memory of its own (which is kept afterwards); `release` as for encode.
+   */
+  encodeWith(write: (into: Uint8Array | undefined) => Uint8Array): { encoded: Buffer; release: () => void } {
+    return this.answer(write(this.take()));
+  }
+
+  private take(): Uint8Array | undefined {
+    const memory = this.spare;
+    this.spare = undefined;
+    return memory;
+  }
+
+  private answer(bytes: Uint8Array): { encoded: Buffer; release: () => void } {
     let released = false;
     const release = (): void => {
       if (released) return;
