@@ -1,8 +1,8 @@
 // What a running `promethium server` loads (issue 23): the discovery providers, the remote-write
 // queues, the receiver, the rule manager and the web config's (bcrypt's native addon) load only when the config or a flag asks for them, the
-// PromQL evaluator and ajv (with the routes' validators) with the first query, and protobufjs with
-// the first protobuf body scraped or asked for on /federate. Each module loaded costs resident memory an idle server
-// never uses.
+// PromQL evaluator and the routes' validators (built with the package) with the first query, and protobufjs with
+// the first protobuf body scraped or asked for on /federate; ajv never, for any route the build saw.
+// Each module loaded costs resident memory an idle server never uses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,8 +18,10 @@ const recorder = new URL('./fixtures/record-module-loads.mjs', import.meta.url).
 
 /** Modules an idle server does not need, by a part of their URL. */
 const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/', '/node_modules/long/', '/src/exposition/protobuf.ts', '/src/rules/manager.ts', '/src/template/template.ts', '/src/web-config/gate.ts', '/node_modules/@node-rs/bcrypt'];
-/** Modules the first query loads: the evaluator, and ajv to check its parameters. */
-const FIRST_QUERY = ['/src/promql/engine.ts', '/node_modules/ajv/'];
+/** Modules the first query loads: the evaluator, and the validators built with the package to check its parameters. */
+const FIRST_QUERY = ['/src/promql/engine.ts', '/dist/web/generated-validators.cjs'];
+/** What the server never loads for a route of its own: the build compiled their validators. */
+const NEVER = ['/node_modules/ajv/', '/node_modules/@fastify/ajv-compiler/'];
 
 /** Starts the server on `config` (or the built-in default), runs `whileUp` against it, returns the module URLs it loaded. */
 async function loadedBy(config: string | undefined, flags: string[], whileUp: (base: string, loaded: () => string[]) => Promise<void>, files: Record<string, string> = {}): Promise<string[]> {
@@ -55,14 +57,14 @@ async function loadedBy(config: string | undefined, flags: string[], whileUp: (b
 const loadedOf = (parts: string[], urls: string[]): string[] => parts.filter((part) => urls.some((u) => u.includes(part)));
 const loadedOnDemand = (urls: string[]): string[] => loadedOf(ON_DEMAND, urls);
 
-test('an idle server on the default config loads no discovery provider, remote-write queue, receiver, protobuf parser, rule manager, evaluator or ajv', async () => {
+test('an idle server on the default config loads no discovery provider, remote-write queue, receiver, protobuf parser, rule manager, evaluator or validators', async () => {
   let idle: string[] = [];
   const urls = await loadedBy(undefined, [], async (base, loaded) => {
     // What an idle server does: scrape itself, answer readiness checks.
     await fetch(`${base}/metrics`);
     await fetch(`${base}/-/ready?probe=1`);
     idle = loaded();
-    // The first query loads the evaluator and ajv (and shows that the recorder sees them).
+    // The first query loads the evaluator and the validators (and shows that the recorder sees them).
     const r = await fetch(`${base}/api/v1/query?query=up`);
     assert.equal(r.status, 200);
   });
@@ -74,6 +76,25 @@ test('an idle server on the default config loads no discovery provider, remote-w
   assert.deepEqual(loadedOf(FIRST_QUERY, idle), []);
   assert.deepEqual(loadedOf(FIRST_QUERY, urls), FIRST_QUERY);
   assert.deepEqual(loadedOnDemand(urls), []);
+  assert.deepEqual(loadedOf(NEVER, urls), []);
+});
+
+test('every API route checks its parameters with the validators built with the package: ajv never loads, and bad parameters are still refused', async () => {
+  const urls = await loadedBy(undefined, ['--web.enable-admin-api', '--web.enable-lifecycle'], async (base) => {
+    const get = ['/api/v1/query?query=up', '/api/v1/query_range?query=up&start=1&end=100&step=10', '/api/v1/labels?match[]=up', '/api/v1/label/job/values', '/api/v1/series?match[]=up', '/api/v1/targets?state=active', '/api/v1/targets/metadata?match_target={job="prometheus"}', '/api/v1/rules?type=alert', '/api/v1/alerts', '/api/v1/metadata?metric=up', '/api/v1/status/config', '/api/v1/status/flags', '/api/v1/status/runtimeinfo', '/api/v1/status/buildinfo', '/api/v1/status/tsdb?limit=5', '/api/v1/query_exemplars?query=up&start=1&end=2', '/api/v1/format_query?query=up', '/api/v1/alertmanagers', '/federate?match[]=up'];
+    for (const path of get) assert.equal((await fetch(base + path)).status, 200, path);
+    const form = { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
+    for (const [path, body] of [['/api/v1/query', 'query=up'], ['/api/v1/query_range', 'query=up&start=1&end=100&step=10'], ['/api/v1/series', 'match[]=up'], ['/api/v1/labels', 'match[]=up']]) {
+      assert.equal((await fetch(base + path!, { ...form, body: body! })).status, 200, `POST ${path}`);
+    }
+    assert.equal((await fetch(`${base}/api/v1/admin/tsdb/delete_series?match[]=nothing_here`, { method: 'POST' })).status, 204);
+    // The validators still refuse what their schemas do not allow: a parameter that is not a string.
+    const refused = await fetch(`${base}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query": {"nested": 1}}' });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { errorType: string }).errorType, 'bad_data');
+  });
+  assert.deepEqual(loadedOf(NEVER, urls), []);
+  assert.deepEqual(loadedOf(['/dist/web/generated-validators.cjs'], urls), ['/dist/web/generated-validators.cjs']);
 });
 
 test('a config naming a provider, remote_write and rule files, and the receiver flag, load what they need', async () => {

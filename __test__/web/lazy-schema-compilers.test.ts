@@ -1,32 +1,42 @@
 // The web app's schema compilers (src/web/lazy-schema-compilers.ts): ajv loads with the first
-// request a schema must check, not when the routes are registered, and the answers are those of
-// fastify's own compilers.
+// request a schema must check, not when the routes are registered, or not at all for validators
+// generated at build time (src/web/generated-validators.ts); the answers are those of fastify's
+// own compilers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions, InjectOptions } from 'fastify';
 import formbody from '@fastify/formbody';
-import { lazySchemaCompilers } from '../../src/web/lazy-schema-compilers.js';
+import { lazySchemaCompilers, schemaCompilers, validatorWriter } from '../../src/web/lazy-schema-compilers.js';
+import { loadValidators, validatorsModule } from '../../src/web/generated-validators.js';
+import type { GeneratedValidators } from '../../src/web/generated-validators.js';
 import { formParams, noParams, queryParams } from '../../src/web/api/schemas.js';
 
 const requireCache = createRequire(import.meta.url).cache;
 const ajvLoaded = (): boolean => Object.keys(requireCache).some((f) => f.includes('/node_modules/ajv/'));
 
-async function app(lazy: boolean): Promise<FastifyInstance> {
-  const a = Fastify(lazy ? { schemaController: { compilersFactory: lazySchemaCompilers } } : {});
+type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/** The test app, with `compilers` (fastify's own without), and with one more route when `laterRoute`. */
+async function app(compilers?: Compilers, laterRoute = false): Promise<FastifyInstance> {
+  const a = Fastify(compilers !== undefined ? { schemaController: { compilersFactory: compilers } } : {});
   await a.register(formbody);
   a.get('/idle', { schema: noParams }, async () => 'ok');
   a.get('/q', { schema: queryParams(['query'], { stats: { type: 'string', enum: ['all'] } }) }, async (req) => req.query);
   a.post('/q', { schema: formParams(['query']) }, async (req) => ({ query: req.query, body: req.body }));
   a.get<{ Params: { name: string } }>('/p/:name', { schema: { ...noParams, params: { type: 'object', properties: { name: { type: 'string', minLength: 2 } } } } }, async (req) => req.params.name);
   a.get('/r', { schema: { ...noParams, response: { 200: { type: 'object', properties: { kept: { type: 'string' } } } } } }, async () => ({ kept: 'yes', dropped: 'by the serializer' }));
+  if (laterRoute) a.get('/later', { schema: queryParams(['level'], { level: { type: 'string', maxLength: 3 } }) }, async (req) => req.query);
   await a.ready();
   return a;
 }
 
 test('no schema is compiled, and ajv not loaded, until a request needs one', async () => {
-  const a = await app(true);
+  const a = await app(lazySchemaCompilers);
   try {
     // Registered and ready: fastify's own compilers would have loaded ajv by now.
     assert.equal(ajvLoaded(), false);
@@ -42,27 +52,63 @@ test('no schema is compiled, and ajv not loaded, until a request needs one', asy
   }
 });
 
+const requests = [
+  { method: 'GET', url: '/idle' },
+  { method: 'GET', url: '/q?query=up&query=down' },
+  { method: 'GET', url: '/q?stats=none' },
+  { method: 'GET', url: '/q?stats=all' },
+  { method: 'POST', url: '/q?query=a', payload: 'query=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+  { method: 'POST', url: '/q', payload: { query: 5 } },
+  { method: 'POST', url: '/q', payload: { query: { nested: 1 } } },
+  { method: 'POST', url: '/q', payload: 'plain', headers: { 'content-type': 'text/plain' } },
+  { method: 'GET', url: '/p/x' },
+  { method: 'GET', url: '/p/xy' },
+  { method: 'GET', url: '/r' },
+] as const;
+
+/** Asserts that `a` answers each request as `b` does. */
+async function sameAnswers(a: FastifyInstance, b: FastifyInstance, asked: readonly InjectOptions[]): Promise<void> {
+  for (const r of asked) {
+    const [got, want] = await Promise.all([a.inject(r), b.inject(r)]);
+    const what = JSON.stringify(r);
+    assert.equal(got.statusCode, want.statusCode, what);
+    assert.equal(got.body, want.body, what);
+  }
+}
+
 test('the answers are those of fastify\'s own compilers: coercion, errors, response serialization', async () => {
-  const [lazy, eager] = await Promise.all([app(true), app(false)]);
+  const [lazy, eager] = await Promise.all([app(lazySchemaCompilers), app()]);
   try {
-    const requests = [
-      { method: 'GET', url: '/idle' },
-      { method: 'GET', url: '/q?query=up&query=down' },
-      { method: 'GET', url: '/q?stats=none' },
-      { method: 'GET', url: '/q?stats=all' },
-      { method: 'POST', url: '/q?query=a', payload: 'query=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      { method: 'POST', url: '/q', payload: { query: 5 } },
-      { method: 'POST', url: '/q', payload: 'plain', headers: { 'content-type': 'text/plain' } },
-      { method: 'GET', url: '/p/x' },
-      { method: 'GET', url: '/p/xy' },
-      { method: 'GET', url: '/r' },
-    ] as const;
-    for (const r of requests) {
-      const [got, want] = await Promise.all([lazy.inject(r), eager.inject(r)]);
-      assert.equal(got.statusCode, want.statusCode, `${r.method} ${r.url}`);
-      assert.equal(got.body, want.body, `${r.method} ${r.url}`);
-    }
+    await sameAnswers(lazy, eager, requests);
   } finally {
     await Promise.all([lazy.close(), eager.close()]);
+  }
+});
+
+test('validators generated at build time answer as fastify\'s own compilers; a schema the build did not see is compiled with ajv', async (t) => {
+  // What scripts/build-validators.mjs does with the server's app.
+  const sources = new Map<string, string>();
+  await (await app(validatorWriter((key, source) => sources.set(key, source)))).close();
+  assert.ok(sources.size >= 4, `one per distinct schema (${sources.size})`);
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-validators-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Installed as in a package: ajv's run-time helpers (the minLength check uses one) are found
+  // from there through fastify.
+  symlinkSync(new URL('../../node_modules', import.meta.url).pathname, join(dir, 'node_modules'));
+  const file = join(dir, 'generated-validators.cjs');
+  writeFileSync(file, validatorsModule(sources));
+  const generated = loadValidators(file);
+  // Which lookups found a generated validator.
+  const found: boolean[] = [];
+  const counted = { get: (key: string) => (found.push(generated.has(key)), generated.get(key)) } as unknown as GeneratedValidators;
+  const [restored, eager] = await Promise.all([app(schemaCompilers(() => counted), true), app(undefined, true)]);
+  try {
+    await sameAnswers(restored, eager, [...requests, { method: 'GET', url: '/later?level=abc' }, { method: 'GET', url: '/later?level=abcd' }]);
+    assert.ok(found.length > 4);
+    // Only the route added after the build missed: its schema is compiled with ajv, and still checked.
+    assert.equal(found.filter((hit) => !hit).length, 1, JSON.stringify(found));
+    assert.equal((await restored.inject({ method: 'GET', url: '/later?level=abcd' })).statusCode, 400);
+  } finally {
+    await Promise.all([restored.close(), eager.close()]);
   }
 });

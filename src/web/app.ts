@@ -9,7 +9,8 @@ import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { isStackOverflow } from '../promql/parser/parser.js';
-import { lazySchemaCompilers } from './lazy-schema-compilers.js';
+import { appendFileSync } from 'node:fs';
+import { lazySchemaCompilers, validatorWriter } from './lazy-schema-compilers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +60,12 @@ function registerCors(app: FastifyInstance, pattern: string, prefix: string): vo
   app.options(`${prefix}/api/v1/*`, async (_req, reply) => reply.code(200).send());
 }
 
+/**
+ * Set only by scripts/build-validators.mjs, which runs the server to gather its routes' validators:
+ * the file each one's standalone source is appended to (a JSON line).
+ */
+const buildingValidators = process.env.PROMETHIUM_BUILD_VALIDATORS;
+
 export async function buildWebApp(services: WebServices, options: WebAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
@@ -69,8 +76,9 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
     // Prometheus tolerates a trailing slash on API paths.
     routerOptions: { maxParamLength: GO_MAX_HEADER_BYTES, ignoreTrailingSlash: true },
     ...(options.readTimeoutMs !== undefined ? { requestTimeout: options.readTimeoutMs, keepAliveTimeout: options.readTimeoutMs } : {}),
-    // Each route's schemas are compiled with its first request, not all at start (lazy-schema-compilers.ts).
-    schemaController: { compilersFactory: lazySchemaCompilers },
+    // Each route's schemas are compiled with its first request, not all at start, or come built
+    // with the package (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: buildingValidators ? validatorWriter((key, source) => appendFileSync(buildingValidators, `${JSON.stringify([key, source])}\n`)) : lazySchemaCompilers },
     ...options.serving?.fastifyOptions,
   });
   options.serving?.attach(app);
