@@ -3,7 +3,7 @@
 // `npm run bench -- silences [--silences N]` times silence creation against Alertmanager 0.25.
 // `npm run bench -- scrape [--scale 100k|1m] [--warmup S] [--measure S] [--block-minutes M]`: scrape ingestion beside Prometheus 2.42 and VictoriaMetrics 1.79.
 // `npm run bench -- remote-write [--targets N] [--series-per-target N] [--backlog S]`: remote write next to Prometheus 2.42's (live, and draining an S-second backlog).
-// `npm run bench -- idle [--seconds S] [--every S]`: resident memory of an idle server (default config, scraping itself) next to Prometheus 2.42's.
+// `npm run bench -- idle [--seconds S] [--every S]`: resident memory of an idle server (default config, scraping itself) next to Prometheus 2.42's, and after a look at the UI.
 // Not part of `npm test`: it takes minutes and gigabytes.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -308,6 +308,8 @@ async function idleBench(): Promise<void> {
   const theirs = f.prometheus;
   row('idle RSS, MiB (min / median / max)', `${mib(f.ours.rss, first)} / ${mib(f.ours.rss, median)} / ${mib(f.ours.rss, last)}`, theirs === undefined ? 'not measured' : `${mib(theirs.rss, first)} / ${mib(theirs.rss, median)} / ${mib(theirs.rss, last)}`, '-');
   row('idle threads', String(f.ours.threads), theirs === undefined ? 'not measured' : String(theirs.threads), '-');
+  row('first query over HTTP (ms), the first of a look at the UI', fmt(f.ours.firstQueryMs, 1), theirs === undefined ? 'not measured' : fmt(theirs.firstQueryMs, 1), '-');
+  row('RSS 5 s after a look at the UI (14 API requests), MiB', fmt(f.ours.rssAfterLook / 2 ** 20, 1), theirs === undefined ? 'not measured' : fmt(theirs.rssAfterLook / 2 ** 20, 1), '-');
 }
 
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));

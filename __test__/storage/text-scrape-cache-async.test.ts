@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { encodeLabelSets } from '../../src/storage/label-codec.js';
 import { loadNative, type NativeDb } from '../../src/storage/native.js';
 import { TextScrapeCache } from '../../src/storage/text-scrape-cache.js';
@@ -114,5 +116,33 @@ test('appendAsync appends off the event loop while the storage write lock is hel
     const c = await behindHeldLock(db, HOLD_LIMIT_MS, () => db.appendAsync(refs, ts, new Float64Array(SERIES).fill(2), new Float64Array(SERIES).fill(T0 - 1000)), 'appendAsync');
     assert.deepEqual([c.appended, c.outOfOrder, c.duplicate, c.unknownRef], [SERIES / 2, SERIES / 2, 0, 0]);
     assert.equal(db.stats().counters.samplesAppended, SERIES + SERIES / 2);
+  });
+});
+
+test('the scan reads the body where JavaScript lent it, not a copy, and keeps it alive until it is done', async () => {
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  await withNativeDb('promethium-scan-lent-', async (db) => {
+    const cache = new TextScrapeCache(db);
+    const [ref] = db.seriesRefs(encodeLabelSets([{ __name__: 'pool_filler' }]));
+    await db.holdWritesForTest(HOLD_LIMIT_MS);
+    let filling: Promise<unknown>[] = [];
+    let scanned: Promise<string | null>;
+    try {
+      // Appends waiting for the held lock take every thread of the pool: the scan waits its turn.
+      filling = Array.from({ length: 16 }, (_, i) => db.appendAsync(Uint32Array.of(ref!), Float64Array.of(T0 + i), Float64Array.of(i)));
+      let lent: Buffer | undefined = Buffer.from('lent_probe{was="before"} 1\n');
+      scanned = cache.scan(lent, T0, true);
+      // Written after the call (what scan's contract rules out, here to see which bytes it reads),
+      // then let go of and collected: the scan's reference keeps the memory alive.
+      lent.write('during', lent.indexOf('before'), 'latin1');
+      lent = undefined;
+      collectGarbage();
+    } finally {
+      db.releaseWritesForTest();
+    }
+    await Promise.all(filling);
+    const residue = await scanned;
+    assert.ok(residue?.includes('lent_probe{was="during"} 1'), `the scan read the lent memory: ${residue}`);
   });
 });

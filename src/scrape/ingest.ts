@@ -77,7 +77,7 @@ export interface TextScrapeCounts extends AppendCounts {
  * series are appended there; the residue comes back for the full parser.
  */
 export interface TextScrapeCachePort {
-  /** Settles once the body is read; the next call waits for this scrape's finish. */
+  /** Settles once the body is read; the next call waits for this scrape's finish. The body is read in place: not written until this settles. */
   scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): Promise<string | null>;
   /** Settles once the samples are appended (off the event loop). */
   finish(residue: { series: readonly string[]; refs: Uint32Array; timestamps: Float64Array; values: Float64Array; untracked?: Uint32Array }, scrapeTs: number, sampleLimit: number, adoptPrevious?: Uint32Array): Promise<TextScrapeCounts | { sampleLimitExceeded: true }>;

@@ -263,7 +263,7 @@ export interface NativeScrapeFinish extends NativeAppendResult {
 
 /** One target's scrape cache: series text -> ref, appending straight into a NativeDb. */
 export interface NativeScrapeCache {
-  /** On the thread pool: null when every line was handled; else the residue (handled lines blanked) for the full parser. */
+  /** On the thread pool: null when every line was handled; else the residue (handled lines blanked) for the full parser. The body is read in place (not copied): not to be written until the promise settles. */
   scan(body: Uint8Array, scrapeTs: number, honorTimestamps: boolean, trackTimestampsStaleness: boolean): Promise<string | null>;
   /**
    * On the thread pool (the append included). `adoptPrevious`: series another cache's earlier

@@ -46,13 +46,12 @@ pub fn cache_new(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
 /// when every line was handled, else of the residue (a string) for the full parser. The body is
 /// read on the thread pool, so parsing a large one does not hold the event loop.
 pub fn cache_scan(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
-    // Copied: the work runs on another thread while JavaScript may reuse the buffer.
-    let body = env.get_typed::<u8>(ci.arg(0)?, "body")?.to_vec();
     let ts = integer_ms(env.get_f64(ci.arg(1)?, "scrapeTs")?, "scrapeTs")?;
     let honor = env.get_bool(ci.arg(2)?, "honorTimestamps")?;
     let track = env.get_bool(ci.arg(3)?, "trackTimestampsStaleness")?;
     let cache = shared_cache(env, ci.this)?;
-    env.spawn("promethium.scrapeScan", move || Ok(lock(&cache)?.scan(&body, ts, honor, track)), |env, outcome| match outcome {
+    // Lent, not copied: JavaScript leaves the body alone until the promise settles (scan's contract).
+    env.spawn_lending("promethium.scrapeScan", ci.arg(0)?, "body", move |body| Ok(lock(&cache)?.scan(body, ts, honor, track)), |env, outcome| match outcome {
         ScanOutcome::Complete => env.null(),
         ScanOutcome::Residue(r) => env.string(&String::from_utf8_lossy(&r)),
     })
