@@ -3,7 +3,7 @@
 // evaluator resident (issue 23).
 import type { Storage } from '../storage/index.js';
 import { Engine, QueryError, parseExpr } from '../promql/index.js';
-import type { EngineOptions, QueryResult } from '../promql/index.js';
+import type { EngineOptions } from '../promql/index.js';
 import type { Expr } from '../promql/parser/ast.js';
 import type { QueryData, QueryOptions, QueryResponse, QueryService } from '../web/services.js';
 

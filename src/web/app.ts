@@ -1,6 +1,7 @@
 // The server's HTTP face: one fastify instance with a plugin per API area (src/web/api/*.ts) and
 // the lifecycle endpoints. Shared services reach the plugins as the `services` decorator, so a
 // plugin never imports the server that owns them.
+import { appendFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import { ApiError, failure } from './api/envelope.js';
@@ -9,7 +10,6 @@ import { compileAnchored } from '../regex/re2.js';
 import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { isStackOverflow } from '../promql/parser/parser.js';
-import { appendFileSync } from 'node:fs';
 import { lazySchemaCompilers, validatorWriter } from './lazy-schema-compilers.js';
 
 declare module 'fastify' {
