@@ -7,12 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../helpers/net.js';
-import { decodeV1, fakeReceiver } from './wire.js';
+import { decodeV1, fakeReceiver, scrapeTarget } from './wire.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
 const OUTAGE_MS = 120_000;
@@ -37,12 +36,8 @@ type Query = (q: string) => Promise<{ metric: Record<string, string>; value: [nu
 const queryAt = (base: string): Query => async (q) => ((await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
 
 test('two-minute outage with a SIGKILL restart: ours loses nothing, Prometheus 2.42 beside it', { timeout: 270_000, skip: !hasPrometheus && 'prometheus 2.42 is not installed' }, async (t) => {
-  const target = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-    res.end('# TYPE rw_series gauge\n' + Array.from({ length: SERIES }, (_, i) => `rw_series{i="${i}"} ${Math.random()}\n`).join(''));
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  const tport = (target.address() as { port: number }).port;
+  const target = await scrapeTarget(() => '# TYPE rw_series gauge\n' + Array.from({ length: SERIES }, (_, i) => `rw_series{i="${i}"} ${Math.random()}\n`).join(''));
+  const tport = target.port;
   let up = true;
   const ours = await fakeReceiver(() => ({ status: up ? 204 : 503 }));
   const theirs = await fakeReceiver(() => ({ status: up ? 204 : 503 }));
@@ -93,7 +88,7 @@ test('two-minute outage with a SIGKILL restart: ours loses nothing, Prometheus 2
   up = true;
   // Let the last scrapes of the outage land, then freeze the series: compare what each stored with what its receiver got.
   await sleep(3000);
-  target.close();
+  target.freeze();
   await sleep(2000);
   const caughtUp = async (rx: typeof ours, q: Query) => {
     const stored = await q('count_over_time(rw_series[15m])');

@@ -7,22 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '../helpers/net.js';
-import { decodeV1, fakeReceiver } from './wire.js';
+import { decodeV1, fakeReceiver, scrapeTarget } from './wire.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
 
 test('outage and SIGKILL restart: every scraped sample reaches the receiver', { timeout: 150_000 }, async (t) => {
-  const target = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-    res.end(Array.from({ length: 5 }, (_, i) => `# HELP rw_series A test gauge.\n# TYPE rw_series gauge\nrw_series{i="${i}"} ${Math.random()}\n`).join(''));
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  const tport = (target.address() as { port: number }).port;
+  const target = await scrapeTarget(() => Array.from({ length: 5 }, (_, i) => `# HELP rw_series A test gauge.\n# TYPE rw_series gauge\nrw_series{i="${i}"} ${Math.random()}\n`).join(''));
+  const tport = target.port;
   let up = true;
   const rx = await fakeReceiver(() => ({ status: up ? 204 : 503 }));
   const dir = mkdtempSync(join(tmpdir(), 'promethium-rw-outage-'));
@@ -30,7 +25,13 @@ test('outage and SIGKILL restart: every scraped sample reaches the receiver', { 
   writeFileSync(config, `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: t\n    static_configs:\n      - targets: ["127.0.0.1:${tport}"]\nremote_write:\n  - url: ${rx.url}\n    name: fake\n    queue_config: { batch_send_deadline: 200ms, min_backoff: 50ms, max_backoff: 500ms, max_samples_per_send: 100 }\n`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const start = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  // The servers' logs, kept for a failure's message.
+  let logs = '';
+  const start = (): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (b: Buffer) => (logs = (logs + b.toString()).slice(-8000)));
+    return child;
+  };
   let server = start();
   t.after(async () => {
     server.kill('SIGKILL');
@@ -70,14 +71,18 @@ test('outage and SIGKILL restart: every scraped sample reaches the receiver', { 
   await new Promise((r) => setTimeout(r, 3000));
   up = true;
   await new Promise((r) => setTimeout(r, 2500));
-  // Stop scraping changes: compare what the server holds with what the receiver got.
-  target.close();
+  // Freeze the series: compare what the server holds with what the receiver got.
+  target.freeze();
   const query = async (q: string) => ((await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
   await waitFor('the receiver to catch up', async () => {
     const stored = await query('count_over_time(rw_series[10m])');
     const got = received();
     return stored.length === 5 && stored.every((s) => new Set(got.get(s.metric.i!) ?? []).size >= Number(s.value[1])) ? true : undefined;
-  }, 150, 200);
+  }, 150, 200).catch(async (e: Error) => {
+    const stored = await query('count_over_time(rw_series[10m])').catch((q: Error) => q.message);
+    const got = [...received()].map(([i, ts]) => `${i}: ${new Set(ts).size}`).join(', ');
+    throw new Error(`${e.message}; stored ${JSON.stringify(stored)}; received ${got}; statuses ${rx.requests.map((r) => r.status).join(' ')}; the servers' logs end:\n${logs}`);
+  });
   const stored = await query('count_over_time(rw_series[10m])');
   const got = received();
   let duplicates = 0;

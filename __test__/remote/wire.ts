@@ -97,3 +97,33 @@ export async function fakeReceiver(answer: (r: ReceivedRequest, n: number) => { 
   const port = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}/api/v1/write`, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
+
+/**
+ * A scrape target on 127.0.0.1 serving `body()`. `freeze()` stops the scraped series from
+ * changing: every later scrape is answered 503 (so only stale markers follow). Closing the
+ * listener would not do: a scrape in flight at that moment keeps its kept-alive connection, and
+ * node:http goes on answering on it, so the server would keep storing samples.
+ */
+export async function scrapeTarget(body: () => string): Promise<{ port: number; freeze(): void; close(): void }> {
+  let frozen = false;
+  const server = http.createServer((_req, res) => {
+    if (frozen) {
+      res.writeHead(503, { Connection: 'close' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+    res.end(body());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    freeze: () => {
+      frozen = true;
+    },
+    close: () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}

@@ -173,8 +173,9 @@ export class QueueManager {
   private open(start: WalPosition | null, shards: number): void {
     this.watcher = undefined;
     this.generation++;
-    // A new queue starts at the WAL's end as it is now, not when the worker thread gets to it:
-    // appends are synchronous on this thread, so the newest segment's size is a record boundary.
+    // A new queue starts at the WAL's end as it is now, not when the worker thread gets to it. An
+    // append under way may straddle that offset: the watcher reads the segment from its start, so
+    // such a record counts as before the start. At server start the queues start before scraping.
     const newest = walSegments(this.deps.walDir).at(-1);
     this.openAt = start ?? { segment: newest?.segment ?? 0, offset: newest?.bytes ?? 0, skip: 0 };
     this.snap = { position: this.openAt, heldStart: null, heldSamples: 0 };

@@ -170,8 +170,11 @@ export class Server {
     log.info('Start listening for connections', { component: 'web', address: `${this.parts.listenHost}:${port}` });
     log.info(this.parts.web?.serving?.describe() ?? 'TLS is disabled.', { component: 'web', http2: this.parts.web?.serving?.http2 ?? false });
 
-    await this.scrape.apply(config.scrapePools);
+    // Remote write and rules before scraping, as on a reload (and as Prometheus applies remote
+    // storage's config before the scrape manager's): a new remote-write queue starts reading at
+    // the WAL's end, so a scrape appended before it started would never be sent.
     await config.applyOthers?.();
+    await this.scrape.apply(config.scrapePools);
     this.scheduleCompaction();
     this.ready = true;
     log.info('Server is ready to receive web requests.');
