@@ -3,14 +3,14 @@
 // says why): runs the built server once in each mode that registers routes of its own (with every
 // optional API enabled, and as an agent), with PROMETHIUM_BUILD_VALIDATORS set, so that its app
 // compiles every route's schemas as it starts and hands over their standalone source; then writes
-// them into dist/web/generated-validators.cjs. Needs the native addon and dist/ (build:native, tsc).
+// them into dist/web/generated-validators/, one module each. Needs the native addon and dist/ (build:native, tsc).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const { validatorsModule, SHIPPED_VALIDATORS_FILE } = await import(join(root, 'dist/web/generated-validators.js'));
+const { writeValidators, SHIPPED_VALIDATORS_DIR } = await import(join(root, 'dist/web/generated-validators.js'));
 
 const modes = [
   ['--web.enable-lifecycle', '--web.enable-admin-api', '--web.enable-remote-write-receiver'],
@@ -53,8 +53,10 @@ try {
     entries.set(key, source);
   }
   if (entries.size === 0) throw new Error('the server compiled no validators: is PROMETHIUM_BUILD_VALIDATORS read by src/web/app.ts?');
-  writeFileSync(SHIPPED_VALIDATORS_FILE, validatorsModule(entries));
-  console.log(`build-validators: ${entries.size} route validators in ${SHIPPED_VALIDATORS_FILE}`);
+  // Builds before one module per validator wrote them all into one file: not read any more.
+  rmSync(join(root, 'dist/web/generated-validators.cjs'), { force: true });
+  const n = writeValidators(SHIPPED_VALIDATORS_DIR, entries);
+  console.log(`build-validators: ${n} route validators in ${SHIPPED_VALIDATORS_DIR}/`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

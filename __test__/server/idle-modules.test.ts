@@ -19,7 +19,7 @@ const recorder = new URL('./fixtures/record-module-loads.mjs', import.meta.url).
 /** Modules an idle server does not need, by a part of their URL. */
 const ON_DEMAND = ['/src/discovery/providers/', '/node_modules/fast-xml-parser/', '/node_modules/aws4/', '/src/remote/queue-manager.ts', '/src/remote/receiver/', '/node_modules/protobufjs/', '/node_modules/long/', '/src/exposition/protobuf.ts', '/src/rules/manager.ts', '/src/template/template.ts', '/src/web-config/gate.ts', '/node_modules/@node-rs/bcrypt'];
 /** Modules the first query loads: the evaluator, and the validators built with the package to check its parameters. */
-const FIRST_QUERY = ['/src/promql/engine.ts', '/dist/web/generated-validators.cjs'];
+const FIRST_QUERY = ['/src/promql/engine.ts', '/dist/web/generated-validators/'];
 /** What the server never loads for a route of its own: the build compiled their validators. */
 const NEVER = ['/node_modules/ajv/', '/node_modules/@fastify/ajv-compiler/'];
 
@@ -94,7 +94,7 @@ test('every API route checks its parameters with the validators built with the p
     assert.equal(((await refused.json()) as { errorType: string }).errorType, 'bad_data');
   });
   assert.deepEqual(loadedOf(NEVER, urls), []);
-  assert.deepEqual(loadedOf(['/dist/web/generated-validators.cjs'], urls), ['/dist/web/generated-validators.cjs']);
+  assert.deepEqual(loadedOf(['/dist/web/generated-validators/'], urls), ['/dist/web/generated-validators/']);
 });
 
 test('a config naming a provider, remote_write and rule files, and the receiver flag, load what they need', async () => {

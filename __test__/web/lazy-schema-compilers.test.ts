@@ -5,14 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyServerOptions, InjectOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { lazySchemaCompilers, schemaCompilers, validatorWriter } from '../../src/web/lazy-schema-compilers.js';
-import { loadValidators, validatorsModule } from '../../src/web/generated-validators.js';
+import { loadValidators, writeValidators } from '../../src/web/generated-validators.js';
 import type { GeneratedValidators } from '../../src/web/generated-validators.js';
 import { formParams, noParams, queryParams } from '../../src/web/api/schemas.js';
 
@@ -95,12 +95,12 @@ test('validators generated at build time answer as fastify\'s own compilers; a s
   // Installed as in a package: ajv's run-time helpers (the minLength check uses one) are found
   // from there through fastify.
   symlinkSync(new URL('../../node_modules', import.meta.url).pathname, join(dir, 'node_modules'));
-  const file = join(dir, 'generated-validators.cjs');
-  writeFileSync(file, validatorsModule(sources));
-  const generated = loadValidators(file);
+  const validators = join(dir, 'generated-validators');
+  assert.equal(writeValidators(validators, sources), sources.size);
+  const generated = loadValidators(validators);
   // Which lookups found a generated validator.
   const found: boolean[] = [];
-  const counted = { get: (key: string) => (found.push(generated.has(key)), generated.get(key)) } as unknown as GeneratedValidators;
+  const counted: GeneratedValidators = { has: (key) => generated.has(key), get: (key) => (found.push(generated.has(key)), generated.get(key)) };
   const [restored, eager] = await Promise.all([app(schemaCompilers(() => counted), true), app(undefined, true)]);
   try {
     await sameAnswers(restored, eager, [...requests, { method: 'GET', url: '/later?level=abc' }, { method: 'GET', url: '/later?level=abcd' }]);
@@ -111,4 +111,28 @@ test('validators generated at build time answer as fastify\'s own compilers; a s
   } finally {
     await Promise.all([restored.close(), eager.close()]);
   }
+});
+
+test('generated validators load one module each, on their first lookup only, and once', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-validators-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Sources that count their own runs (a validator's standalone source runs when its module loads).
+  const counting = (name: string) => `(globalThis.__validatorLoads ??= []).push(${JSON.stringify(name)});\nmodule.exports = function validate(data) { return data === ${JSON.stringify(name)}; };`;
+  writeValidators(dir, [['a', counting('a')], ['b', counting('b')]]);
+  const g = globalThis as { __validatorLoads?: string[] };
+  delete g.__validatorLoads;
+  t.after(() => delete g.__validatorLoads);
+  const generated = loadValidators(dir);
+  assert.equal(generated.has('a'), true);
+  assert.equal(generated.has('c'), false);
+  assert.equal(g.__validatorLoads, undefined, 'listing and has() load none');
+  const a = generated.get('a');
+  assert.equal(a?.('a'), true);
+  assert.equal(a?.('b'), false);
+  assert.equal(generated.get('a'), a, 'the same function again');
+  assert.equal(generated.get('c'), undefined);
+  assert.deepEqual(g.__validatorLoads, ['a']);
+  // Written again, the directory holds exactly the new set.
+  writeValidators(dir, [['b', counting('b')]]);
+  assert.equal(loadValidators(dir).has('a'), false);
 });
