@@ -1,8 +1,8 @@
 // Route validators that ajv generated when the package was built (scripts/build-validators.mjs
 // runs the server's app with validatorWriter and writes them, one CommonJS module each, into a
-// directory beside this one's compiled form). At run time they are plain functions: the server never loads ajv
-// for them. Each is keyed by a hash of the schema it checks, as fastify hands it to the compiler,
-// so a schema that changed since the build simply misses and is compiled with ajv.
+// directory beside this one's compiled form). At run time they are plain functions: the server
+// never loads ajv for them. Each is keyed by a hash of the schema it checks, as fastify hands it
+// to the compiler, so a schema that changed since the build simply misses and is compiled with ajv.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,15 +70,11 @@ export function writeValidators(dir: string, entries: Iterable<readonly [string,
 /** The validators written into `dir` by writeValidators; each is loaded on its first lookup. */
 export function loadValidators(dir: string): GeneratedValidators {
   const keys = new Set(readdirSync(dir).filter((f) => f.endsWith('.cjs')).map((f) => f.slice(0, -'.cjs'.length)));
+  // require's cache keeps each module once loaded.
   const load = createRequire(import.meta.url);
-  const loaded = new Map<string, Validate>();
   return {
     has: (key) => keys.has(key),
-    get(key) {
-      let v = loaded.get(key);
-      if (v === undefined && keys.has(key)) loaded.set(key, (v = load(join(dir, `${key}.cjs`)) as Validate));
-      return v;
-    },
+    get: (key) => (keys.has(key) ? (load(join(dir, `${key}.cjs`)) as Validate) : undefined),
   };
 }
 
