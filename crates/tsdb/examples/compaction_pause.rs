@@ -8,10 +8,13 @@
 //!
 //! `cargo run --release -p tsdb --example compaction_pause -- --series=1000000`
 
+mod support;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+use support::malloc_trim;
 use tsdb::db::{Db, Options};
 use tsdb::{Labels, Matcher};
 
@@ -55,20 +58,6 @@ fn summary(log: &Log, from: Instant, to: Instant) -> String {
     let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
     format!("n={:<6} p50={:>8.2} p99={:>8.2} max={:>8.2} ms", v.len(), q(0.5), q(0.99), q(1.0))
 }
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn malloc_trim() {
-    extern "C" {
-        fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: a plain glibc call; it serializes itself against other allocations.
-    unsafe {
-        malloc_trim(0);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn malloc_trim() {}
 
 fn main() {
     let a = args();

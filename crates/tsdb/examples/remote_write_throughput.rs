@@ -6,6 +6,9 @@
 //! uncompressed request bodies, thread CPU) on those requests.
 //! `cargo run --release -p tsdb --example remote_write_throughput [v2]`
 
+mod support;
+
+use support::resident_mib;
 use tsdb::db::{Db, Options};
 use tsdb::remote::watcher::{Options as WatchOptions, Position, Step, Watcher};
 use tsdb::remote::Protocol;
@@ -81,12 +84,6 @@ fn compression(dir: &std::path::Path, protocol: Protocol) {
     let secs = thread_cpu() - t0;
     let mean = total / bodies.len().max(1);
     println!("{protocol:?} snappy: {} bodies of {mean} B on average, {:.0} MB/s, compressed to {:.1}%", bodies.len(), (total * passes) as f64 / 1e6 / secs, compressed as f64 * 100.0 / total as f64);
-}
-
-/// The process's resident memory (VmRSS), MiB.
-fn resident_mib() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).unwrap_or(0) / 1024
 }
 
 /// This thread's CPU time in seconds (the machine may be shared: wall time would count others' work).

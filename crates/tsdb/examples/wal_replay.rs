@@ -5,28 +5,12 @@
 //!
 //! `cargo run --release -p tsdb --example wal_replay -- --series=1000000 --samples=20`
 
+mod support;
+
 use std::time::Instant;
+use support::{malloc_trim, resident_mib};
 use tsdb::db::{Db, Options};
 use tsdb::Labels;
-
-/// This process's resident memory (MiB), from /proc (0 elsewhere).
-fn rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok()).unwrap_or(0) / 1024
-}
-
-/// Gives glibc's free pages back (what the server's memory releaser does after start-up).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn malloc_trim() {
-    extern "C" {
-        fn malloc_trim(pad: usize) -> i32;
-    }
-    // SAFETY: malloc_trim only releases free memory.
-    unsafe { malloc_trim(0) };
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn malloc_trim() {}
 
 fn main() {
     let (mut series, mut samples, mut interval_s, mut runs) = (1_000_000usize, 20usize, 30i64, 3usize);
@@ -57,14 +41,14 @@ fn main() {
         }
     }
     malloc_trim();
-    println!("after writing: RSS {} MiB", rss_mib());
+    println!("after writing: RSS {} MiB", resident_mib());
     let wal_bytes: u64 = std::fs::read_dir(dir.join("wal")).unwrap().filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum();
     println!("WAL: {series} series x {samples} samples, {:.0} MiB", wal_bytes as f64 / 1048576.0);
     for run in 0..runs {
         let started = Instant::now();
         let db = Db::open(&dir, Options::default()).unwrap();
         let open_ms = started.elapsed().as_secs_f64() * 1000.0;
-        println!("run {run}: open {open_ms:.0} ms (replay {:.0} ms: {} series, {} samples), RSS {} MiB, after malloc_trim {} MiB", db.replay.duration_ms, db.replay.series, db.replay.samples, rss_mib(), { malloc_trim(); rss_mib() });
+        println!("run {run}: open {open_ms:.0} ms (replay {:.0} ms: {} series, {} samples), RSS {} MiB, after malloc_trim {} MiB", db.replay.duration_ms, db.replay.series, db.replay.samples, resident_mib(), { malloc_trim(); resident_mib() });
         drop(db);
     }
     let _ = std::fs::remove_dir_all(&dir);
