@@ -16,7 +16,8 @@ import { compile } from '../../src/regex/re2.js';
 import { request } from 'node:http';
 import { freePort, waitFor } from '../helpers/net.js';
 import { writeOpenMetrics, writeText } from '../../src/node-exporter/metrics.js';
-import { acceptsGzip, negotiateFormat } from '../../src/node-exporter/main.js';
+import { negotiateFormat } from '../../src/node-exporter/main.js';
+import { acceptsGzip } from '../../src/common/gzip.js';
 import { dehumanize } from '../../src/node-exporter/collectors/bcache.js';
 import { parseCpuList } from '../../src/node-exporter/collectors/cpu-info.js';
 

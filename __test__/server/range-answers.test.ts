@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { freePort, waitFor } from '../helpers/net.js';
 import { Storage } from '../../src/storage/index.js';
 import { Engine } from '../../src/promql/index.js';
-import { acceptsGzip } from '../../src/web/api/gzip.js';
+import { acceptsGzip } from '../../src/common/gzip.js';
 import { formatJsonValue } from '../../src/model/float.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;

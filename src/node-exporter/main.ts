@@ -27,6 +27,7 @@ import { createServer } from 'node:http';
 import { applyLeanHeapFlags } from './lean-heap.js';
 import { webConfigFlag } from '../web-config/flag.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
+import { acceptsGzip } from '../common/gzip.js';
 import { listenServer, splitListenAddress } from '../web-config/listen.js';
 
 const baseSpecs = {
@@ -231,12 +232,3 @@ export function negotiateFormat(accept: string | undefined): ExpositionFormat {
   return accept !== undefined && /application\/openmetrics-text/.test(accept) ? 'openmetrics' : 'text';
 }
 
-/** Whether Accept-Encoding allows gzip (a `q=0` refuses it). */
-export function acceptsGzip(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().split(';');
-    const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find((v) => v !== undefined);
-    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
-  });
-}

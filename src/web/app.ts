@@ -11,6 +11,7 @@ import type { WebServing } from '../web-config/serve.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
 import { isStackOverflow } from '../promql/parser/parser.js';
 import { lazySchemaCompilers, validatorWriter } from './lazy-schema-compilers.js';
+import { registerCompression } from './compression.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -86,6 +87,7 @@ export async function buildWebApp(services: WebServices, options: WebAppOptions)
   app.decorate('services', services);
   if (options.corsOrigin !== undefined) registerCors(app, options.corsOrigin, options.routePrefix ?? '');
   await app.register(formbody);
+  registerCompression(app, options.routePrefix ?? '');
 
   app.addHook('onResponse', async (req, reply) => {
     const handler = handlerLabel(req);
