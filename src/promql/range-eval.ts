@@ -251,17 +251,29 @@ export function evalRangeFunction(call: Call, ctx: Ctx): Series[] {
   // Start timestamps reach these functions only straight from a selector (a subquery's samples have none).
   const useStarts = env.useStartTimestamps && START_TIMESTAMP_FUNCTIONS.has(fn) && arg.type === 'MatrixSelector' && modifier === undefined;
   if (hasHistograms) applyHistogramWindows(call.name, result, labels, histograms, floatSamples(), range, windowEnd, ctx, modifier, useStarts);
-  if (['rate', 'increase', 'irate'].includes(call.name) && arg.type === 'MatrixSelector') {
-    for (const [i, l] of labels.entries()) {
-      // Native histograms are counters or gauges by their own hint, not by their name.
-      if (histograms.offsets[i] !== histograms.offsets[i + 1]) continue;
-      const name = l['__name__'];
-      if (name !== undefined && !/(_total|_sum|_count|_bucket)$/.test(name)) {
-        env.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
-      }
-    }
-  }
+  if (COUNTER_FUNCTIONS.has(call.name) && arg.type === 'MatrixSelector') noteNonCounterNames(labels, histograms, env);
   return result.filter((s) => s.present.includes(1) || s.histograms?.some((h) => h !== undefined));
+}
+
+/** Functions meant for counters: their input's names are checked against counters' suffixes. */
+const COUNTER_FUNCTIONS = new Set(['rate', 'increase', 'irate']);
+const COUNTER_NAME = /(_total|_sum|_count|_bucket)$/;
+
+/**
+ * An info for each float series' name that does not look like a counter's, as Prometheus gives.
+ * A selection's series mostly share one name: a name just checked is not checked again (an
+ * instant `rate` over thousands of series did a regex test for each).
+ */
+function noteNonCounterNames(labels: Labels[], histograms: HistogramSamples, env: EvalEnv): void {
+  let checked: string | undefined;
+  for (let i = 0; i < labels.length; i++) {
+    // Native histograms are counters or gauges by their own hint, not by their name.
+    if (histograms.offsets[i] !== histograms.offsets[i + 1]) continue;
+    const name = labels[i]!['__name__'];
+    if (name === undefined || name === checked) continue;
+    checked = name;
+    if (!COUNTER_NAME.test(name)) env.infos.add(`PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`);
+  }
 }
 
 /** The histogram samples of a subquery's inner series, in CSR form over the inner steps. */
