@@ -18,12 +18,11 @@ export function registerCompression(app: FastifyInstance, prefix: string): void 
   app.addHook('onSend', async (req, reply, payload) => {
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     if (reply.hasHeader('content-encoding') || !compressible(req, prefix)) return payload;
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (body.length < MIN_GZIP_BYTES) return payload;
+    if ((typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length) < MIN_GZIP_BYTES) return payload;
     reply.header('vary', varyingOnEncoding(reply.getHeader('vary')));
     if (!acceptsGzip(req.headers['accept-encoding'])) return payload;
     reply.header('content-encoding', 'gzip');
     // Fastify sets Content-Length for a buffer and sends a stream chunked.
-    return gzipped(body);
+    return gzipped(typeof payload === 'string' ? Buffer.from(payload) : payload);
   });
 }
