@@ -10,6 +10,7 @@ import type { Logger } from '../util/logger.js';
 import type { WebServing } from '../web-config/serve.js';
 import { listenOn } from '../web-config/listen.js';
 import { GO_MAX_HEADER_BYTES } from '../util/http-limits.js';
+import { registerCompression } from '../web/compression.js';
 
 export interface AlertmanagerServerOptions {
   /** '' for every interface (IPv6 and IPv4 where the machine has both). */
@@ -69,6 +70,8 @@ export class AlertmanagerServer {
     this.o.serving?.attach(app);
     app.decorate('alertmanager', { core: this.core, parseMatcher: this.o.parseMatcher, startTime: this.startTime });
     const prefix = this.o.routePrefix.replace(/\/$/, '');
+    // /metrics gzip-compressed when the scraper accepts it, as the Alertmanager's promhttp sends it.
+    registerCompression(app, prefix);
     // Under a route prefix, `/` leads to it (as the Alertmanager does).
     if (prefix !== '') app.get('/', async (_req, reply) => reply.redirect(prefix, 302));
     await app.register(

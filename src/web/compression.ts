@@ -1,5 +1,5 @@
-// gzip on the answers Prometheus compresses: the HTTP API, /federate and /metrics, whenever the
-// client accepts it (Grafana, a federating or scraping Prometheus, a browser do). Label values,
+// gzip on the answers Prometheus compresses: the HTTP API, /federate and /metrics (the
+// Alertmanager's /metrics too), whenever the client accepts it (Grafana, a federating or scraping Prometheus, a browser do). Label values,
 // series lists and federation are often large and go to another machine; uncompressed they cost
 // the network ten times the bytes. Answers already encoded (the query workers' own gzip, remote
 // read's snappy) and streamed answers are left as they are; so are bodies under 1 KiB.
