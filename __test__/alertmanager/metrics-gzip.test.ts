@@ -2,21 +2,15 @@
 // promhttp handler sends it; as it is otherwise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { startAlertmanager } from '../helpers/alertmanager.js';
+import { rawGet } from '../helpers/net.js';
 
-function get(url: string, headers: Record<string, string>): Promise<{ encoding: string | undefined; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+const get = async (url: string, headers: Record<string, string>) => {
+  const r = await rawGet(url, headers);
+  return { encoding: r.headers['content-encoding'], body: r.body };
+};
+
 
 test('Alertmanager /metrics: gzip when accepted, the text format either way', async (t) => {
   const base = await startAlertmanager(t, 'route:\n  receiver: x\nreceivers:\n  - name: x\n');

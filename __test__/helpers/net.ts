@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import { request } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 export { freePort } from '../../src/util/free-port.js';
 
@@ -26,4 +27,17 @@ export function tunnel(req: IncomingMessage, client: Duplex, head: Buffer): void
     client.pipe(upstream);
   });
   upstream.on('error', () => client.destroy());
+}
+
+/** A GET over node:http, the body as the server sent it (fetch would undo a gzip itself). */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }

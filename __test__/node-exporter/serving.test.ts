@@ -13,8 +13,7 @@ import { HostFiles } from '../../src/node-exporter/context.js';
 import { NodeExporter } from '../../src/node-exporter/exporter.js';
 import { COLLECTORS, defaultCollectorFlags } from '../../src/node-exporter/collectors/index.js';
 import { compile } from '../../src/regex/re2.js';
-import { request } from 'node:http';
-import { freePort, waitFor } from '../helpers/net.js';
+import { freePort, rawGet, waitFor } from '../helpers/net.js';
 import { writeOpenMetrics, writeText } from '../../src/node-exporter/metrics.js';
 import { negotiateFormat } from '../../src/node-exporter/main.js';
 import { acceptsGzip } from '../../src/common/gzip.js';
@@ -30,18 +29,8 @@ async function start(args: string[]): Promise<{ child: ChildProcess; port: numbe
   return { child, port };
 }
 
-/** A raw GET (fetch would undo the gzip itself). */
-function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A raw GET of the exporter on 127.0.0.1. */
+const get = (port: number, path: string, headers: Record<string, string>) => rawGet(`http://127.0.0.1:${port}${path}`, headers);
 
 test('gzip and OpenMetrics when asked, text otherwise; the exporter families can be switched off; unknown paths are 404', { timeout: 60_000 }, async (t) => {
   const { child, port } = await start([]);

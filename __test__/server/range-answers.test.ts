@@ -5,11 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { freePort, waitFor } from '../helpers/net.js';
+import { freePort, rawGet as get, waitFor } from '../helpers/net.js';
 import { Storage } from '../../src/storage/index.js';
 import { Engine } from '../../src/promql/index.js';
 import { acceptsGzip } from '../../src/common/gzip.js';
@@ -20,17 +19,6 @@ const STEP = 15_000;
 const END = 1_700_000_000_000;
 const START = END - 3600_000;
 
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
 
 test('Accept-Encoding: gzip accepted unless refused with q=0', () => {
   assert.equal(acceptsGzip('gzip, deflate, br'), true);

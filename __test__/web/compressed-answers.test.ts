@@ -6,11 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { freePort, waitFor } from '../helpers/net.js';
+import { freePort, rawGet, waitFor } from '../helpers/net.js';
 import { SYNC_GZIP_MAX_BYTES } from '../../src/common/gzip.js';
 
 const cli = new URL('../helpers/cli.ts', import.meta.url).pathname;
@@ -22,17 +21,11 @@ interface Answer {
   body: Buffer;
 }
 
-function get(url: string, gzip: boolean): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: gzip ? { 'accept-encoding': 'gzip, deflate' } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'], vary: String(res.headers.vary ?? ''), body: Buffer.concat(chunks) }));
-    })
-      .on('error', reject)
-      .end();
-  });
+async function get(url: string, gzip: boolean): Promise<Answer> {
+  const r = await rawGet(url, gzip ? { 'accept-encoding': 'gzip, deflate' } : {});
+  return { status: r.status, encoding: r.headers['content-encoding'], vary: String(r.headers.vary ?? ''), body: r.body };
 }
+
 
 test('API, /federate and /metrics answers gzip-compressed when accepted and 1 KiB or more; the rest as they are', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-compressed-'));
