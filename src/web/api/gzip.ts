@@ -3,7 +3,8 @@
 // encoded answer is compressed here because its buffer is returned for reuse (`done`) only once
 // the compressor has stopped reading it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { acceptsGzip, gzipped, MIN_GZIP_BYTES, varyingOnEncoding } from '../../common/gzip.js';
+import { gzipped } from '../../common/gzip.js';
+import { negotiateGzip } from '../compression.js';
 
 /**
  * Sends a JSON body, gzip-compressed when the request accepts it. `done`, if given, is called
@@ -17,14 +18,11 @@ export function sendJson(req: FastifyRequest, reply: FastifyReply, body: Buffer,
     if (--pending === 0) done?.();
   };
   if (done) reply.raw.once('close', finished);
-  if (body.length < MIN_GZIP_BYTES) return reply.send(body);
-  // The answer now depends on Accept-Encoding.
-  reply.header('vary', varyingOnEncoding(reply.getHeader('vary')));
-  if (!acceptsGzip(req.headers['accept-encoding'])) return reply.send(body);
+  if (!negotiateGzip(req, reply, body.length)) return reply.send(body);
   const out = gzipped(body);
   if (done && !Buffer.isBuffer(out)) {
     pending++;
     out.once('close', finished);
   }
-  return reply.header('content-encoding', 'gzip').send(out);
+  return reply.send(out);
 }
