@@ -63,3 +63,18 @@ test('UI bundle files: ETag and 304, the gzip copy when accepted and current, th
   assert.equal((await app.inject({ url: '/ui/app.js.gz' })).statusCode, 404);
   assert.equal((await app.inject({ url: '/ui/app.js.map' })).statusCode, 404);
 });
+
+test('UI page: 503 saying how to build while the bundle is missing, the page once it is built', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-ui-shell-'));
+  const app = Fastify();
+  t.after(() => app.close());
+  await app.register(uiPlugin({ title: 'T', routePrefix: '', dir, paths: ['/query'] }));
+  const missing = await app.inject({ url: '/query' });
+  assert.equal(missing.statusCode, 503);
+  assert.match(missing.body, /web UI is not built: run `npm run build`/);
+  writeFileSync(join(dir, 'app.js'), 'console.log(1);\n');
+  const built = await app.inject({ url: '/query' });
+  assert.equal(built.statusCode, 200);
+  assert.match(String(built.headers['content-type']), /^text\/html/);
+  assert.match(built.body, /<script type="module" src="\/ui\/app\.js"><\/script>/);
+});

@@ -4,7 +4,6 @@
 // page load revalidates them (304) instead of fetching half a megabyte again, and go gzipped, from
 // the copy the build made, to browsers that accept it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +78,8 @@ export function uiPlugin(options: UiOptions) {
     serveFavicon(app);
     for (const p of options.paths ?? UI_PATHS) {
       app.get(p, { schema: noParams }, async (_req, reply) => {
-        if (!existsSync(join(dir, 'app.js'))) {
+        // Asked per page load, so without blocking the event loop (a build may come after the start).
+        if ((await stat(join(dir, 'app.js')).catch(() => undefined)) === undefined) {
           return reply.status(503).type('text/plain').send(`The web UI is not built: run \`npm run build\` (it bundles the UI into dist/${options.bundle ?? 'ui'}).`);
         }
         return reply.type('text/html; charset=utf-8').send(shell);
