@@ -1,5 +1,5 @@
 // The server compresses what Prometheus compresses: every API answer, /federate and /metrics, when
-// the client accepts gzip and the body is 1 KiB or more; the bytes decode to the identity answer.
+// the client accepts gzip and the body is MIN_GZIP_BYTES (1,200) or more; the bytes decode to the identity answer.
 // Small answers, clients that do not accept gzip, and what is not API (readiness, the UI) go as
 // they are.
 import { test } from 'node:test';
@@ -27,7 +27,7 @@ async function get(url: string, gzip: boolean): Promise<Answer> {
 }
 
 
-test('API, /federate and /metrics answers gzip-compressed when accepted and 1 KiB or more; the rest as they are', async (t) => {
+test('API, /federate and /metrics answers gzip-compressed when accepted and 1,200 bytes or more; the rest as they are', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-compressed-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -38,7 +38,7 @@ test('API, /federate and /metrics answers gzip-compressed when accepted and 1 Ki
   const proc = spawn(process.execPath, ['--import', 'tsx', cli, 'server', `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   t.after(() => proc.kill('SIGKILL'));
   await waitFor('ready', async () => ((await fetch(`${base}/-/ready`)).status === 200 ? true : undefined), 300);
-  // The server's own metrics, scraped: enough names for a label list over 1 KiB.
+  // The server's own metrics, scraped: enough names for a label list well over the threshold.
   await waitFor('self-scrape', async () => ((await get(`${base}/api/v1/label/__name__/values`, false)).body.length > 2048 ? true : undefined), 300);
 
   const series = `/api/v1/series?match[]=${encodeURIComponent('{__name__=~".+"}')}`;
@@ -72,7 +72,7 @@ test('API, /federate and /metrics answers gzip-compressed when accepted and 1 Ki
     if (how === 'streamed') assert.ok(plain.body.length > SYNC_GZIP_MAX_BYTES, `${path} is meant to be a large answer (${plain.body.length} bytes)`);
   }
 
-  // Under 1 KiB, not API, or a readiness probe: as they are.
+  // Under the threshold, not API, or a readiness probe: as they are.
   for (const path of ['/api/v1/status/buildinfo', '/-/ready', '/graph']) {
     const zipped = await get(base + path, true);
     assert.equal(zipped.status, 200, path);

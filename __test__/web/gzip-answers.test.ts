@@ -1,4 +1,4 @@
-// sendJson, the query routes' way out: identity below 1 KiB or when gzip is not accepted; a
+// sendJson, the query routes' way out: identity below MIN_GZIP_BYTES or when gzip is not accepted; a
 // small body compressed in one call (no compressor stream for it: its set-up and thread-pool hop
 // cost more than the compression); a large one streamed through the compressor. The client gets
 // the same bytes every way, and `done` runs once, after the response is over.
@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import Fastify from 'fastify';
 import { sendJson } from '../../src/web/api/gzip.js';
+import { MIN_GZIP_BYTES } from '../../src/common/gzip.js';
 
 /** A JSON body of about `size` bytes that compresses as query answers do. */
 function jsonBody(size: number): Buffer {
@@ -20,11 +21,21 @@ function jsonBody(size: number): Buffer {
   return Buffer.from(`[${rows.join(',')}]`);
 }
 
+/** A JSON body of exactly `size` bytes. */
+function exactBody(size: number): Buffer {
+  const body = Buffer.from(JSON.stringify({ pad: 'x'.repeat(size - 10) }));
+  assert.equal(body.length, size);
+  return body;
+}
+
 test('sendJson: identity, gzip in one call for a small body, a compressor stream for a large one; done once after the response', async (t) => {
   const app = Fastify();
   t.after(() => app.close());
   const bodies = new Map([
     ['tiny', jsonBody(200)],
+    // Just under the threshold (an `up` over ten targets is 1,112 bytes): sent as it is.
+    ['under', exactBody(MIN_GZIP_BYTES - 1)],
+    ['at', exactBody(MIN_GZIP_BYTES)],
     ['small', jsonBody(8 * 1024)],
     ['large', jsonBody(200 * 1024)],
   ]);
@@ -42,6 +53,8 @@ test('sendJson: identity, gzip in one call for a small body, a compressor stream
 
   const cases: [string, boolean, string | null, string][] = [
     ['tiny', true, null, 'buffer'],
+    ['under', true, null, 'buffer'],
+    ['at', true, 'gzip', 'buffer'],
     ['small', false, null, 'buffer'],
     ['small', true, 'gzip', 'buffer'],
     ['large', true, 'gzip', 'stream'],

@@ -3,7 +3,7 @@
 // Prometheus, a browser do). Label values, series lists and federation are often large and go to
 // another machine; uncompressed they cost the network ten times the bytes. Answers already encoded
 // (the query workers' own gzip, remote read's snappy) and streamed answers are left as they are;
-// so are bodies under 1 KiB.
+// so are bodies under MIN_GZIP_BYTES (1,200 bytes: one TCP segment with the headers).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acceptsGzip, gzipped, MIN_GZIP_BYTES, varyingOnEncoding } from '../common/gzip.js';
 
@@ -15,7 +15,7 @@ function compressible(req: FastifyRequest, prefix: string): boolean {
 }
 
 /**
- * Whether a body of `bytes` goes gzip-compressed to this request. From 1 KiB on the answer
+ * Whether a body of `bytes` goes gzip-compressed to this request. From MIN_GZIP_BYTES on the answer
  * depends on Accept-Encoding, which Vary then says; Content-Encoding is set when it does.
  */
 export function negotiateGzip(req: FastifyRequest, reply: FastifyReply, bytes: number): boolean {
