@@ -146,3 +146,26 @@ test('histogram chunks are persisted by compaction and read back from the block'
   assert.equal(got.h[151]!.isInteger, undefined, 'float histograms stay float');
   s.close();
 });
+
+test('histogramSamples over float series only: an offset per series, all zero, and no samples', () => {
+  const s = open();
+  try {
+    const refs = s.seriesRefs([{ __name__: 'f', i: '1' }, { __name__: 'f', i: '2' }, { __name__: 'f', i: '3' }]);
+    s.append(refs, Float64Array.from([1000, 1000, 1000]), Float64Array.from([1, 2, 3]));
+    const sel = s.select(name('f'), 0, 10_000);
+    assert.equal(sel.length, 3);
+    const hs = sel.histogramSamples();
+    assert.deepEqual([...hs.offsets], [0, 0, 0, 0]);
+    assert.equal(hs.t.length, 0);
+    assert.equal(hs.starts.length, 0);
+    assert.deepEqual(hs.h, []);
+    // One histogram among them: the offsets place it in its series.
+    const h = s.seriesRefs([{ __name__: 'f', i: '4' }]);
+    s.appendHistograms(h, Float64Array.from([2000]), [hist(1)]);
+    const mixed = s.select(name('f'), 0, 10_000).histogramSamples();
+    assert.deepEqual([...mixed.offsets], [0, 0, 0, 0, 1]);
+    assert.deepEqual([...mixed.t], [2000]);
+  } finally {
+    s.close();
+  }
+});

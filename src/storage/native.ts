@@ -64,7 +64,8 @@ export interface NativeSelection {
   instantWithStartTimestamps(start: number, end: number, step: number, lookback: number): Required<NativeMatrix> & { starts: Float64Array };
   evalRange(fn: string, params: number[], start: number, end: number, step: number, range: number, modifier?: 'anchored' | 'smoothed', lookback?: number): NativeMatrix;
   evalRangeWithStartTimestamps(fn: string, params: number[], start: number, end: number, step: number, range: number): NativeMatrix & { overlaps: Uint32Array };
-  histogramSamples(): NativeHistogramSamples;
+  /** Null when no series has a histogram sample (most selections). */
+  histogramSamples(): NativeHistogramSamples | null;
   instantHistograms(start: number, end: number, step: number, lookback: number): NativeInstantHistograms;
 }
 

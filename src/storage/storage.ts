@@ -265,6 +265,7 @@ export class Selection {
     // No native selection (e.g. samples materialized from a remote read): no histograms in any series.
     if (!this.native) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), starts: new Float64Array(), h: [] };
     const got = this.native.histogramSamples();
+    if (got === null) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), starts: new Float64Array(), h: [] };
     return { offsets: got.offsets, t: got.t, starts: got.starts, h: decodeHistograms(got.histograms) };
   }
 
