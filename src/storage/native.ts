@@ -328,7 +328,7 @@ export interface NativeAddon {
   beginQuery(token: number, timeoutMs: number, maxSamples: number, maxBytes: number): void;
   /** Counts memory the JavaScript side is about to allocate against the query's limits (throws when past them). */
   reserveQuery(samples: number, bytes: number): void;
-  endQuery(): { samples: number; bytes: number };
+  endQuery(): void;
   /** Tails the WAL for one remote-write queue (src/remote/). */
   NativeWalWatcher: new (walDir: string, start: Float64Array | null, options: NativeWalWatcherOptions) => NativeWalWatcher;
   /** Snappy block compression (remote write's bodies). */

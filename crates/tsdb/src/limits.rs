@@ -47,11 +47,6 @@ pub fn end() {
     ACTIVE.with(|a| *a.borrow_mut() = None);
 }
 
-/// Samples and bytes accounted so far on this thread's query.
-pub fn usage() -> (u64, u64) {
-    ACTIVE.with(|a| a.borrow().as_ref().map_or((0, 0), |x| (x.samples, x.bytes)))
-}
-
 /// Fails when the query's deadline passed or it was cancelled. Cheap: loops call it per series.
 pub fn check() -> Result<()> {
     ACTIVE.with(|a| match a.borrow().as_ref() {
