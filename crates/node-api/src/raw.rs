@@ -42,6 +42,8 @@ pub type napi_async_work = *mut napi_async_work__;
 pub type napi_status = i32;
 
 pub const NAPI_OK: napi_status = 0;
+pub const NAPI_STRING_EXPECTED: napi_status = 3;
+pub const NAPI_NUMBER_EXPECTED: napi_status = 6;
 pub const NAPI_PENDING_EXCEPTION: napi_status = 10;
 
 pub type napi_callback = Option<unsafe extern "C" fn(env: napi_env, info: napi_callback_info) -> napi_value>;
