@@ -262,9 +262,9 @@ export class Selection {
    * offsets[i]..offsets[i+1] of `t` and `h`. A series' float samples are in `samples()`.
    */
   histogramSamples(): { offsets: Uint32Array; t: Float64Array; starts: Float64Array; h: FloatHistogram[] } {
-    // No native selection (e.g. samples materialized from a remote read): no histograms in any series.
-    if (!this.native) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), starts: new Float64Array(), h: [] };
-    const got = this.native.histogramSamples();
+    // No native selection (e.g. samples materialized from a remote read), or no histogram sample
+    // in any series (the addon answers null): an empty range per series.
+    const got = this.native ? this.native.histogramSamples() : null;
     if (got === null) return { offsets: new Uint32Array(this.length + 1), t: new Float64Array(), starts: new Float64Array(), h: [] };
     return { offsets: got.offsets, t: got.t, starts: got.starts, h: decodeHistograms(got.histograms) };
   }
