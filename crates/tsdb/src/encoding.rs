@@ -83,6 +83,11 @@ impl<'a> Decbuf<'a> {
         Some(s)
     }
 
+    /// The bytes read since position `start` (an earlier `pos`).
+    pub fn read_since(&self, start: usize) -> &'a [u8] {
+        &self.b[start..self.pos]
+    }
+
     /// A uvarint length followed by that many bytes, as UTF-8.
     pub fn uvarint_str(&mut self) -> Option<&'a str> {
         let n = self.uvarint()? as usize;

@@ -251,27 +251,42 @@ impl Head {
 
     /// The ref of the series with these labels, if it is in the head.
     pub fn find(&self, labels: &Labels) -> Option<u32> {
-        let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
-        self.by_hash.candidates(h).find(|&r| self.get(r).is_some_and(|s| self.same_labels(&s.labels, labels)))
+        let pairs = || labels.iter().map(|l| (l.name.as_str(), l.value.as_str()));
+        self.find_hashed(labels_hash(pairs()), pairs)
     }
 
-    fn same_labels(&self, ids: &[(u32, u32)], labels: &Labels) -> bool {
-        ids.len() == labels.len() && ids.iter().zip(labels.iter()).all(|(&(n, v), l)| self.symbols.lookup(n) == l.name && self.symbols.lookup(v) == l.value)
+    /// The series with these label pairs, given their hash. `pairs` yields the set afresh on
+    /// each call, sorted by name, unique and without empty values.
+    fn find_hashed<'a, I: ExactSizeIterator<Item = (&'a str, &'a str)>>(&self, h: u64, pairs: impl Fn() -> I) -> Option<u32> {
+        let same = |ids: &[(u32, u32)]| ids.len() == pairs().len() && ids.iter().zip(pairs()).all(|(&(n, v), (ln, lv))| self.symbols.lookup(n) == ln && self.symbols.lookup(v) == lv);
+        self.by_hash.candidates(h).find(|&r| self.get(r).is_some_and(|s| same(&s.labels)))
     }
 
     /// Creates the series with the given ref (from WAL replay) or the next free one. Returns the
     /// ref and whether it was created.
     pub fn get_or_create(&mut self, labels: &Labels, wanted_ref: Option<u32>) -> (u32, bool) {
-        if let Some(r) = self.find(labels) {
+        self.get_or_create_by(|| labels.iter().map(|l| (l.name.as_str(), l.value.as_str())), wanted_ref)
+    }
+
+    /// `get_or_create` for a label set as borrowed pairs, which the caller guarantees are sorted
+    /// by name, unique and non-empty (`labels::is_canonical`): the WAL replay reads them out of
+    /// the record's bytes, without a `Labels` (two strings and a vector) per series.
+    pub fn get_or_create_sorted(&mut self, pairs: &[(&str, &str)], wanted_ref: Option<u32>) -> (u32, bool) {
+        debug_assert!(crate::labels::is_canonical(pairs));
+        self.get_or_create_by(|| pairs.iter().copied(), wanted_ref)
+    }
+
+    fn get_or_create_by<'a, I: ExactSizeIterator<Item = (&'a str, &'a str)>>(&mut self, pairs: impl Fn() -> I, wanted_ref: Option<u32>) -> (u32, bool) {
+        let h = labels_hash(pairs());
+        if let Some(r) = self.find_hashed(h, &pairs) {
             return (r, false);
         }
         let r = wanted_ref.unwrap_or(self.series.len() as u32);
-        let ids: Box<[(u32, u32)]> = labels.iter().map(|l| (self.symbols.intern(&l.name), self.symbols.intern(&l.value))).collect();
+        let ids: Box<[(u32, u32)]> = pairs().map(|(n, v)| (self.symbols.intern(n), self.symbols.intern(v))).collect();
         if self.series.len() <= r as usize {
             self.series.resize_with(r as usize + 1, || None);
         }
         self.index.add(r, &ids);
-        let h = labels_hash(labels.iter().map(|l| (l.name.as_str(), l.value.as_str())));
         self.by_hash.insert(h, r);
         self.series[r as usize] = Some(Box::new(MemSeries { labels: ids, chunks: Vec::new(), open: None, open_until: i64::MIN, last_t: i64::MIN, last_v_bits: 0, last_h: None }));
         self.num_series += 1;

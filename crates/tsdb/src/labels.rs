@@ -10,6 +10,12 @@ use std::fmt;
 /// The label that holds the metric name.
 pub const METRIC_NAME: &str = "__name__";
 
+/// Whether borrowed pairs already form a label set as `Labels::from_pairs` would make it: names
+/// strictly ascending (so unique) and no empty value.
+pub fn is_canonical(pairs: &[(&str, &str)]) -> bool {
+    pairs.windows(2).all(|w| w[0].0 < w[1].0) && pairs.iter().all(|(_, v)| !v.is_empty())
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     pub name: String,

@@ -68,14 +68,70 @@ fn put_labels(out: &mut Vec<u8>, labels: &Labels) {
 }
 
 fn read_labels(d: &mut Decbuf<'_>) -> Option<Labels> {
+    let mut pairs = Vec::new();
+    read_pairs(d, &mut pairs)?;
+    Some(Labels::from_pairs(pairs))
+}
+
+/// Reads a label set's pairs as the record holds them (borrowed, in the record's order) into
+/// `pairs`, which is cleared first.
+fn read_pairs<'a>(d: &mut Decbuf<'a>, pairs: &mut Vec<(&'a str, &'a str)>) -> Option<()> {
+    pairs.clear();
     let n = d.uvarint()?;
-    let mut pairs = Vec::with_capacity(n.min(1024) as usize);
     for _ in 0..n {
         let name = d.uvarint_str()?;
         let value = d.uvarint_str()?;
-        pairs.push((name.to_string(), value.to_string()));
+        pairs.push((name, value));
     }
-    Some(Labels::from_pairs(pairs))
+    Some(())
+}
+
+/// The entries of a series record read in place: no string or label set is allocated per
+/// series. The WAL replay creates a million series from such records after a restart at 1M
+/// series, and allocating two strings per label there (on the reading thread, freed on the
+/// applying one) was 40% of the replay's CPU.
+pub struct SeriesReader<'a> {
+    d: Decbuf<'a>,
+}
+
+impl<'a> SeriesReader<'a> {
+    /// None: `rec` is not a series record.
+    pub fn new(rec: &'a [u8]) -> Option<SeriesReader<'a>> {
+        if rec.first() != Some(&REC_SERIES) {
+            return None;
+        }
+        let mut d = Decbuf::new(rec);
+        d.pos = 1;
+        Some(SeriesReader { d })
+    }
+
+    /// The next series: fills `pairs` with its label pairs (as logged: a well-formed record has
+    /// them sorted, see `labels::is_canonical`) and returns its ref and the entry's bytes (the
+    /// ref and the labels, as `encode_series` writes them). None at the record's end.
+    pub fn next_into(&mut self, pairs: &mut Vec<(&'a str, &'a str)>) -> Option<std::result::Result<(u64, &'a [u8]), String>> {
+        if self.d.remaining() == 0 {
+            return None;
+        }
+        let start = self.d.pos;
+        let read = (|| {
+            let r = self.d.be64()?;
+            read_pairs(&mut self.d, pairs)?;
+            Some(r)
+        })();
+        Some(match read {
+            Some(r) => Ok((r, self.d.read_since(start))),
+            None => Err("truncated or invalid series record".to_string()),
+        })
+    }
+
+    /// Reads every entry, for a record to be applied later from its bytes: its first error.
+    pub fn check(mut self) -> std::result::Result<(), String> {
+        let mut pairs = Vec::new();
+        while let Some(entry) = self.next_into(&mut pairs) {
+            entry?;
+        }
+        Ok(())
+    }
 }
 
 pub fn encode_series(out: &mut Vec<u8>, series: &[(u64, &Labels)]) {
@@ -175,9 +231,10 @@ pub fn decode(rec: &[u8]) -> std::result::Result<Record, String> {
     match typ {
         REC_SERIES => {
             let mut out = Vec::new();
-            while d.remaining() > 0 {
-                let r = d.be64().ok_or_else(|| bad("series"))?;
-                out.push((r, read_labels(&mut d).ok_or_else(|| bad("series"))?));
+            let mut entries = SeriesReader { d };
+            let mut pairs = Vec::new();
+            while let Some(entry) = entries.next_into(&mut pairs) {
+                out.push((entry?.0, Labels::from_pairs(pairs.iter().copied())));
             }
             Ok(Record::Series(out))
         }
