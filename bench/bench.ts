@@ -205,7 +205,7 @@ async function scaleBench(): Promise<void> {
   const o = { targets: opt('targets', 10), seriesPerTarget: opt('series-per-target', 100_000), intervalSeconds: 30, warmupSeconds: opt('warmup', 180), measureSeconds: opt('measure', 120), blockMinutes: opt('block-minutes', 4) };
   const peers = { prometheus: has('prometheus'), victoriametrics: has('victoria-metrics') };
   const k = `${fmt((o.targets * o.seriesPerTarget) / 1e6, 1)}M series`;
-  console.error(`scrape --scale 1m: ${o.targets} x ${o.seriesPerTarget} series every 30s (target.mjs), all three servers at once; ${o.warmupSeconds}s warm-up, ${o.measureSeconds}s measured; block range ${o.blockMinutes}m on both TSDBs (head cut after ${o.blockMinutes * 1.5}m), then the rate query, then kill -9 and restart`);
+  console.error(`scrape --scale 1m: ${o.targets} x ${o.seriesPerTarget} series every 30s (target.mjs), all three servers at once; ${o.warmupSeconds}s warm-up, ${o.measureSeconds}s measured; block range ${o.blockMinutes}m on both TSDBs (head cut after ${o.blockMinutes * 1.5}m), then, once every head cut was seen, one server at a time: the rate query, then kill -9 and restart (restarts ${o.intervalSeconds + 10} s apart)`);
   const r = await measureScale(reference, o, peers);
   const figs = (x: ScaleFigures | string | undefined, g: (f: ScaleFigures) => string): string => (x === undefined ? 'not measured' : typeof x === 'string' ? x : g(x));
   const line = (figure: string, g: (f: ScaleFigures) => string, target: string): void => row(figure, figs(r.ours, g), `${figs(r.prometheus, g)}; VictoriaMetrics ${figs(r.victoriametrics, g)}`, target);

@@ -3,7 +3,9 @@
 // machine's noise falls on all three alike), and for each: ingest CPU per sample, resident memory
 // per series, `up` latency while the head is cut into a block (both TSDBs run with a short block
 // range so that happens within minutes), a `sum by (job) (rate(...[5m]))` over every series, and the
-// time to become ready again after `kill -9` (WAL replay).
+// time to become ready again after `kill -9` (WAL replay). The rate queries and the restarts load
+// the machine: they run one server at a time, once every server's head cut was observed, so none
+// of them falls into another server's measured window.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -195,93 +197,85 @@ async function replaySeconds(r: Running): Promise<number | undefined> {
   return undefined;
 }
 
-/** One server's whole run, on the shared timeline that starts at t0. */
-async function runOne(r: Running, o: ScaleOptions, t0: number): Promise<ScaleFigures> {
-  const trajectory: number[] = [];
-  const rssTimer = setInterval(() => {
-    try {
-      trajectory.push(Math.round(rssBytes(r.child.pid!) / 2 ** 20));
-    } catch {
-      /* restarting */
+/** What the concurrent part of a server's run measured (everything but the rate query and the restart). */
+type SharedFigures = Omit<ScaleFigures, 'rssTrajectoryMiB' | 'rateQueryMs' | 'rateQueryGroups' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes' | 'failures'>;
+
+/** A server's warm-up, measured window and head cut, on the shared timeline that starts at t0. */
+async function steadyAndCut(r: Running, o: ScaleOptions, t0: number): Promise<SharedFigures> {
+  await waitReady(r, 900_000);
+  await sleep(Math.max(0, t0 + o.warmupSeconds * 1000 - Date.now()));
+  const firstQueryMs = (await query(r.base, 'up')).ms;
+  const pid = r.child.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const samples0 = await metric(r.base, samplesMetric(r.kind));
+  const m0 = Date.now();
+  const steady = pollUp(r, t0);
+  await sleep(o.measureSeconds * 1000);
+  const steadyUp = (await steady.stop()).map(([, ms]) => ms);
+  const cpu = cpuSeconds(pid) - cpu0;
+  const samples = (await metric(r.base, samplesMetric(r.kind))) - samples0;
+  const seconds = (Date.now() - m0) / 1000;
+  const headSeries = await seriesCount(r);
+  const rss = rssBytes(pid);
+
+  // Head compaction: the head is cut once it spans 1.5 block ranges, at the servers' next
+  // once-a-minute check. Keep asking for `up` from then until the truncation is counted.
+  let compaction: Pick<ScaleFigures, 'upCompactionMaxMs' | 'upCompactionP99Ms' | 'compactionObserved' | 'compactionAtSeconds'> = {};
+  if (r.kind !== 'victoriametrics') {
+    const truncations0 = await metric(r.base, 'prometheus_tsdb_head_truncations_total');
+    const from = Date.now() - t0;
+    const during = pollUp(r, t0);
+    const deadline = Date.now() + (o.blockMinutes * 1.5 + 6) * 60_000;
+    let at: number | undefined;
+    while (Date.now() < deadline) {
+      if ((await metric(r.base, 'prometheus_tsdb_head_truncations_total')) > truncations0) {
+        at = Date.now() - t0;
+        break;
+      }
+      await sleep(1000);
     }
-  }, 30_000);
+    if (at !== undefined) await sleep(10_000);
+    const lat = (await during.stop()).filter(([t]) => t >= from).map(([, ms]) => ms);
+    compaction = { compactionObserved: at !== undefined, compactionAtSeconds: at === undefined ? undefined : at / 1000, upCompactionMaxMs: quantile(lat, 1), upCompactionP99Ms: quantile(lat, 0.99) };
+  }
+  return {
+    cpuSecondsPerMillionSamples: cpu / (samples / 1e6),
+    samplesPerSecond: samples / seconds,
+    headSeries,
+    rssBytes: rss,
+    upSteadyMedianMs: quantile(steadyUp, 0.5),
+    upSteadyMaxMs: quantile(steadyUp, 1),
+    firstQueryMs,
+    ...compaction,
+  };
+}
+
+const RATE_QUERY = `sum by (job) (rate(synthetic_requests_total[5m]))`;
+
+/** The rate query over every series, three times: the median, and how many groups it returned. */
+async function rateQuery(r: Running, failures: string[]): Promise<Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups'>> {
+  try {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await query(r.base, RATE_QUERY));
+    return { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results };
+  } catch (e) {
+    failures.push(`rate query: ${(e as Error).message.slice(0, 200)}`);
+    return {};
+  }
+}
+
+/** kill -9 and restart on the same data directory: the time until ready, and the replay's. */
+async function restart(r: Running, failures: string[]): Promise<Pick<ScaleFigures, 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>> {
+  r.child.kill('SIGKILL');
+  await new Promise((res) => (r.child.exitCode !== null || r.child.signalCode !== null ? res(undefined) : r.child.once('exit', res)));
+  const k0 = Date.now();
+  spawnInto(r);
   try {
     await waitReady(r, 900_000);
-    await sleep(Math.max(0, t0 + o.warmupSeconds * 1000 - Date.now()));
-    const firstQueryMs = (await query(r.base, 'up')).ms;
-    const pid = r.child.pid!;
-    const cpu0 = cpuSeconds(pid);
-    const samples0 = await metric(r.base, samplesMetric(r.kind));
-    const m0 = Date.now();
-    const steady = pollUp(r, t0);
-    await sleep(o.measureSeconds * 1000);
-    const steadyUp = (await steady.stop()).map(([, ms]) => ms);
-    const cpu = cpuSeconds(pid) - cpu0;
-    const samples = (await metric(r.base, samplesMetric(r.kind))) - samples0;
-    const seconds = (Date.now() - m0) / 1000;
-    const headSeries = await seriesCount(r);
-    const rss = rssBytes(pid);
-
-    // Head compaction: the head is cut once it spans 1.5 block ranges, at the servers' next
-    // once-a-minute check. Keep asking for `up` from then until the truncation is counted.
-    let compaction: Pick<ScaleFigures, 'upCompactionMaxMs' | 'upCompactionP99Ms' | 'compactionObserved' | 'compactionAtSeconds'> = {};
-    if (r.kind !== 'victoriametrics') {
-      const truncations0 = await metric(r.base, 'prometheus_tsdb_head_truncations_total');
-      const from = Date.now() - t0;
-      const during = pollUp(r, t0);
-      const deadline = Date.now() + (o.blockMinutes * 1.5 + 6) * 60_000;
-      let at: number | undefined;
-      while (Date.now() < deadline) {
-        if ((await metric(r.base, 'prometheus_tsdb_head_truncations_total')) > truncations0) {
-          at = Date.now() - t0;
-          break;
-        }
-        await sleep(1000);
-      }
-      if (at !== undefined) await sleep(10_000);
-      const lat = (await during.stop()).filter(([t]) => t >= from).map(([, ms]) => ms);
-      compaction = { compactionObserved: at !== undefined, compactionAtSeconds: at === undefined ? undefined : at / 1000, upCompactionMaxMs: quantile(lat, 1), upCompactionP99Ms: quantile(lat, 0.99) };
-    }
-
-    const failures: string[] = [];
-    const rateQ = `sum by (job) (rate(synthetic_requests_total[5m]))`;
-    let rate: Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups'> = {};
-    try {
-      const runs = [];
-      for (let i = 0; i < 3; i++) runs.push(await query(r.base, rateQ));
-      rate = { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results };
-    } catch (e) {
-      failures.push(`rate query: ${(e as Error).message.slice(0, 200)}`);
-    }
-
-    // kill -9 and restart on the same data directory.
-    r.child.kill('SIGKILL');
-    await new Promise((res) => (r.child.exitCode !== null || r.child.signalCode !== null ? res(undefined) : r.child.once('exit', res)));
-    const k0 = Date.now();
-    spawnInto(r);
-    let restart: Pick<ScaleFigures, 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'> = {};
-    try {
-      await waitReady(r, 900_000);
-      restart = { restartReadySeconds: (Date.now() - k0) / 1000, replaySeconds: await replaySeconds(r), rssAfterRestartBytes: rssBytes(r.child.pid!) };
-    } catch (e) {
-      failures.push(`restart: ${(e as Error).message.slice(0, 200)}`);
-    }
-    return {
-      cpuSecondsPerMillionSamples: cpu / (samples / 1e6),
-      samplesPerSecond: samples / seconds,
-      headSeries,
-      rssBytes: rss,
-      rssTrajectoryMiB: trajectory,
-      upSteadyMedianMs: quantile(steadyUp, 0.5),
-      upSteadyMaxMs: quantile(steadyUp, 1),
-      firstQueryMs,
-      ...compaction,
-      ...rate,
-      ...restart,
-      failures,
-    };
-  } finally {
-    clearInterval(rssTimer);
+    return { restartReadySeconds: (Date.now() - k0) / 1000, replaySeconds: await replaySeconds(r), rssAfterRestartBytes: rssBytes(r.child.pid!) };
+  } catch (e) {
+    failures.push(`restart: ${(e as Error).message.slice(0, 200)}`);
+    return {};
   }
 }
 
@@ -290,6 +284,7 @@ export async function measureScale(referenceDir: string, o: ScaleOptions, peers:
   const targets = ports.map((p) => spawn(process.execPath, [join(referenceDir, 'target.mjs'), String(p), String(o.seriesPerTarget)], { stdio: 'ignore' }));
   const kinds: ScrapeServer[] = ['ours', ...(peers.prometheus ? (['prometheus'] as const) : []), ...(peers.victoriametrics ? (['victoriametrics'] as const) : [])];
   const running: Running[] = [];
+  let rssTimer: NodeJS.Timeout | undefined;
   try {
     await sleep(2000);
     const t0 = Date.now();
@@ -299,11 +294,38 @@ export async function measureScale(referenceDir: string, o: ScaleOptions, peers:
       writeFileSync(cfg, `global:\n  scrape_interval: ${o.intervalSeconds}s\n  scrape_timeout: ${Math.min(o.intervalSeconds, 20)}s\nscrape_configs:\n  - job_name: synthetic\n    static_configs:\n      - targets: [${ports.map((p) => `"127.0.0.1:${p}"`).join(', ')}]\n`);
       running.push(start(kind, dir, await freePort(), cfg, o.blockMinutes));
     }
-    const settled = await Promise.allSettled(running.map((r) => runOne(r, o, t0)));
+    const trajectories = running.map(() => [] as number[]);
+    rssTimer = setInterval(() => {
+      running.forEach((r, i) => {
+        try {
+          trajectories[i]!.push(Math.round(rssBytes(r.child.pid!) / 2 ** 20));
+        } catch {
+          /* restarting */
+        }
+      });
+    }, 30_000);
+    const shared = await Promise.allSettled(running.map((r) => steadyAndCut(r, o, t0)));
     const out: Partial<Record<ScrapeServer, ScaleFigures | string>> = {};
-    settled.forEach((s, i) => (out[kinds[i]!] = s.status === 'fulfilled' ? s.value : `failed: ${(s.reason as Error).message.slice(0, 300)}`));
+    const failures = running.map(() => [] as string[]);
+    // One server at a time from here, the others only scraping.
+    const rates: Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups'>[] = [];
+    for (const [i, r] of running.entries()) rates.push(shared[i]!.status === 'fulfilled' ? await rateQuery(r, failures[i]!) : {});
+    const restarts: Pick<ScaleFigures, 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>[] = [];
+    for (const [i, r] of running.entries()) {
+      if (shared[i]!.status !== 'fulfilled') {
+        restarts.push({});
+        continue;
+      }
+      // The server restarted before has scraped again (its first scrapes look every series up anew).
+      if (i > 0) await sleep((o.intervalSeconds + 10) * 1000);
+      restarts.push(await restart(r, failures[i]!));
+    }
+    shared.forEach((s, i) => {
+      out[kinds[i]!] = s.status === 'fulfilled' ? { ...s.value, rssTrajectoryMiB: trajectories[i]!, ...rates[i], ...restarts[i], failures: failures[i]! } : `failed: ${(s.reason as Error).message.slice(0, 300)}`;
+    });
     return out;
   } finally {
+    clearInterval(rssTimer);
     for (const r of running) r.child.kill('SIGKILL');
     for (const t of targets) t.kill('SIGKILL');
     await sleep(500);
