@@ -4,6 +4,8 @@
 //! the head, the new block or, for a moment, both; and everything appended meanwhile, series
 //! created meanwhile included, must survive a restart (WAL replay after the checkpoint).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
@@ -29,16 +31,7 @@ fn value(t: i64, i: usize) -> f64 {
 
 /// Every series' samples, by label set.
 fn read_all(db: &Db) -> BTreeMap<String, Vec<(i64, f64)>> {
-    let sel = db.select(&[Matcher::Equal { name: "job".into(), value: "x".into() }], i64::MIN / 2, i64::MAX / 2).unwrap();
-    let csr = sel.samples().unwrap();
-    sel.labels()
-        .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let r = csr.offsets[k] as usize..csr.offsets[k + 1] as usize;
-            (l.to_string(), csr.t[r.clone()].iter().copied().zip(csr.v[r].iter().copied()).collect())
-        })
-        .collect()
+    support::samples_by_series(db, &[Matcher::Equal { name: "job".into(), value: "x".into() }]).into_iter().collect()
 }
 
 /// Samples every 100 ms from 0: each series must hold a gapless run from its first time.

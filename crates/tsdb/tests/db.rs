@@ -1,6 +1,8 @@
 //! The database end to end: append, select, WAL replay and repair, the directory lock,
 //! compaction into blocks, retention, deletion.
 
+mod support;
+
 use std::fs;
 use std::path::PathBuf;
 use tsdb::chunkenc::stale_nan;
@@ -38,16 +40,7 @@ fn fill(db: &Db, n: usize, start: i64, count: i64, every: i64) {
 }
 
 fn all_samples(db: &Db) -> Vec<(String, Vec<(i64, f64)>)> {
-    let sel = db.select(&[name_is("m")], i64::MIN / 2, i64::MAX / 2).unwrap();
-    let csr = sel.samples().unwrap();
-    sel.labels()
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let r = csr.offsets[i] as usize..csr.offsets[i + 1] as usize;
-            (l.to_string(), csr.t[r.clone()].iter().copied().zip(csr.v[r].iter().copied()).collect())
-        })
-        .collect()
+    support::samples_by_series(db, &[name_is("m")])
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! makes, with their samples; a truncated series record cuts the WAL there and keeps what came
 //! before; and a checkpoint, which copies the live series' entries as they are, replays the same.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use tsdb::db::{Db, Options};
@@ -50,16 +52,7 @@ fn write_wal(dir: &Path, records: &[Vec<u8>]) {
 
 /// Every series named `m`: its labels as text and its samples.
 fn contents(db: &Db) -> Vec<(String, Vec<(i64, f64)>)> {
-    let sel = db.select(&[Matcher::Equal { name: "__name__".into(), value: "m".into() }], 0, i64::MAX / 2).unwrap();
-    let csr = sel.samples().unwrap();
-    sel.labels()
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let r = csr.offsets[i] as usize..csr.offsets[i + 1] as usize;
-            (l.to_string(), csr.t[r.clone()].iter().copied().zip(csr.v[r].iter().copied()).collect())
-        })
-        .collect()
+    support::samples_by_series(db, &[Matcher::Equal { name: "__name__".into(), value: "m".into() }])
 }
 
 #[test]
