@@ -107,16 +107,6 @@ fn apply_series(rec: &[u8], state: &mut State, ref_map: &mut HashMap<u64, u32>, 
 /// where they differ.
 fn apply(rec: Record, state: &mut State, ref_map: &mut HashMap<u64, u32>, report: &mut ReplayReport) {
     match rec {
-        Record::Series(series) => {
-            for (r, labels) in series {
-                let wanted = u32::try_from(r).ok().filter(|&w| state.head.get(w).is_none());
-                let (ours, _) = state.head.get_or_create(&labels, wanted);
-                if ours as u64 != r {
-                    ref_map.insert(r, ours);
-                }
-                report.series += 1;
-            }
-        }
         Record::Samples(samples) => {
             for record::RefSample { r, st, t, v } in samples {
                 let ours = ref_map.get(&r).copied().unwrap_or(r as u32);
@@ -149,7 +139,8 @@ fn apply(rec: Record, state: &mut State, ref_map: &mut HashMap<u64, u32>, report
                 state.head_tombstones.entry(ours).or_default().push((a, b));
             }
         }
-        Record::Other(_) => {}
+        // Series records are read in place (`Replayed::Series`, `apply_series`).
+        Record::Series(_) | Record::Other(_) => {}
     }
 }
 
