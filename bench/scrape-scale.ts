@@ -308,20 +308,16 @@ export async function measureScale(referenceDir: string, o: ScaleOptions, peers:
     const out: Partial<Record<ScrapeServer, ScaleFigures | string>> = {};
     const failures = running.map(() => [] as string[]);
     // One server at a time from here, the others only scraping.
-    const rates: Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups'>[] = [];
-    for (const [i, r] of running.entries()) rates.push(shared[i]!.status === 'fulfilled' ? await rateQuery(r, failures[i]!) : {});
-    const restarts: Pick<ScaleFigures, 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>[] = [];
-    for (const [i, r] of running.entries()) {
-      if (shared[i]!.status !== 'fulfilled') {
-        restarts.push({});
-        continue;
-      }
+    const late = running.map(() => ({}) as Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>);
+    const measured = running.flatMap((r, i) => (shared[i]!.status === 'fulfilled' ? [i] : []));
+    for (const i of measured) Object.assign(late[i]!, await rateQuery(running[i]!, failures[i]!));
+    for (const [k, i] of measured.entries()) {
       // The server restarted before has scraped again (its first scrapes look every series up anew).
-      if (i > 0) await sleep((o.intervalSeconds + 10) * 1000);
-      restarts.push(await restart(r, failures[i]!));
+      if (k > 0) await sleep((o.intervalSeconds + 10) * 1000);
+      Object.assign(late[i]!, await restart(running[i]!, failures[i]!));
     }
     shared.forEach((s, i) => {
-      out[kinds[i]!] = s.status === 'fulfilled' ? { ...s.value, rssTrajectoryMiB: trajectories[i]!, ...rates[i], ...restarts[i], failures: failures[i]! } : `failed: ${(s.reason as Error).message.slice(0, 300)}`;
+      out[kinds[i]!] = s.status === 'fulfilled' ? { ...s.value, rssTrajectoryMiB: trajectories[i]!, ...late[i], failures: failures[i]! } : `failed: ${(s.reason as Error).message.slice(0, 300)}`;
     });
     return out;
   } finally {
