@@ -74,6 +74,11 @@ export interface ParseOptions<T> {
   startTimestamps?: boolean;
   /** OpenMetrics bodies: hand each sample's exemplar to the sink. */
   exemplars?: boolean;
+  /**
+   * Text-format bodies: the number of lines before this body, when it is a slice of a larger
+   * text parsed a slice at a time (errors then name the larger text's line).
+   */
+  linesBefore?: number;
 }
 
 const enum Ch {
@@ -210,7 +215,7 @@ export function* parseText<T = unknown>(body: string, metadata?: Map<string, Met
 export function parseTextInto<T = unknown>(body: string, metadata: Map<string, MetricMetadata> | undefined, options: ParseOptions<T>, sink: SampleSink<T>): void {
   const known = options.knownSeries;
   const prev = options.previous;
-  let lineNo = 0;
+  let lineNo = options.linesBefore ?? 0;
   let sampleNo = 0;
   for (let pos = 0; pos <= body.length; ) {
     const nl = body.indexOf('\n', pos);

@@ -15,6 +15,8 @@ export interface FastPathHints<T> {
   startTimestamps?: boolean;
   /** OpenMetrics: hand each sample's exemplar to the sink. */
   exemplars?: boolean;
+  /** Text format: the lines before this body when it is a slice of a larger text (for the line numbers of errors). */
+  linesBefore?: number;
 }
 
 /** What the protobuf parser is asked for beyond the text formats' hints. */
