@@ -70,6 +70,7 @@ export const NATIVE_CLASS_METHODS = {
     setRetention: true,
     setXor2Chunks: true,
     exemplarStats: true,
+    exemplarStatsAsync: true,
     setWalRetentionFloor: true,
     truncateAgentWal: true,
     appendHistograms: true,

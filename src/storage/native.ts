@@ -234,6 +234,8 @@ export interface NativeDb {
   setRetention(retentionMs: number, retentionBytes: number): void;
   setXor2Chunks(on: boolean): void;
   exemplarStats(): NativeExemplarStats;
+  /** exemplarStats on the thread pool (it waits for the head's state lock, which a head cut holds). */
+  exemplarStatsAsync(): Promise<NativeExemplarStats>;
   /** WAL segments from this one on survive head truncation (remote-write queues still read them); null: no floor. */
   setWalRetentionFloor(segment: number | null): void;
   /** Agent mode's WAL truncation at `mint` (ms), on a worker thread. */

@@ -463,6 +463,11 @@ export class Storage {
     return this.db.exemplarStats();
   }
 
+  /** exemplarStats off the event loop: it waits for the head's lock, which a head cut holds for a while. */
+  exemplarStatsAsync(): Promise<ExemplarStats> {
+    return this.db.exemplarStatsAsync();
+  }
+
   /** A scrape cache for one target whose text-format scrapes are read and appended natively. */
   textScrapeCache(): TextScrapeCache {
     return new TextScrapeCache(this.db);

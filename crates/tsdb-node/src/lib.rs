@@ -598,6 +598,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
             ("selectExemplars", exemplars::db_select_exemplars),
             ("setMaxExemplars", exemplars::db_set_max_exemplars),
             ("exemplarStats", exemplars::db_exemplar_stats),
+            ("exemplarStatsAsync", exemplars::db_exemplar_stats_async),
             ("setWalRetentionFloor", remote_write::db_set_wal_retention_floor),
             ("truncateAgentWal", remote_write::db_truncate_agent_wal),
             ("remoteWrite", remote_receive::db_remote_write),
