@@ -282,6 +282,14 @@ impl Db {
     /// wait for the writer happens without the lock, so neither queries nor the next appender
     /// wait for the disk behind it (a WAL write stalls for hundreds of ms while a block or
     /// checkpoint is being written).
+    /// Between two write holds of a long operation: the lock prefers waiting writers, so queries
+    /// would wait across every queued writer's holds. A read hold is granted once no writer
+    /// waits, with all readers waiting then: taking one lets them in before this thread writes.
+    pub(crate) fn let_waiting_readers_in(&self) -> Result<()> {
+        drop(self.state.read().map_err(|_| Error::Closed)?);
+        Ok(())
+    }
+
     fn write_wal_after<G>(&self, guard: G, records: &[&[u8]]) -> Result<()> {
         let ticket = self.wal_order.ticket();
         drop(guard);
@@ -312,11 +320,9 @@ impl Db {
         let mut refs = Vec::with_capacity(label_sets.len());
         for (i, chunk) in label_sets.chunks(SERIES_PER_LOCK).enumerate() {
             if i > 0 {
-                // As between append's slices: queries waiting for the lock get in before the
-                // next chunk. Without this, 10 targets' first scrapes creating series on the
-                // thread pool kept a writer always waiting: a select waited up to 1.3-2.4 s in
-                // the measurement on SERIES_PER_LOCK.
-                drop(self.state.read().map_err(|_| Error::Closed)?);
+                // Ten targets' first scrapes creating series on the thread pool kept a writer
+                // always waiting: a select waited up to 1.3-2.4 s (see SERIES_PER_LOCK).
+                self.let_waiting_readers_in()?;
             }
             let mut st = self.state.write().map_err(|_| Error::Closed)?;
             if st.closed {
@@ -452,10 +458,8 @@ impl Db {
         for start in (0..refs.len()).step_by(SAMPLES_PER_LOCK) {
             let end = (start + SAMPLES_PER_LOCK).min(refs.len());
             if start > 0 {
-                // The lock prefers waiting writers: with other appends queued, queries would wait
-                // across their slices and ours. A read hold is granted once no writer waits,
-                // together with the readers waiting, so they get in before this slice.
-                drop(self.state.read().map_err(|_| Error::Closed)?);
+                // With other appends queued, queries would wait across their slices and ours.
+                self.let_waiting_readers_in()?;
             }
             let mut st = self.state.write().map_err(|_| Error::Closed)?;
             if st.closed {
