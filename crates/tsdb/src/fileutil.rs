@@ -1,10 +1,13 @@
 //! File helpers: read-only memory maps (so block indexes and chunks live in the page cache, not in
 //! our resident memory), ULIDs for block names, and a minimal JSON reader for `meta.json`.
 
-// The crate's only unsafe code: the memory map (see lib.rs).
+// The crate's only unsafe code: the memory map, and the kernel hint for large allocations (see lib.rs).
 #[allow(unsafe_code)]
 mod mmap;
 pub use mmap::Mmap;
+#[allow(unsafe_code)]
+mod prefault;
+pub use prefault::back_spare_capacity;
 
 /// A new ULID (time-ordered unique id) in Crockford base32: 48 bits of milliseconds, then 80
 /// bits from a per-process generator seeded by time, pid and a counter.

@@ -4,8 +4,9 @@
 //! write-ahead log, cut into persistent blocks in Prometheus's on-disk format.
 //! `docs/design/storage-api.md` in the repository describes the public API.
 //!
-//! `unsafe` is denied here and allowed in one small module only, `fileutil::mmap` (the memory
-//! map of block files), where each unsafe block says why it is sound.
+//! `unsafe` is denied here and allowed in two small modules only, `fileutil::mmap` (the memory
+//! map of block files) and `fileutil::prefault` (a kernel hint for large new allocations), where
+//! each unsafe block says why it is sound.
 
 #![deny(unsafe_code)]
 
