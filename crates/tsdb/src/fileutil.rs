@@ -1,7 +1,8 @@
 //! File helpers: read-only memory maps (so block indexes and chunks live in the page cache, not in
 //! our resident memory), ULIDs for block names, and a minimal JSON reader for `meta.json`.
 
-// The crate's only unsafe code: the memory map, and the kernel hint for large allocations (see lib.rs).
+// The crate's unsafe code is in these two modules (see lib.rs): the memory map, and the kernel
+// hint for large new allocations.
 #[allow(unsafe_code)]
 mod mmap;
 pub use mmap::Mmap;

@@ -96,7 +96,8 @@ pub fn cells(series: usize, steps: usize) -> Result<usize> {
 pub fn filled<T: Clone>(n: usize, fill: T) -> Result<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(n).map_err(|_| Error::Aborted(Abort::TooLarge(format!("{n} elements of {} bytes", std::mem::size_of::<T>()))))?;
-    // A query's matrices are the largest allocations it makes, and fresh each time.
+    // A query's matrices are its largest allocations, mapped afresh each time: backed in one
+    // call rather than one page fault per page (fileutil/prefault.rs).
     crate::fileutil::back_spare_capacity(&mut v);
     v.resize(n, fill);
     Ok(v)

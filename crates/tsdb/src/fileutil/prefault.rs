@@ -71,11 +71,11 @@ mod tests {
             v.push(7);
             back_spare_capacity(&mut v);
             v.resize(n, 0);
-            for (i, x) in v.iter_mut().enumerate().skip(1) {
-                *x = i as u64;
+            for (i, x) in v[1..].iter_mut().enumerate() {
+                *x = i as u64 + 1;
             }
             assert_eq!(v[0], 7);
-            assert!(v.iter().enumerate().skip(1).all(|(i, &x)| x == i as u64));
+            assert!(v[1..].iter().enumerate().all(|(i, &x)| x == i as u64 + 1));
         }
     }
 }
