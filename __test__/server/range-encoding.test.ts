@@ -40,6 +40,28 @@ test('two series with the same labels at the same step are refused, as Prometheu
   assert.throws(() => denseRows([{ metric: { a: '1' }, ...row([1, 2]) }, { metric: { a: '1' }, ...row([undefined, 3]) }], 2, 0, 1, [], []), (e: unknown) => e instanceof QueryError && /same labelset/.test(e.message));
 });
 
+test("rows that are one matrix's consecutive rows in label order are the result's memory as they are; others are copied", () => {
+  const matrix = { values: Float64Array.of(1, 2, 3, 4, 5, 6), present: Uint8Array.of(1, 1, 0, 1, 1, 1) };
+  const rowOf = (i: number) => ({ values: matrix.values.subarray(i * 2, i * 2 + 2), present: matrix.present.subarray(i * 2, i * 2 + 2) });
+  const inOrder = denseRows([{ metric: { a: '1' }, ...rowOf(0) }, { metric: { a: '2' }, ...rowOf(1) }, { metric: { a: '3' }, ...rowOf(2) }], 2, 0, 1, [], []);
+  assert.equal(inOrder.values.buffer, matrix.values.buffer, 'no copy');
+  assert.equal(inOrder.present.buffer, matrix.present.buffer, 'no copy');
+  assert.deepEqual([...inOrder.values], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([...inOrder.present], [1, 1, 0, 1, 1, 1]);
+  // Sorting by labels reverses the rows: copied in the sorted order.
+  const reversed = denseRows([{ metric: { a: '3' }, ...rowOf(0) }, { metric: { a: '2' }, ...rowOf(1) }, { metric: { a: '1' }, ...rowOf(2) }], 2, 0, 1, [], []);
+  assert.notEqual(reversed.values.buffer, matrix.values.buffer);
+  assert.deepEqual([...reversed.values], [5, 6, 3, 4, 1, 2]);
+  assert.deepEqual([...reversed.present], [1, 1, 0, 1, 1, 1]);
+  // A row without values is left out, so the rest are no longer consecutive: copied.
+  const gap = denseRows([{ metric: { a: '1' }, ...rowOf(0) }, { metric: { a: '2' }, values: new Float64Array(2), present: new Uint8Array(2) }, { metric: { a: '3' }, ...rowOf(2) }], 2, 0, 1, [], []);
+  assert.deepEqual([...gap.values], [1, 2, 5, 6]);
+  assert.deepEqual(gap.metrics, [{ a: '1' }, { a: '3' }]);
+  // Rows longer than the steps (a selection's rows with an @ modifier) are cut to the steps.
+  const long = denseRows([{ metric: { a: '1' }, values: matrix.values.subarray(0, 3), present: matrix.present.subarray(0, 3) }], 2, 0, 1, [], []);
+  assert.deepEqual([...long.values], [1, 2]);
+});
+
 test('no series: an empty result', () => {
   const d = denseRows([], 3, 0, 1000, [], []);
   assert.equal(Buffer.from(encodeRangeSuccess(d)).toString('utf8'), '{"status":"success","data":{"resultType":"matrix","result":[]}}');

@@ -292,8 +292,9 @@ export class Engine {
       return denseRows([{ metric: {}, values: v.values, present: new Uint8Array(n).fill(1) }], n, startMs, stepMs, warnings, infos);
     }
     if (v.kind !== 'vector') throw new QueryError('range query must return an instant vector or a scalar', 'bad_data');
-    // The dense result is one copy of the values and presence of every series (and a JavaScript
-    // object per histogram point): counted before it is built.
+    // The dense result is at most one copy of the values and presence of every series (none when
+    // they are one matrix's rows in order), and a JavaScript object per histogram point: counted
+    // as the copy before it is built.
     let histogramPoints = 0;
     for (const s of v.series) if (s.histograms) for (let j = 0; j < n; j++) histogramPoints += s.histograms[j] ? 1 : 0;
     reserveQueryMemory(v.series.length * n * 9 + histogramPoints * 96);

@@ -81,14 +81,37 @@ export function denseRows(series: Iterable<StepSeries>, n: number, startMs: numb
   }
   const kept = [...rows.values()].filter((r) => r.present.includes(1) || r.histograms?.some((h) => h !== undefined));
   kept.sort((a, b) => compareLabels(a.metric, b.metric));
-  const values = new Float64Array(kept.length * n);
-  const present = new Uint8Array(kept.length * n);
-  kept.forEach((r, i) => {
+  const { values, present } = joinRows(kept, n);
+  const histograms = kept.map((r) => (r.histograms?.some((h) => h !== undefined) ? r.histograms : undefined));
+  return { metrics: kept.map((r) => r.metric), values, present, histograms, n, startMs, stepMs, warnings, infos };
+}
+
+/**
+ * The rows' values and presence as one array each. A range function's rows are consecutive views
+ * of one native matrix, and sorting by labels mostly keeps their order: that memory is then the
+ * result as it is. Copying it meant a fresh array of megabytes per query (4.8 MB for 1,500 series
+ * x 400 steps), and a page fault for each of its 4 KiB pages (about 17 ms of a 110 ms query).
+ */
+function joinRows(rows: readonly StepSeries[], n: number): { values: Float64Array; present: Uint8Array } {
+  if (rows.length > 0 && consecutiveViews(rows.map((r) => r.values), n) && consecutiveViews(rows.map((r) => r.present), n)) {
+    const v = rows[0]!.values;
+    const p = rows[0]!.present;
+    return { values: new Float64Array(v.buffer, v.byteOffset, rows.length * n), present: new Uint8Array(p.buffer, p.byteOffset, rows.length * n) };
+  }
+  const values = new Float64Array(rows.length * n);
+  const present = new Uint8Array(rows.length * n);
+  rows.forEach((r, i) => {
     values.set(r.values.subarray(0, n), i * n);
     present.set(r.present.subarray(0, n), i * n);
   });
-  const histograms = kept.map((r) => (r.histograms?.some((h) => h !== undefined) ? r.histograms : undefined));
-  return { metrics: kept.map((r) => r.metric), values, present, histograms, n, startMs, stepMs, warnings, infos };
+  return { values, present };
+}
+
+/** Whether each array is `n` elements long and starts where the one before it ends, in one buffer. */
+function consecutiveViews(arrays: readonly (Float64Array | Uint8Array)[], n: number): boolean {
+  const first = arrays[0]!;
+  const rowBytes = n * first.BYTES_PER_ELEMENT;
+  return arrays.every((a, i) => a.length === n && a.buffer === first.buffer && a.byteOffset === first.byteOffset + i * rowBytes);
 }
 
 /** The library's shape: per series, the timestamps and values of its present steps. */
