@@ -1,5 +1,6 @@
-//! File helpers: read-only memory maps (so block indexes and chunks live in the page cache, not in
-//! our resident memory), ULIDs for block names, and a minimal JSON reader for `meta.json`.
+//! File and memory helpers: read-only memory maps (so block indexes and chunks live in the page
+//! cache, not in our resident memory), the kernel hint that backs a large new allocation in one
+//! call (`prefault`), ULIDs for block names, and a minimal JSON reader for `meta.json`.
 
 // The crate's unsafe code is in these two modules (see lib.rs): the memory map, and the kernel
 // hint for large new allocations.
