@@ -2,24 +2,28 @@
 //! `index` (format v2), `chunks/000001...` and `tombstones`. See `crates/tsdb/docs/block.md`.
 //! Blocks we write are read by Prometheus and promtool; blocks they write are read by us.
 
-use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint, Decbuf};
+use crate::encoding::{crc32c, put_be32, put_uvarint, put_varint, Decbuf};
 use crate::error::{Error, Result};
 use crate::fileutil::{json_str, new_ulid, Json, Mmap};
 use crate::index::{intersect, merge, subtract, Postings};
 use crate::labels::Labels;
 use crate::matcher::Matcher;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod index_writer;
 mod last_samples;
+mod staged_file;
+
+use index_writer::write_index;
+use staged_file::StagedFile;
 
 const INDEX_MAGIC: u32 = 0xBAAA_D700;
-const INDEX_VERSION: u8 = 2;
 const CHUNKS_MAGIC: u32 = 0x85BD_40DD;
 const TOMBSTONES_MAGIC: u32 = 0x0130_BA30;
-const SEGMENT_MAX: usize = 512 * 1024 * 1024;
+const SEGMENT_MAX: u64 = 512 * 1024 * 1024;
 const TOC_LEN: usize = 6 * 8 + 4;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -86,44 +90,42 @@ pub fn write_block(parent: &Path, min_time: i64, max_time: i64, level: u32, sour
     let mut meta = BlockMeta { ulid: ulid.clone(), min_time, max_time, num_samples: 0, num_series: 0, num_chunks: 0, level, sources: if sources.is_empty() { vec![ulid.clone()] } else { sources } };
 
     // Chunks first: the index refers to their positions.
-    let mut refs: Vec<Vec<u64>> = Vec::with_capacity(series.len());
+    let mut refs: Vec<u64> = Vec::with_capacity(series.iter().map(|(_, c)| c.len()).sum());
     {
-        let mut seg = 0u32;
-        let mut buf: Vec<u8> = Vec::new();
-        let header = |buf: &mut Vec<u8>| {
-            put_be32(buf, CHUNKS_MAGIC);
-            buf.extend_from_slice(&[1, 0, 0, 0]);
+        let segment = |seg: u32| -> Result<StagedFile> {
+            let mut f = StagedFile::create(&tmp.join("chunks").join(format!("{:06}", seg + 1)))?;
+            put_be32(&mut f.buf, CHUNKS_MAGIC);
+            f.buf.extend_from_slice(&[1, 0, 0, 0]);
+            Ok(f)
         };
-        header(&mut buf);
-        let mut lenbuf = Vec::with_capacity(10);
+        let mut seg = 0u32;
+        let mut out = segment(seg)?;
         for (_, chunks) in series {
-            let mut rs = Vec::with_capacity(chunks.len());
             for c in chunks {
-                let need = c.data.len() + 15;
-                if buf.len() + need > SEGMENT_MAX && buf.len() > 8 {
-                    write_file(&tmp.join("chunks").join(format!("{:06}", seg + 1)), &buf)?;
+                let need = c.data.len() as u64 + 15;
+                if out.pos() + need > SEGMENT_MAX && out.pos() > 8 {
+                    out.finish()?;
                     seg += 1;
-                    buf.clear();
-                    header(&mut buf);
+                    out = segment(seg)?;
                 }
-                rs.push((seg as u64) << 32 | buf.len() as u64);
-                lenbuf.clear();
-                put_uvarint(&mut lenbuf, c.data.len() as u64);
-                buf.extend_from_slice(&lenbuf);
-                let start = buf.len();
-                buf.push(c.encoding);
-                buf.extend_from_slice(&c.data);
-                let crc = crc32c(&buf[start..]);
-                put_be32(&mut buf, crc);
+                refs.push((seg as u64) << 32 | out.pos());
+                put_uvarint(&mut out.buf, c.data.len() as u64);
+                let start = out.buf.len();
+                out.buf.push(c.encoding);
+                out.buf.extend_from_slice(&c.data);
+                let crc = crc32c(&out.buf[start..]);
+                put_be32(&mut out.buf, crc);
                 meta.num_chunks += 1;
                 meta.num_samples += u16::from_be_bytes([c.data[0], c.data[1]]) as u64;
             }
-            refs.push(rs);
+            out.flush_if_full()?;
         }
-        write_file(&tmp.join("chunks").join(format!("{:06}", seg + 1)), &buf)?;
+        out.finish()?;
     }
     meta.num_series = series.len() as u64;
-    write_file(&tmp.join("index"), &build_index(series, &refs))?;
+    let mut index = StagedFile::create(&tmp.join("index"))?;
+    write_index(series, &refs, &mut index)?;
+    index.finish()?;
     write_tombstones(&tmp.join("tombstones"), &[])?;
     write_file(&tmp.join("meta.json"), meta.to_json().as_bytes())?;
     let dir = parent.join(&ulid);
@@ -140,154 +142,6 @@ fn write_file(path: &Path, data: &[u8]) -> Result<()> {
     let mut f = fs::File::create(path).map_err(|e| Error::io(format!("create {}", path.display()), e))?;
     f.write_all(data).map_err(|e| Error::io(format!("write {}", path.display()), e))?;
     f.sync_all().map_err(|e| Error::io(format!("fsync {}", path.display()), e))
-}
-
-/// Appends `len <4b>` + body + CRC32 where the body is produced by `f`.
-fn section(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
-    let len_at = out.len();
-    out.extend_from_slice(&[0; 4]);
-    f(out);
-    let body = &out[len_at + 4..];
-    let (len, crc) = (body.len() as u32, crc32c(body));
-    out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
-    put_be32(out, crc);
-}
-
-fn pad_to(out: &mut Vec<u8>, align: usize) {
-    while !out.len().is_multiple_of(align) {
-        out.push(0);
-    }
-}
-
-fn build_index(series: &[(Labels, Vec<ChunkOut>)], refs: &[Vec<u64>]) -> Vec<u8> {
-    let mut symbols: BTreeSet<&str> = BTreeSet::new();
-    for (l, _) in series {
-        for lb in l.iter() {
-            symbols.insert(&lb.name);
-            symbols.insert(&lb.value);
-        }
-    }
-    let sym_index: HashMap<&str, u32> = symbols.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
-    let mut out = Vec::new();
-    put_be32(&mut out, INDEX_MAGIC);
-    out.push(INDEX_VERSION);
-    let mut toc = [0u64; 6];
-
-    toc[0] = out.len() as u64;
-    section(&mut out, |b| {
-        put_be32(b, symbols.len() as u32);
-        for s in &symbols {
-            put_uvarint(b, s.len() as u64);
-            b.extend_from_slice(s.as_bytes());
-        }
-    });
-
-    // Series, each 16-byte aligned; the id is offset / 16.
-    let mut postings: BTreeMap<(&str, &str), Vec<u32>> = BTreeMap::new();
-    let mut all: Vec<u32> = Vec::with_capacity(series.len());
-    pad_to(&mut out, 16);
-    toc[1] = out.len() as u64;
-    let mut body = Vec::new();
-    for ((labels, chunks), rs) in series.iter().zip(refs) {
-        pad_to(&mut out, 16);
-        let id = (out.len() / 16) as u32;
-        body.clear();
-        put_uvarint(&mut body, labels.len() as u64);
-        for l in labels.iter() {
-            put_uvarint(&mut body, sym_index[l.name.as_str()] as u64);
-            put_uvarint(&mut body, sym_index[l.value.as_str()] as u64);
-            postings.entry((&l.name, &l.value)).or_default().push(id);
-        }
-        put_uvarint(&mut body, chunks.len() as u64);
-        let (mut prev_max, mut prev_ref) = (0i64, 0u64);
-        for (i, (c, &r)) in chunks.iter().zip(rs).enumerate() {
-            if i == 0 {
-                put_varint(&mut body, c.min_t);
-                put_uvarint(&mut body, (c.max_t - c.min_t) as u64);
-                put_uvarint(&mut body, r);
-            } else {
-                put_uvarint(&mut body, (c.min_t - prev_max) as u64);
-                put_uvarint(&mut body, (c.max_t - c.min_t) as u64);
-                put_varint(&mut body, r as i64 - prev_ref as i64);
-            }
-            prev_max = c.max_t;
-            prev_ref = r;
-        }
-        put_uvarint(&mut out, body.len() as u64);
-        out.extend_from_slice(&body);
-        put_be32(&mut out, crc32c(&body));
-        all.push(id);
-    }
-
-    // Label indices (one per name) and their offset table.
-    let mut by_name: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    for (n, v) in postings.keys() {
-        by_name.entry(n).or_default().push(sym_index[v]);
-    }
-    pad_to(&mut out, 4);
-    toc[2] = out.len() as u64;
-    let mut label_offsets = Vec::new();
-    for (name, values) in &by_name {
-        pad_to(&mut out, 4);
-        label_offsets.push((*name, out.len() as u64));
-        section(&mut out, |b| {
-            put_be32(b, 1);
-            put_be32(b, values.len() as u32);
-            for &v in values {
-                put_be32(b, v);
-            }
-        });
-    }
-    toc[3] = out.len() as u64;
-    section(&mut out, |b| {
-        put_be32(b, label_offsets.len() as u32);
-        for (name, off) in &label_offsets {
-            put_uvarint(b, 1);
-            put_uvarint(b, name.len() as u64);
-            b.extend_from_slice(name.as_bytes());
-            put_uvarint(b, *off);
-        }
-    });
-
-    // Postings: the all-series list under the empty pair first, then every pair in order.
-    pad_to(&mut out, 4);
-    toc[4] = out.len() as u64;
-    let mut offsets: Vec<(&str, &str, u64)> = Vec::with_capacity(postings.len() + 1);
-    let write_list = |out: &mut Vec<u8>, n: &'_ str, v: &'_ str, ids: &[u32], offsets: &mut Vec<(String, String, u64)>| {
-        pad_to(out, 4);
-        offsets.push((n.to_string(), v.to_string(), out.len() as u64));
-        section(out, |b| {
-            put_be32(b, ids.len() as u32);
-            for &id in ids {
-                put_be32(b, id);
-            }
-        });
-    };
-    let mut owned_offsets: Vec<(String, String, u64)> = Vec::new();
-    write_list(&mut out, "", "", &all, &mut owned_offsets);
-    for ((n, v), ids) in &postings {
-        write_list(&mut out, n, v, ids, &mut owned_offsets);
-    }
-    offsets.extend(owned_offsets.iter().map(|(n, v, o)| (n.as_str(), v.as_str(), *o)));
-    toc[5] = out.len() as u64;
-    section(&mut out, |b| {
-        put_be32(b, offsets.len() as u32);
-        for (n, v, o) in &offsets {
-            put_uvarint(b, 2);
-            put_uvarint(b, n.len() as u64);
-            b.extend_from_slice(n.as_bytes());
-            put_uvarint(b, v.len() as u64);
-            b.extend_from_slice(v.as_bytes());
-            put_uvarint(b, *o);
-        }
-    });
-    let toc_start = out.len();
-    for t in toc {
-        put_be64(&mut out, t);
-    }
-    let crc = crc32c(&out[toc_start..]);
-    put_be32(&mut out, crc);
-    out
 }
 
 pub fn write_tombstones(path: &Path, stones: &[(u32, i64, i64)]) -> Result<()> {
@@ -708,5 +562,44 @@ mod tests {
         assert_eq!(names, vec!["__name__", "i", "job"]);
         assert_eq!(b.select(&[Matcher::NotEqual { name: "job".into(), value: "j".into() }], 0, 3000).unwrap().len(), 0);
         assert_eq!(b.select(&[Matcher::Equal { name: "missing".into(), value: "".into() }, Matcher::In { name: "i".into(), values: vec!["1".into(), "2".into()] }], 0, 3000).unwrap().len(), 2);
+    }
+
+    /// Index and chunk files of several megabytes go to disk in pieces: every series reads back
+    /// whole, with label sets that share a prefix, differ by one value, or gain a label between
+    /// two the neighbour has (which the symbol numbering's reuse of the neighbour must not mix up).
+    #[test]
+    fn blocks_written_in_pieces_read_back() {
+        let dir = std::env::temp_dir().join(format!("promethium-block-pieces-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let labels = |i: usize| {
+            let mut pairs = vec![("__name__", format!("m{}", i % 3)), ("id", i.to_string()), ("job", "j".to_string())];
+            if i % 7 == 0 {
+                pairs.push(("extra", format!("e{}", i % 5)));
+            }
+            Labels::from_pairs(pairs)
+        };
+        let mut series: Vec<(Labels, Vec<ChunkOut>)> = (0..60_000).map(|i| (labels(i), vec![chunk(&[(0, i as f64)]), chunk(&[(1000, -(i as f64))])])).collect();
+        series.sort_by(|a, b| a.0.cmp(&b.0));
+        let meta = write_block(&dir, 0, 1001, 1, vec![], &series, None).unwrap();
+        let block_dir = dir.join(&meta.ulid);
+        assert!(fs::metadata(block_dir.join("index")).unwrap().len() > 2 << 20);
+        assert!(fs::metadata(block_dir.join("chunks/000001")).unwrap().len() > 2 << 20);
+        let b = Block::open(&block_dir).unwrap();
+        let read = b.all_series().unwrap();
+        assert_eq!(read.len(), series.len());
+        for (got, (want, _)) in read.iter().zip(&series) {
+            assert_eq!(&got.labels, want);
+            let i: f64 = want.get("id").unwrap().parse().unwrap();
+            let mut samples: Vec<(i64, f64)> = Vec::new();
+            for c in &got.chunks {
+                let (enc, data) = b.chunk(c.r).unwrap();
+                samples.extend(ChunkIterator::new(enc, data).map(|(_, t, v)| (t, v)));
+            }
+            assert_eq!(samples, vec![(0, i), (1000, -i)]);
+        }
+        let extra = b.select(&[Matcher::Equal { name: "extra".into(), value: "e0".into() }], 0, 2000).unwrap();
+        assert_eq!(extra.len(), (0..60_000).filter(|i| i % 7 == 0 && i % 5 == 0).count());
+        let _ = fs::remove_dir_all(&dir);
     }
 }

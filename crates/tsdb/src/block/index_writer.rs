@@ -1,0 +1,244 @@
+//! Writing a block's `index` file (format v2; `crates/tsdb/docs/block.md`) from series sorted
+//! by labels and the chunk references the chunk writer gave them.
+//!
+//! A head cut writes a million series at once, so the work per label occurrence is kept to one
+//! string hash: each name and value is numbered on first sight, the distinct strings are sorted
+//! once, and from then on a label is a pair of numbers. Because symbols are numbered in string
+//! order, sorting postings keys as (name number, value number) sorts them as (name, value)
+//! strings, which is the order the format asks for. An ordered set or map of strings, searched
+//! once per label occurrence, cost most of the block write at 1M series.
+
+use super::staged_file::StagedFile;
+use super::{ChunkOut, INDEX_MAGIC};
+use crate::error::Result;
+use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint};
+use crate::labels::Labels;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+const INDEX_VERSION: u8 = 2;
+
+/// Hashes postings keys, (name symbol << 32 | value symbol): numbers this writer hands out
+/// densely from 0, not strings an attacker picks, so a mixer is enough. Strings themselves go
+/// through std's keyed hasher, as label values come from scraped targets.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        // SplitMix64's finalizer: both halves of the pair reach the bucket bits and the tag bits.
+        let mut h = (self.0 ^ x).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        self.0 = h ^ (h >> 31);
+    }
+}
+
+/// The symbol table: every distinct label name and value, sorted, and each label occurrence of
+/// the series as a pair of indexes into it, in series order.
+struct Symbols<'a> {
+    sorted: Vec<&'a str>,
+    /// (name, value) symbol indexes of every label of every series, series after series.
+    pairs: Vec<(u32, u32)>,
+}
+
+impl<'a> Symbols<'a> {
+    fn collect(series: &'a [(Labels, Vec<ChunkOut>)]) -> Symbols<'a> {
+        let mut first_seen: HashMap<&'a str, u32> = HashMap::new();
+        let mut strings: Vec<&'a str> = Vec::new();
+        let label_count = series.iter().map(|(l, _)| l.len()).sum();
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(label_count);
+        let mut number = |s: &'a str| {
+            *first_seen.entry(s).or_insert_with(|| {
+                strings.push(s);
+                (strings.len() - 1) as u32
+            })
+        };
+        // Sorted series share most labels with the one before them (the metric name, the job,
+        // the instance), so a label equal to the previous series' at the same position takes
+        // its numbers without hashing.
+        let mut prev: (&[crate::labels::Label], usize) = (&[], 0);
+        for (labels, _) in series {
+            let here = pairs.len();
+            for (i, l) in labels.iter().enumerate() {
+                let pair = match prev.0.get(i) {
+                    Some(p) if p.name == l.name && p.value == l.value => pairs[prev.1 + i],
+                    Some(p) if p.name == l.name => (pairs[prev.1 + i].0, number(&l.value)),
+                    _ => (number(&l.name), number(&l.value)),
+                };
+                pairs.push(pair);
+            }
+            prev = (labels.as_slice(), here);
+        }
+        drop(first_seen);
+        // Renumber from first-seen order to string order.
+        let mut order: Vec<u32> = (0..strings.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| strings[a as usize].cmp(strings[b as usize]));
+        let mut rank = vec![0u32; strings.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        for p in &mut pairs {
+            *p = (rank[p.0 as usize], rank[p.1 as usize]);
+        }
+        let sorted = order.iter().map(|&i| strings[i as usize]).collect();
+        Symbols { sorted, pairs }
+    }
+}
+
+/// Writes the index file. `refs` holds every chunk's reference, series after series, in the
+/// order of `series` and of each series' chunks.
+pub(super) fn write_index(series: &[(Labels, Vec<ChunkOut>)], refs: &[u64], out: &mut StagedFile) -> Result<()> {
+    let symbols = Symbols::collect(series);
+    put_be32(&mut out.buf, INDEX_MAGIC);
+    out.buf.push(INDEX_VERSION);
+    let mut toc = [0u64; 6];
+
+    toc[0] = out.pos();
+    section(&mut out.buf, |b| {
+        put_be32(b, symbols.sorted.len() as u32);
+        for s in &symbols.sorted {
+            put_uvarint(b, s.len() as u64);
+            b.extend_from_slice(s.as_bytes());
+        }
+    });
+    out.flush_if_full()?;
+
+    // Series, each 16-byte aligned; the id is offset / 16.
+    let mut postings: HashMap<u64, Vec<u32>, BuildHasherDefault<PairHasher>> = HashMap::default();
+    let mut all: Vec<u32> = Vec::with_capacity(series.len());
+    out.pad_to(16);
+    toc[1] = out.pos();
+    let mut body = Vec::new();
+    let (mut pairs, mut refs) = (symbols.pairs.as_slice(), refs);
+    for (labels, chunks) in series {
+        out.pad_to(16);
+        let id = (out.pos() / 16) as u32;
+        body.clear();
+        let (mine, rest) = pairs.split_at(labels.len());
+        pairs = rest;
+        put_uvarint(&mut body, mine.len() as u64);
+        for &(name, value) in mine {
+            put_uvarint(&mut body, u64::from(name));
+            put_uvarint(&mut body, u64::from(value));
+            postings.entry(u64::from(name) << 32 | u64::from(value)).or_default().push(id);
+        }
+        let (rs, rest) = refs.split_at(chunks.len());
+        refs = rest;
+        put_uvarint(&mut body, chunks.len() as u64);
+        let (mut prev_max, mut prev_ref) = (0i64, 0u64);
+        for (i, (c, &r)) in chunks.iter().zip(rs).enumerate() {
+            if i == 0 {
+                put_varint(&mut body, c.min_t);
+                put_uvarint(&mut body, (c.max_t - c.min_t) as u64);
+                put_uvarint(&mut body, r);
+            } else {
+                put_uvarint(&mut body, (c.min_t - prev_max) as u64);
+                put_uvarint(&mut body, (c.max_t - c.min_t) as u64);
+                put_varint(&mut body, r as i64 - prev_ref as i64);
+            }
+            prev_max = c.max_t;
+            prev_ref = r;
+        }
+        put_uvarint(&mut out.buf, body.len() as u64);
+        out.buf.extend_from_slice(&body);
+        put_be32(&mut out.buf, crc32c(&body));
+        all.push(id);
+        out.flush_if_full()?;
+    }
+    let mut postings: Vec<(u64, Vec<u32>)> = postings.into_iter().collect();
+    postings.sort_unstable_by_key(|(pair, _)| *pair);
+    let name_of = |pair: u64| symbols.sorted[(pair >> 32) as usize];
+    let value_of = |pair: u64| symbols.sorted[(pair & 0xffff_ffff) as usize];
+
+    // Label indices (one per name, listing its values' symbols) and their offset table.
+    out.pad_to(4);
+    toc[2] = out.pos();
+    let mut label_offsets: Vec<(&str, u64)> = Vec::new();
+    for same_name in postings.chunk_by(|a, b| a.0 >> 32 == b.0 >> 32) {
+        out.pad_to(4);
+        label_offsets.push((name_of(same_name[0].0), out.pos()));
+        section(&mut out.buf, |b| {
+            put_be32(b, 1);
+            put_be32(b, same_name.len() as u32);
+            for (pair, _) in same_name {
+                put_be32(b, (pair & 0xffff_ffff) as u32);
+            }
+        });
+        out.flush_if_full()?;
+    }
+    toc[3] = out.pos();
+    section(&mut out.buf, |b| {
+        put_be32(b, label_offsets.len() as u32);
+        for (name, off) in &label_offsets {
+            put_uvarint(b, 1);
+            put_uvarint(b, name.len() as u64);
+            b.extend_from_slice(name.as_bytes());
+            put_uvarint(b, *off);
+        }
+    });
+    out.flush_if_full()?;
+
+    // Postings: the all-series list under the empty pair first, then every pair in order.
+    out.pad_to(4);
+    toc[4] = out.pos();
+    let mut offsets: Vec<(&str, &str, u64)> = Vec::with_capacity(postings.len() + 1);
+    offsets.push(("", "", write_list(out, &all)?));
+    for (pair, ids) in &postings {
+        offsets.push((name_of(*pair), value_of(*pair), write_list(out, ids)?));
+    }
+    toc[5] = out.pos();
+    section(&mut out.buf, |b| {
+        put_be32(b, offsets.len() as u32);
+        for (n, v, o) in &offsets {
+            put_uvarint(b, 2);
+            put_uvarint(b, n.len() as u64);
+            b.extend_from_slice(n.as_bytes());
+            put_uvarint(b, v.len() as u64);
+            b.extend_from_slice(v.as_bytes());
+            put_uvarint(b, *o);
+        }
+    });
+    let toc_start = out.buf.len();
+    for t in toc {
+        put_be64(&mut out.buf, t);
+    }
+    let crc = crc32c(&out.buf[toc_start..]);
+    put_be32(&mut out.buf, crc);
+    Ok(())
+}
+
+/// Writes one postings list, 4-byte aligned; returns where it starts.
+fn write_list(out: &mut StagedFile, ids: &[u32]) -> Result<u64> {
+    out.pad_to(4);
+    let at = out.pos();
+    section(&mut out.buf, |b| {
+        put_be32(b, ids.len() as u32);
+        for &id in ids {
+            put_be32(b, id);
+        }
+    });
+    out.flush_if_full()?;
+    Ok(at)
+}
+
+/// Appends `len <4b>` + body + CRC32 where the body is produced by `f`.
+fn section(out: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) {
+    let len_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    f(out);
+    let body = &out[len_at + 4..];
+    let (len, crc) = (body.len() as u32, crc32c(body));
+    out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+    put_be32(out, crc);
+}
