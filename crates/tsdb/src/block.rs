@@ -574,7 +574,7 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let labels = |i: usize| {
             let mut pairs = vec![("__name__", format!("m{}", i % 3)), ("id", i.to_string()), ("job", "j".to_string())];
-            if i % 7 == 0 {
+            if i.is_multiple_of(7) {
                 pairs.push(("extra", format!("e{}", i % 5)));
             }
             Labels::from_pairs(pairs)
@@ -599,7 +599,7 @@ mod tests {
             assert_eq!(samples, vec![(0, i), (1000, -i)]);
         }
         let extra = b.select(&[Matcher::Equal { name: "extra".into(), value: "e0".into() }], 0, 2000).unwrap();
-        assert_eq!(extra.len(), (0..60_000).filter(|i| i % 7 == 0 && i % 5 == 0).count());
+        assert_eq!(extra.len(), (0..60_000usize).filter(|i| i.is_multiple_of(35)).count());
         let _ = fs::remove_dir_all(&dir);
     }
 }
