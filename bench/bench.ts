@@ -141,7 +141,7 @@ async function storageBench(): Promise<void> {
 async function queryBench(): Promise<void> {
   const series = opt('series', 5000);
   const runs = opt('runs', 11);
-  console.error(`query: gen_typical.py ${series} 2 15 (promtool blocks) opened by both servers, over HTTP, median of ${runs} alternating requests after each server's first (shown apart)`);
+  console.error(`query: gen_typical.py ${series} 2 15 (promtool blocks) opened by both servers, over HTTP, median of ${runs} requests per range kind and ${3 * runs} per instant query, alternating, the first server of each round swapped, after each server's first (shown apart)`);
   const figures = await measureHttpQueries(series, runs);
   if (!figures) {
     row('queries over HTTP', 'not measured (prometheus/promtool not installed)', '-', '-');

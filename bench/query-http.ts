@@ -1,7 +1,8 @@
 // `npm run bench -- query`: queries as users meet them, over HTTP with JSON encoding. The same
 // promtool-made blocks (gen_typical.py's exporter mix, 2 h at 15 s) opened by our server process
 // and by Prometheus 2.42; each query timed instant and as a range (100 min at 15 s, as a dashboard
-// asks), identity and gzip (Grafana asks for gzip), the two servers alternating request by request.
+// asks), identity and gzip (Grafana asks for gzip), the two servers alternating request by request
+// and taking turns at going first.
 import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
@@ -87,12 +88,19 @@ export async function measureHttpQueries(series: number, runs: number): Promise<
         const a: number[] = [];
         const b: number[] = [];
         let bytes = 0;
-        // One warm-up each (reported as the first request), then alternate so that both see the same machine.
+        // One warm-up each (reported as the first request), then alternate so that both see the same
+        // machine. Who goes first swaps every round: a server's work left over after its answer (Go's
+        // concurrent GC, say) lands on the request that follows it, so a fixed order would load it on
+        // one side only. Instant queries take milliseconds, so they get three times the requests: their
+        // medians are what such leftovers move most.
         const oursFirst = await get(ours.base + path, gzip);
         const theirsFirst = await get(theirs.base + path, gzip);
-        for (let i = 0; i < runs; i++) {
-          const o = await get(ours.base + path, gzip);
-          const t = await get(theirs.base + path, gzip);
+        const rounds = kind === 'instant' ? 3 * runs : runs;
+        for (let i = 0; i < rounds; i++) {
+          const oursLeads = i % 2 === 0;
+          const first = await get((oursLeads ? ours : theirs).base + path, gzip);
+          const second = await get((oursLeads ? theirs : ours).base + path, gzip);
+          const [o, t] = oursLeads ? [first, second] : [second, first];
           if (o.status !== 200 || t.status !== 200) throw new Error(`${query} ${kind}: HTTP ${o.status} (ours) / ${t.status} (Prometheus)`);
           a.push(o.ms);
           b.push(t.ms);
