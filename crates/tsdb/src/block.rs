@@ -6,7 +6,7 @@ use crate::encoding::{crc32c, put_be32, put_uvarint, put_varint, Decbuf};
 use crate::error::{Error, Result};
 use crate::fileutil::{json_str, new_ulid, Json, Mmap};
 use crate::index::{intersect, merge, subtract, Postings};
-use crate::labels::Labels;
+use crate::labels::{LabelPairs, Labels};
 use crate::matcher::Matcher;
 use std::collections::HashMap;
 use std::fs;
@@ -82,7 +82,7 @@ pub struct ChunkOut {
 
 /// Writes a block from series sorted by labels (chunks of each sorted by time, non-overlapping).
 /// The block appears atomically (written to a temporary directory, then renamed).
-pub fn write_block(parent: &Path, min_time: i64, max_time: i64, level: u32, sources: Vec<String>, series: &[(Labels, Vec<ChunkOut>)], ulid: Option<String>) -> Result<BlockMeta> {
+pub fn write_block<L: LabelPairs>(parent: &Path, min_time: i64, max_time: i64, level: u32, sources: Vec<String>, series: &[(L, Vec<ChunkOut>)], ulid: Option<String>) -> Result<BlockMeta> {
     let ulid = ulid.unwrap_or_else(|| new_ulid(now_ms()));
     let tmp = parent.join(format!("{ulid}.tmp-for-creation"));
     let _ = fs::remove_dir_all(&tmp);

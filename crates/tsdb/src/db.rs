@@ -33,7 +33,7 @@ mod write_hold;
 use compact::merge_chunks;
 pub use agent::AgentTruncation;
 pub use head_cut::HeadCutProfile;
-pub use querier::{HistogramCsr, InstantHistograms, LabelTable, Matrix, SamplesCsr, Selection};
+pub use querier::{HistogramCsr, InstantHistograms, LabelTable, Matrix, SamplesCsr, Selection, TableSet};
 
 #[derive(Clone, Debug)]
 pub struct Options {

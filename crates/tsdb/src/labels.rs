@@ -16,6 +16,24 @@ pub fn is_canonical(pairs: &[(&str, &str)]) -> bool {
     pairs.windows(2).all(|w| w[0].0 < w[1].0) && pairs.iter().all(|(_, v)| !v.is_empty())
 }
 
+/// A label set as writers read it: (name, value) pairs sorted by name, unique, without empty
+/// values. `Labels` is one; a row of a `db::LabelTable` is another, which a head cut of a
+/// million series writes without two owned strings per label.
+pub trait LabelPairs {
+    fn pair_count(&self) -> usize;
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)>;
+}
+
+impl LabelPairs for Labels {
+    fn pair_count(&self) -> usize {
+        self.len()
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.iter().map(|l| (l.name.as_str(), l.value.as_str()))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     pub name: String,

@@ -12,7 +12,7 @@ use super::staged_file::StagedFile;
 use super::{ChunkOut, INDEX_MAGIC};
 use crate::error::Result;
 use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint};
-use crate::labels::Labels;
+use crate::labels::LabelPairs;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -53,10 +53,10 @@ struct Symbols<'a> {
 }
 
 impl<'a> Symbols<'a> {
-    fn collect(series: &'a [(Labels, Vec<ChunkOut>)]) -> Symbols<'a> {
+    fn collect<L: LabelPairs>(series: &'a [(L, Vec<ChunkOut>)]) -> Symbols<'a> {
         let mut first_seen: HashMap<&'a str, u32> = HashMap::new();
         let mut strings: Vec<&'a str> = Vec::new();
-        let label_count = series.iter().map(|(l, _)| l.len()).sum();
+        let label_count = series.iter().map(|(l, _)| l.pair_count()).sum();
         let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(label_count);
         let mut number = |s: &'a str| {
             *first_seen.entry(s).or_insert_with(|| {
@@ -67,18 +67,23 @@ impl<'a> Symbols<'a> {
         // Sorted series share most labels with the one before them (the metric name, the job,
         // the instance), so a label equal to the previous series' at the same position takes
         // its numbers without hashing.
-        let mut prev: (&[crate::labels::Label], usize) = (&[], 0);
+        let mut prev: Vec<(&'a str, &'a str)> = Vec::new();
+        let mut here: Vec<(&'a str, &'a str)> = Vec::new();
+        let mut prev_at = 0;
         for (labels, _) in series {
-            let here = pairs.len();
-            for (i, l) in labels.iter().enumerate() {
-                let pair = match prev.0.get(i) {
-                    Some(p) if p.name == l.name && p.value == l.value => pairs[prev.1 + i],
-                    Some(p) if p.name == l.name => (pairs[prev.1 + i].0, number(&l.value)),
-                    _ => (number(&l.name), number(&l.value)),
+            let at = pairs.len();
+            here.clear();
+            for (i, (name, value)) in labels.pairs().enumerate() {
+                let pair = match prev.get(i) {
+                    Some(&(n, v)) if n == name && v == value => pairs[prev_at + i],
+                    Some(&(n, _)) if n == name => (pairs[prev_at + i].0, number(value)),
+                    _ => (number(name), number(value)),
                 };
                 pairs.push(pair);
+                here.push((name, value));
             }
-            prev = (labels.as_slice(), here);
+            std::mem::swap(&mut prev, &mut here);
+            prev_at = at;
         }
         drop(first_seen);
         // Renumber from first-seen order to string order.
@@ -98,7 +103,7 @@ impl<'a> Symbols<'a> {
 
 /// Writes the index file. `refs` holds every chunk's reference, series after series, in the
 /// order of `series` and of each series' chunks.
-pub(super) fn write_index(series: &[(Labels, Vec<ChunkOut>)], refs: &[u64], out: &mut StagedFile) -> Result<()> {
+pub(super) fn write_index<L: LabelPairs>(series: &[(L, Vec<ChunkOut>)], refs: &[u64], out: &mut StagedFile) -> Result<()> {
     let symbols = Symbols::collect(series);
     put_be32(&mut out.buf, INDEX_MAGIC);
     out.buf.push(INDEX_VERSION);
@@ -125,7 +130,7 @@ pub(super) fn write_index(series: &[(Labels, Vec<ChunkOut>)], refs: &[u64], out:
         out.pad_to(16);
         let id = (out.pos() / 16) as u32;
         body.clear();
-        let (mine, rest) = pairs.split_at(labels.len());
+        let (mine, rest) = pairs.split_at(labels.pair_count());
         pairs = rest;
         put_uvarint(&mut body, mine.len() as u64);
         for &(name, value) in mine {

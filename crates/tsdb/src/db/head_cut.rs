@@ -6,11 +6,11 @@
 //! the head is truncated a batch of series per write-lock hold, and what is dropped is freed
 //! after the lock is released. `HeadCutProfile` says how long the longest hold was.
 
-use super::{merge_chunks, Db};
+use super::querier::SymbolIds;
+use super::{merge_chunks, Db, LabelTable};
 use crate::block::{now_ms, write_block, Block, ChunkOut};
 use crate::error::{Error, Result};
 use crate::head::Released;
-use crate::labels::Labels;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -66,7 +66,9 @@ fn ms_since(t: Instant) -> f64 {
 }
 
 /// One batch of series copied under the read lock: all chunk bytes in one buffer, so the hold
-/// costs a few allocations rather than one per chunk.
+/// costs a few allocations rather than one per chunk, and the labels as rows of the cut's label
+/// table, so that a series costs no owned string (two per label were 10M allocations and as
+/// many frees for a million series).
 #[derive(Default)]
 struct CopiedBatch {
     bytes: Vec<u8>,
@@ -75,8 +77,9 @@ struct CopiedBatch {
     series: Vec<CopiedSeries>,
 }
 
-/// A copied series' labels, its range of `CopiedBatch::chunks`, and its deleted intervals.
-type CopiedSeries = (Labels, Range<usize>, Vec<(i64, i64)>);
+/// A copied series' row in the label table, its range of `CopiedBatch::chunks`, and its
+/// deleted intervals.
+type CopiedSeries = (usize, Range<usize>, Vec<(i64, i64)>);
 
 impl Db {
     /// The time profile of the last head cut, if the head was cut since the database opened.
@@ -118,22 +121,25 @@ impl Db {
         // Nothing can change the range while it is copied batch by batch: the head refuses
         // samples before `end`, and only this (serialized) compaction truncates.
         let t = Instant::now();
-        let mut series: Vec<(Labels, Vec<ChunkOut>)> = Vec::new();
+        let mut table = LabelTable::new();
+        let mut series: Vec<(usize, Vec<ChunkOut>)> = Vec::new();
         for batch in refs.chunks(COPY_BATCH) {
-            let copied = self.copy_head_range(batch, start, end, &mut prof)?;
-            for (labels, range, stones) in copied.series {
+            let copied = self.copy_head_range(batch, start, end, &mut table, &mut prof)?;
+            for (row, range, stones) in copied.series {
                 let chunks = copied.chunks[range].iter().map(|(a, b, encoding, bytes)| ChunkOut { min_t: *a, max_t: *b, encoding: *encoding, data: copied.bytes[bytes.clone()].to_vec() }).collect();
                 let chunks = merge_chunks(chunks, &stones, start, end - 1, self.opts.samples_per_chunk, self.opts.block_range_ms, xor2);
                 if !chunks.is_empty() {
-                    series.push((labels, chunks));
+                    series.push((row, chunks));
                 }
             }
         }
-        series.sort_by(|a, b| a.0.cmp(&b.0));
+        series.sort_by(|a, b| table.cmp_sets(a.0, b.0));
+        let series: Vec<_> = series.into_iter().map(|(row, chunks)| (table.set_ref(row), chunks)).collect();
         prof.copy_ms = ms_since(t);
         let t = Instant::now();
         let meta = if series.is_empty() { None } else { Some(write_block(&self.dir, start, end, 1, vec![], &series, None)?) };
         drop(series);
+        drop(table);
         prof.write_block_ms = ms_since(t);
         let t = Instant::now();
         let opened = match &meta {
@@ -158,12 +164,16 @@ impl Db {
         r
     }
 
-    /// Copies the chunks in `[start, end)` of a batch of series, with their labels and
-    /// deletions, under one read-lock hold.
-    fn copy_head_range(&self, refs: &[u32], start: i64, end: i64, prof: &mut HeadCutProfile) -> Result<CopiedBatch> {
+    /// Copies the chunks in `[start, end)` of a batch of series, with their deletions, under
+    /// one read-lock hold, and adds their labels to `table`.
+    fn copy_head_range(&self, refs: &[u32], start: i64, end: i64, table: &mut LabelTable, prof: &mut HeadCutProfile) -> Result<CopiedBatch> {
         let mut out = CopiedBatch::default();
         let st = self.state.read().map_err(|_| Error::Closed)?;
         let held = Instant::now();
+        // The head's symbol numbers are only good while the lock is held (truncation frees and
+        // reuses them), so their texts are looked up afresh in every hold.
+        let mut symbols = SymbolIds::default();
+        let mut ids: Vec<(u32, u32)> = Vec::new();
         for &r in refs {
             let Some(s) = st.head.get(r) else { continue };
             let first = out.chunks.len();
@@ -173,7 +183,15 @@ impl Db {
                 out.chunks.push((a, b, encoding, at..out.bytes.len()));
             }
             if out.chunks.len() > first {
-                out.series.push((st.head.labels_from_ids(&s.labels), first..out.chunks.len(), st.head_tombstones.get(&r).cloned().unwrap_or_default()));
+                ids.clear();
+                for &(n, v) in s.labels.iter() {
+                    let n = table.intern(&mut symbols, n, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
+                    let v = table.intern(&mut symbols, v, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
+                    ids.push((n, v));
+                }
+                // The head's own label sets: sorted, unique and without empty values when created.
+                let row = table.push_sorted_set(&ids);
+                out.series.push((row, first..out.chunks.len(), st.head_tombstones.get(&r).cloned().unwrap_or_default()));
             }
         }
         drop(st);

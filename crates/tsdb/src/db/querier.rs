@@ -17,8 +17,8 @@ mod histograms;
 mod label_table;
 mod newest;
 pub use histograms::{HistogramCsr, InstantHistograms};
-pub use label_table::LabelTable;
-use label_table::SymbolIds;
+pub use label_table::{LabelTable, TableSet};
+pub(super) use label_table::SymbolIds;
 use newest::Newest;
 
 impl Db {

@@ -3,7 +3,7 @@
 //! string ids. Owned `Labels` cost two strings per label per series to build and as many frees
 //! to release, which was a large share of an instant query over a few thousand series.
 
-use crate::labels::Labels;
+use crate::labels::{LabelPairs, Labels};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -11,7 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Hashes the u32 symbol numbers the interning maps are keyed by: one multiply (the keys are
 /// the sources' own symbol numbers, not user input an attacker picks to collide).
 #[derive(Default)]
-pub(super) struct SymbolHasher(u64);
+pub(in crate::db) struct SymbolHasher(u64);
 
 impl Hasher for SymbolHasher {
     fn finish(&self) -> u64 {
@@ -30,7 +30,7 @@ impl Hasher for SymbolHasher {
 }
 
 /// One source's symbol number -> the table's string id.
-pub(super) type SymbolIds = HashMap<u32, u32, BuildHasherDefault<SymbolHasher>>;
+pub(in crate::db) type SymbolIds = HashMap<u32, u32, BuildHasherDefault<SymbolHasher>>;
 
 /// Label sets sorted by name within each set, without empty values (as `Labels` holds them).
 #[derive(Debug, Default)]
@@ -79,6 +79,11 @@ impl LabelTable {
         self.pairs(i).iter().map(|&(n, v)| (self.string(n), self.string(v)))
     }
 
+    /// Set i, borrowed, as block writing reads label sets.
+    pub fn set_ref(&self, i: usize) -> TableSet<'_> {
+        TableSet { table: self, index: i }
+    }
+
     /// Set i as owned `Labels` (for the few callers that keep or compare whole sets).
     pub fn labels(&self, i: usize) -> Labels {
         Labels::from_sorted(self.set(i).map(|(n, v)| crate::labels::Label { name: n.to_string(), value: v.to_string() }).collect())
@@ -92,7 +97,7 @@ impl LabelTable {
     }
 
     /// The id of a source's symbol, its text added the first time that source names it.
-    pub(super) fn intern<'s, E>(&mut self, ids: &mut SymbolIds, symbol: u32, text: impl FnOnce(u32) -> Result<&'s str, E>) -> Result<u32, E> {
+    pub(in crate::db) fn intern<'s, E>(&mut self, ids: &mut SymbolIds, symbol: u32, text: impl FnOnce(u32) -> Result<&'s str, E>) -> Result<u32, E> {
         if let Some(&id) = ids.get(&symbol) {
             return Ok(id);
         }
@@ -158,6 +163,23 @@ impl LabelTable {
     /// Text bytes and ids held: what the selection's labels cost in memory.
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity() + self.ends.capacity() * 8 + self.pairs.capacity() * 8 + self.starts.capacity() * 8
+    }
+}
+
+/// One set of a `LabelTable`, borrowed.
+#[derive(Clone, Copy)]
+pub struct TableSet<'a> {
+    table: &'a LabelTable,
+    index: usize,
+}
+
+impl LabelPairs for TableSet<'_> {
+    fn pair_count(&self) -> usize {
+        self.table.pairs(self.index).len()
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.table.set(self.index)
     }
 }
 
