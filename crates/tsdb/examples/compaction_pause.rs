@@ -75,10 +75,12 @@ fn main() {
     drop(labels);
     let churned = a.series * a.churn_pct / 100;
 
-    // Samples from a block boundary more than 1.5 and at most 2.5 block ranges ago up to now:
-    // the head is then cut exactly once.
+    // Samples from a block boundary more than 1.5 block ranges before the last sample (which is
+    // up to two intervals before now) and at most about 2.5 ranges before it: the head is then
+    // cut once. Measured from now alone, a last sample an interval short of 1.5 ranges left
+    // the head uncut on some runs.
     let now = Db::now_ms() as i64;
-    let t0 = (now - 2 * br - br / 2).div_euclid(br) * br + br;
+    let t0 = (now - 2 * every - 2 * br - br / 2).div_euclid(br) * br + br;
     let first_block_end = t0 + br;
     let fill = Instant::now();
     let mut t = t0;
