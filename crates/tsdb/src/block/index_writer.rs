@@ -1,12 +1,14 @@
 //! Writing a block's `index` file (format v2; `crates/tsdb/docs/block.md`) from series sorted
 //! by labels and the chunk references the chunk writer gave them.
 //!
-//! A head cut writes a million series at once, so the work per label occurrence is kept to one
-//! string hash: each name and value is numbered on first sight, the distinct strings are sorted
+//! A head cut writes a million series at once, so a label occurrence costs at most one string
+//! hash, and none when it equals the previous series' label at the same position (sorted series
+//! mostly do): each name and value is numbered on first sight, the distinct strings are sorted
 //! once, and from then on a label is a pair of numbers. Because symbols are numbered in string
-//! order, sorting postings keys as (name number, value number) sorts them as (name, value)
-//! strings, which is the order the format asks for. An ordered set or map of strings, searched
-//! once per label occurrence, cost most of the block write at 1M series.
+//! order, sorting postings lists by (name number, value number) sorts them as (name, value)
+//! strings, which is the order the format asks for. The lists' series ids are gathered in one
+//! buffer. An ordered set and map of strings searched once per label occurrence, with a vector
+//! per list, cost most of the block write at 1M series.
 
 use super::staged_file::StagedFile;
 use super::{ChunkOut, INDEX_MAGIC};
@@ -44,29 +46,77 @@ impl Hasher for PairHasher {
     }
 }
 
-/// The symbol table: every distinct label name and value, sorted, and each label occurrence of
-/// the series as a pair of indexes into it, in series order.
-struct Symbols<'a> {
-    sorted: Vec<&'a str>,
-    /// (name, value) symbol indexes of every label of every series, series after series.
+/// Postings lists numbered in first-seen order, found by (name, value) symbol numbers. Most
+/// values go with one name only (an instance, a series id), so a list is first looked for in a
+/// vector indexed by the value's number, filled in the order values are first seen, and only a
+/// value that goes with several names uses the hash map: one random probe of a million-entry
+/// map per label cost as much as the rest of the index.
+#[derive(Default)]
+struct Lists {
+    /// Each list's (name, value) symbol numbers.
     pairs: Vec<(u32, u32)>,
+    /// By value number: the name number and list of the first list seen with that value.
+    by_value: Vec<Option<(u32, u32)>>,
+    /// Lists whose value went with another name first, by (name << 32 | value).
+    others: HashMap<u64, u32, BuildHasherDefault<PairHasher>>,
+}
+
+impl Lists {
+    fn of(&mut self, (name, value): (u32, u32)) -> u32 {
+        let v = value as usize;
+        if v >= self.by_value.len() {
+            self.by_value.resize(v + 1, None);
+        }
+        match self.by_value[v] {
+            Some((n, list)) if n == name => list,
+            Some(_) => {
+                let next = self.pairs.len() as u32;
+                let list = *self.others.entry(u64::from(name) << 32 | u64::from(value)).or_insert(next);
+                if list == next {
+                    self.pairs.push((name, value));
+                }
+                list
+            }
+            None => {
+                let list = self.pairs.len() as u32;
+                self.by_value[v] = Some((name, list));
+                self.pairs.push((name, value));
+                list
+            }
+        }
+    }
+}
+
+/// The symbol table and the postings lists' membership, from one pass over the label sets.
+struct Symbols<'a> {
+    /// Every distinct label name and value, sorted.
+    sorted: Vec<&'a str>,
+    /// (name, value) indexes into `sorted` of every label of every series, series after series.
+    pairs: Vec<(u32, u32)>,
+    /// The postings list of each label in `pairs`, numbered in first-seen order.
+    list_of: Vec<u32>,
+    /// Each postings list's (name, value) indexes into `sorted`.
+    lists: Vec<(u32, u32)>,
 }
 
 impl<'a> Symbols<'a> {
     fn collect<L: LabelPairs>(series: &'a [(L, Vec<ChunkOut>)]) -> Symbols<'a> {
-        let mut first_seen: HashMap<&'a str, u32> = HashMap::new();
+        // Sized for one new string per series: growing rehashes every string seen so far.
+        let mut first_seen: HashMap<&'a str, u32> = HashMap::with_capacity(series.len());
         let mut strings: Vec<&'a str> = Vec::new();
-        let label_count = series.iter().map(|(l, _)| l.pair_count()).sum();
-        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(label_count);
         let mut number = |s: &'a str| {
             *first_seen.entry(s).or_insert_with(|| {
                 strings.push(s);
                 (strings.len() - 1) as u32
             })
         };
+        let mut lists = Lists::default();
+        let label_count = series.iter().map(|(l, _)| l.pair_count()).sum();
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(label_count);
+        let mut list_of: Vec<u32> = Vec::with_capacity(label_count);
         // Sorted series share most labels with the one before them (the metric name, the job,
         // the instance), so a label equal to the previous series' at the same position takes
-        // its numbers without hashing.
+        // its numbers and its list without hashing.
         let mut prev: Vec<(&'a str, &'a str)> = Vec::new();
         let mut here: Vec<(&'a str, &'a str)> = Vec::new();
         let mut prev_at = 0;
@@ -74,18 +124,26 @@ impl<'a> Symbols<'a> {
             let at = pairs.len();
             here.clear();
             for (i, (name, value)) in labels.pairs().enumerate() {
-                let pair = match prev.get(i) {
-                    Some(&(n, v)) if n == name && v == value => pairs[prev_at + i],
-                    Some(&(n, _)) if n == name => (pairs[prev_at + i].0, number(value)),
-                    _ => (number(name), number(value)),
+                let same = prev.get(i).map(|&(n, v)| (n == name, v == value));
+                let (pair, list) = match same {
+                    Some((true, true)) => (pairs[prev_at + i], list_of[prev_at + i]),
+                    _ => {
+                        let pair = match same {
+                            Some((true, _)) => (pairs[prev_at + i].0, number(value)),
+                            _ => (number(name), number(value)),
+                        };
+                        (pair, lists.of(pair))
+                    }
                 };
                 pairs.push(pair);
+                list_of.push(list);
                 here.push((name, value));
             }
             std::mem::swap(&mut prev, &mut here);
             prev_at = at;
         }
         drop(first_seen);
+        let mut lists = lists.pairs;
         // Renumber from first-seen order to string order.
         let mut order: Vec<u32> = (0..strings.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| strings[a as usize].cmp(strings[b as usize]));
@@ -93,11 +151,34 @@ impl<'a> Symbols<'a> {
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        for p in &mut pairs {
+        for p in pairs.iter_mut().chain(lists.iter_mut()) {
             *p = (rank[p.0 as usize], rank[p.1 as usize]);
         }
         let sorted = order.iter().map(|&i| strings[i as usize]).collect();
-        Symbols { sorted, pairs }
+        Symbols { sorted, pairs, list_of, lists }
+    }
+
+    /// Every postings list's series ids, all in one buffer: list i is `ids[starts[i]..starts[i + 1]]`.
+    /// `series_ids` are the series' ids in series order, so each list comes out ascending.
+    fn postings(&self, series_ids: &[u32], label_counts: impl Iterator<Item = usize>) -> (Vec<u32>, Vec<usize>) {
+        let mut starts = vec![0usize; self.lists.len() + 1];
+        for &l in &self.list_of {
+            starts[l as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut ids = vec![0u32; self.list_of.len()];
+        let mut k = 0;
+        for (&id, n) in series_ids.iter().zip(label_counts) {
+            for &l in &self.list_of[k..k + n] {
+                ids[next[l as usize]] = id;
+                next[l as usize] += 1;
+            }
+            k += n;
+        }
+        (ids, starts)
     }
 }
 
@@ -120,7 +201,6 @@ pub(super) fn write_index<L: LabelPairs>(series: &[(L, Vec<ChunkOut>)], refs: &[
     out.flush_if_full()?;
 
     // Series, each 16-byte aligned; the id is offset / 16.
-    let mut postings: HashMap<u64, Vec<u32>, BuildHasherDefault<PairHasher>> = HashMap::default();
     let mut all: Vec<u32> = Vec::with_capacity(series.len());
     out.pad_to(16);
     toc[1] = out.pos();
@@ -136,7 +216,6 @@ pub(super) fn write_index<L: LabelPairs>(series: &[(L, Vec<ChunkOut>)], refs: &[
         for &(name, value) in mine {
             put_uvarint(&mut body, u64::from(name));
             put_uvarint(&mut body, u64::from(value));
-            postings.entry(u64::from(name) << 32 | u64::from(value)).or_default().push(id);
         }
         let (rs, rest) = refs.split_at(chunks.len());
         refs = rest;
@@ -161,23 +240,26 @@ pub(super) fn write_index<L: LabelPairs>(series: &[(L, Vec<ChunkOut>)], refs: &[
         all.push(id);
         out.flush_if_full()?;
     }
-    let mut postings: Vec<(u64, Vec<u32>)> = postings.into_iter().collect();
-    postings.sort_unstable_by_key(|(pair, _)| *pair);
-    let name_of = |pair: u64| symbols.sorted[(pair >> 32) as usize];
-    let value_of = |pair: u64| symbols.sorted[(pair & 0xffff_ffff) as usize];
+    let (ids, starts) = symbols.postings(&all, series.iter().map(|(l, _)| l.pair_count()));
+    let list = |i: usize| &ids[starts[i]..starts[i + 1]];
+    // Lists in (name, value) order: the symbols are numbered in string order.
+    let mut order: Vec<usize> = (0..symbols.lists.len()).collect();
+    order.sort_unstable_by_key(|&i| symbols.lists[i]);
+    let name_of = |i: usize| symbols.sorted[symbols.lists[i].0 as usize];
+    let value_of = |i: usize| symbols.sorted[symbols.lists[i].1 as usize];
 
     // Label indices (one per name, listing its values' symbols) and their offset table.
     out.pad_to(4);
     toc[2] = out.pos();
     let mut label_offsets: Vec<(&str, u64)> = Vec::new();
-    for same_name in postings.chunk_by(|a, b| a.0 >> 32 == b.0 >> 32) {
+    for same_name in order.chunk_by(|&a, &b| symbols.lists[a].0 == symbols.lists[b].0) {
         out.pad_to(4);
-        label_offsets.push((name_of(same_name[0].0), out.pos()));
+        label_offsets.push((name_of(same_name[0]), out.pos()));
         section(&mut out.buf, |b| {
             put_be32(b, 1);
             put_be32(b, same_name.len() as u32);
-            for (pair, _) in same_name {
-                put_be32(b, (pair & 0xffff_ffff) as u32);
+            for &i in same_name {
+                put_be32(b, symbols.lists[i].1);
             }
         });
         out.flush_if_full()?;
@@ -197,10 +279,10 @@ pub(super) fn write_index<L: LabelPairs>(series: &[(L, Vec<ChunkOut>)], refs: &[
     // Postings: the all-series list under the empty pair first, then every pair in order.
     out.pad_to(4);
     toc[4] = out.pos();
-    let mut offsets: Vec<(&str, &str, u64)> = Vec::with_capacity(postings.len() + 1);
+    let mut offsets: Vec<(&str, &str, u64)> = Vec::with_capacity(order.len() + 1);
     offsets.push(("", "", write_list(out, &all)?));
-    for (pair, ids) in &postings {
-        offsets.push((name_of(*pair), value_of(*pair), write_list(out, ids)?));
+    for &i in &order {
+        offsets.push((name_of(i), value_of(i), write_list(out, list(i))?));
     }
     toc[5] = out.pos();
     section(&mut out.buf, |b| {
