@@ -7,7 +7,6 @@
 pub mod encode_histogram;
 pub mod encode_v1;
 pub mod encode_v2;
-mod ref_hash;
 pub mod watcher;
 
 pub use encode_histogram::HistogramSample;

@@ -15,36 +15,10 @@ use super::{ChunkOut, INDEX_MAGIC};
 use crate::error::Result;
 use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint};
 use crate::labels::LabelPairs;
+use crate::u64_map::U64Map;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 const INDEX_VERSION: u8 = 2;
-
-/// Hashes postings keys, (name symbol << 32 | value symbol): numbers this writer hands out
-/// densely from 0, not strings an attacker picks, so a mixer is enough. Strings themselves go
-/// through std's keyed hasher, as label values come from scraped targets.
-#[derive(Default)]
-struct PairHasher(u64);
-
-impl Hasher for PairHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        // SplitMix64's finalizer: both halves of the pair reach the bucket bits and the tag bits.
-        let mut h = (self.0 ^ x).wrapping_add(0x9e37_79b9_7f4a_7c15);
-        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        self.0 = h ^ (h >> 31);
-    }
-}
 
 /// Postings lists numbered in first-seen order, found by (name, value) symbol numbers. Most
 /// values go with one name only (an instance, a series id), so a list is first looked for in a
@@ -58,7 +32,7 @@ struct Lists {
     /// By value number: the name number and list of the first list seen with that value.
     by_value: Vec<Option<(u32, u32)>>,
     /// Lists whose value went with another name first, by (name << 32 | value).
-    others: HashMap<u64, u32, BuildHasherDefault<PairHasher>>,
+    others: U64Map<u32>,
 }
 
 impl Lists {

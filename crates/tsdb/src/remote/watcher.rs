@@ -6,7 +6,7 @@
 //! a full batch comes back encoded and compressed. Segment bytes are read once: the tail of the
 //! current segment is cached and extended as the writer appends (it never rewrites bytes).
 
-use super::ref_hash::RefMap;
+use crate::u64_map::U64Map;
 use super::{encode, BatchSeries, HistogramSample, Metadata, Protocol, Sample, SentSeries};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;
@@ -63,7 +63,7 @@ pub struct ReadyBatch {
 #[derive(Default)]
 struct ShardBatch {
     series: Vec<BatchSeries>,
-    index: RefMap<usize>,
+    index: U64Map<usize>,
     samples: usize,
     exemplars: usize,
     histograms: usize,
@@ -125,7 +125,7 @@ pub struct Watcher {
     dir: PathBuf,
     pos: Position,
     opts: Options,
-    series: RefMap<SeriesState>,
+    series: U64Map<SeriesState>,
     pending: Vec<u64>,
     /// How many of `pending` the last `NewSeries` offered (what `resolve` must answer).
     offered: usize,
@@ -155,7 +155,7 @@ impl Watcher {
     /// Opens at `start` (None: the end of the WAL, for a new queue). Series before the start are
     /// read (checkpoint and segments), so samples after it find their labels.
     pub fn open(dir: &Path, start: Option<Position>, opts: Options) -> Result<Watcher> {
-        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: RefMap::default(), pending: Vec::new(), offered: 0, batches: Vec::new(), full: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, record_cache: None, encode_buf: Vec::new(), stats: WatcherStats::default() };
+        let mut w = Watcher { dir: dir.to_path_buf(), pos: Position::default(), opts, series: U64Map::default(), pending: Vec::new(), offered: 0, batches: Vec::new(), full: Vec::new(), cache: Vec::new(), cache_segment: u32::MAX, cache_base: 0, record_cache: None, encode_buf: Vec::new(), stats: WatcherStats::default() };
         w.batches.resize_with(w.opts.shards.max(1), ShardBatch::default);
         let first = w.read_checkpoint()?;
         let segments = wal::list_segments(dir)?;

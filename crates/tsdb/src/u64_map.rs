@@ -1,14 +1,15 @@
-//! A hasher for the watcher's maps keyed by series ref (a u64 the head hands out, close to
-//! sequential): one multiply instead of SipHash, which costs more than the rest of a sample's
-//! bookkeeping. The refs come from our own WAL, not from the network, so flooding is no concern.
+//! Maps keyed by numbers this crate hands out itself (series refs from our own WAL, symbol numbers
+//! of an index being written), close to sequential: a mixer instead of SipHash, which costs more
+//! than the rest of the work per key where they are used. The keys are ours, not picked by
+//! whoever sends data, so flooding is no concern.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Default)]
-pub struct RefHasher(u64);
+pub struct U64Hasher(u64);
 
-impl Hasher for RefHasher {
+impl Hasher for U64Hasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -29,4 +30,4 @@ impl Hasher for RefHasher {
     }
 }
 
-pub type RefMap<V> = HashMap<u64, V, BuildHasherDefault<RefHasher>>;
+pub type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
