@@ -170,10 +170,8 @@ impl Db {
         let mut out = CopiedBatch::default();
         let st = self.state.read().map_err(|_| Error::Closed)?;
         let held = Instant::now();
-        // The head's symbol numbers are only good while the lock is held (truncation frees and
-        // reuses them), so their texts are looked up afresh in every hold.
+        // The head's symbol numbers are only good while the lock is held, so each hold maps them anew.
         let mut symbols = SymbolIds::default();
-        let mut ids: Vec<(u32, u32)> = Vec::new();
         for &r in refs {
             let Some(s) = st.head.get(r) else { continue };
             let first = out.chunks.len();
@@ -183,14 +181,7 @@ impl Db {
                 out.chunks.push((a, b, encoding, at..out.bytes.len()));
             }
             if out.chunks.len() > first {
-                ids.clear();
-                for &(n, v) in s.labels.iter() {
-                    let n = table.intern(&mut symbols, n, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
-                    let v = table.intern(&mut symbols, v, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
-                    ids.push((n, v));
-                }
-                // The head's own label sets: sorted, unique and without empty values when created.
-                let row = table.push_sorted_set(&ids);
+                let row = table.push_head_set(&mut symbols, &st.head.symbols, &s.labels);
                 out.series.push((row, first..out.chunks.len(), st.head_tombstones.get(&r).cloned().unwrap_or_default()));
             }
         }

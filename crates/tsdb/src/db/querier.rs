@@ -77,14 +77,7 @@ impl Db {
             if let Some(ivs) = st.head_tombstones.get(&r) {
                 e.deleted.extend_from_slice(ivs);
             }
-            ids.clear();
-            for &(n, v) in s.labels.iter() {
-                let n = table.intern(&mut symbols, n, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
-                let v = table.intern(&mut symbols, v, |x| Ok::<_, Error>(st.head.symbols.lookup(x)))?;
-                ids.push((n, v));
-            }
-            // The head's own label sets: sorted, unique and without empty values when created.
-            all.push((table.push_sorted_set(&ids), e));
+            all.push((table.push_head_set(&mut symbols, &st.head.symbols, &s.labels), e));
         }
         drop(st);
         all.sort_by(|a, b| table.cmp_sets(a.0, b.0));

@@ -3,9 +3,11 @@
 //! string ids. Owned `Labels` cost two strings per label per series to build and as many frees
 //! to release, which was a large share of an instant query over a few thousand series.
 
+use crate::index::Symbols;
 use crate::labels::{LabelPairs, Labels};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Hashes the u32 symbol numbers the interning maps are keyed by: one multiply (the keys are
@@ -104,6 +106,20 @@ impl LabelTable {
         let id = self.add_string(text(symbol)?);
         ids.insert(symbol, id);
         Ok(id)
+    }
+
+    /// Adds a head series' label set, given as the head's symbol numbers (sorted, unique and
+    /// without empty values, as the head makes them); its index. `ids` maps the head's numbers
+    /// to this table's and is good only while the head's lock is held: truncation frees and
+    /// reuses numbers.
+    pub(in crate::db) fn push_head_set(&mut self, ids: &mut SymbolIds, head_symbols: &Symbols, set: &[(u32, u32)]) -> usize {
+        let text = |x: u32| Ok::<_, Infallible>(head_symbols.lookup(x));
+        for &(n, v) in set {
+            let n = self.intern(ids, n, text).unwrap_or_else(|never| match never {});
+            let v = self.intern(ids, v, text).unwrap_or_else(|never| match never {});
+            self.pairs.push((n, v));
+        }
+        self.finish_set()
     }
 
     /// Ends a set made of the pairs pushed since the last one; its index. The caller gives
