@@ -29,7 +29,7 @@ pub mod record;
 pub mod remote;
 pub mod remote_decode;
 pub mod snappy;
-mod u64_map;
+mod int_hash;
 pub mod wal;
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::{ChunkOut, INDEX_MAGIC};
 use crate::error::Result;
 use crate::encoding::{crc32c, put_be32, put_be64, put_uvarint, put_varint};
 use crate::labels::LabelPairs;
-use crate::u64_map::U64Map;
+use crate::int_hash::U64Map;
 use std::collections::HashMap;
 
 const INDEX_VERSION: u8 = 2;

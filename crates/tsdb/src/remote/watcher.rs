@@ -6,7 +6,7 @@
 //! a full batch comes back encoded and compressed. Segment bytes are read once: the tail of the
 //! current segment is cached and extended as the writer appends (it never rewrites bytes).
 
-use crate::u64_map::U64Map;
+use crate::int_hash::U64Map;
 use super::{encode, BatchSeries, HistogramSample, Metadata, Protocol, Sample, SentSeries};
 use crate::error::{Error, Result};
 use crate::exemplars::Exemplar;

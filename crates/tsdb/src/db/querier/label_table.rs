@@ -4,35 +4,15 @@
 //! to release, which was a large share of an instant query over a few thousand series.
 
 use crate::index::Symbols;
+use crate::int_hash::IntHasher;
 use crate::labels::{LabelPairs, Labels};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Hashes the u32 symbol numbers the interning maps are keyed by: one multiply (the keys are
-/// the sources' own symbol numbers, not user input an attacker picks to collide).
-#[derive(Default)]
-pub(in crate::db) struct SymbolHasher(u64);
-
-impl Hasher for SymbolHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_u32(&mut self, x: u32) {
-        self.0 = (u64::from(x) ^ 0x5851_f42d_4c95_7f2d).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
+use std::hash::BuildHasherDefault;
 
 /// One source's symbol number -> the table's string id.
-pub(in crate::db) type SymbolIds = HashMap<u32, u32, BuildHasherDefault<SymbolHasher>>;
+pub(in crate::db) type SymbolIds = HashMap<u32, u32, BuildHasherDefault<IntHasher>>;
 
 /// Label sets sorted by name within each set, without empty values (as `Labels` holds them).
 #[derive(Debug, Default)]

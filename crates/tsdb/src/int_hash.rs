@@ -1,15 +1,15 @@
-//! Maps keyed by numbers this crate hands out itself (series refs from our own WAL, symbol numbers
-//! of an index being written), close to sequential: a mixer instead of SipHash, which costs more
-//! than the rest of the work per key where they are used. The keys are ours, not picked by
-//! whoever sends data, so flooding is no concern.
+//! A hasher for maps keyed by numbers this crate or a source it reads hands out (series refs from
+//! our own WAL, symbol numbers of a block, the head or an index being written), close to
+//! sequential: a mixer instead of SipHash, which costs more than the rest of the work per key
+//! where they are used. The keys are not picked by whoever sends data, so flooding is no concern.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Default)]
-pub struct U64Hasher(u64);
+pub struct IntHasher(u64);
 
-impl Hasher for U64Hasher {
+impl Hasher for IntHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -28,6 +28,11 @@ impl Hasher for U64Hasher {
         h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         self.0 = h ^ (h >> 31);
     }
+
+    fn write_u32(&mut self, x: u32) {
+        // One multiply: the u32 keys are symbol numbers, dense from 0, on a selection's hot path.
+        self.0 = (u64::from(x) ^ 0x5851_f42d_4c95_7f2d).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
-pub type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
+pub type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
