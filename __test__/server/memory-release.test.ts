@@ -1,6 +1,7 @@
 // The release of a burst's transient memory (src/server/memory-release.ts): it waits until the
 // native request count stops changing, collects V8's garbage before glibc trims, serves steady
-// churn after a bound, and the native side counts the requests that series creation makes.
+// churn after a bound, and the native side counts the requests that series creation and large
+// queries make; a query worker collects its own heap once idle after a query that asked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,8 @@ import type { MemoryReleaseHooks } from '../../src/server/memory-release.js';
 import { Storage } from '../../src/storage/index.js';
 import { loadNative } from '../../src/storage/native.js';
 import { newLabels, setLabel } from '../../src/model/labels.js';
+import { Engine } from '../../src/promql/index.js';
+import { idleCollection } from '../../src/server/query-pool/idle-collection.js';
 
 /** Hooks whose request count the test sets, recording what the releaser called in which order. */
 function fakeHooks(): MemoryReleaseHooks & { count: number; calls: string[] } {
@@ -123,4 +126,50 @@ test('creating many series at once asks for a release; the real hooks collect an
     storage.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a query that selected many series asks for a release when it ends; a small one does not', () => {
+  const native = loadNative();
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-memory-release-query-'));
+  const storage = Storage.open(dir);
+  try {
+    const app = storage.appender();
+    for (let i = 0; i < 12_000; i++) app.add({ __name__: 'big', i: String(i) }, 1000, i);
+    for (let i = 0; i < 100; i++) app.add({ __name__: 'small', i: String(i) }, 1000, i);
+    app.commit();
+    const engine = new Engine(storage);
+    const before = native.memoryTrimRequests();
+    engine.instantQuery('count(small)', 1000);
+    assert.equal(native.memoryTrimRequests(), before, 'a hundred series are no large query');
+    const r = engine.instantQuery('count(big)', 1000);
+    assert.deepEqual(Array.isArray(r.result) ? r.result.map((x) => ('value' in x ? x.value : undefined)) : r.result, [12_000]);
+    assert.equal(native.memoryTrimRequests(), before + 1);
+  } finally {
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a worker collects its heap once idle after a query that asked for a release, not while queries run', async () => {
+  let requests = 0;
+  let collections = 0;
+  const quiet = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const idle = idleCollection(() => requests, async () => void collections++, 20);
+
+  idle.queryStarted();
+  idle.queryEnded();
+  await quiet(60);
+  assert.equal(collections, 0, 'the query asked for nothing');
+
+  idle.queryStarted();
+  requests++;
+  idle.queryEnded();
+  idle.queryStarted(); // the next query comes before the worker was idle long enough
+  await quiet(60);
+  assert.equal(collections, 0, 'a query is running');
+  idle.queryEnded();
+  await quiet(60);
+  assert.equal(collections, 1, 'idle after the large query: one collection');
+  await quiet(60);
+  assert.equal(collections, 1);
 });

@@ -8,6 +8,7 @@
 //! request) frees hundreds of thousands of short-lived blocks in the middle of the heap, and so do
 //! V8's collections of the parse results that owned native memory. glibc keeps those pages
 //! resident until `malloc_trim`: at 100k scraped series that was 142 MiB of the server's 340 MiB.
+//! So does a query over many series, in the arena of the query worker's thread.
 //! The trim walks every free block while it holds the arena's lock, which stalls the main thread's
 //! allocations (0.7 s after a 300k-series compaction), so it never runs on the main thread nor on
 //! the append path: the code that frees much only counts a request (`trim`), and the server asks
@@ -75,7 +76,8 @@ mod imp {
     }
 }
 
-/// Series created in one call from which the transient memory is worth returning.
+/// Series created in one call, or selected by one query, from which the transient memory is worth
+/// returning.
 pub const TRIM_AFTER_SERIES: usize = 10_000;
 
 pub use imp::{heap_bytes, trim_now, tune};

@@ -4,13 +4,15 @@
 // the selections it makes (a dry run over empty data), then with the remotes' series for them,
 // merged here with the local selections.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Storage } from '../../storage/index.js';
+import { Storage, loadNative } from '../../storage/index.js';
 import { Engine, PromQLSyntaxError, QueryError, parseExpr } from '../../promql/index.js';
 import type { Queryable } from '../../promql/context.js';
 import { SelectRecorder } from '../../remote/read/merge.js';
 import { unpackRemoteSeries } from '../../remote/read/transfer.js';
 import { encodeRangeSuccess, encodeSuccess, utf8Bytes } from './encode.js';
 import { costClock } from './inline.js';
+import { idleCollection } from './idle-collection.js';
+import { fullCollection } from '../memory-release.js';
 import type { EvalJob, JobReply, JobRequest, WorkerInit } from './protocol.js';
 
 const init = workerData as WorkerInit;
@@ -61,8 +63,13 @@ function run(req: JobRequest): JobReply {
   }
 }
 
+const native = loadNative();
+const idle = idleCollection(() => native.memoryTrimRequests(), fullCollection());
+
 parentPort!.on('message', (req: JobRequest) => {
+  idle.queryStarted();
   const reply = run(req);
   parentPort!.postMessage(reply, reply.ok ? [reply.encoded.buffer as ArrayBuffer] : []);
+  idle.queryEnded();
 });
 parentPort!.postMessage({ ready: true });
