@@ -216,6 +216,8 @@ async function scaleBench(): Promise<void> {
   line(`the server's first query (\`up\`, at the end of the warm-up), ${k}`, (f) => `${fmt(f.firstQueryMs, 1)} ms`, '-');
   line(`\`up\` while the head is cut into a block, p99 / max, ${k}`, (f) => (f.compactionObserved === undefined ? 'no head compaction' : f.compactionObserved ? `${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms (truncation at ${fmt(f.compactionAtSeconds!, 0)} s)` : `no truncation seen; p99 / max ${fmt(f.upCompactionP99Ms!, 1)} / ${fmt(f.upCompactionMaxMs!, 1)} ms`), 'no pause');
   line(`\`sum by (job) (rate(synthetic_requests_total[5m]))\`, ${k}, median of 3`, (f) => (f.rateQueryMs === undefined ? 'failed (see below)' : `${fmt(f.rateQueryMs, 0)} ms (${f.rateQueryGroups} group)`), '-');
+  const mib = (b: number): string => fmt(b / 2 ** 20, 0);
+  line(`RSS around the rate queries: before / peak / 30 s after (MiB), ${k}`, (f) => (f.rssRateQueryBytes === undefined ? 'failed (see below)' : `${mib(f.rssRateQueryBytes.before)} / ${mib(f.rssRateQueryBytes.peak)} / ${mib(f.rssRateQueryBytes.after30s)}`), 'back near where it was');
   line(`restart after kill -9 until ready (WAL replay), ${k}`, (f) => (f.restartReadySeconds === undefined ? 'failed (see below)' : `${fmt(f.restartReadySeconds, 1)} s${f.replaySeconds === undefined ? '' : ` (replay ${fmt(f.replaySeconds, 1)} s)`}, RSS ${fmt(f.rssAfterRestartBytes! / 2 ** 20, 0)} MiB`), "no slower than Prometheus's");
   line(`phases that failed, ${k}`, (f) => (f.failures.length === 0 ? 'none' : f.failures.join('; ')), 'none');
 }

@@ -49,6 +49,8 @@ export interface ScaleFigures {
   /** The rate query over every series: median of 3, and how many groups it returned. */
   rateQueryMs?: number;
   rateQueryGroups?: number;
+  /** RSS right before the rate queries, its peak while they ran (read every 100 ms), and 30 s after the last. */
+  rssRateQueryBytes?: { before: number; peak: number; after30s: number };
   /** kill -9, then restart on the same data: seconds until the readiness endpoint answers 200. */
   restartReadySeconds?: number;
   /** The server's own replay duration, where it reports one (metric or log line). */
@@ -198,7 +200,7 @@ async function replaySeconds(r: Running): Promise<number | undefined> {
 }
 
 /** What the concurrent part of a server's run measured (everything but the rate query and the restart). */
-type SharedFigures = Omit<ScaleFigures, 'rssTrajectoryMiB' | 'rateQueryMs' | 'rateQueryGroups' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes' | 'failures'>;
+type SharedFigures = Omit<ScaleFigures, 'rssTrajectoryMiB' | 'rateQueryMs' | 'rateQueryGroups' | 'rssRateQueryBytes' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes' | 'failures'>;
 
 /** A server's warm-up, measured window and head cut, on the shared timeline that starts at t0. */
 async function steadyAndCut(r: Running, o: ScaleOptions, t0: number): Promise<SharedFigures> {
@@ -252,15 +254,29 @@ async function steadyAndCut(r: Running, o: ScaleOptions, t0: number): Promise<Sh
 
 const RATE_QUERY = `sum by (job) (rate(synthetic_requests_total[5m]))`;
 
-/** The rate query over every series, three times: the median, and how many groups it returned. */
-async function rateQuery(r: Running, failures: string[]): Promise<Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups'>> {
+/** Seconds after the rate queries when the memory they leave behind is read. */
+const AFTER_QUERY_SECONDS = 30;
+
+/**
+ * The rate query over every series, three times: the median, how many groups it returned, and
+ * the server's RSS around them (a dashboard's large query should not leave its memory behind).
+ */
+async function rateQuery(r: Running, failures: string[]): Promise<Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups' | 'rssRateQueryBytes'>> {
+  const pid = r.child.pid!;
+  const before = rssBytes(pid);
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 100);
   try {
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await query(r.base, RATE_QUERY));
-    return { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results };
+    clearInterval(sampler);
+    await sleep(AFTER_QUERY_SECONDS * 1000);
+    return { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results, rssRateQueryBytes: { before, peak, after30s: rssBytes(pid) } };
   } catch (e) {
     failures.push(`rate query: ${(e as Error).message.slice(0, 200)}`);
     return {};
+  } finally {
+    clearInterval(sampler);
   }
 }
 
@@ -308,7 +324,7 @@ export async function measureScale(referenceDir: string, o: ScaleOptions, peers:
     const out: Partial<Record<ScrapeServer, ScaleFigures | string>> = {};
     const failures = running.map(() => [] as string[]);
     // One server at a time from here, the others only scraping.
-    const late = running.map(() => ({}) as Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>);
+    const late = running.map(() => ({}) as Pick<ScaleFigures, 'rateQueryMs' | 'rateQueryGroups' | 'rssRateQueryBytes' | 'restartReadySeconds' | 'replaySeconds' | 'rssAfterRestartBytes'>);
     const measured = running.flatMap((r, i) => (shared[i]!.status === 'fulfilled' ? [i] : []));
     for (const i of measured) Object.assign(late[i]!, await rateQuery(running[i]!, failures[i]!));
     for (const [k, i] of measured.entries()) {
