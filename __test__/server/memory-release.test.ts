@@ -173,3 +173,22 @@ test('a worker collects its heap once idle after a query that asked for a releas
   await quiet(60);
   assert.equal(collections, 1);
 });
+
+test('a compaction that cut the head asks for a release; one that cut nothing does not', async () => {
+  const native = loadNative();
+  const dir = mkdtempSync(join(tmpdir(), 'promethium-memory-release-cut-'));
+  const storage = Storage.open(dir);
+  try {
+    const refs = storage.seriesRefs([{ __name__: 'g' }]);
+    const H = 3_600_000;
+    for (let t = 0; t < 5 * H; t += 60_000) storage.append(refs, new Float64Array([t]), new Float64Array([1]));
+    const before = native.memoryTrimRequests();
+    await storage.compact();
+    assert.equal(native.memoryTrimRequests(), before + 1);
+    await storage.compact();
+    assert.equal(native.memoryTrimRequests(), before + 1, 'nothing left to cut');
+  } finally {
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
