@@ -514,11 +514,10 @@ fn db_compact(env: &Env, ci: &node_api::CallInfo) -> JsResult<Value> {
         "promethium.compact",
         // A head cut's transient memory (the block's copy, its index, the truncated series)
         // stays in glibc's thread arenas, resident: at 1M series the server went from 0.88 to
-        // 2.6 GB and stayed there (0.9 GB after a trim). The next chunks do not reuse it, since
-        // they are allocated on other threads. So a cut asks for the release: the server trims
-        // a few seconds later on a worker thread (memory.rs), not here, where the trim's walk
-        // of every arena under its lock would stall the main thread's allocations right after
-        // the cut's own work. A call that cut nothing asks for nothing.
+        // 2.6 GB and was still there five minutes of scraping later (0.9 GB after a trim). So a
+        // cut only asks for the release (memory.rs): the server's releaser trims once the
+        // requests stop, on a worker thread, one trim for the cut and whatever else asked
+        // meanwhile. A call that cut nothing asks for nothing.
         move || {
             let cuts = db.counters().head_truncations;
             db.compact().map_err(js_err)?;
