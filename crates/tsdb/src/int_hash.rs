@@ -36,3 +36,4 @@ impl Hasher for IntHasher {
 }
 
 pub type U64Map<V> = HashMap<u64, V, BuildHasherDefault<IntHasher>>;
+pub type U32Map<V> = HashMap<u32, V, BuildHasherDefault<IntHasher>>;

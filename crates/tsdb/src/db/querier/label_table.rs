@@ -4,15 +4,13 @@
 //! to release, which was a large share of an instant query over a few thousand series.
 
 use crate::index::Symbols;
-use crate::int_hash::IntHasher;
+use crate::int_hash::U32Map;
 use crate::labels::{LabelPairs, Labels};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::hash::BuildHasherDefault;
 
 /// One source's symbol number -> the table's string id.
-pub(in crate::db) type SymbolIds = HashMap<u32, u32, BuildHasherDefault<IntHasher>>;
+pub(in crate::db) type SymbolIds = U32Map<u32>;
 
 /// Label sets sorted by name within each set, without empty values (as `Labels` holds them).
 #[derive(Debug, Default)]
