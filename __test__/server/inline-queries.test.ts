@@ -3,7 +3,9 @@
 // whatever runs past its budget, on the workers, with the same answers and the same limits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage } from '../../src/storage/index.js';
@@ -43,22 +45,31 @@ test('a new query is tried inline; one that failed or ran out of its budget goes
   assert.equal(q.verdict(other(1), parseExpr(other(1))), 'try', 'a second later');
 });
 
-test('a run\'s cost is its CPU time when it waited, its wall time at most', async () => {
+/** This thread's user + system CPU time in clock ticks, as the kernel accounts it (/proc/thread-self/stat). */
+function threadTicks(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the comm field: state is field 3, utime 14 and stime 15 (1-based over the whole line).
+  return Number(fields[14 - 3]) + Number(fields[15 - 3]);
+}
+
+test('a run\'s cost is the CPU time of its own thread: not the time it waited, not other threads\' work', { skip: process.platform !== 'linux' }, async () => {
   const waited = costClock();
-  const wallStart = performance.now();
-  await new Promise((r) => setTimeout(r, 60));
+  // Another thread of the process spins for 150 ms while this one waits for it.
+  const spinner = new Worker('const t = Date.now(); while (Date.now() - t < 150); require("node:worker_threads").parentPort.postMessage("done");', { eval: true });
+  await once(spinner, 'message');
+  await spinner.terminate();
   const waitedMs = waited();
-  assert.ok(waitedMs <= performance.now() - wallStart);
-  assert.ok(waitedMs < 40, `a run that only waited costs little (${waitedMs} ms)`);
+  assert.ok(waitedMs >= 0 && waitedMs < 60, `a run that waited while another thread worked costs little (${waitedMs} ms)`);
+  // Busy until the kernel has charged this thread 5 ticks (50 ms at the usual 100 Hz): the clock
+  // must say about as much, whatever the wall time was on a loaded machine.
+  const tickMs = 10;
   const busy = costClock();
-  const cpu = process.cpuUsage();
+  const t0 = threadTicks();
   let spins = 0;
-  // Busy for 30 ms of wall time and until the process used 30 ms of CPU (other threads of the
-  // process count too, so CPU alone may get there sooner): both clocks say at least 30 ms.
-  const spinStart = performance.now();
-  while (performance.now() - spinStart < 30 || (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000 < 30) spins++;
+  while (threadTicks() - t0 < 5) spins++;
   const cost = busy();
-  assert.ok(spins > 0 && cost >= 30, `a busy run costs its CPU time (${cost} ms)`);
+  assert.ok(spins > 0 && cost >= 5 * tickMs - 2 * tickMs, `a busy run costs its CPU time (${cost} ms for 5 ticks)`);
 });
 
 test('an inline run stops once its selections pass the series budget, and releases what it held', () => {

@@ -27,6 +27,7 @@ export const NATIVE_EXPORTS = {
   snappyCompress: 'function',
   memoryTrimRequests: 'function',
   releaseFreeMemory: 'function',
+  threadCpuMs: 'function',
   DROPPED_REF: 'number',
   encodeMatrixJson: 'function',
   evalRangeSamples: 'function',

@@ -308,6 +308,8 @@ export interface NativeAddon {
    * after, free heap bytes after, microseconds the trim took] (zeros off glibc).
    */
   releaseFreeMemory(): Promise<Float64Array>;
+  /** The calling thread's own CPU time (ms); NaN where the platform has no per-thread clock. */
+  threadCpuMs(): number;
   /** A snappy-compressed ReadRequest, decoded (throws ERR_REMOTE_BAD_DATA or ERR_REMOTE_TOO_LARGE). */
   remoteReadDecode(body: Uint8Array, maxDecompressedBytes: number): NativeReadRequest;
   /** A snappy-compressed ReadResponse (the client's side), decoded on a worker thread: one CSR result per query. */

@@ -15,6 +15,7 @@ mod remote_receive;
 mod scrape_cache;
 mod selection_labels;
 mod stats;
+mod thread_clock;
 mod write_hold;
 
 use node_api::{register, Class, Env, JsError, JsResult, Persistent, Value};
@@ -664,6 +665,7 @@ fn init(env: &Env, exports: Value) -> JsResult<()> {
     }
     env.set(exports, "memoryTrimRequests", env.function("memoryTrimRequests", memory::memory_trim_requests)?)?;
     env.set(exports, "releaseFreeMemory", env.function("releaseFreeMemory", memory::release_free_memory)?)?;
+    env.set(exports, "threadCpuMs", env.function("threadCpuMs", thread_clock::thread_cpu_ms_js)?)?;
     env.set(exports, "nativeVersion", env.string(env!("CARGO_PKG_VERSION"))?)?;
     Ok(())
 }
