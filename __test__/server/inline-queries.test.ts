@@ -13,7 +13,7 @@ import type { LabelMatcher } from '../../src/storage/matchers.js';
 import { Engine, parseExpr } from '../../src/promql/index.js';
 import { encodeRangeSuccess, encodeSuccess } from '../../src/server/query-pool/encode.js';
 import { makeQueryService } from '../../src/server/services.js';
-import { CheapQueries, INLINE_MAX_EVAL_MS, INLINE_MAX_RANGE_POINTS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, queryKey, seriesBudgeted } from '../../src/server/query-pool/inline.js';
+import { CheapQueries, INLINE_EVICT_MS, INLINE_MAX_EVAL_MS, INLINE_MAX_RANGE_POINTS, INLINE_MAX_SERIES, INLINE_TRY_WASTE_PER_SECOND_MS, InlineBudgetExceeded, costClock, queryKey, seriesBudgeted } from '../../src/server/query-pool/inline.js';
 import type { EngineOptions } from '../../src/promql/index.js';
 
 test('a new query is tried inline; one that failed or ran out of its budget goes to the workers until measured cheap', () => {
@@ -52,6 +52,29 @@ function threadTicks(): number {
   // After the comm field: state is field 3, utime 14 and stime 15 (1-based over the whole line).
   return Number(fields[14 - 3]) + Number(fields[15 - 3]);
 }
+
+test('a first run measured not quite cheap gets one more inline try; measured so again, the workers take it', () => {
+  const q = new CheapQueries({ now: () => 0 });
+  const warm = 'sum(rate(warm[5m]))';
+  const parsed = parseExpr(warm);
+  assert.equal(q.verdict(warm, parsed), 'try');
+  q.record(warm, parsed, INLINE_MAX_EVAL_MS + 10, 100);
+  assert.equal(q.verdict(warm, parsed), 'try', 'a first run over the cheap line (cold code) is tried once more');
+  q.record(warm, parsed, 3, 100);
+  assert.equal(q.verdict(warm, parsed), 'inline', 'warm, it measured cheap');
+  const slow = 'sum(rate(slow[5m]))';
+  const slowParsed = parseExpr(slow);
+  q.verdict(slow, slowParsed);
+  q.record(slow, slowParsed, INLINE_MAX_EVAL_MS + 10, 100);
+  assert.equal(q.verdict(slow, slowParsed), 'try');
+  q.record(slow, slowParsed, INLINE_MAX_EVAL_MS + 5, 100);
+  assert.equal(q.verdict(slow, slowParsed), 'pool', 'not cheap twice: on the workers');
+  const costly = 'sum(rate(costly[5m]))';
+  const costlyParsed = parseExpr(costly);
+  q.verdict(costly, costlyParsed);
+  q.record(costly, costlyParsed, INLINE_EVICT_MS + 1, 100);
+  assert.equal(q.verdict(costly, costlyParsed), 'pool', 'a first run past the eviction line gets no second try');
+});
 
 test('a run\'s cost is the CPU time of its own thread: not the time it waited, not other threads\' work', { skip: process.platform !== 'linux' }, async () => {
   const waited = costClock();

@@ -145,6 +145,10 @@ export class CheapQueries {
     if (before === NEVER) return;
     if (before === undefined && this.fastest.size >= MAX_REMEMBERED) this.clear();
     this.fastest.set(key, costly ? Infinity : before === undefined ? evalMs : Math.min(before, evalMs));
+    // A first run is often slow for reasons of its own (code not yet optimized, data not yet in
+    // memory): one measured not quite cheap gets one more inline try. Else a query that is cheap
+    // once warm would start a worker (~200 ms) on its second request.
+    if (before === undefined && !costly && evalMs > INLINE_MAX_EVAL_MS) this.retry.add(key);
   }
 
   private clear(): void {
