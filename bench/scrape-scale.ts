@@ -49,8 +49,11 @@ export interface ScaleFigures {
   /** The rate query over every series: median of 3, and how many groups it returned. */
   rateQueryMs?: number;
   rateQueryGroups?: number;
-  /** RSS right before the rate queries, its peak while they ran (read every 100 ms), and 30 s after the last. */
-  rssRateQueryBytes?: { before: number; peak: number; after30s: number };
+  /**
+   * RSS right before the rate queries, its peak while they ran (read every 100 ms), and 30 s after
+   * the last; whether the head was cut in those 30 s (a cut's own memory is then in `after30s`).
+   */
+  rssRateQueryBytes?: { before: number; peak: number; after30s: number; headCutBetween: boolean };
   /** kill -9, then restart on the same data: seconds until the readiness endpoint answers 200. */
   restartReadySeconds?: number;
   /** The server's own replay duration, where it reports one (metric or log line). */
@@ -270,8 +273,12 @@ async function rateQuery(r: Running, failures: string[]): Promise<Pick<ScaleFigu
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await query(r.base, RATE_QUERY));
     clearInterval(sampler);
+    // VictoriaMetrics has no such counter (NaN): it cuts no head.
+    const cuts0 = await metric(r.base, 'prometheus_tsdb_head_truncations_total');
     await sleep(AFTER_QUERY_SECONDS * 1000);
-    return { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results, rssRateQueryBytes: { before, peak, after30s: rssBytes(pid) } };
+    const after30s = rssBytes(pid);
+    const headCutBetween = (await metric(r.base, 'prometheus_tsdb_head_truncations_total')) > cuts0;
+    return { rateQueryMs: quantile(runs.map((x) => x.ms), 0.5), rateQueryGroups: runs[0]!.results, rssRateQueryBytes: { before, peak, after30s, headCutBetween } };
   } catch (e) {
     failures.push(`rate query: ${(e as Error).message.slice(0, 200)}`);
     return {};
