@@ -131,7 +131,7 @@ export function evaluatingQueryService(storage: Storage, base: Omit<EngineOption
     const started = performance.now();
     // A first try is measured by its thread's CPU time, which decides whether it is proven cheap.
     // A proven-cheap run is re-measured only to see it grow past INLINE_EVICT_MS, which its wall
-    // time bounds (the budget stops it there): wall time is enough, and costs no system call.
+    // time bounds (the budget stops it there): wall time is enough.
     const cost = verdict === 'try' ? costClock() : () => performance.now() - started;
     let r: InlineRun;
     try {

@@ -70,8 +70,7 @@ function hasSubquery(e: Expr): boolean {
 /**
  * A clock for what a run costs (ms): the CPU time of the thread that runs it. Wall time would
  * count the time the thread waited for a core on a busy machine, and the process's CPU time
- * (`process.cpuUsage`) other threads' work; it also cost ~50 µs a call, a tenth of a small
- * query's time over HTTP. Wall time where the platform has no per-thread clock.
+ * (`process.cpuUsage`) other threads' work. Wall time where the platform has no per-thread clock.
  */
 export function costClock(): () => number {
   const native = loadNative();
