@@ -19,7 +19,7 @@
 import type { Expr } from '../../promql/parser/ast.js';
 import type { Queryable } from '../../promql/context.js';
 import { utf8Bytes } from './encode.js';
-import { loadNative } from '../../storage/native.js';
+import { loadNative } from '../../storage/index.js';
 
 /** A fastest evaluation at most this long (ms) makes an expression cheap enough to run inline. */
 export const INLINE_MAX_EVAL_MS = 20;
