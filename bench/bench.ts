@@ -309,6 +309,7 @@ async function idleBench(): Promise<void> {
   const first = (s: number[]): number => s[0]!;
   const theirs = f.prometheus;
   row('idle RSS, MiB (min / median / max)', `${mib(f.ours.rss, first)} / ${mib(f.ours.rss, median)} / ${mib(f.ours.rss, last)}`, theirs === undefined ? 'not measured' : `${mib(theirs.rss, first)} / ${mib(theirs.rss, median)} / ${mib(theirs.rss, last)}`, '-');
+  row('idle RSS of node running a one-route fastify server (bench/idle-floor.mjs), the floor under ours, MiB (median)', mib(f.floor, median), '-', '-');
   row('idle threads', String(f.ours.threads), theirs === undefined ? 'not measured' : String(theirs.threads), '-');
   row('first query over HTTP (ms), the first of a look at the UI', fmt(f.ours.firstQueryMs, 1), theirs === undefined ? 'not measured' : fmt(theirs.firstQueryMs, 1), '-');
   row('RSS 5 s after a look at the UI (14 API requests), MiB', fmt(f.ours.rssAfterLook / 2 ** 20, 1), theirs === undefined ? 'not measured' : fmt(theirs.rssAfterLook / 2 ** 20, 1), '-');

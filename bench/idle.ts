@@ -3,7 +3,9 @@
 // from /proc/PID/status every few seconds once both are ready. No load is put on either. Then
 // each gets what a person opening the web UI sends (a few instant and range queries, labels,
 // targets, rules, metadata): its first query's time and its RSS a few seconds later are what an
-// idle server that someone looked at holds.
+// idle server that someone looked at holds. A third process, node running a one-route fastify
+// server (bench/idle-floor.mjs), is sampled alongside: the floor the runtime and the HTTP framework
+// put under ours.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,9 @@ export interface IdleFigures {
   /** RSS (bytes) five seconds after the requests of a look at the UI. */
   rssAfterLook: number;
 }
+
+/** RSS samples (bytes) of node running a one-route fastify server (bench/idle-floor.mjs), taken with ours. */
+export type FloorFigures = number[];
 
 /** What the web UI's first pages ask (times relative to now, in seconds). */
 function lookRequests(nowS: number): string[] {
@@ -102,7 +107,7 @@ async function warmClient(): Promise<void> {
 }
 
 /** Starts both, waits until both are ready, samples every `everySeconds` for `seconds`. */
-export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures }> {
+export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures; floor: FloorFigures }> {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-'));
   const children: ChildProcess[] = [];
   try {
@@ -122,12 +127,16 @@ export async function measureIdle(seconds: number, everySeconds: number, withPro
       children.push(prometheus);
       ready.push(whenReady(prometheus, 'prometheus'));
     }
+    const floor = spawn(process.execPath, [join(root, 'bench', 'idle-floor.mjs'), String(await freePort())], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(floor);
+    ready.push(whenReady(floor, 'the fastify floor'));
     await Promise.all(ready);
+    const names = children.map((c) => (c === ours ? 'ours' : c === floor ? 'fastify floor' : 'prometheus'));
     const sampled = children.map(() => [] as number[]);
     for (let t = 0; t < seconds; t += everySeconds) {
       await new Promise((r) => setTimeout(r, everySeconds * 1000));
       children.forEach((c, i) => sampled[i]!.push(statusField(c.pid!, 'VmRSS') * 1024));
-      console.error(`  ${t + everySeconds}s: ${children.map((c, i) => `${i === 0 ? 'ours' : 'prometheus'} ${(sampled[i]!.at(-1)! / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
+      console.error(`  ${t + everySeconds}s: ${children.map((c, i) => `${names[i]} ${(sampled[i]!.at(-1)! / 2 ** 20).toFixed(1)} MiB`).join(', ')}`);
     }
     const threads = children.map((c) => statusField(c.pid!, 'Threads'));
     // One server at a time, so that neither's first query waits for the other's.
@@ -136,7 +145,7 @@ export async function measureIdle(seconds: number, everySeconds: number, withPro
     for (const base of bases) firstQueryMs.push(await look(base));
     await new Promise((r) => setTimeout(r, 5000));
     const figures = (i: number): IdleFigures => ({ rss: sampled[i]!, threads: threads[i]!, firstQueryMs: firstQueryMs[i]!, rssAfterLook: statusField(children[i]!.pid!, 'VmRSS') * 1024 });
-    return { ours: figures(0), ...(prometheus !== undefined ? { prometheus: figures(1) } : {}) };
+    return { ours: figures(0), ...(prometheus !== undefined ? { prometheus: figures(1) } : {}), floor: sampled[children.indexOf(floor)]! };
   } finally {
     for (const c of children) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
