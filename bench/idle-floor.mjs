@@ -1,7 +1,7 @@
 // The floor under the idle figure: node running a fastify server with one route, nothing else,
 // started exactly as `promethium server` is (plain node, no loader). bench/idle.ts samples its RSS
 // next to ours and Prometheus's, so the run shows how much of ours the runtime and the HTTP
-// framework the design takes account for. Usage: node bench/idle-floor.mjs PORT
+// framework that the design names account for. Usage: node bench/idle-floor.mjs PORT
 import Fastify from 'fastify';
 
 const app = Fastify();

@@ -106,7 +106,7 @@ async function warmClient(): Promise<void> {
   }
 }
 
-/** Starts both, waits until both are ready, samples every `everySeconds` for `seconds`. */
+/** Starts ours, Prometheus (when asked) and the fastify floor, waits until all are ready, samples every `everySeconds` for `seconds`. */
 export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures; floor: FloorFigures }> {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-'));
   const children: ChildProcess[] = [];
