@@ -28,9 +28,6 @@ export interface IdleFigures {
   rssAfterLook: number;
 }
 
-/** RSS samples (bytes) of node running a one-route fastify server (bench/idle-floor.mjs), taken with ours. */
-export type FloorFigures = number[];
-
 /** What the web UI's first pages ask (times relative to now, in seconds). */
 function lookRequests(nowS: number): string[] {
   const range = `start=${nowS - 3600}&end=${nowS}&step=14`;
@@ -107,7 +104,7 @@ async function warmClient(): Promise<void> {
 }
 
 /** Starts ours, Prometheus (when asked) and the fastify floor, waits until all are ready, samples every `everySeconds` for `seconds`. */
-export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures; floor: FloorFigures }> {
+export async function measureIdle(seconds: number, everySeconds: number, withPrometheus: boolean): Promise<{ ours: IdleFigures; prometheus?: IdleFigures; /** RSS samples (bytes) of the fastify floor (bench/idle-floor.mjs), taken with ours. */ floor: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'promethium-idle-'));
   const children: ChildProcess[] = [];
   try {
